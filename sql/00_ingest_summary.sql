@@ -1,0 +1,15 @@
+-- ingest_summary: one row per source: what every run read from it, and whether the
+-- accounting balances (lines = rows + rejects + blank). A row with balanced = false is a bug.
+CREATE VIEW ingest_summary AS
+SELECT
+    source,
+    count(*) AS runs,
+    max(finished_at) AS last_ingest_at,
+    max(to_offset) AS bytes_read,
+    sum(lines) AS lines,
+    sum("rows") AS "rows",
+    sum(rejects) AS rejects,
+    sum(blank) AS blank,
+    sum(lines) = sum("rows") + sum(rejects) + sum(blank) AS balanced
+FROM ingest_log
+GROUP BY source

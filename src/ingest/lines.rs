@@ -1,0 +1,238 @@
+//! Splits a byte stream into lines while tracking each line's number and byte offset.
+//!
+//! Memory stays bounded: a line longer than `max_line_bytes` is not buffered whole; its first
+//! `max_line_bytes` are kept and the rest is skipped (the caller rejects it, and the full line
+//! can still be read back through its offset).
+
+use std::io::{self, Read};
+
+/// One line as read from the source.
+#[derive(Debug)]
+pub struct Line<'a> {
+    /// 1-based line number in the (decompressed) object.
+    pub number: u64,
+    /// Byte offset of the line's first byte.
+    pub offset: u64,
+    /// The line's bytes without the `\n` terminator (a `\r` before it is kept: these are the
+    /// exact bytes). Truncated to `max_line_bytes` when `full_len` is larger.
+    pub bytes: &'a [u8],
+    /// Length of the whole line without its terminator.
+    pub full_len: u64,
+    /// False for a final line with no `\n` after it.
+    pub terminated: bool,
+}
+
+impl Line<'_> {
+    pub fn is_truncated(&self) -> bool {
+        self.full_len > self.bytes.len() as u64
+    }
+
+    /// The content to parse: the bytes without a trailing `\r` (CRLF files).
+    pub fn content(&self) -> &[u8] {
+        self.bytes.strip_suffix(b"\r").unwrap_or(self.bytes)
+    }
+}
+
+/// Reads lines from any `Read`, starting at a known offset and line number.
+pub struct LineReader<R> {
+    inner: R,
+    buf: Vec<u8>,
+    /// Start of unread data in `buf`.
+    start: usize,
+    /// End of valid data in `buf`.
+    end: usize,
+    eof: bool,
+    next_number: u64,
+    next_offset: u64,
+    max_line_bytes: usize,
+    /// Kept for an over-long line while the rest of it is skipped.
+    long_line: Vec<u8>,
+}
+
+const READ_CHUNK: usize = 1 << 20;
+
+impl<R: Read> LineReader<R> {
+    /// `first_number`/`first_offset` describe the first byte `inner` will yield (for resumed reads).
+    pub fn new(inner: R, first_number: u64, first_offset: u64, max_line_bytes: usize) -> Self {
+        LineReader {
+            inner,
+            buf: vec![0; READ_CHUNK.max(max_line_bytes.saturating_add(1).min(64 << 20))],
+            start: 0,
+            end: 0,
+            eof: false,
+            next_number: first_number,
+            next_offset: first_offset,
+            max_line_bytes,
+            long_line: Vec::new(),
+        }
+    }
+
+    /// Offset just past the last line returned: where a resumed read would start.
+    pub fn position(&self) -> (u64, u64) {
+        (self.next_number, self.next_offset)
+    }
+
+    /// Returns the next line, or `None` at the end of the stream. An unterminated final line is
+    /// returned as a line.
+    pub fn next_line(&mut self) -> io::Result<Option<Line<'_>>> {
+        // Over-long line state: the bytes counted so far, beyond what is kept.
+        let mut skipped: u64 = 0;
+        let mut search_from = self.start;
+        loop {
+            if let Some(pos) = memchr::memchr(b'\n', &self.buf[search_from..self.end]) {
+                let line_end = search_from + pos;
+                return Ok(Some(self.emit(line_end, line_end + 1, skipped)));
+            }
+            if self.eof {
+                if self.start == self.end && skipped == 0 {
+                    return Ok(None);
+                }
+                let end = self.end;
+                return Ok(Some(self.emit(end, end, skipped)));
+            }
+            // No newline in the buffered part: make room, or start skipping an over-long line.
+            let pending = self.end - self.start;
+            if skipped > 0 || pending as u64 + skipped > self.max_line_bytes as u64 {
+                if skipped == 0 {
+                    self.long_line.clear();
+                    let keep = self.max_line_bytes.min(pending);
+                    self.long_line
+                        .extend_from_slice(&self.buf[self.start..self.start + keep]);
+                }
+                skipped += pending as u64;
+                self.start = 0;
+                self.end = 0;
+            } else if self.start > 0 {
+                self.buf.copy_within(self.start..self.end, 0);
+                self.end -= self.start;
+                self.start = 0;
+            }
+            if self.end == self.buf.len() {
+                let grow = self.buf.len();
+                self.buf.resize(grow * 2, 0);
+            }
+            search_from = self.end;
+            let n = read_retrying(&mut self.inner, &mut self.buf[self.end..])?;
+            if n == 0 {
+                self.eof = true;
+            }
+            self.end += n;
+        }
+    }
+
+    /// Builds the line ending at `line_end` (exclusive, before `\n`); `resume` is where the next
+    /// line starts in `buf`. `skipped` counts bytes of this line already discarded.
+    fn emit(&mut self, line_end: usize, resume: usize, skipped: u64) -> Line<'_> {
+        let tail = line_end - self.start;
+        let full_len = skipped + tail as u64;
+        let number = self.next_number;
+        let offset = self.next_offset;
+        let terminator = (resume - line_end) as u64;
+        self.next_number += 1;
+        self.next_offset += full_len + terminator;
+        let start = self.start;
+        self.start = resume;
+        if skipped > 0 || full_len > self.max_line_bytes as u64 {
+            if skipped == 0 {
+                self.long_line.clear();
+                self.long_line
+                    .extend_from_slice(&self.buf[start..start + self.max_line_bytes]);
+            }
+            return Line {
+                number,
+                offset,
+                bytes: &self.long_line,
+                full_len,
+                terminated: terminator > 0,
+            };
+        }
+        Line {
+            number,
+            offset,
+            bytes: &self.buf[start..line_end],
+            full_len,
+            terminated: terminator > 0,
+        }
+    }
+}
+
+fn read_retrying<R: Read>(reader: &mut R, buf: &mut [u8]) -> io::Result<usize> {
+    loop {
+        match reader.read(buf) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            other => return other,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn collect(input: &[u8], max: usize) -> Vec<(u64, u64, Vec<u8>, u64)> {
+        let mut reader = LineReader::new(input, 1, 0, max);
+        let mut out = vec![];
+        while let Some(line) = reader.next_line().unwrap() {
+            out.push((line.number, line.offset, line.bytes.to_vec(), line.full_len));
+        }
+        out
+    }
+
+    #[test]
+    fn offsets_and_numbers() {
+        let lines = collect(b"a\n\nbc\r\nd", 100);
+        assert_eq!(
+            lines,
+            vec![
+                (1, 0, b"a".to_vec(), 1),
+                (2, 2, b"".to_vec(), 0),
+                (3, 3, b"bc\r".to_vec(), 3),
+                (4, 7, b"d".to_vec(), 1),
+            ]
+        );
+    }
+
+    #[test]
+    fn empty_input_has_no_lines() {
+        assert!(collect(b"", 10).is_empty());
+        assert_eq!(collect(b"\n", 10), vec![(1, 0, vec![], 0)]);
+    }
+
+    #[test]
+    fn long_lines_are_truncated_but_counted() {
+        let mut input = vec![b'x'; 50];
+        input.extend_from_slice(b"\nok\n");
+        let lines = collect(&input, 8);
+        assert_eq!(lines[0], (1, 0, vec![b'x'; 8], 50));
+        assert_eq!(lines[1], (2, 51, b"ok".to_vec(), 2));
+    }
+
+    #[test]
+    fn long_line_spanning_many_reads() {
+        // A reader that yields 3 bytes at a time forces the skipping path.
+        struct Trickle<'a>(&'a [u8]);
+        impl Read for Trickle<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                let n = buf.len().min(3).min(self.0.len());
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let mut input = b"short\n".to_vec();
+        input.extend(std::iter::repeat_n(b'y', 3_000_000));
+        input.extend_from_slice(b"\nlast");
+        let mut reader = LineReader::new(Trickle(&input), 1, 0, 1000);
+        let l1 = reader.next_line().unwrap().unwrap();
+        assert_eq!((l1.number, l1.offset, l1.bytes), (1, 0, &b"short"[..]));
+        let l2 = reader.next_line().unwrap().unwrap();
+        assert_eq!((l2.number, l2.offset, l2.full_len), (2, 6, 3_000_000));
+        assert_eq!(l2.bytes.len(), 1000);
+        let l3 = reader.next_line().unwrap().unwrap();
+        assert_eq!(
+            (l3.number, l3.offset, l3.bytes),
+            (3, 3_000_007, &b"last"[..])
+        );
+        assert!(reader.next_line().unwrap().is_none());
+    }
+}

@@ -1,0 +1,482 @@
+//! Ingest: read sources line by line, parse, and commit `events`, `rejects` and `ingest_log`
+//! rows with line-level lineage.
+//!
+//! Per source and run: find the last commit; if the object is the same version (its first
+//! bytes hash the same) resume at the committed offset, else read it again from the start as a
+//! new version; stream lines (bounded memory) through the parser; encode Parquet on a second
+//! thread; stage files; commit (see `storage`). Accounting: `lines = rows + rejects + blank`.
+
+pub mod batch;
+pub mod lines;
+pub mod parse;
+pub mod source;
+
+use std::sync::mpsc;
+
+use chrono::Utc;
+use datafusion::arrow::array::RecordBatch;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use self::batch::{EventsBuilder, IngestLogRow, Lineage, RejectsBuilder};
+use self::lines::LineReader;
+use self::parse::LineParser;
+use self::source::SourceObject;
+use crate::config::Config;
+use crate::storage::schema::{EVENTS, INGEST_LOG, REJECTS};
+use crate::storage::writer::PartitionBy;
+use crate::storage::{
+    crash_point, fnv1a64, CommitRecord, DataStore, PartitionedWriter, StorageError,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("no source found for {0:?} (no such file, or an empty directory, glob or prefix)")]
+    NoSourceFound(String),
+    #[error("bad source {source_arg:?}: {message}")]
+    BadSource { source_arg: String, message: String },
+    #[error("cannot read {source_uri}: {message}")]
+    Unreadable { source_uri: String, message: String },
+    #[error("invalid settings for {source_uri}: {message}")]
+    Settings { source_uri: String, message: String },
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error("ingest worker failed: {0}")]
+    Worker(String),
+}
+
+/// How many rows go into one Arrow batch before it is handed to the writer thread.
+const BATCH_ROWS: usize = 8192;
+/// Bytes hashed to recognise an object's version.
+const FINGERPRINT_BYTES: u64 = 4096;
+/// Reject reasons kept per source for the printed summary.
+const SAMPLE_REASONS: usize = 3;
+
+/// What happened to one source in one run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceStatus {
+    /// Read for the first time.
+    New,
+    /// Read on from the last committed offset.
+    Grown,
+    /// Its first bytes changed since the last run: read again from the start as a new version.
+    Replaced,
+    /// Nothing new since the last commit.
+    Unchanged,
+}
+
+#[derive(Debug, Clone)]
+pub struct SourceReport {
+    pub uri: String,
+    pub status: SourceStatus,
+    pub log: IngestLogRow,
+    /// A few reject reasons with their line numbers, for the summary.
+    pub sample_rejects: Vec<(u64, String)>,
+    /// Set when a compressed stream was damaged: the lines before the damage were kept.
+    pub damage: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct IngestReport {
+    pub ingest_id: String,
+    pub sources: Vec<SourceReport>,
+    /// (commits rolled forward, staged files rolled back) by recovery at the start of the run.
+    pub recovered: (usize, usize),
+}
+
+impl IngestReport {
+    pub fn total(&self, field: impl Fn(&IngestLogRow) -> u64) -> u64 {
+        self.sources.iter().map(|s| field(&s.log)).sum()
+    }
+}
+
+/// A new, time-ordered ingest id: `20251120T101500123456Z-1a2b3c4d`.
+pub fn new_ingest_id() -> String {
+    let now = Utc::now();
+    let nonce = fnv1a64(
+        format!(
+            "{}:{}",
+            now.timestamp_nanos_opt().unwrap_or(0),
+            std::process::id()
+        )
+        .as_bytes(),
+    );
+    format!("{}-{:08x}", now.format("%Y%m%dT%H%M%S%6fZ"), nonce as u32)
+}
+
+/// Ingests `sources` into `store`. Errors of single sources are collected in the returned
+/// list (other sources still run); a storage failure stops the run.
+pub async fn ingest(
+    store: &DataStore,
+    config: &Config,
+    sources: &[String],
+    show_progress: bool,
+) -> Result<(IngestReport, Vec<IngestError>), IngestError> {
+    let recovered = store.recover().await?;
+    let objects = source::resolve(sources).await?;
+    let ingest_id = new_ingest_id();
+    let progress = progress_bar(show_progress, objects.iter().map(|o| o.size).sum());
+    let mut reports = Vec::new();
+    let mut errors = Vec::new();
+    for (index, object) in objects.into_iter().enumerate() {
+        let (settings, service) = config.settings_for(&object.uri);
+        let parser = LineParser::new(&settings, service, &config.component_rules).map_err(|e| {
+            IngestError::Settings {
+                source_uri: object.uri.clone(),
+                message: e.to_string(),
+            }
+        })?;
+        let job = SourceJob {
+            store: store.clone(),
+            runtime: tokio::runtime::Handle::current(),
+            object,
+            parser,
+            ingest_id: ingest_id.clone(),
+            commit_id: format!("{ingest_id}-{index:05}"),
+            max_line_bytes: config.ingest.max_line_bytes,
+            row_group_rows: config.ingest.row_group_rows,
+            progress: progress.clone(),
+        };
+        match tokio::task::spawn_blocking(move || job.run()).await {
+            Ok(Ok(report)) => reports.push(report),
+            Ok(Err(IngestError::Storage(e))) => return Err(IngestError::Storage(e)),
+            Ok(Err(e)) => errors.push(e),
+            Err(join) => errors.push(IngestError::Worker(join.to_string())),
+        }
+    }
+    progress.finish_and_clear();
+    Ok((
+        IngestReport {
+            ingest_id,
+            sources: reports,
+            recovered,
+        },
+        errors,
+    ))
+}
+
+/// Bytes, lines and rate on a terminal; hidden otherwise.
+fn progress_bar(show: bool, total_bytes: u64) -> ProgressBar {
+    if !show || !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(total_bytes);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {bar:30} {bytes}/{total_bytes} {bytes_per_sec} {msg}",
+        )
+        .expect("valid template"),
+    );
+    bar
+}
+
+/// Everything one source's ingest needs, moved onto a blocking thread.
+struct SourceJob {
+    store: DataStore,
+    runtime: tokio::runtime::Handle,
+    object: SourceObject,
+    parser: LineParser,
+    ingest_id: String,
+    commit_id: String,
+    max_line_bytes: usize,
+    row_group_rows: usize,
+    progress: ProgressBar,
+}
+
+enum WriterMessage {
+    Events(RecordBatch),
+    Rejects(RecordBatch),
+}
+
+impl SourceJob {
+    fn run(self) -> Result<SourceReport, IngestError> {
+        let started_at = Utc::now().timestamp_micros();
+        let uri = self.object.uri.clone();
+        let (status, start_offset, start_line) = self.resume_point()?;
+        let mut log = IngestLogRow {
+            ingest_id: self.ingest_id.clone(),
+            source: uri.clone(),
+            started_at_micros: started_at,
+            finished_at_micros: started_at,
+            from_offset: start_offset,
+            to_offset: start_offset,
+            lines: 0,
+            rows: 0,
+            rejects: 0,
+            blank: 0,
+            version: String::new(),
+        };
+        let unchanged = |log: IngestLogRow| SourceReport {
+            uri: uri.clone(),
+            status: SourceStatus::Unchanged,
+            log,
+            sample_rejects: vec![],
+            damage: None,
+        };
+        if status == SourceStatus::Grown && !self.object.gzip && self.object.size == start_offset {
+            self.progress.inc(self.object.size);
+            return Ok(unchanged(log));
+        }
+
+        let (reader, damage) = self.object.open_at(start_offset, &self.runtime)?;
+        let (sender, writer_thread) = self.spawn_writer();
+        let mut lines = LineReader::new(reader, start_line, start_offset, self.max_line_bytes);
+        let mut events = EventsBuilder::default();
+        let mut rejects = RejectsBuilder::default();
+        let mut sample_rejects = Vec::new();
+        let mut bytes_since_tick = 0u64;
+        let mut rows_appended = 0u64;
+        let send = |message: WriterMessage| {
+            sender
+                .send(message)
+                .map_err(|_| IngestError::Worker("Parquet writer stopped".into()))
+        };
+        loop {
+            let line = match lines.next_line() {
+                Ok(Some(line)) => line,
+                Ok(None) => break,
+                Err(e) => {
+                    return Err(IngestError::Unreadable {
+                        source_uri: uri.clone(),
+                        message: format!("{e} (after line {})", lines.position().0 - 1),
+                    })
+                }
+            };
+            log.lines += 1;
+            bytes_since_tick += line.full_len + 1;
+            let lineage = Lineage {
+                source: &uri,
+                line: line.number,
+                offset: line.offset,
+                ingest_id: &self.ingest_id,
+            };
+            let content = line.content();
+            let verdict = if line.is_truncated() {
+                Err(format!(
+                    "line is {} bytes, longer than max_line_bytes ({}); its first {} bytes are \
+                     kept here, the whole line is at this offset in the source",
+                    line.full_len,
+                    self.max_line_bytes,
+                    line.bytes.len()
+                ))
+            } else if content.iter().all(u8::is_ascii_whitespace) {
+                log.blank += 1;
+                continue;
+            } else if let (false, Some(why)) = (line.terminated, damage.get()) {
+                Err(format!("{why}: the last line before the damage is cut off"))
+            } else {
+                self.parser.parse(content)
+            };
+            match verdict {
+                Ok(event) => {
+                    rows_appended += 1;
+                    events.append(&event, &lineage);
+                    if events.len() >= BATCH_ROWS {
+                        send(WriterMessage::Events(events.finish()))?;
+                        self.progress.inc(std::mem::take(&mut bytes_since_tick));
+                    }
+                }
+                Err(reason) => {
+                    log.rejects += 1;
+                    if sample_rejects.len() < SAMPLE_REASONS {
+                        sample_rejects.push((line.number, reason.clone()));
+                    }
+                    rejects.append(line.bytes, &reason, &lineage);
+                    if rejects.len() >= BATCH_ROWS {
+                        send(WriterMessage::Rejects(rejects.finish()))?;
+                    }
+                }
+            }
+        }
+        self.progress.inc(bytes_since_tick);
+        if !events.is_empty() {
+            send(WriterMessage::Events(events.finish()))?;
+        }
+        if !rejects.is_empty() {
+            send(WriterMessage::Rejects(rejects.finish()))?;
+        }
+        drop(sender);
+        let mut staged = writer_thread
+            .join()
+            .map_err(|_| IngestError::Worker("Parquet writer panicked".into()))??;
+
+        let (_, to_offset) = lines.position();
+        let next_line = lines.position().0;
+        let damage = damage.get();
+        if log.lines == 0 {
+            if let Some(why) = damage {
+                return Err(IngestError::Unreadable {
+                    source_uri: uri,
+                    message: why,
+                });
+            }
+            return Ok(unchanged(log));
+        }
+        log.rows = rows_appended;
+        let staged_rows: u64 = staged
+            .iter()
+            .filter(|f| f.final_path.starts_with(&format!("{EVENTS}/")))
+            .map(|f| f.rows as u64)
+            .sum();
+        if staged_rows != log.rows || log.lines != log.rows + log.rejects + log.blank {
+            return Err(IngestError::Worker(format!(
+                "accounting mismatch for {uri}: {} lines, {} rows parsed, {staged_rows} rows written, {} rejects, {} blank",
+                log.lines, log.rows, log.rejects, log.blank
+            )));
+        }
+        log.to_offset = to_offset;
+        let fingerprint_len = to_offset.min(FINGERPRINT_BYTES);
+        let prefix = self.object.read_prefix(fingerprint_len, &self.runtime)?;
+        log.version = format!("{:016x}", fnv1a64(&prefix));
+        log.finished_at_micros = Utc::now().timestamp_micros();
+
+        let mut log_writer = self.writer(
+            INGEST_LOG,
+            PartitionBy::Fixed(started_at.div_euclid(86_400_000_000)),
+        );
+        log_writer.write(&log.to_batch())?;
+        staged.extend(log_writer.finish()?);
+        crash_point("after_stage");
+
+        let record = CommitRecord {
+            commit_id: self.commit_id.clone(),
+            ingest_id: self.ingest_id.clone(),
+            source: uri.clone(),
+            fingerprint: log.version.clone(),
+            fingerprint_len,
+            from_offset: start_offset,
+            to_offset,
+            next_line,
+            files: staged.into_iter().map(|f| f.final_path).collect(),
+        };
+        self.runtime.block_on(self.store.commit(&record))?;
+        Ok(SourceReport {
+            uri,
+            status,
+            log,
+            sample_rejects,
+            damage,
+        })
+    }
+
+    /// Where to start reading: after the last commit if the object is the same version.
+    fn resume_point(&self) -> Result<(SourceStatus, u64, u64), IngestError> {
+        let Some(last) = self
+            .runtime
+            .block_on(self.store.last_commit(&self.object.uri))?
+        else {
+            return Ok((SourceStatus::New, 0, 1));
+        };
+        let shrunk = !self.object.gzip && self.object.size < last.to_offset;
+        if !shrunk {
+            let prefix = self
+                .object
+                .read_prefix(last.fingerprint_len, &self.runtime)?;
+            let same = prefix.len() as u64 == last.fingerprint_len
+                && format!("{:016x}", fnv1a64(&prefix)) == last.fingerprint;
+            if same {
+                return Ok((SourceStatus::Grown, last.to_offset, last.next_line));
+            }
+        }
+        Ok((SourceStatus::Replaced, 0, 1))
+    }
+
+    fn writer(&self, table: &str, partition_by: PartitionBy) -> PartitionedWriter {
+        PartitionedWriter::new(
+            self.store.clone(),
+            self.runtime.clone(),
+            table,
+            &self.object.uri,
+            &self.commit_id,
+            partition_by,
+            self.row_group_rows,
+        )
+    }
+
+    /// Parquet encoding runs on its own thread so parsing and compression overlap.
+    #[allow(clippy::type_complexity)]
+    fn spawn_writer(
+        &self,
+    ) -> (
+        mpsc::SyncSender<WriterMessage>,
+        std::thread::JoinHandle<Result<Vec<crate::storage::StagedFile>, IngestError>>,
+    ) {
+        let (sender, receiver) = mpsc::sync_channel::<WriterMessage>(4);
+        let today = Utc::now().timestamp_micros().div_euclid(86_400_000_000);
+        let mut events = self.writer(EVENTS, PartitionBy::TimestampColumn(0));
+        let mut rejects = self.writer(REJECTS, PartitionBy::Fixed(today));
+        let handle = std::thread::spawn(move || {
+            for message in receiver {
+                match message {
+                    WriterMessage::Events(batch) => events.write(&batch)?,
+                    WriterMessage::Rejects(batch) => rejects.write(&batch)?,
+                }
+            }
+            let mut staged = events.finish()?;
+            staged.extend(rejects.finish()?);
+            Ok(staged)
+        });
+        (sender, handle)
+    }
+}
+
+/// Shared by the CLI and the demo: a readable accounting of a run.
+pub fn format_report(report: &IngestReport) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let _ = writeln!(out, "ingest {}", report.ingest_id);
+    if report.recovered != (0, 0) {
+        let _ = writeln!(
+            out,
+            "recovered an interrupted run: {} commit(s) completed, {} staged file(s) discarded",
+            report.recovered.0, report.recovered.1
+        );
+    }
+    let _ = writeln!(
+        out,
+        "{:<10} {:>10} {:>10} {:>9} {:>7} {:>12}  source",
+        "status", "lines", "rows", "rejects", "blank", "bytes"
+    );
+    for s in &report.sources {
+        let status = match s.status {
+            SourceStatus::New => "new",
+            SourceStatus::Grown => "grown",
+            SourceStatus::Replaced => "replaced",
+            SourceStatus::Unchanged => "unchanged",
+        };
+        let _ = writeln!(
+            out,
+            "{:<10} {:>10} {:>10} {:>9} {:>7} {:>12}  {}",
+            status,
+            s.log.lines,
+            s.log.rows,
+            s.log.rejects,
+            s.log.blank,
+            s.log.to_offset - s.log.from_offset,
+            s.uri
+        );
+        if let Some(damage) = &s.damage {
+            let _ = writeln!(out, "  warning: {damage}; the lines before it were kept");
+        }
+        for (line, reason) in &s.sample_rejects {
+            let _ = writeln!(out, "  reject line {line}: {reason}");
+        }
+    }
+    let (lines, rows, rejects, blank) = (
+        report.total(|l| l.lines),
+        report.total(|l| l.rows),
+        report.total(|l| l.rejects),
+        report.total(|l| l.blank),
+    );
+    let _ = writeln!(
+        out,
+        "total: {lines} lines = {rows} rows + {rejects} rejects + {blank} blank"
+    );
+    if rejects > 0 {
+        let _ = writeln!(
+            out,
+            "warning: {rejects} line(s) rejected; see them with: shape query \"SELECT _source, _line, error FROM rejects WHERE _ingest_id = '{}'\"",
+            report.ingest_id
+        );
+    }
+    out
+}

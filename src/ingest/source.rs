@@ -1,0 +1,320 @@
+//! Sources: resolving `SOURCE` arguments (files, directories, globs, `file://`, `s3://`) to
+//! objects, and opening an object's decompressed bytes at an offset.
+
+use std::io::{self, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use futures::{StreamExt, TryStreamExt};
+use object_store::path::Path as StorePath;
+use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt};
+
+use super::IngestError;
+use crate::storage::object_store_for;
+
+/// One object to read.
+#[derive(Debug, Clone)]
+pub struct SourceObject {
+    /// `file:///abs/path` or `s3://bucket/key`: what `_source` records.
+    pub uri: String,
+    /// Stored size in bytes (compressed size for `.gz`).
+    pub size: u64,
+    pub gzip: bool,
+    location: Location,
+}
+
+#[derive(Debug, Clone)]
+enum Location {
+    Local(PathBuf),
+    Store(Arc<dyn ObjectStore>, StorePath),
+}
+
+fn has_glob(text: &str) -> bool {
+    text.contains(['*', '?', '['])
+}
+
+fn is_gzip_name(name: &str) -> bool {
+    name.ends_with(".gz") || name.ends_with(".gzip")
+}
+
+/// Expands the command line's sources, in a stable order, without duplicates.
+pub async fn resolve(args: &[String]) -> Result<Vec<SourceObject>, IngestError> {
+    let mut objects: Vec<SourceObject> = Vec::new();
+    for arg in args {
+        let found = if arg.starts_with("s3://") {
+            resolve_store(arg).await?
+        } else {
+            let path = arg.strip_prefix("file://").unwrap_or(arg);
+            resolve_local(arg, path)?
+        };
+        if found.is_empty() {
+            return Err(IngestError::NoSourceFound(arg.clone()));
+        }
+        for object in found {
+            if !objects.iter().any(|o| o.uri == object.uri) {
+                objects.push(object);
+            }
+        }
+    }
+    Ok(objects)
+}
+
+fn resolve_local(arg: &str, path: &str) -> Result<Vec<SourceObject>, IngestError> {
+    let mut files = Vec::new();
+    if has_glob(path) {
+        let entries = glob::glob(path).map_err(|e| IngestError::BadSource {
+            source_arg: arg.to_string(),
+            message: format!("invalid glob: {e}"),
+        })?;
+        for entry in entries.flatten() {
+            if entry.is_file() {
+                files.push(entry);
+            }
+        }
+    } else {
+        let p = Path::new(path);
+        let meta = std::fs::metadata(p).map_err(|e| IngestError::Unreadable {
+            source_uri: arg.to_string(),
+            message: e.to_string(),
+        })?;
+        if meta.is_dir() {
+            walk_dir(p, &mut files).map_err(|e| IngestError::Unreadable {
+                source_uri: arg.to_string(),
+                message: e.to_string(),
+            })?;
+        } else {
+            files.push(p.to_path_buf());
+        }
+    }
+    files.sort();
+    files
+        .into_iter()
+        .map(|file| {
+            let absolute = std::path::absolute(&file).unwrap_or(file);
+            let size = std::fs::metadata(&absolute).map(|m| m.len()).unwrap_or(0);
+            let gzip = is_gzip_name(&absolute.to_string_lossy()) || has_gzip_magic(&absolute);
+            Ok(SourceObject {
+                uri: format!("file://{}", absolute.display()),
+                size,
+                gzip,
+                location: Location::Local(absolute),
+            })
+        })
+        .collect()
+}
+
+fn has_gzip_magic(path: &Path) -> bool {
+    let mut magic = [0u8; 2];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut magic))
+        .is_ok()
+        && magic == [0x1f, 0x8b]
+}
+
+/// Every regular, non-hidden file below `dir`.
+fn walk_dir(dir: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        if entry.file_name().to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let path = entry.path();
+        if path.is_dir() {
+            walk_dir(&path, out)?;
+        } else if path.is_file() {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+async fn resolve_store(arg: &str) -> Result<Vec<SourceObject>, IngestError> {
+    let (store, root, key) = object_store_for(arg)?;
+    let bucket_uri = root.as_str().trim_end_matches('/').to_string();
+    let unreadable = |e: object_store::Error| IngestError::Unreadable {
+        source_uri: arg.to_string(),
+        message: e.to_string(),
+    };
+    let key_text = key.as_ref().to_string();
+    let object = |meta: object_store::ObjectMeta| SourceObject {
+        uri: format!("{bucket_uri}/{}", meta.location),
+        size: meta.size,
+        gzip: is_gzip_name(meta.location.as_ref()),
+        location: Location::Store(store.clone(), meta.location),
+    };
+    if has_glob(&key_text) {
+        let literal: String = key_text
+            .chars()
+            .take_while(|c| !"*?[".contains(*c))
+            .collect();
+        let list_prefix = literal.rsplit_once('/').map(|(dir, _)| dir).unwrap_or("");
+        let pattern = glob::Pattern::new(&key_text).map_err(|e| IngestError::BadSource {
+            source_arg: arg.to_string(),
+            message: format!("invalid glob: {e}"),
+        })?;
+        let metas: Vec<_> = store
+            .list(Some(&StorePath::from(list_prefix)))
+            .try_collect()
+            .await
+            .map_err(unreadable)?;
+        let mut found: Vec<_> = metas
+            .into_iter()
+            .filter(|m| pattern.matches(m.location.as_ref()))
+            .map(object)
+            .collect();
+        found.sort_by(|a, b| a.uri.cmp(&b.uri));
+        return Ok(found);
+    }
+    if !key_text.is_empty() {
+        match store.head(&key).await {
+            Ok(meta) => return Ok(vec![object(meta)]),
+            Err(object_store::Error::NotFound { .. }) => {}
+            Err(e) => return Err(unreadable(e)),
+        }
+    }
+    let prefix = (!key_text.is_empty()).then_some(&key);
+    let metas: Vec<_> = store.list(prefix).try_collect().await.map_err(unreadable)?;
+    let mut found: Vec<_> = metas
+        .into_iter()
+        .filter(|m| {
+            !m.location
+                .filename()
+                .is_some_and(|name| name.starts_with('.'))
+        })
+        .map(object)
+        .collect();
+    found.sort_by(|a, b| a.uri.cmp(&b.uri));
+    Ok(found)
+}
+
+/// Remembers why a decompressor stopped early, and shows the reader a clean end of stream,
+/// so the lines before the damage are kept and the cut line is rejected with the reason.
+#[derive(Debug, Clone, Default)]
+pub struct DamageReport(Arc<Mutex<Option<String>>>);
+
+impl DamageReport {
+    pub fn get(&self) -> Option<String> {
+        self.0.lock().expect("not poisoned").clone()
+    }
+}
+
+struct GuardedGzip<R> {
+    inner: R,
+    report: DamageReport,
+}
+
+impl<R: Read> Read for GuardedGzip<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self.inner.read(buf) {
+            Ok(n) => Ok(n),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => Err(e),
+            Err(e) => {
+                let mut slot = self.report.0.lock().expect("not poisoned");
+                slot.get_or_insert_with(|| format!("gzip stream damaged: {e}"));
+                Ok(0)
+            }
+        }
+    }
+}
+
+impl SourceObject {
+    /// The object's decompressed bytes from `offset` on. Call from a blocking thread.
+    pub fn open_at(
+        &self,
+        offset: u64,
+        runtime: &tokio::runtime::Handle,
+    ) -> Result<(Box<dyn Read + Send>, DamageReport), IngestError> {
+        let unreadable = |message: String| IngestError::Unreadable {
+            source_uri: self.uri.clone(),
+            message,
+        };
+        let report = DamageReport::default();
+        // Compressed objects are read from their start and the first `offset` bytes skipped.
+        let raw_offset = if self.gzip { 0 } else { offset };
+        let raw: Box<dyn Read + Send> = match &self.location {
+            Location::Local(path) => {
+                let mut file = std::fs::File::open(path).map_err(|e| unreadable(e.to_string()))?;
+                file.seek(SeekFrom::Start(raw_offset))
+                    .map_err(|e| unreadable(e.to_string()))?;
+                Box::new(file)
+            }
+            Location::Store(store, key) => {
+                let options = GetOptions {
+                    range: (raw_offset > 0).then_some(GetRange::Offset(raw_offset)),
+                    ..Default::default()
+                };
+                let result = runtime
+                    .block_on(store.get_opts(key, options))
+                    .map_err(|e| unreadable(e.to_string()))?;
+                let stream = result.into_stream().map(|r| r.map_err(io::Error::other));
+                let reader = tokio_util::io::StreamReader::new(stream);
+                Box::new(tokio_util::io::SyncIoBridge::new_with_handle(
+                    reader,
+                    runtime.clone(),
+                ))
+            }
+        };
+        if !self.gzip {
+            return Ok((raw, report));
+        }
+        let decoder = flate2::read::MultiGzDecoder::new(io::BufReader::with_capacity(1 << 20, raw));
+        let mut reader: Box<dyn Read + Send> = Box::new(GuardedGzip {
+            inner: decoder,
+            report: report.clone(),
+        });
+        let skipped = io::copy(&mut (&mut reader).take(offset), &mut io::sink())
+            .map_err(|e| unreadable(e.to_string()))?;
+        if skipped < offset {
+            return Err(unreadable(format!(
+                "decompressed stream is shorter ({skipped} bytes) than the committed offset {offset}"
+            )));
+        }
+        Ok((reader, report))
+    }
+
+    /// The first `len` decompressed bytes (fewer if the object is shorter).
+    pub fn read_prefix(
+        &self,
+        len: u64,
+        runtime: &tokio::runtime::Handle,
+    ) -> Result<Vec<u8>, IngestError> {
+        let (reader, _) = self.open_at(0, runtime)?;
+        let mut prefix = Vec::with_capacity(len as usize);
+        reader
+            .take(len)
+            .read_to_end(&mut prefix)
+            .map_err(|e| IngestError::Unreadable {
+                source_uri: self.uri.clone(),
+                message: e.to_string(),
+            })?;
+        Ok(prefix)
+    }
+}
+
+/// Reads back the line that starts at `offset` of the object `uri` (decompressing if needed):
+/// the lineage round trip. Returns the line's bytes without its `\n`.
+pub async fn read_line_at(uri: &str, offset: u64) -> Result<Vec<u8>, IngestError> {
+    let objects = resolve(&[uri.to_string()]).await?;
+    let object = objects
+        .into_iter()
+        .find(|o| o.uri == uri)
+        .ok_or_else(|| IngestError::NoSourceFound(uri.to_string()))?;
+    let runtime = tokio::runtime::Handle::current();
+    tokio::task::spawn_blocking(move || {
+        use std::io::BufRead;
+        let (reader, _) = object.open_at(offset, &runtime)?;
+        let mut line = Vec::new();
+        io::BufReader::new(reader)
+            .read_until(b'\n', &mut line)
+            .map_err(|e| IngestError::Unreadable {
+                source_uri: object.uri.clone(),
+                message: e.to_string(),
+            })?;
+        if line.last() == Some(&b'\n') {
+            line.pop();
+        }
+        Ok(line)
+    })
+    .await
+    .map_err(|e| IngestError::Worker(e.to_string()))?
+}

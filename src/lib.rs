@@ -1,0 +1,14 @@
+//! SHAPE: service health from logs.
+//!
+//! One module per layer of the loop (see DESIGN.md): [`ingest`] reads sources into
+//! [`storage`] (Parquet tables with line-level lineage), [`catalog`] builds the one
+//! `SessionContext` every consumer uses, [`query`] runs SQL for the CLI, [`generate`] makes
+//! the shared test, demo and benchmark data, and [`demo`] shows the loop end to end.
+
+pub mod catalog;
+pub mod config;
+pub mod demo;
+pub mod generate;
+pub mod ingest;
+pub mod query;
+pub mod storage;

@@ -1,0 +1,83 @@
+//! Running SQL for the CLI and printing results as a table, CSV or JSON lines.
+
+use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::util::pretty::pretty_format_batches;
+use datafusion::error::DataFusionError;
+use datafusion::prelude::SessionContext;
+
+#[derive(Debug, thiserror::Error)]
+pub enum QueryError {
+    #[error("{0}")]
+    DataFusion(#[from] DataFusionError),
+    #[error("cannot format results: {0}")]
+    Format(#[from] datafusion::arrow::error::ArrowError),
+}
+
+/// Output formats of `shape query`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// An aligned text table.
+    Table,
+    /// CSV with a header row.
+    Csv,
+    /// One JSON object per row (JSON lines).
+    Json,
+}
+
+/// Runs every `;`-separated statement of `sql`; returns the last statement's rows.
+pub async fn run_sql(ctx: &SessionContext, sql: &str) -> Result<Vec<RecordBatch>, QueryError> {
+    let mut batches = Vec::new();
+    let statements = datafusion::sql::parser::DFParser::parse_sql(sql)?;
+    for statement in statements {
+        let plan = ctx.state().statement_to_plan(statement).await?;
+        batches = ctx.execute_logical_plan(plan).await?.collect().await?;
+    }
+    Ok(batches)
+}
+
+/// Renders batches in `format`.
+pub fn format_batches(batches: &[RecordBatch], format: OutputFormat) -> Result<String, QueryError> {
+    Ok(match format {
+        OutputFormat::Table => {
+            if batches.iter().all(|b| b.num_rows() == 0) {
+                let columns = batches
+                    .first()
+                    .map(|b| {
+                        b.schema()
+                            .fields()
+                            .iter()
+                            .map(|f| f.name().clone())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    })
+                    .unwrap_or_default();
+                format!("(0 rows) {columns}\n")
+            } else {
+                format!("{}\n", pretty_format_batches(batches)?)
+            }
+        }
+        OutputFormat::Csv => {
+            let mut out = Vec::new();
+            {
+                let mut writer = datafusion::arrow::csv::WriterBuilder::new()
+                    .with_header(true)
+                    .build(&mut out);
+                for batch in batches {
+                    writer.write(batch)?;
+                }
+            }
+            String::from_utf8_lossy(&out).into_owned()
+        }
+        OutputFormat::Json => {
+            let mut out = Vec::new();
+            {
+                let mut writer = datafusion::arrow::json::LineDelimitedWriter::new(&mut out);
+                for batch in batches {
+                    writer.write(batch)?;
+                }
+                writer.finish()?;
+            }
+            String::from_utf8_lossy(&out).into_owned()
+        }
+    })
+}

@@ -1,0 +1,386 @@
+//! The data dir: Parquet tables under `<data-dir>/<table>/dt=YYYY-MM-DD/`, on a local path or
+//! an object store, with an atomic commit protocol.
+//!
+//! Commit protocol (one commit = everything one ingest run wrote for one source):
+//! 1. every file is written complete to `_staging/<source-key>/<commit-id>/<table>/dt=.../`;
+//! 2. the commit record `_manifest/<source-key>/<commit-id>.json` is put (an atomic put): this
+//!    is the commit point;
+//! 3. staged files are renamed to their final place under `<table>/`.
+//!
+//! Readers list only `<table>/`, so they never see a partial file. A crash before step 2 leaves
+//! staged files without a record: the next run deletes them (roll back). A crash during step 3
+//! leaves a record whose files are partly staged: the next run finishes the renames (roll
+//! forward). Either way no duplicate and no gap.
+
+pub mod schema;
+pub mod writer;
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use futures::TryStreamExt;
+use object_store::local::LocalFileSystem;
+use object_store::path::Path as StorePath;
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+pub use writer::{PartitionedWriter, StagedFile};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("invalid location {location:?}: {message}")]
+    Location { location: String, message: String },
+    #[error("cannot configure object store for {url}: {source}")]
+    Configure {
+        url: String,
+        source: object_store::Error,
+    },
+    #[error("object store error at {location}: {source}")]
+    Store {
+        location: String,
+        source: object_store::Error,
+    },
+    #[error("cannot create data dir {path}: {source}")]
+    CreateDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot write Parquet for {table}: {source}")]
+    Parquet {
+        table: String,
+        source: datafusion::parquet::errors::ParquetError,
+    },
+    #[error("corrupt commit record {location}: {message}")]
+    Manifest { location: String, message: String },
+}
+
+pub type Result<T, E = StorageError> = std::result::Result<T, E>;
+
+/// Resolves a location (a local path, `file://...` or `s3://bucket/prefix`) to an object store,
+/// the store's root URL (what DataFusion registers it under) and the path inside the store.
+pub fn object_store_for(location: &str) -> Result<(Arc<dyn ObjectStore>, Url, StorePath)> {
+    let bad = |message: String| StorageError::Location {
+        location: location.to_string(),
+        message,
+    };
+    if let Some(rest) = location.strip_prefix("s3://") {
+        let (bucket, key) = rest.split_once('/').unwrap_or((rest, ""));
+        if bucket.is_empty() {
+            return Err(bad("no bucket name after s3://".into()));
+        }
+        let mut builder = object_store::aws::AmazonS3Builder::from_env().with_bucket_name(bucket);
+        // A custom endpoint on plain HTTP (a local S3-compatible server) needs HTTP allowed.
+        let endpoint = std::env::var("AWS_ENDPOINT_URL")
+            .or_else(|_| std::env::var("AWS_ENDPOINT"))
+            .ok();
+        if let Some(endpoint) = endpoint {
+            if endpoint.starts_with("http://") {
+                builder = builder.with_allow_http(true);
+            }
+            builder = builder.with_endpoint(endpoint);
+        }
+        if std::env::var("AWS_REGION").is_err() && std::env::var("AWS_DEFAULT_REGION").is_ok() {
+            builder = builder.with_region(std::env::var("AWS_DEFAULT_REGION").unwrap());
+        }
+        let store = builder.build().map_err(|source| StorageError::Configure {
+            url: location.to_string(),
+            source,
+        })?;
+        let root = Url::parse(&format!("s3://{bucket}")).map_err(|e| bad(e.to_string()))?;
+        return Ok((
+            Arc::new(store),
+            root,
+            StorePath::from(key.trim_matches('/')),
+        ));
+    }
+    let local = match location.strip_prefix("file://") {
+        Some(path) => std::path::PathBuf::from(path),
+        None if location.contains("://") => {
+            return Err(bad(
+                "only local paths, file:// and s3:// are supported".into()
+            ))
+        }
+        None => std::path::PathBuf::from(location),
+    };
+    let absolute = std::path::absolute(&local).map_err(|e| bad(e.to_string()))?;
+    let path = StorePath::from_absolute_path(&absolute).map_err(|e| bad(e.to_string()))?;
+    let root = Url::parse("file:///").expect("static URL");
+    Ok((Arc::new(LocalFileSystem::new()), root, path))
+}
+
+/// The data dir: where tables, staging and commit records live.
+#[derive(Debug, Clone)]
+pub struct DataStore {
+    pub store: Arc<dyn ObjectStore>,
+    /// Root URL of the store (`file:///`, `s3://bucket`).
+    pub root: Url,
+    /// The data dir inside the store.
+    pub prefix: StorePath,
+    /// Set for a local data dir: its filesystem path.
+    pub local_dir: Option<std::path::PathBuf>,
+}
+
+/// One committed unit: what one run read from one source, and the files it wrote.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CommitRecord {
+    pub commit_id: String,
+    pub ingest_id: String,
+    pub source: String,
+    /// Hash of the first `fingerprint_len` bytes of the (decompressed) object: identifies the
+    /// object's version, so a replaced object is read again from the start.
+    pub fingerprint: String,
+    pub fingerprint_len: u64,
+    pub from_offset: u64,
+    pub to_offset: u64,
+    /// Line number of the first line after `to_offset`.
+    pub next_line: u64,
+    /// Final paths (relative to the data dir) of the files this commit made visible.
+    pub files: Vec<String>,
+}
+
+impl DataStore {
+    /// Opens (and for a local path, creates) a data dir.
+    pub fn open(location: &str) -> Result<DataStore> {
+        let (store, root, prefix) = object_store_for(location)?;
+        let local_dir = (root.scheme() == "file")
+            .then(|| std::path::PathBuf::from(format!("/{}", prefix.as_ref())));
+        if let Some(dir) = &local_dir {
+            for table in schema::TABLES {
+                let path = dir.join(table);
+                std::fs::create_dir_all(&path).map_err(|source| StorageError::CreateDir {
+                    path: path.display().to_string(),
+                    source,
+                })?;
+            }
+        }
+        Ok(DataStore {
+            store,
+            root,
+            prefix,
+            local_dir,
+        })
+    }
+
+    /// `<data-dir>/<relative>` as a store path.
+    pub fn path(&self, relative: &str) -> StorePath {
+        let mut path = self.prefix.clone();
+        for part in relative.split('/').filter(|p| !p.is_empty()) {
+            path = path.clone().join(part);
+        }
+        path
+    }
+
+    /// URL of a table directory, as DataFusion's listing tables want it (trailing slash).
+    pub fn table_url(&self, table: &str) -> String {
+        let root = self.root.as_str().trim_end_matches('/');
+        let prefix = self.prefix.as_ref();
+        if prefix.is_empty() {
+            format!("{root}/{table}/")
+        } else {
+            format!("{root}/{prefix}/{table}/")
+        }
+    }
+
+    fn store_err(&self, location: &StorePath) -> impl Fn(object_store::Error) -> StorageError {
+        let location = location.to_string();
+        move |source| StorageError::Store {
+            location: location.clone(),
+            source,
+        }
+    }
+
+    pub async fn put(&self, relative: &str, bytes: Bytes) -> Result<()> {
+        let path = self.path(relative);
+        self.store
+            .put(&path, PutPayload::from_bytes(bytes))
+            .await
+            .map_err(self.store_err(&path))?;
+        Ok(())
+    }
+
+    /// Paths (relative to the data dir) of every object under `relative`.
+    pub async fn list(&self, relative: &str) -> Result<Vec<String>> {
+        let base = self.path(relative);
+        let objects: Vec<_> = self
+            .store
+            .list(Some(&base))
+            .try_collect()
+            .await
+            .map_err(self.store_err(&base))?;
+        let skip = self.prefix.as_ref().len() + usize::from(!self.prefix.as_ref().is_empty());
+        let mut paths: Vec<String> = objects
+            .into_iter()
+            .map(|meta| meta.location.as_ref()[skip..].to_string())
+            // LocalFileSystem writes `name#N` temporaries before renaming: never ours to read.
+            .filter(|p| !p.contains('#'))
+            .collect();
+        paths.sort();
+        Ok(paths)
+    }
+
+    /// The latest commit record of a source, if any.
+    pub async fn last_commit(&self, source: &str) -> Result<Option<CommitRecord>> {
+        let dir = format!("_manifest/{}", source_key(source));
+        let Some(latest) = self.list(&dir).await?.pop() else {
+            return Ok(None);
+        };
+        let path = self.path(&latest);
+        let bytes = self
+            .store
+            .get(&path)
+            .await
+            .map_err(self.store_err(&path))?
+            .bytes()
+            .await
+            .map_err(self.store_err(&path))?;
+        let record = serde_json::from_slice(&bytes).map_err(|e| StorageError::Manifest {
+            location: path.to_string(),
+            message: e.to_string(),
+        })?;
+        Ok(Some(record))
+    }
+
+    /// Staging path of a file that will become `final_relative` when `commit_id` commits.
+    pub fn staging_path(source: &str, commit_id: &str, final_relative: &str) -> String {
+        format!(
+            "_staging/{}/{commit_id}/{final_relative}",
+            source_key(source)
+        )
+    }
+
+    /// Commits: writes the record (the commit point), then publishes the staged files.
+    pub async fn commit(&self, record: &CommitRecord) -> Result<()> {
+        let relative = format!(
+            "_manifest/{}/{}.json",
+            source_key(&record.source),
+            record.commit_id
+        );
+        let body = serde_json::to_vec_pretty(record).expect("commit records serialise");
+        self.put(&relative, Bytes::from(body)).await?;
+        crash_point("after_commit_record");
+        self.publish(record).await
+    }
+
+    /// Moves a committed record's staged files to their final place (idempotent).
+    async fn publish(&self, record: &CommitRecord) -> Result<()> {
+        for (i, file) in record.files.iter().enumerate() {
+            if i == 1 {
+                crash_point("mid_publish");
+            }
+            let staged = self.path(&Self::staging_path(&record.source, &record.commit_id, file));
+            let target = self.path(file);
+            match self.store.rename(&staged, &target).await {
+                Ok(()) => {}
+                // Already published by an earlier, interrupted run.
+                Err(object_store::Error::NotFound { .. }) => {}
+                Err(source) => {
+                    return Err(StorageError::Store {
+                        location: staged.to_string(),
+                        source,
+                    })
+                }
+            }
+        }
+        self.remove_empty_staging_dirs();
+        Ok(())
+    }
+
+    /// Finishes or rolls back whatever an interrupted run left in `_staging/`. Returns
+    /// (commits rolled forward, files rolled back).
+    pub async fn recover(&self) -> Result<(usize, usize)> {
+        let staged = self.list("_staging").await?;
+        let mut forward = std::collections::BTreeSet::new();
+        let mut rolled_back = 0;
+        for file in staged {
+            // _staging/<source-key>/<commit-id>/<table>/...
+            let parts: Vec<&str> = file.splitn(4, '/').collect();
+            if parts.len() < 4 {
+                continue;
+            }
+            let (key, commit_id) = (parts[1], parts[2]);
+            let record_path = self.path(&format!("_manifest/{key}/{commit_id}.json"));
+            match self.store.head(&record_path).await {
+                Ok(_) => {
+                    forward.insert(record_path);
+                }
+                Err(object_store::Error::NotFound { .. }) => {
+                    let path = self.path(&file);
+                    self.store
+                        .delete(&path)
+                        .await
+                        .map_err(self.store_err(&path))?;
+                    rolled_back += 1;
+                }
+                Err(source) => {
+                    return Err(StorageError::Store {
+                        location: record_path.to_string(),
+                        source,
+                    })
+                }
+            }
+        }
+        for record_path in &forward {
+            let bytes = self
+                .store
+                .get(record_path)
+                .await
+                .map_err(self.store_err(record_path))?
+                .bytes()
+                .await
+                .map_err(self.store_err(record_path))?;
+            let record: CommitRecord =
+                serde_json::from_slice(&bytes).map_err(|e| StorageError::Manifest {
+                    location: record_path.to_string(),
+                    message: e.to_string(),
+                })?;
+            self.publish(&record).await?;
+        }
+        self.remove_empty_staging_dirs();
+        Ok((forward.len(), rolled_back))
+    }
+
+    /// Object stores have no directories; a local data dir keeps empty ones, so tidy them.
+    fn remove_empty_staging_dirs(&self) {
+        fn prune(dir: &std::path::Path) -> bool {
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                return false;
+            };
+            let mut empty = true;
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if !(path.is_dir() && prune(&path)) {
+                    empty = false;
+                }
+            }
+            empty && std::fs::remove_dir(dir).is_ok()
+        }
+        if let Some(dir) = &self.local_dir {
+            prune(&dir.join("_staging"));
+        }
+    }
+}
+
+/// A short stable key for a source URI (used in paths; the URI itself is in the record).
+pub fn source_key(source: &str) -> String {
+    format!("{:016x}", fnv1a64(source.as_bytes()))
+}
+
+/// FNV-1a: small, stable across versions and platforms (std's hasher is neither).
+pub fn fnv1a64(bytes: &[u8]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        hash ^= u64::from(*b);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
+}
+
+/// Test hook for the crash tests: `SHAPE_CRASH_AT=<point>` aborts the process there, as a
+/// `kill -9` would. Never set in normal use.
+pub fn crash_point(point: &str) {
+    if std::env::var("SHAPE_CRASH_AT").is_ok_and(|p| p == point) {
+        eprintln!("SHAPE_CRASH_AT={point}: aborting");
+        std::process::abort();
+    }
+}

@@ -1,0 +1,81 @@
+//! Arrow schemas of the stored tables (DESIGN.md section 2). The Hive partition column `dt`
+//! is not stored in the files; the catalog adds it.
+
+use std::sync::{Arc, LazyLock};
+
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+
+pub const EVENTS: &str = "events";
+pub const REJECTS: &str = "rejects";
+pub const INGEST_LOG: &str = "ingest_log";
+
+/// Every table the ingest layer writes.
+pub const TABLES: &[&str] = &[EVENTS, REJECTS, INGEST_LOG];
+
+/// Name of the Hive partition column.
+pub const PARTITION_COLUMN: &str = "dt";
+
+fn utc_micros() -> DataType {
+    DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
+}
+
+fn lineage_fields() -> Vec<Field> {
+    vec![
+        Field::new("_source", DataType::Utf8, false),
+        Field::new("_line", DataType::UInt64, false),
+        Field::new("_offset", DataType::UInt64, false),
+        Field::new("_ingest_id", DataType::Utf8, false),
+    ]
+}
+
+pub static EVENTS_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
+    let mut fields = vec![
+        Field::new("ts", utc_micros(), false),
+        Field::new("service", DataType::Utf8, false),
+        Field::new("component", DataType::Utf8, false),
+        Field::new("operation", DataType::Utf8, false),
+        Field::new("level", DataType::Utf8, false),
+        Field::new("status_code", DataType::Int32, true),
+        Field::new("duration_ms", DataType::Float64, true),
+        Field::new("outcome", DataType::Utf8, false),
+        Field::new("message", DataType::Utf8, false),
+        Field::new("trace_id", DataType::Utf8, true),
+        Field::new("attributes", DataType::Utf8, false),
+    ];
+    fields.extend(lineage_fields());
+    Arc::new(Schema::new(fields))
+});
+
+pub static REJECTS_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
+    let mut fields = lineage_fields();
+    fields.push(Field::new("raw", DataType::Binary, false));
+    fields.push(Field::new("error", DataType::Utf8, false));
+    Arc::new(Schema::new(fields))
+});
+
+pub static INGEST_LOG_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
+    Arc::new(Schema::new(vec![
+        Field::new("ingest_id", DataType::Utf8, false),
+        Field::new("source", DataType::Utf8, false),
+        Field::new("started_at", utc_micros(), false),
+        Field::new("finished_at", utc_micros(), false),
+        Field::new("from_offset", DataType::UInt64, false),
+        Field::new("to_offset", DataType::UInt64, false),
+        Field::new("lines", DataType::UInt64, false),
+        Field::new("rows", DataType::UInt64, false),
+        Field::new("rejects", DataType::UInt64, false),
+        Field::new("blank", DataType::UInt64, false),
+        // Identifies the object's version (see storage::CommitRecord::fingerprint).
+        Field::new("version", DataType::Utf8, false),
+    ]))
+});
+
+/// The file schema of a table by name.
+pub fn file_schema(table: &str) -> Option<SchemaRef> {
+    match table {
+        EVENTS => Some(EVENTS_SCHEMA.clone()),
+        REJECTS => Some(REJECTS_SCHEMA.clone()),
+        INGEST_LOG => Some(INGEST_LOG_SCHEMA.clone()),
+        _ => None,
+    }
+}

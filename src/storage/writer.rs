@@ -1,0 +1,160 @@
+//! Writes record batches as zstd Parquet files, one open file per `dt` partition, staged for a
+//! commit (see the module docs of `storage`).
+
+use std::collections::BTreeMap;
+
+use bytes::Bytes;
+use chrono::DateTime;
+use datafusion::arrow::array::{Array, RecordBatch, TimestampMicrosecondArray, UInt32Array};
+use datafusion::arrow::compute::take_record_batch;
+use datafusion::parquet::arrow::ArrowWriter;
+use datafusion::parquet::basic::{Compression, ZstdLevel};
+use datafusion::parquet::file::properties::{EnabledStatistics, WriterProperties};
+
+use super::{DataStore, Result, StorageError};
+
+/// A file staged by a writer: its final path relative to the data dir, and its row count.
+#[derive(Debug, Clone)]
+pub struct StagedFile {
+    pub final_path: String,
+    pub rows: usize,
+}
+
+/// How rows are assigned to `dt=` partitions.
+#[derive(Debug, Clone)]
+pub enum PartitionBy {
+    /// The UTC date of a timestamp column.
+    TimestampColumn(usize),
+    /// Every row in one partition (e.g. the day of the ingest run).
+    Fixed(i64),
+}
+
+/// Closes a file once its encoded size passes this, to bound memory per partition.
+const MAX_FILE_BYTES: usize = 256 << 20;
+
+pub struct PartitionedWriter {
+    store: DataStore,
+    runtime: tokio::runtime::Handle,
+    table: String,
+    source: String,
+    commit_id: String,
+    partition_by: PartitionBy,
+    props: WriterProperties,
+    open: BTreeMap<i64, (ArrowWriter<Vec<u8>>, usize)>,
+    staged: Vec<StagedFile>,
+}
+
+impl PartitionedWriter {
+    pub fn new(
+        store: DataStore,
+        runtime: tokio::runtime::Handle,
+        table: &str,
+        source: &str,
+        commit_id: &str,
+        partition_by: PartitionBy,
+        row_group_rows: usize,
+    ) -> Self {
+        let props = WriterProperties::builder()
+            .set_compression(Compression::ZSTD(
+                ZstdLevel::try_new(3).expect("valid level"),
+            ))
+            .set_max_row_group_row_count(Some(row_group_rows))
+            .set_statistics_enabled(EnabledStatistics::Page)
+            .build();
+        PartitionedWriter {
+            store,
+            runtime,
+            table: table.to_string(),
+            source: source.to_string(),
+            commit_id: commit_id.to_string(),
+            partition_by,
+            props,
+            open: BTreeMap::new(),
+            staged: Vec::new(),
+        }
+    }
+
+    fn parquet_err(&self) -> impl Fn(datafusion::parquet::errors::ParquetError) -> StorageError {
+        let table = self.table.clone();
+        move |source| StorageError::Parquet {
+            table: table.clone(),
+            source,
+        }
+    }
+
+    pub fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+        if batch.num_rows() == 0 {
+            return Ok(());
+        }
+        match self.partition_by {
+            PartitionBy::Fixed(day) => self.write_partition(day, batch),
+            PartitionBy::TimestampColumn(col) => {
+                let ts = batch
+                    .column(col)
+                    .as_any()
+                    .downcast_ref::<TimestampMicrosecondArray>()
+                    .expect("partition column is a microsecond timestamp");
+                let day = |i: usize| ts.value(i).div_euclid(86_400_000_000);
+                let first = day(0);
+                if (1..ts.len()).all(|i| day(i) == first) {
+                    return self.write_partition(first, batch);
+                }
+                let mut groups: BTreeMap<i64, Vec<u32>> = BTreeMap::new();
+                for i in 0..ts.len() {
+                    groups.entry(day(i)).or_default().push(i as u32);
+                }
+                for (day, indices) in groups {
+                    let part = take_record_batch(batch, &UInt32Array::from(indices))
+                        .expect("indices are in range");
+                    self.write_partition(day, &part)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn write_partition(&mut self, day: i64, batch: &RecordBatch) -> Result<()> {
+        let err = self.parquet_err();
+        if !self.open.contains_key(&day) {
+            let writer = ArrowWriter::try_new(Vec::new(), batch.schema(), Some(self.props.clone()))
+                .map_err(&err)?;
+            self.open.insert(day, (writer, 0));
+        }
+        let (writer, rows) = self.open.get_mut(&day).expect("inserted above");
+        writer.write(batch).map_err(&err)?;
+        *rows += batch.num_rows();
+        if writer.inner().len() + writer.in_progress_size() > MAX_FILE_BYTES {
+            let (writer, rows) = self.open.remove(&day).expect("present");
+            self.stage(day, writer, rows)?;
+        }
+        Ok(())
+    }
+
+    fn stage(&mut self, day: i64, writer: ArrowWriter<Vec<u8>>, rows: usize) -> Result<()> {
+        let bytes = writer.into_inner().map_err(self.parquet_err())?;
+        let date = DateTime::from_timestamp(day * 86_400, 0)
+            .expect("day in range")
+            .format("%Y-%m-%d");
+        let final_path = format!(
+            "{}/{}={date}/{}-{:04}.parquet",
+            self.table,
+            super::schema::PARTITION_COLUMN,
+            self.commit_id,
+            self.staged.len()
+        );
+        let staging = DataStore::staging_path(&self.source, &self.commit_id, &final_path);
+        self.runtime
+            .block_on(self.store.put(&staging, Bytes::from(bytes)))?;
+        self.staged.push(StagedFile { final_path, rows });
+        Ok(())
+    }
+
+    /// Closes every open file and stages it; returns everything this writer staged.
+    pub fn finish(mut self) -> Result<Vec<StagedFile>> {
+        let open = std::mem::take(&mut self.open);
+        for (day, (writer, rows)) in open {
+            self.stage(day, writer, rows)?;
+        }
+        Ok(self.staged)
+    }
+}
