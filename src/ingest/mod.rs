@@ -309,7 +309,10 @@ impl SourceJob {
                     message: why,
                 });
             }
-            return Ok(unchanged(log));
+            if status == SourceStatus::Grown {
+                return Ok(unchanged(log));
+            }
+            // A new (or replaced) empty object still gets its ingest_log row.
         }
         log.rows = rows_appended;
         let staged_rows: u64 = staged

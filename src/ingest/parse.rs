@@ -628,7 +628,7 @@ fn short_json(value: &Value) -> String {
 
 fn auto_fields(text: &str) -> Result<Vec<(String, Value)>, String> {
     let trimmed = text.trim_start();
-    if trimmed.starts_with('{') {
+    if trimmed.starts_with(['{', '[']) {
         return parse_json(text);
     }
     if let Some(fields) = parse_combined(text) {
@@ -854,7 +854,7 @@ mod tests {
         );
         assert!(why(br#"{"ts": "yesterday"}"#).contains("unparseable timestamp"));
         assert!(why(br#"{"msg": "no time"}"#).contains("missing timestamp"));
-        assert!(why(b"{\"ts\": 1, \"msg\": \"a\xffb\"}").contains("invalid UTF-8 at byte 23"));
+        assert!(why(b"{\"ts\": 1, \"msg\": \"a\xffb\"}").contains("invalid UTF-8 at byte 20"));
         assert!(why(b"{\"a\":\0}").contains("NUL byte at byte 6"));
         assert!(why(br#"{"ts": "2025-11-20T10:00:00Z", "msg": "#).contains("invalid JSON"));
         assert!(why(b"just some words").contains("unrecognised format"));

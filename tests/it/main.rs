@@ -1,1 +1,10 @@
-fn main() {}
+//! Integration tests: one binary (every test binary links DataFusion, and links are slow).
+
+mod cli;
+mod common;
+mod crash;
+mod hostile;
+mod incremental;
+mod lineage;
+mod loghub;
+mod s3;

@@ -1,0 +1,245 @@
+//! The `shape` binary: ingest accounting and exit codes, query formats and errors, as-of.
+
+use crate::common::{run_shape, text};
+
+#[test]
+fn ingest_then_query_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    std::fs::create_dir(&logs).unwrap();
+    std::fs::write(
+        logs.join("a.log"),
+        "time=2025-11-20T10:00:00Z level=info op=resizeCanvas took=12ms msg=ok\nnot a log line at all\n\n10.0.0.1 - - [20/Nov/2025:10:00:01 +0000] \"GET /x HTTP/1.1\" 500 3 \"-\" \"curl\"\n",
+    )
+    .unwrap();
+    let data = dir.path().join("data");
+    let data_arg = data.to_string_lossy().into_owned();
+    let out = run_shape(
+        dir.path(),
+        &["--data-dir", &data_arg, "ingest", "logs"],
+        &[],
+    );
+    let stdout = text(&out.stdout);
+    assert!(
+        out.status.success(),
+        "rejects are a warning: {stdout} {}",
+        text(&out.stderr)
+    );
+    assert!(
+        stdout.contains("total: 4 lines = 2 rows + 1 rejects + 1 blank"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("reject line 2: unrecognised format"),
+        "{stdout}"
+    );
+
+    let q = |format: &str| {
+        let out = run_shape(
+            dir.path(),
+            &[
+                "--data-dir",
+                &data_arg,
+                "query",
+                "--format",
+                format,
+                "SELECT operation, status_code, duration_ms FROM events ORDER BY ts",
+            ],
+            &[],
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    assert!(q("table").contains("| resizeCanvas | "), "{}", q("table"));
+    assert_eq!(
+        q("csv"),
+        "operation,status_code,duration_ms\nresizeCanvas,,12.0\nGET /x,500,\n"
+    );
+    let json = q("json");
+    let first: serde_json::Value = serde_json::from_str(json.lines().next().unwrap()).unwrap();
+    assert_eq!(first["operation"], "resizeCanvas");
+    assert_eq!(first["duration_ms"], 12.0);
+}
+
+#[test]
+fn bad_query_and_unreadable_source_fail_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data").to_string_lossy().into_owned();
+    let out = run_shape(
+        dir.path(),
+        &["--data-dir", &data, "query", "SELECT nope FROM events"],
+        &[],
+    );
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("error:") && stderr.contains("nope"),
+        "{stderr}"
+    );
+
+    let out = run_shape(
+        dir.path(),
+        &["--data-dir", &data, "ingest", "missing/*.log"],
+        &[],
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("no source found for \"missing/*.log\""),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = run_shape(
+        dir.path(),
+        &["--data-dir", &data, "ingest", "/definitely/not/here.log"],
+        &[],
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("/definitely/not/here.log"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    std::fs::write(
+        dir.path().join("bad.toml"),
+        "[ingest]\nmax_line_bytes = \"big\"\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("x.log"), "{}\n").unwrap();
+    let out = run_shape(
+        dir.path(),
+        &[
+            "--data-dir",
+            &data,
+            "--config",
+            "bad.toml",
+            "ingest",
+            "x.log",
+        ],
+        &[],
+    );
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("bad.toml") && stderr.contains("line 2"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn as_of_per_command_and_per_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data").to_string_lossy().into_owned();
+    let out = run_shape(
+        dir.path(),
+        &[
+            "--data-dir",
+            &data,
+            "query",
+            "--format",
+            "csv",
+            "--as-of",
+            "2025-11-23T00:00:00Z",
+            "SELECT shape_as_of() AS t",
+        ],
+        &[],
+    );
+    assert_eq!(
+        text(&out.stdout),
+        "t\n2025-11-23T00:00:00Z\n",
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run_shape(
+        dir.path(),
+        &[
+            "--data-dir",
+            &data,
+            "query",
+            "--format",
+            "csv",
+            "SET shape.as_of = '2025-01-02T03:04:05Z'; SELECT shape_as_of() AS t",
+        ],
+        &[],
+    );
+    assert_eq!(
+        text(&out.stdout),
+        "t\n2025-01-02T03:04:05Z\n",
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run_shape(
+        dir.path(),
+        &[
+            "--data-dir",
+            &data,
+            "query",
+            "--as-of",
+            "someday",
+            "SELECT 1",
+        ],
+        &[],
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("invalid shape.as_of"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn gen_is_deterministic_and_demo_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    for out in ["a", "b"] {
+        let o = run_shape(
+            dir.path(),
+            &["gen", "--out", out, "--days", "1", "--size", "200KB"],
+            &[],
+        );
+        assert!(o.status.success(), "{}", text(&o.stderr));
+    }
+    for name in ["renderx-web-1.jsonl", "incidents.json"] {
+        assert_eq!(
+            std::fs::read(dir.path().join("a").join(name)).unwrap(),
+            std::fs::read(dir.path().join("b").join(name)).unwrap()
+        );
+    }
+    let truth: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("a/incidents.json")).unwrap())
+            .unwrap();
+    let kinds: Vec<_> = truth["incidents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["kind"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "latency_regression",
+            "error_burst",
+            "throttling_storm",
+            "race_condition",
+            "traffic_drop"
+        ]
+    );
+
+    let demo = run_shape(
+        dir.path(),
+        &[
+            "demo",
+            "--sample",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/data/sample"),
+        ],
+        &[],
+    );
+    let stdout = text(&demo.stdout);
+    assert!(demo.status.success(), "{}", text(&demo.stderr));
+    assert!(
+        stdout.contains("total: 30754 lines = 30738 rows + 16 rejects + 0 blank"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Lineage: the first error"), "{stdout}");
+}

@@ -1,0 +1,186 @@
+//! Helpers shared by the integration tests.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
+use shape::catalog::{build_context, ContextOptions};
+use shape::config::Config;
+use shape::ingest::{ingest, IngestError, IngestReport};
+use shape::query::run_sql;
+use shape::storage::DataStore;
+
+/// The `shape` binary built for these tests.
+pub fn shape_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_shape"))
+}
+
+/// Runs the binary with `args` in `cwd`; returns its output.
+pub fn run_shape(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = std::process::Command::new(shape_bin());
+    cmd.current_dir(cwd).args(args).env_remove("SHAPE_CRASH_AT");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("shape runs")
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Ingests through the library (fast: no process start).
+pub async fn ingest_into(
+    data_dir: &Path,
+    config: &Config,
+    sources: &[String],
+) -> (IngestReport, Vec<IngestError>) {
+    let store = DataStore::open(&data_dir.to_string_lossy()).unwrap();
+    ingest(&store, config, sources, false).await.unwrap()
+}
+
+/// Runs SQL against a data dir; every value rendered as text (NULL as "NULL").
+pub async fn query(data_dir: &Path, sql: &str) -> Vec<Vec<String>> {
+    let store = DataStore::open(&data_dir.to_string_lossy()).unwrap();
+    let ctx = build_context(&store, &ContextOptions::default())
+        .await
+        .unwrap();
+    rows(&run_sql(&ctx, sql).await.unwrap())
+}
+
+pub fn rows(batches: &[RecordBatch]) -> Vec<Vec<String>> {
+    let options = FormatOptions::default().with_null("NULL");
+    let mut out = Vec::new();
+    for batch in batches {
+        let formatters: Vec<_> = batch
+            .columns()
+            .iter()
+            .map(|c| ArrayFormatter::try_new(c.as_ref(), &options).unwrap())
+            .collect();
+        for row in 0..batch.num_rows() {
+            out.push(
+                formatters
+                    .iter()
+                    .map(|f| f.value(row).to_string())
+                    .collect(),
+            );
+        }
+    }
+    out
+}
+
+/// A single number from a query.
+pub async fn count(data_dir: &Path, sql: &str) -> u64 {
+    query(data_dir, sql).await[0][0].parse().unwrap()
+}
+
+/// Byte offsets of every line start in `bytes` (the lineage ground truth).
+pub fn line_starts(bytes: &[u8]) -> Vec<u64> {
+    let mut starts = vec![0u64];
+    for (i, b) in bytes.iter().enumerate() {
+        if *b == b'\n' && i + 1 < bytes.len() {
+            starts.push(i as u64 + 1);
+        }
+    }
+    starts
+}
+
+/// The decompressed content of a local fixture.
+pub fn decompressed(path: &Path) -> Vec<u8> {
+    use std::io::Read;
+    let raw = std::fs::read(path).unwrap();
+    if raw.starts_with(&[0x1f, 0x8b]) {
+        let mut out = Vec::new();
+        // A damaged stream yields what it can: that is what ingest saw too.
+        let _ = flate2::read::MultiGzDecoder::new(&raw[..]).read_to_end(&mut out);
+        out
+    } else {
+        raw
+    }
+}
+
+pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(bytes).unwrap();
+    encoder.finish().unwrap()
+}
+
+/// Checks every row of `events` and `rejects` against its source: `_line` and `_offset`
+/// agree with the source's own line starts, and the line read back at `_offset` through
+/// SHAPE's reader is the line the row came from. Returns the number of rows checked.
+pub async fn assert_lineage(data_dir: &Path) -> usize {
+    let mut checked = 0;
+    let located = query(
+        data_dir,
+        "SELECT _source, _line, _offset, 'event' AS kind, message, CAST(NULL AS VARCHAR) AS raw FROM events \
+         UNION ALL SELECT _source, _line, _offset, 'reject', error, encode(raw, 'hex') FROM rejects \
+         ORDER BY 1, 2",
+    )
+    .await;
+    let mut cache: Option<(String, Vec<u8>, Vec<u64>)> = None;
+    for (i, row) in located.iter().enumerate() {
+        let (source, line, offset) = (
+            &row[0],
+            row[1].parse::<u64>().unwrap(),
+            row[2].parse::<u64>().unwrap(),
+        );
+        if cache.as_ref().is_none_or(|(s, _, _)| s != source) {
+            let bytes = decompressed(Path::new(source.trim_start_matches("file://")));
+            let starts = line_starts(&bytes);
+            cache = Some((source.clone(), bytes, starts));
+        }
+        let (_, bytes, starts) = cache.as_ref().unwrap();
+        assert_eq!(
+            starts[(line - 1) as usize],
+            offset,
+            "{source}: line {line} starts at {} but the row says {offset}",
+            starts[(line - 1) as usize]
+        );
+        let end = bytes[offset as usize..]
+            .iter()
+            .position(|b| *b == b'\n')
+            .map(|p| offset as usize + p)
+            .unwrap_or(bytes.len());
+        let expected = &bytes[offset as usize..end];
+        if row[3] == "reject" && !row[4].contains("longer than max_line_bytes") {
+            let raw = hex_decode(&row[5]);
+            assert_eq!(
+                raw, expected,
+                "{source}:{line}: rejects.raw differs from the source line"
+            );
+        }
+        let plain = !row[4].contains(['"', '\\']) && !row[4].chars().any(char::is_control);
+        if row[3] == "event" && plain && expected.len() < 10_000 {
+            let text = String::from_utf8_lossy(expected);
+            assert!(
+                text.contains(row[4].as_str()),
+                "{source}:{line}: message {:?} not in {text:?}",
+                row[4]
+            );
+        }
+        // Through SHAPE's own reader (handles .gz and S3), for a sample of rows.
+        if i % 97 == 0 || row[3] == "reject" {
+            let read = shape::ingest::source::read_line_at(source, offset)
+                .await
+                .unwrap();
+            assert_eq!(read, expected, "{source}:{line}: read_line_at differs");
+        }
+        checked += 1;
+    }
+    checked
+}
+
+fn hex_decode(hex: &str) -> Vec<u8> {
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+/// Where the Loghub samples are, if `../shared` is beside the checkout.
+pub fn loghub_dir() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/loghub");
+    dir.is_dir().then_some(dir)
+}

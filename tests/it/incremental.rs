@@ -1,0 +1,163 @@
+//! Idempotency, growth and replacement.
+
+use shape::config::Config;
+use shape::ingest::SourceStatus;
+
+use crate::common::{assert_lineage, count, gzip, ingest_into, query};
+
+fn lines(range: std::ops::Range<u32>) -> String {
+    range
+        .map(|i| {
+            format!(
+                "{{\"ts\":\"2025-11-20T10:{:02}:{:02}Z\",\"msg\":\"event {i}\"}}\n",
+                i / 60 % 60,
+                i % 60
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rerun_adds_nothing_growth_is_read_from_the_offset() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let file = dir.path().join("app.jsonl");
+    std::fs::write(&file, lines(0..100)).unwrap();
+    let sources = [file.to_string_lossy().into_owned()];
+    let config = Config::default();
+
+    let (first, _) = ingest_into(data.path(), &config, &sources).await;
+    assert_eq!(first.sources[0].status, SourceStatus::New);
+    assert_eq!(first.sources[0].log.rows, 100);
+
+    let (again, _) = ingest_into(data.path(), &config, &sources).await;
+    assert_eq!(again.sources[0].status, SourceStatus::Unchanged);
+    assert_eq!(count(data.path(), "SELECT count(*) FROM events").await, 100);
+    assert_eq!(
+        count(data.path(), "SELECT count(*) FROM ingest_log").await,
+        1
+    );
+
+    // Append: only the new lines are read, numbered on from 101.
+    let mut text = lines(0..100);
+    text.push_str(&lines(100..150));
+    std::fs::write(&file, &text).unwrap();
+    let (grown, _) = ingest_into(data.path(), &config, &sources).await;
+    assert_eq!(grown.sources[0].status, SourceStatus::Grown);
+    assert_eq!(
+        (grown.sources[0].log.lines, grown.sources[0].log.from_offset),
+        (50, lines(0..100).len() as u64)
+    );
+    let stats = query(
+        data.path(),
+        "SELECT count(*), count(DISTINCT _line), min(_line), max(_line) FROM events",
+    )
+    .await;
+    assert_eq!(stats[0], vec!["150", "150", "1", "150"]);
+
+    // Replace: the first bytes change, so the object is read again as a new version.
+    std::fs::write(&file, lines(1000..1010)).unwrap();
+    let (replaced, _) = ingest_into(data.path(), &config, &sources).await;
+    assert_eq!(replaced.sources[0].status, SourceStatus::Replaced);
+    assert_eq!(
+        (
+            replaced.sources[0].log.from_offset,
+            replaced.sources[0].log.rows
+        ),
+        (0, 10)
+    );
+    let versions = count(
+        data.path(),
+        "SELECT count(DISTINCT version) FROM ingest_log",
+    )
+    .await;
+    assert_eq!(versions, 2);
+    assert_eq!(count(data.path(), "SELECT count(*) FROM events").await, 160);
+    let replaced_rows = count(
+        data.path(),
+        &format!(
+            "SELECT count(*) FROM events WHERE _ingest_id = '{}'",
+            replaced.ingest_id
+        ),
+    )
+    .await;
+    assert_eq!(replaced_rows, 10);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn gzip_growth_by_appended_member() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let file = dir.path().join("app.jsonl.gz");
+    std::fs::write(&file, gzip(lines(0..40).as_bytes())).unwrap();
+    let sources = [file.to_string_lossy().into_owned()];
+    let (first, _) = ingest_into(data.path(), &Config::default(), &sources).await;
+    assert_eq!(first.sources[0].log.rows, 40);
+
+    let (again, _) = ingest_into(data.path(), &Config::default(), &sources).await;
+    assert_eq!(again.sources[0].status, SourceStatus::Unchanged);
+
+    // Log rotation tools append gzip members: the decompressed stream simply grows.
+    let mut bytes = std::fs::read(&file).unwrap();
+    bytes.extend(gzip(lines(40..55).as_bytes()));
+    std::fs::write(&file, bytes).unwrap();
+    let (grown, _) = ingest_into(data.path(), &Config::default(), &sources).await;
+    assert_eq!(grown.sources[0].status, SourceStatus::Grown);
+    assert_eq!(grown.sources[0].log.rows, 15);
+    let stats = query(
+        data.path(),
+        "SELECT count(*), count(DISTINCT _line), max(_line) FROM events",
+    )
+    .await;
+    assert_eq!(stats[0], vec!["55", "55", "55"]);
+    assert_eq!(assert_lineage(data.path()).await, 55);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn partitions_follow_event_dates_and_prune() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let file = dir.path().join("days.jsonl");
+    std::fs::write(
+        &file,
+        "{\"ts\":\"2025-11-19T23:59:59.999Z\",\"msg\":\"a\"}\n{\"ts\":\"2025-11-20T00:00:00Z\",\"msg\":\"b\"}\n{\"ts\":\"2025-11-21T08:00:00+02:00\",\"msg\":\"c\"}\n",
+    )
+    .unwrap();
+    ingest_into(
+        data.path(),
+        &Config::default(),
+        &[file.to_string_lossy().into_owned()],
+    )
+    .await;
+    let days = query(
+        data.path(),
+        "SELECT dt, count(*) FROM events GROUP BY dt ORDER BY dt",
+    )
+    .await;
+    assert_eq!(
+        days,
+        vec![
+            vec!["2025-11-19", "1"],
+            vec!["2025-11-20", "1"],
+            vec!["2025-11-21", "1"]
+        ]
+    );
+    for day in ["2025-11-19", "2025-11-20", "2025-11-21"] {
+        let dir = data.path().join(format!("events/dt={day}"));
+        let files: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+        assert_eq!(files.len(), 1, "{day}");
+    }
+    // The partition filter prunes files: the plan scans one file group only.
+    let plan = query(
+        data.path(),
+        "EXPLAIN SELECT message FROM events WHERE dt = '2025-11-20'",
+    )
+    .await;
+    let physical = plan
+        .iter()
+        .map(|r| r[1].clone())
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(physical.contains("dt=2025-11-20"), "{physical}");
+    assert!(!physical.contains("dt=2025-11-19"), "{physical}");
+}
