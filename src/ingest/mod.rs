@@ -273,6 +273,7 @@ impl SourceJob {
                     if events.len() >= BATCH_ROWS {
                         send(WriterMessage::Events(events.finish()))?;
                         self.progress.inc(std::mem::take(&mut bytes_since_tick));
+                        self.progress.set_message(format!("{} lines", log.lines));
                     }
                 }
                 Err(reason) => {

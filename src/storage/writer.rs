@@ -29,8 +29,11 @@ pub enum PartitionBy {
     Fixed(i64),
 }
 
-/// Closes a file once its encoded size passes this, to bound memory per partition.
-const MAX_FILE_BYTES: usize = 256 << 20;
+/// Closes a file once its encoded size passes this.
+const MAX_FILE_BYTES: usize = 128 << 20;
+/// Memory budget for all open files of one writer (encoded bytes plus row groups in
+/// progress): past it every open file is closed, so interleaved dates cannot pile up.
+const MAX_OPEN_BYTES: usize = 256 << 20;
 
 pub struct PartitionedWriter {
     store: DataStore,
@@ -126,6 +129,16 @@ impl PartitionedWriter {
         if writer.inner().len() + writer.in_progress_size() > MAX_FILE_BYTES {
             let (writer, rows) = self.open.remove(&day).expect("present");
             self.stage(day, writer, rows)?;
+        }
+        let open_bytes: usize = self
+            .open
+            .values()
+            .map(|(w, _)| w.inner().len() + w.in_progress_size())
+            .sum();
+        if open_bytes > MAX_OPEN_BYTES {
+            for (day, (writer, rows)) in std::mem::take(&mut self.open) {
+                self.stage(day, writer, rows)?;
+            }
         }
         Ok(())
     }
