@@ -36,6 +36,17 @@ pub struct Config {
     /// Rules that derive `component` when a record has no component field.
     #[serde(default, rename = "component_rule")]
     pub component_rules: Vec<ComponentRule>,
+    /// The file's text, path and parsed table, for the sections later layers read
+    /// (`[[slo]]`, `slo_files`...), so their errors can point at lines too.
+    #[serde(skip)]
+    pub source: Option<ConfigSource>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ConfigSource {
+    pub text: String,
+    pub path: PathBuf,
+    pub table: toml::Table,
 }
 
 /// Keys of the format settings, accepted in `[ingest]` and in each `[[source]]`.
@@ -64,7 +75,7 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "source",
     "component_rule",
     "slo",
-    "burn_rate_tier",
+    "slo_files",
     "server",
     "user",
     "heal",
@@ -212,11 +223,16 @@ impl Config {
             message: describe_toml_error(text, &e),
         })?;
         check_known_keys(&table, text, path)?;
-        let config: Config = toml::from_str(text).map_err(|e| ConfigError::Parse {
+        let mut config: Config = toml::from_str(text).map_err(|e| ConfigError::Parse {
             path: path.to_path_buf(),
             message: describe_toml_error(text, &e),
         })?;
         config.validate(path)?;
+        config.source = Some(ConfigSource {
+            text: text.to_string(),
+            path: path.to_path_buf(),
+            table,
+        });
         Ok(config)
     }
 

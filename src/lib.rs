@@ -11,4 +11,5 @@ pub mod demo;
 pub mod generate;
 pub mod ingest;
 pub mod query;
+pub mod slo;
 pub mod storage;

@@ -82,12 +82,66 @@ enum Command {
         #[arg(long, default_value_t = 0.0)]
         malformed_rate: f64,
     },
+    /// SLOs: status at an evaluation time, or suggestions from history.
+    Slo {
+        #[command(subcommand)]
+        command: SloCommand,
+    },
+    /// Bring the per-minute SLO rollups up to date (or rebuild them from events).
+    Rollup {
+        /// Delete every rollup and compute them again from events.
+        #[arg(long)]
+        rebuild: bool,
+    },
     /// Ingest the committed sample into a temporary data dir and show what SHAPE sees.
     Demo {
         /// Sample directory (default: data/sample).
         #[arg(long)]
         sample: Option<PathBuf>,
     },
+}
+
+#[derive(Subcommand)]
+enum SloCommand {
+    /// A readable table: SLO, SLI, objective, budget remaining, burn rate, status.
+    Status {
+        #[arg(long)]
+        as_of: Option<String>,
+        #[arg(long, value_enum, default_value = "table")]
+        format: OutputFormat,
+    },
+    /// Propose objectives and latency thresholds per component from history.
+    Suggest,
+}
+
+/// Config, SLOs, data dir and a session: what most commands start from.
+struct Session {
+    config: Config,
+    slos: Vec<shape::slo::SloDefinition>,
+    store: DataStore,
+}
+
+impl Session {
+    fn open(data_dir: &str, config: Option<&PathBuf>) -> anyhow::Result<Session> {
+        let config = load_config(config)?;
+        let slos = shape::slo::load_slos(&config)?;
+        let store = DataStore::open(data_dir).with_context(|| format!("opening data dir {data_dir}"))?;
+        Ok(Session { config, slos, store })
+    }
+
+    async fn context(&self, as_of: Option<String>) -> anyhow::Result<datafusion::prelude::SessionContext> {
+        let options = ContextOptions {
+            as_of,
+            slos: self.slos.clone(),
+            ..Default::default()
+        };
+        Ok(build_context(&self.store, &options).await?)
+    }
+
+    /// Rollups up to date before any SLO view is read.
+    async fn catch_up(&self, ctx: &datafusion::prelude::SessionContext) -> anyhow::Result<shape::slo::rollup::RollupReport> {
+        Ok(shape::slo::rollup::catch_up(&self.store, ctx, &self.slos).await?)
+    }
 }
 
 fn load_config(path: Option<&PathBuf>) -> anyhow::Result<Config> {
@@ -113,16 +167,25 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    match cli.command {
+    let Cli {
+        data_dir,
+        config,
+        command,
+    } = cli;
+    let open = || Session::open(&data_dir, config.as_ref());
+    match command {
         Command::Ingest {
             sources,
             no_progress,
         } => {
-            let config = load_config(cli.config.as_ref())?;
-            let store = DataStore::open(&cli.data_dir)
-                .with_context(|| format!("opening data dir {}", cli.data_dir))?;
-            let (report, errors) = ingest(&store, &config, &sources, !no_progress).await?;
+            let session = open()?;
+            let (report, errors) = ingest(&session.store, &session.config, &sources, !no_progress).await?;
             print!("{}", format_report(&report));
+            if !session.slos.is_empty() {
+                let ctx = session.context(None).await?;
+                let rolled = session.catch_up(&ctx).await?;
+                println!("slo rollups: {} (SLO, run) pairs, {} rows", rolled.pairs, rolled.rows);
+            }
             for error in &errors {
                 eprintln!("error: {error}");
             }
@@ -133,9 +196,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             })
         }
         Command::Query { sql, format, as_of } => {
-            let store = DataStore::open(&cli.data_dir)
-                .with_context(|| format!("opening data dir {}", cli.data_dir))?;
-            let ctx = build_context(&store, &ContextOptions { as_of }).await?;
+            let session = open()?;
+            let ctx = session.context(as_of).await?;
+            session.catch_up(&ctx).await?;
             let batches = run_sql(&ctx, &sql).await?;
             print!("{}", format_batches(&batches, format)?);
             Ok(ExitCode::SUCCESS)
@@ -177,6 +240,37 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 truth.files.len(),
                 truth.incidents.len(),
                 out.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Slo { command } => {
+            let session = open()?;
+            match command {
+                SloCommand::Status { as_of, format } => {
+                    let ctx = session.context(as_of).await?;
+                    session.catch_up(&ctx).await?;
+                    let batches = run_sql(&ctx, shape::slo::STATUS_REPORT_SQL).await?;
+                    print!("{}", format_batches(&batches, format)?);
+                }
+                SloCommand::Suggest => {
+                    let ctx = session.context(None).await?;
+                    let suggestions = shape::slo::suggest::suggest(&ctx).await?;
+                    print!("{}", shape::slo::suggest::render(&suggestions));
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Rollup { rebuild } => {
+            let session = open()?;
+            let ctx = session.context(None).await?;
+            let report = if rebuild {
+                shape::slo::rollup::rebuild(&session.store, &ctx, &session.slos).await?
+            } else {
+                session.catch_up(&ctx).await?
+            };
+            println!(
+                "slo rollups: {} (SLO, run) pairs, {} rows, {} files written",
+                report.pairs, report.rows, report.files
             );
             Ok(ExitCode::SUCCESS)
         }

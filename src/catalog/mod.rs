@@ -13,6 +13,11 @@ use datafusion::execution::cache::cache_manager::CacheManagerConfig;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::prelude::SessionContext;
 
+use datafusion::arrow::array::RecordBatch;
+use datafusion::datasource::MemTable;
+use datafusion::sql::parser::DFParser;
+
+use crate::slo::{self, SloDefinition};
 use crate::storage::schema::{file_schema, PARTITION_COLUMN, TABLES};
 use crate::storage::DataStore;
 
@@ -46,7 +51,23 @@ pub enum CatalogError {
 pub struct ContextOptions {
     /// Evaluation time for windowed views (`shape.as_of`); `None` means now.
     pub as_of: Option<String>,
+    /// The SLOs (`slo_definitions`); see `slo::load_slos`.
+    pub slos: Vec<SloDefinition>,
+    /// Where the SLO views read per-minute counts from.
+    pub minutes_source: MinutesSource,
 }
+
+/// `slo_minutes` from the rollups (normal), or computed from raw events (to check the
+/// rollups and to measure what they save).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum MinutesSource {
+    #[default]
+    Rollups,
+    RawEvents,
+}
+
+/// The view file that defines `slo_minutes` from rollups (replaced in raw mode).
+const SLO_MINUTES_FILE: &str = "20_slo_minutes.sql";
 
 /// Builds the session: tables of `store`, SHAPE's UDFs, the JSON functions, and the views.
 pub async fn build_context(
@@ -74,13 +95,41 @@ pub async fn build_context(
     }
     datafusion_functions_json::register_all(&mut ctx).map_err(CatalogError::Setup)?;
     shape_udfs::register(&ctx);
+    register_batch(&ctx, "slo_definitions", slo::definitions_batch(&options.slos))?;
+    register_batch(&ctx, "burn_rate_tiers", slo::tiers_batch())?;
+    let raw_minutes = slo::raw_minutes_sql(&options.slos);
+    run_statements(&ctx, "slo_minutes_raw", &format!("CREATE VIEW slo_minutes_raw AS {raw_minutes}")).await?;
     for (file, sql) in SQL_FILES {
-        ctx.sql(sql).await.map_err(|source| CatalogError::View {
-            file: file.to_string(),
-            source,
-        })?;
+        if *file == SLO_MINUTES_FILE && options.minutes_source == MinutesSource::RawEvents {
+            run_statements(&ctx, file, "CREATE VIEW slo_minutes AS SELECT * FROM slo_minutes_raw").await?;
+            continue;
+        }
+        run_statements(&ctx, file, sql).await?;
     }
     Ok(ctx)
+}
+
+/// Runs every statement of a view file (`;`-separated).
+async fn run_statements(ctx: &SessionContext, file: &str, sql: &str) -> Result<(), CatalogError> {
+    let err = |source| CatalogError::View {
+        file: file.to_string(),
+        source,
+    };
+    for statement in DFParser::parse_sql(sql).map_err(|e| err(e.into()))? {
+        let plan = ctx.state().statement_to_plan(statement).await.map_err(err)?;
+        ctx.execute_logical_plan(plan).await.map_err(err)?;
+    }
+    Ok(())
+}
+
+fn register_batch(ctx: &SessionContext, name: &str, batch: RecordBatch) -> Result<(), CatalogError> {
+    let err = |source| CatalogError::Table {
+        table: name.to_string(),
+        source,
+    };
+    let table = MemTable::try_new(batch.schema(), vec![vec![batch]]).map_err(err)?;
+    ctx.register_table(name, Arc::new(table)).map_err(err)?;
+    Ok(())
 }
 
 async fn register_table(

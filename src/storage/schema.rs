@@ -8,9 +8,10 @@ use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit}
 pub const EVENTS: &str = "events";
 pub const REJECTS: &str = "rejects";
 pub const INGEST_LOG: &str = "ingest_log";
+pub const SLO_ROLLUPS: &str = "slo_rollups";
 
-/// Every table the ingest layer writes.
-pub const TABLES: &[&str] = &[EVENTS, REJECTS, INGEST_LOG];
+/// Every stored table.
+pub const TABLES: &[&str] = &[EVENTS, REJECTS, INGEST_LOG, SLO_ROLLUPS];
 
 /// Name of the Hive partition column.
 pub const PARTITION_COLUMN: &str = "dt";
@@ -70,12 +71,26 @@ pub static INGEST_LOG_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
     ]))
 });
 
+/// Per-minute good/total counts per SLO and ingest run (see `slo::rollup`). A row with a NULL
+/// `minute` marks an (SLO, ingest run) as rolled up even when it had no events.
+pub static SLO_ROLLUPS_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
+    Arc::new(Schema::new(vec![
+        Field::new("slo_id", DataType::Utf8, false),
+        Field::new("definition_hash", DataType::Utf8, false),
+        Field::new("minute", utc_micros(), true),
+        Field::new("good", DataType::Int64, false),
+        Field::new("total", DataType::Int64, false),
+        Field::new("_ingest_id", DataType::Utf8, false),
+    ]))
+});
+
 /// The file schema of a table by name.
 pub fn file_schema(table: &str) -> Option<SchemaRef> {
     match table {
         EVENTS => Some(EVENTS_SCHEMA.clone()),
         REJECTS => Some(REJECTS_SCHEMA.clone()),
         INGEST_LOG => Some(INGEST_LOG_SCHEMA.clone()),
+        SLO_ROLLUPS => Some(SLO_ROLLUPS_SCHEMA.clone()),
         _ => None,
     }
 }

@@ -8,10 +8,18 @@
 //! | function | returns | what |
 //! |---|---|---|
 //! | `shape_as_of()` | timestamp (µs, UTC) | the session's evaluation time: `SET shape.as_of = '...'`, else now |
+//! | `shape_burn_rate(error_ratio, objective)` | double | error_ratio / (1 - objective); objective 1: 0 without errors, else NULL |
+//! | `shape_budget_remaining(spent_ratio, objective)` | double | (B - spent)/B with B = 1 - objective; may be negative; objective 1: 0 or NULL |
+//! | `shape_exhaustion_hours(remaining, burn_rate, period_seconds)` | double | hours until the budget is gone at this burn; 0 if gone, NULL if never |
+//! | `shape_health_score(mean_remaining, breached, pages, tickets)` | double | 100 x mean remaining budget - 30/breach - 20/page - 5/ticket, in [0, 100] |
+//! | `shape_window_start(as_of, window_seconds, calendar_unit, tz)` | timestamp | start of an SLO window (rolling, or the calendar period before `as_of`) |
+//! | `shape_window_seconds(as_of, window_seconds, calendar_unit, tz)` | bigint | the window's full length (a calendar month's own length) |
+//! | `shape_period_start(ts, unit, tz)`, `shape_period_end(ts, unit, tz)` | timestamp | the week (from Monday), month or quarter containing `ts` in `tz` |
 //!
-//! Later layers add their functions (burn rate, budget, health score...) here.
+//! No function returns NaN or infinity: undefined values are NULL.
 
 mod as_of;
+pub mod slo;
 
 pub use as_of::{as_of_udf, parse_as_of, ShapeOptions};
 
@@ -25,4 +33,7 @@ pub fn session_config() -> SessionConfig {
 /// Registers every SHAPE function in `ctx`.
 pub fn register(ctx: &SessionContext) {
     ctx.register_udf(as_of_udf());
+    for udf in slo::udfs() {
+        ctx.register_udf(udf);
+    }
 }

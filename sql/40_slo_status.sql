@@ -1,0 +1,86 @@
+-- slo_status: one row per SLO, evaluated at shape.as_of over its window (see slo_windows).
+--   occurrences:      good/total = events; sli = good/total (traffic-weighted);
+--                     spent = 1 - sli
+--   timeslices:       good/total = slices of timeslice_seconds; a slice is good when its
+--                     good/total >= timeslice_target (throughput SLIs: when it holds at least
+--                     min_events_per_minute per minute, and empty slices count as bad from the
+--                     SLO's first data in the window on); sli = good/total slices;
+--                     spent = bad slices x slice length / window length (budget in bad minutes)
+--   ratio_timeslices: good/total = events; sli = mean of the slice ratios; spent = 1 - sli
+-- budget_total = 1 - objective; budget_remaining = (B - spent)/B, negative when overspent;
+-- budget_consumed = 1 - budget_remaining; budget_remaining_minutes = remaining x B x window
+-- length; burn_rate = (1 - sli)/B. Zero traffic gives NULLs and NO_DATA, never NaN.
+-- An objective of 1 has a zero budget: remaining 0 without bad events, NULL (unbounded) and
+-- BREACHED with any. status: NO_DATA, BREACHED (remaining < 0), WARNING (remaining < 0.25 or
+-- a page tier firing), else OK.
+CREATE VIEW slo_status AS
+WITH event_counts AS (
+    SELECT slo_id, sum(good) AS good_events, sum(total) AS total_events, min(first_minute) AS first_minute
+    FROM slo_slices GROUP BY slo_id
+),
+slice_counts AS (
+    SELECT slo_id,
+           count(*) AS slices_with_data,
+           sum(CASE WHEN slice_good THEN 1 ELSE 0 END) AS good_slices,
+           avg(good / CAST(total AS DOUBLE)) AS mean_slice_ratio
+    FROM slo_slices GROUP BY slo_id
+),
+measured AS (
+    SELECT w.*,
+           coalesce(e.good_events, 0) AS good_events,
+           coalesce(e.total_events, 0) AS total_events,
+           coalesce(c.slices_with_data, 0) AS slices_with_data,
+           coalesce(c.good_slices, 0) AS good_slices,
+           c.mean_slice_ratio,
+           CASE WHEN e.first_minute IS NULL THEN 0
+                ELSE ceil((to_unixtime(w.window_end) - to_unixtime(e.first_minute)) / CAST(w.timeslice_seconds AS DOUBLE))
+           END AS slices_since_data
+    FROM slo_windows w
+    LEFT JOIN event_counts e ON e.slo_id = w.slo_id
+    LEFT JOIN slice_counts c ON c.slo_id = w.slo_id
+),
+valued AS (
+    SELECT measured.*,
+           CAST(CASE budgeting WHEN 'timeslices' THEN good_slices ELSE good_events END AS BIGINT) AS good,
+           CAST(CASE budgeting
+                    WHEN 'timeslices' THEN CASE WHEN count_empty_slices THEN slices_since_data ELSE slices_with_data END
+                    ELSE total_events END AS BIGINT) AS total
+    FROM measured
+),
+rated AS (
+    SELECT valued.*,
+           CASE WHEN total = 0 THEN NULL
+                WHEN budgeting = 'ratio_timeslices' THEN mean_slice_ratio
+                ELSE good / CAST(total AS DOUBLE) END AS sli_value
+    FROM valued
+),
+spent AS (
+    SELECT rated.*,
+           CASE WHEN total = 0 THEN NULL
+                WHEN budgeting = 'timeslices' THEN (total - good) * timeslice_seconds / CAST(window_length_seconds AS DOUBLE)
+                ELSE 1.0 - sli_value END AS spent_ratio
+    FROM rated
+),
+paging AS (
+    SELECT slo_id, max(CASE WHEN firing AND severity = 'page' THEN 1 ELSE 0 END) = 1 AS page_firing
+    FROM slo_burn_alerts GROUP BY slo_id
+)
+SELECT
+    s.slo_id, s.component, s.sli, s.objective, s.budgeting, s.window_kind,
+    s.window_start, s.window_end, s.window_length_seconds,
+    s.good, s.total, s.sli_value,
+    1.0 - s.objective AS budget_total,
+    1.0 - shape_budget_remaining(s.spent_ratio, s.objective) AS budget_consumed,
+    shape_budget_remaining(s.spent_ratio, s.objective) AS budget_remaining,
+    shape_budget_remaining(s.spent_ratio, s.objective) * (1.0 - s.objective) * s.window_length_seconds / 60.0 AS budget_remaining_minutes,
+    shape_burn_rate(1.0 - s.sli_value, s.objective) AS burn_rate,
+    shape_exhaustion_hours(shape_budget_remaining(s.spent_ratio, s.objective),
+                           shape_burn_rate(1.0 - s.sli_value, s.objective),
+                           CAST(s.window_length_seconds AS DOUBLE)) AS budget_exhaustion_hours,
+    CASE WHEN s.total = 0 THEN 'NO_DATA'
+         WHEN shape_budget_remaining(s.spent_ratio, s.objective) IS NULL
+              OR shape_budget_remaining(s.spent_ratio, s.objective) < 0 THEN 'BREACHED'
+         WHEN shape_budget_remaining(s.spent_ratio, s.objective) < 0.25 OR coalesce(p.page_firing, false) THEN 'WARNING'
+         ELSE 'OK' END AS status
+FROM spent s
+LEFT JOIN paging p ON p.slo_id = s.slo_id

@@ -1,0 +1,222 @@
+//! Per-minute rollups: good/total counts per SLO, minute and ingest run, in `slo_rollups`.
+//!
+//! Window queries read these instead of raw events, so evaluation cost grows with SLOs and
+//! minutes, not with history. They are kept up to date by catching up: every (SLO
+//! definition, ingest run) pair not yet rolled up is computed from `events` in one scan per
+//! group of runs, and written as one Parquet file (an atomic put). A run's rollup is marked
+//! done by a row with a NULL `minute`, so a run without events for an SLO is not redone.
+//! A changed definition has a new `definition_hash`; its old rows are ignored by the views and
+//! new ones computed. Crash-safe: a rollup missing because a process died is simply computed
+//! by the next catch-up; `rebuild` deletes every rollup file first, then catches up.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use datafusion::arrow::array::{
+    Array, AsArray, Int64Builder, RecordBatch, StringBuilder, TimestampMicrosecondBuilder,
+};
+use datafusion::arrow::datatypes::{Int64Type, TimestampMicrosecondType};
+use datafusion::parquet::arrow::ArrowWriter;
+use datafusion::parquet::basic::{Compression, ZstdLevel};
+use datafusion::parquet::file::properties::WriterProperties;
+use datafusion::prelude::SessionContext;
+use futures::TryStreamExt;
+use object_store::ObjectStoreExt;
+
+use super::definition::sql_string;
+use super::{SloDefinition, SloError};
+use crate::storage::schema::{SLO_ROLLUPS, SLO_ROLLUPS_SCHEMA};
+use crate::storage::DataStore;
+
+/// What a catch-up did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct RollupReport {
+    /// (SLO, ingest run) pairs computed.
+    pub pairs: usize,
+    /// Rows written (minutes with events, plus one marker per pair).
+    pub rows: usize,
+    pub files: usize,
+}
+
+async fn strings(ctx: &SessionContext, sql: &str) -> Result<Vec<Vec<String>>, SloError> {
+    let batches = ctx.sql(sql).await?.collect().await?;
+    let mut out = Vec::new();
+    for batch in batches {
+        let columns: Vec<_> = batch.columns().iter().map(|c| c.as_string::<i32>().clone()).collect();
+        for row in 0..batch.num_rows() {
+            out.push(columns.iter().map(|c| c.value(row).to_string()).collect());
+        }
+    }
+    Ok(out)
+}
+
+/// Computes every missing rollup. `ctx` must come from `catalog::build_context` on `store`.
+pub async fn catch_up(store: &DataStore, ctx: &SessionContext, slos: &[SloDefinition]) -> Result<RollupReport, SloError> {
+    let mut report = RollupReport::default();
+    if slos.is_empty() {
+        return Ok(report);
+    }
+    let runs: Vec<String> = strings(ctx, "SELECT DISTINCT ingest_id FROM ingest_log WHERE \"rows\" > 0 ORDER BY 1")
+        .await?
+        .into_iter()
+        .map(|r| r[0].clone())
+        .collect();
+    let covered: BTreeSet<(String, String, String)> = strings(
+        ctx,
+        "SELECT DISTINCT slo_id, definition_hash, _ingest_id FROM slo_rollups WHERE minute IS NULL",
+    )
+    .await?
+    .into_iter()
+    .map(|r| (r[0].clone(), r[1].clone(), r[2].clone()))
+    .collect();
+    // Group SLOs by the exact set of runs they miss: one events scan per group.
+    let mut groups: BTreeMap<Vec<String>, Vec<&SloDefinition>> = BTreeMap::new();
+    for slo in slos {
+        let hash = slo.rollup_hash();
+        let missing: Vec<String> = runs
+            .iter()
+            .filter(|run| !covered.contains(&(slo.slo_id.clone(), hash.clone(), (*run).clone())))
+            .cloned()
+            .collect();
+        if !missing.is_empty() {
+            groups.entry(missing).or_default().push(slo);
+        }
+    }
+    for (missing, group) in groups {
+        let all_runs = missing.len() == runs.len();
+        let batch = compute(ctx, &group, &missing, all_runs).await?;
+        report.pairs += missing.len() * group.len();
+        report.rows += batch.num_rows();
+        write(store, &batch, &missing, &group).await?;
+        report.files += 1;
+    }
+    Ok(report)
+}
+
+/// Deletes every rollup file, then computes them all again.
+pub async fn rebuild(store: &DataStore, ctx: &SessionContext, slos: &[SloDefinition]) -> Result<RollupReport, SloError> {
+    let base = store.path(SLO_ROLLUPS);
+    let files: Vec<_> = store
+        .store
+        .list(Some(&base))
+        .try_collect()
+        .await
+        .map_err(|source| crate::storage::StorageError::Store { location: base.to_string(), source })?;
+    for meta in files {
+        store
+            .store
+            .delete(&meta.location)
+            .await
+            .map_err(|source| crate::storage::StorageError::Store { location: meta.location.to_string(), source })?;
+    }
+    catch_up(store, ctx, slos).await
+}
+
+/// One scan of `events` for a group: per minute and run, a good and a total sum per SLO.
+async fn compute(
+    ctx: &SessionContext,
+    group: &[&SloDefinition],
+    runs: &[String],
+    all_runs: bool,
+) -> Result<RecordBatch, SloError> {
+    let mut select = vec![
+        "date_bin(INTERVAL '1 minute', ts, TIMESTAMP '1970-01-01T00:00:00Z') AS minute".to_string(),
+        "_ingest_id".to_string(),
+    ];
+    for (i, slo) in group.iter().enumerate() {
+        let total = slo.total_sql();
+        select.push(format!("CAST(sum(CASE WHEN ({total}) AND ({}) THEN 1 ELSE 0 END) AS BIGINT) AS g{i}", slo.good_sql()));
+        select.push(format!("CAST(sum(CASE WHEN {total} THEN 1 ELSE 0 END) AS BIGINT) AS t{i}"));
+    }
+    let scopes: Vec<String> = group.iter().map(|s| format!("({})", s.scope_sql())).collect();
+    let mut filter = format!("({})", scopes.join(" OR "));
+    if !all_runs {
+        let list: Vec<String> = runs.iter().map(|r| sql_string(r)).collect();
+        filter = format!("{filter} AND _ingest_id IN ({})", list.join(", "));
+    }
+    let sql = format!("SELECT {} FROM events WHERE {filter} GROUP BY 1, 2", select.join(", "));
+    let batches = ctx.sql(&sql).await?.collect().await?;
+
+    let mut slo_id = StringBuilder::new();
+    let mut hash = StringBuilder::new();
+    let mut minute = TimestampMicrosecondBuilder::new().with_timezone("UTC");
+    let mut good = Int64Builder::new();
+    let mut total = Int64Builder::new();
+    let mut run = StringBuilder::new();
+    let hashes: Vec<String> = group.iter().map(|s| s.rollup_hash()).collect();
+    for batch in &batches {
+        let minutes = batch.column(0).as_primitive::<TimestampMicrosecondType>();
+        let run_ids = batch.column(1).as_string::<i32>();
+        for (i, slo) in group.iter().enumerate() {
+            let goods = batch.column(2 + 2 * i).as_primitive::<Int64Type>();
+            let totals = batch.column(3 + 2 * i).as_primitive::<Int64Type>();
+            for row in 0..batch.num_rows() {
+                let t = if totals.is_valid(row) { totals.value(row) } else { 0 };
+                if t == 0 {
+                    continue;
+                }
+                slo_id.append_value(&slo.slo_id);
+                hash.append_value(&hashes[i]);
+                minute.append_value(minutes.value(row));
+                good.append_value(goods.value(row));
+                total.append_value(t);
+                run.append_value(run_ids.value(row));
+            }
+        }
+    }
+    // Markers: this (definition, run) is done, even if it had no events.
+    for (i, slo) in group.iter().enumerate() {
+        for r in runs {
+            slo_id.append_value(&slo.slo_id);
+            hash.append_value(&hashes[i]);
+            minute.append_null();
+            good.append_value(0);
+            total.append_value(0);
+            run.append_value(r);
+        }
+    }
+    Ok(RecordBatch::try_new(
+        SLO_ROLLUPS_SCHEMA.clone(),
+        vec![
+            Arc::new(slo_id.finish()),
+            Arc::new(hash.finish()),
+            Arc::new(minute.finish()),
+            Arc::new(good.finish()),
+            Arc::new(total.finish()),
+            Arc::new(run.finish()),
+        ],
+    )?)
+}
+
+async fn write(store: &DataStore, batch: &RecordBatch, runs: &[String], group: &[&SloDefinition]) -> Result<(), SloError> {
+    let props = WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).expect("valid level")))
+        .build();
+    // Sorted by SLO and minute so row-group statistics prune windows well.
+    let sorted = sort_batch(batch)?;
+    let mut writer = ArrowWriter::try_new(Vec::new(), sorted.schema(), Some(props))?;
+    writer.write(&sorted)?;
+    let bytes = writer.into_inner()?;
+    let key: String = group.iter().map(|s| s.rollup_hash()).chain(runs.iter().cloned()).collect();
+    let today = chrono::Utc::now().format("%Y-%m-%d");
+    let name = format!(
+        "{SLO_ROLLUPS}/dt={today}/{}-{:016x}.parquet",
+        crate::ingest::new_ingest_id(),
+        crate::storage::fnv1a64(key.as_bytes())
+    );
+    store.put(&name, Bytes::from(bytes)).await?;
+    Ok(())
+}
+
+fn sort_batch(batch: &RecordBatch) -> Result<RecordBatch, SloError> {
+    use datafusion::arrow::compute::{lexsort_to_indices, take_record_batch, SortColumn};
+    let indices = lexsort_to_indices(
+        &[
+            SortColumn { values: batch.column(0).clone(), options: None },
+            SortColumn { values: batch.column(2).clone(), options: None },
+        ],
+        None,
+    )?;
+    Ok(take_record_batch(batch, &indices)?)
+}
