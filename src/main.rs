@@ -125,11 +125,19 @@ impl Session {
     fn open(data_dir: &str, config: Option<&PathBuf>) -> anyhow::Result<Session> {
         let config = load_config(config)?;
         let slos = shape::slo::load_slos(&config)?;
-        let store = DataStore::open(data_dir).with_context(|| format!("opening data dir {data_dir}"))?;
-        Ok(Session { config, slos, store })
+        let store =
+            DataStore::open(data_dir).with_context(|| format!("opening data dir {data_dir}"))?;
+        Ok(Session {
+            config,
+            slos,
+            store,
+        })
     }
 
-    async fn context(&self, as_of: Option<String>) -> anyhow::Result<datafusion::prelude::SessionContext> {
+    async fn context(
+        &self,
+        as_of: Option<String>,
+    ) -> anyhow::Result<datafusion::prelude::SessionContext> {
         let options = ContextOptions {
             as_of,
             slos: self.slos.clone(),
@@ -139,7 +147,10 @@ impl Session {
     }
 
     /// Rollups up to date before any SLO view is read.
-    async fn catch_up(&self, ctx: &datafusion::prelude::SessionContext) -> anyhow::Result<shape::slo::rollup::RollupReport> {
+    async fn catch_up(
+        &self,
+        ctx: &datafusion::prelude::SessionContext,
+    ) -> anyhow::Result<shape::slo::rollup::RollupReport> {
         Ok(shape::slo::rollup::catch_up(&self.store, ctx, &self.slos).await?)
     }
 }
@@ -179,12 +190,16 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             no_progress,
         } => {
             let session = open()?;
-            let (report, errors) = ingest(&session.store, &session.config, &sources, !no_progress).await?;
+            let (report, errors) =
+                ingest(&session.store, &session.config, &sources, !no_progress).await?;
             print!("{}", format_report(&report));
             if !session.slos.is_empty() {
                 let ctx = session.context(None).await?;
                 let rolled = session.catch_up(&ctx).await?;
-                println!("slo rollups: {} (SLO, run) pairs, {} rows", rolled.pairs, rolled.rows);
+                println!(
+                    "slo rollups: {} (SLO, run) pairs, {} rows",
+                    rolled.pairs, rolled.rows
+                );
             }
             for error in &errors {
                 eprintln!("error: {error}");

@@ -95,13 +95,27 @@ pub async fn build_context(
     }
     datafusion_functions_json::register_all(&mut ctx).map_err(CatalogError::Setup)?;
     shape_udfs::register(&ctx);
-    register_batch(&ctx, "slo_definitions", slo::definitions_batch(&options.slos))?;
+    register_batch(
+        &ctx,
+        "slo_definitions",
+        slo::definitions_batch(&options.slos),
+    )?;
     register_batch(&ctx, "burn_rate_tiers", slo::tiers_batch())?;
     let raw_minutes = slo::raw_minutes_sql(&options.slos);
-    run_statements(&ctx, "slo_minutes_raw", &format!("CREATE VIEW slo_minutes_raw AS {raw_minutes}")).await?;
+    run_statements(
+        &ctx,
+        "slo_minutes_raw",
+        &format!("CREATE VIEW slo_minutes_raw AS {raw_minutes}"),
+    )
+    .await?;
     for (file, sql) in SQL_FILES {
         if *file == SLO_MINUTES_FILE && options.minutes_source == MinutesSource::RawEvents {
-            run_statements(&ctx, file, "CREATE VIEW slo_minutes AS SELECT * FROM slo_minutes_raw").await?;
+            run_statements(
+                &ctx,
+                file,
+                "CREATE VIEW slo_minutes AS SELECT * FROM slo_minutes_raw",
+            )
+            .await?;
             continue;
         }
         run_statements(&ctx, file, sql).await?;
@@ -116,13 +130,21 @@ async fn run_statements(ctx: &SessionContext, file: &str, sql: &str) -> Result<(
         source,
     };
     for statement in DFParser::parse_sql(sql).map_err(|e| err(e.into()))? {
-        let plan = ctx.state().statement_to_plan(statement).await.map_err(err)?;
+        let plan = ctx
+            .state()
+            .statement_to_plan(statement)
+            .await
+            .map_err(err)?;
         ctx.execute_logical_plan(plan).await.map_err(err)?;
     }
     Ok(())
 }
 
-fn register_batch(ctx: &SessionContext, name: &str, batch: RecordBatch) -> Result<(), CatalogError> {
+fn register_batch(
+    ctx: &SessionContext,
+    name: &str,
+    batch: RecordBatch,
+) -> Result<(), CatalogError> {
     let err = |source| CatalogError::Table {
         table: name.to_string(),
         source,

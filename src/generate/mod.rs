@@ -185,7 +185,7 @@ fn plan_incidents(options: &GenOptions, rng: &mut Rng) -> Vec<Incident> {
     // (kind, component, operation, duration minutes, where in the range, what happens)
     let plan: [(&str, &str, &str, u64, f64, &str); 5] = [
         ("latency_regression", "canvas", "renderFrame", 90, 0.18, "renderFrame latency x6 after deploy v2.4.1"),
-        ("error_burst", "library", "saveItem", 30, 0.36, "saveItem fails 35% with 500 (storage backend errors)"),
+        ("error_burst", "library", "saveItem", 60, 0.36, "saveItem fails 50% with 500 (storage backend errors)"),
         ("throttling_storm", "canvas", "resizeCanvas", 40, 0.52, "resizeCanvas called x8, repeated 'resize blocked main thread' warnings, 429 throttling"),
         ("race_condition", "plugin-host", "invokePlugin", 35, 0.68, "invokePlugin fails 25% with concurrent modification of the plugin registry"),
         ("traffic_drop", "header", "navigate", 60, 0.84, "header traffic drops to 10%"),
@@ -241,11 +241,11 @@ fn effect(incidents: &[Incident], minute: u64, op: &Operation) -> (Effect, Optio
         let same_op = inc.component == op.component && inc.operation == op.name;
         match inc.kind {
             "latency_regression" if same_op => e.latency *= 6.0,
-            "error_burst" if same_op => e.extra_error_rate += 0.35,
+            "error_burst" if same_op => e.extra_error_rate += 0.50,
             "throttling_storm" if same_op => {
                 e.traffic *= 8.0;
                 e.latency *= 3.0;
-                e.extra_error_rate += 0.10;
+                e.extra_error_rate += 0.15;
             }
             "race_condition" if same_op => e.extra_error_rate += 0.25,
             "traffic_drop" if inc.component == op.component => e.traffic *= 0.1,

@@ -64,12 +64,14 @@ impl Budgeting {
     }
 
     fn parse(text: &str) -> Option<Budgeting> {
-        Some(match text.to_ascii_lowercase().replace(['_', '-'], "").as_str() {
-            "occurrences" => Budgeting::Occurrences,
-            "timeslices" => Budgeting::Timeslices,
-            "ratiotimeslices" => Budgeting::RatioTimeslices,
-            _ => return None,
-        })
+        Some(
+            match text.to_ascii_lowercase().replace(['_', '-'], "").as_str() {
+                "occurrences" => Budgeting::Occurrences,
+                "timeslices" => Budgeting::Timeslices,
+                "ratiotimeslices" => Budgeting::RatioTimeslices,
+                _ => return None,
+            },
+        )
     }
 }
 
@@ -233,46 +235,105 @@ struct Draft {
 
 impl Draft {
     /// Validates; `field_err(field, message)` builds the error with the file and line.
-    fn finish(self, origin: &str, field_err: &dyn Fn(&str, String) -> SloError) -> Result<SloDefinition, SloError> {
+    fn finish(
+        self,
+        origin: &str,
+        field_err: &dyn Fn(&str, String) -> SloError,
+    ) -> Result<SloDefinition, SloError> {
         let sli = SliKind::parse(&self.sli).ok_or_else(|| {
-            field_err("sli", format!("unknown SLI {:?} (availability, latency, error_rate, throughput, custom)", self.sli))
+            field_err(
+                "sli",
+                format!(
+                    "unknown SLI {:?} (availability, latency, error_rate, throughput, custom)",
+                    self.sli
+                ),
+            )
         })?;
         let objective = match (self.objective, self.objective_percent) {
-            (Some(_), Some(_)) => return Err(field_err("objective", "give objective or objective_percent, not both".into())),
+            (Some(_), Some(_)) => {
+                return Err(field_err(
+                    "objective",
+                    "give objective or objective_percent, not both".into(),
+                ))
+            }
             (Some(o), None) => o,
             (None, Some(p)) => p / 100.0,
-            (None, None) => return Err(field_err("objective", "missing (a fraction such as 0.999)".into())),
+            (None, None) => {
+                return Err(field_err(
+                    "objective",
+                    "missing (a fraction such as 0.999)".into(),
+                ))
+            }
         };
         if !(0.0..=1.0).contains(&objective) || objective.is_nan() {
-            return Err(field_err("objective", format!("{objective} is not between 0 and 1 (use objective_percent for percentages)")));
+            return Err(field_err(
+                "objective",
+                format!(
+                    "{objective} is not between 0 and 1 (use objective_percent for percentages)"
+                ),
+            ));
         }
-        if sli == SliKind::Latency && self.threshold_ms.is_none_or(|t| !(t.is_finite() && t >= 0.0)) {
-            return Err(field_err("threshold_ms", "a latency SLI needs a non-negative threshold_ms".into()));
+        if sli == SliKind::Latency
+            && self
+                .threshold_ms
+                .is_none_or(|t| !(t.is_finite() && t >= 0.0))
+        {
+            return Err(field_err(
+                "threshold_ms",
+                "a latency SLI needs a non-negative threshold_ms".into(),
+            ));
         }
         if sli == SliKind::Throughput && self.min_events_per_minute.is_none_or(|t| !(t > 0.0)) {
-            return Err(field_err("min_events_per_minute", "a throughput SLI needs a positive min_events_per_minute".into()));
+            return Err(field_err(
+                "min_events_per_minute",
+                "a throughput SLI needs a positive min_events_per_minute".into(),
+            ));
         }
         if sli == SliKind::Custom && (self.good.is_none() || self.total.is_none()) {
-            return Err(field_err("good", "a custom SLI needs both `good` and `total` SQL predicates".into()));
+            return Err(field_err(
+                "good",
+                "a custom SLI needs both `good` and `total` SQL predicates".into(),
+            ));
         }
         let window = match (&self.window, &self.calendar) {
-            (Some(_), Some(_)) => return Err(field_err("window", "give window (rolling) or calendar, not both".into())),
+            (Some(_), Some(_)) => {
+                return Err(field_err(
+                    "window",
+                    "give window (rolling) or calendar, not both".into(),
+                ))
+            }
             (None, Some(unit)) => {
                 if !["week", "month", "quarter"].contains(&unit.as_str()) {
-                    return Err(field_err("calendar", format!("{unit:?} is not week, month or quarter")));
+                    return Err(field_err(
+                        "calendar",
+                        format!("{unit:?} is not week, month or quarter"),
+                    ));
                 }
                 let timezone = self.timezone.clone().unwrap_or_else(|| "UTC".into());
                 if timezone.parse::<chrono_tz::Tz>().is_err() {
-                    return Err(field_err("timezone", format!("{timezone:?} is not an IANA time zone")));
+                    return Err(field_err(
+                        "timezone",
+                        format!("{timezone:?} is not an IANA time zone"),
+                    ));
                 }
-                SloWindow::Calendar { unit: unit.clone(), timezone }
+                SloWindow::Calendar {
+                    unit: unit.clone(),
+                    timezone,
+                }
             }
             (window, None) => {
                 let text = window.clone().unwrap_or_else(|| "30d".into());
-                let seconds = parse_duration_secs(&text)
-                    .ok_or_else(|| field_err("window", format!("{text:?} is not a duration such as 28d or 4w")))?;
+                let seconds = parse_duration_secs(&text).ok_or_else(|| {
+                    field_err(
+                        "window",
+                        format!("{text:?} is not a duration such as 28d or 4w"),
+                    )
+                })?;
                 if seconds > MAX_WINDOW_DAYS * 86_400 || seconds < 3600 {
-                    return Err(field_err("window", format!("{text:?} must be between 1h and {MAX_WINDOW_DAYS}d")));
+                    return Err(field_err(
+                        "window",
+                        format!("{text:?} must be between 1h and {MAX_WINDOW_DAYS}d"),
+                    ));
                 }
                 SloWindow::Rolling { seconds }
             }
@@ -280,23 +341,39 @@ impl Draft {
         let budgeting = match (&self.budgeting, sli) {
             (_, SliKind::Throughput) => Budgeting::Timeslices,
             (Some(text), _) => Budgeting::parse(text).ok_or_else(|| {
-                field_err("budgeting", format!("{text:?} is not occurrences, timeslices or ratio_timeslices"))
+                field_err(
+                    "budgeting",
+                    format!("{text:?} is not occurrences, timeslices or ratio_timeslices"),
+                )
             })?,
             (None, _) => Budgeting::Occurrences,
         };
         let timeslice_seconds = match &self.timeslice {
             Some(text) => parse_duration_secs(text)
                 .filter(|s| s % 60 == 0)
-                .ok_or_else(|| field_err("timeslice", format!("{text:?} is not a whole number of minutes such as 1m or 5m")))?,
+                .ok_or_else(|| {
+                    field_err(
+                        "timeslice",
+                        format!("{text:?} is not a whole number of minutes such as 1m or 5m"),
+                    )
+                })?,
             None => 60,
         };
         let timeslice_target = self.timeslice_target.unwrap_or(objective);
         if !(timeslice_target > 0.0 && timeslice_target <= 1.0) {
-            return Err(field_err("timeslice_target", format!("{timeslice_target} is not in (0, 1]")));
+            return Err(field_err(
+                "timeslice_target",
+                format!("{timeslice_target} is not in (0, 1]"),
+            ));
         }
         let tier_catalog = match self.tiers {
             Some(t) if super::tiers::CATALOGS.iter().any(|(name, _)| *name == t) => t,
-            Some(t) => return Err(field_err("tiers", format!("unknown tier catalog {t:?} (30d, 28d, 7d)"))),
+            Some(t) => {
+                return Err(field_err(
+                    "tiers",
+                    format!("unknown tier catalog {t:?} (30d, 28d, 7d)"),
+                ))
+            }
             None => match &window {
                 SloWindow::Rolling { seconds } if *seconds <= 14 * 86_400 => "7d".into(),
                 SloWindow::Rolling { seconds } if *seconds < 30 * 86_400 => "28d".into(),
@@ -304,8 +381,19 @@ impl Draft {
                 _ => "30d".into(),
             },
         };
-        if self.id.is_empty() || !self.id.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
-            return Err(field_err("id", format!("{:?} must be non-empty letters, digits, '-', '_' or '.'", self.id)));
+        if self.id.is_empty()
+            || !self
+                .id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        {
+            return Err(field_err(
+                "id",
+                format!(
+                    "{:?} must be non-empty letters, digits, '-', '_' or '.'",
+                    self.id
+                ),
+            ));
         }
         Ok(SloDefinition {
             slo_id: self.id,
@@ -332,7 +420,11 @@ impl Draft {
 
 /// Turns the `[[slo]]` array of a config into definitions. `text` is the config's text, used
 /// to point errors at a line.
-pub fn from_toml(slos: &toml::Value, text: &str, path: &Path) -> Result<Vec<SloDefinition>, SloError> {
+pub fn from_toml(
+    slos: &toml::Value,
+    text: &str,
+    path: &Path,
+) -> Result<Vec<SloDefinition>, SloError> {
     let items = slos.as_array().ok_or_else(|| SloError::Definition {
         path: path.to_path_buf(),
         line: line_of(text, "[[slo]]", 0),
@@ -348,7 +440,10 @@ pub fn from_toml(slos: &toml::Value, text: &str, path: &Path) -> Result<Vec<SloD
             field: format!("slo[{i}].{field}"),
             message,
         };
-        let raw: TomlSlo = item.clone().try_into().map_err(|e: toml::de::Error| err("?", e.message().to_string()))?;
+        let raw: TomlSlo = item
+            .clone()
+            .try_into()
+            .map_err(|e: toml::de::Error| err("?", e.message().to_string()))?;
         let id = raw.id.clone().unwrap_or_else(|| {
             let mut id = format!("{}-{}", raw.component, raw.sli);
             if let Some(op) = &raw.operation {
@@ -449,11 +544,19 @@ pub fn from_openslo(text: &str, path: &Path) -> Result<Vec<SloDefinition>, SloEr
             err(line, "document", e.to_string())
         })?;
         if doc.api_version.as_deref() != Some("openslo/v1") {
-            return Err(err(start_line, &format!("document[{index}].apiVersion"), format!("{:?} is not openslo/v1", doc.api_version)));
+            return Err(err(
+                start_line,
+                &format!("document[{index}].apiVersion"),
+                format!("{:?} is not openslo/v1", doc.api_version),
+            ));
         }
         match doc.kind.as_deref() {
             Some("SLI") => {
-                let name = doc.metadata.as_ref().and_then(|m| m.name.clone()).unwrap_or_default();
+                let name = doc
+                    .metadata
+                    .as_ref()
+                    .and_then(|m| m.name.clone())
+                    .unwrap_or_default();
                 slis.insert(name, doc.spec.unwrap_or(serde_norway::Value::Null));
             }
             Some("SLO") => slos.push((start_line, doc)),
@@ -463,30 +566,53 @@ pub fn from_openslo(text: &str, path: &Path) -> Result<Vec<SloDefinition>, SloEr
     }
     let mut out = Vec::new();
     for (line, doc) in slos {
-        let metadata = doc.metadata.unwrap_or(OsMetadata { name: None, display_name: None, labels: BTreeMap::new() });
-        let name = metadata.name.clone().ok_or_else(|| err(line, "metadata.name", "missing".into()))?;
+        let metadata = doc.metadata.unwrap_or(OsMetadata {
+            name: None,
+            display_name: None,
+            labels: BTreeMap::new(),
+        });
+        let name = metadata
+            .name
+            .clone()
+            .ok_or_else(|| err(line, "metadata.name", "missing".into()))?;
         let spec = doc.spec.unwrap_or(serde_norway::Value::Null);
         let field_err = |field: &str, message: String| {
-            err(find_line(text, line, field.rsplit('.').next().unwrap_or(field)), &format!("{name}.{field}"), message)
+            err(
+                find_line(text, line, field.rsplit('.').next().unwrap_or(field)),
+                &format!("{name}.{field}"),
+                message,
+            )
         };
         let get = |value: &serde_norway::Value, path: &str| -> Option<serde_norway::Value> {
-            path.split('.').try_fold(value.clone(), |v, key| v.get(key).cloned())
+            path.split('.')
+                .try_fold(value.clone(), |v, key| v.get(key).cloned())
         };
-        let text_at = |value: &serde_norway::Value, path: &str| get(value, path).and_then(|v| v.as_str().map(str::to_string));
+        let text_at = |value: &serde_norway::Value, path: &str| {
+            get(value, path).and_then(|v| v.as_str().map(str::to_string))
+        };
         let label = |key: &str| {
             metadata.labels.get(key).and_then(|v| match v {
                 serde_norway::Value::String(s) => Some(s.clone()),
-                serde_norway::Value::Sequence(items) => items.first().and_then(|i| i.as_str()).map(str::to_string),
+                serde_norway::Value::Sequence(items) => {
+                    items.first().and_then(|i| i.as_str()).map(str::to_string)
+                }
                 _ => None,
             })
         };
         let indicator = match (get(&spec, "indicator.spec"), text_at(&spec, "indicatorRef")) {
             (Some(inline), _) => inline,
-            (None, Some(reference)) => slis
-                .get(&reference)
-                .cloned()
-                .ok_or_else(|| field_err("indicatorRef", format!("no SLI named {reference:?} in this file")))?,
-            (None, None) => return Err(field_err("indicator", "an SLO needs indicator or indicatorRef".into())),
+            (None, Some(reference)) => slis.get(&reference).cloned().ok_or_else(|| {
+                field_err(
+                    "indicatorRef",
+                    format!("no SLI named {reference:?} in this file"),
+                )
+            })?,
+            (None, None) => {
+                return Err(field_err(
+                    "indicator",
+                    "an SLO needs indicator or indicatorRef".into(),
+                ))
+            }
         };
         let objectives = get(&spec, "objectives")
             .and_then(|o| o.as_sequence().cloned())
@@ -498,7 +624,9 @@ pub fn from_openslo(text: &str, path: &Path) -> Result<Vec<SloDefinition>, SloEr
             .and_then(|t| t.as_sequence().and_then(|s| s.first().cloned()))
             .ok_or_else(|| field_err("timeWindow", "needs exactly one time window".into()))?;
         let duration = text_at(&time_window, "duration").unwrap_or_else(|| "30d".into());
-        let rolling = get(&time_window, "isRolling").and_then(|v| v.as_bool()).unwrap_or(true);
+        let rolling = get(&time_window, "isRolling")
+            .and_then(|v| v.as_bool())
+            .unwrap_or(true);
         let (window, calendar, timezone) = if rolling {
             (Some(duration), None, None)
         } else {
@@ -506,15 +634,29 @@ pub fn from_openslo(text: &str, path: &Path) -> Result<Vec<SloDefinition>, SloEr
                 "1w" => "week",
                 "1M" => "month",
                 "1Q" => "quarter",
-                other => return Err(field_err("duration", format!("calendar window {other:?} must be 1w, 1M or 1Q"))),
+                other => {
+                    return Err(field_err(
+                        "duration",
+                        format!("calendar window {other:?} must be 1w, 1M or 1Q"),
+                    ))
+                }
             };
-            let tz = text_at(&time_window, "calendar.timeZone")
-                .ok_or_else(|| field_err("calendar", "a calendar window (isRolling: false) needs calendar.timeZone".into()))?;
+            let tz = text_at(&time_window, "calendar.timeZone").ok_or_else(|| {
+                field_err(
+                    "calendar",
+                    "a calendar window (isRolling: false) needs calendar.timeZone".into(),
+                )
+            })?;
             (None, Some(unit.to_string()), Some(tz))
         };
         let (sli, good, total, threshold) = if let Some(ratio) = get(&indicator, "ratioMetric") {
             let query = |which: &str| text_at(&ratio, &format!("{which}.metricSource.spec.query"));
-            let total = query("total").ok_or_else(|| field_err("total", "ratioMetric needs total.metricSource.spec.query".into()))?;
+            let total = query("total").ok_or_else(|| {
+                field_err(
+                    "total",
+                    "ratioMetric needs total.metricSource.spec.query".into(),
+                )
+            })?;
             let good = match (query("good"), query("bad")) {
                 (Some(good), _) => good,
                 (None, Some(bad)) => format!("NOT ({bad})"),
@@ -524,18 +666,35 @@ pub fn from_openslo(text: &str, path: &Path) -> Result<Vec<SloDefinition>, SloEr
         } else if get(&indicator, "thresholdMetric").is_some() {
             let op = text_at(objective, "op").unwrap_or_default();
             if op != "lte" && op != "lt" {
-                return Err(field_err("op", format!("thresholdMetric objectives need op lte or lt (got {op:?})")));
+                return Err(field_err(
+                    "op",
+                    format!("thresholdMetric objectives need op lte or lt (got {op:?})"),
+                ));
             }
-            let value = number(objective, "value").ok_or_else(|| field_err("value", "thresholdMetric objectives need a value (ms)".into()))?;
+            let value = number(objective, "value").ok_or_else(|| {
+                field_err(
+                    "value",
+                    "thresholdMetric objectives need a value (ms)".into(),
+                )
+            })?;
             ("latency".to_string(), None, None, Some(value))
         } else {
-            return Err(field_err("indicator", "the SLI needs ratioMetric or thresholdMetric".into()));
+            return Err(field_err(
+                "indicator",
+                "the SLI needs ratioMetric or thresholdMetric".into(),
+            ));
         };
         let service = text_at(&spec, "service");
-        let component = label("component").or_else(|| service.clone()).unwrap_or_default();
+        let component = label("component")
+            .or_else(|| service.clone())
+            .unwrap_or_default();
         let draft = Draft {
             id: name.clone(),
-            description: metadata.display_name.clone().or_else(|| text_at(&spec, "description")).unwrap_or_default(),
+            description: metadata
+                .display_name
+                .clone()
+                .or_else(|| text_at(&spec, "description"))
+                .unwrap_or_default(),
             service: label("component").and(service),
             component,
             operation: label("operation"),
@@ -556,7 +715,10 @@ pub fn from_openslo(text: &str, path: &Path) -> Result<Vec<SloDefinition>, SloEr
             min_events: None,
         };
         if draft.budgeting.is_none() {
-            return Err(field_err("budgetingMethod", "required (Occurrences, Timeslices or RatioTimeslices)".into()));
+            return Err(field_err(
+                "budgetingMethod",
+                "required (Occurrences, Timeslices or RatioTimeslices)".into(),
+            ));
         }
         out.push(draft.finish(&path.display().to_string(), &field_err)?);
     }
@@ -590,14 +752,21 @@ fn find_line(text: &str, from: usize, key: &str) -> usize {
     text.lines()
         .enumerate()
         .skip(from.saturating_sub(1))
-        .find(|(_, l)| l.trim_start().trim_start_matches("- ").starts_with(&format!("{key}:")))
+        .find(|(_, l)| {
+            l.trim_start()
+                .trim_start_matches("- ")
+                .starts_with(&format!("{key}:"))
+        })
         .map(|(i, _)| i + 1)
         .unwrap_or(from)
 }
 
 /// Loads every SLO: `[[slo]]` of the config plus every OpenSLO file it lists in `slo_files`
 /// (paths relative to the config) — duplicate ids are an error.
-pub fn load_all(config_text: Option<(&str, &Path)>, table: Option<&toml::Table>) -> Result<Vec<SloDefinition>, SloError> {
+pub fn load_all(
+    config_text: Option<(&str, &Path)>,
+    table: Option<&toml::Table>,
+) -> Result<Vec<SloDefinition>, SloError> {
     let mut all = Vec::new();
     if let (Some((text, path)), Some(table)) = (config_text, table) {
         if let Some(slos) = table.get("slo") {
@@ -608,12 +777,13 @@ pub fn load_all(config_text: Option<(&str, &Path)>, table: Option<&toml::Table>)
             for file in files {
                 let Some(name) = file.as_str() else { continue };
                 let file_path: PathBuf = base.join(name);
-                let yaml = std::fs::read_to_string(&file_path).map_err(|e| SloError::Definition {
-                    path: file_path.clone(),
-                    line: 0,
-                    field: "slo_files".into(),
-                    message: e.to_string(),
-                })?;
+                let yaml =
+                    std::fs::read_to_string(&file_path).map_err(|e| SloError::Definition {
+                        path: file_path.clone(),
+                        line: 0,
+                        field: "slo_files".into(),
+                        message: e.to_string(),
+                    })?;
                 all.extend(from_openslo(&yaml, &file_path)?);
             }
         }

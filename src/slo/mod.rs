@@ -40,7 +40,9 @@ pub enum SloError {
 /// The SLOs a config defines (`[[slo]]` and the OpenSLO files in `slo_files`).
 pub fn load_slos(config: &Config) -> Result<Vec<SloDefinition>, SloError> {
     match &config.source {
-        Some(source) => definition::load_all(Some((&source.text, &source.path)), Some(&source.table)),
+        Some(source) => {
+            definition::load_all(Some((&source.text, &source.path)), Some(&source.table))
+        }
         None => Ok(Vec::new()),
     }
 }
@@ -88,24 +90,61 @@ pub fn definitions_batch(slos: &[SloDefinition]) -> RecordBatch {
         ("sli", text(&|s| Some(s.sli.name().to_string())), false),
         ("objective", float(&|s| Some(s.objective)), false),
         ("threshold_ms", float(&|s| s.threshold_ms), true),
-        ("min_events_per_minute", float(&|s| s.min_events_per_minute), true),
+        (
+            "min_events_per_minute",
+            float(&|s| s.min_events_per_minute),
+            true,
+        ),
         (
             "window_kind",
-            text(&|s| Some(if s.window_seconds().is_some() { "rolling" } else { "calendar" }.to_string())),
+            text(&|s| {
+                Some(
+                    if s.window_seconds().is_some() {
+                        "rolling"
+                    } else {
+                        "calendar"
+                    }
+                    .to_string(),
+                )
+            }),
             false,
         ),
         ("window_seconds", int(&|s| s.window_seconds()), true),
         ("calendar_unit", text(&|s| calendar_unit(s)), true),
         ("timezone", text(&|s| timezone(s)), false),
-        ("budgeting", text(&|s| Some(s.budgeting.name().to_string())), false),
-        ("timeslice_seconds", int(&|s| Some(s.timeslice_seconds)), false),
-        ("timeslice_target", float(&|s| Some(s.timeslice_target)), false),
-        ("tier_catalog", text(&|s| Some(s.tier_catalog.clone())), false),
-        ("period_seconds", int(&|s| Some(nominal_period_seconds(s))), false),
+        (
+            "budgeting",
+            text(&|s| Some(s.budgeting.name().to_string())),
+            false,
+        ),
+        (
+            "timeslice_seconds",
+            int(&|s| Some(s.timeslice_seconds)),
+            false,
+        ),
+        (
+            "timeslice_target",
+            float(&|s| Some(s.timeslice_target)),
+            false,
+        ),
+        (
+            "tier_catalog",
+            text(&|s| Some(s.tier_catalog.clone())),
+            false,
+        ),
+        (
+            "period_seconds",
+            int(&|s| Some(nominal_period_seconds(s))),
+            false,
+        ),
         ("min_events", int(&|s| Some(s.min_events as i64)), false),
         (
             "count_empty_slices",
-            Arc::new(BooleanArray::from(slos.iter().map(|s| s.sli == SliKind::Throughput).collect::<Vec<_>>())),
+            Arc::new(BooleanArray::from(
+                slos.iter()
+                    .map(|s| s.sli == SliKind::Throughput)
+                    .collect::<Vec<_>>(),
+            )),
             false,
         ),
         ("total_sql", text(&|s| Some(s.total_sql())), false),
@@ -119,8 +158,11 @@ pub fn definitions_batch(slos: &[SloDefinition]) -> RecordBatch {
             .map(|(name, array, nullable)| Field::new(*name, array.data_type().clone(), *nullable))
             .collect::<Vec<_>>(),
     );
-    RecordBatch::try_new(Arc::new(schema), columns.into_iter().map(|(_, a, _)| a).collect())
-        .expect("definition columns match")
+    RecordBatch::try_new(
+        Arc::new(schema),
+        columns.into_iter().map(|(_, a, _)| a).collect(),
+    )
+    .expect("definition columns match")
 }
 
 /// The `burn_rate_tiers` table.
@@ -151,7 +193,9 @@ pub fn tiers_batch() -> RecordBatch {
         Arc::new(schema),
         vec![
             text(|t| &t.catalog),
-            Arc::new(Int32Array::from(rows.iter().map(|t| t.tier).collect::<Vec<_>>())),
+            Arc::new(Int32Array::from(
+                rows.iter().map(|t| t.tier).collect::<Vec<_>>(),
+            )),
             text(|t| &t.severity),
             text(|t| &t.short_window),
             text(|t| &t.long_window),

@@ -43,7 +43,11 @@ async fn strings(ctx: &SessionContext, sql: &str) -> Result<Vec<Vec<String>>, Sl
     let batches = ctx.sql(sql).await?.collect().await?;
     let mut out = Vec::new();
     for batch in batches {
-        let columns: Vec<_> = batch.columns().iter().map(|c| c.as_string::<i32>().clone()).collect();
+        let columns: Vec<_> = batch
+            .columns()
+            .iter()
+            .map(|c| c.as_string::<i32>().clone())
+            .collect();
         for row in 0..batch.num_rows() {
             out.push(columns.iter().map(|c| c.value(row).to_string()).collect());
         }
@@ -52,16 +56,23 @@ async fn strings(ctx: &SessionContext, sql: &str) -> Result<Vec<Vec<String>>, Sl
 }
 
 /// Computes every missing rollup. `ctx` must come from `catalog::build_context` on `store`.
-pub async fn catch_up(store: &DataStore, ctx: &SessionContext, slos: &[SloDefinition]) -> Result<RollupReport, SloError> {
+pub async fn catch_up(
+    store: &DataStore,
+    ctx: &SessionContext,
+    slos: &[SloDefinition],
+) -> Result<RollupReport, SloError> {
     let mut report = RollupReport::default();
     if slos.is_empty() {
         return Ok(report);
     }
-    let runs: Vec<String> = strings(ctx, "SELECT DISTINCT ingest_id FROM ingest_log WHERE \"rows\" > 0 ORDER BY 1")
-        .await?
-        .into_iter()
-        .map(|r| r[0].clone())
-        .collect();
+    let runs: Vec<String> = strings(
+        ctx,
+        "SELECT DISTINCT ingest_id FROM ingest_log WHERE \"rows\" > 0 ORDER BY 1",
+    )
+    .await?
+    .into_iter()
+    .map(|r| r[0].clone())
+    .collect();
     let covered: BTreeSet<(String, String, String)> = strings(
         ctx,
         "SELECT DISTINCT slo_id, definition_hash, _ingest_id FROM slo_rollups WHERE minute IS NULL",
@@ -95,20 +106,28 @@ pub async fn catch_up(store: &DataStore, ctx: &SessionContext, slos: &[SloDefini
 }
 
 /// Deletes every rollup file, then computes them all again.
-pub async fn rebuild(store: &DataStore, ctx: &SessionContext, slos: &[SloDefinition]) -> Result<RollupReport, SloError> {
+pub async fn rebuild(
+    store: &DataStore,
+    ctx: &SessionContext,
+    slos: &[SloDefinition],
+) -> Result<RollupReport, SloError> {
     let base = store.path(SLO_ROLLUPS);
     let files: Vec<_> = store
         .store
         .list(Some(&base))
         .try_collect()
         .await
-        .map_err(|source| crate::storage::StorageError::Store { location: base.to_string(), source })?;
+        .map_err(|source| crate::storage::StorageError::Store {
+            location: base.to_string(),
+            source,
+        })?;
     for meta in files {
-        store
-            .store
-            .delete(&meta.location)
-            .await
-            .map_err(|source| crate::storage::StorageError::Store { location: meta.location.to_string(), source })?;
+        store.store.delete(&meta.location).await.map_err(|source| {
+            crate::storage::StorageError::Store {
+                location: meta.location.to_string(),
+                source,
+            }
+        })?;
     }
     catch_up(store, ctx, slos).await
 }
@@ -126,16 +145,27 @@ async fn compute(
     ];
     for (i, slo) in group.iter().enumerate() {
         let total = slo.total_sql();
-        select.push(format!("CAST(sum(CASE WHEN ({total}) AND ({}) THEN 1 ELSE 0 END) AS BIGINT) AS g{i}", slo.good_sql()));
-        select.push(format!("CAST(sum(CASE WHEN {total} THEN 1 ELSE 0 END) AS BIGINT) AS t{i}"));
+        select.push(format!(
+            "CAST(sum(CASE WHEN ({total}) AND ({}) THEN 1 ELSE 0 END) AS BIGINT) AS g{i}",
+            slo.good_sql()
+        ));
+        select.push(format!(
+            "CAST(sum(CASE WHEN {total} THEN 1 ELSE 0 END) AS BIGINT) AS t{i}"
+        ));
     }
-    let scopes: Vec<String> = group.iter().map(|s| format!("({})", s.scope_sql())).collect();
+    let scopes: Vec<String> = group
+        .iter()
+        .map(|s| format!("({})", s.scope_sql()))
+        .collect();
     let mut filter = format!("({})", scopes.join(" OR "));
     if !all_runs {
         let list: Vec<String> = runs.iter().map(|r| sql_string(r)).collect();
         filter = format!("{filter} AND _ingest_id IN ({})", list.join(", "));
     }
-    let sql = format!("SELECT {} FROM events WHERE {filter} GROUP BY 1, 2", select.join(", "));
+    let sql = format!(
+        "SELECT {} FROM events WHERE {filter} GROUP BY 1, 2",
+        select.join(", ")
+    );
     let batches = ctx.sql(&sql).await?.collect().await?;
 
     let mut slo_id = StringBuilder::new();
@@ -146,13 +176,22 @@ async fn compute(
     let mut run = StringBuilder::new();
     let hashes: Vec<String> = group.iter().map(|s| s.rollup_hash()).collect();
     for batch in &batches {
-        let minutes = batch.column(0).as_primitive::<TimestampMicrosecondType>();
+        // date_bin keeps the input's unit or not depending on its origin: normalise to µs.
+        let minutes = datafusion::arrow::compute::cast(
+            batch.column(0),
+            &SLO_ROLLUPS_SCHEMA.field(2).data_type().clone(),
+        )?;
+        let minutes = minutes.as_primitive::<TimestampMicrosecondType>();
         let run_ids = batch.column(1).as_string::<i32>();
         for (i, slo) in group.iter().enumerate() {
             let goods = batch.column(2 + 2 * i).as_primitive::<Int64Type>();
             let totals = batch.column(3 + 2 * i).as_primitive::<Int64Type>();
             for row in 0..batch.num_rows() {
-                let t = if totals.is_valid(row) { totals.value(row) } else { 0 };
+                let t = if totals.is_valid(row) {
+                    totals.value(row)
+                } else {
+                    0
+                };
                 if t == 0 {
                     continue;
                 }
@@ -189,16 +228,27 @@ async fn compute(
     )?)
 }
 
-async fn write(store: &DataStore, batch: &RecordBatch, runs: &[String], group: &[&SloDefinition]) -> Result<(), SloError> {
+async fn write(
+    store: &DataStore,
+    batch: &RecordBatch,
+    runs: &[String],
+    group: &[&SloDefinition],
+) -> Result<(), SloError> {
     let props = WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).expect("valid level")))
+        .set_compression(Compression::ZSTD(
+            ZstdLevel::try_new(3).expect("valid level"),
+        ))
         .build();
     // Sorted by SLO and minute so row-group statistics prune windows well.
     let sorted = sort_batch(batch)?;
     let mut writer = ArrowWriter::try_new(Vec::new(), sorted.schema(), Some(props))?;
     writer.write(&sorted)?;
     let bytes = writer.into_inner()?;
-    let key: String = group.iter().map(|s| s.rollup_hash()).chain(runs.iter().cloned()).collect();
+    let key: String = group
+        .iter()
+        .map(|s| s.rollup_hash())
+        .chain(runs.iter().cloned())
+        .collect();
     let today = chrono::Utc::now().format("%Y-%m-%d");
     let name = format!(
         "{SLO_ROLLUPS}/dt={today}/{}-{:016x}.parquet",
@@ -213,8 +263,14 @@ fn sort_batch(batch: &RecordBatch) -> Result<RecordBatch, SloError> {
     use datafusion::arrow::compute::{lexsort_to_indices, take_record_batch, SortColumn};
     let indices = lexsort_to_indices(
         &[
-            SortColumn { values: batch.column(0).clone(), options: None },
-            SortColumn { values: batch.column(2).clone(), options: None },
+            SortColumn {
+                values: batch.column(0).clone(),
+                options: None,
+            },
+            SortColumn {
+                values: batch.column(2).clone(),
+                options: None,
+            },
         ],
         None,
     )?;

@@ -59,19 +59,28 @@ pub fn nice_ceiling(ms: f64) -> f64 {
     10.0 * magnitude
 }
 
-async fn floats(ctx: &SessionContext, sql: &str) -> Result<Vec<(String, Vec<Option<f64>>)>, SloError> {
+async fn floats(
+    ctx: &SessionContext,
+    sql: &str,
+) -> Result<Vec<(String, Vec<Option<f64>>)>, SloError> {
     let batches = ctx.sql(sql).await?.collect().await?;
     let mut out = Vec::new();
     for batch in batches {
         let names = batch.column(0).as_string::<i32>().clone();
         let columns: Vec<_> = (1..batch.num_columns())
             .map(|i| {
-                datafusion::arrow::compute::cast(batch.column(i), &datafusion::arrow::datatypes::DataType::Float64)
-                    .map(|a| a.as_primitive::<Float64Type>().clone())
+                datafusion::arrow::compute::cast(
+                    batch.column(i),
+                    &datafusion::arrow::datatypes::DataType::Float64,
+                )
+                .map(|a| a.as_primitive::<Float64Type>().clone())
             })
             .collect::<Result<_, _>>()?;
         for row in 0..batch.num_rows() {
-            let values = columns.iter().map(|c| c.is_valid(row).then(|| c.value(row))).collect();
+            let values = columns
+                .iter()
+                .map(|c| c.is_valid(row).then(|| c.value(row)))
+                .collect();
             out.push((names.value(row).to_string(), values));
         }
     }
@@ -162,13 +171,21 @@ pub async fn suggest(ctx: &SessionContext) -> Result<Vec<Suggestion>, SloError> 
     Ok(out)
 }
 
-async fn fraction_over(ctx: &SessionContext, component: &str, threshold: f64) -> Result<f64, SloError> {
+async fn fraction_over(
+    ctx: &SessionContext,
+    component: &str,
+    threshold: f64,
+) -> Result<f64, SloError> {
     let sql = format!(
         "SELECT component, avg(CASE WHEN duration_ms > {threshold} THEN 1.0 ELSE 0.0 END) FROM events \
          WHERE component = {} AND duration_ms IS NOT NULL GROUP BY component",
         super::definition::sql_string(component)
     );
-    Ok(floats(ctx, &sql).await?.first().and_then(|(_, v)| v[0]).unwrap_or(0.0))
+    Ok(floats(ctx, &sql)
+        .await?
+        .first()
+        .and_then(|(_, v)| v[0])
+        .unwrap_or(0.0))
 }
 
 /// The proposals as a table and as `[[slo]]` config.
@@ -185,7 +202,13 @@ pub fn render(suggestions: &[Suggestion]) -> String {
             (_, Some(n)) => format!(">= {n}/min"),
             _ => "-".into(),
         };
-        let pct = |v: f64| if v.is_nan() { "-".to_string() } else { format!("{:.3}%", v * 100.0) };
+        let pct = |v: f64| {
+            if v.is_nan() {
+                "-".to_string()
+            } else {
+                format!("{:.3}%", v * 100.0)
+            }
+        };
         let _ = writeln!(
             out,
             "{:<14} {:<13} {:>9} {:>12} {:>10} {:>14}",
@@ -194,7 +217,11 @@ pub fn render(suggestions: &[Suggestion]) -> String {
             format!("{}", s.objective),
             threshold,
             pct(s.observed),
-            if s.budget_spent.is_nan() { "-".to_string() } else { format!("{:.0}%", s.budget_spent * 100.0) }
+            if s.budget_spent.is_nan() {
+                "-".to_string()
+            } else {
+                format!("{:.0}%", s.budget_spent * 100.0)
+            }
         );
     }
     let _ = writeln!(out, "\n# Ready to paste into shape.toml:");

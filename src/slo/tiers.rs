@@ -11,15 +11,30 @@ pub type Tier = (&'static str, &'static str, &'static str, f64);
 pub const CATALOGS: &[(&str, &[Tier])] = &[
     (
         "30d",
-        &[("page", "5m", "1h", 2.0), ("page", "30m", "6h", 5.0), ("ticket", "2h", "1d", 10.0), ("ticket", "6h", "3d", 10.0)],
+        &[
+            ("page", "5m", "1h", 2.0),
+            ("page", "30m", "6h", 5.0),
+            ("ticket", "2h", "1d", 10.0),
+            ("ticket", "6h", "3d", 10.0),
+        ],
     ),
     (
         "28d",
-        &[("page", "5m", "1h", 2.0), ("page", "30m", "6h", 5.0), ("ticket", "2h", "1d", 10.0), ("ticket", "6h", "3d", 10.0)],
+        &[
+            ("page", "5m", "1h", 2.0),
+            ("page", "30m", "6h", 5.0),
+            ("ticket", "2h", "1d", 10.0),
+            ("ticket", "6h", "3d", 10.0),
+        ],
     ),
     (
         "7d",
-        &[("page", "5m", "1h", 8.0), ("page", "30m", "6h", 12.5), ("ticket", "2h", "1d", 20.0), ("ticket", "6h", "3d", 42.0)],
+        &[
+            ("page", "5m", "1h", 8.0),
+            ("page", "30m", "6h", 12.5),
+            ("ticket", "2h", "1d", 20.0),
+            ("ticket", "6h", "3d", 42.0),
+        ],
     ),
 ];
 
@@ -45,18 +60,21 @@ pub fn tier_rows() -> Vec<TierRow> {
         .iter()
         .flat_map(|(catalog, tiers)| {
             let period = secs(catalog);
-            tiers.iter().enumerate().map(move |(i, (severity, short, long, pct))| TierRow {
-                catalog: catalog.to_string(),
-                tier: i as i32 + 1,
-                severity: severity.to_string(),
-                short_window: short.to_string(),
-                long_window: long.to_string(),
-                short_seconds: secs(short),
-                long_seconds: secs(long),
-                budget_percent: *pct,
-                period_seconds: period,
-                factor: pct / 100.0 * period as f64 / secs(long) as f64,
-            })
+            tiers
+                .iter()
+                .enumerate()
+                .map(move |(i, (severity, short, long, pct))| TierRow {
+                    catalog: catalog.to_string(),
+                    tier: i as i32 + 1,
+                    severity: severity.to_string(),
+                    short_window: short.to_string(),
+                    long_window: long.to_string(),
+                    short_seconds: secs(short),
+                    long_seconds: secs(long),
+                    budget_percent: *pct,
+                    period_seconds: period,
+                    factor: pct / 100.0 * period as f64 / secs(long) as f64,
+                })
         })
         .collect()
 }
@@ -68,7 +86,11 @@ mod tests {
     #[test]
     fn factors_match_the_published_catalogs() {
         let factors = |catalog: &str| -> Vec<f64> {
-            tier_rows().into_iter().filter(|t| t.catalog == catalog).map(|t| (t.factor * 1e4).round() / 1e4).collect()
+            tier_rows()
+                .into_iter()
+                .filter(|t| t.catalog == catalog)
+                .map(|t| (t.factor * 1e4).round() / 1e4)
+                .collect()
         };
         assert_eq!(factors("30d"), vec![14.4, 6.0, 3.0, 1.0]);
         assert_eq!(factors("28d"), vec![13.44, 5.6, 2.8, 0.9333]);

@@ -40,8 +40,16 @@ async fn generated_logs_round_trip_to_their_lines() {
     assert_eq!(report.total(|l| l.rejects), truth.malformed_lines);
 
     // attributes keeps unmapped fields as JSON, readable with the JSON functions.
-    let users = count(data.path(), "SELECT count(*) FROM events WHERE json_get_str(attributes, 'user_id') LIKE 'u%'").await;
-    assert_eq!(users, truth.events - 1, "every request carries user_id (the deploy marker does not)");
+    let users = count(
+        data.path(),
+        "SELECT count(*) FROM events WHERE json_get_str(attributes, 'user_id') LIKE 'u%'",
+    )
+    .await;
+    assert_eq!(
+        users,
+        truth.events - 1,
+        "every request carries user_id (the deploy marker does not)"
+    );
 
     let checked = assert_lineage(data.path()).await;
     assert_eq!(checked as u64, truth.lines);

@@ -10,7 +10,9 @@ use datafusion::arrow::array::{
     TimestampMicrosecondBuilder,
 };
 use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::{DataType, Float64Type, Int64Type, TimeUnit, TimestampMicrosecondType};
+use datafusion::arrow::datatypes::{
+    DataType, Float64Type, Int64Type, TimeUnit, TimestampMicrosecondType,
+};
 use datafusion::common::{exec_err, Result};
 use datafusion::logical_expr::{create_udf, ColumnarValue, ScalarUDF, Volatility};
 
@@ -19,17 +21,23 @@ fn utc_micros() -> DataType {
 }
 
 fn f64_arg(array: &ArrayRef) -> Result<Float64Array> {
-    Ok(cast(array, &DataType::Float64)?.as_primitive::<Float64Type>().clone())
+    Ok(cast(array, &DataType::Float64)?
+        .as_primitive::<Float64Type>()
+        .clone())
 }
 
 fn i64_arg(array: &ArrayRef) -> Result<Int64Array> {
-    Ok(cast(array, &DataType::Int64)?.as_primitive::<Int64Type>().clone())
+    Ok(cast(array, &DataType::Int64)?
+        .as_primitive::<Int64Type>()
+        .clone())
 }
 
 fn ts_arg(array: &ArrayRef) -> Result<Vec<Option<i64>>> {
     let casted = cast(array, &DataType::Timestamp(TimeUnit::Microsecond, None))?;
     let ts = casted.as_primitive::<TimestampMicrosecondType>();
-    Ok((0..ts.len()).map(|i| ts.is_valid(i).then(|| ts.value(i))).collect())
+    Ok((0..ts.len())
+        .map(|i| ts.is_valid(i).then(|| ts.value(i)))
+        .collect())
 }
 
 fn str_arg(array: &ArrayRef) -> Result<StringArray> {
@@ -60,7 +68,13 @@ fn float_udf(
         }
         Ok(ColumnarValue::Array(Arc::new(out.finish())))
     });
-    create_udf(name, vec![DataType::Float64; arity], DataType::Float64, Volatility::Immutable, fun)
+    create_udf(
+        name,
+        vec![DataType::Float64; arity],
+        DataType::Float64,
+        Volatility::Immutable,
+        fun,
+    )
 }
 
 /// `shape_burn_rate(error_ratio, objective)`: error_ratio / (1 - objective). With a 100%
@@ -96,17 +110,23 @@ pub fn exhaustion_hours(remaining: f64, burn_rate: f64, period_seconds: f64) -> 
 /// 100 x mean remaining budget (each SLO clamped to [0, 1]) - 30 per breached SLO - 20 per
 /// firing page tier - 5 per firing ticket tier, clamped to [0, 100]. NULL without data.
 pub fn health_score(mean_remaining: f64, breached: f64, pages: f64, tickets: f64) -> f64 {
-    let score = 100.0 * mean_remaining.clamp(0.0, 1.0) - 30.0 * breached - 20.0 * pages - 5.0 * tickets;
+    let score =
+        100.0 * mean_remaining.clamp(0.0, 1.0) - 30.0 * breached - 20.0 * pages - 5.0 * tickets;
     score.clamp(0.0, 100.0)
 }
 
 /// Start of the calendar period (`week` from Monday, `month`, `quarter`) containing `micros`
 /// in time zone `tz`, and the start of the next one, both as UTC µs.
 pub fn calendar_period(micros: i64, unit: &str, tz: Tz) -> Option<(i64, i64)> {
-    let local = Utc.timestamp_micros(micros).single()?.with_timezone(&tz).date_naive();
+    let local = Utc
+        .timestamp_micros(micros)
+        .single()?
+        .with_timezone(&tz)
+        .date_naive();
     let (start, next) = match unit {
         "week" => {
-            let start = local - chrono::Duration::days(local.weekday().num_days_from_monday() as i64);
+            let start =
+                local - chrono::Duration::days(local.weekday().num_days_from_monday() as i64);
             (start, start + chrono::Duration::days(7))
         }
         "month" => {
@@ -124,7 +144,8 @@ pub fn calendar_period(micros: i64, unit: &str, tz: Tz) -> Option<(i64, i64)> {
         let midnight = d.and_hms_opt(0, 0, 0)?;
         // A DST gap at midnight: the earliest instant of that local day.
         let instant: DateTime<Tz> = tz.from_local_datetime(&midnight).earliest().or_else(|| {
-            tz.from_local_datetime(&(midnight + chrono::Duration::hours(1))).earliest()
+            tz.from_local_datetime(&(midnight + chrono::Duration::hours(1)))
+                .earliest()
         })?;
         Some(instant.with_timezone(&Utc).timestamp_micros())
     };
@@ -134,7 +155,12 @@ pub fn calendar_period(micros: i64, unit: &str, tz: Tz) -> Option<(i64, i64)> {
 /// `[start, length)` of an SLO window at `as_of` (exclusive end): rolling windows end at
 /// `as_of`; calendar windows are the period containing the instant just before `as_of`, so
 /// `as_of` = the first instant of December evaluates November.
-pub fn window_bounds(as_of: i64, window_seconds: Option<i64>, unit: Option<&str>, tz: &str) -> Result<(i64, i64)> {
+pub fn window_bounds(
+    as_of: i64,
+    window_seconds: Option<i64>,
+    unit: Option<&str>,
+    tz: &str,
+) -> Result<(i64, i64)> {
     match (window_seconds, unit) {
         (Some(seconds), _) => Ok((as_of - seconds * 1_000_000, seconds)),
         (None, Some(unit)) => {
@@ -170,7 +196,11 @@ fn window_udf(name: &str, want_start: bool) -> ScalarUDF {
             };
             let secs = opt(&seconds, i).then(|| seconds.value(i));
             let unit = opt(&units, i).then(|| units.value(i));
-            let tz = if opt(&zones, i) { zones.value(i) } else { "UTC" };
+            let tz = if opt(&zones, i) {
+                zones.value(i)
+            } else {
+                "UTC"
+            };
             let (start, length) = window_bounds(at, secs, unit, tz)?;
             starts.append_value(start);
             lengths.push(Some(length));
@@ -181,10 +211,19 @@ fn window_udf(name: &str, want_start: bool) -> ScalarUDF {
             Arc::new(Int64Array::from(lengths)) as ArrayRef
         }))
     });
-    let output = if want_start { utc_micros() } else { DataType::Int64 };
+    let output = if want_start {
+        utc_micros()
+    } else {
+        DataType::Int64
+    };
     create_udf(
         name,
-        vec![utc_micros(), DataType::Int64, DataType::Utf8, DataType::Utf8],
+        vec![
+            utc_micros(),
+            DataType::Int64,
+            DataType::Utf8,
+            DataType::Utf8,
+        ],
         output,
         Volatility::Immutable,
         fun,
@@ -205,13 +244,22 @@ fn period_udf(name: &str, want_start: bool) -> ScalarUDF {
                 out.append_null();
                 continue;
             };
-            let tz_name = if opt(&zones, i) { zones.value(i) } else { "UTC" };
+            let tz_name = if opt(&zones, i) {
+                zones.value(i)
+            } else {
+                "UTC"
+            };
             let Ok(tz) = tz_name.parse::<Tz>() else {
                 return exec_err!("unknown time zone {tz_name:?}");
             };
             match calendar_period(*at, units.value(i), tz) {
                 Some((start, next)) => out.append_value(if want_start { start } else { next }),
-                None => return exec_err!("unknown calendar unit {:?} (week, month, quarter)", units.value(i)),
+                None => {
+                    return exec_err!(
+                        "unknown calendar unit {:?} (week, month, quarter)",
+                        units.value(i)
+                    )
+                }
             }
         }
         Ok(ColumnarValue::Array(Arc::new(out.finish())))
@@ -229,10 +277,19 @@ fn period_udf(name: &str, want_start: bool) -> ScalarUDF {
 pub fn udfs() -> Vec<ScalarUDF> {
     vec![
         float_udf("shape_burn_rate", 2, |v| burn_rate(v[0]?, v[1]?)),
-        float_udf("shape_budget_remaining", 2, |v| budget_remaining(v[0]?, v[1]?)),
-        float_udf("shape_exhaustion_hours", 3, |v| exhaustion_hours(v[0]?, v[1]?, v[2]?)),
+        float_udf("shape_budget_remaining", 2, |v| {
+            budget_remaining(v[0]?, v[1]?)
+        }),
+        float_udf("shape_exhaustion_hours", 3, |v| {
+            exhaustion_hours(v[0]?, v[1]?, v[2]?)
+        }),
         float_udf("shape_health_score", 4, |v| {
-            Some(health_score(v[0]?, v[1].unwrap_or(0.0), v[2].unwrap_or(0.0), v[3].unwrap_or(0.0)))
+            Some(health_score(
+                v[0]?,
+                v[1].unwrap_or(0.0),
+                v[2].unwrap_or(0.0),
+                v[3].unwrap_or(0.0),
+            ))
         }),
         window_udf("shape_window_start", true),
         window_udf("shape_window_seconds", false),
@@ -246,7 +303,9 @@ mod tests {
     use super::*;
 
     fn micros(text: &str) -> i64 {
-        DateTime::parse_from_rfc3339(text).unwrap().timestamp_micros()
+        DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .timestamp_micros()
     }
 
     #[test]
@@ -254,25 +313,46 @@ mod tests {
         assert_eq!(burn_rate(0.0, 1.0), Some(0.0));
         assert_eq!(burn_rate(0.01, 1.0), None);
         assert_eq!(budget_remaining(0.0, 1.0), Some(0.0));
-        assert_eq!(budget_remaining(0.002, 0.999).map(|r| (r * 1e9).round() / 1e9), Some(-1.0));
-        assert_eq!(burn_rate(0.0144, 0.999).map(|r| (r * 1e9).round() / 1e9), Some(14.4));
+        assert_eq!(
+            budget_remaining(0.002, 0.999).map(|r| (r * 1e9).round() / 1e9),
+            Some(-1.0)
+        );
+        assert_eq!(
+            burn_rate(0.0144, 0.999).map(|r| (r * 1e9).round() / 1e9),
+            Some(14.4)
+        );
     }
 
     #[test]
     fn calendar_months_in_a_time_zone() {
         let paris: Tz = "Europe/Paris".parse().unwrap();
         // 2025-11-30T23:30Z is already December 1st in Paris.
-        let (start, next) = calendar_period(micros("2025-11-30T23:30:00Z"), "month", paris).unwrap();
+        let (start, next) =
+            calendar_period(micros("2025-11-30T23:30:00Z"), "month", paris).unwrap();
         assert_eq!(start, micros("2025-11-30T23:00:00Z"));
         assert_eq!(next, micros("2025-12-31T23:00:00Z"));
         // as_of is exclusive: the first instant of December (Paris) evaluates November.
-        let (start, length) = window_bounds(micros("2025-11-30T23:00:00Z"), None, Some("month"), "Europe/Paris").unwrap();
+        let (start, length) = window_bounds(
+            micros("2025-11-30T23:00:00Z"),
+            None,
+            Some("month"),
+            "Europe/Paris",
+        )
+        .unwrap();
         assert_eq!(start, micros("2025-10-31T23:00:00Z"));
         assert_eq!(length, 30 * 86_400);
-        let (week, _) = calendar_period(micros("2025-11-23T12:00:00Z"), "week", chrono_tz::UTC).unwrap();
+        let (week, _) =
+            calendar_period(micros("2025-11-23T12:00:00Z"), "week", chrono_tz::UTC).unwrap();
         assert_eq!(week, micros("2025-11-17T00:00:00Z"));
-        let (quarter, next) = calendar_period(micros("2025-11-23T12:00:00Z"), "quarter", chrono_tz::UTC).unwrap();
-        assert_eq!((quarter, next), (micros("2025-10-01T00:00:00Z"), micros("2026-01-01T00:00:00Z")));
+        let (quarter, next) =
+            calendar_period(micros("2025-11-23T12:00:00Z"), "quarter", chrono_tz::UTC).unwrap();
+        assert_eq!(
+            (quarter, next),
+            (
+                micros("2025-10-01T00:00:00Z"),
+                micros("2026-01-01T00:00:00Z")
+            )
+        );
     }
 
     #[test]
