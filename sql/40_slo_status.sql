@@ -11,7 +11,7 @@
 -- budget_consumed = 1 - budget_remaining; budget_remaining_minutes = remaining x B x window
 -- length; burn_rate = (1 - sli)/B. Zero traffic gives NULLs and NO_DATA, never NaN.
 -- An objective of 1 has a zero budget: remaining 0 without bad events, NULL (unbounded) and
--- BREACHED with any. status: NO_DATA, BREACHED (remaining < 0), WARNING (remaining < 0.25 or
+-- BREACHED with any (and OK without). status: NO_DATA, BREACHED (remaining < 0), WARNING (remaining < 0.25 or
 -- a page tier firing), else OK.
 CREATE VIEW slo_status AS
 WITH event_counts AS (
@@ -78,6 +78,7 @@ SELECT
                            shape_burn_rate(1.0 - s.sli_value, s.objective),
                            CAST(s.window_length_seconds AS DOUBLE)) AS budget_exhaustion_hours,
     CASE WHEN s.total = 0 THEN 'NO_DATA'
+         WHEN s.objective >= 1.0 AND s.spent_ratio <= 0 THEN 'OK'
          WHEN shape_budget_remaining(s.spent_ratio, s.objective) IS NULL
               OR shape_budget_remaining(s.spent_ratio, s.objective) < 0 THEN 'BREACHED'
          WHEN shape_budget_remaining(s.spent_ratio, s.objective) < 0.25 OR coalesce(p.page_firing, false) THEN 'WARNING'

@@ -8,7 +8,10 @@ WITH s AS (
     SELECT component,
            count(*) AS slos,
            sum(CASE WHEN status = 'BREACHED' THEN 1 ELSE 0 END) AS breached,
-           avg(CASE WHEN status <> 'NO_DATA' THEN least(greatest(coalesce(budget_remaining, 0.0), 0.0), 1.0) END) AS mean_budget_remaining
+           avg(CASE WHEN status = 'NO_DATA' THEN NULL
+                    -- a 100% objective met has no budget to spend, and nothing spent: full marks
+                    WHEN status = 'OK' AND objective >= 1.0 THEN 1.0
+                    ELSE least(greatest(coalesce(budget_remaining, 0.0), 0.0), 1.0) END) AS mean_budget_remaining
     FROM slo_status GROUP BY component
 ),
 a AS (

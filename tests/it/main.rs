@@ -8,3 +8,4 @@ mod incremental;
 mod lineage;
 mod loghub;
 mod s3;
+mod slt;
