@@ -8,4 +8,5 @@ mod incremental;
 mod lineage;
 mod loghub;
 mod s3;
+mod slo;
 mod slt;
