@@ -79,7 +79,20 @@ pub async fn run_demo(sample_dir: &Path, data_dir: &Path) -> anyhow::Result<Stri
     if let Some(error) = errors.first() {
         anyhow::bail!("demo ingest failed: {error}");
     }
-    let ctx = build_context(&store, &ContextOptions::default()).await?;
+    let slos = crate::slo::load_slos(&config)?;
+    // Evaluate SLOs at the end of the sample (its ground truth says when that is).
+    let truth: serde_json::Value = std::fs::read(sample_dir.join("incidents.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default();
+    let as_of = truth["end"].as_str().map(str::to_string);
+    let options = ContextOptions {
+        as_of: as_of.clone(),
+        slos: slos.clone(),
+        ..Default::default()
+    };
+    let ctx = build_context(&store, &options).await?;
+    crate::slo::rollup::catch_up(&store, &ctx, &slos).await?;
     for (title, sql) in DEMO_QUERIES {
         let batches = run_sql(&ctx, sql).await?;
         let _ = write!(
@@ -87,6 +100,59 @@ pub async fn run_demo(sample_dir: &Path, data_dir: &Path) -> anyhow::Result<Stri
             "\n== {title}\n{}",
             format_batches(&batches, OutputFormat::Table)?
         );
+    }
+
+    if !slos.is_empty() {
+        let at = as_of.as_deref().unwrap_or("now");
+        let _ = write!(
+            out,
+            "\n== SLO status at {at} (not OK first)\n{}",
+            format_batches(
+                &run_sql(&ctx, crate::slo::STATUS_REPORT_SQL).await?,
+                OutputFormat::Table
+            )?
+        );
+        let _ = write!(
+            out,
+            "\n== Component health at {at}\n{}",
+            format_batches(
+                &run_sql(&ctx, "SELECT component, round(health_score, 1) AS health_score, status, breached, pages_firing, tickets_firing FROM component_health ORDER BY health_score").await?,
+                OutputFormat::Table
+            )?
+        );
+        // Each injected incident, 30 minutes in: the burn-rate alerts it set off.
+        for incident in truth["incidents"].as_array().into_iter().flatten() {
+            let (Some(kind), Some(start)) = (incident["kind"].as_str(), incident["start"].as_str())
+            else {
+                continue;
+            };
+            let Ok(start) = chrono::DateTime::parse_from_rfc3339(start) else {
+                continue;
+            };
+            let at = (start + chrono::Duration::minutes(30)).to_rfc3339();
+            let ctx = build_context(
+                &store,
+                &ContextOptions {
+                    as_of: Some(at.clone()),
+                    slos: slos.clone(),
+                    ..Default::default()
+                },
+            )
+            .await?;
+            let batches = run_sql(
+                &ctx,
+                "SELECT breach_id, slo_id, kind, severity, tier, round(burn_rate, 1) AS burn_rate FROM slo_breaches \
+                 WHERE kind = 'burn_rate' ORDER BY severity, slo_id, tier",
+            )
+            .await?;
+            let _ = write!(
+                out,
+                "\n== Breaches at {at}, 30 minutes into the {kind} incident ({} {})\n{}",
+                incident["component"].as_str().unwrap_or(""),
+                incident["operation"].as_str().unwrap_or(""),
+                format_batches(&batches, OutputFormat::Table)?
+            );
+        }
     }
 
     // Lineage: one error event, and its line read back from the source by offset.

@@ -238,8 +238,16 @@ fn gen_is_deterministic_and_demo_runs() {
     let stdout = text(&demo.stdout);
     assert!(demo.status.success(), "{}", text(&demo.stderr));
     assert!(
-        stdout.contains("total: 30754 lines = 30738 rows + 16 rejects + 0 blank"),
+        stdout.contains("total: 30707 lines = 30694 rows + 13 rejects + 0 blank"),
         "{stdout}"
     );
     assert!(stdout.contains("Lineage: the first error"), "{stdout}");
+    assert!(
+        stdout.contains("| canvas-availability        | availability | 0.995     |"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("30 minutes into the race_condition incident"),
+        "{stdout}"
+    );
 }
