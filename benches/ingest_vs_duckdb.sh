@@ -11,7 +11,8 @@ SHAPE=$CARGO_TARGET_DIR/release/shape
 WORK=${BENCH_DIR:-$(mktemp -d)}
 trap '[ -z "${BENCH_DIR:-}" ] && rm -rf "$WORK"' EXIT
 
-# One file, so both tools read the same single input.
+# One file, so both tools read the same single input. DuckDB needs sample_size = -1 (a full
+# schema pass) because the generator's deploy markers carry keys other lines do not.
 "$SHAPE" gen --out "$WORK/logs" --size "$SIZE" --days 30 --files 1 >/dev/null
 INPUT="$WORK/logs/renderx-web-1.jsonl"
 BYTES=$(stat -c %s "$INPUT")
@@ -37,6 +38,6 @@ measure shape "$SHAPE" --data-dir "$WORK/shape-data" ingest --no-progress "$INPU
 measure duckdb python3 -c "
 import duckdb, sys
 con = duckdb.connect()
-con.execute(\"COPY (SELECT * FROM read_json_auto('$INPUT')) TO '$WORK/duck.parquet' (FORMAT parquet, COMPRESSION zstd)\")
+con.execute(\"COPY (SELECT * FROM read_json_auto('$INPUT', sample_size = -1)) TO '$WORK/duck.parquet' (FORMAT parquet, COMPRESSION zstd)\")
 "
 echo "output sizes: shape $(du -sb "$WORK/shape-data/events" | cut -f1) bytes, duckdb $(stat -c %s "$WORK/duck.parquet") bytes"

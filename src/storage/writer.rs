@@ -33,7 +33,11 @@ pub enum PartitionBy {
 const MAX_FILE_BYTES: usize = 128 << 20;
 /// Memory budget for all open files of one writer (encoded bytes plus row groups in
 /// progress): past it every open file is closed, so interleaved dates cannot pile up.
-const MAX_OPEN_BYTES: usize = 256 << 20;
+const MAX_OPEN_BYTES: usize = 128 << 20;
+/// At most this many partitions have an open file; opening another closes the oldest date's
+/// (logs are mostly time-ordered, so an older date is usually finished). Out-of-order input
+/// only makes more, smaller files.
+const MAX_OPEN_FILES: usize = 2;
 
 pub struct PartitionedWriter {
     store: DataStore,
@@ -119,6 +123,10 @@ impl PartitionedWriter {
     fn write_partition(&mut self, day: i64, batch: &RecordBatch) -> Result<()> {
         let err = self.parquet_err();
         if !self.open.contains_key(&day) {
+            while self.open.len() >= MAX_OPEN_FILES {
+                let (oldest, (writer, rows)) = self.open.pop_first().expect("not empty");
+                self.stage(oldest, writer, rows)?;
+            }
             let writer = ArrowWriter::try_new(Vec::new(), batch.schema(), Some(self.props.clone()))
                 .map_err(&err)?;
             self.open.insert(day, (writer, 0));
