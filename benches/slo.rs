@@ -19,19 +19,37 @@ const EVALUATION: &str = "SELECT count(*), sum(budget_remaining) FROM slo_status
 
 fn bench_slo(c: &mut Criterion) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let config = Config::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("data/shape.toml")).unwrap();
+    let config =
+        Config::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("data/shape.toml")).unwrap();
     let slos = load_slos(&config).unwrap();
     let scratch = tempfile::tempdir().unwrap();
     let data_dir = match std::env::var("SHAPE_BENCH_DATA") {
         Ok(dir) => dir,
         Err(_) => {
-            let events = std::env::var("SHAPE_BENCH_EVENTS").ok().and_then(|n| n.parse().ok()).unwrap_or(1_000_000);
+            let events = std::env::var("SHAPE_BENCH_EVENTS")
+                .ok()
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(1_000_000);
             let logs = scratch.path().join("logs");
-            generate(&logs, &GenOptions { days: 30, events, files: 2, ..GenOptions::default() }).unwrap();
+            generate(
+                &logs,
+                &GenOptions {
+                    days: 30,
+                    events,
+                    files: 2,
+                    ..GenOptions::default()
+                },
+            )
+            .unwrap();
             let data = scratch.path().join("data").to_string_lossy().into_owned();
             let store = DataStore::open(&data).unwrap();
             runtime
-                .block_on(ingest(&store, &config, &[format!("{}/*.jsonl", logs.display())], false))
+                .block_on(ingest(
+                    &store,
+                    &config,
+                    &[format!("{}/*.jsonl", logs.display())],
+                    false,
+                ))
                 .unwrap();
             data
         }
@@ -40,13 +58,23 @@ fn bench_slo(c: &mut Criterion) {
     let as_of = "2025-12-16T00:00:00Z".to_string();
     let mut group = c.benchmark_group("slo_evaluation");
     group.sample_size(10);
-    for (name, source) in [("from_rollups", MinutesSource::Rollups), ("from_raw_events", MinutesSource::RawEvents)] {
-        let options = ContextOptions { as_of: Some(as_of.clone()), slos: slos.clone(), minutes_source: source };
+    for (name, source) in [
+        ("from_rollups", MinutesSource::Rollups),
+        ("from_raw_events", MinutesSource::RawEvents),
+    ] {
+        let options = ContextOptions {
+            as_of: Some(as_of.clone()),
+            slos: slos.clone(),
+            minutes_source: source,
+        };
         let ctx = runtime.block_on(build_context(&store, &options)).unwrap();
-        runtime.block_on(rollup::catch_up(&store, &ctx, &slos)).unwrap();
-        group.bench_function(format!("status_and_burn_alerts_{}_slos_{name}", slos.len()), |b| {
-            b.iter(|| runtime.block_on(run_sql(&ctx, EVALUATION)).unwrap())
-        });
+        runtime
+            .block_on(rollup::catch_up(&store, &ctx, &slos))
+            .unwrap();
+        group.bench_function(
+            format!("status_and_burn_alerts_{}_slos_{name}", slos.len()),
+            |b| b.iter(|| runtime.block_on(run_sql(&ctx, EVALUATION)).unwrap()),
+        );
     }
     group.finish();
 }

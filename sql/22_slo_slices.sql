@@ -1,22 +1,25 @@
--- slo_window_minutes / slo_slices: the minutes of each SLO's current window, and the same
--- grouped into its time slices (timeslice_seconds, counted from window_start). slice_good: the
--- slice's good/total reaches timeslice_target, or for throughput SLIs the slice holds at least
--- min_events_per_minute events per minute. Only slices with events appear here.
+-- slo_window_minutes / slo_slices: the minutes of each SLO's current window (with the SLO's
+-- slice settings), and the same grouped into its time slices (timeslice_seconds, counted
+-- from window_start). slice_good: the slice's good/total reaches timeslice_target, or for
+-- throughput SLIs the slice holds at least min_events_per_minute events per minute. Only
+-- slices with events appear here.
 CREATE VIEW slo_window_minutes AS
 SELECT w.slo_id, m.minute, m.good, m.total,
-       CAST(floor((to_unixtime(m.minute) - to_unixtime(w.window_start)) / w.timeslice_seconds) AS BIGINT) AS slice
+       CAST(floor((to_unixtime(m.minute) - to_unixtime(w.window_start)) / w.timeslice_seconds) AS BIGINT) AS slice,
+       w.budgeting, w.count_empty_slices, w.min_events_per_minute, w.timeslice_seconds, w.timeslice_target
 FROM slo_windows w
-JOIN slo_minutes m ON m.slo_id = w.slo_id
+JOIN slo_rollup_rows m ON m.slo_id = w.slo_id
 WHERE m.minute >= shape_as_of() - INTERVAL '93 days'
   AND m.minute < shape_as_of()
   AND m.minute >= w.window_start;
 
 CREATE VIEW slo_slices AS
-SELECT s.slo_id, s.slice, s.good, s.total, s.first_minute,
-       (w.count_empty_slices AND s.total >= w.min_events_per_minute * w.timeslice_seconds / 60.0)
-       OR (NOT w.count_empty_slices AND s.good / CAST(s.total AS DOUBLE) >= w.timeslice_target) AS slice_good
+SELECT slo_id, slice, good, total, first_minute,
+       (count_empty_slices AND total >= min_events_per_minute * timeslice_seconds / 60.0)
+       OR (NOT count_empty_slices AND good / CAST(total AS DOUBLE) >= timeslice_target) AS slice_good
 FROM (
-    SELECT slo_id, slice, sum(good) AS good, sum(total) AS total, min(minute) AS first_minute
-    FROM slo_window_minutes GROUP BY slo_id, slice
-) s
-JOIN slo_windows w ON w.slo_id = s.slo_id
+    SELECT slo_id, slice, count_empty_slices, min_events_per_minute, timeslice_seconds, timeslice_target,
+           sum(good) AS good, sum(total) AS total, min(minute) AS first_minute
+    FROM slo_window_minutes
+    GROUP BY slo_id, slice, count_empty_slices, min_events_per_minute, timeslice_seconds, timeslice_target
+)

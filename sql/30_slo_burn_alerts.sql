@@ -19,7 +19,7 @@ sums AS (
            sum(m.good) AS long_good,
            sum(m.total) AS long_total
     FROM tiers t
-    JOIN slo_minutes m ON m.slo_id = t.slo_id
+    JOIN slo_rollup_rows m ON m.slo_id = t.slo_id
     WHERE m.minute >= shape_as_of() - INTERVAL '4 days'
       AND m.minute < shape_as_of()
       AND to_unixtime(m.minute) >= to_unixtime(shape_as_of()) - t.long_seconds

@@ -14,30 +14,37 @@
 -- BREACHED with any (and OK without). status: NO_DATA, BREACHED (remaining < 0), WARNING (remaining < 0.25 or
 -- a page tier firing), else OK.
 CREATE VIEW slo_status AS
-WITH event_counts AS (
-    SELECT slo_id, sum(good) AS good_events, sum(total) AS total_events, min(first_minute) AS first_minute
-    FROM slo_slices GROUP BY slo_id
+WITH grouped AS (
+    -- occurrences SLOs need no slices: all their minutes fall in one group (slice_key -1),
+    -- so only timeslice SLOs pay for per-slice grouping
+    SELECT slo_id, CASE WHEN budgeting = 'occurrences' THEN -1 ELSE slice END AS slice_key,
+           count_empty_slices, min_events_per_minute, timeslice_seconds, timeslice_target,
+           sum(good) AS good, sum(total) AS total, min(minute) AS first_minute
+    FROM slo_window_minutes
+    GROUP BY 1, 2, 3, 4, 5, 6
 ),
-slice_counts AS (
+counts AS (
     SELECT slo_id,
+           sum(good) AS good_events, sum(total) AS total_events, min(first_minute) AS first_minute,
            count(*) AS slices_with_data,
-           sum(CASE WHEN slice_good THEN 1 ELSE 0 END) AS good_slices,
+           sum(CASE WHEN (count_empty_slices AND total >= min_events_per_minute * timeslice_seconds / 60.0)
+                      OR (NOT count_empty_slices AND good / CAST(total AS DOUBLE) >= timeslice_target)
+                    THEN 1 ELSE 0 END) AS good_slices,
            avg(good / CAST(total AS DOUBLE)) AS mean_slice_ratio
-    FROM slo_slices GROUP BY slo_id
+    FROM grouped GROUP BY slo_id
 ),
 measured AS (
     SELECT w.*,
-           coalesce(e.good_events, 0) AS good_events,
-           coalesce(e.total_events, 0) AS total_events,
+           coalesce(c.good_events, 0) AS good_events,
+           coalesce(c.total_events, 0) AS total_events,
            coalesce(c.slices_with_data, 0) AS slices_with_data,
            coalesce(c.good_slices, 0) AS good_slices,
            c.mean_slice_ratio,
-           CASE WHEN e.first_minute IS NULL THEN 0
-                ELSE ceil((to_unixtime(w.window_end) - to_unixtime(e.first_minute)) / CAST(w.timeslice_seconds AS DOUBLE))
+           CASE WHEN c.first_minute IS NULL THEN 0
+                ELSE ceil((to_unixtime(w.window_end) - to_unixtime(c.first_minute)) / CAST(w.timeslice_seconds AS DOUBLE))
            END AS slices_since_data
     FROM slo_windows w
-    LEFT JOIN event_counts e ON e.slo_id = w.slo_id
-    LEFT JOIN slice_counts c ON c.slo_id = w.slo_id
+    LEFT JOIN counts c ON c.slo_id = w.slo_id
 ),
 valued AS (
     SELECT measured.*,

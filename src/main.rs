@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
-use shape::catalog::{build_context, ContextOptions};
+use shape::catalog::{build_context, ContextOptions, MinutesSource};
 use shape::config::Config;
 use shape::generate::{generate, parse_size, GenOptions, APPROX_LINE_BYTES};
 use shape::ingest::{format_report, ingest};
@@ -54,6 +54,10 @@ enum Command {
         /// Evaluation time for windowed views (RFC 3339 or a date); default now.
         #[arg(long)]
         as_of: Option<String>,
+        /// Where SLO views read per-minute counts: `rollups` (default) or `raw` events (to
+        /// check rollups or measure what they save).
+        #[arg(long, value_enum, default_value = "rollups")]
+        slo_minutes: SloMinutes,
     },
     /// Generate realistic logs with injected incidents and their ground truth.
     Gen {
@@ -101,6 +105,12 @@ enum Command {
     },
 }
 
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum SloMinutes {
+    Rollups,
+    Raw,
+}
+
 #[derive(Subcommand)]
 enum SloCommand {
     /// A readable table: SLO, SLI, objective, budget remaining, burn rate, status.
@@ -138,10 +148,18 @@ impl Session {
         &self,
         as_of: Option<String>,
     ) -> anyhow::Result<datafusion::prelude::SessionContext> {
+        self.context_from(as_of, MinutesSource::Rollups).await
+    }
+
+    async fn context_from(
+        &self,
+        as_of: Option<String>,
+        minutes_source: MinutesSource,
+    ) -> anyhow::Result<datafusion::prelude::SessionContext> {
         let options = ContextOptions {
             as_of,
             slos: self.slos.clone(),
-            ..Default::default()
+            minutes_source,
         };
         Ok(build_context(&self.store, &options).await?)
     }
@@ -210,9 +228,18 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::FAILURE
             })
         }
-        Command::Query { sql, format, as_of } => {
+        Command::Query {
+            sql,
+            format,
+            as_of,
+            slo_minutes,
+        } => {
             let session = open()?;
-            let ctx = session.context(as_of).await?;
+            let source = match slo_minutes {
+                SloMinutes::Rollups => MinutesSource::Rollups,
+                SloMinutes::Raw => MinutesSource::RawEvents,
+            };
+            let ctx = session.context_from(as_of, source).await?;
             session.catch_up(&ctx).await?;
             let batches = run_sql(&ctx, &sql).await?;
             print!("{}", format_batches(&batches, format)?);

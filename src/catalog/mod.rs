@@ -113,7 +113,8 @@ pub async fn build_context(
             run_statements(
                 &ctx,
                 file,
-                "CREATE VIEW slo_minutes AS SELECT * FROM slo_minutes_raw",
+                "CREATE VIEW slo_rollup_rows AS SELECT * FROM slo_minutes_raw; \
+                 CREATE VIEW slo_minutes AS SELECT * FROM slo_minutes_raw",
             )
             .await?;
             continue;

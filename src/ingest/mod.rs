@@ -9,17 +9,18 @@
 pub mod batch;
 pub mod lines;
 pub mod parse;
+pub mod pipeline;
 pub mod source;
 
-use std::sync::mpsc;
+use std::sync::Arc;
 
 use chrono::Utc;
-use datafusion::arrow::array::RecordBatch;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use self::batch::{EventsBuilder, IngestLogRow, Lineage, RejectsBuilder};
+use self::batch::IngestLogRow;
 use self::lines::LineReader;
 use self::parse::LineParser;
+use self::pipeline::{Chunk, Pipeline, CHUNK_LINES};
 use self::source::SourceObject;
 use crate::config::Config;
 use crate::storage::schema::{EVENTS, INGEST_LOG, REJECTS};
@@ -44,12 +45,8 @@ pub enum IngestError {
     Worker(String),
 }
 
-/// How many rows go into one Arrow batch before it is handed to the writer thread.
-const BATCH_ROWS: usize = 8192;
 /// Bytes hashed to recognise an object's version.
 const FINGERPRINT_BYTES: u64 = 4096;
-/// Reject reasons kept per source for the printed summary.
-const SAMPLE_REASONS: usize = 3;
 
 /// What happened to one source in one run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,7 +126,7 @@ pub async fn ingest(
             store: store.clone(),
             runtime: tokio::runtime::Handle::current(),
             object,
-            parser,
+            parser: Arc::new(parser),
             ingest_id: ingest_id.clone(),
             commit_id: format!("{ingest_id}-{index:05}"),
             max_line_bytes: config.ingest.max_line_bytes,
@@ -174,17 +171,12 @@ struct SourceJob {
     store: DataStore,
     runtime: tokio::runtime::Handle,
     object: SourceObject,
-    parser: LineParser,
+    parser: Arc<LineParser>,
     ingest_id: String,
     commit_id: String,
     max_line_bytes: usize,
     row_group_rows: usize,
     progress: ProgressBar,
-}
-
-enum WriterMessage {
-    Events(RecordBatch),
-    Rejects(RecordBatch),
 }
 
 impl SourceJob {
@@ -218,18 +210,17 @@ impl SourceJob {
         }
 
         let (reader, damage) = self.object.open_at(start_offset, &self.runtime)?;
-        let (sender, writer_thread) = self.spawn_writer();
+        let today = Utc::now().timestamp_micros().div_euclid(86_400_000_000);
+        let mut pipeline = Pipeline::start(
+            self.parser.clone(),
+            Arc::from(uri.as_str()),
+            Arc::from(self.ingest_id.as_str()),
+            self.writer(EVENTS, PartitionBy::TimestampColumn(0)),
+            self.writer(REJECTS, PartitionBy::Fixed(today)),
+        );
         let mut lines = LineReader::new(reader, start_line, start_offset, self.max_line_bytes);
-        let mut events = EventsBuilder::default();
-        let mut rejects = RejectsBuilder::default();
-        let mut sample_rejects = Vec::new();
+        let mut chunk = Chunk::default();
         let mut bytes_since_tick = 0u64;
-        let mut rows_appended = 0u64;
-        let send = |message: WriterMessage| {
-            sender
-                .send(message)
-                .map_err(|_| IngestError::Worker("Parquet writer stopped".into()))
-        };
         loop {
             let line = match lines.next_line() {
                 Ok(Some(line)) => line,
@@ -243,15 +234,10 @@ impl SourceJob {
             };
             log.lines += 1;
             bytes_since_tick += line.full_len + 1;
-            let lineage = Lineage {
-                source: &uri,
-                line: line.number,
-                offset: line.offset,
-                ingest_id: &self.ingest_id,
-            };
             let content = line.content();
-            let verdict = if line.is_truncated() {
-                Err(format!(
+            // What the reader alone can decide; everything else is the parsers' job.
+            let reject = if line.is_truncated() {
+                Some(format!(
                     "line is {} bytes, longer than max_line_bytes ({}); its first {} bytes are \
                      kept here, the whole line is at this offset in the source",
                     line.full_len,
@@ -262,43 +248,26 @@ impl SourceJob {
                 log.blank += 1;
                 continue;
             } else if let (false, Some(why)) = (line.terminated, damage.get()) {
-                Err(format!("{why}: the last line before the damage is cut off"))
+                Some(format!("{why}: the last line before the damage is cut off"))
             } else {
-                self.parser.parse(content)
+                None
             };
-            match verdict {
-                Ok(event) => {
-                    rows_appended += 1;
-                    events.append(&event, &lineage);
-                    if events.len() >= BATCH_ROWS {
-                        send(WriterMessage::Events(events.finish()))?;
-                        self.progress.inc(std::mem::take(&mut bytes_since_tick));
-                        self.progress.set_message(format!("{} lines", log.lines));
-                    }
-                }
-                Err(reason) => {
-                    log.rejects += 1;
-                    if sample_rejects.len() < SAMPLE_REASONS {
-                        sample_rejects.push((line.number, reason.clone()));
-                    }
-                    rejects.append(line.bytes, &reason, &lineage);
-                    if rejects.len() >= BATCH_ROWS {
-                        send(WriterMessage::Rejects(rejects.finish()))?;
-                    }
-                }
+            chunk.push(line.bytes, content.len(), line.number, line.offset, reject);
+            if chunk.len() >= CHUNK_LINES {
+                pipeline.send(std::mem::take(&mut chunk))?;
+                self.progress.inc(std::mem::take(&mut bytes_since_tick));
+                self.progress.set_message(format!("{} lines", log.lines));
             }
         }
         self.progress.inc(bytes_since_tick);
-        if !events.is_empty() {
-            send(WriterMessage::Events(events.finish()))?;
+        if !chunk.is_empty() {
+            pipeline.send(chunk)?;
         }
-        if !rejects.is_empty() {
-            send(WriterMessage::Rejects(rejects.finish()))?;
-        }
-        drop(sender);
-        let mut staged = writer_thread
-            .join()
-            .map_err(|_| IngestError::Worker("Parquet writer panicked".into()))??;
+        let result = pipeline.finish()?;
+        let mut staged = result.staged;
+        let sample_rejects = result.sample_rejects;
+        log.rejects = result.rejects;
+        let rows_appended = result.rows;
 
         let (_, to_offset) = lines.position();
         let next_line = lines.position().0;
@@ -394,32 +363,6 @@ impl SourceJob {
             partition_by,
             self.row_group_rows,
         )
-    }
-
-    /// Parquet encoding runs on its own thread so parsing and compression overlap.
-    #[allow(clippy::type_complexity)]
-    fn spawn_writer(
-        &self,
-    ) -> (
-        mpsc::SyncSender<WriterMessage>,
-        std::thread::JoinHandle<Result<Vec<crate::storage::StagedFile>, IngestError>>,
-    ) {
-        let (sender, receiver) = mpsc::sync_channel::<WriterMessage>(4);
-        let today = Utc::now().timestamp_micros().div_euclid(86_400_000_000);
-        let mut events = self.writer(EVENTS, PartitionBy::TimestampColumn(0));
-        let mut rejects = self.writer(REJECTS, PartitionBy::Fixed(today));
-        let handle = std::thread::spawn(move || {
-            for message in receiver {
-                match message {
-                    WriterMessage::Events(batch) => events.write(&batch)?,
-                    WriterMessage::Rejects(batch) => rejects.write(&batch)?,
-                }
-            }
-            let mut staged = events.finish()?;
-            staged.extend(rejects.finish()?);
-            Ok(staged)
-        });
-        (sender, handle)
     }
 }
 

@@ -251,3 +251,96 @@ fn gen_is_deterministic_and_demo_runs() {
         "{stdout}"
     );
 }
+
+#[test]
+fn slo_status_suggest_and_rollup_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data").to_string_lossy().into_owned();
+    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/data/shape.toml");
+    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/data/sample/*.jsonl*");
+    let args = |rest: &[&str]| -> Vec<String> {
+        ["--config", config, "--data-dir", &data]
+            .iter()
+            .chain(rest)
+            .map(|s| s.to_string())
+            .collect()
+    };
+    let run = |rest: &[&str]| {
+        let a = args(rest);
+        let out = run_shape(
+            dir.path(),
+            &a.iter().map(String::as_str).collect::<Vec<_>>(),
+            &[],
+        );
+        assert!(out.status.success(), "{rest:?}: {}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    let ingested = run(&["ingest", sample]);
+    assert!(
+        ingested.contains("slo rollups: 31 (SLO, run) pairs"),
+        "{ingested}"
+    );
+
+    let status = run(&[
+        "slo",
+        "status",
+        "--as-of",
+        "2025-11-17T00:00:00Z",
+        "--format",
+        "csv",
+    ]);
+    let lines: Vec<&str> = status.lines().collect();
+    assert_eq!(
+        lines[0],
+        "slo_id,sli,objective,sli_value,budget_remaining_pct,budget_minutes,burn_rate,status"
+    );
+    assert_eq!(lines.len(), 32, "{status}");
+    assert!(
+        lines[1].starts_with("canvas-availability,availability,0.995,")
+            && lines[1].ends_with(",BREACHED"),
+        "{status}"
+    );
+
+    let suggest = run(&["slo", "suggest"]);
+    for sli in [
+        "availability",
+        "latency_p95",
+        "error_rate",
+        "throughput",
+        "latency_tail",
+    ] {
+        assert_eq!(
+            suggest
+                .lines()
+                .filter(|l| l.split_whitespace().nth(1) == Some(sli))
+                .count(),
+            6,
+            "{sli}: {suggest}"
+        );
+    }
+    assert_eq!(suggest.matches("[[slo]]").count(), 30, "{suggest}");
+    // The suggested config is valid config.
+    let pasted = dir.path().join("suggested.toml");
+    std::fs::write(
+        &pasted,
+        suggest
+            .split("# Ready to paste into shape.toml:")
+            .nth(1)
+            .unwrap(),
+    )
+    .unwrap();
+    let config = shape::config::Config::load(&pasted).unwrap();
+    assert_eq!(shape::slo::load_slos(&config).unwrap().len(), 30);
+
+    assert!(run(&["rollup"]).contains("0 (SLO, run) pairs"));
+    assert!(run(&["rollup", "--rebuild"]).contains("31 (SLO, run) pairs"));
+    let again = run(&[
+        "slo",
+        "status",
+        "--as-of",
+        "2025-11-17T00:00:00Z",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(again, status, "a rebuild changes nothing");
+}

@@ -1,0 +1,262 @@
+//! The per-source pipeline: one reader thread splits lines into chunks, parser threads turn
+//! chunks into Arrow batches, one writer thread encodes Parquet in chunk order.
+//!
+//! ```text
+//! LineReader -> Chunk{seq} --> parser 1 --\
+//!                         \--> parser 2 ---> Parsed{seq} -> reorder -> PartitionedWriter x2
+//! ```
+//! Chunk order is restored before writing, so files hold rows in source order (good for `ts`
+//! statistics) whatever thread finished first. Channels are bounded: memory stays bounded.
+
+use std::collections::BTreeMap;
+use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::sync::{Arc, Mutex};
+
+use datafusion::arrow::array::RecordBatch;
+
+use super::batch::{EventsBuilder, Lineage, RejectsBuilder};
+use super::parse::LineParser;
+use super::IngestError;
+use crate::storage::{PartitionedWriter, StagedFile};
+
+/// Lines per chunk handed to a parser.
+pub const CHUNK_LINES: usize = 8192;
+/// Reject reasons kept per source for the printed summary.
+const SAMPLE_REASONS: usize = 3;
+
+/// One line inside a chunk: its bytes are `data[start..end]`; `reject` is set when the
+/// reader already knows why it cannot be an event (over-long, cut by damage).
+pub struct ChunkLine {
+    pub start: usize,
+    pub end: usize,
+    /// Where the parseable content ends (before a trailing `\r`).
+    pub content_end: usize,
+    pub number: u64,
+    pub offset: u64,
+    pub reject: Option<String>,
+}
+
+#[derive(Default)]
+pub struct Chunk {
+    pub seq: u64,
+    pub data: Vec<u8>,
+    pub lines: Vec<ChunkLine>,
+}
+
+impl Chunk {
+    pub fn push(
+        &mut self,
+        bytes: &[u8],
+        content_len: usize,
+        number: u64,
+        offset: u64,
+        reject: Option<String>,
+    ) {
+        let start = self.data.len();
+        self.data.extend_from_slice(bytes);
+        self.lines.push(ChunkLine {
+            start,
+            end: self.data.len(),
+            content_end: start + content_len,
+            number,
+            offset,
+            reject,
+        });
+    }
+
+    pub fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+}
+
+/// A parsed chunk.
+struct Parsed {
+    seq: u64,
+    events: Option<RecordBatch>,
+    rejects: Option<RecordBatch>,
+    rows: u64,
+    rejected: u64,
+    samples: Vec<(u64, String)>,
+}
+
+/// What the pipeline produced for a source.
+pub struct PipelineResult {
+    pub staged: Vec<StagedFile>,
+    pub rows: u64,
+    pub rejects: u64,
+    pub sample_rejects: Vec<(u64, String)>,
+}
+
+/// A running pipeline: feed chunks with `send`, then `finish`.
+pub struct Pipeline {
+    chunks: Option<SyncSender<Chunk>>,
+    parsers: Vec<std::thread::JoinHandle<()>>,
+    writer: std::thread::JoinHandle<Result<PipelineResult, IngestError>>,
+    next_seq: u64,
+}
+
+/// Parser threads: the machine's cores, at least one.
+fn parser_threads() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .max(1)
+}
+
+impl Pipeline {
+    pub fn start(
+        parser: Arc<LineParser>,
+        source: Arc<str>,
+        ingest_id: Arc<str>,
+        mut events_writer: PartitionedWriter,
+        mut rejects_writer: PartitionedWriter,
+    ) -> Pipeline {
+        let threads = parser_threads();
+        let (chunk_tx, chunk_rx) = mpsc::sync_channel::<Chunk>(threads * 2);
+        let chunk_rx = Arc::new(Mutex::new(chunk_rx));
+        let (parsed_tx, parsed_rx) = mpsc::sync_channel::<Parsed>(threads * 2);
+        let parsers = (0..threads)
+            .map(|_| {
+                let (rx, tx) = (chunk_rx.clone(), parsed_tx.clone());
+                let (parser, source, ingest_id) =
+                    (parser.clone(), source.clone(), ingest_id.clone());
+                std::thread::spawn(move || parse_chunks(&rx, &tx, &parser, &source, &ingest_id))
+            })
+            .collect();
+        drop(parsed_tx);
+        let writer = std::thread::spawn(move || {
+            write_in_order(parsed_rx, &mut events_writer, &mut rejects_writer).and_then(
+                |mut result| {
+                    result.staged.extend(events_writer.finish()?);
+                    result.staged.extend(rejects_writer.finish()?);
+                    Ok(result)
+                },
+            )
+        });
+        Pipeline {
+            chunks: Some(chunk_tx),
+            parsers,
+            writer,
+            next_seq: 0,
+        }
+    }
+
+    /// Queues a chunk (blocks while the parsers are busy: backpressure).
+    pub fn send(&mut self, mut chunk: Chunk) -> Result<(), IngestError> {
+        chunk.seq = self.next_seq;
+        self.next_seq += 1;
+        self.chunks
+            .as_ref()
+            .expect("not finished")
+            .send(chunk)
+            .map_err(|_| {
+                IngestError::Worker("the ingest pipeline stopped (see the writer's error)".into())
+            })
+    }
+
+    /// Waits for every chunk to be parsed and written; returns the staged files and counts.
+    pub fn finish(mut self) -> Result<PipelineResult, IngestError> {
+        drop(self.chunks.take());
+        for parser in self.parsers {
+            parser
+                .join()
+                .map_err(|_| IngestError::Worker("a parser thread panicked".into()))?;
+        }
+        self.writer
+            .join()
+            .map_err(|_| IngestError::Worker("the Parquet writer panicked".into()))?
+    }
+}
+
+fn parse_chunks(
+    chunks: &Mutex<Receiver<Chunk>>,
+    parsed: &SyncSender<Parsed>,
+    parser: &LineParser,
+    source: &str,
+    ingest_id: &str,
+) {
+    loop {
+        let next = chunks.lock().expect("not poisoned").recv();
+        let Ok(chunk) = next else { return };
+        let mut events = EventsBuilder::default();
+        let mut rejects = RejectsBuilder::default();
+        let mut samples = Vec::new();
+        for line in &chunk.lines {
+            let lineage = Lineage {
+                source,
+                line: line.number,
+                offset: line.offset,
+                ingest_id,
+            };
+            let verdict = match &line.reject {
+                Some(reason) => Err(reason.clone()),
+                None => parser.parse(&chunk.data[line.start..line.content_end]),
+            };
+            match verdict {
+                Ok(event) => events.append(&event, &lineage),
+                Err(reason) => {
+                    if samples.len() < SAMPLE_REASONS {
+                        samples.push((line.number, reason.clone()));
+                    }
+                    rejects.append(&chunk.data[line.start..line.end], &reason, &lineage);
+                }
+            }
+        }
+        let (rows, rejected) = (events.len() as u64, rejects.len() as u64);
+        let result = Parsed {
+            seq: chunk.seq,
+            events: (!events.is_empty()).then(|| events.finish()),
+            rejects: (!rejects.is_empty()).then(|| rejects.finish()),
+            rows,
+            rejected,
+            samples,
+        };
+        if parsed.send(result).is_err() {
+            return; // the writer failed; it reports why
+        }
+    }
+}
+
+fn write_in_order(
+    parsed: Receiver<Parsed>,
+    events: &mut PartitionedWriter,
+    rejects: &mut PartitionedWriter,
+) -> Result<PipelineResult, IngestError> {
+    let mut pending: BTreeMap<u64, Parsed> = BTreeMap::new();
+    let mut next = 0u64;
+    let mut result = PipelineResult {
+        staged: Vec::new(),
+        rows: 0,
+        rejects: 0,
+        sample_rejects: Vec::new(),
+    };
+    for item in parsed {
+        pending.insert(item.seq, item);
+        while let Some(item) = pending.remove(&next) {
+            next += 1;
+            if let Some(batch) = &item.events {
+                events.write(batch)?;
+            }
+            if let Some(batch) = &item.rejects {
+                rejects.write(batch)?;
+            }
+            result.rows += item.rows;
+            result.rejects += item.rejected;
+            for sample in item.samples {
+                if result.sample_rejects.len() < SAMPLE_REASONS {
+                    result.sample_rejects.push(sample);
+                }
+            }
+        }
+    }
+    if !pending.is_empty() {
+        return Err(IngestError::Worker(format!(
+            "chunk {next} never arrived from the parsers"
+        )));
+    }
+    Ok(result)
+}
