@@ -34,7 +34,12 @@ fn bench_ingest(c: &mut Criterion) {
             let data = tempfile::tempdir().unwrap();
             let store = DataStore::open(&data.path().to_string_lossy()).unwrap();
             runtime
-                .block_on(ingest(&store, &Config::default(), &[source.clone()], false))
+                .block_on(ingest(
+                    &store,
+                    &Config::default(),
+                    std::slice::from_ref(&source),
+                    false,
+                ))
                 .unwrap()
         })
     });

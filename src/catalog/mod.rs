@@ -130,7 +130,7 @@ async fn run_statements(ctx: &SessionContext, file: &str, sql: &str) -> Result<(
         file: file.to_string(),
         source,
     };
-    for statement in DFParser::parse_sql(sql).map_err(|e| err(e.into()))? {
+    for statement in DFParser::parse_sql(sql).map_err(err)? {
         let plan = ctx
             .state()
             .statement_to_plan(statement)

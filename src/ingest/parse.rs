@@ -363,7 +363,7 @@ impl LineParser {
         let used = used.into_inner();
         let keys: Vec<String> = fields.iter().map(|(k, _)| k.clone()).collect();
         for (i, (key, value)) in fields.into_iter().enumerate() {
-            let superseded = keys[i + 1..].iter().any(|k| *k == key);
+            let superseded = keys[i + 1..].contains(&key);
             if superseded {
                 match duplicates
                     .entry(key)

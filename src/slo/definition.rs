@@ -283,7 +283,11 @@ impl Draft {
                 "a latency SLI needs a non-negative threshold_ms".into(),
             ));
         }
-        if sli == SliKind::Throughput && self.min_events_per_minute.is_none_or(|t| !(t > 0.0)) {
+        if sli == SliKind::Throughput
+            && self
+                .min_events_per_minute
+                .is_none_or(|t| t.is_nan() || t <= 0.0)
+        {
             return Err(field_err(
                 "min_events_per_minute",
                 "a throughput SLI needs a positive min_events_per_minute".into(),
@@ -329,7 +333,7 @@ impl Draft {
                         format!("{text:?} is not a duration such as 28d or 4w"),
                     )
                 })?;
-                if seconds > MAX_WINDOW_DAYS * 86_400 || seconds < 3600 {
+                if !(3600..=MAX_WINDOW_DAYS * 86_400).contains(&seconds) {
                     return Err(field_err(
                         "window",
                         format!("{text:?} must be between 1h and {MAX_WINDOW_DAYS}d"),

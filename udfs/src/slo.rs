@@ -188,8 +188,8 @@ fn window_udf(name: &str, want_start: bool) -> ScalarUDF {
         let rows = as_of.len();
         let mut starts = TimestampMicrosecondBuilder::with_capacity(rows).with_timezone("UTC");
         let mut lengths = Vec::with_capacity(rows);
-        for i in 0..rows {
-            let Some(at) = as_of[i] else {
+        for (i, at) in as_of.iter().enumerate() {
+            let Some(at) = *at else {
                 starts.append_null();
                 lengths.push(None);
                 continue;
