@@ -8,7 +8,7 @@ SELECT w.slo_id, m.minute, m.good, m.total,
        CAST(floor((to_unixtime(m.minute) - to_unixtime(w.window_start)) / w.timeslice_seconds) AS BIGINT) AS slice,
        w.budgeting, w.count_empty_slices, w.min_events_per_minute, w.timeslice_seconds, w.timeslice_target
 FROM slo_windows w
-JOIN slo_rollup_rows m ON m.slo_id = w.slo_id
+JOIN slo_rollup_rows m ON m.slo_id = w.slo_id AND m.definition_hash = w.rollup_hash
 WHERE m.minute >= shape_as_of() - INTERVAL '93 days'
   AND m.minute < shape_as_of()
   AND m.minute >= w.window_start;

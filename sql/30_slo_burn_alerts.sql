@@ -7,7 +7,7 @@
 -- whole budget lasts at the tier's factor.
 CREATE VIEW slo_burn_alerts AS
 WITH tiers AS (
-    SELECT d.slo_id, d.component, d.objective, d.min_events, t.tier, t.severity,
+    SELECT d.slo_id, d.rollup_hash, d.component, d.objective, d.min_events, t.tier, t.severity,
            t.short_window, t.long_window, t.short_seconds, t.long_seconds, t.factor, t.period_seconds
     FROM slo_definitions d
     JOIN burn_rate_tiers t ON t.catalog = d.tier_catalog
@@ -19,7 +19,7 @@ sums AS (
            sum(m.good) AS long_good,
            sum(m.total) AS long_total
     FROM tiers t
-    JOIN slo_rollup_rows m ON m.slo_id = t.slo_id
+    JOIN slo_rollup_rows m ON m.slo_id = t.slo_id AND m.definition_hash = t.rollup_hash
     WHERE m.minute >= shape_as_of() - INTERVAL '4 days'
       AND m.minute < shape_as_of()
       AND to_unixtime(m.minute) >= to_unixtime(shape_as_of()) - t.long_seconds

@@ -11,7 +11,7 @@ WITH m AS (
            CAST(floor(to_unixtime(m.minute) / d.timeslice_seconds) AS BIGINT) AS slice,
            m.good, m.total
     FROM slo_definitions d
-    JOIN slo_rollup_rows m ON m.slo_id = d.slo_id
+    JOIN slo_rollup_rows m ON m.slo_id = d.slo_id AND m.definition_hash = d.rollup_hash
     WHERE m.minute < shape_as_of()
 ),
 slices AS (

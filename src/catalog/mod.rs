@@ -114,7 +114,7 @@ pub async fn build_context(
                 &ctx,
                 file,
                 "CREATE VIEW slo_rollup_rows AS SELECT * FROM slo_minutes_raw; \
-                 CREATE VIEW slo_minutes AS SELECT * FROM slo_minutes_raw",
+                 CREATE VIEW slo_minutes AS SELECT slo_id, minute, good, total FROM slo_minutes_raw",
             )
             .await?;
             continue;

@@ -218,17 +218,19 @@ pub const STATUS_REPORT_SQL: &str = "SELECT slo_id, sli, objective, round(sli_va
 /// (what the rollups must equal; also the "raw" mode of the views).
 pub fn raw_minutes_sql(slos: &[SloDefinition]) -> String {
     if slos.is_empty() {
-        return "SELECT CAST(NULL AS VARCHAR) AS slo_id, CAST(NULL AS TIMESTAMP) AT TIME ZONE 'UTC' AS minute, \
+        return "SELECT CAST(NULL AS VARCHAR) AS slo_id, CAST(NULL AS VARCHAR) AS definition_hash, \
+                CAST(NULL AS TIMESTAMP) AT TIME ZONE 'UTC' AS minute, \
                 CAST(0 AS BIGINT) AS good, CAST(0 AS BIGINT) AS total WHERE false"
             .to_string();
     }
     slos.iter()
         .map(|s| {
             format!(
-                "SELECT {id} AS slo_id, date_bin(INTERVAL '1 minute', ts, TIMESTAMP '1970-01-01T00:00:00Z') AS minute, \
+                "SELECT {id} AS slo_id, {hash} AS definition_hash, date_bin(INTERVAL '1 minute', ts, TIMESTAMP '1970-01-01T00:00:00Z') AS minute, \
                  CAST(sum(CASE WHEN {good} THEN 1 ELSE 0 END) AS BIGINT) AS good, CAST(count(*) AS BIGINT) AS total \
-                 FROM events WHERE {total} GROUP BY 2",
+                 FROM events WHERE {total} GROUP BY 3",
                 id = definition::sql_string(&s.slo_id),
+                hash = definition::sql_string(&s.rollup_hash()),
                 good = s.good_sql(),
                 total = s.total_sql()
             )
