@@ -11,8 +11,9 @@
 -- budget_consumed = 1 - budget_remaining; budget_remaining_minutes = remaining x B x window
 -- length; burn_rate = (1 - sli)/B. Zero traffic gives NULLs and NO_DATA, never NaN.
 -- An objective of 1 has a zero budget: remaining 0 without bad events, NULL (unbounded) and
--- BREACHED with any (and OK without). status: NO_DATA, BREACHED (remaining < 0), WARNING (remaining < 0.25 or
--- a page tier firing), else OK.
+-- BREACHED with any (and OK without). status: NO_DATA, BREACHED (remaining < 0), WARNING
+-- (remaining < 0.25), else OK. Fast burns are slo_burn_alerts' job (component_health and
+-- slo_breaches combine both).
 CREATE VIEW slo_status AS
 WITH grouped AS (
     -- occurrences SLOs need no slices: all their minutes fall in one group (slice_key -1),
@@ -67,10 +68,6 @@ spent AS (
                 WHEN budgeting = 'timeslices' THEN (total - good) * timeslice_seconds / CAST(window_length_seconds AS DOUBLE)
                 ELSE 1.0 - sli_value END AS spent_ratio
     FROM rated
-),
-paging AS (
-    SELECT slo_id, max(CASE WHEN firing AND severity = 'page' THEN 1 ELSE 0 END) = 1 AS page_firing
-    FROM slo_burn_alerts GROUP BY slo_id
 )
 SELECT
     s.slo_id, s.component, s.sli, s.objective, s.budgeting, s.window_kind,
@@ -88,7 +85,6 @@ SELECT
          WHEN s.objective >= 1.0 AND s.spent_ratio <= 0 THEN 'OK'
          WHEN shape_budget_remaining(s.spent_ratio, s.objective) IS NULL
               OR shape_budget_remaining(s.spent_ratio, s.objective) < 0 THEN 'BREACHED'
-         WHEN shape_budget_remaining(s.spent_ratio, s.objective) < 0.25 OR coalesce(p.page_firing, false) THEN 'WARNING'
+         WHEN shape_budget_remaining(s.spent_ratio, s.objective) < 0.25 THEN 'WARNING'
          ELSE 'OK' END AS status
 FROM spent s
-LEFT JOIN paging p ON p.slo_id = s.slo_id

@@ -29,6 +29,9 @@ use super::{SloDefinition, SloError};
 use crate::storage::schema::{SLO_ROLLUPS, SLO_ROLLUPS_SCHEMA};
 use crate::storage::DataStore;
 
+/// Rows per rollup row group: about two days of minutes for 30 SLOs.
+const ROLLUP_ROW_GROUP_ROWS: usize = 65_536;
+
 /// What a catch-up did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct RollupReport {
@@ -238,8 +241,10 @@ async fn write(
         .set_compression(Compression::ZSTD(
             ZstdLevel::try_new(3).expect("valid level"),
         ))
+        .set_max_row_group_row_count(Some(ROLLUP_ROW_GROUP_ROWS))
         .build();
-    // Sorted by SLO and minute so row-group statistics prune windows well.
+    // Sorted by minute (then SLO), in row groups of a few days of minutes, so the
+    // minute statistics let a window query skip the row groups before its window.
     let sorted = sort_batch(batch)?;
     let mut writer = ArrowWriter::try_new(Vec::new(), sorted.schema(), Some(props))?;
     writer.write(&sorted)?;
@@ -264,11 +269,11 @@ fn sort_batch(batch: &RecordBatch) -> Result<RecordBatch, SloError> {
     let indices = lexsort_to_indices(
         &[
             SortColumn {
-                values: batch.column(0).clone(),
+                values: batch.column(2).clone(),
                 options: None,
             },
             SortColumn {
-                values: batch.column(2).clone(),
+                values: batch.column(0).clone(),
                 options: None,
             },
         ],
