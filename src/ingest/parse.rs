@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 use std::sync::LazyLock;
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use regex::Regex;
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_json::Value;
@@ -812,11 +812,6 @@ fn parse_regex(regex: &Regex, text: &str) -> Result<Vec<(String, Value)>, String
                 .map(|m| (name.to_string(), Value::String(m.as_str().to_string())))
         })
         .collect())
-}
-
-/// Used by callers that need "now" in the same representation (tests, generators).
-pub fn utc_micros(dt: DateTime<Utc>) -> i64 {
-    Utc.from_utc_datetime(&dt.naive_utc()).timestamp_micros()
 }
 
 #[cfg(test)]
