@@ -3,6 +3,7 @@
 mod cli;
 mod common;
 mod crash;
+mod dashboard;
 mod hostile;
 mod incremental;
 mod lineage;
