@@ -108,6 +108,7 @@ pub async fn ingest(
     sources: &[String],
     show_progress: bool,
 ) -> Result<(IngestReport, Vec<IngestError>), IngestError> {
+    let _lock = store.lock_for_writing()?;
     let recovered = store.recover().await?;
     let objects = source::resolve(sources).await?;
     let ingest_id = new_ingest_id();

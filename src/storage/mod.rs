@@ -53,6 +53,10 @@ pub enum StorageError {
     },
     #[error("corrupt commit record {location}: {message}")]
     Manifest { location: String, message: String },
+    #[error(
+        "another ingest is writing to {path} (it holds {path}/.ingest.lock); wait for it to finish"
+    )]
+    Locked { path: String },
 }
 
 pub type Result<T, E = StorageError> = std::result::Result<T, E>;
@@ -357,6 +361,42 @@ impl DataStore {
         }
         if let Some(dir) = &self.local_dir {
             prune(&dir.join("_staging"));
+        }
+    }
+}
+
+/// Held while an ingest writes to a local data dir: a second writer would race the commit
+/// protocol's recovery step. Released when dropped (also when the process dies: it is an OS
+/// file lock, not a marker file). Object-store data dirs are not locked: run one writer.
+#[derive(Debug)]
+pub struct WriterLock {
+    _file: Option<std::fs::File>,
+}
+
+impl DataStore {
+    pub fn lock_for_writing(&self) -> Result<WriterLock> {
+        let Some(dir) = &self.local_dir else {
+            return Ok(WriterLock { _file: None });
+        };
+        let path = dir.join(".ingest.lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|source| StorageError::CreateDir {
+                path: path.display().to_string(),
+                source,
+            })?;
+        match file.try_lock() {
+            Ok(()) => Ok(WriterLock { _file: Some(file) }),
+            Err(std::fs::TryLockError::WouldBlock) => Err(StorageError::Locked {
+                path: dir.display().to_string(),
+            }),
+            Err(std::fs::TryLockError::Error(source)) => Err(StorageError::CreateDir {
+                path: path.display().to_string(),
+                source,
+            }),
         }
     }
 }

@@ -161,3 +161,31 @@ async fn partitions_follow_event_dates_and_prune() {
     assert!(physical.contains("dt=2025-11-20"), "{physical}");
     assert!(!physical.contains("dt=2025-11-19"), "{physical}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_writer_is_refused_while_one_ingests() {
+    let data = tempfile::tempdir().unwrap();
+    let store = shape::storage::DataStore::open(&data.path().to_string_lossy()).unwrap();
+    let held = store.lock_for_writing().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a.jsonl");
+    std::fs::write(&file, lines(0..3)).unwrap();
+    let err = shape::ingest::ingest(
+        &store,
+        &Config::default(),
+        &[file.to_string_lossy().into_owned()],
+        false,
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("another ingest is writing"), "{err}");
+    drop(held);
+    let (report, _) = ingest_into(
+        data.path(),
+        &Config::default(),
+        &[file.to_string_lossy().into_owned()],
+    )
+    .await;
+    assert_eq!(report.sources[0].log.rows, 3);
+}
