@@ -2,8 +2,9 @@
 //!
 //! One module per layer of the loop (see DESIGN.md): [`ingest`] reads sources into
 //! [`storage`] (Parquet tables with line-level lineage), [`catalog`] builds the one
-//! `SessionContext` every consumer uses, [`query`] runs SQL for the CLI, [`generate`] makes
-//! the shared test, demo and benchmark data, and [`demo`] shows the loop end to end.
+//! `SessionContext` every consumer uses, [`slo`] measures SLOs with it, [`server`] serves it
+//! over the PostgreSQL wire protocol, [`query`] runs SQL for the CLI, [`generate`] makes the
+//! shared test, demo and benchmark data, and [`demo`] shows the loop end to end.
 
 pub mod catalog;
 pub mod config;
@@ -11,5 +12,6 @@ pub mod demo;
 pub mod generate;
 pub mod ingest;
 pub mod query;
+pub mod server;
 pub mod slo;
 pub mod storage;

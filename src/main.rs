@@ -91,6 +91,12 @@ enum Command {
         #[command(subcommand)]
         command: SloCommand,
     },
+    /// Serve every table and view over the PostgreSQL wire protocol (psql, Grafana, drivers).
+    Serve {
+        /// Address to listen on (loopback only until users are configured).
+        #[arg(long, default_value = "127.0.0.1:5433")]
+        listen: String,
+    },
     /// Bring the per-minute SLO rollups up to date (or rebuild them from events).
     Rollup {
         /// Delete every rollup and compute them again from events.
@@ -300,6 +306,20 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     print!("{}", shape::slo::suggest::render(&suggestions));
                 }
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve { listen } => {
+            let addr = shape::server::listen_address(&listen)?;
+            let session = open()?;
+            let ctx = session.context(None).await?;
+            session.catch_up(&ctx).await?;
+            eprintln!(
+                "serving {data_dir} over the PostgreSQL wire protocol on {addr} \
+                 (loopback only, no authentication yet): psql -h {} -p {} -U shape",
+                addr.ip(),
+                addr.port()
+            );
+            shape::server::serve(ctx, addr).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Rollup { rebuild } => {

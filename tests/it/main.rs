@@ -9,5 +9,6 @@ mod incremental;
 mod lineage;
 mod loghub;
 mod s3;
+mod server;
 mod slo;
 mod slt;

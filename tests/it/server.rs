@@ -1,0 +1,261 @@
+//! The server over real TCP with tokio-postgres: simple and extended protocol, parameters,
+//! timestamps and numbers, and data ingested while it runs visible to the next query.
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::common::{run_shape, shape_bin, text};
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start(data: &str, config: &str) -> (Server, u16) {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(shape_bin())
+        .args([
+            "--config",
+            config,
+            "--data-dir",
+            data,
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let server = Server(child);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "server did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    (server, port)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tokio_postgres_simple_extended_and_freshness() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data").to_string_lossy().into_owned();
+    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/data/shape.toml");
+    let sample = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/data/sample/renderx-web-1.jsonl"
+    );
+    let out = run_shape(
+        dir.path(),
+        &["--config", config, "--data-dir", &data, "ingest", sample],
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    let cli_count = || {
+        let out = run_shape(
+            dir.path(),
+            &[
+                "--data-dir",
+                &data,
+                "query",
+                "--format",
+                "csv",
+                "SELECT count(*) AS n FROM events",
+            ],
+            &[],
+        );
+        text(&out.stdout).lines().nth(1).unwrap().to_string()
+    };
+    let first_count = cli_count();
+    let (_server, port) = start(&data, config);
+    let (client, connection) = tokio_postgres::connect(
+        &format!("host=127.0.0.1 port={port} user=shape dbname=shape"),
+        tokio_postgres::NoTls,
+    )
+    .await
+    .unwrap();
+    tokio::spawn(connection);
+
+    // Simple protocol.
+    let rows = client
+        .simple_query("SELECT count(*) AS n FROM events")
+        .await
+        .unwrap();
+    let n = rows.iter().find_map(|m| match m {
+        tokio_postgres::SimpleQueryMessage::Row(r) => r.get("n").map(str::to_string),
+        _ => None,
+    });
+    assert_eq!(
+        n.as_deref(),
+        Some(first_count.as_str()),
+        "the server sees what the CLI sees"
+    );
+
+    // Extended protocol with a parameter; numbers and timestamps arrive typed.
+    let row = client
+        .query_one(
+            "SELECT component, count(*) AS n, min(ts) AS first, max(duration_ms) AS slowest FROM events WHERE component = $1 GROUP BY component",
+            &[&"canvas"],
+        )
+        .await
+        .unwrap();
+    let component: String = row.get("component");
+    let count: i64 = row.get("n");
+    let first: std::time::SystemTime = row.get("first");
+    let slowest: f64 = row.get("slowest");
+    assert_eq!(component, "canvas");
+    assert!(count > 1000);
+    assert!(slowest > 100.0);
+    let first_secs = first
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    assert!(
+        (1_763_251_200..1_763_337_600).contains(&first_secs),
+        "{first_secs}"
+    );
+
+    // A view with SLO math over the wire.
+    let status = client
+        .query(
+            "SELECT slo_id, status FROM slo_status WHERE component = $1 ORDER BY slo_id",
+            &[&"canvas"],
+        )
+        .await
+        .unwrap();
+    assert_eq!(status.len(), 6);
+
+    // Data ingested while the server runs is visible to the next query.
+    let more = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/data/sample/renderx-web-2.jsonl"
+    );
+    let out = run_shape(
+        dir.path(),
+        &["--config", config, "--data-dir", &data, "ingest", more],
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let total: i64 = client
+        .query_one("SELECT count(*) FROM events", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert!(total > first_count.parse::<i64>().unwrap());
+    assert_eq!(total.to_string(), cli_count());
+
+    // A bad query is an error for that query only; the connection keeps working.
+    assert!(client
+        .simple_query("SELECT nope FROM events")
+        .await
+        .is_err());
+    let one: i64 = client
+        .query_one("SELECT CAST(1 AS BIGINT)", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(one, 1);
+}
+
+#[test]
+fn non_loopback_listen_is_refused_without_users() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data").to_string_lossy().into_owned();
+    let out = run_shape(
+        dir.path(),
+        &["--data-dir", &data, "serve", "--listen", "0.0.0.0:5433"],
+        &[],
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("loopback"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn psql_lists_and_describes_tables_and_views() {
+    if Command::new("psql").arg("--version").output().is_err() {
+        assert!(
+            std::env::var("CI").is_err(),
+            "psql must be installed in CI (.ci/run does it)"
+        );
+        println!("NOTICE: psql is not installed; psql test skipped");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data").to_string_lossy().into_owned();
+    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/data/shape.toml");
+    let sample = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/data/sample/renderx-web-2.jsonl"
+    );
+    let out = run_shape(
+        dir.path(),
+        &["--config", config, "--data-dir", &data, "ingest", sample],
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let (_server, port) = start(&data, config);
+    let psql = |command: &str| {
+        let out = Command::new("psql")
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+                "-U",
+                "shape",
+                "-X",
+                "-c",
+                command,
+            ])
+            .env("PGCONNECT_TIMEOUT", "10")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{command}: {}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    let tables = psql("\\dt");
+    for table in [
+        "events",
+        "rejects",
+        "ingest_log",
+        "slo_definitions",
+        "burn_rate_tiers",
+    ] {
+        assert!(tables.contains(&format!("| {table} ")), "{tables}");
+    }
+    let views = psql("\\dv");
+    for view in [
+        "slo_status",
+        "slo_burn_alerts",
+        "slo_breaches",
+        "component_health",
+        "sli_metrics",
+    ] {
+        assert!(views.contains(&format!("| {view} ")), "{views}");
+    }
+    let events = psql("\\d events");
+    assert!(
+        events.contains("ts          | timestamp with time zone"),
+        "{events}"
+    );
+    assert!(
+        events.contains("duration_ms | double precision"),
+        "{events}"
+    );
+    let select = psql("SELECT count(*) AS slos FROM slo_definitions");
+    assert!(select.contains(" 31\n"), "{select}");
+}
