@@ -1,17 +1,27 @@
 //! Serve: every table and view of the catalog over the PostgreSQL wire protocol, through
 //! datafusion-postgres (pgwire), so psql, Grafana and Postgres drivers can query SHAPE.
 //!
-//! This first cut serves the shared context (simple and extended protocol, pg_catalog) on a
-//! loopback address only, without authentication; see the README's "Use with psql" for
-//! what is there and what is not yet.
+//! This first cut serves the shared context (simple and extended protocol, pg_catalog),
+//! read-only, on a loopback address only, without authentication; see the README's "Use
+//! with psql" for what is there and what is not yet.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use datafusion::common::ParamValues;
+use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::SessionContext;
+use datafusion::sql::sqlparser::ast::Statement;
 use datafusion_postgres::datafusion_pg_catalog::pg_catalog::context::EmptyContextProvider;
 use datafusion_postgres::datafusion_pg_catalog::setup_pg_catalog;
-use datafusion_postgres::ServerOptions;
+use datafusion_postgres::hooks::cursor::CursorStatementHook;
+use datafusion_postgres::hooks::set_show::SetShowHook;
+use datafusion_postgres::hooks::transactions::TransactionStatementHook;
+use datafusion_postgres::hooks::HookClient;
+use datafusion_postgres::pgwire::api::results::Response;
+use datafusion_postgres::pgwire::api::ClientInfo;
+use datafusion_postgres::pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
+use datafusion_postgres::{QueryHook, ServerOptions};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
@@ -42,6 +52,61 @@ pub fn listen_address(listen: &str) -> Result<SocketAddr, ServerError> {
     Ok(addr)
 }
 
+/// Statements that would change data or schema; SHAPE's tables are written by ingest only.
+const WRITE_KEYWORDS: &[&str] = &[
+    "INSERT", "UPDATE", "DELETE", "MERGE", "CREATE", "DROP", "ALTER", "TRUNCATE", "COPY", "GRANT",
+    "REVOKE", "VACUUM",
+];
+
+/// Refuses DDL and DML with SQLSTATE 25006 (read_only_sql_transaction), on both protocols.
+pub struct ReadOnlyHook;
+
+impl ReadOnlyHook {
+    fn refusal(statement: &Statement) -> Option<PgWireError> {
+        let text = statement.to_string();
+        let keyword = text.split_whitespace().next()?.to_ascii_uppercase();
+        WRITE_KEYWORDS.contains(&keyword.as_str()).then(|| {
+            PgWireError::UserError(Box::new(ErrorInfo::new(
+                "ERROR".to_string(),
+                "25006".to_string(),
+                format!("SHAPE serves read-only: {keyword} is not allowed (data changes come from `shape ingest`)"),
+            )))
+        })
+    }
+}
+
+#[async_trait::async_trait]
+impl QueryHook for ReadOnlyHook {
+    async fn handle_simple_query(
+        &self,
+        statement: &Statement,
+        _ctx: &SessionContext,
+        _client: &mut dyn HookClient,
+    ) -> Option<PgWireResult<Response>> {
+        Self::refusal(statement).map(Err)
+    }
+
+    async fn handle_extended_parse_query(
+        &self,
+        statement: &Statement,
+        _ctx: &SessionContext,
+        _client: &(dyn ClientInfo + Send + Sync),
+    ) -> Option<PgWireResult<LogicalPlan>> {
+        Self::refusal(statement).map(Err)
+    }
+
+    async fn handle_extended_query(
+        &self,
+        statement: &Statement,
+        _plan: &LogicalPlan,
+        _params: &ParamValues,
+        _ctx: &SessionContext,
+        _client: &mut dyn HookClient,
+    ) -> Option<PgWireResult<Response>> {
+        Self::refusal(statement).map(Err)
+    }
+}
+
 /// Serves `ctx` until the process ends.
 pub async fn serve(ctx: SessionContext, addr: SocketAddr) -> Result<(), ServerError> {
     setup_pg_catalog(&ctx, "datafusion", EmptyContextProvider)
@@ -49,7 +114,14 @@ pub async fn serve(ctx: SessionContext, addr: SocketAddr) -> Result<(), ServerEr
     let options = ServerOptions::new()
         .with_host(addr.ip().to_string())
         .with_port(addr.port());
-    datafusion_postgres::serve(Arc::new(ctx), &options)
+    // Read-only first, then datafusion-postgres' own hooks (cursors, SET/SHOW, transactions).
+    let hooks: Vec<Arc<dyn QueryHook>> = vec![
+        Arc::new(ReadOnlyHook),
+        Arc::new(CursorStatementHook),
+        Arc::new(SetShowHook),
+        Arc::new(TransactionStatementHook),
+    ];
+    datafusion_postgres::serve_with_hooks(Arc::new(ctx), &options, hooks)
         .await
         .map_err(|source| ServerError::Io { addr, source })
 }

@@ -154,6 +154,28 @@ async fn tokio_postgres_simple_extended_and_freshness() {
     assert!(total > first_count.parse::<i64>().unwrap());
     assert_eq!(total.to_string(), cli_count());
 
+    // Read-only: DDL and DML are refused with SQLSTATE 25006, on both protocols.
+    for statement in [
+        "CREATE TABLE x AS SELECT 1",
+        "DROP VIEW slo_status",
+        "INSERT INTO events SELECT * FROM events",
+    ] {
+        let err = client.simple_query(statement).await.unwrap_err();
+        assert_eq!(
+            err.code().map(|c| c.code()),
+            Some("25006"),
+            "{statement}: {err:?}"
+        );
+        let err = client.execute(statement, &[]).await.unwrap_err();
+        assert_eq!(
+            err.code().map(|c| c.code()),
+            Some("25006"),
+            "{statement} (extended): {err:?}"
+        );
+    }
+    // Grafana's health check is a query holding only a comment.
+    client.simple_query("-- ping").await.unwrap();
+
     // A bad query is an error for that query only; the connection keeps working.
     assert!(client
         .simple_query("SELECT nope FROM events")
