@@ -66,6 +66,7 @@ fn bench_slo(c: &mut Criterion) {
             as_of: Some(as_of.clone()),
             slos: slos.clone(),
             minutes_source: source,
+            memory_limit: None,
         };
         let ctx = runtime.block_on(build_context(&store, &options)).unwrap();
         runtime

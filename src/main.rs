@@ -96,6 +96,12 @@ enum Command {
         /// Address to listen on (loopback only until users are configured).
         #[arg(long, default_value = "127.0.0.1:5433")]
         listen: String,
+        /// Memory for running queries (e.g. 2GB); a query needing more fails, the server stays.
+        #[arg(long, default_value = "2GB")]
+        memory_limit: String,
+        /// Connections served at once; more are refused.
+        #[arg(long, default_value_t = 100)]
+        max_connections: usize,
     },
     /// Bring the per-minute SLO rollups up to date (or rebuild them from events).
     Rollup {
@@ -166,6 +172,7 @@ impl Session {
             as_of,
             slos: self.slos.clone(),
             minutes_source,
+            memory_limit: None,
         };
         Ok(build_context(&self.store, &options).await?)
     }
@@ -308,10 +315,21 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Serve { listen } => {
+        Command::Serve {
+            listen,
+            memory_limit,
+            max_connections,
+        } => {
             let addr = shape::server::listen_address(&listen)?;
+            let memory_limit = parse_size(&memory_limit).context("--memory-limit")? as usize;
             let session = open()?;
-            let ctx = session.context(None).await?;
+            let options = ContextOptions {
+                as_of: None,
+                slos: session.slos.clone(),
+                minutes_source: MinutesSource::Rollups,
+                memory_limit: Some(memory_limit),
+            };
+            let ctx = build_context(&session.store, &options).await?;
             session.catch_up(&ctx).await?;
             eprintln!(
                 "serving {data_dir} over the PostgreSQL wire protocol on {addr} \
@@ -319,7 +337,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 addr.ip(),
                 addr.port()
             );
-            shape::server::serve(ctx, addr).await?;
+            shape::server::serve(ctx, addr, max_connections).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Rollup { rebuild } => {

@@ -55,6 +55,9 @@ pub struct ContextOptions {
     pub slos: Vec<SloDefinition>,
     /// Where the SLO views read per-minute counts from.
     pub minutes_source: MinutesSource,
+    /// Memory pool for query execution (bytes); a query that needs more fails with a
+    /// "Resources exhausted" error instead of taking the process down. `None`: unbounded.
+    pub memory_limit: Option<usize>,
 }
 
 /// `slo_minutes` from the rollups (normal), or computed from raw events (to check the
@@ -82,10 +85,12 @@ pub async fn build_context(
             .map_err(CatalogError::AsOf)?;
     }
     // No listing cache: files committed by a concurrent ingest must show up in the next query.
-    let runtime = RuntimeEnvBuilder::new()
-        .with_cache_manager(CacheManagerConfig::default().with_list_files_cache_limit(0))
-        .build_arc()
-        .map_err(CatalogError::Setup)?;
+    let mut runtime = RuntimeEnvBuilder::new()
+        .with_cache_manager(CacheManagerConfig::default().with_list_files_cache_limit(0));
+    if let Some(limit) = options.memory_limit {
+        runtime = runtime.with_memory_limit(limit, 1.0);
+    }
+    let runtime = runtime.build_arc().map_err(CatalogError::Setup)?;
     let mut ctx = SessionContext::new_with_config_rt(config, runtime);
     if store.root.scheme() != "file" {
         ctx.register_object_store(&store.root, store.store.clone());

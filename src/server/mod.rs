@@ -108,12 +108,17 @@ impl QueryHook for ReadOnlyHook {
 }
 
 /// Serves `ctx` until the process ends.
-pub async fn serve(ctx: SessionContext, addr: SocketAddr) -> Result<(), ServerError> {
+pub async fn serve(
+    ctx: SessionContext,
+    addr: SocketAddr,
+    max_connections: usize,
+) -> Result<(), ServerError> {
     setup_pg_catalog(&ctx, "datafusion", EmptyContextProvider)
         .map_err(|e| ServerError::Catalog(e.to_string()))?;
     let options = ServerOptions::new()
         .with_host(addr.ip().to_string())
-        .with_port(addr.port());
+        .with_port(addr.port())
+        .with_max_connections(max_connections);
     // Read-only first, then datafusion-postgres' own hooks (cursors, SET/SHOW, transactions).
     let hooks: Vec<Arc<dyn QueryHook>> = vec![
         Arc::new(ReadOnlyHook),

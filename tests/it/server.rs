@@ -17,21 +17,21 @@ impl Drop for Server {
 }
 
 fn start(data: &str, config: &str) -> (Server, u16) {
+    start_with(&["--config", config, "--data-dir", data], &[])
+}
+
+/// Starts `shape <global> serve --listen ... <serve_args>` and waits until it accepts.
+fn start_with(global: &[&str], serve_args: &[&str]) -> (Server, u16) {
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
+    let listen = format!("127.0.0.1:{port}");
     let child = Command::new(shape_bin())
-        .args([
-            "--config",
-            config,
-            "--data-dir",
-            data,
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-        ])
+        .args(global)
+        .args(["serve", "--listen", &listen])
+        .args(serve_args)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -280,4 +280,66 @@ fn psql_lists_and_describes_tables_and_views() {
     );
     let select = psql("SELECT count(*) AS slos FROM slo_definitions");
     assert!(select.contains(" 31\n"), "{select}");
+}
+
+async fn connect(port: u16) -> Result<tokio_postgres::Client, tokio_postgres::Error> {
+    let (client, connection) = tokio_postgres::connect(
+        &format!("host=127.0.0.1 port={port} user=shape dbname=shape connect_timeout=10"),
+        tokio_postgres::NoTls,
+    )
+    .await?;
+    tokio::spawn(connection);
+    Ok(client)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn memory_limit_fails_the_query_not_the_server_and_connections_are_capped() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data").to_string_lossy().into_owned();
+    let sample = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/data/sample/renderx-web-1.jsonl"
+    );
+    let out = run_shape(dir.path(), &["--data-dir", &data, "ingest", sample], &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let (_server, port) = start_with(
+        &["--data-dir", &data],
+        &["--memory-limit", "64KB", "--max-connections", "2"],
+    );
+
+    let client = connect(port).await.unwrap();
+    // A hash join builds its whole left side in memory: far more than 64 KB here.
+    let err = client
+        .simple_query("SELECT count(*) FROM events a JOIN events b ON a.message = b.message")
+        .await
+        .unwrap_err();
+    assert!(
+        format!("{err:?}").contains("Resources exhausted"),
+        "{err:?}"
+    );
+    let n: i64 = client
+        .query_one("SELECT count(*) FROM events", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert!(
+        n > 1000,
+        "the server keeps serving after the oversized query"
+    );
+
+    // Two connections are served; a third is refused while they are open.
+    let second = connect(port).await.unwrap();
+    assert!(
+        connect(port).await.is_err(),
+        "a third connection must be refused"
+    );
+    drop(second);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let third = connect(port).await.expect("a slot is free again");
+    let one: i64 = third
+        .query_one("SELECT CAST(1 AS BIGINT)", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(one, 1);
 }
