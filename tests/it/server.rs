@@ -173,6 +173,20 @@ async fn tokio_postgres_simple_extended_and_freshness() {
             "{statement} (extended): {err:?}"
         );
     }
+    // What Grafana asks about the server.
+    let version: String = client
+        .query_one("SELECT current_setting('server_version_num')", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(version, "160000");
+    let path: String = client
+        .query_one("SELECT current_setting('search_path')", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert!(path.contains("public"), "{path}");
+
     // Grafana's health check is a query holding only a comment.
     client.simple_query("-- ping").await.unwrap();
 

@@ -16,9 +16,12 @@
 //! | `shape_window_seconds(as_of, window_seconds, calendar_unit, tz)` | bigint | the window's full length (a calendar month's own length) |
 //! | `shape_period_start(ts, unit, tz)`, `shape_period_end(ts, unit, tz)` | timestamp | the week (from Monday), month or quarter containing `ts` in `tz` |
 //!
+//! | `current_setting(name)` | text | PostgreSQL compatibility: server_version(_num), search_path, TimeZone, shape.as_of, ... |
+//!
 //! No function returns NaN or infinity: undefined values are NULL.
 
 mod as_of;
+pub mod pg_compat;
 pub mod slo;
 
 pub use as_of::{as_of_udf, parse_as_of, ShapeOptions};
@@ -33,6 +36,7 @@ pub fn session_config() -> SessionConfig {
 /// Registers every SHAPE function in `ctx`.
 pub fn register(ctx: &SessionContext) {
     ctx.register_udf(as_of_udf());
+    ctx.register_udf(pg_compat::current_setting_udf());
     for udf in slo::udfs() {
         ctx.register_udf(udf);
     }
