@@ -58,21 +58,44 @@ const WRITE_KEYWORDS: &[&str] = &[
     "REVOKE", "VACUUM",
 ];
 
-/// Refuses DDL and DML with SQLSTATE 25006 (read_only_sql_transaction), on both protocols.
+/// Refuses DDL and DML with SQLSTATE 25006 (read_only_sql_transaction), and SET of engine
+/// settings with 0A000, on both protocols.
 pub struct ReadOnlyHook;
 
 impl ReadOnlyHook {
     fn refusal(statement: &Statement) -> Option<PgWireError> {
         let text = statement.to_string();
         let keyword = text.split_whitespace().next()?.to_ascii_uppercase();
-        WRITE_KEYWORDS.contains(&keyword.as_str()).then(|| {
-            PgWireError::UserError(Box::new(ErrorInfo::new(
-                "ERROR".to_string(),
-                "25006".to_string(),
+        if WRITE_KEYWORDS.contains(&keyword.as_str()) {
+            return Some(error(
+                "25006",
                 format!("SHAPE serves read-only: {keyword} is not allowed (data changes come from `shape ingest`)"),
-            )))
-        })
+            ));
+        }
+        // Engine settings live in the context every connection shares: a SET would leak into
+        // other sessions, so it is refused until settings are kept per connection.
+        let lowered = text.to_ascii_lowercase();
+        let setting = lowered
+            .strip_prefix("set ")
+            .map(|rest| rest.trim_start_matches("session ").trim_start());
+        if setting.is_some_and(|s| s.starts_with("shape.") || s.starts_with("datafusion.")) {
+            return Some(error(
+                "0A000",
+                "SET of shape.* and datafusion.* settings is not supported over the wire yet (it would change \
+                 every session); filter on explicit times instead, or use `shape query --as-of`"
+                    .to_string(),
+            ));
+        }
+        None
     }
+}
+
+fn error(sqlstate: &str, message: String) -> PgWireError {
+    PgWireError::UserError(Box::new(ErrorInfo::new(
+        "ERROR".to_string(),
+        sqlstate.to_string(),
+        message,
+    )))
 }
 
 #[async_trait::async_trait]

@@ -173,6 +173,17 @@ async fn tokio_postgres_simple_extended_and_freshness() {
             "{statement} (extended): {err:?}"
         );
     }
+    // Engine settings are shared by every connection: SET of them is refused, not leaked.
+    let err = client
+        .simple_query("SET shape.as_of = '2025-11-17T00:00:00Z'")
+        .await
+        .unwrap_err();
+    assert_eq!(err.code().map(|c| c.code()), Some("0A000"), "{err:?}");
+    client
+        .simple_query("SET application_name = 'grafana'")
+        .await
+        .unwrap();
+
     // What Grafana asks about the server.
     let version: String = client
         .query_one("SELECT current_setting('server_version_num')", &[])
