@@ -368,3 +368,43 @@ async fn memory_limit_fails_the_query_not_the_server_and_connections_are_capped(
         .get(0);
     assert_eq!(one, 1);
 }
+
+#[test]
+fn python_drivers_psycopg_and_asyncpg() {
+    let available = Command::new("python3")
+        .args(["-c", "import psycopg, asyncpg"])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !available {
+        assert!(
+            std::env::var("CI").is_err(),
+            "psycopg and asyncpg must be installed in CI (.ci/run does it)"
+        );
+        println!("NOTICE: psycopg/asyncpg not installed; Python driver test skipped");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data").to_string_lossy().into_owned();
+    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/data/shape.toml");
+    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/data/sample/*.jsonl*");
+    let out = run_shape(
+        dir.path(),
+        &["--config", config, "--data-dir", &data, "ingest", sample],
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let (_server, port) = start(&data, config);
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/py/drivers.py");
+    let out = Command::new("python3")
+        .args([script, &port.to_string()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    assert!(text(&out.stdout).contains("drivers ok"));
+}
