@@ -184,3 +184,45 @@ pub fn loghub_dir() -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/loghub");
     dir.is_dir().then_some(dir)
 }
+
+/// Whether an external tool a test needs is here. Under CI (`CI` set) a missing tool is a
+/// failure, since `.ci/run` installs it; elsewhere the test prints a notice and is skipped.
+pub fn tool_available(what: &str, probe: &mut std::process::Command) -> bool {
+    let ok = probe
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        assert!(
+            std::env::var("CI").is_err(),
+            "{what} must be installed in CI (.ci/run does it)"
+        );
+        println!("NOTICE: {what} is not installed; test skipped");
+    }
+    ok
+}
+
+/// Whether `python3` can import `modules` (see `tool_available`).
+pub fn python_has(modules: &str) -> bool {
+    tool_available(
+        &format!("python3 with {modules}"),
+        std::process::Command::new("python3").args(["-c", &format!("import {modules}")]),
+    )
+}
+
+/// A temporary data dir with `sample` (a path or glob) ingested under data/shape.toml.
+/// Returns (the temp dir to keep alive, the data dir, the config path).
+pub fn ingested_sample(sample: &str) -> (tempfile::TempDir, String, &'static str) {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data").to_string_lossy().into_owned();
+    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/data/shape.toml");
+    let sample = format!("{}/data/sample/{sample}", env!("CARGO_MANIFEST_DIR"));
+    let out = run_shape(
+        dir.path(),
+        &["--config", config, "--data-dir", &data, "ingest", &sample],
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    (dir, data, config)
+}

@@ -7,7 +7,7 @@ use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::{gzip, line_starts, run_shape, text};
+use crate::common::{gzip, line_starts, python_has, run_shape, text};
 
 struct Moto {
     child: Child,
@@ -22,17 +22,7 @@ impl Drop for Moto {
 }
 
 fn start_moto() -> Option<Moto> {
-    let available = Command::new("python3")
-        .args(["-c", "import moto.server"])
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !available {
-        assert!(
-            std::env::var("CI").is_err(),
-            "moto[server] must be installed in CI (.ci/run does it)"
-        );
-        println!("NOTICE: python3 -m moto.server is unavailable (pip install 'moto[server]'); S3 test skipped");
+    if !python_has("moto.server") {
         return None;
     }
     let port = TcpListener::bind("127.0.0.1:0")

@@ -5,7 +5,7 @@ use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::{run_shape, shape_bin, text};
+use crate::common::{ingested_sample, python_has, run_shape, shape_bin, text, tool_available};
 
 struct Server(Child);
 
@@ -47,19 +47,7 @@ fn start_with(global: &[&str], serve_args: &[&str]) -> (Server, u16) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn tokio_postgres_simple_extended_and_freshness() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data").to_string_lossy().into_owned();
-    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/data/shape.toml");
-    let sample = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/data/sample/renderx-web-1.jsonl"
-    );
-    let out = run_shape(
-        dir.path(),
-        &["--config", config, "--data-dir", &data, "ingest", sample],
-        &[],
-    );
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    let (dir, data, config) = ingested_sample("renderx-web-1.jsonl");
 
     let cli_count = || {
         let out = run_shape(
@@ -233,27 +221,10 @@ fn non_loopback_listen_is_refused_without_users() {
 
 #[test]
 fn psql_lists_and_describes_tables_and_views() {
-    if Command::new("psql").arg("--version").output().is_err() {
-        assert!(
-            std::env::var("CI").is_err(),
-            "psql must be installed in CI (.ci/run does it)"
-        );
-        println!("NOTICE: psql is not installed; psql test skipped");
+    if !tool_available("psql", Command::new("psql").arg("--version")) {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data").to_string_lossy().into_owned();
-    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/data/shape.toml");
-    let sample = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/data/sample/renderx-web-2.jsonl"
-    );
-    let out = run_shape(
-        dir.path(),
-        &["--config", config, "--data-dir", &data, "ingest", sample],
-        &[],
-    );
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    let (_dir, data, config) = ingested_sample("renderx-web-2.jsonl");
     let (_server, port) = start(&data, config);
     let psql = |command: &str| {
         let out = Command::new("psql")
@@ -371,29 +342,10 @@ async fn memory_limit_fails_the_query_not_the_server_and_connections_are_capped(
 
 #[test]
 fn python_drivers_psycopg_and_asyncpg() {
-    let available = Command::new("python3")
-        .args(["-c", "import psycopg, asyncpg"])
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !available {
-        assert!(
-            std::env::var("CI").is_err(),
-            "psycopg and asyncpg must be installed in CI (.ci/run does it)"
-        );
-        println!("NOTICE: psycopg/asyncpg not installed; Python driver test skipped");
+    if !python_has("psycopg, asyncpg") {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data").to_string_lossy().into_owned();
-    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/data/shape.toml");
-    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/data/sample/*.jsonl*");
-    let out = run_shape(
-        dir.path(),
-        &["--config", config, "--data-dir", &data, "ingest", sample],
-        &[],
-    );
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    let (_dir, data, config) = ingested_sample("*.jsonl*");
     let (_server, port) = start(&data, config);
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/py/drivers.py");
     let out = Command::new("python3")
