@@ -102,6 +102,13 @@ enum Command {
         /// Connections served at once; more are refused.
         #[arg(long, default_value_t = 100)]
         max_connections: usize,
+        /// TLS certificate chain (PEM); with --tls-key. A file that cannot be loaded stops
+        /// the server (never a silent plaintext fallback).
+        #[arg(long, requires = "tls_key")]
+        tls_cert: Option<String>,
+        /// TLS private key (PKCS#8 PEM).
+        #[arg(long, requires = "tls_cert")]
+        tls_key: Option<String>,
     },
     /// Bring the per-minute SLO rollups up to date (or rebuild them from events).
     Rollup {
@@ -319,8 +326,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             listen,
             memory_limit,
             max_connections,
+            tls_cert,
+            tls_key,
         } => {
             let addr = shape::server::listen_address(&listen)?;
+            let tls = tls_cert
+                .zip(tls_key)
+                .map(|(cert, key)| shape::server::TlsFiles { cert, key });
             let memory_limit = parse_size(&memory_limit).context("--memory-limit")? as usize;
             let session = open()?;
             let options = ContextOptions {
@@ -332,12 +344,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let ctx = build_context(&session.store, &options).await?;
             session.catch_up(&ctx).await?;
             eprintln!(
-                "serving {data_dir} over the PostgreSQL wire protocol on {addr} \
-                 (loopback only, no authentication yet): psql -h {} -p {} -U shape",
+                "serving {data_dir} over the PostgreSQL wire protocol on {addr} ({}; loopback only, \
+                 no authentication yet): psql -h {} -p {} -U shape",
+                if tls.is_some() { "TLS" } else { "no TLS" },
                 addr.ip(),
                 addr.port()
             );
-            shape::server::serve(ctx, addr, max_connections).await?;
+            shape::server::serve(ctx, addr, max_connections, tls).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Rollup { rebuild } => {

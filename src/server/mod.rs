@@ -32,6 +32,12 @@ pub enum ServerError {
          (use 127.0.0.1 or ::1)"
     )]
     NotLoopback(SocketAddr),
+    #[error("cannot use TLS certificate {cert} and key {key}: {message}; refusing to start without the TLS that was asked for")]
+    Tls {
+        cert: String,
+        key: String,
+        message: String,
+    },
     #[error("cannot set up pg_catalog: {0}")]
     Catalog(String),
     #[error("server failed on {addr}: {source}")]
@@ -130,18 +136,64 @@ impl QueryHook for ReadOnlyHook {
     }
 }
 
+/// TLS certificate chain and PKCS#8 private key (PEM files).
+#[derive(Debug, Clone)]
+pub struct TlsFiles {
+    pub cert: String,
+    pub key: String,
+}
+
+impl TlsFiles {
+    /// Checks the files the way the listener will load them: datafusion-postgres falls back
+    /// to plaintext when they fail to load, so a bad file must stop the server here instead.
+    pub fn validate(&self) -> Result<(), ServerError> {
+        let fail = |message: String| ServerError::Tls {
+            cert: self.cert.clone(),
+            key: self.key.clone(),
+            message,
+        };
+        let open = |path: &str| {
+            std::fs::File::open(path)
+                .map(std::io::BufReader::new)
+                .map_err(|e| fail(format!("{path}: {e}")))
+        };
+        let certs = rustls_pemfile::certs(&mut open(&self.cert)?)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| fail(format!("{}: {e}", self.cert)))?;
+        if certs.is_empty() {
+            return Err(fail(format!("{}: no PEM certificate found", self.cert)));
+        }
+        let keys = rustls_pemfile::pkcs8_private_keys(&mut open(&self.key)?)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| fail(format!("{}: {e}", self.key)))?;
+        if keys.is_empty() {
+            return Err(fail(format!(
+                "{}: no PKCS#8 private key found (BEGIN PRIVATE KEY)",
+                self.key
+            )));
+        }
+        Ok(())
+    }
+}
+
 /// Serves `ctx` until the process ends.
 pub async fn serve(
     ctx: SessionContext,
     addr: SocketAddr,
     max_connections: usize,
+    tls: Option<TlsFiles>,
 ) -> Result<(), ServerError> {
+    if let Some(tls) = &tls {
+        tls.validate()?;
+    }
     setup_pg_catalog(&ctx, "datafusion", EmptyContextProvider)
         .map_err(|e| ServerError::Catalog(e.to_string()))?;
     let options = ServerOptions::new()
         .with_host(addr.ip().to_string())
         .with_port(addr.port())
-        .with_max_connections(max_connections);
+        .with_max_connections(max_connections)
+        .with_tls_cert_path(tls.as_ref().map(|t| t.cert.clone()))
+        .with_tls_key_path(tls.map(|t| t.key));
     // Read-only first, then datafusion-postgres' own hooks (cursors, SET/SHOW, transactions).
     let hooks: Vec<Arc<dyn QueryHook>> = vec![
         Arc::new(ReadOnlyHook),

@@ -360,3 +360,83 @@ fn python_drivers_psycopg_and_asyncpg() {
     );
     assert!(text(&out.stdout).contains("drivers ok"));
 }
+
+#[test]
+fn tls_serves_encrypted_and_a_bad_certificate_stops_the_server() {
+    if !tool_available("psql", Command::new("psql").arg("--version"))
+        || !tool_available("openssl", Command::new("openssl").arg("version"))
+    {
+        return;
+    }
+    let (dir, data, config) = ingested_sample("renderx-web-2.jsonl");
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    let made = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+        ])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{}", text(&made.stderr));
+    let (cert, key) = (
+        cert.to_string_lossy().into_owned(),
+        key.to_string_lossy().into_owned(),
+    );
+
+    // A certificate that cannot be loaded stops the server: never a silent plaintext fallback.
+    let out = run_shape(
+        dir.path(),
+        &[
+            "--data-dir",
+            &data,
+            "serve",
+            "--listen",
+            "127.0.0.1:1",
+            "--tls-cert",
+            &key,
+            "--tls-key",
+            &key,
+        ],
+        &[],
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("refusing to start without the TLS"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let (_server, port) = start_with(
+        &["--config", config, "--data-dir", &data],
+        &["--tls-cert", &cert, "--tls-key", &key],
+    );
+    let out = Command::new("psql")
+        .arg(format!(
+            "host=127.0.0.1 port={port} user=shape sslmode=require connect_timeout=10"
+        ))
+        .args([
+            "-X",
+            "-t",
+            "-c",
+            "SELECT ssl FROM (SELECT 1 AS one) t CROSS JOIN (SELECT 'on' AS ssl) s",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "TLS connection with sslmode=require: {}",
+        text(&out.stderr)
+    );
+    assert!(text(&out.stdout).contains("on"));
+}
