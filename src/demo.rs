@@ -36,11 +36,15 @@ pub const DEMO_QUERIES: &[(&str, &str)] = &[
          FROM events GROUP BY 1, 2, 3 ORDER BY errors DESC, window_start LIMIT 5",
     ),
     (
-        "Slowest 10-minute windows by p95 latency",
-        "SELECT date_bin(INTERVAL '10 minutes', ts) AS window_start, component, operation, count(*) AS requests, \
-                round(approx_percentile_cont(duration_ms, 0.95), 1) AS p95_ms \
-         FROM events WHERE duration_ms IS NOT NULL GROUP BY 1, 2, 3 HAVING count(*) >= 20 \
-         ORDER BY p95_ms DESC LIMIT 5",
+        "10-minute windows whose p95 latency is furthest above the operation's usual p95",
+        "WITH w AS (SELECT date_bin(INTERVAL '10 minutes', ts) AS window_start, component, operation, \
+                count(*) AS requests, approx_percentile_cont(duration_ms, 0.95) AS p95_ms \
+           FROM events WHERE duration_ms IS NOT NULL GROUP BY 1, 2, 3 HAVING count(*) >= 10), \
+         usual AS (SELECT operation, approx_percentile_cont(duration_ms, 0.95) AS usual_p95_ms \
+           FROM events WHERE duration_ms IS NOT NULL GROUP BY 1) \
+         SELECT w.window_start, w.component, w.operation, w.requests, round(w.p95_ms, 1) AS p95_ms, \
+                round(u.usual_p95_ms, 1) AS usual_p95_ms, round(w.p95_ms / u.usual_p95_ms, 1) AS times_usual \
+         FROM w JOIN usual u ON u.operation = w.operation ORDER BY times_usual DESC LIMIT 5",
     ),
     (
         "Most repeated warnings",
