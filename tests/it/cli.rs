@@ -1,6 +1,6 @@
 //! The `shape` binary: ingest accounting and exit codes, query formats and errors, as-of.
 
-use crate::common::{run_shape, text};
+use crate::common::{assert_failed_with, run_shape, text};
 
 #[test]
 fn ingest_then_query_in_every_format() {
@@ -82,24 +82,14 @@ fn bad_query_and_unreadable_source_fail_clearly() {
         &["--data-dir", &data, "ingest", "missing/*.log"],
         &[],
     );
-    assert!(!out.status.success());
-    assert!(
-        text(&out.stderr).contains("no source found for \"missing/*.log\""),
-        "{}",
-        text(&out.stderr)
-    );
+    assert_failed_with(&out, "no source found for \"missing/*.log\"");
 
     let out = run_shape(
         dir.path(),
         &["--data-dir", &data, "ingest", "/definitely/not/here.log"],
         &[],
     );
-    assert!(!out.status.success());
-    assert!(
-        text(&out.stderr).contains("/definitely/not/here.log"),
-        "{}",
-        text(&out.stderr)
-    );
+    assert_failed_with(&out, "/definitely/not/here.log");
 
     std::fs::write(
         dir.path().join("bad.toml"),
@@ -181,12 +171,7 @@ fn as_of_per_command_and_per_session() {
         ],
         &[],
     );
-    assert!(!out.status.success());
-    assert!(
-        text(&out.stderr).contains("invalid shape.as_of"),
-        "{}",
-        text(&out.stderr)
-    );
+    assert_failed_with(&out, "invalid shape.as_of");
 }
 
 #[test]

@@ -226,3 +226,36 @@ pub fn ingested_sample(sample: &str) -> (tempfile::TempDir, String, &'static str
     assert!(out.status.success(), "{}", text(&out.stderr));
     (dir, data, config)
 }
+
+/// Asserts a command failed and said `needle` on stderr.
+pub fn assert_failed_with(out: &Output, needle: &str) {
+    let stderr = text(&out.stderr);
+    assert!(
+        !out.status.success(),
+        "expected a failure, got success: {stderr}"
+    );
+    assert!(stderr.contains(needle), "stderr lacks {needle:?}: {stderr}");
+}
+
+/// Generated logs (`options`) ingested with `config` into a fresh data dir.
+/// Returns (the logs dir, the data dir, the ground truth); keep both dirs alive.
+pub async fn generated_and_ingested(
+    config: &Config,
+    options: &shape::generate::GenOptions,
+) -> (
+    tempfile::TempDir,
+    tempfile::TempDir,
+    shape::generate::GroundTruth,
+) {
+    let logs = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let truth = shape::generate::generate(logs.path(), options).unwrap();
+    let (_, errors) = ingest_into(
+        data.path(),
+        config,
+        &[format!("{}/*.jsonl", logs.path().display())],
+    )
+    .await;
+    assert!(errors.is_empty(), "{errors:?}");
+    (logs, data, truth)
+}

@@ -5,7 +5,9 @@ use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::{ingested_sample, python_has, run_shape, shape_bin, text, tool_available};
+use crate::common::{
+    assert_failed_with, ingested_sample, python_has, run_shape, shape_bin, text, tool_available,
+};
 
 struct Server(Child);
 
@@ -211,12 +213,7 @@ fn non_loopback_listen_is_refused_without_users() {
         &["--data-dir", &data, "serve", "--listen", "0.0.0.0:5433"],
         &[],
     );
-    assert!(!out.status.success());
-    assert!(
-        text(&out.stderr).contains("loopback"),
-        "{}",
-        text(&out.stderr)
-    );
+    assert_failed_with(&out, "loopback");
 }
 
 #[test]
@@ -410,12 +407,7 @@ fn tls_serves_encrypted_and_a_bad_certificate_stops_the_server() {
         ],
         &[],
     );
-    assert!(!out.status.success());
-    assert!(
-        text(&out.stderr).contains("refusing to start without the TLS"),
-        "{}",
-        text(&out.stderr)
-    );
+    assert_failed_with(&out, "refusing to start without the TLS");
 
     let (_server, port) = start_with(
         &["--config", config, "--data-dir", &data],

@@ -6,12 +6,12 @@ use std::path::Path;
 
 use shape::catalog::{build_context, ContextOptions};
 use shape::config::Config;
-use shape::generate::{generate, GenOptions};
+use shape::generate::GenOptions;
 use shape::query::run_sql;
 use shape::slo::{load_slos, rollup};
 use shape::storage::DataStore;
 
-use crate::common::{ingest_into, rows};
+use crate::common::{generated_and_ingested, ingest_into, rows};
 
 fn example_config() -> Config {
     Config::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("data/shape.toml")).unwrap()
@@ -46,21 +46,13 @@ async fn incidents_breach_and_quiet_periods_do_not() {
         "six components x five SLIs, plus one operation-level SLO"
     );
 
-    let logs = tempfile::tempdir().unwrap();
-    let data = tempfile::tempdir().unwrap();
-    let truth = generate(
-        logs.path(),
+    let (_logs, data, truth) = generated_and_ingested(
+        &config,
         &GenOptions {
             days: 2,
             events: 120_000,
             ..GenOptions::default()
         },
-    )
-    .unwrap();
-    ingest_into(
-        data.path(),
-        &config,
-        &[format!("{}/*.jsonl", logs.path().display())],
     )
     .await;
     let (store, ctx) = context_at(data.path(), &config, &truth.end).await;
@@ -111,22 +103,14 @@ async fn incidents_breach_and_quiet_periods_do_not() {
 #[tokio::test(flavor = "multi_thread")]
 async fn incident_free_days_have_no_breaches() {
     let config = example_config();
-    let logs = tempfile::tempdir().unwrap();
-    let data = tempfile::tempdir().unwrap();
-    let truth = generate(
-        logs.path(),
+    let (_logs, data, truth) = generated_and_ingested(
+        &config,
         &GenOptions {
             days: 3,
             events: 150_000,
             incidents: false,
             ..GenOptions::default()
         },
-    )
-    .unwrap();
-    ingest_into(
-        data.path(),
-        &config,
-        &[format!("{}/*.jsonl", logs.path().display())],
     )
     .await;
     let start = chrono::DateTime::parse_from_rfc3339(&truth.start).unwrap();
