@@ -119,17 +119,7 @@ pub async fn suggest(ctx: &SessionContext) -> Result<Vec<Suggestion>, SloError> 
             budget_spent: spent,
         });
         if let Some(p95) = v[3] {
-            let threshold = nice_ceiling(p95);
-            let over = fraction_over(ctx, &component, threshold).await?;
-            out.push(Suggestion {
-                component: component.clone(),
-                sli: "latency_p95",
-                objective: 0.95,
-                threshold_ms: Some(threshold),
-                min_events_per_minute: None,
-                observed: 1.0 - over,
-                budget_spent: over / 0.05,
-            });
+            out.push(latency_suggestion(ctx, &component, "latency_p95", p95, 0.95).await?);
         }
         let (objective, spent) = pick_objective(error_bad);
         out.push(Suggestion {
@@ -155,20 +145,32 @@ pub async fn suggest(ctx: &SessionContext) -> Result<Vec<Suggestion>, SloError> 
             });
         }
         if let Some(p99) = v[4] {
-            let threshold = nice_ceiling(p99);
-            let over = fraction_over(ctx, &component, threshold).await?;
-            out.push(Suggestion {
-                component: component.clone(),
-                sli: "latency_tail",
-                objective: 0.99,
-                threshold_ms: Some(threshold),
-                min_events_per_minute: None,
-                observed: 1.0 - over,
-                budget_spent: over / 0.01,
-            });
+            out.push(latency_suggestion(ctx, &component, "latency_tail", p99, 0.99).await?);
         }
     }
     Ok(out)
+}
+
+/// A latency SLI at an observed percentile: threshold = the percentile rounded up, and the
+/// budget the history would have spent at `objective`.
+async fn latency_suggestion(
+    ctx: &SessionContext,
+    component: &str,
+    sli: &'static str,
+    percentile_ms: f64,
+    objective: f64,
+) -> Result<Suggestion, SloError> {
+    let threshold = nice_ceiling(percentile_ms);
+    let over = fraction_over(ctx, component, threshold).await?;
+    Ok(Suggestion {
+        component: component.to_string(),
+        sli,
+        objective,
+        threshold_ms: Some(threshold),
+        min_events_per_minute: None,
+        observed: 1.0 - over,
+        budget_spent: over / (1.0 - objective),
+    })
 }
 
 async fn fraction_over(
