@@ -16,6 +16,9 @@
 //! | `shape_window_seconds(as_of, window_seconds, calendar_unit, tz)` | bigint | the window's full length (a calendar month's own length) |
 //! | `shape_period_start(ts, unit, tz)`, `shape_period_end(ts, unit, tz)` | timestamp | the week (from Monday), month or quarter containing `ts` in `tz` |
 //!
+//! | `log_template(message)` | text | the message with variables masked as `<*>` (numbers, ids, hex, IPs, paths, hosts, `key=` values, user names) |
+//! | `template_id(message)` | text | stable 16-hex-digit FNV-1a hash of `log_template(message)` |
+//!
 //! | `current_setting(name)` | text | PostgreSQL compatibility: server_version(_num), search_path, TimeZone, shape.as_of, ... |
 //!
 //! No function returns NaN or infinity: undefined values are NULL.
@@ -23,6 +26,7 @@
 mod as_of;
 pub mod pg_compat;
 pub mod slo;
+pub mod template;
 
 pub use as_of::{as_of_udf, parse_as_of, ShapeOptions};
 
@@ -38,6 +42,14 @@ pub fn register(ctx: &SessionContext) {
     ctx.register_udf(as_of_udf());
     ctx.register_udf(pg_compat::current_setting_udf());
     for udf in slo::udfs() {
+        ctx.register_udf(udf);
+    }
+    register_templates(ctx, &template::TemplateMasks::default());
+}
+
+/// (Re-)registers `log_template` and `template_id` with the given masks.
+pub fn register_templates(ctx: &SessionContext, masks: &template::TemplateMasks) {
+    for udf in template::udfs(masks) {
         ctx.register_udf(udf);
     }
 }
