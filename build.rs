@@ -4,7 +4,10 @@ use std::fmt::Write;
 
 fn main() {
     println!("cargo:rerun-if-changed=sql");
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sql");
+    // Read at run time: a build script compiled for another clone (shared target dir) must
+    // still embed this clone's files.
+    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let dir = std::path::Path::new(&manifest_dir).join("sql");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .expect("sql/ exists")
         .filter_map(|e| e.ok().map(|e| e.path()))

@@ -67,6 +67,7 @@ fn bench_slo(c: &mut Criterion) {
             slos: slos.clone(),
             minutes_source: source,
             memory_limit: None,
+            ..Default::default()
         };
         let ctx = runtime.block_on(build_context(&store, &options)).unwrap();
         runtime

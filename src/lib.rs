@@ -9,6 +9,7 @@
 pub mod catalog;
 pub mod config;
 pub mod demo;
+pub mod detect;
 pub mod generate;
 pub mod ingest;
 pub mod query;

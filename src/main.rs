@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 
 use shape::catalog::{build_context, ContextOptions, MinutesSource};
 use shape::config::Config;
+use shape::detect::Detection;
 use shape::generate::{generate, parse_size, GenOptions, APPROX_LINE_BYTES};
 use shape::ingest::{format_report, ingest};
 use shape::query::{format_batches, run_sql, OutputFormat};
@@ -116,6 +117,26 @@ enum Command {
         #[arg(long)]
         rebuild: bool,
     },
+    /// Anomalies by severity, with root causes and recommended fixes (the detect views).
+    Detect {
+        /// Evaluation time (RFC 3339 or a date); default now. The lookback ends here.
+        #[arg(long)]
+        as_of: Option<String>,
+        /// Show anomalies of this severity and above: CRITICAL, HIGH, MEDIUM or LOW.
+        #[arg(long, default_value = "LOW")]
+        min_severity: String,
+    },
+    /// Every source line behind an anomaly or breach id, read back from its source.
+    Trace {
+        /// An anomaly_id (anomalies) or breach_id (slo_breaches).
+        id: String,
+        /// Evaluation time the id was found at (ids are found within the lookback before it).
+        #[arg(long)]
+        as_of: Option<String>,
+        /// Lines to print at most.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
     /// Ingest the committed sample into a temporary data dir and show what SHAPE sees.
     Demo {
         /// Sample directory (default: data/sample).
@@ -147,6 +168,7 @@ enum SloCommand {
 struct Session {
     config: Config,
     slos: Vec<shape::slo::SloDefinition>,
+    detection: Detection,
     store: DataStore,
 }
 
@@ -154,11 +176,13 @@ impl Session {
     fn open(data_dir: &str, config: Option<&PathBuf>) -> anyhow::Result<Session> {
         let config = load_config(config)?;
         let slos = shape::slo::load_slos(&config)?;
+        let detection = Detection::load(&config)?;
         let store =
             DataStore::open(data_dir).with_context(|| format!("opening data dir {data_dir}"))?;
         Ok(Session {
             config,
             slos,
+            detection,
             store,
         })
     }
@@ -180,6 +204,7 @@ impl Session {
             slos: self.slos.clone(),
             minutes_source,
             memory_limit: None,
+            detection: self.detection.clone(),
         };
         Ok(build_context(&self.store, &options).await?)
     }
@@ -340,6 +365,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 slos: session.slos.clone(),
                 minutes_source: MinutesSource::Rollups,
                 memory_limit: Some(memory_limit),
+                detection: session.detection.clone(),
             };
             let ctx = build_context(&session.store, &options).await?;
             session.catch_up(&ctx).await?;
@@ -366,6 +392,56 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 report.pairs, report.rows, report.files
             );
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Detect {
+            as_of,
+            min_severity,
+        } => {
+            let session = open()?;
+            let ctx = session.context(as_of).await?;
+            session.catch_up(&ctx).await?;
+            let report = shape::detect::detect_report(&ctx, &min_severity).await?;
+            print!("{report}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Trace { id, as_of, limit } => {
+            let session = open()?;
+            let ctx = session.context(as_of).await?;
+            session.catch_up(&ctx).await?;
+            let (lines, total) = shape::detect::trace(&ctx, &session.store, &id, limit).await?;
+            println!(
+                "{id}: {total} contributing events{}",
+                if (lines.len() as u64) < total {
+                    format!(" (first {} shown; --limit for more)", lines.len())
+                } else {
+                    String::new()
+                }
+            );
+            let mut damaged = 0;
+            for line in &lines {
+                let note = match &line.status {
+                    shape::detect::TraceStatus::Intact => String::new(),
+                    shape::detect::TraceStatus::Changed(why) => {
+                        damaged += 1;
+                        format!("  [CHANGED since ingest: {why}]")
+                    }
+                    shape::detect::TraceStatus::Vanished(why) => {
+                        damaged += 1;
+                        format!("  [VANISHED since ingest: {why}]")
+                    }
+                };
+                println!("{}{note}", line.location());
+                match &line.raw {
+                    Some(raw) => println!("    {raw}"),
+                    None => println!("    (ingested message: {})", line.message),
+                }
+            }
+            Ok(if damaged == 0 {
+                ExitCode::SUCCESS
+            } else {
+                eprintln!("warning: {damaged} traced lines no longer read back as ingested");
+                ExitCode::from(3)
+            })
         }
         Command::Demo { sample } => {
             let sample = sample.unwrap_or_else(shape::demo::default_sample_dir);

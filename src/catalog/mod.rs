@@ -17,6 +17,7 @@ use datafusion::arrow::array::RecordBatch;
 use datafusion::datasource::MemTable;
 use datafusion::sql::parser::DFParser;
 
+use crate::detect::{self, Detection};
 use crate::slo::{self, SloDefinition};
 use crate::storage::schema::{file_schema, PARTITION_COLUMN, TABLES};
 use crate::storage::DataStore;
@@ -58,6 +59,8 @@ pub struct ContextOptions {
     /// Memory pool for query execution (bytes); a query that needs more fails with a
     /// "Resources exhausted" error instead of taking the process down. `None`: unbounded.
     pub memory_limit: Option<usize>,
+    /// `[detect]` settings, template masks and fix rules for the detect views.
+    pub detection: Detection,
 }
 
 /// `slo_minutes` from the rollups (normal), or computed from raw events (to check the
@@ -100,6 +103,9 @@ pub async fn build_context(
     }
     datafusion_functions_json::register_all(&mut ctx).map_err(CatalogError::Setup)?;
     shape_udfs::register(&ctx);
+    shape_udfs::register_templates(&ctx, &options.detection.masks);
+    register_batch(&ctx, "fix_rules", options.detection.rules_batch())?;
+    let placeholders = options.detection.placeholders(&options.slos);
     register_batch(
         &ctx,
         "slo_definitions",
@@ -124,7 +130,13 @@ pub async fn build_context(
             .await?;
             continue;
         }
-        run_statements(&ctx, file, sql).await?;
+        let sql = detect::fill_placeholders(sql, &placeholders).map_err(|message| {
+            CatalogError::View {
+                file: file.to_string(),
+                source: datafusion::error::DataFusionError::Plan(message),
+            }
+        })?;
+        run_statements(&ctx, file, &sql).await?;
     }
     Ok(ctx)
 }

@@ -60,7 +60,11 @@ impl PartialEq for TemplateMasks {
     fn eq(&self, other: &Self) -> bool {
         let flags = |m: &Self| (m.numbers, m.hex, m.paths, m.hosts, m.key_values, m.users);
         flags(self) == flags(other)
-            && self.extra.iter().map(Regex::as_str).eq(other.extra.iter().map(Regex::as_str))
+            && self
+                .extra
+                .iter()
+                .map(Regex::as_str)
+                .eq(other.extra.iter().map(Regex::as_str))
     }
 }
 
@@ -275,9 +279,9 @@ impl ScalarUDFImpl for TemplateUdf {
                     | datafusion::scalar::ScalarValue::Utf8View(v) => v.clone(),
                     _ => return exec_err!("{}(message) needs text", self.name),
                 };
-                Ok(ColumnarValue::Scalar(datafusion::scalar::ScalarValue::Utf8(
-                    text.map(|t| one(&t)),
-                )))
+                Ok(ColumnarValue::Scalar(
+                    datafusion::scalar::ScalarValue::Utf8(text.map(|t| one(&t))),
+                ))
             }
             ColumnarValue::Array(array) => {
                 let strings = datafusion::arrow::compute::cast(array, &DataType::Utf8)?;
@@ -301,17 +305,20 @@ impl ScalarUDFImpl for TemplateUdf {
 
 /// `log_template(message)` and `template_id(message)` with the given masks.
 pub fn udfs(masks: &TemplateMasks) -> Vec<ScalarUDF> {
-    [("log_template", Output::Template), ("template_id", Output::Id)]
-        .into_iter()
-        .map(|(name, output)| {
-            ScalarUDF::new_from_impl(TemplateUdf {
-                name,
-                output,
-                masks: masks.clone(),
-                signature: Signature::string(1, Volatility::Immutable),
-            })
+    [
+        ("log_template", Output::Template),
+        ("template_id", Output::Id),
+    ]
+    .into_iter()
+    .map(|(name, output)| {
+        ScalarUDF::new_from_impl(TemplateUdf {
+            name,
+            output,
+            masks: masks.clone(),
+            signature: Signature::string(1, Volatility::Immutable),
         })
-        .collect()
+    })
+    .collect()
 }
 
 #[cfg(test)]
@@ -326,9 +333,15 @@ mod tests {
                 "PacketResponder 1 for block blk_-6952295868487656571 terminating",
                 "PacketResponder <*> for block <*> terminating",
             ),
-            ("Invalid user admin from 1.2.3.4", "Invalid user <*> from <*>"),
+            (
+                "Invalid user admin from 1.2.3.4",
+                "Invalid user <*> from <*>",
+            ),
             ("Invalid user  from 1.2.3.4", "Invalid user <*> from <*>"),
-            ("Invalid user user from 1.2.3.4", "Invalid user <*> from <*>"),
+            (
+                "Invalid user user from 1.2.3.4",
+                "Invalid user <*> from <*>",
+            ),
             (
                 "authentication failure; logname= uid=0 euid=0 tty=ssh user=root",
                 "authentication failure; logname= uid=<*> euid=<*> tty=<*> user=<*>",
@@ -338,7 +351,10 @@ mod tests {
                 "reverse mapping checking getaddrinfo for <*> failed",
             ),
             ("GET /v2/servers/detail HTTP/1.1", "GET <*>"),
-            ("resize blocked main thread for 187ms", "resize blocked main thread for <*>"),
+            (
+                "resize blocked main thread for 187ms",
+                "resize blocked main thread for <*>",
+            ),
             ("  saveItem   completed ", "saveItem completed"),
             ("", ""),
         ];
@@ -361,7 +377,10 @@ mod tests {
     #[test]
     fn configurable_masks() {
         let m = TemplateMasks::from_names(&["numbers".into()], &[r"p-\w+".into()]).unwrap();
-        assert_eq!(m.template("plugin p-abc user bob took 5"), "plugin <*> user bob took <*>");
+        assert_eq!(
+            m.template("plugin p-abc user bob took 5"),
+            "plugin <*> user bob took <*>"
+        );
         assert!(TemplateMasks::from_names(&["digits".into()], &[]).is_err());
         assert!(TemplateMasks::from_names(&[], &["(".into()]).is_err());
     }

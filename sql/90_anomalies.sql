@@ -1,0 +1,192 @@
+-- anomaly_buckets: the one scan of events behind `anomalies`. One row per component, operation,
+-- bucket and template, over [as_of - lookback, as_of) in whole buckets (the bucket holding as_of
+-- is still filling, so it is left out). `template` is set for WARN/ERROR/FATAL and failed events
+-- (log_template(message)); the operation's other events share the row with template NULL.
+-- `slow` counts events slower than the tightest latency SLO of the operation or component.
+CREATE VIEW anomaly_buckets AS
+SELECT component, operation,
+       to_unixtime(ts) / ${bucket_seconds} AS bucket,
+       CASE WHEN level IN ('WARN', 'ERROR', 'FATAL') OR outcome = 'error'
+            THEN log_template(message) END AS template,
+       count(*) AS events,
+       sum(CASE WHEN outcome = 'error' THEN 1 ELSE 0 END) AS errors,
+       sum(CASE WHEN duration_ms > ${slow_threshold_ms} THEN 1 ELSE 0 END) AS slow,
+       sum(CASE WHEN duration_ms > 0 THEN ln(duration_ms) END) AS log_latency_sum,
+       sum(CASE WHEN duration_ms > 0 THEN 1 ELSE 0 END) AS timed
+FROM events
+WHERE ts >= date_bin(INTERVAL '${bucket_minutes} minutes', shape_as_of(), TIMESTAMP '1970-01-01T00:00:00Z') - INTERVAL '${lookback_days} days'
+  AND ts < date_bin(INTERVAL '${bucket_minutes} minutes', shape_as_of(), TIMESTAMP '1970-01-01T00:00:00Z')
+GROUP BY 1, 2, 3, 4;
+
+-- anomalies: one row per anomaly in the lookback before shape.as_of: a run of consecutive
+-- buckets in which one operation (template NULL) or one WARN/ERROR template of it leaves its
+-- robust baseline. Baselines come from the same lookback: medians (and MADs) over the
+-- operation's buckets, so a short incident cannot move them. Traffic is judged by the
+-- operation's share of all events in the bucket (median share, per hour of day once there are 3
+-- days of history): daily cycles and quiet nights move every operation alike and are not
+-- anomalies; a whole-service outage shows in the throughput SLOs instead. Kinds, first match wins per operation and bucket:
+--   traffic_drop        events <= drop_ratio x baseline, and a z-score of counting noise
+--                       (x - baseline) / sqrt(baseline) <= -z_threshold
+--   traffic_surge       events >= surge_ratio x baseline and the counting z >= z_threshold
+--   race_condition      an error burst whose errors mostly match race_pattern
+--   error_burst         errors >= min_errors, rate >= min_error_rate and >= error_ratio x usual
+--   latency_regression  geometric-mean latency >= latency_ratio x usual and robust z >= z_threshold
+-- and per template: race_condition (race_pattern), new_template (first seen after a day of
+-- history), template_storm (count >= template_min_count and >= template_ratio x its usual count).
+-- Severity comes from the error budget the anomaly burnt, not from the score:
+--   bad_events: failures beyond the usual rate (error kinds, surges, templates), events slower
+--   than the latency SLO beyond the usual share (latency; none without a latency SLO), or the
+--   requests that did not arrive (traffic_drop: a request that never reaches the service failed
+--   for its user). budget_burned = bad_events / (B x the component's events in 30 days at its
+--   lookback rate), B = 1 - objective of the tightest matching SLO (else [detect]
+--   default_objective). CRITICAL >= critical_budget, HIGH >= high_budget, MEDIUM >= medium_budget,
+--   else LOW. budget_minutes = bad_events / the component's events per minute: the budget
+--   minutes fixing it wins back.
+-- anomaly_id: a hash of component, operation, template, kind and window start: stable while the
+-- anomaly lasts and across queries.
+CREATE VIEW anomalies AS
+WITH b AS (
+    SELECT *,
+           sum(events) OVER (PARTITION BY component, operation, bucket) AS op_events,
+           sum(errors) OVER (PARTITION BY component, operation, bucket) AS op_errors,
+           sum(slow) OVER (PARTITION BY component, operation, bucket) AS op_slow,
+           sum(timed) OVER (PARTITION BY component, operation, bucket) AS op_timed,
+           sum(log_latency_sum) OVER (PARTITION BY component, operation, bucket)
+             / nullif(sum(timed) OVER (PARTITION BY component, operation, bucket), 0) AS op_log_latency,
+           sum(CASE WHEN template IS NOT NULL AND regexp_like(template, ${race_pattern}) THEN errors ELSE 0 END)
+             OVER (PARTITION BY component, operation, bucket) AS op_race_errors,
+           row_number() OVER (PARTITION BY component, operation, bucket ORDER BY template NULLS FIRST) = 1 AS carrier,
+           min(bucket) OVER () AS span_start,
+           max(bucket) OVER () AS span_end,
+           min(bucket) OVER (PARTITION BY component, operation, template) AS first_bucket,
+           count(*) OVER (PARTITION BY component, operation, template) AS present_buckets,
+           sum(events) OVER (PARTITION BY component) AS component_events,
+           sum(events) OVER (PARTITION BY bucket) AS all_events,
+           (bucket * ${bucket_seconds} / 3600) % 24 AS hour_of_day
+    FROM anomaly_buckets
+),
+c AS (
+    SELECT *,
+           span_end - span_start + 1 AS span_buckets,
+           median(CASE WHEN carrier THEN op_events / CAST(all_events AS DOUBLE) END) OVER (PARTITION BY component, operation) AS share_all,
+           median(CASE WHEN carrier THEN op_events / CAST(all_events AS DOUBLE) END) OVER (PARTITION BY component, operation, hour_of_day) AS share_hour,
+           count(CASE WHEN carrier THEN 1 END) OVER (PARTITION BY component, operation, hour_of_day) AS hour_samples,
+           median(CASE WHEN carrier THEN op_log_latency END) OVER (PARTITION BY component, operation) AS base_log_latency,
+           sum(CASE WHEN carrier THEN op_errors END) OVER (PARTITION BY component, operation)
+             / CAST(sum(CASE WHEN carrier THEN op_events END) OVER (PARTITION BY component, operation) AS DOUBLE) AS base_error_rate,
+           sum(CASE WHEN carrier THEN op_slow END) OVER (PARTITION BY component, operation)
+             / CAST(nullif(sum(CASE WHEN carrier THEN op_timed END) OVER (PARTITION BY component, operation), 0) AS DOUBLE) AS base_slow_rate,
+           median(events) OVER (PARTITION BY component, operation, template) AS template_median_present
+    FROM b
+),
+d AS (
+    SELECT *,
+           all_events * CASE WHEN hour_samples >= 3 * (3600 / ${bucket_seconds}) THEN share_hour ELSE share_all END AS base_events,
+           CASE WHEN present_buckets * 2 < span_buckets THEN 0.0 ELSE CAST(template_median_present AS DOUBLE) END AS template_usual
+    FROM c
+),
+e AS (
+    SELECT *,
+           median(CASE WHEN carrier THEN abs(op_events - base_events) END) OVER (PARTITION BY component, operation) AS mad_events,
+           median(CASE WHEN carrier THEN abs(op_log_latency - base_log_latency) END) OVER (PARTITION BY component, operation) AS mad_log_latency
+    FROM d
+),
+scored AS (
+    SELECT *,
+           (op_events - base_events) / greatest(1.4826 * mad_events, sqrt(greatest(base_events, 1.0))) AS z_events,
+           -- counting noise only: the ratio rules carry the effect size, this guards small counts
+           (op_events - base_events) / sqrt(greatest(base_events, 1.0)) AS z_counts,
+           (op_log_latency - base_log_latency) / greatest(1.4826 * mad_log_latency, 0.05) AS z_latency,
+           coalesce(base_error_rate, 0.0) AS usual_error_rate
+    FROM e
+),
+-- Each row is judged twice: as its operation's bucket (once per bucket, on the carrier row)
+-- and as its template's bucket. The cross join keeps this to one scan of events.
+judged AS (
+    SELECT s.*, v.level,
+           CASE
+             WHEN v.level = 'operation' THEN CASE
+               WHEN base_events >= ${min_events} AND op_events <= ${drop_ratio} * base_events
+                    AND z_counts <= -${z_threshold} THEN 'traffic_drop'
+               WHEN op_events >= ${min_events} AND op_events >= ${surge_ratio} * greatest(base_events, 1.0)
+                    AND z_counts >= ${z_threshold} THEN 'traffic_surge'
+               WHEN op_errors >= ${min_errors} AND op_errors >= ${min_error_rate} * op_events
+                    AND op_errors >= ${error_ratio} * greatest(usual_error_rate, 0.0001) * op_events
+                 THEN CASE WHEN op_race_errors * 2 >= op_errors THEN 'race_condition' ELSE 'error_burst' END
+               WHEN op_timed >= 10 AND op_log_latency - base_log_latency >= ${log_latency_ratio}
+                    AND z_latency >= ${z_threshold} THEN 'latency_regression'
+             END
+             ELSE CASE
+               WHEN events >= ${template_min_count} AND events >= ${template_ratio} * greatest(template_usual, 1.0)
+                 THEN CASE WHEN regexp_like(template, ${race_pattern}) THEN 'race_condition'
+                           WHEN first_bucket - span_start >= 86400 / ${bucket_seconds} THEN 'new_template'
+                           ELSE 'template_storm' END
+             END
+           END AS kind
+    FROM scored s
+    CROSS JOIN (VALUES ('operation'), ('template')) AS v(level)
+    WHERE (v.level = 'operation' AND s.carrier) OR (v.level = 'template' AND s.template IS NOT NULL)
+),
+measured AS (
+    SELECT component, operation,
+           CASE WHEN level = 'template' THEN template END AS template,
+           kind, bucket, span_buckets, component_events,
+           CASE WHEN level = 'template' THEN CAST(events AS DOUBLE)
+                WHEN kind IN ('traffic_drop', 'traffic_surge') THEN CAST(op_events AS DOUBLE)
+                WHEN kind = 'latency_regression' THEN exp(op_log_latency)
+                ELSE op_errors / CAST(op_events AS DOUBLE) END AS observed,
+           CASE WHEN level = 'template' THEN template_usual
+                WHEN kind IN ('traffic_drop', 'traffic_surge') THEN base_events
+                WHEN kind = 'latency_regression' THEN exp(base_log_latency)
+                ELSE usual_error_rate END AS baseline,
+           CASE WHEN level = 'template' THEN (events - template_usual) / sqrt(greatest(template_usual, 1.0))
+                WHEN kind IN ('traffic_drop', 'traffic_surge') THEN z_events
+                WHEN kind = 'latency_regression' THEN z_latency
+                ELSE (op_errors - usual_error_rate * op_events)
+                     / sqrt(greatest(usual_error_rate * (1.0 - usual_error_rate) * op_events, 1.0)) END AS score,
+           CASE WHEN level = 'template' THEN events ELSE op_events END AS bucket_events,
+           CASE WHEN level = 'template' THEN greatest(errors - template_usual * errors / greatest(events, 1), 0.0)
+                WHEN kind = 'traffic_drop' THEN greatest(base_events - op_events, 0.0)
+                WHEN kind = 'latency_regression' THEN greatest(op_slow - coalesce(base_slow_rate, 0.0) * op_timed, 0.0)
+                ELSE greatest(op_errors - usual_error_rate * op_events, 0.0) END AS bad_events,
+           CASE WHEN kind = 'latency_regression' AND level = 'operation' THEN ${latency_budget}
+                ELSE ${error_budget} END AS budget_share
+    FROM judged
+    WHERE kind IS NOT NULL
+),
+runs AS (
+    SELECT *,
+           bucket - row_number() OVER (PARTITION BY component, operation, template, kind ORDER BY bucket) AS run
+    FROM measured
+),
+merged AS (
+    SELECT component, operation, template, kind,
+           min(bucket) AS first_bucket, max(bucket) + 1 AS end_bucket,
+           avg(observed) AS observed, avg(baseline) AS baseline,
+           CASE WHEN kind = 'traffic_drop' THEN min(score) ELSE max(score) END AS score,
+           sum(bucket_events) AS events, sum(bad_events) AS bad_events, max(budget_share) AS budget_share,
+           max(component_events) / (max(span_buckets) * ${bucket_minutes}.0) AS component_events_per_minute
+    FROM runs
+    GROUP BY component, operation, template, kind, run
+),
+graded AS (
+    SELECT *,
+           bad_events / (budget_share * component_events_per_minute * 43200.0) AS budget_burned,
+           bad_events / component_events_per_minute AS budget_minutes
+    FROM merged
+)
+SELECT substr(md5(concat_ws('|', coalesce(component, '-'), coalesce(operation, '-'), coalesce(template, '-'),
+                            kind, CAST(first_bucket * ${bucket_seconds} AS VARCHAR))), 1, 16) AS anomaly_id,
+       component, operation,
+       CASE WHEN template IS NOT NULL THEN template_id(template) END AS template_id,
+       template, kind,
+       CASE WHEN coalesce(budget_burned, 0.0) >= ${critical_budget} THEN 'CRITICAL'
+            WHEN coalesce(budget_burned, 0.0) >= ${high_budget} THEN 'HIGH'
+            WHEN coalesce(budget_burned, 0.0) >= ${medium_budget} THEN 'MEDIUM'
+            ELSE 'LOW' END AS severity,
+       arrow_cast(to_timestamp_micros(first_bucket * ${bucket_seconds} * 1000000), 'Timestamp(Microsecond, Some("UTC"))') AS window_start,
+       arrow_cast(to_timestamp_micros(end_bucket * ${bucket_seconds} * 1000000), 'Timestamp(Microsecond, Some("UTC"))') AS window_end,
+       observed, baseline, score, events, bad_events,
+       coalesce(budget_burned, 0.0) AS budget_burned,
+       coalesce(budget_minutes, 0.0) AS budget_minutes
+FROM graded

@@ -1,0 +1,74 @@
+-- root_cause_subjects: what root causes are found for. Every anomaly (its own window), and every
+-- SLO breach through the anomalies of its component that overlap the breach window (a breach
+-- window can be the whole 30 days; the anomalies say where in it things went wrong).
+CREATE VIEW root_cause_subjects AS
+WITH a AS (
+    SELECT anomaly_id, component, window_start, window_end FROM anomalies
+),
+subjects AS (
+    SELECT anomaly_id AS subject_id, 'anomaly' AS subject_kind, component, window_start, window_end
+    FROM a
+    UNION ALL
+    SELECT b.breach_id, 'breach', a.component, a.window_start, a.window_end
+    FROM slo_breaches b
+    JOIN a ON a.component = b.component
+          AND a.window_start < b.window_end AND a.window_end > b.window_start
+)
+SELECT DISTINCT subject_id, subject_kind, component, window_start, window_end,
+       sum(to_unixtime(window_end) - to_unixtime(window_start)) OVER (PARTITION BY subject_id) / 60.0 AS subject_minutes
+FROM subjects;
+
+-- root_causes: for each anomaly and breach, the operations and log templates of its component
+-- that became more frequent in its window(s) than over the lookback: lift = rate per minute in
+-- the window / rate per minute in the rest of the lookback (from its first event; +1 smoothing), at least min_lift,
+-- the max_causes best by lift (then by events). sample_source/sample_line: the cause's first
+-- event in the window (`shape trace` reads it back).
+CREATE VIEW root_causes AS
+WITH s AS (
+    SELECT * FROM root_cause_subjects
+),
+windowed AS (
+    SELECT s.subject_id, s.subject_kind, s.component, e.operation, log_template(e.message) AS template,
+           max(s.subject_minutes) AS subject_minutes,
+           count(*) AS events,
+           first_value(e._source ORDER BY e.ts, e._source, e._line) AS sample_source,
+           first_value(e._line ORDER BY e.ts, e._source, e._line) AS sample_line
+    FROM events e
+    JOIN s ON e.component = s.component AND e.ts >= s.window_start AND e.ts < s.window_end
+    GROUP BY 1, 2, 3, 4, 5
+),
+lookback AS (
+    SELECT component, operation, log_template(message) AS template, count(*) AS events,
+           min(ts) AS first_ts
+    FROM events
+    WHERE ts >= date_bin(INTERVAL '${bucket_minutes} minutes', shape_as_of(), TIMESTAMP '1970-01-01T00:00:00Z') - INTERVAL '${lookback_days} days'
+      AND ts < date_bin(INTERVAL '${bucket_minutes} minutes', shape_as_of(), TIMESTAMP '1970-01-01T00:00:00Z')
+      AND component IN (SELECT DISTINCT component FROM windowed)
+    GROUP BY 1, 2, 3
+),
+-- The lookback's real length: from its first event (data may start inside it) to its end.
+span AS (
+    SELECT (to_unixtime(date_bin(INTERVAL '${bucket_minutes} minutes', shape_as_of(), TIMESTAMP '1970-01-01T00:00:00Z'))
+            - to_unixtime(min(first_ts))) / 60.0 AS minutes
+    FROM lookback
+),
+lifted AS (
+    SELECT w.*,
+           (w.events / w.subject_minutes)
+             / ((greatest(coalesce(l.events, 0) - w.events, 0) + 1.0)
+                / greatest(span.minutes - w.subject_minutes, 1.0)) AS lift
+    FROM windowed w
+    CROSS JOIN span
+    LEFT JOIN lookback l
+      ON l.component = w.component AND l.template = w.template
+     AND (l.operation IS NOT DISTINCT FROM w.operation)
+),
+ranked AS (
+    SELECT *, row_number() OVER (PARTITION BY subject_id ORDER BY lift DESC, events DESC, template) AS rank
+    FROM lifted
+    WHERE lift >= ${min_lift}
+)
+SELECT subject_id, subject_kind, rank, component, operation, template, template_id(template) AS template_id,
+       lift, events, sample_source, sample_line
+FROM ranked
+WHERE rank <= ${max_causes}

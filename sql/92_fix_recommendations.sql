@@ -1,0 +1,36 @@
+-- fix_recommendations: one per anomaly: the matching rule of `fix_rules` (data/fix_rules.toml plus
+-- [detect] fix_rules files) with the lowest priority. A rule matches the anomaly's kind (or '*')
+-- and, when it has a cause_pattern, one of the anomaly's root-cause templates or its own template.
+-- {component}, {operation}, {template} and {cause} (the matching cause, else the top one) are
+-- filled in. benefit_score: the error-budget minutes won back had the anomaly's bad events been
+-- good (anomalies.budget_minutes).
+CREATE VIEW fix_recommendations AS
+WITH a AS (
+    SELECT anomaly_id, component, operation, template, kind, severity, budget_minutes FROM anomalies
+),
+candidates AS (
+    SELECT a.*, r.rule_id, r.recommendation, r.rationale, r.priority, rc.rank,
+           CASE WHEN r.cause_pattern IS NULL OR regexp_like(coalesce(rc.template, ''), r.cause_pattern)
+                THEN rc.template ELSE a.template END AS cause
+    FROM a
+    JOIN fix_rules r ON r.kind = '*' OR r.kind = a.kind
+    LEFT JOIN root_causes rc ON rc.subject_id = a.anomaly_id
+    WHERE r.cause_pattern IS NULL
+       OR regexp_like(coalesce(rc.template, ''), r.cause_pattern)
+       OR regexp_like(coalesce(a.template, ''), r.cause_pattern)
+),
+chosen AS (
+    SELECT *, row_number() OVER (PARTITION BY anomaly_id ORDER BY priority, rule_id,
+                                 CASE WHEN cause IS NULL THEN 1 ELSE 0 END, rank) AS choice
+    FROM candidates
+)
+SELECT anomaly_id AS subject_id, kind, severity, component, operation, rule_id,
+       replace(replace(replace(replace(recommendation,
+           '{component}', coalesce(component, '?')),
+           '{operation}', coalesce(operation, component, '?')),
+           '{template}', coalesce(template, cause, '?')),
+           '{cause}', coalesce(cause, template, '?')) AS recommendation,
+       rationale,
+       budget_minutes AS benefit_score
+FROM chosen
+WHERE choice = 1

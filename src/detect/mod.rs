@@ -1,0 +1,549 @@
+//! Detect, diagnose and trace: the settings and rules behind the `anomalies`, `root_causes`,
+//! `fix_recommendations` and `lineage` views (`sql/9*.sql`), the `shape detect` report and
+//! `shape trace`.
+//!
+//! The views are plain SQL; their thresholds come from `[detect]` in `shape.toml` and are
+//! written into the SQL text (`${name}` placeholders) when the context is built, so every
+//! consumer (CLI, server, healing runner) evaluates the same rules.
+
+mod report;
+mod trace;
+
+pub use report::{detect_report, DetectReport};
+pub use trace::{trace, TraceLine, TraceStatus};
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Int64Array, RecordBatch, StringArray};
+use datafusion::arrow::datatypes::{DataType, Field, Schema};
+use serde::Deserialize;
+
+use crate::config::Config;
+use crate::slo::{SliKind, SloDefinition};
+
+#[derive(Debug, thiserror::Error)]
+pub enum DetectError {
+    #[error("invalid [detect] settings in {path}: {field}: {message}")]
+    Settings {
+        path: PathBuf,
+        field: String,
+        message: String,
+    },
+    #[error("invalid fix rules {path}, rule {index} ({field}): {message}")]
+    Rule {
+        path: String,
+        index: usize,
+        field: String,
+        message: String,
+    },
+    #[error("cannot read fix rules {path}: {source}")]
+    ReadRules {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("query failed: {0}")]
+    Query(#[from] datafusion::error::DataFusionError),
+    #[error("no anomaly or breach has id {0:?} (at this as-of time; see `shape detect`)")]
+    UnknownSubject(String),
+}
+
+/// `[detect]`: how anomalies are found and graded. Every field has a default.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DetectSettings {
+    /// Bucket length in minutes: anomalies start and end on bucket boundaries.
+    pub bucket_minutes: u32,
+    /// How far back from as_of to look, in days; the baseline is learnt from the same span.
+    pub lookback_days: u32,
+    /// Robust z-score (median and MAD) a bucket must reach.
+    pub z_threshold: f64,
+    /// An operation needs this many events in a bucket (or as its baseline) to be judged.
+    pub min_events: u32,
+    /// Traffic drop: at most this share of the baseline.
+    pub drop_ratio: f64,
+    /// Traffic surge: at least this multiple of the baseline.
+    pub surge_ratio: f64,
+    /// Error burst: at least this many errors, this error rate, and this multiple of the
+    /// operation's usual error rate.
+    pub min_errors: u32,
+    pub min_error_rate: f64,
+    pub error_ratio: f64,
+    /// Latency regression: the bucket's typical latency (geometric mean) at least this
+    /// multiple of the usual.
+    pub latency_ratio: f64,
+    /// Template storm: at least this many events of one WARN/ERROR template in a bucket, and
+    /// this multiple of its usual count.
+    pub template_min_count: u32,
+    pub template_ratio: f64,
+    /// Error messages matching this regex make an error burst a race condition.
+    pub race_pattern: String,
+    /// Severity cut-offs: share of the 30-day error budget the anomaly burnt.
+    pub critical_budget: f64,
+    pub high_budget: f64,
+    pub medium_budget: f64,
+    /// Objective assumed for components without an availability or error-rate SLO.
+    pub default_objective: f64,
+    /// Root causes: minimum lift over baseline, and how many per subject.
+    pub min_lift: f64,
+    pub max_causes: u32,
+    /// Template masks (numbers, hex, paths, hosts, key_values, users) and extra regexes.
+    pub template_masks: Vec<String>,
+    pub template_extra_masks: Vec<String>,
+    /// Extra fix-rule files (relative to the config file), applied over the built-in rules.
+    pub fix_rules: Vec<PathBuf>,
+}
+
+impl Default for DetectSettings {
+    fn default() -> Self {
+        DetectSettings {
+            bucket_minutes: 15,
+            lookback_days: 7,
+            z_threshold: 4.0,
+            min_events: 20,
+            drop_ratio: 0.25,
+            surge_ratio: 3.0,
+            min_errors: 5,
+            min_error_rate: 0.05,
+            error_ratio: 5.0,
+            latency_ratio: 2.0,
+            template_min_count: 10,
+            template_ratio: 10.0,
+            race_pattern:
+                r"(?i)(race|concurrent modification|deadlock|lock (timeout|wait)|conflict|stale (read|write))"
+                    .to_string(),
+            critical_budget: 0.02,
+            high_budget: 0.005,
+            medium_budget: 0.001,
+            default_objective: 0.999,
+            min_lift: 2.0,
+            max_causes: 5,
+            template_masks: ["numbers", "hex", "paths", "hosts", "key_values", "users"]
+                .map(String::from)
+                .to_vec(),
+            template_extra_masks: Vec::new(),
+            fix_rules: Vec::new(),
+        }
+    }
+}
+
+/// One fix-recommendation rule (`data/fix_rules.toml`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FixRule {
+    pub id: String,
+    pub kind: String,
+    #[serde(default)]
+    pub cause_pattern: Option<String>,
+    pub recommendation: String,
+    pub rationale: String,
+    #[serde(default = "default_priority")]
+    pub priority: i64,
+}
+
+fn default_priority() -> i64 {
+    100
+}
+
+/// The anomaly kinds the views produce.
+pub const KINDS: &[&str] = &[
+    "latency_regression",
+    "error_burst",
+    "race_condition",
+    "traffic_drop",
+    "traffic_surge",
+    "template_storm",
+    "new_template",
+];
+
+const BUILT_IN_RULES: &str = include_str!("../../data/fix_rules.toml");
+
+/// Everything the detect views need, loaded and checked.
+#[derive(Debug, Clone)]
+pub struct Detection {
+    pub settings: DetectSettings,
+    pub masks: shape_udfs::template::TemplateMasks,
+    pub rules: Vec<FixRule>,
+}
+
+impl Default for Detection {
+    fn default() -> Self {
+        Detection {
+            settings: DetectSettings::default(),
+            masks: shape_udfs::template::TemplateMasks::default(),
+            rules: parse_rules(BUILT_IN_RULES, "built-in fix rules").expect("built-in rules parse"),
+        }
+    }
+}
+
+impl Detection {
+    /// Reads `[detect]` from the config (defaults when absent) and the fix rules.
+    pub fn load(config: &Config) -> Result<Detection, DetectError> {
+        let Some(source) = &config.source else {
+            return Ok(Detection::default());
+        };
+        let settings: DetectSettings =
+            match source.table.get("detect") {
+                None => DetectSettings::default(),
+                Some(value) => value.clone().try_into().map_err(|e: toml::de::Error| {
+                    DetectError::Settings {
+                        path: source.path.clone(),
+                        field: "detect".into(),
+                        message: e.message().to_string(),
+                    }
+                })?,
+            };
+        let invalid = |field: &str, message: String| DetectError::Settings {
+            path: source.path.clone(),
+            field: format!("detect.{field}"),
+            message,
+        };
+        settings.validate().map_err(|(f, m)| invalid(f, m))?;
+        let masks = shape_udfs::template::TemplateMasks::from_names(
+            &settings.template_masks,
+            &settings.template_extra_masks,
+        )
+        .map_err(|m| invalid("template_masks", m))?;
+        let mut rules = Detection::default().rules;
+        let base = source.path.parent().unwrap_or(Path::new("."));
+        for file in &settings.fix_rules {
+            let path = base.join(file);
+            let text = std::fs::read_to_string(&path).map_err(|source| DetectError::ReadRules {
+                path: path.clone(),
+                source,
+            })?;
+            for rule in parse_rules(&text, &path.display().to_string())? {
+                rules.retain(|r| r.id != rule.id);
+                rules.push(rule);
+            }
+        }
+        Ok(Detection {
+            settings,
+            masks,
+            rules,
+        })
+    }
+
+    /// The `fix_rules` table.
+    pub fn rules_batch(&self) -> RecordBatch {
+        let text = |f: &dyn Fn(&FixRule) -> Option<String>| {
+            Arc::new(StringArray::from(
+                self.rules.iter().map(f).collect::<Vec<_>>(),
+            ))
+        };
+        let schema = Schema::new(vec![
+            Field::new("rule_id", DataType::Utf8, false),
+            Field::new("kind", DataType::Utf8, false),
+            Field::new("cause_pattern", DataType::Utf8, true),
+            Field::new("recommendation", DataType::Utf8, false),
+            Field::new("rationale", DataType::Utf8, false),
+            Field::new("priority", DataType::Int64, false),
+        ]);
+        RecordBatch::try_new(
+            Arc::new(schema),
+            vec![
+                text(&|r| Some(r.id.clone())),
+                text(&|r| Some(r.kind.clone())),
+                text(&|r| r.cause_pattern.clone()),
+                text(&|r| Some(r.recommendation.clone())),
+                text(&|r| Some(r.rationale.clone())),
+                Arc::new(Int64Array::from(
+                    self.rules.iter().map(|r| r.priority).collect::<Vec<_>>(),
+                )),
+            ],
+        )
+        .expect("fix_rules batch matches its schema")
+    }
+
+    /// `${name}` -> SQL text for the detect views: settings as literals, and SLO-derived
+    /// expressions (latency thresholds and budgets per component and operation).
+    pub fn placeholders(&self, slos: &[SloDefinition]) -> Vec<(String, String)> {
+        let s = &self.settings;
+        let mut out: Vec<(String, String)> = vec![
+            (
+                "bucket_seconds",
+                (u64::from(s.bucket_minutes) * 60).to_string(),
+            ),
+            ("bucket_minutes", s.bucket_minutes.to_string()),
+            ("lookback_days", s.lookback_days.to_string()),
+            ("z_threshold", float(s.z_threshold)),
+            ("min_events", s.min_events.to_string()),
+            ("drop_ratio", float(s.drop_ratio)),
+            ("surge_ratio", float(s.surge_ratio)),
+            ("min_errors", s.min_errors.to_string()),
+            ("min_error_rate", float(s.min_error_rate)),
+            ("error_ratio", float(s.error_ratio)),
+            ("log_latency_ratio", float(s.latency_ratio.ln())),
+            ("template_min_count", s.template_min_count.to_string()),
+            ("template_ratio", float(s.template_ratio)),
+            ("race_pattern", sql_string(&s.race_pattern)),
+            ("critical_budget", float(s.critical_budget)),
+            ("high_budget", float(s.high_budget)),
+            ("medium_budget", float(s.medium_budget)),
+            ("min_lift", float(s.min_lift)),
+            ("max_causes", s.max_causes.to_string()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        out.push((
+            "slow_threshold_ms".into(),
+            latency_case(slos, |t, _| float(t)),
+        ));
+        out.push((
+            "latency_budget".into(),
+            latency_case(slos, |_, objective| float(1.0 - objective)),
+        ));
+        out.push(("error_budget".into(), self.error_budget_case(slos)));
+        out.push(("slo_bad_events".into(), slo_bad_events_sql(slos)));
+        out
+    }
+
+    /// Budget share (1 - objective) for failures: the tightest availability or error-rate SLO
+    /// of the component (operation-level ones first), else the default objective.
+    fn error_budget_case(&self, slos: &[SloDefinition]) -> String {
+        let mut arms = Vec::new();
+        for scoped in [true, false] {
+            let mut best: Vec<(String, Option<String>, f64)> = Vec::new();
+            for slo in slos.iter().filter(|s| {
+                matches!(s.sli, SliKind::Availability | SliKind::ErrorRate)
+                    && s.operation.is_some() == scoped
+            }) {
+                let key = (slo.component.clone(), slo.operation.clone());
+                match best.iter_mut().find(|(c, o, _)| (c, o) == (&key.0, &key.1)) {
+                    Some(entry) => entry.2 = entry.2.min(1.0 - slo.objective),
+                    None => best.push((key.0, key.1, 1.0 - slo.objective)),
+                }
+            }
+            for (component, operation, budget) in best {
+                arms.push(format!(
+                    "WHEN {} THEN {}",
+                    scope(&component, operation.as_deref()),
+                    float(budget.max(1e-6))
+                ));
+            }
+        }
+        case(
+            arms,
+            &float((1.0 - self.settings.default_objective).max(1e-6)),
+        )
+    }
+}
+
+impl DetectSettings {
+    fn validate(&self) -> Result<(), (&'static str, String)> {
+        let positive = [
+            ("bucket_minutes", f64::from(self.bucket_minutes)),
+            ("lookback_days", f64::from(self.lookback_days)),
+            ("z_threshold", self.z_threshold),
+            ("surge_ratio", self.surge_ratio),
+            ("error_ratio", self.error_ratio),
+            ("latency_ratio", self.latency_ratio),
+            ("template_ratio", self.template_ratio),
+            ("min_lift", self.min_lift),
+        ];
+        for (field, value) in positive {
+            if !(value > 0.0 && value.is_finite()) {
+                return Err((field, format!("must be a positive number, got {value}")));
+            }
+        }
+        if 1440 % self.bucket_minutes != 0 {
+            return Err(("bucket_minutes", "must divide a day (1440 minutes)".into()));
+        }
+        for (field, value) in [
+            ("drop_ratio", self.drop_ratio),
+            ("min_error_rate", self.min_error_rate),
+            ("default_objective", self.default_objective),
+        ] {
+            if !(0.0..=1.0).contains(&value) {
+                return Err((field, format!("must be between 0 and 1, got {value}")));
+            }
+        }
+        if !(self.critical_budget >= self.high_budget && self.high_budget >= self.medium_budget) {
+            return Err((
+                "critical_budget",
+                "severity cut-offs must satisfy critical >= high >= medium".into(),
+            ));
+        }
+        regex::Regex::new(&self.race_pattern)
+            .map_err(|e| ("race_pattern", format!("invalid regex: {e}")))?;
+        Ok(())
+    }
+}
+
+fn parse_rules(text: &str, origin: &str) -> Result<Vec<FixRule>, DetectError> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct File {
+        #[serde(default)]
+        rule: Vec<toml::Value>,
+    }
+    let err = |index: usize, field: &str, message: String| DetectError::Rule {
+        path: origin.to_string(),
+        index,
+        field: field.to_string(),
+        message,
+    };
+    let file: File = toml::from_str(text).map_err(|e| err(0, "file", e.to_string()))?;
+    let mut rules = Vec::new();
+    for (i, value) in file.rule.into_iter().enumerate() {
+        let index = i + 1;
+        let rule: FixRule = value
+            .try_into()
+            .map_err(|e: toml::de::Error| err(index, "rule", e.message().to_string()))?;
+        if rule.kind != "*" && !KINDS.contains(&rule.kind.as_str()) {
+            return Err(err(
+                index,
+                "kind",
+                format!(
+                    "unknown kind {:?}; known: * or {}",
+                    rule.kind,
+                    KINDS.join(", ")
+                ),
+            ));
+        }
+        if let Some(pattern) = &rule.cause_pattern {
+            regex::Regex::new(pattern)
+                .map_err(|e| err(index, "cause_pattern", format!("invalid regex: {e}")))?;
+        }
+        rules.push(rule);
+    }
+    Ok(rules)
+}
+
+/// Latency SLO per scope: operation-level first, then the component's tightest threshold.
+fn latency_case(slos: &[SloDefinition], value: impl Fn(f64, f64) -> String) -> String {
+    let mut arms = Vec::new();
+    for scoped in [true, false] {
+        let mut chosen: Vec<&SloDefinition> = Vec::new();
+        for slo in slos.iter().filter(|s| {
+            s.sli == SliKind::Latency && s.threshold_ms.is_some() && s.operation.is_some() == scoped
+        }) {
+            match chosen
+                .iter_mut()
+                .find(|c| c.component == slo.component && c.operation == slo.operation)
+            {
+                Some(c) if slo.threshold_ms < c.threshold_ms => *c = slo,
+                Some(_) => {}
+                None => chosen.push(slo),
+            }
+        }
+        for slo in chosen {
+            arms.push(format!(
+                "WHEN {} THEN {}",
+                scope(&slo.component, slo.operation.as_deref()),
+                value(slo.threshold_ms.unwrap_or(0.0), slo.objective)
+            ));
+        }
+    }
+    case(arms, "CAST(NULL AS DOUBLE)")
+}
+
+/// For each SLO, its bad events with lineage: in scope and counted, but not good.
+fn slo_bad_events_sql(slos: &[SloDefinition]) -> String {
+    const COLUMNS: &str = "ts, component, operation, level, message, _source, _line, _offset";
+    if slos.is_empty() {
+        return format!(
+            "SELECT CAST(NULL AS VARCHAR) AS slo_id, {COLUMNS} FROM events WHERE false"
+        );
+    }
+    slos.iter()
+        .map(|slo| {
+            format!(
+                "SELECT {} AS slo_id, {COLUMNS} FROM events WHERE ({}) AND NOT coalesce({}, false)",
+                sql_string(&slo.slo_id),
+                slo.total_sql(),
+                slo.good_sql()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\nUNION ALL\n")
+}
+
+fn scope(component: &str, operation: Option<&str>) -> String {
+    match operation {
+        Some(op) => format!(
+            "component = {} AND operation = {}",
+            sql_string(component),
+            sql_string(op)
+        ),
+        None => format!("component = {}", sql_string(component)),
+    }
+}
+
+fn case(arms: Vec<String>, otherwise: &str) -> String {
+    if arms.is_empty() {
+        otherwise.to_string()
+    } else {
+        format!("(CASE {} ELSE {otherwise} END)", arms.join(" "))
+    }
+}
+
+fn float(value: f64) -> String {
+    format!("CAST({value:?} AS DOUBLE)")
+}
+
+fn sql_string(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+/// Replaces `${name}` placeholders; an unknown name is a bug in a view file, reported by name.
+pub fn fill_placeholders(sql: &str, values: &[(String, String)]) -> Result<String, String> {
+    let mut out = String::with_capacity(sql.len());
+    let mut rest = sql;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let end = after
+            .find('}')
+            .ok_or_else(|| "unterminated ${ placeholder".to_string())?;
+        let name = &after[..end];
+        let value = values
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v)
+            .ok_or_else(|| format!("unknown placeholder ${{{name}}}"))?;
+        out.push_str(value);
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn built_in_rules_and_settings_are_valid() {
+        let d = Detection::default();
+        assert!(d.rules.iter().any(|r| r.id == "rollback-deploy"));
+        assert!(d.settings.validate().is_ok());
+    }
+
+    #[test]
+    fn bad_settings_name_the_field() {
+        let config =
+            Config::parse("[detect]\nbucket_minutes = 7\n", Path::new("shape.toml")).unwrap();
+        let err = Detection::load(&config).unwrap_err().to_string();
+        assert!(err.contains("detect.bucket_minutes"), "{err}");
+        let config =
+            Config::parse("[detect]\nbucket_minuts = 5\n", Path::new("shape.toml")).unwrap();
+        let err = Detection::load(&config).unwrap_err().to_string();
+        assert!(err.contains("bucket_minuts"), "{err}");
+        let err = parse_rules(
+            "[[rule]]\nid='x'\nkind='oops'\nrecommendation='r'\nrationale='r'\n",
+            "rules.toml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("rule 1 (kind)"), "{err}");
+    }
+
+    #[test]
+    fn placeholders_fill_and_unknown_ones_fail() {
+        let values = vec![("a".to_string(), "1".to_string())];
+        assert_eq!(fill_placeholders("x ${a} y", &values).unwrap(), "x 1 y");
+        assert!(fill_placeholders("${b}", &values).is_err());
+    }
+}

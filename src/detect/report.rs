@@ -1,0 +1,139 @@
+//! `shape detect`: anomalies by severity, each with its root causes and recommended fix.
+
+use std::fmt::Write as _;
+
+use datafusion::prelude::SessionContext;
+
+use super::DetectError;
+use crate::query::batches_to_rows;
+
+/// The report's rows, as text, in print order.
+#[derive(Debug, Default)]
+pub struct DetectReport {
+    pub as_of: String,
+    /// (anomaly columns, root causes, recommendation)
+    pub anomalies: Vec<(Vec<String>, Vec<Vec<String>>, Option<Vec<String>>)>,
+}
+
+const ANOMALIES_SQL: &str = "SELECT anomaly_id, severity, kind, component, coalesce(operation, '-'), \
+     coalesce(template, ''), \
+     to_char(window_start, '%Y-%m-%d %H:%M'), to_char(window_end, '%H:%M'), \
+     round(observed, 3), round(baseline, 3), round(score, 1), events, round(bad_events, 0), \
+     round(budget_burned * 100, 2), round(budget_minutes, 1) \
+     FROM anomalies WHERE severity IN ({severities}) \
+     ORDER BY CASE severity WHEN 'CRITICAL' THEN 0 WHEN 'HIGH' THEN 1 WHEN 'MEDIUM' THEN 2 ELSE 3 END, \
+              budget_burned DESC, window_start, anomaly_id";
+
+/// Severities from the most severe down to `min_severity`.
+pub fn severities_from(min_severity: &str) -> Option<&'static [&'static str]> {
+    const ALL: [&str; 4] = ["CRITICAL", "HIGH", "MEDIUM", "LOW"];
+    let index = ALL
+        .iter()
+        .position(|s| s.eq_ignore_ascii_case(min_severity))?;
+    Some(match index {
+        0 => &ALL[..1],
+        1 => &ALL[..2],
+        2 => &ALL[..3],
+        _ => &ALL[..],
+    })
+}
+
+/// Runs the detect views for the report.
+pub async fn detect_report(
+    ctx: &SessionContext,
+    min_severity: &str,
+) -> Result<DetectReport, DetectError> {
+    let severities = severities_from(min_severity)
+        .ok_or_else(|| {
+            datafusion::error::DataFusionError::Plan(format!(
+                "unknown severity {min_severity:?} (CRITICAL, HIGH, MEDIUM or LOW)"
+            ))
+        })?
+        .iter()
+        .map(|s| format!("'{s}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let run = |sql: String| async move {
+        let batches = ctx.sql(&sql).await?.collect().await?;
+        Ok::<_, DetectError>(batches_to_rows(&batches))
+    };
+    let as_of = run("SELECT to_char(shape_as_of(), '%Y-%m-%dT%H:%M:%SZ')".into()).await?;
+    let anomalies = run(ANOMALIES_SQL.replace("{severities}", &severities)).await?;
+    let causes = run(
+        "SELECT subject_id, rank, coalesce(operation, '-'), template, round(lift, 1), events, \
+                      sample_source, sample_line FROM root_causes ORDER BY subject_id, rank"
+            .into(),
+    )
+    .await?;
+    let fixes = run(
+        "SELECT subject_id, rule_id, recommendation, rationale, round(benefit_score, 1) FROM fix_recommendations"
+            .into(),
+    )
+    .await?;
+    let mut report = DetectReport {
+        as_of: as_of
+            .first()
+            .and_then(|r| r.first())
+            .cloned()
+            .unwrap_or_default(),
+        anomalies: Vec::new(),
+    };
+    for a in anomalies {
+        let id = a[0].clone();
+        let mine: Vec<Vec<String>> = causes.iter().filter(|c| c[0] == id).cloned().collect();
+        let fix = fixes.iter().find(|f| f[0] == id).cloned();
+        report.anomalies.push((a, mine, fix));
+    }
+    Ok(report)
+}
+
+impl std::fmt::Display for DetectReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let count = |s: &str| self.anomalies.iter().filter(|(a, _, _)| a[1] == s).count();
+        writeln!(
+            f,
+            "SHAPE detect at {}: {} anomalies ({} CRITICAL, {} HIGH, {} MEDIUM, {} LOW)",
+            self.as_of,
+            self.anomalies.len(),
+            count("CRITICAL"),
+            count("HIGH"),
+            count("MEDIUM"),
+            count("LOW")
+        )?;
+        for (a, causes, fix) in &self.anomalies {
+            let mut text = String::new();
+            let _ = writeln!(
+                text,
+                "\n{:<8} {} {}/{}  {} -> {} UTC  [{}]",
+                a[1], a[2], a[3], a[4], a[6], a[7], a[0]
+            );
+            if !a[5].is_empty() {
+                let _ = writeln!(text, "  template: {}", a[5]);
+            }
+            let _ = writeln!(
+                text,
+                "  observed {} vs usual {} (score {}), {} events, {} bad: {}% of the 30-day error budget ({} budget minutes)",
+                a[8], a[9], a[10], a[11], a[12], a[13], a[14]
+            );
+            for c in causes {
+                let path = c[6].strip_prefix("file://").unwrap_or(&c[6]);
+                let _ = writeln!(
+                    text,
+                    "  cause {}: {} \"{}\" lift {}x, {} events (e.g. {}:{})",
+                    c[1], c[2], c[3], c[4], c[5], path, c[7]
+                );
+            }
+            if let Some(fix) = fix {
+                let _ = writeln!(text, "  fix ({}): {}", fix[1], fix[2]);
+                let _ = writeln!(
+                    text,
+                    "    why: {} Wins back {} budget minutes.",
+                    fix[3], fix[4]
+                );
+            }
+            let _ = writeln!(text, "  evidence: shape trace {}", a[0]);
+            f.write_str(&text)?;
+        }
+        Ok(())
+    }
+}
