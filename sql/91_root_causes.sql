@@ -1,9 +1,13 @@
 -- root_cause_subjects: what root causes are found for. Every anomaly (its own window), and every
 -- SLO breach through the anomalies of its component that overlap the breach window (a breach
--- window can be the whole 30 days; the anomalies say where in it things went wrong).
+-- window can be the whole 30 days; the anomalies say where in it things went wrong). Windows
+-- open one bucket early: a cause (a deploy, a first failure) can precede the bucket that shows
+-- its effect.
 CREATE VIEW root_cause_subjects AS
 WITH a AS (
-    SELECT anomaly_id, component, window_start, window_end FROM anomalies
+    SELECT anomaly_id, component, window_start - INTERVAL '${bucket_minutes} minutes' AS window_start,
+           window_end
+    FROM anomalies
 ),
 subjects AS (
     SELECT anomaly_id AS subject_id, 'anomaly' AS subject_kind, component, window_start, window_end
@@ -18,12 +22,14 @@ SELECT DISTINCT subject_id, subject_kind, component, window_start, window_end,
        sum(to_unixtime(window_end) - to_unixtime(window_start)) OVER (PARTITION BY subject_id) / 60.0 AS subject_minutes
 FROM subjects;
 
+-- root_cause_candidates: every operation and template of a subject's component, with its lift
+-- (root_causes keeps the best; fix rules look at all of them).
 -- root_causes: for each anomaly and breach, the operations and log templates of its component
 -- that became more frequent in its window(s) than over the lookback: lift = rate per minute in
 -- the window / rate per minute in the rest of the lookback (from its first event; +1 smoothing), at least min_lift,
 -- the max_causes best by lift (then by events). sample_source/sample_line: the cause's first
 -- event in the window (`shape trace` reads it back).
-CREATE VIEW root_causes AS
+CREATE VIEW root_cause_candidates AS
 WITH s AS (
     SELECT * FROM root_cause_subjects
 ),
@@ -70,5 +76,7 @@ ranked AS (
 )
 SELECT subject_id, subject_kind, rank, component, operation, template, template_id(template) AS template_id,
        lift, events, sample_source, sample_line
-FROM ranked
-WHERE rank <= ${max_causes}
+FROM ranked;
+
+CREATE VIEW root_causes AS
+SELECT * FROM root_cause_candidates WHERE rank <= ${max_causes}

@@ -1,6 +1,7 @@
 -- fix_recommendations: one per anomaly: the matching rule of `fix_rules` (data/fix_rules.toml plus
 -- [detect] fix_rules files) with the lowest priority. A rule matches the anomaly's kind (or '*')
--- and, when it has a cause_pattern, one of the anomaly's root-cause templates or its own template.
+-- and, when it has a cause_pattern, one of the anomaly's root-cause candidates (any template whose
+-- lift reaches min_lift, not only the top max_causes) or its own template.
 -- {component}, {operation}, {template} and {cause} (the matching cause, else the top one) are
 -- filled in. benefit_score: the error-budget minutes won back had the anomaly's bad events been
 -- good (anomalies.budget_minutes).
@@ -14,7 +15,7 @@ candidates AS (
                 THEN rc.template ELSE a.template END AS cause
     FROM a
     JOIN fix_rules r ON r.kind = '*' OR r.kind = a.kind
-    LEFT JOIN root_causes rc ON rc.subject_id = a.anomaly_id
+    LEFT JOIN root_cause_candidates rc ON rc.subject_id = a.anomaly_id
     WHERE r.cause_pattern IS NULL
        OR regexp_like(coalesce(rc.template, ''), r.cause_pattern)
        OR regexp_like(coalesce(a.template, ''), r.cause_pattern)

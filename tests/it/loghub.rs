@@ -100,3 +100,66 @@ async fn loghub_samples_match_ground_truth_line_ids() {
     );
     assert_eq!(assert_lineage(data.path()).await, 8000);
 }
+
+/// Grouping accuracy (the Loghub benchmark's measure): the share of lines whose predicted group
+/// holds exactly the lines of their true group.
+fn grouping_accuracy(predicted: &[String], truth: &[String]) -> f64 {
+    use std::collections::HashMap;
+    fn groups(labels: &[String]) -> HashMap<&str, Vec<usize>> {
+        let mut map: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, label) in labels.iter().enumerate() {
+            map.entry(label.as_str()).or_default().push(i);
+        }
+        map
+    }
+    let (p, t) = (groups(predicted), groups(truth));
+    let correct = (0..predicted.len())
+        .filter(|&i| p[predicted[i].as_str()] == t[truth[i].as_str()])
+        .count();
+    correct as f64 / predicted.len() as f64
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn template_ids_group_loghub_lines_like_the_ground_truth() {
+    let Some(dir) = loghub_dir() else {
+        println!("NOTICE: ../shared/data/loghub is absent; template accuracy not measured");
+        return;
+    };
+    let config =
+        Config::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("data/loghub.toml")).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    // Published Drain figures on these samples (logpai/logparser): the bar.
+    let bars = [
+        ("HDFS", 0.9975),
+        ("OpenSSH", 0.7875),
+        ("OpenStack", 0.7325),
+        ("Apache", 1.0),
+    ];
+    for (system, bar) in bars {
+        let log = dir.join(system).join(format!("{system}_2k.log"));
+        let (_, errors) =
+            ingest_into(data.path(), &config, &[log.to_string_lossy().into_owned()]).await;
+        assert!(errors.is_empty(), "{errors:?}");
+        let truth = read_csv(
+            &dir.join(system)
+                .join(format!("{system}_2k.log_structured.csv")),
+        );
+        let event_id = truth[0].iter().position(|h| h == "EventId").unwrap();
+        let expected: Vec<String> = truth[1..].iter().map(|r| r[event_id].clone()).collect();
+        let uri = format!("file://{}", log.display());
+        let predicted: Vec<String> = query(
+            data.path(),
+            &format!(
+                "SELECT template_id(message) FROM events WHERE _source = '{uri}' ORDER BY _line"
+            ),
+        )
+        .await
+        .into_iter()
+        .map(|r| r[0].clone())
+        .collect();
+        assert_eq!(predicted.len(), expected.len(), "{system}");
+        let accuracy = grouping_accuracy(&predicted, &expected);
+        println!("template grouping accuracy {system}: {accuracy:.4} (Drain: {bar})");
+        assert!(accuracy >= bar, "{system}: {accuracy} below Drain's {bar}");
+    }
+}

@@ -4,6 +4,7 @@ mod cli;
 mod common;
 mod crash;
 mod dashboard;
+mod detect;
 mod hostile;
 mod incremental;
 mod lineage;

@@ -1,0 +1,325 @@
+//! Detection on generated data against its ground truth, evidence down to source lines,
+//! and `shape detect` / `shape trace` from the command line.
+
+use std::path::Path;
+
+use shape::catalog::{build_context, ContextOptions};
+use shape::config::Config;
+use shape::detect::Detection;
+use shape::generate::{GenOptions, GroundTruth};
+use shape::query::run_sql;
+use shape::slo::load_slos;
+use shape::storage::DataStore;
+
+use crate::common::{decompressed, generated_and_ingested, line_starts, rows, run_shape, text};
+
+fn shape_config() -> Config {
+    Config::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("data/shape.toml")).unwrap()
+}
+
+async fn detect_rows(data_dir: &Path, config: &Config, as_of: &str, sql: &str) -> Vec<Vec<String>> {
+    let store = DataStore::open(&data_dir.to_string_lossy()).unwrap();
+    let options = ContextOptions {
+        as_of: Some(as_of.to_string()),
+        slos: load_slos(config).unwrap(),
+        detection: Detection::load(config).unwrap(),
+        ..Default::default()
+    };
+    let ctx = build_context(&store, &options).await.unwrap();
+    rows(&run_sql(&ctx, sql).await.unwrap())
+}
+
+fn week(incidents: bool) -> GenOptions {
+    GenOptions {
+        days: 7,
+        events: 300_000,
+        incidents,
+        ..GenOptions::default()
+    }
+}
+
+/// The anomaly kind that names each injected incident kind (a throttling storm is a surge of
+/// one hot operation).
+fn expected_kind(incident_kind: &str) -> &str {
+    match incident_kind {
+        "throttling_storm" => "traffic_surge",
+        other => other,
+    }
+}
+
+const ANOMALY_SQL: &str = "SELECT anomaly_id, component, operation, kind, severity, \
+    to_char(window_start, '%Y-%m-%dT%H:%M:%SZ'), to_char(window_end, '%Y-%m-%dT%H:%M:%SZ') \
+    FROM anomalies ORDER BY window_start, anomaly_id";
+
+/// An anomaly explains an incident when it is on the incident's component and overlaps its
+/// window, give or take one bucket (anomalies start and end on 15-minute boundaries).
+fn overlaps(anomaly: &[String], incident: &shape::generate::Incident) -> bool {
+    let t = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap().timestamp();
+    let slack = 15 * 60;
+    anomaly[1] == incident.component
+        && t(&anomaly[5]) < t(&incident.end) + slack
+        && t(&anomaly[6]) > t(&incident.start) - slack
+}
+
+fn score(anomalies: &[Vec<String>], truth: &GroundTruth) -> (f64, f64) {
+    let true_positives = anomalies
+        .iter()
+        .filter(|a| truth.incidents.iter().any(|i| overlaps(a, i)))
+        .count();
+    let found = truth
+        .incidents
+        .iter()
+        .filter(|i| {
+            anomalies
+                .iter()
+                .any(|a| overlaps(a, i) && a[3] == expected_kind(i.kind))
+        })
+        .count();
+    let precision = true_positives as f64 / anomalies.len().max(1) as f64;
+    let recall = found as f64 / truth.incidents.len() as f64;
+    (precision, recall)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn injected_incidents_are_found_with_their_kind_and_evidence() {
+    let config = shape_config();
+    let (logs, data, truth) = generated_and_ingested(&config, &week(true)).await;
+    let anomalies = detect_rows(data.path(), &config, &truth.end, ANOMALY_SQL).await;
+    let (precision, recall) = score(&anomalies, &truth);
+    println!(
+        "detection on 7 generated days ({} events, {} incidents): {} anomalies, precision {precision:.3}, recall {recall:.3}",
+        truth.events,
+        truth.incidents.len(),
+        anomalies.len()
+    );
+    for a in &anomalies {
+        println!("  {a:?}");
+    }
+    for incident in &truth.incidents {
+        assert!(
+            anomalies
+                .iter()
+                .any(|a| overlaps(a, incident) && a[3] == expected_kind(incident.kind)),
+            "incident {} ({} on {}) not found as {}",
+            incident.id,
+            incident.kind,
+            incident.component,
+            expected_kind(incident.kind)
+        );
+    }
+    assert!(precision >= 0.9, "precision {precision}");
+    assert!(recall >= 0.9, "recall {recall}");
+
+    // Every anomaly has evidence, and every piece of evidence is the source line it claims.
+    let evidence = detect_rows(
+        data.path(),
+        &config,
+        &truth.end,
+        "SELECT subject_id, _source, _line, _offset, message FROM lineage \
+         WHERE subject_kind = 'anomaly' ORDER BY _source, _line",
+    )
+    .await;
+    for a in &anomalies {
+        assert!(
+            evidence.iter().any(|e| e[0] == a[0]),
+            "anomaly {a:?} has no lineage"
+        );
+    }
+    let mut current: Option<(String, Vec<u8>, Vec<u64>)> = None;
+    for e in &evidence {
+        if current.as_ref().is_none_or(|(s, _, _)| s != &e[1]) {
+            let bytes = decompressed(Path::new(e[1].trim_start_matches("file://")));
+            let starts = line_starts(&bytes);
+            current = Some((e[1].clone(), bytes, starts));
+        }
+        let (_, bytes, starts) = current.as_ref().unwrap();
+        let (line, offset): (usize, u64) = (e[2].parse().unwrap(), e[3].parse().unwrap());
+        assert_eq!(starts[line - 1], offset, "{e:?}");
+        let end = bytes[offset as usize..]
+            .iter()
+            .position(|b| *b == b'\n')
+            .map_or(bytes.len(), |p| offset as usize + p);
+        let raw = String::from_utf8_lossy(&bytes[offset as usize..end]);
+        assert!(raw.contains(&e[4]), "{e:?}: line reads {raw}");
+    }
+    println!(
+        "lineage: {} evidence lines checked against their sources",
+        evidence.len()
+    );
+
+    // Root causes point at real lines too, and every anomaly gets a recommendation.
+    let fixes = detect_rows(
+        data.path(),
+        &config,
+        &truth.end,
+        "SELECT subject_id, rule_id, benefit_score FROM fix_recommendations",
+    )
+    .await;
+    assert_eq!(fixes.len(), anomalies.len(), "{fixes:?}");
+    let regression = anomalies
+        .iter()
+        .find(|a| a[3] == "latency_regression")
+        .unwrap();
+    let rule = &fixes.iter().find(|f| f[0] == regression[0]).unwrap()[1];
+    assert_eq!(
+        rule, "rollback-deploy",
+        "the regression starts at a deploy marker"
+    );
+    drop(logs);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_incident_free_week_raises_nothing_critical_or_high() {
+    let config = shape_config();
+    let (_logs, data, truth) = generated_and_ingested(&config, &week(false)).await;
+    let anomalies = detect_rows(data.path(), &config, &truth.end, ANOMALY_SQL).await;
+    let serious: Vec<_> = anomalies
+        .iter()
+        .filter(|a| a[4] == "CRITICAL" || a[4] == "HIGH")
+        .collect();
+    println!(
+        "incident-free week ({} events): {} anomalies, {} CRITICAL or HIGH: {anomalies:?}",
+        truth.events,
+        anomalies.len(),
+        serious.len()
+    );
+    assert!(serious.is_empty(), "{serious:?}");
+}
+
+#[test]
+fn detect_and_trace_from_the_command_line() {
+    // A copy of the sample: this test changes and removes source files.
+    let dir = tempfile::tempdir().unwrap();
+    let sample = dir.path().join("sample");
+    std::fs::create_dir(&sample).unwrap();
+    let repo_sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample");
+    for entry in std::fs::read_dir(&repo_sample).unwrap() {
+        let path = entry.unwrap().path();
+        if path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("renderx-web-")
+        {
+            std::fs::copy(&path, sample.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    let data = dir.path().join("data").to_string_lossy().into_owned();
+    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/data/shape.toml");
+    let out = run_shape(
+        dir.path(),
+        &[
+            "--config",
+            config,
+            "--data-dir",
+            &data,
+            "ingest",
+            &sample.to_string_lossy(),
+        ],
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let as_of = "2025-11-17T00:00:00Z";
+    let out = run_shape(
+        dir.path(),
+        &[
+            "--config",
+            config,
+            "--data-dir",
+            &data,
+            "detect",
+            "--as-of",
+            as_of,
+        ],
+        &[],
+    );
+    let report = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        report.contains("race_condition plugin-host/invokePlugin"),
+        "{report}"
+    );
+    assert!(report.contains("fix (rollback-deploy)"), "{report}");
+    let id = report
+        .lines()
+        .find(|l| l.contains("latency_regression canvas/renderFrame"))
+        .and_then(|l| l.rsplit('[').next())
+        .map(|s| s.trim_end_matches(']').to_string())
+        .expect("the regression is reported");
+
+    let trace = |limit: &str| {
+        run_shape(
+            dir.path(),
+            &[
+                "--config",
+                config,
+                "--data-dir",
+                &data,
+                "trace",
+                &id,
+                "--as-of",
+                as_of,
+                "--limit",
+                limit,
+            ],
+            &[],
+        )
+    };
+    let out = trace("5");
+    let printed = text(&out.stdout);
+    assert!(out.status.success(), "{}{printed}", text(&out.stderr));
+    assert!(printed.contains("renderx-web-"), "{printed}");
+    assert!(
+        printed.contains("\"operation\":\"renderFrame\""),
+        "{printed}"
+    );
+
+    // A changed source and a vanished one are said, not glossed over.
+    let traced_file = printed
+        .lines()
+        .find_map(|l| l.split_once(".jsonl:").map(|(p, _)| format!("{p}.jsonl")))
+        .unwrap();
+    let original = std::fs::read(&traced_file).unwrap();
+    let backup = dir.path().join("backup.jsonl");
+    std::fs::write(&backup, &original).unwrap();
+    let mut changed = original.clone();
+    changed[10] = b'X';
+    std::fs::write(&traced_file, &changed).unwrap();
+    let out = trace("5");
+    let restored = std::fs::write(&traced_file, &original);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("CHANGED since ingest"),
+        "{}",
+        text(&out.stdout)
+    );
+    restored.unwrap();
+
+    std::fs::remove_file(&traced_file).unwrap();
+    let out = trace("5");
+    std::fs::write(&traced_file, &original).unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        text(&out.stdout).contains("VANISHED since ingest"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    let out = trace("5");
+    assert!(out.status.success());
+    let unknown = run_shape(
+        dir.path(),
+        &[
+            "--config",
+            config,
+            "--data-dir",
+            &data,
+            "trace",
+            "0000000000000000",
+            "--as-of",
+            as_of,
+        ],
+        &[],
+    );
+    crate::common::assert_failed_with(&unknown, "no anomaly or breach has id");
+}
