@@ -90,9 +90,11 @@ pub async fn run_demo(sample_dir: &Path, data_dir: &Path) -> anyhow::Result<Stri
         .and_then(|b| serde_json::from_slice(&b).ok())
         .unwrap_or_default();
     let as_of = truth["end"].as_str().map(str::to_string);
+    let detection = crate::detect::Detection::load(&config)?;
     let options = ContextOptions {
         as_of: as_of.clone(),
         slos: slos.clone(),
+        detection,
         ..Default::default()
     };
     let ctx = build_context(&store, &options).await?;
@@ -155,6 +157,27 @@ pub async fn run_demo(sample_dir: &Path, data_dir: &Path) -> anyhow::Result<Stri
                 incident["component"].as_str().unwrap_or(""),
                 incident["operation"].as_str().unwrap_or(""),
                 format_batches(&batches, OutputFormat::Table)?
+            );
+        }
+    }
+
+    // Detect: anomalies with root causes and fixes, and the evidence of the worst one.
+    let report = crate::detect::detect_report(&ctx, "MEDIUM").await?;
+    let _ = write!(out, "\n== shape detect (MEDIUM and above)\n{report}");
+    if let Some((worst, _, _)) = report.anomalies.first() {
+        let (lines, total) = crate::detect::trace(&ctx, &store, &worst[0], 3).await?;
+        let _ = writeln!(
+            out,
+            "\n== shape trace {}: {total} contributing events, the first {}",
+            worst[0],
+            lines.len()
+        );
+        for line in lines {
+            let _ = writeln!(
+                out,
+                "{}\n    {}",
+                line.location(),
+                line.raw.unwrap_or_default()
             );
         }
     }

@@ -7,12 +7,14 @@ use datafusion::prelude::SessionContext;
 use super::DetectError;
 use crate::query::batches_to_rows;
 
+/// One reported anomaly: its columns, its root causes and its recommendation, as text.
+pub type ReportedAnomaly = (Vec<String>, Vec<Vec<String>>, Option<Vec<String>>);
+
 /// The report's rows, as text, in print order.
 #[derive(Debug, Default)]
 pub struct DetectReport {
     pub as_of: String,
-    /// (anomaly columns, root causes, recommendation)
-    pub anomalies: Vec<(Vec<String>, Vec<Vec<String>>, Option<Vec<String>>)>,
+    pub anomalies: Vec<ReportedAnomaly>,
 }
 
 const ANOMALIES_SQL: &str = "SELECT anomaly_id, severity, kind, component, coalesce(operation, '-'), \
