@@ -5,12 +5,12 @@
 
 use std::path::Path;
 
+mod common;
+
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use shape::catalog::{build_context, ContextOptions};
 use shape::config::Config;
 use shape::detect::Detection;
-use shape::generate::{generate, GenOptions};
-use shape::ingest::ingest;
 use shape::query::run_sql;
 use shape::slo::load_slos;
 use shape::storage::DataStore;
@@ -66,30 +66,7 @@ fn bench_anomalies(c: &mut Criterion) {
     let slos = load_slos(&config).unwrap();
     let detection = Detection::load(&config).unwrap();
     let scratch = tempfile::tempdir().unwrap();
-    let data_dir = match std::env::var("SHAPE_BENCH_DATA") {
-        Ok(dir) => dir,
-        Err(_) => {
-            let events = std::env::var("SHAPE_BENCH_EVENTS")
-                .ok()
-                .and_then(|n| n.parse().ok())
-                .unwrap_or(1_000_000);
-            let logs = scratch.path().join("logs");
-            let options = GenOptions {
-                days: 30,
-                events,
-                files: 2,
-                ..GenOptions::default()
-            };
-            generate(&logs, &options).unwrap();
-            let data = scratch.path().join("data").to_string_lossy().into_owned();
-            let store = DataStore::open(&data).unwrap();
-            let sources = [format!("{}/*.jsonl", logs.display())];
-            runtime
-                .block_on(ingest(&store, &config, &sources, false))
-                .unwrap();
-            data
-        }
-    };
+    let data_dir = common::bench_data_dir(&runtime, &config, scratch.path());
     let as_of =
         std::env::var("SHAPE_BENCH_AS_OF").unwrap_or_else(|_| "2025-12-16T00:00:00Z".into());
     let store = DataStore::open(&data_dir).unwrap();

@@ -5,11 +5,11 @@
 
 use std::path::Path;
 
+mod common;
+
 use criterion::{criterion_group, criterion_main, Criterion};
 use shape::catalog::{build_context, ContextOptions, MinutesSource};
 use shape::config::Config;
-use shape::generate::{generate, GenOptions};
-use shape::ingest::ingest;
 use shape::query::run_sql;
 use shape::slo::{load_slos, rollup};
 use shape::storage::DataStore;
@@ -23,37 +23,7 @@ fn bench_slo(c: &mut Criterion) {
         Config::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("data/shape.toml")).unwrap();
     let slos = load_slos(&config).unwrap();
     let scratch = tempfile::tempdir().unwrap();
-    let data_dir = match std::env::var("SHAPE_BENCH_DATA") {
-        Ok(dir) => dir,
-        Err(_) => {
-            let events = std::env::var("SHAPE_BENCH_EVENTS")
-                .ok()
-                .and_then(|n| n.parse().ok())
-                .unwrap_or(1_000_000);
-            let logs = scratch.path().join("logs");
-            generate(
-                &logs,
-                &GenOptions {
-                    days: 30,
-                    events,
-                    files: 2,
-                    ..GenOptions::default()
-                },
-            )
-            .unwrap();
-            let data = scratch.path().join("data").to_string_lossy().into_owned();
-            let store = DataStore::open(&data).unwrap();
-            runtime
-                .block_on(ingest(
-                    &store,
-                    &config,
-                    &[format!("{}/*.jsonl", logs.display())],
-                    false,
-                ))
-                .unwrap();
-            data
-        }
-    };
+    let data_dir = common::bench_data_dir(&runtime, &config, scratch.path());
     let store = DataStore::open(&data_dir).unwrap();
     let as_of = "2025-12-16T00:00:00Z".to_string();
     let mut group = c.benchmark_group("slo_evaluation");

@@ -84,8 +84,13 @@ pub fn format_batches(batches: &[RecordBatch], format: OutputFormat) -> Result<S
 
 /// Every value of every row as display text (NULL as empty text): for reports.
 pub fn batches_to_rows(batches: &[RecordBatch]) -> Vec<Vec<String>> {
+    rows_as_text(batches, "")
+}
+
+/// Every value of every row as display text, NULL shown as `null`.
+pub fn rows_as_text(batches: &[RecordBatch], null: &str) -> Vec<Vec<String>> {
     use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
-    let options = FormatOptions::default();
+    let options = FormatOptions::default().with_null(null);
     let mut out = Vec::new();
     for batch in batches {
         let formatters: Vec<_> = batch

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use datafusion::prelude::SessionContext;
 
 use super::DetectError;
-use crate::ingest::source::{read_line_at, resolve};
+use crate::ingest::source::{resolve, SourceObject};
 use crate::query::batches_to_rows;
 use crate::storage::{fnv1a64, DataStore};
 
@@ -63,16 +63,17 @@ pub async fn trace(
     if rows.is_empty() && !subject_exists(ctx, &id).await? {
         return Err(DetectError::UnknownSubject(subject_id.to_string()));
     }
-    let mut source_status: HashMap<String, TraceStatus> = HashMap::new();
+    // Each source is resolved and checked once, then its lines are read by offset.
+    let mut sources: HashMap<String, Result<(SourceObject, TraceStatus), String>> = HashMap::new();
     let mut out = Vec::with_capacity(rows.len());
     for (source, line, offset, message) in rows {
-        if !source_status.contains_key(&source) {
-            let status = source_version_status(store, &source).await;
-            source_status.insert(source.clone(), status);
+        if !sources.contains_key(&source) {
+            let checked = open_source(store, &source).await;
+            sources.insert(source.clone(), checked);
         }
-        let (raw, status) = match &source_status[&source] {
-            TraceStatus::Vanished(why) => (None, TraceStatus::Vanished(why.clone())),
-            source_level => match read_line_at(&source, offset).await {
+        let (raw, status) = match &sources[&source] {
+            Err(why) => (None, TraceStatus::Vanished(why.clone())),
+            Ok((object, source_level)) => match object.read_line(offset).await {
                 Err(e) => (None, TraceStatus::Vanished(e.to_string())),
                 Ok(bytes) => {
                     let raw = String::from_utf8_lossy(&bytes)
@@ -112,33 +113,39 @@ async fn subject_exists(ctx: &SessionContext, id: &str) -> Result<bool, DetectEr
         .is_some_and(|r| r[0] != "0"))
 }
 
-/// Compares the object's first bytes with the fingerprint its last ingest recorded.
-async fn source_version_status(store: &DataStore, source: &str) -> TraceStatus {
-    let objects = match resolve(&[source.to_string()]).await {
-        Ok(objects) => objects,
-        Err(e) => return TraceStatus::Vanished(format!("source is gone: {e}")),
-    };
-    let Some(object) = objects.into_iter().find(|o| o.uri == source) else {
-        return TraceStatus::Vanished("source is gone".into());
-    };
+/// Resolves the source and compares its first bytes with the fingerprint its last ingest
+/// recorded. `Err` says why it is gone.
+async fn open_source(
+    store: &DataStore,
+    source: &str,
+) -> Result<(SourceObject, TraceStatus), String> {
+    let objects = resolve(&[source.to_string()])
+        .await
+        .map_err(|e| format!("source is gone: {e}"))?;
+    let object = objects
+        .into_iter()
+        .find(|o| o.uri == source)
+        .ok_or_else(|| "source is gone".to_string())?;
     let Ok(Some(commit)) = store.last_commit(source).await else {
-        return TraceStatus::Intact;
+        return Ok((object, TraceStatus::Intact));
     };
     let runtime = tokio::runtime::Handle::current();
     let len = commit.fingerprint_len;
-    let prefix = tokio::task::spawn_blocking(move || object.read_prefix(len, &runtime)).await;
-    match prefix {
+    let reader = object.clone();
+    let prefix = tokio::task::spawn_blocking(move || reader.read_prefix(len, &runtime)).await;
+    let status = match prefix {
         Ok(Ok(prefix))
             if prefix.len() as u64 == len
                 && format!("{:016x}", fnv1a64(&prefix)) == commit.fingerprint =>
         {
             TraceStatus::Intact
         }
-        Ok(Err(e)) => TraceStatus::Vanished(e.to_string()),
+        Ok(Err(e)) => return Err(e.to_string()),
         _ => TraceStatus::Changed(
             "the source was replaced or rewritten since ingest (its first bytes differ)".into(),
         ),
-    }
+    };
+    Ok((object, status))
 }
 
 /// Does the raw line still hold the message (verbatim, JSON-escaped, or as a JSON value)?

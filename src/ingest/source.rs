@@ -299,22 +299,30 @@ pub async fn read_line_at(uri: &str, offset: u64) -> Result<Vec<u8>, IngestError
         .into_iter()
         .find(|o| o.uri == uri)
         .ok_or_else(|| IngestError::NoSourceFound(uri.to_string()))?;
-    let runtime = tokio::runtime::Handle::current();
-    tokio::task::spawn_blocking(move || {
-        use std::io::BufRead;
-        let (reader, _) = object.open_at(offset, &runtime)?;
-        let mut line = Vec::new();
-        io::BufReader::new(reader)
-            .read_until(b'\n', &mut line)
-            .map_err(|e| IngestError::Unreadable {
-                source_uri: object.uri.clone(),
-                message: e.to_string(),
-            })?;
-        if line.last() == Some(&b'\n') {
-            line.pop();
-        }
-        Ok(line)
-    })
-    .await
-    .map_err(|e| IngestError::Worker(e.to_string()))?
+    object.read_line(offset).await
+}
+
+impl SourceObject {
+    /// The line that starts at `offset` (decompressed), without its `\n`.
+    pub async fn read_line(&self, offset: u64) -> Result<Vec<u8>, IngestError> {
+        let object = self.clone();
+        let runtime = tokio::runtime::Handle::current();
+        tokio::task::spawn_blocking(move || {
+            use std::io::BufRead;
+            let (reader, _) = object.open_at(offset, &runtime)?;
+            let mut line = Vec::new();
+            io::BufReader::new(reader)
+                .read_until(b'\n', &mut line)
+                .map_err(|e| IngestError::Unreadable {
+                    source_uri: object.uri.clone(),
+                    message: e.to_string(),
+                })?;
+            if line.last() == Some(&b'\n') {
+                line.pop();
+            }
+            Ok(line)
+        })
+        .await
+        .map_err(|e| IngestError::Worker(e.to_string()))?
+    }
 }

@@ -4,7 +4,6 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use datafusion::arrow::array::RecordBatch;
-use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use shape::catalog::{build_context, ContextOptions};
 use shape::config::Config;
 use shape::ingest::{ingest, IngestError, IngestReport};
@@ -50,24 +49,7 @@ pub async fn query(data_dir: &Path, sql: &str) -> Vec<Vec<String>> {
 }
 
 pub fn rows(batches: &[RecordBatch]) -> Vec<Vec<String>> {
-    let options = FormatOptions::default().with_null("NULL");
-    let mut out = Vec::new();
-    for batch in batches {
-        let formatters: Vec<_> = batch
-            .columns()
-            .iter()
-            .map(|c| ArrayFormatter::try_new(c.as_ref(), &options).unwrap())
-            .collect();
-        for row in 0..batch.num_rows() {
-            out.push(
-                formatters
-                    .iter()
-                    .map(|f| f.value(row).to_string())
-                    .collect(),
-            );
-        }
-    }
-    out
+    shape::query::rows_as_text(batches, "NULL")
 }
 
 /// A single number from a query.

@@ -206,33 +206,15 @@ fn detect_and_trace_from_the_command_line() {
     }
     let data = dir.path().join("data").to_string_lossy().into_owned();
     let config = concat!(env!("CARGO_MANIFEST_DIR"), "/data/shape.toml");
-    let out = run_shape(
-        dir.path(),
-        &[
-            "--config",
-            config,
-            "--data-dir",
-            &data,
-            "ingest",
-            &sample.to_string_lossy(),
-        ],
-        &[],
-    );
+    let shape = |args: &[&str]| {
+        let mut all = vec!["--config", config, "--data-dir", &data];
+        all.extend_from_slice(args);
+        run_shape(dir.path(), &all, &[])
+    };
+    let out = shape(&["ingest", &sample.to_string_lossy()]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let as_of = "2025-11-17T00:00:00Z";
-    let out = run_shape(
-        dir.path(),
-        &[
-            "--config",
-            config,
-            "--data-dir",
-            &data,
-            "detect",
-            "--as-of",
-            as_of,
-        ],
-        &[],
-    );
+    let out = shape(&["detect", "--as-of", as_of]);
     let report = text(&out.stdout);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(
@@ -247,25 +229,8 @@ fn detect_and_trace_from_the_command_line() {
         .map(|s| s.trim_end_matches(']').to_string())
         .expect("the regression is reported");
 
-    let trace = |limit: &str| {
-        run_shape(
-            dir.path(),
-            &[
-                "--config",
-                config,
-                "--data-dir",
-                &data,
-                "trace",
-                &id,
-                "--as-of",
-                as_of,
-                "--limit",
-                limit,
-            ],
-            &[],
-        )
-    };
-    let out = trace("5");
+    let trace = |id: &str| shape(&["trace", id, "--as-of", as_of, "--limit", "5"]);
+    let out = trace(&id);
     let printed = text(&out.stdout);
     assert!(out.status.success(), "{}{printed}", text(&out.stderr));
     assert!(printed.contains("renderx-web-"), "{printed}");
@@ -280,12 +245,10 @@ fn detect_and_trace_from_the_command_line() {
         .find_map(|l| l.split_once(".jsonl:").map(|(p, _)| format!("{p}.jsonl")))
         .unwrap();
     let original = std::fs::read(&traced_file).unwrap();
-    let backup = dir.path().join("backup.jsonl");
-    std::fs::write(&backup, &original).unwrap();
     let mut changed = original.clone();
     changed[10] = b'X';
     std::fs::write(&traced_file, &changed).unwrap();
-    let out = trace("5");
+    let out = trace(&id);
     let restored = std::fs::write(&traced_file, &original);
     assert_eq!(out.status.code(), Some(3), "{}", text(&out.stdout));
     assert!(
@@ -296,7 +259,7 @@ fn detect_and_trace_from_the_command_line() {
     restored.unwrap();
 
     std::fs::remove_file(&traced_file).unwrap();
-    let out = trace("5");
+    let out = trace(&id);
     std::fs::write(&traced_file, &original).unwrap();
     assert_eq!(out.status.code(), Some(3));
     assert!(
@@ -305,21 +268,8 @@ fn detect_and_trace_from_the_command_line() {
         text(&out.stdout)
     );
 
-    let out = trace("5");
+    let out = trace(&id);
     assert!(out.status.success());
-    let unknown = run_shape(
-        dir.path(),
-        &[
-            "--config",
-            config,
-            "--data-dir",
-            &data,
-            "trace",
-            "0000000000000000",
-            "--as-of",
-            as_of,
-        ],
-        &[],
-    );
+    let unknown = trace("0000000000000000");
     crate::common::assert_failed_with(&unknown, "no anomaly or breach has id");
 }
