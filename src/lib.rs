@@ -3,7 +3,8 @@
 //! One module per layer of the loop (see DESIGN.md): [`ingest`] reads sources into
 //! [`storage`] (Parquet tables with line-level lineage), [`catalog`] builds the one
 //! `SessionContext` every consumer uses, [`slo`] measures SLOs with it, [`server`] serves it
-//! over the PostgreSQL wire protocol, [`query`] runs SQL for the CLI, [`generate`] makes the
+//! over the PostgreSQL wire protocol, [`query`] runs SQL for the CLI, [`heal`] acts on
+//! breaches, verifies and records, [`generate`] makes the
 //! shared test, demo and benchmark data, and [`demo`] shows the loop end to end.
 
 pub mod catalog;
@@ -11,8 +12,10 @@ pub mod config;
 pub mod demo;
 pub mod detect;
 pub mod generate;
+pub mod heal;
 pub mod ingest;
 pub mod query;
+pub mod run;
 pub mod server;
 pub mod slo;
 pub mod storage;

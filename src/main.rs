@@ -137,6 +137,35 @@ enum Command {
         #[arg(long, default_value_t = 50)]
         limit: usize,
     },
+    /// Act on breaches: match playbooks, apply the guards, run actions, verify, record.
+    /// Dry run (print the plan, change nothing) unless --execute.
+    Heal {
+        /// Run the actions (default: dry run).
+        #[arg(long)]
+        execute: bool,
+        /// Breach rows from this SQL instead of slo_breaches (needs breach_id and slo_id).
+        #[arg(long)]
+        query: Option<String>,
+        /// Evaluation time (RFC 3339 or a date); default now.
+        #[arg(long)]
+        as_of: Option<String>,
+        /// In approval mode: a breach id a human approved (repeatable).
+        #[arg(long)]
+        approve: Vec<String>,
+    },
+    /// The loop: ingest [run] sources, evaluate, heal, verify; once, or --every DURATION.
+    Run {
+        /// Repeat every DURATION (e.g. 5m); default: one cycle ([run] every sets a default
+        /// only when --every is given without a value).
+        #[arg(long, num_args = 0..=1, default_missing_value = "")]
+        every: Option<String>,
+        /// Run the actions (default: dry run).
+        #[arg(long)]
+        execute: bool,
+        /// Evaluation time of a single cycle (RFC 3339 or a date); default now.
+        #[arg(long, conflicts_with = "every")]
+        as_of: Option<String>,
+    },
     /// Ingest the committed sample into a temporary data dir and show what SHAPE sees.
     Demo {
         /// Sample directory (default: data/sample).
@@ -442,6 +471,76 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 eprintln!("warning: {damaged} traced lines no longer read back as ingested");
                 ExitCode::from(3)
             })
+        }
+        Command::Heal {
+            execute,
+            query,
+            as_of,
+            approve,
+        } => {
+            let session = open()?;
+            let healer = shape::heal::Healer::load(&session.config)?;
+            let now = shape::run::evaluation_time(as_of.as_deref())?;
+            let ctx = session.context(Some(now.to_rfc3339())).await?;
+            session.catch_up(&ctx).await?;
+            let options = shape::heal::HealOptions {
+                execute,
+                query,
+                now,
+                approve,
+            };
+            let report = healer.cycle(&ctx, &session.store, &options).await?;
+            print!("{report}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Run {
+            every,
+            execute,
+            as_of,
+        } => {
+            let session = open()?;
+            let settings = shape::run::RunSettings::load(&session.config)?;
+            let every = match every.as_deref() {
+                None => None,
+                Some("") => Some(
+                    settings
+                        .every
+                        .clone()
+                        .context("--every without a value needs [run] every in the config")?,
+                ),
+                Some(text) => Some(text.to_string()),
+            };
+            let interval = every
+                .map(|text| {
+                    shape::heal::parse_duration(&text)
+                        .with_context(|| format!("--every {text:?} is not a duration (e.g. 5m)"))
+                })
+                .transpose()?;
+            let workflow = shape::run::Workflow {
+                healer: shape::heal::Healer::load(&session.config)?,
+                settings,
+                store: session.store,
+                config: session.config,
+                slos: session.slos,
+                detection: session.detection,
+            };
+            loop {
+                let now = shape::run::evaluation_time(as_of.as_deref())?;
+                println!("cycle at {}", now.to_rfc3339());
+                match workflow.cycle(now, execute, None).await {
+                    Ok(report) => print!("{report}"),
+                    // In a loop, one bad cycle (a source briefly unreadable) is reported and
+                    // the next one tries again; a single cycle fails the command.
+                    Err(e) if interval.is_some() => eprintln!("error: cycle failed: {e}"),
+                    Err(e) => return Err(e.into()),
+                }
+                let Some(interval) = interval else { break };
+                tokio::select! {
+                    _ = tokio::time::sleep(interval) => {}
+                    _ = tokio::signal::ctrl_c() => break,
+                }
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Demo { sample } => {
             let sample = sample.unwrap_or_else(shape::demo::default_sample_dir);

@@ -483,7 +483,7 @@ pub fn from_toml(
 }
 
 /// Line (1-based) of the `n`-th occurrence of `marker` in `text`.
-fn line_of(text: &str, marker: &str, n: usize) -> usize {
+pub(crate) fn line_of(text: &str, marker: &str, n: usize) -> usize {
     text.lines()
         .enumerate()
         .filter(|(_, l)| l.trim_start().starts_with(marker))
@@ -493,7 +493,7 @@ fn line_of(text: &str, marker: &str, n: usize) -> usize {
 }
 
 /// The line of `field = ...` within the table starting at `table_line`, else the table's line.
-fn field_line(text: &str, table_line: usize, field: &str) -> usize {
+pub(crate) fn field_line(text: &str, table_line: usize, field: &str) -> usize {
     for (i, l) in text.lines().enumerate().skip(table_line) {
         let l = l.trim_start();
         if l.starts_with('[') {

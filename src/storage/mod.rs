@@ -54,9 +54,9 @@ pub enum StorageError {
     #[error("corrupt commit record {location}: {message}")]
     Manifest { location: String, message: String },
     #[error(
-        "another ingest is writing to {path} (it holds {path}/.ingest.lock); wait for it to finish"
+        "another shape process is using {path} (it holds {path}/{lock}); wait for it to finish"
     )]
-    Locked { path: String },
+    Locked { path: String, lock: String },
 }
 
 pub type Result<T, E = StorageError> = std::result::Result<T, E>;
@@ -201,6 +201,44 @@ impl DataStore {
             .await
             .map_err(self.store_err(&path))?;
         Ok(())
+    }
+
+    /// The bytes of `<data-dir>/<relative>`, or `None` when there is no such object.
+    pub async fn get(&self, relative: &str) -> Result<Option<Bytes>> {
+        let path = self.path(relative);
+        match self.store.get(&path).await {
+            Ok(result) => Ok(Some(result.bytes().await.map_err(self.store_err(&path))?)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(source) => Err(StorageError::Store {
+                location: path.to_string(),
+                source,
+            }),
+        }
+    }
+
+    /// Deletes `<data-dir>/<relative>` (a missing object is not an error).
+    pub async fn delete(&self, relative: &str) -> Result<()> {
+        let path = self.path(relative);
+        match self.store.delete(&path).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(source) => Err(StorageError::Store {
+                location: path.to_string(),
+                source,
+            }),
+        }
+    }
+
+    /// Whether `<data-dir>/<relative>` exists.
+    pub async fn exists(&self, relative: &str) -> Result<bool> {
+        let path = self.path(relative);
+        match self.store.head(&path).await {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Err(source) => Err(StorageError::Store {
+                location: path.to_string(),
+                source,
+            }),
+        }
     }
 
     /// Paths (relative to the data dir) of every object under `relative`.
@@ -375,10 +413,15 @@ pub struct WriterLock {
 
 impl DataStore {
     pub fn lock_for_writing(&self) -> Result<WriterLock> {
+        self.lock_named(".ingest.lock")
+    }
+
+    /// An exclusive OS lock on `<data-dir>/<name>` (local data dirs only), e.g. one healer.
+    pub fn lock_named(&self, name: &str) -> Result<WriterLock> {
         let Some(dir) = &self.local_dir else {
             return Ok(WriterLock { _file: None });
         };
-        let path = dir.join(".ingest.lock");
+        let path = dir.join(name);
         let file = std::fs::OpenOptions::new()
             .create(true)
             .truncate(false)
@@ -392,6 +435,7 @@ impl DataStore {
             Ok(()) => Ok(WriterLock { _file: Some(file) }),
             Err(std::fs::TryLockError::WouldBlock) => Err(StorageError::Locked {
                 path: dir.display().to_string(),
+                lock: name.to_string(),
             }),
             Err(std::fs::TryLockError::Error(source)) => Err(StorageError::CreateDir {
                 path: path.display().to_string(),

@@ -9,9 +9,18 @@ pub const EVENTS: &str = "events";
 pub const REJECTS: &str = "rejects";
 pub const INGEST_LOG: &str = "ingest_log";
 pub const SLO_ROLLUPS: &str = "slo_rollups";
+pub const HEALING_RUNS: &str = "healing_runs";
+pub const HEALING_OUTCOMES: &str = "healing_outcomes";
 
 /// Every stored table.
-pub const TABLES: &[&str] = &[EVENTS, REJECTS, INGEST_LOG, SLO_ROLLUPS];
+pub const TABLES: &[&str] = &[
+    EVENTS,
+    REJECTS,
+    INGEST_LOG,
+    SLO_ROLLUPS,
+    HEALING_RUNS,
+    HEALING_OUTCOMES,
+];
 
 /// Name of the Hive partition column.
 pub const PARTITION_COLUMN: &str = "dt";
@@ -84,6 +93,65 @@ pub static SLO_ROLLUPS_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
     ]))
 });
 
+/// One row per planned or executed healing action (append-only; see `heal`).
+pub static HEALING_RUNS_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
+    let text = |name: &str, nullable: bool| Field::new(name, DataType::Utf8, nullable);
+    Arc::new(Schema::new(vec![
+        text("run_id", false),
+        text("dedup_key", false),
+        text("breach_id", false),
+        text("slo_id", false),
+        text("component", true),
+        text("playbook", false),
+        Field::new("step", DataType::Int32, false),
+        Field::new("attempt", DataType::Int32, false),
+        text("action_kind", false),
+        // What was (or would be) run: the argv as a JSON array, or the URL.
+        text("target", false),
+        text("result", false),
+        text("detail", false),
+        Field::new("exit_code", DataType::Int32, true),
+        Field::new("http_status", DataType::Int32, true),
+        text("output", true),
+        text("link", true),
+        Field::new("evaluated_at", utc_micros(), false),
+        Field::new("started_at", utc_micros(), false),
+        Field::new("finished_at", utc_micros(), false),
+        text("who", false),
+        text("why", false),
+        text("breach_json", false),
+    ]))
+});
+
+/// One row per verification of a healing action (append-only).
+pub static HEALING_OUTCOMES_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
+    let text = |name: &str, nullable: bool| Field::new(name, DataType::Utf8, nullable);
+    let number = |name: &str| Field::new(name, DataType::Float64, true);
+    Arc::new(Schema::new(vec![
+        text("run_id", false),
+        text("breach_id", false),
+        text("slo_id", false),
+        text("component", true),
+        text("playbook", false),
+        Field::new("step", DataType::Int32, false),
+        Field::new("attempt", DataType::Int32, false),
+        text("result", false),
+        text("detail", false),
+        Field::new("verified_at", utc_micros(), false),
+        Field::new("window_start", utc_micros(), false),
+        Field::new("window_end", utc_micros(), false),
+        number("objective"),
+        number("sli_before"),
+        number("sli_after"),
+        Field::new("events_before", DataType::Int64, false),
+        Field::new("events_after", DataType::Int64, false),
+        number("budget_before"),
+        number("budget_after"),
+        number("health_before"),
+        number("health_after"),
+    ]))
+});
+
 /// The file schema of a table by name.
 pub fn file_schema(table: &str) -> Option<SchemaRef> {
     match table {
@@ -91,6 +159,8 @@ pub fn file_schema(table: &str) -> Option<SchemaRef> {
         REJECTS => Some(REJECTS_SCHEMA.clone()),
         INGEST_LOG => Some(INGEST_LOG_SCHEMA.clone()),
         SLO_ROLLUPS => Some(SLO_ROLLUPS_SCHEMA.clone()),
+        HEALING_RUNS => Some(HEALING_RUNS_SCHEMA.clone()),
+        HEALING_OUTCOMES => Some(HEALING_OUTCOMES_SCHEMA.clone()),
         _ => None,
     }
 }

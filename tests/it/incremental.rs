@@ -179,7 +179,7 @@ async fn a_second_writer_is_refused_while_one_ingests() {
     .await
     .unwrap_err()
     .to_string();
-    assert!(err.contains("another ingest is writing"), "{err}");
+    assert!(err.contains("another shape process is using"), "{err}");
     drop(held);
     let (report, _) = ingest_into(
         data.path(),

@@ -1,0 +1,316 @@
+//! GitHub issues and pull requests through octocrab, against any base URL (tests use a fake
+//! server on loopback). Requests go through octocrab's JSON routes (`get`/`post`/`patch`/`put`
+//! with `serde_json::Value`), which keeps us independent of its typed models' required
+//! fields. Every call is retried on 5xx, timeouts and connection errors; 4xx is final.
+//!
+//! Idempotency: an issue or PR body carries a marker `<!-- shape:<key> -->`; before creating,
+//! open issues (or the PR for the breach's branch) are looked up, and an existing one is
+//! reused (issue) or updated (PR), never duplicated.
+
+use std::time::Duration;
+
+use octocrab::Octocrab;
+use serde_json::{json, Value};
+
+use super::actions::ActionResult;
+
+/// `[heal.github]`.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GithubSettings {
+    /// API base URL (GitHub Enterprise or a fake server in tests).
+    #[serde(default = "default_api_url")]
+    pub api_url: String,
+    /// `owner/name`.
+    pub repo: String,
+    /// Name of the environment variable holding the token (never the token itself).
+    #[serde(default = "default_token_env")]
+    pub token_env: String,
+    #[serde(default = "default_timeout")]
+    pub timeout: String,
+    #[serde(default = "default_retries")]
+    pub retries: u32,
+}
+
+fn default_api_url() -> String {
+    "https://api.github.com".into()
+}
+fn default_token_env() -> String {
+    "GITHUB_TOKEN".into()
+}
+fn default_timeout() -> String {
+    "10s".into()
+}
+fn default_retries() -> u32 {
+    2
+}
+
+pub struct Github {
+    crab: Octocrab,
+    owner: String,
+    repo: String,
+    retries: u32,
+    backoff: Duration,
+}
+
+/// A failed call: the HTTP status if there was a response, and a message without secrets.
+#[derive(Debug)]
+struct CallError {
+    status: Option<u16>,
+    message: String,
+}
+
+fn call_error(e: octocrab::Error) -> CallError {
+    match e {
+        octocrab::Error::GitHub { source, .. } => CallError {
+            status: Some(source.status_code.as_u16()),
+            message: format!("HTTP {}: {}", source.status_code, source.message),
+        },
+        other => {
+            // Transport errors: keep the first line only (no backtrace, no headers).
+            let text = other.to_string();
+            CallError {
+                status: None,
+                message: text.lines().next().unwrap_or("").to_string(),
+            }
+        }
+    }
+}
+
+impl Github {
+    /// Builds a client; the token is read from the environment variable the settings name.
+    pub fn new(settings: &GithubSettings, timeout: Duration) -> Result<Github, String> {
+        let (owner, repo) = settings
+            .repo
+            .split_once('/')
+            .filter(|(o, r)| !o.is_empty() && !r.is_empty() && !r.contains('/'))
+            .ok_or_else(|| format!("[heal.github] repo {:?} must be owner/name", settings.repo))?;
+        let token = std::env::var(&settings.token_env).map_err(|_| {
+            format!(
+                "the GitHub token variable {} is not set in the environment",
+                settings.token_env
+            )
+        })?;
+        let crab = Octocrab::builder()
+            .base_uri(settings.api_url.as_str())
+            .map_err(|e| format!("[heal.github] api_url {:?}: {e}", settings.api_url))?
+            .personal_token(token)
+            .add_retry_config(octocrab::service::middleware::retry::RetryConfig::None)
+            .set_connect_timeout(Some(timeout))
+            .set_read_timeout(Some(timeout))
+            .set_write_timeout(Some(timeout))
+            .build()
+            .map_err(|e| format!("cannot build the GitHub client: {}", call_error(e).message))?;
+        Ok(Github {
+            crab,
+            owner: owner.to_string(),
+            repo: repo.to_string(),
+            retries: settings.retries,
+            backoff: Duration::from_millis(200),
+        })
+    }
+
+    fn route(&self, rest: &str) -> String {
+        format!("/repos/{}/{}/{rest}", self.owner, self.repo)
+    }
+
+    /// Runs one call with retries on 5xx and transport errors.
+    async fn call<F, Fut>(&self, mut f: F) -> Result<Value, CallError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<Value, octocrab::Error>>,
+    {
+        let mut last = None;
+        for attempt in 0..=self.retries {
+            if attempt > 0 {
+                tokio::time::sleep(self.backoff * 2u32.pow(attempt - 1)).await;
+            }
+            match f().await.map_err(call_error) {
+                Ok(v) => return Ok(v),
+                Err(e) if e.status.is_some_and(|s| s < 500) => return Err(e),
+                Err(e) => last = Some(e),
+            }
+        }
+        let e = last.expect("at least one try");
+        Err(CallError {
+            status: e.status,
+            message: format!("{} (after {} tries)", e.message, self.retries + 1),
+        })
+    }
+
+    fn failure(e: CallError, step: &str) -> ActionResult {
+        ActionResult {
+            http_status: e.status.map(i32::from),
+            ..ActionResult::failed(format!("{step}: {}", e.message))
+        }
+    }
+
+    /// Opens an issue unless an open one carries `marker`; returns its URL in `link`.
+    pub async fn open_issue(
+        &self,
+        title: &str,
+        body: &str,
+        labels: &[String],
+        marker: &str,
+    ) -> ActionResult {
+        let route = self.route("issues?state=open&per_page=100");
+        let existing = match self
+            .call(|| self.crab.get::<Value, _, ()>(&route, None))
+            .await
+        {
+            Ok(v) => v,
+            Err(e) => return Self::failure(e, "listing open issues"),
+        };
+        if let Some(issue) = existing.as_array().and_then(|issues| {
+            issues
+                .iter()
+                .find(|i| i["body"].as_str().is_some_and(|b| b.contains(marker)))
+        }) {
+            return ActionResult {
+                result: "ok".into(),
+                detail: format!("issue #{} already open for this breach", issue["number"]),
+                link: issue["html_url"].as_str().map(str::to_string),
+                ..Default::default()
+            };
+        }
+        let payload = json!({ "title": title, "body": body, "labels": labels });
+        let route = self.route("issues");
+        match self
+            .call(|| self.crab.post::<_, Value>(&route, Some(&payload)))
+            .await
+        {
+            Ok(issue) => ActionResult {
+                result: "ok".into(),
+                detail: format!("opened issue #{}", issue["number"]),
+                http_status: Some(201),
+                link: issue["html_url"].as_str().map(str::to_string),
+                ..Default::default()
+            },
+            Err(e) => Self::failure(e, "creating the issue"),
+        }
+    }
+
+    /// Writes `content` to `path` on `branch` (created from `base` if missing) and opens a
+    /// pull request, or updates the open one for that branch.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn open_pull_request(
+        &self,
+        branch: &str,
+        base: &str,
+        path: &str,
+        content: &str,
+        title: &str,
+        body: &str,
+        labels: &[String],
+    ) -> ActionResult {
+        // 1. The branch: from the base's head commit; 422 means it exists already.
+        let base_ref = self.route(&format!("git/ref/heads/{base}"));
+        let base_sha = match self
+            .call(|| self.crab.get::<Value, _, ()>(&base_ref, None))
+            .await
+        {
+            Ok(v) => match v["object"]["sha"].as_str() {
+                Some(sha) => sha.to_string(),
+                None => return ActionResult::failed(format!("branch {base} has no commit sha")),
+            },
+            Err(e) => return Self::failure(e, &format!("reading branch {base}")),
+        };
+        let refs = self.route("git/refs");
+        let new_ref = json!({ "ref": format!("refs/heads/{branch}"), "sha": base_sha });
+        match self
+            .call(|| self.crab.post::<_, Value>(&refs, Some(&new_ref)))
+            .await
+        {
+            Ok(_) => {}
+            Err(e) if e.status == Some(422) => {} // the branch exists: reuse it
+            Err(e) => return Self::failure(e, &format!("creating branch {branch}")),
+        }
+        // 2. The file: update needs the current blob sha on the branch (404 = new file).
+        let contents = self.route(&format!("contents/{path}"));
+        let at_branch = json!({ "ref": branch });
+        let current = self
+            .call(|| self.crab.get::<Value, _, _>(&contents, Some(&at_branch)))
+            .await;
+        let sha = match current {
+            Ok(v) => v["sha"].as_str().map(str::to_string),
+            Err(e) if e.status == Some(404) => None,
+            Err(e) => return Self::failure(e, &format!("reading {path}")),
+        };
+        use base64::Engine;
+        let mut file = json!({
+            "message": title,
+            "content": base64::engine::general_purpose::STANDARD.encode(content),
+            "branch": branch,
+        });
+        if let Some(sha) = sha {
+            file["sha"] = json!(sha);
+        }
+        let commit = match self
+            .call(|| self.crab.put::<Value, _, _>(&contents, Some(&file)))
+            .await
+        {
+            Ok(v) => v["commit"]["sha"].as_str().unwrap_or("").to_string(),
+            Err(e) => return Self::failure(e, &format!("committing {path}")),
+        };
+        // 3. The PR: update the open one for this branch, else create it.
+        let list = self.route(&format!(
+            "pulls?state=open&head={}:{branch}&per_page=100",
+            self.owner
+        ));
+        let open = match self
+            .call(|| self.crab.get::<Value, _, ()>(&list, None))
+            .await
+        {
+            Ok(v) => v,
+            Err(e) => return Self::failure(e, "listing pull requests"),
+        };
+        let existing = open.as_array().and_then(|prs| {
+            prs.iter()
+                .find(|p| p["head"]["ref"].as_str() == Some(branch))
+                .cloned()
+        });
+        if let Some(pr) = existing {
+            let number = pr["number"].as_u64().unwrap_or(0);
+            let route = self.route(&format!("pulls/{number}"));
+            let update = json!({ "title": title, "body": body });
+            return match self
+                .call(|| self.crab.patch::<Value, _, _>(&route, Some(&update)))
+                .await
+            {
+                Ok(pr) => ActionResult {
+                    result: "ok".into(),
+                    detail: format!("updated pull request #{number} (commit {commit})"),
+                    http_status: Some(200),
+                    link: pr["html_url"].as_str().map(str::to_string),
+                    ..Default::default()
+                },
+                Err(e) => Self::failure(e, &format!("updating pull request #{number}")),
+            };
+        }
+        let route = self.route("pulls");
+        let create = json!({ "title": title, "head": branch, "base": base, "body": body });
+        let pr = match self
+            .call(|| self.crab.post::<_, Value>(&route, Some(&create)))
+            .await
+        {
+            Ok(pr) => pr,
+            Err(e) => return Self::failure(e, "creating the pull request"),
+        };
+        let number = pr["number"].as_u64().unwrap_or(0);
+        if !labels.is_empty() {
+            // Labels live on the PR's issue; a failure here does not undo the PR.
+            let route = self.route(&format!("issues/{number}/labels"));
+            let payload = json!({ "labels": labels });
+            let _ = self
+                .call(|| self.crab.post::<_, Value>(&route, Some(&payload)))
+                .await;
+        }
+        ActionResult {
+            result: "ok".into(),
+            detail: format!("opened pull request #{number} (commit {commit})"),
+            http_status: Some(201),
+            link: pr["html_url"].as_str().map(str::to_string),
+            ..Default::default()
+        }
+    }
+}

@@ -1,0 +1,383 @@
+//! What the healer persists in the data dir, so a crash or a rerun never repeats an action:
+//!
+//! - `_heal/actions/<dedup_key>.json`: one record per action, written *before* it runs
+//!   (`intent`), moved to `started` just before the side effect and to `done` once its
+//!   `healing_runs` row is stored. A restart that finds `intent` knows nothing ran; one that
+//!   finds `started` knows it may have, records `unknown`, and does not run it again.
+//! - `_heal/breaches/<breach_id>.json`: the breach's state (open, healing, verifying,
+//!   resolved, escalated), attempts, the pending verification and the "before" figures.
+//! - `healing_runs/` and `healing_outcomes/`: append-only Parquet, one small file per record,
+//!   named by the record's id, so writing a record twice leaves one file.
+//!
+//! Every write is a single object put (atomic on local disks and object stores).
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use datafusion::arrow::array::{
+    ArrayRef, Float64Array, Int32Array, Int64Array, RecordBatch, StringArray,
+    TimestampMicrosecondArray,
+};
+use datafusion::parquet::arrow::ArrowWriter;
+use datafusion::parquet::basic::{Compression, ZstdLevel};
+use datafusion::parquet::file::properties::WriterProperties;
+use serde::{Deserialize, Serialize};
+
+use super::HealError;
+use crate::storage::schema::{
+    HEALING_OUTCOMES, HEALING_OUTCOMES_SCHEMA, HEALING_RUNS, HEALING_RUNS_SCHEMA,
+};
+use crate::storage::DataStore;
+
+/// Where a breach is in the loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BreachPhase {
+    /// Seen; nothing running (a new breach, or back after a failed verification).
+    Open,
+    /// An action was recorded and is running (or was interrupted).
+    Healing,
+    /// An action finished; its verification is due at `verify_due`.
+    Verifying,
+    /// A verification passed.
+    Resolved,
+    /// Out of attempts: handed to a human.
+    Escalated,
+}
+
+impl BreachPhase {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            BreachPhase::Open => "open",
+            BreachPhase::Healing => "healing",
+            BreachPhase::Verifying => "verifying",
+            BreachPhase::Resolved => "resolved",
+            BreachPhase::Escalated => "escalated",
+        }
+    }
+}
+
+/// SLI, budget and health around an action.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Snapshot {
+    pub sli: Option<f64>,
+    pub events: i64,
+    pub budget_remaining: Option<f64>,
+    pub health_score: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BreachState {
+    pub breach_id: String,
+    pub slo_id: String,
+    pub component: Option<String>,
+    pub phase: BreachPhase,
+    /// Actions taken for this breach (each ladder rung counts once).
+    pub attempts: u32,
+    pub playbook: Option<String>,
+    /// The last action: its run id, step, evaluation time and the figures before it.
+    pub last_run_id: Option<String>,
+    pub last_step: Option<usize>,
+    pub last_action_at: Option<DateTime<Utc>>,
+    pub verify_due: Option<DateTime<Utc>>,
+    pub before: Option<Snapshot>,
+    pub objective: Option<f64>,
+    /// `(phase, when)`: how it got here.
+    pub history: Vec<(BreachPhase, DateTime<Utc>)>,
+}
+
+impl BreachState {
+    pub fn new(breach_id: &str, slo_id: &str, component: Option<&str>, now: DateTime<Utc>) -> Self {
+        BreachState {
+            breach_id: breach_id.to_string(),
+            slo_id: slo_id.to_string(),
+            component: component.map(str::to_string),
+            phase: BreachPhase::Open,
+            attempts: 0,
+            playbook: None,
+            last_run_id: None,
+            last_step: None,
+            last_action_at: None,
+            verify_due: None,
+            before: None,
+            objective: None,
+            history: vec![(BreachPhase::Open, now)],
+        }
+    }
+
+    pub fn move_to(&mut self, phase: BreachPhase, at: DateTime<Utc>) {
+        if self.phase != phase {
+            self.phase = phase;
+            self.history.push((phase, at));
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionPhase {
+    Intent,
+    Started,
+    Done,
+}
+
+/// The dedup record of one action (see the module docs).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ActionRecord {
+    pub dedup_key: String,
+    pub phase: ActionPhase,
+    /// The `healing_runs` row as planned; `result` and timings are filled when done.
+    pub run: RunRecord,
+}
+
+/// One `healing_runs` row.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunRecord {
+    pub run_id: String,
+    pub dedup_key: String,
+    pub breach_id: String,
+    pub slo_id: String,
+    pub component: Option<String>,
+    pub playbook: String,
+    pub step: i32,
+    pub attempt: i32,
+    pub action_kind: String,
+    pub target: String,
+    pub result: String,
+    pub detail: String,
+    pub exit_code: Option<i32>,
+    pub http_status: Option<i32>,
+    pub output: Option<String>,
+    pub link: Option<String>,
+    pub evaluated_at: DateTime<Utc>,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: DateTime<Utc>,
+    pub who: String,
+    pub why: String,
+    pub breach_json: String,
+}
+
+/// One `healing_outcomes` row.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OutcomeRecord {
+    pub run_id: String,
+    pub breach_id: String,
+    pub slo_id: String,
+    pub component: Option<String>,
+    pub playbook: String,
+    pub step: i32,
+    pub attempt: i32,
+    pub result: String,
+    pub detail: String,
+    pub verified_at: DateTime<Utc>,
+    pub window_start: DateTime<Utc>,
+    pub window_end: DateTime<Utc>,
+    pub objective: Option<f64>,
+    pub before: Snapshot,
+    pub after: Snapshot,
+}
+
+/// The healer's view of the data dir.
+pub struct HealStore<'a> {
+    pub store: &'a DataStore,
+}
+
+const ACTIONS_DIR: &str = "_heal/actions";
+const BREACHES_DIR: &str = "_heal/breaches";
+
+impl HealStore<'_> {
+    async fn read_json<T: serde::de::DeserializeOwned>(
+        &self,
+        relative: &str,
+    ) -> Result<Option<T>, HealError> {
+        let Some(bytes) = self.store.get(relative).await? else {
+            return Ok(None);
+        };
+        serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| HealError::State {
+                path: relative.to_string(),
+                message: e.to_string(),
+            })
+    }
+
+    async fn write_json<T: Serialize>(&self, relative: &str, value: &T) -> Result<(), HealError> {
+        let body = serde_json::to_vec_pretty(value).expect("state serialises");
+        self.store.put(relative, Bytes::from(body)).await?;
+        Ok(())
+    }
+
+    pub async fn action(&self, dedup_key: &str) -> Result<Option<ActionRecord>, HealError> {
+        self.read_json(&format!("{ACTIONS_DIR}/{dedup_key}.json"))
+            .await
+    }
+
+    pub async fn put_action(&self, record: &ActionRecord) -> Result<(), HealError> {
+        self.write_json(&format!("{ACTIONS_DIR}/{}.json", record.dedup_key), record)
+            .await
+    }
+
+    /// Every action record not yet `done`: what an interrupted run left behind.
+    pub async fn unfinished_actions(&self) -> Result<Vec<ActionRecord>, HealError> {
+        let mut out = Vec::new();
+        for path in self.store.list(ACTIONS_DIR).await? {
+            if let Some(record) = self.read_json::<ActionRecord>(&path).await? {
+                if record.phase != ActionPhase::Done {
+                    out.push(record);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    pub async fn breaches(&self) -> Result<Vec<BreachState>, HealError> {
+        let mut out = Vec::new();
+        for path in self.store.list(BREACHES_DIR).await? {
+            if let Some(state) = self.read_json(&path).await? {
+                out.push(state);
+            }
+        }
+        Ok(out)
+    }
+
+    pub async fn put_breach(&self, state: &BreachState) -> Result<(), HealError> {
+        self.write_json(&format!("{BREACHES_DIR}/{}.json", state.breach_id), state)
+            .await
+    }
+
+    fn run_path(run: &RunRecord) -> String {
+        format!(
+            "{HEALING_RUNS}/dt={}/{}.parquet",
+            run.evaluated_at.format("%Y-%m-%d"),
+            run.run_id
+        )
+    }
+
+    pub async fn run_recorded(&self, run: &RunRecord) -> Result<bool, HealError> {
+        Ok(self.store.exists(&Self::run_path(run)).await?)
+    }
+
+    /// Stores a `healing_runs` row (idempotent: the file is named by the run id).
+    pub async fn record_run(&self, run: &RunRecord) -> Result<(), HealError> {
+        let batch = runs_batch(std::slice::from_ref(run));
+        self.store
+            .put(&Self::run_path(run), parquet_bytes(&batch)?)
+            .await?;
+        Ok(())
+    }
+
+    /// Stores a `healing_outcomes` row (idempotent, named by the run id).
+    pub async fn record_outcome(&self, outcome: &OutcomeRecord) -> Result<(), HealError> {
+        let path = format!(
+            "{HEALING_OUTCOMES}/dt={}/{}.parquet",
+            outcome.verified_at.format("%Y-%m-%d"),
+            outcome.run_id
+        );
+        let batch = outcomes_batch(std::slice::from_ref(outcome));
+        self.store.put(&path, parquet_bytes(&batch)?).await?;
+        Ok(())
+    }
+}
+
+fn parquet_bytes(batch: &RecordBatch) -> Result<Bytes, HealError> {
+    let props = WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).expect("valid")))
+        .build();
+    let mut writer = ArrowWriter::try_new(Vec::new(), batch.schema(), Some(props))?;
+    writer.write(batch)?;
+    Ok(Bytes::from(writer.into_inner()?))
+}
+
+fn micros(t: &DateTime<Utc>) -> i64 {
+    t.timestamp_micros()
+}
+
+fn timestamps(values: Vec<i64>) -> ArrayRef {
+    Arc::new(TimestampMicrosecondArray::from(values).with_timezone("UTC"))
+}
+
+fn strings<'a>(values: impl Iterator<Item = Option<&'a str>>) -> ArrayRef {
+    Arc::new(values.collect::<StringArray>())
+}
+
+fn runs_batch(runs: &[RunRecord]) -> RecordBatch {
+    let text = |f: fn(&RunRecord) -> Option<&str>| strings(runs.iter().map(f));
+    let int = |f: fn(&RunRecord) -> Option<i32>| -> ArrayRef {
+        Arc::new(runs.iter().map(f).collect::<Int32Array>())
+    };
+    let time = |f: fn(&RunRecord) -> &DateTime<Utc>| {
+        timestamps(runs.iter().map(|r| micros(f(r))).collect())
+    };
+    RecordBatch::try_new(
+        HEALING_RUNS_SCHEMA.clone(),
+        vec![
+            text(|r| Some(&r.run_id)),
+            text(|r| Some(&r.dedup_key)),
+            text(|r| Some(&r.breach_id)),
+            text(|r| Some(&r.slo_id)),
+            text(|r| r.component.as_deref()),
+            text(|r| Some(&r.playbook)),
+            int(|r| Some(r.step)),
+            int(|r| Some(r.attempt)),
+            text(|r| Some(&r.action_kind)),
+            text(|r| Some(&r.target)),
+            text(|r| Some(&r.result)),
+            text(|r| Some(&r.detail)),
+            int(|r| r.exit_code),
+            int(|r| r.http_status),
+            text(|r| r.output.as_deref()),
+            text(|r| r.link.as_deref()),
+            time(|r| &r.evaluated_at),
+            time(|r| &r.started_at),
+            time(|r| &r.finished_at),
+            text(|r| Some(&r.who)),
+            text(|r| Some(&r.why)),
+            text(|r| Some(&r.breach_json)),
+        ],
+    )
+    .expect("healing_runs batch matches its schema")
+}
+
+fn outcomes_batch(rows: &[OutcomeRecord]) -> RecordBatch {
+    let text = |f: fn(&OutcomeRecord) -> Option<&str>| strings(rows.iter().map(f));
+    let int = |f: fn(&OutcomeRecord) -> i32| -> ArrayRef {
+        Arc::new(rows.iter().map(|r| Some(f(r))).collect::<Int32Array>())
+    };
+    let num = |f: fn(&OutcomeRecord) -> Option<f64>| -> ArrayRef {
+        Arc::new(rows.iter().map(f).collect::<Float64Array>())
+    };
+    let count = |f: fn(&OutcomeRecord) -> i64| -> ArrayRef {
+        Arc::new(rows.iter().map(|r| Some(f(r))).collect::<Int64Array>())
+    };
+    let time = |f: fn(&OutcomeRecord) -> &DateTime<Utc>| {
+        timestamps(rows.iter().map(|r| micros(f(r))).collect())
+    };
+    RecordBatch::try_new(
+        HEALING_OUTCOMES_SCHEMA.clone(),
+        vec![
+            text(|r| Some(&r.run_id)),
+            text(|r| Some(&r.breach_id)),
+            text(|r| Some(&r.slo_id)),
+            text(|r| r.component.as_deref()),
+            text(|r| Some(&r.playbook)),
+            int(|r| r.step),
+            int(|r| r.attempt),
+            text(|r| Some(&r.result)),
+            text(|r| Some(&r.detail)),
+            time(|r| &r.verified_at),
+            time(|r| &r.window_start),
+            time(|r| &r.window_end),
+            num(|r| r.objective),
+            num(|r| r.before.sli),
+            num(|r| r.after.sli),
+            count(|r| r.before.events),
+            count(|r| r.after.events),
+            num(|r| r.before.budget_remaining),
+            num(|r| r.after.budget_remaining),
+            num(|r| r.before.health_score),
+            num(|r| r.after.health_score),
+        ],
+    )
+    .expect("healing_outcomes batch matches its schema")
+}
