@@ -86,6 +86,13 @@ enum Command {
         /// Fraction of lines written cut off (malformed), e.g. 0.001.
         #[arg(long, default_value_t = 0.0)]
         malformed_rate: f64,
+        /// Generate this many minutes instead of --days whole days.
+        #[arg(long)]
+        minutes: Option<u64>,
+        /// The application's config (TOML, `[component] db_pool_size = N`): a component
+        /// with a pool below 8 fails 40% of its requests ("connection pool exhausted").
+        #[arg(long)]
+        app_config: Option<PathBuf>,
     },
     /// SLOs: status at an evaluation time, or suggestions from history.
     Slo {
@@ -329,6 +336,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             files,
             no_incidents,
             malformed_rate,
+            minutes,
+            app_config,
         } => {
             let start = chrono::DateTime::parse_from_rfc3339(&start)
                 .with_context(|| format!("--start {start:?} is not RFC 3339"))?
@@ -346,6 +355,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 files,
                 incidents: !no_incidents,
                 malformed_rate,
+                minutes,
+                app_config: match &app_config {
+                    Some(path) => shape::generate::read_app_config(path)?,
+                    None => Default::default(),
+                },
             };
             let truth = generate(&out, &options)?;
             println!(

@@ -35,6 +35,43 @@ pub struct GenOptions {
     pub incidents: bool,
     /// Fraction of lines written malformed (cut-off JSON), as real pipelines produce.
     pub malformed_rate: f64,
+    /// Generate this many minutes instead of `days` whole days.
+    pub minutes: Option<u64>,
+    /// The application's own settings, as read by [`read_app_config`]: a component whose
+    /// `db_pool_size` is below [`POOL_SIZE_NEEDED`] fails a share of its requests with
+    /// "connection pool exhausted" for the whole span. This is the knob a healing playbook
+    /// turns in the demo.
+    pub app_config: AppConfig,
+}
+
+/// `db_pool_size` per component (from the app config file).
+pub type AppConfig = std::collections::BTreeMap<String, i64>;
+
+/// Below this pool size a component runs out of database connections.
+pub const POOL_SIZE_NEEDED: i64 = 8;
+
+/// Reads an app config: `[<component>]` tables with `db_pool_size = N`; other keys are
+/// ignored (they belong to the application, not to us).
+pub fn read_app_config(path: &Path) -> Result<AppConfig, GenerateError> {
+    let text = std::fs::read_to_string(path).map_err(|source| GenerateError::Write {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let table: toml::Table = toml::from_str(&text)
+        .map_err(|e| GenerateError::Option(format!("{}: {}", path.display(), e.message())))?;
+    let mut out = AppConfig::new();
+    for (component, value) in &table {
+        if let Some(size) = value.get("db_pool_size") {
+            let size = size.as_integer().ok_or_else(|| {
+                GenerateError::Option(format!(
+                    "{}: {component}.db_pool_size must be an integer",
+                    path.display()
+                ))
+            })?;
+            out.insert(component.clone(), size);
+        }
+    }
+    Ok(out)
 }
 
 impl Default for GenOptions {
@@ -49,6 +86,8 @@ impl Default for GenOptions {
             files: 3,
             incidents: true,
             malformed_rate: 0.0,
+            minutes: None,
+            app_config: AppConfig::new(),
         }
     }
 }
@@ -181,7 +220,7 @@ fn plan_incidents(options: &GenOptions, rng: &mut Rng) -> Vec<Incident> {
     if !options.incidents {
         return Vec::new();
     }
-    let total_min = u64::from(options.days) * 1440;
+    let total_min = total_minutes(options);
     // (kind, component, operation, duration minutes, where in the range, what happens)
     let plan: [(&str, &str, &str, u64, f64, &str); 5] = [
         ("latency_regression", "canvas", "renderFrame", 90, 0.18, "renderFrame latency x6 after deploy v2.4.1"),
@@ -217,6 +256,12 @@ fn plan_incidents(options: &GenOptions, rng: &mut Rng) -> Vec<Incident> {
             },
         )
         .collect()
+}
+
+fn total_minutes(options: &GenOptions) -> u64 {
+    options
+        .minutes
+        .unwrap_or_else(|| u64::from(options.days) * 1440)
 }
 
 /// How an incident changes one operation's traffic in one minute.
@@ -258,7 +303,7 @@ fn effect(incidents: &[Incident], minute: u64, op: &Operation) -> (Effect, Optio
 
 /// Writes the logs and `incidents.json` into `out_dir`; returns the ground truth.
 pub fn generate(out_dir: &Path, options: &GenOptions) -> Result<GroundTruth, GenerateError> {
-    if options.days == 0 || options.files == 0 {
+    if options.days == 0 || options.files == 0 || options.minutes == Some(0) {
         return Err(GenerateError::Option(
             "days and files must be at least 1".into(),
         ));
@@ -291,7 +336,7 @@ pub fn generate(out_dir: &Path, options: &GenOptions) -> Result<GroundTruth, Gen
         })
         .collect::<Result<Vec<_>, _>>()?;
 
-    let total_min = u64::from(options.days) * 1440;
+    let total_min = total_minutes(options);
     let weight_sum: f64 = OPERATIONS.iter().map(|o| o.weight).sum();
     let per_minute = options.events as f64 / total_min as f64;
     let mut lines = 0u64;
@@ -304,7 +349,12 @@ pub fn generate(out_dir: &Path, options: &GenOptions) -> Result<GroundTruth, Gen
         let load = diurnal(at.hour() * 60 + at.minute());
         minute_events.clear();
         for (op_index, op) in OPERATIONS.iter().enumerate() {
-            let (effect, incident_kind) = effect(&incidents, minute, op);
+            let (mut effect, mut incident_kind) = effect(&incidents, minute, op);
+            let pool = options.app_config.get(op.component).copied();
+            if pool.is_some_and(|size| size < POOL_SIZE_NEEDED) {
+                effect.extra_error_rate += 0.4;
+                incident_kind = incident_kind.or(Some("pool_exhausted"));
+            }
             let lambda = per_minute * op.weight / weight_sum * load * effect.traffic;
             for _ in 0..rng.count(lambda) {
                 let millis = rng.below(60_000) as u32;
@@ -407,6 +457,12 @@ fn write_event(
             429,
             "error",
             format!("{} throttled: too many requests (limit 120/min)", op.name),
+        ),
+        (true, Some("pool_exhausted")) => (
+            "ERROR",
+            503,
+            "error",
+            format!("{} failed: connection pool exhausted (all db connections busy)", op.name),
         ),
         (true, Some("error_burst")) => (
             "ERROR",

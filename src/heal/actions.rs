@@ -83,7 +83,7 @@ pub async fn run_command(
             match status {
                 Ok(status) => ActionResult {
                     result: if status.success() { "ok" } else { "failed" }.into(),
-                    detail: format!("exit status {status}"),
+                    detail: status.to_string(),
                     exit_code: status.code(),
                     output: Some(output),
                     ..Default::default()

@@ -320,6 +320,8 @@ impl Healer {
         } else {
             base_dir
         };
+        // Absolute, so commands run in the same place whatever the current directory.
+        let base_dir = std::path::absolute(&base_dir).unwrap_or(base_dir);
         let bad = |field: &str, message: String| HealError::Settings {
             path: path.clone(),
             field: format!("heal.{field}"),
@@ -422,22 +424,26 @@ impl Healer {
             }
         }
         self.check_columns(&columns)?;
-        let states: BTreeMap<String, BreachState> = heal_store
+        let mut states: BTreeMap<String, BreachState> = heal_store
             .breaches()
             .await?
             .into_iter()
             .map(|s| (s.breach_id.clone(), s))
             .collect();
         let effectiveness = effectiveness(ctx).await?;
-        let decisions = self.decide(&rows, &states, &effectiveness, options);
+        let chosen = self.choose(&rows, &states, &effectiveness);
+        let matching = chosen.iter().flatten().count();
         let github = if options.execute { self.github() } else { None };
-        for (row, decision) in rows.iter().zip(decisions) {
+        for (row, chosen) in rows.iter().zip(chosen) {
+            let decision = self
+                .decide(ctx, row, chosen, matching, &states, options)
+                .await?;
             self.carry_out(
                 ctx,
                 &heal_store,
                 row,
                 decision,
-                &states,
+                &mut states,
                 options,
                 github.as_ref(),
                 &mut report,
@@ -494,18 +500,17 @@ impl Healer {
         found
     }
 
-    fn decide(
+    /// The playbook for each row: the one its breach started with (one ladder per breach),
+    /// else the first candidate.
+    fn choose(
         &self,
         rows: &[BreachRow],
         states: &BTreeMap<String, BreachState>,
         effectiveness: &BTreeMap<String, f64>,
-        options: &HealOptions,
-    ) -> Vec<Decision> {
-        let chosen: Vec<Option<usize>> = rows
-            .iter()
+    ) -> Vec<Option<usize>> {
+        rows.iter()
             .map(|row| {
                 let breach = row.get("breach_id").unwrap_or("");
-                // A breach keeps the playbook it started with, so its ladder is one ladder.
                 let sticky = states
                     .get(breach)
                     .and_then(|s| s.playbook.as_ref())
@@ -516,90 +521,156 @@ impl Healer {
                     });
                 sticky.or_else(|| self.candidates(row, effectiveness).first().copied())
             })
-            .collect();
-        let matching = chosen.iter().flatten().count();
-        let kill = if kill_switch_env() {
+            .collect()
+    }
+
+    fn kill_switch(&self) -> Option<String> {
+        if kill_switch_env() {
             Some(format!("kill switch: {KILL_SWITCH_ENV} is set"))
         } else if !self.settings.enabled {
             Some("kill switch: [heal] enabled = false".to_string())
         } else {
             None
+        }
+    }
+
+    /// The guards for one row, in order. `states` includes what earlier rows of this cycle
+    /// did, so two breach rows of one SLO never both act in one cycle.
+    async fn decide(
+        &self,
+        ctx: &SessionContext,
+        row: &BreachRow,
+        chosen: Option<usize>,
+        matching: usize,
+        states: &BTreeMap<String, BreachState>,
+        options: &HealOptions,
+    ) -> Result<Decision, HealError> {
+        let Some(p) = chosen else {
+            return Ok(Decision::Wait("no playbook matches".into()));
         };
-        rows.iter()
-            .zip(chosen)
-            .map(|(row, chosen)| {
-                let Some(p) = chosen else {
-                    return Decision::Wait("no playbook matches".into());
-                };
-                let playbook = &self.playbooks[p];
-                let breach = row.get("breach_id").unwrap_or("");
-                let slo = row.get("slo_id").unwrap_or("");
-                let state = states.get(breach);
-                let attempt = state.map_or(0, |s| s.attempts) + 1;
-                if let Some(why) = &kill {
-                    return Decision::Guard { playbook: p, attempt, guard: "kill_switch", why: why.clone() };
-                }
-                if matching > self.settings.max_rows {
-                    return Decision::Guard {
-                        playbook: p,
-                        attempt,
-                        guard: "blast_radius",
-                        why: format!(
-                            "blast radius: {matching} rows match playbooks at once (limit [heal] max_rows = {}); acting on none",
-                            self.settings.max_rows
-                        ),
-                    };
-                }
-                if let Some(s) = state {
-                    match s.phase {
-                        BreachPhase::Resolved => return Decision::Wait("resolved (verification passed)".into()),
-                        BreachPhase::Escalated => return Decision::Wait("escalated to a human".into()),
-                        BreachPhase::Verifying => {
-                            return Decision::Wait(format!(
-                                "verifying {} at {}",
-                                s.last_run_id.as_deref().unwrap_or("?"),
-                                s.verify_due.map(|t| t.to_rfc3339()).unwrap_or_default()
-                            ))
-                        }
-                        BreachPhase::Healing => return Decision::Wait("an action is in progress".into()),
-                        BreachPhase::Open => {}
-                    }
-                }
-                let max = playbook.max_attempts.unwrap_or(self.settings.max_attempts);
-                if attempt > max {
-                    return Decision::Escalate {
-                        playbook: p,
-                        attempt,
-                        why: format!("{} attempts made (max_attempts = {max}); escalating to a human", attempt - 1),
-                    };
-                }
-                let last = states
-                    .values()
-                    .filter(|s| s.slo_id == slo && s.playbook.as_deref() == Some(&playbook.name))
-                    .filter_map(|s| s.last_action_at)
-                    .max();
-                if let Some(last) = last {
-                    let until = last + chrono::Duration::from_std(self.cooldown_of(playbook)).unwrap_or_default();
-                    if options.now < until {
-                        return Decision::Guard {
-                            playbook: p,
-                            attempt,
-                            guard: "cooldown",
-                            why: format!("cooldown: {} acted on {slo} at {}; next action after {}", playbook.name, last.to_rfc3339(), until.to_rfc3339()),
-                        };
-                    }
-                }
-                let step = (attempt as usize).min(playbook.actions.len()) - 1;
-                let needs_approval = playbook.approval.unwrap_or(self.settings.approval)
-                    && matches!(playbook.actions[step], Action::Command { .. } | Action::Webhook { .. })
-                    && !options.approve.iter().any(|b| b == breach);
-                if needs_approval {
-                    Decision::AskApproval { playbook: p, step, attempt }
-                } else {
-                    Decision::Act { playbook: p, step, attempt }
-                }
+        let playbook = &self.playbooks[p];
+        let breach = row.get("breach_id").unwrap_or("");
+        let slo = row.get("slo_id").unwrap_or("");
+        let state = states.get(breach);
+        let attempt = state.map_or(0, |s| s.attempts) + 1;
+        let guard = |guard: &'static str, why: String| {
+            Ok(Decision::Guard {
+                playbook: p,
+                attempt,
+                guard,
+                why,
             })
-            .collect()
+        };
+        if let Some(why) = self.kill_switch() {
+            return guard("kill_switch", why);
+        }
+        if matching > self.settings.max_rows {
+            return guard(
+                "blast_radius",
+                format!(
+                    "blast radius: {matching} rows match playbooks at once (limit [heal] max_rows = {}); acting on none",
+                    self.settings.max_rows
+                ),
+            );
+        }
+        if let Some(s) = state {
+            let wait = match s.phase {
+                BreachPhase::Resolved => "resolved (verification passed)".to_string(),
+                BreachPhase::Escalated => "escalated to a human".to_string(),
+                BreachPhase::Verifying => format!(
+                    "verifying {} at {}",
+                    s.last_run_id.as_deref().unwrap_or("?"),
+                    s.verify_due.map(|t| t.to_rfc3339()).unwrap_or_default()
+                ),
+                BreachPhase::Healing => "an action is in progress".to_string(),
+                BreachPhase::Open => String::new(),
+            };
+            if !wait.is_empty() {
+                return Ok(Decision::Wait(wait));
+            }
+        }
+        // Another breach row of this SLO already acted: an action in flight covers it, and
+        // one that verified healthy covers it while the SLI has stayed healthy since.
+        for other in states
+            .values()
+            .filter(|s| s.slo_id == slo && s.breach_id != breach)
+        {
+            match other.phase {
+                BreachPhase::Healing | BreachPhase::Verifying => {
+                    return Ok(Decision::Wait(format!(
+                        "covered by the action on breach {} of the same SLO",
+                        other.breach_id
+                    )))
+                }
+                BreachPhase::Resolved => {
+                    let Some(fixed_at) = other.last_action_at else {
+                        continue;
+                    };
+                    let since = verify::snapshot(ctx, slo, None, &fixed_at, &options.now).await?;
+                    let (verdict, detail) =
+                        judge(&since, other.objective, self.settings.verify_min_events);
+                    if verdict == "pass" {
+                        return Ok(Decision::Wait(format!(
+                            "healthy since the fix of breach {} at {}: {detail}",
+                            other.breach_id,
+                            fixed_at.to_rfc3339()
+                        )));
+                    }
+                }
+                _ => {}
+            }
+        }
+        let max = playbook.max_attempts.unwrap_or(self.settings.max_attempts);
+        if attempt > max {
+            return Ok(Decision::Escalate {
+                playbook: p,
+                attempt,
+                why: format!(
+                    "{} attempts made (max_attempts = {max}); escalating to a human",
+                    attempt - 1
+                ),
+            });
+        }
+        let last = states
+            .values()
+            .filter(|s| s.slo_id == slo && s.playbook.as_deref() == Some(&playbook.name))
+            .filter_map(|s| s.last_action_at)
+            .max();
+        if let Some(last) = last {
+            let until =
+                last + chrono::Duration::from_std(self.cooldown_of(playbook)).unwrap_or_default();
+            if options.now < until {
+                return guard(
+                    "cooldown",
+                    format!(
+                        "cooldown: {} acted on {slo} at {}; next action after {}",
+                        playbook.name,
+                        last.to_rfc3339(),
+                        until.to_rfc3339()
+                    ),
+                );
+            }
+        }
+        let step = (attempt as usize).min(playbook.actions.len()) - 1;
+        let needs_approval = playbook.approval.unwrap_or(self.settings.approval)
+            && matches!(
+                playbook.actions[step],
+                Action::Command { .. } | Action::Webhook { .. }
+            )
+            && !options.approve.iter().any(|b| b == breach);
+        Ok(if needs_approval {
+            Decision::AskApproval {
+                playbook: p,
+                step,
+                attempt,
+            }
+        } else {
+            Decision::Act {
+                playbook: p,
+                step,
+                attempt,
+            }
+        })
     }
 
     fn base_run(
@@ -669,7 +740,8 @@ impl Healer {
         };
         let mut args: Vec<String> = argv.iter().map(value).collect();
         if args[0].contains('/') && !Path::new(&args[0]).is_absolute() {
-            args[0] = self.base_dir.join(&args[0]).display().to_string();
+            let relative = args[0].trim_start_matches("./").to_string();
+            args[0] = self.base_dir.join(relative).display().to_string();
         }
         let mut vars: Vec<(String, String)> = row
             .values
@@ -714,7 +786,7 @@ impl Healer {
         heal_store: &HealStore<'_>,
         row: &BreachRow,
         decision: Decision,
-        states: &BTreeMap<String, BreachState>,
+        states: &mut BTreeMap<String, BreachState>,
         options: &HealOptions,
         github: Option<&Result<Github, String>>,
         report: &mut HealReport,
@@ -789,6 +861,7 @@ impl Healer {
                 });
                 state.move_to(BreachPhase::Escalated, options.now);
                 heal_store.put_breach(&state).await?;
+                states.insert(state.breach_id.clone(), state);
                 report
                     .lines
                     .push(format!("    -> escalated: {}", run.detail));
@@ -861,6 +934,16 @@ impl Healer {
                         report,
                     )
                     .await?;
+                } else {
+                    // The plan shows what the rows after this one would see: this breach
+                    // in flight (nothing is stored).
+                    let mut planned =
+                        BreachState::new(breach, slo, row.get("component"), options.now);
+                    planned.playbook = Some(p.name.clone());
+                    planned.attempts = attempt;
+                    planned.last_action_at = Some(options.now);
+                    planned.move_to(BreachPhase::Healing, options.now);
+                    states.insert(breach.to_string(), planned);
                 }
             }
         }
@@ -878,7 +961,7 @@ impl Healer {
         step: usize,
         attempt: u32,
         target: String,
-        states: &BTreeMap<String, BreachState>,
+        states: &mut BTreeMap<String, BreachState>,
         options: &HealOptions,
         github: Option<&Result<Github, String>>,
         report: &mut HealReport,
@@ -998,6 +1081,8 @@ impl Healer {
         heal_store.put_action(&record).await?;
         state.move_to(BreachPhase::Verifying, options.now);
         heal_store.put_breach(&state).await?;
+        let verify_due = state.verify_due;
+        states.insert(state.breach_id.clone(), state);
         report.lines.push(format!(
             "    -> {}: {}{}; verify at {}",
             run.result,
@@ -1006,7 +1091,7 @@ impl Healer {
                 .as_deref()
                 .map(|l| format!(" ({l})"))
                 .unwrap_or_default(),
-            state.verify_due.map(|t| t.to_rfc3339()).unwrap_or_default()
+            verify_due.map(|t| t.to_rfc3339()).unwrap_or_default()
         ));
         Ok(())
     }
