@@ -130,12 +130,24 @@ impl Workflow {
         execute: bool,
         query: Option<String>,
     ) -> Result<CycleReport, RunError> {
-        let sources = self.source_paths();
+        // A source that matches nothing yet is normal in a loop (the pipeline has not
+        // written it): say so and ingest the rest.
+        let mut sources = Vec::new();
+        let mut notes = String::new();
+        for source in self.source_paths() {
+            match crate::ingest::source::resolve(std::slice::from_ref(&source)).await {
+                Ok(found) if !found.is_empty() => sources.push(source),
+                Ok(_) | Err(crate::ingest::IngestError::NoSourceFound(_)) => {
+                    notes.push_str(&format!("no data yet for source {source}\n"));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
         let ingest_text = if sources.is_empty() {
-            None
+            (!notes.is_empty()).then_some(notes)
         } else {
             let (report, errors) = ingest(&self.store, &self.config, &sources, false).await?;
-            let mut text = format_report(&report);
+            let mut text = notes + &format_report(&report);
             for e in errors {
                 text.push_str(&format!("error: {e}\n"));
             }

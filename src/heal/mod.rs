@@ -434,10 +434,32 @@ impl Healer {
         let chosen = self.choose(&rows, &states, &effectiveness);
         let matching = chosen.iter().flatten().count();
         let github = if options.execute { self.github() } else { None };
+        // One decision per SLO and cycle: later rows of an SLO already decided wait.
+        let mut decided: BTreeMap<String, String> = BTreeMap::new();
         for (row, chosen) in rows.iter().zip(chosen) {
-            let decision = self
-                .decide(ctx, row, chosen, matching, &states, options)
-                .await?;
+            let slo = row.get("slo_id").unwrap_or("").to_string();
+            let breach = row.get("breach_id").unwrap_or("").to_string();
+            let decision = match decided.get(&slo) {
+                Some(first) if chosen.is_some() => {
+                    Decision::Wait(format!("covered by breach {first} of the same SLO"))
+                }
+                _ => {
+                    self.decide(ctx, row, chosen, matching, &states, options)
+                        .await?
+                }
+            };
+            if matches!(
+                decision,
+                Decision::Act { .. }
+                    | Decision::AskApproval { .. }
+                    | Decision::Escalate { .. }
+                    | Decision::Guard {
+                        guard: "cooldown",
+                        ..
+                    }
+            ) {
+                decided.insert(slo, breach);
+            }
             self.carry_out(
                 ctx,
                 &heal_store,
@@ -589,18 +611,24 @@ impl Healer {
                 return Ok(Decision::Wait(wait));
             }
         }
-        // Another breach row of this SLO already acted: an action in flight covers it, and
-        // one that verified healthy covers it while the SLI has stayed healthy since.
+        // Breach rows of one SLO are one episode (a burn-rate breach's id changes with its
+        // window): an action in flight or an escalation covers every row; an open ladder is
+        // continued, not restarted; a verified fix covers them while the SLI stays healthy.
+        let mut attempt = attempt;
         for other in states
             .values()
             .filter(|s| s.slo_id == slo && s.breach_id != breach)
         {
             match other.phase {
-                BreachPhase::Healing | BreachPhase::Verifying => {
+                BreachPhase::Healing | BreachPhase::Verifying | BreachPhase::Escalated => {
                     return Ok(Decision::Wait(format!(
-                        "covered by the action on breach {} of the same SLO",
-                        other.breach_id
+                        "covered by breach {} of the same SLO ({})",
+                        other.breach_id,
+                        other.phase.as_str()
                     )))
+                }
+                BreachPhase::Open if other.playbook.as_deref() == Some(&playbook.name) => {
+                    attempt = attempt.max(other.attempts + 1);
                 }
                 BreachPhase::Resolved => {
                     let Some(fixed_at) = other.last_action_at else {
@@ -617,9 +645,17 @@ impl Healer {
                         )));
                     }
                 }
-                _ => {}
+                BreachPhase::Open => {}
             }
         }
+        let guard = |guard: &'static str, why: String| {
+            Ok(Decision::Guard {
+                playbook: p,
+                attempt,
+                guard,
+                why,
+            })
+        };
         let max = playbook.max_attempts.unwrap_or(self.settings.max_attempts);
         if attempt > max {
             return Ok(Decision::Escalate {
@@ -934,16 +970,6 @@ impl Healer {
                         report,
                     )
                     .await?;
-                } else {
-                    // The plan shows what the rows after this one would see: this breach
-                    // in flight (nothing is stored).
-                    let mut planned =
-                        BreachState::new(breach, slo, row.get("component"), options.now);
-                    planned.playbook = Some(p.name.clone());
-                    planned.attempts = attempt;
-                    planned.last_action_at = Some(options.now);
-                    planned.move_to(BreachPhase::Healing, options.now);
-                    states.insert(breach.to_string(), planned);
                 }
             }
         }
