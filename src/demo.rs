@@ -208,5 +208,111 @@ pub async fn run_demo(sample_dir: &Path, data_dir: &Path) -> anyhow::Result<Stri
             source.trim_start_matches("file://")
         );
     }
+    let demo_dir = sample_dir.join("../demo");
+    if demo_dir.join("shape.toml").is_file() {
+        heal_demo(&demo_dir, &data_dir.join("heal-demo"), &mut out).await?;
+    }
     Ok(out)
+}
+
+/// The act part of the loop: an app whose DB pool is too small breaches its SLO; the plan
+/// (dry run); the playbook raises the pool in the app's config; the app, now reading the new
+/// value, writes healthy logs; the next cycle verifies the fix and records before and after.
+async fn heal_demo(demo_dir: &Path, work: &Path, out: &mut String) -> anyhow::Result<()> {
+    use crate::generate::{generate, read_app_config, GenOptions};
+    use crate::run::{RunSettings, Workflow};
+    std::fs::create_dir_all(work)?;
+    for file in ["shape.toml", "app.toml", "raise-pool.sh"] {
+        std::fs::copy(demo_dir.join(file), work.join(file))?;
+    }
+    let app_logs = |dir: &str, start: &str, minutes: u64| -> anyhow::Result<()> {
+        let options = GenOptions {
+            start: chrono::DateTime::parse_from_rfc3339(start)?.into(),
+            minutes: Some(minutes),
+            events: minutes * 60,
+            files: 1,
+            incidents: false,
+            app_config: read_app_config(&work.join("app.toml"))?,
+            ..GenOptions::default()
+        };
+        generate(&work.join(dir), &options)?;
+        Ok(())
+    };
+    let pool = || -> String {
+        std::fs::read_to_string(work.join("app.toml"))
+            .unwrap_or_default()
+            .lines()
+            .find(|l| l.starts_with("db_pool_size"))
+            .unwrap_or("")
+            .to_string()
+    };
+    let _ = writeln!(
+        out,
+        "\n== Heal: {} (playbook raise-db-pool); library {} in app.toml, 6 hours of its logs",
+        work.display(),
+        pool()
+    );
+    app_logs("logs", "2025-11-20T00:00:00Z", 360)?;
+    let config = Config::load(&work.join("shape.toml"))?;
+    let workflow = Workflow {
+        store: DataStore::open(&work.join("data").to_string_lossy())?,
+        slos: crate::slo::load_slos(&config)?,
+        detection: crate::detect::Detection::load(&config)?,
+        healer: crate::heal::Healer::load(&config)?,
+        settings: RunSettings::load(&config)?,
+        config,
+    };
+    let at = |t: &str| crate::run::evaluation_time(Some(t));
+    let plan = workflow
+        .cycle(at("2025-11-20T06:00:00Z")?, false, None)
+        .await?;
+    let _ = write!(out, "\n-- shape run (dry run) at 06:00\n{plan}");
+    let acted = workflow
+        .cycle(at("2025-11-20T06:00:00Z")?, true, None)
+        .await?;
+    let _ = write!(out, "\n-- shape run --execute at 06:00\n{}", acted.heal);
+    let _ = writeln!(out, "\napp.toml now says library {}", pool());
+    app_logs("later", "2025-11-20T06:00:00Z", 60)?;
+    let verified = workflow
+        .cycle(at("2025-11-20T06:40:00Z")?, true, None)
+        .await?;
+    let _ = write!(
+        out,
+        "\n-- the app ran an hour with the new pool; shape run --execute at 06:40\n{verified}"
+    );
+    let ctx = build_context(
+        &workflow.store,
+        &ContextOptions {
+            as_of: Some("2025-11-20T06:40:00Z".into()),
+            slos: workflow.slos.clone(),
+            ..Default::default()
+        },
+    )
+    .await?;
+    for (title, sql) in [
+        (
+            "healing_runs",
+            "SELECT playbook, action_kind, result, target, detail FROM healing_runs ORDER BY finished_at",
+        ),
+        (
+            "healing_outcomes (before and after)",
+            "SELECT playbook, result, round(sli_before, 4) AS sli_before, round(sli_after, 4) AS sli_after, \
+                    events_before, events_after, round(budget_before, 2) AS budget_before, \
+                    round(budget_after, 2) AS budget_after FROM healing_outcomes",
+        ),
+        (
+            "playbook_effectiveness",
+            "SELECT playbook, runs, verified_pass, verified_fail, inconclusive, \
+                    round(success_rate, 3) AS success_rate, round(mean_improvement, 4) AS mean_improvement \
+             FROM playbook_effectiveness",
+        ),
+    ] {
+        let batches = run_sql(&ctx, sql).await?;
+        let _ = write!(
+            out,
+            "\n== {title}\n{}",
+            format_batches(&batches, OutputFormat::Table)?
+        );
+    }
+    Ok(())
 }

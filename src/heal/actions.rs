@@ -158,7 +158,7 @@ pub async fn post_webhook(
                 }
             }
             Err(e) if e.is_timeout() => tries.push("timeout".into()),
-            Err(e) => tries.push(format!("{}", without_url(&e))),
+            Err(e) => tries.push(without_url(&e)),
         }
     }
     ActionResult::failed(format!(

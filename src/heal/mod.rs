@@ -196,6 +196,9 @@ impl fmt::Display for HealReport {
     }
 }
 
+/// Environment variables given to a command: `(name, value)`.
+type Environment = Vec<(String, String)>;
+
 /// One breach row: column name -> text (NULL as `None`).
 #[derive(Debug, Clone)]
 pub struct BreachRow {
@@ -766,7 +769,7 @@ impl Healer {
         &self,
         action: &Action,
         row: &BreachRow,
-    ) -> Option<(Vec<String>, Vec<(String, String)>)> {
+    ) -> Option<(Vec<String>, Environment)> {
         let Action::Command { argv, env, .. } = action else {
             return None;
         };

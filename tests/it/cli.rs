@@ -227,6 +227,15 @@ fn gen_is_deterministic_and_demo_runs() {
         "{stdout}"
     );
     assert!(stdout.contains("Lineage: the first error"), "{stdout}");
+    // The heal part: plan, act (the playbook edits app.toml), verify a pass on new logs.
+    for part in [
+        "WOULD ACT raise-db-pool",
+        "ACT raise-db-pool",
+        "app.toml now says library db_pool_size = 20",
+        ": pass: SLI",
+    ] {
+        assert!(stdout.contains(part), "demo lacks {part:?}: {stdout}");
+    }
     assert!(
         stdout.contains("| canvas-availability        | availability | 0.995     |"),
         "{stdout}"

@@ -110,9 +110,13 @@ async fn every_panel_query_runs_on_the_sample() {
                 .await
                 .unwrap_or_else(|e| panic!("{title}: {e}\n{sql}"));
             let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
-            assert!(rows > 0, "{title}: no rows\n{sql}");
+            // Nothing was healed in the sample: the healing panels are checked with rows in
+            // heal::shape_run_heals_and_the_next_cycle_verifies_a_pass.
+            if !is_healing_panel(&sql) {
+                assert!(rows > 0, "{title}: no rows\n{sql}");
+            }
             if target["format"] == "time_series" {
-                let schema = batches[0].schema();
+                let schema = ctx.sql(&sql).await.unwrap().schema().inner().clone();
                 let time = schema
                     .field_with_name("time")
                     .unwrap_or_else(|_| panic!("{title}: no `time` column"));
@@ -124,4 +128,9 @@ async fn every_panel_query_runs_on_the_sample() {
             }
         }
     }
+}
+
+/// Panels over the healing tables (empty until something was healed).
+pub fn is_healing_panel(sql: &str) -> bool {
+    sql.contains("healing_") || sql.contains("playbook_effectiveness")
 }
