@@ -679,3 +679,50 @@ labels = ["shape"]
         assert_eq!(server.received_requests().await.unwrap().len(), 3);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhooks_post_the_breach_and_retry_server_errors_with_backoff() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/hook"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/hook"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("queued"))
+        .mount(&server)
+        .await;
+    let playbook = format!(
+        "[[playbook]]\nname = \"hook\"\n[[playbook.action]]\nkind = \"webhook\"\nurl = \"{}/hook\"\nretries = 3\ntimeout = \"5s\"\n",
+        server.uri()
+    );
+    let s = Scenario::new(30, "", &playbook);
+    let root = s.root().to_path_buf();
+    let out = tokio::task::spawn_blocking(move || {
+        run_shape(
+            &root,
+            &[
+                "--config", "shape.toml", "--data-dir", "data", "heal", "--execute", "--as-of",
+                "2025-11-20T00:30:00Z", "--query",
+                "SELECT 'b-hook' AS breach_id, 'library-availability' AS slo_id, 'library' AS component",
+            ],
+            &[],
+        )
+    })
+    .await
+    .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("HTTP 200 OK after 3 tries"), "{stdout}");
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(requests.len(), 3);
+    let body: serde_json::Value = serde_json::from_slice(&requests[2].body).unwrap();
+    assert_eq!(body["breach"]["breach_id"], "b-hook");
+    assert_eq!(body["playbook"], "hook");
+    let runs = s.runs().await;
+    assert_eq!(runs[0][1], "ok");
+}
