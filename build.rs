@@ -4,8 +4,8 @@ use std::fmt::Write;
 
 fn main() {
     println!("cargo:rerun-if-changed=sql");
-    // Read at run time: a build script compiled for another clone (shared target dir) must
-    // still embed this clone's files.
+    // Paths go through env!("CARGO_MANIFEST_DIR") when the crate compiles, not through this
+    // script's output: clones sharing one target dir may reuse the output of another clone.
     let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
     let dir = std::path::Path::new(&manifest_dir).join("sql");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
@@ -19,8 +19,7 @@ fn main() {
         let name = path.file_name().unwrap().to_string_lossy().to_string();
         writeln!(
             code,
-            "    ({name:?}, include_str!({:?})),",
-            path.display().to_string()
+            "    ({name:?}, include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/sql/{name}\"))),"
         )
         .unwrap();
     }

@@ -100,18 +100,26 @@ enum Command {
         command: SloCommand,
     },
     /// Serve every table and view over the PostgreSQL wire protocol (psql, Grafana, drivers).
+    /// Each flag overrides the same key of `[server]` in the config; `[[user]]` entries turn
+    /// on SCRAM-SHA-256 password authentication.
     Serve {
-        /// Address to listen on (loopback only until users are configured).
-        #[arg(long, default_value = "127.0.0.1:5433")]
-        listen: String,
-        /// Memory for running queries (e.g. 2GB); a query needing more fails, the server stays.
-        #[arg(long, default_value = "2GB")]
-        memory_limit: String,
-        /// Connections served at once; more are refused.
-        #[arg(long, default_value_t = 100)]
-        max_connections: usize,
-        /// TLS certificate chain (PEM); with --tls-key. A file that cannot be loaded stops
-        /// the server (never a silent plaintext fallback).
+        /// Address to listen on [default: 127.0.0.1:5433]; loopback only unless users are
+        /// configured.
+        #[arg(long)]
+        listen: Option<String>,
+        /// Memory for running queries [default: 2GB]; a query needing more fails, the server
+        /// stays.
+        #[arg(long)]
+        memory_limit: Option<String>,
+        /// Connections served at once [default: 100]; more are refused with SQLSTATE 53300.
+        #[arg(long)]
+        max_connections: Option<usize>,
+        /// Default statement_timeout of each session [default: 60s]; sessions change theirs
+        /// with SET statement_timeout. 0 means none.
+        #[arg(long)]
+        statement_timeout: Option<String>,
+        /// TLS certificate chain (PEM); with --tls-key. When TLS is on, plaintext connections
+        /// are refused, and a file that cannot be loaded stops the server.
         #[arg(long, requires = "tls_key")]
         tls_cert: Option<String>,
         /// TLS private key (PKCS#8 PEM).
@@ -394,15 +402,21 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             listen,
             memory_limit,
             max_connections,
+            statement_timeout,
             tls_cert,
             tls_key,
         } => {
-            let addr = shape::server::listen_address(&listen)?;
-            let tls = tls_cert
-                .zip(tls_key)
-                .map(|(cert, key)| shape::server::TlsFiles { cert, key });
-            let memory_limit = parse_size(&memory_limit).context("--memory-limit")? as usize;
             let session = open()?;
+            let flags = shape::server::ServerSection {
+                listen,
+                memory_limit,
+                max_connections,
+                statement_timeout,
+                tls_cert,
+                tls_key,
+            };
+            let settings = shape::server::ServerSettings::load(&session.config, flags)?;
+            let memory_limit = parse_size(&settings.memory_limit).context("memory limit")? as usize;
             let options = ContextOptions {
                 as_of: None,
                 slos: session.slos.clone(),
@@ -412,14 +426,28 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             let ctx = build_context(&session.store, &options).await?;
             session.catch_up(&ctx).await?;
+            if let Some(tls) = &settings.tls {
+                tls.acceptor()?; // fail before listening, never fall back to plaintext
+            }
+            let listener = shape::server::bind(settings.addr).await?;
+            let addr = settings.addr;
             eprintln!(
-                "serving {data_dir} over the PostgreSQL wire protocol on {addr} ({}; loopback only, \
-                 no authentication yet): psql -h {} -p {} -U shape",
-                if tls.is_some() { "TLS" } else { "no TLS" },
+                "serving {data_dir} over the PostgreSQL wire protocol on {addr} ({}, {}; statement_timeout {}): \
+                 psql -h {} -p {} -U {}",
+                if settings.tls.is_some() { "TLS required" } else { "no TLS" },
+                if settings.users.is_empty() {
+                    "no users configured: loopback only, no password".to_string()
+                } else {
+                    format!("SCRAM-SHA-256 for {} configured user(s)", settings.users.len())
+                },
+                settings
+                    .statement_timeout
+                    .map_or("none".to_string(), |d| format!("{} ms", d.as_millis())),
                 addr.ip(),
-                addr.port()
+                addr.port(),
+                settings.users.first().map_or("shape", |(name, _)| name.as_str()),
             );
-            shape::server::serve(ctx, addr, max_connections, tls).await?;
+            shape::server::serve_on(listener, ctx, &settings).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Rollup { rebuild } => {

@@ -1,138 +1,242 @@
-//! Serve: every table and view of the catalog over the PostgreSQL wire protocol, through
-//! datafusion-postgres (pgwire), so psql, Grafana and Postgres drivers can query SHAPE.
+//! Serve: every table and view of the catalog over the PostgreSQL wire protocol, so psql,
+//! Grafana and Postgres drivers can query SHAPE.
 //!
-//! This first cut serves the shared context (simple and extended protocol, pg_catalog),
-//! read-only, on a loopback address only, without authentication; see the README's "Use
-//! with psql" for what is there and what is not yet.
+//! datafusion-postgres (pgwire) parses, plans and encodes; this module owns the parts a
+//! shared service must get right, each in its own file:
+//! - [`auth`]: SCRAM-SHA-256 for `[[user]]` entries, TLS required when configured (a TLS
+//!   setup that cannot load stops the server), a refusal with 53300 when full;
+//! - [`session`]: one `SessionContext` per connection (per-session `SET shape.as_of`,
+//!   `statement_timeout` bounding execution as well as planning, cancel requests), read-only;
+//! - [`information_schema`]: PostgreSQL type names in `information_schema.columns`.
+//!
+//! A malformed or hostile protocol message ends that connection only: pgwire's decoder
+//! rejects it and the connection task returns, other connections keep their own tasks.
+
+pub mod auth;
+pub mod information_schema;
+pub mod session;
 
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
-use datafusion::common::ParamValues;
-use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::SessionContext;
-use datafusion::sql::sqlparser::ast::Statement;
 use datafusion_postgres::datafusion_pg_catalog::pg_catalog::context::EmptyContextProvider;
 use datafusion_postgres::datafusion_pg_catalog::setup_pg_catalog;
 use datafusion_postgres::hooks::cursor::CursorStatementHook;
 use datafusion_postgres::hooks::set_show::SetShowHook;
 use datafusion_postgres::hooks::transactions::TransactionStatementHook;
-use datafusion_postgres::hooks::HookClient;
-use datafusion_postgres::pgwire::api::results::Response;
-use datafusion_postgres::pgwire::api::ClientInfo;
-use datafusion_postgres::pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
-use datafusion_postgres::{QueryHook, ServerOptions};
+use datafusion_postgres::pgwire::api::cancel::CancelHandler;
+use datafusion_postgres::pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
+use datafusion_postgres::pgwire::api::{auth::StartupHandler, PgWireServerHandlers};
+use datafusion_postgres::pgwire::tokio::process_socket;
+use datafusion_postgres::pgwire::tokio::tokio_rustls::rustls;
+use datafusion_postgres::pgwire::tokio::TlsAcceptor;
+use datafusion_postgres::QueryHook;
+use serde::Deserialize;
+use tokio::net::TcpListener;
+use tokio::runtime::Handle;
+
+use crate::config::Config;
+use auth::{ConnectionStartup, Users};
+use session::{
+    parse_pg_duration, CancelRegistry, CancelRequests, ReadOnlyHook, SessionQueries,
+    SessionSettingsHook,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
-    #[error("invalid --listen {0:?}: expected HOST:PORT such as 127.0.0.1:5433")]
+    #[error("invalid listen address {0:?}: expected HOST:PORT such as 127.0.0.1:5433")]
     Listen(String),
     #[error(
         "refusing to listen on {0}: without configured users SHAPE serves loopback addresses only \
-         (use 127.0.0.1 or ::1)"
+         (use 127.0.0.1 or ::1, or add [[user]] entries with password_env to the config)"
     )]
     NotLoopback(SocketAddr),
+    #[error("invalid config {path}: {field}: {message}")]
+    Settings {
+        path: PathBuf,
+        field: String,
+        message: String,
+    },
+    #[error("user {user:?}: environment variable {var} {problem}; refusing to start with a user nobody can log in as")]
+    Password {
+        user: String,
+        var: String,
+        problem: &'static str,
+    },
     #[error("cannot use TLS certificate {cert} and key {key}: {message}; refusing to start without the TLS that was asked for")]
     Tls {
         cert: String,
         key: String,
         message: String,
     },
-    #[error("cannot set up pg_catalog: {0}")]
+    #[error("cannot set up the catalog for serving: {0}")]
     Catalog(String),
-    #[error("server failed on {addr}: {source}")]
+    #[error("cannot listen on {addr}: {source}")]
     Io {
         addr: SocketAddr,
         source: std::io::Error,
     },
 }
 
-/// Parses and checks the listen address (loopback only while there is no authentication).
-pub fn listen_address(listen: &str) -> Result<SocketAddr, ServerError> {
-    let addr: SocketAddr = listen
-        .parse()
-        .map_err(|_| ServerError::Listen(listen.to_string()))?;
-    if !addr.ip().is_loopback() {
-        return Err(ServerError::NotLoopback(addr));
-    }
-    Ok(addr)
+/// `[server]` in shape.toml. Command-line flags override each key.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerSection {
+    /// HOST:PORT (default 127.0.0.1:5433).
+    pub listen: Option<String>,
+    /// Memory for running queries, e.g. "2GB" (default).
+    pub memory_limit: Option<String>,
+    /// Connections served at once (default 100); more get SQLSTATE 53300.
+    pub max_connections: Option<usize>,
+    /// Default statement_timeout of every session, e.g. "60s" (default); "0" for none.
+    pub statement_timeout: Option<String>,
+    /// TLS certificate chain and PKCS#8 key (PEM), relative to the config file.
+    pub tls_cert: Option<String>,
+    pub tls_key: Option<String>,
 }
 
-/// Statements that would change data or schema; SHAPE's tables are written by ingest only.
-const WRITE_KEYWORDS: &[&str] = &[
-    "INSERT", "UPDATE", "DELETE", "MERGE", "CREATE", "DROP", "ALTER", "TRUNCATE", "COPY", "GRANT",
-    "REVOKE", "VACUUM",
-];
+/// One `[[user]]`: a login whose password is read from an environment variable at start.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserSection {
+    pub name: String,
+    pub password_env: String,
+}
 
-/// Refuses DDL and DML with SQLSTATE 25006 (read_only_sql_transaction), and SET of engine
-/// settings with 0A000, on both protocols.
-pub struct ReadOnlyHook;
+/// Everything `serve` needs, resolved from config, flags and environment.
+#[derive(Debug)]
+pub struct ServerSettings {
+    pub addr: SocketAddr,
+    pub memory_limit: String,
+    pub max_connections: usize,
+    pub statement_timeout: Option<Duration>,
+    pub tls: Option<TlsFiles>,
+    /// (name, password) pairs.
+    pub users: Vec<(String, String)>,
+}
 
-impl ReadOnlyHook {
-    fn refusal(statement: &Statement) -> Option<PgWireError> {
-        let text = statement.to_string();
-        let keyword = text.split_whitespace().next()?.to_ascii_uppercase();
-        if WRITE_KEYWORDS.contains(&keyword.as_str()) {
-            return Some(error(
-                "25006",
-                format!("SHAPE serves read-only: {keyword} is not allowed (data changes come from `shape ingest`)"),
-            ));
+impl ServerSettings {
+    /// Reads `[server]` and `[[user]]`, applies `flags` on top, reads passwords from the
+    /// environment and checks the listen address.
+    pub fn load(config: &Config, flags: ServerSection) -> Result<ServerSettings, ServerError> {
+        let (path, base) = match &config.source {
+            Some(source) => (
+                source.path.clone(),
+                source
+                    .path
+                    .parent()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_default(),
+            ),
+            None => (PathBuf::from("(no config)"), PathBuf::new()),
+        };
+        let invalid = |field: &str, message: String| ServerError::Settings {
+            path: path.clone(),
+            field: field.to_string(),
+            message,
+        };
+        let table = config.source.as_ref().map(|s| &s.table);
+        let section: ServerSection = match table.and_then(|t| t.get("server")) {
+            Some(value) => value
+                .clone()
+                .try_into()
+                .map_err(|e: toml::de::Error| invalid("server", e.message().to_string()))?,
+            None => ServerSection::default(),
+        };
+        let users: Vec<UserSection> = match table.and_then(|t| t.get("user")) {
+            Some(value) => value
+                .clone()
+                .try_into()
+                .map_err(|e: toml::de::Error| invalid("user", e.message().to_string()))?,
+            None => Vec::new(),
+        };
+        let from_config = |key: &str, value: &Option<String>| {
+            value.as_ref().map(|v| (v.clone(), format!("server.{key}")))
+        };
+
+        let listen = flags
+            .listen
+            .or(section.listen)
+            .unwrap_or_else(|| "127.0.0.1:5433".into());
+        let addr: SocketAddr = listen
+            .parse()
+            .map_err(|_| ServerError::Listen(listen.clone()))?;
+
+        let timeout_text = flags
+            .statement_timeout
+            .map(|t| (t, "--statement-timeout".to_string()))
+            .or_else(|| from_config("statement_timeout", &section.statement_timeout))
+            .unwrap_or_else(|| ("60s".into(), "default".into()));
+        let statement_timeout =
+            parse_pg_duration(&timeout_text.0).map_err(|m| invalid(&timeout_text.1, m))?;
+
+        // Paths from the config file are relative to it; flags are relative to the cwd.
+        let tls = match (flags.tls_cert, flags.tls_key) {
+            (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
+            _ => match (section.tls_cert, section.tls_key) {
+                (Some(cert), Some(key)) => Some(TlsFiles {
+                    cert: base.join(cert).to_string_lossy().into_owned(),
+                    key: base.join(key).to_string_lossy().into_owned(),
+                }),
+                (None, None) => None,
+                _ => {
+                    return Err(invalid(
+                        "server",
+                        "tls_cert and tls_key go together: set both or neither".into(),
+                    ))
+                }
+            },
+        };
+
+        let mut resolved_users = Vec::new();
+        for (i, user) in users.iter().enumerate() {
+            if user.name.is_empty() || resolved_users.iter().any(|(n, _)| n == &user.name) {
+                return Err(invalid(
+                    &format!("user[{i}].name"),
+                    format!("{:?} is empty or repeated", user.name),
+                ));
+            }
+            let password = match std::env::var(&user.password_env) {
+                Ok(p) if !p.is_empty() => p,
+                Ok(_) => {
+                    return Err(ServerError::Password {
+                        user: user.name.clone(),
+                        var: user.password_env.clone(),
+                        problem: "is empty",
+                    })
+                }
+                Err(_) => {
+                    return Err(ServerError::Password {
+                        user: user.name.clone(),
+                        var: user.password_env.clone(),
+                        problem: "is not set (or not UTF-8)",
+                    })
+                }
+            };
+            resolved_users.push((user.name.clone(), password));
         }
-        // Engine settings live in the context every connection shares: a SET would leak into
-        // other sessions, so it is refused until settings are kept per connection.
-        let lowered = text.to_ascii_lowercase();
-        let setting = lowered
-            .strip_prefix("set ")
-            .map(|rest| rest.trim_start_matches("session ").trim_start());
-        if setting.is_some_and(|s| s.starts_with("shape.") || s.starts_with("datafusion.")) {
-            return Some(error(
-                "0A000",
-                "SET of shape.* and datafusion.* settings is not supported over the wire yet (it would change \
-                 every session); filter on explicit times instead, or use `shape query --as-of`"
-                    .to_string(),
-            ));
+        if resolved_users.is_empty() && !addr.ip().is_loopback() {
+            return Err(ServerError::NotLoopback(addr));
         }
-        None
-    }
-}
 
-fn error(sqlstate: &str, message: String) -> PgWireError {
-    PgWireError::UserError(Box::new(ErrorInfo::new(
-        "ERROR".to_string(),
-        sqlstate.to_string(),
-        message,
-    )))
-}
-
-#[async_trait::async_trait]
-impl QueryHook for ReadOnlyHook {
-    async fn handle_simple_query(
-        &self,
-        statement: &Statement,
-        _ctx: &SessionContext,
-        _client: &mut dyn HookClient,
-    ) -> Option<PgWireResult<Response>> {
-        Self::refusal(statement).map(Err)
-    }
-
-    async fn handle_extended_parse_query(
-        &self,
-        statement: &Statement,
-        _ctx: &SessionContext,
-        _client: &(dyn ClientInfo + Send + Sync),
-    ) -> Option<PgWireResult<LogicalPlan>> {
-        Self::refusal(statement).map(Err)
-    }
-
-    async fn handle_extended_query(
-        &self,
-        statement: &Statement,
-        _plan: &LogicalPlan,
-        _params: &ParamValues,
-        _ctx: &SessionContext,
-        _client: &mut dyn HookClient,
-    ) -> Option<PgWireResult<Response>> {
-        Self::refusal(statement).map(Err)
+        Ok(ServerSettings {
+            addr,
+            memory_limit: flags
+                .memory_limit
+                .or(section.memory_limit)
+                .unwrap_or_else(|| "2GB".into()),
+            max_connections: flags
+                .max_connections
+                .or(section.max_connections)
+                .unwrap_or(100),
+            statement_timeout,
+            tls,
+            users: resolved_users,
+        })
     }
 }
 
@@ -144,9 +248,8 @@ pub struct TlsFiles {
 }
 
 impl TlsFiles {
-    /// Checks the files the way the listener will load them: datafusion-postgres falls back
-    /// to plaintext when they fail to load, so a bad file must stop the server here instead.
-    pub fn validate(&self) -> Result<(), ServerError> {
+    /// Loads the certificate and key into an acceptor; any failure stops the server.
+    pub fn acceptor(&self) -> Result<TlsAcceptor, ServerError> {
         let fail = |message: String| ServerError::Tls {
             cert: self.cert.clone(),
             key: self.key.clone(),
@@ -163,45 +266,179 @@ impl TlsFiles {
         if certs.is_empty() {
             return Err(fail(format!("{}: no PEM certificate found", self.cert)));
         }
-        let keys = rustls_pemfile::pkcs8_private_keys(&mut open(&self.key)?)
-            .collect::<Result<Vec<_>, _>>()
+        let key = rustls_pemfile::pkcs8_private_keys(&mut open(&self.key)?)
+            .next()
+            .ok_or_else(|| {
+                fail(format!(
+                    "{}: no PKCS#8 private key found (BEGIN PRIVATE KEY)",
+                    self.key
+                ))
+            })?
             .map_err(|e| fail(format!("{}: {e}", self.key)))?;
-        if keys.is_empty() {
-            return Err(fail(format!(
-                "{}: no PKCS#8 private key found (BEGIN PRIVATE KEY)",
-                self.key
-            )));
-        }
-        Ok(())
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| fail(e.to_string()))?
+            .with_no_client_auth()
+            .with_single_cert(certs, key.into())
+            .map_err(|e| fail(e.to_string()))?;
+        Ok(TlsAcceptor::from(Arc::new(config)))
     }
 }
 
-/// Serves `ctx` until the process ends.
-pub async fn serve(
+/// What every connection shares.
+struct Shared {
     ctx: SessionContext,
-    addr: SocketAddr,
+    query_runtime: Handle,
+    users: Arc<Users>,
+    require_tls: bool,
+    cancels: Arc<CancelRegistry>,
+    statement_timeout: Option<Duration>,
     max_connections: usize,
-    tls: Option<TlsFiles>,
-) -> Result<(), ServerError> {
-    if let Some(tls) = &tls {
-        tls.validate()?;
+    open: AtomicUsize,
+}
+
+/// The handlers of one connection: its own context and session state.
+struct Connection {
+    queries: Arc<SessionQueries>,
+    startup: Arc<ConnectionStartup>,
+    cancel: Arc<CancelRequests>,
+}
+
+impl PgWireServerHandlers for Connection {
+    fn simple_query_handler(&self) -> Arc<impl SimpleQueryHandler> {
+        self.queries.clone()
     }
-    setup_pg_catalog(&ctx, "datafusion", EmptyContextProvider)
+
+    fn extended_query_handler(&self) -> Arc<impl ExtendedQueryHandler> {
+        self.queries.clone()
+    }
+
+    fn startup_handler(&self) -> Arc<impl StartupHandler> {
+        self.startup.clone()
+    }
+
+    fn cancel_handler(&self) -> Arc<impl CancelHandler> {
+        self.cancel.clone()
+    }
+}
+
+/// Counts a connection as open for as long as it lives.
+struct OpenSlot(Arc<Shared>);
+
+impl Drop for OpenSlot {
+    fn drop(&mut self) {
+        self.0.open.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl Shared {
+    fn connection(self: &Arc<Self>) -> (Connection, OpenSlot) {
+        let open = self.open.fetch_add(1, Ordering::SeqCst) + 1;
+        let slot = OpenSlot(self.clone());
+        // Cancel requests arrive on short connections of their own; they count briefly too,
+        // so a full server still accepts them only when a slot is free (PostgreSQL does the same).
+        let full_at = (open > self.max_connections).then_some(self.max_connections);
+        // A private copy of the session state: shared catalog and memory pool, own config.
+        let ctx = SessionContext::new_with_state(self.ctx.state());
+        let hooks: Vec<Arc<dyn QueryHook>> = vec![
+            Arc::new(ReadOnlyHook),
+            Arc::new(SessionSettingsHook {
+                default_timeout: self.statement_timeout,
+            }),
+            Arc::new(CursorStatementHook),
+            Arc::new(SetShowHook),
+            Arc::new(TransactionStatementHook),
+        ];
+        let connection = Connection {
+            queries: Arc::new(SessionQueries::new(
+                ctx,
+                hooks,
+                self.query_runtime.clone(),
+                self.statement_timeout,
+            )),
+            startup: Arc::new(ConnectionStartup::new(
+                &self.users,
+                self.require_tls,
+                self.cancels.clone(),
+                full_at,
+            )),
+            cancel: Arc::new(CancelRequests(self.cancels.clone())),
+        };
+        (connection, slot)
+    }
+}
+
+/// The runtime DataFusion's partition tasks run on, apart from the runtime that serves
+/// connections (the arrangement InfluxDB 3 calls a dedicated executor). Lives as long as
+/// the process.
+fn query_runtime() -> Result<Handle, ServerError> {
+    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    if let Some(runtime) = RUNTIME.get() {
+        return Ok(runtime.handle().clone());
+    }
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads)
+        .thread_name("shape-query")
+        .enable_all()
+        .build()
+        .map_err(|e| ServerError::Catalog(format!("cannot start the query runtime: {e}")))?;
+    Ok(RUNTIME.get_or_init(|| runtime).handle().clone())
+}
+
+/// Prepares `ctx` for serving (pg_catalog, PostgreSQL-shaped information_schema).
+pub fn prepare_context(ctx: &SessionContext) -> Result<(), ServerError> {
+    setup_pg_catalog(ctx, "datafusion", EmptyContextProvider)
         .map_err(|e| ServerError::Catalog(e.to_string()))?;
-    let options = ServerOptions::new()
-        .with_host(addr.ip().to_string())
-        .with_port(addr.port())
-        .with_max_connections(max_connections)
-        .with_tls_cert_path(tls.as_ref().map(|t| t.cert.clone()))
-        .with_tls_key_path(tls.map(|t| t.key));
-    // Read-only first, then datafusion-postgres' own hooks (cursors, SET/SHOW, transactions).
-    let hooks: Vec<Arc<dyn QueryHook>> = vec![
-        Arc::new(ReadOnlyHook),
-        Arc::new(CursorStatementHook),
-        Arc::new(SetShowHook),
-        Arc::new(TransactionStatementHook),
-    ];
-    datafusion_postgres::serve_with_hooks(Arc::new(ctx), &options, hooks)
+    information_schema::install(ctx).map_err(|e| ServerError::Catalog(e.to_string()))
+}
+
+/// Binds the listener; serve with [`serve_on`]. Split so callers can report the bound
+/// address before serving.
+pub async fn bind(addr: SocketAddr) -> Result<TcpListener, ServerError> {
+    TcpListener::bind(addr)
         .await
         .map_err(|source| ServerError::Io { addr, source })
+}
+
+/// Serves `ctx` on `listener` until the process ends.
+pub async fn serve_on(
+    listener: TcpListener,
+    ctx: SessionContext,
+    settings: &ServerSettings,
+) -> Result<(), ServerError> {
+    let tls = settings.tls.as_ref().map(TlsFiles::acceptor).transpose()?;
+    prepare_context(&ctx)?;
+    let shared = Arc::new(Shared {
+        ctx,
+        query_runtime: query_runtime()?,
+        users: Arc::new(Users::new(&settings.users)),
+        require_tls: tls.is_some(),
+        cancels: Arc::new(CancelRegistry::default()),
+        statement_timeout: settings.statement_timeout,
+        max_connections: settings.max_connections,
+        open: AtomicUsize::new(0),
+    });
+    loop {
+        let (socket, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            // Out of file descriptors and the like: wait a moment instead of spinning.
+            Err(e) => {
+                eprintln!("shape serve: accept failed: {e}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let _ = socket.set_nodelay(true);
+        let (connection, slot) = shared.connection();
+        let tls = tls.clone();
+        tokio::spawn(async move {
+            let _slot = slot;
+            // Errors here are this connection's (a reset, a malformed message): it ends,
+            // the server goes on.
+            let _ended = process_socket(socket, tls, connection).await;
+            let _ = peer;
+        });
+    }
 }

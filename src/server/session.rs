@@ -1,0 +1,691 @@
+//! One connection's query handling: datafusion-postgres plans and encodes, this module bounds
+//! every statement (statement_timeout, cancel requests) and keeps per-session settings.
+//!
+//! Each connection gets its own `SessionContext` cloned from the server's: the catalog (tables,
+//! views, memory pool) is shared, so data ingested while serving is visible at once, while the
+//! session config is private, so `SET shape.as_of` changes only that session.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use datafusion::common::ParamValues;
+use datafusion::logical_expr::LogicalPlan;
+use datafusion::prelude::SessionContext;
+use datafusion::sql::sqlparser::ast::{Set, Statement};
+use datafusion_postgres::hooks::HookClient;
+use datafusion_postgres::pgwire::api::cancel::CancelHandler;
+use datafusion_postgres::pgwire::api::portal::Portal;
+use datafusion_postgres::pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
+use datafusion_postgres::pgwire::api::results::{
+    DataRowEncoder, FieldFormat, FieldInfo, QueryResponse, Response, Tag,
+};
+use datafusion_postgres::pgwire::api::store::PortalStore;
+use datafusion_postgres::pgwire::api::{ClientInfo, ClientPortalStore, Type};
+use datafusion_postgres::pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
+use datafusion_postgres::pgwire::messages::cancel::CancelRequest;
+use datafusion_postgres::pgwire::messages::data::DataRow;
+use datafusion_postgres::pgwire::messages::startup::SecretKey;
+use datafusion_postgres::pgwire::messages::PgWireBackendMessage;
+use datafusion_postgres::{DfSessionService, Parser, QueryHook};
+use futures::future::{BoxFuture, Shared};
+use futures::{FutureExt, Stream, StreamExt};
+use tokio::runtime::Handle;
+use tokio::sync::watch;
+
+/// Builds a `PgWireError` the client sees with this SQLSTATE.
+pub(crate) fn sql_error(severity: &str, sqlstate: &str, message: String) -> PgWireError {
+    PgWireError::UserError(Box::new(ErrorInfo::new(
+        severity.to_string(),
+        sqlstate.to_string(),
+        message,
+    )))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cancel requests
+// ---------------------------------------------------------------------------------------------
+
+/// A connection's cancel signal: a counter bumped by each valid cancel request. A statement
+/// remembers the value it started with and stops when it changes, so a cancel that arrives
+/// between statements cancels nothing (as in PostgreSQL).
+#[derive(Debug)]
+pub struct CancelSignal(watch::Sender<u64>);
+
+/// Running connections by (process id, secret key), for cancel requests that arrive on a
+/// separate connection.
+#[derive(Debug, Default)]
+pub struct CancelRegistry {
+    connections: Mutex<HashMap<(i32, SecretKey), Arc<CancelSignal>>>,
+}
+
+/// Removes a connection from the registry when the connection (and its session) ends.
+#[derive(Debug)]
+pub struct Registration {
+    registry: Arc<CancelRegistry>,
+    key: (i32, SecretKey),
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        if let Ok(mut map) = self.registry.connections.lock() {
+            map.remove(&self.key);
+        }
+    }
+}
+
+impl CancelRegistry {
+    /// Registers an authenticated connection: its signal and registration go into the
+    /// session's extensions, so they live exactly as long as the connection.
+    pub fn register<C: ClientInfo>(self: &Arc<Self>, client: &C) {
+        if client.session_extensions().get::<CancelSignal>().is_some() {
+            return;
+        }
+        let key = client.pid_and_secret_key();
+        let signal = Arc::new(CancelSignal(watch::channel(0).0));
+        if let Ok(mut map) = self.connections.lock() {
+            map.insert(key.clone(), signal.clone());
+        }
+        let extensions = client.session_extensions();
+        extensions.insert(Registration {
+            registry: self.clone(),
+            key,
+        });
+        extensions.insert::<Arc<CancelSignal>>(signal);
+    }
+}
+
+/// Answers CancelRequest messages: a known (pid, secret) pair stops that connection's running
+/// statement; anything else is ignored (PostgreSQL says nothing either way).
+#[derive(Debug)]
+pub struct CancelRequests(pub Arc<CancelRegistry>);
+
+#[async_trait::async_trait]
+impl CancelHandler for CancelRequests {
+    async fn on_cancel_request(&self, request: CancelRequest) {
+        let signal = self
+            .0
+            .connections
+            .lock()
+            .ok()
+            .and_then(|map| map.get(&(request.pid, request.secret_key)).cloned());
+        if let Some(signal) = signal {
+            signal.0.send_modify(|generation| *generation += 1);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Statement limits
+// ---------------------------------------------------------------------------------------------
+
+/// Client metadata key of this session's statement_timeout in milliseconds ("0" = none).
+const STATEMENT_TIMEOUT_KEY: &str = "shape.statement_timeout_ms";
+
+#[derive(Debug, Clone, Copy)]
+enum Stop {
+    Timeout(Duration),
+    Cancelled,
+}
+
+impl Stop {
+    fn error(self) -> PgWireError {
+        match self {
+            Stop::Timeout(limit) => sql_error(
+                "ERROR",
+                "57014",
+                format!(
+                    "canceling statement due to statement timeout ({} ms; SET statement_timeout to change it)",
+                    limit.as_millis()
+                ),
+            ),
+            Stop::Cancelled => sql_error(
+                "ERROR",
+                "57014",
+                "canceling statement due to user request".to_string(),
+            ),
+        }
+    }
+}
+
+type StopSignal = Shared<BoxFuture<'static, Stop>>;
+
+/// The session's statement timeout: its own setting, else the server default.
+fn statement_timeout<C: ClientInfo + ?Sized>(
+    client: &C,
+    default: Option<Duration>,
+) -> Option<Duration> {
+    match client.metadata().get(STATEMENT_TIMEOUT_KEY) {
+        Some(ms) => ms
+            .parse::<u64>()
+            .ok()
+            .filter(|ms| *ms > 0)
+            .map(Duration::from_millis),
+        None => default,
+    }
+}
+
+/// A future that resolves when this statement must stop: its deadline passes or the
+/// connection receives a cancel request.
+fn stop_signal<C: ClientInfo>(client: &C, default_timeout: Option<Duration>) -> StopSignal {
+    let timeout = statement_timeout(client, default_timeout);
+    let mut cancel = client
+        .session_extensions()
+        .get::<Arc<CancelSignal>>()
+        .map(|signal| signal.0.subscribe());
+    let deadline = timeout.map(|limit| (tokio::time::Instant::now() + limit, limit));
+    async move {
+        let timed_out = async {
+            match deadline {
+                Some((at, limit)) => {
+                    tokio::time::sleep_until(at).await;
+                    Stop::Timeout(limit)
+                }
+                None => std::future::pending().await,
+            }
+        };
+        let cancelled = async {
+            if let Some(receiver) = cancel.as_mut() {
+                let started = *receiver.borrow_and_update();
+                if receiver.wait_for(|now| *now != started).await.is_ok() {
+                    return Stop::Cancelled;
+                }
+            }
+            std::future::pending().await
+        };
+        tokio::select! {
+            stop = timed_out => stop,
+            stop = cancelled => stop,
+        }
+    }
+    .boxed()
+    .shared()
+}
+
+/// Polls a future with `runtime` as the current runtime, so the tasks DataFusion spawns while
+/// it runs (one per partition) go to the query runtime. The connection task itself stays on
+/// the network runtime, where a timeout, a cancel request or a new connection is noticed even
+/// while every query thread is busy.
+struct OnQueryRuntime<F> {
+    runtime: Handle,
+    inner: F,
+}
+
+impl<F: Future + Unpin> Future for OnQueryRuntime<F> {
+    type Output = F::Output;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let _entered = self.runtime.enter();
+        self.inner.poll_unpin(cx)
+    }
+}
+
+/// Runs `work` until it finishes or the statement must stop.
+async fn bounded<T>(
+    work: impl Future<Output = PgWireResult<T>>,
+    runtime: &Handle,
+    stop: &StopSignal,
+) -> PgWireResult<T> {
+    let work = OnQueryRuntime {
+        runtime: runtime.clone(),
+        inner: Box::pin(work),
+    };
+    tokio::select! {
+        biased;
+        stop = stop.clone() => Err(stop.error()),
+        result = work => result,
+    }
+}
+
+/// Rows of a result, cut off with an error when the statement must stop. DataFusion runs the
+/// query as these rows are pulled, so the limit covers execution, not just planning; dropping
+/// the inner stream stops DataFusion's tasks.
+struct BoundedRows {
+    rows: Pin<Box<dyn Stream<Item = PgWireResult<DataRow>> + Send>>,
+    runtime: Handle,
+    stop: StopSignal,
+    finished: bool,
+}
+
+impl Stream for BoundedRows {
+    type Item = PgWireResult<DataRow>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if self.finished {
+            return Poll::Ready(None);
+        }
+        if let Poll::Ready(stop) = self.stop.poll_unpin(cx) {
+            self.finished = true;
+            return Poll::Ready(Some(Err(stop.error())));
+        }
+        let runtime = self.runtime.clone();
+        let _entered = runtime.enter();
+        let next = self.rows.poll_next_unpin(cx);
+        if matches!(next, Poll::Ready(None)) {
+            self.finished = true;
+        }
+        next
+    }
+}
+
+fn bound_response(response: Response, runtime: &Handle, stop: &StopSignal) -> Response {
+    match response {
+        Response::Query(query) => {
+            let QueryResponse {
+                command_tag,
+                row_schema,
+                data_rows,
+                ..
+            } = query;
+            let mut bounded = QueryResponse::new(
+                row_schema,
+                BoundedRows {
+                    rows: data_rows,
+                    runtime: runtime.clone(),
+                    stop: stop.clone(),
+                    finished: false,
+                },
+            );
+            bounded.set_command_tag(&command_tag);
+            Response::Query(bounded)
+        }
+        other => other,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The connection's query handler
+// ---------------------------------------------------------------------------------------------
+
+/// Simple and extended query protocol for one connection: datafusion-postgres' service over
+/// the connection's own context, with every statement bounded.
+pub struct SessionQueries {
+    inner: DfSessionService,
+    runtime: Handle,
+    default_timeout: Option<Duration>,
+}
+
+impl SessionQueries {
+    pub fn new(
+        ctx: SessionContext,
+        hooks: Vec<Arc<dyn QueryHook>>,
+        runtime: Handle,
+        default_timeout: Option<Duration>,
+    ) -> SessionQueries {
+        SessionQueries {
+            inner: DfSessionService::new_with_hooks(Arc::new(ctx), hooks),
+            runtime,
+            default_timeout,
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl SimpleQueryHandler for SessionQueries {
+    async fn do_query<C>(&self, client: &mut C, query: &str) -> PgWireResult<Vec<Response>>
+    where
+        C: ClientInfo
+            + ClientPortalStore
+            + futures::Sink<PgWireBackendMessage>
+            + Unpin
+            + Send
+            + Sync,
+        C::PortalStore: PortalStore,
+        C::Error: std::fmt::Debug,
+        PgWireError: From<<C as futures::Sink<PgWireBackendMessage>>::Error>,
+    {
+        let stop = stop_signal(client, self.default_timeout);
+        let responses = bounded(
+            SimpleQueryHandler::do_query(&self.inner, client, query),
+            &self.runtime,
+            &stop,
+        )
+        .await?;
+        Ok(responses
+            .into_iter()
+            .map(|response| bound_response(response, &self.runtime, &stop))
+            .collect())
+    }
+}
+
+#[async_trait::async_trait]
+impl ExtendedQueryHandler for SessionQueries {
+    type Statement = <DfSessionService as ExtendedQueryHandler>::Statement;
+    type QueryParser = Parser;
+
+    fn query_parser(&self) -> Arc<Parser> {
+        self.inner.query_parser()
+    }
+
+    async fn do_query<C>(
+        &self,
+        client: &mut C,
+        portal: &Portal<Self::Statement>,
+        max_rows: usize,
+    ) -> PgWireResult<Response>
+    where
+        C: ClientInfo
+            + ClientPortalStore
+            + futures::Sink<PgWireBackendMessage>
+            + Unpin
+            + Send
+            + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: std::fmt::Debug,
+        PgWireError: From<<C as futures::Sink<PgWireBackendMessage>>::Error>,
+    {
+        let stop = stop_signal(client, self.default_timeout);
+        let response = bounded(
+            ExtendedQueryHandler::do_query(&self.inner, client, portal, max_rows),
+            &self.runtime,
+            &stop,
+        )
+        .await?;
+        Ok(bound_response(response, &self.runtime, &stop))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hooks: read-only refusal and per-session settings
+// ---------------------------------------------------------------------------------------------
+
+/// Statements that would change data or schema; SHAPE's tables are written by ingest only.
+const WRITE_KEYWORDS: &[&str] = &[
+    "INSERT", "UPDATE", "DELETE", "MERGE", "CREATE", "DROP", "ALTER", "TRUNCATE", "COPY", "GRANT",
+    "REVOKE", "VACUUM",
+];
+
+/// Refuses DDL and DML with SQLSTATE 25006 (read_only_sql_transaction), on both protocols.
+pub struct ReadOnlyHook;
+
+impl ReadOnlyHook {
+    fn refusal(statement: &Statement) -> Option<PgWireError> {
+        let text = statement.to_string();
+        let keyword = text.split_whitespace().next()?.to_ascii_uppercase();
+        WRITE_KEYWORDS.contains(&keyword.as_str()).then(|| {
+            sql_error(
+                "ERROR",
+                "25006",
+                format!("SHAPE serves read-only: {keyword} is not allowed (data changes come from `shape ingest`)"),
+            )
+        })
+    }
+}
+
+#[async_trait::async_trait]
+impl QueryHook for ReadOnlyHook {
+    async fn handle_simple_query(
+        &self,
+        statement: &Statement,
+        _ctx: &SessionContext,
+        _client: &mut dyn HookClient,
+    ) -> Option<PgWireResult<Response>> {
+        Self::refusal(statement).map(Err)
+    }
+
+    async fn handle_extended_parse_query(
+        &self,
+        statement: &Statement,
+        _ctx: &SessionContext,
+        _client: &(dyn ClientInfo + Send + Sync),
+    ) -> Option<PgWireResult<LogicalPlan>> {
+        Self::refusal(statement).map(Err)
+    }
+
+    async fn handle_extended_query(
+        &self,
+        statement: &Statement,
+        _plan: &LogicalPlan,
+        _params: &ParamValues,
+        _ctx: &SessionContext,
+        _client: &mut dyn HookClient,
+    ) -> Option<PgWireResult<Response>> {
+        Self::refusal(statement).map(Err)
+    }
+}
+
+/// `SET`/`SHOW` of the settings SHAPE keeps per session: `statement_timeout` and the engine's
+/// `shape.*` / `datafusion.*` options. Unlike a PostgreSQL-compatible "accept and ignore",
+/// a bad value is an error (22023) naming the setting.
+pub struct SessionSettingsHook {
+    pub default_timeout: Option<Duration>,
+}
+
+/// What a SET or SHOW names, once recognised as ours.
+enum SettingStatement {
+    Set { name: String, value: Option<String> },
+    Show { name: String },
+}
+
+fn our_setting(name: &str) -> bool {
+    name == "statement_timeout" || name.starts_with("shape.") || name.starts_with("datafusion.")
+}
+
+fn classify(statement: &Statement) -> Option<SettingStatement> {
+    match statement {
+        Statement::Set(Set::SingleAssignment {
+            variable, values, ..
+        }) => {
+            let name = variable.to_string().to_ascii_lowercase();
+            if !our_setting(&name) {
+                return None;
+            }
+            let value = values.first().map(|v| {
+                v.to_string()
+                    .trim_matches(|c| c == '\'' || c == '"')
+                    .to_string()
+            });
+            // `SET x TO DEFAULT` resets.
+            let value = value.filter(|v| !v.eq_ignore_ascii_case("default"));
+            Some(SettingStatement::Set { name, value })
+        }
+        Statement::ShowVariable { variable } => {
+            let name = variable
+                .iter()
+                .map(|part| part.value.to_ascii_lowercase())
+                .collect::<Vec<_>>()
+                .join(".");
+            our_setting(&name).then_some(SettingStatement::Show { name })
+        }
+        _ => None,
+    }
+}
+
+/// Parses a PostgreSQL duration setting: a number of milliseconds, or a number with a unit
+/// (`us`, `ms`, `s`, `min`, `h`, `d`). `0` means no limit (`None`).
+pub fn parse_pg_duration(text: &str) -> Result<Option<Duration>, String> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let number: f64 = number
+        .parse()
+        .map_err(|_| format!("invalid duration {text:?}: expected e.g. 5000, 500ms, 30s, 2min"))?;
+    let millis = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "ms" => number,
+        "us" => number / 1000.0,
+        "s" => number * 1000.0,
+        "min" => number * 60_000.0,
+        "h" => number * 3_600_000.0,
+        "d" => number * 86_400_000.0,
+        other => {
+            return Err(format!(
+                "invalid duration unit {other:?} in {text:?}: use us, ms, s, min, h or d"
+            ))
+        }
+    };
+    Ok((millis >= 1.0).then(|| Duration::from_millis(millis as u64)))
+}
+
+fn format_timeout(timeout: Option<Duration>) -> String {
+    match timeout {
+        None => "0".to_string(),
+        Some(d) if d.as_millis() % 1000 == 0 => format!("{}s", d.as_secs()),
+        Some(d) => format!("{}ms", d.as_millis()),
+    }
+}
+
+fn show_response(name: &str, value: String) -> PgWireResult<Response> {
+    let fields = Arc::new(vec![FieldInfo::new(
+        name.to_string(),
+        None,
+        None,
+        Type::TEXT,
+        FieldFormat::Text,
+    )]);
+    let mut encoder = DataRowEncoder::new(fields.clone());
+    encoder.encode_field(&Some(value))?;
+    let row = encoder.take_row();
+    Ok(Response::Query(QueryResponse::new(
+        fields,
+        futures::stream::once(async move { Ok(row) }),
+    )))
+}
+
+impl SessionSettingsHook {
+    fn apply(
+        &self,
+        statement: SettingStatement,
+        ctx: &SessionContext,
+        client: &mut dyn HookClient,
+    ) -> PgWireResult<Response> {
+        let invalid = |name: &str, message: String| {
+            sql_error(
+                "ERROR",
+                "22023",
+                format!("invalid value for {name}: {message}"),
+            )
+        };
+        match statement {
+            SettingStatement::Set { name, value } if name == "statement_timeout" => {
+                let metadata = client.metadata_mut();
+                match value {
+                    None => {
+                        metadata.remove(STATEMENT_TIMEOUT_KEY);
+                    }
+                    Some(text) => {
+                        let timeout = parse_pg_duration(&text).map_err(|m| invalid(&name, m))?;
+                        let ms = timeout.map_or(0, |d| d.as_millis());
+                        metadata.insert(STATEMENT_TIMEOUT_KEY.to_string(), ms.to_string());
+                    }
+                }
+                Ok(Response::Execution(Tag::new("SET")))
+            }
+            SettingStatement::Set { name, value } => {
+                let state = ctx.state_ref();
+                let mut state = state.write();
+                let options = state.config_mut().options_mut();
+                let value = match value {
+                    Some(value) => value,
+                    // DEFAULT: the server's value for this option.
+                    None => default_option(&name).unwrap_or_default(),
+                };
+                options
+                    .set(&name, &value)
+                    .map_err(|e| invalid(&name, e.strip_backtrace()))?;
+                Ok(Response::Execution(Tag::new("SET")))
+            }
+            SettingStatement::Show { name } if name == "statement_timeout" => show_response(
+                &name,
+                format_timeout(statement_timeout(client, self.default_timeout)),
+            ),
+            SettingStatement::Show { name } => {
+                let value = ctx
+                    .state()
+                    .config_options()
+                    .entries()
+                    .into_iter()
+                    .find(|entry| entry.key == name)
+                    .ok_or_else(|| {
+                        sql_error(
+                            "ERROR",
+                            "42704",
+                            format!("unrecognized configuration parameter \"{name}\""),
+                        )
+                    })?
+                    .value
+                    .unwrap_or_default();
+                show_response(&name, value)
+            }
+        }
+    }
+}
+
+/// The built-in value of an engine option, for `SET ... TO DEFAULT`.
+fn default_option(name: &str) -> Option<String> {
+    let defaults = shape_udfs::session_config();
+    defaults
+        .options()
+        .entries()
+        .into_iter()
+        .find(|entry| entry.key == name)
+        .and_then(|entry| entry.value)
+}
+
+#[async_trait::async_trait]
+impl QueryHook for SessionSettingsHook {
+    async fn handle_simple_query(
+        &self,
+        statement: &Statement,
+        ctx: &SessionContext,
+        client: &mut dyn HookClient,
+    ) -> Option<PgWireResult<Response>> {
+        classify(statement).map(|s| self.apply(s, ctx, client))
+    }
+
+    async fn handle_extended_parse_query(
+        &self,
+        _statement: &Statement,
+        _ctx: &SessionContext,
+        _client: &(dyn ClientInfo + Send + Sync),
+    ) -> Option<PgWireResult<LogicalPlan>> {
+        // datafusion-postgres' SET/SHOW hook plans these (no columns / one text column).
+        None
+    }
+
+    async fn handle_extended_query(
+        &self,
+        statement: &Statement,
+        _plan: &LogicalPlan,
+        _params: &ParamValues,
+        ctx: &SessionContext,
+        client: &mut dyn HookClient,
+    ) -> Option<PgWireResult<Response>> {
+        classify(statement).map(|s| self.apply(s, ctx, client))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_follow_postgres() {
+        assert_eq!(
+            parse_pg_duration("5000").unwrap(),
+            Some(Duration::from_millis(5000))
+        );
+        assert_eq!(
+            parse_pg_duration("250ms").unwrap(),
+            Some(Duration::from_millis(250))
+        );
+        assert_eq!(
+            parse_pg_duration("60s").unwrap(),
+            Some(Duration::from_secs(60))
+        );
+        assert_eq!(
+            parse_pg_duration("2min").unwrap(),
+            Some(Duration::from_secs(120))
+        );
+        assert_eq!(parse_pg_duration("0").unwrap(), None);
+        assert!(parse_pg_duration("soon").is_err());
+        assert!(parse_pg_duration("5 parsecs").is_err());
+        assert_eq!(format_timeout(Some(Duration::from_secs(60))), "60s");
+        assert_eq!(format_timeout(Some(Duration::from_millis(1500))), "1500ms");
+        assert_eq!(format_timeout(None), "0");
+    }
+}
