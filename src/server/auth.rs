@@ -15,7 +15,9 @@ use datafusion_postgres::pgwire::api::auth::sasl::SASLAuthStartupHandler;
 use datafusion_postgres::pgwire::api::auth::{
     AuthSource, DefaultServerParameterProvider, LoginInfo, Password, StartupHandler,
 };
-use datafusion_postgres::pgwire::api::{ClientInfo, PgWireConnectionState};
+use datafusion_postgres::pgwire::api::{
+    ClientInfo, PgWireConnectionState, PidSecretKeyGenerator, RandomPidSecretKeyGenerator,
+};
 use datafusion_postgres::pgwire::error::{PgWireError, PgWireResult};
 use datafusion_postgres::pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
 use futures::Sink;
@@ -69,9 +71,13 @@ impl AuthSource for Users {
 }
 
 /// Accepts without a password (loopback-only servers without configured users).
-pub struct Trust;
+pub struct Trust(Arc<RandomPidSecretKeyGenerator>);
 
-impl NoopStartupHandler for Trust {}
+impl NoopStartupHandler for Trust {
+    fn pid_secret_key_generator(&self) -> &dyn PidSecretKeyGenerator {
+        self.0.as_ref()
+    }
+}
 
 /// How this connection authenticates.
 enum Method {
@@ -89,22 +95,26 @@ pub struct ConnectionStartup {
 }
 
 impl ConnectionStartup {
+    /// `pids` is shared by all connections, so process ids (the handle of cancel requests)
+    /// are unique across the server.
     pub fn new(
         users: &Arc<Users>,
         require_tls: bool,
         cancels: Arc<CancelRegistry>,
+        pids: &Arc<RandomPidSecretKeyGenerator>,
         full_at: Option<usize>,
     ) -> ConnectionStartup {
         let method = match full_at {
             Some(limit) => Method::Full(limit),
-            None if users.is_empty() => Method::Trust(Trust),
+            None if users.is_empty() => Method::Trust(Trust(pids.clone())),
             None => {
                 let source: Arc<dyn AuthSource> = users.clone();
                 Method::Scram(Box::new(
                     SASLAuthStartupHandler::new(
                         Arc::new(DefaultServerParameterProvider::default()),
                     )
-                    .with_scram(ScramAuth::new(source)),
+                    .with_scram(ScramAuth::new(source))
+                    .with_pid_secret_key_generator(pids.clone()),
                 ))
             }
         };

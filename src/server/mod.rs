@@ -30,7 +30,9 @@ use datafusion_postgres::hooks::set_show::SetShowHook;
 use datafusion_postgres::hooks::transactions::TransactionStatementHook;
 use datafusion_postgres::pgwire::api::cancel::CancelHandler;
 use datafusion_postgres::pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
-use datafusion_postgres::pgwire::api::{auth::StartupHandler, PgWireServerHandlers};
+use datafusion_postgres::pgwire::api::{
+    auth::StartupHandler, PgWireServerHandlers, RandomPidSecretKeyGenerator,
+};
 use datafusion_postgres::pgwire::tokio::process_socket;
 use datafusion_postgres::pgwire::tokio::tokio_rustls::rustls;
 use datafusion_postgres::pgwire::tokio::TlsAcceptor;
@@ -293,6 +295,7 @@ struct Shared {
     users: Arc<Users>,
     require_tls: bool,
     cancels: Arc<CancelRegistry>,
+    pids: Arc<RandomPidSecretKeyGenerator>,
     statement_timeout: Option<Duration>,
     max_connections: usize,
     open: AtomicUsize,
@@ -361,6 +364,7 @@ impl Shared {
                 &self.users,
                 self.require_tls,
                 self.cancels.clone(),
+                &self.pids,
                 full_at,
             )),
             cancel: Arc::new(CancelRequests(self.cancels.clone())),
@@ -416,6 +420,7 @@ pub async fn serve_on(
         users: Arc::new(Users::new(&settings.users)),
         require_tls: tls.is_some(),
         cancels: Arc::new(CancelRegistry::default()),
+        pids: Arc::new(RandomPidSecretKeyGenerator::default()),
         statement_timeout: settings.statement_timeout,
         max_connections: settings.max_connections,
         open: AtomicUsize::new(0),

@@ -5,10 +5,11 @@
 //! views, memory pool) is shared, so data ingested while serving is visible at once, while the
 //! session config is private, so `SET shape.as_of` changes only that session.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -33,6 +34,7 @@ use datafusion_postgres::pgwire::messages::PgWireBackendMessage;
 use datafusion_postgres::{DfSessionService, Parser, QueryHook};
 use futures::future::{BoxFuture, Shared};
 use futures::{FutureExt, Stream, StreamExt};
+use regex::Regex;
 use tokio::runtime::Handle;
 use tokio::sync::watch;
 
@@ -59,14 +61,22 @@ pub struct CancelSignal(watch::Sender<u64>);
 /// separate connection.
 #[derive(Debug, Default)]
 pub struct CancelRegistry {
-    connections: Mutex<HashMap<(i32, SecretKey), Arc<CancelSignal>>>,
+    connections: Mutex<HashMap<CancelKey, Arc<CancelSignal>>>,
+}
+
+/// (process id, secret key bytes): a cancel request may decode a 4-byte key differently from
+/// the session it names (protocol 3.0 vs 3.2), so keys are compared as bytes.
+type CancelKey = (i32, Vec<u8>);
+
+fn cancel_key(pid: i32, secret: &SecretKey) -> CancelKey {
+    (pid, secret.to_bytes().to_vec())
 }
 
 /// Removes a connection from the registry when the connection (and its session) ends.
 #[derive(Debug)]
 pub struct Registration {
     registry: Arc<CancelRegistry>,
-    key: (i32, SecretKey),
+    key: CancelKey,
 }
 
 impl Drop for Registration {
@@ -84,7 +94,8 @@ impl CancelRegistry {
         if client.session_extensions().get::<CancelSignal>().is_some() {
             return;
         }
-        let key = client.pid_and_secret_key();
+        let (pid, secret) = client.pid_and_secret_key();
+        let key = cancel_key(pid, &secret);
         let signal = Arc::new(CancelSignal(watch::channel(0).0));
         if let Ok(mut map) = self.connections.lock() {
             map.insert(key.clone(), signal.clone());
@@ -106,12 +117,10 @@ pub struct CancelRequests(pub Arc<CancelRegistry>);
 #[async_trait::async_trait]
 impl CancelHandler for CancelRequests {
     async fn on_cancel_request(&self, request: CancelRequest) {
-        let signal = self
-            .0
-            .connections
-            .lock()
-            .ok()
-            .and_then(|map| map.get(&(request.pid, request.secret_key)).cloned());
+        let signal = self.0.connections.lock().ok().and_then(|map| {
+            map.get(&cancel_key(request.pid, &request.secret_key))
+                .cloned()
+        });
         if let Some(signal) = signal {
             signal.0.send_modify(|generation| *generation += 1);
         }
@@ -323,6 +332,34 @@ impl SessionQueries {
     }
 }
 
+/// The subquery Grafana's table and column listings use to test "is this schema on the
+/// search_path" (postgresMetaQuery.ts). DataFusion cannot plan it (`s[i]` over a
+/// generate_series alias) and datafusion-postgres replaces it with `''`, which lists every
+/// table schema-qualified and finds no columns for an unqualified table. It is swapped for
+/// what it evaluates to here, the one schema SHAPE serves (`'public'`; the `"$user"` entry
+/// names no schema): a literal list, because Grafana also uses it inside ORDER BY, where
+/// DataFusion plans no subqueries. Matched ignoring whitespace and case.
+static GRAFANA_SEARCH_PATH: LazyLock<Regex> = LazyLock::new(|| {
+    let subquery = r#"SELECT CASE WHEN trim(s[i]) = '"$user"' THEN user ELSE trim(s[i]) END
+        FROM generate_series(array_lower(string_to_array(current_setting('search_path'),','),1),
+                             array_upper(string_to_array(current_setting('search_path'),','),1)) as i,
+             string_to_array(current_setting('search_path'),',') s"#;
+    let pattern: String = subquery
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| format!("{}\\s*", regex::escape(&c.to_string())))
+        .collect();
+    Regex::new(&format!("(?i){pattern}")).expect("a valid pattern")
+});
+
+fn grafana_compatible(query: &str) -> Cow<'_, str> {
+    if query.contains("current_setting('search_path')") {
+        GRAFANA_SEARCH_PATH.replace_all(query, "'public'")
+    } else {
+        Cow::Borrowed(query)
+    }
+}
+
 #[async_trait::async_trait]
 impl SimpleQueryHandler for SessionQueries {
     async fn do_query<C>(&self, client: &mut C, query: &str) -> PgWireResult<Vec<Response>>
@@ -338,8 +375,9 @@ impl SimpleQueryHandler for SessionQueries {
         PgWireError: From<<C as futures::Sink<PgWireBackendMessage>>::Error>,
     {
         let stop = stop_signal(client, self.default_timeout);
+        let query = grafana_compatible(query);
         let responses = bounded(
-            SimpleQueryHandler::do_query(&self.inner, client, query),
+            SimpleQueryHandler::do_query(&self.inner, client, &query),
             &self.runtime,
             &stop,
         )
@@ -662,6 +700,17 @@ impl QueryHook for SessionSettingsHook {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn grafana_search_path_subquery_is_rewritten_whatever_the_spacing() {
+        let grafana = "SELECT 1 WHERE quote_ident(table_schema) IN (SELECT\n  CASE WHEN trim(s[i]) = '\"$user\"' THEN user ELSE trim(s[i]) END\n FROM\n generate_series(\n array_lower(string_to_array(current_setting('search_path'),','),1),\n array_upper(string_to_array(current_setting('search_path'),','),1)\n ) as i,\n string_to_array(current_setting('search_path'),',') s\n)";
+        assert_eq!(
+            grafana_compatible(grafana),
+            "SELECT 1 WHERE quote_ident(table_schema) IN ('public')"
+        );
+        let other = "SELECT current_setting('search_path')";
+        assert_eq!(grafana_compatible(other), other);
+    }
 
     #[test]
     fn durations_follow_postgres() {

@@ -22,18 +22,33 @@ fn start(data: &str, config: &str) -> (Server, u16) {
     start_with(&["--config", config, "--data-dir", data], &[])
 }
 
-/// Starts `shape <global> serve --listen ... <serve_args>` and waits until it accepts.
-fn start_with(global: &[&str], serve_args: &[&str]) -> (Server, u16) {
-    let port = TcpListener::bind("127.0.0.1:0")
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
-        .port();
-    let listen = format!("127.0.0.1:{port}");
+        .port()
+}
+
+/// Starts `shape <global> serve --listen ... <serve_args>` and waits until it accepts.
+fn start_with(global: &[&str], serve_args: &[&str]) -> (Server, u16) {
+    start_env(global, serve_args, &[], "127.0.0.1")
+}
+
+/// As `start_with`, with environment variables and a listen host.
+fn start_env(
+    global: &[&str],
+    serve_args: &[&str],
+    env: &[(&str, &str)],
+    host: &str,
+) -> (Server, u16) {
+    let port = free_port();
+    let listen = format!("{host}:{port}");
     let child = Command::new(shape_bin())
         .args(global)
         .args(["serve", "--listen", &listen])
         .args(serve_args)
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -163,12 +178,49 @@ async fn tokio_postgres_simple_extended_and_freshness() {
             "{statement} (extended): {err:?}"
         );
     }
-    // Engine settings are shared by every connection: SET of them is refused, not leaked.
+    // Settings are per session: one connection's shape.as_of does not leak into another's.
+    client
+        .simple_query("SET shape.as_of = '2025-11-16T12:00:00Z'")
+        .await
+        .unwrap();
+    let other = connect(port).await.unwrap();
+    let mine = client
+        .query_one("SELECT CAST(shape_as_of() AS VARCHAR)", &[])
+        .await
+        .unwrap()
+        .get::<_, String>(0);
+    assert!(mine.starts_with("2025-11-16T12:00:00"), "{mine}");
+    let theirs = other
+        .query_one("SELECT CAST(shape_as_of() AS VARCHAR)", &[])
+        .await
+        .unwrap()
+        .get::<_, String>(0);
+    assert!(!theirs.starts_with("2025-11-16"), "as_of leaked: {theirs}");
+    // Windowed views follow the session's evaluation time: at noon on the sample's day the
+    // windows hold its events; evaluated now (a year later) they hold none.
+    async fn events_in_windows(c: &tokio_postgres::Client) -> i64 {
+        c.query_one(
+            "SELECT CAST(coalesce(sum(total), 0) AS BIGINT) FROM slo_status",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0)
+    }
+    assert!(events_in_windows(&client).await > 1000);
+    assert_eq!(events_in_windows(&other).await, 0);
+    let show = client.simple_query("SHOW shape.as_of").await.unwrap();
+    assert!(
+        format!("{show:?}").contains("2025-11-16T12:00:00Z"),
+        "{show:?}"
+    );
+    // A bad value is an error naming the setting, not silently ignored.
     let err = client
-        .simple_query("SET shape.as_of = '2025-11-17T00:00:00Z'")
+        .simple_query("SET shape.as_of = 'yesterday-ish'")
         .await
         .unwrap_err();
-    assert_eq!(err.code().map(|c| c.code()), Some("0A000"), "{err:?}");
+    assert_eq!(err.code().map(|c| c.code()), Some("22023"), "{err:?}");
+    assert!(format!("{err:?}").contains("shape.as_of"), "{err:?}");
     client
         .simple_query("SET application_name = 'grafana'")
         .await
@@ -365,7 +417,7 @@ fn tls_serves_encrypted_and_a_bad_certificate_stops_the_server() {
     {
         return;
     }
-    let (dir, data, config) = ingested_sample("renderx-web-2.jsonl");
+    let (dir, data, _) = ingested_sample("renderx-web-2.jsonl");
     let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
     let made = Command::new("openssl")
         .args([
@@ -403,32 +455,460 @@ fn tls_serves_encrypted_and_a_bad_certificate_stops_the_server() {
             "--tls-cert",
             &key,
             "--tls-key",
-            &key,
+            &cert,
         ],
         &[],
     );
     assert_failed_with(&out, "refusing to start without the TLS");
 
-    let (_server, port) = start_with(
-        &["--config", config, "--data-dir", &data],
-        &["--tls-cert", &cert, "--tls-key", &key],
+    // TLS from the config file (paths relative to it).
+    let config = config_with(
+        dir.path(),
+        "[server]\ntls_cert = \"cert.pem\"\ntls_key = \"key.pem\"\n",
     );
-    let out = Command::new("psql")
-        .arg(format!(
-            "host=127.0.0.1 port={port} user=shape sslmode=require connect_timeout=10"
-        ))
-        .args([
-            "-X",
-            "-t",
-            "-c",
-            "SELECT ssl FROM (SELECT 1 AS one) t CROSS JOIN (SELECT 'on' AS ssl) s",
-        ])
-        .output()
-        .unwrap();
+    let (_server, port) = start_with(&["--config", &config, "--data-dir", &data], &[]);
+    let psql = |sslmode: &str| {
+        Command::new("psql")
+            .arg(format!(
+                "host=127.0.0.1 port={port} user=shape sslmode={sslmode} connect_timeout=10"
+            ))
+            .args([
+                "-X",
+                "-t",
+                "-c",
+                "SELECT ssl FROM (SELECT 1 AS one) t CROSS JOIN (SELECT 'on' AS ssl) s",
+            ])
+            .output()
+            .unwrap()
+    };
+    let out = psql("require");
     assert!(
         out.status.success(),
         "TLS connection with sslmode=require: {}",
         text(&out.stderr)
     );
     assert!(text(&out.stdout).contains("on"));
+    // With TLS on, a plaintext connection is refused rather than served in the clear.
+    let out = psql("disable");
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("requires TLS"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// A config: data/shape.toml plus `extra` (server and user sections), written into `dir`.
+fn config_with(dir: &std::path::Path, extra: &str) -> String {
+    let base =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/data/shape.toml")).unwrap();
+    let path = dir.join("serve.toml");
+    std::fs::write(&path, format!("{base}\n{extra}")).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+fn sqlstate(err: &tokio_postgres::Error) -> Option<&str> {
+    err.code().map(|c| c.code())
+}
+
+/// A query that runs for many seconds on the sample (a 97-million-row join), to be stopped.
+const SLOW_QUERY: &str = "SELECT count(*) FROM events a JOIN events b ON a.level = b.level";
+
+async fn login(
+    port: u16,
+    user: &str,
+    password: &str,
+) -> Result<tokio_postgres::Client, tokio_postgres::Error> {
+    let dsn = format!(
+        "host=127.0.0.1 port={port} user={user} password='{password}' dbname=shape connect_timeout=10"
+    );
+    let (client, connection) = tokio_postgres::connect(&dsn, tokio_postgres::NoTls).await?;
+    tokio::spawn(connection);
+    Ok(client)
+}
+
+async fn show_statement_timeout(client: &tokio_postgres::Client) -> Option<String> {
+    client
+        .simple_query("SHOW statement_timeout")
+        .await
+        .unwrap()
+        .into_iter()
+        .find_map(|m| match m {
+            tokio_postgres::SimpleQueryMessage::Row(r) => r.get(0).map(str::to_string),
+            _ => None,
+        })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn passwords_statement_timeout_and_cancel() {
+    let (dir, data, _) = ingested_sample("renderx-web-1.jsonl");
+    let config = config_with(
+        dir.path(),
+        "[server]\nstatement_timeout = \"30s\"\n\n[[user]]\nname = \"grafana\"\npassword_env = \"SHAPE_TEST_GRAFANA_PW\"\n",
+    );
+    // A configured user without a password in the environment stops the server.
+    let out = run_shape(
+        dir.path(),
+        &[
+            "--config",
+            &config,
+            "--data-dir",
+            &data,
+            "serve",
+            "--listen",
+            "127.0.0.1:1",
+        ],
+        &[],
+    );
+    assert_failed_with(&out, "SHAPE_TEST_GRAFANA_PW is not set");
+
+    // With users configured it may listen beyond loopback.
+    let (_server, port) = start_env(
+        &["--config", &config, "--data-dir", &data],
+        &[],
+        &[("SHAPE_TEST_GRAFANA_PW", "s3cret pw")],
+        "0.0.0.0",
+    );
+    let wrong = login(port, "grafana", "guess").await.unwrap_err();
+    assert_eq!(sqlstate(&wrong), Some("28P01"), "{wrong:?}");
+    let unknown = login(port, "mallory", "s3cret pw").await.unwrap_err();
+    assert_eq!(sqlstate(&unknown), Some("28P01"), "{unknown:?}");
+    assert!(connect(port).await.is_err(), "no password, no session");
+
+    let client = login(port, "grafana", "s3cret pw").await.unwrap();
+    let n: i64 = client
+        .query_one("SELECT count(*) FROM events", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert!(n > 1000);
+
+    // statement_timeout: the configured default, then the session's own; it bounds execution.
+    assert_eq!(
+        show_statement_timeout(&client).await.as_deref(),
+        Some("30s")
+    );
+    client
+        .simple_query("SET statement_timeout = '300ms'")
+        .await
+        .unwrap();
+    assert_eq!(
+        show_statement_timeout(&client).await.as_deref(),
+        Some("300ms")
+    );
+    let err = client.simple_query(SLOW_QUERY).await.unwrap_err();
+    assert_eq!(sqlstate(&err), Some("57014"), "{err:?}");
+    assert!(format!("{err:?}").contains("statement timeout"), "{err:?}");
+    let err = client.query(SLOW_QUERY, &[]).await.unwrap_err();
+    assert_eq!(sqlstate(&err), Some("57014"), "extended protocol: {err:?}");
+    let err = client
+        .simple_query("SET statement_timeout = 'soon'")
+        .await
+        .unwrap_err();
+    assert_eq!(sqlstate(&err), Some("22023"), "{err:?}");
+
+    // A cancel request (sent on its own connection with the session's key) stops the
+    // running statement; the session goes on.
+    client
+        .simple_query("SET statement_timeout = 0")
+        .await
+        .unwrap();
+    assert_eq!(show_statement_timeout(&client).await.as_deref(), Some("0"));
+    let token = client.cancel_token();
+    let canceller = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        token.cancel_query(tokio_postgres::NoTls).await
+    });
+    let err = client.simple_query(SLOW_QUERY).await.unwrap_err();
+    canceller.await.unwrap().unwrap();
+    assert_eq!(sqlstate(&err), Some("57014"), "{err:?}");
+    assert!(format!("{err:?}").contains("user request"), "{err:?}");
+    let one: i64 = client
+        .query_one("SELECT CAST(1 AS BIGINT)", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(one, 1);
+}
+
+/// Reads from a raw connection until the server closes it; panics if it stays open.
+async fn closed_by_server(stream: &mut tokio::net::TcpStream) {
+    use tokio::io::AsyncReadExt;
+    let mut buf = vec![0u8; 4096];
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        match tokio::time::timeout_at(deadline, stream.read(&mut buf)).await {
+            Err(_) => panic!("the server kept a connection open after a malformed message"),
+            Ok(Ok(0)) | Ok(Err(_)) => return,
+            Ok(Ok(_)) => continue,
+        }
+    }
+}
+
+/// A startup message for user `shape` (protocol 3.0), then reads up to ReadyForQuery.
+async fn raw_session(port: u16) -> tokio::net::TcpStream {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let mut body = 196608i32.to_be_bytes().to_vec();
+    body.extend_from_slice(b"user\0shape\0database\0shape\0\0");
+    let mut message = ((body.len() + 4) as i32).to_be_bytes().to_vec();
+    message.extend_from_slice(&body);
+    stream.write_all(&message).await.unwrap();
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !seen.windows(6).any(|w| w == b"Z\0\0\0\x05I") {
+        let n = stream.read(&mut buf).await.unwrap();
+        assert!(n > 0, "closed during startup");
+        seen.extend_from_slice(&buf[..n]);
+    }
+    stream
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_malformed_message_closes_only_its_connection() {
+    use tokio::io::AsyncWriteExt;
+    let (_dir, data, config) = ingested_sample("renderx-web-1.jsonl");
+    let (_server, port) = start(&data, config);
+    let healthy = connect(port).await.unwrap();
+
+    // Garbage instead of a startup message.
+    let mut garbage = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    garbage
+        .write_all(b"\x00\x00\x00\x10GET / HTTP/1.1\r\n\r\n")
+        .await
+        .unwrap();
+    closed_by_server(&mut garbage).await;
+
+    // After startup: a Parse whose strings never end, a Bind with a negative count, an
+    // unknown message type, a query claiming 2 GB, and random bytes.
+    let random: Vec<u8> = (0..4096u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let hostile: [&[u8]; 5] = [
+        b"P\x00\x00\x00\x08abcd",
+        b"B\x00\x00\x00\x0a\x00\x00\xff\xff\x00\x00",
+        b"!\x00\x00\x00\x08abcd",
+        b"Q\x7f\xff\xff\xf0SELECT 1",
+        &random,
+    ];
+    for message in hostile {
+        let mut stream = raw_session(port).await;
+        stream.write_all(message).await.unwrap();
+        closed_by_server(&mut stream).await;
+    }
+
+    // The other session never noticed.
+    let n: i64 = healthy
+        .query_one("SELECT count(*) FROM events", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert!(n > 1000);
+    assert!(connect(port).await.is_ok(), "new connections still served");
+}
+
+async fn simple_rows(client: &tokio_postgres::Client, sql: &str) -> Vec<Vec<String>> {
+    client
+        .simple_query(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}\n{sql}"))
+        .into_iter()
+        .filter_map(|m| match m {
+            tokio_postgres::SimpleQueryMessage::Row(r) => Some(
+                (0..r.len())
+                    .map(|i| r.get(i).unwrap_or("").to_string())
+                    .collect::<Vec<_>>(),
+            ),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Grafana's PostgreSQL data source, replayed over the wire: the health check, version and
+/// schema discovery queries it sends (simple protocol, and the newer schema.go ones with
+/// parameters), then every panel query of dashboards/shape.json with its macros expanded.
+#[tokio::test(flavor = "multi_thread")]
+async fn grafana_traffic_replayed_over_the_wire() {
+    let (_dir, data, config) = ingested_sample("*.jsonl*");
+    let (_server, port) = start(&data, config);
+    let client = connect(port).await.unwrap();
+
+    // Save & test: pgx's Ping.
+    client.simple_query("-- ping").await.unwrap();
+    // Version auto-detect, then the TimescaleDB probe (no rows, no error).
+    let version = simple_rows(
+        &client,
+        "SELECT current_setting('server_version_num')::int/100 as version",
+    )
+    .await;
+    assert_eq!(version, vec![vec!["1600".to_string()]]);
+    let timescale = simple_rows(
+        &client,
+        "SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'",
+    )
+    .await;
+    assert!(timescale.is_empty(), "{timescale:?}");
+
+    // Table, schema and column listing (postgresMetaQuery.ts).
+    let search_path = "quote_ident(table_schema) IN (SELECT CASE WHEN trim(s[i]) = '\"$user\"' THEN user ELSE trim(s[i]) END FROM generate_series(array_lower(string_to_array(current_setting('search_path'),','),1), array_upper(string_to_array(current_setting('search_path'),','),1)) as i, string_to_array(current_setting('search_path'),',') s)";
+    let tables = simple_rows(&client, &format!(
+        "SELECT CASE WHEN {search_path} THEN quote_ident(table_name) ELSE quote_ident(table_schema)||'.'||quote_ident(table_name) END AS \"table\" FROM information_schema.tables WHERE quote_ident(table_schema) NOT IN ('information_schema','pg_catalog','_timescaledb_cache','_timescaledb_catalog','_timescaledb_internal','_timescaledb_config','timescaledb_information','timescaledb_experimental') ORDER BY CASE WHEN {search_path} THEN 0 ELSE 1 END, 1"
+    ))
+    .await;
+    let tables: Vec<String> = tables.into_iter().map(|r| r[0].clone()).collect();
+    for name in [
+        "events",
+        "slo_status",
+        "component_health",
+        "error_budget_burndown",
+    ] {
+        assert!(
+            tables.contains(&name.to_string()),
+            "{name} not listed: {tables:?}"
+        );
+    }
+    let schemas = simple_rows(&client, "SELECT schema_name AS \"name\" FROM information_schema.schemata WHERE schema_name NOT IN ('information_schema','pg_catalog','pg_toast','_timescaledb_cache','_timescaledb_catalog','_timescaledb_internal','_timescaledb_config','timescaledb_information','timescaledb_experimental') ORDER BY schema_name").await;
+    assert!(schemas.contains(&vec!["public".to_string()]), "{schemas:?}");
+    let columns = simple_rows(&client, &format!(
+        "SELECT quote_ident(column_name) AS \"column\", data_type AS \"type\" FROM information_schema.columns WHERE CASE WHEN array_length(parse_ident('events'),1) = 2 THEN quote_ident(table_schema) = (parse_ident('events'))[1] AND quote_ident(table_name) = (parse_ident('events'))[2] ELSE quote_ident(table_name) = 'events' AND {search_path} END"
+    ))
+    .await;
+    assert!(
+        columns.contains(&vec![
+            "ts".to_string(),
+            "timestamp with time zone".to_string()
+        ]),
+        "{columns:?}"
+    );
+    assert!(
+        columns.contains(&vec![
+            "duration_ms".to_string(),
+            "double precision".to_string()
+        ]),
+        "{columns:?}"
+    );
+    // schema.go (extended protocol, parameters).
+    let tables = client
+        .query("SELECT table_name FROM information_schema.tables WHERE table_schema = $1 AND table_type IN ('BASE TABLE', 'VIEW') ORDER BY table_name", &[&"public"])
+        .await
+        .unwrap();
+    assert!(tables.iter().any(|r| r.get::<_, String>(0) == "slo_status"));
+    let columns = client
+        .query("SELECT column_name, data_type, udt_name, numeric_precision, numeric_scale FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position", &[&"public", &"slo_status"])
+        .await
+        .unwrap();
+    let budget = columns
+        .iter()
+        .find(|r| r.get::<_, String>(0) == "budget_remaining")
+        .expect("slo_status.budget_remaining listed");
+    assert_eq!(budget.get::<_, String>(1), "double precision");
+    assert_eq!(budget.get::<_, String>(2), "float8");
+    assert_eq!(budget.get::<_, Option<i64>>(3), Some(53));
+
+    // Every panel, evaluated on the sample's day (a session pinned with shape.as_of, the way an
+    // analyst reviews a past incident).
+    client
+        .simple_query("SET shape.as_of = '2025-11-16T14:00:00Z'")
+        .await
+        .unwrap();
+    let dashboard: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/dashboards/shape.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    for panel in dashboard["panels"].as_array().unwrap() {
+        let title = panel["title"].as_str().unwrap();
+        for target in panel["targets"].as_array().unwrap() {
+            let sql = crate::dashboard::expand_grafana_macros(
+                target["rawSql"].as_str().unwrap(),
+                "2025-11-16T00:00:00Z",
+                "2025-11-17T00:00:00Z",
+            );
+            // Grafana runs panel queries with the simple protocol, text results.
+            let rows = simple_rows(&client, &sql).await;
+            if !crate::dashboard::is_healing_panel(&sql) {
+                assert!(!rows.is_empty(), "{title}: no rows\n{sql}");
+            }
+            if target["format"] == "time_series" {
+                // The column type the server announces for `time`.
+                let statement = client.prepare(&sql).await.unwrap();
+                let time = statement
+                    .columns()
+                    .iter()
+                    .find(|c| c.name() == "time")
+                    .unwrap_or_else(|| panic!("{title}: no `time` column"));
+                assert_eq!(
+                    time.type_(),
+                    &tokio_postgres::types::Type::TIMESTAMPTZ,
+                    "{title}"
+                );
+            }
+        }
+    }
+}
+
+/// 50 sessions querying for a minute (`SHAPE_SOAK_SECONDS` to change): no errors, and the
+/// server's resident memory at the end stays near what it was after the first round.
+#[tokio::test(flavor = "multi_thread")]
+async fn fifty_sessions_for_a_minute() {
+    let seconds: u64 = std::env::var("SHAPE_SOAK_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(60);
+    let (_dir, data, config) = ingested_sample("renderx-web-1.jsonl");
+    let (server, port) = start(&data, config);
+    let rss_kb = || {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", server.0.id())).unwrap();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .unwrap()
+    };
+    let queries = [
+        "SELECT component, count(*) FROM events GROUP BY component",
+        "SELECT slo_id, status, budget_remaining FROM slo_status",
+        "SELECT * FROM component_health",
+        "SELECT level, count(*) FROM events WHERE duration_ms > 100 GROUP BY level",
+    ];
+    let mut clients = Vec::new();
+    for _ in 0..50 {
+        clients.push(connect(port).await.unwrap());
+    }
+    let round = |i: usize| {
+        let clients = &clients;
+        futures::future::join_all(
+            clients
+                .iter()
+                .enumerate()
+                .map(move |(c, client)| client.simple_query(queries[(c + i) % queries.len()])),
+        )
+    };
+    for result in round(0).await {
+        result.unwrap();
+    }
+    let warm = rss_kb();
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let mut rounds = 1;
+    while Instant::now() < deadline {
+        for result in round(rounds).await {
+            result.unwrap_or_else(|e| panic!("round {rounds}: {e:?}"));
+        }
+        rounds += 1;
+    }
+    let end = rss_kb();
+    println!(
+        "50 sessions, {rounds} rounds in {seconds}s: RSS {warm} kB after the first round, {end} kB at the end"
+    );
+    assert!(
+        end < warm * 2 + 50_000,
+        "memory grew from {warm} kB to {end} kB over {rounds} rounds"
+    );
 }
