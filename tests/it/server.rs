@@ -323,6 +323,15 @@ fn psql_lists_and_describes_tables_and_views() {
         events.contains("duration_ms | double precision"),
         "{events}"
     );
+    let status = psql("\\d slo_status");
+    assert!(status.contains("View \"public.slo_status\""), "{status}");
+    for column in [
+        "budget_remaining         | double precision",
+        "window_end               | timestamp with time zone",
+        "status                   | text",
+    ] {
+        assert!(status.contains(column), "{column}: {status}");
+    }
     let select = psql("SELECT count(*) AS slos FROM slo_definitions");
     assert!(select.contains(" 31\n"), "{select}");
 }
@@ -910,5 +919,35 @@ async fn fifty_sessions_for_a_minute() {
     assert!(
         end < warm * 2 + 50_000,
         "memory grew from {warm} kB to {end} kB over {rounds} rounds"
+    );
+}
+
+#[test]
+fn jdbc_driver_reads_a_view_timestamps_and_numbers() {
+    let jar = "/usr/share/java/postgresql.jar";
+    if !tool_available(
+        "java with Debian's libpostgresql-jdbc-java",
+        Command::new("test").args(["-f", jar]),
+    ) || !tool_available("java", Command::new("java").arg("-version"))
+    {
+        return;
+    }
+    let (_dir, data, config) = ingested_sample("*.jsonl*");
+    let (_server, port) = start(&data, config);
+    let program = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/java/Drivers.java");
+    let out = Command::new("java")
+        .args(["-cp", jar, program, &port.to_string()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    assert!(
+        text(&out.stdout).contains("jdbc ok"),
+        "{}",
+        text(&out.stdout)
     );
 }
