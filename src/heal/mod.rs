@@ -879,13 +879,13 @@ impl Healer {
                 run.detail = why.clone();
                 let result = match github {
                     Some(Ok(gh)) => {
-                        let diagnosis = diagnose(ctx, heal_store.store, breach).await?;
-                        let title =
-                            format!("SHAPE escalation: {slo} breach {breach} needs a human");
-                        let marker = format!("<!-- shape:escalation:{breach} -->");
-                        let body = issue_body(&marker, row, &diagnosis, &why);
-                        gh.open_issue(&title, &body, &["shape-escalation".to_string()], &marker)
-                            .await
+                        let issue = BreachIssue {
+                            title: format!("SHAPE escalation: {slo} breach {breach} needs a human"),
+                            marker: format!("<!-- shape:escalation:{breach} -->"),
+                            note: &why,
+                            labels: &["shape-escalation".to_string()],
+                        };
+                        issue.open(gh, ctx, heal_store.store, breach, row).await?
                     }
                     Some(Err(e)) => ActionResult::failed(e.clone()),
                     None => ActionResult {
@@ -928,8 +928,6 @@ impl Healer {
                 run.target = target.clone();
                 let result = match github {
                     Some(Ok(gh)) => {
-                        let diagnosis = diagnose(ctx, heal_store.store, breach).await?;
-                        let marker = format!("<!-- shape:approval:{breach}:{} -->", p.name);
                         let why = format!(
                             "Approval mode is on. Playbook `{}` would run step {step} ({}): `{}`. \
                              To approve, run `shape heal --execute --approve {breach}`.",
@@ -937,10 +935,13 @@ impl Healer {
                             action.kind(),
                             target.replace('`', "'")
                         );
-                        let body = issue_body(&marker, row, &diagnosis, &why);
-                        let title = format!("SHAPE approval needed: {} for {slo}", p.name);
-                        gh.open_issue(&title, &body, &["shape-approval".to_string()], &marker)
-                            .await
+                        let issue = BreachIssue {
+                            title: format!("SHAPE approval needed: {} for {slo}", p.name),
+                            marker: format!("<!-- shape:approval:{breach}:{} -->", p.name),
+                            note: &why,
+                            labels: &["shape-approval".to_string()],
+                        };
+                        issue.open(gh, ctx, heal_store.store, breach, row).await?
                     }
                     Some(Err(e)) => ActionResult::failed(e.clone()),
                     None => ActionResult {
@@ -1069,16 +1070,18 @@ impl Healer {
             }
             Action::GithubIssue { labels } => match github {
                 Some(Ok(gh)) => {
-                    let diagnosis = diagnose(ctx, heal_store.store, &breach).await?;
-                    let marker = format!("<!-- shape:breach:{breach}:{} -->", p.name);
-                    let title = format!(
-                        "SHAPE: {} breach of {} ({})",
-                        row.get("kind").unwrap_or("slo"),
-                        run.slo_id,
-                        breach
-                    );
-                    let body = issue_body(&marker, row, &diagnosis, &p.description);
-                    gh.open_issue(&title, &body, labels, &marker).await
+                    let issue = BreachIssue {
+                        title: format!(
+                            "SHAPE: {} breach of {} ({})",
+                            row.get("kind").unwrap_or("slo"),
+                            run.slo_id,
+                            breach
+                        ),
+                        marker: format!("<!-- shape:breach:{breach}:{} -->", p.name),
+                        note: &p.description,
+                        labels,
+                    };
+                    issue.open(gh, ctx, heal_store.store, &breach, row).await?
                 }
                 Some(Err(e)) => ActionResult::failed(e.clone()),
                 None => ActionResult::failed("no [heal.github] configured"),
@@ -1294,6 +1297,32 @@ pub struct Diagnosis {
     pub recommendations: Vec<serde_json::Value>,
     pub lines: Vec<serde_json::Value>,
     pub total_lines: u64,
+}
+
+/// A GitHub issue about a breach: escalations, approval requests and `github_issue` actions
+/// all open (or reuse, by `marker`) one of these, with the breach row, its diagnosis and `note`.
+struct BreachIssue<'a> {
+    title: String,
+    marker: String,
+    note: &'a str,
+    labels: &'a [String],
+}
+
+impl BreachIssue<'_> {
+    async fn open(
+        &self,
+        gh: &Github,
+        ctx: &SessionContext,
+        store: &DataStore,
+        breach_id: &str,
+        row: &BreachRow,
+    ) -> Result<ActionResult, HealError> {
+        let diagnosis = diagnose(ctx, store, breach_id).await?;
+        let body = issue_body(&self.marker, row, &diagnosis, self.note);
+        Ok(gh
+            .open_issue(&self.title, &body, self.labels, &self.marker)
+            .await)
+    }
 }
 
 /// Root causes, recommendations and the first source lines behind a breach.
