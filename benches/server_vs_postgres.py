@@ -46,7 +46,7 @@ if not os.path.isdir(data):
     run(shape, "gen", "--out", os.path.join(work, "logs"), "--events", str(int(args.rows * 1.1)),
         "--days", "7", "--files", "2")
     run(shape, "--config", config, "--data-dir", data, "ingest", os.path.join(work, "logs"))
-columns = "ts, service, component, operation, level, status, duration_ms, message"
+columns = "ts, service, component, operation, level, status_code, duration_ms, message"
 events_csv = os.path.join(work, "events.csv")
 slos_csv = os.path.join(work, "slo_definitions.csv")
 if not os.path.exists(events_csv):
@@ -83,7 +83,7 @@ try:
     with psycopg.connect(pg_dsn, autocommit=True) as conn:
         conn.execute("DROP TABLE IF EXISTS events, slo_definitions")
         conn.execute("CREATE TABLE events (ts timestamptz, service text, component text, operation text, "
-                     "level text, status bigint, duration_ms double precision, message text)")
+                     "level text, status_code bigint, duration_ms double precision, message text)")
         conn.execute("CREATE TABLE slo_definitions (slo_id text, component text, sli text, objective double precision)")
         for table, path in (("events", events_csv), ("slo_definitions", slos_csv)):
             with open(path) as f, conn.cursor().copy(f"COPY {table} FROM STDIN WITH (FORMAT csv, HEADER true)") as copy:

@@ -385,6 +385,7 @@ fn query_runtime() -> Result<Handle, ServerError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(threads)
         .thread_name("shape-query")
+        .thread_stack_size(crate::THREAD_STACK_BYTES)
         .enable_all()
         .build()
         .map_err(|e| ServerError::Catalog(format!("cannot start the query runtime: {e}")))?;

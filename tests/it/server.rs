@@ -951,3 +951,135 @@ fn jdbc_driver_reads_a_view_timestamps_and_numbers() {
         text(&out.stdout)
     );
 }
+
+/// Every column of every table and view, fetched in binary (extended protocol) and in text
+/// (simple protocol), decodes as the Rust type of the PostgreSQL type the server announces;
+/// parameters of several types bind.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_column_type_and_parameters_of_several_types() {
+    use std::time::SystemTime;
+    use tokio_postgres::types::Type;
+    let (_dir, data, config) = ingested_sample("*.jsonl*");
+    let (_server, port) = start(&data, config);
+    let client = connect(port).await.unwrap();
+    client
+        .simple_query("SET shape.as_of = '2025-11-16T14:00:00Z'")
+        .await
+        .unwrap();
+    let relations = client
+        .query(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name",
+            &[&"public"],
+        )
+        .await
+        .unwrap();
+    assert!(relations.len() >= 30, "{}", relations.len());
+    let mut types_seen = std::collections::BTreeSet::new();
+    for relation in &relations {
+        let name: String = relation.get(0);
+        let sql = format!("SELECT * FROM {name} LIMIT 20");
+        let rows = client
+            .query(&sql, &[])
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        let statement = client.prepare(&sql).await.unwrap();
+        for (i, column) in statement.columns().iter().enumerate() {
+            types_seen.insert(column.type_().name().to_string());
+            for row in &rows {
+                let decoded = match *column.type_() {
+                    Type::BOOL => row.try_get::<_, Option<bool>>(i).map(|_| ()),
+                    Type::INT2 => row.try_get::<_, Option<i16>>(i).map(|_| ()),
+                    Type::INT4 => row.try_get::<_, Option<i32>>(i).map(|_| ()),
+                    Type::INT8 => row.try_get::<_, Option<i64>>(i).map(|_| ()),
+                    Type::FLOAT4 => row.try_get::<_, Option<f32>>(i).map(|_| ()),
+                    Type::FLOAT8 => row.try_get::<_, Option<f64>>(i).map(|_| ()),
+                    Type::TEXT | Type::VARCHAR => row.try_get::<_, Option<String>>(i).map(|_| ()),
+                    Type::TIMESTAMPTZ | Type::TIMESTAMP => {
+                        row.try_get::<_, Option<SystemTime>>(i).map(|_| ())
+                    }
+                    Type::TEXT_ARRAY => row.try_get::<_, Option<Vec<String>>>(i).map(|_| ()),
+                    Type::BYTEA => row.try_get::<_, Option<Vec<u8>>>(i).map(|_| ()),
+                    // UInt64 columns (_line, _offset) go out as numeric.
+                    Type::NUMERIC => row.try_get::<_, Option<Numeric>>(i).map(|n| {
+                        if let Some(Numeric(text)) = n {
+                            assert!(
+                                text.parse::<u64>().is_ok(),
+                                "{name}.{}: {text}",
+                                column.name()
+                            );
+                        }
+                    }),
+                    ref other => panic!("{name}.{}: unexpected type {other}", column.name()),
+                };
+                decoded.unwrap_or_else(|e| panic!("{name}.{}: {e:?}", column.name()));
+            }
+        }
+        // The same rows as text over the simple protocol.
+        client
+            .simple_query(&sql)
+            .await
+            .unwrap_or_else(|e| panic!("{name} (simple): {e:?}"));
+    }
+    for expected in ["int8", "float8", "text", "timestamptz", "bool"] {
+        assert!(
+            types_seen.contains(expected),
+            "{expected} not seen in {types_seen:?}"
+        );
+    }
+
+    // Parameters of several types: text, float8, int4, timestamptz, bool.
+    let since = SystemTime::UNIX_EPOCH + Duration::from_secs(1_763_280_000); // 2025-11-16T08:00Z
+    let row = client
+        .query_one(
+            "SELECT count(*) AS n FROM events WHERE component = $1 AND duration_ms > $2 \
+             AND status_code >= $3 AND ts >= $4 AND (level = 'ERROR') = $5",
+            &[&"canvas", &100.0f64, &200i32, &since, &false],
+        )
+        .await
+        .unwrap();
+    let with_params: i64 = row.get("n");
+    let literal: i64 = client
+        .query_one(
+            "SELECT count(*) FROM events WHERE component = 'canvas' AND duration_ms > 100.0 \
+             AND status_code >= 200 AND ts >= '2025-11-16T08:00:00Z' AND (level = 'ERROR') = false",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(with_params, literal);
+    assert!(with_params > 0);
+}
+
+/// PostgreSQL's binary `numeric` (base-10000 digits), decoded to its decimal text: enough to
+/// check that the server's encoding of UInt64 columns is valid and exact.
+struct Numeric(String);
+
+impl<'a> tokio_postgres::types::FromSql<'a> for Numeric {
+    fn from_sql(
+        _: &tokio_postgres::types::Type,
+        raw: &'a [u8],
+    ) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        let word = |i: usize| i16::from_be_bytes([raw[2 * i], raw[2 * i + 1]]);
+        let (ndigits, weight, sign, scale) = (word(0), word(1), word(2) as u16, word(3));
+        if sign != 0 || scale != 0 {
+            return Err(
+                format!("not a non-negative integer: sign {sign:#x}, scale {scale}").into(),
+            );
+        }
+        let mut value: u128 = 0;
+        for i in 0..=weight.max(-1) {
+            let digit = if i < ndigits {
+                word(4 + i as usize) as u128
+            } else {
+                0
+            };
+            value = value * 10_000 + digit;
+        }
+        Ok(Numeric(value.to_string()))
+    }
+
+    fn accepts(ty: &tokio_postgres::types::Type) -> bool {
+        *ty == tokio_postgres::types::Type::NUMERIC
+    }
+}
