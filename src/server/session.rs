@@ -256,8 +256,13 @@ struct BoundedRows {
     rows: Pin<Box<dyn Stream<Item = PgWireResult<DataRow>> + Send>>,
     runtime: Handle,
     stop: StopSignal,
+    since_check: u32,
     finished: bool,
 }
+
+/// Rows between two looks at the stop signal while rows keep coming (polling it costs a lock
+/// and a waker clone; per row that was a measurable share of streaming).
+const ROWS_PER_STOP_CHECK: u32 = 256;
 
 impl Stream for BoundedRows {
     type Item = PgWireResult<DataRow>;
@@ -266,17 +271,36 @@ impl Stream for BoundedRows {
         if self.finished {
             return Poll::Ready(None);
         }
-        if let Poll::Ready(stop) = self.stop.poll_unpin(cx) {
-            self.finished = true;
-            return Poll::Ready(Some(Err(stop.error())));
+        if self.since_check >= ROWS_PER_STOP_CHECK {
+            self.since_check = 0;
+            if let Poll::Ready(stop) = self.stop.poll_unpin(cx) {
+                self.finished = true;
+                return Poll::Ready(Some(Err(stop.error())));
+            }
         }
         let runtime = self.runtime.clone();
-        let _entered = runtime.enter();
-        let next = self.rows.poll_next_unpin(cx);
-        if matches!(next, Poll::Ready(None)) {
-            self.finished = true;
+        let next = {
+            let _entered = runtime.enter();
+            self.rows.poll_next_unpin(cx)
+        };
+        match next {
+            Poll::Ready(Some(row)) => {
+                self.since_check += 1;
+                Poll::Ready(Some(row))
+            }
+            Poll::Ready(None) => {
+                self.finished = true;
+                Poll::Ready(None)
+            }
+            // Waiting for DataFusion: the stop signal must be able to wake this task.
+            Poll::Pending => match self.stop.poll_unpin(cx) {
+                Poll::Ready(stop) => {
+                    self.finished = true;
+                    Poll::Ready(Some(Err(stop.error())))
+                }
+                Poll::Pending => Poll::Pending,
+            },
         }
-        next
     }
 }
 
@@ -295,6 +319,8 @@ fn bound_response(response: Response, runtime: &Handle, stop: &StopSignal) -> Re
                     rows: data_rows,
                     runtime: runtime.clone(),
                     stop: stop.clone(),
+                    // Look at once: a statement stopped during planning ends before any row.
+                    since_check: ROWS_PER_STOP_CHECK,
                     finished: false,
                 },
             );
