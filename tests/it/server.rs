@@ -83,7 +83,7 @@ async fn tokio_postgres_simple_extended_and_freshness() {
     };
     let first_count = cli_count();
     let (_server, port) = start(&data, config);
-    let (client, connection) = tokio_postgres::connect(
+    let (mut client, connection) = tokio_postgres::connect(
         &format!("host=127.0.0.1 port={port} user=shape dbname=shape"),
         tokio_postgres::NoTls,
     )
@@ -239,6 +239,16 @@ async fn tokio_postgres_simple_extended_and_freshness() {
         .unwrap()
         .get(0);
     assert!(path.contains("public"), "{path}");
+
+    // Transactions are accepted as no-ops (drivers wrap reads in them).
+    let transaction = client.transaction().await.unwrap();
+    let inside: i64 = transaction
+        .query_one("SELECT count(*) FROM slo_definitions", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(inside, 31);
+    transaction.commit().await.unwrap();
 
     // Grafana's health check is a query holding only a comment.
     client.simple_query("-- ping").await.unwrap();
