@@ -427,7 +427,7 @@ pub async fn serve_on(
         open: AtomicUsize::new(0),
     });
     loop {
-        let (socket, peer) = match listener.accept().await {
+        let (socket, _peer) = match listener.accept().await {
             Ok(accepted) => accepted,
             // Out of file descriptors and the like: wait a moment instead of spinning.
             Err(e) => {
@@ -444,7 +444,6 @@ pub async fn serve_on(
             // Errors here are this connection's (a reset, a malformed message): it ends,
             // the server goes on.
             let _ended = process_socket(socket, tls, connection).await;
-            let _ = peer;
         });
     }
 }
