@@ -432,19 +432,21 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 tls_key,
             };
             let settings = shape::server::ServerSettings::load(&session.config, flags)?;
-            let memory_limit = parse_size(&settings.memory_limit).context("memory limit")? as usize;
             let options = ContextOptions {
                 as_of: None,
                 slos: session.slos.clone(),
                 minutes_source: MinutesSource::Rollups,
-                memory_limit: Some(memory_limit),
+                memory_limit: Some(settings.memory_limit),
                 detection: session.detection.clone(),
             };
+            // Loaded before listening: a bad certificate stops the start, never plaintext.
+            let tls = settings
+                .tls
+                .as_ref()
+                .map(shape::server::TlsFiles::acceptor)
+                .transpose()?;
             let ctx = build_context(&session.store, &options).await?;
             session.catch_up(&ctx).await?;
-            if let Some(tls) = &settings.tls {
-                tls.acceptor()?; // fail before listening, never fall back to plaintext
-            }
             let listener = shape::server::bind(settings.addr).await?;
             let addr = settings.addr;
             eprintln!(
@@ -463,7 +465,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 addr.port(),
                 settings.users.first().map_or("shape", |(name, _)| name.as_str()),
             );
-            shape::server::serve_on(listener, ctx, &settings).await?;
+            shape::server::serve_on(listener, ctx, &settings, tls).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Rollup { rebuild } => {

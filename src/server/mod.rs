@@ -57,6 +57,8 @@ pub enum ServerError {
          (use 127.0.0.1 or ::1, or add [[user]] entries with password_env to the config)"
     )]
     NotLoopback(SocketAddr),
+    #[error("invalid {flag}: {message}")]
+    Flag { flag: String, message: String },
     #[error("invalid config {path}: {field}: {message}")]
     Settings {
         path: PathBuf,
@@ -77,6 +79,8 @@ pub enum ServerError {
     },
     #[error("cannot set up the catalog for serving: {0}")]
     Catalog(String),
+    #[error("cannot start the query runtime: {0}")]
+    Runtime(std::io::Error),
     #[error("cannot listen on {addr}: {source}")]
     Io {
         addr: SocketAddr,
@@ -113,7 +117,8 @@ pub struct UserSection {
 #[derive(Debug)]
 pub struct ServerSettings {
     pub addr: SocketAddr,
-    pub memory_limit: String,
+    /// Bytes of the query memory pool shared by all sessions.
+    pub memory_limit: usize,
     pub max_connections: usize,
     pub statement_timeout: Option<Duration>,
     pub tls: Option<TlsFiles>,
@@ -136,10 +141,20 @@ impl ServerSettings {
             ),
             None => (PathBuf::from("(no config)"), PathBuf::new()),
         };
-        let invalid = |field: &str, message: String| ServerError::Settings {
-            path: path.clone(),
-            field: field.to_string(),
-            message,
+        // A setting's source: a `--flag`, or a key of the config file.
+        let invalid = |field: &str, message: String| {
+            if field.starts_with("--") {
+                ServerError::Flag {
+                    flag: field.to_string(),
+                    message,
+                }
+            } else {
+                ServerError::Settings {
+                    path: path.clone(),
+                    field: field.to_string(),
+                    message,
+                }
+            }
         };
         let table = config.source.as_ref().map(|s| &s.table);
         let section: ServerSection = match table.and_then(|t| t.get("server")) {
@@ -225,16 +240,37 @@ impl ServerSettings {
             return Err(ServerError::NotLoopback(addr));
         }
 
+        let (memory_text, memory_source) = flags
+            .memory_limit
+            .map(|m| (m, "--memory-limit".to_string()))
+            .or_else(|| from_config("memory_limit", &section.memory_limit))
+            .unwrap_or_else(|| ("2GB".into(), "default".into()));
+        let memory_limit = crate::generate::parse_size(&memory_text).map_err(|_| {
+            invalid(
+                &memory_source,
+                format!("{memory_text:?} is not a size such as 512MB or 2GB"),
+            )
+        })? as usize;
+        let max_connections = flags
+            .max_connections
+            .or(section.max_connections)
+            .unwrap_or(100);
+        if max_connections == 0 {
+            let source = if flags.max_connections.is_some() {
+                "--max-connections"
+            } else {
+                "server.max_connections"
+            };
+            return Err(invalid(
+                source,
+                "must be at least 1 (0 would refuse every connection)".into(),
+            ));
+        }
+
         Ok(ServerSettings {
             addr,
-            memory_limit: flags
-                .memory_limit
-                .or(section.memory_limit)
-                .unwrap_or_else(|| "2GB".into()),
-            max_connections: flags
-                .max_connections
-                .or(section.max_connections)
-                .unwrap_or(100),
+            memory_limit,
+            max_connections,
             statement_timeout,
             tls,
             users: resolved_users,
@@ -388,7 +424,7 @@ fn query_runtime() -> Result<Handle, ServerError> {
         .thread_stack_size(crate::THREAD_STACK_BYTES)
         .enable_all()
         .build()
-        .map_err(|e| ServerError::Catalog(format!("cannot start the query runtime: {e}")))?;
+        .map_err(ServerError::Runtime)?;
     Ok(RUNTIME.get_or_init(|| runtime).handle().clone())
 }
 
@@ -407,13 +443,15 @@ pub async fn bind(addr: SocketAddr) -> Result<TcpListener, ServerError> {
         .map_err(|source| ServerError::Io { addr, source })
 }
 
-/// Serves `ctx` on `listener` until the process ends.
+/// Serves `ctx` on `listener` until the process ends. `tls` is `settings.tls` loaded with
+/// [`TlsFiles::acceptor`] (before binding, so a bad certificate stops the start); with it,
+/// plaintext connections are refused.
 pub async fn serve_on(
     listener: TcpListener,
     ctx: SessionContext,
     settings: &ServerSettings,
+    tls: Option<TlsAcceptor>,
 ) -> Result<(), ServerError> {
-    let tls = settings.tls.as_ref().map(TlsFiles::acceptor).transpose()?;
     prepare_context(&ctx)?;
     let shared = Arc::new(Shared {
         ctx,

@@ -278,10 +278,10 @@ impl Stream for BoundedRows {
                 return Poll::Ready(Some(Err(stop.error())));
             }
         }
-        let runtime = self.runtime.clone();
+        let this = &mut *self;
         let next = {
-            let _entered = runtime.enter();
-            self.rows.poll_next_unpin(cx)
+            let _entered = this.runtime.enter();
+            this.rows.poll_next_unpin(cx)
         };
         match next {
             Poll::Ready(Some(row)) => {
