@@ -8,12 +8,8 @@ use std::path::Path;
 mod common;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use shape::catalog::{build_context, ContextOptions};
 use shape::config::Config;
-use shape::detect::Detection;
 use shape::query::run_sql;
-use shape::slo::load_slos;
-use shape::storage::DataStore;
 use shape_udfs::template::{template_hash, TemplateMasks};
 
 /// The messages of the committed sample: real variety (ids, durations, shards, plugin names).
@@ -56,30 +52,14 @@ fn bench_anomalies(c: &mut Criterion) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let mut config =
         Config::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("data/shape.toml")).unwrap();
-    if let Some(source) = config.source.as_mut() {
-        let mut detect = toml::Table::new();
-        detect.insert("lookback_days".into(), toml::Value::Integer(30));
-        source
-            .table
-            .insert("detect".into(), toml::Value::Table(detect));
-    }
-    let slos = load_slos(&config).unwrap();
-    let detection = Detection::load(&config).unwrap();
+    config.set("detect.lookback_days", "30").unwrap();
     let scratch = tempfile::tempdir().unwrap();
     let data_dir = common::bench_data_dir(&runtime, &config, scratch.path());
     let as_of =
         std::env::var("SHAPE_BENCH_AS_OF").unwrap_or_else(|_| "2025-12-16T00:00:00Z".into());
-    let store = DataStore::open(&data_dir).unwrap();
+    let ws = shape::Workspace::with_config(config, &data_dir).unwrap();
     let ctx = runtime
-        .block_on(build_context(
-            &store,
-            &ContextOptions {
-                as_of: Some(as_of),
-                slos,
-                detection,
-                ..Default::default()
-            },
-        ))
+        .block_on(ws.context_as_is(&shape::QueryOptions::at(Some(as_of))))
         .unwrap();
     let mut group = c.benchmark_group("detect");
     group.sample_size(10);

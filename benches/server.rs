@@ -10,10 +10,8 @@ use std::path::Path;
 mod common;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use shape::catalog::{build_context, ContextOptions};
 use shape::config::Config;
 use shape::server::{bind, prepare_context, serve_on, ServerSection, ServerSettings};
-use shape::storage::DataStore;
 
 const STATEMENTS: [(&str, &str); 2] = [
     ("select_1", "SELECT 1"),
@@ -33,14 +31,11 @@ fn bench_server(c: &mut Criterion) {
         Config::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("data/shape.toml")).unwrap();
     let scratch = tempfile::tempdir().unwrap();
     let data_dir = common::bench_data_dir(&runtime, &config, scratch.path());
-    let store = DataStore::open(&data_dir).unwrap();
-    let options = ContextOptions {
-        slos: shape::slo::load_slos(&config).unwrap(),
-        ..Default::default()
-    };
+    let ws = shape::Workspace::with_config(config.clone(), &data_dir).unwrap();
+    let options = shape::QueryOptions::default();
 
     // DataFusion alone, on a context prepared the way the server prepares its own.
-    let ctx = runtime.block_on(build_context(&store, &options)).unwrap();
+    let ctx = runtime.block_on(ws.context(&options)).unwrap();
     prepare_context(&ctx).unwrap();
     let mut group = c.benchmark_group("server");
     for (name, sql) in STATEMENTS {
@@ -54,7 +49,7 @@ fn bench_server(c: &mut Criterion) {
     }
 
     // The same statements over the wire.
-    let served = runtime.block_on(build_context(&store, &options)).unwrap();
+    let served = runtime.block_on(ws.context(&options)).unwrap();
     let settings = ServerSettings::load(
         &config,
         ServerSection {

@@ -8,11 +8,9 @@ use std::path::Path;
 mod common;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use shape::catalog::{build_context, ContextOptions, MinutesSource};
 use shape::config::Config;
+use shape::workspace::MinutesSource;
 use shape::query::run_sql;
-use shape::slo::{load_slos, rollup};
-use shape::storage::DataStore;
 
 const EVALUATION: &str = "SELECT count(*), sum(budget_remaining) FROM slo_status; \
                           SELECT count(*), sum(CASE WHEN firing THEN 1 ELSE 0 END) FROM slo_burn_alerts";
@@ -21,10 +19,9 @@ fn bench_slo(c: &mut Criterion) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let config =
         Config::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("data/shape.toml")).unwrap();
-    let slos = load_slos(&config).unwrap();
     let scratch = tempfile::tempdir().unwrap();
     let data_dir = common::bench_data_dir(&runtime, &config, scratch.path());
-    let store = DataStore::open(&data_dir).unwrap();
+    let ws = shape::Workspace::with_config(config.clone(), &data_dir).unwrap();
     let as_of = "2025-12-16T00:00:00Z".to_string();
     let mut group = c.benchmark_group("slo_evaluation");
     group.sample_size(10);
@@ -32,19 +29,14 @@ fn bench_slo(c: &mut Criterion) {
         ("from_rollups", MinutesSource::Rollups),
         ("from_raw_events", MinutesSource::RawEvents),
     ] {
-        let options = ContextOptions {
+        let options = shape::QueryOptions {
             as_of: Some(as_of.clone()),
-            slos: slos.clone(),
             minutes_source: source,
             memory_limit: None,
-            ..Default::default()
         };
-        let ctx = runtime.block_on(build_context(&store, &options)).unwrap();
-        runtime
-            .block_on(rollup::catch_up(&store, &ctx, &slos))
-            .unwrap();
+        let ctx = runtime.block_on(ws.context(&options)).unwrap();
         group.bench_function(
-            format!("status_and_burn_alerts_{}_slos_{name}", slos.len()),
+            format!("status_and_burn_alerts_{}_slos_{name}", ws.slos().len()),
             |b| b.iter(|| runtime.block_on(run_sql(&ctx, EVALUATION)).unwrap()),
         );
     }

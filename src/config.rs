@@ -1,11 +1,17 @@
-//! `shape.toml`: how sources are read and how their fields map onto the `events` columns.
+//! `shape.toml`: one file, one section per layer. This module only reads the file and hands
+//! out typed sections; each layer owns its settings type and its checks (`[ingest]` and
+//! `[[source]]` in `ingest::settings`, `[[slo]]` in `slo`, `[detect]` in `detect`, `[heal]`
+//! and `[[playbook]]` in `heal`, `[server]` and `[[user]]` in `server`, `[run]` in `run`).
 //!
-//! Every section is optional; an empty file (or no file) means "auto-detect everything".
-//! Unknown keys are errors, so a typo never silently changes behaviour.
+//! Every section is optional; no file at all means "defaults everywhere". Unknown keys are
+//! errors, and every error names the file, the line and the field, so a typo never silently
+//! changes behaviour.
 
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use crate::common::{field_line, table_line};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -14,63 +20,18 @@ pub enum ConfigError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("invalid config {path}: {message}")]
-    Parse { path: PathBuf, message: String },
-    #[error("invalid config {path}: {field}: {message}")]
+    /// Any error in the file: syntax, an unknown key, a bad value.
+    #[error("invalid config {path}, line {line}: {field}: {message}")]
     Invalid {
         path: PathBuf,
+        line: usize,
         field: String,
         message: String,
     },
 }
 
-/// The whole `shape.toml`.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct Config {
-    /// Defaults applied to every source (a `[[source]]` entry overrides them).
-    #[serde(default)]
-    pub ingest: IngestSettings,
-    /// Per-source settings, matched against each source's URI by glob (`match`).
-    #[serde(default, rename = "source")]
-    pub sources: Vec<SourceConfig>,
-    /// Rules that derive `component` when a record has no component field.
-    #[serde(default, rename = "component_rule")]
-    pub component_rules: Vec<ComponentRule>,
-    /// The file's text, path and parsed table, for the sections later layers read
-    /// (`[[slo]]`, `slo_files`...), so their errors can point at lines too.
-    #[serde(skip)]
-    pub source: Option<ConfigSource>,
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct ConfigSource {
-    pub text: String,
-    pub path: PathBuf,
-    pub table: toml::Table,
-}
-
-/// Keys of the format settings, accepted in `[ingest]` and in each `[[source]]`.
-const FORMAT_KEYS: &[&str] = &[
-    "format",
-    "timestamp_field",
-    "timestamp_format",
-    "timestamp_year",
-    "timezone",
-    "level_field",
-    "service_field",
-    "component_field",
-    "operation_field",
-    "status_field",
-    "duration_field",
-    "duration_unit",
-    "outcome_field",
-    "message_field",
-    "trace_id_field",
-];
-
-/// Top-level sections; the ones this layer does not read belong to later layers (SLOs,
-/// serving, healing) and are checked there.
-const TOP_LEVEL_KEYS: &[&str] = &[
+/// Top-level keys: each belongs to one layer, which reads and checks it.
+pub const SECTIONS: &[&str] = &[
     "ingest",
     "source",
     "component_rule",
@@ -84,126 +45,18 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "run",
 ];
 
-/// Settings shared by all sources.
-#[derive(Debug, Clone, Deserialize)]
-pub struct IngestSettings {
-    /// Lines longer than this are rejected (their first bytes kept in `rejects.raw`, the whole
-    /// line still readable through its lineage). Bounds memory per line.
-    #[serde(default = "default_max_line_bytes")]
-    pub max_line_bytes: usize,
-    /// Rows per Parquet row group.
-    #[serde(default = "default_row_group_rows")]
-    pub row_group_rows: usize,
-    /// Service name used when a record names none.
-    #[serde(default)]
-    pub service: Option<String>,
-    #[serde(flatten)]
-    pub format: FormatSettings,
+/// A parsed `shape.toml` (or none: every section then takes its defaults).
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    file: Option<ConfigFile>,
 }
 
-impl Default for IngestSettings {
-    fn default() -> Self {
-        IngestSettings {
-            max_line_bytes: default_max_line_bytes(),
-            row_group_rows: default_row_group_rows(),
-            service: None,
-            format: FormatSettings::default(),
-        }
-    }
-}
-
-fn default_max_line_bytes() -> usize {
-    8 * 1024 * 1024
-}
-
-fn default_row_group_rows() -> usize {
-    128 * 1024
-}
-
-/// One `[[source]]` entry.
-#[derive(Debug, Clone, Deserialize)]
-pub struct SourceConfig {
-    /// Glob matched against the source URI or path (e.g. `"*.access.log"`, `"s3://logs/web/*"`).
-    #[serde(rename = "match")]
-    pub matches: String,
-    /// Service name for records from these sources that carry none.
-    #[serde(default)]
-    pub service: Option<String>,
-    #[serde(flatten)]
-    pub format: FormatSettings,
-}
-
-/// How to parse lines and map fields: format plus field mapping. All optional.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct FormatSettings {
-    /// `auto` (default), `json`, `logfmt`, `combined`, or `regex:<pattern with named groups>`.
-    #[serde(default)]
-    pub format: Option<String>,
-    /// Field (or fields, joined with a space) holding the event time.
-    #[serde(default)]
-    pub timestamp_field: Option<FieldList>,
-    /// chrono strftime format for the timestamp; default: RFC 3339 and common variants, or epoch numbers.
-    #[serde(default)]
-    pub timestamp_format: Option<String>,
-    /// Year to assume when the timestamp format has none (syslog-style `Dec 10 06:55:46`).
-    #[serde(default)]
-    pub timestamp_year: Option<i32>,
-    /// Fixed UTC offset (`+02:00`) for timestamps that carry no zone; default UTC.
-    #[serde(default)]
-    pub timezone: Option<String>,
-    #[serde(default)]
-    pub level_field: Option<String>,
-    #[serde(default)]
-    pub service_field: Option<String>,
-    #[serde(default)]
-    pub component_field: Option<String>,
-    #[serde(default)]
-    pub operation_field: Option<String>,
-    #[serde(default)]
-    pub status_field: Option<String>,
-    #[serde(default)]
-    pub duration_field: Option<String>,
-    /// Unit of a bare-number duration: `ns`, `us`, `ms` (default), `s`.
-    #[serde(default)]
-    pub duration_unit: Option<String>,
-    #[serde(default)]
-    pub outcome_field: Option<String>,
-    #[serde(default)]
-    pub message_field: Option<String>,
-    #[serde(default)]
-    pub trace_id_field: Option<String>,
-}
-
-/// A field name or a list of names (for timestamps split over several fields).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-pub enum FieldList {
-    One(String),
-    Many(Vec<String>),
-}
-
-impl FieldList {
-    pub fn names(&self) -> Vec<String> {
-        match self {
-            FieldList::One(name) => vec![name.clone()],
-            FieldList::Many(names) => names.clone(),
-        }
-    }
-}
-
-/// `[[component_rule]]`: when `field` matches `pattern` (a regex), the component is `component`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ComponentRule {
-    /// `operation` (default), `message`, `service`, or any source field name.
-    #[serde(default = "default_rule_field")]
-    pub field: String,
-    pub pattern: String,
-    pub component: String,
-}
-
-fn default_rule_field() -> String {
-    "operation".to_string()
+/// The file's path, text and TOML table.
+#[derive(Debug, Clone)]
+pub struct ConfigFile {
+    pub path: PathBuf,
+    pub text: String,
+    pub table: toml::Table,
 }
 
 impl Config {
@@ -216,255 +69,227 @@ impl Config {
         Self::parse(&text, path)
     }
 
-    /// Parses config text; `path` is only used in error messages.
+    /// Parses config text; `path` names the file in errors and anchors relative paths.
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
-        let table: toml::Table = toml::from_str(text).map_err(|e| ConfigError::Parse {
-            path: path.to_path_buf(),
-            message: describe_toml_error(text, &e),
+        let table: toml::Table = toml::from_str(text).map_err(|e| {
+            let (line, column) = match e.span() {
+                Some(span) => line_and_column(text, span.start),
+                None => (1, 1),
+            };
+            ConfigError::Invalid {
+                path: path.to_path_buf(),
+                line,
+                field: format!("column {column}"),
+                message: e.message().trim().to_string(),
+            }
         })?;
-        check_known_keys(&table, text, path)?;
-        let mut config: Config = toml::from_str(text).map_err(|e| ConfigError::Parse {
-            path: path.to_path_buf(),
-            message: describe_toml_error(text, &e),
-        })?;
-        config.validate(path)?;
-        config.source = Some(ConfigSource {
-            text: text.to_string(),
-            path: path.to_path_buf(),
-            table,
-        });
+        let config = Config {
+            file: Some(ConfigFile {
+                path: path.to_path_buf(),
+                text: text.to_string(),
+                table,
+            }),
+        };
+        if let Some(file) = &config.file {
+            if let Some(key) = file.table.keys().find(|k| !SECTIONS.contains(&k.as_str())) {
+                return Err(config.invalid(
+                    key,
+                    format!("unknown section (expected one of: {})", SECTIONS.join(", ")),
+                ));
+            }
+        }
         Ok(config)
     }
 
-    fn validate(&self, path: &Path) -> Result<(), ConfigError> {
-        let invalid = |field: String, message: String| ConfigError::Invalid {
-            path: path.to_path_buf(),
-            field,
-            message,
-        };
-        let mut formats = vec![("ingest".to_string(), &self.ingest.format)];
-        for (i, source) in self.sources.iter().enumerate() {
-            glob::Pattern::new(&source.matches)
-                .map_err(|e| invalid(format!("source[{i}].match"), e.to_string()))?;
-            formats.push((format!("source[{i}]"), &source.format));
-        }
-        for (section, format) in formats {
-            crate::ingest::parse::LineFormat::from_settings(format)
-                .map_err(|e| invalid(format!("{section}.format"), e.to_string()))?;
-            if let Some(tz) = &format.timezone {
-                parse_fixed_offset(tz).ok_or_else(|| {
-                    invalid(
-                        format!("{section}.timezone"),
-                        format!("{tz:?} is not a fixed offset such as \"+02:00\" or \"UTC\""),
-                    )
-                })?;
-            }
-            if let Some(unit) = &format.duration_unit {
-                crate::ingest::parse::duration_unit_factor(unit).ok_or_else(|| {
-                    invalid(
-                        format!("{section}.duration_unit"),
-                        format!("{unit:?} is not one of ns, us, ms, s"),
-                    )
-                })?;
-            }
-        }
-        for (i, rule) in self.component_rules.iter().enumerate() {
-            regex::Regex::new(&rule.pattern)
-                .map_err(|e| invalid(format!("component_rule[{i}].pattern"), e.to_string()))?;
-        }
-        if self.ingest.max_line_bytes == 0 || self.ingest.row_group_rows == 0 {
-            return Err(invalid(
-                "ingest".into(),
-                "max_line_bytes and row_group_rows must be positive".into(),
+    /// Sets the dotted `key` (`detect.lookback_days`) to `value`, written in TOML syntax
+    /// (`30`, `true`, `"x"`, `["a"]`); anything that does not parse is taken as a string.
+    pub fn set(&mut self, key: &str, value: &str) -> Result<(), ConfigError> {
+        let value = toml::from_str::<toml::Table>(&format!("v = {value}"))
+            .ok()
+            .and_then(|mut t| t.remove("v"))
+            .unwrap_or_else(|| toml::Value::String(value.to_string()));
+        let mut parts: Vec<&str> = key.split('.').collect();
+        let last = parts.pop().unwrap_or(key);
+        if !SECTIONS.contains(&parts.first().copied().unwrap_or(last)) {
+            return Err(self.invalid(
+                key,
+                format!("unknown section (expected one of: {})", SECTIONS.join(", ")),
             ));
         }
+        let path = self.path().to_path_buf();
+        let file = self.file.get_or_insert_with(|| ConfigFile {
+            path,
+            text: String::new(),
+            table: toml::Table::new(),
+        });
+        let mut table = &mut file.table;
+        for part in parts {
+            table = table
+                .entry(part)
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()))
+                .as_table_mut()
+                .ok_or_else(|| ConfigError::Invalid {
+                    path: file.path.clone(),
+                    line: 1,
+                    field: key.to_string(),
+                    message: format!("{part} is not a table"),
+                })?;
+        }
+        table.insert(last.to_string(), value);
         Ok(())
     }
 
-    /// The format settings for one source: the first matching `[[source]]` over the defaults.
-    pub fn settings_for(&self, uri: &str) -> (FormatSettings, Option<String>) {
-        let matching = self
-            .sources
-            .iter()
-            .find(|s| source_matches(&s.matches, uri));
-        match matching {
-            Some(source) => (
-                merge(&self.ingest.format, &source.format),
-                source
-                    .service
-                    .clone()
-                    .or_else(|| self.ingest.service.clone()),
-            ),
-            None => (self.ingest.format.clone(), self.ingest.service.clone()),
+    /// The file, when there is one.
+    pub fn file(&self) -> Option<&ConfigFile> {
+        self.file.as_ref()
+    }
+
+    /// The file's path, or `shape.toml` (for messages) when there is none.
+    pub fn path(&self) -> &Path {
+        self.file
+            .as_ref()
+            .map_or(Path::new("shape.toml"), |f| f.path.as_path())
+    }
+
+    /// Where relative paths in the config resolve: the file's directory (absolute), else
+    /// the current directory.
+    pub fn base_dir(&self) -> PathBuf {
+        let dir = self
+            .file
+            .as_ref()
+            .and_then(|f| f.path.parent())
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf())
+    }
+
+    /// The raw value of a top-level key.
+    pub fn value(&self, key: &str) -> Option<&toml::Value> {
+        self.file.as_ref().and_then(|f| f.table.get(key))
+    }
+
+    /// Section `key` as `T` (`T::default()` when absent). A wrong type or an unknown key
+    /// is an error naming the line and the field (`heal.max_rows`).
+    pub fn section<T: DeserializeOwned + Default>(&self, key: &str) -> Result<T, ConfigError> {
+        match self.value(key) {
+            None => Ok(T::default()),
+            Some(value) => self.decode(key, value),
         }
     }
-}
 
-/// A `match` glob applies to the full URI, to the path after `file://`, or to the file name.
-fn source_matches(pattern: &str, uri: &str) -> bool {
-    let Ok(glob) = glob::Pattern::new(pattern) else {
-        return false;
-    };
-    let path = uri.strip_prefix("file://").unwrap_or(uri);
-    let name = uri.rsplit('/').next().unwrap_or(uri);
-    glob.matches(uri) || glob.matches(path) || glob.matches(name)
-}
-
-fn merge(base: &FormatSettings, over: &FormatSettings) -> FormatSettings {
-    macro_rules! pick {
-        ($($f:ident),*) => { FormatSettings { $($f: over.$f.clone().or_else(|| base.$f.clone()),)* } };
-    }
-    pick!(
-        format,
-        timestamp_field,
-        timestamp_format,
-        timestamp_year,
-        timezone,
-        level_field,
-        service_field,
-        component_field,
-        operation_field,
-        status_field,
-        duration_field,
-        duration_unit,
-        outcome_field,
-        message_field,
-        trace_id_field
-    )
-}
-
-/// serde's `deny_unknown_fields` does not combine with `flatten`, so unknown keys are found
-/// here, before deserialising, and reported with their line.
-fn check_known_keys(table: &toml::Table, text: &str, path: &Path) -> Result<(), ConfigError> {
-    let unknown = |section: &str, key: &str, allowed: &[&str]| ConfigError::Parse {
-        path: path.to_path_buf(),
-        message: format!(
-            "line {}: unknown key `{key}` in {section} (expected one of: {})",
-            line_of_key(text, key),
-            allowed.join(", ")
-        ),
-    };
-    let check = |section: &str, value: &toml::Value, extra: &[&str]| {
-        let allowed: Vec<&str> = FORMAT_KEYS.iter().chain(extra).copied().collect();
-        let entries: Vec<&toml::Table> = match value {
-            toml::Value::Table(t) => vec![t],
-            toml::Value::Array(items) => items.iter().filter_map(|v| v.as_table()).collect(),
-            _ => vec![],
-        };
-        for entry in entries {
-            if let Some(key) = entry.keys().find(|k| !allowed.contains(&k.as_str())) {
-                return Err(unknown(section, key, &allowed));
+    /// Decodes `value`, found at `field` (a dotted path), as `T`.
+    pub fn decode<T: DeserializeOwned>(
+        &self,
+        field: &str,
+        value: &toml::Value,
+    ) -> Result<T, ConfigError> {
+        value.clone().try_into().map_err(|e: toml::de::Error| {
+            let message = e.message().trim().to_string();
+            // serde names the offending key in backticks: point at its line when we can.
+            let key = message
+                .split('`')
+                .nth(1)
+                .filter(|k| !k.is_empty() && !k.contains(' '));
+            match key {
+                Some(key) => self.invalid(&format!("{field}.{key}"), message.clone()),
+                None => self.invalid(field, message.clone()),
             }
-        }
-        Ok(())
-    };
-    for (key, value) in table {
-        match key.as_str() {
-            "ingest" => check(
-                "[ingest]",
-                value,
-                &["max_line_bytes", "row_group_rows", "service"],
-            )?,
-            "source" => check("[[source]]", value, &["match", "service"])?,
-            k if TOP_LEVEL_KEYS.contains(&k) => {}
-            k => return Err(unknown("the top level", k, TOP_LEVEL_KEYS)),
-        }
-    }
-    Ok(())
-}
-
-fn line_of_key(text: &str, key: &str) -> usize {
-    text.lines()
-        .position(|l| {
-            let l = l.trim_start();
-            l.starts_with(key) && l[key.len()..].trim_start().starts_with('=')
-                || l.trim_start_matches('[').starts_with(key)
         })
-        .map(|i| i + 1)
-        .unwrap_or(1)
-}
-
-/// `UTC`, `Z`, `+02:00`, `-0530` -> offset in seconds east of UTC.
-pub fn parse_fixed_offset(text: &str) -> Option<i32> {
-    let t = text.trim();
-    if t.eq_ignore_ascii_case("utc") || t == "Z" {
-        return Some(0);
     }
-    let (sign, rest) = match t.as_bytes().first()? {
-        b'+' => (1, &t[1..]),
-        b'-' => (-1, &t[1..]),
-        _ => return None,
-    };
-    let digits: String = rest.chars().filter(|c| *c != ':').collect();
-    if digits.len() != 4 || !digits.chars().all(|c| c.is_ascii_digit()) {
-        return None;
-    }
-    let hours: i32 = digits[..2].parse().ok()?;
-    let minutes: i32 = digits[2..].parse().ok()?;
-    (hours <= 23 && minutes <= 59).then_some(sign * (hours * 3600 + minutes * 60))
-}
 
-/// TOML errors carry a byte span; turn it into "line N, column M: message".
-fn describe_toml_error(text: &str, error: &toml::de::Error) -> String {
-    let message = error.message().to_string();
-    match error.span() {
-        Some(span) => {
-            let before = &text[..span.start.min(text.len())];
-            let line = before.matches('\n').count() + 1;
-            let column = before.len() - before.rfind('\n').map(|i| i + 1).unwrap_or(0) + 1;
-            format!("line {line}, column {column}: {message}")
+    /// An error about `field` (a dotted path such as `heal.cooldown` or `source[1].format`),
+    /// with the line it is on.
+    pub fn invalid(&self, field: &str, message: impl Into<String>) -> ConfigError {
+        ConfigError::Invalid {
+            path: self.path().to_path_buf(),
+            line: self.line_of(field),
+            field: field.to_string(),
+            message: message.into(),
         }
-        None => message,
     }
+
+    /// The line of a dotted field: the line of its key within its table, else the table's.
+    pub fn line_of(&self, field: &str) -> usize {
+        let Some(file) = &self.file else { return 1 };
+        let mut parts = field.split('.');
+        let section = parts.next().unwrap_or(field);
+        let (section, index) = match section.split_once('[') {
+            Some((name, rest)) => (name, rest.trim_end_matches(']').parse::<usize>().ok()),
+            None => (section, None),
+        };
+        let start = match index {
+            Some(n) => crate::common::line_of(&file.text, &format!("[[{section}]]"), n),
+            None => table_line(&file.text, section),
+        };
+        match parts.next_back() {
+            Some(key) => field_line(&file.text, start, key),
+            None => start,
+        }
+    }
+}
+
+fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.len() - before.rfind('\n').map(|i| i + 1).unwrap_or(0) + 1;
+    (line, column)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    #[derive(Debug, Default, serde::Deserialize)]
+    #[serde(default, deny_unknown_fields)]
+    struct Sample {
+        max_rows: usize,
+        cooldown: Option<String>,
+    }
+
     #[test]
     fn empty_config_is_valid() {
         let c = Config::parse("", Path::new("x.toml")).unwrap();
-        assert!(c.sources.is_empty());
-        assert_eq!(c.ingest.max_line_bytes, 8 * 1024 * 1024);
+        assert!(c.value("ingest").is_none());
+        let s: Sample = c.section("heal").unwrap();
+        assert_eq!(s.max_rows, 0);
     }
 
     #[test]
-    fn unknown_key_reports_line() {
-        let err = Config::parse("[ingest]\nmax_line_bytez = 3\n", Path::new("s.toml")).unwrap_err();
-        let text = err.to_string();
-        assert!(text.contains("s.toml"), "{text}");
-        assert!(text.contains("line 2"), "{text}");
-        assert!(text.contains("max_line_bytez"), "{text}");
-    }
-
-    #[test]
-    fn bad_regex_names_the_field() {
-        let cfg = "[[source]]\nmatch = \"*.log\"\nformat = \"regex:(?P<x\"\n";
-        let err = Config::parse(cfg, Path::new("s.toml"))
+    fn syntax_errors_name_line_and_column() {
+        let err = Config::parse("[heal]\nmax_rows = = 3\n", Path::new("s.toml"))
             .unwrap_err()
             .to_string();
-        assert!(err.contains("source[0].format"), "{err}");
+        assert!(err.contains("s.toml, line 2"), "{err}");
     }
 
     #[test]
-    fn source_settings_override_defaults() {
-        let cfg = "[ingest]\nlevel_field = \"lvl\"\nservice = \"base\"\n\n[[source]]\nmatch = \"*.access.log\"\nformat = \"combined\"\nservice = \"edge\"\n";
-        let c = Config::parse(cfg, Path::new("s.toml")).unwrap();
-        let (f, service) = c.settings_for("file:///var/log/a.access.log");
-        assert_eq!(f.format.as_deref(), Some("combined"));
-        assert_eq!(f.level_field.as_deref(), Some("lvl"));
-        assert_eq!(service.as_deref(), Some("edge"));
-        let (f, service) = c.settings_for("file:///var/log/app.jsonl");
-        assert_eq!(f.format, None);
-        assert_eq!(service.as_deref(), Some("base"));
+    fn unknown_sections_and_keys_name_the_line() {
+        let err = Config::parse("\n[heel]\nx = 1\n", Path::new("s.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 2") && err.contains("heel"), "{err}");
+        let c = Config::parse("[heal]\nmax_rows = 2\ncooldwn = \"5m\"\n", Path::new("s.toml"))
+            .unwrap();
+        let err = c.section::<Sample>("heal").unwrap_err().to_string();
+        assert!(err.contains("line 3"), "{err}");
+        assert!(err.contains("heal.cooldwn"), "{err}");
     }
 
     #[test]
-    fn fixed_offsets() {
-        assert_eq!(parse_fixed_offset("UTC"), Some(0));
-        assert_eq!(parse_fixed_offset("+02:00"), Some(7200));
-        assert_eq!(parse_fixed_offset("-0530"), Some(-19800));
-        assert_eq!(parse_fixed_offset("Europe/Paris"), None);
+    fn wrong_types_name_the_section() {
+        let c = Config::parse("[heal]\nmax_rows = \"many\"\n", Path::new("s.toml")).unwrap();
+        let err = c.section::<Sample>("heal").unwrap_err().to_string();
+        assert!(err.contains("s.toml") && err.contains("heal"), "{err}");
+    }
+
+    #[test]
+    fn lines_of_array_tables() {
+        let c = Config::parse(
+            "[[source]]\nmatch = \"a\"\n\n[[source]]\nmatch = \"b\"\nformat = \"x\"\n",
+            Path::new("s.toml"),
+        )
+        .unwrap();
+        assert_eq!(c.line_of("source[1].format"), 6);
+        assert_eq!(c.line_of("source[0]"), 1);
     }
 }

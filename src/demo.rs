@@ -4,11 +4,10 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::catalog::{build_context, ContextOptions};
 use crate::config::Config;
-use crate::ingest::{format_report, ingest};
+use crate::ingest::format_report;
 use crate::query::{format_batches, run_sql, OutputFormat};
-use crate::storage::DataStore;
+use crate::workspace::{QueryOptions, Workspace, WorkspaceOptions};
 
 /// Where the sample lives: `./data/sample`, else the source tree this binary was built from.
 pub fn default_sample_dir() -> PathBuf {
@@ -69,7 +68,8 @@ pub async fn run_demo(sample_dir: &Path, data_dir: &Path) -> anyhow::Result<Stri
     } else {
         Config::default()
     };
-    let store = DataStore::open(&data_dir.to_string_lossy())?;
+    let workspace = Workspace::with_config(config, &data_dir.to_string_lossy())?;
+    let store = workspace.store();
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -78,27 +78,19 @@ pub async fn run_demo(sample_dir: &Path, data_dir: &Path) -> anyhow::Result<Stri
         data_dir.display()
     );
     let source = sample_dir.join("*.jsonl*").to_string_lossy().into_owned();
-    let (report, errors) = ingest(&store, &config, &[source], false).await?;
+    let (report, errors) = workspace.ingest(&[source], false).await?;
     out.push_str(&format_report(&report));
     if let Some(error) = errors.first() {
         anyhow::bail!("demo ingest failed: {error}");
     }
-    let slos = crate::slo::load_slos(&config)?;
+    let slos = workspace.slos();
     // Evaluate SLOs at the end of the sample (its ground truth says when that is).
     let truth: serde_json::Value = std::fs::read(sample_dir.join("incidents.json"))
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok())
         .unwrap_or_default();
     let as_of = truth["end"].as_str().map(str::to_string);
-    let detection = crate::detect::Detection::load(&config)?;
-    let options = ContextOptions {
-        as_of: as_of.clone(),
-        slos: slos.clone(),
-        detection,
-        ..Default::default()
-    };
-    let ctx = build_context(&store, &options).await?;
-    crate::slo::rollup::catch_up(&store, &ctx, &slos).await?;
+    let ctx = workspace.context(&QueryOptions::at(as_of.clone())).await?;
     for (title, sql) in DEMO_QUERIES {
         let batches = run_sql(&ctx, sql).await?;
         let _ = write!(
@@ -136,15 +128,9 @@ pub async fn run_demo(sample_dir: &Path, data_dir: &Path) -> anyhow::Result<Stri
                 continue;
             };
             let at = (start + chrono::Duration::minutes(30)).to_rfc3339();
-            let ctx = build_context(
-                &store,
-                &ContextOptions {
-                    as_of: Some(at.clone()),
-                    slos: slos.clone(),
-                    ..Default::default()
-                },
-            )
-            .await?;
+            let ctx = workspace
+                .context_as_is(&QueryOptions::at(Some(at.clone())))
+                .await?;
             let batches = run_sql(
                 &ctx,
                 "SELECT breach_id, slo_id, kind, severity, tier, round(burn_rate, 1) AS burn_rate FROM slo_breaches \
@@ -165,7 +151,7 @@ pub async fn run_demo(sample_dir: &Path, data_dir: &Path) -> anyhow::Result<Stri
     let report = crate::detect::detect_report(&ctx, "MEDIUM").await?;
     let _ = write!(out, "\n== shape detect (MEDIUM and above)\n{report}");
     if let Some((worst, _, _)) = report.anomalies.first() {
-        let (lines, total) = crate::detect::trace(&ctx, &store, &worst[0], 3).await?;
+        let (lines, total) = crate::detect::trace(&ctx, store, &worst[0], 3).await?;
         let _ = writeln!(
             out,
             "\n== shape trace {}: {total} contributing events, the first {}",
@@ -220,7 +206,7 @@ pub async fn run_demo(sample_dir: &Path, data_dir: &Path) -> anyhow::Result<Stri
 /// value, writes healthy logs; the next cycle verifies the fix and records before and after.
 async fn heal_demo(demo_dir: &Path, work: &Path, out: &mut String) -> anyhow::Result<()> {
     use crate::generate::{generate, read_app_config, GenOptions};
-    use crate::run::{RunSettings, Workflow};
+    use crate::run::Workflow;
     std::fs::create_dir_all(work)?;
     for file in ["shape.toml", "app.toml", "raise-pool.sh"] {
         std::fs::copy(demo_dir.join(file), work.join(file))?;
@@ -253,15 +239,12 @@ async fn heal_demo(demo_dir: &Path, work: &Path, out: &mut String) -> anyhow::Re
         pool()
     );
     app_logs("logs", "2025-11-20T00:00:00Z", 360)?;
-    let config = Config::load(&work.join("shape.toml"))?;
-    let workflow = Workflow {
-        store: DataStore::open(&work.join("data").to_string_lossy())?,
-        slos: crate::slo::load_slos(&config)?,
-        detection: crate::detect::Detection::load(&config)?,
-        healer: crate::heal::Healer::load(&config)?,
-        settings: RunSettings::load(&config)?,
-        config,
-    };
+    let workspace = Workspace::open(&WorkspaceOptions {
+        config: Some(work.join("shape.toml")),
+        data_dir: work.join("data").to_string_lossy().into_owned(),
+        overrides: Vec::new(),
+    })?;
+    let workflow = Workflow::new(&workspace)?;
     let at = |t: &str| crate::run::evaluation_time(Some(t));
     let plan = workflow
         .cycle(at("2025-11-20T06:00:00Z")?, false, None)
@@ -280,15 +263,9 @@ async fn heal_demo(demo_dir: &Path, work: &Path, out: &mut String) -> anyhow::Re
         out,
         "\n-- the app ran an hour with the new pool; shape run --execute at 06:40\n{verified}"
     );
-    let ctx = build_context(
-        &workflow.store,
-        &ContextOptions {
-            as_of: Some("2025-11-20T06:40:00Z".into()),
-            slos: workflow.slos.clone(),
-            ..Default::default()
-        },
-    )
-    .await?;
+    let ctx = workspace
+        .context_as_is(&QueryOptions::at(Some("2025-11-20T06:40:00Z".into())))
+        .await?;
     for (title, sql) in [
         (
             "healing_runs",

@@ -1,11 +1,13 @@
 //! SHAPE: service health from logs.
 //!
-//! One module per layer of the loop (see DESIGN.md): [`ingest`] reads sources into
-//! [`storage`] (Parquet tables with line-level lineage), [`catalog`] builds the one
-//! `SessionContext` every consumer uses, [`slo`] measures SLOs with it, [`server`] serves it
-//! over the PostgreSQL wire protocol, [`query`] runs SQL for the CLI, [`heal`] acts on
-//! breaches, verifies and records, [`generate`] makes the
-//! shared test, demo and benchmark data, and [`demo`] shows the loop end to end.
+//! One module per layer of the loop (see ARCHITECTURE.md): [`ingest`] reads sources into
+//! [`storage`] (Parquet tables with line-level lineage), [`slo`] measures SLOs, [`detect`]
+//! finds anomalies, root causes and fixes, [`server`] serves everything over the PostgreSQL
+//! wire protocol, [`heal`] acts on breaches, verifies and records, and [`run`] loops over
+//! them. [`workspace::Workspace`] is the one way in: it loads [`config`] and builds the
+//! `SessionContext` (through [`catalog`]) every consumer uses. [`cli`] is the command line
+//! over it, [`generate`] makes the test, demo and benchmark data, [`demo`] shows the loop
+//! end to end, and [`common`] holds the small helpers every layer shares.
 
 /// Stack size of every thread that plans or runs queries. SHAPE's views stack deep
 /// (root_cause_candidates over anomalies over slo_windows over ...) and DataFusion plans and
@@ -14,6 +16,8 @@
 pub const THREAD_STACK_BYTES: usize = 16 * 1024 * 1024;
 
 pub mod catalog;
+pub mod cli;
+pub mod common;
 pub mod config;
 pub mod demo;
 pub mod detect;
@@ -25,3 +29,6 @@ pub mod run;
 pub mod server;
 pub mod slo;
 pub mod storage;
+pub mod workspace;
+
+pub use workspace::{QueryOptions, Workspace, WorkspaceOptions};

@@ -9,6 +9,8 @@ use datafusion::prelude::SessionContext;
 pub enum QueryError {
     #[error("{0}")]
     DataFusion(#[from] DataFusionError),
+    #[error("{message}; the tables and views are: {known}")]
+    UnknownTable { message: String, known: String },
     #[error("cannot format results: {0}")]
     Format(#[from] datafusion::arrow::error::ArrowError),
 }
@@ -29,10 +31,32 @@ pub async fn run_sql(ctx: &SessionContext, sql: &str) -> Result<Vec<RecordBatch>
     let mut batches = Vec::new();
     let statements = datafusion::sql::parser::DFParser::parse_sql(sql)?;
     for statement in statements {
-        let plan = ctx.state().statement_to_plan(statement).await?;
+        let plan = ctx
+            .state()
+            .statement_to_plan(statement)
+            .await
+            .map_err(|e| explain(ctx, e))?;
         batches = ctx.execute_logical_plan(plan).await?.collect().await?;
     }
     Ok(batches)
+}
+
+/// A planning error about a table that does not exist lists the ones that do.
+fn explain(ctx: &SessionContext, error: DataFusionError) -> QueryError {
+    let message = error.strip_backtrace();
+    if !(message.contains("table '") && message.contains("not found")) {
+        return QueryError::DataFusion(error);
+    }
+    let mut known: Vec<String> = ctx
+        .catalog("datafusion")
+        .and_then(|c| c.schema("public"))
+        .map(|s| s.table_names())
+        .unwrap_or_default();
+    known.sort();
+    QueryError::UnknownTable {
+        message,
+        known: known.join(", "),
+    }
 }
 
 /// Renders batches in `format`.

@@ -6,23 +6,19 @@
 //! committed offset; the healer writes its dedup record before acting and its breach states
 //! after (see `heal::state`), so a restart repeats no action and loses no record.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use crate::catalog::{build_context, ContextOptions, MinutesSource};
-use crate::config::Config;
-use crate::detect::Detection;
 use crate::heal::{HealOptions, HealReport, Healer};
-use crate::ingest::{format_report, ingest};
-use crate::slo::SloDefinition;
-use crate::storage::DataStore;
+use crate::ingest::{format_report, IngestReport, SourceStatus};
+use crate::workspace::{QueryOptions, Workspace, WorkspaceError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
-    #[error("invalid [run] settings in {path}: {message}")]
-    Settings { path: PathBuf, message: String },
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
     #[error("invalid evaluation time {0:?}: expected RFC 3339 or a date")]
     AsOf(String),
     #[error(transparent)]
@@ -30,7 +26,7 @@ pub enum RunError {
     #[error(transparent)]
     Slo(#[from] crate::slo::SloError),
     #[error(transparent)]
-    Catalog(#[from] crate::catalog::CatalogError),
+    Workspace(#[from] WorkspaceError),
     #[error(transparent)]
     Heal(#[from] crate::heal::HealError),
 }
@@ -46,34 +42,10 @@ pub struct RunSettings {
     pub every: Option<String>,
 }
 
-impl RunSettings {
-    pub fn load(config: &Config) -> Result<RunSettings, RunError> {
-        let Some(source) = &config.source else {
-            return Ok(RunSettings::default());
-        };
-        match source.table.get("run") {
-            None => Ok(RunSettings::default()),
-            Some(value) => {
-                value
-                    .clone()
-                    .try_into()
-                    .map_err(|e: toml::de::Error| RunError::Settings {
-                        path: source.path.clone(),
-                        message: e.message().to_string(),
-                    })
-            }
-        }
-    }
-}
-
 /// Everything a cycle needs, loaded once.
-pub struct Workflow {
-    pub store: DataStore,
-    pub config: Config,
-    pub slos: Vec<SloDefinition>,
-    pub detection: Detection,
+pub struct Workflow<'a> {
+    pub workspace: &'a Workspace,
     pub healer: Healer,
-    pub settings: RunSettings,
 }
 
 /// Parses an evaluation time (RFC 3339 or a date); `None` is now.
@@ -89,28 +61,61 @@ pub fn evaluation_time(as_of: Option<&str>) -> Result<DateTime<Utc>, RunError> {
 
 /// What one cycle did, for printing.
 pub struct CycleReport {
-    pub ingest: Option<String>,
+    /// `[run] sources` that match nothing yet.
+    pub missing: Vec<String>,
+    pub ingest: Option<IngestReport>,
+    /// Per-source ingest errors (other sources still ran).
+    pub ingest_errors: Vec<String>,
     pub heal: HealReport,
+}
+
+impl CycleReport {
+    /// Whether any source brought new lines this cycle.
+    pub fn ingested_anything(&self) -> bool {
+        self.ingest.as_ref().is_some_and(|r| {
+            r.sources
+                .iter()
+                .any(|s| s.status != SourceStatus::Unchanged)
+        })
+    }
+
+    /// The ingest part as text (empty when there was nothing to ingest).
+    pub fn ingest_text(&self) -> String {
+        let mut text: String = self
+            .missing
+            .iter()
+            .map(|s| format!("no data yet for source {s}\n"))
+            .collect();
+        if let Some(report) = &self.ingest {
+            text.push_str(&format_report(report));
+        }
+        for e in &self.ingest_errors {
+            text.push_str(&format!("error: {e}\n"));
+        }
+        text
+    }
 }
 
 impl std::fmt::Display for CycleReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if let Some(ingest) = &self.ingest {
-            write!(f, "{ingest}")?;
-        }
-        write!(f, "{}", self.heal)
+        write!(f, "{}{}", self.ingest_text(), self.heal)
     }
 }
 
-impl Workflow {
+impl Workflow<'_> {
+    /// The loop over `workspace`, with its healer.
+    pub fn new(workspace: &Workspace) -> Result<Workflow<'_>, RunError> {
+        Ok(Workflow {
+            workspace,
+            healer: workspace.healer()?,
+        })
+    }
+
     fn source_paths(&self) -> Vec<String> {
-        let base = self
-            .config
-            .source
-            .as_ref()
-            .and_then(|s| s.path.parent())
-            .unwrap_or(Path::new("."));
-        self.settings
+        let base = self.workspace.config().base_dir();
+        let base = base.as_path();
+        self.workspace
+            .run_settings()
             .sources
             .iter()
             .map(|s| {
@@ -133,40 +138,29 @@ impl Workflow {
         // A source that matches nothing yet is normal in a loop (the pipeline has not
         // written it): say so and ingest the rest.
         let mut sources = Vec::new();
-        let mut notes = String::new();
+        let mut missing = Vec::new();
         for source in self.source_paths() {
             match crate::ingest::source::resolve(std::slice::from_ref(&source)).await {
                 Ok(found) if !found.is_empty() => sources.push(source),
-                Ok(_) | Err(crate::ingest::IngestError::NoSourceFound(_)) => {
-                    notes.push_str(&format!("no data yet for source {source}\n"));
-                }
+                Ok(_) | Err(crate::ingest::IngestError::NoSourceFound(_)) => missing.push(source),
                 Err(e) => return Err(e.into()),
             }
         }
-        let ingest_text = if sources.is_empty() {
-            (!notes.is_empty()).then_some(notes)
+        let (ingest, ingest_errors) = if sources.is_empty() {
+            (None, Vec::new())
         } else {
-            let (report, errors) = ingest(&self.store, &self.config, &sources, false).await?;
-            let mut text = notes + &format_report(&report);
-            for e in errors {
-                text.push_str(&format!("error: {e}\n"));
-            }
-            Some(text)
+            let (report, errors) = self.workspace.ingest(&sources, false).await?;
+            (Some(report), errors.iter().map(ToString::to_string).collect())
         };
-        let options = ContextOptions {
-            as_of: Some(now.to_rfc3339()),
-            slos: self.slos.clone(),
-            minutes_source: MinutesSource::Rollups,
-            memory_limit: None,
-            detection: self.detection.clone(),
-        };
-        let ctx = build_context(&self.store, &options).await?;
-        crate::slo::rollup::catch_up(&self.store, &ctx, &self.slos).await?;
+        let ctx = self
+            .workspace
+            .context(&QueryOptions::at(Some(now.to_rfc3339())))
+            .await?;
         let heal = self
             .healer
             .cycle(
                 &ctx,
-                &self.store,
+                self.workspace.store(),
                 &HealOptions {
                     execute,
                     query,
@@ -176,7 +170,9 @@ impl Workflow {
             )
             .await?;
         Ok(CycleReport {
-            ingest: ingest_text,
+            missing,
+            ingest,
+            ingest_errors,
             heal,
         })
     }

@@ -2,8 +2,6 @@
 
 use shape::config::Config;
 use shape::generate::{generate, GenOptions};
-use shape::ingest::ingest;
-use shape::storage::DataStore;
 
 /// SHAPE_BENCH_DATA if set (an existing data dir ingested with data/shape.toml), else
 /// SHAPE_BENCH_EVENTS generated events (default 1,000,000) over 30 days, ingested with
@@ -29,10 +27,8 @@ pub fn bench_data_dir(
     };
     generate(&logs, &options).unwrap();
     let data = scratch.join("data").to_string_lossy().into_owned();
-    let store = DataStore::open(&data).unwrap();
+    let ws = shape::Workspace::with_config(config.clone(), &data).unwrap();
     let sources = [format!("{}/*.jsonl", logs.display())];
-    runtime
-        .block_on(ingest(&store, config, &sources, false))
-        .unwrap();
+    runtime.block_on(ws.ingest(&sources, false)).unwrap();
     data
 }

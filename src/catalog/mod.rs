@@ -1,6 +1,6 @@
-//! The one place that builds a `SessionContext`: stored tables, UDFs, JSON functions and the
-//! `sql/*.sql` views. The CLI, the server, the healing runner and the tests all call
-//! [`build_context`], so every consumer sees the same names.
+//! Builds a `SessionContext`: stored tables, UDFs, JSON functions and the `sql/*.sql`
+//! views. Only `Workspace` calls [`build_context`], so every consumer (CLI, server, healing
+//! runner, tests, benches) sees the same names.
 
 use std::sync::Arc;
 
@@ -49,7 +49,7 @@ pub enum CatalogError {
 
 /// Options every consumer may set when building a context.
 #[derive(Debug, Clone, Default)]
-pub struct ContextOptions {
+pub(crate) struct ContextOptions {
     /// Evaluation time for windowed views (`shape.as_of`); `None` means now.
     pub as_of: Option<String>,
     /// The SLOs (`slo_definitions`); see `slo::load_slos`.
@@ -76,7 +76,7 @@ pub enum MinutesSource {
 const SLO_MINUTES_FILE: &str = "20_slo_minutes.sql";
 
 /// Builds the session: tables of `store`, SHAPE's UDFs, the JSON functions, and the views.
-pub async fn build_context(
+pub(crate) async fn build_context(
     store: &DataStore,
     options: &ContextOptions,
 ) -> Result<SessionContext, CatalogError> {

@@ -12,7 +12,7 @@ mod trace;
 pub use report::{detect_report, DetectReport};
 pub use trace::{trace, TraceLine, TraceStatus};
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Int64Array, RecordBatch, StringArray};
@@ -24,12 +24,8 @@ use crate::slo::{SliKind, SloDefinition};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DetectError {
-    #[error("invalid [detect] settings in {path}: {field}: {message}")]
-    Settings {
-        path: PathBuf,
-        field: String,
-        message: String,
-    },
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
     #[error("invalid fix rules {path}, rule {index} ({field}): {message}")]
     Rule {
         path: String,
@@ -179,25 +175,8 @@ impl Default for Detection {
 impl Detection {
     /// Reads `[detect]` from the config (defaults when absent) and the fix rules.
     pub fn load(config: &Config) -> Result<Detection, DetectError> {
-        let Some(source) = &config.source else {
-            return Ok(Detection::default());
-        };
-        let settings: DetectSettings =
-            match source.table.get("detect") {
-                None => DetectSettings::default(),
-                Some(value) => value.clone().try_into().map_err(|e: toml::de::Error| {
-                    DetectError::Settings {
-                        path: source.path.clone(),
-                        field: "detect".into(),
-                        message: e.message().to_string(),
-                    }
-                })?,
-            };
-        let invalid = |field: &str, message: String| DetectError::Settings {
-            path: source.path.clone(),
-            field: format!("detect.{field}"),
-            message,
-        };
+        let settings: DetectSettings = config.section("detect")?;
+        let invalid = |field: &str, message: String| config.invalid(&format!("detect.{field}"), message);
         settings.validate().map_err(|(f, m)| invalid(f, m))?;
         let masks = shape_udfs::template::TemplateMasks::from_names(
             &settings.template_masks,
@@ -205,7 +184,7 @@ impl Detection {
         )
         .map_err(|m| invalid("template_masks", m))?;
         let mut rules = Detection::default().rules;
-        let base = source.path.parent().unwrap_or(Path::new("."));
+        let base = config.base_dir();
         for file in &settings.fix_rules {
             let path = base.join(file);
             let text = std::fs::read_to_string(&path).map_err(|source| DetectError::ReadRules {
@@ -524,11 +503,11 @@ mod tests {
     #[test]
     fn bad_settings_name_the_field() {
         let config =
-            Config::parse("[detect]\nbucket_minutes = 7\n", Path::new("shape.toml")).unwrap();
+            Config::parse("[detect]\nbucket_minutes = 7\n", std::path::Path::new("shape.toml")).unwrap();
         let err = Detection::load(&config).unwrap_err().to_string();
         assert!(err.contains("detect.bucket_minutes"), "{err}");
         let config =
-            Config::parse("[detect]\nbucket_minuts = 5\n", Path::new("shape.toml")).unwrap();
+            Config::parse("[detect]\nbucket_minuts = 5\n", std::path::Path::new("shape.toml")).unwrap();
         let err = Detection::load(&config).unwrap_err().to_string();
         assert!(err.contains("bucket_minuts"), "{err}");
         let err = parse_rules(

@@ -89,6 +89,20 @@ pub async fn detect_report(
     Ok(report)
 }
 
+/// `observed` and `baseline` in the unit of the anomaly's kind: a template's events or an
+/// operation's requests per bucket, a latency's geometric mean in ms, an error rate in %.
+fn with_unit(kind: &str, template: &str, value: &str) -> String {
+    let Ok(number) = value.parse::<f64>() else {
+        return value.to_string();
+    };
+    match kind {
+        _ if !template.is_empty() => format!("{number} events/bucket"),
+        "traffic_drop" | "traffic_surge" => format!("{number} requests/bucket"),
+        "latency_regression" => format!("{number} ms"),
+        _ => format!("{}% errors", (number * 10_000.0).round() / 100.0),
+    }
+}
+
 impl std::fmt::Display for DetectReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let count = |s: &str| self.anomalies.iter().filter(|(a, _, _)| a[1] == s).count();
@@ -112,10 +126,11 @@ impl std::fmt::Display for DetectReport {
             if !a[5].is_empty() {
                 let _ = writeln!(text, "  template: {}", a[5]);
             }
+            let (observed, usual) = (with_unit(&a[2], &a[5], &a[8]), with_unit(&a[2], &a[5], &a[9]));
             let _ = writeln!(
                 text,
-                "  observed {} vs usual {} (score {}), {} events, {} bad: {}% of the 30-day error budget ({} budget minutes)",
-                a[8], a[9], a[10], a[11], a[12], a[13], a[14]
+                "  observed {observed} vs usual {usual} (robust z-score {}), {} events, {} bad: {}% of the 30-day error budget ({} budget minutes)",
+                a[10], a[11], a[12], a[13], a[14]
             );
             for c in causes {
                 let path = c[6].strip_prefix("file://").unwrap_or(&c[6]);

@@ -7,7 +7,8 @@ use datafusion::prelude::SessionContext;
 use super::DetectError;
 use crate::ingest::source::{resolve, SourceObject};
 use crate::query::batches_to_rows;
-use crate::storage::{fnv1a64, DataStore};
+use crate::common::fnv1a64;
+use crate::storage::DataStore;
 
 /// Whether a traced line still reads back as it was ingested.
 #[derive(Debug, Clone, PartialEq, Eq)]

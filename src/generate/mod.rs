@@ -511,31 +511,6 @@ fn write_marker(out: &mut String, at: DateTime<Utc>, op: &Operation, message: &s
     );
 }
 
-/// Parses sizes such as `500KB`, `20MB`, `1GB` (powers of 1024) into bytes.
-pub fn parse_size(text: &str) -> Result<u64, GenerateError> {
-    let t = text.trim().to_ascii_uppercase();
-    let split = t.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(t.len());
-    let (number, unit) = t.split_at(split);
-    let factor: u64 = match unit.trim() {
-        "" | "B" => 1,
-        "K" | "KB" | "KIB" => 1 << 10,
-        "M" | "MB" | "MIB" => 1 << 20,
-        "G" | "GB" | "GIB" => 1 << 30,
-        _ => {
-            return Err(GenerateError::Option(format!(
-                "unknown size unit in {text:?}"
-            )))
-        }
-    };
-    number
-        .trim()
-        .parse::<f64>()
-        .ok()
-        .filter(|n| *n > 0.0)
-        .map(|n| (n * factor as f64) as u64)
-        .ok_or_else(|| GenerateError::Option(format!("invalid size {text:?}")))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -569,12 +544,5 @@ mod tests {
             std::fs::read(a.path().join(&truth.files[0])).unwrap(),
             std::fs::read(other.path().join(&truth.files[0])).unwrap()
         );
-    }
-
-    #[test]
-    fn sizes() {
-        assert_eq!(parse_size("1GB").unwrap(), 1 << 30);
-        assert_eq!(parse_size("500kb").unwrap(), 500 << 10);
-        assert!(parse_size("12 parsecs").is_err());
     }
 }

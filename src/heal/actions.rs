@@ -4,13 +4,45 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
 use tokio::io::AsyncReadExt;
+
+/// The `result` of a `healing_runs` row.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunResult {
+    /// Recorded before acting; replaced when the action finishes.
+    #[default]
+    Planned,
+    Ok,
+    Failed,
+    Timeout,
+    /// A guard stopped it (kill switch, blast radius, cooldown).
+    Skipped,
+    /// Interrupted after it started: it may or may not have completed.
+    Unknown,
+    /// Approval mode with nobody to ask: recorded only.
+    AwaitingApproval,
+}
+
+impl RunResult {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunResult::Planned => "planned",
+            RunResult::Ok => "ok",
+            RunResult::Failed => "failed",
+            RunResult::Timeout => "timeout",
+            RunResult::Skipped => "skipped",
+            RunResult::Unknown => "unknown",
+            RunResult::AwaitingApproval => "awaiting_approval",
+        }
+    }
+}
 
 /// What an action did: the `healing_runs` result fields.
 #[derive(Debug, Clone, Default)]
 pub struct ActionResult {
-    /// `ok`, `failed` or `timeout`.
-    pub result: String,
+    pub result: RunResult,
     pub detail: String,
     pub exit_code: Option<i32>,
     pub http_status: Option<i32>,
@@ -21,7 +53,7 @@ pub struct ActionResult {
 impl ActionResult {
     pub fn failed(detail: impl Into<String>) -> Self {
         ActionResult {
-            result: "failed".into(),
+            result: RunResult::Failed,
             detail: detail.into(),
             ..Default::default()
         }
@@ -70,7 +102,7 @@ pub async fn run_command(
     };
     match tokio::time::timeout(timeout, collect).await {
         Err(_) => ActionResult {
-            result: "timeout".into(),
+            result: RunResult::Timeout,
             detail: format!("killed after {}s", timeout.as_secs_f64()),
             ..Default::default()
         },
@@ -82,7 +114,11 @@ pub async fn run_command(
             }
             match status {
                 Ok(status) => ActionResult {
-                    result: if status.success() { "ok" } else { "failed" }.into(),
+                    result: if status.success() {
+                        RunResult::Ok
+                    } else {
+                        RunResult::Failed
+                    },
                     detail: status.to_string(),
                     exit_code: status.code(),
                     output: Some(output),
@@ -141,7 +177,7 @@ pub async fn post_webhook(
                 let output = Some(text.chars().take(4096).collect());
                 if status.is_success() {
                     return ActionResult {
-                        result: "ok".into(),
+                        result: RunResult::Ok,
                         detail: format!("HTTP {status} after {} tries", attempt + 1),
                         http_status: Some(i32::from(status.as_u16())),
                         output,

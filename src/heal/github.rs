@@ -12,7 +12,7 @@ use std::time::Duration;
 use octocrab::Octocrab;
 use serde_json::{json, Value};
 
-use super::actions::ActionResult;
+use super::actions::{ActionResult, RunResult};
 
 /// `[heal.github]`.
 #[derive(Debug, Clone, serde::Deserialize)]
@@ -167,7 +167,7 @@ impl Github {
                 .find(|i| i["body"].as_str().is_some_and(|b| b.contains(marker)))
         }) {
             return ActionResult {
-                result: "ok".into(),
+                result: RunResult::Ok,
                 detail: format!("issue #{} already open for this breach", issue["number"]),
                 link: issue["html_url"].as_str().map(str::to_string),
                 ..Default::default()
@@ -180,7 +180,7 @@ impl Github {
             .await
         {
             Ok(issue) => ActionResult {
-                result: "ok".into(),
+                result: RunResult::Ok,
                 detail: format!("opened issue #{}", issue["number"]),
                 http_status: Some(201),
                 link: issue["html_url"].as_str().map(str::to_string),
@@ -278,7 +278,7 @@ impl Github {
                 .await
             {
                 Ok(pr) => ActionResult {
-                    result: "ok".into(),
+                    result: RunResult::Ok,
                     detail: format!("updated pull request #{number} (commit {commit})"),
                     http_status: Some(200),
                     link: pr["html_url"].as_str().map(str::to_string),
@@ -306,7 +306,7 @@ impl Github {
                 .await;
         }
         ActionResult {
-            result: "ok".into(),
+            result: RunResult::Ok,
             detail: format!("opened pull request #{number} (commit {commit})"),
             http_status: Some(201),
             link: pr["html_url"].as_str().map(str::to_string),

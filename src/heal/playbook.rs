@@ -15,7 +15,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::HealError;
-use crate::slo::definition::{field_line, line_of, parse_duration_secs};
+use crate::common::{duration_message, field_line, line_of, parse_duration};
 
 /// One playbook, validated.
 #[derive(Debug, Clone)]
@@ -408,15 +408,6 @@ fn validate_action(
             }
         }
     })
-}
-
-fn duration_message(text: &str) -> String {
-    format!("{text:?} is not a duration (e.g. 90s, 15m, 2h, 1d)")
-}
-
-/// `90s`, `15m`, `2h`, `1d`.
-pub fn parse_duration(text: &str) -> Option<Duration> {
-    parse_duration_secs(text).map(|s| Duration::from_secs(s as u64))
 }
 
 fn parse_predicate(value: &toml::Value) -> Result<Predicate, String> {

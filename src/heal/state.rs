@@ -24,7 +24,8 @@ use datafusion::parquet::basic::{Compression, ZstdLevel};
 use datafusion::parquet::file::properties::WriterProperties;
 use serde::{Deserialize, Serialize};
 
-use super::HealError;
+use super::verify::Verdict;
+use super::{HealError, RunResult};
 use crate::storage::schema::{
     HEALING_OUTCOMES, HEALING_OUTCOMES_SCHEMA, HEALING_RUNS, HEALING_RUNS_SCHEMA,
 };
@@ -144,7 +145,7 @@ pub struct RunRecord {
     pub attempt: i32,
     pub action_kind: String,
     pub target: String,
-    pub result: String,
+    pub result: RunResult,
     pub detail: String,
     pub exit_code: Option<i32>,
     pub http_status: Option<i32>,
@@ -168,7 +169,7 @@ pub struct OutcomeRecord {
     pub playbook: String,
     pub step: i32,
     pub attempt: i32,
-    pub result: String,
+    pub result: Verdict,
     pub detail: String,
     pub verified_at: DateTime<Utc>,
     pub window_start: DateTime<Utc>,
@@ -322,7 +323,7 @@ fn runs_batch(runs: &[RunRecord]) -> RecordBatch {
             int(|r| Some(r.attempt)),
             text(|r| Some(&r.action_kind)),
             text(|r| Some(&r.target)),
-            text(|r| Some(&r.result)),
+            text(|r| Some(r.result.as_str())),
             text(|r| Some(&r.detail)),
             int(|r| r.exit_code),
             int(|r| r.http_status),
@@ -363,7 +364,7 @@ fn outcomes_batch(rows: &[OutcomeRecord]) -> RecordBatch {
             text(|r| Some(&r.playbook)),
             int(|r| r.step),
             int(|r| r.attempt),
-            text(|r| Some(&r.result)),
+            text(|r| Some(r.result.as_str())),
             text(|r| Some(&r.detail)),
             time(|r| &r.verified_at),
             time(|r| &r.window_start),

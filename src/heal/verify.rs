@@ -4,10 +4,13 @@
 use chrono::{DateTime, Utc};
 use datafusion::prelude::SessionContext;
 
-use super::state::Snapshot;
-use super::HealError;
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::report::HealEntry;
+use super::state::{BreachPhase, BreachState, HealStore, OutcomeRecord, Snapshot};
+use super::{HealError, HealOptions};
 use crate::query::rows_as_text;
-use crate::slo::definition::sql_string;
+use crate::common::sql_string;
 
 fn ts(t: &DateTime<Utc>) -> String {
     format!(
@@ -92,16 +95,35 @@ pub async fn objective(ctx: &SessionContext, slo_id: &str) -> Result<Option<f64>
     Ok(number(row.first()))
 }
 
+/// How a verification came out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Pass,
+    Fail,
+    Inconclusive,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "fail",
+            Verdict::Inconclusive => "inconclusive",
+        }
+    }
+}
+
 /// `pass` when the SLI after the action meets the objective, `fail` when it does not,
 /// `inconclusive` when there were fewer than `min_events` events (no data is never a pass)
 /// or the SLO is unknown.
-pub fn judge(after: &Snapshot, objective: Option<f64>, min_events: i64) -> (&'static str, String) {
+pub fn judge(after: &Snapshot, objective: Option<f64>, min_events: i64) -> (Verdict, String) {
     let Some(objective) = objective else {
-        return ("inconclusive", "the SLO is no longer defined".into());
+        return (Verdict::Inconclusive, "the SLO is no longer defined".into());
     };
     match after.sli {
         _ if after.events < min_events.max(1) => (
-            "inconclusive",
+            Verdict::Inconclusive,
             format!(
                 "{} events after the action (at least {} needed to judge)",
                 after.events,
@@ -109,21 +131,115 @@ pub fn judge(after: &Snapshot, objective: Option<f64>, min_events: i64) -> (&'st
             ),
         ),
         Some(sli) if sli >= objective => (
-            "pass",
+            Verdict::Pass,
             format!(
                 "SLI {sli:.5} meets the objective {objective} over {} events",
                 after.events
             ),
         ),
         Some(sli) => (
-            "fail",
+            Verdict::Fail,
             format!(
                 "SLI {sli:.5} is below the objective {objective} over {} events",
                 after.events
             ),
         ),
-        None => ("inconclusive", "no SLI after the action".into()),
+        None => (Verdict::Inconclusive, "no SLI after the action".into()),
     }
+}
+
+/// Verifications whose time has come: pass resolves, fail and inconclusive reopen (the next
+/// attempt climbs the ladder). Recorded in `healing_outcomes` with `--execute`.
+pub(super) async fn verify_due(
+    ctx: &SessionContext,
+    heal_store: &HealStore<'_>,
+    options: &HealOptions,
+    min_events: i64,
+) -> Result<Vec<HealEntry>, HealError> {
+    let mut entries = Vec::new();
+    for mut state in heal_store.breaches().await? {
+        let (Some(due), Some(acted), Some(run_id)) = (
+            state.verify_due,
+            state.last_action_at,
+            state.last_run_id.clone(),
+        ) else {
+            continue;
+        };
+        if state.phase != BreachPhase::Verifying || options.now < due {
+            continue;
+        }
+        let after =
+            snapshot(ctx, &state.slo_id, state.component.as_deref(), &acted, &due).await?;
+        let objective = match state.objective {
+            Some(o) => Some(o),
+            None => objective(ctx, &state.slo_id).await?,
+        };
+        let (verdict, detail) = judge(&after, objective, min_events);
+        entries.push(HealEntry::Verified {
+            breach_id: state.breach_id.clone(),
+            slo_id: state.slo_id.clone(),
+            run_id: run_id.clone(),
+            verdict,
+            detail: detail.clone(),
+        });
+        if !options.execute {
+            continue;
+        }
+        let outcome = OutcomeRecord {
+            run_id,
+            breach_id: state.breach_id.clone(),
+            slo_id: state.slo_id.clone(),
+            component: state.component.clone(),
+            playbook: state.playbook.clone().unwrap_or_default(),
+            step: state.last_step.unwrap_or(0) as i32,
+            attempt: state.attempts as i32,
+            result: verdict,
+            detail,
+            verified_at: options.now,
+            window_start: acted,
+            window_end: due,
+            objective,
+            before: state.before.clone().unwrap_or_default(),
+            after,
+        };
+        heal_store.record_outcome(&outcome).await?;
+        state.verify_due = None;
+        let next = if verdict == Verdict::Pass {
+            BreachPhase::Resolved
+        } else {
+            BreachPhase::Open
+        };
+        state.move_to(next, options.now);
+        heal_store.put_breach(&state).await?;
+    }
+    Ok(entries)
+}
+
+/// Resolved breaches of `slos` whose SLI has met the objective since their fix: breach id
+/// -> the verification detail. The decision core reads this (a fix that still holds covers
+/// new breach rows of its SLO).
+pub(super) async fn healthy_since_fix(
+    ctx: &SessionContext,
+    states: &BTreeMap<String, BreachState>,
+    slos: &BTreeSet<&str>,
+    now: &DateTime<Utc>,
+    min_events: i64,
+) -> Result<BTreeMap<String, String>, HealError> {
+    let mut healthy = BTreeMap::new();
+    for state in states.values() {
+        let Some(fixed_at) = state.last_action_at else {
+            continue;
+        };
+        if state.phase != BreachPhase::Resolved || !slos.contains(state.slo_id.as_str()) {
+            continue;
+        }
+        let since = snapshot(ctx, &state.slo_id, None, &fixed_at, now).await?;
+        let (verdict, detail) = judge(&since, state.objective, min_events);
+        if verdict == Verdict::Pass {
+            healthy.insert(state.breach_id.clone(), detail);
+        }
+    }
+    Ok(healthy)
 }
 
 #[cfg(test)]
@@ -140,13 +256,13 @@ mod tests {
 
     #[test]
     fn no_data_is_inconclusive_never_pass() {
-        assert_eq!(judge(&after(None, 0), Some(0.99), 1).0, "inconclusive");
+        assert_eq!(judge(&after(None, 0), Some(0.99), 1).0, Verdict::Inconclusive);
         assert_eq!(
             judge(&after(Some(1.0), 3), Some(0.99), 10).0,
-            "inconclusive"
+            Verdict::Inconclusive
         );
-        assert_eq!(judge(&after(Some(1.0), 30), None, 10).0, "inconclusive");
-        assert_eq!(judge(&after(Some(0.995), 30), Some(0.99), 10).0, "pass");
-        assert_eq!(judge(&after(Some(0.9), 30), Some(0.99), 10).0, "fail");
+        assert_eq!(judge(&after(Some(1.0), 30), None, 10).0, Verdict::Inconclusive);
+        assert_eq!(judge(&after(Some(0.995), 30), Some(0.99), 10).0, Verdict::Pass);
+        assert_eq!(judge(&after(Some(0.9), 30), Some(0.99), 10).0, Verdict::Fail);
     }
 }

@@ -7,9 +7,11 @@
 //! thread; stage files; commit (see `storage`). Accounting: `lines = rows + rejects + blank`.
 
 pub mod batch;
+pub mod formats;
 pub mod lines;
 pub mod parse;
 pub mod pipeline;
+pub mod settings;
 pub mod source;
 
 use std::sync::Arc;
@@ -22,11 +24,13 @@ use self::lines::LineReader;
 use self::parse::LineParser;
 use self::pipeline::{Chunk, Pipeline, CHUNK_LINES};
 use self::source::SourceObject;
-use crate::config::Config;
+pub use self::settings::IngestConfig;
+use crate::common::{fnv1a64, new_time_id};
+use crate::config::{Config, ConfigError};
 use crate::storage::schema::{EVENTS, INGEST_LOG, REJECTS};
 use crate::storage::writer::PartitionBy;
 use crate::storage::{
-    crash_point, fnv1a64, CommitRecord, DataStore, PartitionedWriter, StorageError,
+    crash_point, CommitRecord, DataStore, PartitionedWriter, StorageError,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +45,8 @@ pub enum IngestError {
     Settings { source_uri: String, message: String },
     #[error(transparent)]
     Storage(#[from] StorageError),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
     #[error("ingest worker failed: {0}")]
     Worker(String),
 }
@@ -86,20 +92,6 @@ impl IngestReport {
     }
 }
 
-/// A new, time-ordered ingest id: `20251120T101500123456Z-1a2b3c4d`.
-pub fn new_ingest_id() -> String {
-    let now = Utc::now();
-    let nonce = fnv1a64(
-        format!(
-            "{}:{}",
-            now.timestamp_nanos_opt().unwrap_or(0),
-            std::process::id()
-        )
-        .as_bytes(),
-    );
-    format!("{}-{:08x}", now.format("%Y%m%dT%H%M%S%6fZ"), nonce as u32)
-}
-
 /// Ingests `sources` into `store`. Errors of single sources are collected in the returned
 /// list (other sources still run); a storage failure stops the run.
 pub async fn ingest(
@@ -108,10 +100,11 @@ pub async fn ingest(
     sources: &[String],
     show_progress: bool,
 ) -> Result<(IngestReport, Vec<IngestError>), IngestError> {
+    let config = IngestConfig::load(config)?;
     let _lock = store.lock_for_writing()?;
     let recovered = store.recover().await?;
     let objects = source::resolve(sources).await?;
-    let ingest_id = new_ingest_id();
+    let ingest_id = new_time_id();
     let progress = progress_bar(show_progress, objects.iter().map(|o| o.size).sum());
     let mut reports = Vec::new();
     let mut errors = Vec::new();

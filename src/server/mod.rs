@@ -17,7 +17,6 @@ pub mod information_schema;
 pub mod session;
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -59,12 +58,8 @@ pub enum ServerError {
     NotLoopback(SocketAddr),
     #[error("invalid {flag}: {message}")]
     Flag { flag: String, message: String },
-    #[error("invalid config {path}: {field}: {message}")]
-    Settings {
-        path: PathBuf,
-        field: String,
-        message: String,
-    },
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
     #[error("user {user:?}: environment variable {var} {problem}; refusing to start with a user nobody can log in as")]
     Password {
         user: String,
@@ -88,20 +83,33 @@ pub enum ServerError {
     },
 }
 
-/// `[server]` in shape.toml. Command-line flags override each key.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// `[server]` in shape.toml, and the same keys as `shape serve` flags (a flag overrides
+/// its key).
+#[derive(Debug, Clone, Default, Deserialize, clap::Args)]
 #[serde(default, deny_unknown_fields)]
 pub struct ServerSection {
-    /// HOST:PORT (default 127.0.0.1:5433).
+    /// Address to listen on, HOST:PORT [default: 127.0.0.1:5433]; loopback only unless
+    /// users are configured.
+    #[arg(long)]
     pub listen: Option<String>,
-    /// Memory for running queries, e.g. "2GB" (default).
+    /// Memory for running queries, e.g. 512MB [default: 2GB]; a query needing more fails,
+    /// the server stays.
+    #[arg(long)]
     pub memory_limit: Option<String>,
-    /// Connections served at once (default 100); more get SQLSTATE 53300.
+    /// Connections served at once [default: 100]; more are refused with SQLSTATE 53300.
+    #[arg(long)]
     pub max_connections: Option<usize>,
-    /// Default statement_timeout of every session, e.g. "60s" (default); "0" for none.
+    /// Default statement_timeout of each session, e.g. 30s [default: 60s]; sessions change
+    /// theirs with SET statement_timeout. 0 means none.
+    #[arg(long)]
     pub statement_timeout: Option<String>,
-    /// TLS certificate chain and PKCS#8 key (PEM), relative to the config file.
+    /// TLS certificate chain (PEM; in the config, relative to it); with --tls-key. When TLS
+    /// is on, plaintext connections are refused, and a file that cannot be loaded stops
+    /// the server [default: no TLS].
+    #[arg(long, requires = "tls_key")]
     pub tls_cert: Option<String>,
+    /// TLS private key (PKCS#8 PEM); with --tls-cert [default: no TLS].
+    #[arg(long, requires = "tls_cert")]
     pub tls_key: Option<String>,
 }
 
@@ -130,17 +138,7 @@ impl ServerSettings {
     /// Reads `[server]` and `[[user]]`, applies `flags` on top, reads passwords from the
     /// environment and checks the listen address.
     pub fn load(config: &Config, flags: ServerSection) -> Result<ServerSettings, ServerError> {
-        let (path, base) = match &config.source {
-            Some(source) => (
-                source.path.clone(),
-                source
-                    .path
-                    .parent()
-                    .map(Path::to_path_buf)
-                    .unwrap_or_default(),
-            ),
-            None => (PathBuf::from("(no config)"), PathBuf::new()),
-        };
+        let base = config.base_dir();
         // A setting's source: a `--flag`, or a key of the config file.
         let invalid = |field: &str, message: String| {
             if field.starts_with("--") {
@@ -149,28 +147,11 @@ impl ServerSettings {
                     message,
                 }
             } else {
-                ServerError::Settings {
-                    path: path.clone(),
-                    field: field.to_string(),
-                    message,
-                }
+                ServerError::Config(config.invalid(field, message))
             }
         };
-        let table = config.source.as_ref().map(|s| &s.table);
-        let section: ServerSection = match table.and_then(|t| t.get("server")) {
-            Some(value) => value
-                .clone()
-                .try_into()
-                .map_err(|e: toml::de::Error| invalid("server", e.message().to_string()))?,
-            None => ServerSection::default(),
-        };
-        let users: Vec<UserSection> = match table.and_then(|t| t.get("user")) {
-            Some(value) => value
-                .clone()
-                .try_into()
-                .map_err(|e: toml::de::Error| invalid("user", e.message().to_string()))?,
-            None => Vec::new(),
-        };
+        let section: ServerSection = config.section("server")?;
+        let users: Vec<UserSection> = config.section("user")?;
         let from_config = |key: &str, value: &Option<String>| {
             value.as_ref().map(|v| (v.clone(), format!("server.{key}")))
         };
@@ -245,7 +226,7 @@ impl ServerSettings {
             .map(|m| (m, "--memory-limit".to_string()))
             .or_else(|| from_config("memory_limit", &section.memory_limit))
             .unwrap_or_else(|| ("2GB".into(), "default".into()));
-        let memory_limit = crate::generate::parse_size(&memory_text).map_err(|_| {
+        let memory_limit = crate::common::parse_size(&memory_text).map_err(|_| {
             invalid(
                 &memory_source,
                 format!("{memory_text:?} is not a size such as 512MB or 2GB"),

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::SloError;
+use crate::common::{field_line, line_of, parse_duration_secs, sql_string};
 
 /// What an SLO measures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -149,7 +150,7 @@ impl SloDefinition {
     /// another definition are ignored (and rebuilt) instead of silently mixed in.
     pub fn rollup_hash(&self) -> String {
         let key = format!("{}|{}|{}", self.slo_id, self.total_sql(), self.good_sql());
-        format!("{:016x}", crate::storage::fnv1a64(key.as_bytes()))
+        format!("{:016x}", crate::common::fnv1a64(key.as_bytes()))
     }
 
     pub fn window_seconds(&self) -> Option<i64> {
@@ -158,27 +159,6 @@ impl SloDefinition {
             SloWindow::Calendar { .. } => None,
         }
     }
-}
-
-pub fn sql_string(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
-}
-
-/// `5m`, `1h`, `30d`, `2w` (and `90s`) -> seconds. Months and quarters are calendar windows.
-pub fn parse_duration_secs(text: &str) -> Option<i64> {
-    let t = text.trim();
-    let split = t.find(|c: char| !c.is_ascii_digit())?;
-    let (number, unit) = t.split_at(split);
-    let n: i64 = number.parse().ok()?;
-    let factor = match unit {
-        "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86_400,
-        "w" => 7 * 86_400,
-        _ => return None,
-    };
-    (n > 0).then_some(n * factor)
 }
 
 /// `[[slo]]` as written in shape.toml.
@@ -480,30 +460,6 @@ pub fn from_toml(
         out.push(draft.finish(&path.display().to_string(), &err)?);
     }
     Ok(out)
-}
-
-/// Line (1-based) of the `n`-th occurrence of `marker` in `text`.
-pub(crate) fn line_of(text: &str, marker: &str, n: usize) -> usize {
-    text.lines()
-        .enumerate()
-        .filter(|(_, l)| l.trim_start().starts_with(marker))
-        .nth(n)
-        .map(|(i, _)| i + 1)
-        .unwrap_or(1)
-}
-
-/// The line of `field = ...` within the table starting at `table_line`, else the table's line.
-pub(crate) fn field_line(text: &str, table_line: usize, field: &str) -> usize {
-    for (i, l) in text.lines().enumerate().skip(table_line) {
-        let l = l.trim_start();
-        if l.starts_with('[') {
-            break;
-        }
-        if l.starts_with(field) && l[field.len()..].trim_start().starts_with('=') {
-            return i + 1;
-        }
-    }
-    table_line
 }
 
 // ---- OpenSLO v1 ----

@@ -39,10 +39,8 @@ pub enum SloError {
 
 /// The SLOs a config defines (`[[slo]]` and the OpenSLO files in `slo_files`).
 pub fn load_slos(config: &Config) -> Result<Vec<SloDefinition>, SloError> {
-    match &config.source {
-        Some(source) => {
-            definition::load_all(Some((&source.text, &source.path)), Some(&source.table))
-        }
+    match config.file() {
+        Some(file) => definition::load_all(Some((&file.text, &file.path)), Some(&file.table)),
         None => Ok(Vec::new()),
     }
 }
@@ -214,6 +212,11 @@ pub const STATUS_REPORT_SQL: &str = "SELECT slo_id, sli, objective, round(sli_va
      round(100 * budget_remaining, 1) AS budget_remaining_pct, round(budget_remaining_minutes, 1) AS budget_minutes, \
      round(burn_rate, 2) AS burn_rate, status FROM slo_status ORDER BY status = 'OK', status, slo_id";
 
+/// Printed under the `slo status` table: its figures are scaled for reading.
+pub const STATUS_REPORT_NOTE: &str = "budget_remaining_pct = 100 x slo_status.budget_remaining \
+     (the share of the error budget left; negative: overspent); budget_minutes: minutes of \
+     full outage the remaining budget allows";
+
 /// SQL of the `slo_minutes_raw` view: the per-minute counts computed straight from `events`
 /// (what the rollups must equal; also the "raw" mode of the views).
 pub fn raw_minutes_sql(slos: &[SloDefinition]) -> String {
@@ -229,8 +232,8 @@ pub fn raw_minutes_sql(slos: &[SloDefinition]) -> String {
                 "SELECT {id} AS slo_id, {hash} AS definition_hash, date_bin(INTERVAL '1 minute', ts, TIMESTAMP '1970-01-01T00:00:00Z') AS minute, \
                  CAST(sum(CASE WHEN {good} THEN 1 ELSE 0 END) AS BIGINT) AS good, CAST(count(*) AS BIGINT) AS total \
                  FROM events WHERE {total} GROUP BY 3",
-                id = definition::sql_string(&s.slo_id),
-                hash = definition::sql_string(&s.rollup_hash()),
+                id = crate::common::sql_string(&s.slo_id),
+                hash = crate::common::sql_string(&s.rollup_hash()),
                 good = s.good_sql(),
                 total = s.total_sql()
             )

@@ -24,7 +24,7 @@ use datafusion::prelude::SessionContext;
 use futures::TryStreamExt;
 use object_store::ObjectStoreExt;
 
-use super::definition::sql_string;
+use crate::common::sql_string;
 use super::{SloDefinition, SloError};
 use crate::storage::schema::{SLO_ROLLUPS, SLO_ROLLUPS_SCHEMA};
 use crate::storage::DataStore;
@@ -257,8 +257,8 @@ async fn write(
     let today = chrono::Utc::now().format("%Y-%m-%d");
     let name = format!(
         "{SLO_ROLLUPS}/dt={today}/{}-{:016x}.parquet",
-        crate::ingest::new_ingest_id(),
-        crate::storage::fnv1a64(key.as_bytes())
+        crate::common::new_time_id(),
+        crate::common::fnv1a64(key.as_bytes())
     );
     store.put(&name, Bytes::from(bytes)).await?;
     Ok(())

@@ -181,7 +181,7 @@ async fn fraction_over(
     let sql = format!(
         "SELECT component, avg(CASE WHEN duration_ms > {threshold} THEN 1.0 ELSE 0.0 END) FROM events \
          WHERE component = {} AND duration_ms IS NOT NULL GROUP BY component",
-        super::definition::sql_string(component)
+        crate::common::sql_string(component)
     );
     Ok(floats(ctx, &sql)
         .await?

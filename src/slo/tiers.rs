@@ -55,7 +55,7 @@ pub struct TierRow {
 }
 
 pub fn tier_rows() -> Vec<TierRow> {
-    let secs = |w: &str| super::definition::parse_duration_secs(w).expect("catalog windows parse");
+    let secs = |w: &str| crate::common::parse_duration_secs(w).expect("catalog windows parse");
     CATALOGS
         .iter()
         .flat_map(|(catalog, tiers)| {

@@ -108,9 +108,26 @@ pub fn object_store_for(location: &str) -> Result<(Arc<dyn ObjectStore>, Url, St
         None => std::path::PathBuf::from(location),
     };
     let absolute = std::path::absolute(&local).map_err(|e| bad(e.to_string()))?;
-    let path = StorePath::from_absolute_path(&absolute).map_err(|e| bad(e.to_string()))?;
+    let path = StorePath::from_absolute_path(lexically_normal(&absolute)).map_err(|e| bad(e.to_string()))?;
     let root = Url::parse("file:///").expect("static URL");
     Ok((Arc::new(LocalFileSystem::new()), root, path))
+}
+
+/// `/a/b/../c/./d` -> `/a/c/d`, without touching the disk (the data dir may not exist yet).
+/// The object store refuses `..` segments, and `--data-dir ../d2` is a normal thing to type.
+fn lexically_normal(path: &std::path::Path) -> std::path::PathBuf {
+    use std::path::Component;
+    let mut out = std::path::PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
 }
 
 /// The data dir: where tables, staging and commit records live.
@@ -447,17 +464,7 @@ impl DataStore {
 
 /// A short stable key for a source URI (used in paths; the URI itself is in the record).
 pub fn source_key(source: &str) -> String {
-    format!("{:016x}", fnv1a64(source.as_bytes()))
-}
-
-/// FNV-1a: small, stable across versions and platforms (std's hasher is neither).
-pub fn fnv1a64(bytes: &[u8]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in bytes {
-        hash ^= u64::from(*b);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
-    hash
+    format!("{:016x}", crate::common::fnv1a64(source.as_bytes()))
 }
 
 /// Test hook for the crash tests: `SHAPE_CRASH_AT=<point>` aborts the process there, as a

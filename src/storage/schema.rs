@@ -1,4 +1,4 @@
-//! Arrow schemas of the stored tables (DESIGN.md section 2). The Hive partition column `dt`
+//! Arrow schemas of the stored tables (ARCHITECTURE.md, "Tables"). The Hive partition column `dt`
 //! is not stored in the files; the catalog adds it.
 
 use std::sync::{Arc, LazyLock};

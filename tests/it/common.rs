@@ -4,11 +4,11 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use datafusion::arrow::array::RecordBatch;
-use shape::catalog::{build_context, ContextOptions};
 use shape::config::Config;
 use shape::ingest::{ingest, IngestError, IngestReport};
 use shape::query::run_sql;
 use shape::storage::DataStore;
+use shape::{QueryOptions, Workspace};
 
 /// The `shape` binary built for these tests.
 pub fn shape_bin() -> PathBuf {
@@ -41,11 +41,16 @@ pub async fn ingest_into(
 
 /// Runs SQL against a data dir; every value rendered as text (NULL as "NULL").
 pub async fn query(data_dir: &Path, sql: &str) -> Vec<Vec<String>> {
-    let store = DataStore::open(&data_dir.to_string_lossy()).unwrap();
-    let ctx = build_context(&store, &ContextOptions::default())
+    let ctx = workspace(data_dir, &Config::default())
+        .context_as_is(&QueryOptions::default())
         .await
         .unwrap();
     rows(&run_sql(&ctx, sql).await.unwrap())
+}
+
+/// A workspace over `data_dir` with `config`.
+pub fn workspace(data_dir: &Path, config: &Config) -> Workspace {
+    Workspace::with_config(config.clone(), &data_dir.to_string_lossy()).unwrap()
 }
 
 pub fn rows(batches: &[RecordBatch]) -> Vec<Vec<String>> {

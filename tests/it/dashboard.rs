@@ -6,11 +6,8 @@
 use std::path::Path;
 
 use datafusion::arrow::datatypes::DataType;
-use shape::catalog::{build_context, ContextOptions};
 use shape::config::Config;
 use shape::query::run_sql;
-use shape::slo::{load_slos, rollup};
-use shape::storage::DataStore;
 
 use crate::common::ingest_into;
 
@@ -75,7 +72,6 @@ async fn every_panel_query_runs_on_the_sample() {
         serde_json::from_slice(&std::fs::read(root.join("dashboards/shape.json")).unwrap())
             .unwrap();
     let config = Config::load(&root.join("data/shape.toml")).unwrap();
-    let slos = load_slos(&config).unwrap();
     let data = tempfile::tempdir().unwrap();
     ingest_into(
         data.path(),
@@ -86,15 +82,12 @@ async fn every_panel_query_runs_on_the_sample() {
             .into_owned()],
     )
     .await;
-    let store = DataStore::open(&data.path().to_string_lossy()).unwrap();
+    let ws = crate::common::workspace(data.path(), &config);
     // Half-way through the sample's day: burns in progress, budgets partly spent.
-    let options = ContextOptions {
-        as_of: Some("2025-11-16T14:00:00Z".into()),
-        slos: slos.clone(),
-        ..Default::default()
-    };
-    let ctx = build_context(&store, &options).await.unwrap();
-    rollup::catch_up(&store, &ctx, &slos).await.unwrap();
+    let ctx = ws
+        .context(&shape::QueryOptions::at(Some("2025-11-16T14:00:00Z".into())))
+        .await
+        .unwrap();
 
     let panels = dashboard["panels"].as_array().unwrap();
     assert!(panels.len() >= 8);

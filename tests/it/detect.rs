@@ -3,13 +3,9 @@
 
 use std::path::Path;
 
-use shape::catalog::{build_context, ContextOptions};
 use shape::config::Config;
-use shape::detect::Detection;
 use shape::generate::{GenOptions, GroundTruth};
 use shape::query::run_sql;
-use shape::slo::load_slos;
-use shape::storage::DataStore;
 
 use crate::common::{decompressed, generated_and_ingested, line_starts, rows, run_shape, text};
 
@@ -18,14 +14,10 @@ fn shape_config() -> Config {
 }
 
 async fn detect_rows(data_dir: &Path, config: &Config, as_of: &str, sql: &str) -> Vec<Vec<String>> {
-    let store = DataStore::open(&data_dir.to_string_lossy()).unwrap();
-    let options = ContextOptions {
-        as_of: Some(as_of.to_string()),
-        slos: load_slos(config).unwrap(),
-        detection: Detection::load(config).unwrap(),
-        ..Default::default()
-    };
-    let ctx = build_context(&store, &options).await.unwrap();
+    let ctx = crate::common::workspace(data_dir, config)
+        .context_as_is(&shape::QueryOptions::at(Some(as_of.to_string())))
+        .await
+        .unwrap();
     rows(&run_sql(&ctx, sql).await.unwrap())
 }
 

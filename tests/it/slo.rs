@@ -4,14 +4,13 @@
 
 use std::path::Path;
 
-use shape::catalog::{build_context, ContextOptions};
 use shape::config::Config;
 use shape::generate::GenOptions;
 use shape::query::run_sql;
 use shape::slo::{load_slos, rollup};
 use shape::storage::DataStore;
 
-use crate::common::{generated_and_ingested, ingest_into, rows};
+use crate::common::{generated_and_ingested, ingest_into, rows, workspace};
 
 fn example_config() -> Config {
     Config::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("data/shape.toml")).unwrap()
@@ -22,14 +21,12 @@ async fn context_at(
     config: &Config,
     as_of: &str,
 ) -> (DataStore, datafusion::prelude::SessionContext) {
-    let store = DataStore::open(&data.to_string_lossy()).unwrap();
-    let options = ContextOptions {
-        as_of: Some(as_of.to_string()),
-        slos: load_slos(config).unwrap(),
-        ..Default::default()
-    };
-    let ctx = build_context(&store, &options).await.unwrap();
-    (store, ctx)
+    let ws = workspace(data, config);
+    let ctx = ws
+        .context_as_is(&shape::QueryOptions::at(Some(as_of.to_string())))
+        .await
+        .unwrap();
+    (ws.store().clone(), ctx)
 }
 
 async fn sql(ctx: &datafusion::prelude::SessionContext, text: &str) -> Vec<Vec<String>> {

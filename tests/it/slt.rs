@@ -7,10 +7,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use datafusion::prelude::SessionContext;
-use shape::catalog::{build_context, ContextOptions, MinutesSource};
+use shape::workspace::MinutesSource;
 use shape::config::Config;
 use shape::query::run_sql;
-use shape::storage::DataStore;
 use sqllogictest::{DBOutput, DefaultColumnType};
 
 use crate::common::{ingest_into, rows};
@@ -84,20 +83,17 @@ async fn sqllogictest_files() {
             .await;
             assert!(errors.is_empty(), "{errors:?}");
         }
-        let slos = shape::slo::load_slos(&config).unwrap();
-        let store = DataStore::open(&data.path().to_string_lossy()).unwrap();
+        let ws = crate::common::workspace(data.path(), &config);
         for source in [MinutesSource::Rollups, MinutesSource::RawEvents] {
-            let options = ContextOptions {
-                slos: slos.clone(),
+            let options = shape::QueryOptions {
                 minutes_source: source,
                 ..Default::default()
             };
-            let ctx = build_context(&store, &options).await.unwrap();
-            if source == MinutesSource::Rollups {
-                shape::slo::rollup::catch_up(&store, &ctx, &slos)
-                    .await
-                    .unwrap();
-            }
+            // Rollups are caught up before the rollup-mode run, as every consumer does.
+            let ctx = match source {
+                MinutesSource::Rollups => ws.context(&options).await.unwrap(),
+                MinutesSource::RawEvents => ws.context_as_is(&options).await.unwrap(),
+            };
             let mut runner = sqllogictest::Runner::new(move || {
                 let ctx = ctx.clone();
                 async move { Ok(Db { ctx }) }

@@ -1,0 +1,366 @@
+//! One function per subcommand: open the workspace, call the library, write the result.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::Context;
+
+use super::{Command, DetectArgs, GenArgs, HealArgs, RunArgs, SloCommand, TraceArgs, WorkspaceArgs};
+use crate::detect::TraceStatus;
+use crate::heal::{HealEntry, HealOptions, HealReport};
+use crate::ingest::format_report;
+use crate::query::{format_batches, run_sql, OutputFormat};
+use crate::run::{evaluation_time, CycleReport, Workflow};
+use crate::server::ServerSection;
+use crate::workspace::{QueryOptions, Workspace};
+
+/// Runs `command`; everything it prints goes to `out`.
+pub async fn run_command(
+    workspace: &WorkspaceArgs,
+    command: Command,
+    out: &mut dyn Write,
+) -> anyhow::Result<ExitCode> {
+    let open = || Workspace::open(&workspace.options());
+    match command {
+        Command::Ingest(args) => {
+            let ws = open()?;
+            let (report, errors) = ws.ingest(&args.sources, !args.no_progress).await?;
+            write!(out, "{}", format_report(&report))?;
+            if !ws.slos().is_empty() {
+                let (_, rolled) = ws.context_and_rollups(&QueryOptions::default()).await?;
+                writeln!(
+                    out,
+                    "slo rollups: {} (SLO, run) pairs, {} rows",
+                    rolled.pairs, rolled.rows
+                )?;
+            }
+            for error in &errors {
+                eprintln!("error: {error}");
+            }
+            Ok(exit_code(errors.is_empty()))
+        }
+        Command::Query(args) => {
+            let ws = open()?;
+            let options = QueryOptions {
+                as_of: args.as_of.as_of,
+                minutes_source: args.slo_minutes.into(),
+                memory_limit: None,
+            };
+            let ctx = ws.context(&options).await?;
+            let batches = run_sql(&ctx, &args.sql).await?;
+            write!(out, "{}", format_batches(&batches, args.format)?)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Gen(args) => generate(workspace, args, out),
+        Command::Slo { command } => {
+            let ws = open()?;
+            match command {
+                SloCommand::Status { as_of, format } => {
+                    let ctx = ws.context(&QueryOptions::at(as_of.as_of)).await?;
+                    let batches = run_sql(&ctx, crate::slo::STATUS_REPORT_SQL).await?;
+                    write!(out, "{}", format_batches(&batches, format)?)?;
+                    if format == OutputFormat::Table {
+                        writeln!(out, "{}", crate::slo::STATUS_REPORT_NOTE)?;
+                    }
+                }
+                SloCommand::Suggest => {
+                    let ctx = ws.context_as_is(&QueryOptions::default()).await?;
+                    let suggestions = crate::slo::suggest::suggest(&ctx).await?;
+                    write!(out, "{}", crate::slo::suggest::render(&suggestions))?;
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve(flags) => serve(&open()?, flags).await,
+        Command::Rollup { rebuild } => {
+            let ws = open()?;
+            let report = if rebuild {
+                ws.rebuild_rollups().await?
+            } else {
+                ws.context_and_rollups(&QueryOptions::default()).await?.1
+            };
+            writeln!(
+                out,
+                "slo rollups: {} (SLO, run) pairs, {} rows, {} files written",
+                report.pairs, report.rows, report.files
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Detect(DetectArgs {
+            as_of,
+            min_severity,
+        }) => {
+            let ws = open()?;
+            let ctx = ws.context(&QueryOptions::at(as_of.as_of)).await?;
+            let report = crate::detect::detect_report(&ctx, &min_severity).await?;
+            write!(out, "{report}")?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Trace(args) => trace(&open()?, args, out).await,
+        Command::Heal(args) => heal(&open()?, args, out).await,
+        Command::Run(args) => run_loop(&open()?, args, out).await,
+        Command::Demo { sample } => {
+            let sample = sample.unwrap_or_else(crate::demo::default_sample_dir);
+            let text = match &workspace.data_dir {
+                Some(dir) => {
+                    let path = std::path::Path::new(dir);
+                    let empty = path.read_dir().map_or(true, |mut d| d.next().is_none());
+                    anyhow::ensure!(
+                        empty,
+                        "demo writes the sample into --data-dir {dir}, which is not empty: \
+                         give a new directory, or none for a temporary one"
+                    );
+                    crate::demo::run_demo(&sample, path).await?
+                }
+                None => {
+                    let temp = tempfile::tempdir().context("creating a temporary data dir")?;
+                    crate::demo::run_demo(&sample, temp.path()).await?
+                }
+            };
+            write!(out, "{text}")?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn exit_code(success: bool) -> ExitCode {
+    if success {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+fn generate(
+    workspace: &WorkspaceArgs,
+    args: GenArgs,
+    out: &mut dyn Write,
+) -> anyhow::Result<ExitCode> {
+    use crate::generate::{generate, read_app_config, GenOptions, APPROX_LINE_BYTES};
+    // SHAPE_DATA_DIR in the environment is fine; an explicit flag would be ignored.
+    let from_env = std::env::var("SHAPE_DATA_DIR").ok();
+    if workspace.data_dir.is_some() && workspace.data_dir != from_env {
+        anyhow::bail!("gen writes logs to --out and uses no data dir: drop --data-dir");
+    }
+    let start = chrono::DateTime::parse_from_rfc3339(&args.start)
+        .with_context(|| format!("--start {:?} is not RFC 3339", args.start))?
+        .with_timezone(&chrono::Utc);
+    let events = match (args.events, &args.size) {
+        (Some(n), _) => n,
+        (None, Some(size)) => {
+            crate::common::parse_size(size).map_err(|m| anyhow::anyhow!("--size: {m}"))?
+                / APPROX_LINE_BYTES
+        }
+        (None, None) => GenOptions::default().events,
+    };
+    let options = GenOptions {
+        seed: args.seed,
+        start,
+        days: args.days,
+        events,
+        files: args.files,
+        incidents: !args.no_incidents,
+        malformed_rate: args.malformed_rate,
+        minutes: args.minutes,
+        app_config: match &args.app_config {
+            Some(path) => read_app_config(path)?,
+            None => Default::default(),
+        },
+    };
+    let truth = generate(&args.out, &options)?;
+    writeln!(
+        out,
+        "wrote {} lines ({} events, {} malformed) in {} files and incidents.json ({} incidents) to {}",
+        truth.lines,
+        truth.events,
+        truth.malformed_lines,
+        truth.files.len(),
+        truth.incidents.len(),
+        args.out.display()
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn serve(ws: &Workspace, flags: ServerSection) -> anyhow::Result<ExitCode> {
+    let settings = ws.server_settings(flags)?;
+    // Loaded before listening: a bad certificate stops the start, never plaintext.
+    let tls = settings
+        .tls
+        .as_ref()
+        .map(crate::server::TlsFiles::acceptor)
+        .transpose()?;
+    let options = QueryOptions {
+        memory_limit: Some(settings.memory_limit),
+        ..Default::default()
+    };
+    let ctx = ws.context(&options).await?;
+    let listener = crate::server::bind(settings.addr).await?;
+    let addr = settings.addr;
+    eprintln!(
+        "serving {} over the PostgreSQL wire protocol on {addr} ({}, {}; statement_timeout {}): \
+         psql -h {} -p {} -U {}",
+        ws.data_dir(),
+        if settings.tls.is_some() {
+            "TLS required"
+        } else {
+            "no TLS"
+        },
+        if settings.users.is_empty() {
+            "no users configured: loopback only, no password".to_string()
+        } else {
+            format!(
+                "SCRAM-SHA-256 for {} configured user(s)",
+                settings.users.len()
+            )
+        },
+        settings
+            .statement_timeout
+            .map_or("none".to_string(), |d| format!("{} ms", d.as_millis())),
+        addr.ip(),
+        addr.port(),
+        settings
+            .users
+            .first()
+            .map_or("shape", |(name, _)| name.as_str()),
+    );
+    crate::server::serve_on(listener, ctx, &settings, tls).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn trace(ws: &Workspace, args: TraceArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    let ctx = ws.context(&QueryOptions::at(args.as_of)).await?;
+    let (lines, total) = crate::detect::trace(&ctx, ws.store(), &args.id, args.limit).await?;
+    writeln!(
+        out,
+        "{}: {total} contributing events{}",
+        args.id,
+        if (lines.len() as u64) < total {
+            format!(" (first {} shown; --limit for more)", lines.len())
+        } else {
+            String::new()
+        }
+    )?;
+    let mut damaged = 0;
+    for line in &lines {
+        let note = match &line.status {
+            TraceStatus::Intact => String::new(),
+            TraceStatus::Changed(why) => {
+                damaged += 1;
+                format!("  [CHANGED since ingest: {why}]")
+            }
+            TraceStatus::Vanished(why) => {
+                damaged += 1;
+                format!("  [VANISHED since ingest: {why}]")
+            }
+        };
+        writeln!(out, "{}{note}", line.location())?;
+        match &line.raw {
+            Some(raw) => writeln!(out, "    {raw}")?,
+            None => writeln!(out, "    (ingested message: {})", line.message)?,
+        }
+    }
+    if damaged == 0 {
+        return Ok(ExitCode::SUCCESS);
+    }
+    eprintln!("warning: {damaged} traced lines no longer read back as ingested");
+    Ok(ExitCode::from(3))
+}
+
+async fn heal(ws: &Workspace, args: HealArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    let healer = ws.healer()?;
+    let now = evaluation_time(args.as_of.as_of.as_deref())?;
+    let ctx = ws.context(&QueryOptions::at(Some(now.to_rfc3339()))).await?;
+    let options = HealOptions {
+        execute: args.execute,
+        query: args.query,
+        now,
+        approve: args.approve,
+    };
+    let report = healer.cycle(&ctx, ws.store(), &options).await?;
+    write!(out, "{report}")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `shape run`: one cycle, or one every interval until Ctrl-C. After the first cycle only
+/// what changed is printed: new ingests, and report lines that differ from the last cycle's.
+async fn run_loop(ws: &Workspace, args: RunArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    let every = match args.every.as_deref() {
+        None => None,
+        Some("") => Some(
+            ws.run_settings()
+                .every
+                .clone()
+                .context("--every without a value needs [run] every in the config")?,
+        ),
+        Some(text) => Some(text.to_string()),
+    };
+    let interval = every
+        .map(|text| {
+            crate::common::parse_duration(&text)
+                .with_context(|| format!("--every {text:?} is not a duration (e.g. 5m)"))
+        })
+        .transpose()?;
+    let workflow = Workflow::new(ws)?;
+    let mut previous: Option<Vec<HealEntry>> = None;
+    loop {
+        let now = evaluation_time(args.as_of.as_deref())?;
+        writeln!(out, "cycle at {}", now.to_rfc3339())?;
+        match workflow.cycle(now, args.execute, None).await {
+            Ok(report) => {
+                print_cycle(out, &report, previous.as_deref())?;
+                previous = Some(report.heal.entries);
+            }
+            // In a loop, one bad cycle (a source briefly unreadable) is reported and the
+            // next one tries again; a single cycle fails the command.
+            Err(e) if interval.is_some() => eprintln!("error: cycle failed: {e}"),
+            Err(e) => return Err(e.into()),
+        }
+        out.flush()?;
+        if !wait(interval).await {
+            break;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The whole report the first time; then new ingests and the lines that changed.
+fn print_cycle(
+    out: &mut dyn Write,
+    report: &CycleReport,
+    previous: Option<&[HealEntry]>,
+) -> std::io::Result<()> {
+    let Some(before) = previous else {
+        return write!(out, "{report}");
+    };
+    if report.ingested_anything() || !report.ingest_errors.is_empty() {
+        write!(out, "{}", report.ingest_text())?;
+    }
+    let changed = HealReport {
+        execute: report.heal.execute,
+        rows: report.heal.rows,
+        entries: report
+            .heal
+            .entries
+            .iter()
+            .filter(|e| !before.contains(e))
+            .cloned()
+            .collect(),
+    };
+    write!(out, "{changed}")?;
+    let unchanged = report.heal.entries.len() - changed.entries.len();
+    if unchanged > 0 {
+        writeln!(out, "  ({unchanged} lines as in the last cycle)")?;
+    }
+    Ok(())
+}
+
+/// Sleeps for the interval; false when there is none or Ctrl-C came first.
+async fn wait(interval: Option<std::time::Duration>) -> bool {
+    let Some(interval) = interval else {
+        return false;
+    };
+    tokio::select! {
+        _ = tokio::time::sleep(interval) => true,
+        _ = tokio::signal::ctrl_c() => false,
+    }
+}

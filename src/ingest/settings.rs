@@ -1,0 +1,369 @@
+//! `[ingest]`, `[[source]]` and `[[component_rule]]`: how sources are read and how their
+//! fields map onto the `events` columns. Everything is optional: with no settings every
+//! source's format is detected and fields are found by their usual names.
+
+use serde::Deserialize;
+
+use crate::config::{Config, ConfigError};
+
+/// Keys of the format settings, accepted in `[ingest]` and in each `[[source]]`.
+const FORMAT_KEYS: &[&str] = &[
+    "format",
+    "timestamp_field",
+    "timestamp_format",
+    "timestamp_year",
+    "timezone",
+    "level_field",
+    "service_field",
+    "component_field",
+    "operation_field",
+    "status_field",
+    "duration_field",
+    "duration_unit",
+    "outcome_field",
+    "message_field",
+    "trace_id_field",
+];
+
+/// Settings shared by all sources.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct IngestSettings {
+    /// Lines longer than this are rejected (their first bytes kept in `rejects.raw`, the whole
+    /// line still readable through its lineage). Bounds memory per line.
+    #[serde(default = "default_max_line_bytes")]
+    pub max_line_bytes: usize,
+    /// Rows per Parquet row group.
+    #[serde(default = "default_row_group_rows")]
+    pub row_group_rows: usize,
+    /// Service name used when a record names none.
+    #[serde(default)]
+    pub service: Option<String>,
+    #[serde(flatten)]
+    pub format: FormatSettings,
+}
+
+impl Default for IngestSettings {
+    fn default() -> Self {
+        IngestSettings {
+            max_line_bytes: default_max_line_bytes(),
+            row_group_rows: default_row_group_rows(),
+            service: None,
+            format: FormatSettings::default(),
+        }
+    }
+}
+
+fn default_max_line_bytes() -> usize {
+    8 * 1024 * 1024
+}
+
+fn default_row_group_rows() -> usize {
+    128 * 1024
+}
+
+/// One `[[source]]` entry.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SourceConfig {
+    /// Glob matched against the source URI or path (e.g. `"*.access.log"`, `"s3://logs/web/*"`).
+    #[serde(rename = "match")]
+    pub matches: String,
+    /// Service name for records from these sources that carry none.
+    #[serde(default)]
+    pub service: Option<String>,
+    #[serde(flatten)]
+    pub format: FormatSettings,
+}
+
+/// How to parse lines and map fields: format plus field mapping. All optional.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct FormatSettings {
+    /// `auto` (default), `json`, `logfmt`, `combined`, or `regex:<pattern with named groups>`.
+    #[serde(default)]
+    pub format: Option<String>,
+    /// Field (or fields, joined with a space) holding the event time.
+    #[serde(default)]
+    pub timestamp_field: Option<FieldList>,
+    /// chrono strftime format for the timestamp; default: RFC 3339 and common variants, or epoch numbers.
+    #[serde(default)]
+    pub timestamp_format: Option<String>,
+    /// Year to assume when the timestamp format has none (syslog-style `Dec 10 06:55:46`).
+    #[serde(default)]
+    pub timestamp_year: Option<i32>,
+    /// Fixed UTC offset (`+02:00`) for timestamps that carry no zone; default UTC.
+    #[serde(default)]
+    pub timezone: Option<String>,
+    #[serde(default)]
+    pub level_field: Option<String>,
+    #[serde(default)]
+    pub service_field: Option<String>,
+    #[serde(default)]
+    pub component_field: Option<String>,
+    #[serde(default)]
+    pub operation_field: Option<String>,
+    #[serde(default)]
+    pub status_field: Option<String>,
+    #[serde(default)]
+    pub duration_field: Option<String>,
+    /// Unit of a bare-number duration: `ns`, `us`, `ms` (default), `s`.
+    #[serde(default)]
+    pub duration_unit: Option<String>,
+    #[serde(default)]
+    pub outcome_field: Option<String>,
+    #[serde(default)]
+    pub message_field: Option<String>,
+    #[serde(default)]
+    pub trace_id_field: Option<String>,
+}
+
+/// A field name or a list of names (for timestamps split over several fields).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum FieldList {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl FieldList {
+    pub fn names(&self) -> Vec<String> {
+        match self {
+            FieldList::One(name) => vec![name.clone()],
+            FieldList::Many(names) => names.clone(),
+        }
+    }
+}
+
+/// `[[component_rule]]`: when `field` matches `pattern` (a regex), the component is `component`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComponentRule {
+    /// `operation` (default), `message`, `service`, or any source field name.
+    #[serde(default = "default_rule_field")]
+    pub field: String,
+    pub pattern: String,
+    pub component: String,
+}
+
+fn default_rule_field() -> String {
+    "operation".to_string()
+}
+
+/// The ingest sections of a config, checked.
+#[derive(Debug, Clone, Default)]
+pub struct IngestConfig {
+    /// Defaults applied to every source (a `[[source]]` entry overrides them).
+    pub ingest: IngestSettings,
+    /// Per-source settings, matched against each source's URI by glob (`match`).
+    pub sources: Vec<SourceConfig>,
+    /// Rules that derive `component` when a record has no component field.
+    pub component_rules: Vec<ComponentRule>,
+}
+
+impl IngestConfig {
+    /// Reads and checks the ingest sections; errors name the file, line and field.
+    pub fn load(config: &Config) -> Result<IngestConfig, ConfigError> {
+        // serde's `deny_unknown_fields` does not combine with `flatten`: unknown keys are
+        // found here, before decoding.
+        check_keys(config, "ingest", &["max_line_bytes", "row_group_rows", "service"])?;
+        check_keys(config, "source", &["match", "service"])?;
+        let loaded = IngestConfig {
+            ingest: config.section("ingest")?,
+            sources: config.section("source")?,
+            component_rules: config.section("component_rule")?,
+        };
+        loaded.validate(config)?;
+        Ok(loaded)
+    }
+
+    fn validate(&self, config: &Config) -> Result<(), ConfigError> {
+        let mut formats = vec![("ingest".to_string(), &self.ingest.format)];
+        for (i, source) in self.sources.iter().enumerate() {
+            glob::Pattern::new(&source.matches)
+                .map_err(|e| config.invalid(&format!("source[{i}].match"), e.to_string()))?;
+            formats.push((format!("source[{i}]"), &source.format));
+        }
+        for (section, format) in formats {
+            super::formats::LineFormat::from_settings(format)
+                .map_err(|e| config.invalid(&format!("{section}.format"), e.to_string()))?;
+            if let Some(tz) = &format.timezone {
+                parse_fixed_offset(tz).ok_or_else(|| {
+                    config.invalid(
+                        &format!("{section}.timezone"),
+                        format!("{tz:?} is not a fixed offset such as \"+02:00\" or \"UTC\""),
+                    )
+                })?;
+            }
+            if let Some(unit) = &format.duration_unit {
+                super::parse::duration_unit_factor(unit).ok_or_else(|| {
+                    config.invalid(
+                        &format!("{section}.duration_unit"),
+                        format!("{unit:?} is not one of ns, us, ms, s"),
+                    )
+                })?;
+            }
+        }
+        for (i, rule) in self.component_rules.iter().enumerate() {
+            regex::Regex::new(&rule.pattern).map_err(|e| {
+                config.invalid(&format!("component_rule[{i}].pattern"), e.to_string())
+            })?;
+        }
+        if self.ingest.max_line_bytes == 0 || self.ingest.row_group_rows == 0 {
+            return Err(config.invalid(
+                "ingest",
+                "max_line_bytes and row_group_rows must be positive",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The format settings for one source: the first matching `[[source]]` over the defaults.
+    pub fn settings_for(&self, uri: &str) -> (FormatSettings, Option<String>) {
+        let matching = self
+            .sources
+            .iter()
+            .find(|s| source_matches(&s.matches, uri));
+        match matching {
+            Some(source) => (
+                merge(&self.ingest.format, &source.format),
+                source
+                    .service
+                    .clone()
+                    .or_else(|| self.ingest.service.clone()),
+            ),
+            None => (self.ingest.format.clone(), self.ingest.service.clone()),
+        }
+    }
+}
+
+/// Every key of `section` (a table or an array of tables) must be a format key or `extra`.
+fn check_keys(config: &Config, section: &str, extra: &[&str]) -> Result<(), ConfigError> {
+    let allowed: Vec<&str> = FORMAT_KEYS.iter().chain(extra).copied().collect();
+    let entries: Vec<&toml::Table> = match config.value(section) {
+        Some(toml::Value::Table(t)) => vec![t],
+        Some(toml::Value::Array(items)) => items.iter().filter_map(|v| v.as_table()).collect(),
+        _ => return Ok(()),
+    };
+    let array = matches!(config.value(section), Some(toml::Value::Array(_)));
+    for (i, entry) in entries.into_iter().enumerate() {
+        if let Some(key) = entry.keys().find(|k| !allowed.contains(&k.as_str())) {
+            let field = if array {
+                format!("{section}[{i}].{key}")
+            } else {
+                format!("{section}.{key}")
+            };
+            return Err(config.invalid(
+                &field,
+                format!("unknown key (expected one of: {})", allowed.join(", ")),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A `match` glob applies to the full URI, to the path after `file://`, or to the file name.
+fn source_matches(pattern: &str, uri: &str) -> bool {
+    let Ok(glob) = glob::Pattern::new(pattern) else {
+        return false;
+    };
+    let path = uri.strip_prefix("file://").unwrap_or(uri);
+    let name = uri.rsplit('/').next().unwrap_or(uri);
+    glob.matches(uri) || glob.matches(path) || glob.matches(name)
+}
+
+fn merge(base: &FormatSettings, over: &FormatSettings) -> FormatSettings {
+    macro_rules! pick {
+        ($($f:ident),*) => { FormatSettings { $($f: over.$f.clone().or_else(|| base.$f.clone()),)* } };
+    }
+    pick!(
+        format,
+        timestamp_field,
+        timestamp_format,
+        timestamp_year,
+        timezone,
+        level_field,
+        service_field,
+        component_field,
+        operation_field,
+        status_field,
+        duration_field,
+        duration_unit,
+        outcome_field,
+        message_field,
+        trace_id_field
+    )
+}
+
+/// `UTC`, `Z`, `+02:00`, `-0530` -> offset in seconds east of UTC.
+pub fn parse_fixed_offset(text: &str) -> Option<i32> {
+    let t = text.trim();
+    if t.eq_ignore_ascii_case("utc") || t == "Z" {
+        return Some(0);
+    }
+    let (sign, rest) = match t.as_bytes().first()? {
+        b'+' => (1, &t[1..]),
+        b'-' => (-1, &t[1..]),
+        _ => return None,
+    };
+    let digits: String = rest.chars().filter(|c| *c != ':').collect();
+    if digits.len() != 4 || !digits.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let hours: i32 = digits[..2].parse().ok()?;
+    let minutes: i32 = digits[2..].parse().ok()?;
+    (hours <= 23 && minutes <= 59).then_some(sign * (hours * 3600 + minutes * 60))
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn load(text: &str) -> Result<IngestConfig, ConfigError> {
+        IngestConfig::load(&Config::parse(text, Path::new("s.toml")).unwrap())
+    }
+
+    #[test]
+    fn defaults() {
+        let c = load("").unwrap();
+        assert!(c.sources.is_empty());
+        assert_eq!(c.ingest.max_line_bytes, 8 * 1024 * 1024);
+    }
+
+    #[test]
+    fn unknown_key_reports_line() {
+        let text = load("[ingest]\nmax_line_bytez = 3\n").unwrap_err().to_string();
+        assert!(text.contains("s.toml"), "{text}");
+        assert!(text.contains("line 2"), "{text}");
+        assert!(text.contains("max_line_bytez"), "{text}");
+    }
+
+    #[test]
+    fn bad_regex_names_the_field() {
+        let cfg = "[[source]]\nmatch = \"*.log\"\nformat = \"regex:(?P<x\"\n";
+        let err = load(cfg).unwrap_err().to_string();
+        assert!(err.contains("source[0].format"), "{err}");
+        assert!(err.contains("line 3"), "{err}");
+    }
+
+    #[test]
+    fn source_settings_override_defaults() {
+        let cfg = "[ingest]\nlevel_field = \"lvl\"\nservice = \"base\"\n\n[[source]]\nmatch = \"*.access.log\"\nformat = \"combined\"\nservice = \"edge\"\n";
+        let c = load(cfg).unwrap();
+        let (f, service) = c.settings_for("file:///var/log/a.access.log");
+        assert_eq!(f.format.as_deref(), Some("combined"));
+        assert_eq!(f.level_field.as_deref(), Some("lvl"));
+        assert_eq!(service.as_deref(), Some("edge"));
+        let (f, service) = c.settings_for("file:///var/log/app.jsonl");
+        assert_eq!(f.format, None);
+        assert_eq!(service.as_deref(), Some("base"));
+    }
+
+    #[test]
+    fn fixed_offsets() {
+        assert_eq!(parse_fixed_offset("UTC"), Some(0));
+        assert_eq!(parse_fixed_offset("+02:00"), Some(7200));
+        assert_eq!(parse_fixed_offset("-0530"), Some(-19800));
+        assert_eq!(parse_fixed_offset("Europe/Paris"), None);
+    }
+}

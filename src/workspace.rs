@@ -1,0 +1,213 @@
+//! The one way in. A [`Workspace`] is opened from a config file, a data dir and overrides;
+//! it loads and checks every layer's settings once, owns the data store, and is the only
+//! place that builds a `SessionContext`, with the SLO rollups caught up first. The CLI, the
+//! loop (`shape run`), the demo, the server, the tests and the benches all start here, so
+//! every consumer sees the same tables, views and settings.
+
+use std::path::{Path, PathBuf};
+
+use datafusion::prelude::SessionContext;
+
+use crate::catalog::{build_context, CatalogError, ContextOptions};
+use crate::config::{Config, ConfigError};
+use crate::detect::{DetectError, Detection};
+use crate::heal::{HealError, Healer};
+use crate::ingest::{IngestConfig, IngestError, IngestReport};
+use crate::run::RunSettings;
+use crate::server::{ServerError, ServerSection, ServerSettings};
+use crate::slo::rollup::RollupReport;
+use crate::slo::{SloDefinition, SloError};
+use crate::storage::{DataStore, StorageError};
+
+pub use crate::catalog::MinutesSource;
+
+#[derive(Debug, thiserror::Error)]
+pub enum WorkspaceError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Slo(#[from] SloError),
+    #[error(transparent)]
+    Detect(#[from] DetectError),
+    #[error("cannot open data dir {data_dir}: {source}")]
+    DataDir {
+        data_dir: String,
+        source: StorageError,
+    },
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+    #[error(transparent)]
+    Ingest(#[from] IngestError),
+    #[error("invalid override {0:?}: expected KEY=VALUE, e.g. detect.lookback_days=30")]
+    Override(String),
+}
+
+/// Where a workspace comes from.
+#[derive(Debug, Clone, Default)]
+pub struct WorkspaceOptions {
+    /// The config file; `None`: `./shape.toml` when it exists, else defaults everywhere.
+    pub config: Option<PathBuf>,
+    /// A local path or an `s3://bucket/prefix` URL.
+    pub data_dir: String,
+    /// `section.key=value` settings applied over the file (values in TOML syntax; bare
+    /// words are strings).
+    pub overrides: Vec<String>,
+}
+
+/// How a context evaluates.
+#[derive(Debug, Clone, Default)]
+pub struct QueryOptions {
+    /// Evaluation time of windowed views (`shape.as_of`: RFC 3339 or a date); `None`: now.
+    pub as_of: Option<String>,
+    /// Where the SLO views read per-minute counts.
+    pub minutes_source: MinutesSource,
+    /// Bytes of the query memory pool; `None`: unbounded.
+    pub memory_limit: Option<usize>,
+}
+
+impl QueryOptions {
+    /// Evaluation at `as_of`, everything else as usual.
+    pub fn at(as_of: Option<String>) -> QueryOptions {
+        QueryOptions {
+            as_of,
+            ..Default::default()
+        }
+    }
+}
+
+/// A config and a data dir, loaded and checked (see the module docs).
+pub struct Workspace {
+    config: Config,
+    ingest: IngestConfig,
+    slos: Vec<SloDefinition>,
+    detection: Detection,
+    run: RunSettings,
+    store: DataStore,
+    data_dir: String,
+}
+
+impl Workspace {
+    /// Reads the config (with overrides), checks every section, opens the data dir.
+    pub fn open(options: &WorkspaceOptions) -> Result<Workspace, WorkspaceError> {
+        let mut config = match &options.config {
+            Some(path) => Config::load(path)?,
+            None if Path::new("shape.toml").is_file() => Config::load(Path::new("shape.toml"))?,
+            None => Config::default(),
+        };
+        for text in &options.overrides {
+            let (key, value) = text
+                .split_once('=')
+                .filter(|(k, _)| !k.trim().is_empty())
+                .ok_or_else(|| WorkspaceError::Override(text.clone()))?;
+            config.set(key.trim(), value.trim())?;
+        }
+        Self::with_config(config, &options.data_dir)
+    }
+
+    /// A workspace over an already parsed config.
+    pub fn with_config(config: Config, data_dir: &str) -> Result<Workspace, WorkspaceError> {
+        let ingest = IngestConfig::load(&config)?;
+        let slos = crate::slo::load_slos(&config)?;
+        let detection = Detection::load(&config)?;
+        let run: RunSettings = config.section("run")?;
+        let store = DataStore::open(data_dir).map_err(|source| WorkspaceError::DataDir {
+            data_dir: data_dir.to_string(),
+            source,
+        })?;
+        Ok(Workspace {
+            config,
+            ingest,
+            slos,
+            detection,
+            run,
+            store,
+            data_dir: data_dir.to_string(),
+        })
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn ingest_config(&self) -> &IngestConfig {
+        &self.ingest
+    }
+
+    pub fn slos(&self) -> &[SloDefinition] {
+        &self.slos
+    }
+
+    pub fn detection(&self) -> &Detection {
+        &self.detection
+    }
+
+    pub fn run_settings(&self) -> &RunSettings {
+        &self.run
+    }
+
+    pub fn store(&self) -> &DataStore {
+        &self.store
+    }
+
+    /// The data dir as given.
+    pub fn data_dir(&self) -> &str {
+        &self.data_dir
+    }
+
+    /// `[heal]` and the playbooks (loaded on demand: only healing needs them).
+    pub fn healer(&self) -> Result<Healer, HealError> {
+        Healer::load(&self.config)
+    }
+
+    /// `[server]` and `[[user]]` with command-line `flags` over them.
+    pub fn server_settings(&self, flags: ServerSection) -> Result<ServerSettings, ServerError> {
+        ServerSettings::load(&self.config, flags)
+    }
+
+    /// Ingests `sources` (see `ingest::ingest`); per-source errors are returned beside the
+    /// report.
+    pub async fn ingest(
+        &self,
+        sources: &[String],
+        show_progress: bool,
+    ) -> Result<(IngestReport, Vec<IngestError>), WorkspaceError> {
+        Ok(crate::ingest::ingest(&self.store, &self.config, sources, show_progress).await?)
+    }
+
+    /// A context with the SLO rollups brought up to date first.
+    pub async fn context(&self, options: &QueryOptions) -> Result<SessionContext, WorkspaceError> {
+        Ok(self.context_and_rollups(options).await?.0)
+    }
+
+    /// [`Workspace::context`], with what the rollup catch-up wrote.
+    pub async fn context_and_rollups(
+        &self,
+        options: &QueryOptions,
+    ) -> Result<(SessionContext, RollupReport), WorkspaceError> {
+        let ctx = self.context_as_is(options).await?;
+        let report = crate::slo::rollup::catch_up(&self.store, &ctx, &self.slos).await?;
+        Ok((ctx, report))
+    }
+
+    /// A context over the data dir as it is: no rollups are written (read-only use, and
+    /// `shape rollup --rebuild`).
+    pub async fn context_as_is(
+        &self,
+        options: &QueryOptions,
+    ) -> Result<SessionContext, WorkspaceError> {
+        let context_options = ContextOptions {
+            as_of: options.as_of.clone(),
+            slos: self.slos.clone(),
+            minutes_source: options.minutes_source,
+            memory_limit: options.memory_limit,
+            detection: self.detection.clone(),
+        };
+        Ok(build_context(&self.store, &context_options).await?)
+    }
+
+    /// Deletes every rollup and computes them again from events.
+    pub async fn rebuild_rollups(&self) -> Result<RollupReport, WorkspaceError> {
+        let ctx = self.context_as_is(&QueryOptions::default()).await?;
+        Ok(crate::slo::rollup::rebuild(&self.store, &ctx, &self.slos).await?)
+    }
+}
