@@ -9,8 +9,8 @@ mod common;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use shape::config::Config;
-use shape::workspace::MinutesSource;
 use shape::query::run_sql;
+use shape::workspace::MinutesSource;
 
 const EVALUATION: &str = "SELECT count(*), sum(budget_remaining) FROM slo_status; \
                           SELECT count(*), sum(CASE WHEN firing THEN 1 ELSE 0 END) FROM slo_burn_alerts";

@@ -2,20 +2,24 @@
 -- bucket and template, over [as_of - lookback, as_of) in whole buckets (the bucket holding as_of
 -- is still filling, so it is left out). `template` is set for WARN/ERROR/FATAL and failed events
 -- (log_template(message)); the operation's other events share the row with template NULL.
--- `slow` counts events slower than the tightest latency SLO of the operation or component.
+-- `slow` counts events slower than the tightest latency SLO of the operation or component
+-- (detect_objectives). Bucket length and lookback: shape.detect.bucket_minutes and
+-- shape.detect.lookback_days.
 CREATE VIEW anomaly_buckets AS
-SELECT component, operation,
-       to_unixtime(ts) / ${bucket_seconds} AS bucket,
-       CASE WHEN level IN ('WARN', 'ERROR', 'FATAL') OR outcome = 'error'
-            THEN log_template(message) END AS template,
+SELECT e.component, e.operation,
+       to_unixtime(e.ts) / (shape_integer('detect.bucket_minutes') * 60) AS bucket,
+       CASE WHEN e.level IN ('WARN', 'ERROR', 'FATAL') OR e.outcome = 'error'
+            THEN log_template(e.message) END AS template,
        count(*) AS events,
-       sum(CASE WHEN outcome = 'error' THEN 1 ELSE 0 END) AS errors,
-       sum(CASE WHEN duration_ms > ${slow_threshold_ms} THEN 1 ELSE 0 END) AS slow,
-       sum(CASE WHEN duration_ms > 0 THEN ln(duration_ms) END) AS log_latency_sum,
-       sum(CASE WHEN duration_ms > 0 THEN 1 ELSE 0 END) AS timed
-FROM events
-WHERE ts >= date_bin(INTERVAL '${bucket_minutes} minutes', shape_as_of(), TIMESTAMP '1970-01-01T00:00:00Z') - INTERVAL '${lookback_days} days'
-  AND ts < date_bin(INTERVAL '${bucket_minutes} minutes', shape_as_of(), TIMESTAMP '1970-01-01T00:00:00Z')
+       sum(CASE WHEN e.outcome = 'error' THEN 1 ELSE 0 END) AS errors,
+       sum(CASE WHEN e.duration_ms > coalesce(o.slow_threshold_ms, c.slow_threshold_ms) THEN 1 ELSE 0 END) AS slow,
+       sum(CASE WHEN e.duration_ms > 0 THEN ln(e.duration_ms) END) AS log_latency_sum,
+       sum(CASE WHEN e.duration_ms > 0 THEN 1 ELSE 0 END) AS timed
+FROM events e
+LEFT JOIN detect_objectives o ON o.component = e.component AND o.operation = e.operation
+LEFT JOIN detect_objectives c ON c.component = e.component AND c.operation IS NULL
+WHERE e.ts >= date_bin(CAST(shape_setting('detect.bucket_minutes') || ' minutes' AS INTERVAL), shape_as_of(), TIMESTAMP '1970-01-01T00:00:00Z') - CAST(shape_setting('detect.lookback_days') || ' days' AS INTERVAL)
+  AND e.ts < date_bin(CAST(shape_setting('detect.bucket_minutes') || ' minutes' AS INTERVAL), shape_as_of(), TIMESTAMP '1970-01-01T00:00:00Z')
 GROUP BY 1, 2, 3, 4;
 
 -- anomalies: one row per anomaly in the lookback before shape.as_of: a run of consecutive
@@ -24,7 +28,9 @@ GROUP BY 1, 2, 3, 4;
 -- operation's buckets, so a short incident cannot move them. Traffic is judged by the
 -- operation's share of all events in the bucket (median share, per hour of day once there are 3
 -- days of history): daily cycles and quiet nights move every operation alike and are not
--- anomalies; a whole-service outage shows in the throughput SLOs instead. Kinds, first match wins per operation and bucket:
+-- anomalies; a whole-service outage shows in the throughput SLOs instead. The thresholds below are
+-- the session's shape.detect.* settings (from [detect]; SHOW ALL lists them). Kinds, first
+-- match wins per operation and bucket:
 --   traffic_drop        events <= drop_ratio x baseline, and a z-score of counting noise
 --                       (x - baseline) / sqrt(baseline) <= -z_threshold
 --   traffic_surge       events >= surge_ratio x baseline and the counting z >= z_threshold
@@ -44,7 +50,9 @@ GROUP BY 1, 2, 3, 4;
 --   minutes fixing it wins back.
 -- anomaly_id: a hash of component, operation, template, kind and window start: stable while the
 -- anomaly lasts and across queries.
-CREATE VIEW anomalies AS
+-- anomaly_baselines (the first stage of `anomalies`): each bucket row of anomaly_buckets with
+-- its operation's totals in the bucket and the robust baselines of its operation and template.
+CREATE VIEW anomaly_baselines AS
 WITH b AS (
     SELECT *,
            sum(events) OVER (PARTITION BY component, operation, bucket) AS op_events,
@@ -53,7 +61,7 @@ WITH b AS (
            sum(timed) OVER (PARTITION BY component, operation, bucket) AS op_timed,
            sum(log_latency_sum) OVER (PARTITION BY component, operation, bucket)
              / nullif(sum(timed) OVER (PARTITION BY component, operation, bucket), 0) AS op_log_latency,
-           sum(CASE WHEN template IS NOT NULL AND regexp_like(template, ${race_pattern}) THEN errors ELSE 0 END)
+           sum(CASE WHEN template IS NOT NULL AND regexp_like(template, shape_setting('detect.race_pattern')) THEN errors ELSE 0 END)
              OVER (PARTITION BY component, operation, bucket) AS op_race_errors,
            row_number() OVER (PARTITION BY component, operation, bucket ORDER BY template NULLS FIRST) = 1 AS carrier,
            min(bucket) OVER () AS span_start,
@@ -62,7 +70,7 @@ WITH b AS (
            count(*) OVER (PARTITION BY component, operation, template) AS present_buckets,
            sum(events) OVER (PARTITION BY component) AS component_events,
            sum(events) OVER (PARTITION BY bucket) AS all_events,
-           (bucket * ${bucket_seconds} / 3600) % 24 AS hour_of_day
+           (bucket * (shape_integer('detect.bucket_minutes') * 60) / 3600) % 24 AS hour_of_day
     FROM anomaly_buckets
 ),
 c AS (
@@ -81,7 +89,7 @@ c AS (
 ),
 d AS (
     SELECT *,
-           all_events * CASE WHEN hour_samples >= 3 * (3600 / ${bucket_seconds}) THEN share_hour ELSE share_all END AS base_events,
+           all_events * CASE WHEN hour_samples >= 3 * (3600 / (shape_integer('detect.bucket_minutes') * 60)) THEN share_hour ELSE share_all END AS base_events,
            CASE WHEN present_buckets * 2 < span_buckets THEN 0.0 ELSE CAST(template_median_present AS DOUBLE) END AS template_usual
     FROM c
 ),
@@ -90,15 +98,21 @@ e AS (
            median(CASE WHEN carrier THEN abs(op_events - base_events) END) OVER (PARTITION BY component, operation) AS mad_events,
            median(CASE WHEN carrier THEN abs(op_log_latency - base_log_latency) END) OVER (PARTITION BY component, operation) AS mad_log_latency
     FROM d
-),
-scored AS (
+)
+SELECT * FROM e;
+
+-- anomaly_scores: every operation bucket and every template bucket of anomaly_baselines judged
+-- against its baseline (kind NULL: nothing unusual), with what it measured and the budget
+-- share its bad events burn.
+CREATE VIEW anomaly_scores AS
+WITH scored AS (
     SELECT *,
            (op_events - base_events) / greatest(1.4826 * mad_events, sqrt(greatest(base_events, 1.0))) AS z_events,
            -- counting noise only: the ratio rules carry the effect size, this guards small counts
            (op_events - base_events) / sqrt(greatest(base_events, 1.0)) AS z_counts,
            (op_log_latency - base_log_latency) / greatest(1.4826 * mad_log_latency, 0.05) AS z_latency,
            coalesce(base_error_rate, 0.0) AS usual_error_rate
-    FROM e
+    FROM anomaly_baselines
 ),
 -- Each row is judged twice: as its operation's bucket (once per bucket, on the carrier row)
 -- and as its template's bucket. The cross join keeps this to one scan of events.
@@ -106,20 +120,20 @@ judged AS (
     SELECT s.*, v.level,
            CASE
              WHEN v.level = 'operation' THEN CASE
-               WHEN base_events >= ${min_events} AND op_events <= ${drop_ratio} * base_events
-                    AND z_counts <= -${z_threshold} THEN 'traffic_drop'
-               WHEN op_events >= ${min_events} AND op_events >= ${surge_ratio} * greatest(base_events, 1.0)
-                    AND z_counts >= ${z_threshold} THEN 'traffic_surge'
-               WHEN op_errors >= ${min_errors} AND op_errors >= ${min_error_rate} * op_events
-                    AND op_errors >= ${error_ratio} * greatest(usual_error_rate, 0.0001) * op_events
+               WHEN base_events >= shape_integer('detect.min_events') AND op_events <= shape_number('detect.drop_ratio') * base_events
+                    AND z_counts <= -shape_number('detect.z_threshold') THEN 'traffic_drop'
+               WHEN op_events >= shape_integer('detect.min_events') AND op_events >= shape_number('detect.surge_ratio') * greatest(base_events, 1.0)
+                    AND z_counts >= shape_number('detect.z_threshold') THEN 'traffic_surge'
+               WHEN op_errors >= shape_integer('detect.min_errors') AND op_errors >= shape_number('detect.min_error_rate') * op_events
+                    AND op_errors >= shape_number('detect.error_ratio') * greatest(usual_error_rate, 0.0001) * op_events
                  THEN CASE WHEN op_race_errors * 2 >= op_errors THEN 'race_condition' ELSE 'error_burst' END
-               WHEN op_timed >= 10 AND op_log_latency - base_log_latency >= ${log_latency_ratio}
-                    AND z_latency >= ${z_threshold} THEN 'latency_regression'
+               WHEN op_timed >= 10 AND op_log_latency - base_log_latency >= ln(shape_number('detect.latency_ratio'))
+                    AND z_latency >= shape_number('detect.z_threshold') THEN 'latency_regression'
              END
              ELSE CASE
-               WHEN events >= ${template_min_count} AND events >= ${template_ratio} * greatest(template_usual, 1.0)
-                 THEN CASE WHEN regexp_like(template, ${race_pattern}) THEN 'race_condition'
-                           WHEN first_bucket - span_start >= 86400 / ${bucket_seconds} THEN 'new_template'
+               WHEN events >= shape_integer('detect.template_min_count') AND events >= shape_number('detect.template_ratio') * greatest(template_usual, 1.0)
+                 THEN CASE WHEN regexp_like(template, shape_setting('detect.race_pattern')) THEN 'race_condition'
+                           WHEN first_bucket - span_start >= 86400 / (shape_integer('detect.bucket_minutes') * 60) THEN 'new_template'
                            ELSE 'template_storm' END
              END
            END AS kind
@@ -148,16 +162,32 @@ measured AS (
            CASE WHEN level = 'template' THEN greatest(errors - template_usual * errors / greatest(events, 1), 0.0)
                 WHEN kind = 'traffic_drop' THEN greatest(base_events - op_events, 0.0)
                 WHEN kind = 'latency_regression' THEN greatest(op_slow - coalesce(base_slow_rate, 0.0) * op_timed, 0.0)
-                ELSE greatest(op_errors - usual_error_rate * op_events, 0.0) END AS bad_events,
-           CASE WHEN kind = 'latency_regression' AND level = 'operation' THEN ${latency_budget}
-                ELSE ${error_budget} END AS budget_share
+                ELSE greatest(op_errors - usual_error_rate * op_events, 0.0) END AS bad_events
     FROM judged
     WHERE kind IS NOT NULL
 ),
-runs AS (
+-- The budget share an anomaly burns: of the latency SLO for an operation's latency, else of
+-- the failure SLOs (detect_objectives), operation first, then component, then the default.
+priced AS (
+    SELECT m.*,
+           CASE WHEN m.kind = 'latency_regression' AND m.template IS NULL
+                  THEN coalesce(o.latency_budget, c.latency_budget)
+                ELSE greatest(coalesce(o.error_budget, c.error_budget,
+                                       1.0 - shape_number('detect.default_objective')), 0.000001)
+           END AS budget_share
+    FROM measured m
+    LEFT JOIN detect_objectives o ON o.component = m.component AND o.operation = m.operation
+    LEFT JOIN detect_objectives c ON c.component = m.component AND c.operation IS NULL
+)
+SELECT * FROM priced;
+
+-- anomalies: the judged buckets of anomaly_scores merged into runs of consecutive buckets per
+-- component, operation, template and kind, and graded by the error budget they burnt.
+CREATE VIEW anomalies AS
+WITH runs AS (
     SELECT *,
            bucket - row_number() OVER (PARTITION BY component, operation, template, kind ORDER BY bucket) AS run
-    FROM measured
+    FROM anomaly_scores
 ),
 merged AS (
     SELECT component, operation, template, kind,
@@ -165,7 +195,7 @@ merged AS (
            avg(observed) AS observed, avg(baseline) AS baseline,
            CASE WHEN kind = 'traffic_drop' THEN min(score) ELSE max(score) END AS score,
            sum(bucket_events) AS events, sum(bad_events) AS bad_events, max(budget_share) AS budget_share,
-           max(component_events) / (max(span_buckets) * ${bucket_minutes}.0) AS component_events_per_minute
+           max(component_events) / (max(span_buckets) * CAST(shape_integer('detect.bucket_minutes') AS DOUBLE)) AS component_events_per_minute
     FROM runs
     GROUP BY component, operation, template, kind, run
 ),
@@ -176,16 +206,16 @@ graded AS (
     FROM merged
 )
 SELECT substr(md5(concat_ws('|', coalesce(component, '-'), coalesce(operation, '-'), coalesce(template, '-'),
-                            kind, CAST(first_bucket * ${bucket_seconds} AS VARCHAR))), 1, 16) AS anomaly_id,
+                            kind, CAST(first_bucket * (shape_integer('detect.bucket_minutes') * 60) AS VARCHAR))), 1, 16) AS anomaly_id,
        component, operation,
        CASE WHEN template IS NOT NULL THEN template_id(template) END AS template_id,
        template, kind,
-       CASE WHEN coalesce(budget_burned, 0.0) >= ${critical_budget} THEN 'CRITICAL'
-            WHEN coalesce(budget_burned, 0.0) >= ${high_budget} THEN 'HIGH'
-            WHEN coalesce(budget_burned, 0.0) >= ${medium_budget} THEN 'MEDIUM'
+       CASE WHEN coalesce(budget_burned, 0.0) >= shape_number('detect.critical_budget') THEN 'CRITICAL'
+            WHEN coalesce(budget_burned, 0.0) >= shape_number('detect.high_budget') THEN 'HIGH'
+            WHEN coalesce(budget_burned, 0.0) >= shape_number('detect.medium_budget') THEN 'MEDIUM'
             ELSE 'LOW' END AS severity,
-       arrow_cast(to_timestamp_micros(first_bucket * ${bucket_seconds} * 1000000), 'Timestamp(Microsecond, Some("UTC"))') AS window_start,
-       arrow_cast(to_timestamp_micros(end_bucket * ${bucket_seconds} * 1000000), 'Timestamp(Microsecond, Some("UTC"))') AS window_end,
+       arrow_cast(to_timestamp_micros(first_bucket * (shape_integer('detect.bucket_minutes') * 60) * 1000000), 'Timestamp(Microsecond, Some("UTC"))') AS window_start,
+       arrow_cast(to_timestamp_micros(end_bucket * (shape_integer('detect.bucket_minutes') * 60) * 1000000), 'Timestamp(Microsecond, Some("UTC"))') AS window_end,
        observed, baseline, score, events, bad_events,
        coalesce(budget_burned, 0.0) AS budget_burned,
        coalesce(budget_minutes, 0.0) AS budget_minutes

@@ -5,7 +5,7 @@
 -- its effect.
 CREATE VIEW root_cause_subjects AS
 WITH a AS (
-    SELECT anomaly_id, component, window_start - INTERVAL '${bucket_minutes} minutes' AS window_start,
+    SELECT anomaly_id, component, window_start - CAST(shape_setting('detect.bucket_minutes') || ' minutes' AS INTERVAL) AS window_start,
            window_end
     FROM anomalies
 ),
@@ -47,14 +47,14 @@ lookback AS (
     SELECT component, operation, log_template(message) AS template, count(*) AS events,
            min(ts) AS first_ts
     FROM events
-    WHERE ts >= date_bin(INTERVAL '${bucket_minutes} minutes', shape_as_of(), TIMESTAMP '1970-01-01T00:00:00Z') - INTERVAL '${lookback_days} days'
-      AND ts < date_bin(INTERVAL '${bucket_minutes} minutes', shape_as_of(), TIMESTAMP '1970-01-01T00:00:00Z')
+    WHERE ts >= date_bin(CAST(shape_setting('detect.bucket_minutes') || ' minutes' AS INTERVAL), shape_as_of(), TIMESTAMP '1970-01-01T00:00:00Z') - CAST(shape_setting('detect.lookback_days') || ' days' AS INTERVAL)
+      AND ts < date_bin(CAST(shape_setting('detect.bucket_minutes') || ' minutes' AS INTERVAL), shape_as_of(), TIMESTAMP '1970-01-01T00:00:00Z')
       AND component IN (SELECT DISTINCT component FROM windowed)
     GROUP BY 1, 2, 3
 ),
 -- The lookback's real length: from its first event (data may start inside it) to its end.
 span AS (
-    SELECT (to_unixtime(date_bin(INTERVAL '${bucket_minutes} minutes', shape_as_of(), TIMESTAMP '1970-01-01T00:00:00Z'))
+    SELECT (to_unixtime(date_bin(CAST(shape_setting('detect.bucket_minutes') || ' minutes' AS INTERVAL), shape_as_of(), TIMESTAMP '1970-01-01T00:00:00Z'))
             - to_unixtime(min(first_ts))) / 60.0 AS minutes
     FROM lookback
 ),
@@ -72,11 +72,11 @@ lifted AS (
 ranked AS (
     SELECT *, row_number() OVER (PARTITION BY subject_id ORDER BY lift DESC, events DESC, template) AS rank
     FROM lifted
-    WHERE lift >= ${min_lift}
+    WHERE lift >= shape_number('detect.min_lift')
 )
 SELECT subject_id, subject_kind, rank, component, operation, template, template_id(template) AS template_id,
        lift, events, sample_source, sample_line
 FROM ranked;
 
 CREATE VIEW root_causes AS
-SELECT * FROM root_cause_candidates WHERE rank <= ${max_causes}
+SELECT * FROM root_cause_candidates WHERE rank <= shape_integer('detect.max_causes')

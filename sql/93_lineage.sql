@@ -1,22 +1,21 @@
--- slo_bad_events: for each SLO, the events that counted against it (in scope, counted, not good),
--- generated from the SLO definitions.
-CREATE VIEW slo_bad_events AS
-${slo_bad_events};
-
 -- lineage: from any anomaly or breach id to every contributing event and the exact line it came
 -- from (_source, _line, _offset; `shape trace ID` prints them with the raw line read back).
 -- Contributing events of an anomaly, within its window, component and operation: the events of
 -- its template (template anomalies); the failures (error_burst, race_condition); the events
 -- slower than the latency SLO, or every timed event without one (latency_regression); every
--- event (traffic kinds). Of a breach: its SLO's bad events within the breach window.
+-- event (traffic kinds). Of a breach: its SLO's bad events (slo_bad_events: in scope, counted,
+-- not good; built from each SLO's predicates) within the breach window.
 CREATE VIEW lineage AS
 WITH a AS (
     SELECT anomaly_id, component, operation, template_id, kind, window_start, window_end FROM anomalies
 ),
 e AS (
-    SELECT ts, component, operation, level, outcome, duration_ms, message, _source, _line, _offset,
-           ${slow_threshold_ms} AS slow_ms
-    FROM events
+    SELECT e.ts, e.component, e.operation, e.level, e.outcome, e.duration_ms, e.message,
+           e._source, e._line, e._offset,
+           coalesce(o.slow_threshold_ms, c.slow_threshold_ms) AS slow_ms
+    FROM events e
+    LEFT JOIN detect_objectives o ON o.component = e.component AND o.operation = e.operation
+    LEFT JOIN detect_objectives c ON c.component = e.component AND c.operation IS NULL
 )
 SELECT a.anomaly_id AS subject_id, 'anomaly' AS subject_kind, e._source, e._line, e._offset, e.ts,
        e.component, e.operation, e.level, e.message

@@ -53,7 +53,11 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
         "M" | "MB" | "MIB" => 1 << 20,
         "G" | "GB" | "GIB" => 1 << 30,
         "T" | "TB" | "TIB" => 1 << 40,
-        _ => return Err(format!("unknown size unit in {text:?} (use B, KB, MB, GB or TB)")),
+        _ => {
+            return Err(format!(
+                "unknown size unit in {text:?} (use B, KB, MB, GB or TB)"
+            ))
+        }
     };
     number
         .trim()

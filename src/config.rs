@@ -9,7 +9,7 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::de::DeserializeOwned;
+use serde::de::{DeserializeOwned, Deserializer as _};
 
 use crate::common::{field_line, table_line};
 
@@ -184,6 +184,9 @@ impl Config {
         value: &toml::Value,
     ) -> Result<T, ConfigError> {
         value.clone().try_into().map_err(|e: toml::de::Error| {
+            if let Some(located) = self.locate::<T>(field) {
+                return located;
+            }
             let message = e.message().trim().to_string();
             // serde names the offending key in backticks: point at its line when we can.
             let key = message
@@ -194,6 +197,33 @@ impl Config {
                 Some(key) => self.invalid(&format!("{field}.{key}"), message.clone()),
                 None => self.invalid(field, message.clone()),
             }
+        })
+    }
+
+    /// Decodes top-level section `key` from the file's text, so a failure carries the span
+    /// of the offending value: its line and the key written there. `None` when the file's
+    /// text does not reproduce the failure (e.g. the value came from an override).
+    fn locate<T: DeserializeOwned>(&self, key: &str) -> Option<ConfigError> {
+        let file = self.file.as_ref().filter(|_| !key.contains(['.', '[']))?;
+        let error = toml::Deserializer::new(&file.text)
+            .deserialize_map(OneSection::<T> {
+                key,
+                found: std::marker::PhantomData,
+            })
+            .err()?;
+        let (line, _) = line_and_column(&file.text, error.span()?.start);
+        let written = file.text.lines().nth(line - 1).unwrap_or("");
+        let field = match written.split_once('=') {
+            Some((name, _)) if !written.trim_start().starts_with('[') => {
+                format!("{key}.{}", name.trim().trim_matches('"'))
+            }
+            _ => key.to_string(),
+        };
+        Some(ConfigError::Invalid {
+            path: file.path.clone(),
+            line,
+            field,
+            message: error.message().trim().to_string(),
         })
     }
 
@@ -225,6 +255,32 @@ impl Config {
             Some(key) => field_line(&file.text, start, key),
             None => start,
         }
+    }
+}
+
+/// Decodes only one top-level key of a document as `T` (the others are skipped), so the
+/// TOML deserializer reports errors with spans in the file.
+struct OneSection<'a, T> {
+    key: &'a str,
+    found: std::marker::PhantomData<T>,
+}
+
+impl<'de, T: DeserializeOwned> serde::de::Visitor<'de> for OneSection<'_, T> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a TOML document")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(name) = map.next_key::<String>()? {
+            if name == self.key {
+                map.next_value::<T>()?;
+            } else {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -268,8 +324,11 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("line 2") && err.contains("heel"), "{err}");
-        let c = Config::parse("[heal]\nmax_rows = 2\ncooldwn = \"5m\"\n", Path::new("s.toml"))
-            .unwrap();
+        let c = Config::parse(
+            "[heal]\nmax_rows = 2\ncooldwn = \"5m\"\n",
+            Path::new("s.toml"),
+        )
+        .unwrap();
         let err = c.section::<Sample>("heal").unwrap_err().to_string();
         assert!(err.contains("line 3"), "{err}");
         assert!(err.contains("heal.cooldwn"), "{err}");
@@ -279,7 +338,7 @@ mod tests {
     fn wrong_types_name_the_section() {
         let c = Config::parse("[heal]\nmax_rows = \"many\"\n", Path::new("s.toml")).unwrap();
         let err = c.section::<Sample>("heal").unwrap_err().to_string();
-        assert!(err.contains("s.toml") && err.contains("heal"), "{err}");
+        assert!(err.contains("s.toml, line 2: heal.max_rows"), "{err}");
     }
 
     #[test]

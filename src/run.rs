@@ -150,7 +150,10 @@ impl Workflow<'_> {
             (None, Vec::new())
         } else {
             let (report, errors) = self.workspace.ingest(&sources, false).await?;
-            (Some(report), errors.iter().map(ToString::to_string).collect())
+            (
+                Some(report),
+                errors.iter().map(ToString::to_string).collect(),
+            )
         };
         let ctx = self
             .workspace

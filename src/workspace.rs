@@ -110,6 +110,10 @@ impl Workspace {
         let slos = crate::slo::load_slos(&config)?;
         let detection = Detection::load(&config)?;
         let run: RunSettings = config.section("run")?;
+        // Checked now, used later: a typo in a section no command of this run reads still
+        // stops it, rather than surfacing in the next `shape heal`.
+        config.section::<crate::heal::HealSettings>("heal")?;
+        config.section::<ServerSection>("server")?;
         let store = DataStore::open(data_dir).map_err(|source| WorkspaceError::DataDir {
             data_dir: data_dir.to_string(),
             source,

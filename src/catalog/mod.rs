@@ -17,7 +17,7 @@ use datafusion::arrow::array::RecordBatch;
 use datafusion::datasource::MemTable;
 use datafusion::sql::parser::DFParser;
 
-use crate::detect::{self, Detection};
+use crate::detect::Detection;
 use crate::slo::{self, SloDefinition};
 use crate::storage::schema::{file_schema, PARTITION_COLUMN, TABLES};
 use crate::storage::DataStore;
@@ -81,6 +81,14 @@ pub(crate) async fn build_context(
     options: &ContextOptions,
 ) -> Result<SessionContext, CatalogError> {
     let mut config = shape_udfs::session_config().with_information_schema(true);
+    let shape = config
+        .options_mut()
+        .extensions
+        .get_mut::<shape_udfs::ShapeOptions>()
+        .expect("session_config registers the shape options");
+    for (name, value) in options.detection.session_settings() {
+        shape.declare(&format!("detect.{name}"), value);
+    }
     if let Some(as_of) = &options.as_of {
         config
             .options_mut()
@@ -105,20 +113,19 @@ pub(crate) async fn build_context(
     shape_udfs::register(&ctx);
     shape_udfs::register_templates(&ctx, &options.detection.masks);
     register_batch(&ctx, "fix_rules", options.detection.rules_batch())?;
-    let placeholders = options.detection.placeholders(&options.slos);
     register_batch(
         &ctx,
         "slo_definitions",
         slo::definitions_batch(&options.slos),
     )?;
     register_batch(&ctx, "burn_rate_tiers", slo::tiers_batch())?;
-    let raw_minutes = slo::raw_minutes_sql(&options.slos);
-    run_statements(
-        &ctx,
-        "slo_minutes_raw",
-        &format!("CREATE VIEW slo_minutes_raw AS {raw_minutes}"),
-    )
-    .await?;
+    // Built from the SLOs' own predicates (user-written SQL), so made here, not in sql/.
+    for (view, sql) in [
+        ("slo_minutes_raw", slo::raw_minutes_sql(&options.slos)),
+        ("slo_bad_events", slo::bad_events_sql(&options.slos)),
+    ] {
+        run_statements(&ctx, view, &format!("CREATE VIEW {view} AS {sql}")).await?;
+    }
     for (file, sql) in SQL_FILES {
         if *file == SLO_MINUTES_FILE && options.minutes_source == MinutesSource::RawEvents {
             run_statements(
@@ -130,13 +137,7 @@ pub(crate) async fn build_context(
             .await?;
             continue;
         }
-        let sql = detect::fill_placeholders(sql, &placeholders).map_err(|message| {
-            CatalogError::View {
-                file: file.to_string(),
-                source: datafusion::error::DataFusionError::Plan(message),
-            }
-        })?;
-        run_statements(&ctx, file, &sql).await?;
+        run_statements(&ctx, file, sql).await?;
     }
     Ok(ctx)
 }

@@ -5,7 +5,9 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use super::{Command, DetectArgs, GenArgs, HealArgs, RunArgs, SloCommand, TraceArgs, WorkspaceArgs};
+use super::{
+    Command, DetectArgs, GenArgs, HealArgs, RunArgs, SloCommand, TraceArgs, WorkspaceArgs,
+};
 use crate::detect::TraceStatus;
 use crate::heal::{HealEntry, HealOptions, HealReport};
 use crate::ingest::format_report;
@@ -269,7 +271,9 @@ async fn trace(ws: &Workspace, args: TraceArgs, out: &mut dyn Write) -> anyhow::
 async fn heal(ws: &Workspace, args: HealArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     let healer = ws.healer()?;
     let now = evaluation_time(args.as_of.as_of.as_deref())?;
-    let ctx = ws.context(&QueryOptions::at(Some(now.to_rfc3339()))).await?;
+    let ctx = ws
+        .context(&QueryOptions::at(Some(now.to_rfc3339())))
+        .await?;
     let options = HealOptions {
         execute: args.execute,
         query: args.query,

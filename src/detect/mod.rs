@@ -2,9 +2,10 @@
 //! `fix_recommendations` and `lineage` views (`sql/9*.sql`), the `shape detect` report and
 //! `shape trace`.
 //!
-//! The views are plain SQL; their thresholds come from `[detect]` in `shape.toml` and are
-//! written into the SQL text (`${name}` placeholders) when the context is built, so every
-//! consumer (CLI, server, healing runner) evaluates the same rules.
+//! The views are plain SQL. Their thresholds come from `[detect]` in `shape.toml` as
+//! `shape.detect.*` session settings (read with `shape_number('detect.z_threshold')`; a
+//! session may `SET` them); what they take from the SLOs is the `detect_objectives` view over
+//! `slo_definitions`. Every consumer (CLI, server, healing runner) evaluates the same rules.
 
 mod report;
 mod trace;
@@ -20,7 +21,6 @@ use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use serde::Deserialize;
 
 use crate::config::Config;
-use crate::slo::{SliKind, SloDefinition};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DetectError {
@@ -176,7 +176,8 @@ impl Detection {
     /// Reads `[detect]` from the config (defaults when absent) and the fix rules.
     pub fn load(config: &Config) -> Result<Detection, DetectError> {
         let settings: DetectSettings = config.section("detect")?;
-        let invalid = |field: &str, message: String| config.invalid(&format!("detect.{field}"), message);
+        let invalid =
+            |field: &str, message: String| config.invalid(&format!("detect.{field}"), message);
         settings.validate().map_err(|(f, m)| invalid(f, m))?;
         let masks = shape_udfs::template::TemplateMasks::from_names(
             &settings.template_masks,
@@ -234,78 +235,32 @@ impl Detection {
         .expect("fix_rules batch matches its schema")
     }
 
-    /// `${name}` -> SQL text for the detect views: settings as literals, and SLO-derived
-    /// expressions (latency thresholds and budgets per component and operation).
-    pub fn placeholders(&self, slos: &[SloDefinition]) -> Vec<(String, String)> {
+    /// The `shape.detect.*` session settings the detect views read (`shape_number(...)`),
+    /// as text: declared on every context, changeable per session with `SET`.
+    pub fn session_settings(&self) -> Vec<(&'static str, String)> {
         let s = &self.settings;
-        let mut out: Vec<(String, String)> = vec![
-            (
-                "bucket_seconds",
-                (u64::from(s.bucket_minutes) * 60).to_string(),
-            ),
+        let number = |v: f64| format!("{v:?}");
+        vec![
             ("bucket_minutes", s.bucket_minutes.to_string()),
             ("lookback_days", s.lookback_days.to_string()),
-            ("z_threshold", float(s.z_threshold)),
+            ("z_threshold", number(s.z_threshold)),
             ("min_events", s.min_events.to_string()),
-            ("drop_ratio", float(s.drop_ratio)),
-            ("surge_ratio", float(s.surge_ratio)),
+            ("drop_ratio", number(s.drop_ratio)),
+            ("surge_ratio", number(s.surge_ratio)),
             ("min_errors", s.min_errors.to_string()),
-            ("min_error_rate", float(s.min_error_rate)),
-            ("error_ratio", float(s.error_ratio)),
-            ("log_latency_ratio", float(s.latency_ratio.ln())),
+            ("min_error_rate", number(s.min_error_rate)),
+            ("error_ratio", number(s.error_ratio)),
+            ("latency_ratio", number(s.latency_ratio)),
             ("template_min_count", s.template_min_count.to_string()),
-            ("template_ratio", float(s.template_ratio)),
-            ("race_pattern", sql_string(&s.race_pattern)),
-            ("critical_budget", float(s.critical_budget)),
-            ("high_budget", float(s.high_budget)),
-            ("medium_budget", float(s.medium_budget)),
-            ("min_lift", float(s.min_lift)),
+            ("template_ratio", number(s.template_ratio)),
+            ("race_pattern", s.race_pattern.clone()),
+            ("critical_budget", number(s.critical_budget)),
+            ("high_budget", number(s.high_budget)),
+            ("medium_budget", number(s.medium_budget)),
+            ("default_objective", number(s.default_objective)),
+            ("min_lift", number(s.min_lift)),
             ("max_causes", s.max_causes.to_string()),
         ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect();
-        out.push((
-            "slow_threshold_ms".into(),
-            latency_case(slos, |t, _| float(t)),
-        ));
-        out.push((
-            "latency_budget".into(),
-            latency_case(slos, |_, objective| float(1.0 - objective)),
-        ));
-        out.push(("error_budget".into(), self.error_budget_case(slos)));
-        out.push(("slo_bad_events".into(), slo_bad_events_sql(slos)));
-        out
-    }
-
-    /// Budget share (1 - objective) for failures: the tightest availability or error-rate SLO
-    /// of the component (operation-level ones first), else the default objective.
-    fn error_budget_case(&self, slos: &[SloDefinition]) -> String {
-        let mut arms = Vec::new();
-        for scoped in [true, false] {
-            let mut best: Vec<(String, Option<String>, f64)> = Vec::new();
-            for slo in slos.iter().filter(|s| {
-                matches!(s.sli, SliKind::Availability | SliKind::ErrorRate)
-                    && s.operation.is_some() == scoped
-            }) {
-                let key = (slo.component.clone(), slo.operation.clone());
-                match best.iter_mut().find(|(c, o, _)| (c, o) == (&key.0, &key.1)) {
-                    Some(entry) => entry.2 = entry.2.min(1.0 - slo.objective),
-                    None => best.push((key.0, key.1, 1.0 - slo.objective)),
-                }
-            }
-            for (component, operation, budget) in best {
-                arms.push(format!(
-                    "WHEN {} THEN {}",
-                    scope(&component, operation.as_deref()),
-                    float(budget.max(1e-6))
-                ));
-            }
-        }
-        case(
-            arms,
-            &float((1.0 - self.settings.default_objective).max(1e-6)),
-        )
     }
 }
 
@@ -390,105 +345,6 @@ fn parse_rules(text: &str, origin: &str) -> Result<Vec<FixRule>, DetectError> {
     Ok(rules)
 }
 
-/// Latency SLO per scope: operation-level first, then the component's tightest threshold.
-fn latency_case(slos: &[SloDefinition], value: impl Fn(f64, f64) -> String) -> String {
-    let mut arms = Vec::new();
-    for scoped in [true, false] {
-        let mut chosen: Vec<&SloDefinition> = Vec::new();
-        for slo in slos.iter().filter(|s| {
-            s.sli == SliKind::Latency && s.threshold_ms.is_some() && s.operation.is_some() == scoped
-        }) {
-            match chosen
-                .iter_mut()
-                .find(|c| c.component == slo.component && c.operation == slo.operation)
-            {
-                Some(c) if slo.threshold_ms < c.threshold_ms => *c = slo,
-                Some(_) => {}
-                None => chosen.push(slo),
-            }
-        }
-        for slo in chosen {
-            arms.push(format!(
-                "WHEN {} THEN {}",
-                scope(&slo.component, slo.operation.as_deref()),
-                value(slo.threshold_ms.unwrap_or(0.0), slo.objective)
-            ));
-        }
-    }
-    case(arms, "CAST(NULL AS DOUBLE)")
-}
-
-/// For each SLO, its bad events with lineage: in scope and counted, but not good.
-fn slo_bad_events_sql(slos: &[SloDefinition]) -> String {
-    const COLUMNS: &str = "ts, component, operation, level, message, _source, _line, _offset";
-    if slos.is_empty() {
-        return format!(
-            "SELECT CAST(NULL AS VARCHAR) AS slo_id, {COLUMNS} FROM events WHERE false"
-        );
-    }
-    slos.iter()
-        .map(|slo| {
-            format!(
-                "SELECT {} AS slo_id, {COLUMNS} FROM events WHERE ({}) AND NOT coalesce({}, false)",
-                sql_string(&slo.slo_id),
-                slo.total_sql(),
-                slo.good_sql()
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("\nUNION ALL\n")
-}
-
-fn scope(component: &str, operation: Option<&str>) -> String {
-    match operation {
-        Some(op) => format!(
-            "component = {} AND operation = {}",
-            sql_string(component),
-            sql_string(op)
-        ),
-        None => format!("component = {}", sql_string(component)),
-    }
-}
-
-fn case(arms: Vec<String>, otherwise: &str) -> String {
-    if arms.is_empty() {
-        otherwise.to_string()
-    } else {
-        format!("(CASE {} ELSE {otherwise} END)", arms.join(" "))
-    }
-}
-
-fn float(value: f64) -> String {
-    format!("CAST({value:?} AS DOUBLE)")
-}
-
-fn sql_string(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
-}
-
-/// Replaces `${name}` placeholders; an unknown name is a bug in a view file, reported by name.
-pub fn fill_placeholders(sql: &str, values: &[(String, String)]) -> Result<String, String> {
-    let mut out = String::with_capacity(sql.len());
-    let mut rest = sql;
-    while let Some(start) = rest.find("${") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        let end = after
-            .find('}')
-            .ok_or_else(|| "unterminated ${ placeholder".to_string())?;
-        let name = &after[..end];
-        let value = values
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v)
-            .ok_or_else(|| format!("unknown placeholder ${{{name}}}"))?;
-        out.push_str(value);
-        rest = &after[end + 1..];
-    }
-    out.push_str(rest);
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -502,12 +358,18 @@ mod tests {
 
     #[test]
     fn bad_settings_name_the_field() {
-        let config =
-            Config::parse("[detect]\nbucket_minutes = 7\n", std::path::Path::new("shape.toml")).unwrap();
+        let config = Config::parse(
+            "[detect]\nbucket_minutes = 7\n",
+            std::path::Path::new("shape.toml"),
+        )
+        .unwrap();
         let err = Detection::load(&config).unwrap_err().to_string();
         assert!(err.contains("detect.bucket_minutes"), "{err}");
-        let config =
-            Config::parse("[detect]\nbucket_minuts = 5\n", std::path::Path::new("shape.toml")).unwrap();
+        let config = Config::parse(
+            "[detect]\nbucket_minuts = 5\n",
+            std::path::Path::new("shape.toml"),
+        )
+        .unwrap();
         let err = Detection::load(&config).unwrap_err().to_string();
         assert!(err.contains("bucket_minuts"), "{err}");
         let err = parse_rules(
@@ -520,9 +382,20 @@ mod tests {
     }
 
     #[test]
-    fn placeholders_fill_and_unknown_ones_fail() {
-        let values = vec![("a".to_string(), "1".to_string())];
-        assert_eq!(fill_placeholders("x ${a} y", &values).unwrap(), "x 1 y");
-        assert!(fill_placeholders("${b}", &values).is_err());
+    fn every_setting_the_views_read_is_declared() {
+        let declared: Vec<&str> = Detection::default()
+            .session_settings()
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
+        for (file, sql) in crate::catalog::SQL_FILES {
+            for part in sql.split("('detect.").skip(1) {
+                let name = part.split('\'').next().unwrap();
+                assert!(
+                    declared.contains(&name),
+                    "{file} reads undeclared detect.{name}"
+                );
+            }
+        }
     }
 }

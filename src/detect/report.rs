@@ -126,7 +126,10 @@ impl std::fmt::Display for DetectReport {
             if !a[5].is_empty() {
                 let _ = writeln!(text, "  template: {}", a[5]);
             }
-            let (observed, usual) = (with_unit(&a[2], &a[5], &a[8]), with_unit(&a[2], &a[5], &a[9]));
+            let (observed, usual) = (
+                with_unit(&a[2], &a[5], &a[8]),
+                with_unit(&a[2], &a[5], &a[9]),
+            );
             let _ = writeln!(
                 text,
                 "  observed {observed} vs usual {usual} (robust z-score {}), {} events, {} bad: {}% of the 30-day error budget ({} budget minutes)",

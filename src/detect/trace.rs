@@ -5,9 +5,9 @@ use std::collections::HashMap;
 use datafusion::prelude::SessionContext;
 
 use super::DetectError;
+use crate::common::fnv1a64;
 use crate::ingest::source::{resolve, SourceObject};
 use crate::query::batches_to_rows;
-use crate::common::fnv1a64;
 use crate::storage::DataStore;
 
 /// Whether a traced line still reads back as it was ingested.

@@ -56,7 +56,8 @@ impl Executor<'_> {
                 let p = &healer.playbooks[playbook];
                 if execute {
                     let step = ladder_step(p, attempt);
-                    let mut run = healer.base_run(row, p, step, attempt, guard.as_str(), self.options);
+                    let mut run =
+                        healer.base_run(row, p, step, attempt, guard.as_str(), self.options);
                     run.action_kind = p.actions[step].kind().into();
                     run.target = healer.describe(&p.actions[step], row);
                     run.result = RunResult::Skipped;
@@ -143,9 +144,14 @@ impl Executor<'_> {
         let breach = row.get("breach_id").unwrap_or("");
         let slo = row.get("slo_id").unwrap_or("");
         let now = self.options.now;
-        let mut run =
-            self.healer
-                .base_run(row, p, p.actions.len() - 1, attempt, "escalate", self.options);
+        let mut run = self.healer.base_run(
+            row,
+            p,
+            p.actions.len() - 1,
+            attempt,
+            "escalate",
+            self.options,
+        );
         run.target = self.healer.github_target("issues");
         run.detail = why.to_string();
         let result = match &self.github {
@@ -321,7 +327,14 @@ impl Executor<'_> {
                 ..
             } => {
                 let (argv, env) = self.healer.render_command(action, row).expect("a command");
-                run_command(&argv, &env, &self.healer.base_dir, *timeout, *max_output_bytes).await
+                run_command(
+                    &argv,
+                    &env,
+                    &self.healer.base_dir,
+                    *timeout,
+                    *max_output_bytes,
+                )
+                .await
             }
             Action::Webhook {
                 url,
@@ -373,11 +386,7 @@ impl Executor<'_> {
         })
     }
 
-    async fn finish_run(
-        &self,
-        run: &mut RunRecord,
-        result: ActionResult,
-    ) -> Result<(), HealError> {
+    async fn finish_run(&self, run: &mut RunRecord, result: ActionResult) -> Result<(), HealError> {
         run.result = result.result;
         run.detail = result.detail;
         run.exit_code = result.exit_code;
@@ -444,7 +453,11 @@ impl Healer {
     }
 
     /// The argv and environment of a command action for a row.
-    fn render_command(&self, action: &Action, row: &BreachRow) -> Option<(Vec<String>, Environment)> {
+    fn render_command(
+        &self,
+        action: &Action,
+        row: &BreachRow,
+    ) -> Option<(Vec<String>, Environment)> {
         let Action::Command { argv, env, .. } = action else {
             return None;
         };

@@ -211,7 +211,6 @@ fn breach_rows(batches: &[RecordBatch]) -> (Vec<String>, Vec<BreachRow>) {
     (columns, rows)
 }
 
-
 impl Healer {
     /// `[heal]` and every playbook; errors name the file, line and field.
     pub fn load(config: &Config) -> Result<Healer, HealError> {
@@ -224,7 +223,9 @@ impl Healer {
         let cooldown = duration("cooldown", &settings.cooldown)?;
         let verify_after = duration("verify_after", &settings.verify_after)?;
         if settings.max_attempts == 0 {
-            return Err(config.invalid("heal.max_attempts", "must be at least 1").into());
+            return Err(config
+                .invalid("heal.max_attempts", "must be at least 1")
+                .into());
         }
         let github_timeout = match &settings.github {
             Some(g) => duration("github.timeout", &g.timeout)?,

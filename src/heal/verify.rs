@@ -9,8 +9,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::report::HealEntry;
 use super::state::{BreachPhase, BreachState, HealStore, OutcomeRecord, Snapshot};
 use super::{HealError, HealOptions};
-use crate::query::rows_as_text;
 use crate::common::sql_string;
+use crate::query::rows_as_text;
 
 fn ts(t: &DateTime<Utc>) -> String {
     format!(
@@ -168,8 +168,7 @@ pub(super) async fn verify_due(
         if state.phase != BreachPhase::Verifying || options.now < due {
             continue;
         }
-        let after =
-            snapshot(ctx, &state.slo_id, state.component.as_deref(), &acted, &due).await?;
+        let after = snapshot(ctx, &state.slo_id, state.component.as_deref(), &acted, &due).await?;
         let objective = match state.objective {
             Some(o) => Some(o),
             None => objective(ctx, &state.slo_id).await?,
@@ -256,13 +255,25 @@ mod tests {
 
     #[test]
     fn no_data_is_inconclusive_never_pass() {
-        assert_eq!(judge(&after(None, 0), Some(0.99), 1).0, Verdict::Inconclusive);
+        assert_eq!(
+            judge(&after(None, 0), Some(0.99), 1).0,
+            Verdict::Inconclusive
+        );
         assert_eq!(
             judge(&after(Some(1.0), 3), Some(0.99), 10).0,
             Verdict::Inconclusive
         );
-        assert_eq!(judge(&after(Some(1.0), 30), None, 10).0, Verdict::Inconclusive);
-        assert_eq!(judge(&after(Some(0.995), 30), Some(0.99), 10).0, Verdict::Pass);
-        assert_eq!(judge(&after(Some(0.9), 30), Some(0.99), 10).0, Verdict::Fail);
+        assert_eq!(
+            judge(&after(Some(1.0), 30), None, 10).0,
+            Verdict::Inconclusive
+        );
+        assert_eq!(
+            judge(&after(Some(0.995), 30), Some(0.99), 10).0,
+            Verdict::Pass
+        );
+        assert_eq!(
+            judge(&after(Some(0.9), 30), Some(0.99), 10).0,
+            Verdict::Fail
+        );
     }
 }

@@ -243,4 +243,3 @@ pub(crate) fn parse_regex(regex: &Regex, text: &str) -> Result<Vec<(String, Valu
         })
         .collect())
 }
-

@@ -23,15 +23,13 @@ use self::batch::IngestLogRow;
 use self::lines::LineReader;
 use self::parse::LineParser;
 use self::pipeline::{Chunk, Pipeline, CHUNK_LINES};
-use self::source::SourceObject;
 pub use self::settings::IngestConfig;
+use self::source::SourceObject;
 use crate::common::{fnv1a64, new_time_id};
 use crate::config::{Config, ConfigError};
 use crate::storage::schema::{EVENTS, INGEST_LOG, REJECTS};
 use crate::storage::writer::PartitionBy;
-use crate::storage::{
-    crash_point, CommitRecord, DataStore, PartitionedWriter, StorageError,
-};
+use crate::storage::{crash_point, CommitRecord, DataStore, PartitionedWriter, StorageError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {

@@ -4,15 +4,13 @@
 //! fills the `events` columns and puts every field it did not use into `attributes`, so
 //! nothing on a line is lost.
 
-
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use regex::Regex;
 use serde_json::Value;
 
-pub use super::formats::{FormatError, LineFormat};
 use super::formats::{auto_fields, parse_combined, parse_json, parse_logfmt, parse_regex};
+pub use super::formats::{FormatError, LineFormat};
 use super::settings::{parse_fixed_offset, ComponentRule, FormatSettings};
-
 
 /// One parsed event, ready for the `events` builders.
 #[derive(Debug, Clone, PartialEq)]

@@ -164,7 +164,11 @@ impl IngestConfig {
     pub fn load(config: &Config) -> Result<IngestConfig, ConfigError> {
         // serde's `deny_unknown_fields` does not combine with `flatten`: unknown keys are
         // found here, before decoding.
-        check_keys(config, "ingest", &["max_line_bytes", "row_group_rows", "service"])?;
+        check_keys(
+            config,
+            "ingest",
+            &["max_line_bytes", "row_group_rows", "service"],
+        )?;
         check_keys(config, "source", &["match", "service"])?;
         let loaded = IngestConfig {
             ingest: config.section("ingest")?,
@@ -313,7 +317,6 @@ pub fn parse_fixed_offset(text: &str) -> Option<i32> {
     (hours <= 23 && minutes <= 59).then_some(sign * (hours * 3600 + minutes * 60))
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -332,7 +335,9 @@ mod tests {
 
     #[test]
     fn unknown_key_reports_line() {
-        let text = load("[ingest]\nmax_line_bytez = 3\n").unwrap_err().to_string();
+        let text = load("[ingest]\nmax_line_bytez = 3\n")
+            .unwrap_err()
+            .to_string();
         assert!(text.contains("s.toml"), "{text}");
         assert!(text.contains("line 2"), "{text}");
         assert!(text.contains("max_line_bytez"), "{text}");

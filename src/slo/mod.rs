@@ -241,3 +241,27 @@ pub fn raw_minutes_sql(slos: &[SloDefinition]) -> String {
         .collect::<Vec<_>>()
         .join("\nUNION ALL\n")
 }
+
+/// SQL of the `slo_bad_events` view: for each SLO, its bad events with lineage (in scope,
+/// counted, not good). Built from each SLO's predicates, which are SQL a user wrote (OpenSLO
+/// queries, filters): that is why this view, like `slo_minutes_raw`, is made here and not in
+/// `sql/`.
+pub fn bad_events_sql(slos: &[SloDefinition]) -> String {
+    const COLUMNS: &str = "ts, component, operation, level, message, _source, _line, _offset";
+    if slos.is_empty() {
+        return format!(
+            "SELECT CAST(NULL AS VARCHAR) AS slo_id, {COLUMNS} FROM events WHERE false"
+        );
+    }
+    slos.iter()
+        .map(|slo| {
+            format!(
+                "SELECT {} AS slo_id, {COLUMNS} FROM events WHERE ({}) AND NOT coalesce({}, false)",
+                crate::common::sql_string(&slo.slo_id),
+                slo.total_sql(),
+                slo.good_sql()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\nUNION ALL\n")
+}

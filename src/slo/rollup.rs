@@ -24,8 +24,8 @@ use datafusion::prelude::SessionContext;
 use futures::TryStreamExt;
 use object_store::ObjectStoreExt;
 
-use crate::common::sql_string;
 use super::{SloDefinition, SloError};
+use crate::common::sql_string;
 use crate::storage::schema::{SLO_ROLLUPS, SLO_ROLLUPS_SCHEMA};
 use crate::storage::DataStore;
 

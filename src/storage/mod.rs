@@ -108,7 +108,8 @@ pub fn object_store_for(location: &str) -> Result<(Arc<dyn ObjectStore>, Url, St
         None => std::path::PathBuf::from(location),
     };
     let absolute = std::path::absolute(&local).map_err(|e| bad(e.to_string()))?;
-    let path = StorePath::from_absolute_path(lexically_normal(&absolute)).map_err(|e| bad(e.to_string()))?;
+    let path = StorePath::from_absolute_path(lexically_normal(&absolute))
+        .map_err(|e| bad(e.to_string()))?;
     let root = Url::parse("file:///").expect("static URL");
     Ok((Arc::new(LocalFileSystem::new()), root, path))
 }

@@ -167,8 +167,15 @@ fn hex_decode(hex: &str) -> Vec<u8> {
 }
 
 /// Where the Loghub samples are, if `../shared` is beside the checkout.
+/// The Loghub samples beside the repository (their licence keeps them out of it). Under CI
+/// they are always there, so their absence is a failure, like a missing tool.
 pub fn loghub_dir() -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/loghub");
+    assert!(
+        dir.is_dir() || std::env::var("CI").is_err(),
+        "{} must exist in CI (the shared Loghub samples)",
+        dir.display()
+    );
     dir.is_dir().then_some(dir)
 }
 

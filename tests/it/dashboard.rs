@@ -85,7 +85,9 @@ async fn every_panel_query_runs_on_the_sample() {
     let ws = crate::common::workspace(data.path(), &config);
     // Half-way through the sample's day: burns in progress, budgets partly spent.
     let ctx = ws
-        .context(&shape::QueryOptions::at(Some("2025-11-16T14:00:00Z".into())))
+        .context(&shape::QueryOptions::at(Some(
+            "2025-11-16T14:00:00Z".into(),
+        )))
         .await
         .unwrap();
 

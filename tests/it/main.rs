@@ -5,6 +5,7 @@ mod common;
 mod crash;
 mod dashboard;
 mod detect;
+mod docs;
 mod heal;
 mod hostile;
 mod incremental;

@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use datafusion::prelude::SessionContext;
-use shape::workspace::MinutesSource;
 use shape::config::Config;
 use shape::query::run_sql;
+use shape::workspace::MinutesSource;
 use sqllogictest::{DBOutput, DefaultColumnType};
 
 use crate::common::{ingest_into, rows};

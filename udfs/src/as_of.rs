@@ -1,7 +1,12 @@
-//! Evaluation time: every windowed view is evaluated at `shape_as_of()`, so a session (or a
-//! test) can pin "now" with `SET shape.as_of = '2025-11-23T00:00:00Z'`.
+//! `shape.*` session options. Evaluation time: every windowed view is evaluated at
+//! `shape_as_of()`, so a session (or a test) can pin "now" with
+//! `SET shape.as_of = '2025-11-23T00:00:00Z'`. Settings: the program that builds the context
+//! declares its settings with defaults (`shape.detect.z_threshold` ...); views read them with
+//! `shape_setting(name)`, `shape_number(name)` and `shape_integer(name)`, which the planner
+//! folds to literals, and a session may `SET` them.
 
 use std::any::Any;
+use std::collections::BTreeMap;
 
 use datafusion::arrow::datatypes::{DataType, TimeUnit};
 use datafusion::common::config::{ConfigEntry, ConfigExtension, ExtensionOptions};
@@ -15,6 +20,15 @@ use datafusion::logical_expr::{
 pub struct ShapeOptions {
     /// RFC 3339 evaluation time; empty means now.
     pub as_of: String,
+    /// Declared settings (`detect.z_threshold` -> `4.0`): only declared names can be set.
+    pub settings: BTreeMap<String, String>,
+}
+
+impl ShapeOptions {
+    /// Declares (or redefines) a setting with its value.
+    pub fn declare(&mut self, name: &str, value: impl Into<String>) {
+        self.settings.insert(name.to_string(), value.into());
+    }
 }
 
 impl ConfigExtension for ShapeOptions {
@@ -46,16 +60,34 @@ impl ExtensionOptions for ShapeOptions {
                 }
                 Ok(())
             }
-            other => plan_err!("unknown SHAPE option shape.{other} (known: shape.as_of)"),
+            other => match self.settings.get_mut(other) {
+                Some(setting) => {
+                    *setting = value.trim().to_string();
+                    Ok(())
+                }
+                None => plan_err!(
+                    "unknown SHAPE option shape.{other} (known: shape.as_of{})",
+                    self.settings
+                        .keys()
+                        .map(|k| format!(", shape.{k}"))
+                        .collect::<String>()
+                ),
+            },
         }
     }
 
     fn entries(&self) -> Vec<ConfigEntry> {
-        vec![ConfigEntry {
+        let mut entries = vec![ConfigEntry {
             key: "shape.as_of".to_string(),
             value: Some(self.as_of.clone()),
             description: "evaluation time of windowed views (RFC 3339); empty means now",
-        }]
+        }];
+        entries.extend(self.settings.iter().map(|(k, v)| ConfigEntry {
+            key: format!("shape.{k}"),
+            value: Some(v.clone()),
+            description: "a SHAPE setting (from the config file; SET changes it per session)",
+        }));
+        entries
     }
 }
 
@@ -123,4 +155,80 @@ pub fn as_of_udf() -> ScalarUDF {
     ScalarUDF::new_from_impl(AsOf {
         signature: Signature::exact(vec![], Volatility::Stable),
     })
+}
+
+/// The type a setting function returns.
+#[derive(Debug, PartialEq, Eq, Hash, Clone, Copy)]
+enum SettingType {
+    Text,
+    Number,
+    Integer,
+}
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct Setting {
+    name: &'static str,
+    returns: SettingType,
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for Setting {
+    fn name(&self) -> &str {
+        self.name
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _args: &[DataType]) -> Result<DataType> {
+        Ok(match self.returns {
+            SettingType::Text => DataType::Utf8,
+            SettingType::Number => DataType::Float64,
+            SettingType::Integer => DataType::Int64,
+        })
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let name = match args.args.first() {
+            Some(ColumnarValue::Scalar(ScalarValue::Utf8(Some(name)))) => name.clone(),
+            _ => return exec_err!("{}(name) takes a literal setting name", self.name),
+        };
+        let options = args.config_options.extensions.get::<ShapeOptions>();
+        let Some(text) = options.and_then(|o| o.settings.get(&name)) else {
+            return exec_err!("unknown SHAPE setting {name:?} (see SHOW ALL, shape.*)");
+        };
+        let bad = |what: &str| exec_err!("SHAPE setting shape.{name} = {text:?} is not {what}");
+        Ok(ColumnarValue::Scalar(match self.returns {
+            SettingType::Text => ScalarValue::Utf8(Some(text.clone())),
+            SettingType::Number => match text.parse::<f64>() {
+                Ok(n) if n.is_finite() => ScalarValue::Float64(Some(n)),
+                _ => return bad("a number"),
+            },
+            SettingType::Integer => match text.parse::<i64>() {
+                Ok(n) => ScalarValue::Int64(Some(n)),
+                Err(_) => return bad("an integer"),
+            },
+        }))
+    }
+}
+
+/// `shape_setting(name)` (text), `shape_number(name)` (double), `shape_integer(name)`
+/// (bigint): a declared `shape.*` setting of the session. Stable, so the planner folds each
+/// call to a literal once per query.
+pub fn setting_udfs() -> Vec<ScalarUDF> {
+    [
+        ("shape_setting", SettingType::Text),
+        ("shape_number", SettingType::Number),
+        ("shape_integer", SettingType::Integer),
+    ]
+    .into_iter()
+    .map(|(name, returns)| {
+        ScalarUDF::new_from_impl(Setting {
+            name,
+            returns,
+            signature: Signature::exact(vec![DataType::Utf8], Volatility::Stable),
+        })
+    })
+    .collect()
 }

@@ -19,6 +19,8 @@
 //! | `log_template(message)` | text | the message with variables masked as `<*>` (numbers, ids, hex, IPs, paths, hosts, `key=` values, user names) |
 //! | `template_id(message)` | text | stable 16-hex-digit FNV-1a hash of `log_template(message)` |
 //!
+//! | `shape_setting(name)`, `shape_number(name)`, `shape_integer(name)` | text, double, bigint | a declared `shape.*` setting of the session (`SET shape.detect.z_threshold = 3`) |
+//!
 //! | `current_setting(name)` | text | PostgreSQL compatibility: server_version(_num), search_path, TimeZone, shape.as_of, ... |
 //!
 //! No function returns NaN or infinity: undefined values are NULL.
@@ -28,7 +30,7 @@ pub mod pg_compat;
 pub mod slo;
 pub mod template;
 
-pub use as_of::{as_of_udf, parse_as_of, ShapeOptions};
+pub use as_of::{as_of_udf, parse_as_of, setting_udfs, ShapeOptions};
 
 use datafusion::prelude::{SessionConfig, SessionContext};
 
@@ -40,6 +42,9 @@ pub fn session_config() -> SessionConfig {
 /// Registers every SHAPE function in `ctx`.
 pub fn register(ctx: &SessionContext) {
     ctx.register_udf(as_of_udf());
+    for udf in setting_udfs() {
+        ctx.register_udf(udf);
+    }
     ctx.register_udf(pg_compat::current_setting_udf());
     for udf in slo::udfs() {
         ctx.register_udf(udf);
