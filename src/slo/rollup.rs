@@ -122,13 +122,13 @@ pub async fn rebuild(
         .await
         .map_err(|source| crate::storage::StorageError::Store {
             location: base.to_string(),
-            source,
+            source: Box::new(source),
         })?;
     for meta in files {
         store.store.delete(&meta.location).await.map_err(|source| {
             crate::storage::StorageError::Store {
                 location: meta.location.to_string(),
-                source,
+                source: Box::new(source),
             }
         })?;
     }

@@ -34,12 +34,13 @@ pub enum StorageError {
     #[error("cannot configure object store for {url}: {source}")]
     Configure {
         url: String,
-        source: object_store::Error,
+        source: Box<object_store::Error>,
     },
     #[error("object store error at {location}: {source}")]
     Store {
         location: String,
-        source: object_store::Error,
+        // Boxed: object_store's error is large, and every Result of every layer carries it.
+        source: Box<object_store::Error>,
     },
     #[error("cannot create data dir {path}: {source}")]
     CreateDir {
@@ -89,7 +90,7 @@ pub fn object_store_for(location: &str) -> Result<(Arc<dyn ObjectStore>, Url, St
         }
         let store = builder.build().map_err(|source| StorageError::Configure {
             url: location.to_string(),
-            source,
+            source: Box::new(source),
         })?;
         let root = Url::parse(&format!("s3://{bucket}")).map_err(|e| bad(e.to_string()))?;
         return Ok((
@@ -208,7 +209,7 @@ impl DataStore {
         let location = location.to_string();
         move |source| StorageError::Store {
             location: location.clone(),
-            source,
+            source: Box::new(source),
         }
     }
 
@@ -229,7 +230,7 @@ impl DataStore {
             Err(object_store::Error::NotFound { .. }) => Ok(None),
             Err(source) => Err(StorageError::Store {
                 location: path.to_string(),
-                source,
+                source: Box::new(source),
             }),
         }
     }
@@ -241,7 +242,7 @@ impl DataStore {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(source) => Err(StorageError::Store {
                 location: path.to_string(),
-                source,
+                source: Box::new(source),
             }),
         }
     }
@@ -254,7 +255,7 @@ impl DataStore {
             Err(object_store::Error::NotFound { .. }) => Ok(false),
             Err(source) => Err(StorageError::Store {
                 location: path.to_string(),
-                source,
+                source: Box::new(source),
             }),
         }
     }
@@ -337,7 +338,7 @@ impl DataStore {
                 Err(source) => {
                     return Err(StorageError::Store {
                         location: staged.to_string(),
-                        source,
+                        source: Box::new(source),
                     })
                 }
             }
@@ -375,7 +376,7 @@ impl DataStore {
                 Err(source) => {
                     return Err(StorageError::Store {
                         location: record_path.to_string(),
-                        source,
+                        source: Box::new(source),
                     })
                 }
             }
