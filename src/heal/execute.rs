@@ -12,7 +12,7 @@ use datafusion::prelude::SessionContext;
 
 use super::actions::{post_webhook, run_command, ActionResult, RunResult};
 use super::decide::{ladder_step, Decision};
-use super::github::Github;
+use super::github::{Github, PullRequest};
 use super::issue::{diagnose, issue_body, render_template, BreachIssue};
 use super::playbook::{Action, Arg, Playbook};
 use super::report::{ActOutcome, RowPlan};
@@ -380,8 +380,16 @@ impl Executor<'_> {
                 let title = format!("SHAPE heal: {} for {}", p.name, run.slo_id);
                 let branch = format!("shape/heal-{breach}");
                 let gh = github.expect("checked above");
-                gh.open_pull_request(&branch, base, path, &content, &title, &body, labels)
-                    .await
+                gh.open_pull_request(&PullRequest {
+                    branch: &branch,
+                    base,
+                    path,
+                    content: &content,
+                    title: &title,
+                    body: &body,
+                    labels,
+                })
+                .await
             }
         })
     }

@@ -45,6 +45,20 @@ fn default_retries() -> u32 {
     2
 }
 
+/// A pull request that writes one file.
+#[derive(Debug, Clone, Copy)]
+pub struct PullRequest<'a> {
+    /// The branch to commit on (created from `base` when missing).
+    pub branch: &'a str,
+    pub base: &'a str,
+    /// The file written, relative to the repository root, and its new content.
+    pub path: &'a str,
+    pub content: &'a str,
+    pub title: &'a str,
+    pub body: &'a str,
+    pub labels: &'a [String],
+}
+
 pub struct Github {
     crab: Octocrab,
     owner: String,
@@ -190,19 +204,18 @@ impl Github {
         }
     }
 
-    /// Writes `content` to `path` on `branch` (created from `base` if missing) and opens a
+    /// Writes the file of `pr` on its branch (created from its base if missing) and opens a
     /// pull request, or updates the open one for that branch.
-    #[allow(clippy::too_many_arguments)]
-    pub async fn open_pull_request(
-        &self,
-        branch: &str,
-        base: &str,
-        path: &str,
-        content: &str,
-        title: &str,
-        body: &str,
-        labels: &[String],
-    ) -> ActionResult {
+    pub async fn open_pull_request(&self, pr: &PullRequest<'_>) -> ActionResult {
+        let PullRequest {
+            branch,
+            base,
+            path,
+            content,
+            title,
+            body,
+            labels,
+        } = *pr;
         // 1. The branch: from the base's head commit; 422 means it exists already.
         let base_ref = self.route(&format!("git/ref/heads/{base}"));
         let base_sha = match self

@@ -29,7 +29,7 @@ mod verify;
 
 pub use actions::{post_webhook, run_command, ActionResult, RunResult};
 pub use decide::{decide_all, Decision, Facts, Guard, Policy, WaitReason};
-pub use github::{Github, GithubSettings};
+pub use github::{Github, GithubSettings, PullRequest};
 pub use issue::{diagnose, issue_body, render_template, Diagnosis};
 pub use playbook::{load_playbooks, Action, Arg, Playbook, Predicate};
 pub use report::{ActOutcome, HealEntry, HealReport, RowPlan};
