@@ -9,11 +9,6 @@ pub fn sql_string(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
 }
 
-/// A SQL double literal that parses back to exactly `value`.
-pub fn sql_double(value: f64) -> String {
-    format!("CAST({value:?} AS DOUBLE)")
-}
-
 /// `90s`, `5m`, `1h`, `30d`, `2w` -> seconds (positive). Months and quarters are calendar
 /// windows, not durations, so they are not accepted here.
 pub fn parse_duration_secs(text: &str) -> Option<i64> {
@@ -162,7 +157,6 @@ mod tests {
     #[test]
     fn sql_literals() {
         assert_eq!(sql_string("it's"), "'it''s'");
-        assert_eq!(sql_double(0.1), "CAST(0.1 AS DOUBLE)");
     }
 
     #[test]

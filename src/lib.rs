@@ -15,11 +15,11 @@
 /// abort the whole process, server included.
 pub const THREAD_STACK_BYTES: usize = 16 * 1024 * 1024;
 
-pub mod catalog;
+pub(crate) mod catalog;
 pub mod cli;
-pub mod common;
+pub(crate) mod common;
 pub mod config;
-pub mod demo;
+pub(crate) mod demo;
 pub mod detect;
 pub mod generate;
 pub mod heal;

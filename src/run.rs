@@ -46,6 +46,7 @@ pub struct RunSettings {
 pub struct Workflow<'a> {
     pub workspace: &'a Workspace,
     pub healer: Healer,
+    pub settings: RunSettings,
 }
 
 /// Parses an evaluation time (RFC 3339 or a date); `None` is now.
@@ -108,14 +109,14 @@ impl Workflow<'_> {
         Ok(Workflow {
             workspace,
             healer: workspace.healer()?,
+            settings: workspace.config().section("run")?,
         })
     }
 
     fn source_paths(&self) -> Vec<String> {
         let base = self.workspace.config().base_dir();
         let base = base.as_path();
-        self.workspace
-            .run_settings()
+        self.settings
             .sources
             .iter()
             .map(|s| {

@@ -13,7 +13,6 @@ use crate::config::{Config, ConfigError};
 use crate::detect::{DetectError, Detection};
 use crate::heal::{HealError, Healer};
 use crate::ingest::{IngestConfig, IngestError, IngestReport};
-use crate::run::RunSettings;
 use crate::server::{ServerError, ServerSection, ServerSettings};
 use crate::slo::rollup::RollupReport;
 use crate::slo::{SloDefinition, SloError};
@@ -81,7 +80,6 @@ pub struct Workspace {
     ingest: IngestConfig,
     slos: Vec<SloDefinition>,
     detection: Detection,
-    run: RunSettings,
     store: DataStore,
     data_dir: String,
 }
@@ -109,7 +107,6 @@ impl Workspace {
         let ingest = IngestConfig::load(&config)?;
         let slos = crate::slo::load_slos(&config)?;
         let detection = Detection::load(&config)?;
-        let run: RunSettings = config.section("run")?;
         // Checked now, used later: a typo in a section no command of this run reads still
         // stops it, rather than surfacing in the next `shape heal`.
         config.section::<crate::heal::HealSettings>("heal")?;
@@ -123,7 +120,6 @@ impl Workspace {
             ingest,
             slos,
             detection,
-            run,
             store,
             data_dir: data_dir.to_string(),
         })
@@ -143,10 +139,6 @@ impl Workspace {
 
     pub fn detection(&self) -> &Detection {
         &self.detection
-    }
-
-    pub fn run_settings(&self) -> &RunSettings {
-        &self.run
     }
 
     pub fn store(&self) -> &DataStore {

@@ -194,3 +194,26 @@ async fn register_table(
     ctx.register_table(table, Arc::new(provider)).map_err(err)?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_setting_the_views_read_is_declared() {
+        let declared: Vec<&str> = crate::detect::Detection::default()
+            .session_settings()
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
+        for (file, sql) in SQL_FILES {
+            for part in sql.split("('detect.").skip(1) {
+                let name = part.split('\'').next().unwrap();
+                assert!(
+                    declared.contains(&name),
+                    "{file} reads undeclared detect.{name}"
+                );
+            }
+        }
+    }
+}

@@ -288,10 +288,12 @@ async fn heal(ws: &Workspace, args: HealArgs, out: &mut dyn Write) -> anyhow::Re
 /// `shape run`: one cycle, or one every interval until Ctrl-C. After the first cycle only
 /// what changed is printed: new ingests, and report lines that differ from the last cycle's.
 async fn run_loop(ws: &Workspace, args: RunArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    let workflow = Workflow::new(ws)?;
     let every = match args.every.as_deref() {
         None => None,
         Some("") => Some(
-            ws.run_settings()
+            workflow
+                .settings
                 .every
                 .clone()
                 .context("--every without a value needs [run] every in the config")?,
@@ -304,7 +306,6 @@ async fn run_loop(ws: &Workspace, args: RunArgs, out: &mut dyn Write) -> anyhow:
                 .with_context(|| format!("--every {text:?} is not a duration (e.g. 5m)"))
         })
         .transpose()?;
-    let workflow = Workflow::new(ws)?;
     let mut previous: Option<Vec<HealEntry>> = None;
     loop {
         let now = evaluation_time(args.as_of.as_deref())?;

@@ -380,22 +380,4 @@ mod tests {
         .to_string();
         assert!(err.contains("rule 1 (kind)"), "{err}");
     }
-
-    #[test]
-    fn every_setting_the_views_read_is_declared() {
-        let declared: Vec<&str> = Detection::default()
-            .session_settings()
-            .into_iter()
-            .map(|(k, _)| k)
-            .collect();
-        for (file, sql) in crate::catalog::SQL_FILES {
-            for part in sql.split("('detect.").skip(1) {
-                let name = part.split('\'').next().unwrap();
-                assert!(
-                    declared.contains(&name),
-                    "{file} reads undeclared detect.{name}"
-                );
-            }
-        }
-    }
 }

@@ -8,8 +8,6 @@ use regex::Regex;
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_json::Value;
 
-use super::settings::FormatSettings;
-
 /// How the lines of a source are split into fields.
 #[derive(Debug, Clone)]
 pub enum LineFormat {
@@ -34,10 +32,6 @@ pub enum FormatError {
 }
 
 impl LineFormat {
-    pub fn from_settings(settings: &FormatSettings) -> Result<LineFormat, FormatError> {
-        Self::parse(settings.format.as_deref().unwrap_or("auto"))
-    }
-
     pub fn parse(text: &str) -> Result<LineFormat, FormatError> {
         if let Some(pattern) = text.strip_prefix("regex:") {
             let regex = Regex::new(pattern)?;

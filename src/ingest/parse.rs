@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::formats::{auto_fields, parse_combined, parse_json, parse_logfmt, parse_regex};
 pub use super::formats::{FormatError, LineFormat};
-use super::settings::{parse_fixed_offset, ComponentRule, FormatSettings};
+use super::settings::{duration_unit_factor, parse_fixed_offset, ComponentRule, FormatSettings};
 
 /// One parsed event, ready for the `events` builders.
 #[derive(Debug, Clone, PartialEq)]
@@ -121,16 +121,6 @@ pub struct LineParser {
     component_rules: Vec<(String, Regex, String)>,
 }
 
-pub fn duration_unit_factor(unit: &str) -> Option<f64> {
-    match unit {
-        "ns" => Some(1e-6),
-        "us" | "µs" => Some(1e-3),
-        "ms" => Some(1.0),
-        "s" => Some(1e3),
-        _ => None,
-    }
-}
-
 impl LineParser {
     /// Settings are validated by `Config::parse`; errors here are for programmatic callers.
     pub fn new(
@@ -154,7 +144,7 @@ impl LineParser {
             })
             .collect::<Result<Vec<_>, regex::Error>>()?;
         Ok(LineParser {
-            format: LineFormat::from_settings(settings)?,
+            format: LineFormat::parse(settings.format.as_deref().unwrap_or("auto"))?,
             ts_fields: settings.timestamp_field.as_ref().map(|f| f.names()),
             ts_format: settings.timestamp_format.clone(),
             ts_year: settings.timestamp_year,

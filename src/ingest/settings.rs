@@ -187,7 +187,7 @@ impl IngestConfig {
             formats.push((format!("source[{i}]"), &source.format));
         }
         for (section, format) in formats {
-            super::formats::LineFormat::from_settings(format)
+            super::formats::LineFormat::parse(format.format.as_deref().unwrap_or("auto"))
                 .map_err(|e| config.invalid(&format!("{section}.format"), e.to_string()))?;
             if let Some(tz) = &format.timezone {
                 parse_fixed_offset(tz).ok_or_else(|| {
@@ -198,7 +198,7 @@ impl IngestConfig {
                 })?;
             }
             if let Some(unit) = &format.duration_unit {
-                super::parse::duration_unit_factor(unit).ok_or_else(|| {
+                duration_unit_factor(unit).ok_or_else(|| {
                     config.invalid(
                         &format!("{section}.duration_unit"),
                         format!("{unit:?} is not one of ns, us, ms, s"),
@@ -295,6 +295,17 @@ fn merge(base: &FormatSettings, over: &FormatSettings) -> FormatSettings {
         message_field,
         trace_id_field
     )
+}
+
+/// Milliseconds per unit of a bare-number duration.
+pub fn duration_unit_factor(unit: &str) -> Option<f64> {
+    match unit {
+        "ns" => Some(1e-6),
+        "us" | "µs" => Some(1e-3),
+        "ms" => Some(1.0),
+        "s" => Some(1e3),
+        _ => None,
+    }
 }
 
 /// `UTC`, `Z`, `+02:00`, `-0530` -> offset in seconds east of UTC.
