@@ -11,17 +11,8 @@
 //!
 //! Every write is a single object put (atomic on local disks and object stores).
 
-use std::sync::Arc;
-
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use datafusion::arrow::array::{
-    ArrayRef, Float64Array, Int32Array, Int64Array, RecordBatch, StringArray,
-    TimestampMicrosecondArray,
-};
-use datafusion::parquet::arrow::ArrowWriter;
-use datafusion::parquet::basic::{Compression, ZstdLevel};
-use datafusion::parquet::file::properties::WriterProperties;
 use serde::{Deserialize, Serialize};
 
 use super::verify::Verdict;
@@ -29,7 +20,7 @@ use super::{HealError, RunResult};
 use crate::storage::schema::{
     HEALING_OUTCOMES, HEALING_OUTCOMES_SCHEMA, HEALING_RUNS, HEALING_RUNS_SCHEMA,
 };
-use crate::storage::DataStore;
+use crate::storage::{batch_from_records, parquet_bytes, DataStore};
 
 /// Where a breach is in the loop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -132,7 +123,8 @@ pub struct ActionRecord {
     pub run: RunRecord,
 }
 
-/// One `healing_runs` row.
+/// One `healing_runs` row. Its serde field names are the table's columns
+/// (`storage::schema::HEALING_RUNS_SCHEMA`): the batch is built from the record.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RunRecord {
     pub run_id: String,
@@ -159,7 +151,8 @@ pub struct RunRecord {
     pub breach_json: String,
 }
 
-/// One `healing_outcomes` row.
+/// One `healing_outcomes` row, with the SLI, events, budget and health before and after the
+/// action. Its serde field names are the table's columns (`HEALING_OUTCOMES_SCHEMA`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct OutcomeRecord {
     pub run_id: String,
@@ -175,8 +168,29 @@ pub struct OutcomeRecord {
     pub window_start: DateTime<Utc>,
     pub window_end: DateTime<Utc>,
     pub objective: Option<f64>,
-    pub before: Snapshot,
-    pub after: Snapshot,
+    pub sli_before: Option<f64>,
+    pub sli_after: Option<f64>,
+    pub events_before: i64,
+    pub events_after: i64,
+    pub budget_before: Option<f64>,
+    pub budget_after: Option<f64>,
+    pub health_before: Option<f64>,
+    pub health_after: Option<f64>,
+}
+
+impl OutcomeRecord {
+    /// Sets the before and after columns from two snapshots.
+    pub fn with_snapshots(mut self, before: &Snapshot, after: &Snapshot) -> Self {
+        self.sli_before = before.sli;
+        self.sli_after = after.sli;
+        self.events_before = before.events;
+        self.events_after = after.events;
+        self.budget_before = before.budget_remaining;
+        self.budget_after = after.budget_remaining;
+        self.health_before = before.health_score;
+        self.health_after = after.health_score;
+        self
+    }
 }
 
 /// The healer's view of the data dir.
@@ -261,9 +275,9 @@ impl HealStore<'_> {
 
     /// Stores a `healing_runs` row (idempotent: the file is named by the run id).
     pub async fn record_run(&self, run: &RunRecord) -> Result<(), HealError> {
-        let batch = runs_batch(std::slice::from_ref(run));
+        let batch = batch_from_records(HEALING_RUNS_SCHEMA.clone(), std::slice::from_ref(run))?;
         self.store
-            .put(&Self::run_path(run), parquet_bytes(&batch)?)
+            .put(&Self::run_path(run), parquet_bytes(&batch, None)?)
             .await?;
         Ok(())
     }
@@ -275,110 +289,11 @@ impl HealStore<'_> {
             outcome.verified_at.format("%Y-%m-%d"),
             outcome.run_id
         );
-        let batch = outcomes_batch(std::slice::from_ref(outcome));
-        self.store.put(&path, parquet_bytes(&batch)?).await?;
+        let batch = batch_from_records(
+            HEALING_OUTCOMES_SCHEMA.clone(),
+            std::slice::from_ref(outcome),
+        )?;
+        self.store.put(&path, parquet_bytes(&batch, None)?).await?;
         Ok(())
     }
-}
-
-fn parquet_bytes(batch: &RecordBatch) -> Result<Bytes, HealError> {
-    let props = WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).expect("valid")))
-        .build();
-    let mut writer = ArrowWriter::try_new(Vec::new(), batch.schema(), Some(props))?;
-    writer.write(batch)?;
-    Ok(Bytes::from(writer.into_inner()?))
-}
-
-fn micros(t: &DateTime<Utc>) -> i64 {
-    t.timestamp_micros()
-}
-
-fn timestamps(values: Vec<i64>) -> ArrayRef {
-    Arc::new(TimestampMicrosecondArray::from(values).with_timezone("UTC"))
-}
-
-fn strings<'a>(values: impl Iterator<Item = Option<&'a str>>) -> ArrayRef {
-    Arc::new(values.collect::<StringArray>())
-}
-
-fn runs_batch(runs: &[RunRecord]) -> RecordBatch {
-    let text = |f: fn(&RunRecord) -> Option<&str>| strings(runs.iter().map(f));
-    let int = |f: fn(&RunRecord) -> Option<i32>| -> ArrayRef {
-        Arc::new(runs.iter().map(f).collect::<Int32Array>())
-    };
-    let time = |f: fn(&RunRecord) -> &DateTime<Utc>| {
-        timestamps(runs.iter().map(|r| micros(f(r))).collect())
-    };
-    RecordBatch::try_new(
-        HEALING_RUNS_SCHEMA.clone(),
-        vec![
-            text(|r| Some(&r.run_id)),
-            text(|r| Some(&r.dedup_key)),
-            text(|r| Some(&r.breach_id)),
-            text(|r| Some(&r.slo_id)),
-            text(|r| r.component.as_deref()),
-            text(|r| Some(&r.playbook)),
-            int(|r| Some(r.step)),
-            int(|r| Some(r.attempt)),
-            text(|r| Some(&r.action_kind)),
-            text(|r| Some(&r.target)),
-            text(|r| Some(r.result.as_str())),
-            text(|r| Some(&r.detail)),
-            int(|r| r.exit_code),
-            int(|r| r.http_status),
-            text(|r| r.output.as_deref()),
-            text(|r| r.link.as_deref()),
-            time(|r| &r.evaluated_at),
-            time(|r| &r.started_at),
-            time(|r| &r.finished_at),
-            text(|r| Some(&r.who)),
-            text(|r| Some(&r.why)),
-            text(|r| Some(&r.breach_json)),
-        ],
-    )
-    .expect("healing_runs batch matches its schema")
-}
-
-fn outcomes_batch(rows: &[OutcomeRecord]) -> RecordBatch {
-    let text = |f: fn(&OutcomeRecord) -> Option<&str>| strings(rows.iter().map(f));
-    let int = |f: fn(&OutcomeRecord) -> i32| -> ArrayRef {
-        Arc::new(rows.iter().map(|r| Some(f(r))).collect::<Int32Array>())
-    };
-    let num = |f: fn(&OutcomeRecord) -> Option<f64>| -> ArrayRef {
-        Arc::new(rows.iter().map(f).collect::<Float64Array>())
-    };
-    let count = |f: fn(&OutcomeRecord) -> i64| -> ArrayRef {
-        Arc::new(rows.iter().map(|r| Some(f(r))).collect::<Int64Array>())
-    };
-    let time = |f: fn(&OutcomeRecord) -> &DateTime<Utc>| {
-        timestamps(rows.iter().map(|r| micros(f(r))).collect())
-    };
-    RecordBatch::try_new(
-        HEALING_OUTCOMES_SCHEMA.clone(),
-        vec![
-            text(|r| Some(&r.run_id)),
-            text(|r| Some(&r.breach_id)),
-            text(|r| Some(&r.slo_id)),
-            text(|r| r.component.as_deref()),
-            text(|r| Some(&r.playbook)),
-            int(|r| r.step),
-            int(|r| r.attempt),
-            text(|r| Some(r.result.as_str())),
-            text(|r| Some(&r.detail)),
-            time(|r| &r.verified_at),
-            time(|r| &r.window_start),
-            time(|r| &r.window_end),
-            num(|r| r.objective),
-            num(|r| r.before.sli),
-            num(|r| r.after.sli),
-            count(|r| r.before.events),
-            count(|r| r.after.events),
-            num(|r| r.before.budget_remaining),
-            num(|r| r.after.budget_remaining),
-            num(|r| r.before.health_score),
-            num(|r| r.after.health_score),
-        ],
-    )
-    .expect("healing_outcomes batch matches its schema")
 }

@@ -198,9 +198,16 @@ pub(super) async fn verify_due(
             window_start: acted,
             window_end: due,
             objective,
-            before: state.before.clone().unwrap_or_default(),
-            after,
-        };
+            sli_before: None,
+            sli_after: None,
+            events_before: 0,
+            events_after: 0,
+            budget_before: None,
+            budget_after: None,
+            health_before: None,
+            health_after: None,
+        }
+        .with_snapshots(&state.before.clone().unwrap_or_default(), &after);
         heal_store.record_outcome(&outcome).await?;
         state.verify_due = None;
         let next = if verdict == Verdict::Pass {

@@ -12,14 +12,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use bytes::Bytes;
 use datafusion::arrow::array::{
     Array, AsArray, Int64Builder, RecordBatch, StringBuilder, TimestampMicrosecondBuilder,
 };
 use datafusion::arrow::datatypes::{Int64Type, TimestampMicrosecondType};
-use datafusion::parquet::arrow::ArrowWriter;
-use datafusion::parquet::basic::{Compression, ZstdLevel};
-use datafusion::parquet::file::properties::WriterProperties;
 use datafusion::prelude::SessionContext;
 use futures::TryStreamExt;
 use object_store::ObjectStoreExt;
@@ -237,18 +233,10 @@ async fn write(
     runs: &[String],
     group: &[&SloDefinition],
 ) -> Result<(), SloError> {
-    let props = WriterProperties::builder()
-        .set_compression(Compression::ZSTD(
-            ZstdLevel::try_new(3).expect("valid level"),
-        ))
-        .set_max_row_group_row_count(Some(ROLLUP_ROW_GROUP_ROWS))
-        .build();
     // Sorted by minute (then SLO), in row groups of a few days of minutes, so the
     // minute statistics let a window query skip the row groups before its window.
     let sorted = sort_batch(batch)?;
-    let mut writer = ArrowWriter::try_new(Vec::new(), sorted.schema(), Some(props))?;
-    writer.write(&sorted)?;
-    let bytes = writer.into_inner()?;
+    let bytes = crate::storage::parquet_bytes(&sorted, Some(ROLLUP_ROW_GROUP_ROWS))?;
     let key: String = group
         .iter()
         .map(|s| s.rollup_hash())
@@ -260,7 +248,7 @@ async fn write(
         crate::common::new_time_id(),
         crate::common::fnv1a64(key.as_bytes())
     );
-    store.put(&name, Bytes::from(bytes)).await?;
+    store.put(&name, bytes).await?;
     Ok(())
 }
 

@@ -25,7 +25,7 @@ use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-pub use writer::{PartitionedWriter, StagedFile};
+pub use writer::{batch_from_records, parquet_bytes, PartitionedWriter, StagedFile};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
@@ -52,6 +52,8 @@ pub enum StorageError {
         table: String,
         source: datafusion::parquet::errors::ParquetError,
     },
+    #[error("a record does not fit its table: {0}")]
+    Records(String),
     #[error("corrupt commit record {location}: {message}")]
     Manifest { location: String, message: String },
     #[error(

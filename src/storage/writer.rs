@@ -13,6 +13,44 @@ use datafusion::parquet::file::properties::{EnabledStatistics, WriterProperties}
 
 use super::{DataStore, Result, StorageError};
 
+/// One small Parquet file in memory (zstd), for records written as single objects (healing
+/// records, rollups): `max_row_group_rows` bounds row groups so statistics can skip them.
+pub fn parquet_bytes(batch: &RecordBatch, max_row_group_rows: Option<usize>) -> Result<Bytes> {
+    let parquet = |source| StorageError::Parquet {
+        table: "(record)".to_string(),
+        source,
+    };
+    let mut props = WriterProperties::builder().set_compression(Compression::ZSTD(
+        ZstdLevel::try_new(3).expect("valid level"),
+    ));
+    if let Some(rows) = max_row_group_rows {
+        props = props.set_max_row_group_row_count(Some(rows));
+    }
+    let mut writer =
+        ArrowWriter::try_new(Vec::new(), batch.schema(), Some(props.build())).map_err(parquet)?;
+    writer.write(batch).map_err(parquet)?;
+    Ok(Bytes::from(writer.into_inner().map_err(parquet)?))
+}
+
+/// Rows of a table from records whose serde fields are named like its columns: the table's
+/// schema (in `schema`) is the one definition of its layout, and no builder is written by
+/// hand. Timestamps serialise as RFC 3339 text.
+pub fn batch_from_records<S: serde::Serialize>(
+    schema: datafusion::arrow::datatypes::SchemaRef,
+    rows: &[S],
+) -> Result<RecordBatch> {
+    let arrow = |e: datafusion::arrow::error::ArrowError| StorageError::Records(e.to_string());
+    let mut decoder = datafusion::arrow::json::ReaderBuilder::new(schema)
+        .with_batch_size(rows.len().max(1))
+        .build_decoder()
+        .map_err(arrow)?;
+    decoder.serialize(rows).map_err(arrow)?;
+    Ok(decoder
+        .flush()
+        .map_err(arrow)?
+        .expect("rows were serialised"))
+}
+
 /// A file staged by a writer: its final path relative to the data dir, and its row count.
 #[derive(Debug, Clone)]
 pub struct StagedFile {
