@@ -2,8 +2,8 @@
 -- bucket and template, over [as_of - lookback, as_of) in whole buckets (the bucket holding as_of
 -- is still filling, so it is left out). `template` is set for WARN/ERROR/FATAL and failed events
 -- (log_template(message)); the operation's other events share the row with template NULL.
--- `slow` counts events slower than the tightest latency SLO of the operation or component
--- (detect_objectives). Bucket length and lookback: shape.detect.bucket_minutes and
+-- `slow` counts events slower than the tightest latency SLO of the operation, else of the
+-- component (the setting shape.detect.slow_threshold_ms, made from slo_definitions). Bucket length and lookback: shape.detect.bucket_minutes and
 -- shape.detect.lookback_days.
 CREATE VIEW anomaly_buckets AS
 SELECT e.component, e.operation,
@@ -12,12 +12,11 @@ SELECT e.component, e.operation,
             THEN log_template(e.message) END AS template,
        count(*) AS events,
        sum(CASE WHEN e.outcome = 'error' THEN 1 ELSE 0 END) AS errors,
-       sum(CASE WHEN e.duration_ms > coalesce(o.slow_threshold_ms, c.slow_threshold_ms) THEN 1 ELSE 0 END) AS slow,
+       sum(CASE WHEN e.duration_ms > shape_scoped_number('detect.slow_threshold_ms', e.component, e.operation)
+                THEN 1 ELSE 0 END) AS slow,
        sum(CASE WHEN e.duration_ms > 0 THEN ln(e.duration_ms) END) AS log_latency_sum,
        sum(CASE WHEN e.duration_ms > 0 THEN 1 ELSE 0 END) AS timed
 FROM events e
-LEFT JOIN detect_objectives o ON o.component = e.component AND o.operation = e.operation
-LEFT JOIN detect_objectives c ON c.component = e.component AND c.operation IS NULL
 WHERE e.ts >= date_bin(CAST(shape_setting('detect.bucket_minutes') || ' minutes' AS INTERVAL), shape_as_of(), TIMESTAMP '1970-01-01T00:00:00Z') - CAST(shape_setting('detect.lookback_days') || ' days' AS INTERVAL)
   AND e.ts < date_bin(CAST(shape_setting('detect.bucket_minutes') || ' minutes' AS INTERVAL), shape_as_of(), TIMESTAMP '1970-01-01T00:00:00Z')
 GROUP BY 1, 2, 3, 4;

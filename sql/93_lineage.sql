@@ -12,10 +12,8 @@ WITH a AS (
 e AS (
     SELECT e.ts, e.component, e.operation, e.level, e.outcome, e.duration_ms, e.message,
            e._source, e._line, e._offset,
-           coalesce(o.slow_threshold_ms, c.slow_threshold_ms) AS slow_ms
+           shape_scoped_number('detect.slow_threshold_ms', e.component, e.operation) AS slow_ms
     FROM events e
-    LEFT JOIN detect_objectives o ON o.component = e.component AND o.operation = e.operation
-    LEFT JOIN detect_objectives c ON c.component = e.component AND c.operation IS NULL
 )
 SELECT a.anomaly_id AS subject_id, 'anomaly' AS subject_kind, e._source, e._line, e._offset, e.ts,
        e.component, e.operation, e.level, e.message

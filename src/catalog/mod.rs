@@ -89,6 +89,10 @@ pub(crate) async fn build_context(
     for (name, value) in options.detection.session_settings() {
         shape.declare(&format!("detect.{name}"), value);
     }
+    shape.declare(
+        "detect.slow_threshold_ms",
+        slo::slow_thresholds_json(&options.slos),
+    );
     if let Some(as_of) = &options.as_of {
         config
             .options_mut()
@@ -201,11 +205,12 @@ mod tests {
 
     #[test]
     fn every_setting_the_views_read_is_declared() {
-        let declared: Vec<&str> = crate::detect::Detection::default()
+        let mut declared: Vec<&str> = crate::detect::Detection::default()
             .session_settings()
             .into_iter()
             .map(|(k, _)| k)
             .collect();
+        declared.push("slow_threshold_ms");
         for (file, sql) in SQL_FILES {
             for part in sql.split("('detect.").skip(1) {
                 let name = part.split('\'').next().unwrap();

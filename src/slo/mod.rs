@@ -265,3 +265,23 @@ pub fn bad_events_sql(slos: &[SloDefinition]) -> String {
         .collect::<Vec<_>>()
         .join("\nUNION ALL\n")
 }
+
+/// The `shape.detect.slow_threshold_ms` setting: the tightest latency SLO threshold per scope,
+/// as `{"component": {"operation": ms, "*": ms}}` (`*`: a component-wide SLO). The detect
+/// views count an event as slow above its operation's threshold, else its component's
+/// (`shape_scoped_number`), without joining every event to a table.
+pub fn slow_thresholds_json(slos: &[SloDefinition]) -> String {
+    let mut scopes: std::collections::BTreeMap<&str, std::collections::BTreeMap<&str, f64>> =
+        Default::default();
+    for slo in slos.iter().filter(|s| s.sli == SliKind::Latency) {
+        let Some(threshold) = slo.threshold_ms else {
+            continue;
+        };
+        let scope = scopes.entry(slo.component.as_str()).or_default();
+        let entry = scope
+            .entry(slo.operation.as_deref().unwrap_or("*"))
+            .or_insert(threshold);
+        *entry = entry.min(threshold);
+    }
+    serde_json::to_string(&scopes).expect("strings and numbers serialise")
+}

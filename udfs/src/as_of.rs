@@ -232,3 +232,73 @@ pub fn setting_udfs() -> Vec<ScalarUDF> {
     })
     .collect()
 }
+
+/// `shape_scoped_number(name, component, operation)`: a per-scope number from the declared
+/// setting `name`, whose value is a JSON object `{"component": {"operation": n, "*": n}}`:
+/// the operation's value, else the component's (`*`), else NULL. Lets a view apply a
+/// threshold per component and operation without joining every row to a table.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct ScopedNumber {
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for ScopedNumber {
+    fn name(&self) -> &str {
+        "shape_scoped_number"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _args: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Float64)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        use datafusion::arrow::array::{Array, AsArray, Float64Array};
+        let name = match args.args.first() {
+            Some(ColumnarValue::Scalar(ScalarValue::Utf8(Some(name)))) => name.clone(),
+            _ => return exec_err!("shape_scoped_number(name, ...) takes a literal setting name"),
+        };
+        let options = args.config_options.extensions.get::<ShapeOptions>();
+        let Some(text) = options.and_then(|o| o.settings.get(&name)) else {
+            return exec_err!("unknown SHAPE setting {name:?} (see SHOW ALL, shape.*)");
+        };
+        let scopes: BTreeMap<String, BTreeMap<String, f64>> = match serde_json::from_str(text) {
+            Ok(scopes) => scopes,
+            Err(e) => {
+                return exec_err!(
+                    "SHAPE setting shape.{name} is not {{\"component\": {{\"operation\": n, \"*\": n}}}}: {e}"
+                )
+            }
+        };
+        let rows = args.number_rows;
+        let arrays = ColumnarValue::values_to_arrays(&args.args[1..])?;
+        let utf8 = |i: usize| datafusion::arrow::compute::cast(&arrays[i], &DataType::Utf8);
+        let (components, operations) = (utf8(0)?, utf8(1)?);
+        let (components, operations) =
+            (components.as_string::<i32>(), operations.as_string::<i32>());
+        let values: Float64Array = (0..rows)
+            .map(|row| {
+                if components.is_null(row) {
+                    return None;
+                }
+                let scope = scopes.get(components.value(row))?;
+                let operation = (!operations.is_null(row)).then(|| operations.value(row));
+                operation
+                    .and_then(|op| scope.get(op))
+                    .or_else(|| scope.get("*"))
+                    .copied()
+            })
+            .collect();
+        Ok(ColumnarValue::Array(std::sync::Arc::new(values)))
+    }
+}
+
+/// The per-scope lookup function (see [`ScopedNumber`]).
+pub fn scoped_number_udf() -> ScalarUDF {
+    ScalarUDF::new_from_impl(ScopedNumber {
+        signature: Signature::any(3, Volatility::Stable),
+    })
+}

@@ -20,6 +20,7 @@
 //! | `template_id(message)` | text | stable 16-hex-digit FNV-1a hash of `log_template(message)` |
 //!
 //! | `shape_setting(name)`, `shape_number(name)`, `shape_integer(name)` | text, double, bigint | a declared `shape.*` setting of the session (`SET shape.detect.z_threshold = 3`) |
+//! | `shape_scoped_number(name, component, operation)` | double | a per-scope number of a declared JSON setting `{"component": {"operation": n, "*": n}}`: the operation's, else the component's, else NULL |
 //!
 //! | `current_setting(name)` | text | PostgreSQL compatibility: server_version(_num), search_path, TimeZone, shape.as_of, ... |
 //!
@@ -30,7 +31,7 @@ pub mod pg_compat;
 pub mod slo;
 pub mod template;
 
-pub use as_of::{as_of_udf, parse_as_of, setting_udfs, ShapeOptions};
+pub use as_of::{as_of_udf, parse_as_of, scoped_number_udf, setting_udfs, ShapeOptions};
 
 use datafusion::prelude::{SessionConfig, SessionContext};
 
@@ -45,6 +46,7 @@ pub fn register(ctx: &SessionContext) {
     for udf in setting_udfs() {
         ctx.register_udf(udf);
     }
+    ctx.register_udf(scoped_number_udf());
     ctx.register_udf(pg_compat::current_setting_udf());
     for udf in slo::udfs() {
         ctx.register_udf(udf);
