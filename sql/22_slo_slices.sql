@@ -14,12 +14,12 @@ WHERE m.minute >= shape_as_of() - INTERVAL '93 days'
   AND m.minute >= w.window_start;
 
 CREATE VIEW slo_slices AS
-SELECT slo_id, slice, good, total, first_minute,
+SELECT slo_id, budgeting, slice, good, total, first_minute,
        (count_empty_slices AND total >= min_events_per_minute * timeslice_seconds / 60.0)
        OR (NOT count_empty_slices AND good / CAST(total AS DOUBLE) >= timeslice_target) AS slice_good
 FROM (
-    SELECT slo_id, slice, count_empty_slices, min_events_per_minute, timeslice_seconds, timeslice_target,
+    SELECT slo_id, budgeting, slice, count_empty_slices, min_events_per_minute, timeslice_seconds, timeslice_target,
            sum(good) AS good, sum(total) AS total, min(minute) AS first_minute
     FROM slo_window_minutes
-    GROUP BY slo_id, slice, count_empty_slices, min_events_per_minute, timeslice_seconds, timeslice_target
+    GROUP BY slo_id, budgeting, slice, count_empty_slices, min_events_per_minute, timeslice_seconds, timeslice_target
 )

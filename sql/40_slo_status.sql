@@ -15,24 +15,22 @@
 -- (remaining < 0.25), else OK. Fast burns are slo_burn_alerts' job (component_health and
 -- slo_breaches combine both).
 CREATE VIEW slo_status AS
-WITH grouped AS (
-    -- occurrences SLOs need no slices: all their minutes fall in one group (slice_key -1),
-    -- so only timeslice SLOs pay for per-slice grouping
-    SELECT slo_id, CASE WHEN budgeting = 'occurrences' THEN -1 ELSE slice END AS slice_key,
-           count_empty_slices, min_events_per_minute, timeslice_seconds, timeslice_target,
-           sum(good) AS good, sum(total) AS total, min(minute) AS first_minute
-    FROM slo_window_minutes
-    GROUP BY 1, 2, 3, 4, 5, 6
-),
-counts AS (
+WITH counts AS (
+    -- timeslice SLOs: their slices (slo_slices, which says when a slice is good);
+    -- occurrences SLOs need no slices, so they sum their minutes in one group
     SELECT slo_id,
            sum(good) AS good_events, sum(total) AS total_events, min(first_minute) AS first_minute,
            count(*) AS slices_with_data,
-           sum(CASE WHEN (count_empty_slices AND total >= min_events_per_minute * timeslice_seconds / 60.0)
-                      OR (NOT count_empty_slices AND good / CAST(total AS DOUBLE) >= timeslice_target)
-                    THEN 1 ELSE 0 END) AS good_slices,
+           sum(CASE WHEN slice_good THEN 1 ELSE 0 END) AS good_slices,
            avg(good / CAST(total AS DOUBLE)) AS mean_slice_ratio
-    FROM grouped GROUP BY slo_id
+    FROM slo_slices
+    WHERE budgeting <> 'occurrences'
+    GROUP BY slo_id
+    UNION ALL
+    SELECT slo_id, sum(good), sum(total), min(minute), 1, 0, CAST(NULL AS DOUBLE)
+    FROM slo_window_minutes
+    WHERE budgeting = 'occurrences'
+    GROUP BY slo_id
 ),
 measured AS (
     SELECT w.*,

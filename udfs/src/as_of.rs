@@ -274,9 +274,12 @@ impl ScalarUDFImpl for ScopedNumber {
             }
         };
         let rows = args.number_rows;
-        let arrays = ColumnarValue::values_to_arrays(&args.args[1..])?;
-        let utf8 = |i: usize| datafusion::arrow::compute::cast(&arrays[i], &DataType::Utf8);
-        let (components, operations) = (utf8(0)?, utf8(1)?);
+        // Scalars (literal scopes) become arrays of the batch's length.
+        let utf8 = |i: usize| -> Result<_> {
+            let array = args.args[i].to_array(rows)?;
+            Ok(datafusion::arrow::compute::cast(&array, &DataType::Utf8)?)
+        };
+        let (components, operations) = (utf8(1)?, utf8(2)?);
         let (components, operations) =
             (components.as_string::<i32>(), operations.as_string::<i32>());
         let values: Float64Array = (0..rows)
