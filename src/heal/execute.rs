@@ -154,25 +154,18 @@ impl Executor<'_> {
         );
         run.target = self.healer.github_target("issues");
         run.detail = why.to_string();
-        let result = match &self.github {
-            Some(Ok(gh)) => {
-                let issue = BreachIssue {
-                    title: format!("SHAPE escalation: {slo} breach {breach} needs a human"),
-                    marker: format!("<!-- shape:escalation:{breach} -->"),
-                    note: why,
-                    labels: &["shape-escalation".to_string()],
-                };
-                issue
-                    .open(gh, self.ctx, self.heal_store.store, breach, row)
-                    .await?
-            }
-            Some(Err(e)) => ActionResult::failed(e.clone()),
-            None => ActionResult {
-                result: RunResult::Ok,
-                detail: format!("{why} (no [heal.github]: recorded only)"),
-                ..Default::default()
-            },
+        let issue = BreachIssue {
+            title: format!("SHAPE escalation: {slo} breach {breach} needs a human"),
+            marker: format!("<!-- shape:escalation:{breach} -->"),
+            note: why,
+            labels: &["shape-escalation".to_string()],
         };
+        let without_github = ActionResult {
+            result: RunResult::Ok,
+            detail: format!("{why} (no [heal.github]: recorded only)"),
+            ..Default::default()
+        };
+        let result = self.ask_human(&issue, row, without_github).await?;
         self.finish_run(&mut run, result).await?;
         let mut state = self
             .states
@@ -204,33 +197,46 @@ impl Executor<'_> {
             return Ok(());
         }
         run.target = target.to_string();
-        let result = match &self.github {
+        let why = format!(
+            "Approval mode is on. Playbook `{}` would run step {step} ({}): `{}`. \
+             To approve, run `shape heal --execute --approve {breach}`.",
+            p.name,
+            action.kind(),
+            target.replace('`', "'")
+        );
+        let issue = BreachIssue {
+            title: format!("SHAPE approval needed: {} for {slo}", p.name),
+            marker: format!("<!-- shape:approval:{breach}:{} -->", p.name),
+            note: &why,
+            labels: &["shape-approval".to_string()],
+        };
+        let without_github = ActionResult {
+            result: RunResult::AwaitingApproval,
+            detail: "approval mode; no [heal.github] to ask through: recorded only".into(),
+            ..Default::default()
+        };
+        let result = self.ask_human(&issue, row, without_github).await?;
+        self.finish_run(&mut run, result).await
+    }
+
+    /// Opens (or reuses) a GitHub issue asking a human; `without_github` is recorded when no
+    /// `[heal.github]` is configured.
+    async fn ask_human(
+        &self,
+        issue: &BreachIssue<'_>,
+        row: &BreachRow,
+        without_github: ActionResult,
+    ) -> Result<ActionResult, HealError> {
+        let breach = row.get("breach_id").unwrap_or("");
+        Ok(match &self.github {
             Some(Ok(gh)) => {
-                let why = format!(
-                    "Approval mode is on. Playbook `{}` would run step {step} ({}): `{}`. \
-                     To approve, run `shape heal --execute --approve {breach}`.",
-                    p.name,
-                    action.kind(),
-                    target.replace('`', "'")
-                );
-                let issue = BreachIssue {
-                    title: format!("SHAPE approval needed: {} for {slo}", p.name),
-                    marker: format!("<!-- shape:approval:{breach}:{} -->", p.name),
-                    note: &why,
-                    labels: &["shape-approval".to_string()],
-                };
                 issue
                     .open(gh, self.ctx, self.heal_store.store, breach, row)
                     .await?
             }
             Some(Err(e)) => ActionResult::failed(e.clone()),
-            None => ActionResult {
-                result: RunResult::AwaitingApproval,
-                detail: "approval mode; no [heal.github] to ask through: recorded only".into(),
-                ..Default::default()
-            },
-        };
-        self.finish_run(&mut run, result).await
+            None => without_github,
+        })
     }
 
     /// The guarded action: dedup record, breach state, the side effect, the record.

@@ -49,7 +49,7 @@ use crate::config::Config;
 use crate::query::{rows_as_text, run_sql};
 use crate::storage::DataStore;
 use execute::Executor;
-use state::{BreachState, HealStore};
+use state::HealStore;
 
 #[derive(Debug, thiserror::Error)]
 pub enum HealError {
@@ -327,12 +327,7 @@ impl Healer {
             }
         }
         self.check_columns(&columns)?;
-        let states: BTreeMap<String, BreachState> = heal_store
-            .breaches()
-            .await?
-            .into_iter()
-            .map(|s| (s.breach_id.clone(), s))
-            .collect();
+        let states = heal_store.breach_states().await?;
         let slos: BTreeSet<&str> = rows.iter().filter_map(|r| r.get("slo_id")).collect();
         let healthy =
             verify::healthy_since_fix(ctx, &states, &slos, &options.now, min_events).await?;

@@ -3,21 +3,14 @@
 //! started is recorded as `unknown` and never repeated; its verification tells whether it
 //! helped.
 
-use std::collections::BTreeMap;
-
 use chrono::Utc;
 
 use super::report::HealEntry;
-use super::state::{ActionPhase, BreachPhase, BreachState, HealStore};
+use super::state::{ActionPhase, BreachPhase, HealStore};
 use super::{HealError, RunResult};
 
 pub(super) async fn recover(heal_store: &HealStore<'_>) -> Result<Vec<HealEntry>, HealError> {
-    let states: BTreeMap<String, BreachState> = heal_store
-        .breaches()
-        .await?
-        .into_iter()
-        .map(|s| (s.breach_id.clone(), s))
-        .collect();
+    let states = heal_store.breach_states().await?;
     let mut entries = Vec::new();
     for mut record in heal_store.unfinished_actions().await? {
         let mut state = states.get(&record.run.breach_id).cloned();

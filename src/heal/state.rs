@@ -13,6 +13,8 @@
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::verify::Verdict;
@@ -254,6 +256,16 @@ impl HealStore<'_> {
             }
         }
         Ok(out)
+    }
+
+    /// Every breach state by breach id.
+    pub async fn breach_states(&self) -> Result<BTreeMap<String, BreachState>, HealError> {
+        Ok(self
+            .breaches()
+            .await?
+            .into_iter()
+            .map(|s| (s.breach_id.clone(), s))
+            .collect())
     }
 
     pub async fn put_breach(&self, state: &BreachState) -> Result<(), HealError> {
