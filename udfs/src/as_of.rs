@@ -157,6 +157,19 @@ pub fn as_of_udf() -> ScalarUDF {
     })
 }
 
+/// The setting a function's first argument (a literal) names, and its value in this session.
+fn declared_setting(args: &ScalarFunctionArgs, function: &str) -> Result<(String, String)> {
+    let name = match args.args.first() {
+        Some(ColumnarValue::Scalar(ScalarValue::Utf8(Some(name)))) => name.clone(),
+        _ => return exec_err!("{function}(name, ...) takes a literal setting name"),
+    };
+    let options = args.config_options.extensions.get::<ShapeOptions>();
+    match options.and_then(|o| o.settings.get(&name)) {
+        Some(text) => Ok((name, text.clone())),
+        None => exec_err!("unknown SHAPE setting {name:?} (see SHOW ALL, shape.*)"),
+    }
+}
+
 /// The type a setting function returns.
 #[derive(Debug, PartialEq, Eq, Hash, Clone, Copy)]
 enum SettingType {
@@ -190,17 +203,10 @@ impl ScalarUDFImpl for Setting {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let name = match args.args.first() {
-            Some(ColumnarValue::Scalar(ScalarValue::Utf8(Some(name)))) => name.clone(),
-            _ => return exec_err!("{}(name) takes a literal setting name", self.name),
-        };
-        let options = args.config_options.extensions.get::<ShapeOptions>();
-        let Some(text) = options.and_then(|o| o.settings.get(&name)) else {
-            return exec_err!("unknown SHAPE setting {name:?} (see SHOW ALL, shape.*)");
-        };
+        let (name, text) = declared_setting(&args, self.name)?;
         let bad = |what: &str| exec_err!("SHAPE setting shape.{name} = {text:?} is not {what}");
         Ok(ColumnarValue::Scalar(match self.returns {
-            SettingType::Text => ScalarValue::Utf8(Some(text.clone())),
+            SettingType::Text => ScalarValue::Utf8(Some(text)),
             SettingType::Number => match text.parse::<f64>() {
                 Ok(n) if n.is_finite() => ScalarValue::Float64(Some(n)),
                 _ => return bad("a number"),
@@ -257,15 +263,8 @@ impl ScalarUDFImpl for ScopedNumber {
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         use datafusion::arrow::array::{Array, AsArray, Float64Array};
-        let name = match args.args.first() {
-            Some(ColumnarValue::Scalar(ScalarValue::Utf8(Some(name)))) => name.clone(),
-            _ => return exec_err!("shape_scoped_number(name, ...) takes a literal setting name"),
-        };
-        let options = args.config_options.extensions.get::<ShapeOptions>();
-        let Some(text) = options.and_then(|o| o.settings.get(&name)) else {
-            return exec_err!("unknown SHAPE setting {name:?} (see SHOW ALL, shape.*)");
-        };
-        let scopes: BTreeMap<String, BTreeMap<String, f64>> = match serde_json::from_str(text) {
+        let (name, text) = declared_setting(&args, "shape_scoped_number")?;
+        let scopes: BTreeMap<String, BTreeMap<String, f64>> = match serde_json::from_str(&text) {
             Ok(scopes) => scopes,
             Err(e) => {
                 return exec_err!(
