@@ -54,7 +54,7 @@ async fn strings(ctx: &SessionContext, sql: &str) -> Result<Vec<Vec<String>>, Sl
     Ok(out)
 }
 
-/// Computes every missing rollup. `ctx` must come from `catalog::build_context` on `store`.
+/// Computes every missing rollup. `ctx` must be a context of the workspace over `store`.
 pub async fn catch_up(
     store: &DataStore,
     ctx: &SessionContext,
