@@ -1,8 +1,9 @@
 -- slo_window_minutes / slo_slices: the minutes of each SLO's current window (with the SLO's
 -- slice settings), and the same grouped into its time slices (timeslice_seconds, counted
 -- from window_start). slice_good: the slice's good/total reaches timeslice_target, or for
--- throughput SLIs the slice holds at least min_events_per_minute events per minute. Only
--- slices with events appear here.
+-- throughput SLIs the slice holds at least min_events_per_minute events per minute; ratio:
+-- good/total. Only slices with events appear here. A composite SLO's slices are made from
+-- its members' (same window, same slice length).
 CREATE VIEW slo_window_minutes AS
 SELECT w.slo_id, m.minute, m.good, m.total,
        CAST(floor((to_unixtime(m.minute) - to_unixtime(w.window_start)) / w.timeslice_seconds) AS BIGINT) AS slice,
@@ -14,12 +15,25 @@ WHERE m.minute >= shape_as_of() - INTERVAL '93 days'
   AND m.minute >= w.window_start;
 
 CREATE VIEW slo_slices AS
-SELECT slo_id, budgeting, slice, good, total, first_minute,
-       (count_empty_slices AND total >= min_events_per_minute * timeslice_seconds / 60.0)
-       OR (NOT count_empty_slices AND good / CAST(total AS DOUBLE) >= timeslice_target) AS slice_good
-FROM (
-    SELECT slo_id, budgeting, slice, count_empty_slices, min_events_per_minute, timeslice_seconds, timeslice_target,
-           sum(good) AS good, sum(total) AS total, min(minute) AS first_minute
-    FROM slo_window_minutes
-    GROUP BY slo_id, budgeting, slice, count_empty_slices, min_events_per_minute, timeslice_seconds, timeslice_target
+WITH plain AS (
+    SELECT slo_id, budgeting, slice, good, total, first_minute,
+           (count_empty_slices AND total >= min_events_per_minute * timeslice_seconds / 60.0)
+           OR (NOT count_empty_slices AND good / CAST(total AS DOUBLE) >= timeslice_target) AS slice_good,
+           good / CAST(total AS DOUBLE) AS ratio
+    FROM (
+        SELECT slo_id, budgeting, slice, count_empty_slices, min_events_per_minute, timeslice_seconds, timeslice_target,
+               sum(good) AS good, sum(total) AS total, min(minute) AS first_minute
+        FROM slo_window_minutes
+        GROUP BY slo_id, budgeting, slice, count_empty_slices, min_events_per_minute, timeslice_seconds, timeslice_target
+    )
 )
+SELECT * FROM plain
+UNION ALL
+-- composite SLOs: a slice is bad when any member's slice is bad; its ratio is what is left
+-- of 1 after the members' weighted shortfalls (OpenSLO: "the sum of missing up to 100%")
+SELECT m.composite_id, p.budgeting, p.slice, sum(p.good), sum(p.total), min(p.first_minute),
+       bool_and(p.slice_good),
+       greatest(0.0, 1.0 - sum(m.weight * (1.0 - p.ratio)))
+FROM plain p
+JOIN slo_members m ON m.member_id = p.slo_id
+GROUP BY m.composite_id, p.budgeting, p.slice

@@ -7,6 +7,11 @@
 --                     SLO's first data in the window on); sli = good/total slices;
 --                     spent = bad slices x slice length / window length (budget in bad minutes)
 --   ratio_timeslices: good/total = events; sli = mean of the slice ratios; spent = 1 - sli
+-- Composite SLOs (OpenSLO): occurrences burn at the sum of weight x member burn rate
+-- (spent = that burn x B); timeslices: a slice is bad when any member's is; ratio_timeslices:
+-- each slice's ratio is 1 minus the members' weighted shortfalls (see slo_slices). good/total
+-- of a composite are its members' sums. member_of: set on an objective of an OpenSLO
+-- composite, which is measured here but raises no breach of its own.
 -- budget_total = 1 - objective; budget_remaining = (B - spent)/B, negative when overspent;
 -- budget_consumed = 1 - budget_remaining; budget_remaining_minutes = remaining x B x window
 -- length; burn_rate = (1 - sli)/B. Zero traffic gives NULLs and NO_DATA, never NaN.
@@ -15,22 +20,34 @@
 -- (remaining < 0.25), else OK. Fast burns are slo_burn_alerts' job (component_health and
 -- slo_breaches combine both).
 CREATE VIEW slo_status AS
-WITH counts AS (
+WITH occurrences AS (
+    SELECT slo_id, sum(good) AS good, sum(total) AS total, min(minute) AS first_minute
+    FROM slo_window_minutes
+    WHERE budgeting = 'occurrences'
+    GROUP BY slo_id
+),
+counts AS (
     -- timeslice SLOs: their slices (slo_slices, which says when a slice is good);
     -- occurrences SLOs need no slices, so they sum their minutes in one group
     SELECT slo_id,
            sum(good) AS good_events, sum(total) AS total_events, min(first_minute) AS first_minute,
            count(*) AS slices_with_data,
            sum(CASE WHEN slice_good THEN 1 ELSE 0 END) AS good_slices,
-           avg(good / CAST(total AS DOUBLE)) AS mean_slice_ratio
+           avg(ratio) AS mean_slice_ratio, CAST(NULL AS DOUBLE) AS composite_burn
     FROM slo_slices
     WHERE budgeting <> 'occurrences'
     GROUP BY slo_id
     UNION ALL
-    SELECT slo_id, sum(good), sum(total), min(minute), 1, 0, CAST(NULL AS DOUBLE)
-    FROM slo_window_minutes
-    WHERE budgeting = 'occurrences'
-    GROUP BY slo_id
+    SELECT slo_id, good, total, first_minute, 1, 0, CAST(NULL AS DOUBLE), CAST(NULL AS DOUBLE)
+    FROM occurrences
+    UNION ALL
+    -- composite occurrences SLOs burn at the weighted sum of their members' burn rates
+    SELECT m.composite_id, sum(o.good), sum(o.total), min(o.first_minute), 1, 0, CAST(NULL AS DOUBLE),
+           sum(m.weight * shape_burn_rate(1.0 - o.good / CAST(nullif(o.total, 0) AS DOUBLE), d.objective))
+    FROM occurrences o
+    JOIN slo_members m ON m.member_id = o.slo_id
+    JOIN slo_definitions d ON d.slo_id = o.slo_id
+    GROUP BY m.composite_id
 ),
 measured AS (
     SELECT w.*,
@@ -39,6 +56,7 @@ measured AS (
            coalesce(c.slices_with_data, 0) AS slices_with_data,
            coalesce(c.good_slices, 0) AS good_slices,
            c.mean_slice_ratio,
+           c.composite_burn,
            CASE WHEN c.first_minute IS NULL THEN 0
                 ELSE ceil((to_unixtime(w.window_end) - to_unixtime(c.first_minute)) / CAST(w.timeslice_seconds AS DOUBLE))
            END AS slices_since_data
@@ -56,6 +74,8 @@ valued AS (
 rated AS (
     SELECT valued.*,
            CASE WHEN total = 0 THEN NULL
+                WHEN sli = 'composite' AND budgeting = 'occurrences'
+                    THEN greatest(0.0, 1.0 - composite_burn * (1.0 - objective))
                 WHEN budgeting = 'ratio_timeslices' THEN mean_slice_ratio
                 ELSE good / CAST(total AS DOUBLE) END AS sli_value
     FROM valued
@@ -64,11 +84,12 @@ spent AS (
     SELECT rated.*,
            CASE WHEN total = 0 THEN NULL
                 WHEN budgeting = 'timeslices' THEN (total - good) * timeslice_seconds / CAST(window_length_seconds AS DOUBLE)
+                WHEN sli = 'composite' AND budgeting = 'occurrences' THEN composite_burn * (1.0 - objective)
                 ELSE 1.0 - sli_value END AS spent_ratio
     FROM rated
 )
 SELECT
-    s.slo_id, s.component, s.sli, s.objective, s.budgeting, s.window_kind,
+    s.slo_id, s.component, s.sli, s.member_of, s.objective, s.budgeting, s.window_kind,
     s.window_start, s.window_end, s.window_length_seconds,
     s.good, s.total, s.sli_value,
     1.0 - s.objective AS budget_total,

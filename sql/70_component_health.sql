@@ -2,6 +2,7 @@
 --   health_score = 100 x mean over its measured SLOs of budget_remaining clamped to [0, 1]
 --                  - 30 per breached SLO - 20 per firing page tier - 5 per firing ticket tier,
 --                  clamped to [0, 100] (shape_health_score); NULL when no SLO has data.
+--   Objectives of OpenSLO composites count through their composite only.
 --   status: HEALTHY (>= 90), DEGRADED (>= 70), CRITICAL (< 70), NO_DATA.
 CREATE VIEW component_health AS
 WITH s AS (
@@ -12,7 +13,7 @@ WITH s AS (
                     -- a 100% objective met has no budget to spend, and nothing spent: full marks
                     WHEN status = 'OK' AND objective >= 1.0 THEN 1.0
                     ELSE least(greatest(coalesce(budget_remaining, 0.0), 0.0), 1.0) END) AS mean_budget_remaining
-    FROM slo_status GROUP BY component
+    FROM slo_status WHERE member_of IS NULL GROUP BY component
 ),
 a AS (
     SELECT component,

@@ -2,6 +2,8 @@
 --   kind 'budget_exhausted': an SLO whose budget_remaining is below 0 (severity page);
 --   kind 'burn_rate': a firing burn-rate tier (severity page or ticket), its long window as
 --   the breach window and its long-window burn rate.
+-- An objective of an OpenSLO composite (member_of set) raises no breach of its own: its
+-- composite does.
 -- breach_id is stable while the same breach goes on: a hash of the SLO, kind, severity, tier
 -- and an anchor (the calendar period's start, the UTC day for rolling windows, or the start
 -- of the long-window-sized bucket containing as_of for burn alerts).
@@ -13,7 +15,7 @@ WITH raw AS (
            CASE WHEN s.window_kind = 'calendar' THEN to_unixtime(s.window_start)
                 ELSE CAST(floor(to_unixtime(shape_as_of()) / 86400) * 86400 AS BIGINT) END AS anchor
     FROM slo_status s
-    WHERE s.status = 'BREACHED'
+    WHERE s.status = 'BREACHED' AND s.member_of IS NULL
     UNION ALL
     SELECT a.slo_id, a.component, 'burn_rate', a.severity, a.tier, shape_as_of(),
            arrow_cast(to_timestamp_micros(CAST(to_unixtime(shape_as_of()) - a.long_seconds AS BIGINT) * 1000000),

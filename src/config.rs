@@ -37,6 +37,7 @@ pub const SECTIONS: &[&str] = &[
     "component_rule",
     "slo",
     "slo_files",
+    "burn_tier",
     "server",
     "user",
     "heal",

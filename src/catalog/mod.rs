@@ -93,6 +93,10 @@ pub(crate) async fn build_context(
         "detect.slow_threshold_ms",
         slo::slow_thresholds_json(&options.slos),
     );
+    shape.declare(
+        "slo.burn_lookback_minutes",
+        slo::burn_lookback_minutes(&options.slos),
+    );
     if let Some(as_of) = &options.as_of {
         config
             .options_mut()
@@ -123,6 +127,13 @@ pub(crate) async fn build_context(
         slo::definitions_batch(&options.slos),
     )?;
     register_batch(&ctx, "burn_rate_tiers", slo::tiers_batch())?;
+    register_batch(&ctx, "slo_tiers", slo::slo_tiers_batch(&options.slos))?;
+    register_batch(&ctx, "slo_members", slo::members_batch(&options.slos))?;
+    register_batch(
+        &ctx,
+        "slo_alert_targets",
+        slo::alert_targets_batch(&options.slos),
+    )?;
     // Built from the SLOs' own predicates (user-written SQL), so made here, not in sql/.
     for (view, sql) in [
         ("slo_minutes_raw", slo::raw_minutes_sql(&options.slos)),

@@ -2,19 +2,19 @@
 //! `slo status` / `slo suggest`. The math itself lives in the `sql/` views and `shape-udfs`.
 
 pub mod definition;
+pub mod load;
+pub mod openslo;
 pub mod rollup;
 pub mod suggest;
+mod tables;
 pub mod tiers;
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
-use datafusion::arrow::array::{
-    ArrayRef, BooleanArray, Float64Array, Int32Array, Int64Array, RecordBatch, StringArray,
+pub use definition::{AlertTarget, Budgeting, Member, SliKind, SloDefinition, SloWindow};
+pub use tables::{
+    alert_targets_batch, definitions_batch, members_batch, slo_tiers_batch, tiers_batch,
 };
-use datafusion::arrow::datatypes::{DataType, Field, Schema};
-
-pub use definition::{Budgeting, SliKind, SloDefinition, SloWindow};
 
 use crate::config::Config;
 
@@ -40,171 +40,9 @@ pub enum SloError {
 /// The SLOs a config defines (`[[slo]]` and the OpenSLO files in `slo_files`).
 pub fn load_slos(config: &Config) -> Result<Vec<SloDefinition>, SloError> {
     match config.file() {
-        Some(file) => definition::load_all(Some((&file.text, &file.path)), Some(&file.table)),
+        Some(file) => load::load_all(Some((&file.text, &file.path)), Some(&file.table)),
         None => Ok(Vec::new()),
     }
-}
-
-/// Nominal period of an SLO in seconds (a calendar month counts 30 days here; the views use
-/// the real length of each period).
-fn nominal_period_seconds(slo: &SloDefinition) -> i64 {
-    match &slo.window {
-        SloWindow::Rolling { seconds } => *seconds,
-        SloWindow::Calendar { unit, .. } => match unit.as_str() {
-            "week" => 7 * 86_400,
-            "quarter" => 91 * 86_400,
-            _ => 30 * 86_400,
-        },
-    }
-}
-
-/// The `slo_definitions` table.
-pub fn definitions_batch(slos: &[SloDefinition]) -> RecordBatch {
-    let text = |f: &dyn Fn(&SloDefinition) -> Option<String>| -> ArrayRef {
-        Arc::new(StringArray::from(slos.iter().map(f).collect::<Vec<_>>()))
-    };
-    let float = |f: &dyn Fn(&SloDefinition) -> Option<f64>| -> ArrayRef {
-        Arc::new(Float64Array::from(slos.iter().map(f).collect::<Vec<_>>()))
-    };
-    let int = |f: &dyn Fn(&SloDefinition) -> Option<i64>| -> ArrayRef {
-        Arc::new(Int64Array::from(slos.iter().map(f).collect::<Vec<_>>()))
-    };
-    let (calendar_unit, timezone) = (
-        |s: &SloDefinition| match &s.window {
-            SloWindow::Calendar { unit, .. } => Some(unit.clone()),
-            SloWindow::Rolling { .. } => None,
-        },
-        |s: &SloDefinition| match &s.window {
-            SloWindow::Calendar { timezone, .. } => Some(timezone.clone()),
-            SloWindow::Rolling { .. } => Some("UTC".to_string()),
-        },
-    );
-    let columns: Vec<(&str, ArrayRef, bool)> = vec![
-        ("slo_id", text(&|s| Some(s.slo_id.clone())), false),
-        ("description", text(&|s| Some(s.description.clone())), false),
-        ("service", text(&|s| s.service.clone()), true),
-        ("component", text(&|s| Some(s.component.clone())), false),
-        ("operation", text(&|s| s.operation.clone()), true),
-        ("sli", text(&|s| Some(s.sli.name().to_string())), false),
-        ("objective", float(&|s| Some(s.objective)), false),
-        ("threshold_ms", float(&|s| s.threshold_ms), true),
-        (
-            "min_events_per_minute",
-            float(&|s| s.min_events_per_minute),
-            true,
-        ),
-        (
-            "window_kind",
-            text(&|s| {
-                Some(
-                    if s.window_seconds().is_some() {
-                        "rolling"
-                    } else {
-                        "calendar"
-                    }
-                    .to_string(),
-                )
-            }),
-            false,
-        ),
-        ("window_seconds", int(&|s| s.window_seconds()), true),
-        ("calendar_unit", text(&|s| calendar_unit(s)), true),
-        ("timezone", text(&|s| timezone(s)), false),
-        (
-            "budgeting",
-            text(&|s| Some(s.budgeting.name().to_string())),
-            false,
-        ),
-        (
-            "timeslice_seconds",
-            int(&|s| Some(s.timeslice_seconds)),
-            false,
-        ),
-        (
-            "timeslice_target",
-            float(&|s| Some(s.timeslice_target)),
-            false,
-        ),
-        (
-            "tier_catalog",
-            text(&|s| Some(s.tier_catalog.clone())),
-            false,
-        ),
-        (
-            "period_seconds",
-            int(&|s| Some(nominal_period_seconds(s))),
-            false,
-        ),
-        ("min_events", int(&|s| Some(s.min_events as i64)), false),
-        (
-            "count_empty_slices",
-            Arc::new(BooleanArray::from(
-                slos.iter()
-                    .map(|s| s.sli == SliKind::Throughput)
-                    .collect::<Vec<_>>(),
-            )),
-            false,
-        ),
-        ("total_sql", text(&|s| Some(s.total_sql())), false),
-        ("good_sql", text(&|s| Some(s.good_sql())), false),
-        ("rollup_hash", text(&|s| Some(s.rollup_hash())), false),
-        ("origin", text(&|s| Some(s.origin.clone())), false),
-    ];
-    let schema = Schema::new(
-        columns
-            .iter()
-            .map(|(name, array, nullable)| Field::new(*name, array.data_type().clone(), *nullable))
-            .collect::<Vec<_>>(),
-    );
-    RecordBatch::try_new(
-        Arc::new(schema),
-        columns.into_iter().map(|(_, a, _)| a).collect(),
-    )
-    .expect("definition columns match")
-}
-
-/// The `burn_rate_tiers` table.
-pub fn tiers_batch() -> RecordBatch {
-    let rows = tiers::tier_rows();
-    let schema = Schema::new(vec![
-        Field::new("catalog", DataType::Utf8, false),
-        Field::new("tier", DataType::Int32, false),
-        Field::new("severity", DataType::Utf8, false),
-        Field::new("short_window", DataType::Utf8, false),
-        Field::new("long_window", DataType::Utf8, false),
-        Field::new("short_seconds", DataType::Int64, false),
-        Field::new("long_seconds", DataType::Int64, false),
-        Field::new("budget_percent", DataType::Float64, false),
-        Field::new("period_seconds", DataType::Int64, false),
-        Field::new("factor", DataType::Float64, false),
-    ]);
-    let text = |f: fn(&tiers::TierRow) -> &str| -> ArrayRef {
-        Arc::new(StringArray::from(rows.iter().map(f).collect::<Vec<_>>()))
-    };
-    let int = |f: fn(&tiers::TierRow) -> i64| -> ArrayRef {
-        Arc::new(Int64Array::from(rows.iter().map(f).collect::<Vec<_>>()))
-    };
-    let float = |f: fn(&tiers::TierRow) -> f64| -> ArrayRef {
-        Arc::new(Float64Array::from(rows.iter().map(f).collect::<Vec<_>>()))
-    };
-    RecordBatch::try_new(
-        Arc::new(schema),
-        vec![
-            text(|t| &t.catalog),
-            Arc::new(Int32Array::from(
-                rows.iter().map(|t| t.tier).collect::<Vec<_>>(),
-            )),
-            text(|t| &t.severity),
-            text(|t| &t.short_window),
-            text(|t| &t.long_window),
-            int(|t| t.short_seconds),
-            int(|t| t.long_seconds),
-            float(|t| t.budget_percent),
-            int(|t| t.period_seconds),
-            float(|t| t.factor),
-        ],
-    )
-    .expect("tier columns match")
 }
 
 /// What `shape slo status` prints.
@@ -220,6 +58,7 @@ pub const STATUS_REPORT_NOTE: &str = "budget_remaining_pct = 100 x slo_status.bu
 /// SQL of the `slo_minutes_raw` view: the per-minute counts computed straight from `events`
 /// (what the rollups must equal; also the "raw" mode of the views).
 pub fn raw_minutes_sql(slos: &[SloDefinition]) -> String {
+    let slos: Vec<&SloDefinition> = slos.iter().filter(|s| s.has_rollups()).collect();
     if slos.is_empty() {
         return "SELECT CAST(NULL AS VARCHAR) AS slo_id, CAST(NULL AS VARCHAR) AS definition_hash, \
                 CAST(NULL AS TIMESTAMP) AT TIME ZONE 'UTC' AS minute, \
@@ -248,6 +87,7 @@ pub fn raw_minutes_sql(slos: &[SloDefinition]) -> String {
 /// `sql/`.
 pub fn bad_events_sql(slos: &[SloDefinition]) -> String {
     const COLUMNS: &str = "ts, component, operation, level, message, _source, _line, _offset";
+    let slos: Vec<&SloDefinition> = slos.iter().filter(|s| s.has_rollups()).collect();
     if slos.is_empty() {
         return format!(
             "SELECT CAST(NULL AS VARCHAR) AS slo_id, {COLUMNS} FROM events WHERE false"
@@ -264,6 +104,17 @@ pub fn bad_events_sql(slos: &[SloDefinition]) -> String {
         })
         .collect::<Vec<_>>()
         .join("\nUNION ALL\n")
+}
+
+/// The `shape.slo.burn_lookback_minutes` setting: the longest long window of any SLO's tiers,
+/// so that `slo_burn_alerts` reads no more rollup history than some tier needs.
+pub fn burn_lookback_minutes(slos: &[SloDefinition]) -> String {
+    let longest = slos
+        .iter()
+        .flat_map(|s| s.tiers.iter().map(|t| t.long_seconds))
+        .max()
+        .unwrap_or(60);
+    (longest / 60).to_string()
 }
 
 /// The `shape.detect.slow_threshold_ms` setting: the tightest latency SLO threshold per scope,

@@ -82,7 +82,7 @@ pub async fn catch_up(
     .collect();
     // Group SLOs by the exact set of runs they miss: one events scan per group.
     let mut groups: BTreeMap<Vec<String>, Vec<&SloDefinition>> = BTreeMap::new();
-    for slo in slos {
+    for slo in slos.iter().filter(|s| s.has_rollups()) {
         let hash = slo.rollup_hash();
         let missing: Vec<String> = runs
             .iter()

@@ -40,7 +40,7 @@ pub fn batch_from_records<S: serde::Serialize>(
     rows: &[S],
 ) -> Result<RecordBatch> {
     let arrow = |e: datafusion::arrow::error::ArrowError| StorageError::Records(e.to_string());
-    let mut decoder = datafusion::arrow::json::ReaderBuilder::new(schema)
+    let mut decoder = datafusion::arrow::json::ReaderBuilder::new(schema.clone())
         .with_batch_size(rows.len().max(1))
         .build_decoder()
         .map_err(arrow)?;
@@ -48,7 +48,7 @@ pub fn batch_from_records<S: serde::Serialize>(
     Ok(decoder
         .flush()
         .map_err(arrow)?
-        .expect("rows were serialised"))
+        .unwrap_or_else(|| RecordBatch::new_empty(schema)))
 }
 
 /// A file staged by a writer: its final path relative to the data dir, and its row count.
