@@ -217,8 +217,9 @@ pub(super) enum AlertingDraft {
     /// The built-in catalog that fits the window.
     #[default]
     Default,
-    /// A catalog by name: built-in, `[[burn_tier]]`, or `none`.
-    Catalog(String),
+    /// A catalog by name (built-in, `[[burn_tier]]`, or `none`) and the key it was given
+    /// under (`tiers` or `alerting`), for errors.
+    Catalog(String, &'static str),
     /// `[[slo]] tiers = [...]`.
     Written(Vec<TierText>),
 }
@@ -289,8 +290,7 @@ impl Draft {
                 ))
             }
         };
-        if !(0.0..=1.0).contains(&objective) && !(objective.is_nan() && sli == SliKind::Composite)
-        {
+        if !(0.0..=1.0).contains(&objective) && !(objective.is_nan() && sli == SliKind::Composite) {
             return Err(field_err(
                 "objective",
                 format!(
@@ -389,9 +389,9 @@ impl Draft {
             None => 60,
         };
         // (a composite takes its members' slice target in `resolve_composites`)
-        let timeslice_target = self
-            .timeslice_target
-            .unwrap_or(if objective.is_nan() { 1.0 } else { objective });
+        let timeslice_target =
+            self.timeslice_target
+                .unwrap_or(if objective.is_nan() { 1.0 } else { objective });
         if !(timeslice_target > 0.0 && timeslice_target <= 1.0) {
             return Err(field_err(
                 "timeslice_target",
@@ -418,14 +418,19 @@ impl Draft {
                 let name = default_catalog(&window);
                 (name.to_string(), tiers::builtin(name).expect("built-in"))
             }
-            AlertingDraft::Catalog(name) if name == tiers::NO_ALERTING => (name, Vec::new()),
-            AlertingDraft::Catalog(name) => match (tiers::builtin(&name), catalogs.get(&name)) {
+            AlertingDraft::Catalog(name, _) if name == tiers::NO_ALERTING => (name, Vec::new()),
+            AlertingDraft::Catalog(name, key) => match (tiers::builtin(&name), catalogs.get(&name))
+            {
                 (Some(builtin), _) => (name.trim_start_matches("sloth-").to_string(), builtin),
                 (None, Some(written)) => {
-                    let resolved = tiers::resolve_written(written, period_seconds)
-                        .map_err(|(field, message)| {
-                            field_err("tiers", format!("[[burn_tier]] {name:?} {field}: {message}"))
-                        })?;
+                    let resolved = tiers::resolve_written(written, period_seconds).map_err(
+                        |(field, message)| {
+                            field_err(
+                                "tiers",
+                                format!("[[burn_tier]] {name:?} {field}: {message}"),
+                            )
+                        },
+                    )?;
                     (name, resolved)
                 }
                 (None, None) => {
@@ -434,7 +439,7 @@ impl Draft {
                     known.extend(catalogs.keys().cloned());
                     known.push(tiers::NO_ALERTING.into());
                     return Err(field_err(
-                        "tiers",
+                        key,
                         format!("unknown tier catalog {name:?} ({})", known.join(", ")),
                     ));
                 }
@@ -507,4 +512,3 @@ pub(super) fn default_catalog(window: &SloWindow) -> &'static str {
         _ => "30d",
     }
 }
-

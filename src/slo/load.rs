@@ -100,7 +100,10 @@ fn toml_draft(
         .unwrap_or_default()
         .into_iter()
         .map(|m| match m {
-            MemberText::Id(slo_id) => Member { slo_id, weight: 1.0 },
+            MemberText::Id(slo_id) => Member {
+                slo_id,
+                weight: 1.0,
+            },
             MemberText::Weighted { slo, weight } => Member {
                 slo_id: slo,
                 weight: weight.unwrap_or(1.0),
@@ -137,14 +140,10 @@ fn toml_draft(
     };
     let alerting = match (raw.tiers, raw.alerting) {
         (Some(_), Some(_)) => {
-            return Err(err(
-                "alerting",
-                "give tiers or alerting, not both".into(),
-            ))
+            return Err(err("alerting", "give tiers or alerting, not both".into()))
         }
-        (None, Some(name)) | (Some(toml::Value::String(name)), None) => {
-            AlertingDraft::Catalog(name)
-        }
+        (None, Some(name)) => AlertingDraft::Catalog(name, "alerting"),
+        (Some(toml::Value::String(name)), None) => AlertingDraft::Catalog(name, "tiers"),
         (Some(list @ toml::Value::Array(_)), None) => AlertingDraft::Written(
             list.try_into()
                 .map_err(|e: toml::de::Error| err("tiers", e.message().to_string()))?,
@@ -193,10 +192,8 @@ fn toml_draft(
 /// one window, budgeting method and slice length, which the composite takes; its component
 /// defaults to the first member's and its objective to the members' weighted mean.
 pub fn resolve_composites(all: &mut [SloDefinition]) -> Result<(), SloError> {
-    let by_id: BTreeMap<String, SloDefinition> = all
-        .iter()
-        .map(|s| (s.slo_id.clone(), s.clone()))
-        .collect();
+    let by_id: BTreeMap<String, SloDefinition> =
+        all.iter().map(|s| (s.slo_id.clone(), s.clone())).collect();
     for slo in all.iter_mut().filter(|s| s.sli == SliKind::Composite) {
         let err = |field: String, message: String| SloError::Definition {
             path: PathBuf::from(&slo.origin),

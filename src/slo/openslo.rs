@@ -96,7 +96,9 @@ pub fn from_openslo(
     let origin = path.display().to_string();
     let mut out = Vec::new();
     for slo in slos {
-        out.extend(slo_definitions(&slo, &named, text, &origin, path, catalogs)?);
+        out.extend(slo_definitions(
+            &slo, &named, text, &origin, path, catalogs,
+        )?);
     }
     Ok(out)
 }
@@ -144,7 +146,9 @@ fn slo_definitions(
             .and_then(|l| l.get(key))
             .and_then(|v| match v {
                 Value::String(s) => Some(s.clone()),
-                Value::Sequence(items) => items.first().and_then(|i| i.as_str()).map(str::to_string),
+                Value::Sequence(items) => {
+                    items.first().and_then(|i| i.as_str()).map(str::to_string)
+                }
                 _ => None,
             })
     };
@@ -218,7 +222,7 @@ fn slo_definitions(
             apply_indicator(&mut member, &indicator, objective, &|f, m| {
                 field_err(&member_field(f), m)
             })?;
-            member.alerting = AlertingDraft::Catalog(tiers::NO_ALERTING.into());
+            member.alerting = AlertingDraft::Catalog(tiers::NO_ALERTING.into(), "alertPolicies");
             member.member_of = Some(name.clone());
             out.push(member.finish(origin, &field_err, catalogs)?);
             members.push(Member { slo_id: id, weight });
@@ -299,15 +303,18 @@ fn definition_tiers(
             let op_text = text_at(&inner, "op")
                 .ok_or_else(|| field_err(&field("op"), "required (lte, gte, lt or gt)".into()))?;
             let op = BurnOp::parse(&op_text).ok_or_else(|| {
-                field_err(&field("op"), format!("{op_text:?} is not lte, gte, lt or gt"))
+                field_err(
+                    &field("op"),
+                    format!("{op_text:?} is not lte, gte, lt or gt"),
+                )
             })?;
             let threshold = number(&inner, "threshold")
                 .ok_or_else(|| field_err(&field("threshold"), "required (a burn rate)".into()))?;
-            let lookback_text = text_at(&inner, "lookbackWindow").ok_or_else(|| {
-                field_err(&field("lookbackWindow"), "required (e.g. 1h)".into())
+            let lookback_text = text_at(&inner, "lookbackWindow")
+                .ok_or_else(|| field_err(&field("lookbackWindow"), "required (e.g. 1h)".into()))?;
+            let long_seconds = minutes_window(&lookback_text).ok_or_else(|| {
+                field_err(&field("lookbackWindow"), minutes_message(&lookback_text))
             })?;
-            let long_seconds = minutes_window(&lookback_text)
-                .ok_or_else(|| field_err(&field("lookbackWindow"), minutes_message(&lookback_text)))?;
             let short_seconds = match text_at(&inner, "alertAfter") {
                 Some(t) if is_zero(&t) => tiers::default_short_seconds(long_seconds),
                 Some(t) => minutes_window(&t)
@@ -448,7 +455,10 @@ fn indicator_of(
     named: &Named,
     field_err: &dyn Fn(&str, String) -> SloError,
 ) -> Result<Value, SloError> {
-    match (get(holder, "indicator.spec"), text_at(holder, "indicatorRef")) {
+    match (
+        get(holder, "indicator.spec"),
+        text_at(holder, "indicatorRef"),
+    ) {
         (Some(inline), _) => Ok(inline),
         (None, Some(reference)) => named.slis.get(&reference).cloned().ok_or_else(|| {
             field_err(
@@ -474,7 +484,10 @@ fn apply_indicator(
     if let Some(ratio) = get(indicator, "ratioMetric") {
         let query = |which: &str| text_at(&ratio, &format!("{which}.metricSource.spec.query"));
         let total = query("total").ok_or_else(|| {
-            field_err("total", "ratioMetric needs total.metricSource.spec.query".into())
+            field_err(
+                "total",
+                "ratioMetric needs total.metricSource.spec.query".into(),
+            )
         })?;
         draft.good = Some(match (query("good"), query("bad")) {
             (Some(good), _) => good,
@@ -492,7 +505,10 @@ fn apply_indicator(
             ));
         }
         draft.threshold_ms = Some(number(objective, "value").ok_or_else(|| {
-            field_err("value", "thresholdMetric objectives need a value (ms)".into())
+            field_err(
+                "value",
+                "thresholdMetric objectives need a value (ms)".into(),
+            )
         })?);
         draft.sli = "latency".into();
     } else {
@@ -524,7 +540,9 @@ fn window_of(
         other => {
             return Err(field_err(
                 "duration",
-                format!("calendar window {other:?} must be 1w, 1M or 1Q (at most {MAX_WINDOW_DAYS} days)"),
+                format!(
+                "calendar window {other:?} must be 1w, 1M or 1Q (at most {MAX_WINDOW_DAYS} days)"
+            ),
             ))
         }
     };

@@ -163,7 +163,6 @@ pub fn tiers_batch() -> RecordBatch {
     .expect("tier columns match")
 }
 
-
 /// `slo_tiers`: each SLO's burn-rate tiers as resolved (catalog, written tiers, OpenSLO alert
 /// policies); `slo_burn_alerts` evaluates these.
 pub fn slo_tiers_batch(slos: &[SloDefinition]) -> RecordBatch {

@@ -184,18 +184,20 @@ pub fn resolve_written(
                 .ok_or_else(|| (field("op"), format!("{text:?} is not gt, gte, lt or lte")))?,
             None => BurnOp::Gt,
         };
-        tiers.push(check(
-            TierSpec {
-                severity: t.severity.clone(),
-                short_seconds,
-                long_seconds,
-                factor,
-                op,
-                condition: t.catalog.clone(),
-            },
-            period_seconds,
-        )
-        .map_err(|(name, message)| (field(name), message))?);
+        tiers.push(
+            check(
+                TierSpec {
+                    severity: t.severity.clone(),
+                    short_seconds,
+                    long_seconds,
+                    factor,
+                    op,
+                    condition: t.catalog.clone(),
+                },
+                period_seconds,
+            )
+            .map_err(|(name, message)| (field(name), message))?,
+        );
     }
     Ok(order(tiers))
 }
@@ -344,7 +346,10 @@ mod tests {
         };
         let month = 30 * 86_400;
         let tiers = resolve_written(
-            &[text("6h", None, Some(6.0)), text("1h", Some("5m"), Some(14.4))],
+            &[
+                text("6h", None, Some(6.0)),
+                text("1h", Some("5m"), Some(14.4)),
+            ],
             month,
         )
         .unwrap();

@@ -11,6 +11,7 @@ mod hostile;
 mod incremental;
 mod lineage;
 mod loghub;
+mod openslo;
 mod s3;
 mod server;
 mod slo;
