@@ -7,6 +7,8 @@
 -- factor by its op (gt unless an OpenSLO condition says otherwise) and the long window holds
 -- at least min_events events (so one failure in a quiet hour does not page). It fires unless
 -- a faster tier of the same severity is over its threshold (then it is suppressed).
+-- short/long_events and _bad_events: the counts behind the burn rates; over_threshold: the
+-- tier's condition holds, whether it fires or is suppressed.
 -- exhaustion_hours: how long a whole budget lasts at the tier's factor;
 -- projected_budget_consumed: the share of the period's budget spent if the long window's
 -- burn rate holds for one more long window; hours_to_exhaustion: how long the budget left
@@ -48,6 +50,8 @@ burns AS (
     SELECT slo_id, tier,
            sum(short_total) AS short_events,
            sum(long_total) AS long_events,
+           sum(short_total - short_good) AS short_bad_events,
+           sum(long_total - long_good) AS long_bad_events,
            sum(weight * shape_burn_rate(1.0 - short_good / CAST(nullif(short_total, 0) AS DOUBLE), measured_objective)) AS short_burn_rate,
            sum(weight * shape_burn_rate(1.0 - long_good / CAST(nullif(long_total, 0) AS DOUBLE), measured_objective)) AS long_burn_rate
     FROM sums
@@ -57,6 +61,8 @@ rated AS (
     SELECT t.*,
            coalesce(b.short_events, 0) AS short_events,
            coalesce(b.long_events, 0) AS long_events,
+           coalesce(b.short_bad_events, 0) AS short_bad_events,
+           coalesce(b.long_bad_events, 0) AS long_bad_events,
            b.short_burn_rate,
            b.long_burn_rate
     FROM tiers t
@@ -81,6 +87,7 @@ ordered AS (
 )
 SELECT o.slo_id, o.component, o.tier, o.severity, o.short_window, o.long_window, o.short_seconds, o.long_seconds,
        o.factor, o.op, o.catalog, o.condition, o.short_burn_rate, o.long_burn_rate, o.short_events, o.long_events,
+       o.short_bad_events, o.long_bad_events, o.min_events, o.over_threshold,
        o.over_threshold AND NOT o.faster_firing AS firing,
        o.over_threshold AND o.faster_firing AS suppressed,
        o.period_seconds / o.factor / 3600.0 AS exhaustion_hours,

@@ -134,3 +134,37 @@ pub fn rows_as_text(batches: &[RecordBatch], null: &str) -> Vec<Vec<String>> {
     }
     out
 }
+
+/// When `[as_of - lookback, as_of)` holds no events: a sentence saying which range the data
+/// covers and the `--as-of` that looks at it (a first run over generated or old logs
+/// otherwise prints empty tables with no word why). `None` when the window has events.
+pub async fn coverage_hint(
+    ctx: &SessionContext,
+    lookback_seconds: i64,
+) -> Result<Option<String>, DataFusionError> {
+    let sql = format!(
+        "SELECT to_char(min(ts), '%Y-%m-%d %H:%M'), to_char(max(ts), '%Y-%m-%d %H:%M'), \
+                to_char(date_trunc('minute', max(ts)) + INTERVAL '1 minute', '%Y-%m-%dT%H:%M:%SZ'), \
+                count(CASE WHEN ts >= shape_as_of() - INTERVAL '{lookback_seconds} seconds' AND ts < shape_as_of() THEN 1 END), \
+                to_char(shape_as_of() - INTERVAL '{lookback_seconds} seconds', '%Y-%m-%d %H:%M'), \
+                to_char(shape_as_of(), '%Y-%m-%d %H:%M') \
+         FROM events"
+    );
+    let rows = batches_to_rows(&ctx.sql(&sql).await?.collect().await?);
+    let Some(r) = rows.first() else {
+        return Ok(None);
+    };
+    if r[3] != "0" {
+        return Ok(None);
+    }
+    if r[0].is_empty() {
+        return Ok(Some(
+            "there are no events yet: ingest logs with `shape ingest PATH`".to_string(),
+        ));
+    }
+    Ok(Some(format!(
+        "no events between {} and {} UTC (the evaluation window); the data covers {} .. {} UTC: \
+         look at it with --as-of {}",
+        r[4], r[5], r[0], r[1], r[2]
+    )))
+}

@@ -6,7 +6,8 @@ use std::process::ExitCode;
 use anyhow::Context;
 
 use super::{
-    Command, DetectArgs, GenArgs, HealArgs, RunArgs, SloCommand, TraceArgs, WorkspaceArgs,
+    Command, DetectArgs, GenArgs, HealArgs, RunArgs, SloCommand, SuggestArgs, TraceArgs,
+    WorkspaceArgs,
 };
 use crate::detect::TraceStatus;
 use crate::heal::{HealEntry, HealOptions, HealReport};
@@ -54,25 +55,7 @@ pub async fn run_command(
             Ok(ExitCode::SUCCESS)
         }
         Command::Gen(args) => generate(workspace, args, out),
-        Command::Slo { command } => {
-            let ws = open()?;
-            match command {
-                SloCommand::Status { as_of, format } => {
-                    let ctx = ws.context(&QueryOptions::at(as_of.as_of)).await?;
-                    let batches = run_sql(&ctx, crate::slo::STATUS_REPORT_SQL).await?;
-                    write!(out, "{}", format_batches(&batches, format)?)?;
-                    if format == OutputFormat::Table {
-                        writeln!(out, "{}", crate::slo::STATUS_REPORT_NOTE)?;
-                    }
-                }
-                SloCommand::Suggest => {
-                    let ctx = ws.context_as_is(&QueryOptions::default()).await?;
-                    let suggestions = crate::slo::suggest::suggest(&ctx).await?;
-                    write!(out, "{}", crate::slo::suggest::render(&suggestions))?;
-                }
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Slo { command } => slo(&open()?, command, out).await,
         Command::Serve(flags) => serve(&open()?, flags).await,
         Command::Rollup { rebuild } => {
             let ws = open()?;
@@ -96,6 +79,12 @@ pub async fn run_command(
             let ctx = ws.context(&QueryOptions::at(as_of.as_of)).await?;
             let report = crate::detect::detect_report(&ctx, &min_severity).await?;
             write!(out, "{report}")?;
+            if report.anomalies.is_empty() {
+                let lookback = i64::from(ws.detection().settings.lookback_days) * 86_400;
+                if let Some(hint) = crate::query::coverage_hint(&ctx, lookback).await? {
+                    writeln!(out, "note: {hint}")?;
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Trace(args) => trace(&open()?, args, out).await,
@@ -125,6 +114,104 @@ pub async fn run_command(
     }
 }
 
+async fn slo(ws: &Workspace, command: SloCommand, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    match command {
+        SloCommand::Status { as_of, format } => {
+            let ctx = ws.context(&QueryOptions::at(as_of.as_of.clone())).await?;
+            if ws.slos().is_empty() {
+                let where_ = match ws.config().file() {
+                    Some(file) => format!("{} has no [[slo]] and no slo_files", file.path.display()),
+                    None => "there is no shape.toml here (give one with --config)".to_string(),
+                };
+                writeln!(out, "No SLOs are configured: {where_}.")?;
+                let report = crate::slo::suggest::suggest(&ctx, &Default::default()).await?;
+                if report.suggestions.is_empty() {
+                    if let Some(hint) = crate::query::coverage_hint(&ctx, 30 * 86_400).await? {
+                        writeln!(out, "{hint}")?;
+                    }
+                } else {
+                    writeln!(out, "From the data, `shape slo suggest` proposes:\n")?;
+                    write!(out, "{}", crate::slo::suggest::render_table(&report.suggestions))?;
+                    writeln!(
+                        out,
+                        "\nAdopt them with: shape slo suggest --write shape.toml (then edit to taste)"
+                    )?;
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
+            let batches = run_sql(&ctx, crate::slo::STATUS_REPORT_SQL).await?;
+            write!(out, "{}", format_batches(&batches, format)?)?;
+            if format == OutputFormat::Table {
+                writeln!(out, "{}", crate::slo::STATUS_REPORT_NOTE)?;
+                let longest = ws.slos().iter().map(|s| s.nominal_period_seconds()).max();
+                if let Some(hint) = crate::query::coverage_hint(&ctx, longest.unwrap_or(86_400)).await? {
+                    writeln!(out, "note: {hint}")?;
+                }
+            }
+            for warning in crate::slo::explain::unmatched_scopes(&ctx, ws.slos()).await? {
+                eprintln!("warning: {warning}");
+            }
+        }
+        SloCommand::Suggest(args) => suggest(ws, args, out).await?,
+        SloCommand::Explain { slo_id, as_of } => {
+            let slo = ws.slos().iter().find(|s| s.slo_id == slo_id).ok_or_else(|| {
+                let ids: Vec<&str> = ws.slos().iter().map(|s| s.slo_id.as_str()).collect();
+                anyhow::anyhow!(
+                    "no SLO {slo_id:?}; defined: {}",
+                    if ids.is_empty() { "none".to_string() } else { ids.join(", ") }
+                )
+            })?;
+            let ctx = ws.context(&QueryOptions::at(as_of.as_of)).await?;
+            write!(out, "{}", crate::slo::explain::explain(&ctx, slo, ws.slos()).await?)?;
+            let window = slo.nominal_period_seconds();
+            if let Some(hint) = crate::query::coverage_hint(&ctx, window).await? {
+                writeln!(out, "note: {hint}")?;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn suggest(ws: &Workspace, args: SuggestArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    let exclude = args
+        .exclude
+        .iter()
+        .map(|range| crate::slo::suggest::parse_range(range))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| anyhow::anyhow!("invalid --exclude: {e}"))?;
+    if let Some(path) = args.write.as_ref().filter(|p| p.exists() && !args.force) {
+        anyhow::bail!(
+            "{} exists: give --force to replace its [[slo]] tables (its other sections are kept)",
+            path.display()
+        );
+    }
+    let ctx = ws.context_as_is(&QueryOptions::at(args.as_of.as_of)).await?;
+    let options = crate::slo::suggest::SuggestOptions {
+        exclude,
+        keep_anomalies: args.keep_anomalies,
+    };
+    let report = crate::slo::suggest::suggest(&ctx, &options).await?;
+    if report.suggestions.is_empty() {
+        writeln!(out, "No component has request traffic to propose SLOs for.")?;
+        if let Some(hint) =
+            crate::query::coverage_hint(&ctx, crate::slo::suggest::HISTORY_DAYS * 86_400).await?
+        {
+            writeln!(out, "{hint}")?;
+        }
+        return Ok(());
+    }
+    match &args.write {
+        Some(path) => {
+            write!(out, "{}", crate::slo::suggest::render_table(&report.suggestions))?;
+            let done = crate::slo::suggest::write_config(path, &report.suggestions, args.force)
+                .map_err(|e| anyhow::anyhow!(e))?;
+            writeln!(out, "\n{done}")?;
+        }
+        None => write!(out, "{}", crate::slo::suggest::render(&report))?,
+    }
+    Ok(())
+}
+
 fn exit_code(success: bool) -> ExitCode {
     if success {
         ExitCode::SUCCESS
@@ -144,9 +231,23 @@ fn generate(
     if workspace.data_dir.is_some() && workspace.data_dir != from_env {
         anyhow::bail!("gen writes logs to --out and uses no data dir: drop --data-dir");
     }
-    let start = chrono::DateTime::parse_from_rfc3339(&args.start)
-        .with_context(|| format!("--start {:?} is not RFC 3339", args.start))?
-        .with_timezone(&chrono::Utc);
+    let start = match &args.start {
+        Some(text) => chrono::DateTime::parse_from_rfc3339(text)
+            .with_context(|| format!("--start {text:?} is not RFC 3339"))?
+            .with_timezone(&chrono::Utc),
+        None => {
+            use chrono::DurationRound;
+            let now = chrono::Utc::now();
+            let minute = now
+                .duration_trunc(chrono::Duration::minutes(1))
+                .unwrap_or(now);
+            let span = match args.minutes {
+                Some(minutes) => chrono::Duration::minutes(minutes as i64),
+                None => chrono::Duration::days(i64::from(args.days)),
+            };
+            minute - span
+        }
+    };
     let events = match (args.events, &args.size) {
         (Some(n), _) => n,
         (None, Some(size)) => {
@@ -225,6 +326,11 @@ async fn serve(ws: &Workspace, flags: ServerSection) -> anyhow::Result<ExitCode>
             .first()
             .map_or("shape", |(name, _)| name.as_str()),
     );
+    if ws.slos().is_empty() {
+        eprintln!(
+            "note: no SLOs are configured, so the SLO views are empty (slo_setup_hints says so              to clients); `shape slo suggest` proposes some from the data"
+        );
+    }
     crate::server::serve_on(listener, ctx, &settings, tls).await?;
     Ok(ExitCode::SUCCESS)
 }

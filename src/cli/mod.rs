@@ -144,9 +144,11 @@ pub struct GenArgs {
     /// Random seed: the same seed and options give the same logs.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
-    /// First day (RFC 3339).
-    #[arg(long, default_value = "2025-11-16T00:00:00Z")]
-    pub start: String,
+    /// First instant (RFC 3339), e.g. 2025-11-16T00:00:00Z for the same bytes on every run
+    /// [default: --days before now, so that the logs end at the current time and
+    /// commands evaluated "now" see them].
+    #[arg(long)]
+    pub start: Option<String>,
     /// Days of logs to write.
     #[arg(long, default_value_t = 7)]
     pub days: u32,
@@ -185,8 +187,38 @@ pub enum SloCommand {
         #[arg(long, value_enum, default_value = "table")]
         format: OutputFormat,
     },
-    /// Propose objectives and latency thresholds per component from history.
-    Suggest,
+    /// Propose objectives and latency thresholds per component from the 30 days before
+    /// --as-of, leaving out excluded and anomalous windows.
+    Suggest(SuggestArgs),
+    /// Why an SLO stands where it does: its window, the counts behind each burn rate, and
+    /// why each tier fires, is suppressed or stays quiet.
+    Explain {
+        /// The SLO's id (see `shape slo status`).
+        slo_id: String,
+        #[command(flatten)]
+        as_of: AsOfArgs,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct SuggestArgs {
+    #[command(flatten)]
+    pub as_of: AsOfArgs,
+    /// Leave out a window of history, e.g. an incident: FROM..TO (RFC 3339, or
+    /// `2025-11-20 14:00` in UTC). Repeatable.
+    #[arg(long, value_name = "FROM..TO")]
+    pub exclude: Vec<String>,
+    /// Keep the windows the detector marks anomalous (left out by default: an SLO should
+    /// describe normal service).
+    #[arg(long)]
+    pub keep_anomalies: bool,
+    /// Write the proposals as `[[slo]]` tables to this file (refused if it exists, unless
+    /// --force: then its [[slo]] tables are replaced and the rest is kept).
+    #[arg(long, value_name = "FILE")]
+    pub write: Option<PathBuf>,
+    /// Let --write replace the [[slo]] tables of an existing file.
+    #[arg(long, requires = "write")]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

@@ -151,7 +151,8 @@ impl std::fmt::Display for DetectReport {
                     fix[3], fix[4]
                 );
             }
-            let _ = writeln!(text, "  evidence: shape trace {}", a[0]);
+            // with the evaluation time, so that the printed command finds the same anomaly
+            let _ = writeln!(text, "  evidence: shape trace {} --as-of {}", a[0], self.as_of);
             f.write_str(&text)?;
         }
         Ok(())

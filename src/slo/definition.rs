@@ -271,6 +271,29 @@ impl Draft {
                 ),
             )
         })?;
+        // keys that mean nothing for this SLI are mistakes, not options to ignore
+        let meaningless = [
+            ("threshold_ms", self.threshold_ms.is_some(), SliKind::Latency),
+            (
+                "min_events_per_minute",
+                self.min_events_per_minute.is_some(),
+                SliKind::Throughput,
+            ),
+            ("good", self.good.is_some(), SliKind::Custom),
+            ("total", self.total.is_some(), SliKind::Custom),
+        ];
+        for (key, given, owner) in meaningless {
+            if given && sli != owner {
+                return Err(field_err(
+                    key,
+                    format!(
+                        "means nothing for a {} SLI (only {} SLIs use it)",
+                        sli.name(),
+                        owner.name()
+                    ),
+                ));
+            }
+        }
         let objective = match (self.objective, self.objective_percent) {
             (Some(_), Some(_)) => {
                 return Err(field_err(

@@ -127,6 +127,24 @@ fn toml_draft(
             ));
         }
     }
+    let budgeting = raw.budgeting.as_deref().unwrap_or(if raw.sli.as_deref() == Some("throughput") {
+        "timeslices"
+    } else {
+        "occurrences"
+    });
+    let slices = budgeting.replace(['_', '-'], "").to_ascii_lowercase();
+    if raw.timeslice_target.is_some() && slices != "timeslices" {
+        return Err(err(
+            "timeslice_target",
+            format!("means nothing with {budgeting} budgeting (only timeslices judges slices against a target)"),
+        ));
+    }
+    if raw.timeslice.is_some() && slices == "occurrences" {
+        return Err(err(
+            "timeslice",
+            "means nothing with occurrences budgeting (give budgeting = \"timeslices\" or \"ratio_timeslices\")".into(),
+        ));
+    }
     let sli = match (raw.sli, composite) {
         (Some(sli), _) => sli,
         (None, true) => "composite".to_string(),

@@ -2,6 +2,7 @@
 //! `slo status` / `slo suggest`. The math itself lives in the `sql/` views and `shape-udfs`.
 
 pub mod definition;
+pub mod explain;
 pub mod load;
 pub mod openslo;
 pub mod rollup;

@@ -5,7 +5,14 @@
 //!
 //! Rule: the strictest objective from a ladder of "nines" whose budget the history would have
 //! spent at most `MAX_SPEND` of; latency thresholds are the observed p95/p99 rounded up to a
-//! readable value, with objectives 0.95 and 0.99 (so the threshold is a real percentile).
+//! readable value, with objectives 0.95 and 0.99 (so the threshold is a real percentile), and
+//! the tail's threshold always above the p95's (two latency SLIs never share a threshold).
+//!
+//! History: the `HISTORY_DAYS` before `shape.as_of`, less the windows the user excludes
+//! (`--exclude FROM..TO`, incidents) and, unless asked otherwise, the windows the detector
+//! marks anomalous for a component: an SLO should describe normal service. Only components
+//! with request traffic (events with an outcome or a duration) get proposals; log-only
+//! components (logger names, daemons) are listed as left out.
 
 use std::fmt::Write as _;
 
@@ -14,6 +21,31 @@ use datafusion::arrow::datatypes::Float64Type;
 use datafusion::prelude::SessionContext;
 
 use super::SloError;
+
+/// The window the proposals use, and the history they are drawn from.
+pub const HISTORY_DAYS: i64 = 30;
+/// A component needs this many request events (outcome or duration) to get proposals.
+pub const MIN_REQUESTS: f64 = 100.0;
+
+/// What to draw the proposals from.
+#[derive(Debug, Clone, Default)]
+pub struct SuggestOptions {
+    /// Windows to leave out, as SQL timestamp literals (`FROM`, `TO`), e.g. incidents.
+    pub exclude: Vec<(String, String)>,
+    /// Keep the windows the detector marks anomalous (left out by default).
+    pub keep_anomalies: bool,
+}
+
+/// Proposals and what the user should know about them.
+#[derive(Debug, Clone, Default)]
+pub struct SuggestReport {
+    pub suggestions: Vec<Suggestion>,
+    /// Components with events but no request traffic.
+    pub left_out: Vec<String>,
+    /// Anomalous windows left out: (component, from, to).
+    pub anomalous_windows: Vec<(String, String, String)>,
+    pub warnings: Vec<String>,
+}
 
 const OBJECTIVE_LADDER: &[f64] = &[0.9999, 0.9995, 0.999, 0.995, 0.99, 0.98, 0.95, 0.9];
 /// A proposal leaves headroom: the history may have spent at most half its budget.
@@ -87,40 +119,135 @@ async fn floats(
     Ok(out)
 }
 
-/// Proposals for every component with events.
-pub async fn suggest(ctx: &SessionContext) -> Result<Vec<Suggestion>, SloError> {
+/// Parses `FROM..TO` (RFC 3339, or `YYYY-MM-DD[ HH:MM[:SS]]` in UTC) into SQL literals.
+pub fn parse_range(text: &str) -> Result<(String, String), String> {
+    let (from, to) = text
+        .split_once("..")
+        .ok_or_else(|| format!("{text:?} is not a range FROM..TO"))?;
+    let parse = |t: &str| -> Result<String, String> {
+        let t = t.trim();
+        if let Ok(ts) = chrono::DateTime::parse_from_rfc3339(t) {
+            return Ok(ts.with_timezone(&chrono::Utc).to_rfc3339());
+        }
+        for format in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"] {
+            if let Ok(ts) = chrono::NaiveDateTime::parse_from_str(t, format) {
+                return Ok(ts.and_utc().to_rfc3339());
+            }
+        }
+        chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d")
+            .map(|d| d.and_hms_opt(0, 0, 0).expect("midnight").and_utc().to_rfc3339())
+            .map_err(|_| format!("{t:?} in {text:?} is not a time such as 2025-11-20T14:00:00Z"))
+    };
+    let (from, to) = (parse(from)?, parse(to)?);
+    if from >= to {
+        return Err(format!("{text:?}: FROM must come before TO"));
+    }
+    Ok((from, to))
+}
+
+/// Proposals for every component with request traffic in the history.
+pub async fn suggest(
+    ctx: &SessionContext,
+    options: &SuggestOptions,
+) -> Result<SuggestReport, SloError> {
+    let mut report = SuggestReport::default();
+    let mut filter = format!(
+        "ts >= shape_as_of() - INTERVAL '{HISTORY_DAYS} days' AND ts < shape_as_of()"
+    );
+    for (from, to) in &options.exclude {
+        filter.push_str(&format!(
+            " AND NOT (ts >= TIMESTAMP '{from}' AND ts < TIMESTAMP '{to}')"
+        ));
+    }
+    if !options.keep_anomalies {
+        let windows = crate::query::batches_to_rows(
+            &ctx.sql(
+                "SELECT component, to_char(window_start, '%Y-%m-%dT%H:%M:%SZ'),                         to_char(window_end, '%Y-%m-%dT%H:%M:%SZ') FROM anomalies                  ORDER BY window_start LIMIT 500",
+            )
+            .await?
+            .collect()
+            .await?,
+        );
+        for w in windows {
+            filter.push_str(&format!(
+                " AND NOT (component = {} AND ts >= TIMESTAMP '{}' AND ts < TIMESTAMP '{}')",
+                crate::common::sql_string(&w[0]),
+                w[1],
+                w[2]
+            ));
+            report
+                .anomalous_windows
+                .push((w[0].clone(), w[1].clone(), w[2].clone()));
+        }
+    }
     let stats = floats(
         ctx,
-        "SELECT component, count(*), \
-                avg(CASE WHEN outcome = 'error' THEN 1.0 ELSE 0.0 END), \
+        &format!(
+            "SELECT component, count(*), \
+                avg(CASE WHEN outcome = 'error' THEN 1.0 WHEN outcome IS NULL THEN NULL ELSE 0.0 END), \
                 avg(CASE WHEN level IN ('ERROR', 'FATAL') THEN 1.0 ELSE 0.0 END), \
-                approx_percentile_cont(duration_ms, 0.95), approx_percentile_cont(duration_ms, 0.99) \
-         FROM events GROUP BY component ORDER BY component",
+                approx_percentile_cont(duration_ms, 0.95), approx_percentile_cont(duration_ms, 0.99), \
+                count(outcome), count(duration_ms), \
+                count(CASE WHEN outcome IS NOT NULL OR duration_ms IS NOT NULL THEN 1 END), \
+                to_unixtime(max(ts)) - to_unixtime(min(ts)), count(DISTINCT date_bin(INTERVAL '1 minute', ts)) \
+             FROM events WHERE {filter} GROUP BY component ORDER BY component"
+        ),
     )
     .await?;
     let minutes = floats(
         ctx,
-        "SELECT component, approx_percentile_cont(CAST(n AS DOUBLE), 0.01), count(*) FROM ( \
-             SELECT component, date_bin(INTERVAL '1 minute', ts) AS minute, count(*) AS n FROM events GROUP BY 1, 2 \
-         ) GROUP BY component",
+        &format!(
+            "SELECT component, approx_percentile_cont(CAST(n AS DOUBLE), 0.01), count(*) FROM ( \
+                 SELECT component, date_bin(INTERVAL '1 minute', ts) AS minute, count(*) AS n FROM events \
+                 WHERE {filter} GROUP BY 1, 2 \
+             ) GROUP BY component"
+        ),
     )
     .await?;
-    let mut out = Vec::new();
+    let span_days = stats
+        .iter()
+        .filter_map(|(_, v)| v[8])
+        .fold(0.0f64, f64::max)
+        / 86_400.0;
+    if !stats.is_empty() && span_days < HISTORY_DAYS as f64 {
+        report.warnings.push(format!(
+            "the history covers {span_days:.1} days, shorter than the {HISTORY_DAYS}-day window proposed: \
+             the objectives rest on less traffic than they will be judged on"
+        ));
+    }
+    // v: count, bad availability, bad error rate, p95, p99, events with an outcome, with a
+    // duration, with either, seconds spanned, distinct minutes
     for (component, v) in stats {
-        let (availability_bad, error_bad) = (v[1].unwrap_or(0.0), v[2].unwrap_or(0.0));
-        let (objective, spent) = pick_objective(availability_bad);
-        out.push(Suggestion {
-            component: component.clone(),
-            sli: "availability",
-            objective,
-            threshold_ms: None,
-            min_events_per_minute: None,
-            observed: 1.0 - availability_bad,
-            budget_spent: spent,
-        });
-        if let Some(p95) = v[3] {
-            out.push(latency_suggestion(ctx, &component, "latency_p95", p95, 0.95).await?);
+        let get = |i: usize| v[i].unwrap_or(0.0);
+        if get(7) < MIN_REQUESTS {
+            report.left_out.push(component);
+            continue;
         }
+        let out = &mut report.suggestions;
+        if get(5) >= MIN_REQUESTS {
+            let bad = get(1);
+            let (objective, spent) = pick_objective(bad);
+            out.push(Suggestion {
+                component: component.clone(),
+                sli: "availability",
+                objective,
+                threshold_ms: None,
+                min_events_per_minute: None,
+                observed: 1.0 - bad,
+                budget_spent: spent,
+            });
+        }
+        let p95_threshold = match v[3].filter(|_| get(6) >= MIN_REQUESTS) {
+            Some(p95) => {
+                let s = latency_suggestion(ctx, &filter, &component, "latency_p95", nice_ceiling(p95), 0.95)
+                    .await?;
+                let threshold = s.threshold_ms;
+                out.push(s);
+                threshold
+            }
+            None => None,
+        };
+        let error_bad = get(2);
         let (objective, spent) = pick_objective(error_bad);
         out.push(Suggestion {
             component: component.clone(),
@@ -131,37 +258,48 @@ pub async fn suggest(ctx: &SessionContext) -> Result<Vec<Suggestion>, SloError> 
             observed: 1.0 - error_bad,
             budget_spent: spent,
         });
+        // a throughput floor only for steady traffic: events in nine minutes of ten
+        let span_minutes = (get(8) / 60.0).max(1.0);
         if let Some((_, m)) = minutes.iter().find(|(c, _)| *c == component) {
-            // Half the 1st-percentile minute: a floor that only a real drop breaks.
-            let floor = (m[0].unwrap_or(0.0) * 0.5).floor().max(1.0);
-            out.push(Suggestion {
-                component: component.clone(),
-                sli: "throughput",
-                objective: 0.99,
-                threshold_ms: None,
-                min_events_per_minute: Some(floor),
-                observed: f64::NAN,
-                budget_spent: f64::NAN,
-            });
+            if get(9) >= 0.9 * span_minutes {
+                // Half the 1st-percentile minute: a floor that only a real drop breaks.
+                let floor = (m[0].unwrap_or(0.0) * 0.5).floor().max(1.0);
+                out.push(Suggestion {
+                    component: component.clone(),
+                    sli: "throughput",
+                    objective: 0.99,
+                    threshold_ms: None,
+                    min_events_per_minute: Some(floor),
+                    observed: f64::NAN,
+                    budget_spent: f64::NAN,
+                });
+            }
         }
-        if let Some(p99) = v[4] {
-            out.push(latency_suggestion(ctx, &component, "latency_tail", p99, 0.99).await?);
+        if let (Some(p99), Some(p95_threshold)) = (v[4], p95_threshold) {
+            // the tail's threshold is above the p95's, else both SLIs measure the same thing
+            let mut threshold = nice_ceiling(p99);
+            if threshold <= p95_threshold {
+                threshold = nice_ceiling(p95_threshold * 1.000_001);
+            }
+            out.push(
+                latency_suggestion(ctx, &filter, &component, "latency_tail", threshold, 0.99).await?,
+            );
         }
     }
-    Ok(out)
+    Ok(report)
 }
 
 /// A latency SLI at an observed percentile: threshold = the percentile rounded up, and the
 /// budget the history would have spent at `objective`.
 async fn latency_suggestion(
     ctx: &SessionContext,
+    filter: &str,
     component: &str,
     sli: &'static str,
-    percentile_ms: f64,
+    threshold: f64,
     objective: f64,
 ) -> Result<Suggestion, SloError> {
-    let threshold = nice_ceiling(percentile_ms);
-    let over = fraction_over(ctx, component, threshold).await?;
+    let over = fraction_over(ctx, filter, component, threshold).await?;
     Ok(Suggestion {
         component: component.to_string(),
         sli,
@@ -175,12 +313,13 @@ async fn latency_suggestion(
 
 async fn fraction_over(
     ctx: &SessionContext,
+    filter: &str,
     component: &str,
     threshold: f64,
 ) -> Result<f64, SloError> {
     let sql = format!(
         "SELECT component, avg(CASE WHEN duration_ms > {threshold} THEN 1.0 ELSE 0.0 END) FROM events \
-         WHERE component = {} AND duration_ms IS NOT NULL GROUP BY component",
+         WHERE {filter} AND component = {} AND duration_ms IS NOT NULL GROUP BY component",
         crate::common::sql_string(component)
     );
     Ok(floats(ctx, &sql)
@@ -190,8 +329,38 @@ async fn fraction_over(
         .unwrap_or(0.0))
 }
 
-/// The proposals as a table and as `[[slo]]` config.
-pub fn render(suggestions: &[Suggestion]) -> String {
+/// The report as a table, notes and ready-to-paste `[[slo]]` config.
+pub fn render(report: &SuggestReport) -> String {
+    let mut out = render_table(&report.suggestions);
+    if !report.left_out.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nleft out (no request traffic: no events with an outcome or a duration): {}",
+            report.left_out.join(", ")
+        );
+    }
+    if !report.anomalous_windows.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nleft out {} anomalous window(s) (keep them with --keep-anomalies):",
+            report.anomalous_windows.len()
+        );
+        for (component, from, to) in report.anomalous_windows.iter().take(10) {
+            let _ = writeln!(out, "  {component} {from} .. {to}");
+        }
+    }
+    for warning in &report.warnings {
+        let _ = writeln!(out, "\nwarning: {warning}");
+    }
+    if !report.suggestions.is_empty() {
+        let _ = writeln!(out, "\n# Ready to paste into shape.toml (or: shape slo suggest --write shape.toml):");
+        out.push_str(&render_config(&report.suggestions));
+    }
+    out
+}
+
+/// The proposals as a table.
+pub fn render_table(suggestions: &[Suggestion]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -226,7 +395,12 @@ pub fn render(suggestions: &[Suggestion]) -> String {
             }
         );
     }
-    let _ = writeln!(out, "\n# Ready to paste into shape.toml:");
+    out
+}
+
+/// The proposals as `[[slo]]` tables.
+pub fn render_config(suggestions: &[Suggestion]) -> String {
+    let mut out = String::new();
     for s in suggestions {
         let (sli, id_suffix) = match s.sli {
             "latency_p95" => ("latency", "latency-p95"),
@@ -245,6 +419,43 @@ pub fn render(suggestions: &[Suggestion]) -> String {
     out
 }
 
+/// Writes the proposals to `path` as `[[slo]]` tables. An existing file is refused unless
+/// `force`; then its `[[slo]]` tables are replaced and everything else (sections, comments,
+/// order) is kept. Returns what was done, for the user.
+pub fn write_config(
+    path: &std::path::Path,
+    suggestions: &[Suggestion],
+    force: bool,
+) -> Result<String, String> {
+    let proposed = render_config(suggestions);
+    let text = match std::fs::read_to_string(path) {
+        Ok(_) if !force => {
+            return Err(format!(
+                "{} exists: give --force to replace its [[slo]] tables (its other sections are kept)",
+                path.display()
+            ))
+        }
+        Ok(existing) => {
+            let mut doc: toml_edit::DocumentMut = existing
+                .parse()
+                .map_err(|e| format!("{} is not valid TOML: {e}", path.display()))?;
+            doc.remove("slo");
+            format!("{}\n# Proposed by `shape slo suggest`.{proposed}", doc.to_string().trim_end())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            format!("# Proposed by `shape slo suggest`: objectives the history could have met.{proposed}")
+        }
+        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+    };
+    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(format!(
+        "wrote {} SLOs to {}; see them with: shape --config {} slo status",
+        suggestions.len(),
+        path.display(),
+        path.display()
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -256,6 +467,48 @@ mod tests {
         assert_eq!(objective, 0.995);
         assert!((spent - 0.24).abs() < 1e-9);
         assert_eq!(pick_objective(0.5).0, 0.9);
+    }
+
+    #[test]
+    fn ranges_parse_or_say_why() {
+        let (from, to) = parse_range("2025-11-20 14:00..2025-11-20T15:30:00Z").unwrap();
+        assert_eq!(
+            (from.as_str(), to.as_str()),
+            ("2025-11-20T14:00:00+00:00", "2025-11-20T15:30:00+00:00")
+        );
+        assert!(parse_range("2025-11-20").unwrap_err().contains("FROM..TO"));
+        assert!(parse_range("2025-11-21..2025-11-20").unwrap_err().contains("before"));
+        assert!(parse_range("yesterday..2025-11-20").unwrap_err().contains("\"yesterday\""));
+    }
+
+    #[test]
+    fn writing_keeps_the_rest_of_a_config() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("shape.toml");
+        let proposal = [Suggestion {
+            component: "api".into(),
+            sli: "availability",
+            objective: 0.999,
+            threshold_ms: None,
+            min_events_per_minute: None,
+            observed: 0.9999,
+            budget_spent: 0.1,
+        }];
+        write_config(&path, &proposal, false).unwrap();
+        let first = std::fs::read_to_string(&path).unwrap();
+        assert!(first.contains("id = \"api-availability\""), "{first}");
+        assert!(write_config(&path, &proposal, false).unwrap_err().contains("--force"));
+        std::fs::write(
+            &path,
+            "# my config\n[detect]\nlookback_days = 3 # keep\n\n[[slo]]\ncomponent = \"old\"\nsli = \"availability\"\nobjective = 0.9\n",
+        )
+        .unwrap();
+        write_config(&path, &proposal, true).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains("# my config") && text.contains("lookback_days = 3 # keep"), "{text}");
+        assert!(!text.contains("\"old\"") && text.contains("\"api\""), "{text}");
+        let table: toml::Table = text.parse().unwrap();
+        assert_eq!(table["slo"].as_array().unwrap().len(), 1);
     }
 
     #[test]
