@@ -120,7 +120,9 @@ async fn slo(ws: &Workspace, command: SloCommand, out: &mut dyn Write) -> anyhow
             let ctx = ws.context(&QueryOptions::at(as_of.as_of.clone())).await?;
             if ws.slos().is_empty() {
                 let where_ = match ws.config().file() {
-                    Some(file) => format!("{} has no [[slo]] and no slo_files", file.path.display()),
+                    Some(file) => {
+                        format!("{} has no [[slo]] and no slo_files", file.path.display())
+                    }
                     None => "there is no shape.toml here (give one with --config)".to_string(),
                 };
                 writeln!(out, "No SLOs are configured: {where_}.")?;
@@ -131,7 +133,11 @@ async fn slo(ws: &Workspace, command: SloCommand, out: &mut dyn Write) -> anyhow
                     }
                 } else {
                     writeln!(out, "From the data, `shape slo suggest` proposes:\n")?;
-                    write!(out, "{}", crate::slo::suggest::render_table(&report.suggestions))?;
+                    write!(
+                        out,
+                        "{}",
+                        crate::slo::suggest::render_table(&report.suggestions)
+                    )?;
                     writeln!(
                         out,
                         "\nAdopt them with: shape slo suggest --write shape.toml (then edit to taste)"
@@ -144,7 +150,9 @@ async fn slo(ws: &Workspace, command: SloCommand, out: &mut dyn Write) -> anyhow
             if format == OutputFormat::Table {
                 writeln!(out, "{}", crate::slo::STATUS_REPORT_NOTE)?;
                 let longest = ws.slos().iter().map(|s| s.nominal_period_seconds()).max();
-                if let Some(hint) = crate::query::coverage_hint(&ctx, longest.unwrap_or(86_400)).await? {
+                if let Some(hint) =
+                    crate::query::coverage_hint(&ctx, longest.unwrap_or(86_400)).await?
+                {
                     writeln!(out, "note: {hint}")?;
                 }
             }
@@ -154,15 +162,27 @@ async fn slo(ws: &Workspace, command: SloCommand, out: &mut dyn Write) -> anyhow
         }
         SloCommand::Suggest(args) => suggest(ws, args, out).await?,
         SloCommand::Explain { slo_id, as_of } => {
-            let slo = ws.slos().iter().find(|s| s.slo_id == slo_id).ok_or_else(|| {
-                let ids: Vec<&str> = ws.slos().iter().map(|s| s.slo_id.as_str()).collect();
-                anyhow::anyhow!(
-                    "no SLO {slo_id:?}; defined: {}",
-                    if ids.is_empty() { "none".to_string() } else { ids.join(", ") }
-                )
-            })?;
+            let slo = ws
+                .slos()
+                .iter()
+                .find(|s| s.slo_id == slo_id)
+                .ok_or_else(|| {
+                    let ids: Vec<&str> = ws.slos().iter().map(|s| s.slo_id.as_str()).collect();
+                    anyhow::anyhow!(
+                        "no SLO {slo_id:?}; defined: {}",
+                        if ids.is_empty() {
+                            "none".to_string()
+                        } else {
+                            ids.join(", ")
+                        }
+                    )
+                })?;
             let ctx = ws.context(&QueryOptions::at(as_of.as_of)).await?;
-            write!(out, "{}", crate::slo::explain::explain(&ctx, slo, ws.slos()).await?)?;
+            write!(
+                out,
+                "{}",
+                crate::slo::explain::explain(&ctx, slo, ws.slos()).await?
+            )?;
             let window = slo.nominal_period_seconds();
             if let Some(hint) = crate::query::coverage_hint(&ctx, window).await? {
                 writeln!(out, "note: {hint}")?;
@@ -185,7 +205,9 @@ async fn suggest(ws: &Workspace, args: SuggestArgs, out: &mut dyn Write) -> anyh
             path.display()
         );
     }
-    let ctx = ws.context_as_is(&QueryOptions::at(args.as_of.as_of)).await?;
+    let ctx = ws
+        .context_as_is(&QueryOptions::at(args.as_of.as_of))
+        .await?;
     let options = crate::slo::suggest::SuggestOptions {
         exclude,
         keep_anomalies: args.keep_anomalies,
@@ -202,7 +224,11 @@ async fn suggest(ws: &Workspace, args: SuggestArgs, out: &mut dyn Write) -> anyh
     }
     match &args.write {
         Some(path) => {
-            write!(out, "{}", crate::slo::suggest::render_table(&report.suggestions))?;
+            write!(
+                out,
+                "{}",
+                crate::slo::suggest::render_table(&report.suggestions)
+            )?;
             let done = crate::slo::suggest::write_config(path, &report.suggestions, args.force)
                 .map_err(|e| anyhow::anyhow!(e))?;
             writeln!(out, "\n{done}")?;

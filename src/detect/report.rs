@@ -152,7 +152,11 @@ impl std::fmt::Display for DetectReport {
                 );
             }
             // with the evaluation time, so that the printed command finds the same anomaly
-            let _ = writeln!(text, "  evidence: shape trace {} --as-of {}", a[0], self.as_of);
+            let _ = writeln!(
+                text,
+                "  evidence: shape trace {} --as-of {}",
+                a[0], self.as_of
+            );
             f.write_str(&text)?;
         }
         Ok(())

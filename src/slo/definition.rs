@@ -273,7 +273,11 @@ impl Draft {
         })?;
         // keys that mean nothing for this SLI are mistakes, not options to ignore
         let meaningless = [
-            ("threshold_ms", self.threshold_ms.is_some(), SliKind::Latency),
+            (
+                "threshold_ms",
+                self.threshold_ms.is_some(),
+                SliKind::Latency,
+            ),
             (
                 "min_events_per_minute",
                 self.min_events_per_minute.is_some(),

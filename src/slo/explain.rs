@@ -417,7 +417,9 @@ mod tests {
             short_burn: Some(3.0),
             ..state()
         };
-        assert!(tier_reason(&short_low, None).contains("short window's burn rate 3.00 is not > 14.4"));
+        assert!(
+            tier_reason(&short_low, None).contains("short window's burn rate 3.00 is not > 14.4")
+        );
         let quiet = TierState {
             firing: false,
             over_threshold: false,

@@ -127,11 +127,14 @@ fn toml_draft(
             ));
         }
     }
-    let budgeting = raw.budgeting.as_deref().unwrap_or(if raw.sli.as_deref() == Some("throughput") {
-        "timeslices"
-    } else {
-        "occurrences"
-    });
+    let budgeting =
+        raw.budgeting
+            .as_deref()
+            .unwrap_or(if raw.sli.as_deref() == Some("throughput") {
+                "timeslices"
+            } else {
+                "occurrences"
+            });
     let slices = budgeting.replace(['_', '-'], "").to_ascii_lowercase();
     if raw.timeslice_target.is_some() && slices != "timeslices" {
         return Err(err(

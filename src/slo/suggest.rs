@@ -129,13 +129,23 @@ pub fn parse_range(text: &str) -> Result<(String, String), String> {
         if let Ok(ts) = chrono::DateTime::parse_from_rfc3339(t) {
             return Ok(ts.with_timezone(&chrono::Utc).to_rfc3339());
         }
-        for format in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"] {
+        for format in [
+            "%Y-%m-%d %H:%M:%S",
+            "%Y-%m-%d %H:%M",
+            "%Y-%m-%dT%H:%M:%S",
+            "%Y-%m-%dT%H:%M",
+        ] {
             if let Ok(ts) = chrono::NaiveDateTime::parse_from_str(t, format) {
                 return Ok(ts.and_utc().to_rfc3339());
             }
         }
         chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d")
-            .map(|d| d.and_hms_opt(0, 0, 0).expect("midnight").and_utc().to_rfc3339())
+            .map(|d| {
+                d.and_hms_opt(0, 0, 0)
+                    .expect("midnight")
+                    .and_utc()
+                    .to_rfc3339()
+            })
             .map_err(|_| format!("{t:?} in {text:?} is not a time such as 2025-11-20T14:00:00Z"))
     };
     let (from, to) = (parse(from)?, parse(to)?);
@@ -151,9 +161,8 @@ pub async fn suggest(
     options: &SuggestOptions,
 ) -> Result<SuggestReport, SloError> {
     let mut report = SuggestReport::default();
-    let mut filter = format!(
-        "ts >= shape_as_of() - INTERVAL '{HISTORY_DAYS} days' AND ts < shape_as_of()"
-    );
+    let mut filter =
+        format!("ts >= shape_as_of() - INTERVAL '{HISTORY_DAYS} days' AND ts < shape_as_of()");
     for (from, to) in &options.exclude {
         filter.push_str(&format!(
             " AND NOT (ts >= TIMESTAMP '{from}' AND ts < TIMESTAMP '{to}')"
@@ -239,8 +248,15 @@ pub async fn suggest(
         }
         let p95_threshold = match v[3].filter(|_| get(6) >= MIN_REQUESTS) {
             Some(p95) => {
-                let s = latency_suggestion(ctx, &filter, &component, "latency_p95", nice_ceiling(p95), 0.95)
-                    .await?;
+                let s = latency_suggestion(
+                    ctx,
+                    &filter,
+                    &component,
+                    "latency_p95",
+                    nice_ceiling(p95),
+                    0.95,
+                )
+                .await?;
                 let threshold = s.threshold_ms;
                 out.push(s);
                 threshold
@@ -282,7 +298,8 @@ pub async fn suggest(
                 threshold = nice_ceiling(p95_threshold * 1.000_001);
             }
             out.push(
-                latency_suggestion(ctx, &filter, &component, "latency_tail", threshold, 0.99).await?,
+                latency_suggestion(ctx, &filter, &component, "latency_tail", threshold, 0.99)
+                    .await?,
             );
         }
     }
@@ -353,7 +370,10 @@ pub fn render(report: &SuggestReport) -> String {
         let _ = writeln!(out, "\nwarning: {warning}");
     }
     if !report.suggestions.is_empty() {
-        let _ = writeln!(out, "\n# Ready to paste into shape.toml (or: shape slo suggest --write shape.toml):");
+        let _ = writeln!(
+            out,
+            "\n# Ready to paste into shape.toml (or: shape slo suggest --write shape.toml):"
+        );
         out.push_str(&render_config(&report.suggestions));
     }
     out
@@ -429,18 +449,19 @@ pub fn write_config(
 ) -> Result<String, String> {
     let proposed = render_config(suggestions);
     let text = match std::fs::read_to_string(path) {
-        Ok(_) if !force => {
-            return Err(format!(
-                "{} exists: give --force to replace its [[slo]] tables (its other sections are kept)",
-                path.display()
-            ))
-        }
+        Ok(_) if !force => return Err(format!(
+            "{} exists: give --force to replace its [[slo]] tables (its other sections are kept)",
+            path.display()
+        )),
         Ok(existing) => {
             let mut doc: toml_edit::DocumentMut = existing
                 .parse()
                 .map_err(|e| format!("{} is not valid TOML: {e}", path.display()))?;
             doc.remove("slo");
-            format!("{}\n# Proposed by `shape slo suggest`.{proposed}", doc.to_string().trim_end())
+            format!(
+                "{}\n# Proposed by `shape slo suggest`.{proposed}",
+                doc.to_string().trim_end()
+            )
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             format!("# Proposed by `shape slo suggest`: objectives the history could have met.{proposed}")
@@ -477,8 +498,12 @@ mod tests {
             ("2025-11-20T14:00:00+00:00", "2025-11-20T15:30:00+00:00")
         );
         assert!(parse_range("2025-11-20").unwrap_err().contains("FROM..TO"));
-        assert!(parse_range("2025-11-21..2025-11-20").unwrap_err().contains("before"));
-        assert!(parse_range("yesterday..2025-11-20").unwrap_err().contains("\"yesterday\""));
+        assert!(parse_range("2025-11-21..2025-11-20")
+            .unwrap_err()
+            .contains("before"));
+        assert!(parse_range("yesterday..2025-11-20")
+            .unwrap_err()
+            .contains("\"yesterday\""));
     }
 
     #[test]
@@ -497,7 +522,9 @@ mod tests {
         write_config(&path, &proposal, false).unwrap();
         let first = std::fs::read_to_string(&path).unwrap();
         assert!(first.contains("id = \"api-availability\""), "{first}");
-        assert!(write_config(&path, &proposal, false).unwrap_err().contains("--force"));
+        assert!(write_config(&path, &proposal, false)
+            .unwrap_err()
+            .contains("--force"));
         std::fs::write(
             &path,
             "# my config\n[detect]\nlookback_days = 3 # keep\n\n[[slo]]\ncomponent = \"old\"\nsli = \"availability\"\nobjective = 0.9\n",
@@ -505,8 +532,14 @@ mod tests {
         .unwrap();
         write_config(&path, &proposal, true).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
-        assert!(text.contains("# my config") && text.contains("lookback_days = 3 # keep"), "{text}");
-        assert!(!text.contains("\"old\"") && text.contains("\"api\""), "{text}");
+        assert!(
+            text.contains("# my config") && text.contains("lookback_days = 3 # keep"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("\"old\"") && text.contains("\"api\""),
+            "{text}"
+        );
         let table: toml::Table = text.parse().unwrap();
         assert_eq!(table["slo"].as_array().unwrap().len(), 1);
     }

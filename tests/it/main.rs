@@ -6,6 +6,7 @@ mod crash;
 mod dashboard;
 mod detect;
 mod docs;
+mod first_run;
 mod heal;
 mod hostile;
 mod incremental;
