@@ -11,8 +11,8 @@
 //! History: the `HISTORY_DAYS` before `shape.as_of`, less the windows the user excludes
 //! (`--exclude FROM..TO`, incidents) and, unless asked otherwise, the windows the detector
 //! marks anomalous for a component: an SLO should describe normal service. Only components
-//! with request traffic (events with an outcome or a duration) get proposals; log-only
-//! components (logger names, daemons) are listed as left out.
+//! with request traffic (events with an operation, a status code or a duration) get
+//! proposals; log-only components (logger names, daemons) are listed as left out.
 
 use std::fmt::Write as _;
 
@@ -24,7 +24,8 @@ use super::SloError;
 
 /// The window the proposals use, and the history they are drawn from.
 pub const HISTORY_DAYS: i64 = 30;
-/// A component needs this many request events (outcome or duration) to get proposals.
+/// A component needs this many request events (an operation, a status code or a duration)
+/// to get proposals.
 pub const MIN_REQUESTS: f64 = 100.0;
 
 /// What to draw the proposals from.
@@ -196,8 +197,8 @@ pub async fn suggest(
                 avg(CASE WHEN outcome = 'error' THEN 1.0 WHEN outcome IS NULL THEN NULL ELSE 0.0 END), \
                 avg(CASE WHEN level IN ('ERROR', 'FATAL') THEN 1.0 ELSE 0.0 END), \
                 approx_percentile_cont(duration_ms, 0.95), approx_percentile_cont(duration_ms, 0.99), \
-                count(outcome), count(duration_ms), \
-                count(CASE WHEN outcome IS NOT NULL OR duration_ms IS NOT NULL THEN 1 END), \
+                count(CASE WHEN operation IS NOT NULL OR status_code IS NOT NULL THEN 1 END), count(duration_ms), \
+                count(CASE WHEN operation IS NOT NULL OR status_code IS NOT NULL OR duration_ms IS NOT NULL THEN 1 END), \
                 to_unixtime(max(ts)) - to_unixtime(min(ts)), count(DISTINCT date_bin(INTERVAL '1 minute', ts)) \
              FROM events WHERE {filter} GROUP BY component ORDER BY component"
         ),
@@ -224,8 +225,8 @@ pub async fn suggest(
              the objectives rest on less traffic than they will be judged on"
         ));
     }
-    // v: count, bad availability, bad error rate, p95, p99, events with an outcome, with a
-    // duration, with either, seconds spanned, distinct minutes
+    // v: count, bad availability, bad error rate, p95, p99, request events (an operation or a
+    // status code), events with a duration, with either, seconds spanned, distinct minutes
     for (component, v) in stats {
         let get = |i: usize| v[i].unwrap_or(0.0);
         if get(7) < MIN_REQUESTS {
@@ -352,7 +353,7 @@ pub fn render(report: &SuggestReport) -> String {
     if !report.left_out.is_empty() {
         let _ = writeln!(
             out,
-            "\nleft out (no request traffic: no events with an outcome or a duration): {}",
+            "\nleft out (too little request traffic: under {MIN_REQUESTS} events with an operation, a status code or a duration): {}",
             report.left_out.join(", ")
         );
     }
@@ -449,10 +450,12 @@ pub fn write_config(
 ) -> Result<String, String> {
     let proposed = render_config(suggestions);
     let text = match std::fs::read_to_string(path) {
-        Ok(_) if !force => return Err(format!(
+        Ok(_) if !force => {
+            return Err(format!(
             "{} exists: give --force to replace its [[slo]] tables (its other sections are kept)",
             path.display()
-        )),
+        ))
+        }
         Ok(existing) => {
             let mut doc: toml_edit::DocumentMut = existing
                 .parse()

@@ -295,36 +295,41 @@ fn slo_status_suggest_and_rollup_commands() {
         "{status}"
     );
 
-    let suggest = run(&["slo", "suggest"]);
-    for sli in [
-        "availability",
-        "latency_p95",
-        "error_rate",
-        "throughput",
-        "latency_tail",
-    ] {
-        assert_eq!(
-            suggest
-                .lines()
-                .filter(|l| l.split_whitespace().nth(1) == Some(sli))
-                .count(),
-            6,
-            "{sli}: {suggest}"
-        );
+    // the sample's day is history as of its end; nothing in it is left out as anomalous
+    // when --keep-anomalies is given, so every component gets all five SLIs
+    let suggest = run(&[
+        "slo",
+        "suggest",
+        "--as-of",
+        "2025-11-17T00:00:00Z",
+        "--keep-anomalies",
+    ]);
+    let count = |sli: &str| {
+        suggest
+            .lines()
+            .filter(|l| l.split_whitespace().nth(1) == Some(sli))
+            .count()
+    };
+    for sli in ["availability", "latency_p95", "error_rate", "latency_tail"] {
+        assert_eq!(count(sli), 6, "{sli}: {suggest}");
     }
-    assert_eq!(suggest.matches("[[slo]]").count(), 30, "{suggest}");
+    // a throughput floor only for components with events in nine minutes of ten
+    let floors = count("throughput");
+    assert!((1..6).contains(&floors), "{floors} floors: {suggest}");
+    assert_eq!(suggest.matches("[[slo]]").count(), 24 + floors, "{suggest}");
     // The suggested config is valid config.
     let pasted = dir.path().join("suggested.toml");
     std::fs::write(
         &pasted,
         suggest
-            .split("# Ready to paste into shape.toml:")
-            .nth(1)
-            .unwrap(),
+            .split_once("# Ready to paste into shape.toml")
+            .and_then(|(_, rest)| rest.split_once('\n'))
+            .unwrap()
+            .1,
     )
     .unwrap();
     let config = shape::config::Config::load(&pasted).unwrap();
-    assert_eq!(shape::slo::load_slos(&config).unwrap().len(), 30);
+    assert_eq!(shape::slo::load_slos(&config).unwrap().len(), 24 + floors);
 
     assert!(run(&["rollup"]).contains("0 (SLO, run) pairs"));
     assert!(run(&["rollup", "--rebuild"]).contains("31 (SLO, run) pairs"));

@@ -36,6 +36,30 @@ fn quick_start_in_an_empty_directory() {
         "generated logs end {lag} before now"
     );
     shape_ok(d, &["ingest", "logs"]);
+    // a daemon that only logs: no requests, so no SLO proposals for it
+    let daemon: String = (1..=30)
+        .map(|i| {
+            let ts = chrono::Utc::now() - chrono::Duration::minutes(i);
+            format!(
+                "time={} level=info component=cron msg=\"tick {i}\"\n",
+                ts.format("%Y-%m-%dT%H:%M:%SZ")
+            )
+        })
+        .collect();
+    std::fs::create_dir(d.join("daemon")).unwrap();
+    std::fs::write(d.join("daemon/cron.log"), daemon).unwrap();
+    shape_ok(d, &["ingest", "daemon"]);
+    let proposals = shape_ok(d, &["slo", "suggest"]);
+    let left_out = proposals
+        .lines()
+        .find(|l| l.starts_with("left out (too little request traffic"))
+        .unwrap_or_else(|| panic!("{proposals}"));
+    assert!(left_out.ends_with("cron"), "{left_out}");
+    assert!(!proposals.contains("component = \"cron\""), "{proposals}");
+    assert!(
+        proposals.contains("warning: the history covers"),
+        "{proposals}"
+    );
 
     let status = shape_ok(d, &["slo", "status"]);
     assert!(status.contains("No SLOs are configured"), "{status}");
