@@ -317,7 +317,8 @@ impl Draft {
                 ))
             }
         };
-        if !(0.0..=1.0).contains(&objective) && !(objective.is_nan() && sli == SliKind::Composite) {
+        let pending_composite = objective.is_nan() && sli == SliKind::Composite;
+        if !((0.0..=1.0).contains(&objective) || pending_composite) {
             return Err(field_err(
                 "objective",
                 format!(
@@ -425,7 +426,8 @@ impl Draft {
                 format!("{timeslice_target} is not in (0, 1]"),
             ));
         }
-        if (sli == SliKind::Composite) != !self.members.is_empty() {
+        let is_composite = sli == SliKind::Composite;
+        if is_composite == self.members.is_empty() {
             return Err(field_err(
                 "members",
                 "a composite SLO needs members, and only a composite has them".into(),
