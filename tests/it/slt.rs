@@ -99,9 +99,16 @@ async fn sqllogictest_files() {
                 async move { Ok(Db { ctx }) }
             });
             runner.with_column_validator(|_, _| true);
+            let started = std::time::Instant::now();
             if let Err(e) = runner.run_file_async(&file).await {
                 panic!("{} ({source:?}): {e}", file.display());
             }
+            // shown with --nocapture: which file costs what (debug builds plan slowly)
+            println!(
+                "{} ({source:?}): {:.1} s",
+                file.display(),
+                started.elapsed().as_secs_f64()
+            );
         }
     }
 }
