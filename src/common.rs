@@ -9,6 +9,19 @@ pub fn sql_string(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
 }
 
+/// A word as a POSIX shell reads it back: as is when it is plain, else single-quoted.
+pub fn shell_word(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._:=@%+,-".contains(c));
+    if plain {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
+}
+
 /// `90s`, `5m`, `1h`, `30d`, `2w` -> seconds (positive). Months and quarters are calendar
 /// windows, not durations, so they are not accepted here.
 pub fn parse_duration_secs(text: &str) -> Option<i64> {
@@ -152,6 +165,13 @@ mod tests {
         assert_eq!(parse_size("500kb").unwrap(), 500 << 10);
         assert!(parse_size("12 parsecs").is_err());
         assert!(parse_size("-3MB").is_err());
+    }
+
+    #[test]
+    fn shell_words() {
+        assert_eq!(shell_word("/tmp/data-1"), "/tmp/data-1");
+        assert_eq!(shell_word("my data"), "'my data'");
+        assert_eq!(shell_word("it's"), "'it'\\''s'");
     }
 
     #[test]

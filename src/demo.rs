@@ -79,7 +79,7 @@ pub async fn run_demo(sample_dir: &Path, data_dir: &Path) -> anyhow::Result<Stri
     );
     let source = sample_dir.join("*.jsonl*").to_string_lossy().into_owned();
     let (report, errors) = workspace.ingest(&[source], false).await?;
-    out.push_str(&format_report(&report));
+    out.push_str(&format_report(&report, "shape"));
     if let Some(error) = errors.first() {
         anyhow::bail!("demo ingest failed: {error}");
     }

@@ -68,6 +68,8 @@ pub struct CycleReport {
     /// Per-source ingest errors (other sources still ran).
     pub ingest_errors: Vec<String>,
     pub heal: HealReport,
+    /// How to call SHAPE on this workspace, for the commands the report suggests.
+    pub shape_command: String,
 }
 
 impl CycleReport {
@@ -88,7 +90,7 @@ impl CycleReport {
             .map(|s| format!("no data yet for source {s}\n"))
             .collect();
         if let Some(report) = &self.ingest {
-            text.push_str(&format_report(report));
+            text.push_str(&format_report(report, &self.shape_command));
         }
         for e in &self.ingest_errors {
             text.push_str(&format!("error: {e}\n"));
@@ -178,6 +180,7 @@ impl Workflow<'_> {
             ingest,
             ingest_errors,
             heal,
+            shape_command: self.workspace.shape_command(),
         })
     }
 }

@@ -150,6 +150,21 @@ impl Workspace {
         &self.data_dir
     }
 
+    /// How to call SHAPE on this workspace (`shape --config c.toml --data-dir d`), for the
+    /// commands SHAPE prints for the user to run next, so that copying them works.
+    pub fn shape_command(&self) -> String {
+        use crate::common::shell_word;
+        let mut words = vec!["shape".to_string()];
+        if let Some(file) = self.config.file() {
+            words.push(format!(
+                "--config {}",
+                shell_word(&file.path.to_string_lossy())
+            ));
+        }
+        words.push(format!("--data-dir {}", shell_word(&self.data_dir)));
+        words.join(" ")
+    }
+
     /// `[heal]` and the playbooks (loaded on demand: only healing needs them).
     pub fn healer(&self) -> Result<Healer, HealError> {
         Healer::load(&self.config)

@@ -28,7 +28,7 @@ pub async fn run_command(
         Command::Ingest(args) => {
             let ws = open()?;
             let (report, errors) = ws.ingest(&args.sources, !args.no_progress).await?;
-            write!(out, "{}", format_report(&report))?;
+            write!(out, "{}", format_report(&report, &ws.shape_command()))?;
             if !ws.slos().is_empty() {
                 let (_, rolled) = ws.context_and_rollups(&QueryOptions::default()).await?;
                 writeln!(
@@ -115,6 +115,7 @@ pub async fn run_command(
 }
 
 async fn slo(ws: &Workspace, command: SloCommand, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    let shape = ws.shape_command();
     match command {
         SloCommand::Status { as_of, format } => {
             let ctx = ws.context(&QueryOptions::at(as_of.as_of.clone())).await?;
@@ -140,7 +141,7 @@ async fn slo(ws: &Workspace, command: SloCommand, out: &mut dyn Write) -> anyhow
                     )?;
                     writeln!(
                         out,
-                        "\nAdopt them with: shape slo suggest --write shape.toml (then edit to taste)"
+                        "\nAdopt them with: {shape} slo suggest --write shape.toml (then edit to taste)"
                     )?;
                 }
                 return Ok(ExitCode::SUCCESS);
@@ -229,9 +230,16 @@ async fn suggest(ws: &Workspace, args: SuggestArgs, out: &mut dyn Write) -> anyh
                 "{}",
                 crate::slo::suggest::render_table(&report.suggestions)
             )?;
-            let done = crate::slo::suggest::write_config(path, &report.suggestions, args.force)
+            crate::slo::suggest::write_config(path, &report.suggestions, args.force)
                 .map_err(|e| anyhow::anyhow!(e))?;
-            writeln!(out, "\n{done}")?;
+            writeln!(
+                out,
+                "\nwrote {} SLOs to {}; see them with: shape --config {} --data-dir {} slo status",
+                report.suggestions.len(),
+                path.display(),
+                crate::common::shell_word(&path.to_string_lossy()),
+                crate::common::shell_word(ws.data_dir())
+            )?;
         }
         None => write!(out, "{}", crate::slo::suggest::render(&report))?,
     }
@@ -354,7 +362,8 @@ async fn serve(ws: &Workspace, flags: ServerSection) -> anyhow::Result<ExitCode>
     );
     if ws.slos().is_empty() {
         eprintln!(
-            "note: no SLOs are configured, so the SLO views are empty (slo_setup_hints says so              to clients); `shape slo suggest` proposes some from the data"
+            "note: no SLOs are configured, so the SLO views are empty (slo_setup_hints says so \
+             to clients); `shape slo suggest` proposes some from the data"
         );
     }
     crate::server::serve_on(listener, ctx, &settings, tls).await?;

@@ -358,8 +358,9 @@ impl SourceJob {
     }
 }
 
-/// Shared by the CLI and the demo: a readable accounting of a run.
-pub fn format_report(report: &IngestReport) -> String {
+/// Shared by the CLI and the demo: a readable accounting of a run. `shape` is how to call
+/// SHAPE on this data dir (`shape --data-dir /x`), for the commands the report suggests.
+pub fn format_report(report: &IngestReport, shape: &str) -> String {
     use std::fmt::Write;
     let mut out = String::new();
     let _ = writeln!(out, "ingest {}", report.ingest_id);
@@ -413,7 +414,7 @@ pub fn format_report(report: &IngestReport) -> String {
     if rejects > 0 {
         let _ = writeln!(
             out,
-            "warning: {rejects} line(s) rejected; see them with: shape query \"SELECT _source, _line, error FROM rejects WHERE _ingest_id = '{}'\"",
+            "warning: {rejects} line(s) rejected; see them with: {shape} query \"SELECT _source, _line, error FROM rejects WHERE _ingest_id = '{}'\"",
             report.ingest_id
         );
     }

@@ -442,12 +442,12 @@ pub fn render_config(suggestions: &[Suggestion]) -> String {
 
 /// Writes the proposals to `path` as `[[slo]]` tables. An existing file is refused unless
 /// `force`; then its `[[slo]]` tables are replaced and everything else (sections, comments,
-/// order) is kept. Returns what was done, for the user.
+/// order) is kept.
 pub fn write_config(
     path: &std::path::Path,
     suggestions: &[Suggestion],
     force: bool,
-) -> Result<String, String> {
+) -> Result<(), String> {
     let proposed = render_config(suggestions);
     let text = match std::fs::read_to_string(path) {
         Ok(_) if !force => {
@@ -471,13 +471,7 @@ pub fn write_config(
         }
         Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
     };
-    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    Ok(format!(
-        "wrote {} SLOs to {}; see them with: shape --config {} slo status",
-        suggestions.len(),
-        path.display(),
-        path.display()
-    ))
+    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 #[cfg(test)]

@@ -35,7 +35,14 @@ fn quick_start_in_an_empty_directory() {
         lag.num_minutes().abs() <= 2,
         "generated logs end {lag} before now"
     );
-    shape_ok(d, &["ingest", "logs"]);
+    let ingested = shape_ok(d, &["ingest", "logs"]);
+    // commands printed for the user carry the options they need
+    if ingested.contains("rejected") {
+        assert!(
+            ingested.contains("see them with: shape --data-dir data query"),
+            "{ingested}"
+        );
+    }
     // a daemon that only logs: no requests, so no SLO proposals for it
     let daemon: String = (1..=30)
         .map(|i| {
@@ -69,7 +76,7 @@ fn quick_start_in_an_empty_directory() {
         "{status}"
     );
     assert!(
-        status.contains("shape slo suggest --write shape.toml"),
+        status.contains("shape --data-dir data slo suggest --write shape.toml"),
         "{status}"
     );
 
