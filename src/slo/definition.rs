@@ -100,6 +100,8 @@ pub struct SloDefinition {
     pub sli: SliKind,
     pub objective: f64,
     pub threshold_ms: Option<f64>,
+    /// A good event is strictly below the threshold (OpenSLO `op: lt`), not at or below it.
+    pub threshold_strict: bool,
     pub min_events_per_minute: Option<f64>,
     pub custom_good: Option<String>,
     pub custom_total: Option<String>,
@@ -177,7 +179,11 @@ impl SloDefinition {
     pub fn good_sql(&self) -> String {
         match self.sli {
             SliKind::Availability => "outcome = 'ok'".to_string(),
-            SliKind::Latency => format!("duration_ms <= {}", self.threshold_ms.unwrap_or(0.0)),
+            SliKind::Latency => format!(
+                "duration_ms {} {}",
+                if self.threshold_strict { "<" } else { "<=" },
+                self.threshold_ms.unwrap_or(0.0)
+            ),
             SliKind::ErrorRate => "level NOT IN ('ERROR', 'FATAL')".to_string(),
             SliKind::Throughput => "true".to_string(),
             SliKind::Custom => format!("({})", self.custom_good.as_deref().unwrap_or("false")),
@@ -236,6 +242,7 @@ pub(super) struct Draft {
     pub(super) objective: Option<f64>,
     pub(super) objective_percent: Option<f64>,
     pub(super) threshold_ms: Option<f64>,
+    pub(super) threshold_strict: bool,
     pub(super) min_events_per_minute: Option<f64>,
     pub(super) good: Option<String>,
     pub(super) total: Option<String>,
@@ -502,6 +509,7 @@ impl Draft {
             sli,
             objective,
             threshold_ms: self.threshold_ms,
+            threshold_strict: self.threshold_strict,
             min_events_per_minute: self.min_events_per_minute,
             custom_good: self.good,
             custom_total: self.total,

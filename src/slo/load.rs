@@ -191,6 +191,7 @@ fn toml_draft(
         objective: raw.objective,
         objective_percent: raw.objective_percent,
         threshold_ms: raw.threshold_ms,
+        threshold_strict: false,
         min_events_per_minute: raw.min_events_per_minute,
         good: raw.good,
         total: raw.total,

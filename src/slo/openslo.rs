@@ -187,6 +187,7 @@ fn slo_definitions(
         objective: number(objective, "target"),
         objective_percent: number(objective, "targetPercent"),
         threshold_ms: None,
+        threshold_strict: false,
         min_events_per_minute: None,
         good: None,
         total: None,
@@ -203,20 +204,28 @@ fn slo_definitions(
         alert_targets: Vec::new(),
         line: slo.line,
     };
+    // an objective's id: `NAME.<display name>` (or its position), unique within the SLO
+    let objective_id = |i: usize, objective: &Value, taken: &[String]| {
+        let slug = text_at(objective, "displayName")
+            .map(|d| slug(&d))
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| (i + 1).to_string());
+        let id = format!("{name}.{slug}");
+        if taken.contains(&id) {
+            format!("{id}-{}", i + 1)
+        } else {
+            id
+        }
+    };
     let mut out = Vec::new();
-    let mut draft = if composite {
-        let mut members = Vec::new();
+    let mut drafts = Vec::new();
+    if composite {
+        let mut members: Vec<Member> = Vec::new();
         for (i, objective) in objectives.iter().enumerate() {
             let member_field = |f: &str| format!("objectives[{i}].{f}");
             let indicator = indicator_of(objective, named, &|f, m| field_err(&member_field(f), m))?;
-            let slug = text_at(objective, "displayName")
-                .map(|d| slug(&d))
-                .filter(|s| !s.is_empty())
-                .unwrap_or_else(|| (i + 1).to_string());
-            let mut id = format!("{name}.{slug}");
-            if members.iter().any(|m: &Member| m.slo_id == id) {
-                id = format!("{id}-{}", i + 1);
-            }
+            let taken: Vec<String> = members.iter().map(|m| m.slo_id.clone()).collect();
+            let id = objective_id(i, objective, &taken);
             let weight = number(objective, "compositeWeight").unwrap_or(1.0);
             let mut member = base(id.clone(), objective);
             apply_indicator(&mut member, &indicator, objective, &|f, m| {
@@ -224,6 +233,7 @@ fn slo_definitions(
             })?;
             member.alerting = AlertingDraft::Catalog(tiers::NO_ALERTING.into(), "alertPolicies");
             member.member_of = Some(name.clone());
+            // members come first so that `resolve_composites` finds them in any order
             out.push(member.finish(origin, &field_err, catalogs)?);
             members.push(Member { slo_id: id, weight });
         }
@@ -232,21 +242,42 @@ fn slo_definitions(
         draft.objective = None;
         draft.objective_percent = None;
         draft.members = members;
-        draft
+        drafts.push(draft);
     } else {
+        // several objectives on one ratio indicator: one SLO each (the first keeps the
+        // SLO's name, the others are `NAME.<display name>`), all with the SLO's policies
         let indicator = indicator_of(spec, named, &field_err)?;
-        let mut draft = base(name.clone(), &objectives[0]);
-        apply_indicator(&mut draft, &indicator, &objectives[0], &field_err)?;
-        draft
-    };
-    draft.tier_sources_from(spec, named, &field_err)?;
-    let mut definition = draft.finish(origin, &field_err, catalogs)?;
-    if let Some(own) = definition_tiers(&definition, spec, named, &field_err)? {
-        definition.tier_catalog = "own".into();
-        definition.tiers = own;
+        let mut taken = Vec::new();
+        for (i, objective) in objectives.iter().enumerate() {
+            let id = if i == 0 {
+                name.clone()
+            } else {
+                objective_id(i, objective, &taken)
+            };
+            let objective_field = |f: &str| {
+                if i == 0 {
+                    f.to_string()
+                } else {
+                    format!("objectives[{i}].{f}")
+                }
+            };
+            let mut draft = base(id.clone(), objective);
+            apply_indicator(&mut draft, &indicator, objective, &|f, m| {
+                field_err(&objective_field(f), m)
+            })?;
+            taken.push(id);
+            drafts.push(draft);
+        }
     }
-    // members come first so that `resolve_composites` finds them however files are ordered
-    out.push(definition);
+    for mut draft in drafts {
+        draft.tier_sources_from(spec, named, &field_err)?;
+        let mut definition = draft.finish(origin, &field_err, catalogs)?;
+        if let Some(own) = definition_tiers(&definition, spec, named, &field_err)? {
+            definition.tier_catalog = "own".into();
+            definition.tiers = own;
+        }
+        out.push(definition);
+    }
     Ok(out)
 }
 
@@ -510,6 +541,7 @@ fn apply_indicator(
                 "thresholdMetric objectives need a value (ms)".into(),
             )
         })?);
+        draft.threshold_strict = op == "lt";
         draft.sli = "latency".into();
     } else {
         return Err(field_err(
@@ -535,7 +567,9 @@ fn window_of(
     }
     let unit = match duration.as_str() {
         "1w" => "week",
-        "1M" => "month",
+        // a calendar window of one minute means nothing; the specification's own SLA
+        // example writes a month as `1m`
+        "1M" | "1m" => "month",
         "1Q" => "quarter",
         other => {
             return Err(field_err(

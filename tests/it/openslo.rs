@@ -165,6 +165,46 @@ fn the_specifications_examples_load() {
 }
 
 #[test]
+fn the_specifications_budgeting_examples_load() {
+    let slos = load(
+        &[("budgeting.yaml", &fixture("spec-budgeting-methods.yaml"))],
+        "",
+    )
+    .unwrap();
+    let summary: Vec<_> = slos
+        .iter()
+        .map(|s| {
+            (
+                s.slo_id.as_str(),
+                s.budgeting.name(),
+                s.objective,
+                s.timeslice_seconds,
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            ("search-slo", "occurrences", 0.99, 60),
+            ("main-page", "ratio_timeslices", 0.99, 60),
+            ("service-availability", "timeslices", 0.995, 60),
+            ("service-availability.sla", "timeslices", 0.99, 60),
+        ]
+    );
+    // `op: lt` is strict; two weeks rolling; a calendar month in New York
+    assert_eq!(slos[0].good_sql(), "duration_ms < 500");
+    assert_eq!(slos[0].window_seconds(), Some(14 * 86_400));
+    assert_eq!(
+        slos[2].window,
+        shape::slo::SloWindow::Calendar {
+            unit: "month".into(),
+            timezone: "America/New_York".into()
+        }
+    );
+    assert!(slos[1].total_sql().contains("operation = 'GET /'"));
+}
+
+#[test]
 fn composite_objectives_become_members() {
     let slos = load(&[("composite.yaml", &fixture("composite.yaml"))], "").unwrap();
     let ids: Vec<_> = slos.iter().map(|s| s.slo_id.as_str()).collect();
