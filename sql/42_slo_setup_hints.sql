@@ -3,7 +3,7 @@
 -- with no events in its window at shape.as_of (a misspelt component, or data elsewhere in
 -- time).
 CREATE VIEW slo_setup_hints AS
-SELECT 'no SLOs are configured: `shape slo suggest` proposes objectives from the data, and `shape slo suggest --write shape.toml` adopts them' AS hint
+SELECT 'no SLOs are configured: slo_suggestions (filled by shape serve) and `shape slo suggest` propose objectives from the data; `shape slo suggest --write shape.toml` adopts them' AS hint
 WHERE NOT EXISTS (SELECT 1 FROM slo_definitions)
 UNION ALL
 SELECT concat('SLO ', slo_id, ' has no events in its window (', to_char(window_start, '%Y-%m-%d %H:%M'),

@@ -200,6 +200,26 @@ impl Workspace {
         Ok((ctx, report))
     }
 
+    /// [`Workspace::context`] for a server: with no SLO configured, the `slo_suggestions`
+    /// table holds what `shape slo suggest` proposes from the data, so that clients and
+    /// dashboards can show it. Returns the context and the number of proposals.
+    pub async fn serving_context(
+        &self,
+        options: &QueryOptions,
+    ) -> Result<(SessionContext, usize), WorkspaceError> {
+        let ctx = self.context(options).await?;
+        if !self.slos.is_empty() {
+            return Ok((ctx, 0));
+        }
+        let report = crate::slo::suggest::suggest(&ctx, &Default::default()).await?;
+        crate::catalog::register_batch(
+            &ctx,
+            "slo_suggestions",
+            crate::slo::suggest::suggestions_batch(&report.suggestions),
+        )?;
+        Ok((ctx, report.suggestions.len()))
+    }
+
     /// A context over the data dir as it is: no rollups are written (read-only use, and
     /// `shape rollup --rebuild`).
     pub async fn context_as_is(

@@ -128,6 +128,11 @@ pub(crate) async fn build_context(
     )?;
     register_batch(&ctx, "burn_rate_tiers", slo::tiers_batch())?;
     register_batch(&ctx, "slo_tiers", slo::slo_tiers_batch(&options.slos))?;
+    register_batch(
+        &ctx,
+        "slo_suggestions",
+        slo::suggest::suggestions_batch(&[]),
+    )?;
     register_batch(&ctx, "slo_members", slo::members_batch(&options.slos))?;
     register_batch(
         &ctx,
@@ -174,7 +179,8 @@ async fn run_statements(ctx: &SessionContext, file: &str, sql: &str) -> Result<(
     Ok(())
 }
 
-fn register_batch(
+/// Registers (or replaces) an in-memory table.
+pub(crate) fn register_batch(
     ctx: &SessionContext,
     name: &str,
     batch: RecordBatch,
@@ -184,6 +190,7 @@ fn register_batch(
         source,
     };
     let table = MemTable::try_new(batch.schema(), vec![vec![batch]]).map_err(err)?;
+    ctx.deregister_table(name).map_err(err)?;
     ctx.register_table(name, Arc::new(table)).map_err(err)?;
     Ok(())
 }

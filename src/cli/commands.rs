@@ -330,7 +330,7 @@ async fn serve(ws: &Workspace, flags: ServerSection) -> anyhow::Result<ExitCode>
         memory_limit: Some(settings.memory_limit),
         ..Default::default()
     };
-    let ctx = ws.context(&options).await?;
+    let (ctx, proposals) = ws.serving_context(&options).await?;
     let listener = crate::server::bind(settings.addr).await?;
     let addr = settings.addr;
     eprintln!(
@@ -362,8 +362,9 @@ async fn serve(ws: &Workspace, flags: ServerSection) -> anyhow::Result<ExitCode>
     );
     if ws.slos().is_empty() {
         eprintln!(
-            "note: no SLOs are configured, so the SLO views are empty (slo_setup_hints says so \
-             to clients); `shape slo suggest` proposes some from the data"
+            "note: no SLOs are configured, so the SLO views are empty; the {proposals} SLOs \
+             `shape slo suggest` proposes from the data are in the slo_suggestions table \
+             (slo_setup_hints tells clients so)"
         );
     }
     crate::server::serve_on(listener, ctx, &settings, tls).await?;

@@ -440,6 +440,45 @@ pub fn render_config(suggestions: &[Suggestion]) -> String {
     out
 }
 
+/// The `slo_suggestions` table: empty unless a server started with no SLO configured
+/// filled it (so that clients and dashboards can show the proposals).
+pub fn suggestions_batch(suggestions: &[Suggestion]) -> datafusion::arrow::array::RecordBatch {
+    use datafusion::arrow::datatypes::{DataType, Field, Schema};
+    #[derive(serde::Serialize)]
+    struct Row<'a> {
+        component: &'a str,
+        sli: &'a str,
+        objective: f64,
+        threshold_ms: Option<f64>,
+        min_events_per_minute: Option<f64>,
+        observed: Option<f64>,
+        budget_spent: Option<f64>,
+    }
+    let schema = std::sync::Arc::new(Schema::new(vec![
+        Field::new("component", DataType::Utf8, false),
+        Field::new("sli", DataType::Utf8, false),
+        Field::new("objective", DataType::Float64, false),
+        Field::new("threshold_ms", DataType::Float64, true),
+        Field::new("min_events_per_minute", DataType::Float64, true),
+        Field::new("observed", DataType::Float64, true),
+        Field::new("budget_spent", DataType::Float64, true),
+    ]));
+    let finite = |v: f64| v.is_finite().then_some(v);
+    let rows: Vec<Row> = suggestions
+        .iter()
+        .map(|s| Row {
+            component: &s.component,
+            sli: s.sli,
+            objective: s.objective,
+            threshold_ms: s.threshold_ms,
+            min_events_per_minute: s.min_events_per_minute,
+            observed: finite(s.observed),
+            budget_spent: finite(s.budget_spent),
+        })
+        .collect();
+    crate::storage::batch_from_records(schema, &rows).expect("suggestion rows match their schema")
+}
+
 /// Writes the proposals to `path` as `[[slo]]` tables. An existing file is refused unless
 /// `force`; then its `[[slo]]` tables are replaced and everything else (sections, comments,
 /// order) is kept.

@@ -127,9 +127,10 @@ async fn every_panel_query_runs_on_the_sample() {
 }
 
 /// Panels that may rightly show no rows: the healing tables (empty until something was
-/// healed) and the setup hints (empty when everything is set up).
+/// healed), the setup hints and the proposed SLOs (empty when SLOs are configured).
 pub fn may_be_empty(sql: &str) -> bool {
     sql.contains("healing_")
         || sql.contains("playbook_effectiveness")
         || sql.contains("slo_setup_hints")
+        || sql.contains("slo_suggestions")
 }

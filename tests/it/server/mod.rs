@@ -527,3 +527,52 @@ fn config_with(dir: &std::path::Path, extra: &str) -> String {
 }
 
 mod sessions;
+
+/// With no SLO configured, the server says so to clients (`slo_setup_hints`) and offers what
+/// `shape slo suggest` proposes (`slo_suggestions`), over the wire.
+#[tokio::test(flavor = "multi_thread")]
+async fn without_slos_clients_see_hints_and_proposals() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let data = d.join("data").to_string_lossy().into_owned();
+    let config = d.join("empty.toml");
+    std::fs::write(&config, "# no SLOs yet\n").unwrap();
+    let config = config.to_string_lossy().into_owned();
+    for args in [
+        vec!["gen", "--out", "logs", "--days", "1", "--events", "8000"],
+        vec!["--config", &config, "--data-dir", &data, "ingest", "logs"],
+    ] {
+        let out = run_shape(d, &args, &[]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    let (_server, port) = start(&data, &config);
+    let client = connect(port).await.unwrap();
+    let hints = client
+        .query("SELECT hint FROM slo_setup_hints", &[])
+        .await
+        .unwrap();
+    assert_eq!(hints.len(), 1);
+    let hint: String = hints[0].get(0);
+    assert!(hint.starts_with("no SLOs are configured"), "{hint}");
+    let proposals = client
+        .query(
+            "SELECT component, sli, objective FROM slo_suggestions WHERE sli = 'availability' ORDER BY component",
+            &[],
+        )
+        .await
+        .unwrap();
+    let components: Vec<String> = proposals.iter().map(|r| r.get(0)).collect();
+    assert_eq!(
+        components,
+        [
+            "canvas",
+            "control-panel",
+            "header",
+            "library",
+            "plugin-host",
+            "theme"
+        ]
+    );
+    let objective: f64 = proposals[0].get(2);
+    assert!((0.9..1.0).contains(&objective), "{objective}");
+}
