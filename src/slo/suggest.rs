@@ -235,17 +235,7 @@ pub async fn suggest(
         }
         let out = &mut report.suggestions;
         if get(5) >= MIN_REQUESTS {
-            let bad = get(1);
-            let (objective, spent) = pick_objective(bad);
-            out.push(Suggestion {
-                component: component.clone(),
-                sli: "availability",
-                objective,
-                threshold_ms: None,
-                min_events_per_minute: None,
-                observed: 1.0 - bad,
-                budget_spent: spent,
-            });
+            out.push(ratio_suggestion(&component, "availability", get(1)));
         }
         let p95_threshold = match v[3].filter(|_| get(6) >= MIN_REQUESTS) {
             Some(p95) => {
@@ -264,17 +254,7 @@ pub async fn suggest(
             }
             None => None,
         };
-        let error_bad = get(2);
-        let (objective, spent) = pick_objective(error_bad);
-        out.push(Suggestion {
-            component: component.clone(),
-            sli: "error_rate",
-            objective,
-            threshold_ms: None,
-            min_events_per_minute: None,
-            observed: 1.0 - error_bad,
-            budget_spent: spent,
-        });
+        out.push(ratio_suggestion(&component, "error_rate", get(2)));
         // a throughput floor only for steady traffic: events in nine minutes of ten
         let span_minutes = (get(8) / 60.0).max(1.0);
         if let Some((_, m)) = minutes.iter().find(|(c, _)| *c == component) {
@@ -305,6 +285,20 @@ pub async fn suggest(
         }
     }
     Ok(report)
+}
+
+/// An event-ratio SLI whose history had `bad_ratio` bad events: the ladder's objective.
+fn ratio_suggestion(component: &str, sli: &'static str, bad_ratio: f64) -> Suggestion {
+    let (objective, spent) = pick_objective(bad_ratio);
+    Suggestion {
+        component: component.to_string(),
+        sli,
+        objective,
+        threshold_ms: None,
+        min_events_per_minute: None,
+        observed: 1.0 - bad_ratio,
+        budget_spent: spent,
+    }
 }
 
 /// A latency SLI at an observed percentile: threshold = the percentile rounded up, and the
