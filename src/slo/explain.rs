@@ -35,7 +35,8 @@ pub struct TierState {
     pub firing: bool,
     pub suppressed: bool,
     pub projected: Option<f64>,
-    pub hours_to_exhaustion: Option<f64>,
+    /// How long the budget left (slo_status) lasts at the long window's burn rate.
+    pub hours_left: Option<f64>,
 }
 
 fn compares(op: &str, value: f64, factor: f64) -> bool {
@@ -73,7 +74,7 @@ pub fn tier_reason(t: &TierState, faster: Option<&str>) -> String {
                 p * 100.0
             );
         }
-        match t.hours_to_exhaustion {
+        match t.hours_left {
             Some(h) if h <= 0.0 => why.push_str("; the budget is already spent"),
             Some(h) => {
                 let _ = write!(why, "; the budget left lasts {h:.1} h");
@@ -210,8 +211,10 @@ pub async fn explain(
         ctx,
         &format!(
             "SELECT tier, severity, short_window, long_window, factor, op, short_burn_rate, long_burn_rate, \
-             short_bad_events, short_events, long_bad_events, long_events, min_events, over_threshold, firing, \
-             suppressed, projected_budget_consumed, hours_to_exhaustion FROM slo_burn_alerts WHERE slo_id = {id} ORDER BY tier"
+             short_bad_events, short_events, long_bad_events, long_events, a.min_events, over_threshold, firing, \
+             suppressed, projected_budget_consumed, \
+             shape_exhaustion_hours(s.budget_remaining, a.long_burn_rate, CAST(s.window_length_seconds AS DOUBLE)) \
+             FROM slo_burn_alerts a LEFT JOIN slo_status s ON s.slo_id = a.slo_id WHERE a.slo_id = {id} ORDER BY tier"
         ),
     )
     .await?;
@@ -235,7 +238,7 @@ pub async fn explain(
             firing: r[14] == "true",
             suppressed: r[15] == "true",
             projected: number(&r[16]),
-            hours_to_exhaustion: number(&r[17]),
+            hours_left: number(&r[17]),
         })
         .collect();
     for t in &states {
@@ -395,7 +398,7 @@ mod tests {
             firing: true,
             suppressed: false,
             projected: Some(0.0208),
-            hours_to_exhaustion: Some(12.5),
+            hours_left: Some(12.5),
         }
     }
 

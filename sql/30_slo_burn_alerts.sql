@@ -11,8 +11,9 @@
 -- tier's condition holds, whether it fires or is suppressed.
 -- exhaustion_hours: how long a whole budget lasts at the tier's factor;
 -- projected_budget_consumed: the share of the period's budget spent if the long window's
--- burn rate holds for one more long window; hours_to_exhaustion: how long the budget left
--- (slo_status) lasts at the long window's burn rate (NULL: never, 0: already gone).
+-- burn rate holds for one more long window; hours_to_exhaustion: how long a whole budget
+-- lasts at the long window's burn rate (period / burn, as Pyrra's "exhaustion"; NULL when
+-- nothing burns). `shape slo explain` adds how long the budget *left* lasts.
 CREATE VIEW slo_burn_alerts AS
 WITH tiers AS (
     SELECT d.slo_id, d.sli, d.rollup_hash, d.component, d.objective, d.min_events, t.tier, t.severity,
@@ -92,6 +93,5 @@ SELECT o.slo_id, o.component, o.tier, o.severity, o.short_window, o.long_window,
        o.over_threshold AND o.faster_firing AS suppressed,
        o.period_seconds / o.factor / 3600.0 AS exhaustion_hours,
        o.long_burn_rate * o.long_seconds / CAST(o.period_seconds AS DOUBLE) AS projected_budget_consumed,
-       shape_exhaustion_hours(s.budget_remaining, o.long_burn_rate, CAST(s.window_length_seconds AS DOUBLE)) AS hours_to_exhaustion
+       shape_exhaustion_hours(1.0, o.long_burn_rate, CAST(o.period_seconds AS DOUBLE)) AS hours_to_exhaustion
 FROM ordered o
-LEFT JOIN slo_status s ON s.slo_id = o.slo_id
