@@ -270,7 +270,7 @@ fn slo_definitions(
         }
     }
     for mut draft in drafts {
-        draft.tier_sources_from(spec, named, &field_err)?;
+        draft.alert_targets_from(spec, named, &field_err)?;
         let mut definition = draft.finish(origin, &field_err, catalogs)?;
         if let Some(own) = definition_tiers(&definition, spec, named, &field_err)? {
             definition.tier_catalog = "own".into();
@@ -283,7 +283,7 @@ fn slo_definitions(
 
 impl Draft {
     /// Alert targets of the SLO's policies (the tiers are checked once the window is known).
-    fn tier_sources_from(
+    fn alert_targets_from(
         &mut self,
         spec: &Value,
         named: &Named,
