@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    ArrayRef, BooleanArray, Float64Array, Int32Array, Int64Array, RecordBatch, StringArray,
+    ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray,
 };
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use serde::Serialize;
@@ -121,46 +121,19 @@ pub fn definitions_batch(slos: &[SloDefinition]) -> RecordBatch {
 
 /// The `burn_rate_tiers` table.
 pub fn tiers_batch() -> RecordBatch {
-    let rows = tiers::tier_rows();
-    let schema = Schema::new(vec![
-        Field::new("catalog", DataType::Utf8, false),
-        Field::new("tier", DataType::Int32, false),
-        Field::new("severity", DataType::Utf8, false),
-        Field::new("short_window", DataType::Utf8, false),
-        Field::new("long_window", DataType::Utf8, false),
-        Field::new("short_seconds", DataType::Int64, false),
-        Field::new("long_seconds", DataType::Int64, false),
-        Field::new("budget_percent", DataType::Float64, false),
-        Field::new("period_seconds", DataType::Int64, false),
-        Field::new("factor", DataType::Float64, false),
+    let schema = schema(&[
+        ("catalog", DataType::Utf8, false),
+        ("tier", DataType::Int32, false),
+        ("severity", DataType::Utf8, false),
+        ("short_window", DataType::Utf8, false),
+        ("long_window", DataType::Utf8, false),
+        ("short_seconds", DataType::Int64, false),
+        ("long_seconds", DataType::Int64, false),
+        ("budget_percent", DataType::Float64, false),
+        ("period_seconds", DataType::Int64, false),
+        ("factor", DataType::Float64, false),
     ]);
-    let text = |f: fn(&tiers::TierRow) -> &str| -> ArrayRef {
-        Arc::new(StringArray::from(rows.iter().map(f).collect::<Vec<_>>()))
-    };
-    let int = |f: fn(&tiers::TierRow) -> i64| -> ArrayRef {
-        Arc::new(Int64Array::from(rows.iter().map(f).collect::<Vec<_>>()))
-    };
-    let float = |f: fn(&tiers::TierRow) -> f64| -> ArrayRef {
-        Arc::new(Float64Array::from(rows.iter().map(f).collect::<Vec<_>>()))
-    };
-    RecordBatch::try_new(
-        Arc::new(schema),
-        vec![
-            text(|t| &t.catalog),
-            Arc::new(Int32Array::from(
-                rows.iter().map(|t| t.tier).collect::<Vec<_>>(),
-            )),
-            text(|t| &t.severity),
-            text(|t| &t.short_window),
-            text(|t| &t.long_window),
-            int(|t| t.short_seconds),
-            int(|t| t.long_seconds),
-            float(|t| t.budget_percent),
-            int(|t| t.period_seconds),
-            float(|t| t.factor),
-        ],
-    )
-    .expect("tier columns match")
+    batch_from_records(schema, &tiers::tier_rows()).expect("tier rows match their schema")
 }
 
 /// `slo_tiers`: each SLO's burn-rate tiers as resolved (catalog, written tiers, OpenSLO alert

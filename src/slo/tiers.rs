@@ -272,8 +272,9 @@ pub fn human_seconds(seconds: i64) -> String {
     format!("{seconds}s")
 }
 
-/// One row of `burn_rate_tiers` (the built-in catalogs, for reading).
-#[derive(Debug, Clone, PartialEq)]
+/// One row of `burn_rate_tiers` (the built-in catalogs, for reading); its fields are the
+/// table's columns.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TierRow {
     pub catalog: String,
     /// 1 = fastest. Within a severity, a firing tier suppresses the higher-numbered ones.
