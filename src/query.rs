@@ -48,7 +48,7 @@ fn explain(ctx: &SessionContext, error: DataFusionError) -> QueryError {
         return QueryError::DataFusion(error);
     }
     let mut known: Vec<String> = ctx
-        .catalog("datafusion")
+        .catalog(shape_udfs::CATALOG)
         .and_then(|c| c.schema("public"))
         .map(|s| s.table_names())
         .unwrap_or_default();

@@ -7,13 +7,13 @@ use std::collections::HashMap;
 use std::fmt::Debug;
 use std::sync::Arc;
 
-use datafusion_postgres::pgwire::api::auth::noop::NoopStartupHandler;
 use datafusion_postgres::pgwire::api::auth::sasl::scram::{
     gen_salted_password, random_nonce, ScramAuth, SCRAM_ITERATIONS,
 };
 use datafusion_postgres::pgwire::api::auth::sasl::SASLAuthStartupHandler;
 use datafusion_postgres::pgwire::api::auth::{
-    AuthSource, DefaultServerParameterProvider, LoginInfo, Password, StartupHandler,
+    finish_authentication, protocol_negotiation, save_startup_parameters_to_metadata, AuthSource,
+    DefaultServerParameterProvider, LoginInfo, Password, StartupHandler,
 };
 use datafusion_postgres::pgwire::api::{
     ClientInfo, PgWireConnectionState, PidSecretKeyGenerator, RandomPidSecretKeyGenerator,
@@ -73,10 +73,36 @@ impl AuthSource for Users {
 /// Accepts without a password (loopback-only servers without configured users).
 pub struct Trust(Arc<RandomPidSecretKeyGenerator>);
 
-impl NoopStartupHandler for Trust {
-    fn pid_secret_key_generator(&self) -> &dyn PidSecretKeyGenerator {
-        self.0.as_ref()
+#[async_trait::async_trait]
+impl StartupHandler for Trust {
+    async fn on_startup<C>(
+        &self,
+        client: &mut C,
+        message: PgWireFrontendMessage,
+    ) -> PgWireResult<()>
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        // pgwire's no-authentication handler, with SHAPE's parameters instead of its defaults.
+        if let PgWireFrontendMessage::Startup(ref startup) = message {
+            protocol_negotiation(client, startup).await?;
+            save_startup_parameters_to_metadata(client, startup);
+            let (pid, secret_key) = self.0.generate(client);
+            client.set_pid_and_secret_key(pid, secret_key);
+            finish_authentication(client, &server_parameters()).await?;
+        }
+        Ok(())
     }
+}
+
+/// The parameters every session starts with: pgwire's defaults, with the `server_version`
+/// that `version()` and `SHOW server_version` also report.
+fn server_parameters() -> DefaultServerParameterProvider {
+    let mut parameters = DefaultServerParameterProvider::default();
+    parameters.server_version = shape_udfs::pg_compat::server_version();
+    parameters
 }
 
 /// How this connection authenticates.
@@ -110,11 +136,9 @@ impl ConnectionStartup {
             None => {
                 let source: Arc<dyn AuthSource> = users.clone();
                 Method::Scram(Box::new(
-                    SASLAuthStartupHandler::new(
-                        Arc::new(DefaultServerParameterProvider::default()),
-                    )
-                    .with_scram(ScramAuth::new(source))
-                    .with_pid_secret_key_generator(pids.clone()),
+                    SASLAuthStartupHandler::new(Arc::new(server_parameters()))
+                        .with_scram(ScramAuth::new(source))
+                        .with_pid_secret_key_generator(pids.clone()),
                 ))
             }
         };

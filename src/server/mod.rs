@@ -7,15 +7,26 @@
 //!   setup that cannot load stops the server), a refusal with 53300 when full;
 //! - [`session`]: one `SessionContext` per connection (per-session `SET shape.as_of`,
 //!   `statement_timeout` bounding execution as well as planning, cancel requests), read-only;
-//! - [`information_schema`]: PostgreSQL type names in `information_schema.columns`.
+//! - [`copy`]: `COPY (query) TO STDOUT` in text, CSV and binary;
+//! - [`settings`]: `SET`/`SHOW`/`RESET` of per-session settings;
+//! - [`information_schema`]: PostgreSQL type names in `information_schema.columns`;
+//! - [`pg_catalog`], [`pg_functions`], [`pg_syntax`]: what psql's meta-commands, SQLAlchemy's
+//!   inspector, pgcli and JDBC metadata calls need beyond datafusion-pg-catalog.
 //!
 //! A malformed or hostile protocol message ends that connection only: pgwire's decoder
 //! rejects it and the connection task returns, other connections keep their own tasks.
 
 pub mod auth;
+pub mod copy;
+mod descriptions;
 pub mod information_schema;
+pub mod pg_catalog;
+pub mod pg_functions;
+pub mod pg_syntax;
 pub mod session;
+pub mod settings;
 
+use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -42,10 +53,10 @@ use tokio::runtime::Handle;
 
 use crate::config::Config;
 use auth::{ConnectionStartup, Users};
-use session::{
-    parse_pg_duration, CancelRegistry, CancelRequests, ReadOnlyHook, SessionQueries,
-    SessionSettingsHook,
-};
+use copy::CopyToStdoutHook;
+use pg_syntax::PgSyntaxHook;
+use session::{CancelRegistry, CancelRequests, ReadOnlyHook, SavepointHook, SessionQueries};
+use settings::{parse_pg_duration, SessionSettingsHook};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
@@ -366,6 +377,9 @@ impl Shared {
             Arc::new(SessionSettingsHook {
                 default_timeout: self.statement_timeout,
             }),
+            Arc::new(SavepointHook),
+            Arc::new(CopyToStdoutHook),
+            Arc::new(PgSyntaxHook),
             Arc::new(CursorStatementHook),
             Arc::new(SetShowHook),
             Arc::new(TransactionStatementHook),
@@ -409,11 +423,29 @@ fn query_runtime() -> Result<Handle, ServerError> {
     Ok(RUNTIME.get_or_init(|| runtime).handle().clone())
 }
 
-/// Prepares `ctx` for serving (pg_catalog, PostgreSQL-shaped information_schema).
-pub fn prepare_context(ctx: &SessionContext) -> Result<(), ServerError> {
-    setup_pg_catalog(ctx, "datafusion", EmptyContextProvider)
-        .map_err(|e| ServerError::Catalog(e.to_string()))?;
-    information_schema::install(ctx).map_err(|e| ServerError::Catalog(e.to_string()))
+/// Prepares `ctx` for serving (pg_catalog with SHAPE's comments and functions, the catalog
+/// functions clients call, PostgreSQL-shaped information_schema).
+pub async fn prepare_context(ctx: &SessionContext) -> Result<(), ServerError> {
+    let failed = |e: &dyn std::fmt::Display| ServerError::Catalog(e.to_string());
+    // SHAPE's functions: what the workspace registered beyond DataFusion's own.
+    let builtin: BTreeSet<String> = SessionContext::new()
+        .state()
+        .scalar_functions()
+        .keys()
+        .cloned()
+        .collect();
+    let shape_functions: BTreeSet<String> = ctx
+        .state()
+        .scalar_functions()
+        .keys()
+        .filter(|name| !builtin.contains(*name))
+        .cloned()
+        .collect();
+    setup_pg_catalog(ctx, shape_udfs::CATALOG, EmptyContextProvider).map_err(|e| failed(&e))?;
+    pg_catalog::install(ctx, &shape_functions)
+        .await
+        .map_err(|e| failed(&e))?;
+    information_schema::install(ctx).map_err(|e| failed(&e))
 }
 
 /// Binds the listener; serve with [`serve_on`]. Split so callers can report the bound
@@ -433,7 +465,7 @@ pub async fn serve_on(
     settings: &ServerSettings,
     tls: Option<TlsAcceptor>,
 ) -> Result<(), ServerError> {
-    prepare_context(&ctx)?;
+    prepare_context(&ctx).await?;
     let shared = Arc::new(Shared {
         ctx,
         query_runtime: query_runtime()?,

@@ -16,19 +16,17 @@ use std::time::Duration;
 use datafusion::common::ParamValues;
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::SessionContext;
-use datafusion::sql::sqlparser::ast::{Set, Statement};
+use datafusion::sql::sqlparser::ast::Statement;
 use datafusion_postgres::hooks::HookClient;
 use datafusion_postgres::pgwire::api::cancel::CancelHandler;
 use datafusion_postgres::pgwire::api::portal::Portal;
 use datafusion_postgres::pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
-use datafusion_postgres::pgwire::api::results::{
-    DataRowEncoder, FieldFormat, FieldInfo, QueryResponse, Response, Tag,
-};
+use datafusion_postgres::pgwire::api::results::{QueryResponse, Response, Tag};
 use datafusion_postgres::pgwire::api::store::PortalStore;
-use datafusion_postgres::pgwire::api::{ClientInfo, ClientPortalStore, Type};
+use datafusion_postgres::pgwire::api::{ClientInfo, ClientPortalStore};
 use datafusion_postgres::pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use datafusion_postgres::pgwire::messages::cancel::CancelRequest;
-use datafusion_postgres::pgwire::messages::data::DataRow;
+use datafusion_postgres::pgwire::messages::response::TransactionStatus;
 use datafusion_postgres::pgwire::messages::startup::SecretKey;
 use datafusion_postgres::pgwire::messages::PgWireBackendMessage;
 use datafusion_postgres::{DfSessionService, Parser, QueryHook};
@@ -132,7 +130,7 @@ impl CancelHandler for CancelRequests {
 // ---------------------------------------------------------------------------------------------
 
 /// Client metadata key of this session's statement_timeout in milliseconds ("0" = none).
-const STATEMENT_TIMEOUT_KEY: &str = "shape.statement_timeout_ms";
+pub(crate) const STATEMENT_TIMEOUT_KEY: &str = "shape.statement_timeout_ms";
 
 #[derive(Debug, Clone, Copy)]
 enum Stop {
@@ -163,7 +161,7 @@ impl Stop {
 type StopSignal = Shared<BoxFuture<'static, Stop>>;
 
 /// The session's statement timeout: its own setting, else the server default.
-fn statement_timeout<C: ClientInfo + ?Sized>(
+pub(crate) fn statement_timeout<C: ClientInfo + ?Sized>(
     client: &C,
     default: Option<Duration>,
 ) -> Option<Duration> {
@@ -252,8 +250,8 @@ async fn bounded<T>(
 /// Rows of a result, cut off with an error when the statement must stop. DataFusion runs the
 /// query as these rows are pulled, so the limit covers execution, not just planning; dropping
 /// the inner stream stops DataFusion's tasks.
-struct BoundedRows {
-    rows: Pin<Box<dyn Stream<Item = PgWireResult<DataRow>> + Send>>,
+struct BoundedRows<T> {
+    rows: Pin<Box<dyn Stream<Item = PgWireResult<T>> + Send>>,
     runtime: Handle,
     stop: StopSignal,
     since_check: u32,
@@ -264,8 +262,8 @@ struct BoundedRows {
 /// and a waker clone; per row that was a measurable share of streaming).
 const ROWS_PER_STOP_CHECK: u32 = 256;
 
-impl Stream for BoundedRows {
-    type Item = PgWireResult<DataRow>;
+impl<T> Stream for BoundedRows<T> {
+    type Item = PgWireResult<T>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         if self.finished {
@@ -326,6 +324,17 @@ fn bound_response(response: Response, runtime: &Handle, stop: &StopSignal) -> Re
             );
             bounded.set_command_tag(&command_tag);
             Response::Query(bounded)
+        }
+        Response::CopyOut(mut copy) => {
+            let rows = std::mem::replace(&mut copy.data_stream, Box::pin(futures::stream::empty()));
+            copy.data_stream = Box::pin(BoundedRows {
+                rows,
+                runtime: runtime.clone(),
+                stop: stop.clone(),
+                since_check: ROWS_PER_STOP_CHECK,
+                finished: false,
+            });
+            Response::CopyOut(copy)
         }
         other => other,
     }
@@ -467,13 +476,16 @@ pub struct ReadOnlyHook;
 
 impl ReadOnlyHook {
     fn refusal(statement: &Statement) -> Option<PgWireError> {
+        if super::copy::is_copy_to_stdout(statement) {
+            return None;
+        }
         let text = statement.to_string();
         let keyword = text.split_whitespace().next()?.to_ascii_uppercase();
         WRITE_KEYWORDS.contains(&keyword.as_str()).then(|| {
             sql_error(
                 "ERROR",
                 "25006",
-                format!("SHAPE serves read-only: {keyword} is not allowed (data changes come from `shape ingest`)"),
+                format!("SHAPE serves read-only: {keyword} is not allowed (data changes come from `shape ingest`; results are exported with COPY (query) TO STDOUT, psql's \\copy)"),
             )
         })
     }
@@ -511,204 +523,71 @@ impl QueryHook for ReadOnlyHook {
     }
 }
 
-/// `SET`/`SHOW` of the settings SHAPE keeps per session: `statement_timeout` and the engine's
-/// `shape.*` / `datafusion.*` options. Unlike a PostgreSQL-compatible "accept and ignore",
-/// a bad value is an error (22023) naming the setting.
-pub struct SessionSettingsHook {
-    pub default_timeout: Option<Duration>,
-}
+/// Savepoints, which drivers wrap around statements inside a transaction (psycopg 3's nested
+/// `transaction()`, SQLAlchemy's `begin_nested`). Nothing is written here, so there is nothing
+/// to undo: `SAVEPOINT` and `RELEASE` succeed, `ROLLBACK TO` returns a failed transaction to a
+/// working one, as in PostgreSQL.
+pub struct SavepointHook;
 
-/// What a SET or SHOW names, once recognised as ours.
-enum SettingStatement {
-    Set { name: String, value: Option<String> },
-    Show { name: String },
-}
-
-fn our_setting(name: &str) -> bool {
-    name == "statement_timeout" || name.starts_with("shape.") || name.starts_with("datafusion.")
-}
-
-fn classify(statement: &Statement) -> Option<SettingStatement> {
-    match statement {
-        Statement::Set(Set::SingleAssignment {
-            variable, values, ..
-        }) => {
-            let name = variable.to_string().to_ascii_lowercase();
-            if !our_setting(&name) {
-                return None;
-            }
-            let value = values.first().map(|v| {
-                v.to_string()
-                    .trim_matches(|c| c == '\'' || c == '"')
-                    .to_string()
-            });
-            // `SET x TO DEFAULT` resets.
-            let value = value.filter(|v| !v.eq_ignore_ascii_case("default"));
-            Some(SettingStatement::Set { name, value })
-        }
-        Statement::ShowVariable { variable } => {
-            let name = variable
-                .iter()
-                .map(|part| part.value.to_ascii_lowercase())
-                .collect::<Vec<_>>()
-                .join(".");
-            our_setting(&name).then_some(SettingStatement::Show { name })
-        }
-        _ => None,
-    }
-}
-
-/// Parses a PostgreSQL duration setting: a number of milliseconds, or a number with a unit
-/// (`us`, `ms`, `s`, `min`, `h`, `d`). `0` means no limit (`None`).
-pub fn parse_pg_duration(text: &str) -> Result<Option<Duration>, String> {
-    let t = text.trim();
-    let split = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(t.len());
-    let (number, unit) = t.split_at(split);
-    let number: f64 = number
-        .parse()
-        .map_err(|_| format!("invalid duration {text:?}: expected e.g. 5000, 500ms, 30s, 2min"))?;
-    let millis = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "ms" => number,
-        "us" => number / 1000.0,
-        "s" => number * 1000.0,
-        "min" => number * 60_000.0,
-        "h" => number * 3_600_000.0,
-        "d" => number * 86_400_000.0,
-        other => {
-            return Err(format!(
-                "invalid duration unit {other:?} in {text:?}: use us, ms, s, min, h or d"
-            ))
-        }
-    };
-    Ok((millis >= 1.0).then(|| Duration::from_millis(millis as u64)))
-}
-
-fn format_timeout(timeout: Option<Duration>) -> String {
-    match timeout {
-        None => "0".to_string(),
-        Some(d) if d.as_millis() % 1000 == 0 => format!("{}s", d.as_secs()),
-        Some(d) => format!("{}ms", d.as_millis()),
-    }
-}
-
-fn show_response(name: &str, value: String) -> PgWireResult<Response> {
-    let fields = Arc::new(vec![FieldInfo::new(
-        name.to_string(),
-        None,
-        None,
-        Type::TEXT,
-        FieldFormat::Text,
-    )]);
-    let mut encoder = DataRowEncoder::new(fields.clone());
-    encoder.encode_field(&Some(value))?;
-    let row = encoder.take_row();
-    Ok(Response::Query(QueryResponse::new(
-        fields,
-        futures::stream::once(async move { Ok(row) }),
-    )))
-}
-
-impl SessionSettingsHook {
-    fn apply(
-        &self,
-        statement: SettingStatement,
-        ctx: &SessionContext,
-        client: &mut dyn HookClient,
-    ) -> PgWireResult<Response> {
-        let invalid = |name: &str, message: String| {
-            sql_error(
-                "ERROR",
-                "22023",
-                format!("invalid value for {name}: {message}"),
-            )
-        };
+impl SavepointHook {
+    fn respond(statement: &Statement, client: &dyn ClientInfo) -> Option<PgWireResult<Response>> {
+        let failed = client.transaction_status() == TransactionStatus::Error;
         match statement {
-            SettingStatement::Set { name, value } if name == "statement_timeout" => {
-                let metadata = client.metadata_mut();
-                match value {
-                    None => {
-                        metadata.remove(STATEMENT_TIMEOUT_KEY);
-                    }
-                    Some(text) => {
-                        let timeout = parse_pg_duration(&text).map_err(|m| invalid(&name, m))?;
-                        let ms = timeout.map_or(0, |d| d.as_millis());
-                        metadata.insert(STATEMENT_TIMEOUT_KEY.to_string(), ms.to_string());
-                    }
-                }
-                Ok(Response::Execution(Tag::new("SET")))
+            Statement::Savepoint { .. } if failed => Some(Err(sql_error(
+                "ERROR",
+                "25P02",
+                "current transaction is aborted, commands ignored until end of transaction block"
+                    .to_string(),
+            ))),
+            Statement::Savepoint { .. } => Some(Ok(Response::Execution(Tag::new("SAVEPOINT")))),
+            Statement::ReleaseSavepoint { .. } => {
+                Some(Ok(Response::Execution(Tag::new("RELEASE"))))
             }
-            SettingStatement::Set { name, value } => {
-                let state = ctx.state_ref();
-                let mut state = state.write();
-                let options = state.config_mut().options_mut();
-                let value = match value {
-                    Some(value) => value,
-                    // DEFAULT: the server's value for this option.
-                    None => default_option(&name).unwrap_or_default(),
-                };
-                options
-                    .set(&name, &value)
-                    .map_err(|e| invalid(&name, e.strip_backtrace()))?;
-                Ok(Response::Execution(Tag::new("SET")))
-            }
-            SettingStatement::Show { name } if name == "statement_timeout" => show_response(
-                &name,
-                format_timeout(statement_timeout(client, self.default_timeout)),
-            ),
-            SettingStatement::Show { name } => {
-                let value = ctx
-                    .state()
-                    .config_options()
-                    .entries()
-                    .into_iter()
-                    .find(|entry| entry.key == name)
-                    .ok_or_else(|| {
-                        sql_error(
-                            "ERROR",
-                            "42704",
-                            format!("unrecognized configuration parameter \"{name}\""),
-                        )
-                    })?
-                    .value
-                    .unwrap_or_default();
-                show_response(&name, value)
-            }
+            Statement::Rollback {
+                savepoint: Some(_), ..
+            } => Some(Ok(Response::TransactionStart(Tag::new("ROLLBACK")))),
+            _ => None,
         }
     }
-}
 
-/// The built-in value of an engine option, for `SET ... TO DEFAULT`.
-fn default_option(name: &str) -> Option<String> {
-    let defaults = shape_udfs::session_config();
-    defaults
-        .options()
-        .entries()
-        .into_iter()
-        .find(|entry| entry.key == name)
-        .and_then(|entry| entry.value)
+    fn is_savepoint(statement: &Statement) -> bool {
+        matches!(
+            statement,
+            Statement::Savepoint { .. }
+                | Statement::ReleaseSavepoint { .. }
+                | Statement::Rollback {
+                    savepoint: Some(_),
+                    ..
+                }
+        )
+    }
 }
 
 #[async_trait::async_trait]
-impl QueryHook for SessionSettingsHook {
+impl QueryHook for SavepointHook {
     async fn handle_simple_query(
         &self,
         statement: &Statement,
-        ctx: &SessionContext,
+        _ctx: &SessionContext,
         client: &mut dyn HookClient,
     ) -> Option<PgWireResult<Response>> {
-        classify(statement).map(|s| self.apply(s, ctx, client))
+        Self::respond(statement, client)
     }
 
     async fn handle_extended_parse_query(
         &self,
-        _statement: &Statement,
+        statement: &Statement,
         _ctx: &SessionContext,
         _client: &(dyn ClientInfo + Send + Sync),
     ) -> Option<PgWireResult<LogicalPlan>> {
-        // datafusion-postgres' SET/SHOW hook plans these (no columns / one text column).
-        None
+        Self::is_savepoint(statement).then(|| {
+            Ok(LogicalPlan::EmptyRelation(
+                datafusion::logical_expr::EmptyRelation {
+                    produce_one_row: false,
+                    schema: Arc::new(datafusion::common::DFSchema::empty()),
+                },
+            ))
+        })
     }
 
     async fn handle_extended_query(
@@ -716,10 +595,10 @@ impl QueryHook for SessionSettingsHook {
         statement: &Statement,
         _plan: &LogicalPlan,
         _params: &ParamValues,
-        ctx: &SessionContext,
+        _ctx: &SessionContext,
         client: &mut dyn HookClient,
     ) -> Option<PgWireResult<Response>> {
-        classify(statement).map(|s| self.apply(s, ctx, client))
+        Self::respond(statement, client)
     }
 }
 
@@ -736,31 +615,5 @@ mod tests {
         );
         let other = "SELECT current_setting('search_path')";
         assert_eq!(grafana_compatible(other), other);
-    }
-
-    #[test]
-    fn durations_follow_postgres() {
-        assert_eq!(
-            parse_pg_duration("5000").unwrap(),
-            Some(Duration::from_millis(5000))
-        );
-        assert_eq!(
-            parse_pg_duration("250ms").unwrap(),
-            Some(Duration::from_millis(250))
-        );
-        assert_eq!(
-            parse_pg_duration("60s").unwrap(),
-            Some(Duration::from_secs(60))
-        );
-        assert_eq!(
-            parse_pg_duration("2min").unwrap(),
-            Some(Duration::from_secs(120))
-        );
-        assert_eq!(parse_pg_duration("0").unwrap(), None);
-        assert!(parse_pg_duration("soon").is_err());
-        assert!(parse_pg_duration("5 parsecs").is_err());
-        assert_eq!(format_timeout(Some(Duration::from_secs(60))), "60s");
-        assert_eq!(format_timeout(Some(Duration::from_millis(1500))), "1500ms");
-        assert_eq!(format_timeout(None), "0");
     }
 }

@@ -91,20 +91,18 @@ impl ExtensionOptions for ShapeOptions {
     }
 }
 
-/// Parses an `as_of` value: RFC 3339, or a date (midnight UTC). Returns µs since the epoch.
+/// Parses an `as_of` value as PostgreSQL reads a timestamptz (RFC 3339, `2025-11-23 14:08`,
+/// a date, `today`, `yesterday`; no zone means UTC; see [`crate::pg_timestamp`]). Returns µs
+/// since the epoch.
 pub fn parse_as_of(text: &str) -> Result<i64> {
-    use chrono::{DateTime, NaiveDate};
-    if let Ok(dt) = DateTime::parse_from_rfc3339(text.trim()) {
-        return Ok(dt.timestamp_micros());
+    match crate::pg_timestamp::parse(text, chrono::Utc::now().timestamp_micros()) {
+        Some(micros) => Ok(micros),
+        None => plan_err!(
+            "invalid shape.as_of {text:?}: expected a timestamp such as 2025-11-23T00:00:00Z, \
+             '2025-11-23 14:08' (UTC unless a zone follows), a date (2025-11-23), now, today or \
+             yesterday"
+        ),
     }
-    if let Ok(date) = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d") {
-        return Ok(date
-            .and_hms_opt(0, 0, 0)
-            .unwrap()
-            .and_utc()
-            .timestamp_micros());
-    }
-    plan_err!("invalid shape.as_of {text:?}: expected RFC 3339 (2025-11-23T00:00:00Z) or a date (2025-11-23)")
 }
 
 #[derive(Debug, PartialEq, Eq, Hash)]

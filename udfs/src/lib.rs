@@ -23,11 +23,13 @@
 //! | `shape_scoped_number(name, component, operation)` | double | a per-scope number of a declared JSON setting `{"component": {"operation": n, "*": n}}`: the operation's, else the component's, else NULL |
 //!
 //! | `current_setting(name)` | text | PostgreSQL compatibility: server_version(_num), search_path, TimeZone, shape.as_of, ... |
+//! | `version()` | text | PostgreSQL-style version string naming SHAPE and DataFusion |
 //!
 //! No function returns NaN or infinity: undefined values are NULL.
 
 mod as_of;
 pub mod pg_compat;
+pub mod pg_timestamp;
 pub mod slo;
 pub mod template;
 
@@ -35,9 +37,15 @@ pub use as_of::{as_of_udf, parse_as_of, scoped_number_udf, setting_udfs, ShapeOp
 
 use datafusion::prelude::{SessionConfig, SessionContext};
 
+/// The catalog SHAPE's tables live in; PostgreSQL clients see it as the database `shape`.
+pub const CATALOG: &str = "shape";
+
 /// A session config carrying SHAPE's options (`shape.*`), so `SET shape.as_of` works.
 pub fn session_config() -> SessionConfig {
-    SessionConfig::new().with_option_extension(ShapeOptions::default())
+    // The catalog is named after the database clients connect to (`current_database()`).
+    SessionConfig::new()
+        .with_default_catalog_and_schema(CATALOG, "public")
+        .with_option_extension(ShapeOptions::default())
 }
 
 /// Registers every SHAPE function in `ctx`.
@@ -48,6 +56,8 @@ pub fn register(ctx: &SessionContext) {
     }
     ctx.register_udf(scoped_number_udf());
     ctx.register_udf(pg_compat::current_setting_udf());
+    ctx.register_udf(pg_compat::version_udf());
+    ctx.add_analyzer_rule(std::sync::Arc::new(pg_timestamp::PgTimestampLiterals));
     for udf in slo::udfs() {
         ctx.register_udf(udf);
     }

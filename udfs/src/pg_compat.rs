@@ -12,9 +12,45 @@ use datafusion::logical_expr::{
 
 use crate::ShapeOptions;
 
-/// The PostgreSQL version SHAPE answers as (Grafana enables features by it).
-pub const SERVER_VERSION: &str = "16.0";
-pub const SERVER_VERSION_NUM: &str = "160000";
+/// The PostgreSQL version SHAPE answers as: clients pick their SQL by it (Grafana by
+/// `server_version_num`, SQLAlchemy by parsing `version()`, JDBC by the `server_version`
+/// parameter), so all three say the same. The parenthesised part is where PostgreSQL builds
+/// name their distribution (`16.6 (Debian 16.6-1)`); clients read the leading number only.
+pub const SERVER_VERSION: &str = "16.6";
+pub const SERVER_VERSION_NUM: &str = "160006";
+
+/// `server_version` as reported at startup and by `SHOW server_version`.
+pub fn server_version() -> String {
+    format!("{SERVER_VERSION} (SHAPE {})", env!("CARGO_PKG_VERSION"))
+}
+
+/// What `version()` returns: PostgreSQL's layout, so every client's version parser reads
+/// 16.6, then what actually answers.
+pub fn version_string() -> String {
+    format!(
+        "PostgreSQL {SERVER_VERSION} on {}-pc-{}-gnu, compiled by rustc, 64-bit; SHAPE {} (Apache DataFusion {})",
+        std::env::consts::ARCH,
+        std::env::consts::OS,
+        env!("CARGO_PKG_VERSION"),
+        datafusion::DATAFUSION_VERSION,
+    )
+}
+
+/// `version()`.
+pub fn version_udf() -> ScalarUDF {
+    let text = version_string();
+    datafusion::logical_expr::create_udf(
+        "version",
+        vec![],
+        DataType::Utf8,
+        Volatility::Immutable,
+        Arc::new(move |_args: &[ColumnarValue]| {
+            Ok(ColumnarValue::Scalar(
+                datafusion::common::ScalarValue::Utf8(Some(text.clone())),
+            ))
+        }),
+    )
+}
 
 #[derive(Debug, PartialEq, Eq, Hash)]
 struct CurrentSetting {
@@ -24,13 +60,14 @@ struct CurrentSetting {
 impl CurrentSetting {
     fn value(name: &str, options: &ShapeOptions) -> Option<String> {
         Some(match name.to_ascii_lowercase().as_str() {
-            "server_version" => SERVER_VERSION.to_string(),
+            "server_version" => server_version(),
             "server_version_num" => SERVER_VERSION_NUM.to_string(),
             "search_path" => "\"$user\", public".to_string(),
             "timezone" => "UTC".to_string(),
             "datestyle" => "ISO, MDY".to_string(),
             "client_encoding" | "server_encoding" => "UTF8".to_string(),
             "standard_conforming_strings" => "on".to_string(),
+            "shape.as_of" if options.as_of.is_empty() => "now".to_string(),
             "shape.as_of" => options.as_of.clone(),
             _ => return None,
         })

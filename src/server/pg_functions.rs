@@ -1,0 +1,353 @@
+//! PostgreSQL's catalog information functions that psql, SQLAlchemy, pgcli and JDBC tools
+//! call and datafusion-pg-catalog lacks. Each answers from the facts collected by
+//! [`super::pg_catalog`]; where SHAPE has no such object (sequences, indexes, shared
+//! objects), the answer is NULL, as PostgreSQL's is for an object without one.
+
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, Int64Array, StringBuilder};
+use datafusion::arrow::datatypes::{DataType, Int64Type};
+use datafusion::common::Result;
+use datafusion::logical_expr::{
+    ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
+};
+
+use super::pg_catalog::CatalogFacts;
+
+type Answer = dyn Fn(&CatalogFacts, i64, Option<i64>) -> Option<String> + Send + Sync;
+
+/// A function of an object id (and, for some, a column number) returning text.
+struct OidToText {
+    name: &'static str,
+    signature: Signature,
+    facts: Arc<CatalogFacts>,
+    answer: Box<Answer>,
+}
+
+impl std::fmt::Debug for OidToText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OidToText")
+            .field("name", &self.name)
+            .finish()
+    }
+}
+
+impl PartialEq for OidToText {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Eq for OidToText {}
+
+impl Hash for OidToText {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.name.hash(state)
+    }
+}
+
+/// An argument as i64 values (NULL where it is not a number).
+fn integers(array: &ArrayRef) -> Int64Array {
+    datafusion::arrow::compute::cast(array, &DataType::Int64)
+        .map(|a| a.as_primitive::<Int64Type>().clone())
+        .unwrap_or_else(|_| Int64Array::from(vec![None; array.len()]))
+}
+
+impl ScalarUDFImpl for OidToText {
+    fn name(&self) -> &str {
+        self.name
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _args: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Utf8)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let arrays = ColumnarValue::values_to_arrays(&args.args)?;
+        let oids = integers(&arrays[0]);
+        let seconds = arrays.get(1).map(integers);
+        let mut out = StringBuilder::with_capacity(oids.len(), 16 * oids.len());
+        for row in 0..oids.len() {
+            let second = seconds
+                .as_ref()
+                .and_then(|s| (!s.is_null(row)).then(|| s.value(row)));
+            let value = (!oids.is_null(row))
+                .then(|| (self.answer)(&self.facts, oids.value(row), second))
+                .flatten();
+            out.append_option(value);
+        }
+        Ok(ColumnarValue::Array(Arc::new(out.finish())))
+    }
+}
+
+fn oid_to_text(
+    name: &'static str,
+    facts: &Arc<CatalogFacts>,
+    answer: impl Fn(&CatalogFacts, i64, Option<i64>) -> Option<String> + Send + Sync + 'static,
+) -> ScalarUDF {
+    ScalarUDF::new_from_impl(OidToText {
+        name,
+        signature: Signature::variadic_any(Volatility::Stable),
+        facts: facts.clone(),
+        answer: Box::new(answer),
+    })
+}
+
+/// A predicate on an object id.
+fn oid_to_bool(
+    name: &'static str,
+    facts: &Arc<CatalogFacts>,
+    test: impl Fn(&CatalogFacts, i64) -> bool + Send + Sync + 'static,
+) -> ScalarUDF {
+    let facts = facts.clone();
+    datafusion::logical_expr::create_udf(
+        name,
+        vec![DataType::Int64],
+        DataType::Boolean,
+        Volatility::Stable,
+        Arc::new(move |args: &[ColumnarValue]| {
+            let arrays = ColumnarValue::values_to_arrays(args)?;
+            let oids = integers(&arrays[0]);
+            let out: datafusion::arrow::array::BooleanArray = oids
+                .iter()
+                .map(|oid| oid.map(|o| test(&facts, o)))
+                .collect();
+            Ok(ColumnarValue::Array(Arc::new(out)))
+        }),
+    )
+}
+
+/// A JSON value for row `row` of `array`: numbers and booleans as themselves, text as a
+/// string, anything else as its text form.
+fn json_value(array: &ArrayRef, row: usize) -> serde_json::Value {
+    use datafusion::arrow::datatypes::Float64Type;
+    if array.is_null(row) {
+        return serde_json::Value::Null;
+    }
+    match array.data_type() {
+        DataType::Boolean => serde_json::Value::Bool(array.as_boolean().value(row)),
+        t if t.is_integer() => serde_json::Value::from(integers(array).value(row)),
+        t if t.is_floating() || t.is_numeric() => {
+            datafusion::arrow::compute::cast(array, &DataType::Float64)
+                .ok()
+                .and_then(|a| {
+                    serde_json::Number::from_f64(a.as_primitive::<Float64Type>().value(row))
+                })
+                .map_or(serde_json::Value::Null, serde_json::Value::Number)
+        }
+        _ => datafusion::arrow::compute::cast(array, &DataType::Utf8)
+            .map(|a| serde_json::Value::String(a.as_string::<i32>().value(row).to_string()))
+            .unwrap_or(serde_json::Value::Null),
+    }
+}
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct JsonBuildObject {
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for JsonBuildObject {
+    fn name(&self) -> &str {
+        "json_build_object"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _args: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Utf8)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        if args.args.len() % 2 != 0 {
+            return datafusion::common::exec_err!(
+                "json_build_object: argument list must have even number of elements"
+            );
+        }
+        let rows = args.number_rows;
+        let arrays: Vec<ArrayRef> = args
+            .args
+            .iter()
+            .map(|a| a.to_array(rows))
+            .collect::<Result<_>>()?;
+        let mut out = StringBuilder::with_capacity(rows, rows * 32);
+        for row in 0..rows {
+            let mut object = serde_json::Map::new();
+            for pair in arrays.chunks(2) {
+                let key = match json_value(&pair[0], row) {
+                    serde_json::Value::String(s) => s,
+                    serde_json::Value::Null => {
+                        return datafusion::common::exec_err!(
+                            "json_build_object: null value not allowed for object key"
+                        )
+                    }
+                    other => other.to_string(),
+                };
+                object.insert(key, json_value(&pair[1], row));
+            }
+            out.append_value(serde_json::Value::Object(object).to_string());
+        }
+        Ok(ColumnarValue::Array(Arc::new(out.finish())))
+    }
+}
+
+/// `json_build_object(key, value, ...)` (SQLAlchemy's column reflection builds its
+/// per-column details with it).
+fn json_build_object_udf() -> ScalarUDF {
+    ScalarUDF::new_from_impl(JsonBuildObject {
+        signature: Signature::variadic_any(Volatility::Stable),
+    })
+}
+
+/// A function whose answer is a constant for every row (`true`, or NULL of a type).
+fn constant(name: &'static str, value: ColumnarValue, returns: DataType) -> ScalarUDF {
+    datafusion::logical_expr::create_udf(
+        name,
+        vec![],
+        returns,
+        Volatility::Stable,
+        Arc::new(move |_args: &[ColumnarValue]| Ok(value.clone())),
+    )
+    .into_variadic()
+}
+
+trait IntoVariadic {
+    fn into_variadic(self) -> ScalarUDF;
+}
+
+impl IntoVariadic for ScalarUDF {
+    /// The same function accepting any arguments (create_udf fixes their types).
+    fn into_variadic(self) -> ScalarUDF {
+        ScalarUDF::new_from_impl(AnyArguments {
+            inner: self,
+            signature: Signature::variadic_any(Volatility::Stable),
+        })
+    }
+}
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct AnyArguments {
+    inner: ScalarUDF,
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for AnyArguments {
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _args: &[DataType]) -> Result<DataType> {
+        self.inner.return_type(&[])
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let rows = args.number_rows;
+        let value = self.inner.invoke_with_args(ScalarFunctionArgs {
+            args: vec![],
+            ..args
+        })?;
+        // Constant per row: expand to the batch when there are arguments to line up with.
+        Ok(match value {
+            ColumnarValue::Scalar(s) if rows > 1 => ColumnarValue::Array(s.to_array_of_size(rows)?),
+            other => other,
+        })
+    }
+}
+
+/// `pg_size_pretty(bigint)`: PostgreSQL's units (bytes, kB, MB, GB, TB, PB), switching at 10
+/// of the next unit and rounding half up.
+pub fn size_pretty(bytes: i64) -> String {
+    let mut size = bytes as f64;
+    let units = ["bytes", "kB", "MB", "GB", "TB", "PB"];
+    let mut unit = 0;
+    while unit + 1 < units.len() && size.abs() >= 10.0 * 1024.0 - 0.5 {
+        size /= 1024.0;
+        unit += 1;
+    }
+    format!("{} {}", size.round() as i64, units[unit])
+}
+
+fn size_pretty_udf() -> ScalarUDF {
+    datafusion::logical_expr::create_udf(
+        "pg_size_pretty",
+        vec![DataType::Int64],
+        DataType::Utf8,
+        Volatility::Immutable,
+        Arc::new(|args: &[ColumnarValue]| {
+            let arrays = ColumnarValue::values_to_arrays(args)?;
+            let sizes = integers(&arrays[0]);
+            let out: datafusion::arrow::array::StringArray =
+                sizes.iter().map(|s| s.map(size_pretty)).collect();
+            Ok(ColumnarValue::Array(Arc::new(out)))
+        }),
+    )
+}
+
+/// The functions, answering from `facts`.
+pub fn udfs(facts: Arc<CatalogFacts>) -> Vec<ScalarUDF> {
+    let null_text = || ColumnarValue::Scalar(datafusion::common::ScalarValue::Utf8(None));
+    let null_size = || ColumnarValue::Scalar(datafusion::common::ScalarValue::Int64(None));
+    let yes = || ColumnarValue::Scalar(datafusion::common::ScalarValue::Boolean(Some(true)));
+    vec![
+        oid_to_text("obj_description", &facts, |f, oid, _| {
+            f.descriptions.get(&(oid, 0)).cloned()
+        }),
+        oid_to_text("col_description", &facts, |f, oid, column| {
+            f.descriptions.get(&(oid, column?)).cloned()
+        }),
+        oid_to_text("pg_get_viewdef", &facts, |f, oid, _| {
+            f.view_definitions.get(&oid).cloned()
+        }),
+        oid_to_text("pg_get_function_result", &facts, |f, oid, _| {
+            f.functions.get(&oid).map(|e| e.result.clone())
+        }),
+        oid_to_text("pg_get_function_arguments", &facts, |f, oid, _| {
+            f.functions.get(&oid).map(|e| e.arguments.clone())
+        }),
+        oid_to_text("pg_get_function_identity_arguments", &facts, |f, oid, _| {
+            f.functions.get(&oid).map(|e| e.arguments.clone())
+        }),
+        oid_to_bool("pg_table_is_visible", &facts, |f, oid| {
+            f.visible_relations.contains(&oid)
+        }),
+        constant("pg_function_is_visible", yes(), DataType::Boolean),
+        constant("pg_type_is_visible", yes(), DataType::Boolean),
+        constant("pg_collation_is_visible", yes(), DataType::Boolean),
+        constant("pg_conversion_is_visible", yes(), DataType::Boolean),
+        constant("pg_opclass_is_visible", yes(), DataType::Boolean),
+        constant("pg_operator_is_visible", yes(), DataType::Boolean),
+        json_build_object_udf(),
+        constant("shobj_description", null_text(), DataType::Utf8),
+        constant("pg_get_serial_sequence", null_text(), DataType::Utf8),
+        constant("pg_get_indexdef", null_text(), DataType::Utf8),
+        // Parquet sizes are not what these mean in PostgreSQL (heap pages); unknown here.
+        constant("pg_table_size", null_size(), DataType::Int64),
+        constant("pg_indexes_size", null_size(), DataType::Int64),
+        size_pretty_udf(),
+        super::pg_syntax::like_pattern_udf(),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_read_as_postgres_prints_them() {
+        assert_eq!(size_pretty(0), "0 bytes");
+        assert_eq!(size_pretty(10_239), "10239 bytes");
+        assert_eq!(size_pretty(10_240), "10 kB");
+        assert_eq!(size_pretty(1_500_000), "1465 kB");
+        assert_eq!(size_pretty(123_456_789), "118 MB");
+    }
+}
