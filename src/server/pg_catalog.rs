@@ -53,6 +53,9 @@ pub struct CatalogFacts {
     /// Relations on the search path (`public`, `pg_catalog`): what `pg_table_is_visible`
     /// says yes to, so clients listing "their" tables do not list information_schema's.
     pub visible_relations: std::collections::HashSet<i64>,
+    /// Relation and type names -> oids, for `to_regclass` and `to_regtype`.
+    pub relation_oids: HashMap<String, i64>,
+    pub type_oids: HashMap<String, i64>,
 }
 
 /// Wraps the `pg_catalog` schema of `ctx`'s default catalog and registers the functions.
@@ -95,6 +98,8 @@ pub async fn install(ctx: &SessionContext, shape_functions: &BTreeSet<String>) -
         for row in 0..batch.num_rows() {
             let oid = int_at(batch.column(0), row);
             facts.visible_relations.insert(oid);
+            let relname = batch.column(1).as_string::<i32>().value(row).to_string();
+            facts.relation_oids.entry(relname).or_insert(oid);
             if batch.column(2).as_string::<i32>().value(row) != "public" {
                 continue;
             }
@@ -123,6 +128,12 @@ pub async fn install(ctx: &SessionContext, shape_functions: &BTreeSet<String>) -
         }
     }
     facts.functions = function_entries(ctx, shape_functions);
+    for batch in collect(ctx, "SELECT oid, typname FROM pg_catalog.pg_type").await? {
+        for row in 0..batch.num_rows() {
+            let name = batch.column(1).as_string::<i32>().value(row).to_string();
+            facts.type_oids.insert(name, int_at(batch.column(0), row));
+        }
+    }
 
     let mut overrides: HashMap<&'static str, Arc<dyn TableProvider>> = HashMap::new();
     overrides.insert("pg_index", vector_columns_as_arrays(ctx, "pg_index").await?);
@@ -137,6 +148,7 @@ pub async fn install(ctx: &SessionContext, shape_functions: &BTreeSet<String>) -
     for udf in super::pg_functions::udfs(Arc::new(facts)) {
         ctx.register_udf(udf);
     }
+    ctx.register_udaf(super::pg_syntax::scalar_subquery_udaf());
     Ok(())
 }
 

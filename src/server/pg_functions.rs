@@ -122,6 +122,56 @@ fn oid_to_bool(
     )
 }
 
+/// PostgreSQL's SQL-standard type names for its internal ones (`to_regtype('integer')`).
+fn type_name_alias(name: &str) -> &str {
+    match name {
+        "integer" | "int" => "int4",
+        "bigint" => "int8",
+        "smallint" => "int2",
+        "boolean" => "bool",
+        "real" => "float4",
+        "double precision" => "float8",
+        "character varying" => "varchar",
+        "character" => "bpchar",
+        "timestamp with time zone" => "timestamptz",
+        "timestamp without time zone" | "timestamp" => "timestamp",
+        other => other,
+    }
+}
+
+/// The oid of a named object (schema qualification and quotes dropped), NULL when there is
+/// none, as `to_regclass`/`to_regtype` answer.
+fn name_to_oid(
+    name: &'static str,
+    facts: &Arc<CatalogFacts>,
+    lookup: impl Fn(&CatalogFacts, &str) -> Option<i64> + Send + Sync + 'static,
+) -> ScalarUDF {
+    let facts = facts.clone();
+    datafusion::logical_expr::create_udf(
+        name,
+        vec![DataType::Utf8],
+        DataType::Int32,
+        Volatility::Stable,
+        Arc::new(move |args: &[ColumnarValue]| {
+            let arrays = ColumnarValue::values_to_arrays(args)?;
+            let names = arrays[0].as_string::<i32>();
+            let out: datafusion::arrow::array::Int32Array = names
+                .iter()
+                .map(|n| {
+                    let n = n?
+                        .rsplit('.')
+                        .next()?
+                        .trim()
+                        .trim_matches('"')
+                        .to_ascii_lowercase();
+                    lookup(&facts, &n).map(|oid| oid as i32)
+                })
+                .collect();
+            Ok(ColumnarValue::Array(Arc::new(out)))
+        }),
+    )
+}
+
 /// A JSON value for row `row` of `array`: numbers and booleans as themselves, text as a
 /// string, anything else as its text form.
 fn json_value(array: &ArrayRef, row: usize) -> serde_json::Value {
@@ -327,6 +377,12 @@ pub fn udfs(facts: Arc<CatalogFacts>) -> Vec<ScalarUDF> {
         constant("pg_opclass_is_visible", yes(), DataType::Boolean),
         constant("pg_operator_is_visible", yes(), DataType::Boolean),
         json_build_object_udf(),
+        name_to_oid("to_regclass", &facts, |f, name| {
+            f.relation_oids.get(name).copied()
+        }),
+        name_to_oid("to_regtype", &facts, |f, name| {
+            f.type_oids.get(type_name_alias(name)).copied()
+        }),
         constant("shobj_description", null_text(), DataType::Utf8),
         constant("pg_get_serial_sequence", null_text(), DataType::Utf8),
         constant("pg_get_indexdef", null_text(), DataType::Utf8),
@@ -335,6 +391,7 @@ pub fn udfs(facts: Arc<CatalogFacts>) -> Vec<ScalarUDF> {
         constant("pg_indexes_size", null_size(), DataType::Int64),
         size_pretty_udf(),
         super::pg_syntax::like_pattern_udf(),
+        super::pg_syntax::unsupported_subquery_udf(),
     ]
 }
 

@@ -6,6 +6,12 @@
 //! - `generate_subscripts(a, d)` (SQLAlchemy's index and key reflection): `unnest` of the
 //!   range `1..=array_length(a, d)`, which lines up with an `unnest(a)` beside it as
 //!   PostgreSQL's set-returning functions do;
+//! - a correlated scalar subquery (SQLAlchemy's column reflection): its column wrapped in
+//!   `shape_scalar_subquery`, an aggregate with PostgreSQL's rule (the one row's value, NULL
+//!   for none, an error for more), since DataFusion decorrelates only aggregated subqueries;
+//!   one whose result uses the outer row, which DataFusion cannot decorrelate, becomes a call
+//!   that fails if a row ever evaluates it (in the catalog queries seen, a CASE guards it);
+//! - `pg_get_serial_sequence(...)`: NULL (SHAPE has no sequences), folded before planning;
 //! - `LIKE ... ESCAPE 'c'` with an escape other than backslash (SQLAlchemy's schema listing):
 //!   the pattern is rewritten to backslash escapes by `shape_like_pattern`.
 
@@ -13,16 +19,18 @@ use std::collections::HashSet;
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, AsArray, StringBuilder};
-use datafusion::arrow::datatypes::DataType;
-use datafusion::common::{exec_err, ParamValues};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, StringBuilder};
+use datafusion::arrow::datatypes::{DataType, Field, FieldRef, UInt64Type};
+use datafusion::common::{exec_err, ParamValues, ScalarValue};
+use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::{
-    ColumnarValue, LogicalPlan, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
+    Accumulator, AggregateUDF, AggregateUDFImpl, ColumnarValue, LogicalPlan, ScalarFunctionArgs,
+    ScalarUDF, ScalarUDFImpl, Signature, Volatility,
 };
 use datafusion::prelude::SessionContext;
 use datafusion::sql::sqlparser::ast::{
-    visit_expressions, visit_expressions_mut, Expr, FunctionArguments, Query, SetExpr, Statement,
-    TableFactor, Value,
+    visit_expressions, visit_expressions_mut, BinaryOperator, Expr, FunctionArguments, GroupByExpr,
+    Query, SelectItem, SetExpr, Statement, TableFactor, Value,
 };
 use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 use datafusion::sql::sqlparser::parser::Parser as SqlParser;
@@ -49,14 +57,67 @@ pub fn rewrite(statement: &Statement) -> Option<Statement> {
     changed.then_some(statement)
 }
 
-/// Whether `query` names a qualified column of a relation it does not read itself.
-fn correlated(query: &Query) -> bool {
+/// The aggregate that makes a correlated scalar subquery plannable.
+const SCALAR_SUBQUERY: &str = "shape_scalar_subquery";
+
+/// The function standing in for a subquery DataFusion cannot plan; it fails when evaluated.
+const UNSUPPORTED: &str = "shape_unsupported_subquery";
+
+/// Aggregate functions a catalog query's scalar subquery may already use.
+const AGGREGATES: &[&str] = &[
+    "count",
+    "sum",
+    "min",
+    "max",
+    "avg",
+    "array_agg",
+    "string_agg",
+    "bool_and",
+    "bool_or",
+    "every",
+    "json_agg",
+    "jsonb_agg",
+    "json_object_agg",
+    "first_value",
+    "last_value",
+    SCALAR_SUBQUERY,
+];
+
+/// Whether `query` groups or already aggregates its one column.
+fn aggregates(query: &Query) -> bool {
+    let SetExpr::Select(select) = query.body.as_ref() else {
+        return true;
+    };
+    if !matches!(&select.group_by, GroupByExpr::Expressions(e, _) if e.is_empty()) {
+        return true;
+    }
+    let mut found = false;
+    for item in &select.projection {
+        let _ = visit_expressions(item, |expr| {
+            if let Expr::Function(f) = expr {
+                let name = f
+                    .name
+                    .0
+                    .last()
+                    .and_then(|p| p.as_ident())
+                    .map(|i| i.value.to_ascii_lowercase());
+                if name.is_some_and(|n| AGGREGATES.contains(&n.as_str())) {
+                    found = true;
+                }
+            }
+            ControlFlow::<()>::Continue(())
+        });
+    }
+    found
+}
+
+/// The names (and aliases) of the relations `query` reads itself.
+fn own_relations(query: &Query) -> HashSet<String> {
     let mut own: HashSet<String> = HashSet::new();
     if let SetExpr::Select(select) = query.body.as_ref() {
         for from in &select.from {
-            for factor in
-                std::iter::once(&from.relation).chain(from.joins.iter().map(|j| &j.relation))
-            {
+            let joined = from.joins.iter().map(|j| &j.relation);
+            for factor in std::iter::once(&from.relation).chain(joined) {
                 match factor {
                     TableFactor::Table { name, alias, .. } => {
                         if let Some(last) = name.0.last().and_then(|p| p.as_ident()) {
@@ -82,16 +143,116 @@ fn correlated(query: &Query) -> bool {
             }
         }
     }
-    let mut outer = false;
-    let _ = visit_expressions(query, |expr| {
-        if let Expr::CompoundIdentifier(parts) = expr {
-            if parts.len() > 1 && !own.contains(&parts[0].value.to_ascii_lowercase()) {
-                outer = true;
+    own
+}
+
+/// (names a relation of `own`, names another relation) over the columns `node` mentions;
+/// an unqualified column counts as `own`.
+fn column_owners<V: datafusion::sql::sqlparser::ast::Visit>(
+    node: &V,
+    own: &HashSet<String>,
+) -> (bool, bool) {
+    let (mut inner, mut outer) = (false, false);
+    let _ = visit_expressions(node, |expr| {
+        match expr {
+            // `alias.column` or `schema.table.column`: the relation is the part before the
+            // column.
+            Expr::CompoundIdentifier(parts) if parts.len() > 1 => {
+                if own.contains(&parts[parts.len() - 2].value.to_ascii_lowercase()) {
+                    inner = true;
+                } else {
+                    outer = true;
+                }
             }
+            Expr::Identifier(_) => inner = true,
+            _ => {}
         }
         ControlFlow::<()>::Continue(())
     });
-    outer
+    (inner, outer)
+}
+
+/// Whether `query` names a qualified column of a relation it does not read itself.
+fn correlated(query: &Query) -> bool {
+    column_owners(query, &own_relations(query)).1
+}
+
+fn conjuncts(expr: Expr, out: &mut Vec<Expr>) {
+    match expr {
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::And,
+            right,
+        } => {
+            conjuncts(*left, out);
+            conjuncts(*right, out);
+        }
+        Expr::Nested(inner)
+            if matches!(
+                inner.as_ref(),
+                Expr::BinaryOp {
+                    op: BinaryOperator::And,
+                    ..
+                }
+            ) =>
+        {
+            conjuncts(*inner, out)
+        }
+        other => out.push(other),
+    }
+}
+
+/// A correlated scalar subquery with its column wrapped in the one-row aggregate, and the
+/// WHERE conditions on the outer row alone (`WHERE outer.flag AND inner.k = outer.k`, which
+/// DataFusion cannot decorrelate) moved out into `CASE WHEN outer.flag THEN ... END`.
+fn aggregated_subquery(query: &Query) -> Option<Expr> {
+    let own = own_relations(query);
+    let mut query = query.clone();
+    let SetExpr::Select(select) = query.body.as_mut() else {
+        return None;
+    };
+    let [item] = select.projection.as_mut_slice() else {
+        return None;
+    };
+    let (SelectItem::UnnamedExpr(column) | SelectItem::ExprWithAlias { expr: column, .. }) = item
+    else {
+        return None;
+    };
+    if column_owners(column, &own).1 {
+        // DataFusion cannot decorrelate a subquery whose result uses the outer row. Such
+        // catalog subqueries sit behind a CASE that is false for SHAPE's objects
+        // (SQLAlchemy's identity options: no column is an identity column), so the
+        // replacement errors only if a row ever reaches it.
+        return parse_expr(&format!(
+            "{UNSUPPORTED}('a scalar subquery whose result uses the outer row: {}')",
+            query.to_string().replace('\'', "''")
+        ));
+    }
+    *column = parse_expr(&format!("{SCALAR_SUBQUERY}({column})"))?;
+    let mut outer_only = Vec::new();
+    if let Some(selection) = select.selection.take() {
+        let mut parts = Vec::new();
+        conjuncts(selection, &mut parts);
+        let (outer_parts, inner_parts): (Vec<Expr>, Vec<Expr>) = parts
+            .into_iter()
+            .partition(|p| column_owners(p, &own) == (false, true));
+        outer_only = outer_parts;
+        select.selection = inner_parts.into_iter().reduce(|a, b| Expr::BinaryOp {
+            left: Box::new(a),
+            op: BinaryOperator::And,
+            right: Box::new(b),
+        });
+    }
+    let subquery = Expr::Subquery(Box::new(query));
+    if outer_only.is_empty() {
+        return Some(subquery);
+    }
+    let condition = outer_only
+        .iter()
+        .map(|c| format!("({c})"))
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    parse_expr(&format!("CASE WHEN {condition} THEN {subquery} END"))
 }
 
 fn parse_expr(sql: &str) -> Option<Expr> {
@@ -123,6 +284,9 @@ fn replacement(expr: &Expr) -> Option<Expr> {
                 ("array", FunctionArguments::Subquery(query)) => parse_expr(&format!(
                     "(SELECT array_agg(shape_array.element) FROM ({query}) AS shape_array(element))"
                 )),
+                // SHAPE has no sequences, so no column has one: the constant NULL, folded here
+                // so the oid lookups built around it (`::regclass`) need no correlation.
+                ("pg_get_serial_sequence", _) => parse_expr("CAST(NULL AS TEXT)"),
                 ("generate_subscripts", FunctionArguments::List(list)) if list.args.len() == 2 => {
                     let (array, dimension) = (&list.args[0], &list.args[1]);
                     parse_expr(&format!(
@@ -131,6 +295,11 @@ fn replacement(expr: &Expr) -> Option<Expr> {
                 }
                 _ => None,
             }
+        }
+        // DataFusion plans a correlated scalar subquery only when it aggregates; PostgreSQL's
+        // own rule (one row or none, else an error) is that aggregate.
+        Expr::Subquery(query) if correlated(query) && !aggregates(query) => {
+            aggregated_subquery(query)
         }
         Expr::Like {
             escape_char: Some(escape),
@@ -238,6 +407,127 @@ pub fn like_pattern_udf() -> ScalarUDF {
     })
 }
 
+/// `shape_scalar_subquery(x)`: the one value of its group, NULL for none, and PostgreSQL's
+/// error for more than one.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct ScalarSubquery {
+    signature: Signature,
+}
+
+#[derive(Debug)]
+struct OneRow {
+    value: ScalarValue,
+    rows: u64,
+}
+
+fn more_than_one_row() -> datafusion::error::DataFusionError {
+    datafusion::error::DataFusionError::Execution(
+        "more than one row returned by a subquery used as an expression".into(),
+    )
+}
+
+impl Accumulator for OneRow {
+    fn update_batch(&mut self, values: &[ArrayRef]) -> datafusion::common::Result<()> {
+        let column = &values[0];
+        if column.is_empty() {
+            return Ok(());
+        }
+        self.rows += column.len() as u64;
+        if self.rows > 1 {
+            return Err(more_than_one_row());
+        }
+        self.value = ScalarValue::try_from_array(column, 0)?;
+        Ok(())
+    }
+
+    fn evaluate(&mut self) -> datafusion::common::Result<ScalarValue> {
+        Ok(self.value.clone())
+    }
+
+    fn size(&self) -> usize {
+        std::mem::size_of_val(self) + self.value.size()
+    }
+
+    fn state(&mut self) -> datafusion::common::Result<Vec<ScalarValue>> {
+        Ok(vec![
+            self.value.clone(),
+            ScalarValue::UInt64(Some(self.rows)),
+        ])
+    }
+
+    fn merge_batch(&mut self, states: &[ArrayRef]) -> datafusion::common::Result<()> {
+        let rows = states[1].as_primitive::<UInt64Type>();
+        for i in 0..rows.len() {
+            let n = rows.value(i);
+            if n == 0 {
+                continue;
+            }
+            self.rows += n;
+            if self.rows > 1 {
+                return Err(more_than_one_row());
+            }
+            self.value = ScalarValue::try_from_array(&states[0], i)?;
+        }
+        Ok(())
+    }
+}
+
+impl AggregateUDFImpl for ScalarSubquery {
+    fn name(&self) -> &str {
+        SCALAR_SUBQUERY
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, arg_types: &[DataType]) -> datafusion::common::Result<DataType> {
+        Ok(arg_types[0].clone())
+    }
+
+    fn accumulator(
+        &self,
+        args: AccumulatorArgs,
+    ) -> datafusion::common::Result<Box<dyn Accumulator>> {
+        Ok(Box::new(OneRow {
+            value: ScalarValue::try_from(args.return_field.data_type())?,
+            rows: 0,
+        }))
+    }
+
+    fn state_fields(&self, args: StateFieldsArgs) -> datafusion::common::Result<Vec<FieldRef>> {
+        Ok(vec![
+            Arc::new(Field::new("value", args.return_type().clone(), true)),
+            Arc::new(Field::new("rows", DataType::UInt64, true)),
+        ])
+    }
+}
+
+/// `shape_unsupported_subquery(what)`: text, an error for any row that evaluates it.
+pub fn unsupported_subquery_udf() -> ScalarUDF {
+    datafusion::logical_expr::create_udf(
+        UNSUPPORTED,
+        vec![DataType::Utf8],
+        DataType::Utf8,
+        Volatility::Volatile,
+        Arc::new(|args: &[ColumnarValue]| {
+            let arrays = ColumnarValue::values_to_arrays(args)?;
+            if arrays[0].is_empty() {
+                return Ok(ColumnarValue::Array(arrays[0].clone()));
+            }
+            let what = arrays[0].as_string::<i32>().value(0).to_string();
+            exec_err!("SHAPE cannot run {what}")
+        }),
+    )
+}
+
+/// The aggregate the scalar-subquery rewrite calls.
+pub fn scalar_subquery_udaf() -> AggregateUDF {
+    AggregateUDF::new_from_impl(ScalarSubquery {
+        signature: Signature::any(1, Volatility::Immutable),
+    })
+}
+
 /// Plans and runs rewritten statements; statements that need no rewrite go on to the next
 /// hook and datafusion-postgres' own planning.
 pub struct PgSyntaxHook;
@@ -332,6 +622,18 @@ mod tests {
             "unchanged"
         );
         assert_eq!(rewritten("SELECT array[1, 2]"), "unchanged");
+        assert_eq!(
+            rewritten("SELECT CASE WHEN a.x THEN (SELECT d.v FROM d WHERE d.k = a.k) END FROM a"),
+            "SELECT CASE WHEN a.x THEN (SELECT shape_scalar_subquery(d.v) FROM d WHERE d.k = a.k) END FROM a"
+        );
+        assert_eq!(
+            rewritten("SELECT (SELECT d.v FROM d WHERE a.x AND d.k = a.k AND d.z > 1) FROM a"),
+            "SELECT CASE WHEN (a.x) THEN (SELECT shape_scalar_subquery(d.v) FROM d WHERE d.k = a.k AND d.z > 1) END FROM a"
+        );
+        assert_eq!(
+            rewritten("SELECT (SELECT count(*) FROM d WHERE d.k = a.k) FROM a"),
+            "unchanged"
+        );
         assert_eq!(
             rewritten(
                 "SELECT array(SELECT 'toast.' || x FROM unnest(tc.reloptions) x) FROM pg_class tc"
