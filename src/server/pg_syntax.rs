@@ -111,6 +111,21 @@ fn aggregates(query: &Query) -> bool {
     found
 }
 
+/// The parameters (`$1`) `node` holds: a rewrite that drops part of a statement keeps them,
+/// as clients bind parameters by position.
+fn placeholders<V: datafusion::sql::sqlparser::ast::Visit>(node: &V) -> Vec<String> {
+    let mut found = Vec::new();
+    let _ = visit_expressions(node, |expr| {
+        if let Expr::Value(value) = expr {
+            if let Value::Placeholder(p) = &value.value {
+                found.push(p.clone());
+            }
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    found
+}
+
 /// The names (and aliases) of the relations `query` reads itself.
 fn own_relations(query: &Query) -> HashSet<String> {
     let mut own: HashSet<String> = HashSet::new();
@@ -223,9 +238,13 @@ fn aggregated_subquery(query: &Query) -> Option<Expr> {
         // catalog subqueries sit behind a CASE that is false for SHAPE's objects
         // (SQLAlchemy's identity options: no column is an identity column), so the
         // replacement errors only if a row ever reaches it.
+        // The subquery's parameters stay in the statement: clients bind by position.
+        let kept: String = placeholders(&query)
+            .iter()
+            .map(|p| format!(", {p}"))
+            .collect();
         return parse_expr(&format!(
-            "{UNSUPPORTED}('a scalar subquery whose result uses the outer row: {}')",
-            query.to_string().replace('\'', "''")
+            "{UNSUPPORTED}('a scalar subquery whose result uses the outer row'{kept})"
         ));
     }
     *column = parse_expr(&format!("{SCALAR_SUBQUERY}({column})"))?;
@@ -278,7 +297,9 @@ fn replacement(expr: &Expr) -> Option<Expr> {
                 // DataFusion cannot plan an outer column inside FROM; NULL, as
                 // datafusion-pg-catalog answers correlated scalar subqueries it cannot plan
                 // (SHAPE's catalog has no storage options to list).
-                ("array", FunctionArguments::Subquery(query)) if correlated(query) => {
+                ("array", FunctionArguments::Subquery(query))
+                    if correlated(query) && placeholders(query).is_empty() =>
+                {
                     parse_expr("NULL")
                 }
                 ("array", FunctionArguments::Subquery(query)) => parse_expr(&format!(
@@ -286,7 +307,9 @@ fn replacement(expr: &Expr) -> Option<Expr> {
                 )),
                 // SHAPE has no sequences, so no column has one: the constant NULL, folded here
                 // so the oid lookups built around it (`::regclass`) need no correlation.
-                ("pg_get_serial_sequence", _) => parse_expr("CAST(NULL AS TEXT)"),
+                ("pg_get_serial_sequence", args) if placeholders(args).is_empty() => {
+                    parse_expr("CAST(NULL AS TEXT)")
+                }
                 ("generate_subscripts", FunctionArguments::List(list)) if list.args.len() == 2 => {
                     let (array, dimension) = (&list.args[0], &list.args[1]);
                     parse_expr(&format!(
@@ -505,20 +528,40 @@ impl AggregateUDFImpl for ScalarSubquery {
 
 /// `shape_unsupported_subquery(what)`: text, an error for any row that evaluates it.
 pub fn unsupported_subquery_udf() -> ScalarUDF {
-    datafusion::logical_expr::create_udf(
-        UNSUPPORTED,
-        vec![DataType::Utf8],
-        DataType::Utf8,
-        Volatility::Volatile,
-        Arc::new(|args: &[ColumnarValue]| {
-            let arrays = ColumnarValue::values_to_arrays(args)?;
-            if arrays[0].is_empty() {
-                return Ok(ColumnarValue::Array(arrays[0].clone()));
-            }
-            let what = arrays[0].as_string::<i32>().value(0).to_string();
-            exec_err!("SHAPE cannot run {what}")
-        }),
-    )
+    ScalarUDF::new_from_impl(Unsupported {
+        signature: Signature::variadic_any(Volatility::Volatile),
+    })
+}
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct Unsupported {
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for Unsupported {
+    fn name(&self) -> &str {
+        UNSUPPORTED
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _args: &[DataType]) -> datafusion::common::Result<DataType> {
+        Ok(DataType::Utf8)
+    }
+
+    fn invoke_with_args(
+        &self,
+        args: ScalarFunctionArgs,
+    ) -> datafusion::common::Result<ColumnarValue> {
+        if args.number_rows == 0 {
+            return Ok(ColumnarValue::Array(
+                datafusion::arrow::array::new_empty_array(&DataType::Utf8),
+            ));
+        }
+        exec_err!("SHAPE cannot run a scalar subquery whose result uses the outer row")
+    }
 }
 
 /// The aggregate the scalar-subquery rewrite calls.
