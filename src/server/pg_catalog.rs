@@ -136,12 +136,39 @@ pub async fn install(ctx: &SessionContext, shape_functions: &BTreeSet<String>) -
     }
 
     let mut overrides: HashMap<&'static str, Arc<dyn TableProvider>> = HashMap::new();
-    overrides.insert("pg_index", vector_columns_as_arrays(ctx, "pg_index").await?);
+    overrides.insert("pg_type", regproc_columns_as_oids(ctx).await?);
+    for table in ["pg_index", "pg_constraint"] {
+        overrides.insert(table, vector_columns_as_arrays(ctx, table).await?);
+    }
     overrides.insert(
         "pg_class",
         with_array_columns(&inner, "pg_class", &["reloptions", "relacl"]).await?,
     );
-    overrides.insert("pg_description", description_table(ctx, &facts).await?);
+    // Read-only settings PostgreSQL lists and JDBC's key metadata reads.
+    let setting = |name, value| [("name", name), ("setting", value), ("vartype", "integer")];
+    overrides.insert(
+        "pg_settings",
+        with_rows(
+            &inner,
+            "pg_settings",
+            &[
+                &setting("max_index_keys", "32"),
+                &setting("max_identifier_length", "63"),
+            ],
+        )
+        .await?,
+    );
+    // `pg_description.classoid` of relations: the oid this catalog gives `pg_class` itself
+    // (what `'pg_class'::regclass` reads), PostgreSQL's 1259 when it has none.
+    let class_oid = facts
+        .relation_oids
+        .get("pg_class")
+        .copied()
+        .unwrap_or(PG_CLASS_OID as i64);
+    overrides.insert(
+        "pg_description",
+        description_table(ctx, &facts, class_oid as i32).await?,
+    );
     overrides.insert("pg_proc", proc_table(ctx, &facts, public_oid).await?);
     catalog.register_schema("pg_catalog", Arc::new(ShapePgCatalog { inner, overrides }))?;
 
@@ -191,13 +218,95 @@ async fn static_rows(ctx: &SessionContext, table: &str) -> Result<(Arc<Schema>, 
     Ok((schema, batches))
 }
 
+/// `pg_type` with its `regproc` columns (`typinput`, ...) as the functions' oids, as in
+/// PostgreSQL, so `typinput = 'array_in'::regproc` (JDBC's type info) compares oids.
+async fn regproc_columns_as_oids(ctx: &SessionContext) -> Result<Arc<dyn TableProvider>> {
+    const REGPROC: &[&str] = &[
+        "typinput",
+        "typoutput",
+        "typreceive",
+        "typsend",
+        "typmodin",
+        "typmodout",
+        "typanalyze",
+        "typsubscript",
+    ];
+    let mut proc_oids: HashMap<String, i32> = HashMap::new();
+    for batch in collect(
+        ctx,
+        "SELECT oid, proname FROM pg_catalog.pg_proc ORDER BY oid",
+    )
+    .await?
+    {
+        for row in 0..batch.num_rows() {
+            let name = batch.column(1).as_string::<i32>().value(row).to_string();
+            proc_oids
+                .entry(name)
+                .or_insert(int_at(batch.column(0), row) as i32);
+        }
+    }
+    let (schema, batches) = static_rows(ctx, "pg_type").await?;
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|f| match REGPROC.contains(&f.name().as_str()) {
+            true => Field::new(f.name(), DataType::Int32, true),
+            false => f.as_ref().clone(),
+        })
+        .collect();
+    let new_schema = Arc::new(Schema::new(fields));
+    let mut converted = Vec::new();
+    for batch in batches {
+        let mut columns = Vec::new();
+        for (field, column) in schema.fields().iter().zip(batch.columns()) {
+            if !REGPROC.contains(&field.name().as_str()) || column.data_type() == &DataType::Int32 {
+                columns.push(datafusion::arrow::compute::cast(
+                    column,
+                    new_schema.field_with_name(field.name())?.data_type(),
+                )?);
+                continue;
+            }
+            let names = datafusion::arrow::compute::cast(column, &DataType::Utf8)?;
+            // `-` is PostgreSQL's "no function" (oid 0).
+            let oids: Int32Array = names
+                .as_string::<i32>()
+                .iter()
+                .map(|n| {
+                    n.map(|n| {
+                        proc_oids
+                            .get(n.trim_start_matches("pg_catalog."))
+                            .copied()
+                            .unwrap_or(0)
+                    })
+                })
+                .collect();
+            columns.push(Arc::new(oids) as ArrayRef);
+        }
+        converted.push(RecordBatch::try_new(new_schema.clone(), columns)?);
+    }
+    Ok(Arc::new(MemTable::try_new(new_schema, vec![converted])?))
+}
+
+/// The numbers of a vector's text form (`1 2`, `[1, 2]`, `{1,2}`).
+fn numbers(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !(c.is_ascii_digit() || c == '-'))
+        .filter(|n| !n.is_empty())
+}
+
 /// PostgreSQL's vector types are space-separated numbers in the static catalog; arrays here.
 async fn vector_columns_as_arrays(
     ctx: &SessionContext,
     table: &str,
 ) -> Result<Arc<dyn TableProvider>> {
-    const INT2: &[&str] = &["indkey", "indoption"];
-    const OID: &[&str] = &["indcollation", "indclass"];
+    const INT2: &[&str] = &["indkey", "indoption", "conkey", "confkey", "confdelsetcols"];
+    const OID: &[&str] = &[
+        "indcollation",
+        "indclass",
+        "conpfeqop",
+        "conppeqop",
+        "conffeqop",
+        "conexclop",
+    ];
     let (schema, batches) = static_rows(ctx, table).await?;
     let fields: Vec<Field> = schema
         .fields()
@@ -229,8 +338,7 @@ async fn vector_columns_as_arrays(
                 for text in words.as_string::<i32>() {
                     match text {
                         Some(t) => {
-                            t.split_whitespace()
-                                .for_each(|n| list.values().append_option(n.parse().ok()));
+                            numbers(t).for_each(|n| list.values().append_option(n.parse().ok()));
                             list.append(true);
                         }
                         None => list.append(false),
@@ -243,8 +351,7 @@ async fn vector_columns_as_arrays(
                 for text in words.as_string::<i32>() {
                     match text {
                         Some(t) => {
-                            t.split_whitespace()
-                                .for_each(|n| list.values().append_option(n.parse().ok()));
+                            numbers(t).for_each(|n| list.values().append_option(n.parse().ok()));
                             list.append(true);
                         }
                         None => list.append(false),
@@ -298,6 +405,46 @@ async fn with_array_columns(
     )))
 }
 
+/// `pg_catalog.<table>` (still computed at scan time) and rows of ours: column -> text value,
+/// cast to the column's type; other columns NULL.
+async fn with_rows(
+    inner: &Arc<dyn SchemaProvider>,
+    table: &str,
+    rows: &[&[(&str, &str)]],
+) -> Result<Arc<dyn TableProvider>> {
+    use datafusion::logical_expr::{cast, lit, LogicalPlanBuilder};
+    let provider = inner
+        .table(table)
+        .await?
+        .ok_or_else(|| DataFusionError::Plan(format!("pg_catalog.{table} is missing")))?;
+    let schema = provider.schema();
+    let source = datafusion::datasource::provider_as_source(provider.clone());
+    let mut plan = LogicalPlanBuilder::scan(table, source, None)?;
+    for row in rows {
+        let values = schema
+            .fields()
+            .iter()
+            .map(|f| {
+                let value = row
+                    .iter()
+                    .find(|(name, _)| name == f.name())
+                    .map(|(_, v)| *v);
+                let text = match value {
+                    Some(v) => lit(v),
+                    None => lit(datafusion::common::ScalarValue::Null),
+                };
+                cast(text, f.data_type().clone()).alias(f.name())
+            })
+            .collect::<Vec<_>>();
+        let extra = LogicalPlanBuilder::empty(true).project(values)?.build()?;
+        plan = plan.union(extra)?;
+    }
+    Ok(Arc::new(datafusion::catalog::view::ViewTable::new(
+        plan.build()?,
+        None,
+    )))
+}
+
 /// A batch of `schema` whose named columns hold `values` and whose others are NULL.
 fn rows_of(
     schema: &Arc<Schema>,
@@ -318,6 +465,7 @@ fn rows_of(
 async fn description_table(
     ctx: &SessionContext,
     facts: &CatalogFacts,
+    class_oid: i32,
 ) -> Result<Arc<dyn TableProvider>> {
     let (schema, mut batches) = static_rows(ctx, "pg_description").await?;
     let mut entries: Vec<_> = facts.descriptions.iter().collect();
@@ -335,7 +483,7 @@ async fn description_table(
         ),
         (
             "classoid",
-            Arc::new(Int32Array::from(vec![PG_CLASS_OID; n])) as ArrayRef,
+            Arc::new(Int32Array::from(vec![class_oid; n])) as ArrayRef,
         ),
         (
             "objsubid",

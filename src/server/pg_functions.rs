@@ -343,6 +343,107 @@ fn size_pretty_udf() -> ScalarUDF {
     )
 }
 
+/// `shape_expand_array(a)`: the elements of an integer array as structs `{x, n}` (value,
+/// 1-based position), what `_pg_expandarray` returns row by row.
+fn expand_array_udf() -> ScalarUDF {
+    use datafusion::arrow::array::{Int64Builder, StructBuilder};
+    use datafusion::arrow::datatypes::{Field, Fields};
+    let fields = Fields::from(vec![
+        Field::new("x", DataType::Int64, true),
+        Field::new("n", DataType::Int64, true),
+    ]);
+    let item = Arc::new(Field::new("item", DataType::Struct(fields.clone()), true));
+    let returns = DataType::List(item.clone());
+    ScalarUDF::from(AnyArgumentsFn {
+        name: "shape_expand_array",
+        signature: Signature::any(1, Volatility::Immutable),
+        returns: returns.clone(),
+        body: Arc::new(move |arrays: &[ArrayRef]| {
+            let lists = datafusion::arrow::compute::cast(
+                &arrays[0],
+                &DataType::List(Arc::new(Field::new("item", DataType::Int64, true))),
+            )?;
+            let lists = lists.as_list::<i32>();
+            let mut out = datafusion::arrow::array::ListBuilder::new(StructBuilder::from_fields(
+                fields.clone(),
+                0,
+            ))
+            .with_field(item.clone());
+            for list in lists.iter() {
+                match list {
+                    None => out.append(false),
+                    Some(values) => {
+                        let values = integers(&values);
+                        for (i, v) in values.iter().enumerate() {
+                            let entry = out.values();
+                            entry
+                                .field_builder::<Int64Builder>(0)
+                                .unwrap()
+                                .append_option(v);
+                            entry
+                                .field_builder::<Int64Builder>(1)
+                                .unwrap()
+                                .append_value(i as i64 + 1);
+                            entry.append(true);
+                        }
+                        out.append(true);
+                    }
+                }
+            }
+            Ok(Arc::new(out.finish()) as ArrayRef)
+        }),
+    })
+}
+
+type Body = dyn Fn(&[ArrayRef]) -> Result<ArrayRef> + Send + Sync;
+
+/// A function of arrays with a fixed result type and a signature of its own.
+struct AnyArgumentsFn {
+    name: &'static str,
+    signature: Signature,
+    returns: DataType,
+    body: Arc<Body>,
+}
+
+impl std::fmt::Debug for AnyArgumentsFn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name)
+    }
+}
+
+impl PartialEq for AnyArgumentsFn {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Eq for AnyArgumentsFn {}
+
+impl Hash for AnyArgumentsFn {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.name.hash(state)
+    }
+}
+
+impl ScalarUDFImpl for AnyArgumentsFn {
+    fn name(&self) -> &str {
+        self.name
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _args: &[DataType]) -> Result<DataType> {
+        Ok(self.returns.clone())
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let arrays = ColumnarValue::values_to_arrays(&args.args)?;
+        Ok(ColumnarValue::Array((self.body)(&arrays)?))
+    }
+}
+
 /// The functions, answering from `facts`.
 pub fn udfs(facts: Arc<CatalogFacts>) -> Vec<ScalarUDF> {
     let null_text = || ColumnarValue::Scalar(datafusion::common::ScalarValue::Utf8(None));
@@ -392,6 +493,7 @@ pub fn udfs(facts: Arc<CatalogFacts>) -> Vec<ScalarUDF> {
         size_pretty_udf(),
         super::pg_syntax::like_pattern_udf(),
         super::pg_syntax::unsupported_subquery_udf(),
+        expand_array_udf(),
     ]
 }
 

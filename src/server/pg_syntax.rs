@@ -11,6 +11,8 @@
 //!   for none, an error for more), since DataFusion decorrelates only aggregated subqueries;
 //!   one whose result uses the outer row, which DataFusion cannot decorrelate, becomes a call
 //!   that fails if a row ever evaluates it (in the catalog queries seen, a CASE guards it);
+//! - `information_schema._pg_expandarray(a)`: `unnest` of `shape_expand_array(a)`, the
+//!   elements as `(x, n)` structs;
 //! - `pg_get_serial_sequence(...)`: NULL (SHAPE has no sequences), folded before planning;
 //! - `LIKE ... ESCAPE 'c'` with an escape other than backslash (SQLAlchemy's schema listing):
 //!   the pattern is rewritten to backslash escapes by `shape_like_pattern`.
@@ -29,8 +31,8 @@ use datafusion::logical_expr::{
 };
 use datafusion::prelude::SessionContext;
 use datafusion::sql::sqlparser::ast::{
-    visit_expressions, visit_expressions_mut, BinaryOperator, Expr, FunctionArguments, GroupByExpr,
-    Query, SelectItem, SetExpr, Statement, TableFactor, Value,
+    visit_expressions, visit_expressions_mut, AccessExpr, BinaryOperator, Expr, FunctionArguments,
+    GroupByExpr, Query, SelectItem, SetExpr, Statement, TableFactor, Value,
 };
 use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 use datafusion::sql::sqlparser::parser::Parser as SqlParser;
@@ -59,6 +61,14 @@ pub fn rewrite(statement: &Statement) -> Option<Statement> {
 
 /// The aggregate that makes a correlated scalar subquery plannable.
 const SCALAR_SUBQUERY: &str = "shape_scalar_subquery";
+
+/// How datafusion-pg-catalog's `::regclass` lookup picks the schema.
+const REGCLASS_SCHEMA_TEST: &str = "n.nspname = current_schema()";
+
+fn is_regclass_lookup(query: &Query) -> bool {
+    let text = query.to_string();
+    text.contains("parse_ident(") && text.contains(REGCLASS_SCHEMA_TEST)
+}
 
 /// The function standing in for a subquery DataFusion cannot plan; it fails when evaluated.
 const UNSUPPORTED: &str = "shape_unsupported_subquery";
@@ -310,6 +320,11 @@ fn replacement(expr: &Expr) -> Option<Expr> {
                 ("pg_get_serial_sequence", args) if placeholders(args).is_empty() => {
                     parse_expr("CAST(NULL AS TEXT)")
                 }
+                // information_schema._pg_expandarray(a): a row (x, n) per element (JDBC's
+                // getPrimaryKeys, getIndexInfo).
+                ("_pg_expandarray", FunctionArguments::List(list)) if list.args.len() == 1 => {
+                    parse_expr(&format!("unnest(shape_expand_array({}))", list.args[0]))
+                }
                 ("generate_subscripts", FunctionArguments::List(list)) if list.args.len() == 2 => {
                     let (array, dimension) = (&list.args[0], &list.args[1]);
                     parse_expr(&format!(
@@ -318,6 +333,34 @@ fn replacement(expr: &Expr) -> Option<Expr> {
                 }
                 _ => None,
             }
+        }
+        // `(row).field` on a computed row (JDBC's `(_pg_expandarray(k)).n`).
+        Expr::CompoundFieldAccess { root, access_chain }
+            if !matches!(
+                root.as_ref(),
+                Expr::Identifier(_) | Expr::CompoundIdentifier(_)
+            ) =>
+        {
+            let mut out = root.to_string();
+            for access in access_chain {
+                match access {
+                    AccessExpr::Dot(Expr::Identifier(field)) => {
+                        out = format!("get_field({out}, '{}')", field.value.replace('\'', "''"))
+                    }
+                    _ => return None,
+                }
+            }
+            parse_expr(&out)
+        }
+        // datafusion-pg-catalog resolves `'name'::regclass` in current_schema() only;
+        // PostgreSQL's search path has pg_catalog too (`'pg_class'::regclass`, which JDBC and
+        // SQLAlchemy compare pg_description.classoid with).
+        Expr::Subquery(query) if is_regclass_lookup(query) => {
+            let text = query.to_string().replace(
+                REGCLASS_SCHEMA_TEST,
+                "n.nspname IN (current_schema(), 'pg_catalog')",
+            );
+            parse_expr(&format!("({text})"))
         }
         // DataFusion plans a correlated scalar subquery only when it aggregates; PostgreSQL's
         // own rule (one row or none, else an error) is that aggregate.
