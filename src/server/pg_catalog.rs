@@ -298,6 +298,16 @@ async fn vector_columns_as_arrays(
     ctx: &SessionContext,
     table: &str,
 ) -> Result<Arc<dyn TableProvider>> {
+    let (schema, batches) = static_rows(ctx, table).await?;
+    let (schema, batches) = vectors_as_arrays(schema, batches)?;
+    Ok(Arc::new(MemTable::try_new(schema, vec![batches])?))
+}
+
+/// The vector columns of catalog rows as arrays.
+fn vectors_as_arrays(
+    schema: Arc<Schema>,
+    batches: Vec<RecordBatch>,
+) -> Result<(Arc<Schema>, Vec<RecordBatch>)> {
     const INT2: &[&str] = &["indkey", "indoption", "conkey", "confkey", "confdelsetcols"];
     const OID: &[&str] = &[
         "indcollation",
@@ -306,8 +316,9 @@ async fn vector_columns_as_arrays(
         "conppeqop",
         "conffeqop",
         "conexclop",
+        "proargtypes",
+        "proallargtypes",
     ];
-    let (schema, batches) = static_rows(ctx, table).await?;
     let fields: Vec<Field> = schema
         .fields()
         .iter()
@@ -364,7 +375,7 @@ async fn vector_columns_as_arrays(
         }
         converted.push(RecordBatch::try_new(new_schema.clone(), columns)?);
     }
-    Ok(Arc::new(MemTable::try_new(new_schema, vec![converted])?))
+    Ok((new_schema, converted))
 }
 
 /// `pg_catalog.<table>` (still computed at scan time) with text-array columns PostgreSQL has
@@ -513,7 +524,8 @@ async fn proc_table(
     facts: &CatalogFacts,
     namespace: i64,
 ) -> Result<Arc<dyn TableProvider>> {
-    let (schema, mut batches) = static_rows(ctx, "pg_proc").await?;
+    let (schema, batches) = static_rows(ctx, "pg_proc").await?;
+    let (schema, mut batches) = vectors_as_arrays(schema, batches)?;
     let mut functions: Vec<_> = facts.functions.values().collect();
     functions.sort_by_key(|f| f.oid);
     let n = functions.len();

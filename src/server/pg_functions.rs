@@ -444,6 +444,51 @@ impl ScalarUDFImpl for AnyArgumentsFn {
     }
 }
 
+/// `shape_format_types(oids)`: `format_type` of every element of an oid array.
+fn format_types_udf() -> ScalarUDF {
+    use datafusion::arrow::datatypes::Field;
+    let item = Arc::new(Field::new("item", DataType::Utf8, true));
+    let format_type =
+        datafusion_postgres::datafusion_pg_catalog::pg_catalog::format_type::create_format_type_udf(
+        );
+    ScalarUDF::from(AnyArgumentsFn {
+        name: "shape_format_types",
+        signature: Signature::any(1, Volatility::Stable),
+        returns: DataType::List(item.clone()),
+        body: Arc::new(move |arrays: &[ArrayRef]| {
+            let lists = datafusion::arrow::compute::cast(
+                &arrays[0],
+                &DataType::List(Arc::new(Field::new("item", DataType::Int32, true))),
+            )?;
+            let lists = lists.as_list::<i32>();
+            let values = lists.values().clone();
+            let rows = values.len();
+            let names = format_type
+                .invoke_with_args(ScalarFunctionArgs {
+                    args: vec![
+                        ColumnarValue::Array(values),
+                        ColumnarValue::Scalar(datafusion::common::ScalarValue::Int32(None)),
+                    ],
+                    arg_fields: vec![
+                        Arc::new(Field::new("oid", DataType::Int32, true)),
+                        Arc::new(Field::new("typmod", DataType::Int32, true)),
+                    ],
+                    number_rows: rows,
+                    return_field: Arc::new(Field::new("name", DataType::Utf8, true)),
+                    config_options: Arc::new(Default::default()),
+                })?
+                .to_array(rows)?;
+            let names = datafusion::arrow::compute::cast(&names, &DataType::Utf8)?;
+            Ok(Arc::new(datafusion::arrow::array::ListArray::try_new(
+                item.clone(),
+                lists.offsets().clone(),
+                names,
+                lists.nulls().cloned(),
+            )?) as ArrayRef)
+        }),
+    })
+}
+
 /// The functions, answering from `facts`.
 pub fn udfs(facts: Arc<CatalogFacts>) -> Vec<ScalarUDF> {
     let null_text = || ColumnarValue::Scalar(datafusion::common::ScalarValue::Utf8(None));
@@ -494,6 +539,7 @@ pub fn udfs(facts: Arc<CatalogFacts>) -> Vec<ScalarUDF> {
         super::pg_syntax::like_pattern_udf(),
         super::pg_syntax::unsupported_subquery_udf(),
         expand_array_udf(),
+        format_types_udf(),
     ]
 }
 

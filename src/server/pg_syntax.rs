@@ -13,6 +13,7 @@
 //!   that fails if a row ever evaluates it (in the catalog queries seen, a CASE guards it);
 //! - `information_schema._pg_expandarray(a)`: `unnest` of `shape_expand_array(a)`, the
 //!   elements as `(x, n)` structs;
+//! - `x::regtype::text` and `x::regtype[]::text[]`: the type names (`format_type`);
 //! - `pg_get_serial_sequence(...)`: NULL (SHAPE has no sequences), folded before planning;
 //! - `LIKE ... ESCAPE 'c'` with an escape other than backslash (SQLAlchemy's schema listing):
 //!   the pattern is rewritten to backslash escapes by `shape_like_pattern`.
@@ -61,6 +62,12 @@ pub fn rewrite(statement: &Statement) -> Option<Statement> {
 
 /// The aggregate that makes a correlated scalar subquery plannable.
 const SCALAR_SUBQUERY: &str = "shape_scalar_subquery";
+
+/// Whether a SQL type is `name` (`pg_catalog.` qualification and case aside).
+fn is_type(data_type: &datafusion::sql::sqlparser::ast::DataType, name: &str) -> bool {
+    let text = data_type.to_string().to_ascii_lowercase();
+    text.trim_start_matches("pg_catalog.") == name
+}
 
 /// How datafusion-pg-catalog's `::regclass` lookup picks the schema.
 const REGCLASS_SCHEMA_TEST: &str = "n.nspname = current_schema()";
@@ -332,6 +339,29 @@ fn replacement(expr: &Expr) -> Option<Expr> {
                     ))
                 }
                 _ => None,
+            }
+        }
+        // `x::regtype::text` names the type (pgcli's function and column completions); the
+        // catalog's oid-alias planner keeps regtype an integer, so its text was a number.
+        Expr::Cast {
+            expr: inner,
+            data_type,
+            ..
+        } if is_type(data_type, "text") || is_type(data_type, "text[]") => {
+            let Expr::Cast {
+                expr: oid,
+                data_type: alias,
+                ..
+            } = inner.as_ref()
+            else {
+                return None;
+            };
+            if is_type(alias, "regtype") && is_type(data_type, "text") {
+                parse_expr(&format!("format_type({oid}, NULL)"))
+            } else if is_type(alias, "regtype[]") && is_type(data_type, "text[]") {
+                parse_expr(&format!("shape_format_types({oid})"))
+            } else {
+                None
             }
         }
         // `(row).field` on a computed row (JDBC's `(_pg_expandarray(k)).n`).
