@@ -2,7 +2,7 @@
 //! `\copy ... TO 'file'` and drivers' export APIs (psycopg's `copy`, JDBC's `CopyManager`)
 //! read a result: in PostgreSQL's text, CSV (with HEADER, DELIMITER, NULL, QUOTE) or binary
 //! format, streamed row by row as the query produces them, under the session's statement
-//! timeout and the server's memory limit like any query. `COPY ... FROM` and `COPY ... TO` a
+//! timeout and the server's memory limit like any query, on both protocols. `COPY ... FROM` and `COPY ... TO` a
 //! server file or program stay refused (the read-only hook answers them with 25006).
 
 use std::sync::Arc;
@@ -359,25 +359,29 @@ impl QueryHook for CopyToStdoutHook {
         _ctx: &SessionContext,
         _client: &(dyn ClientInfo + Send + Sync),
     ) -> Option<PgWireResult<LogicalPlan>> {
+        // COPY has no result columns to describe (PostgreSQL answers NoData); the rows come
+        // at Execute.
         is_copy_to_stdout(statement).then(|| {
-            Err(sql_error(
-                "ERROR",
-                "0A000",
-                "COPY TO STDOUT runs through the simple query protocol (as psql's \\copy and \
-                 drivers' copy APIs send it)"
-                    .to_string(),
+            Ok(LogicalPlan::EmptyRelation(
+                datafusion::logical_expr::EmptyRelation {
+                    produce_one_row: false,
+                    schema: Arc::new(datafusion::common::DFSchema::empty()),
+                },
             ))
         })
     }
 
     async fn handle_extended_query(
         &self,
-        _statement: &Statement,
+        statement: &Statement,
         _plan: &LogicalPlan,
         _params: &ParamValues,
-        _ctx: &SessionContext,
-        _client: &mut dyn HookClient,
+        ctx: &SessionContext,
+        client: &mut dyn HookClient,
     ) -> Option<PgWireResult<Response>> {
-        None
+        if !is_copy_to_stdout(statement) {
+            return None;
+        }
+        Some(copy_out(statement, ctx, client).await)
     }
 }

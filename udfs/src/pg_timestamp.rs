@@ -12,6 +12,7 @@ use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::{Result, ScalarValue};
 use datafusion::logical_expr::expr::{Cast, TryCast};
+use datafusion::logical_expr::expr_rewriter::NamePreserver;
 use datafusion::logical_expr::{Expr, LogicalPlan};
 use datafusion::optimizer::AnalyzerRule;
 
@@ -102,6 +103,10 @@ impl PgTimestampLiterals {
         let DataType::Timestamp(unit, zone) = to else {
             return None;
         };
+        // What Arrow reads itself stays as it is (the plan, and its names, unchanged).
+        if value.cast_to(to).is_ok() {
+            return None;
+        }
         let micros = parse(text, Utc::now().timestamp_micros())?;
         let zone = zone.clone();
         let scalar = match unit {
@@ -140,8 +145,15 @@ impl PgTimestampLiterals {
 
 impl AnalyzerRule for PgTimestampLiterals {
     fn analyze(&self, plan: LogicalPlan, _config: &ConfigOptions) -> Result<LogicalPlan> {
-        plan.transform_up_with_subqueries(|node| node.map_expressions(Self::rewrite))
-            .map(|t| t.data)
+        plan.transform_up_with_subqueries(|node| {
+            // Output names stay those of the original expressions: parents refer to them.
+            let names = NamePreserver::new(&node);
+            node.map_expressions(|expr| {
+                let saved = names.save(&expr);
+                Ok(Self::rewrite(expr)?.update_data(|e| saved.restore(e)))
+            })
+        })
+        .map(|t| t.data)
     }
 
     fn name(&self) -> &str {

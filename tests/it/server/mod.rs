@@ -526,6 +526,7 @@ fn config_with(dir: &std::path::Path, extra: &str) -> String {
     path.to_string_lossy().into_owned()
 }
 
+mod clients;
 mod sessions;
 
 /// With no SLO configured, the server says so to clients (`slo_setup_hints`) and offers what
