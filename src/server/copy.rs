@@ -385,3 +385,105 @@ impl QueryHook for CopyToStdoutHook {
         Some(copy_out(statement, ctx, client).await)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
+    use datafusion::sql::sqlparser::parser::Parser;
+
+    fn format_of(sql: &str) -> Result<CopyFormat, String> {
+        match Parser::new(&PostgreSqlDialect {})
+            .try_with_sql(sql)
+            .unwrap()
+            .parse_statement()
+            .unwrap()
+        {
+            Statement::Copy {
+                options,
+                legacy_options,
+                ..
+            } => copy_format(&options, &legacy_options),
+            other => panic!("not a COPY: {other}"),
+        }
+    }
+
+    /// A DataRow of text fields, as the encoder gets them.
+    fn row(fields: &[Option<&str>]) -> DataRow {
+        use datafusion_postgres::pgwire::api::results::{DataRowEncoder, FieldFormat, FieldInfo};
+        use datafusion_postgres::pgwire::api::Type;
+        let infos = fields
+            .iter()
+            .enumerate()
+            .map(|(i, _)| {
+                FieldInfo::new(format!("c{i}"), None, None, Type::TEXT, FieldFormat::Text)
+            })
+            .collect();
+        let mut encoder = DataRowEncoder::new(Arc::new(infos));
+        for field in fields {
+            encoder.encode_field(field).unwrap();
+        }
+        encoder.take_row()
+    }
+
+    fn encoded(fields: &[Option<&str>], format: &CopyFormat) -> String {
+        let mut out = BytesMut::new();
+        encode_row(&row(fields), format, &mut out);
+        String::from_utf8(out.to_vec()).unwrap()
+    }
+
+    #[test]
+    fn options_as_psql_and_drivers_write_them() {
+        let csv_header = CopyFormat::Csv {
+            delimiter: ',',
+            null: String::new(),
+            quote: '"',
+            escape: '"',
+            header: true,
+        };
+        assert_eq!(
+            format_of("COPY (SELECT 1) TO STDOUT CSV HEADER"),
+            Ok(csv_header.clone())
+        );
+        assert_eq!(
+            format_of("COPY (SELECT 1) TO STDOUT WITH (FORMAT csv, HEADER true)"),
+            Ok(csv_header)
+        );
+        assert_eq!(
+            format_of("COPY t TO STDOUT"),
+            Ok(CopyFormat::Text {
+                delimiter: '\t',
+                null: "\\N".into()
+            })
+        );
+        assert_eq!(
+            format_of("COPY t TO STDOUT (FORMAT binary)"),
+            Ok(CopyFormat::Binary)
+        );
+        assert!(format_of("COPY t TO STDOUT (FORMAT xml)").is_err());
+        assert!(format_of("COPY t TO STDOUT (FORMAT text, HEADER)").is_err());
+    }
+
+    #[test]
+    fn rows_are_escaped_as_postgres_writes_them() {
+        let text = CopyFormat::Text {
+            delimiter: '\t',
+            null: "\\N".into(),
+        };
+        assert_eq!(
+            encoded(&[Some("a\tb"), None, Some("line\nnext\\")], &text),
+            "a\\tb\t\\N\tline\\nnext\\\\\n"
+        );
+        let csv = format_of("COPY t TO STDOUT CSV").unwrap();
+        assert_eq!(
+            encoded(
+                &[Some("plain"), None, Some(""), Some("say \"hi\", twice")],
+                &csv
+            ),
+            "plain,,\"\",\"say \"\"hi\"\", twice\"\n"
+        );
+        let mut out = BytesMut::new();
+        encode_row(&row(&[Some("1")]), &CopyFormat::Binary, &mut out);
+        assert_eq!(&out[..], &[0, 1, 0, 0, 0, 1, b'1']);
+    }
+}

@@ -183,6 +183,11 @@ static VIEWS: LazyLock<HashMap<String, ViewDoc>> = LazyLock::new(|| {
             let name = view.name.to_string();
             let block = comment_before(sql, &name);
             let comment = view_comment(&block, &name)
+                .or_else(|| {
+                    comment_blocks(sql)
+                        .iter()
+                        .find_map(|b| view_comment(b, &name))
+                })
                 .or_else(|| view_comment(&header, &name))
                 .unwrap_or_else(|| one_line(block.iter().map(|l| l.trim_start_matches('-'))));
             views.insert(
@@ -210,6 +215,19 @@ fn comment_before<'a>(sql: &'a str, name: &str) -> Vec<&'a str> {
         .rposition(|l| !l.starts_with("--"))
         .map_or(0, |i| i + 1);
     lines[start..at].to_vec()
+}
+
+/// Every run of comment lines in `sql`.
+fn comment_blocks(sql: &str) -> Vec<Vec<&str>> {
+    let mut blocks: Vec<Vec<&str>> = vec![Vec::new()];
+    for line in sql.lines() {
+        if line.starts_with("--") {
+            blocks.last_mut().expect("one block at least").push(line);
+        } else if !blocks.last().is_some_and(Vec::is_empty) {
+            blocks.push(Vec::new());
+        }
+    }
+    blocks
 }
 
 fn one_line<'a>(parts: impl Iterator<Item = &'a str>) -> String {
