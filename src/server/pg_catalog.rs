@@ -60,7 +60,16 @@ pub struct CatalogFacts {
 
 /// Wraps the `pg_catalog` schema of `ctx`'s default catalog and registers the functions.
 /// `shape_functions` are the names SHAPE registered beyond DataFusion's own.
-pub async fn install(ctx: &SessionContext, shape_functions: &BTreeSet<String>) -> Result<()> {
+pub async fn install(server: &SessionContext, shape_functions: &BTreeSet<String>) -> Result<()> {
+    // The catalog is read with a memory pool of its own: the server's may be small
+    // (`memory_limit`), and reading the static tables must not count against it.
+    let state = datafusion::execution::SessionStateBuilder::new_from_existing(server.state())
+        .with_runtime_env(Arc::new(
+            datafusion::execution::runtime_env::RuntimeEnv::default(),
+        ))
+        .build();
+    let reader = SessionContext::new_with_state(state);
+    let ctx = &reader;
     let catalog_name = ctx.state().config_options().catalog.default_catalog.clone();
     let catalog = ctx
         .catalog(&catalog_name)
@@ -173,9 +182,9 @@ pub async fn install(ctx: &SessionContext, shape_functions: &BTreeSet<String>) -
     catalog.register_schema("pg_catalog", Arc::new(ShapePgCatalog { inner, overrides }))?;
 
     for udf in super::pg_functions::udfs(Arc::new(facts)) {
-        ctx.register_udf(udf);
+        server.register_udf(udf);
     }
-    ctx.register_udaf(super::pg_syntax::scalar_subquery_udaf());
+    server.register_udaf(super::pg_syntax::scalar_subquery_udaf());
     Ok(())
 }
 

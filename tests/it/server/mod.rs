@@ -232,7 +232,7 @@ async fn tokio_postgres_simple_extended_and_freshness() {
         .await
         .unwrap()
         .get(0);
-    assert_eq!(version, "160000");
+    assert_eq!(version, "160006");
     let path: String = client
         .query_one("SELECT current_setting('search_path')", &[])
         .await
