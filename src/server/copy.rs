@@ -361,14 +361,7 @@ impl QueryHook for CopyToStdoutHook {
     ) -> Option<PgWireResult<LogicalPlan>> {
         // COPY has no result columns to describe (PostgreSQL answers NoData); the rows come
         // at Execute.
-        is_copy_to_stdout(statement).then(|| {
-            Ok(LogicalPlan::EmptyRelation(
-                datafusion::logical_expr::EmptyRelation {
-                    produce_one_row: false,
-                    schema: Arc::new(datafusion::common::DFSchema::empty()),
-                },
-            ))
-        })
+        is_copy_to_stdout(statement).then(|| Ok(super::session::no_columns_plan()))
     }
 
     async fn handle_extended_query(

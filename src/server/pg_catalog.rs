@@ -13,10 +13,12 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use datafusion::arrow::array::{
-    new_null_array, ArrayRef, AsArray, Int16Builder, Int32Array, Int32Builder, ListBuilder,
-    RecordBatch, StringArray,
+    new_null_array, ArrayRef, AsArray, Int32Array, ListBuilder, PrimitiveBuilder, RecordBatch,
+    StringArray,
 };
-use datafusion::arrow::datatypes::{DataType, Field, Schema};
+use datafusion::arrow::datatypes::{
+    ArrowPrimitiveType, DataType, Field, Int16Type, Int32Type, Schema,
+};
 use datafusion::catalog::{SchemaProvider, TableProvider};
 use datafusion::datasource::MemTable;
 use datafusion::error::{DataFusionError, Result};
@@ -296,6 +298,25 @@ async fn regproc_columns_as_oids(ctx: &SessionContext) -> Result<Arc<dyn TablePr
     Ok(Arc::new(MemTable::try_new(new_schema, vec![converted])?))
 }
 
+/// A vector column's text (`1 2`, `[1, 2]`) as lists of `T`.
+fn number_lists<T: ArrowPrimitiveType>(column: &ArrayRef) -> Result<ArrayRef>
+where
+    T::Native: std::str::FromStr,
+{
+    let words = datafusion::arrow::compute::cast(column, &DataType::Utf8)?;
+    let mut list = ListBuilder::new(PrimitiveBuilder::<T>::new());
+    for text in words.as_string::<i32>() {
+        match text {
+            Some(t) => {
+                numbers(t).for_each(|n| list.values().append_option(n.parse().ok()));
+                list.append(true);
+            }
+            None => list.append(false),
+        }
+    }
+    Ok(Arc::new(list.finish()))
+}
+
 /// The numbers of a vector's text form (`1 2`, `[1, 2]`, `{1,2}`).
 fn numbers(text: &str) -> impl Iterator<Item = &str> {
     text.split(|c: char| !(c.is_ascii_digit() || c == '-'))
@@ -351,33 +372,10 @@ fn vectors_as_arrays(
         let mut columns = Vec::new();
         for (field, column) in schema.fields().iter().zip(batch.columns()) {
             let name = field.name().as_str();
-            let words = || datafusion::arrow::compute::cast(column, &DataType::Utf8);
             if INT2.contains(&name) {
-                let words = words()?;
-                let mut list = ListBuilder::new(Int16Builder::new());
-                for text in words.as_string::<i32>() {
-                    match text {
-                        Some(t) => {
-                            numbers(t).for_each(|n| list.values().append_option(n.parse().ok()));
-                            list.append(true);
-                        }
-                        None => list.append(false),
-                    }
-                }
-                columns.push(Arc::new(list.finish()) as ArrayRef);
+                columns.push(number_lists::<Int16Type>(column)?);
             } else if OID.contains(&name) {
-                let words = words()?;
-                let mut list = ListBuilder::new(Int32Builder::new());
-                for text in words.as_string::<i32>() {
-                    match text {
-                        Some(t) => {
-                            numbers(t).for_each(|n| list.values().append_option(n.parse().ok()));
-                            list.append(true);
-                        }
-                        None => list.append(false),
-                    }
-                }
-                columns.push(Arc::new(list.finish()) as ArrayRef);
+                columns.push(number_lists::<Int32Type>(column)?);
             } else {
                 columns.push(column.clone());
             }

@@ -523,6 +523,15 @@ impl QueryHook for ReadOnlyHook {
     }
 }
 
+/// The plan of a statement that returns no columns (what Describe reports for it), for hooks
+/// that answer the statement themselves at Execute.
+pub(crate) fn no_columns_plan() -> LogicalPlan {
+    LogicalPlan::EmptyRelation(datafusion::logical_expr::EmptyRelation {
+        produce_one_row: false,
+        schema: Arc::new(datafusion::common::DFSchema::empty()),
+    })
+}
+
 /// Savepoints, which drivers wrap around statements inside a transaction (psycopg 3's nested
 /// `transaction()`, SQLAlchemy's `begin_nested`). Nothing is written here, so there is nothing
 /// to undo: `SAVEPOINT` and `RELEASE` succeed, `ROLLBACK TO` returns a failed transaction to a
@@ -580,14 +589,7 @@ impl QueryHook for SavepointHook {
         _ctx: &SessionContext,
         _client: &(dyn ClientInfo + Send + Sync),
     ) -> Option<PgWireResult<LogicalPlan>> {
-        Self::is_savepoint(statement).then(|| {
-            Ok(LogicalPlan::EmptyRelation(
-                datafusion::logical_expr::EmptyRelation {
-                    produce_one_row: false,
-                    schema: Arc::new(datafusion::common::DFSchema::empty()),
-                },
-            ))
-        })
+        Self::is_savepoint(statement).then(|| Ok(no_columns_plan()))
     }
 
     async fn handle_extended_query(

@@ -121,14 +121,9 @@ fn psql_meta_commands_and_copy_to_a_file() {
 
 #[test]
 fn jdbc_metadata_calls_and_a_million_rows_by_fetch_size() {
-    let jar = "/usr/share/java/postgresql.jar";
-    if !tool_available(
-        "java with Debian's libpostgresql-jdbc-java",
-        Command::new("test").args(["-f", jar]),
-    ) || !tool_available("java", Command::new("java").arg("-version"))
-    {
+    let Some(jar) = jdbc_jar() else {
         return;
-    }
+    };
     let (_dir, data, config) = ingested_sample("*.jsonl*");
     let (_server, port) = start(&data, config);
     let program = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/java/Metadata.java");

@@ -22,6 +22,16 @@ fn start(data: &str, config: &str) -> (Server, u16) {
     start_with(&["--config", config, "--data-dir", data], &[])
 }
 
+/// Debian's PostgreSQL JDBC driver, when it and java are installed (CI installs both).
+fn jdbc_jar() -> Option<&'static str> {
+    let jar = "/usr/share/java/postgresql.jar";
+    (tool_available(
+        "java with Debian's libpostgresql-jdbc-java",
+        Command::new("test").args(["-f", jar]),
+    ) && tool_available("java", Command::new("java").arg("-version")))
+    .then_some(jar)
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()

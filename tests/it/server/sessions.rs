@@ -411,14 +411,9 @@ async fn fifty_sessions_for_a_minute() {
 
 #[test]
 fn jdbc_driver_reads_a_view_timestamps_and_numbers() {
-    let jar = "/usr/share/java/postgresql.jar";
-    if !tool_available(
-        "java with Debian's libpostgresql-jdbc-java",
-        Command::new("test").args(["-f", jar]),
-    ) || !tool_available("java", Command::new("java").arg("-version"))
-    {
+    let Some(jar) = jdbc_jar() else {
         return;
-    }
+    };
     let (_dir, data, config) = ingested_sample("*.jsonl*");
     let (_server, port) = start(&data, config);
     let program = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/java/Drivers.java");
