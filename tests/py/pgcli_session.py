@@ -21,7 +21,7 @@ with open(config, "w") as f:
 main, child = pty.openpty()
 env = dict(os.environ, TERM="xterm", XDG_CONFIG_HOME=config_dir, PAGER="cat", LINES="40", COLUMNS="200")
 proc = subprocess.Popen(
-    ["pgcli", "--pgclirc", config, "-h", "127.0.0.1", "-p", port, "-U", "shape", "-d", "shape",
+    [sys.executable, "-m", "pgcli", "--pgclirc", config, "-h", "127.0.0.1", "-p", port, "-U", "shape", "-d", "shape",
      "--less-chatty", "--no-password"],
     stdin=child, stdout=child, stderr=child, env=env, close_fds=True,
 )
