@@ -47,8 +47,9 @@ impl WorkspaceArgs {
 /// Evaluation time, shared by every command that reads windowed views.
 #[derive(Debug, Clone, Args)]
 pub struct AsOfArgs {
-    /// Evaluation time of windowed views: RFC 3339 (2025-11-23T00:00:00Z) or a date
-    /// (midnight UTC) [default: now].
+    /// Evaluation time of windowed views, as PostgreSQL reads a timestamp:
+    /// 2025-11-23T00:00:00Z, '2025-11-23 14:08' (UTC unless a zone follows), a date
+    /// (midnight UTC), today or yesterday [default: now].
     #[arg(long)]
     pub as_of: Option<String>,
 }
@@ -268,7 +269,7 @@ pub struct RunArgs {
     /// Run the actions [default: dry run, nothing is run].
     #[arg(long)]
     pub execute: bool,
-    /// Evaluation time of a single cycle (RFC 3339 or a date) [default: now].
+    /// Evaluation time of a single cycle (as --as-of of the other commands) [default: now].
     #[arg(long, conflicts_with = "every")]
     pub as_of: Option<String>,
 }

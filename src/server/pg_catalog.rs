@@ -208,13 +208,11 @@ fn int_at(array: &ArrayRef, row: usize) -> i64 {
 /// Every batch of `pg_catalog.<table>`, with its fields made nullable so rows of ours can
 /// leave columns empty.
 async fn static_rows(ctx: &SessionContext, table: &str) -> Result<(Arc<Schema>, Vec<RecordBatch>)> {
-    let batches = collect(ctx, &format!("SELECT * FROM pg_catalog.{table}")).await?;
-    let frame_schema = ctx
+    let frame = ctx
         .sql(&format!("SELECT * FROM pg_catalog.{table}"))
-        .await?
-        .schema()
-        .as_arrow()
-        .clone();
+        .await?;
+    let frame_schema = frame.schema().as_arrow().clone();
+    let batches = frame.collect().await?;
     let schema = Arc::new(Schema::new(
         frame_schema
             .fields()
@@ -489,29 +487,18 @@ async fn description_table(
     let mut entries: Vec<_> = facts.descriptions.iter().collect();
     entries.sort();
     let n = entries.len();
+    let int = |f: &dyn Fn(&(i64, i64)) -> i64| {
+        Arc::new(
+            entries
+                .iter()
+                .map(|(k, _)| f(k) as i32)
+                .collect::<Int32Array>(),
+        ) as ArrayRef
+    };
     let values: HashMap<&str, ArrayRef> = HashMap::from([
-        (
-            "objoid",
-            Arc::new(
-                entries
-                    .iter()
-                    .map(|((o, _), _)| *o as i32)
-                    .collect::<Int32Array>(),
-            ) as ArrayRef,
-        ),
-        (
-            "classoid",
-            Arc::new(Int32Array::from(vec![class_oid; n])) as ArrayRef,
-        ),
-        (
-            "objsubid",
-            Arc::new(
-                entries
-                    .iter()
-                    .map(|((_, s), _)| *s as i32)
-                    .collect::<Int32Array>(),
-            ) as ArrayRef,
-        ),
+        ("objoid", int(&|(oid, _)| *oid)),
+        ("classoid", int(&|_| class_oid as i64)),
+        ("objsubid", int(&|(_, column)| *column)),
         (
             "description",
             Arc::new(
@@ -519,7 +506,7 @@ async fn description_table(
                     .iter()
                     .map(|(_, d)| Some(d.as_str()))
                     .collect::<StringArray>(),
-            ) as ArrayRef,
+            ),
         ),
     ]);
     batches.push(rows_of(&schema, n, values)?);

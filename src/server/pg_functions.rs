@@ -8,44 +8,12 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, Int64Array, StringBuilder};
 use datafusion::arrow::datatypes::{DataType, Int64Type};
-use datafusion::common::Result;
+use datafusion::common::{Result, ScalarValue};
 use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
 };
 
 use super::pg_catalog::CatalogFacts;
-
-type Answer = dyn Fn(&CatalogFacts, i64, Option<i64>) -> Option<String> + Send + Sync;
-
-/// A function of an object id (and, for some, a column number) returning text.
-struct OidToText {
-    name: &'static str,
-    signature: Signature,
-    facts: Arc<CatalogFacts>,
-    answer: Box<Answer>,
-}
-
-impl std::fmt::Debug for OidToText {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OidToText")
-            .field("name", &self.name)
-            .finish()
-    }
-}
-
-impl PartialEq for OidToText {
-    fn eq(&self, other: &Self) -> bool {
-        self.name == other.name
-    }
-}
-
-impl Eq for OidToText {}
-
-impl Hash for OidToText {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.name.hash(state)
-    }
-}
 
 /// An argument as i64 values (NULL where it is not a number).
 fn integers(array: &ArrayRef) -> Int64Array {
@@ -54,21 +22,14 @@ fn integers(array: &ArrayRef) -> Int64Array {
         .unwrap_or_else(|_| Int64Array::from(vec![None; array.len()]))
 }
 
-impl ScalarUDFImpl for OidToText {
-    fn name(&self) -> &str {
-        self.name
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn return_type(&self, _args: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Utf8)
-    }
-
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let arrays = ColumnarValue::values_to_arrays(&args.args)?;
+/// A function of an object id (and, for some, a column number) returning text.
+fn oid_to_text(
+    name: &'static str,
+    facts: &Arc<CatalogFacts>,
+    answer: impl Fn(&CatalogFacts, i64, Option<i64>) -> Option<String> + Send + Sync + 'static,
+) -> ScalarUDF {
+    let facts = facts.clone();
+    any_arguments(name, DataType::Utf8, move |arrays| {
         let oids = integers(&arrays[0]);
         let seconds = arrays.get(1).map(integers);
         let mut out = StringBuilder::with_capacity(oids.len(), 16 * oids.len());
@@ -77,24 +38,11 @@ impl ScalarUDFImpl for OidToText {
                 .as_ref()
                 .and_then(|s| (!s.is_null(row)).then(|| s.value(row)));
             let value = (!oids.is_null(row))
-                .then(|| (self.answer)(&self.facts, oids.value(row), second))
+                .then(|| answer(&facts, oids.value(row), second))
                 .flatten();
             out.append_option(value);
         }
-        Ok(ColumnarValue::Array(Arc::new(out.finish())))
-    }
-}
-
-fn oid_to_text(
-    name: &'static str,
-    facts: &Arc<CatalogFacts>,
-    answer: impl Fn(&CatalogFacts, i64, Option<i64>) -> Option<String> + Send + Sync + 'static,
-) -> ScalarUDF {
-    ScalarUDF::new_from_impl(OidToText {
-        name,
-        signature: Signature::variadic_any(Volatility::Stable),
-        facts: facts.clone(),
-        answer: Box::new(answer),
+        Ok(Arc::new(out.finish()) as ArrayRef)
     })
 }
 
@@ -255,63 +203,26 @@ fn json_build_object_udf() -> ScalarUDF {
     })
 }
 
-/// A function whose answer is a constant for every row (`true`, or NULL of a type).
-fn constant(name: &'static str, value: ColumnarValue, returns: DataType) -> ScalarUDF {
-    datafusion::logical_expr::create_udf(
+/// A function whose answer is the same for every row (`true`, or NULL of a type), whatever
+/// its arguments.
+fn constant(name: &'static str, value: ScalarValue) -> ScalarUDF {
+    any_arguments(name, value.data_type(), move |arrays| {
+        value.to_array_of_size(arrays.first().map_or(1, |a| a.len()))
+    })
+}
+
+/// A function taking any arguments (at least one), with a fixed result type.
+fn any_arguments(
+    name: &'static str,
+    returns: DataType,
+    body: impl Fn(&[ArrayRef]) -> Result<ArrayRef> + Send + Sync + 'static,
+) -> ScalarUDF {
+    ScalarUDF::from(AnyArgumentsFn {
         name,
-        vec![],
+        signature: Signature::variadic_any(Volatility::Stable),
         returns,
-        Volatility::Stable,
-        Arc::new(move |_args: &[ColumnarValue]| Ok(value.clone())),
-    )
-    .into_variadic()
-}
-
-trait IntoVariadic {
-    fn into_variadic(self) -> ScalarUDF;
-}
-
-impl IntoVariadic for ScalarUDF {
-    /// The same function accepting any arguments (create_udf fixes their types).
-    fn into_variadic(self) -> ScalarUDF {
-        ScalarUDF::new_from_impl(AnyArguments {
-            inner: self,
-            signature: Signature::variadic_any(Volatility::Stable),
-        })
-    }
-}
-
-#[derive(Debug, PartialEq, Eq, Hash)]
-struct AnyArguments {
-    inner: ScalarUDF,
-    signature: Signature,
-}
-
-impl ScalarUDFImpl for AnyArguments {
-    fn name(&self) -> &str {
-        self.inner.name()
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn return_type(&self, _args: &[DataType]) -> Result<DataType> {
-        self.inner.return_type(&[])
-    }
-
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let rows = args.number_rows;
-        let value = self.inner.invoke_with_args(ScalarFunctionArgs {
-            args: vec![],
-            ..args
-        })?;
-        // Constant per row: expand to the batch when there are arguments to line up with.
-        Ok(match value {
-            ColumnarValue::Scalar(s) if rows > 1 => ColumnarValue::Array(s.to_array_of_size(rows)?),
-            other => other,
-        })
-    }
+        body: Arc::new(body),
+    })
 }
 
 /// `pg_size_pretty(bigint)`: PostgreSQL's units (bytes, kB, MB, GB, TB, PB), switching at 10
@@ -491,9 +402,9 @@ fn format_types_udf() -> ScalarUDF {
 
 /// The functions, answering from `facts`.
 pub fn udfs(facts: Arc<CatalogFacts>) -> Vec<ScalarUDF> {
-    let null_text = || ColumnarValue::Scalar(datafusion::common::ScalarValue::Utf8(None));
-    let null_size = || ColumnarValue::Scalar(datafusion::common::ScalarValue::Int64(None));
-    let yes = || ColumnarValue::Scalar(datafusion::common::ScalarValue::Boolean(Some(true)));
+    let null_text = || ScalarValue::Utf8(None);
+    let null_size = || ScalarValue::Int64(None);
+    let yes = || ScalarValue::Boolean(Some(true));
     vec![
         oid_to_text("obj_description", &facts, |f, oid, _| {
             f.descriptions.get(&(oid, 0)).cloned()
@@ -516,12 +427,12 @@ pub fn udfs(facts: Arc<CatalogFacts>) -> Vec<ScalarUDF> {
         oid_to_bool("pg_table_is_visible", &facts, |f, oid| {
             f.visible_relations.contains(&oid)
         }),
-        constant("pg_function_is_visible", yes(), DataType::Boolean),
-        constant("pg_type_is_visible", yes(), DataType::Boolean),
-        constant("pg_collation_is_visible", yes(), DataType::Boolean),
-        constant("pg_conversion_is_visible", yes(), DataType::Boolean),
-        constant("pg_opclass_is_visible", yes(), DataType::Boolean),
-        constant("pg_operator_is_visible", yes(), DataType::Boolean),
+        constant("pg_function_is_visible", yes()),
+        constant("pg_type_is_visible", yes()),
+        constant("pg_collation_is_visible", yes()),
+        constant("pg_conversion_is_visible", yes()),
+        constant("pg_opclass_is_visible", yes()),
+        constant("pg_operator_is_visible", yes()),
         json_build_object_udf(),
         name_to_oid("to_regclass", &facts, |f, name| {
             f.relation_oids.get(name).copied()
@@ -529,12 +440,12 @@ pub fn udfs(facts: Arc<CatalogFacts>) -> Vec<ScalarUDF> {
         name_to_oid("to_regtype", &facts, |f, name| {
             f.type_oids.get(type_name_alias(name)).copied()
         }),
-        constant("shobj_description", null_text(), DataType::Utf8),
-        constant("pg_get_serial_sequence", null_text(), DataType::Utf8),
-        constant("pg_get_indexdef", null_text(), DataType::Utf8),
+        constant("shobj_description", null_text()),
+        constant("pg_get_serial_sequence", null_text()),
+        constant("pg_get_indexdef", null_text()),
         // Parquet sizes are not what these mean in PostgreSQL (heap pages); unknown here.
-        constant("pg_table_size", null_size(), DataType::Int64),
-        constant("pg_indexes_size", null_size(), DataType::Int64),
+        constant("pg_table_size", null_size()),
+        constant("pg_indexes_size", null_size()),
         size_pretty_udf(),
         super::pg_syntax::like_pattern_udf(),
         super::pg_syntax::unsupported_subquery_udf(),
