@@ -61,7 +61,9 @@ fn bench_server(c: &mut Criterion) {
     .unwrap();
     let listener = runtime.block_on(bind(settings.addr)).unwrap();
     let port = listener.local_addr().unwrap().port();
-    runtime.spawn(async move { serve_on(listener, served, &settings, None).await });
+    runtime.spawn(async move {
+        serve_on(listener, served, Some(ws.store().clone()), &settings, None).await
+    });
     let client = runtime.block_on(async {
         let (client, connection) = tokio_postgres::connect(
             &format!("host=127.0.0.1 port={port} user=shape dbname=shape"),

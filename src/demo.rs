@@ -177,16 +177,16 @@ pub async fn run_demo(sample_dir: &Path, data_dir: &Path) -> anyhow::Result<Stri
     .await?;
     if let Some(batch) = batches.iter().find(|b| b.num_rows() > 0) {
         use datafusion::arrow::array::{AsArray, StringArray};
-        use datafusion::arrow::datatypes::UInt64Type;
+        use datafusion::arrow::datatypes::Int64Type;
         let source = batch
             .column(0)
             .as_any()
             .downcast_ref::<StringArray>()
             .unwrap()
             .value(0);
-        let line = batch.column(1).as_primitive::<UInt64Type>().value(0);
-        let offset = batch.column(2).as_primitive::<UInt64Type>().value(0);
-        let raw = crate::ingest::source::read_line_at(source, offset).await?;
+        let line = batch.column(1).as_primitive::<Int64Type>().value(0);
+        let offset = batch.column(2).as_primitive::<Int64Type>().value(0);
+        let raw = crate::ingest::source::read_line_at(source, offset as u64).await?;
         let raw = String::from_utf8_lossy(&raw);
         let _ = write!(
             out,

@@ -367,7 +367,7 @@ async fn serve(ws: &Workspace, flags: ServerSection) -> anyhow::Result<ExitCode>
              (slo_setup_hints tells clients so)"
         );
     }
-    crate::server::serve_on(listener, ctx, &settings, tls).await?;
+    crate::server::serve_on(listener, ctx, Some(ws.store().clone()), &settings, tls).await?;
     Ok(ExitCode::SUCCESS)
 }
 

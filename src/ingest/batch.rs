@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    ArrayRef, BinaryBuilder, Float64Builder, Int32Builder, RecordBatch, StringBuilder,
-    TimestampMicrosecondBuilder, UInt64Builder,
+    ArrayRef, BinaryBuilder, Float64Builder, Int32Builder, Int64Builder, RecordBatch,
+    StringBuilder, TimestampMicrosecondBuilder,
 };
 
 use super::parse::Event;
@@ -22,16 +22,17 @@ pub struct Lineage<'a> {
 #[derive(Default)]
 struct LineageBuilders {
     source: StringBuilder,
-    line: UInt64Builder,
-    offset: UInt64Builder,
+    line: Int64Builder,
+    offset: Int64Builder,
     ingest_id: StringBuilder,
 }
 
 impl LineageBuilders {
     fn append(&mut self, lineage: &Lineage) {
         self.source.append_value(lineage.source);
-        self.line.append_value(lineage.line);
-        self.offset.append_value(lineage.offset);
+        // Line numbers and byte offsets stay far below 2^63.
+        self.line.append_value(lineage.line as i64);
+        self.offset.append_value(lineage.offset as i64);
         self.ingest_id.append_value(lineage.ingest_id);
     }
 
@@ -167,8 +168,9 @@ impl IngestLogRow {
         };
         let text =
             |v: &str| Arc::new(datafusion::arrow::array::StringArray::from(vec![v])) as ArrayRef;
-        let num =
-            |v: u64| Arc::new(datafusion::arrow::array::UInt64Array::from(vec![v])) as ArrayRef;
+        let num = |v: u64| {
+            Arc::new(datafusion::arrow::array::Int64Array::from(vec![v as i64])) as ArrayRef
+        };
         RecordBatch::try_new(
             INGEST_LOG_SCHEMA.clone(),
             vec![

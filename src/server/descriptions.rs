@@ -63,6 +63,10 @@ const TABLES: &[(&str, &str)] = &[
         "fix_rules",
         "the fix recommendation rules the detect views match anomalies against",
     ),
+    (
+        "shape_cache_stats",
+        "the server's plan and result caches: sizes, hits, misses (shape serve only)",
+    ),
 ];
 
 /// Columns of the stored tables (docs/src/tables.md).
@@ -282,6 +286,13 @@ pub fn column(relation: &str, column: &str) -> Option<String> {
         .iter()
         .find(|(t, c, _)| *t == relation && *c == column)
         .map(|(_, _, comment)| comment.to_string())
+        .or_else(|| {
+            let stats = super::cache::CACHE_STATS_COLUMNS.iter();
+            (relation == "shape_cache_stats")
+                .then(|| stats.clone().find(|(c, _)| *c == column))
+                .flatten()
+                .map(|(_, comment)| comment.to_string())
+        })
         .or_else(|| VIEWS.get(relation)?.columns.get(column).cloned())
 }
 

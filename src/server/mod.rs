@@ -7,6 +7,10 @@
 //!   setup that cannot load stops the server), a refusal with 53300 when full;
 //! - [`session`]: one `SessionContext` per connection (per-session `SET shape.as_of`,
 //!   `statement_timeout` bounding execution as well as planning, cancel requests), read-only;
+//! - [`execute`], [`cache`], [`encode`]: plain queries planned once per session, answered
+//!   from a result cache shared by sessions, run and encoded column by column on the query
+//!   runtime;
+//! - [`pg_names`]: result columns named as PostgreSQL names them;
 //! - [`copy`]: `COPY (query) TO STDOUT` in text, CSV and binary;
 //! - [`settings`]: `SET`/`SHOW`/`RESET` of per-session settings;
 //! - [`information_schema`]: PostgreSQL type names in `information_schema.columns`;
@@ -17,11 +21,15 @@
 //! rejects it and the connection task returns, other connections keep their own tasks.
 
 pub mod auth;
+pub mod cache;
 pub mod copy;
 mod descriptions;
+pub mod encode;
+pub mod execute;
 pub mod information_schema;
 pub mod pg_catalog;
 pub mod pg_functions;
+pub mod pg_names;
 pub mod pg_syntax;
 pub mod session;
 pub mod settings;
@@ -52,10 +60,14 @@ use tokio::net::TcpListener;
 use tokio::runtime::Handle;
 
 use crate::config::Config;
+use crate::storage::DataStore;
 use auth::{ConnectionStartup, Users};
+use cache::ResultCache;
 use copy::CopyToStdoutHook;
 use pg_syntax::PgSyntaxHook;
-use session::{CancelRegistry, CancelRequests, ReadOnlyHook, SavepointHook, SessionQueries};
+use session::{
+    CancelRegistry, CancelRequests, ReadOnlyHook, SavepointHook, SessionQueries, SharedCaches,
+};
 use settings::{parse_pg_duration, SessionSettingsHook};
 
 #[derive(Debug, thiserror::Error)]
@@ -122,6 +134,14 @@ pub struct ServerSection {
     /// TLS private key (PKCS#8 PEM); with --tls-cert [default: no TLS].
     #[arg(long, requires = "tls_cert")]
     pub tls_key: Option<String>,
+    /// Memory for results kept for repeated statements (shared by sessions, least recently
+    /// used out first), e.g. 64MB; 0 turns the result cache off [default: 256MB].
+    #[arg(long)]
+    pub result_cache: Option<String>,
+    /// How long a cached result that read the clock (now(), the SLO views at
+    /// shape.as_of = now) is reused, e.g. 30s; 0 never reuses one [default: 15s].
+    #[arg(long)]
+    pub result_cache_max_age: Option<String>,
 }
 
 /// One `[[user]]`: a login whose password is read from an environment variable at start.
@@ -143,6 +163,10 @@ pub struct ServerSettings {
     pub tls: Option<TlsFiles>,
     /// (name, password) pairs.
     pub users: Vec<(String, String)>,
+    /// Bytes of the result cache (0: off).
+    pub result_cache_bytes: usize,
+    /// How long a result that read the clock is reused.
+    pub result_cache_max_age: Duration,
 }
 
 impl ServerSettings {
@@ -243,6 +267,28 @@ impl ServerSettings {
                 format!("{memory_text:?} is not a size such as 512MB or 2GB"),
             )
         })? as usize;
+        let (cache_text, cache_source) = flags
+            .result_cache
+            .map(|m| (m, "--result-cache".to_string()))
+            .or_else(|| from_config("result_cache", &section.result_cache))
+            .unwrap_or_else(|| ("256MB".into(), "default".into()));
+        let result_cache_bytes = match cache_text.trim() {
+            "0" => 0,
+            text => crate::common::parse_size(text).map_err(|_| {
+                invalid(
+                    &cache_source,
+                    format!("{cache_text:?} is not a size such as 64MB or 1GB (or 0 for off)"),
+                )
+            })? as usize,
+        };
+        let (age_text, age_source) = flags
+            .result_cache_max_age
+            .map(|t| (t, "--result-cache-max-age".to_string()))
+            .or_else(|| from_config("result_cache_max_age", &section.result_cache_max_age))
+            .unwrap_or_else(|| ("15s".into(), "default".into()));
+        let result_cache_max_age = parse_pg_duration(&age_text)
+            .map_err(|m| invalid(&age_source, m))?
+            .unwrap_or(Duration::ZERO);
         let max_connections = flags
             .max_connections
             .or(section.max_connections)
@@ -266,6 +312,8 @@ impl ServerSettings {
             statement_timeout,
             tls,
             users: resolved_users,
+            result_cache_bytes,
+            result_cache_max_age,
         })
     }
 }
@@ -327,6 +375,7 @@ struct Shared {
     statement_timeout: Option<Duration>,
     max_connections: usize,
     open: AtomicUsize,
+    caches: SharedCaches,
 }
 
 /// The handlers of one connection: its own context and session state.
@@ -390,6 +439,7 @@ impl Shared {
                 hooks,
                 self.query_runtime.clone(),
                 self.statement_timeout,
+                &self.caches,
             )),
             startup: Arc::new(ConnectionStartup::new(
                 &self.users,
@@ -458,13 +508,26 @@ pub async fn bind(addr: SocketAddr) -> Result<TcpListener, ServerError> {
 
 /// Serves `ctx` on `listener` until the process ends. `tls` is `settings.tls` loaded with
 /// [`TlsFiles::acceptor`] (before binding, so a bad certificate stops the start); with it,
-/// plaintext connections are refused.
+/// plaintext connections are refused. `store` is the data dir `ctx` reads: cached plans and
+/// results are dropped when its data version moves on (`None`: a context without a data dir,
+/// whose tables never change).
 pub async fn serve_on(
     listener: TcpListener,
     ctx: SessionContext,
+    store: Option<DataStore>,
     settings: &ServerSettings,
     tls: Option<TlsAcceptor>,
 ) -> Result<(), ServerError> {
+    let caches = SharedCaches {
+        results: Arc::new(ResultCache::new(
+            settings.result_cache_bytes,
+            settings.result_cache_max_age,
+        )),
+        plan_counters: Default::default(),
+        store,
+    };
+    cache::register_stats(&ctx, &caches.results, &caches.plan_counters)
+        .map_err(|e| ServerError::Catalog(e.to_string()))?;
     prepare_context(&ctx).await?;
     let shared = Arc::new(Shared {
         ctx,
@@ -476,6 +539,7 @@ pub async fn serve_on(
         statement_timeout: settings.statement_timeout,
         max_connections: settings.max_connections,
         open: AtomicUsize::new(0),
+        caches,
     });
     loop {
         let (socket, _peer) = match listener.accept().await {

@@ -652,7 +652,7 @@ fn plan_error(e: datafusion::error::DataFusionError) -> PgWireError {
     PgWireError::ApiError(Box::new(e))
 }
 
-async fn plan(statement: Statement, ctx: &SessionContext) -> PgWireResult<LogicalPlan> {
+pub(crate) async fn plan(statement: Statement, ctx: &SessionContext) -> PgWireResult<LogicalPlan> {
     ctx.state()
         .statement_to_plan(datafusion::sql::parser::Statement::Statement(Box::new(
             statement,

@@ -29,12 +29,16 @@ use datafusion_postgres::pgwire::messages::cancel::CancelRequest;
 use datafusion_postgres::pgwire::messages::response::TransactionStatus;
 use datafusion_postgres::pgwire::messages::startup::SecretKey;
 use datafusion_postgres::pgwire::messages::PgWireBackendMessage;
-use datafusion_postgres::{DfSessionService, Parser, QueryHook};
+use datafusion_postgres::{DfSessionService, QueryHook};
 use futures::future::{BoxFuture, Shared};
 use futures::{FutureExt, Stream, StreamExt};
 use regex::Regex;
 use tokio::runtime::Handle;
 use tokio::sync::watch;
+
+use super::cache::{CacheCounters, PlanCache, ResultCache};
+use super::execute::{may_change_settings, ParsedStatement, PlainQueries, ShapeParser};
+use crate::storage::DataStore;
 
 /// Builds a `PgWireError` the client sees with this SQLSTATE.
 pub(crate) fn sql_error(severity: &str, sqlstate: &str, message: String) -> PgWireError {
@@ -348,8 +352,20 @@ fn bound_response(response: Response, runtime: &Handle, stop: &StopSignal) -> Re
 /// the connection's own context, with every statement bounded.
 pub struct SessionQueries {
     inner: DfSessionService,
+    /// Plain queries, with the session's plan cache and the shared result cache.
+    plain: Arc<PlainQueries>,
+    parser: Arc<ShapeParser>,
     runtime: Handle,
     default_timeout: Option<Duration>,
+}
+
+/// What every session of a server shares for caching.
+#[derive(Clone)]
+pub struct SharedCaches {
+    pub results: Arc<ResultCache>,
+    pub plan_counters: Arc<CacheCounters>,
+    /// Where the data version is read; `None` serves a context without a data dir.
+    pub store: Option<DataStore>,
 }
 
 impl SessionQueries {
@@ -358,9 +374,22 @@ impl SessionQueries {
         hooks: Vec<Arc<dyn QueryHook>>,
         runtime: Handle,
         default_timeout: Option<Duration>,
+        caches: &SharedCaches,
     ) -> SessionQueries {
+        let ctx = Arc::new(ctx);
+        let inner = DfSessionService::new_with_hooks(ctx.clone(), hooks);
+        let plain = Arc::new(PlainQueries::new(
+            ctx,
+            PlanCache::new(caches.plan_counters.clone()),
+            caches.results.clone(),
+            caches.store.clone(),
+            runtime.clone(),
+        ));
+        let parser = Arc::new(ShapeParser::new(inner.query_parser(), plain.clone()));
         SessionQueries {
-            inner: DfSessionService::new_with_hooks(Arc::new(ctx), hooks),
+            inner,
+            plain,
+            parser,
             runtime,
             default_timeout,
         }
@@ -411,12 +440,16 @@ impl SimpleQueryHandler for SessionQueries {
     {
         let stop = stop_signal(client, self.default_timeout);
         let query = grafana_compatible(query);
-        let responses = bounded(
-            SimpleQueryHandler::do_query(&self.inner, client, &query),
-            &self.runtime,
-            &stop,
-        )
-        .await?;
+        let work = async {
+            if let Some(response) = self.plain.simple(client, &query).await? {
+                return Ok(vec![response]);
+            }
+            let responses = SimpleQueryHandler::do_query(&self.inner, client, &query).await;
+            // SET, RESET and the like change what cached plans and results were made under.
+            self.plain.refresh_settings();
+            responses
+        };
+        let responses = bounded(work, &self.runtime, &stop).await?;
         Ok(responses
             .into_iter()
             .map(|response| bound_response(response, &self.runtime, &stop))
@@ -426,11 +459,11 @@ impl SimpleQueryHandler for SessionQueries {
 
 #[async_trait::async_trait]
 impl ExtendedQueryHandler for SessionQueries {
-    type Statement = <DfSessionService as ExtendedQueryHandler>::Statement;
-    type QueryParser = Parser;
+    type Statement = ParsedStatement;
+    type QueryParser = ShapeParser;
 
-    fn query_parser(&self) -> Arc<Parser> {
-        self.inner.query_parser()
+    fn query_parser(&self) -> Arc<ShapeParser> {
+        self.parser.clone()
     }
 
     async fn do_query<C>(
@@ -451,12 +484,25 @@ impl ExtendedQueryHandler for SessionQueries {
         PgWireError: From<<C as futures::Sink<PgWireBackendMessage>>::Error>,
     {
         let stop = stop_signal(client, self.default_timeout);
-        let response = bounded(
-            ExtendedQueryHandler::do_query(&self.inner, client, portal, max_rows),
-            &self.runtime,
-            &stop,
-        )
-        .await?;
+        let work = async {
+            let (_, parsed) = &portal.statement.statement;
+            if let Some((statement, plan)) = parsed {
+                let format = &portal.result_column_format;
+                if let Some(response) = self.plain.portal(client, statement, plan, format).await? {
+                    return Ok(response);
+                }
+            }
+            let response =
+                ExtendedQueryHandler::do_query(&self.inner, client, portal, max_rows).await;
+            if parsed
+                .as_ref()
+                .is_some_and(|(statement, _)| may_change_settings(statement))
+            {
+                self.plain.refresh_settings();
+            }
+            response
+        };
+        let response = bounded(work, &self.runtime, &stop).await?;
         Ok(bound_response(response, &self.runtime, &stop))
     }
 }

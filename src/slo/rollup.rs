@@ -128,6 +128,7 @@ pub async fn rebuild(
             }
         })?;
     }
+    store.mark_changed().await?;
     catch_up(store, ctx, slos).await
 }
 

@@ -11,6 +11,10 @@
 //! staged files without a record: the next run deletes them (roll back). A crash during step 3
 //! leaves a record whose files are partly staged: the next run finishes the renames (roll
 //! forward). Either way no duplicate and no gap.
+//!
+//! Data version: every change readers could see (a published commit, a rollup, a healing
+//! record, a deletion) also rewrites `_version` with a new id, so a server can tell in one
+//! small read whether what it cached is still current ([`DataStore::data_version`]).
 
 pub mod schema;
 pub mod writer;
@@ -134,6 +138,9 @@ fn lexically_normal(path: &std::path::Path) -> std::path::PathBuf {
     out
 }
 
+/// The object holding the data version (see the module docs).
+const DATA_VERSION: &str = "_version";
+
 /// The data dir: where tables, staging and commit records live.
 #[derive(Debug, Clone)]
 pub struct DataStore {
@@ -215,10 +222,58 @@ impl DataStore {
         }
     }
 
+    /// Writes `<data-dir>/<relative>`; outside `_staging/` (not yet visible) this is a data
+    /// change, so the data version moves on.
     pub async fn put(&self, relative: &str, bytes: Bytes) -> Result<()> {
         let path = self.path(relative);
         self.store
             .put(&path, PutPayload::from_bytes(bytes))
+            .await
+            .map_err(self.store_err(&path))?;
+        if !relative.starts_with("_staging/") {
+            self.mark_changed().await?;
+        }
+        Ok(())
+    }
+
+    /// The data version: an id that changes whenever data readers could see changes (see
+    /// the module docs); empty for a data dir no SHAPE has written since versions began.
+    /// A local data dir is read with one file read, not through the object store's thread
+    /// pool: servers ask before every cached answer.
+    pub async fn data_version(&self) -> Result<String> {
+        if let Some(dir) = &self.local_dir {
+            return match std::fs::read_to_string(dir.join(DATA_VERSION)) {
+                Ok(text) => Ok(text),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
+                Err(e) => Err(StorageError::Store {
+                    location: dir.join(DATA_VERSION).display().to_string(),
+                    source: Box::new(object_store::Error::Generic {
+                        store: "LocalFileSystem",
+                        source: Box::new(e),
+                    }),
+                }),
+            };
+        }
+        let path = self.path(DATA_VERSION);
+        match self.store.get(&path).await {
+            Ok(result) => {
+                let bytes = result.bytes().await.map_err(self.store_err(&path))?;
+                Ok(String::from_utf8_lossy(&bytes).into_owned())
+            }
+            Err(object_store::Error::NotFound { .. }) => Ok(String::new()),
+            Err(source) => Err(StorageError::Store {
+                location: path.to_string(),
+                source: Box::new(source),
+            }),
+        }
+    }
+
+    /// Moves the data version on (a new time-ordered, process-unique id).
+    pub async fn mark_changed(&self) -> Result<()> {
+        let path = self.path(DATA_VERSION);
+        let id = crate::common::new_time_id();
+        self.store
+            .put(&path, PutPayload::from(Bytes::from(id)))
             .await
             .map_err(self.store_err(&path))?;
         Ok(())
@@ -241,7 +296,7 @@ impl DataStore {
     pub async fn delete(&self, relative: &str) -> Result<()> {
         let path = self.path(relative);
         match self.store.delete(&path).await {
-            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => self.mark_changed().await,
             Err(source) => Err(StorageError::Store {
                 location: path.to_string(),
                 source: Box::new(source),
@@ -346,7 +401,7 @@ impl DataStore {
             }
         }
         self.remove_empty_staging_dirs();
-        Ok(())
+        self.mark_changed().await
     }
 
     /// Finishes or rolls back whatever an interrupted run left in `_staging/`. Returns

@@ -32,8 +32,10 @@ fn utc_micros() -> DataType {
 fn lineage_fields() -> Vec<Field> {
     vec![
         Field::new("_source", DataType::Utf8, false),
-        Field::new("_line", DataType::UInt64, false),
-        Field::new("_offset", DataType::UInt64, false),
+        // Signed: clients know int8, and PostgreSQL has no unsigned type (UInt64 reached
+        // them as numeric). Files written before are read through a cast.
+        Field::new("_line", DataType::Int64, false),
+        Field::new("_offset", DataType::Int64, false),
         Field::new("_ingest_id", DataType::Utf8, false),
     ]
 }
@@ -69,12 +71,12 @@ pub static INGEST_LOG_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
         Field::new("source", DataType::Utf8, false),
         Field::new("started_at", utc_micros(), false),
         Field::new("finished_at", utc_micros(), false),
-        Field::new("from_offset", DataType::UInt64, false),
-        Field::new("to_offset", DataType::UInt64, false),
-        Field::new("lines", DataType::UInt64, false),
-        Field::new("rows", DataType::UInt64, false),
-        Field::new("rejects", DataType::UInt64, false),
-        Field::new("blank", DataType::UInt64, false),
+        Field::new("from_offset", DataType::Int64, false),
+        Field::new("to_offset", DataType::Int64, false),
+        Field::new("lines", DataType::Int64, false),
+        Field::new("rows", DataType::Int64, false),
+        Field::new("rejects", DataType::Int64, false),
+        Field::new("blank", DataType::Int64, false),
         // Identifies the object's version (see storage::CommitRecord::fingerprint).
         Field::new("version", DataType::Utf8, false),
     ]))

@@ -536,6 +536,7 @@ fn config_with(dir: &std::path::Path, extra: &str) -> String {
     path.to_string_lossy().into_owned()
 }
 
+mod caches;
 mod clients;
 mod sessions;
 

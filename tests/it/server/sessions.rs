@@ -207,7 +207,7 @@ async fn a_malformed_message_closes_only_its_connection() {
     assert!(connect(port).await.is_ok(), "new connections still served");
 }
 
-async fn simple_rows(client: &tokio_postgres::Client, sql: &str) -> Vec<Vec<String>> {
+pub(super) async fn simple_rows(client: &tokio_postgres::Client, sql: &str) -> Vec<Vec<String>> {
     client
         .simple_query(sql)
         .await
