@@ -33,6 +33,7 @@ use datafusion::error::Result;
 use datafusion::logical_expr::{Expr, LogicalPlan, Volatility};
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::prelude::SessionContext;
+use datafusion::sql::sqlparser::ast::Statement;
 use lru::LruCache;
 
 /// Plans one session keeps (least recently used first out).
@@ -155,7 +156,7 @@ pub fn session_as_of(ctx: &SessionContext) -> String {
 #[derive(Debug)]
 pub struct CachedPlan {
     /// The statement as parsed (result columns are named from it).
-    pub statement: datafusion::sql::sqlparser::ast::Statement,
+    pub statement: Arc<Statement>,
     /// As planned from the statement: views inlined, placeholders kept, not optimized.
     pub logical: LogicalPlan,
     /// Optimized, when neither the clock nor parameters can change it.
@@ -269,6 +270,8 @@ pub struct ResultKey {
 /// A result kept for repeats.
 #[derive(Debug)]
 pub struct CachedResult {
+    /// The statement it answers (its columns are named from it).
+    pub statement: Arc<Statement>,
     pub schema: SchemaRef,
     pub batches: Vec<RecordBatch>,
     bytes: usize,
@@ -327,6 +330,9 @@ impl ResultCache {
         self.capacity_bytes / 4
     }
 
+    /// The result kept for `key`, counted as a hit. A lookup that finds nothing is not
+    /// counted here: the caller counts a miss ([`ResultCache::missed`]) once it knows the
+    /// statement's result could have been kept (results are looked up before planning).
     pub fn get(&self, key: &ResultKey) -> Option<Arc<CachedResult>> {
         let mut entries = self.entries.lock().ok()?;
         let found = match entries.get(key) {
@@ -337,14 +343,22 @@ impl ResultCache {
             }
             found => found.cloned(),
         };
-        self.stats.count(found.is_some());
+        if found.is_some() {
+            self.stats.count(true);
+        }
         found
+    }
+
+    /// Counts a statement whose result could have been kept but was not there.
+    pub fn missed(&self) {
+        self.stats.count(false);
     }
 
     /// Keeps a complete result; older entries make room, least recently used first.
     pub fn put(
         &self,
         key: ResultKey,
+        statement: Arc<Statement>,
         schema: SchemaRef,
         batches: Vec<RecordBatch>,
         reads_clock: bool,
@@ -374,6 +388,7 @@ impl ResultCache {
             }
         }
         let result = Arc::new(CachedResult {
+            statement,
             schema,
             batches,
             bytes,

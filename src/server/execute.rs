@@ -139,7 +139,7 @@ impl PlainQueries {
     /// the optimized plan.
     fn prepare(
         &self,
-        statement: Statement,
+        statement: Arc<Statement>,
         logical: LogicalPlan,
         scope: &Scope,
     ) -> PgWireResult<Arc<CachedPlan>> {
@@ -179,6 +179,9 @@ impl PlainQueries {
             return Ok(None);
         }
         let scope = self.scope().await;
+        if let Some(response) = self.cached_result(text, &scope, &Format::UnifiedText, client)? {
+            return Ok(Some(response));
+        }
         let plan = match self.cached(text, &scope) {
             Some(plan) => plan,
             None => {
@@ -189,7 +192,7 @@ impl PlainQueries {
                 let planned =
                     super::pg_syntax::rewrite(&statement).unwrap_or_else(|| statement.clone());
                 let logical = super::pg_syntax::plan(planned, &self.ctx).await?;
-                let prepared = self.prepare(statement, logical, &scope)?;
+                let prepared = self.prepare(Arc::new(statement), logical, &scope)?;
                 self.keep(text, &scope, &prepared);
                 prepared
             }
@@ -221,10 +224,14 @@ impl PlainQueries {
         let scope = self.scope().await;
         // Keyed apart from simple-protocol texts: this key is the parsed statement's text.
         let key = format!("\u{1}{statement}");
+        if let Some(response) = self.cached_result(&key, &scope, format, client)? {
+            return Ok(Some(response));
+        }
         let plan = match self.cached(&key, &scope) {
             Some(plan) => plan,
             None => {
-                let prepared = self.prepare(statement.clone(), planned.clone(), &scope)?;
+                let prepared =
+                    self.prepare(Arc::new(statement.clone()), planned.clone(), &scope)?;
                 self.keep(&key, &scope, &prepared);
                 prepared
             }
@@ -234,7 +241,40 @@ impl PlainQueries {
             .map(Some)
     }
 
-    /// Runs a plan: from the result cache when it may, else executed on the query runtime.
+    /// The answer kept for the statement `key` under `scope`, if any. Looked up before
+    /// planning: a kept result was made by the same text under the same settings at the same
+    /// data version, so planning again would make the same plan.
+    fn cached_result<C: ClientInfo>(
+        &self,
+        key: &str,
+        scope: &Scope,
+        format: &Format,
+        client: &C,
+    ) -> PgWireResult<Option<Response>> {
+        let Some(version) = &scope.data_version else {
+            return Ok(None);
+        };
+        let result_key = ResultKey {
+            text: key.to_string(),
+            settings: scope.settings,
+            data_version: version.clone(),
+        };
+        let Some(hit) = self.results.get(&result_key) else {
+            return Ok(None);
+        };
+        let options = Arc::new(FormatOptions::from_client_metadata(client.metadata()));
+        let fields = arrow_schema_to_pg_fields(&hit.schema, format, Some(options))?;
+        let fields = Arc::new(pg_field_names(&hit.statement, fields));
+        let batches = hit.batches.clone();
+        let encoder_fields = fields.clone();
+        let rows = futures::stream::iter(batches).flat_map(move |batch| {
+            futures::stream::iter(rows_or_error(encode_batch(&encoder_fields, &batch)))
+        });
+        Ok(Some(Response::Query(QueryResponse::new(fields, rows))))
+    }
+
+    /// Runs a plan on the query runtime (after [`PlainQueries::cached_result`] found nothing),
+    /// keeping its result when it may.
     async fn run<C: ClientInfo>(
         &self,
         client: &C,
@@ -253,14 +293,8 @@ impl PlainQueries {
                 settings: scope.settings,
                 data_version: version.clone(),
             });
-        if let Some(hit) = result_key.as_ref().and_then(|k| self.results.get(k)) {
-            let fields = plan.fields(&hit.schema, format, options)?;
-            let batches = hit.batches.clone();
-            let encoder_fields = fields.clone();
-            let rows = futures::stream::iter(batches).flat_map(move |batch| {
-                futures::stream::iter(rows_or_error(encode_batch(&encoder_fields, &batch)))
-            });
-            return Ok(Response::Query(QueryResponse::new(fields, rows)));
+        if result_key.is_some() {
+            self.results.missed();
         }
 
         // A fresh state per statement: it fixes now() for this statement.
@@ -280,6 +314,7 @@ impl PlainQueries {
         let recorder = result_key.map(|key| Recorder {
             cache: self.results.clone(),
             key,
+            statement: plan.statement.clone(),
             schema: schema.clone(),
             batches: Vec::new(),
             bytes: 0,
@@ -354,7 +389,7 @@ impl QueryParser for ShapeParser {
             .collect();
         if let Some(version) = scope.data_version.as_deref() {
             if let Some(hit) = self.plain.plans.get(&key, &oids, scope.settings, version) {
-                let statement = hit.statement.clone();
+                let statement = hit.statement.as_ref().clone();
                 return Ok(Some((
                     statement.to_string(),
                     Some((statement, hit.logical.clone())),
@@ -367,7 +402,7 @@ impl QueryParser for ShapeParser {
         {
             if is_plain_query(statement) {
                 let kept = Arc::new(CachedPlan {
-                    statement: statement.clone(),
+                    statement: Arc::new(statement.clone()),
                     logical: logical.clone(),
                     optimized: None,
                     traits: PlanTraits::of(logical, &scope.as_of),
@@ -417,6 +452,7 @@ fn rows_or_error(rows: PgWireResult<Vec<DataRow>>) -> Vec<PgWireResult<DataRow>>
 struct Recorder {
     cache: Arc<ResultCache>,
     key: ResultKey,
+    statement: Arc<Statement>,
     schema: SchemaRef,
     batches: Vec<RecordBatch>,
     bytes: usize,
@@ -436,8 +472,13 @@ impl Recorder {
     }
 
     fn finish(self) {
-        self.cache
-            .put(self.key, self.schema, self.batches, self.reads_clock);
+        self.cache.put(
+            self.key,
+            self.statement,
+            self.schema,
+            self.batches,
+            self.reads_clock,
+        );
     }
 }
 

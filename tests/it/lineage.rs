@@ -77,3 +77,79 @@ async fn generated_logs_round_trip_to_their_lines() {
         "error burst visible: {inside}/{total}"
     );
 }
+
+/// Data dirs written when `_line` and `_offset` were unsigned (UInt64) still read: the files
+/// are cast to the table's int8 columns, with the same values.
+#[tokio::test(flavor = "multi_thread")]
+async fn files_with_unsigned_lineage_columns_still_read() {
+    use datafusion::arrow::array::{Array, RecordBatch};
+    use datafusion::arrow::compute::cast;
+    use datafusion::arrow::datatypes::{DataType, Field, Schema};
+    use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    use datafusion::parquet::arrow::ArrowWriter;
+    use std::sync::Arc;
+
+    let data = tempfile::tempdir().unwrap();
+    let sample = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/data/sample/renderx-web-1.jsonl"
+    );
+    let (_, errors) = ingest_into(data.path(), &Config::default(), &[sample.to_string()]).await;
+    assert!(errors.is_empty(), "{errors:?}");
+    let sums = "SELECT count(*), sum(_line), sum(_offset), max(_line) FROM events";
+    let before = query(data.path(), sums).await;
+
+    // Rewrite every events file the way older versions wrote it.
+    let files: Vec<_> = glob::glob(&format!("{}/events/**/*.parquet", data.path().display()))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(!files.is_empty());
+    for path in files {
+        let reader = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&path).unwrap())
+            .unwrap()
+            .build()
+            .unwrap();
+        let batches: Vec<RecordBatch> = reader.map(Result::unwrap).collect();
+        let schema = batches[0].schema();
+        let unsigned = |name: &str| name == "_line" || name == "_offset";
+        let old_schema = Arc::new(Schema::new(
+            schema
+                .fields()
+                .iter()
+                .map(|f| match unsigned(f.name()) {
+                    true => Field::new(f.name(), DataType::UInt64, false),
+                    false => f.as_ref().clone(),
+                })
+                .collect::<Vec<_>>(),
+        ));
+        let mut writer = ArrowWriter::try_new(
+            std::fs::File::create(&path).unwrap(),
+            old_schema.clone(),
+            None,
+        )
+        .unwrap();
+        for batch in batches {
+            let columns = batch
+                .columns()
+                .iter()
+                .zip(schema.fields())
+                .map(|(c, f)| match unsigned(f.name()) {
+                    true => cast(c, &DataType::UInt64).unwrap(),
+                    false => c.clone(),
+                })
+                .collect::<Vec<Arc<dyn Array>>>();
+            writer
+                .write(&RecordBatch::try_new(old_schema.clone(), columns).unwrap())
+                .unwrap();
+        }
+        writer.close().unwrap();
+    }
+    let types = query(
+        data.path(),
+        "SELECT arrow_typeof(_line), arrow_typeof(_offset) FROM events LIMIT 1",
+    )
+    .await;
+    assert_eq!(types, [["Int64", "Int64"]]);
+    assert_eq!(query(data.path(), sums).await, before);
+}
