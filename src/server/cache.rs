@@ -25,16 +25,15 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use datafusion::arrow::array::{Int64Array, RecordBatch, StringArray};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
-use datafusion::catalog::{Session, TableProvider};
 use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::common::ScalarValue;
-use datafusion::datasource::{MemTable, TableType};
 use datafusion::error::Result;
 use datafusion::logical_expr::{Expr, LogicalPlan, Volatility};
-use datafusion::physical_plan::ExecutionPlan;
 use datafusion::prelude::SessionContext;
 use datafusion::sql::sqlparser::ast::Statement;
 use lru::LruCache;
+
+use super::{LiveRows, LiveTable};
 
 /// Plans one session keeps (least recently used first out).
 const PLANS_PER_SESSION: usize = 256;
@@ -455,8 +454,13 @@ impl std::fmt::Debug for ResultCache {
     }
 }
 
-impl CacheStatsTable {
-    fn batch(&self) -> Result<RecordBatch> {
+#[async_trait]
+impl LiveRows for CacheStatsTable {
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
+    async fn batch(&self) -> Result<RecordBatch> {
         let rows = [
             ("plan", &*self.plans, 0),
             (
@@ -484,28 +488,6 @@ impl CacheStatsTable {
     }
 }
 
-#[async_trait]
-impl TableProvider for CacheStatsTable {
-    fn schema(&self) -> SchemaRef {
-        self.schema.clone()
-    }
-
-    fn table_type(&self) -> TableType {
-        TableType::View
-    }
-
-    async fn scan(
-        &self,
-        state: &dyn Session,
-        projection: Option<&Vec<usize>>,
-        filters: &[Expr],
-        limit: Option<usize>,
-    ) -> Result<Arc<dyn ExecutionPlan>> {
-        let now = MemTable::try_new(self.schema.clone(), vec![vec![self.batch()?]])?;
-        now.scan(state, projection, filters, limit).await
-    }
-}
-
 /// Registers `shape_cache_stats` in `ctx`.
 pub fn register_stats(
     ctx: &SessionContext,
@@ -525,11 +507,11 @@ pub fn register_stats(
         .collect();
     ctx.register_table(
         "shape_cache_stats",
-        Arc::new(CacheStatsTable {
+        Arc::new(LiveTable(CacheStatsTable {
             schema: Arc::new(Schema::new(fields)),
             results: results.clone(),
             plans: plans.clone(),
-        }),
+        })),
     )?;
     Ok(())
 }

@@ -9,17 +9,19 @@
 //! through datafusion-postgres' handler and the hooks, as before.
 
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 use std::task::{Context, Poll};
 
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::SchemaRef;
-use datafusion::execution::SendableRecordBatchStream;
+use datafusion::execution::session_state::SessionState;
+use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::physical_plan::execute_stream;
 use datafusion::prelude::SessionContext;
 use datafusion::sql::sqlparser::ast::Statement;
 use datafusion_postgres::arrow_pg::datatypes::arrow_schema_to_pg_fields;
+use datafusion_postgres::datafusion_pg_catalog::sql::PostgresCompatibilityParser;
 use datafusion_postgres::pgwire::api::portal::Format;
 use datafusion_postgres::pgwire::api::results::{FieldInfo, QueryResponse, Response};
 use datafusion_postgres::pgwire::api::stmt::QueryParser;
@@ -77,8 +79,33 @@ pub struct PlainQueries {
     results: Arc<ResultCache>,
     store: Option<DataStore>,
     runtime: Handle,
-    /// (settings fingerprint, `shape.as_of`), refreshed after statements that may change them.
-    settings: Mutex<(u64, String)>,
+    /// Made again after statements that may change the settings.
+    settings: Mutex<SessionSnapshot>,
+}
+
+/// The session's settings as plain queries need them.
+#[derive(Clone)]
+struct SessionSnapshot {
+    fingerprint: u64,
+    as_of: String,
+    /// The session state and a task context, made once per settings change. Cloning the
+    /// state and making a task context copy every function registry (hundreds of functions):
+    /// per statement, that was most of a small statement's time. Used for plans that do not
+    /// read the clock (a clock-reading plan gets a fresh state, which fixes its `now()`).
+    state: Arc<SessionState>,
+    task: Arc<TaskContext>,
+}
+
+impl SessionSnapshot {
+    fn of(ctx: &SessionContext) -> SessionSnapshot {
+        let state = ctx.state();
+        SessionSnapshot {
+            fingerprint: settings_fingerprint(ctx),
+            as_of: session_as_of(ctx),
+            task: state.task_ctx(),
+            state: Arc::new(state),
+        }
+    }
 }
 
 /// What a plain query runs under: the session's settings and the data version (`None` when
@@ -86,6 +113,7 @@ pub struct PlainQueries {
 pub(crate) struct Scope {
     settings: u64,
     as_of: String,
+    snapshot: SessionSnapshot,
     data_version: Option<String>,
 }
 
@@ -97,7 +125,7 @@ impl PlainQueries {
         store: Option<DataStore>,
         runtime: Handle,
     ) -> PlainQueries {
-        let settings = (settings_fingerprint(&ctx), session_as_of(&ctx));
+        let settings = SessionSnapshot::of(&ctx);
         PlainQueries {
             ctx,
             plans,
@@ -110,21 +138,25 @@ impl PlainQueries {
 
     /// Reads the session's settings again (after a statement that may have changed them).
     pub fn refresh_settings(&self) {
-        let now = (settings_fingerprint(&self.ctx), session_as_of(&self.ctx));
+        let now = SessionSnapshot::of(&self.ctx);
         if let Ok(mut settings) = self.settings.lock() {
             *settings = now;
         }
     }
 
     pub(crate) async fn scope(&self) -> Scope {
-        let (settings, as_of) = self.settings.lock().map(|s| s.clone()).unwrap_or_default();
+        let snapshot = match self.settings.lock() {
+            Ok(snapshot) => snapshot.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        };
         let data_version = match &self.store {
             Some(store) => store.data_version().await.ok(),
             None => Some(String::new()),
         };
         Scope {
-            settings,
-            as_of,
+            settings: snapshot.fingerprint,
+            as_of: snapshot.as_of.clone(),
+            snapshot,
             data_version,
         }
     }
@@ -297,20 +329,27 @@ impl PlainQueries {
             self.results.missed();
         }
 
-        // A fresh state per statement: it fixes now() for this statement.
-        let state = self.ctx.state();
-        let optimized = match &plan.optimized {
-            Some(optimized) => optimized.clone(),
-            None => state.optimize(&plan.logical).map_err(api_error)?,
+        let (state, task, optimized) = match &plan.optimized {
+            Some(optimized) => (
+                scope.snapshot.state.clone(),
+                scope.snapshot.task.clone(),
+                optimized.clone(),
+            ),
+            None => {
+                // A fresh state: it fixes now() for this statement.
+                let state = self.ctx.state();
+                let optimized = state.optimize(&plan.logical).map_err(api_error)?;
+                let task = state.task_ctx();
+                (Arc::new(state), task, optimized)
+            }
         };
         let schema: SchemaRef = Arc::new(optimized.schema().as_arrow().clone());
         let fields = plan.fields(&schema, format, options)?;
         let physical = state
             .query_planner()
-            .create_physical_plan(&optimized, &state)
+            .create_physical_plan(&optimized, state.as_ref())
             .await
             .map_err(api_error)?;
-        let task = state.task_ctx();
         let recorder = result_key.map(|key| Recorder {
             cache: self.results.clone(),
             key,
@@ -432,11 +471,14 @@ impl QueryParser for ShapeParser {
     }
 }
 
+/// datafusion-postgres' parser (with its PostgreSQL compatibility rewrites), made once:
+/// making one tokenizes its rewrite tables.
+static PARSER: LazyLock<PostgresCompatibilityParser> =
+    LazyLock::new(PostgresCompatibilityParser::new);
+
 /// The one statement of `text` when it is a plain query.
 fn single_plain_query(text: &str) -> Option<Statement> {
-    let parser =
-        datafusion_postgres::datafusion_pg_catalog::sql::PostgresCompatibilityParser::new();
-    let mut statements = parser.parse(text).ok()?;
+    let mut statements = PARSER.parse(text).ok()?;
     (statements.len() == 1 && is_plain_query(&statements[0])).then(|| statements.remove(0))
 }
 

@@ -13,14 +13,14 @@ use async_trait::async_trait;
 use datafusion::arrow::array::{ArrayRef, Int64Builder, RecordBatch, StringBuilder};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::catalog::information_schema::{InformationSchemaProvider, INFORMATION_SCHEMA};
-use datafusion::catalog::{CatalogProviderList, SchemaProvider, Session, TableProvider};
-use datafusion::datasource::{MemTable, TableType};
+use datafusion::catalog::{CatalogProviderList, SchemaProvider, TableProvider};
+use datafusion::datasource::TableType;
 use datafusion::error::{DataFusionError, Result};
-use datafusion::logical_expr::Expr;
-use datafusion::physical_plan::ExecutionPlan;
 use datafusion::prelude::SessionContext;
 use datafusion_postgres::arrow_pg::datatypes::into_pg_type;
 use datafusion_postgres::pgwire::api::Type;
+
+use super::{LiveRows, LiveTable};
 
 /// Replaces the context's `information_schema` with the PostgreSQL-shaped one. Call once on
 /// the server's context, before connections clone it.
@@ -60,9 +60,9 @@ impl SchemaProvider for PgInformationSchema {
 
     async fn table(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>> {
         if name.eq_ignore_ascii_case("columns") {
-            return Ok(Some(Arc::new(PgColumns {
+            return Ok(Some(Arc::new(LiveTable(PgColumns {
                 catalogs: self.catalogs.clone(),
-            })));
+            }))));
         }
         self.inner.table(name).await
     }
@@ -175,6 +175,17 @@ impl PgColumns {
         }
         Ok(rows)
     }
+}
+
+#[async_trait]
+impl LiveRows for PgColumns {
+    fn schema(&self) -> SchemaRef {
+        COLUMNS_SCHEMA.clone()
+    }
+
+    fn table_type(&self) -> TableType {
+        TableType::View
+    }
 
     async fn batch(&self) -> Result<RecordBatch> {
         let rows = self.rows().await?;
@@ -211,27 +222,5 @@ impl PgColumns {
             text(&|r| Some(r.ty.name().to_string())),
         ];
         Ok(RecordBatch::try_new(COLUMNS_SCHEMA.clone(), columns)?)
-    }
-}
-
-#[async_trait]
-impl TableProvider for PgColumns {
-    fn schema(&self) -> SchemaRef {
-        COLUMNS_SCHEMA.clone()
-    }
-
-    fn table_type(&self) -> TableType {
-        TableType::View
-    }
-
-    async fn scan(
-        &self,
-        state: &dyn Session,
-        projection: Option<&Vec<usize>>,
-        filters: &[Expr],
-        limit: Option<usize>,
-    ) -> Result<Arc<dyn ExecutionPlan>> {
-        let table = MemTable::try_new(self.schema(), vec![vec![self.batch().await?]])?;
-        table.scan(state, projection, filters, limit).await
     }
 }

@@ -40,6 +40,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::catalog::{Session, TableProvider};
+use datafusion::datasource::{MemTable, TableType};
+use datafusion::logical_expr::Expr;
+use datafusion::physical_plan::ExecutionPlan;
 use datafusion::prelude::SessionContext;
 use datafusion_postgres::datafusion_pg_catalog::pg_catalog::context::EmptyContextProvider;
 use datafusion_postgres::datafusion_pg_catalog::setup_pg_catalog;
@@ -560,5 +566,43 @@ pub async fn serve_on(
             // the server goes on.
             let _ended = process_socket(socket, tls, connection).await;
         });
+    }
+}
+
+/// A table whose rows are computed afresh at every scan (`information_schema.columns`,
+/// `shape_cache_stats`): what it must say, [`LiveTable`] serves it.
+#[async_trait::async_trait]
+pub(crate) trait LiveRows: std::fmt::Debug + Send + Sync + 'static {
+    fn schema(&self) -> SchemaRef;
+    /// How clients see it (`\d` says "table" or "view").
+    fn table_type(&self) -> TableType {
+        TableType::Base
+    }
+    async fn batch(&self) -> datafusion::error::Result<RecordBatch>;
+}
+
+/// The table provider of a [`LiveRows`].
+#[derive(Debug)]
+pub(crate) struct LiveTable<T>(pub T);
+
+#[async_trait::async_trait]
+impl<T: LiveRows> TableProvider for LiveTable<T> {
+    fn schema(&self) -> SchemaRef {
+        self.0.schema()
+    }
+
+    fn table_type(&self) -> TableType {
+        self.0.table_type()
+    }
+
+    async fn scan(
+        &self,
+        state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        filters: &[Expr],
+        limit: Option<usize>,
+    ) -> datafusion::error::Result<Arc<dyn ExecutionPlan>> {
+        let now = MemTable::try_new(self.0.schema(), vec![vec![self.0.batch().await?]])?;
+        now.scan(state, projection, filters, limit).await
     }
 }

@@ -49,6 +49,37 @@ pub fn expand_grafana_macros(sql: &str, from: &str, to: &str) -> String {
     .into_owned()
 }
 
+/// One panel query of dashboards/shape.json, its macros expanded for the sample's day.
+pub struct PanelQuery {
+    pub title: String,
+    /// Grafana's `format` (`table`, `time_series`).
+    pub format: String,
+    pub sql: String,
+}
+
+/// Every panel query of dashboards/shape.json, for 2025-11-16 (the sample's day).
+pub fn panel_queries() -> Vec<PanelQuery> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dashboard: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(root.join("dashboards/shape.json")).unwrap())
+            .unwrap();
+    let mut queries = Vec::new();
+    for panel in dashboard["panels"].as_array().unwrap() {
+        for target in panel["targets"].as_array().unwrap() {
+            queries.push(PanelQuery {
+                title: panel["title"].as_str().unwrap().to_string(),
+                format: target["format"].as_str().unwrap_or("table").to_string(),
+                sql: expand_grafana_macros(
+                    target["rawSql"].as_str().unwrap(),
+                    "2025-11-16T00:00:00Z",
+                    "2025-11-17T00:00:00Z",
+                ),
+            });
+        }
+    }
+    queries
+}
+
 #[test]
 fn macros_expand_like_grafana() {
     assert_eq!(
@@ -68,9 +99,6 @@ fn macros_expand_like_grafana() {
 #[tokio::test(flavor = "multi_thread")]
 async fn every_panel_query_runs_on_the_sample() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let dashboard: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(root.join("dashboards/shape.json")).unwrap())
-            .unwrap();
     let config = Config::load(&root.join("data/shape.toml")).unwrap();
     let data = tempfile::tempdir().unwrap();
     ingest_into(
@@ -91,37 +119,29 @@ async fn every_panel_query_runs_on_the_sample() {
         .await
         .unwrap();
 
-    let panels = dashboard["panels"].as_array().unwrap();
+    let panels = panel_queries();
     assert!(panels.len() >= 8);
-    for panel in panels {
-        let title = panel["title"].as_str().unwrap();
-        for target in panel["targets"].as_array().unwrap() {
-            let sql = expand_grafana_macros(
-                target["rawSql"].as_str().unwrap(),
-                "2025-11-16T00:00:00Z",
-                "2025-11-17T00:00:00Z",
+    for PanelQuery { title, format, sql } in panels {
+        let batches = run_sql(&ctx, &sql)
+            .await
+            .unwrap_or_else(|e| panic!("{title}: {e}\n{sql}"));
+        let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+        // Nothing was healed in the sample: the healing panels are checked with rows in
+        // heal::shape_run_heals_and_the_next_cycle_verifies_a_pass. The setup hints are
+        // empty when everything is set up.
+        if !may_be_empty(&sql) {
+            assert!(rows > 0, "{title}: no rows\n{sql}");
+        }
+        if format == "time_series" {
+            let schema = ctx.sql(&sql).await.unwrap().schema().inner().clone();
+            let time = schema
+                .field_with_name("time")
+                .unwrap_or_else(|_| panic!("{title}: no `time` column"));
+            assert!(
+                matches!(time.data_type(), DataType::Timestamp(_, Some(_))),
+                "{title}: `time` is {:?}, not a time-zone-aware timestamp",
+                time.data_type()
             );
-            let batches = run_sql(&ctx, &sql)
-                .await
-                .unwrap_or_else(|e| panic!("{title}: {e}\n{sql}"));
-            let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
-            // Nothing was healed in the sample: the healing panels are checked with rows in
-            // heal::shape_run_heals_and_the_next_cycle_verifies_a_pass. The setup hints are
-            // empty when everything is set up.
-            if !may_be_empty(&sql) {
-                assert!(rows > 0, "{title}: no rows\n{sql}");
-            }
-            if target["format"] == "time_series" {
-                let schema = ctx.sql(&sql).await.unwrap().schema().inner().clone();
-                let time = schema
-                    .field_with_name("time")
-                    .unwrap_or_else(|_| panic!("{title}: no `time` column"));
-                assert!(
-                    matches!(time.data_type(), DataType::Timestamp(_, Some(_))),
-                    "{title}: `time` is {:?}, not a time-zone-aware timestamp",
-                    time.data_type()
-                );
-            }
         }
     }
 }

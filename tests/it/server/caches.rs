@@ -118,24 +118,10 @@ async fn sessions_at_different_as_of_never_share_a_result() {
 async fn twenty_viewers_cost_one_evaluation_per_panel() {
     let (_dir, data, config) = ingested_sample("*.jsonl*");
     let (_server, port) = start(&data, config);
-    let dashboard: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/dashboards/shape.json"
-        ))
-        .unwrap(),
-    )
-    .unwrap();
-    let mut panels = Vec::new();
-    for panel in dashboard["panels"].as_array().unwrap() {
-        for target in panel["targets"].as_array().unwrap() {
-            panels.push(crate::dashboard::expand_grafana_macros(
-                target["rawSql"].as_str().unwrap(),
-                "2025-11-16T00:00:00Z",
-                "2025-11-17T00:00:00Z",
-            ));
-        }
-    }
+    let panels: Vec<String> = crate::dashboard::panel_queries()
+        .into_iter()
+        .map(|panel| panel.sql)
+        .collect();
     let refresh = |client: tokio_postgres::Client| {
         let panels = panels.clone();
         async move {

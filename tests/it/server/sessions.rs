@@ -311,41 +311,25 @@ async fn grafana_traffic_replayed_over_the_wire() {
         .simple_query("SET shape.as_of = '2025-11-16T14:00:00Z'")
         .await
         .unwrap();
-    let dashboard: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/dashboards/shape.json"
-        ))
-        .unwrap(),
-    )
-    .unwrap();
-    for panel in dashboard["panels"].as_array().unwrap() {
-        let title = panel["title"].as_str().unwrap();
-        for target in panel["targets"].as_array().unwrap() {
-            let sql = crate::dashboard::expand_grafana_macros(
-                target["rawSql"].as_str().unwrap(),
-                "2025-11-16T00:00:00Z",
-                "2025-11-17T00:00:00Z",
+    for crate::dashboard::PanelQuery { title, format, sql } in crate::dashboard::panel_queries() {
+        // Grafana runs panel queries with the simple protocol, text results.
+        let rows = simple_rows(&client, &sql).await;
+        if !crate::dashboard::may_be_empty(&sql) {
+            assert!(!rows.is_empty(), "{title}: no rows\n{sql}");
+        }
+        if format == "time_series" {
+            // The column type the server announces for `time`.
+            let statement = client.prepare(&sql).await.unwrap();
+            let time = statement
+                .columns()
+                .iter()
+                .find(|c| c.name() == "time")
+                .unwrap_or_else(|| panic!("{title}: no `time` column"));
+            assert_eq!(
+                time.type_(),
+                &tokio_postgres::types::Type::TIMESTAMPTZ,
+                "{title}"
             );
-            // Grafana runs panel queries with the simple protocol, text results.
-            let rows = simple_rows(&client, &sql).await;
-            if !crate::dashboard::may_be_empty(&sql) {
-                assert!(!rows.is_empty(), "{title}: no rows\n{sql}");
-            }
-            if target["format"] == "time_series" {
-                // The column type the server announces for `time`.
-                let statement = client.prepare(&sql).await.unwrap();
-                let time = statement
-                    .columns()
-                    .iter()
-                    .find(|c| c.name() == "time")
-                    .unwrap_or_else(|| panic!("{title}: no `time` column"));
-                assert_eq!(
-                    time.type_(),
-                    &tokio_postgres::types::Type::TIMESTAMPTZ,
-                    "{title}"
-                );
-            }
         }
     }
 }
