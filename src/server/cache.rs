@@ -19,7 +19,7 @@
 use std::hash::{Hash, Hasher};
 use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -29,6 +29,7 @@ use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::common::ScalarValue;
 use datafusion::error::Result;
 use datafusion::logical_expr::{Expr, LogicalPlan, Volatility};
+use datafusion::physical_plan::ExecutionPlan;
 use datafusion::prelude::SessionContext;
 use datafusion::sql::sqlparser::ast::Statement;
 use lru::LruCache;
@@ -59,6 +60,9 @@ pub struct PlanTraits {
     /// It reads one of SHAPE's tables or views (not only the catalog or constants): worth a
     /// result cache entry.
     pub reads_data: bool,
+    /// It reads no table and has no join, sort, aggregate or subquery (`SELECT 1`,
+    /// `SELECT version()`): its physical plan holds no state and can be run again.
+    pub constant: bool,
 }
 
 impl PlanTraits {
@@ -69,9 +73,17 @@ impl PlanTraits {
             reads_clock: false,
             volatile: false,
             reads_data: false,
+            constant: true,
         };
         let as_of_moves = is_relative_time(as_of);
         let _ = plan.apply_with_subqueries(|node| {
+            traits.constant &= matches!(
+                node,
+                LogicalPlan::Projection(_)
+                    | LogicalPlan::EmptyRelation(_)
+                    | LogicalPlan::Values(_)
+                    | LogicalPlan::SubqueryAlias(_)
+            );
             if let LogicalPlan::TableScan(scan) = node {
                 let schema = scan.table_name.schema().unwrap_or("public");
                 if schema != "pg_catalog" && schema != "information_schema" {
@@ -154,12 +166,16 @@ pub fn session_as_of(ctx: &SessionContext) -> String {
 /// A statement as planned once for a session.
 #[derive(Debug)]
 pub struct CachedPlan {
-    /// The statement as parsed (result columns are named from it).
+    /// The statement as parsed (result columns are named from it), and its text as
+    /// datafusion-postgres keeps it in a prepared statement.
     pub statement: Arc<Statement>,
+    pub text: String,
     /// As planned from the statement: views inlined, placeholders kept, not optimized.
     pub logical: LogicalPlan,
     /// Optimized, when neither the clock nor parameters can change it.
     pub optimized: Option<LogicalPlan>,
+    /// The physical plan of an optimized constant plan, made at its first run.
+    pub physical: OnceLock<Arc<dyn ExecutionPlan>>,
     pub traits: PlanTraits,
 }
 

@@ -9,7 +9,7 @@
 //! through datafusion-postgres' handler and the hooks, as before.
 
 use std::pin::Pin;
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{Arc, LazyLock, Mutex, OnceLock};
 use std::task::{Context, Poll};
 
 use datafusion::arrow::array::RecordBatch;
@@ -18,6 +18,7 @@ use datafusion::execution::session_state::SessionState;
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::physical_plan::execute_stream;
+use datafusion::physical_plan::execution_plan::reset_plan_states;
 use datafusion::prelude::SessionContext;
 use datafusion::sql::sqlparser::ast::Statement;
 use datafusion_postgres::arrow_pg::datatypes::arrow_schema_to_pg_fields;
@@ -186,9 +187,11 @@ impl PlainQueries {
             Some(self.ctx.state().optimize(&logical).map_err(api_error)?)
         };
         Ok(Arc::new(CachedPlan {
+            text: statement.to_string(),
             statement,
             logical,
             optimized,
+            physical: OnceLock::new(),
             traits,
         }))
     }
@@ -239,10 +242,12 @@ impl PlainQueries {
     pub async fn portal<C: ClientInfo>(
         &self,
         client: &C,
-        statement: &Statement,
-        planned: &LogicalPlan,
+        parsed: &ParsedStatement,
         format: &Format,
     ) -> PgWireResult<Option<Response>> {
+        let (text, Some((statement, planned))) = parsed else {
+            return Ok(None);
+        };
         if !is_plain_query(statement) || client.transaction_status() == TransactionStatus::Error {
             return Ok(None);
         }
@@ -254,8 +259,9 @@ impl PlainQueries {
             return Ok(None);
         }
         let scope = self.scope().await;
-        // Keyed apart from simple-protocol texts: this key is the parsed statement's text.
-        let key = format!("\u{1}{statement}");
+        // Keyed apart from simple-protocol texts: this key is the parsed statement's text
+        // (made at Parse).
+        let key = format!("\u{1}{text}");
         if let Some(response) = self.cached_result(&key, &scope, format, client)? {
             return Ok(Some(response));
         }
@@ -345,11 +351,23 @@ impl PlainQueries {
         };
         let schema: SchemaRef = Arc::new(optimized.schema().as_arrow().clone());
         let fields = plan.fields(&schema, format, options)?;
-        let physical = state
-            .query_planner()
-            .create_physical_plan(&optimized, state.as_ref())
-            .await
-            .map_err(api_error)?;
+        let physical = match plan.physical.get() {
+            // What PostgreSQL's plan cache does for `SELECT 1`, which connection pools send
+            // as their health check: the plan is run again, its state reset as DataFusion
+            // resets plans it runs twice.
+            Some(physical) => reset_plan_states(physical.clone()).map_err(api_error)?,
+            None => {
+                let physical = state
+                    .query_planner()
+                    .create_physical_plan(&optimized, state.as_ref())
+                    .await
+                    .map_err(api_error)?;
+                if plan.optimized.is_some() && plan.traits.constant {
+                    let _ = plan.physical.set(physical.clone());
+                }
+                physical
+            }
+        };
         let recorder = result_key.map(|key| Recorder {
             cache: self.results.clone(),
             key,
@@ -430,20 +448,22 @@ impl QueryParser for ShapeParser {
             if let Some(hit) = self.plain.plans.get(&key, &oids, scope.settings, version) {
                 let statement = hit.statement.as_ref().clone();
                 return Ok(Some((
-                    statement.to_string(),
+                    hit.text.clone(),
                     Some((statement, hit.logical.clone())),
                 )));
             }
         }
         let parsed = self.inner.parse_sql(client, sql, types).await?;
-        if let (Some((_, Some((statement, logical)))), Some(version)) =
+        if let (Some((text, Some((statement, logical)))), Some(version)) =
             (&parsed, scope.data_version.as_deref())
         {
             if is_plain_query(statement) {
                 let kept = Arc::new(CachedPlan {
+                    text: text.clone(),
                     statement: Arc::new(statement.clone()),
                     logical: logical.clone(),
                     optimized: None,
+                    physical: OnceLock::new(),
                     traits: PlanTraits::of(logical, &scope.as_of),
                 });
                 self.plain

@@ -485,13 +485,12 @@ impl ExtendedQueryHandler for SessionQueries {
     {
         let stop = stop_signal(client, self.default_timeout);
         let work = async {
-            let (_, parsed) = &portal.statement.statement;
-            if let Some((statement, plan)) = parsed {
-                let format = &portal.result_column_format;
-                if let Some(response) = self.plain.portal(client, statement, plan, format).await? {
-                    return Ok(response);
-                }
+            let format = &portal.result_column_format;
+            let parsed_statement = &portal.statement.statement;
+            if let Some(response) = self.plain.portal(client, parsed_statement, format).await? {
+                return Ok(response);
             }
+            let (_, parsed) = parsed_statement;
             let response =
                 ExtendedQueryHandler::do_query(&self.inner, client, portal, max_rows).await;
             if parsed
