@@ -28,6 +28,7 @@ use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::common::ScalarValue;
 use datafusion::error::Result;
+use datafusion::execution::session_state::SessionState;
 use datafusion::logical_expr::{Expr, LogicalPlan, Volatility};
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::prelude::SessionContext;
@@ -139,8 +140,7 @@ fn is_relative_time(text: &str) -> bool {
 
 /// The session settings a cached plan or result was made under, as one number: a hash of
 /// every configuration option (SHAPE's `shape.*` ones included) and the time zone.
-pub fn settings_fingerprint(ctx: &SessionContext) -> u64 {
-    let state = ctx.state();
+pub fn settings_fingerprint(state: &SessionState) -> u64 {
     let mut hasher = std::hash::DefaultHasher::new();
     for entry in state.config_options().entries() {
         entry.key.hash(&mut hasher);
@@ -150,8 +150,8 @@ pub fn settings_fingerprint(ctx: &SessionContext) -> u64 {
 }
 
 /// A session's `shape.as_of` ("" = now).
-pub fn session_as_of(ctx: &SessionContext) -> String {
-    ctx.state()
+pub fn session_as_of(state: &SessionState) -> String {
+    state
         .config_options()
         .extensions
         .get::<shape_udfs::ShapeOptions>()

@@ -101,8 +101,8 @@ impl SessionSnapshot {
     fn of(ctx: &SessionContext) -> SessionSnapshot {
         let state = ctx.state();
         SessionSnapshot {
-            fingerprint: settings_fingerprint(ctx),
-            as_of: session_as_of(ctx),
+            fingerprint: settings_fingerprint(&state),
+            as_of: session_as_of(&state),
             task: state.task_ctx(),
             state: Arc::new(state),
         }
@@ -112,8 +112,6 @@ impl SessionSnapshot {
 /// What a plain query runs under: the session's settings and the data version (`None` when
 /// it could not be read: then nothing is cached).
 pub(crate) struct Scope {
-    settings: u64,
-    as_of: String,
     snapshot: SessionSnapshot,
     data_version: Option<String>,
 }
@@ -155,8 +153,6 @@ impl PlainQueries {
             None => Some(String::new()),
         };
         Scope {
-            settings: snapshot.fingerprint,
-            as_of: snapshot.as_of.clone(),
             snapshot,
             data_version,
         }
@@ -165,7 +161,8 @@ impl PlainQueries {
     /// The plan cached for `key`, if any (nothing is cached without a data version).
     fn cached(&self, key: &str, scope: &Scope) -> Option<Arc<CachedPlan>> {
         let version = scope.data_version.as_deref()?;
-        self.plans.get(key, &[], scope.settings, version)
+        self.plans
+            .get(key, &[], scope.snapshot.fingerprint, version)
     }
 
     /// Plans `logical` for keeping: optimized now unless the clock or parameters can change
@@ -176,7 +173,7 @@ impl PlainQueries {
         logical: LogicalPlan,
         scope: &Scope,
     ) -> PgWireResult<Arc<CachedPlan>> {
-        let traits = PlanTraits::of(&logical, &scope.as_of);
+        let traits = PlanTraits::of(&logical, &scope.snapshot.as_of);
         let has_parameters = logical
             .get_parameter_types()
             .map(|types| !types.is_empty())
@@ -199,7 +196,7 @@ impl PlainQueries {
     fn keep(&self, key: &str, scope: &Scope, plan: &Arc<CachedPlan>) {
         if let Some(version) = &scope.data_version {
             self.plans
-                .put(key, &[], scope.settings, version, plan.clone());
+                .put(key, &[], scope.snapshot.fingerprint, version, plan.clone());
         }
     }
 
@@ -294,7 +291,7 @@ impl PlainQueries {
         };
         let result_key = ResultKey {
             text: key.to_string(),
-            settings: scope.settings,
+            settings: scope.snapshot.fingerprint,
             data_version: version.clone(),
         };
         let Some(hit) = self.results.get(&result_key) else {
@@ -328,7 +325,7 @@ impl PlainQueries {
             .filter(|_| self.results.accepts(&plan.traits))
             .map(|version| ResultKey {
                 text: key.to_string(),
-                settings: scope.settings,
+                settings: scope.snapshot.fingerprint,
                 data_version: version.clone(),
             });
         if result_key.is_some() {
@@ -445,7 +442,11 @@ impl QueryParser for ShapeParser {
             .map(|t| t.as_ref().map_or(0, |t| t.oid()))
             .collect();
         if let Some(version) = scope.data_version.as_deref() {
-            if let Some(hit) = self.plain.plans.get(&key, &oids, scope.settings, version) {
+            if let Some(hit) =
+                self.plain
+                    .plans
+                    .get(&key, &oids, scope.snapshot.fingerprint, version)
+            {
                 let statement = hit.statement.as_ref().clone();
                 return Ok(Some((
                     hit.text.clone(),
@@ -464,11 +465,11 @@ impl QueryParser for ShapeParser {
                     logical: logical.clone(),
                     optimized: None,
                     physical: OnceLock::new(),
-                    traits: PlanTraits::of(logical, &scope.as_of),
+                    traits: PlanTraits::of(logical, &scope.snapshot.as_of),
                 });
                 self.plain
                     .plans
-                    .put(&key, &oids, scope.settings, version, kept);
+                    .put(&key, &oids, scope.snapshot.fingerprint, version, kept);
             }
         }
         Ok(parsed)
