@@ -38,6 +38,7 @@ fn bench_ingest(c: &mut Criterion) {
                     &store,
                     &Config::default(),
                     std::slice::from_ref(&source),
+                    None,
                     false,
                 ))
                 .unwrap()

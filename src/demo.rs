@@ -78,7 +78,7 @@ pub async fn run_demo(sample_dir: &Path, data_dir: &Path) -> anyhow::Result<Stri
         data_dir.display()
     );
     let source = sample_dir.join("*.jsonl*").to_string_lossy().into_owned();
-    let (report, errors) = workspace.ingest(&[source], false).await?;
+    let (report, errors) = workspace.ingest(&[source], None, false).await?;
     out.push_str(&format_report(&report, "shape"));
     if let Some(error) = errors.first() {
         anyhow::bail!("demo ingest failed: {error}");

@@ -152,7 +152,7 @@ impl Workflow<'_> {
         let (ingest, ingest_errors) = if sources.is_empty() {
             (None, Vec::new())
         } else {
-            let (report, errors) = self.workspace.ingest(&sources, false).await?;
+            let (report, errors) = self.workspace.ingest(&sources, None, false).await?;
             (
                 Some(report),
                 errors.iter().map(ToString::to_string).collect(),

@@ -175,14 +175,17 @@ impl Workspace {
         ServerSettings::load(&self.config, flags)
     }
 
-    /// Ingests `sources` (see `ingest::ingest`); per-source errors are returned beside the
-    /// report.
+    /// Ingests `sources` (see `ingest::ingest`), in `format` when given (else detected per
+    /// source); per-source errors are returned beside the report.
     pub async fn ingest(
         &self,
         sources: &[String],
+        format: Option<&str>,
         show_progress: bool,
     ) -> Result<(IngestReport, Vec<IngestError>), WorkspaceError> {
-        Ok(crate::ingest::ingest(&self.store, &self.config, sources, show_progress).await?)
+        let ingested =
+            crate::ingest::ingest(&self.store, &self.config, sources, format, show_progress);
+        Ok(ingested.await?)
     }
 
     /// A context with the SLO rollups brought up to date first.

@@ -29,6 +29,6 @@ pub fn bench_data_dir(
     let data = scratch.join("data").to_string_lossy().into_owned();
     let ws = shape::Workspace::with_config(config.clone(), &data).unwrap();
     let sources = [format!("{}/*.jsonl", logs.display())];
-    runtime.block_on(ws.ingest(&sources, false)).unwrap();
+    runtime.block_on(ws.ingest(&sources, None, false)).unwrap();
     data
 }

@@ -27,7 +27,9 @@ pub async fn run_command(
     match command {
         Command::Ingest(args) => {
             let ws = open()?;
-            let (report, errors) = ws.ingest(&args.sources, !args.no_progress).await?;
+            let (report, errors) = ws
+                .ingest(&args.sources, args.format.as_deref(), !args.no_progress)
+                .await?;
             write!(out, "{}", format_report(&report, &ws.shape_command()))?;
             if !ws.slos().is_empty() {
                 let (_, rolled) = ws.context_and_rollups(&QueryOptions::default()).await?;

@@ -105,6 +105,11 @@ pub struct IngestArgs {
     /// Never draw a progress bar [default: drawn on a terminal only].
     #[arg(long)]
     pub no_progress: bool,
+    /// Read every source in this format instead of detecting it per source (auto, mixed,
+    /// json, docker, journald, cri, combined, syslog, logfmt, text or regex:<pattern>);
+    /// overrides `format` in the config.
+    #[arg(long)]
+    pub format: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -157,6 +157,8 @@ pub struct IngestLogRow {
     pub rejects: u64,
     pub blank: u64,
     pub version: String,
+    /// The format the source was read in (`json`, `text`, ...; see `detect`).
+    pub format: String,
 }
 
 impl IngestLogRow {
@@ -185,6 +187,7 @@ impl IngestLogRow {
                 num(self.rejects),
                 num(self.blank),
                 text(&self.version),
+                text(&self.format),
             ],
         )
         .expect("columns match the schema")

@@ -8,22 +8,49 @@ use regex::Regex;
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_json::Value;
 
+use super::syslog::parse_syslog;
+use super::text::TextParser;
+
 /// How the lines of a source are split into fields.
 #[derive(Debug, Clone)]
 pub enum LineFormat {
-    /// Decide per line: JSON object, combined access log, or logfmt.
+    /// Chosen per source from its first lines (see `detect`).
     Auto,
+    /// Decided per line, for sources whose lines mix formats.
+    Mixed,
     Json,
     Logfmt,
     /// Apache/nginx combined log format (optionally followed by a request time in seconds).
     Combined,
+    /// Plain-text application logs (`text` module).
+    Text,
+    /// RFC 5424 and RFC 3164 syslog.
+    Syslog,
+    /// Kubernetes CRI container logs.
+    Cri,
+    /// Docker's json-file logs.
+    Docker,
+    /// journald's JSON export.
+    Journald,
     /// A regex with named capture groups; each group becomes a field.
     Regex(Regex),
 }
 
+/// The formats detection chooses among, most specific first (ties go to the earlier).
+pub const DETECTED_FORMATS: [LineFormat; 8] = [
+    LineFormat::Docker,
+    LineFormat::Journald,
+    LineFormat::Json,
+    LineFormat::Cri,
+    LineFormat::Combined,
+    LineFormat::Syslog,
+    LineFormat::Logfmt,
+    LineFormat::Text,
+];
+
 #[derive(Debug, thiserror::Error)]
 pub enum FormatError {
-    #[error("unknown format {0:?} (expected auto, json, logfmt, combined or regex:<pattern>)")]
+    #[error("unknown format {0:?} (expected auto, mixed, json, logfmt, combined, text, syslog, cri, docker, journald or regex:<pattern>)")]
     Unknown(String),
     #[error("invalid regex: {0}")]
     Regex(#[from] regex::Error),
@@ -45,12 +72,37 @@ impl LineFormat {
             "json" | "jsonl" | "ndjson" => Ok(LineFormat::Json),
             "logfmt" => Ok(LineFormat::Logfmt),
             "combined" | "apache" | "nginx" | "clf" => Ok(LineFormat::Combined),
+            "text" | "plain" => Ok(LineFormat::Text),
+            "syslog" => Ok(LineFormat::Syslog),
+            "cri" | "containerd" | "kubernetes" => Ok(LineFormat::Cri),
+            "docker" => Ok(LineFormat::Docker),
+            "journald" | "journal" => Ok(LineFormat::Journald),
+            "mixed" => Ok(LineFormat::Mixed),
             other => Err(FormatError::Unknown(other.to_string())),
+        }
+    }
+
+    /// The name the ingest report and `ingest_log.format` use (`mixed`: decided per line).
+    pub fn name(&self) -> &'static str {
+        match self {
+            LineFormat::Auto => "auto",
+            LineFormat::Mixed => "mixed",
+            LineFormat::Json => "json",
+            LineFormat::Logfmt => "logfmt",
+            LineFormat::Combined => "combined",
+            LineFormat::Text => "text",
+            LineFormat::Syslog => "syslog",
+            LineFormat::Cri => "cri",
+            LineFormat::Docker => "docker",
+            LineFormat::Journald => "journald",
+            LineFormat::Regex(_) => "regex",
         }
     }
 }
 
-pub(crate) fn auto_fields(text: &str) -> Result<Vec<(String, Value)>, String> {
+/// Per line ("mixed" sources): JSON, a combined access-log line, logfmt, syslog with a PRI,
+/// else a plain-text line.
+pub(crate) fn auto_fields(text: &str, plain: &TextParser) -> Result<Vec<(String, Value)>, String> {
     let trimmed = text.trim_start();
     if trimmed.starts_with(['{', '[']) {
         return parse_json(text);
@@ -61,14 +113,20 @@ pub(crate) fn auto_fields(text: &str) -> Result<Vec<(String, Value)>, String> {
     if LOGFMT_START.is_match(trimmed) {
         return parse_logfmt(text);
     }
-    Err(
-        "unrecognised format: not a JSON object, a combined access-log line or key=value pairs \
-         (set `format` for this source in shape.toml)"
-            .to_string(),
-    )
+    if trimmed.starts_with('<') {
+        if let Ok(fields) = parse_syslog(text, plain) {
+            return Ok(fields);
+        }
+    }
+    plain.parse(text).map_err(|why| {
+        format!(
+            "unrecognised format: not a JSON object, a combined access-log line, key=value \
+             pairs, syslog or a text line with a timestamp ({why})"
+        )
+    })
 }
 
-static LOGFMT_START: LazyLock<Regex> =
+pub(crate) static LOGFMT_START: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"^[A-Za-z_@][\w.@-]*=("|\S)"#).unwrap());
 
 /// Parses a JSON object keeping every key in order, duplicates included.

@@ -7,12 +7,16 @@
 //! thread; stage files; commit (see `storage`). Accounting: `lines = rows + rejects + blank`.
 
 pub mod batch;
+mod container;
+pub mod detect;
 pub mod formats;
 pub mod lines;
 pub mod parse;
 pub mod pipeline;
 pub mod settings;
 pub mod source;
+mod syslog;
+mod text;
 
 use std::sync::Arc;
 
@@ -21,7 +25,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use self::batch::IngestLogRow;
 use self::lines::LineReader;
-use self::parse::LineParser;
+use self::parse::{LineFormat, LineParser};
 use self::pipeline::{Chunk, Pipeline, CHUNK_LINES};
 pub use self::settings::IngestConfig;
 use self::source::SourceObject;
@@ -96,9 +100,16 @@ pub async fn ingest(
     store: &DataStore,
     config: &Config,
     sources: &[String],
+    format: Option<&str>,
     show_progress: bool,
 ) -> Result<(IngestReport, Vec<IngestError>), IngestError> {
     let config = IngestConfig::load(config)?;
+    if let Some(format) = format {
+        LineFormat::parse(format).map_err(|e| IngestError::Settings {
+            source_uri: "--format".to_string(),
+            message: e.to_string(),
+        })?;
+    }
     let _lock = store.lock_for_writing()?;
     let recovered = store.recover().await?;
     let objects = source::resolve(sources).await?;
@@ -107,7 +118,10 @@ pub async fn ingest(
     let mut reports = Vec::new();
     let mut errors = Vec::new();
     for (index, object) in objects.into_iter().enumerate() {
-        let (settings, service) = config.settings_for(&object.uri);
+        let (mut settings, service) = config.settings_for(&object.uri);
+        if let Some(format) = format {
+            settings.format = Some(format.to_string());
+        }
         let parser = LineParser::new(&settings, service, &config.component_rules).map_err(|e| {
             IngestError::Settings {
                 source_uri: object.uri.clone(),
@@ -175,7 +189,7 @@ impl SourceJob {
     fn run(self) -> Result<SourceReport, IngestError> {
         let started_at = Utc::now().timestamp_micros();
         let uri = self.object.uri.clone();
-        let (status, start_offset, start_line) = self.resume_point()?;
+        let (status, start_offset, start_line, known_format) = self.resume_point()?;
         let mut log = IngestLogRow {
             ingest_id: self.ingest_id.clone(),
             source: uri.clone(),
@@ -188,6 +202,7 @@ impl SourceJob {
             rejects: 0,
             blank: 0,
             version: String::new(),
+            format: String::new(),
         };
         let unchanged = |log: IngestLogRow| SourceReport {
             uri: uri.clone(),
@@ -202,14 +217,8 @@ impl SourceJob {
         }
 
         let (reader, damage) = self.object.open_at(start_offset, &self.runtime)?;
-        let today = Utc::now().timestamp_micros().div_euclid(86_400_000_000);
-        let mut pipeline = Pipeline::start(
-            self.parser.clone(),
-            Arc::from(uri.as_str()),
-            Arc::from(self.ingest_id.as_str()),
-            self.writer(EVENTS, PartitionBy::TimestampColumn(0)),
-            self.writer(REJECTS, PartitionBy::Fixed(today)),
-        );
+        // Started with the first chunk, whose lines choose the format.
+        let mut pipeline: Option<Pipeline> = None;
         let mut lines = LineReader::new(reader, start_line, start_offset, self.max_line_bytes);
         let mut chunk = Chunk::default();
         let mut bytes_since_tick = 0u64;
@@ -246,12 +255,25 @@ impl SourceJob {
             };
             chunk.push(line.bytes, content.len(), line.number, line.offset, reject);
             if chunk.len() >= CHUNK_LINES {
-                pipeline.send(std::mem::take(&mut chunk))?;
+                let full = std::mem::take(&mut chunk);
+                let pipeline = match &mut pipeline {
+                    Some(started) => started,
+                    None => pipeline.insert(self.start_pipeline(
+                        &full,
+                        known_format.as_deref(),
+                        &mut log,
+                    )),
+                };
+                pipeline.send(full)?;
                 self.progress.inc(std::mem::take(&mut bytes_since_tick));
                 self.progress.set_message(format!("{} lines", log.lines));
             }
         }
         self.progress.inc(bytes_since_tick);
+        let mut pipeline = match pipeline {
+            Some(started) => started,
+            None => self.start_pipeline(&chunk, known_format.as_deref(), &mut log),
+        };
         if !chunk.is_empty() {
             pipeline.send(chunk)?;
         }
@@ -312,6 +334,7 @@ impl SourceJob {
             to_offset,
             next_line,
             files: staged.into_iter().map(|f| f.final_path).collect(),
+            format: Some(log.format.clone()),
         };
         self.runtime.block_on(self.store.commit(&record))?;
         Ok(SourceReport {
@@ -323,13 +346,53 @@ impl SourceJob {
         })
     }
 
-    /// Where to start reading: after the last commit if the object is the same version.
-    fn resume_point(&self) -> Result<(SourceStatus, u64, u64), IngestError> {
+    /// The pipeline for this source, its parser's format chosen from `first` (the first
+    /// chunk) unless configured, or known from the source's last commit.
+    fn start_pipeline(
+        &self,
+        first: &Chunk,
+        known: Option<&str>,
+        log: &mut IngestLogRow,
+    ) -> Pipeline {
+        let parser = self
+            .parser
+            .for_source(&self.object.uri, self.object.modified);
+        let parser = match (parser.format(), known.map(LineFormat::parse)) {
+            (LineFormat::Auto, Some(Ok(format))) if !matches!(format, LineFormat::Auto) => {
+                parser.with_detected_format(format)
+            }
+            (LineFormat::Auto, _) => {
+                let sample: Vec<&[u8]> = first
+                    .lines
+                    .iter()
+                    .filter(|line| line.reject.is_none())
+                    .take(detect::SAMPLE_LINES)
+                    .map(|line| &first.data[line.start..line.content_end])
+                    .collect();
+                let format = detect::choose_format(&parser, &sample);
+                parser.with_detected_format(format)
+            }
+            _ => parser,
+        };
+        log.format = parser.format().name().to_string();
+        let today = Utc::now().timestamp_micros().div_euclid(86_400_000_000);
+        Pipeline::start(
+            Arc::new(parser),
+            Arc::from(self.object.uri.as_str()),
+            Arc::from(self.ingest_id.as_str()),
+            self.writer(EVENTS, PartitionBy::TimestampColumn(0)),
+            self.writer(REJECTS, PartitionBy::Fixed(today)),
+        )
+    }
+
+    /// Where to start reading: after the last commit if the object is the same version
+    /// (with the format that commit was read in).
+    fn resume_point(&self) -> Result<(SourceStatus, u64, u64, Option<String>), IngestError> {
         let Some(last) = self
             .runtime
             .block_on(self.store.last_commit(&self.object.uri))?
         else {
-            return Ok((SourceStatus::New, 0, 1));
+            return Ok((SourceStatus::New, 0, 1, None));
         };
         let shrunk = !self.object.gzip && self.object.size < last.to_offset;
         if !shrunk {
@@ -339,10 +402,15 @@ impl SourceJob {
             let same = prefix.len() as u64 == last.fingerprint_len
                 && format!("{:016x}", fnv1a64(&prefix)) == last.fingerprint;
             if same {
-                return Ok((SourceStatus::Grown, last.to_offset, last.next_line));
+                return Ok((
+                    SourceStatus::Grown,
+                    last.to_offset,
+                    last.next_line,
+                    last.format,
+                ));
             }
         }
-        Ok((SourceStatus::Replaced, 0, 1))
+        Ok((SourceStatus::Replaced, 0, 1, None))
     }
 
     fn writer(&self, table: &str, partition_by: PartitionBy) -> PartitionedWriter {
@@ -373,8 +441,8 @@ pub fn format_report(report: &IngestReport, shape: &str) -> String {
     }
     let _ = writeln!(
         out,
-        "{:<10} {:>10} {:>10} {:>9} {:>7} {:>12}  source",
-        "status", "lines", "rows", "rejects", "blank", "bytes"
+        "{:<10} {:<9} {:>10} {:>10} {:>9} {:>7} {:>12}  source",
+        "status", "format", "lines", "rows", "rejects", "blank", "bytes"
     );
     for s in &report.sources {
         let status = match s.status {
@@ -385,8 +453,13 @@ pub fn format_report(report: &IngestReport, shape: &str) -> String {
         };
         let _ = writeln!(
             out,
-            "{:<10} {:>10} {:>10} {:>9} {:>7} {:>12}  {}",
+            "{:<10} {:<9} {:>10} {:>10} {:>9} {:>7} {:>12}  {}",
             status,
+            if s.log.format.is_empty() {
+                "-"
+            } else {
+                &s.log.format
+            },
             s.log.lines,
             s.log.rows,
             s.log.rejects,

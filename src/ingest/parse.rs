@@ -8,9 +8,12 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use regex::Regex;
 use serde_json::Value;
 
+use super::container::{parse_cri, parse_docker, parse_journald};
 use super::formats::{auto_fields, parse_combined, parse_json, parse_logfmt, parse_regex};
 pub use super::formats::{FormatError, LineFormat};
 use super::settings::{duration_unit_factor, parse_fixed_offset, ComponentRule, FormatSettings};
+use super::syslog::parse_syslog;
+use super::text::{TextParser, YearHint};
 
 /// One parsed event, ready for the `events` builders.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,7 +33,7 @@ pub struct Event {
 }
 
 /// Field names tried, in order, when the config does not name a field.
-const TS_NAMES: &[&str] = &[
+pub(crate) const TS_NAMES: &[&str] = &[
     "ts",
     "timestamp",
     "@timestamp",
@@ -119,6 +122,12 @@ pub struct LineParser {
     trace_id: FieldChoice,
     default_service: String,
     component_rules: Vec<(String, Regex, String)>,
+    /// Years for year-less timestamps, and the text layouts' scanner.
+    plain: TextParser,
+    /// The format was chosen by detection: reject reasons say so.
+    detected: bool,
+    /// Fields every line of the source gets first (Kubernetes pod, namespace, container).
+    source_fields: Vec<(String, Value)>,
 }
 
 impl LineParser {
@@ -165,7 +174,52 @@ impl LineParser {
             trace_id: FieldChoice::new(&settings.trace_id_field, TRACE_NAMES),
             default_service: default_service.unwrap_or_else(|| "unknown".to_string()),
             component_rules,
+            plain: TextParser {
+                years: YearHint {
+                    year: settings.timestamp_year,
+                    reference_micros: Utc::now().timestamp_micros(),
+                },
+            },
+            detected: false,
+            source_fields: Vec::new(),
         })
+    }
+
+    pub fn format(&self) -> &LineFormat {
+        &self.format
+    }
+
+    /// This parser for one source: year-less timestamps take the source's modification
+    /// time as reference, Kubernetes container log names give pod, namespace and container
+    /// (the container as service when the config names none).
+    pub fn for_source(&self, uri: &str, modified_micros: Option<i64>) -> LineParser {
+        let mut parser = self.clone();
+        if let Some(modified) = modified_micros {
+            parser.plain.years.reference_micros = modified;
+        }
+        if let Some((pod, namespace, container)) = super::container::kubernetes_names(uri) {
+            parser.source_fields = vec![
+                ("k8s.pod".to_string(), Value::String(pod)),
+                ("k8s.namespace".to_string(), Value::String(namespace)),
+                (
+                    "k8s.container".to_string(),
+                    Value::String(container.clone()),
+                ),
+            ];
+            if parser.default_service == "unknown" {
+                parser.default_service = container;
+            }
+        }
+        parser
+    }
+
+    /// This parser with a format detection chose.
+    pub fn with_detected_format(&self, format: LineFormat) -> LineParser {
+        LineParser {
+            format,
+            detected: true,
+            ..self.clone()
+        }
     }
 
     /// Parses one line's content (without its terminator). `Err` is the reject reason.
@@ -178,15 +232,39 @@ impl LineParser {
         }
         let text = std::str::from_utf8(content)
             .map_err(|e| format!("invalid UTF-8 at byte {} of the line", e.valid_up_to() + 1))?;
-        let fields = match &self.format {
+        let fields = self.fields(text);
+        let event = fields.and_then(|mut fields| {
+            if !self.source_fields.is_empty() {
+                let mut all = self.source_fields.clone();
+                all.append(&mut fields);
+                fields = all;
+            }
+            self.map_fields(fields)
+        });
+        match event {
+            Err(why) if self.detected => Err(format!(
+                "{why} (format {}, detected for this source from its first lines)",
+                self.format.name()
+            )),
+            other => other,
+        }
+    }
+
+    /// The line's fields in this parser's format.
+    pub(crate) fn fields(&self, text: &str) -> Result<Vec<(String, Value)>, String> {
+        Ok(match &self.format {
             LineFormat::Json => parse_json(text)?,
             LineFormat::Logfmt => parse_logfmt(text)?,
             LineFormat::Combined => parse_combined(text)
                 .ok_or_else(|| "line is not in combined access-log format".to_string())?,
             LineFormat::Regex(regex) => parse_regex(regex, text)?,
-            LineFormat::Auto => auto_fields(text)?,
-        };
-        self.map_fields(fields)
+            LineFormat::Text => self.plain.parse(text)?,
+            LineFormat::Syslog => parse_syslog(text, &self.plain)?,
+            LineFormat::Cri => parse_cri(text, &self.plain)?,
+            LineFormat::Docker => parse_docker(text, &self.plain)?,
+            LineFormat::Journald => parse_journald(text)?,
+            LineFormat::Auto | LineFormat::Mixed => auto_fields(text, &self.plain)?,
+        })
     }
 
     fn map_fields(&self, fields: Vec<(String, Value)>) -> Result<Event, String> {

@@ -20,6 +20,9 @@ pub struct SourceObject {
     /// Stored size in bytes (compressed size for `.gz`).
     pub size: u64,
     pub gzip: bool,
+    /// Last modification, microseconds since the epoch (when the store says): the year of
+    /// year-less timestamps is taken from it.
+    pub modified: Option<i64>,
     location: Location,
 }
 
@@ -91,12 +94,17 @@ fn resolve_local(arg: &str, path: &str) -> Result<Vec<SourceObject>, IngestError
         .into_iter()
         .map(|file| {
             let absolute = std::path::absolute(&file).unwrap_or(file);
-            let size = std::fs::metadata(&absolute).map(|m| m.len()).unwrap_or(0);
+            let meta = std::fs::metadata(&absolute).ok();
+            let size = meta.as_ref().map_or(0, |m| m.len());
+            let modified = meta
+                .and_then(|m| m.modified().ok())
+                .map(|t| chrono::DateTime::<chrono::Utc>::from(t).timestamp_micros());
             let gzip = is_gzip_name(&absolute.to_string_lossy()) || has_gzip_magic(&absolute);
             Ok(SourceObject {
                 uri: format!("file://{}", absolute.display()),
                 size,
                 gzip,
+                modified,
                 location: Location::Local(absolute),
             })
         })
@@ -140,6 +148,7 @@ async fn resolve_store(arg: &str) -> Result<Vec<SourceObject>, IngestError> {
         uri: format!("{bucket_uri}/{}", meta.location),
         size: meta.size,
         gzip: is_gzip_name(meta.location.as_ref()),
+        modified: Some(meta.last_modified.timestamp_micros()),
         location: Location::Store(store.clone(), meta.location),
     };
     if has_glob(&key_text) {

@@ -22,6 +22,7 @@
 
 pub mod auth;
 pub mod cache;
+mod connection;
 pub mod copy;
 mod descriptions;
 pub mod encode;
@@ -57,7 +58,6 @@ use datafusion_postgres::pgwire::api::query::{ExtendedQueryHandler, SimpleQueryH
 use datafusion_postgres::pgwire::api::{
     auth::StartupHandler, PgWireServerHandlers, RandomPidSecretKeyGenerator,
 };
-use datafusion_postgres::pgwire::tokio::process_socket;
 use datafusion_postgres::pgwire::tokio::tokio_rustls::rustls;
 use datafusion_postgres::pgwire::tokio::TlsAcceptor;
 use datafusion_postgres::QueryHook;
@@ -558,13 +558,13 @@ pub async fn serve_on(
             }
         };
         let _ = socket.set_nodelay(true);
-        let (connection, slot) = shared.connection();
+        let (handlers, slot) = shared.connection();
         let tls = tls.clone();
         tokio::spawn(async move {
             let _slot = slot;
             // Errors here are this connection's (a reset, a malformed message): it ends,
             // the server goes on.
-            let _ended = process_socket(socket, tls, connection).await;
+            let _ended = connection::serve_connection(socket, tls, handlers).await;
         });
     }
 }

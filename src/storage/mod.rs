@@ -17,6 +17,7 @@
 //! small read whether what it cached is still current ([`DataStore::data_version`]).
 
 pub mod schema;
+mod version;
 pub mod writer;
 
 use std::sync::Arc;
@@ -141,6 +142,17 @@ fn lexically_normal(path: &std::path::Path) -> std::path::PathBuf {
 /// The object holding the data version (see the module docs).
 const DATA_VERSION: &str = "_version";
 
+/// An error of a local file the object store does not see (the data version).
+fn local_error(path: &std::path::Path, source: std::io::Error) -> StorageError {
+    StorageError::Store {
+        location: path.display().to_string(),
+        source: Box::new(object_store::Error::Generic {
+            store: "LocalFileSystem",
+            source: Box::new(source),
+        }),
+    }
+}
+
 /// The data dir: where tables, staging and commit records live.
 #[derive(Debug, Clone)]
 pub struct DataStore {
@@ -151,6 +163,8 @@ pub struct DataStore {
     pub prefix: StorePath,
     /// Set for a local data dir: its filesystem path.
     pub local_dir: Option<std::path::PathBuf>,
+    /// Set for a local data dir: its `_version`, re-read only when it changed.
+    local_version: Option<Arc<version::LocalVersion>>,
 }
 
 /// One committed unit: what one run read from one source, and the files it wrote.
@@ -169,6 +183,9 @@ pub struct CommitRecord {
     pub next_line: u64,
     /// Final paths (relative to the data dir) of the files this commit made visible.
     pub files: Vec<String>,
+    /// The format the source was read in, so that the next run reads on in it.
+    #[serde(default)]
+    pub format: Option<String>,
 }
 
 impl DataStore {
@@ -186,11 +203,15 @@ impl DataStore {
                 })?;
             }
         }
+        let local_version = local_dir
+            .as_ref()
+            .map(|dir| Arc::new(version::LocalVersion::new(dir.join(DATA_VERSION))));
         Ok(DataStore {
             store,
             root,
             prefix,
             local_dir,
+            local_version,
         })
     }
 
@@ -238,21 +259,11 @@ impl DataStore {
 
     /// The data version: an id that changes whenever data readers could see changes (see
     /// the module docs); empty for a data dir no SHAPE has written since versions began.
-    /// A local data dir is read with one file read, not through the object store's thread
-    /// pool: servers ask before every cached answer.
+    /// A local data dir's version is read directly (one `stat` while it is unchanged), not
+    /// through the object store's thread pool: servers ask before every cached answer.
     pub async fn data_version(&self) -> Result<String> {
-        if let Some(dir) = &self.local_dir {
-            return match std::fs::read_to_string(dir.join(DATA_VERSION)) {
-                Ok(text) => Ok(text),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
-                Err(e) => Err(StorageError::Store {
-                    location: dir.join(DATA_VERSION).display().to_string(),
-                    source: Box::new(object_store::Error::Generic {
-                        store: "LocalFileSystem",
-                        source: Box::new(e),
-                    }),
-                }),
-            };
+        if let Some(local) = &self.local_version {
+            return local.read().map_err(|e| local_error(local.path(), e));
         }
         let path = self.path(DATA_VERSION);
         match self.store.get(&path).await {
@@ -276,6 +287,11 @@ impl DataStore {
             .put(&path, PutPayload::from(Bytes::from(id)))
             .await
             .map_err(self.store_err(&path))?;
+        if let Some(local) = &self.local_version {
+            local
+                .stamp_written()
+                .map_err(|e| local_error(local.path(), e))?;
+        }
         Ok(())
     }
 

@@ -79,6 +79,8 @@ pub static INGEST_LOG_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
         Field::new("blank", DataType::Int64, false),
         // Identifies the object's version (see storage::CommitRecord::fingerprint).
         Field::new("version", DataType::Utf8, false),
+        // Missing (null) in files written before formats were detected per source.
+        Field::new("format", DataType::Utf8, true),
     ]))
 });
 

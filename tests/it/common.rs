@@ -36,7 +36,7 @@ pub async fn ingest_into(
     sources: &[String],
 ) -> (IngestReport, Vec<IngestError>) {
     let store = DataStore::open(&data_dir.to_string_lossy()).unwrap();
-    ingest(&store, config, sources, false).await.unwrap()
+    ingest(&store, config, sources, None, false).await.unwrap()
 }
 
 /// Runs SQL against a data dir; every value rendered as text (NULL as "NULL").

@@ -174,6 +174,7 @@ async fn a_second_writer_is_refused_while_one_ingests() {
         &store,
         &Config::default(),
         &[file.to_string_lossy().into_owned()],
+        None,
         false,
     )
     .await

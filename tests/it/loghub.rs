@@ -134,3 +134,122 @@ fn grouping_accuracy(predicted: &[String], truth: &[String]) -> f64 {
         .count();
     correct as f64 / predicted.len() as f64
 }
+
+/// With no configuration at all: each sample's format detected, and the share of lines whose
+/// timestamp (to the second), level and message equal the ground truth's. Goal: 99%.
+#[tokio::test(flavor = "multi_thread")]
+async fn loghub_samples_without_configuration_match_ground_truth() {
+    let Some(dir) = loghub_dir() else {
+        println!("NOTICE: ../shared/data/loghub is absent; Loghub checks skipped");
+        return;
+    };
+    let data = tempfile::tempdir().unwrap();
+    // (system, detected format, the ground truth's time columns and chrono format, and the
+    // format SHAPE's `ts` is compared in: syslog's lines carry no year.)
+    let systems = [
+        (
+            "HDFS",
+            "text",
+            &["Date", "Time"][..],
+            "%y%m%d %H%M%S",
+            "%Y-%m-%d %H:%M:%S",
+        ),
+        (
+            "OpenSSH",
+            "syslog",
+            &["Date", "Day", "Time"][..],
+            "%b %d %H:%M:%S",
+            "%m-%d %H:%M:%S",
+        ),
+        (
+            "OpenStack",
+            "text",
+            &["Date", "Time"][..],
+            "%Y-%m-%d %H:%M:%S%.f",
+            "%Y-%m-%d %H:%M:%S",
+        ),
+        (
+            "Apache",
+            "text",
+            &["Time"][..],
+            "%a %b %d %H:%M:%S %Y",
+            "%Y-%m-%d %H:%M:%S",
+        ),
+    ];
+    for (system, format, time_columns, truth_format, compare_format) in systems {
+        let log = dir.join(system).join(format!("{system}_2k.log"));
+        let (report, errors) = ingest_into(
+            data.path(),
+            &Config::default(),
+            &[log.to_string_lossy().into_owned()],
+        )
+        .await;
+        assert!(errors.is_empty(), "{system}: {errors:?}");
+        let source = &report.sources[0];
+        assert_eq!(source.log.format, format, "{system}");
+        assert_eq!(source.log.lines, 2000, "{system}");
+
+        let truth = read_csv(
+            &dir.join(system)
+                .join(format!("{system}_2k.log_structured.csv")),
+        );
+        let header = &truth[0];
+        let column = |name: &str| header.iter().position(|h| h == name);
+        let content = column("Content").unwrap();
+        let level = column("Level");
+        let times: Vec<usize> = time_columns.iter().map(|c| column(c).unwrap()).collect();
+        let uri = format!("file://{}", log.display());
+        let rows = query(
+            data.path(),
+            &format!(
+                "SELECT _line, to_char(ts, '{compare_format}'), level, message FROM events \
+                 WHERE _source = '{uri}' ORDER BY _line"
+            ),
+        )
+        .await;
+        let by_line: std::collections::HashMap<&str, &Vec<String>> =
+            rows.iter().map(|r| (r[0].as_str(), r)).collect();
+        let mut matching = 0;
+        let mut first_miss = None;
+        for expected in &truth[1..] {
+            let joined: Vec<&str> = times.iter().map(|&i| expected[i].as_str()).collect();
+            let joined = joined.join(" ");
+            let when = chrono::NaiveDateTime::parse_from_str(&joined, truth_format)
+                .or_else(|_| {
+                    // Year-less: give it one to parse, compare without it.
+                    chrono::NaiveDateTime::parse_from_str(
+                        &format!("2000 {joined}"),
+                        &format!("%Y {truth_format}"),
+                    )
+                })
+                .unwrap_or_else(|e| panic!("{system}: ground truth time {joined:?}: {e}"));
+            let want_time = when.format(compare_format).to_string();
+            let want_level =
+                level.map(|i| shape::ingest::parse::normalize_level(&expected[i]).unwrap_or("?"));
+            let Some(row) = by_line.get(expected[0].as_str()) else {
+                first_miss.get_or_insert_with(|| format!("line {} is not an event", expected[0]));
+                continue;
+            };
+            let fits = row[1] == want_time
+                && want_level.is_none_or(|l| row[2] == l)
+                && row[3].trim() == expected[content].trim();
+            if fits {
+                matching += 1;
+            } else {
+                first_miss.get_or_insert_with(|| {
+                    format!(
+                        "line {}: got ({}, {}, {:?}), want ({want_time}, {want_level:?}, {:?})",
+                        expected[0], row[1], row[2], row[3], expected[content]
+                    )
+                });
+            }
+        }
+        let share = matching as f64 / (truth.len() - 1) as f64;
+        println!("{system} without configuration: {share:.4} of lines match the ground truth");
+        assert!(
+            share >= 0.99,
+            "{system}: only {share:.4} match; first difference: {first_miss:?}"
+        );
+    }
+    assert_eq!(assert_lineage(data.path()).await, 8000);
+}

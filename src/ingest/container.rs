@@ -1,0 +1,302 @@
+//! Logs wrapped by a container runtime or a log agent: the Kubernetes CRI format, Docker's
+//! json-file format and journald's JSON export. The wrapper gives a time and a stream; the
+//! payload is the application's own line, parsed again (JSON, logfmt or text), so the app's
+//! level, message and fields win over the wrapper's.
+
+use serde_json::Value;
+
+use super::formats::{parse_json, parse_logfmt, LOGFMT_START};
+use super::parse::TS_NAMES;
+use super::text::{syslog_severity, TextParser};
+
+/// The application's own fields from a payload.
+pub(crate) fn payload_fields(payload: &str, text: &TextParser) -> Vec<(String, Value)> {
+    let trimmed = payload.trim_start();
+    if trimmed.starts_with('{') {
+        if let Ok(fields) = parse_json(trimmed) {
+            return fields;
+        }
+    }
+    if LOGFMT_START.is_match(trimmed) {
+        if let Ok(fields) = parse_logfmt(trimmed) {
+            if fields
+                .iter()
+                .any(|(k, _)| TS_NAMES.contains(&k.as_str()) || k == "msg" || k == "level")
+            {
+                return fields;
+            }
+        }
+    }
+    text.parse_payload(payload)
+}
+
+/// The wrapper's fields followed by the payload's: the wrapper's time is `ts` unless the
+/// payload has a time of its own (it is then kept as `container_time`).
+fn wrapped(
+    time: Value,
+    stream: Option<&str>,
+    payload: &str,
+    text: &TextParser,
+) -> Vec<(String, Value)> {
+    let inner = payload_fields(payload, text);
+    let payload_has_time = inner.iter().any(|(k, _)| TS_NAMES.contains(&k.as_str()));
+    let mut fields = Vec::with_capacity(inner.len() + 2);
+    let time_name = if payload_has_time {
+        "container_time"
+    } else {
+        "ts"
+    };
+    fields.push((time_name.to_string(), time));
+    if let Some(stream) = stream {
+        fields.push(("stream".to_string(), Value::String(stream.to_string())));
+    }
+    fields.extend(inner);
+    fields
+}
+
+/// CRI (containerd, CRI-O): `2026-11-30T14:01:02.123456789Z stderr F payload`. A `P` line is
+/// one part of a long line the runtime split; it is kept as its own event, marked
+/// `cri_partial`.
+pub(crate) fn parse_cri(line: &str, text: &TextParser) -> Result<Vec<(String, Value)>, String> {
+    let mut parts = line.splitn(4, ' ');
+    let time = parts.next().unwrap_or("");
+    let stream = parts.next().unwrap_or("");
+    let tag = parts.next().unwrap_or("");
+    let payload = parts.next().unwrap_or("");
+    if !matches!(stream, "stdout" | "stderr") {
+        return Err(format!(
+            "CRI: the second field is {stream:?}, not stdout or stderr"
+        ));
+    }
+    if !time.contains('T') || chrono::DateTime::parse_from_rfc3339(time).is_err() {
+        return Err(format!("CRI: {time:?} is not an RFC 3339 time"));
+    }
+    let partial = match tag.split(':').next() {
+        Some("F") => false,
+        Some("P") => true,
+        _ => {
+            return Err(format!(
+                "CRI: tag {tag:?} is neither F (full) nor P (partial)"
+            ))
+        }
+    };
+    let mut fields = wrapped(Value::String(time.to_string()), Some(stream), payload, text);
+    if partial {
+        fields.push(("cri_partial".to_string(), Value::Bool(true)));
+    }
+    Ok(fields)
+}
+
+/// Docker's json-file driver: `{"log":"payload\n","stream":"stderr","time":"..."}`.
+pub(crate) fn parse_docker(line: &str, text: &TextParser) -> Result<Vec<(String, Value)>, String> {
+    let outer = parse_json(line)?;
+    let field = |name: &str| outer.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v);
+    let Some(Value::String(log)) = field("log") else {
+        return Err("docker json-file: no `log` string".to_string());
+    };
+    let time = field("time")
+        .cloned()
+        .ok_or("docker json-file: no `time`")?;
+    let stream = match field("stream") {
+        Some(Value::String(s)) => Some(s.as_str()),
+        _ => None,
+    };
+    let payload = log.trim_end_matches(['\n', '\r']);
+    let mut fields = wrapped(time, stream, payload, text);
+    for (key, value) in &outer {
+        if !matches!(key.as_str(), "log" | "time" | "stream") {
+            fields.push((key.clone(), value.clone()));
+        }
+    }
+    Ok(fields)
+}
+
+/// journald (`journalctl -o json`): `__REALTIME_TIMESTAMP` (µs), `PRIORITY`, the identifier
+/// or unit as service, `MESSAGE` (a string, or an array of bytes when it is not UTF-8 text).
+pub(crate) fn parse_journald(line: &str) -> Result<Vec<(String, Value)>, String> {
+    let entry = parse_json(line)?;
+    let mut fields = Vec::with_capacity(entry.len());
+    let mut time = None;
+    let mut identifier = None;
+    let mut unit = None;
+    for (key, value) in entry {
+        match key.as_str() {
+            "__REALTIME_TIMESTAMP" => {
+                let micros = match &value {
+                    Value::String(s) => s.parse::<i64>().ok(),
+                    Value::Number(n) => n.as_i64(),
+                    _ => None,
+                }
+                .ok_or("journald: __REALTIME_TIMESTAMP is not a number of microseconds")?;
+                time = Some(micros);
+            }
+            "PRIORITY" => {
+                let level = match &value {
+                    Value::String(s) => s.parse::<u8>().ok(),
+                    Value::Number(n) => n.as_u64().and_then(|n| u8::try_from(n).ok()),
+                    _ => None,
+                }
+                .and_then(syslog_severity);
+                match level {
+                    Some(level) => fields.push(("level".to_string(), Value::from(level))),
+                    None => fields.push(("priority".to_string(), value)),
+                }
+            }
+            "MESSAGE" => {
+                let message = match value {
+                    Value::Array(bytes) => {
+                        let bytes: Vec<u8> = bytes
+                            .iter()
+                            .filter_map(|b| b.as_u64().and_then(|b| u8::try_from(b).ok()))
+                            .collect();
+                        Value::String(String::from_utf8_lossy(&bytes).into_owned())
+                    }
+                    other => other,
+                };
+                fields.push(("message".to_string(), message));
+            }
+            "SYSLOG_IDENTIFIER" => identifier = Some(value),
+            "_SYSTEMD_UNIT" => {
+                unit = Some(value.clone());
+                fields.push(("systemd_unit".to_string(), value));
+            }
+            "_PID" => fields.push(("pid".to_string(), value)),
+            "_HOSTNAME" => fields.push(("host".to_string(), value)),
+            _ => fields.push((key, value)),
+        }
+    }
+    let micros = time.ok_or("journald: no __REALTIME_TIMESTAMP")?;
+    fields.insert(0, ("ts".to_string(), Value::from(micros)));
+    let service = identifier.or_else(|| {
+        unit.map(|u| match u {
+            Value::String(s) => Value::String(s.trim_end_matches(".service").to_string()),
+            other => other,
+        })
+    });
+    if let Some(service) = service {
+        fields.push(("service".to_string(), service));
+    }
+    Ok(fields)
+}
+
+/// Kubernetes names container log files `<pod>_<namespace>_<container>-<64 hex id>.log`
+/// (under `/var/log/containers/`): the pod, namespace and container.
+pub(crate) fn kubernetes_names(uri: &str) -> Option<(String, String, String)> {
+    let name = uri.rsplit('/').next()?;
+    let stem = name
+        .strip_suffix(".log")
+        .or_else(|| name.strip_suffix(".log.gz"))?;
+    let (pod, rest) = stem.split_once('_')?;
+    let (namespace, rest) = rest.split_once('_')?;
+    let (container, id) = rest.rsplit_once('-')?;
+    let is_id = id.len() == 64 && id.bytes().all(|b| b.is_ascii_hexdigit());
+    (is_id && !pod.is_empty() && !namespace.is_empty() && !container.is_empty()).then(|| {
+        (
+            pod.to_string(),
+            namespace.to_string(),
+            container.to_string(),
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::text::YearHint;
+
+    fn text() -> TextParser {
+        TextParser {
+            years: YearHint {
+                year: None,
+                reference_micros: 1_796_083_200_000_000,
+            },
+        }
+    }
+
+    fn get<'a>(fields: &'a [(String, Value)], key: &str) -> Option<&'a Value> {
+        fields.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    #[test]
+    fn cri_payloads_are_parsed_again() {
+        let f = parse_cri(
+            r#"2026-11-30T14:01:02.123456789Z stderr F {"level":"warn","msg":"slow query","ms":812}"#,
+            &text(),
+        )
+        .unwrap();
+        assert_eq!(
+            get(&f, "ts"),
+            Some(&Value::from("2026-11-30T14:01:02.123456789Z"))
+        );
+        assert_eq!(get(&f, "stream"), Some(&Value::from("stderr")));
+        assert_eq!(get(&f, "level"), Some(&Value::from("warn")));
+        assert_eq!(get(&f, "msg"), Some(&Value::from("slow query")));
+        let f = parse_cri(
+            "2026-11-30T14:01:02.5Z stdout F 2026-11-30 14:01:02,499 ERROR [main] c.a.Checkout - payment failed",
+            &text(),
+        )
+        .unwrap();
+        assert_eq!(
+            get(&f, "container_time"),
+            Some(&Value::from("2026-11-30T14:01:02.5Z"))
+        );
+        assert_eq!(get(&f, "ts"), Some(&Value::from("2026-11-30T14:01:02.499")));
+        assert_eq!(get(&f, "level"), Some(&Value::from("ERROR")));
+        assert_eq!(get(&f, "message"), Some(&Value::from("payment failed")));
+        let f = parse_cri(
+            "2026-11-30T14:01:02Z stdout P first half of a long",
+            &text(),
+        )
+        .unwrap();
+        assert_eq!(get(&f, "cri_partial"), Some(&Value::Bool(true)));
+        assert_eq!(
+            get(&f, "message"),
+            Some(&Value::from("first half of a long"))
+        );
+        assert!(parse_cri("2026-11-30T14:01:02Z stdin F x", &text()).is_err());
+        assert!(parse_cri("yesterday stdout F x", &text()).is_err());
+    }
+
+    #[test]
+    fn docker_json_file_keeps_the_apps_level_without_the_newline() {
+        let f = parse_docker(
+            r#"{"log":"{\"level\":\"warn\",\"message\":\"disk 91% full\"}\n","stream":"stdout","time":"2026-11-30T14:01:02.1Z"}"#,
+            &text(),
+        )
+        .unwrap();
+        assert_eq!(get(&f, "level"), Some(&Value::from("warn")));
+        assert_eq!(get(&f, "message"), Some(&Value::from("disk 91% full")));
+        let f = parse_docker(
+            r#"{"log":"plain words\r\n","stream":"stderr","time":"2026-11-30T14:01:02.1Z"}"#,
+            &text(),
+        )
+        .unwrap();
+        assert_eq!(get(&f, "message"), Some(&Value::from("plain words")));
+        assert!(parse_docker(r#"{"msg":"x"}"#, &text()).is_err());
+    }
+
+    #[test]
+    fn journald_export_fields() {
+        let f = parse_journald(
+            r#"{"__REALTIME_TIMESTAMP":"1764511262123456","PRIORITY":"3","SYSLOG_IDENTIFIER":"sshd","_PID":"812","_HOSTNAME":"web-1","MESSAGE":[104,105,255]}"#,
+        )
+        .unwrap();
+        assert_eq!(get(&f, "ts"), Some(&Value::from(1_764_511_262_123_456_i64)));
+        assert_eq!(get(&f, "level"), Some(&Value::from("ERROR")));
+        assert_eq!(get(&f, "service"), Some(&Value::from("sshd")));
+        assert_eq!(get(&f, "message"), Some(&Value::from("hi\u{fffd}")));
+        assert!(parse_journald(r#"{"MESSAGE":"x"}"#).is_err());
+    }
+
+    #[test]
+    fn kubernetes_file_names() {
+        let id = "a".repeat(64);
+        assert_eq!(
+            kubernetes_names(&format!(
+                "file:///var/log/containers/checkout-7d9f_shop_api-{id}.log"
+            )),
+            Some(("checkout-7d9f".into(), "shop".into(), "api".into()))
+        );
+        assert_eq!(kubernetes_names("file:///var/log/app.log"), None);
+    }
+}

@@ -1,0 +1,92 @@
+//! Choosing a source's format from its first lines: every detectable format parses the
+//! sample, the one that turns the most lines into events wins (the more specific on a tie),
+//! and every line of the source is then parsed with it. A source whose lines mix formats
+//! (more lines fit when each line is decided alone) is read per line ("mixed").
+
+use super::formats::{LineFormat, DETECTED_FORMATS};
+use super::parse::LineParser;
+
+/// Lines of a source that detection reads.
+pub const SAMPLE_LINES: usize = 200;
+
+/// The format for a source whose first lines are `sample` (line contents, no terminators).
+pub fn choose_format(parser: &LineParser, sample: &[&[u8]]) -> LineFormat {
+    let fitting = |format: LineFormat| {
+        let candidate = parser.with_detected_format(format);
+        sample
+            .iter()
+            .filter(|line| candidate.parse(line).is_ok())
+            .count()
+    };
+    let mut best = (LineFormat::Mixed, 0);
+    for format in DETECTED_FORMATS {
+        let count = fitting(format.clone());
+        if count > best.1 {
+            best = (format, count);
+        }
+    }
+    // Only when deciding per line fits strictly more (or nothing fits: per-line reasons
+    // then say what each line looked like).
+    if best.1 == 0 || fitting(LineFormat::Mixed) > best.1 {
+        return LineFormat::Mixed;
+    }
+    best.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::settings::FormatSettings;
+
+    fn chosen(lines: &[&str]) -> &'static str {
+        let parser = LineParser::new(&FormatSettings::default(), None, &[]).unwrap();
+        let sample: Vec<&[u8]> = lines.iter().map(|l| l.as_bytes()).collect();
+        choose_format(&parser, &sample).name()
+    }
+
+    #[test]
+    fn each_family_is_recognised() {
+        assert_eq!(
+            chosen(&[r#"{"ts":"2026-11-30T14:01:02Z","level":"info","msg":"ok"}"#]),
+            "json"
+        );
+        assert_eq!(
+            chosen(&[r#"{"log":"hello\n","stream":"stdout","time":"2026-11-30T14:01:02.1Z"}"#]),
+            "docker"
+        );
+        assert_eq!(
+            chosen(&[r#"{"__REALTIME_TIMESTAMP":"1764511262123456","MESSAGE":"x"}"#]),
+            "journald"
+        );
+        assert_eq!(chosen(&["2026-11-30T14:01:02.1Z stdout F hello"]), "cri");
+        assert_eq!(
+            chosen(&[
+                "Dec 10 06:55:46 LabSZ sshd[24200]: Invalid user webmaster from 173.234.31.186"
+            ]),
+            "syslog"
+        );
+        assert_eq!(
+            chosen(&[
+                r#"10.0.0.1 - - [30/Nov/2026:14:01:02 +0000] "GET / HTTP/1.1" 200 512 "-" "curl/8""#
+            ]),
+            "combined"
+        );
+        assert_eq!(
+            chosen(&["ts=2026-11-30T14:01:02Z level=warn msg=slow"]),
+            "logfmt"
+        );
+        assert_eq!(
+            chosen(&["2026-11-30 14:01:02,123 ERROR [main] c.a.Checkout - payment failed"]),
+            "text"
+        );
+    }
+
+    #[test]
+    fn the_majority_wins_and_mixed_sources_go_per_line() {
+        let text = "2026-11-30 14:01:02,123 INFO [main] c.a.App - started";
+        assert_eq!(chosen(&[text, text, "garbage without a time"]), "text");
+        let json = r#"{"ts":"2026-11-30T14:01:02Z","msg":"ok"}"#;
+        assert_eq!(chosen(&[json, text]), "mixed");
+        assert_eq!(chosen(&["no time here", "nor here"]), "mixed");
+    }
+}

@@ -1,0 +1,331 @@
+//! Syslog lines: RFC 5424 (`<PRI>1 TIMESTAMP HOST APP PROCID MSGID [SD] MSG`) and RFC 3164 as
+//! daemons and rsyslog write it (`<PRI>` optional, `MMM d HH:mm:ss` or an ISO time, then
+//! `host tag[pid]: message`). The PRI's severity becomes the level, the app or tag the
+//! service; structured data goes to `attributes.sd` as `{id: {param: value}}`.
+
+use serde_json::{Map, Value};
+
+use super::parse::normalize_level;
+use super::text::{syslog_severity, timestamp_at, TextParser};
+
+const FACILITIES: [&str; 24] = [
+    "kern",
+    "user",
+    "mail",
+    "daemon",
+    "auth",
+    "syslog",
+    "lpr",
+    "news",
+    "uucp",
+    "cron",
+    "authpriv",
+    "ftp",
+    "ntp",
+    "security",
+    "console",
+    "solaris-cron",
+    "local0",
+    "local1",
+    "local2",
+    "local3",
+    "local4",
+    "local5",
+    "local6",
+    "local7",
+];
+
+/// `<PRI>` at the start: the priority and the rest of the line.
+fn priority(text: &str) -> Result<(Option<u8>, &str), String> {
+    let Some(rest) = text.strip_prefix('<') else {
+        return Ok((None, text));
+    };
+    let close = rest
+        .find('>')
+        .filter(|&i| (1..=3).contains(&i))
+        .ok_or("syslog PRI: `<` without a closing `>` after 1 to 3 digits")?;
+    let pri: u8 = rest[..close]
+        .parse()
+        .ok()
+        .filter(|p| *p <= 191)
+        .ok_or_else(|| {
+            format!(
+                "syslog PRI {:?} is not a number from 0 to 191",
+                &rest[..close]
+            )
+        })?;
+    Ok((Some(pri), &rest[close + 1..]))
+}
+
+/// The fields of a syslog line.
+pub(crate) fn parse_syslog(text: &str, times: &TextParser) -> Result<Vec<(String, Value)>, String> {
+    let (pri, rest) = priority(text)?;
+    let mut fields = Vec::with_capacity(10);
+    if let Some(pri) = pri {
+        if let Some(level) = syslog_severity(pri) {
+            fields.push(("level".to_string(), Value::String(level.to_string())));
+        }
+        let facility = FACILITIES[usize::from(pri >> 3)];
+        fields.push(("facility".to_string(), Value::String(facility.to_string())));
+    }
+    if let Some(after_version) = rest.strip_prefix("1 ") {
+        rfc5424(after_version, &mut fields)?;
+    } else {
+        rfc3164(rest, times, pri.is_some(), &mut fields)?;
+    }
+    Ok(fields)
+}
+
+/// Splits off the next space-separated token.
+fn token(text: &str) -> (&str, &str) {
+    match text.find(' ') {
+        Some(i) => (&text[..i], &text[i + 1..]),
+        None => (text, ""),
+    }
+}
+
+fn rfc5424(text: &str, fields: &mut Vec<(String, Value)>) -> Result<(), String> {
+    let (timestamp, rest) = token(text);
+    let (host, rest) = token(rest);
+    let (app, rest) = token(rest);
+    let (procid, rest) = token(rest);
+    let (msgid, rest) = token(rest);
+    if msgid.is_empty() {
+        return Err("syslog (RFC 5424): fewer than the six header fields".to_string());
+    }
+    if timestamp == "-" {
+        return Err("syslog (RFC 5424): no timestamp (`-`)".to_string());
+    }
+    fields.push(("ts".to_string(), Value::String(timestamp.to_string())));
+    for (name, value) in [
+        ("host", host),
+        ("service", app),
+        ("pid", procid),
+        ("msgid", msgid),
+    ] {
+        if value != "-" {
+            let value = match value.parse::<u64>() {
+                Ok(n) if name == "pid" => Value::from(n),
+                _ => Value::String(value.to_string()),
+            };
+            fields.push((name.to_string(), value));
+        }
+    }
+    let (sd, message) = structured_data(rest)?;
+    if !sd.is_empty() {
+        fields.push(("sd".to_string(), Value::Object(sd)));
+    }
+    // A UTF-8 BOM may open the message (RFC 5424 section 6.4).
+    let message = message.strip_prefix('\u{feff}').unwrap_or(message);
+    fields.push(("message".to_string(), Value::String(message.to_string())));
+    Ok(())
+}
+
+/// `-` or one or more `[id param="value" ...]` elements, then the message.
+fn structured_data(text: &str) -> Result<(Map<String, Value>, &str), String> {
+    let mut elements = Map::new();
+    if let Some(rest) = text.strip_prefix('-') {
+        return Ok((elements, rest.strip_prefix(' ').unwrap_or(rest)));
+    }
+    let mut rest = text;
+    while let Some(body) = rest.strip_prefix('[') {
+        let (id, mut params_text) = match body.find([' ', ']']) {
+            Some(i) => (&body[..i], &body[i..]),
+            None => return Err("syslog structured data: `[` never closed".to_string()),
+        };
+        let mut params = Map::new();
+        loop {
+            params_text = params_text.trim_start_matches(' ');
+            if let Some(after) = params_text.strip_prefix(']') {
+                rest = after;
+                break;
+            }
+            let eq = params_text.find("=\"").ok_or_else(|| {
+                format!("syslog structured data `{id}`: a parameter without =\"value\"")
+            })?;
+            let name = &params_text[..eq];
+            let (value, after) = quoted_value(&params_text[eq + 2..]).ok_or_else(|| {
+                format!("syslog structured data `{id}`: value of `{name}` never closed")
+            })?;
+            params.insert(name.to_string(), Value::String(value));
+            params_text = after;
+        }
+        elements.insert(id.to_string(), Value::Object(params));
+    }
+    Ok((elements, rest.strip_prefix(' ').unwrap_or(rest)))
+}
+
+/// A structured-data value up to its closing quote (`\"`, `\\` and `\]` escaped).
+fn quoted_value(text: &str) -> Option<(String, &str)> {
+    let mut value = String::new();
+    let mut chars = text.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '\\' => {
+                let (_, next) = chars.next()?;
+                if !matches!(next, '"' | '\\' | ']') {
+                    value.push('\\');
+                }
+                value.push(next);
+            }
+            '"' => return Some((value, &text[i + 1..])),
+            c => value.push(c),
+        }
+    }
+    None
+}
+
+/// Without a PRI only what syslog daemons write counts: `MMM d HH:mm:ss` or an RFC 3339 time,
+/// a host that is not a level word, and a `tag:`; other lines are left to the text layouts.
+fn rfc3164(
+    text: &str,
+    times: &TextParser,
+    has_pri: bool,
+    fields: &mut Vec<(String, Value)>,
+) -> Result<(), String> {
+    let (stamp, len) =
+        timestamp_at(text).ok_or("syslog: no `MMM d HH:mm:ss` or ISO timestamp after the PRI")?;
+    let syslog_time = text.as_bytes()[0].is_ascii_alphabetic()
+        || chrono::DateTime::parse_from_rfc3339(&text[..len]).is_ok();
+    if !has_pri && !syslog_time {
+        return Err("syslog: the time is neither `MMM d HH:mm:ss` nor RFC 3339".to_string());
+    }
+    fields.push(("ts".to_string(), times.ts_value(stamp)));
+    let rest = text[len..].trim_start();
+    // `host tag[pid]: message`, or `tag[pid]: message` when the host is left out.
+    let (first, after_first) = token(rest);
+    let (host, tagged) = if is_tag(first) {
+        (None, rest)
+    } else {
+        (Some(first), after_first.trim_start())
+    };
+    if !has_pri && host.is_some_and(|h| normalize_level(h).is_some()) {
+        return Err(format!("syslog: {first:?} is a level, not a host"));
+    }
+    if let Some(host) = host.filter(|h| !h.is_empty()) {
+        fields.push(("host".to_string(), Value::String(host.to_string())));
+    }
+    let (tag, after_tag) = token(tagged);
+    let message = if is_tag(tag) {
+        let name = tag.trim_end_matches(':');
+        let (name, pid) = match name.rfind('[') {
+            Some(open) if name.ends_with(']') => (
+                &name[..open],
+                name[open + 1..name.len() - 1].parse::<u64>().ok(),
+            ),
+            _ => (name, None),
+        };
+        fields.push(("service".to_string(), Value::String(name.to_string())));
+        if let Some(pid) = pid {
+            fields.push(("pid".to_string(), Value::from(pid)));
+        }
+        after_tag
+    } else if has_pri {
+        tagged
+    } else {
+        return Err("syslog: no `tag:` or `tag[pid]:` after the host".to_string());
+    };
+    fields.push(("message".to_string(), Value::String(message.to_string())));
+    Ok(())
+}
+
+/// `sshd[123]:`, `kernel:`, `sshd(pam_unix)[19939]:`: a program name closed by a colon.
+fn is_tag(token: &str) -> bool {
+    let Some(name) = token.strip_suffix(':') else {
+        return false;
+    };
+    !name.is_empty()
+        && name.chars().all(|c| {
+            c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '/' | '(' | ')' | '[' | ']' | '@')
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::text::YearHint;
+
+    fn times() -> TextParser {
+        TextParser {
+            years: YearHint {
+                year: Some(2024),
+                reference_micros: 0,
+            },
+        }
+    }
+
+    fn get<'a>(fields: &'a [(String, Value)], key: &str) -> Option<&'a Value> {
+        fields.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    #[test]
+    fn rfc3164_with_and_without_pri() {
+        let f = parse_syslog(
+            "<34>Oct 11 22:14:15 mymachine su[230]: 'su root' failed for lonvick on /dev/pts/8",
+            &times(),
+        )
+        .unwrap();
+        assert_eq!(get(&f, "level"), Some(&Value::from("FATAL")));
+        assert_eq!(get(&f, "facility"), Some(&Value::from("auth")));
+        assert_eq!(get(&f, "ts"), Some(&Value::from("2024-10-11T22:14:15")));
+        assert_eq!(get(&f, "host"), Some(&Value::from("mymachine")));
+        assert_eq!(get(&f, "service"), Some(&Value::from("su")));
+        assert_eq!(get(&f, "pid"), Some(&Value::from(230)));
+        assert_eq!(
+            get(&f, "message"),
+            Some(&Value::from("'su root' failed for lonvick on /dev/pts/8"))
+        );
+        let f = parse_syslog(
+            "Jun 14 15:16:01 combo sshd(pam_unix)[19939]: check pass; user unknown",
+            &times(),
+        )
+        .unwrap();
+        assert_eq!(get(&f, "service"), Some(&Value::from("sshd(pam_unix)")));
+        assert_eq!(
+            get(&f, "message"),
+            Some(&Value::from("check pass; user unknown"))
+        );
+        assert_eq!(get(&f, "level"), None);
+    }
+
+    #[test]
+    fn rfc5424_with_structured_data() {
+        let f = parse_syslog(
+            r#"<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 [exampleSDID@32473 iut="3" eventSource="Application" eventID="1011"][examplePriority@32473 class="high"] An application event log entry..."#,
+            &times(),
+        )
+        .unwrap();
+        assert_eq!(get(&f, "level"), Some(&Value::from("INFO")));
+        assert_eq!(get(&f, "facility"), Some(&Value::from("local4")));
+        assert_eq!(
+            get(&f, "ts"),
+            Some(&Value::from("2003-10-11T22:14:15.003Z"))
+        );
+        assert_eq!(get(&f, "service"), Some(&Value::from("evntslog")));
+        assert_eq!(get(&f, "pid"), None);
+        assert_eq!(get(&f, "msgid"), Some(&Value::from("ID47")));
+        let sd = get(&f, "sd").unwrap();
+        assert_eq!(sd["exampleSDID@32473"]["eventID"], "1011");
+        assert_eq!(sd["examplePriority@32473"]["class"], "high");
+        assert_eq!(
+            get(&f, "message"),
+            Some(&Value::from("An application event log entry..."))
+        );
+    }
+
+    #[test]
+    fn hostile_syslog_lines_say_what_is_wrong() {
+        let e = parse_syslog("<999>Oct 11 22:14:15 host app: x", &times()).unwrap_err();
+        assert!(e.contains("PRI"), "{e}");
+        let e = parse_syslog("<13>Feb 30 22:14:15 host app: x", &times()).unwrap_err();
+        assert!(e.contains("timestamp"), "{e}");
+        let e = parse_syslog(
+            r#"<13>1 2003-10-11T22:14:15Z h a - - [id p="never closed"#,
+            &times(),
+        )
+        .unwrap_err();
+        assert!(e.contains("never closed"), "{e}");
+        let e = parse_syslog("<13>1 - h a - - - no time", &times()).unwrap_err();
+        assert!(e.contains("no timestamp"), "{e}");
+    }
+}

@@ -1,0 +1,737 @@
+//! Plain-text application logs: a timestamp at or near the start, then the header fields the
+//! common layouts put before the message (level, pid, thread in brackets, logger), then the
+//! message.
+//!
+//! One scanner covers log4j and logback, Python logging, Go's log, Rails, Spring Boot, glog,
+//! Android logcat, nginx and Apache error logs and most daemons, without a pattern per layout:
+//! the timestamp is recognised among the shapes real systems write ([`find_timestamp`]), and the
+//! header is peeled token by token while each token is something a header holds; the first
+//! token that is not starts the message, which is kept byte for byte.
+
+use std::sync::LazyLock;
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
+use regex::{Captures, Regex};
+use serde_json::Value;
+
+use super::parse::normalize_level;
+
+/// What a timestamp said, before a year is supplied to the shapes without one.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Stamp {
+    /// RFC 3339 text (a zone was given).
+    Zoned(String),
+    /// A local time; `has_year` false when the shape has no year (it is then a placeholder).
+    Naive { time: NaiveDateTime, has_year: bool },
+    /// Seconds since the epoch.
+    Epoch(f64),
+}
+
+/// Supplies years to year-less timestamps (see [`TextParser::year_for`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct YearHint {
+    /// `timestamp_year` from the config, when set.
+    pub year: Option<i32>,
+    /// The source's modification time (else the ingest time), microseconds since the epoch.
+    pub reference_micros: i64,
+}
+
+const MONTHS: &str = "Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec";
+
+/// One timestamp shape: its pattern (anchored) and how its captures become a [`Stamp`].
+struct Shape {
+    regex: Regex,
+    read: fn(&Captures) -> Option<Stamp>,
+}
+
+fn num(c: &Captures, i: usize) -> Option<u32> {
+    c.get(i)?.as_str().parse().ok()
+}
+
+fn month(name: &str) -> Option<u32> {
+    MONTHS
+        .split('|')
+        .position(|m| m.eq_ignore_ascii_case(name))
+        .map(|i| i as u32 + 1)
+}
+
+/// Digits of a fraction of a second as nanoseconds (`123` -> 123,000,000).
+fn nanos(c: &Captures, i: usize) -> u32 {
+    let Some(digits) = c.get(i).map(|m| m.as_str()) else {
+        return 0;
+    };
+    let digits = &digits[..digits.len().min(9)];
+    let value: u32 = digits.parse().unwrap_or(0);
+    value * 10u32.pow(9 - digits.len() as u32)
+}
+
+fn naive(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32, ns: u32) -> Option<NaiveDateTime> {
+    // A leap second (`:60`) is read as the last nanosecond of the minute before.
+    let (s, ns) = if s == 60 { (59, 999_999_999) } else { (s, ns) };
+    NaiveDate::from_ymd_opt(y, mo, d)?.and_hms_nano_opt(h, mi, s, ns)
+}
+
+fn stamp(time: Option<NaiveDateTime>, has_year: bool) -> Option<Stamp> {
+    time.map(|time| Stamp::Naive { time, has_year })
+}
+
+/// The year put into year-less timestamps until [`TextParser::year_for`] replaces it: a leap
+/// year, so that `Feb 29` parses.
+const PLACEHOLDER_YEAR: i32 = 2000;
+
+static SHAPES: LazyLock<Vec<Shape>> = LazyLock::new(|| {
+    let shape = |pattern: &str, read: fn(&Captures) -> Option<Stamp>| Shape {
+        regex: Regex::new(&format!("^(?:{pattern})")).expect("valid timestamp pattern"),
+        read,
+    };
+    vec![
+        // ISO 8601 and its relatives: `2026-11-30T14:01:02.123Z`, `2026-11-30 14:01:02,123`,
+        // Go's `2026/11/30 14:01:02`, with or without seconds and zone.
+        shape(
+            r"(\d{4})[-/](\d{2})[-/](\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(Z|[+-]\d{2}(?::?\d{2})?)?\b",
+            |c| {
+                let (y, mo, d) = (num(c, 1)? as i32, num(c, 2)?, num(c, 3)?);
+                let (h, mi, s) = (num(c, 4)?, num(c, 5)?, num(c, 6).unwrap_or(0));
+                let time = naive(y, mo, d, h, mi, s, nanos(c, 7))?;
+                match c.get(8).map(|m| m.as_str()) {
+                    None => stamp(Some(time), true),
+                    Some(zone) => {
+                        let zone = match zone {
+                            "Z" => "+00:00".to_string(),
+                            z if z.len() == 3 => format!("{z}:00"),
+                            z if z.len() == 5 => format!("{}:{}", &z[..3], &z[3..]),
+                            z => z.to_string(),
+                        };
+                        Some(Stamp::Zoned(format!(
+                            "{}{zone}",
+                            time.format("%Y-%m-%dT%H:%M:%S%.f")
+                        )))
+                    }
+                }
+            },
+        ),
+        // BGL's `2005-06-03-15.42.50.675872`.
+        shape(
+            r"(\d{4})-(\d{2})-(\d{2})-(\d{2})\.(\d{2})\.(\d{2})(?:\.(\d{1,9}))?\b",
+            |c| {
+                let time = naive(
+                    num(c, 1)? as i32,
+                    num(c, 2)?,
+                    num(c, 3)?,
+                    num(c, 4)?,
+                    num(c, 5)?,
+                    num(c, 6)?,
+                    nanos(c, 7),
+                );
+                stamp(time, true)
+            },
+        ),
+        // HealthApp's `20171223-22:15:29:606`.
+        shape(
+            r"(\d{4})(\d{2})(\d{2})-(\d{2}):(\d{2}):(\d{2})(?:[:.](\d{1,3}))?\b",
+            |c| {
+                let millis = c
+                    .get(7)
+                    .map_or(0, |m| m.as_str().parse::<u32>().unwrap_or(0));
+                let time = naive(
+                    num(c, 1)? as i32,
+                    num(c, 2)?,
+                    num(c, 3)?,
+                    num(c, 4)?,
+                    num(c, 5)?,
+                    num(c, 6)?,
+                    millis * 1_000_000,
+                );
+                stamp(time, true)
+            },
+        ),
+        // Spark and Hadoop's `yy/MM/dd HH:mm:ss`.
+        shape(
+            r"(\d{2})/(\d{2})/(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?\b",
+            |c| {
+                let time = naive(
+                    2000 + num(c, 1)? as i32,
+                    num(c, 2)?,
+                    num(c, 3)?,
+                    num(c, 4)?,
+                    num(c, 5)?,
+                    num(c, 6)?,
+                    nanos(c, 7),
+                );
+                stamp(time, true)
+            },
+        ),
+        // HDFS's `yyMMdd HHmmss`.
+        shape(r"(\d{2})(\d{2})(\d{2}) (\d{2})(\d{2})(\d{2})\b", |c| {
+            let time = naive(
+                2000 + num(c, 1)? as i32,
+                num(c, 2)?,
+                num(c, 3)?,
+                num(c, 4)?,
+                num(c, 5)?,
+                num(c, 6)?,
+                0,
+            );
+            stamp(time, true)
+        }),
+        // `dd.MM.yyyy HH:mm:ss` (European).
+        shape(
+            r"(\d{2})\.(\d{2})\.(\d{4}) (\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?\b",
+            |c| {
+                let time = naive(
+                    num(c, 3)? as i32,
+                    num(c, 2)?,
+                    num(c, 1)?,
+                    num(c, 4)?,
+                    num(c, 5)?,
+                    num(c, 6)?,
+                    nanos(c, 7),
+                );
+                stamp(time, true)
+            },
+        ),
+        // Access-log time `30/Nov/2026:14:01:02 +0000`.
+        shape(
+            &format!(
+                r"(\d{{2}})/({MONTHS})/(\d{{4}}):(\d{{2}}):(\d{{2}}):(\d{{2}})(?: ([+-]\d{{2}})(\d{{2}}))?\b"
+            ),
+            |c| {
+                let time = naive(
+                    num(c, 3)? as i32,
+                    month(c.get(2)?.as_str())?,
+                    num(c, 1)?,
+                    num(c, 4)?,
+                    num(c, 5)?,
+                    num(c, 6)?,
+                    0,
+                )?;
+                match (c.get(7), c.get(8)) {
+                    (Some(h), Some(m)) => Some(Stamp::Zoned(format!(
+                        "{}{}:{}",
+                        time.format("%Y-%m-%dT%H:%M:%S"),
+                        h.as_str(),
+                        m.as_str()
+                    ))),
+                    _ => stamp(Some(time), true),
+                }
+            },
+        ),
+        // ctime, as Apache's error log writes it: `Sun Dec 04 04:47:44 2005`.
+        shape(
+            &format!(
+                r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ({MONTHS}) +(\d{{1,2}}) (\d{{2}}):(\d{{2}}):(\d{{2}})(?:\.(\d{{1,9}}))? (\d{{4}})\b"
+            ),
+            |c| {
+                let time = naive(
+                    num(c, 7)? as i32,
+                    month(c.get(1)?.as_str())?,
+                    num(c, 2)?,
+                    num(c, 3)?,
+                    num(c, 4)?,
+                    num(c, 5)?,
+                    nanos(c, 6),
+                );
+                stamp(time, true)
+            },
+        ),
+        // syslog's `Dec 10 06:55:46` (no year), also `Dec 10 2025 06:55:46`.
+        shape(
+            &format!(
+                r"({MONTHS}) +(\d{{1,2}}) (?:(\d{{4}}) )?(\d{{2}}):(\d{{2}}):(\d{{2}})(?:\.(\d{{1,9}}))?\b"
+            ),
+            |c| {
+                let year = c.get(3).and_then(|y| y.as_str().parse().ok());
+                let time = naive(
+                    year.unwrap_or(PLACEHOLDER_YEAR),
+                    month(c.get(1)?.as_str())?,
+                    num(c, 2)?,
+                    num(c, 4)?,
+                    num(c, 5)?,
+                    num(c, 6)?,
+                    nanos(c, 7),
+                );
+                stamp(time, year.is_some())
+            },
+        ),
+        // Android's `03-17 16:13:38.811` and Proxifier's `10.30 16:49:06` (no year).
+        shape(
+            r"(\d{2})[-.](\d{2}) (\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?\b",
+            |c| {
+                let time = naive(
+                    PLACEHOLDER_YEAR,
+                    num(c, 1)?,
+                    num(c, 2)?,
+                    num(c, 3)?,
+                    num(c, 4)?,
+                    num(c, 5)?,
+                    nanos(c, 6),
+                );
+                stamp(time, false)
+            },
+        ),
+        // Epoch seconds (10 digits, optional fraction) or milliseconds (13 digits).
+        shape(r"(\d{10}(?:\.\d{1,9})?|\d{13})\b", |c| {
+            let text = c.get(1)?.as_str();
+            let value: f64 = text.parse().ok()?;
+            let seconds = if text.len() == 13 { value / 1e3 } else { value };
+            // 2001-09-09 .. 2286: a number in that range at the start is a time.
+            (seconds >= 1e9).then_some(Stamp::Epoch(seconds))
+        }),
+    ]
+});
+
+/// glog (Kubernetes components, many Go and C++ daemons): `E1130 14:01:02.123456  1234 f.go:12]`.
+static GLOG: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^([IWEF])(\d{2})(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?\s+(\d+) ([^\s\]]+)\] ?",
+    )
+    .expect("valid glog pattern")
+});
+
+/// A timestamp starting exactly at the beginning of `text`: the stamp and its length.
+pub(crate) fn timestamp_at(text: &str) -> Option<(Stamp, usize)> {
+    let first = text.as_bytes().first()?;
+    if !first.is_ascii_alphanumeric() {
+        return None;
+    }
+    SHAPES.iter().find_map(|shape| {
+        let captures = shape.regex.captures(text)?;
+        let stamp = (shape.read)(&captures)?;
+        Some((stamp, captures.get(0)?.end()))
+    })
+}
+
+/// Where a line's timestamp is: at the start, inside a leading bracket (`[...]`), or after
+/// at most two short leading tokens (a file name, a flag). Returns the stamp, where it
+/// starts and ends, and whether it was bracketed (the bracket's end is then `end`).
+fn find_timestamp(text: &str) -> Option<(Stamp, usize, usize)> {
+    if let Some((stamp, len)) = timestamp_at(text) {
+        return Some((stamp, 0, len));
+    }
+    let mut start = 0;
+    for _ in 0..3 {
+        let rest = &text[start..];
+        if let Some(inner) = rest.strip_prefix('[') {
+            if let Some((stamp, len)) = timestamp_at(inner) {
+                let open = start + 1;
+                return Some((stamp, open, open + len));
+            }
+        }
+        // The next token, within the first 80 bytes.
+        let token_end = start + rest.find(char::is_whitespace)?;
+        let next = token_end + text[token_end..].len() - text[token_end..].trim_start().len();
+        if next >= text.len() || next > 80 {
+            return None;
+        }
+        if let Some((stamp, len)) = timestamp_at(&text[next..]) {
+            return Some((stamp, next, next + len));
+        }
+        start = next;
+    }
+    None
+}
+
+/// Parses plain-text lines into fields (`ts`, `level`, `pid`, `thread`, `logger`, ...,
+/// `message`); see the module doc.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TextParser {
+    pub years: YearHint,
+}
+
+impl TextParser {
+    /// A year for a timestamp that has none: `timestamp_year` when set, else the reference
+    /// time's year, or the year before when that would put the time more than a day after
+    /// the reference (a December line in a file last written in January).
+    pub(crate) fn year_for(&self, time: NaiveDateTime) -> NaiveDateTime {
+        if let Some(year) = self.years.year {
+            return time.with_year(year).unwrap_or(time);
+        }
+        let reference = chrono::DateTime::from_timestamp_micros(self.years.reference_micros)
+            .unwrap_or_default()
+            .naive_utc();
+        let same_year = time.with_year(reference.year()).unwrap_or(time);
+        if same_year > reference + chrono::Duration::days(1) {
+            time.with_year(reference.year() - 1).unwrap_or(same_year)
+        } else {
+            same_year
+        }
+    }
+
+    /// The value of the `ts` field for a stamp.
+    pub(crate) fn ts_value(&self, stamp: Stamp) -> Value {
+        match stamp {
+            Stamp::Zoned(text) => Value::String(text),
+            Stamp::Epoch(seconds) => serde_json::Number::from_f64(seconds)
+                .map(Value::Number)
+                .unwrap_or(Value::Null),
+            Stamp::Naive { time, has_year } => {
+                let time = if has_year { time } else { self.year_for(time) };
+                Value::String(time.format("%Y-%m-%dT%H:%M:%S%.f").to_string())
+            }
+        }
+    }
+
+    /// A whole line: a timestamp is required.
+    pub(crate) fn parse(&self, text: &str) -> Result<Vec<(String, Value)>, String> {
+        if let Some(fields) = self.glog(text) {
+            return Ok(fields);
+        }
+        let Some((stamp, start, end)) = find_timestamp(text) else {
+            return Err("no timestamp at or near the start of the line".to_string());
+        };
+        let mut fields = Vec::with_capacity(8);
+        let before = text[..start].trim_end_matches('[').trim();
+        // Rails: `I, [2026-11-30T14:01:02.123 #1234]  INFO -- : message`.
+        if !before.is_empty() {
+            fields.push(("prefix".to_string(), Value::String(before.to_string())));
+        }
+        fields.push(("ts".to_string(), self.ts_value(stamp)));
+        let mut rest_start = end;
+        if start > 0 && text.as_bytes()[start - 1] == b'[' {
+            let close = text[end..].find(']').map(|i| end + i);
+            if let Some(close) = close {
+                let inside = text[end..close].trim();
+                if let Some(pid) = inside.strip_prefix('#').and_then(|p| p.parse::<u64>().ok()) {
+                    fields.push(("pid".to_string(), Value::from(pid)));
+                } else if !inside.is_empty() {
+                    fields.push(("ts_context".to_string(), Value::String(inside.to_string())));
+                }
+                rest_start = close + 1;
+            }
+        }
+        peel_header(&text[rest_start..], &mut fields);
+        Ok(fields)
+    }
+
+    /// A payload inside a wrapper that has its own time (containers): the timestamp is
+    /// optional.
+    pub(crate) fn parse_payload(&self, text: &str) -> Vec<(String, Value)> {
+        if let Ok(fields) = self.parse(text) {
+            return fields;
+        }
+        let mut fields = Vec::with_capacity(6);
+        peel_header(text, &mut fields);
+        fields
+    }
+
+    fn glog(&self, text: &str) -> Option<Vec<(String, Value)>> {
+        let c = GLOG.captures(text)?;
+        let time = naive(
+            PLACEHOLDER_YEAR,
+            num(&c, 2)?,
+            num(&c, 3)?,
+            num(&c, 4)?,
+            num(&c, 5)?,
+            num(&c, 6)?,
+            nanos(&c, 7),
+        )?;
+        let level = match c.get(1)?.as_str() {
+            "I" => "INFO",
+            "W" => "WARN",
+            "E" => "ERROR",
+            _ => "FATAL",
+        };
+        let tid: u64 = c.get(8)?.as_str().parse().ok()?;
+        let end = c.get(0)?.end();
+        Some(vec![
+            (
+                "ts".to_string(),
+                self.ts_value(Stamp::Naive {
+                    time,
+                    has_year: false,
+                }),
+            ),
+            ("level".to_string(), Value::String(level.to_string())),
+            ("tid".to_string(), Value::from(tid)),
+            (
+                "logger".to_string(),
+                Value::String(c.get(9)?.as_str().to_string()),
+            ),
+            (
+                "message".to_string(),
+                Value::String(text[end..].to_string()),
+            ),
+        ])
+    }
+}
+
+/// Characters of a logger, class, program or tag name.
+fn is_name_char(c: char) -> bool {
+    c.is_alphanumeric() || matches!(c, '.' | '_' | '$' | '-' | '/' | '@' | '(' | ')' | '<' | '>')
+}
+
+/// A name that only a logger or class has: dotted (`c.a.Checkout`), with `$`, `/` or `::`.
+fn is_qualified_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.chars().all(|c| is_name_char(c) || c == ':')
+        && !name.contains("()")
+        && (name.contains('.') && !name.ends_with('.')
+            || name.contains('$')
+            || name.contains("::")
+            || name.contains('/'))
+}
+
+/// `name[123]` or `name(sub)[123]`: the name and the pid.
+fn split_pid(token: &str) -> (&str, Option<u64>) {
+    if let Some(open) = token.rfind('[') {
+        if let Some(pid) = token[open + 1..]
+            .strip_suffix(']')
+            .and_then(|p| p.parse().ok())
+        {
+            return (&token[..open], Some(pid));
+        }
+    }
+    (token, None)
+}
+
+/// The end of the bracket opened at `text[0] == '['`, nesting counted.
+fn bracket_end(text: &str) -> Option<usize> {
+    let mut depth = 0;
+    for (i, c) in text.char_indices() {
+        match c {
+            '[' => depth += 1,
+            ']' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Level words as headers write them: `ERROR`, `error:`, `<3>`.
+fn header_level(token: &str) -> Option<&'static str> {
+    let word = token.trim_end_matches(':');
+    if let Some(priority) = word.strip_prefix('<').and_then(|w| w.strip_suffix('>')) {
+        return priority.parse::<u8>().ok().and_then(syslog_severity);
+    }
+    if word.len() < 3 {
+        return None;
+    }
+    normalize_level(word)
+}
+
+/// The level of a syslog severity (the low three bits of a PRI).
+pub(crate) fn syslog_severity(priority: u8) -> Option<&'static str> {
+    Some(match priority & 7 {
+        0..=2 => "FATAL",
+        3 => "ERROR",
+        4 => "WARN",
+        5 | 6 => "INFO",
+        _ => "DEBUG",
+    })
+}
+
+/// Reads header fields off the front of `rest` into `fields`; the remainder is the message.
+fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
+    let mut at = 0;
+    let mut level = None;
+    let mut short_level = false;
+    let mut numbers = 0;
+    let mut brackets = 0;
+    let mut logger = false;
+    let mut bracket_after_logger = false;
+    loop {
+        let trimmed = rest[at..].trim_start();
+        at = rest.len() - trimmed.len();
+        if trimmed.is_empty() {
+            break;
+        }
+        let token_len = trimmed.find(char::is_whitespace).unwrap_or(trimmed.len());
+        let token = &trimmed[..token_len];
+        let after = &trimmed[token_len..];
+        let next_token = after.split_whitespace().next().unwrap_or("");
+        // Separators between header fields.
+        if matches!(token, "-" | "--" | "---" | "|" | ":" | "," | "::") {
+            at += token_len;
+            continue;
+        }
+        if let Some(stripped) = trimmed.strip_prefix(',') {
+            if stripped.starts_with(' ') {
+                at += 1;
+                continue;
+            }
+        }
+        if trimmed.starts_with('[') {
+            // A logger is followed by one bracket at most (OpenStack's request context);
+            // a second one (`[instance: ...]`) is the message's.
+            // Apache's `[client 10.0.0.1]` opens the message, as Loghub's ground truth has it.
+            if bracket_after_logger || trimmed.starts_with("[client ") {
+                break;
+            }
+            let Some(close) = bracket_end(trimmed) else {
+                break;
+            };
+            bracket_after_logger = logger;
+            let inside = trimmed[1..close].trim();
+            bracket_field(inside, &mut level, brackets, fields);
+            brackets += 1;
+            at += close + 1;
+            // `[main] c.a.Checkout:`: the bracket may be glued to what follows.
+            continue;
+        }
+        if level.is_none() {
+            if let Some(found) = header_level(token) {
+                level = Some(found);
+                fields.push(("level".to_string(), Value::String(found.to_string())));
+                at += token_len;
+                continue;
+            }
+            // logcat's one-letter level, directly before its `Tag:`.
+            if token.len() == 1
+                && "VDIWEFA".contains(token)
+                && numbers > 0
+                && next_token.ends_with(':')
+            {
+                let found = match token {
+                    "V" => "TRACE",
+                    "D" => "DEBUG",
+                    "I" => "INFO",
+                    "W" => "WARN",
+                    "E" => "ERROR",
+                    _ => "FATAL",
+                };
+                level = Some(found);
+                short_level = true;
+                fields.push(("level".to_string(), Value::String(found.to_string())));
+                at += token_len;
+                continue;
+            }
+        }
+        if !logger && numbers < 2 && token.bytes().all(|b| b.is_ascii_digit()) {
+            let name = if numbers == 0 { "pid" } else { "tid" };
+            let value = token.parse::<u64>().map(Value::from);
+            fields.push((name.to_string(), value.unwrap_or(Value::Null)));
+            numbers += 1;
+            at += token_len;
+            continue;
+        }
+        // nginx: `1234#0:`.
+        if let Some((pid, tid)) = token.strip_suffix(':').and_then(|t| t.split_once('#')) {
+            if let (Ok(pid), Ok(tid)) = (pid.parse::<u64>(), tid.parse::<u64>()) {
+                fields.push(("pid".to_string(), Value::from(pid)));
+                fields.push(("tid".to_string(), Value::from(tid)));
+                at += token_len;
+                continue;
+            }
+        }
+        if logger {
+            break;
+        }
+        // `logger:` or `program[pid]:` ends the header.
+        if let Some(name) = token.strip_suffix(':') {
+            let (name, pid) = split_pid(name);
+            let found_header = level.is_some() || numbers > 0 || brackets > 0;
+            let plain_word = name.chars().all(|c| c.is_alphanumeric() || c == '_');
+            if (is_qualified_name(name) || pid.is_some() || short_level)
+                || (found_header && !plain_word && name.chars().all(is_name_char))
+            {
+                push_logger(fields, name, pid);
+                at += token_len;
+                break;
+            }
+        }
+        // `c.a.Checkout - message`, `name - LEVEL - message` (Python), `c.e.App   : message`
+        // (Spring Boot), `nova.api.server [req-...]`.
+        let separated = matches!(next_token, "-" | ":" | "|") || next_token.starts_with('[');
+        if separated && token.chars().all(is_name_char) && !token.contains("()") {
+            let python_name = level.is_none() && next_token == "-";
+            if is_qualified_name(token) || python_name {
+                push_logger(fields, token, None);
+                logger = true;
+                at += token_len;
+                continue;
+            }
+        }
+        // Windows CBS: `Info                  CBS    Loaded ...`: a short upper-case
+        // component in a column of its own.
+        if level.is_some()
+            && !logger
+            && (2..=10).contains(&token.len())
+            && token.chars().all(|c| c.is_ascii_uppercase())
+            && after.starts_with("  ")
+        {
+            push_logger(fields, token, None);
+            logger = true;
+            at += token_len;
+            continue;
+        }
+        break;
+    }
+    fields.push((
+        "message".to_string(),
+        Value::String(rest[at..].trim_start().to_string()),
+    ));
+}
+
+fn push_logger(fields: &mut Vec<(String, Value)>, name: &str, pid: Option<u64>) {
+    fields.push(("logger".to_string(), Value::String(name.to_string())));
+    if let Some(pid) = pid {
+        fields.push(("pid".to_string(), Value::from(pid)));
+    }
+}
+
+/// What a `[...]` in the header holds: a level, `module:level`, `pid N`, a request id, or a
+/// thread (the first one) and context (the rest).
+fn bracket_field(
+    inside: &str,
+    level: &mut Option<&'static str>,
+    index: usize,
+    fields: &mut Vec<(String, Value)>,
+) {
+    if level.is_none() {
+        if let Some(found) = normalize_level(inside) {
+            *level = Some(found);
+            fields.push(("level".to_string(), Value::String(found.to_string())));
+            return;
+        }
+        // Apache 2.4: `[core:error]`.
+        if let Some((module, word)) = inside.rsplit_once(':') {
+            if let Some(found) = normalize_level(word) {
+                *level = Some(found);
+                fields.push(("level".to_string(), Value::String(found.to_string())));
+                fields.push(("logger".to_string(), Value::String(module.to_string())));
+                return;
+            }
+        }
+    }
+    // Apache 2.4: `[pid 35708:tid 4328636416]`.
+    if let Some(ids) = inside.strip_prefix("pid ") {
+        let mut parts = ids.split(":tid ");
+        if let Some(pid) = parts.next().and_then(|p| p.trim().parse::<u64>().ok()) {
+            fields.push(("pid".to_string(), Value::from(pid)));
+            if let Some(tid) = parts.next().and_then(|t| t.trim().parse::<u64>().ok()) {
+                fields.push(("tid".to_string(), Value::from(tid)));
+            }
+            return;
+        }
+    }
+    if let Ok(pid) = inside.parse::<u64>() {
+        fields.push(("pid".to_string(), Value::from(pid)));
+        return;
+    }
+    // OpenStack and others: `[req-<uuid> ...]` names the request.
+    let first = inside.split_whitespace().next().unwrap_or("");
+    if first.starts_with("req-") && first.len() > 8 {
+        fields.push(("request_id".to_string(), Value::String(first.to_string())));
+    }
+    let name = if index == 0 && !first.starts_with("req-") {
+        "thread".to_string()
+    } else {
+        format!(
+            "context{}",
+            if index == 0 {
+                String::new()
+            } else {
+                index.to_string()
+            }
+        )
+    };
+    fields.push((name, Value::String(inside.to_string())));
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,255 @@
+//! One line per layout family, shaped after each tool's documented default layout, checked
+//! field by field.
+
+use super::*;
+
+fn parser() -> TextParser {
+    TextParser {
+        years: YearHint {
+            year: None,
+            // 2026-12-01T00:00:00Z
+            reference_micros: 1_796_083_200_000_000,
+        },
+    }
+}
+
+fn fields(line: &str) -> Vec<(String, String)> {
+    parser()
+        .parse(line)
+        .unwrap_or_else(|e| panic!("{line:?}: {e}"))
+        .into_iter()
+        .map(|(k, v)| {
+            let text = match v {
+                Value::String(s) => s,
+                other => other.to_string(),
+            };
+            (k, text)
+        })
+        .collect()
+}
+
+fn get(fields: &[(String, String)], key: &str) -> Option<String> {
+    fields
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.clone())
+}
+
+#[track_caller]
+fn check(line: &str, expected: &[(&str, &str)]) {
+    let got = fields(line);
+    for (key, value) in expected {
+        assert_eq!(
+            get(&got, key).as_deref(),
+            Some(*value),
+            "{key} of {line:?}; all fields: {got:?}"
+        );
+    }
+}
+
+#[test]
+fn logback_and_log4j() {
+    check(
+        "2026-11-30 14:01:02,123 ERROR [main] c.a.Checkout - payment failed",
+        &[
+            ("ts", "2026-11-30T14:01:02.123"),
+            ("level", "ERROR"),
+            ("thread", "main"),
+            ("logger", "c.a.Checkout"),
+            ("message", "payment failed"),
+        ],
+    );
+    check(
+        "2015-10-18 18:01:47,978 INFO [main] org.apache.hadoop.mapreduce.v2.app.MRAppMaster: Created MRAppMaster for application appattempt_1445144423722_0020_000001",
+        &[
+            ("level", "INFO"),
+            ("logger", "org.apache.hadoop.mapreduce.v2.app.MRAppMaster"),
+            ("message", "Created MRAppMaster for application appattempt_1445144423722_0020_000001"),
+        ],
+    );
+}
+
+#[test]
+fn python_logging_and_spring_boot() {
+    check(
+        "2026-11-30 14:01:02,123 - checkout - ERROR - payment failed: card declined",
+        &[
+            ("level", "ERROR"),
+            ("logger", "checkout"),
+            ("message", "payment failed: card declined"),
+        ],
+    );
+    check(
+        "2026-11-30T14:01:02.123+01:00  WARN 4242 --- [nio-8080-exec-1] o.s.web.servlet.PageNotFound             : No mapping for GET /favicon.ico",
+        &[
+            ("ts", "2026-11-30T14:01:02.123+01:00"),
+            ("level", "WARN"),
+            ("pid", "4242"),
+            ("thread", "nio-8080-exec-1"),
+            ("logger", "o.s.web.servlet.PageNotFound"),
+            ("message", "No mapping for GET /favicon.ico"),
+        ],
+    );
+}
+
+#[test]
+fn hadoop_family_and_zookeeper() {
+    check(
+        "081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1 for block blk_38865049064139660 terminating",
+        &[
+            ("ts", "2008-11-09T20:36:15"),
+            ("pid", "148"),
+            ("level", "INFO"),
+            ("logger", "dfs.DataNode$PacketResponder"),
+            ("message", "PacketResponder 1 for block blk_38865049064139660 terminating"),
+        ],
+    );
+    check(
+        "17/06/09 20:10:40 INFO executor.CoarseGrainedExecutorBackend: Registered signal handlers for [TERM, HUP, INT]",
+        &[
+            ("ts", "2017-06-09T20:10:40"),
+            ("logger", "executor.CoarseGrainedExecutorBackend"),
+            ("message", "Registered signal handlers for [TERM, HUP, INT]"),
+        ],
+    );
+    check(
+        "2015-07-29 17:41:44,747 - INFO  [QuorumPeer[myid=1]/0:0:0:0:0:0:0:0:2181:FastLeaderElection@774] - Notification time out: 3200",
+        &[
+            ("level", "INFO"),
+            ("thread", "QuorumPeer[myid=1]/0:0:0:0:0:0:0:0:2181:FastLeaderElection@774"),
+            ("message", "Notification time out: 3200"),
+        ],
+    );
+}
+
+#[test]
+fn web_servers_error_logs() {
+    check(
+        "[Sun Dec 04 04:47:44 2005] [notice] workerEnv.init() ok /etc/httpd/conf/workers2.properties",
+        &[
+            ("ts", "2005-12-04T04:47:44"),
+            ("level", "INFO"),
+            ("message", "workerEnv.init() ok /etc/httpd/conf/workers2.properties"),
+        ],
+    );
+    check(
+        "[Wed Oct 11 14:32:52.123456 2000] [core:error] [pid 35708:tid 4328636416] [client 72.15.99.187] File does not exist: /usr/local/apache2/htdocs/favicon.ico",
+        &[
+            ("level", "ERROR"),
+            ("logger", "core"),
+            ("pid", "35708"),
+            ("tid", "4328636416"),
+            (
+                "message",
+                "[client 72.15.99.187] File does not exist: /usr/local/apache2/htdocs/favicon.ico",
+            ),
+        ],
+    );
+    check(
+        "2026/11/30 14:01:02 [error] 1234#0: *5 open() \"/usr/share/nginx/html/x\" failed (2: No such file or directory), client: 10.0.0.1",
+        &[
+            ("ts", "2026-11-30T14:01:02"),
+            ("level", "ERROR"),
+            ("pid", "1234"),
+            ("tid", "0"),
+            ("message", "*5 open() \"/usr/share/nginx/html/x\" failed (2: No such file or directory), client: 10.0.0.1"),
+        ],
+    );
+}
+
+#[test]
+fn openstack_prefix_and_request_id() {
+    check(
+        "nova-api.log.1.2017-05-16_13:53:08 2017-05-16 00:00:00.008 25746 INFO nova.osapi_compute.wsgi.server [req-38101a0b-2096-447d-96ea-a692162415ae 113d3a99c3da401fbd62cc2caa5b96d2 - - -] 10.11.10.1 \"GET /v2/servers/detail HTTP/1.1\" status: 200 len: 1893 time: 0.2477829",
+        &[
+            ("prefix", "nova-api.log.1.2017-05-16_13:53:08"),
+            ("ts", "2017-05-16T00:00:00.008"),
+            ("pid", "25746"),
+            ("level", "INFO"),
+            ("logger", "nova.osapi_compute.wsgi.server"),
+            ("request_id", "req-38101a0b-2096-447d-96ea-a692162415ae"),
+            ("message", "10.11.10.1 \"GET /v2/servers/detail HTTP/1.1\" status: 200 len: 1893 time: 0.2477829"),
+        ],
+    );
+}
+
+#[test]
+fn go_rails_glog_android() {
+    check(
+        "2026/11/30 14:01:02 listening on :8080",
+        &[
+            ("ts", "2026-11-30T14:01:02"),
+            ("message", "listening on :8080"),
+        ],
+    );
+    check(
+        "I, [2026-11-30T14:01:02.123456 #1234]  INFO -- : Completed 200 OK in 12ms",
+        &[
+            ("prefix", "I,"),
+            ("ts", "2026-11-30T14:01:02.123456"),
+            ("pid", "1234"),
+            ("level", "INFO"),
+            ("message", "Completed 200 OK in 12ms"),
+        ],
+    );
+    check(
+        "E1130 14:01:02.123456    4321 reflector.go:138] failed to list *v1.Pod: connection refused",
+        &[
+            ("ts", "2026-11-30T14:01:02.123456"),
+            ("level", "ERROR"),
+            ("tid", "4321"),
+            ("logger", "reflector.go:138"),
+            ("message", "failed to list *v1.Pod: connection refused"),
+        ],
+    );
+    check(
+        "03-17 16:13:38.811  1702  2395 D WindowManager: printFreezingDisplayLogs",
+        &[
+            ("pid", "1702"),
+            ("tid", "2395"),
+            ("level", "DEBUG"),
+            ("logger", "WindowManager"),
+            ("message", "printFreezingDisplayLogs"),
+        ],
+    );
+}
+
+#[test]
+fn a_plain_word_with_a_colon_stays_in_the_message() {
+    check(
+        "2026-11-30 14:01:02 ERROR Failed: connection refused",
+        &[
+            ("level", "ERROR"),
+            ("message", "Failed: connection refused"),
+        ],
+    );
+}
+
+#[test]
+fn years_for_year_less_timestamps_never_land_in_the_future() {
+    // Reference 2026-12-01: December 10 would be in the future, so it is last year's.
+    check("Dec 10 06:55:46 started", &[("ts", "2025-12-10T06:55:46")]);
+    check("Nov 30 06:55:46 started", &[("ts", "2026-11-30T06:55:46")]);
+    let fixed = TextParser {
+        years: YearHint {
+            year: Some(2017),
+            reference_micros: 0,
+        },
+    };
+    let got = fixed.parse("Dec 10 06:55:46 started").unwrap();
+    assert_eq!(got[0].1, Value::String("2017-12-10T06:55:46".into()));
+}
+
+#[test]
+fn impossible_dates_are_not_timestamps() {
+    assert!(parser().parse("2026-13-45 25:61:00 not a time").is_err());
+    assert!(parser().parse("Feb 30 10:00:00 no such day").is_err());
+    assert!(parser().parse("just some words").is_err());
+}
+
+#[test]
+fn epoch_seconds_at_the_start() {
+    let got = fields("1700000000.5 worker started");
+    assert_eq!(get(&got, "ts").as_deref(), Some("1700000000.5"));
+    assert_eq!(get(&got, "message").as_deref(), Some("worker started"));
+}
