@@ -1,5 +1,6 @@
 -- ingest_summary: one row per source: what every run read from it, and whether the
--- accounting balances (lines = rows + rejects + blank). A row with balanced = false is a bug.
+-- accounting balances (lines = rows + rejects + blank + continued, where continued counts the
+-- lines multi-line events joined after their first). A row with balanced = false is a bug.
 CREATE VIEW ingest_summary AS
 SELECT
     source,
@@ -10,6 +11,7 @@ SELECT
     sum("rows") AS "rows",
     sum(rejects) AS rejects,
     sum(blank) AS blank,
-    sum(lines) = sum("rows") + sum(rejects) + sum(blank) AS balanced
+    sum(coalesce(continued, 0)) AS continued,
+    sum(lines) = sum("rows") + sum(rejects) + sum(blank) + sum(coalesce(continued, 0)) AS balanced
 FROM ingest_log
 GROUP BY source

@@ -17,6 +17,8 @@ pub struct Lineage<'a> {
     pub line: u64,
     pub offset: u64,
     pub ingest_id: &'a str,
+    /// Lines the row spans (its first is `line`).
+    pub line_count: u64,
 }
 
 #[derive(Default)]
@@ -25,6 +27,7 @@ struct LineageBuilders {
     line: Int64Builder,
     offset: Int64Builder,
     ingest_id: StringBuilder,
+    line_count: Int64Builder,
 }
 
 impl LineageBuilders {
@@ -34,6 +37,7 @@ impl LineageBuilders {
         self.line.append_value(lineage.line as i64);
         self.offset.append_value(lineage.offset as i64);
         self.ingest_id.append_value(lineage.ingest_id);
+        self.line_count.append_value(lineage.line_count as i64);
     }
 
     fn finish(&mut self) -> Vec<ArrayRef> {
@@ -42,6 +46,7 @@ impl LineageBuilders {
             Arc::new(self.line.finish()),
             Arc::new(self.offset.finish()),
             Arc::new(self.ingest_id.finish()),
+            Arc::new(self.line_count.finish()),
         ]
     }
 }
@@ -159,6 +164,8 @@ pub struct IngestLogRow {
     pub version: String,
     /// The format the source was read in (`json`, `text`, ...; see `detect`).
     pub format: String,
+    /// Lines joined into a row or reject after its first (multi-line events).
+    pub continued: u64,
 }
 
 impl IngestLogRow {
@@ -188,6 +195,7 @@ impl IngestLogRow {
                 num(self.blank),
                 text(&self.version),
                 text(&self.format),
+                num(self.continued),
             ],
         )
         .expect("columns match the schema")

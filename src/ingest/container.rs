@@ -54,10 +54,33 @@ fn wrapped(
     fields
 }
 
-/// CRI (containerd, CRI-O): `2026-11-30T14:01:02.123456789Z stderr F payload`. A `P` line is
-/// one part of a long line the runtime split; it is kept as its own event, marked
-/// `cri_partial`.
-pub(crate) fn parse_cri(line: &str, text: &TextParser) -> Result<Vec<(String, Value)>, String> {
+/// CRI (containerd, CRI-O): `2026-11-30T14:01:02.123456789Z stderr F payload`. `P` lines are
+/// parts of a long line the runtime split: grouped with the lines up to their `F` (see
+/// `multiline`), their payloads are joined. A `P` never followed by its `F` (the file ended)
+/// is an event marked `cri_partial`.
+pub(crate) fn parse_cri(group: &str, text: &TextParser) -> Result<Vec<(String, Value)>, String> {
+    let mut lines = group.split('\n');
+    let (time, stream, mut partial, mut payload) = cri_line(lines.next().unwrap_or(""))?;
+    let joined;
+    if let Some(next) = lines.next() {
+        let mut all = payload.to_string();
+        for line in std::iter::once(next).chain(lines) {
+            let (_, _, more, part) = cri_line(line)?;
+            all.push_str(part);
+            partial = more;
+        }
+        joined = all;
+        payload = &joined;
+    }
+    let mut fields = wrapped(Value::String(time.to_string()), Some(stream), payload, text);
+    if partial {
+        fields.push(("cri_partial".to_string(), Value::Bool(true)));
+    }
+    Ok(fields)
+}
+
+/// One CRI line: time, stream, whether it is partial, payload.
+fn cri_line(line: &str) -> Result<(&str, &str, bool, &str), String> {
     let mut parts = line.splitn(4, ' ');
     let time = parts.next().unwrap_or("");
     let stream = parts.next().unwrap_or("");
@@ -80,11 +103,7 @@ pub(crate) fn parse_cri(line: &str, text: &TextParser) -> Result<Vec<(String, Va
             ))
         }
     };
-    let mut fields = wrapped(Value::String(time.to_string()), Some(stream), payload, text);
-    if partial {
-        fields.push(("cri_partial".to_string(), Value::Bool(true)));
-    }
-    Ok(fields)
+    Ok((time, stream, partial, payload))
 }
 
 /// Docker's json-file driver: `{"log":"payload\n","stream":"stderr","time":"..."}`.
@@ -243,6 +262,16 @@ mod tests {
         assert_eq!(get(&f, "ts"), Some(&Value::from("2026-11-30T14:01:02.499")));
         assert_eq!(get(&f, "level"), Some(&Value::from("ERROR")));
         assert_eq!(get(&f, "message"), Some(&Value::from("payment failed")));
+        let f = parse_cri(
+            "2026-11-30T14:01:02Z stdout P first half \n2026-11-30T14:01:02Z stdout F of a long line",
+            &text(),
+        )
+        .unwrap();
+        assert_eq!(get(&f, "cri_partial"), None);
+        assert_eq!(
+            get(&f, "message"),
+            Some(&Value::from("first half of a long line"))
+        );
         let f = parse_cri(
             "2026-11-30T14:01:02Z stdout P first half of a long",
             &text(),

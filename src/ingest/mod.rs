@@ -10,7 +10,9 @@ pub mod batch;
 mod container;
 pub mod detect;
 pub mod formats;
+mod intake;
 pub mod lines;
+pub mod multiline;
 pub mod parse;
 pub mod pipeline;
 pub mod settings;
@@ -24,9 +26,11 @@ use chrono::Utc;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use self::batch::IngestLogRow;
+use self::intake::{Intake, IntakeEnd, SampledLine};
 use self::lines::LineReader;
+use self::multiline::{Joining, Limits};
 use self::parse::{LineFormat, LineParser};
-use self::pipeline::{Chunk, Pipeline, CHUNK_LINES};
+use self::pipeline::Pipeline;
 pub use self::settings::IngestConfig;
 use self::source::SourceObject;
 use crate::common::{fnv1a64, new_time_id};
@@ -137,6 +141,11 @@ pub async fn ingest(
             commit_id: format!("{ingest_id}-{index:05}"),
             max_line_bytes: config.ingest.max_line_bytes,
             row_group_rows: config.ingest.row_group_rows,
+            multiline: Limits {
+                max_lines: config.ingest.multiline_max_lines,
+                max_bytes: config.ingest.multiline_max_bytes,
+            },
+            flush_after_secs: config.ingest.flush_after_secs(),
             progress: progress.clone(),
         };
         match tokio::task::spawn_blocking(move || job.run()).await {
@@ -182,6 +191,8 @@ struct SourceJob {
     commit_id: String,
     max_line_bytes: usize,
     row_group_rows: usize,
+    multiline: Limits,
+    flush_after_secs: i64,
     progress: ProgressBar,
 }
 
@@ -203,6 +214,7 @@ impl SourceJob {
             blank: 0,
             version: String::new(),
             format: String::new(),
+            continued: 0,
         };
         let unchanged = |log: IngestLogRow| SourceReport {
             uri: uri.clone(),
@@ -217,11 +229,12 @@ impl SourceJob {
         }
 
         let (reader, damage) = self.object.open_at(start_offset, &self.runtime)?;
-        // Started with the first chunk, whose lines choose the format.
-        let mut pipeline: Option<Pipeline> = None;
         let mut lines = LineReader::new(reader, start_line, start_offset, self.max_line_bytes);
-        let mut chunk = Chunk::default();
         let mut bytes_since_tick = 0u64;
+        // The first lines choose the format (and whether lines join into events); they are
+        // kept until it is known.
+        let mut sample: Vec<SampledLine> = Vec::new();
+        let mut intake: Option<Intake> = None;
         loop {
             let line = match lines.next_line() {
                 Ok(Some(line)) => line,
@@ -235,56 +248,50 @@ impl SourceJob {
             };
             log.lines += 1;
             bytes_since_tick += line.full_len + 1;
-            let content = line.content();
-            // What the reader alone can decide; everything else is the parsers' job.
-            let reject = if line.is_truncated() {
-                Some(format!(
-                    "line is {} bytes, longer than max_line_bytes ({}); its first {} bytes are \
-                     kept here, the whole line is at this offset in the source",
-                    line.full_len,
-                    self.max_line_bytes,
-                    line.bytes.len()
-                ))
-            } else if content.iter().all(u8::is_ascii_whitespace) {
-                log.blank += 1;
+            let content_len = line.content().len();
+            let reject = self.reader_reject(&line, damage.get());
+            let Some(started) = intake.as_mut() else {
+                sample.push(SampledLine {
+                    bytes: line.bytes.to_vec(),
+                    content_len,
+                    number: line.number,
+                    offset: line.offset,
+                    reject,
+                });
+                if sample.len() >= detect::SAMPLE_LINES {
+                    intake = Some(self.start_intake(&sample, known_format.as_deref(), &mut log)?);
+                }
                 continue;
-            } else if let (false, Some(why)) = (line.terminated, damage.get()) {
-                Some(format!("{why}: the last line before the damage is cut off"))
-            } else {
-                None
             };
-            chunk.push(line.bytes, content.len(), line.number, line.offset, reject);
-            if chunk.len() >= CHUNK_LINES {
-                let full = std::mem::take(&mut chunk);
-                let pipeline = match &mut pipeline {
-                    Some(started) => started,
-                    None => pipeline.insert(self.start_pipeline(
-                        &full,
-                        known_format.as_deref(),
-                        &mut log,
-                    )),
-                };
-                pipeline.send(full)?;
+            if started.accept(line.bytes, content_len, line.number, line.offset, reject)? {
                 self.progress.inc(std::mem::take(&mut bytes_since_tick));
                 self.progress.set_message(format!("{} lines", log.lines));
             }
         }
         self.progress.inc(bytes_since_tick);
-        let mut pipeline = match pipeline {
+        let intake = match intake {
             Some(started) => started,
-            None => self.start_pipeline(&chunk, known_format.as_deref(), &mut log),
+            None => self.start_intake(&sample, known_format.as_deref(), &mut log)?,
         };
-        if !chunk.is_empty() {
-            pipeline.send(chunk)?;
-        }
-        let result = pipeline.finish()?;
+        let hold = self.flush_after_secs > 0 && self.object.may_still_grow(self.flush_after_secs);
+        let IntakeEnd {
+            result,
+            blank,
+            held,
+        } = intake.finish(hold)?;
+        log.blank = blank;
         let mut staged = result.staged;
         let sample_rejects = result.sample_rejects;
         log.rejects = result.rejects;
         let rows_appended = result.rows;
 
-        let (_, to_offset) = lines.position();
-        let next_line = lines.position().0;
+        let (mut next_line, mut to_offset) = lines.position();
+        // The open event of a file that may still grow is read again by the next run.
+        if let Some((held_line, held_offset)) = held {
+            log.lines -= next_line - held_line;
+            (next_line, to_offset) = (held_line, held_offset);
+        }
+        log.continued = result.lines - result.rows - result.rejects;
         let damage = damage.get();
         if log.lines == 0 {
             if let Some(why) = damage {
@@ -304,10 +311,12 @@ impl SourceJob {
             .filter(|f| f.final_path.starts_with(&format!("{EVENTS}/")))
             .map(|f| f.rows as u64)
             .sum();
-        if staged_rows != log.rows || log.lines != log.rows + log.rejects + log.blank {
+        if staged_rows != log.rows
+            || log.lines != log.rows + log.rejects + log.blank + log.continued
+        {
             return Err(IngestError::Worker(format!(
-                "accounting mismatch for {uri}: {} lines, {} rows parsed, {staged_rows} rows written, {} rejects, {} blank",
-                log.lines, log.rows, log.rejects, log.blank
+                "accounting mismatch for {uri}: {} lines, {} rows parsed, {staged_rows} rows written, {} rejects, {} blank, {} continued",
+                log.lines, log.rows, log.rejects, log.blank, log.continued
             )));
         }
         log.to_offset = to_offset;
@@ -346,14 +355,35 @@ impl SourceJob {
         })
     }
 
-    /// The pipeline for this source, its parser's format chosen from `first` (the first
-    /// chunk) unless configured, or known from the source's last commit.
-    fn start_pipeline(
+    /// What the reader alone can decide about a line; everything else is the parsers' job.
+    fn reader_reject(&self, line: &lines::Line, damage: Option<String>) -> Option<String> {
+        if line.is_truncated() {
+            return Some(format!(
+                "line is {} bytes, longer than max_line_bytes ({}); its first {} bytes are \
+                 kept here, the whole line is at this offset in the source",
+                line.full_len,
+                self.max_line_bytes,
+                line.bytes.len()
+            ));
+        }
+        let blank = line.content().iter().all(u8::is_ascii_whitespace);
+        match (line.terminated || blank, damage) {
+            (false, Some(why)) => {
+                Some(format!("{why}: the last line before the damage is cut off"))
+            }
+            _ => None,
+        }
+    }
+
+    /// The intake for this source: its parser's format chosen from `sample` (the first
+    /// lines) unless configured or known from the source's last commit; the sample goes in
+    /// first.
+    fn start_intake(
         &self,
-        first: &Chunk,
+        sample: &[SampledLine],
         known: Option<&str>,
         log: &mut IngestLogRow,
-    ) -> Pipeline {
+    ) -> Result<Intake, IngestError> {
         let parser = self
             .parser
             .for_source(&self.object.uri, self.object.modified);
@@ -362,27 +392,37 @@ impl SourceJob {
                 parser.with_detected_format(format)
             }
             (LineFormat::Auto, _) => {
-                let sample: Vec<&[u8]> = first
-                    .lines
+                let contents: Vec<&[u8]> = sample
                     .iter()
                     .filter(|line| line.reject.is_none())
-                    .take(detect::SAMPLE_LINES)
-                    .map(|line| &first.data[line.start..line.content_end])
+                    .map(|line| &line.bytes[..line.content_len])
                     .collect();
-                let format = detect::choose_format(&parser, &sample);
+                let format = detect::choose_format(&parser, &contents);
                 parser.with_detected_format(format)
             }
             _ => parser,
         };
         log.format = parser.format().name().to_string();
+        let joining = Joining::for_format(parser.format());
         let today = Utc::now().timestamp_micros().div_euclid(86_400_000_000);
-        Pipeline::start(
+        let pipeline = Pipeline::start(
             Arc::new(parser),
             Arc::from(self.object.uri.as_str()),
             Arc::from(self.ingest_id.as_str()),
             self.writer(EVENTS, PartitionBy::TimestampColumn(0)),
             self.writer(REJECTS, PartitionBy::Fixed(today)),
-        )
+        );
+        let mut intake = Intake::new(pipeline, joining, self.multiline);
+        for line in sample {
+            intake.accept(
+                &line.bytes,
+                line.content_len,
+                line.number,
+                line.offset,
+                line.reject.clone(),
+            )?;
+        }
+        Ok(intake)
     }
 
     /// Where to start reading: after the last commit if the object is the same version

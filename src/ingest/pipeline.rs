@@ -15,6 +15,7 @@ use std::sync::{Arc, Mutex};
 use datafusion::arrow::array::RecordBatch;
 
 use super::batch::{EventsBuilder, Lineage, RejectsBuilder};
+use super::multiline::Group;
 use super::parse::LineParser;
 use super::IngestError;
 use crate::storage::{PartitionedWriter, StagedFile};
@@ -24,15 +25,17 @@ pub const CHUNK_LINES: usize = 8192;
 /// Reject reasons kept per source for the printed summary.
 const SAMPLE_REASONS: usize = 3;
 
-/// One line inside a chunk: its bytes are `data[start..end]`; `reject` is set when the
-/// reader already knows why it cannot be an event (over-long, cut by damage).
+/// One line (or multi-line event) inside a chunk: its exact bytes are `data[start..end]`,
+/// what the parser reads `data[content_start..content_end]` (no `\r`); `reject` is set when
+/// the reader already knows why it cannot be an event (over-long, cut by damage).
 pub struct ChunkLine {
     pub start: usize,
     pub end: usize,
-    /// Where the parseable content ends (before a trailing `\r`).
+    pub content_start: usize,
     pub content_end: usize,
     pub number: u64,
     pub offset: u64,
+    pub line_count: u64,
     pub reject: Option<String>,
 }
 
@@ -57,10 +60,30 @@ impl Chunk {
         self.lines.push(ChunkLine {
             start,
             end: self.data.len(),
+            content_start: start,
             content_end: start + content_len,
             number,
             offset,
+            line_count: 1,
             reject,
+        });
+    }
+
+    /// A multi-line group: its exact bytes, then the content the parser reads.
+    pub fn push_group(&mut self, group: Group) {
+        let start = self.data.len();
+        self.data.extend_from_slice(&group.raw);
+        let end = self.data.len();
+        self.data.extend_from_slice(&group.content);
+        self.lines.push(ChunkLine {
+            start,
+            end,
+            content_start: end,
+            content_end: self.data.len(),
+            number: group.number,
+            offset: group.offset,
+            line_count: group.line_count,
+            reject: group.reject,
         });
     }
 
@@ -80,6 +103,8 @@ struct Parsed {
     rejects: Option<RecordBatch>,
     rows: u64,
     rejected: u64,
+    /// Source lines the rows and rejects span.
+    lines: u64,
     samples: Vec<(u64, String)>,
 }
 
@@ -88,6 +113,9 @@ pub struct PipelineResult {
     pub staged: Vec<StagedFile>,
     pub rows: u64,
     pub rejects: u64,
+    /// Source lines the rows and rejects span (more than their number when events span
+    /// several lines).
+    pub lines: u64,
     pub sample_rejects: Vec<(u64, String)>,
 }
 
@@ -185,16 +213,19 @@ fn parse_chunks(
         let mut events = EventsBuilder::default();
         let mut rejects = RejectsBuilder::default();
         let mut samples = Vec::new();
+        let mut lines = 0;
         for line in &chunk.lines {
             let lineage = Lineage {
                 source,
                 line: line.number,
                 offset: line.offset,
                 ingest_id,
+                line_count: line.line_count,
             };
+            lines += line.line_count;
             let verdict = match &line.reject {
                 Some(reason) => Err(reason.clone()),
-                None => parser.parse(&chunk.data[line.start..line.content_end]),
+                None => parser.parse(&chunk.data[line.content_start..line.content_end]),
             };
             match verdict {
                 Ok(event) => events.append(&event, &lineage),
@@ -213,6 +244,7 @@ fn parse_chunks(
             rejects: (!rejects.is_empty()).then(|| rejects.finish()),
             rows,
             rejected,
+            lines,
             samples,
         };
         if parsed.send(result).is_err() {
@@ -232,6 +264,7 @@ fn write_in_order(
         staged: Vec::new(),
         rows: 0,
         rejects: 0,
+        lines: 0,
         sample_rejects: Vec::new(),
     };
     for item in parsed {
@@ -246,6 +279,7 @@ fn write_in_order(
             }
             result.rows += item.rows;
             result.rejects += item.rejected;
+            result.lines += item.lines;
             for sample in item.samples {
                 if result.sample_rejects.len() < SAMPLE_REASONS {
                     result.sample_rejects.push(sample);

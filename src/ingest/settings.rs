@@ -39,6 +39,16 @@ pub struct IngestSettings {
     /// Service name used when a record names none.
     #[serde(default)]
     pub service: Option<String>,
+    /// Lines one multi-line event spans at most (see `multiline`).
+    #[serde(default = "default_multiline_max_lines")]
+    pub multiline_max_lines: u64,
+    /// Bytes one multi-line event holds at most.
+    #[serde(default = "default_multiline_max_bytes")]
+    pub multiline_max_bytes: usize,
+    /// The last event of a plain local file written to within this time is left for the next
+    /// run, which sees whether more of its lines follow (`0`: never).
+    #[serde(default = "default_multiline_flush_after")]
+    pub multiline_flush_after: String,
     #[serde(flatten)]
     pub format: FormatSettings,
 }
@@ -49,9 +59,34 @@ impl Default for IngestSettings {
             max_line_bytes: default_max_line_bytes(),
             row_group_rows: default_row_group_rows(),
             service: None,
+            multiline_max_lines: default_multiline_max_lines(),
+            multiline_max_bytes: default_multiline_max_bytes(),
+            multiline_flush_after: default_multiline_flush_after(),
             format: FormatSettings::default(),
         }
     }
+}
+
+impl IngestSettings {
+    /// `multiline_flush_after` in seconds (checked by `IngestConfig::load`).
+    pub fn flush_after_secs(&self) -> i64 {
+        match self.multiline_flush_after.trim() {
+            "0" => 0,
+            text => crate::common::parse_duration_secs(text).unwrap_or(0),
+        }
+    }
+}
+
+fn default_multiline_max_lines() -> u64 {
+    1000
+}
+
+fn default_multiline_max_bytes() -> usize {
+    1024 * 1024
+}
+
+fn default_multiline_flush_after() -> String {
+    "5s".to_string()
 }
 
 fn default_max_line_bytes() -> usize {
@@ -167,7 +202,14 @@ impl IngestConfig {
         check_keys(
             config,
             "ingest",
-            &["max_line_bytes", "row_group_rows", "service"],
+            &[
+                "max_line_bytes",
+                "row_group_rows",
+                "service",
+                "multiline_max_lines",
+                "multiline_max_bytes",
+                "multiline_flush_after",
+            ],
         )?;
         check_keys(config, "source", &["match", "service"])?;
         let loaded = IngestConfig {
@@ -210,6 +252,19 @@ impl IngestConfig {
             regex::Regex::new(&rule.pattern).map_err(|e| {
                 config.invalid(&format!("component_rule[{i}].pattern"), e.to_string())
             })?;
+        }
+        let flush_after = self.ingest.multiline_flush_after.trim();
+        if flush_after != "0" && crate::common::parse_duration_secs(flush_after).is_none() {
+            return Err(config.invalid(
+                "ingest.multiline_flush_after",
+                crate::common::duration_message(flush_after),
+            ));
+        }
+        if self.ingest.multiline_max_lines == 0 || self.ingest.multiline_max_bytes == 0 {
+            return Err(config.invalid(
+                "ingest",
+                "multiline_max_lines and multiline_max_bytes must be positive",
+            ));
         }
         if self.ingest.max_line_bytes == 0 || self.ingest.row_group_rows == 0 {
             return Err(config.invalid(

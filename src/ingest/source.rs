@@ -227,6 +227,18 @@ impl<R: Read> Read for GuardedGzip<R> {
 }
 
 impl SourceObject {
+    /// A plain local file written to within the last `quiet_secs`: a writer may still be
+    /// appending to it (rotated, gzip and object-store sources are complete).
+    pub fn may_still_grow(&self, quiet_secs: i64) -> bool {
+        let local = matches!(self.location, Location::Local(_));
+        let recent = self.modified.is_some_and(|modified| {
+            chrono::Utc::now().timestamp_micros() - modified < quiet_secs * 1_000_000
+        });
+        local && !self.gzip && recent
+    }
+}
+
+impl SourceObject {
     /// The object's decompressed bytes from `offset` on. Call from a blocking thread.
     pub fn open_at(
         &self,

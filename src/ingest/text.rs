@@ -331,6 +331,15 @@ fn find_timestamp(text: &str) -> Option<(Stamp, usize, usize)> {
     None
 }
 
+/// Whether a line starts a plain-text event (has a timestamp where `text` looks for one);
+/// other lines continue the event before them (see `multiline`).
+pub(crate) fn starts_text_event(content: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(content) else {
+        return true;
+    };
+    GLOG.is_match(text) || find_timestamp(text).is_some()
+}
+
 /// Parses plain-text lines into fields (`ts`, `level`, `pid`, `thread`, `logger`, ...,
 /// `message`); see the module doc.
 #[derive(Debug, Clone, Copy)]

@@ -37,6 +37,9 @@ fn lineage_fields() -> Vec<Field> {
         Field::new("_line", DataType::Int64, false),
         Field::new("_offset", DataType::Int64, false),
         Field::new("_ingest_id", DataType::Utf8, false),
+        // How many lines the row spans (multi-line events); null in files written before
+        // events could span lines, where every row is one line.
+        Field::new("_line_count", DataType::Int64, true),
     ]
 }
 
@@ -81,6 +84,9 @@ pub static INGEST_LOG_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
         Field::new("version", DataType::Utf8, false),
         // Missing (null) in files written before formats were detected per source.
         Field::new("format", DataType::Utf8, true),
+        // Lines joined into a row after its first: lines = rows + rejects + blank + continued.
+        // Missing (null) in files written before events could span lines.
+        Field::new("continued", DataType::Int64, true),
     ]))
 });
 

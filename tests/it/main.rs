@@ -7,6 +7,7 @@ mod dashboard;
 mod detect;
 mod docs;
 mod first_run;
+mod formats;
 mod heal;
 mod hostile;
 mod incremental;

@@ -1,0 +1,158 @@
+use super::*;
+
+fn starts_with_digit(content: &[u8]) -> bool {
+    content.first().is_some_and(u8::is_ascii_digit)
+}
+
+/// Groups `text` line by line; (first line number, line count, content, reject?) per event,
+/// and "blank" for blank lines, plus what stays held when `hold`.
+fn group(text: &str, joining: Joining, limits: Limits, hold: bool) -> (Vec<String>, Option<u64>) {
+    let mut grouper = Grouper::new(joining, limits, starts_with_digit);
+    let mut out = Vec::new();
+    let mut offset = 0u64;
+    for (i, line) in text.split('\n').enumerate() {
+        let content = line.strip_suffix('\r').unwrap_or(line);
+        grouper.push(
+            LineIn {
+                bytes: line.as_bytes(),
+                content: content.as_bytes(),
+                number: i as u64 + 1,
+                offset,
+                reject: None,
+            },
+            &mut out,
+        );
+        offset += line.len() as u64 + 1;
+    }
+    let held = if hold {
+        grouper.finish_holding().map(|(number, _)| number)
+    } else {
+        grouper.finish(&mut out);
+        None
+    };
+    let shown = out
+        .into_iter()
+        .map(|g| match g {
+            Grouped::Blank => "blank".to_string(),
+            Grouped::Event(g) => format!(
+                "{}+{} {:?}{}",
+                g.number,
+                g.line_count,
+                String::from_utf8(g.content).unwrap(),
+                if g.reject.is_some() { " reject" } else { "" }
+            ),
+        })
+        .collect();
+    (shown, held)
+}
+
+#[test]
+fn stack_traces_join_their_event() {
+    let text = "1 ERROR boom\n\tat a.B.c(B.java:1)\nCaused by: x.Y\n\t... 3 more\n2 INFO next";
+    let (got, _) = group(text, Joining::TimestampStarts, Limits::default(), false);
+    assert_eq!(
+        got,
+        [
+            "1+4 \"1 ERROR boom\\n\\tat a.B.c(B.java:1)\\nCaused by: x.Y\\n\\t... 3 more\"",
+            "5+1 \"2 INFO next\"",
+        ]
+    );
+}
+
+#[test]
+fn blank_lines_inside_an_event_belong_to_it_and_before_the_next_are_blank() {
+    let text = "1 panic: x\n\ngoroutine 1 [running]:\nmain.main()\n\n\n2 next";
+    let (got, _) = group(text, Joining::TimestampStarts, Limits::default(), false);
+    assert_eq!(
+        got,
+        [
+            "1+4 \"1 panic: x\\n\\ngoroutine 1 [running]:\\nmain.main()\"",
+            "blank",
+            "blank",
+            "7+1 \"2 next\"",
+        ]
+    );
+}
+
+#[test]
+fn a_file_starting_mid_trace_and_events_over_the_limit_are_rejects() {
+    let text = "\tat a\n\tat b\n1 start\nx\ny\nz";
+    let limits = Limits {
+        max_lines: 2,
+        max_bytes: 1 << 20,
+    };
+    let (got, _) = group(text, Joining::TimestampStarts, limits, false);
+    assert_eq!(
+        got,
+        [
+            "1+2 \"\\tat a\\n\\tat b\" reject",
+            "3+2 \"1 start\\nx\"",
+            "5+2 \"y\\nz\" reject",
+        ]
+    );
+    let limits = Limits {
+        max_lines: 100,
+        max_bytes: 13,
+    };
+    let (got, _) = group(
+        "1 abcdef\nghij\nklmnop",
+        Joining::TimestampStarts,
+        limits,
+        false,
+    );
+    assert_eq!(got, ["1+2 \"1 abcdef\\nghij\"", "3+1 \"klmnop\" reject"]);
+}
+
+#[test]
+fn crlf_stays_in_raw_and_leaves_content() {
+    let mut grouper = Grouper::new(
+        Joining::TimestampStarts,
+        Limits::default(),
+        starts_with_digit,
+    );
+    let mut out = Vec::new();
+    for (i, line) in ["1 a\r", " b\r"].iter().enumerate() {
+        grouper.push(
+            LineIn {
+                bytes: line.as_bytes(),
+                content: line.strip_suffix('\r').unwrap().as_bytes(),
+                number: i as u64 + 1,
+                offset: 0,
+                reject: None,
+            },
+            &mut out,
+        );
+    }
+    grouper.finish(&mut out);
+    let Grouped::Event(g) = &out[0] else {
+        panic!("{out:?}")
+    };
+    assert_eq!(g.raw, b"1 a\r\n b\r");
+    assert_eq!(g.content, b"1 a\n b");
+}
+
+#[test]
+fn the_last_event_of_a_growing_file_is_held() {
+    let (got, held) = group(
+        "1 a\n2 b\n  more",
+        Joining::TimestampStarts,
+        Limits::default(),
+        true,
+    );
+    assert_eq!(got, ["1+1 \"1 a\""]);
+    assert_eq!(held, Some(2));
+}
+
+#[test]
+fn cri_partials_join_up_to_their_full_line() {
+    let text = "t stdout P abc\nt stdout P def\nt stdout F ghi\nt stdout F next\nt stdout P never";
+    let (got, _) = group(text, Joining::CriPartials, Limits::default(), false);
+    assert_eq!(
+        got,
+        [
+            "1+3 \"t stdout P abc\\nt stdout P def\\nt stdout F ghi\"",
+            "4+1 \"t stdout F next\"",
+            "5+1 \"t stdout P never\"",
+        ]
+    );
+}
