@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""Ingest speed per format family: the same generated events written as JSON lines, as a
+log4j-style text log, as a text log where every 20th event carries a 6-line stack trace
+(multi-line), as RFC 3164 syslog and as Kubernetes CRI lines, each ingested by the release
+`shape` binary into a fresh data dir; the JSON file also with `--format json` (detection
+skipped), which measures what per-source detection costs. Median of RUNS runs, MB/s of input.
+
+Usage: benches/ingest_formats.py [--events N] [--runs N] [--work DIR]
+Needs: the release binary at $CARGO_TARGET_DIR/release/shape (cargo build --release)."""
+import argparse, json, os, shutil, statistics, subprocess, tempfile, time
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--events", type=int, default=1_000_000)
+parser.add_argument("--runs", type=int, default=3)
+parser.add_argument("--work", default=None)
+args = parser.parse_args()
+
+target = os.environ.get("CARGO_TARGET_DIR", os.path.expanduser("~/.cache/shape-target"))
+shape = os.path.join(target, "release", "shape")
+work = args.work or tempfile.mkdtemp(prefix="shape-formats-")
+os.makedirs(work, exist_ok=True)
+
+gen = os.path.join(work, "gen")
+if not os.path.isdir(gen):
+    subprocess.run([shape, "gen", "--out", gen, "--events", str(args.events), "--days", "7",
+                    "--files", "1"], check=True, capture_output=True)
+source = [os.path.join(gen, f) for f in os.listdir(gen) if f.endswith(".jsonl")][0]
+
+TRACE = ("java.lang.IllegalStateException: {msg}\n"
+         "\tat com.renderx.{component}.Handler.handle(Handler.java:42)\n"
+         "\tat com.renderx.core.Dispatcher.dispatch(Dispatcher.java:118)\n"
+         "Caused by: java.net.SocketTimeoutException: Read timed out\n"
+         "\tat java.base/java.net.SocketInputStream.read(SocketInputStream.java:168)\n"
+         "\t... 12 more\n")
+
+def convert():
+    files = {name: open(os.path.join(work, name), "w") for name in
+             ["events.jsonl", "text.log", "multiline.log", "syslog.log", "cri.log"]}
+    with open(source) as lines:
+        for i, line in enumerate(lines):
+            files["events.jsonl"].write(line)
+            e = json.loads(line)
+            ts = e["ts"].replace("T", " ").rstrip("Z").replace(".", ",")
+            text = (f"{ts} {e['level']:<5} [worker-{i % 8}] com.renderx.{e['component']} - "
+                    f"{e['msg']} op={e['operation']} status={e['status']} "
+                    f"duration={e['duration_ms']}ms trace={e.get('trace_id', '-')}\n")
+            files["text.log"].write(text)
+            files["multiline.log"].write(text)
+            if i % 20 == 0:
+                files["multiline.log"].write(TRACE.format(msg=e["msg"], component=e["component"]))
+            stamp = time.strftime("%b %e %H:%M:%S", time.strptime(e["ts"][:19], "%Y-%m-%dT%H:%M:%S"))
+            files["syslog.log"].write(f"<14>{stamp} {e.get('host', 'web-1')} renderx[{1000 + i % 8}]: "
+                                      f"{e['level']} {e['msg']} op={e['operation']} status={e['status']}\n")
+            files["cri.log"].write(f"{e['ts']} stdout F {line}")
+    for f in files.values():
+        f.close()
+    # Written long ago: nothing is held back as a file still being written.
+    for name in files:
+        os.utime(os.path.join(work, name), (time.time() - 3600, time.time() - 3600))
+
+if not os.path.exists(os.path.join(work, "cri.log")):
+    convert()
+
+def run(name, *extra):
+    path = os.path.join(work, name)
+    size = os.path.getsize(path)
+    times = []
+    for _ in range(args.runs):
+        data = os.path.join(work, "data")
+        shutil.rmtree(data, ignore_errors=True)
+        start = time.perf_counter()
+        out = subprocess.run([shape, "--data-dir", data, "ingest", "--no-progress", path, *extra],
+                             check=True, capture_output=True, text=True).stdout
+        times.append(time.perf_counter() - start)
+    median = statistics.median(times)
+    fmt = next((l.split()[1] for l in out.splitlines() if l.split()[:1] in (["new"], ["replaced"])), "?")
+    rows = next((l for l in out.splitlines() if l.startswith("total:")), "")
+    print(f"{name + ' ' + ' '.join(extra):<28} {fmt:<9} {size / 1e6:>8.1f} MB {median:>7.2f} s "
+          f"{size / 1e6 / median:>7.1f} MB/s   {rows}", flush=True)
+
+print(f"{os.cpu_count()} cores; {args.events:,} generated events; median of {args.runs} runs")
+run("events.jsonl", "--format", "json")
+run("events.jsonl")
+run("text.log")
+run("multiline.log")
+run("syslog.log")
+run("cri.log")
