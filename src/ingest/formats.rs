@@ -249,16 +249,21 @@ static COMBINED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
         r#"^(?P<remote_addr>\S+) (?P<ident>\S+) (?P<user>\S+) \[(?P<time_local>[^\]]+)\] "#,
         r#""(?P<request>[^"]*)" (?P<status>\d{3}) (?P<bytes>\d+|-)"#,
-        r#"(?: "(?P<referer>[^"]*)" "(?P<user_agent>[^"]*)")?(?: (?P<request_time>[\d.]+))?\s*$"#
+        r#"(?: "(?P<referer>[^"]*)" "(?P<user_agent>[^"]*)")?(?P<rest>.*)$"#
     ))
     .unwrap()
 });
 
-/// Combined log format; the request line also yields `operation` ("GET /path" without the query).
+/// Combined log format, and what servers append to it (`$request_time`,
+/// `$upstream_response_time`, `rt=0.014 uct="0.000"`, a host): the request line also yields
+/// `operation` as a route template (`GET /api/products/{id}`), the path itself is kept.
 pub(crate) fn parse_combined(text: &str) -> Option<Vec<(String, Value)>> {
     let caps = COMBINED.captures(text)?;
-    let mut fields = Vec::with_capacity(12);
+    let mut fields = Vec::with_capacity(14);
     for name in COMBINED.capture_names().flatten() {
+        if matches!(name, "request" | "rest") {
+            continue;
+        }
         if let Some(m) = caps.name(name) {
             let key = if name == "time_local" {
                 "timestamp"
@@ -274,12 +279,132 @@ pub(crate) fn parse_combined(text: &str) -> Option<Vec<(String, Value)>> {
         let path = target.split('?').next().unwrap_or(target);
         fields.push((
             "operation".into(),
-            Value::String(format!("{method} {path}")),
+            Value::String(format!("{method} {}", route_template(path))),
         ));
+        fields.push(("path".into(), Value::String(path.to_string())));
     }
     fields.push(("message".into(), Value::String(request.to_string())));
-    fields.retain(|(k, _)| k != "request");
+    access_log_tail(caps.name("rest").map_or("", |m| m.as_str()), &mut fields).ok()?;
     Some(fields)
+}
+
+/// The fields servers append after the combined format: `key=value` pairs (quoted or not),
+/// bare numbers (request time, then upstream response time, in seconds) and words (a host).
+fn access_log_tail(rest: &str, fields: &mut Vec<(String, Value)>) -> Result<(), ()> {
+    let mut numbers = 0;
+    let mut rest = rest.trim();
+    while !rest.is_empty() {
+        let (token, after) = if let Some(quoted) = rest.strip_prefix('"') {
+            let end = quoted.find('"').ok_or(())?;
+            (&rest[..end + 2], &quoted[end + 1..])
+        } else if let Some(eq) = rest.find('=').filter(|&eq| !rest[..eq].contains(' ')) {
+            let value = &rest[eq + 1..];
+            let len = match value.strip_prefix('"') {
+                Some(quoted) => quoted.find('"').ok_or(())? + 2,
+                None => value.find(' ').unwrap_or(value.len()),
+            };
+            (&rest[..eq + 1 + len], &value[len..])
+        } else {
+            let end = rest.find(' ').unwrap_or(rest.len());
+            (&rest[..end], &rest[end..])
+        };
+        rest = after.trim_start();
+        let (key, value) = match token.split_once('=') {
+            Some((key, value)) if !token.starts_with('"') => (Some(key), value.trim_matches('"')),
+            _ => (None, token.trim_matches('"')),
+        };
+        let number = value.parse::<f64>().ok();
+        let key = match key {
+            Some("rt" | "request_time") => "request_time".to_string(),
+            Some("urt" | "upstream_response_time") => "upstream_response_time".to_string(),
+            Some("uct" | "upstream_connect_time") => "upstream_connect_time".to_string(),
+            Some("uht" | "upstream_header_time") => "upstream_header_time".to_string(),
+            Some(key) => key.to_string(),
+            None if number.is_some() || value == "-" => {
+                numbers += 1;
+                match numbers {
+                    1 => "request_time".to_string(),
+                    2 => "upstream_response_time".to_string(),
+                    n => format!("extra_{n}"),
+                }
+            }
+            None if !fields.iter().any(|(k, _)| k == "host") => "host".to_string(),
+            None => format!("extra_{}", fields.len()),
+        };
+        let value = match number {
+            _ if value == "-" => Value::Null,
+            Some(n) => serde_json::Number::from_f64(n).map_or(Value::Null, Value::Number),
+            None => Value::String(value.to_string()),
+        };
+        fields.push((key, value));
+    }
+    Ok(())
+}
+
+static HTTP_REQUEST: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#""(GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS|CONNECT|TRACE) (\S+) HTTP/\d(?:\.\d)?""#)
+        .expect("valid request pattern")
+});
+static STATUS_IN_TEXT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\bstatus(?:_code)?[:=] ?(\d{3})\b").expect("valid status pattern")
+});
+static TIME_IN_TEXT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?:time|duration|took|elapsed)[:=] ?(\d+(?:\.\d+)?)(ms|us|s)?\b")
+        .expect("valid time pattern")
+});
+
+/// A text message that logs an HTTP request (`"GET /v2/x HTTP/1.1" status: 200 ... time:
+/// 0.247`, as OpenStack, gunicorn and many frameworks write): its route as `operation`, its
+/// status and its time (seconds unless a unit says otherwise) as fields.
+pub(crate) fn request_in_message(message: &str, fields: &mut Vec<(String, Value)>) {
+    let Some(request) = HTTP_REQUEST.captures(message) else {
+        return;
+    };
+    let path = request[2].split('?').next().unwrap_or("");
+    fields.push((
+        "operation".into(),
+        Value::String(format!("{} {}", &request[1], route_template(path))),
+    ));
+    fields.push(("path".into(), Value::String(path.to_string())));
+    let after = &message[request.get(0).map_or(0, |m| m.end())..];
+    if let Some(status) = STATUS_IN_TEXT.captures(after) {
+        fields.push(("status".into(), Value::String(status[1].to_string())));
+    }
+    if let Some(time) = TIME_IN_TEXT.captures(after) {
+        let unit = time.get(2).map_or("s", |u| u.as_str());
+        fields.push((
+            "duration".into(),
+            Value::String(format!("{}{unit}", &time[1])),
+        ));
+    }
+}
+
+/// A URL path as a route: segments that are ids (numbers, UUIDs, long hex, long tokens with
+/// digits) become `{id}`, so one endpoint is one operation (`/api/products/1274` ->
+/// `/api/products/{id}`).
+pub(crate) fn route_template(path: &str) -> String {
+    path.split('/')
+        .map(|segment| {
+            if is_id_segment(segment) {
+                "{id}"
+            } else {
+                segment
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn is_id_segment(segment: &str) -> bool {
+    let digits = segment.bytes().filter(u8::is_ascii_digit).count();
+    if segment.is_empty() || digits == 0 {
+        return false;
+    }
+    let all_digits = digits == segment.len();
+    let hex_like =
+        segment.len() >= 16 && segment.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-');
+    // `v2`, `v1.1`, `oauth2`: short version-like segments stay.
+    all_digits || hex_like || segment.len() >= 8
 }
 
 pub(crate) fn parse_regex(regex: &Regex, text: &str) -> Result<Vec<(String, Value)>, String> {
@@ -294,4 +419,75 @@ pub(crate) fn parse_regex(regex: &Regex, text: &str) -> Result<Vec<(String, Valu
                 .map(|m| (name.to_string(), Value::String(m.as_str().to_string())))
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn get<'a>(fields: &'a [(String, Value)], key: &str) -> Option<&'a Value> {
+        fields.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    #[test]
+    fn access_logs_with_what_servers_append() {
+        let f = parse_combined(
+            r#"10.0.0.1 - - [30/Nov/2026:14:01:02 +0000] "GET /api/products/1274?x=1 HTTP/1.1" 200 512 "-" "curl/8" 0.014 0.012 shop.example.com"#,
+        )
+        .unwrap();
+        assert_eq!(
+            get(&f, "operation"),
+            Some(&Value::from("GET /api/products/{id}"))
+        );
+        assert_eq!(get(&f, "path"), Some(&Value::from("/api/products/1274")));
+        assert_eq!(get(&f, "request_time"), Some(&Value::from(0.014)));
+        assert_eq!(get(&f, "upstream_response_time"), Some(&Value::from(0.012)));
+        assert_eq!(get(&f, "host"), Some(&Value::from("shop.example.com")));
+        let f = parse_combined(
+            r#"10.0.0.1 - - [30/Nov/2026:14:01:02 +0000] "POST /v2/orders HTTP/1.1" 503 0 "-" "k6" rt=0.250 uct="0.000" urt="-" cache=MISS"#,
+        )
+        .unwrap();
+        assert_eq!(get(&f, "operation"), Some(&Value::from("POST /v2/orders")));
+        assert_eq!(get(&f, "request_time"), Some(&Value::from(0.25)));
+        assert_eq!(get(&f, "upstream_connect_time"), Some(&Value::from(0.0)));
+        assert_eq!(get(&f, "upstream_response_time"), Some(&Value::Null));
+        assert_eq!(get(&f, "cache"), Some(&Value::from("MISS")));
+        assert!(parse_combined(
+            r#"10.0.0.1 - - [30/Nov/2026:14:01:02 +0000] "GET / HTTP/1.1" 200 5 "-" "x" "unclosed"#
+        )
+        .is_none());
+    }
+
+    #[test]
+    fn requests_logged_in_text_messages() {
+        let mut f = Vec::new();
+        request_in_message(
+            r#"10.11.10.1 "GET /v2/54fadb412c4e40cdbaed9335e4c35a9e/servers/detail HTTP/1.1" status: 500 len: 1893 time: 0.2477829"#,
+            &mut f,
+        );
+        assert_eq!(
+            get(&f, "operation"),
+            Some(&Value::from("GET /v2/{id}/servers/detail"))
+        );
+        assert_eq!(get(&f, "status"), Some(&Value::from("500")));
+        assert_eq!(get(&f, "duration"), Some(&Value::from("0.2477829s")));
+        let mut none = Vec::new();
+        request_in_message("time: 5 without a request", &mut none);
+        assert!(none.is_empty());
+    }
+
+    #[test]
+    fn routes_mask_ids_and_keep_versions() {
+        assert_eq!(route_template("/api/products/1274"), "/api/products/{id}");
+        assert_eq!(
+            route_template("/v2/54fadb412c4e40cdbaed9335e4c35a9e/servers/detail"),
+            "/v2/{id}/servers/detail"
+        );
+        assert_eq!(
+            route_template("/users/3f2b8c1e-0a4d-4e1b-9c7a-2d5e6f708192/cart"),
+            "/users/{id}/cart"
+        );
+        assert_eq!(route_template("/oauth2/token"), "/oauth2/token");
+        assert_eq!(route_template("/"), "/");
+    }
 }

@@ -670,10 +670,9 @@ fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
         }
         break;
     }
-    fields.push((
-        "message".to_string(),
-        Value::String(rest[at..].trim_start().to_string()),
-    ));
+    let message = rest[at..].trim_start();
+    super::formats::request_in_message(message, fields);
+    fields.push(("message".to_string(), Value::String(message.to_string())));
 }
 
 fn push_logger(fields: &mut Vec<(String, Value)>, name: &str, pid: Option<u64>) {

@@ -134,7 +134,12 @@ fn ingest_from_and_into_s3() {
         query("SELECT _source, count(*) AS n FROM events GROUP BY _source ORDER BY _source"),
         "_source,n\ns3://logs/app/2025/web-1.jsonl,300\ns3://logs/app/2025/web-2.log.gz,200\n"
     );
-    assert_eq!(query("SELECT _line, error FROM rejects"), "_line,error\n301,\"unrecognised format: not a JSON object, a combined access-log line or key=value pairs (set `format` for this source in shape.toml)\"\n");
+    // The object's format was detected from its first lines (JSON): the broken line is a
+    // reject that says so.
+    assert_eq!(
+        query("SELECT _line, error FROM rejects"),
+        "_line,error\n301,\"invalid JSON at column 1: expected value (format json, detected for this source from its first lines)\"\n"
+    );
 
     // Lineage: offsets point at the exact lines of the objects as uploaded.
     for (key, content) in [("web-1.jsonl", &plain), ("web-2.log.gz", &compressed_text)] {
