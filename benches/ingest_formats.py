@@ -42,15 +42,15 @@ def convert():
             e = json.loads(line)
             ts = e["ts"].replace("T", " ").rstrip("Z").replace(".", ",")
             text = (f"{ts} {e['level']:<5} [worker-{i % 8}] com.renderx.{e['component']} - "
-                    f"{e['msg']} op={e['operation']} status={e['status']} "
-                    f"duration={e['duration_ms']}ms trace={e.get('trace_id', '-')}\n")
+                    f"{e['msg']} op={e['operation']} status={e.get('status', 0)} "
+                    f"duration={e.get('duration_ms', 0)}ms trace={e.get('trace_id', '-')}\n")
             files["text.log"].write(text)
             files["multiline.log"].write(text)
             if i % 20 == 0:
                 files["multiline.log"].write(TRACE.format(msg=e["msg"], component=e["component"]))
             stamp = time.strftime("%b %e %H:%M:%S", time.strptime(e["ts"][:19], "%Y-%m-%dT%H:%M:%S"))
             files["syslog.log"].write(f"<14>{stamp} {e.get('host', 'web-1')} renderx[{1000 + i % 8}]: "
-                                      f"{e['level']} {e['msg']} op={e['operation']} status={e['status']}\n")
+                                      f"{e['level']} {e['msg']} op={e['operation']} status={e.get('status', 0)}\n")
             files["cri.log"].write(f"{e['ts']} stdout F {line}")
     for f in files.values():
         f.close()

@@ -71,6 +71,30 @@ fn naive(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32, ns: u32) -> Option<Na
     NaiveDate::from_ymd_opt(y, mo, d)?.and_hms_nano_opt(h, mi, s, ns)
 }
 
+/// A capture index no shape has: no fraction of a second.
+const NO_FRACTION: usize = usize::MAX;
+
+/// The time in `year` and `month` whose day, hour, minute and second are the captures at
+/// `day_clock`, with the fraction of a second at `fraction`.
+fn clock(
+    c: &Captures,
+    year: i32,
+    month: u32,
+    day_clock: [usize; 4],
+    fraction: usize,
+) -> Option<NaiveDateTime> {
+    let [d, h, mi, s] = day_clock;
+    naive(
+        year,
+        month,
+        num(c, d)?,
+        num(c, h)?,
+        num(c, mi)?,
+        num(c, s)?,
+        nanos(c, fraction),
+    )
+}
+
 fn stamp(time: Option<NaiveDateTime>, has_year: bool) -> Option<Stamp> {
     time.map(|time| Stamp::Naive { time, has_year })
 }
@@ -114,15 +138,7 @@ static SHAPES: LazyLock<Vec<Shape>> = LazyLock::new(|| {
         shape(
             r"(\d{4})-(\d{2})-(\d{2})-(\d{2})\.(\d{2})\.(\d{2})(?:\.(\d{1,9}))?\b",
             |c| {
-                let time = naive(
-                    num(c, 1)? as i32,
-                    num(c, 2)?,
-                    num(c, 3)?,
-                    num(c, 4)?,
-                    num(c, 5)?,
-                    num(c, 6)?,
-                    nanos(c, 7),
-                );
+                let time = clock(c, num(c, 1)? as i32, num(c, 2)?, [3, 4, 5, 6], 7);
                 stamp(time, true)
             },
         ),
@@ -130,18 +146,7 @@ static SHAPES: LazyLock<Vec<Shape>> = LazyLock::new(|| {
         shape(
             r"(\d{4})(\d{2})(\d{2})-(\d{2}):(\d{2}):(\d{2})(?:[:.](\d{1,3}))?\b",
             |c| {
-                let millis = c
-                    .get(7)
-                    .map_or(0, |m| m.as_str().parse::<u32>().unwrap_or(0));
-                let time = naive(
-                    num(c, 1)? as i32,
-                    num(c, 2)?,
-                    num(c, 3)?,
-                    num(c, 4)?,
-                    num(c, 5)?,
-                    num(c, 6)?,
-                    millis * 1_000_000,
-                );
+                let time = clock(c, num(c, 1)? as i32, num(c, 2)?, [3, 4, 5, 6], 7);
                 stamp(time, true)
             },
         ),
@@ -149,28 +154,18 @@ static SHAPES: LazyLock<Vec<Shape>> = LazyLock::new(|| {
         shape(
             r"(\d{2})/(\d{2})/(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?\b",
             |c| {
-                let time = naive(
-                    2000 + num(c, 1)? as i32,
-                    num(c, 2)?,
-                    num(c, 3)?,
-                    num(c, 4)?,
-                    num(c, 5)?,
-                    num(c, 6)?,
-                    nanos(c, 7),
-                );
+                let time = clock(c, 2000 + num(c, 1)? as i32, num(c, 2)?, [3, 4, 5, 6], 7);
                 stamp(time, true)
             },
         ),
         // HDFS's `yyMMdd HHmmss`.
         shape(r"(\d{2})(\d{2})(\d{2}) (\d{2})(\d{2})(\d{2})\b", |c| {
-            let time = naive(
+            let time = clock(
+                c,
                 2000 + num(c, 1)? as i32,
                 num(c, 2)?,
-                num(c, 3)?,
-                num(c, 4)?,
-                num(c, 5)?,
-                num(c, 6)?,
-                0,
+                [3, 4, 5, 6],
+                NO_FRACTION,
             );
             stamp(time, true)
         }),
@@ -178,15 +173,7 @@ static SHAPES: LazyLock<Vec<Shape>> = LazyLock::new(|| {
         shape(
             r"(\d{2})\.(\d{2})\.(\d{4}) (\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?\b",
             |c| {
-                let time = naive(
-                    num(c, 3)? as i32,
-                    num(c, 2)?,
-                    num(c, 1)?,
-                    num(c, 4)?,
-                    num(c, 5)?,
-                    num(c, 6)?,
-                    nanos(c, 7),
-                );
+                let time = clock(c, num(c, 3)? as i32, num(c, 2)?, [1, 4, 5, 6], 7);
                 stamp(time, true)
             },
         ),
@@ -196,14 +183,12 @@ static SHAPES: LazyLock<Vec<Shape>> = LazyLock::new(|| {
                 r"(\d{{2}})/({MONTHS})/(\d{{4}}):(\d{{2}}):(\d{{2}}):(\d{{2}})(?: ([+-]\d{{2}})(\d{{2}}))?\b"
             ),
             |c| {
-                let time = naive(
+                let time = clock(
+                    c,
                     num(c, 3)? as i32,
                     month(c.get(2)?.as_str())?,
-                    num(c, 1)?,
-                    num(c, 4)?,
-                    num(c, 5)?,
-                    num(c, 6)?,
-                    0,
+                    [1, 4, 5, 6],
+                    NO_FRACTION,
                 )?;
                 match (c.get(7), c.get(8)) {
                     (Some(h), Some(m)) => Some(Stamp::Zoned(format!(
@@ -222,14 +207,12 @@ static SHAPES: LazyLock<Vec<Shape>> = LazyLock::new(|| {
                 r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ({MONTHS}) +(\d{{1,2}}) (\d{{2}}):(\d{{2}}):(\d{{2}})(?:\.(\d{{1,9}}))? (\d{{4}})\b"
             ),
             |c| {
-                let time = naive(
+                let time = clock(
+                    c,
                     num(c, 7)? as i32,
                     month(c.get(1)?.as_str())?,
-                    num(c, 2)?,
-                    num(c, 3)?,
-                    num(c, 4)?,
-                    num(c, 5)?,
-                    nanos(c, 6),
+                    [2, 3, 4, 5],
+                    6,
                 );
                 stamp(time, true)
             },
@@ -241,14 +224,12 @@ static SHAPES: LazyLock<Vec<Shape>> = LazyLock::new(|| {
             ),
             |c| {
                 let year = c.get(3).and_then(|y| y.as_str().parse().ok());
-                let time = naive(
+                let time = clock(
+                    c,
                     year.unwrap_or(PLACEHOLDER_YEAR),
                     month(c.get(1)?.as_str())?,
-                    num(c, 2)?,
-                    num(c, 4)?,
-                    num(c, 5)?,
-                    num(c, 6)?,
-                    nanos(c, 7),
+                    [2, 4, 5, 6],
+                    7,
                 );
                 stamp(time, year.is_some())
             },
@@ -257,15 +238,7 @@ static SHAPES: LazyLock<Vec<Shape>> = LazyLock::new(|| {
         shape(
             r"(\d{2})[-.](\d{2}) (\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?\b",
             |c| {
-                let time = naive(
-                    PLACEHOLDER_YEAR,
-                    num(c, 1)?,
-                    num(c, 2)?,
-                    num(c, 3)?,
-                    num(c, 4)?,
-                    num(c, 5)?,
-                    nanos(c, 6),
-                );
+                let time = clock(c, PLACEHOLDER_YEAR, num(c, 1)?, [2, 3, 4, 5], 6);
                 stamp(time, false)
             },
         ),
@@ -425,15 +398,7 @@ impl TextParser {
 
     fn glog(&self, text: &str) -> Option<Vec<(String, Value)>> {
         let c = GLOG.captures(text)?;
-        let time = naive(
-            PLACEHOLDER_YEAR,
-            num(&c, 2)?,
-            num(&c, 3)?,
-            num(&c, 4)?,
-            num(&c, 5)?,
-            num(&c, 6)?,
-            nanos(&c, 7),
-        )?;
+        let time = clock(&c, PLACEHOLDER_YEAR, num(&c, 2)?, [3, 4, 5, 6], 7)?;
         let level = match c.get(1)?.as_str() {
             "I" => "INFO",
             "W" => "WARN",
