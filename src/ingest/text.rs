@@ -42,6 +42,9 @@ const MONTHS: &str = "Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec";
 struct Shape {
     regex: Regex,
     read: fn(&Captures) -> Option<Stamp>,
+    /// Whether it starts with a digit (else a letter): shapes that cannot match a line's
+    /// first byte are not tried (each try runs a regex with captures).
+    starts_with_digit: bool,
 }
 
 fn num(c: &Captures, i: usize) -> Option<u32> {
@@ -107,6 +110,7 @@ static SHAPES: LazyLock<Vec<Shape>> = LazyLock::new(|| {
     let shape = |pattern: &str, read: fn(&Captures) -> Option<Stamp>| Shape {
         regex: Regex::new(&format!("^(?:{pattern})")).expect("valid timestamp pattern"),
         read,
+        starts_with_digit: pattern.starts_with(r"(\d"),
     };
     vec![
         // ISO 8601 and its relatives: `2026-11-30T14:01:02.123Z`, `2026-11-30 14:01:02,123`,
@@ -267,7 +271,11 @@ pub(crate) fn timestamp_at(text: &str) -> Option<(Stamp, usize)> {
     if !first.is_ascii_alphanumeric() {
         return None;
     }
+    let digit = first.is_ascii_digit();
     SHAPES.iter().find_map(|shape| {
+        if shape.starts_with_digit != digit {
+            return None;
+        }
         let captures = shape.regex.captures(text)?;
         let stamp = (shape.read)(&captures)?;
         Some((stamp, captures.get(0)?.end()))
