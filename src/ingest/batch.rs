@@ -19,6 +19,8 @@ pub struct Lineage<'a> {
     pub ingest_id: &'a str,
     /// Lines the row spans (its first is `line`).
     pub line_count: u64,
+    /// The row's index among the records of its line.
+    pub record: u64,
 }
 
 #[derive(Default)]
@@ -28,6 +30,7 @@ struct LineageBuilders {
     offset: Int64Builder,
     ingest_id: StringBuilder,
     line_count: Int64Builder,
+    record: Int64Builder,
 }
 
 impl LineageBuilders {
@@ -38,6 +41,7 @@ impl LineageBuilders {
         self.offset.append_value(lineage.offset as i64);
         self.ingest_id.append_value(lineage.ingest_id);
         self.line_count.append_value(lineage.line_count as i64);
+        self.record.append_value(lineage.record as i64);
     }
 
     fn finish(&mut self) -> Vec<ArrayRef> {
@@ -47,6 +51,7 @@ impl LineageBuilders {
             Arc::new(self.offset.finish()),
             Arc::new(self.ingest_id.finish()),
             Arc::new(self.line_count.finish()),
+            Arc::new(self.record.finish()),
         ]
     }
 }
@@ -166,6 +171,8 @@ pub struct IngestLogRow {
     pub format: String,
     /// Lines joined into a row or reject after its first (multi-line events).
     pub continued: u64,
+    /// Rows and rejects after the first of their line's records.
+    pub extra_records: u64,
 }
 
 impl IngestLogRow {
@@ -196,6 +203,7 @@ impl IngestLogRow {
                 text(&self.version),
                 text(&self.format),
                 num(self.continued),
+                num(self.extra_records),
             ],
         )
         .expect("columns match the schema")

@@ -31,9 +31,10 @@ pub(crate) fn payload_fields(payload: &str, text: &TextParser) -> Vec<(String, V
 }
 
 /// The wrapper's fields followed by the payload's: the wrapper's time is `ts` unless the
-/// payload has a time of its own (it is then kept as `container_time`).
-fn wrapped(
+/// payload has a time of its own (it is then kept as `wrapper_time_name`).
+pub(crate) fn wrapped(
     time: Value,
+    wrapper_time_name: &str,
     stream: Option<&str>,
     payload: &str,
     text: &TextParser,
@@ -42,7 +43,7 @@ fn wrapped(
     let payload_has_time = inner.iter().any(|(k, _)| TS_NAMES.contains(&k.as_str()));
     let mut fields = Vec::with_capacity(inner.len() + 2);
     let time_name = if payload_has_time {
-        "container_time"
+        wrapper_time_name
     } else {
         "ts"
     };
@@ -72,7 +73,13 @@ pub(crate) fn parse_cri(group: &str, text: &TextParser) -> Result<Vec<(String, V
         joined = all;
         payload = &joined;
     }
-    let mut fields = wrapped(Value::String(time.to_string()), Some(stream), payload, text);
+    let mut fields = wrapped(
+        Value::String(time.to_string()),
+        "container_time",
+        Some(stream),
+        payload,
+        text,
+    );
     if partial {
         fields.push(("cri_partial".to_string(), Value::Bool(true)));
     }
@@ -121,7 +128,7 @@ pub(crate) fn parse_docker(line: &str, text: &TextParser) -> Result<Vec<(String,
         _ => None,
     };
     let payload = log.trim_end_matches(['\n', '\r']);
-    let mut fields = wrapped(time, stream, payload, text);
+    let mut fields = wrapped(time, "container_time", stream, payload, text);
     for (key, value) in &outer {
         if !matches!(key.as_str(), "log" | "time" | "stream") {
             fields.push((key.clone(), value.clone()));

@@ -15,7 +15,11 @@ pub fn choose_format(parser: &LineParser, sample: &[&[u8]]) -> LineFormat {
         let candidate = parser.with_detected_format(format);
         sample
             .iter()
-            .filter(|line| candidate.parse(line).is_ok())
+            .filter(|line| {
+                let mut fits = false;
+                candidate.parse_each(line, |record| fits |= record.is_ok());
+                fits
+            })
             .count()
     };
     let mut best = (LineFormat::Mixed, 0);
@@ -59,6 +63,16 @@ mod tests {
             "journald"
         );
         assert_eq!(chosen(&["2026-11-30T14:01:02.1Z stdout F hello"]), "cri");
+        assert_eq!(
+            chosen(&[
+                r#"{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"timeUnixNano":"1764511262000000000","body":{"stringValue":"x"}}]}]}]}"#
+            ]),
+            "otlp"
+        );
+        assert_eq!(
+            chosen(&[r#"[{"ts":1764511262,"msg":"a"},{"ts":1764511263}]"#]),
+            "json"
+        );
         assert_eq!(
             chosen(&[
                 "Dec 10 06:55:46 LabSZ sshd[24200]: Invalid user webmaster from 173.234.31.186"

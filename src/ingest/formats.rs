@@ -32,12 +32,15 @@ pub enum LineFormat {
     Docker,
     /// journald's JSON export.
     Journald,
+    /// OpenTelemetry OTLP JSON log documents, one per line.
+    Otlp,
     /// A regex with named capture groups; each group becomes a field.
     Regex(Regex),
 }
 
 /// The formats detection chooses among, most specific first (ties go to the earlier).
-pub const DETECTED_FORMATS: [LineFormat; 8] = [
+pub const DETECTED_FORMATS: [LineFormat; 9] = [
+    LineFormat::Otlp,
     LineFormat::Docker,
     LineFormat::Journald,
     LineFormat::Json,
@@ -50,7 +53,7 @@ pub const DETECTED_FORMATS: [LineFormat; 8] = [
 
 #[derive(Debug, thiserror::Error)]
 pub enum FormatError {
-    #[error("unknown format {0:?} (expected auto, mixed, json, logfmt, combined, text, syslog, cri, docker, journald or regex:<pattern>)")]
+    #[error("unknown format {0:?} (expected auto, mixed, json, logfmt, combined, text, syslog, cri, docker, journald, otlp or regex:<pattern>)")]
     Unknown(String),
     #[error("invalid regex: {0}")]
     Regex(#[from] regex::Error),
@@ -77,6 +80,7 @@ impl LineFormat {
             "cri" | "containerd" | "kubernetes" => Ok(LineFormat::Cri),
             "docker" => Ok(LineFormat::Docker),
             "journald" | "journal" => Ok(LineFormat::Journald),
+            "otlp" | "opentelemetry" | "otel" => Ok(LineFormat::Otlp),
             "mixed" => Ok(LineFormat::Mixed),
             other => Err(FormatError::Unknown(other.to_string())),
         }
@@ -95,6 +99,7 @@ impl LineFormat {
             LineFormat::Cri => "cri",
             LineFormat::Docker => "docker",
             LineFormat::Journald => "journald",
+            LineFormat::Otlp => "otlp",
             LineFormat::Regex(_) => "regex",
         }
     }

@@ -13,12 +13,15 @@ pub mod formats;
 mod intake;
 pub mod lines;
 pub mod multiline;
+mod otlp;
 pub mod parse;
 pub mod pipeline;
+mod records;
 pub mod settings;
 pub mod source;
 mod syslog;
 mod text;
+mod values;
 
 use std::sync::Arc;
 
@@ -215,6 +218,7 @@ impl SourceJob {
             version: String::new(),
             format: String::new(),
             continued: 0,
+            extra_records: 0,
         };
         let unchanged = |log: IngestLogRow| SourceReport {
             uri: uri.clone(),
@@ -291,7 +295,9 @@ impl SourceJob {
             log.lines -= next_line - held_line;
             (next_line, to_offset) = (held_line, held_offset);
         }
-        log.continued = result.lines - result.rows - result.rejects;
+        // Rows and rejects beyond the first of a line's records share that line.
+        log.extra_records = result.extra_records;
+        log.continued = result.lines + result.extra_records - result.rows - result.rejects;
         let damage = damage.get();
         if log.lines == 0 {
             if let Some(why) = damage {
@@ -312,11 +318,11 @@ impl SourceJob {
             .map(|f| f.rows as u64)
             .sum();
         if staged_rows != log.rows
-            || log.lines != log.rows + log.rejects + log.blank + log.continued
+            || log.lines + log.extra_records != log.rows + log.rejects + log.blank + log.continued
         {
             return Err(IngestError::Worker(format!(
-                "accounting mismatch for {uri}: {} lines, {} rows parsed, {staged_rows} rows written, {} rejects, {} blank, {} continued",
-                log.lines, log.rows, log.rejects, log.blank, log.continued
+                "accounting mismatch for {uri}: {} lines, {} rows parsed, {staged_rows} rows written, {} rejects, {} blank, {} continued, {} extra records",
+                log.lines, log.rows, log.rejects, log.blank, log.continued, log.extra_records
             )));
         }
         log.to_offset = to_offset;

@@ -11,9 +11,15 @@ use serde_json::Value;
 use super::container::{parse_cri, parse_docker, parse_journald};
 use super::formats::{auto_fields, parse_combined, parse_json, parse_logfmt, parse_regex};
 pub use super::formats::{FormatError, LineFormat};
+use super::records::{json_records, otlp_line, Fields, LineRecords};
 use super::settings::{duration_unit_factor, parse_fixed_offset, ComponentRule, FormatSettings};
 use super::syslog::parse_syslog;
 use super::text::{TextParser, YearHint};
+pub use super::values::normalize_level;
+use super::values::{
+    epoch_to_micros, level_from_status, level_rank, parse_duration, parse_outcome, parse_status,
+    short_json, value_text,
+};
 
 /// One parsed event, ready for the `events` builders.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,7 +49,7 @@ pub(crate) const TS_NAMES: &[&str] = &[
     "t",
 ];
 const LEVEL_NAMES: &[&str] = &["level", "lvl", "severity", "loglevel", "log.level"];
-const SERVICE_NAMES: &[&str] = &["service", "service.name", "app", "application"];
+pub(crate) const SERVICE_NAMES: &[&str] = &["service", "service.name", "app", "application"];
 const COMPONENT_NAMES: &[&str] = &["component", "module", "subsystem", "logger"];
 const OPERATION_NAMES: &[&str] = &[
     "operation",
@@ -51,10 +57,19 @@ const OPERATION_NAMES: &[&str] = &[
     "handler",
     "endpoint",
     "route",
+    "http.route",
     "span",
     "action",
 ];
-const STATUS_NAMES: &[&str] = &["status_code", "status", "http.status", "code", "statusCode"];
+const STATUS_NAMES: &[&str] = &[
+    "status_code",
+    "status",
+    "http.status",
+    "http.response.status_code",
+    "http.status_code",
+    "code",
+    "statusCode",
+];
 /// Duration candidates with the unit their name implies.
 const DURATION_NAMES: &[(&str, f64)] = &[
     ("duration_ms", 1.0),
@@ -222,38 +237,84 @@ impl LineParser {
         }
     }
 
-    /// Parses one line's content (without its terminator). `Err` is the reject reason.
-    pub fn parse(&self, content: &[u8]) -> Result<Event, String> {
+    /// Parses one line's content (without its terminator) into its records, in order: most
+    /// lines hold one, an OTLP batch or a JSON array several (see `records`). `Err` is a
+    /// reject reason; `each` is called at least once.
+    pub fn parse_each(&self, content: &[u8], mut each: impl FnMut(Result<Event, String>)) {
         if let Some(pos) = memchr::memchr(0, content) {
-            return Err(format!(
+            return each(Err(format!(
                 "NUL byte at byte {} of the line (binary data is not a log line)",
                 pos + 1
-            ));
+            )));
         }
-        let text = std::str::from_utf8(content)
-            .map_err(|e| format!("invalid UTF-8 at byte {} of the line", e.valid_up_to() + 1))?;
-        let fields = self.fields(text);
-        let event = fields.and_then(|mut fields| {
-            if !self.source_fields.is_empty() {
-                let mut all = self.source_fields.clone();
-                all.append(&mut fields);
-                fields = all;
+        let text = match std::str::from_utf8(content) {
+            Ok(text) => text,
+            Err(e) => {
+                let at = e.valid_up_to() + 1;
+                return each(Err(format!("invalid UTF-8 at byte {at} of the line")));
             }
-            self.map_fields(fields)
-        });
-        match event {
-            Err(why) if self.detected => Err(format!(
-                "{why} (format {}, detected for this source from its first lines)",
-                self.format.name()
-            )),
-            other => other,
+        };
+        match self.records(text) {
+            Ok(LineRecords::One(fields)) => each(self.event(fields)),
+            Ok(LineRecords::Many(records)) => {
+                for record in records {
+                    each(
+                        record
+                            .map_err(|why| self.explain(why))
+                            .and_then(|f| self.event(f)),
+                    )
+                }
+            }
+            Err(why) => each(Err(self.explain(why))),
         }
     }
 
-    /// The line's fields in this parser's format.
-    pub(crate) fn fields(&self, text: &str) -> Result<Vec<(String, Value)>, String> {
+    /// The line's first record (most lines hold exactly one).
+    pub fn parse(&self, content: &[u8]) -> Result<Event, String> {
+        let mut first = None;
+        self.parse_each(content, |record| {
+            first.get_or_insert(record);
+        });
+        first.expect("parse_each yields at least one record")
+    }
+
+    fn event(&self, mut fields: Fields) -> Result<Event, String> {
+        if !self.source_fields.is_empty() {
+            let mut all = self.source_fields.clone();
+            all.append(&mut fields);
+            fields = all;
+        }
+        self.map_fields(fields).map_err(|why| self.explain(why))
+    }
+
+    /// A reject reason, with the detected format named (a wrong guess is then visible).
+    fn explain(&self, why: String) -> String {
+        if self.detected {
+            format!(
+                "{why} (format {}, detected for this source from its first lines)",
+                self.format.name()
+            )
+        } else {
+            why
+        }
+    }
+
+    /// The records of a line in this parser's format.
+    fn records(&self, text: &str) -> Result<LineRecords, String> {
+        match &self.format {
+            LineFormat::Json => json_records(text, &self.plain),
+            LineFormat::Otlp => otlp_line(text),
+            LineFormat::Auto | LineFormat::Mixed if text.trim_start().starts_with(['{', '[']) => {
+                json_records(text, &self.plain)
+            }
+            _ => self.fields(text).map(LineRecords::One),
+        }
+    }
+
+    /// The fields of a one-record line in this parser's format.
+    pub(crate) fn fields(&self, text: &str) -> Result<Fields, String> {
         Ok(match &self.format {
-            LineFormat::Json => parse_json(text)?,
+            LineFormat::Json | LineFormat::Otlp => parse_json(text)?,
             LineFormat::Logfmt => parse_logfmt(text)?,
             LineFormat::Combined => parse_combined(text)
                 .ok_or_else(|| "line is not in combined access-log format".to_string())?,
@@ -515,239 +576,5 @@ impl LineParser {
     }
 }
 
-/// Epoch numbers in s, ms, µs or ns, told apart by magnitude (years 1973..5138 in seconds).
-fn epoch_to_micros(n: f64) -> Option<i64> {
-    if !n.is_finite() || n < 0.0 {
-        return None;
-    }
-    let micros = if n < 1e11 {
-        n * 1e6
-    } else if n < 1e14 {
-        n * 1e3
-    } else if n < 1e17 {
-        n
-    } else {
-        n / 1e3
-    };
-    (micros < 9.2e18).then_some(micros as i64)
-}
-
-fn parse_status(value: &Value) -> Result<Option<i32>, String> {
-    let n = match value {
-        Value::Null => return Ok(None),
-        Value::Number(n) => n.as_i64(),
-        Value::String(s) if s.trim() == "-" || s.trim().is_empty() => return Ok(None),
-        Value::String(s) => s.trim().parse::<i64>().ok(),
-        _ => None,
-    };
-    match n {
-        Some(n) if (0..=i32::MAX as i64).contains(&n) => Ok(Some(n as i32)),
-        _ => Err(format!(
-            "expected an integer status code, got {}",
-            short_json(value)
-        )),
-    }
-}
-
-fn parse_duration(value: &Value, factor_to_ms: f64) -> Result<Option<f64>, String> {
-    let ms = match value {
-        Value::Null => return Ok(None),
-        Value::Number(n) => n.as_f64().map(|v| v * factor_to_ms),
-        Value::String(s) => parse_duration_text(s.trim(), factor_to_ms),
-        _ => None,
-    };
-    match ms {
-        Some(ms) if ms.is_finite() && ms >= 0.0 => Ok(Some(ms)),
-        _ => Err(format!(
-            "expected a non-negative duration (number or e.g. \"12ms\", \"1.5s\"), got {}",
-            short_json(value)
-        )),
-    }
-}
-
-fn parse_duration_text(s: &str, bare_factor: f64) -> Option<f64> {
-    if let Ok(v) = s.parse::<f64>() {
-        return Some(v * bare_factor);
-    }
-    let split = s.find(|c: char| c.is_ascii_alphabetic() || c == 'µ')?;
-    let (number, unit) = s.split_at(split);
-    let factor = duration_unit_factor(unit.trim()).or(match unit.trim() {
-        "m" | "min" => Some(60e3),
-        "h" => Some(3600e3),
-        _ => None,
-    })?;
-    number.trim().parse::<f64>().ok().map(|v| v * factor)
-}
-
-fn parse_outcome(value: &Value) -> Option<&'static str> {
-    match value {
-        Value::Bool(true) => Some("ok"),
-        Value::Bool(false) => Some("error"),
-        Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
-            "ok" | "success" | "succeeded" | "pass" | "passed" | "good" | "true" => Some("ok"),
-            "error" | "err" | "failure" | "failed" | "fail" | "bad" | "false" => Some("error"),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
-pub fn normalize_level(raw: &str) -> Option<&'static str> {
-    let level = match raw.trim().to_ascii_lowercase().as_str() {
-        "trace" | "finest" | "finer" => "TRACE",
-        "debug" | "dbug" | "fine" | "verbose" => "DEBUG",
-        "info" | "information" | "informational" | "notice" | "inf" => "INFO",
-        "warn" | "warning" | "wrn" => "WARN",
-        "error" | "err" | "eror" | "severe" => "ERROR",
-        "fatal" | "critical" | "crit" | "panic" | "alert" | "emerg" | "emergency" => "FATAL",
-        _ => return None,
-    };
-    Some(level)
-}
-
-fn level_rank(level: &str) -> u8 {
-    match level {
-        "TRACE" => 0,
-        "DEBUG" => 1,
-        "INFO" => 2,
-        "WARN" => 3,
-        "ERROR" => 4,
-        _ => 5,
-    }
-}
-
-fn level_from_status(status: Option<i32>) -> &'static str {
-    match status {
-        Some(s) if s >= 500 => "ERROR",
-        Some(s) if s >= 400 => "WARN",
-        _ => "INFO",
-    }
-}
-
-/// A value as column text: strings as they are, anything else as compact JSON.
-fn value_text(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
-/// A value for an error message, cut to a readable length.
-fn short_json(value: &Value) -> String {
-    let mut text = value.to_string();
-    if text.len() > 60 {
-        let mut cut = 57;
-        while !text.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        text.truncate(cut);
-        text.push_str("...");
-    }
-    text
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn parser(toml_text: &str) -> LineParser {
-        let config =
-            crate::config::Config::parse(toml_text, std::path::Path::new("t.toml")).unwrap();
-        let config = super::super::IngestConfig::load(&config).unwrap();
-        let (settings, service) = config.settings_for("file:///x.log");
-        LineParser::new(&settings, service, &config.component_rules).unwrap()
-    }
-
-    #[test]
-    fn json_maps_columns_and_keeps_the_rest() {
-        let p = parser("");
-        let e = p
-            .parse(br#"{"ts":"2025-11-20T10:00:00.5Z","level":"warning","service":"web","component":"canvas","operation":"resizeCanvas","status":503,"duration_ms":12.5,"msg":"slow","user":"u1","nested":{"a":1}}"#)
-            .unwrap();
-        assert_eq!(e.ts_micros, 1_763_632_800_500_000);
-        assert_eq!(e.level, "WARN");
-        assert_eq!(e.status_code, Some(503));
-        assert_eq!(e.outcome, "error");
-        assert_eq!(e.duration_ms, Some(12.5));
-        assert_eq!(e.message, "slow");
-        assert_eq!(e.attributes, r#"{"user":"u1","nested":{"a":1}}"#);
-    }
-
-    #[test]
-    fn reasons_are_specific() {
-        let p = parser("");
-        let why = |line: &[u8]| p.parse(line).unwrap_err();
-        assert!(
-            why(br#"{"ts": "2025-11-20T10:00:00Z", "status": "abc"}"#).contains("field `status`")
-        );
-        assert!(why(br#"{"ts": "yesterday"}"#).contains("unparseable timestamp"));
-        assert!(why(br#"{"msg": "no time"}"#).contains("missing timestamp"));
-        assert!(why(b"{\"ts\": 1, \"msg\": \"a\xffb\"}").contains("invalid UTF-8 at byte 20"));
-        assert!(why(b"{\"a\":\0}").contains("NUL byte at byte 6"));
-        assert!(why(br#"{"ts": "2025-11-20T10:00:00Z", "msg": "#).contains("invalid JSON"));
-        assert!(why(b"just some words").contains("unrecognised format"));
-    }
-
-    #[test]
-    fn duplicate_keys_keep_every_value() {
-        let p = parser("");
-        let e = p
-            .parse(br#"{"ts":"2025-11-20T10:00:00Z","level":"INFO","level":"ERROR","x":1,"x":2}"#)
-            .unwrap();
-        assert_eq!(e.level, "ERROR");
-        assert_eq!(
-            e.attributes,
-            r#"{"x":2,"_duplicate_keys":{"level":["INFO"],"x":[1]}}"#
-        );
-    }
-
-    #[test]
-    fn logfmt_and_epoch() {
-        let p = parser("");
-        let e = p
-            .parse(br#"time=1763632800123 level=error op=createCanvas msg="boom \"x\"" took=1.5s"#)
-            .unwrap();
-        assert_eq!(e.ts_micros, 1_763_632_800_123_000);
-        assert_eq!(e.operation, "createCanvas");
-        assert_eq!(e.message, "boom \"x\"");
-        assert_eq!(e.duration_ms, Some(1500.0));
-        assert_eq!(e.outcome, "error");
-    }
-
-    #[test]
-    fn combined_access_log() {
-        let p = parser("");
-        let e = p
-            .parse(br#"10.0.0.1 - - [20/Nov/2025:10:00:00 +0100] "GET /api/x?y=1 HTTP/1.1" 502 12 "-" "curl/8" 0.250"#)
-            .unwrap();
-        assert_eq!(e.ts_micros, 1_763_629_200_000_000);
-        assert_eq!(e.operation, "GET /api/x");
-        assert_eq!(e.status_code, Some(502));
-        assert_eq!(e.duration_ms, Some(250.0));
-        assert_eq!(e.level, "ERROR");
-    }
-
-    #[test]
-    fn regex_with_split_timestamp_and_rules() {
-        let p = parser(concat!(
-            "[ingest]\nformat = 'regex:^(?P<date>\\d{6}) (?P<time>\\d{6}) (?P<pid>\\d+) (?P<level>\\w+) (?P<op>[^:]+): (?P<message>.*)$'\n",
-            "timestamp_field = ['date', 'time']\ntimestamp_format = '%y%m%d %H%M%S'\n",
-            "[[component_rule]]\npattern = '^dfs\\.DataNode'\ncomponent = 'datanode'\n"
-        ));
-        let e = p
-            .parse(b"081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1 terminating")
-            .unwrap();
-        assert_eq!(e.component, "datanode");
-        assert_eq!(e.operation, "dfs.DataNode$PacketResponder");
-        assert_eq!(e.attributes, r#"{"pid":"148"}"#);
-        assert_eq!(e.ts_micros, 1_226_262_975_000_000);
-    }
-
-    #[test]
-    fn timezone_applies_to_naive_times_only() {
-        let p = parser("[ingest]\ntimezone = '+02:00'\n");
-        let naive = p.parse(br#"{"ts":"2025-11-20 12:00:00"}"#).unwrap();
-        let zoned = p.parse(br#"{"ts":"2025-11-20T12:00:00Z"}"#).unwrap();
-        assert_eq!(zoned.ts_micros - naive.ts_micros, 7_200_000_000);
-    }
-}
+mod tests;

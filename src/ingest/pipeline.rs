@@ -16,7 +16,7 @@ use datafusion::arrow::array::RecordBatch;
 
 use super::batch::{EventsBuilder, Lineage, RejectsBuilder};
 use super::multiline::Group;
-use super::parse::LineParser;
+use super::parse::{Event, LineParser};
 use super::IngestError;
 use crate::storage::{PartitionedWriter, StagedFile};
 
@@ -105,6 +105,8 @@ struct Parsed {
     rejected: u64,
     /// Source lines the rows and rejects span.
     lines: u64,
+    /// Rows and rejects after the first of their line's records.
+    extra_records: u64,
     samples: Vec<(u64, String)>,
 }
 
@@ -116,6 +118,8 @@ pub struct PipelineResult {
     /// Source lines the rows and rejects span (more than their number when events span
     /// several lines).
     pub lines: u64,
+    /// Rows and rejects after the first of their line's records.
+    pub extra_records: u64,
     pub sample_rejects: Vec<(u64, String)>,
 }
 
@@ -214,28 +218,34 @@ fn parse_chunks(
         let mut rejects = RejectsBuilder::default();
         let mut samples = Vec::new();
         let mut lines = 0;
+        let mut extra_records = 0;
         for line in &chunk.lines {
-            let lineage = Lineage {
+            let mut lineage = Lineage {
                 source,
                 line: line.number,
                 offset: line.offset,
                 ingest_id,
                 line_count: line.line_count,
+                record: 0,
             };
             lines += line.line_count;
-            let verdict = match &line.reject {
-                Some(reason) => Err(reason.clone()),
-                None => parser.parse(&chunk.data[line.content_start..line.content_end]),
-            };
-            match verdict {
-                Ok(event) => events.append(&event, &lineage),
-                Err(reason) => {
-                    if samples.len() < SAMPLE_REASONS {
-                        samples.push((line.number, reason.clone()));
+            let mut take = |verdict: Result<Event, String>| {
+                match verdict {
+                    Ok(event) => events.append(&event, &lineage),
+                    Err(reason) => {
+                        if samples.len() < SAMPLE_REASONS {
+                            samples.push((line.number, reason.clone()));
+                        }
+                        rejects.append(&chunk.data[line.start..line.end], &reason, &lineage);
                     }
-                    rejects.append(&chunk.data[line.start..line.end], &reason, &lineage);
                 }
+                lineage.record += 1;
+            };
+            match &line.reject {
+                Some(reason) => take(Err(reason.clone())),
+                None => parser.parse_each(&chunk.data[line.content_start..line.content_end], take),
             }
+            extra_records += lineage.record - 1;
         }
         let (rows, rejected) = (events.len() as u64, rejects.len() as u64);
         let result = Parsed {
@@ -245,6 +255,7 @@ fn parse_chunks(
             rows,
             rejected,
             lines,
+            extra_records,
             samples,
         };
         if parsed.send(result).is_err() {
@@ -265,6 +276,7 @@ fn write_in_order(
         rows: 0,
         rejects: 0,
         lines: 0,
+        extra_records: 0,
         sample_rejects: Vec::new(),
     };
     for item in parsed {
@@ -280,6 +292,7 @@ fn write_in_order(
             result.rows += item.rows;
             result.rejects += item.rejected;
             result.lines += item.lines;
+            result.extra_records += item.extra_records;
             for sample in item.samples {
                 if result.sample_rejects.len() < SAMPLE_REASONS {
                     result.sample_rejects.push(sample);

@@ -5,8 +5,8 @@
 
 use serde_json::{Map, Value};
 
-use super::parse::normalize_level;
 use super::text::{syslog_severity, timestamp_at, TextParser};
+use super::values::normalize_level;
 
 const FACILITIES: [&str; 24] = [
     "kern",

@@ -14,7 +14,7 @@ use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use regex::{Captures, Regex};
 use serde_json::Value;
 
-use super::parse::normalize_level;
+use super::values::normalize_level;
 
 /// What a timestamp said, before a year is supplied to the shapes without one.
 #[derive(Debug, Clone, PartialEq)]

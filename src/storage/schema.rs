@@ -40,6 +40,9 @@ fn lineage_fields() -> Vec<Field> {
         // How many lines the row spans (multi-line events); null in files written before
         // events could span lines, where every row is one line.
         Field::new("_line_count", DataType::Int64, true),
+        // The row's index among the records its line holds (an OTLP batch, a JSON array,
+        // objects back to back); 0 for a line that is one record, null in older files.
+        Field::new("_record", DataType::Int64, true),
     ]
 }
 
@@ -87,6 +90,9 @@ pub static INGEST_LOG_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
         // Lines joined into a row after its first: lines = rows + rejects + blank + continued.
         // Missing (null) in files written before events could span lines.
         Field::new("continued", DataType::Int64, true),
+        // Rows and rejects after the first of the records one line held (`_record` > 0):
+        // lines + extra_records = rows + rejects + blank + continued.
+        Field::new("extra_records", DataType::Int64, true),
     ]))
 });
 

@@ -102,13 +102,15 @@ pub async fn assert_lineage(data_dir: &Path) -> usize {
     let located = query(
         data_dir,
         "SELECT _source, _line, _offset, 'event' AS kind, message, CAST(NULL AS VARCHAR) AS raw, \
-         coalesce(_line_count, 1) FROM events \
+         coalesce(_line_count, 1), coalesce(_record, 0) FROM events \
          UNION ALL SELECT _source, _line, _offset, 'reject', error, encode(raw, 'hex'), \
-         coalesce(_line_count, 1) FROM rejects \
+         coalesce(_line_count, 1), coalesce(_record, 0) FROM rejects \
          ORDER BY 1, 2",
     )
     .await;
     let mut cache: Option<(String, Vec<u8>, Vec<u64>)> = None;
+    // The records of each line: numbered 0, 1, ... with none missing or repeated.
+    let mut records: std::collections::BTreeMap<(String, u64), Vec<u64>> = Default::default();
     for (i, row) in located.iter().enumerate() {
         let (source, line, offset) = (
             &row[0],
@@ -169,7 +171,16 @@ pub async fn assert_lineage(data_dir: &Path) -> usize {
                 .unwrap();
             assert_eq!(read, expected, "{source}:{line}: read_line_at differs");
         }
+        records
+            .entry((source.clone(), line))
+            .or_default()
+            .push(row[7].parse().unwrap());
         checked += 1;
+    }
+    for ((source, line), mut numbers) in records {
+        numbers.sort_unstable();
+        let expected: Vec<u64> = (0..numbers.len() as u64).collect();
+        assert_eq!(numbers, expected, "{source}:{line}: _record values");
     }
     checked
 }

@@ -260,9 +260,189 @@ async fn hostile_multi_line_and_format_cases_are_kept_with_reasons() {
     for source in &report.sources {
         let log = &source.log;
         assert_eq!(
-            log.lines,
+            log.lines + log.extra_records,
             log.rows + log.rejects + log.blank + log.continued
         );
     }
     assert_eq!(assert_lineage(data.path()).await, 7);
+}
+
+/// The OpenTelemetry collector's file exporter: one `ExportLogsServiceRequest` per line.
+const OTLP_FILE: &str = concat!(
+    r#"{"resourceLogs":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"checkout"}},{"key":"k8s.pod.name","value":{"stringValue":"checkout-7d9"}}]},"scopeLogs":[{"scope":{"name":"com.acme.pay"},"logRecords":["#,
+    r#"{"timeUnixNano":"1796047620000000000","observedTimeUnixNano":"1796047620001000000","severityNumber":9,"severityText":"INFO","body":{"stringValue":"charge started"},"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b174"},"#,
+    r#"{"timeUnixNano":"1796047621000000000","severityNumber":17,"body":{"stringValue":"charge failed"},"attributes":[{"key":"http.response.status_code","value":{"intValue":"503"}},{"key":"http.route","value":{"stringValue":"/pay/{id}"}}]},"#,
+    r#"{"severityNumber":13,"body":{"stringValue":"a record without a time"}}"#,
+    "]}]}]}\n",
+    r#"{"resourceLogs":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"cart"}}]},"scopeLogs":[{"logRecords":[{"timeUnixNano":1796047622000000000,"body":{"kvlistValue":{"values":[{"key":"msg","value":{"stringValue":"cart saved"}},{"key":"level","value":{"stringValue":"warn"}},{"key":"items","value":{"intValue":"3"}}]}}}]}]}]}"#,
+    "\n",
+);
+
+/// Firehose without a delimiter: JSON objects back to back, the last one cut off.
+const FIREHOSE: &str = concat!(
+    r#"{"ts":"2026-11-30T14:07:00Z","level":"info","service":"api","msg":"one"}"#,
+    r#"{"ts":"2026-11-30T14:07:01Z","level":"error","service":"api","msg":"two"}"#,
+    r#"{"ts":"2026-11-30T14:07:02Z","lev"#,
+);
+
+/// CloudWatch Logs subscription messages as Firehose delivers them (decompressed), a
+/// control message among them, and a Vector S3 object (a JSON array).
+const CLOUDWATCH: &str = concat!(
+    r#"{"messageType":"CONTROL_MESSAGE","owner":"CloudwatchLogs","logGroup":"","logStream":"","subscriptionFilters":[],"logEvents":[{"id":"","timestamp":1796047680000,"message":"CWL CONTROL MESSAGE: Checking health of destination Firehose."}]}"#,
+    r#"{"messageType":"DATA_MESSAGE","owner":"111122223333","logGroup":"/aws/lambda/refunds","logStream":"2026/11/30/[$LATEST]0a","subscriptionFilters":["all"],"logEvents":[{"id":"37","timestamp":1796047681000,"message":"refund 7 queued"},{"id":"38","timestamp":1796047682000,"message":"{\"level\":\"error\",\"msg\":\"refund 8 failed\"}"}]}"#,
+    "\n",
+);
+const VECTOR_ARRAY: &str = concat!(
+    r#"[{"timestamp":"2026-11-30T14:09:00Z","message":"GET /health 200","host":"n1"},"#,
+    r#"{"timestamp":"2026-11-30T14:09:01Z","message":"GET /orders 500","level":"error","host":"n1"}]"#,
+);
+
+#[tokio::test(flavor = "multi_thread")]
+async fn lines_holding_several_records_give_a_row_each() {
+    let logs = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let root = logs.path();
+    write_old(&root.join("otel/logs.jsonl"), OTLP_FILE);
+    // The awss3 exporter: one document per object, gzip, no final newline.
+    let s3_doc = OTLP_FILE.lines().nth(1).unwrap();
+    let gz = root.join("otel-s3/logs_8f3a.json.gz");
+    write_old(&gz, "");
+    std::fs::write(&gz, crate::common::gzip(s3_doc.as_bytes())).unwrap();
+    write_old(
+        &root.join("firehose/app-1-2026-11-30-14-07-00-6f1e"),
+        FIREHOSE,
+    );
+    write_old(
+        &root.join("firehose/cw-1-2026-11-30-14-08-00-77aa"),
+        CLOUDWATCH,
+    );
+    write_old(&root.join("vector/date=2026-11-30/1764.json"), VECTOR_ARRAY);
+    let sources = vec![root.to_string_lossy().into_owned()];
+    let (report, errors) = ingest_into(data.path(), &Config::default(), &sources).await;
+    assert!(errors.is_empty(), "{errors:?}");
+
+    let formats: Vec<(String, String)> = report
+        .sources
+        .iter()
+        .map(|s| {
+            (
+                s.uri.rsplit('/').next().unwrap().to_string(),
+                s.log.format.clone(),
+            )
+        })
+        .collect();
+    assert!(
+        formats.contains(&("logs.jsonl".into(), "otlp".into())),
+        "{formats:?}"
+    );
+    assert!(formats.contains(&("logs_8f3a.json.gz".into(), "otlp".into())));
+    assert!(formats.contains(&("1764.json".into(), "json".into())));
+
+    let otlp = query(
+        data.path(),
+        "SELECT _line, _record, service, level, status_code, operation, message, trace_id, \
+         attributes FROM events WHERE _source LIKE '%logs.jsonl' ORDER BY _line, _record",
+    )
+    .await;
+    assert_eq!(otlp.len(), 3, "{otlp:?}");
+    assert_eq!(
+        otlp[0][..8],
+        [
+            "1",
+            "0",
+            "checkout",
+            "INFO",
+            "NULL",
+            "unknown",
+            "charge started",
+            "5b8efff798038103d269b633813fc60c"
+        ]
+    );
+    assert!(
+        otlp[0][8].contains(r#""k8s.pod.name":"checkout-7d9""#),
+        "{}",
+        otlp[0][8]
+    );
+    assert!(otlp[0][8].contains(r#""span_id":"eee19b7ec3c1b174""#));
+    assert_eq!(
+        otlp[1][..7],
+        [
+            "1",
+            "1",
+            "checkout",
+            "ERROR",
+            "503",
+            "/pay/{id}",
+            "charge failed"
+        ]
+    );
+    assert_eq!(
+        otlp[2][..7],
+        ["2", "0", "cart", "WARN", "NULL", "unknown", "cart saved"]
+    );
+    assert!(otlp[2][8].contains(r#""items":3"#));
+
+    let rejects = query(
+        data.path(),
+        "SELECT regexp_replace(_source, '.*/', ''), _line, _record, error FROM rejects \
+         ORDER BY 1, 2, 3",
+    )
+    .await;
+    assert_eq!(rejects.len(), 3, "{rejects:?}");
+    assert_eq!(
+        rejects[0][..3],
+        ["app-1-2026-11-30-14-07-00-6f1e", "1", "2"]
+    );
+    assert!(rejects[0][3].contains("invalid JSON"), "{rejects:?}");
+    assert_eq!(rejects[1][..3], ["cw-1-2026-11-30-14-08-00-77aa", "1", "0"]);
+    assert!(rejects[1][3].contains("CONTROL_MESSAGE"));
+    assert_eq!(rejects[2][..3], ["logs.jsonl", "1", "2"]);
+    assert!(rejects[2][3].contains("logRecords[2]: no timeUnixNano"));
+
+    let others = query(
+        data.path(),
+        "SELECT regexp_replace(_source, '.*/', ''), _record, service, level, message \
+         FROM events WHERE _source NOT LIKE '%logs.jsonl' ORDER BY 1, 2",
+    )
+    .await;
+    let expect: Vec<Vec<&str>> = vec![
+        vec!["1764.json", "0", "unknown", "INFO", "GET /health 200"],
+        vec!["1764.json", "1", "unknown", "ERROR", "GET /orders 500"],
+        vec!["app-1-2026-11-30-14-07-00-6f1e", "0", "api", "INFO", "one"],
+        vec!["app-1-2026-11-30-14-07-00-6f1e", "1", "api", "ERROR", "two"],
+        vec![
+            "cw-1-2026-11-30-14-08-00-77aa",
+            "1",
+            "refunds",
+            "INFO",
+            "refund 7 queued",
+        ],
+        vec![
+            "cw-1-2026-11-30-14-08-00-77aa",
+            "2",
+            "refunds",
+            "ERROR",
+            "refund 8 failed",
+        ],
+        vec!["logs_8f3a.json.gz", "0", "cart", "WARN", "cart saved"],
+    ];
+    assert_eq!(others, expect);
+
+    // Each line is counted once; the records after a line's first are `extra_records`.
+    for source in &report.sources {
+        let log = &source.log;
+        assert_eq!(
+            log.lines + log.extra_records,
+            log.rows + log.rejects + log.blank + log.continued,
+            "{}",
+            source.uri
+        );
+    }
+    let balanced = query(
+        data.path(),
+        "SELECT bool_and(balanced), sum(extra_records) FROM ingest_summary",
+    )
+    .await;
+    assert_eq!(balanced[0], ["true", "7"]);
+    assert_eq!(assert_lineage(data.path()).await, 13);
 }

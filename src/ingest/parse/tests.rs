@@ -1,0 +1,101 @@
+use super::*;
+
+fn parser(toml_text: &str) -> LineParser {
+    let config = crate::config::Config::parse(toml_text, std::path::Path::new("t.toml")).unwrap();
+    let config = super::super::IngestConfig::load(&config).unwrap();
+    let (settings, service) = config.settings_for("file:///x.log");
+    LineParser::new(&settings, service, &config.component_rules).unwrap()
+}
+
+#[test]
+fn json_maps_columns_and_keeps_the_rest() {
+    let p = parser("");
+    let e = p
+        .parse(br#"{"ts":"2025-11-20T10:00:00.5Z","level":"warning","service":"web","component":"canvas","operation":"resizeCanvas","status":503,"duration_ms":12.5,"msg":"slow","user":"u1","nested":{"a":1}}"#)
+        .unwrap();
+    assert_eq!(e.ts_micros, 1_763_632_800_500_000);
+    assert_eq!(e.level, "WARN");
+    assert_eq!(e.status_code, Some(503));
+    assert_eq!(e.outcome, "error");
+    assert_eq!(e.duration_ms, Some(12.5));
+    assert_eq!(e.message, "slow");
+    assert_eq!(e.attributes, r#"{"user":"u1","nested":{"a":1}}"#);
+}
+
+#[test]
+fn reasons_are_specific() {
+    let p = parser("");
+    let why = |line: &[u8]| p.parse(line).unwrap_err();
+    assert!(why(br#"{"ts": "2025-11-20T10:00:00Z", "status": "abc"}"#).contains("field `status`"));
+    assert!(why(br#"{"ts": "yesterday"}"#).contains("unparseable timestamp"));
+    assert!(why(br#"{"msg": "no time"}"#).contains("missing timestamp"));
+    assert!(why(b"{\"ts\": 1, \"msg\": \"a\xffb\"}").contains("invalid UTF-8 at byte 20"));
+    assert!(why(b"{\"a\":\0}").contains("NUL byte at byte 6"));
+    assert!(why(br#"{"ts": "2025-11-20T10:00:00Z", "msg": "#).contains("invalid JSON"));
+    assert!(why(b"just some words").contains("unrecognised format"));
+}
+
+#[test]
+fn duplicate_keys_keep_every_value() {
+    let p = parser("");
+    let e = p
+        .parse(br#"{"ts":"2025-11-20T10:00:00Z","level":"INFO","level":"ERROR","x":1,"x":2}"#)
+        .unwrap();
+    assert_eq!(e.level, "ERROR");
+    assert_eq!(
+        e.attributes,
+        r#"{"x":2,"_duplicate_keys":{"level":["INFO"],"x":[1]}}"#
+    );
+}
+
+#[test]
+fn logfmt_and_epoch() {
+    let p = parser("");
+    let e = p
+        .parse(br#"time=1763632800123 level=error op=createCanvas msg="boom \"x\"" took=1.5s"#)
+        .unwrap();
+    assert_eq!(e.ts_micros, 1_763_632_800_123_000);
+    assert_eq!(e.operation, "createCanvas");
+    assert_eq!(e.message, "boom \"x\"");
+    assert_eq!(e.duration_ms, Some(1500.0));
+    assert_eq!(e.outcome, "error");
+}
+
+#[test]
+fn combined_access_log() {
+    let p = parser("");
+    let e = p
+        .parse(br#"10.0.0.1 - - [20/Nov/2025:10:00:00 +0100] "GET /api/x?y=1 HTTP/1.1" 502 12 "-" "curl/8" 0.250"#)
+        .unwrap();
+    assert_eq!(e.ts_micros, 1_763_629_200_000_000);
+    assert_eq!(e.operation, "GET /api/x");
+    assert_eq!(e.status_code, Some(502));
+    assert_eq!(e.duration_ms, Some(250.0));
+    assert_eq!(e.level, "ERROR");
+}
+
+#[test]
+fn regex_with_split_timestamp_and_rules() {
+    let p = parser(concat!(
+        "[ingest]\nformat = 'regex:^(?P<date>\\d{6}) (?P<time>\\d{6}) (?P<pid>\\d+) (?P<level>\\w+) (?P<op>[^:]+): (?P<message>.*)$'\n",
+        "timestamp_field = ['date', 'time']\ntimestamp_format = '%y%m%d %H%M%S'\n",
+        "[[component_rule]]\npattern = '^dfs\\.DataNode'\ncomponent = 'datanode'\n"
+    ));
+    let e = p
+        .parse(
+            b"081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1 terminating",
+        )
+        .unwrap();
+    assert_eq!(e.component, "datanode");
+    assert_eq!(e.operation, "dfs.DataNode$PacketResponder");
+    assert_eq!(e.attributes, r#"{"pid":"148"}"#);
+    assert_eq!(e.ts_micros, 1_226_262_975_000_000);
+}
+
+#[test]
+fn timezone_applies_to_naive_times_only() {
+    let p = parser("[ingest]\ntimezone = '+02:00'\n");
+    let naive = p.parse(br#"{"ts":"2025-11-20 12:00:00"}"#).unwrap();
+    let zoned = p.parse(br#"{"ts":"2025-11-20T12:00:00Z"}"#).unwrap();
+    assert_eq!(zoned.ts_micros - naive.ts_micros, 7_200_000_000);
+}

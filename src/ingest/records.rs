@@ -1,0 +1,290 @@
+//! Lines that hold several records: a JSON array of objects (Vector's S3 `json` encoding),
+//! JSON values back to back with no newline between them (Firehose without a delimiter), and
+//! the envelopes log pipelines wrap records in: OpenTelemetry's `resourceLogs` and CloudWatch
+//! Logs subscription messages (`logEvents`). Each record becomes its own row; `_record` is
+//! its index in the line.
+
+use serde::de::{Deserializer, MapAccess, Visitor};
+use serde_json::Value;
+
+use super::container::wrapped;
+use super::formats::parse_json;
+use super::otlp::otlp_records;
+use super::text::TextParser;
+
+/// A record's fields in order, duplicates included.
+pub(crate) type Fields = Vec<(String, Value)>;
+
+/// What one line holds: one record (the common case, no extra allocation) or several, each
+/// its fields or the reason it cannot be an event.
+pub(crate) enum LineRecords {
+    One(Fields),
+    Many(Vec<Result<Fields, String>>),
+}
+
+/// The records of a line of JSON: an object (unwrapped when it is an OTLP or CloudWatch
+/// envelope), an array of objects, or objects back to back.
+pub(crate) fn json_records(text: &str, plain: &TextParser) -> Result<LineRecords, String> {
+    let first_error = match parse_json(text) {
+        Ok(fields) => return Ok(unwrap_envelope(fields, plain)),
+        Err(why) => why,
+    };
+    let trimmed = text.trim_start();
+    let values = if trimmed.starts_with('[') {
+        match serde_json::from_str::<Vec<JsonRecord>>(trimmed) {
+            Ok(values) if values.is_empty() => return Err("an empty JSON array".into()),
+            Ok(values) if !values.iter().any(|v| matches!(v, JsonRecord::Object(_))) => {
+                return Err("a JSON array with no objects in it (not log records)".into())
+            }
+            Ok(values) => values.into_iter().map(Ok).collect(),
+            Err(e) => return Err(json_error(&e)),
+        }
+    } else {
+        let mut values: Vec<Result<JsonRecord, String>> = Vec::new();
+        let mut cut_off = false;
+        for value in serde_json::Deserializer::from_str(text).into_iter::<JsonRecord>() {
+            let failed = value.is_err();
+            cut_off = value.as_ref().is_err_and(serde_json::Error::is_eof);
+            values.push(value.map_err(|e| json_error(&e)));
+            if failed {
+                break; // the rest of the line cannot be told apart
+            }
+        }
+        // Values back to back (the last may be cut off); one value followed by something
+        // that is not JSON is just bad JSON.
+        let whole = values.iter().filter(|v| v.is_ok()).count();
+        if values.first().is_none_or(Result::is_err) || (whole < 2 && !cut_off) {
+            return Err(first_error);
+        }
+        values
+    };
+    let mut records = Vec::with_capacity(values.len());
+    for value in values {
+        match value.and_then(JsonRecord::into_object) {
+            Ok(fields) => match unwrap_envelope(fields, plain) {
+                LineRecords::One(fields) => records.push(Ok(fields)),
+                LineRecords::Many(inner) => records.extend(inner),
+            },
+            Err(why) => records.push(Err(why)),
+        }
+    }
+    Ok(LineRecords::Many(records))
+}
+
+/// A line in the `otlp` format: one OTLP JSON document.
+pub(crate) fn otlp_line(text: &str) -> Result<LineRecords, String> {
+    let document = parse_json(text)?;
+    if !document.iter().any(|(k, _)| k == "resourceLogs") {
+        return Err("OTLP: a JSON object without `resourceLogs`".into());
+    }
+    Ok(LineRecords::Many(otlp_records(&document)?))
+}
+
+/// The records inside an OTLP or CloudWatch envelope, or the object itself.
+fn unwrap_envelope(fields: Fields, plain: &TextParser) -> LineRecords {
+    let has = |name: &str| fields.iter().any(|(k, _)| k == name);
+    if has("resourceLogs") {
+        return LineRecords::Many(match otlp_records(&fields) {
+            Ok(records) => records,
+            Err(why) => vec![Err(why)],
+        });
+    }
+    if has("logEvents") && has("messageType") {
+        return LineRecords::Many(cloudwatch_records(&fields, plain));
+    }
+    LineRecords::One(fields)
+}
+
+/// A CloudWatch Logs subscription message (as Firehose and Lambda receive it): one record per
+/// log event, whose `message` is parsed again (JSON, logfmt or text) like a container
+/// payload; the log group's last segment is the service unless the message names one.
+fn cloudwatch_records(fields: &Fields, plain: &TextParser) -> Vec<Result<Fields, String>> {
+    let field = |name: &str| fields.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v);
+    let kind = field("messageType").and_then(Value::as_str).unwrap_or("");
+    if kind != "DATA_MESSAGE" {
+        return vec![Err(format!(
+            "CloudWatch Logs {kind:?} message: it carries no log events"
+        ))];
+    }
+    let Some(Value::Array(events)) = field("logEvents") else {
+        return vec![Err(
+            "CloudWatch Logs message: `logEvents` is not an array".into()
+        )];
+    };
+    if events.is_empty() {
+        return vec![Err("CloudWatch Logs message with no log events".into())];
+    }
+    let group = field("logGroup").and_then(Value::as_str).unwrap_or("");
+    let context: Fields = [
+        ("aws.log_group", "logGroup"),
+        ("aws.log_stream", "logStream"),
+        ("aws.owner", "owner"),
+    ]
+    .iter()
+    .filter_map(|(name, key)| field(key).map(|v| (name.to_string(), v.clone())))
+    .collect();
+    events
+        .iter()
+        .enumerate()
+        .map(|(i, event)| {
+            let Some(time) = event.get("timestamp") else {
+                return Err(format!("CloudWatch Logs logEvents[{i}]: no `timestamp`"));
+            };
+            let message = event.get("message").and_then(Value::as_str).unwrap_or("");
+            let mut record = context.clone();
+            if let Some(id) = event.get("id") {
+                record.push(("aws.event_id".into(), id.clone()));
+            }
+            let inner = wrapped(time.clone(), "cloudwatch_time", None, message, plain);
+            let names_service = inner
+                .iter()
+                .any(|(k, _)| super::parse::SERVICE_NAMES.contains(&k.as_str()));
+            let service = group.rsplit('/').find(|s| !s.is_empty());
+            if let (false, Some(service)) = (names_service, service) {
+                record.push(("service".into(), Value::String(service.to_string())));
+            }
+            record.extend(inner);
+            Ok(record)
+        })
+        .collect()
+}
+
+fn json_error(e: &serde_json::Error) -> String {
+    let detail = e.to_string();
+    let detail = detail
+        .split(" at line ")
+        .next()
+        .unwrap_or(&detail)
+        .to_string();
+    format!("invalid JSON at column {}: {detail}", e.column())
+}
+
+/// One JSON value of a line holding several: an object keeps its keys in order.
+enum JsonRecord {
+    Object(Fields),
+    Other(&'static str),
+}
+
+impl JsonRecord {
+    fn into_object(self) -> Result<Fields, String> {
+        match self {
+            JsonRecord::Object(fields) => Ok(fields),
+            JsonRecord::Other(kind) => Err(format!("a JSON {kind}, not an object")),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for JsonRecord {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<JsonRecord, D::Error> {
+        struct RecordVisitor;
+        impl<'de> Visitor<'de> for RecordVisitor {
+            type Value = JsonRecord;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<JsonRecord, A::Error> {
+                let mut fields = Vec::new();
+                while let Some((key, value)) = map.next_entry::<String, Value>()? {
+                    fields.push((key, value));
+                }
+                Ok(JsonRecord::Object(fields))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<JsonRecord, A::Error> {
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(JsonRecord::Other("array"))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<JsonRecord, E> {
+                Ok(JsonRecord::Other("string"))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<JsonRecord, E> {
+                Ok(JsonRecord::Other("number"))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<JsonRecord, E> {
+                Ok(JsonRecord::Other("number"))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<JsonRecord, E> {
+                Ok(JsonRecord::Other("number"))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<JsonRecord, E> {
+                Ok(JsonRecord::Other("boolean"))
+            }
+            fn visit_unit<E>(self) -> Result<JsonRecord, E> {
+                Ok(JsonRecord::Other("null"))
+            }
+        }
+        d.deserialize_any(RecordVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::text::YearHint;
+
+    fn plain() -> TextParser {
+        TextParser {
+            years: YearHint {
+                year: None,
+                reference_micros: 0,
+            },
+        }
+    }
+
+    fn records(text: &str) -> Vec<Result<Fields, String>> {
+        match json_records(text, &plain()).unwrap() {
+            LineRecords::One(fields) => vec![Ok(fields)],
+            LineRecords::Many(records) => records,
+        }
+    }
+
+    fn get<'a>(fields: &'a Fields, key: &str) -> Option<&'a Value> {
+        fields.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    #[test]
+    fn arrays_and_back_to_back_objects_are_several_records() {
+        let array = records(r#"[{"ts":1,"msg":"a"},{"ts":2,"msg":"b"}, 3]"#);
+        assert_eq!(array.len(), 3);
+        assert_eq!(get(array[1].as_ref().unwrap(), "msg").unwrap(), "b");
+        assert_eq!(
+            array[2].as_ref().unwrap_err(),
+            "a JSON number, not an object"
+        );
+
+        let firehose = records(r#"{"ts":1,"msg":"a"}{"ts":2,"msg":"b"} {"ts":3,"#);
+        assert_eq!(firehose.len(), 3);
+        assert_eq!(get(firehose[0].as_ref().unwrap(), "msg").unwrap(), "a");
+        assert!(firehose[2].as_ref().unwrap_err().contains("invalid JSON"));
+
+        // One object with garbage after it is bad JSON, not two records.
+        assert!(json_records(r#"{"ts":1} x"#, &plain()).is_err());
+        assert!(json_records(r#"{"ts":1} {"ts":2} x"#, &plain()).is_ok());
+        assert_eq!(records(r#"{"ts":1}{"ts":"#).len(), 2);
+        assert!(json_records("[]", &plain()).is_err());
+        assert!(json_records("  ", &plain()).is_err());
+        assert!(json_records("[1, 2]", &plain()).is_err());
+    }
+
+    #[test]
+    fn cloudwatch_messages_give_their_events() {
+        let line = r#"{"messageType":"DATA_MESSAGE","owner":"1234","logGroup":"/aws/lambda/checkout","logStream":"2026/11/30/[$LATEST]ab","subscriptionFilters":["all"],"logEvents":[{"id":"1","timestamp":1764511262123,"message":"START RequestId: 9f Version: $LATEST\n"},{"id":"2","timestamp":1764511262200,"message":"{\"level\":\"error\",\"msg\":\"card declined\",\"service\":\"pay\"}"}]}"#;
+        let events = records(line);
+        assert_eq!(events.len(), 2);
+        let first = events[0].as_ref().unwrap();
+        assert_eq!(get(first, "service").unwrap(), "checkout");
+        assert_eq!(get(first, "ts").unwrap(), 1764511262123u64);
+        let second = events[1].as_ref().unwrap();
+        assert_eq!(get(second, "service").unwrap(), "pay");
+        assert_eq!(get(second, "level").unwrap(), "error");
+        assert_eq!(
+            get(second, "aws.log_group").unwrap(),
+            "/aws/lambda/checkout"
+        );
+
+        let control = records(r#"{"messageType":"CONTROL_MESSAGE","logEvents":[]}"#);
+        assert!(control[0].as_ref().unwrap_err().contains("CONTROL_MESSAGE"));
+    }
+}
