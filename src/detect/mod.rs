@@ -83,7 +83,8 @@ pub struct DetectSettings {
     /// Root causes: minimum lift over baseline, and how many per subject.
     pub min_lift: f64,
     pub max_causes: u32,
-    /// Template masks (numbers, hex, paths, hosts, key_values, users) and extra regexes.
+    /// Template masks (numbers, hex, paths, hosts, key_values, users, quoted, dates) and extra
+    /// regexes.
     pub template_masks: Vec<String>,
     pub template_extra_masks: Vec<String>,
     /// Extra fix-rule files (relative to the config file), applied over the built-in rules.
@@ -114,7 +115,7 @@ impl Default for DetectSettings {
             default_objective: 0.999,
             min_lift: 2.0,
             max_causes: 5,
-            template_masks: ["numbers", "hex", "paths", "hosts", "key_values", "users"]
+            template_masks: ["numbers", "hex", "paths", "hosts", "key_values", "users", "quoted", "dates"]
                 .map(String::from)
                 .to_vec(),
             template_extra_masks: Vec::new(),

@@ -1,9 +1,8 @@
 //! Lines on their way from the reader to the parse pipeline: blank lines counted, lines
 //! grouped into multi-line events when the source's format joins them, chunks sent when full.
 
-use super::multiline::{Grouped, Grouper, Joining, Limits, LineIn};
+use super::multiline::{Grouped, Grouper, Joining, Limits, LineIn, StartsEvent};
 use super::pipeline::{Chunk, Pipeline, PipelineResult, CHUNK_LINES};
-use super::text::starts_text_event;
 use super::IngestError;
 
 /// A line read before the source's format was known.
@@ -25,11 +24,15 @@ pub(crate) struct Intake {
 }
 
 impl Intake {
-    pub fn new(pipeline: Pipeline, joining: Joining, limits: Limits) -> Intake {
+    pub fn new(
+        pipeline: Pipeline,
+        (joining, starts): (Joining, StartsEvent),
+        limits: Limits,
+    ) -> Intake {
         Intake {
             pipeline,
             joining,
-            grouper: Grouper::new(joining, limits, starts_text_event),
+            grouper: Grouper::new(joining, limits, starts),
             grouped: Vec::new(),
             chunk: Chunk::default(),
             blank: 0,

@@ -10,6 +10,7 @@ pub mod batch;
 mod container;
 pub mod detect;
 pub mod formats;
+mod identity;
 mod intake;
 pub mod lines;
 pub mod multiline;
@@ -23,12 +24,13 @@ mod syslog;
 mod text;
 mod values;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use chrono::Utc;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use self::batch::IngestLogRow;
+use self::identity::{fingerprint_of, resume_point, KnownContent, Resume};
 use self::intake::{Intake, IntakeEnd, SampledLine};
 use self::lines::LineReader;
 use self::multiline::{Joining, Limits};
@@ -36,7 +38,7 @@ use self::parse::{LineFormat, LineParser};
 use self::pipeline::Pipeline;
 pub use self::settings::IngestConfig;
 use self::source::SourceObject;
-use crate::common::{fnv1a64, new_time_id};
+use crate::common::new_time_id;
 use crate::config::{Config, ConfigError};
 use crate::storage::schema::{EVENTS, INGEST_LOG, REJECTS};
 use crate::storage::writer::PartitionBy;
@@ -72,6 +74,12 @@ pub enum SourceStatus {
     Grown,
     /// Its first bytes changed since the last run: read again from the start as a new version.
     Replaced,
+    /// It is shorter than what was read of it (`copytruncate`, or a shorter file under its
+    /// name): read again from the start.
+    Truncated,
+    /// First seen under this name, with the first bytes of a source read before (renamed,
+    /// rotated, compressed or copied): read on from where that one stopped.
+    Renamed,
     /// Nothing new since the last commit.
     Unchanged,
 }
@@ -85,6 +93,8 @@ pub struct SourceReport {
     pub sample_rejects: Vec<(u64, String)>,
     /// Set when a compressed stream was damaged: the lines before the damage were kept.
     pub damage: Option<String>,
+    /// For a renamed source: the source it read on from.
+    pub read_on_from: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -124,22 +134,16 @@ pub async fn ingest(
     let progress = progress_bar(show_progress, objects.iter().map(|o| o.size).sum());
     let mut reports = Vec::new();
     let mut errors = Vec::new();
+    let config = Arc::new(config);
+    let known = Arc::new(KnownContent::load(store).await?);
     for (index, object) in objects.into_iter().enumerate() {
-        let (mut settings, service) = config.settings_for(&object.uri);
-        if let Some(format) = format {
-            settings.format = Some(format.to_string());
-        }
-        let parser = LineParser::new(&settings, service, &config.component_rules).map_err(|e| {
-            IngestError::Settings {
-                source_uri: object.uri.clone(),
-                message: e.to_string(),
-            }
-        })?;
         let job = SourceJob {
             store: store.clone(),
             runtime: tokio::runtime::Handle::current(),
             object,
-            parser: Arc::new(parser),
+            config: config.clone(),
+            format: format.map(str::to_string),
+            known: known.clone(),
             ingest_id: ingest_id.clone(),
             commit_id: format!("{ingest_id}-{index:05}"),
             max_line_bytes: config.ingest.max_line_bytes,
@@ -189,7 +193,10 @@ struct SourceJob {
     store: DataStore,
     runtime: tokio::runtime::Handle,
     object: SourceObject,
-    parser: Arc<LineParser>,
+    config: Arc<IngestConfig>,
+    /// `--format`, over every setting.
+    format: Option<String>,
+    known: Arc<Mutex<KnownContent>>,
     ingest_id: String,
     commit_id: String,
     max_line_bytes: usize,
@@ -203,7 +210,10 @@ impl SourceJob {
     fn run(self) -> Result<SourceReport, IngestError> {
         let started_at = Utc::now().timestamp_micros();
         let uri = self.object.uri.clone();
-        let (status, start_offset, start_line, known_format) = self.resume_point()?;
+        let resume = resume_point(&self.store, &self.runtime, &self.object, &self.known)?;
+        let (status, start_offset, start_line) =
+            (resume.status.clone(), resume.offset, resume.line);
+        let parser = self.parser(resume.first_name.as_deref())?;
         let mut log = IngestLogRow {
             ingest_id: self.ingest_id.clone(),
             source: uri.clone(),
@@ -226,8 +236,10 @@ impl SourceJob {
             log,
             sample_rejects: vec![],
             damage: None,
+            read_on_from: resume.read_on_from.clone(),
         };
-        if status == SourceStatus::Grown && !self.object.gzip && self.object.size == start_offset {
+        let reads_on = matches!(status, SourceStatus::Grown | SourceStatus::Renamed);
+        if reads_on && !self.object.gzip && self.object.size == start_offset {
             self.progress.inc(self.object.size);
             return Ok(unchanged(log));
         }
@@ -263,7 +275,7 @@ impl SourceJob {
                     reject,
                 });
                 if sample.len() >= detect::SAMPLE_LINES {
-                    intake = Some(self.start_intake(&sample, known_format.as_deref(), &mut log)?);
+                    intake = Some(self.start_intake(&parser, &sample, &resume, &mut log)?);
                 }
                 continue;
             };
@@ -275,7 +287,7 @@ impl SourceJob {
         self.progress.inc(bytes_since_tick);
         let intake = match intake {
             Some(started) => started,
-            None => self.start_intake(&sample, known_format.as_deref(), &mut log)?,
+            None => self.start_intake(&parser, &sample, &resume, &mut log)?,
         };
         let hold = self.flush_after_secs > 0 && self.object.may_still_grow(self.flush_after_secs);
         let IntakeEnd {
@@ -306,7 +318,7 @@ impl SourceJob {
                     message: why,
                 });
             }
-            if status == SourceStatus::Grown {
+            if reads_on {
                 return Ok(unchanged(log));
             }
             // A new (or replaced) empty object still gets its ingest_log row.
@@ -328,7 +340,7 @@ impl SourceJob {
         log.to_offset = to_offset;
         let fingerprint_len = to_offset.min(FINGERPRINT_BYTES);
         let prefix = self.object.read_prefix(fingerprint_len, &self.runtime)?;
-        log.version = format!("{:016x}", fnv1a64(&prefix));
+        log.version = fingerprint_of(&prefix);
         log.finished_at_micros = Utc::now().timestamp_micros();
 
         let mut log_writer = self.writer(
@@ -350,14 +362,17 @@ impl SourceJob {
             next_line,
             files: staged.into_iter().map(|f| f.final_path).collect(),
             format: Some(log.format.clone()),
+            first_name: resume.first_name.clone(),
         };
         self.runtime.block_on(self.store.commit(&record))?;
+        (self.known.lock().expect("not poisoned")).add((fingerprint_len, log.version.clone()));
         Ok(SourceReport {
             uri,
             status,
             log,
             sample_rejects,
             damage,
+            read_on_from: resume.read_on_from,
         })
     }
 
@@ -386,13 +401,13 @@ impl SourceJob {
     /// first.
     fn start_intake(
         &self,
+        parser: &LineParser,
         sample: &[SampledLine],
-        known: Option<&str>,
+        resume: &Resume,
         log: &mut IngestLogRow,
     ) -> Result<Intake, IngestError> {
-        let parser = self
-            .parser
-            .for_source(&self.object.uri, self.object.modified);
+        let parser = parser.for_source(&self.object.uri, self.object.modified);
+        let known = resume.format.as_deref();
         let parser = match (parser.format(), known.map(LineFormat::parse)) {
             (LineFormat::Auto, Some(Ok(format))) if !matches!(format, LineFormat::Auto) => {
                 parser.with_detected_format(format)
@@ -409,7 +424,7 @@ impl SourceJob {
             _ => parser,
         };
         log.format = parser.format().name().to_string();
-        let joining = Joining::for_format(parser.format());
+        let joining = Joining::for_source(parser.format(), parser.multiline_rule());
         let today = Utc::now().timestamp_micros().div_euclid(86_400_000_000);
         let pipeline = Pipeline::start(
             Arc::new(parser),
@@ -431,32 +446,20 @@ impl SourceJob {
         Ok(intake)
     }
 
-    /// Where to start reading: after the last commit if the object is the same version
-    /// (with the format that commit was read in).
-    fn resume_point(&self) -> Result<(SourceStatus, u64, u64, Option<String>), IngestError> {
-        let Some(last) = self
-            .runtime
-            .block_on(self.store.last_commit(&self.object.uri))?
-        else {
-            return Ok((SourceStatus::New, 0, 1, None));
-        };
-        let shrunk = !self.object.gzip && self.object.size < last.to_offset;
-        if !shrunk {
-            let prefix = self
-                .object
-                .read_prefix(last.fingerprint_len, &self.runtime)?;
-            let same = prefix.len() as u64 == last.fingerprint_len
-                && format!("{:016x}", fnv1a64(&prefix)) == last.fingerprint;
-            if same {
-                return Ok((
-                    SourceStatus::Grown,
-                    last.to_offset,
-                    last.next_line,
-                    last.format,
-                ));
-            }
+    /// The source's parser: its `[[source]]` settings (those of its first name when it was
+    /// renamed), `--format` over them.
+    fn parser(&self, first_name: Option<&str>) -> Result<LineParser, IngestError> {
+        let uri = &self.object.uri;
+        let (mut settings, service) = self.config.settings_for_source(uri, first_name);
+        if let Some(format) = &self.format {
+            settings.format = Some(format.clone());
         }
-        Ok((SourceStatus::Replaced, 0, 1, None))
+        LineParser::new(&settings, service, &self.config.component_rules).map_err(|e| {
+            IngestError::Settings {
+                source_uri: uri.clone(),
+                message: e.to_string(),
+            }
+        })
     }
 
     fn writer(&self, table: &str, partition_by: PartitionBy) -> PartitionedWriter {
@@ -495,6 +498,8 @@ pub fn format_report(report: &IngestReport, shape: &str) -> String {
             SourceStatus::New => "new",
             SourceStatus::Grown => "grown",
             SourceStatus::Replaced => "replaced",
+            SourceStatus::Truncated => "truncated",
+            SourceStatus::Renamed => "renamed",
             SourceStatus::Unchanged => "unchanged",
         };
         let _ = writeln!(
@@ -516,6 +521,13 @@ pub fn format_report(report: &IngestReport, shape: &str) -> String {
         if let Some(damage) = &s.damage {
             let _ = writeln!(out, "  warning: {damage}; the lines before it were kept");
         }
+        if let Some(earlier) = &s.read_on_from {
+            let _ = writeln!(
+                out,
+                "  same first bytes as {earlier}: read on from byte {}",
+                s.log.from_offset
+            );
+        }
         for (line, reason) in &s.sample_rejects {
             let _ = writeln!(out, "  reject line {line}: {reason}");
         }
@@ -526,10 +538,24 @@ pub fn format_report(report: &IngestReport, shape: &str) -> String {
         report.total(|l| l.rejects),
         report.total(|l| l.blank),
     );
-    let _ = writeln!(
+    let _ = write!(
         out,
         "total: {lines} lines = {rows} rows + {rejects} rejects + {blank} blank"
     );
+    let (continued, extra) = (
+        report.total(|l| l.continued),
+        report.total(|l| l.extra_records),
+    );
+    if continued > 0 {
+        let _ = write!(
+            out,
+            " + {continued} continued (joined into multi-line rows)"
+        );
+    }
+    if extra > 0 {
+        let _ = write!(out, " - {extra} further records of lines holding several");
+    }
+    let _ = writeln!(out);
     if rejects > 0 {
         let _ = writeln!(
             out,

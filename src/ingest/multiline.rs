@@ -2,7 +2,8 @@
 //! tracebacks, Go panics, indented lines) join the event they continue.
 //!
 //! For plain-text sources an event starts at a line with a timestamp (what the `text`
-//! format requires of a first line); every other line continues the open event. Kubernetes
+//! format requires of a first line); every other line continues the open event. A source's
+//! `multiline_start` or `multiline_continue` regex replaces that rule, in any format. Kubernetes
 //! CRI partial lines (`P`) join the lines up to their `F`. Blank lines between continuation
 //! lines belong to the event; blank lines before a new event are counted as blank. A line
 //! that continues nothing (a file that starts mid-trace) is its own group and becomes a
@@ -10,6 +11,11 @@
 //! continuation without a first line (a reject), so nothing is lost.
 
 use super::formats::LineFormat;
+use super::settings::FormatSettings;
+use super::text::starts_text_event;
+
+/// Whether a line's content starts an event (for the joinings that decide by line).
+pub type StartsEvent = Box<dyn Fn(&[u8]) -> bool + Send>;
 
 /// How lines group, decided by the source's format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,15 +26,54 @@ pub enum Joining {
     TimestampStarts,
     /// CRI: a `P` line is continued by the next line, up to an `F` line.
     CriPartials,
+    /// A configured `multiline_start`/`multiline_continue` regex decides.
+    Pattern,
 }
 
 impl Joining {
-    pub fn for_format(format: &LineFormat) -> Joining {
-        match format {
+    /// How a source's lines join: its configured rule, else its format's.
+    pub fn for_source(format: &LineFormat, rule: Option<&MultilineRule>) -> (Joining, StartsEvent) {
+        if let Some(rule) = rule {
+            let rule = rule.clone();
+            return (
+                Joining::Pattern,
+                Box::new(move |line| rule.starts_event(line)),
+            );
+        }
+        let joining = match format {
             LineFormat::Text => Joining::TimestampStarts,
             LineFormat::Cri => Joining::CriPartials,
             _ => Joining::None,
-        }
+        };
+        (joining, Box::new(starts_text_event))
+    }
+}
+
+/// A configured event boundary: lines matching `multiline_start` start an event, or lines
+/// matching `multiline_continue` continue one (the first set wins).
+#[derive(Debug, Clone)]
+pub struct MultilineRule {
+    pattern: regex::bytes::Regex,
+    matching_starts: bool,
+}
+
+impl MultilineRule {
+    /// The rule `settings` configure, if any (patterns are checked by `IngestConfig::load`).
+    pub fn from_settings(settings: &FormatSettings) -> Result<Option<Self>, regex::Error> {
+        let (pattern, matching_starts) =
+            match (&settings.multiline_start, &settings.multiline_continue) {
+                (Some(start), _) => (start, true),
+                (None, Some(continuation)) => (continuation, false),
+                (None, None) => return Ok(None),
+            };
+        Ok(Some(MultilineRule {
+            pattern: regex::bytes::Regex::new(pattern)?,
+            matching_starts,
+        }))
+    }
+
+    pub fn starts_event(&self, content: &[u8]) -> bool {
+        self.pattern.is_match(content) == self.matching_starts
     }
 }
 
@@ -84,7 +129,7 @@ pub enum Grouped {
 pub struct Grouper {
     joining: Joining,
     limits: Limits,
-    starts: fn(&[u8]) -> bool,
+    starts: StartsEvent,
     open: Option<Group>,
     /// Blank lines after the open group, not yet known to be inside it.
     blanks: Vec<()>,
@@ -93,8 +138,9 @@ pub struct Grouper {
 }
 
 impl Grouper {
-    /// `starts` says whether a line's content starts an event (for `TimestampStarts`).
-    pub fn new(joining: Joining, limits: Limits, starts: fn(&[u8]) -> bool) -> Grouper {
+    /// `starts` says whether a line's content starts an event (for `TimestampStarts` and
+    /// `Pattern`).
+    pub fn new(joining: Joining, limits: Limits, starts: StartsEvent) -> Grouper {
         Grouper {
             joining,
             limits,
@@ -126,7 +172,7 @@ impl Grouper {
             return;
         }
         let continues = match self.joining {
-            Joining::TimestampStarts => !(self.starts)(line.content),
+            Joining::TimestampStarts | Joining::Pattern => !(self.starts)(line.content),
             Joining::CriPartials => self.open.is_some(),
             Joining::None => false,
         };
@@ -201,9 +247,9 @@ fn single(line: &LineIn) -> Group {
 }
 
 /// Why a group of continuation lines with nothing to continue is a reject.
-pub const ORPHAN: &str = "continuation lines (no timestamp) with no event before them to join: \
-     the source starts mid-event, or the event before reached multiline_max_lines or \
-     multiline_max_bytes";
+pub const ORPHAN: &str = "continuation lines with no event before them to join (no line that \
+     starts an event: a timestamp, or the source's multiline_start): the source starts \
+     mid-event, or the event before reached multiline_max_lines or multiline_max_bytes";
 
 /// `<time> <stream> P <payload>`.
 fn is_cri_partial(content: &[u8]) -> bool {

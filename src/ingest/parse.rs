@@ -11,6 +11,7 @@ use serde_json::Value;
 use super::container::{parse_cri, parse_docker, parse_journald};
 use super::formats::{auto_fields, parse_combined, parse_json, parse_logfmt, parse_regex};
 pub use super::formats::{FormatError, LineFormat};
+use super::multiline::MultilineRule;
 use super::records::{json_records, otlp_line, Fields, LineRecords};
 use super::settings::{duration_unit_factor, parse_fixed_offset, ComponentRule, FormatSettings};
 use super::syslog::parse_syslog;
@@ -143,6 +144,8 @@ pub struct LineParser {
     detected: bool,
     /// Fields every line of the source gets first (Kubernetes pod, namespace, container).
     source_fields: Vec<(String, Value)>,
+    /// A configured event boundary (`multiline_start`/`multiline_continue`).
+    multiline: Option<MultilineRule>,
 }
 
 impl LineParser {
@@ -197,11 +200,16 @@ impl LineParser {
             },
             detected: false,
             source_fields: Vec::new(),
+            multiline: MultilineRule::from_settings(settings)?,
         })
     }
 
     pub fn format(&self) -> &LineFormat {
         &self.format
+    }
+
+    pub fn multiline_rule(&self) -> Option<&MultilineRule> {
+        self.multiline.as_ref()
     }
 
     /// This parser for one source: year-less timestamps take the source's modification

@@ -2,6 +2,9 @@
 //! fields map onto the `events` columns. Everything is optional: with no settings every
 //! source's format is detected and fields are found by their usual names.
 
+use std::sync::LazyLock;
+
+use regex::Regex;
 use serde::Deserialize;
 
 use crate::config::{Config, ConfigError};
@@ -23,6 +26,8 @@ const FORMAT_KEYS: &[&str] = &[
     "outcome_field",
     "message_field",
     "trace_id_field",
+    "multiline_start",
+    "multiline_continue",
 ];
 
 /// Settings shared by all sources.
@@ -149,6 +154,13 @@ pub struct FormatSettings {
     pub message_field: Option<String>,
     #[serde(default)]
     pub trace_id_field: Option<String>,
+    /// A regex: a line matching it starts an event, any other line continues the open one
+    /// (instead of the format's own rule: a timestamp in text sources).
+    #[serde(default)]
+    pub multiline_start: Option<String>,
+    /// A regex: a line matching it continues the open event, any other line starts one.
+    #[serde(default)]
+    pub multiline_continue: Option<String>,
 }
 
 /// A field name or a list of names (for timestamps split over several fields).
@@ -239,6 +251,21 @@ impl IngestConfig {
                     )
                 })?;
             }
+            for (key, pattern) in [
+                ("multiline_start", &format.multiline_start),
+                ("multiline_continue", &format.multiline_continue),
+            ] {
+                if let Some(pattern) = pattern {
+                    regex::bytes::Regex::new(pattern)
+                        .map_err(|e| config.invalid(&format!("{section}.{key}"), e.to_string()))?;
+                }
+            }
+            if format.multiline_start.is_some() && format.multiline_continue.is_some() {
+                return Err(config.invalid(
+                    &section,
+                    "set multiline_start or multiline_continue, not both",
+                ));
+            }
             if let Some(unit) = &format.duration_unit {
                 duration_unit_factor(unit).ok_or_else(|| {
                     config.invalid(
@@ -277,10 +304,27 @@ impl IngestConfig {
 
     /// The format settings for one source: the first matching `[[source]]` over the defaults.
     pub fn settings_for(&self, uri: &str) -> (FormatSettings, Option<String>) {
-        let matching = self
-            .sources
-            .iter()
-            .find(|s| source_matches(&s.matches, uri));
+        self.settings_for_source(uri, None)
+    }
+
+    /// The settings for a source that may have been rotated: the first `[[source]]` matching
+    /// its name, else the name it had when first read (`first_name`), else its name without
+    /// a rotation suffix (`app.log.2.gz` -> `app.log`), so settings follow a file through
+    /// logrotate.
+    pub fn settings_for_source(
+        &self,
+        uri: &str,
+        first_name: Option<&str>,
+    ) -> (FormatSettings, Option<String>) {
+        let unrotated = unrotated_name(uri);
+        let names = std::iter::once(uri)
+            .chain(first_name)
+            .chain(unrotated.as_deref());
+        let matching = names.into_iter().find_map(|name| {
+            self.sources
+                .iter()
+                .find(|s| source_matches(&s.matches, name))
+        });
         match matching {
             Some(source) => (
                 merge(&self.ingest.format, &source.format),
@@ -320,6 +364,27 @@ fn check_keys(config: &Config, section: &str, extra: &[&str]) -> Result<(), Conf
 }
 
 /// A `match` glob applies to the full URI, to the path after `file://`, or to the file name.
+/// A rotated file's name without what rotation added: `.1`, `.2.gz`, `-20261130`,
+/// `.2026-11-30`, or lumberjack's `name-2022-09-14T05-02-14.173.ext`. `None` when the name
+/// carries no rotation suffix.
+pub(crate) fn unrotated_name(uri: &str) -> Option<String> {
+    static SUFFIX: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"^(.+?)(?:[.-](?:\d{1,3}|\d{8}(?:\d{2,6})?|\d{4}-\d{2}-\d{2}(?:[T_-][\d:-]{6,8})?))?(?:\.gz|\.gzip)?$",
+        )
+        .unwrap()
+    });
+    static LUMBERJACK: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^(.+)-\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}\.\d{3}(\.[^.]+)$").unwrap()
+    });
+    let (dir, name) = uri.rsplit_once('/').unwrap_or(("", uri));
+    let base = match LUMBERJACK.captures(name) {
+        Some(c) => format!("{}{}", &c[1], &c[2]),
+        None => SUFFIX.captures(name)?[1].to_string(),
+    };
+    (base != name).then(|| format!("{dir}/{base}"))
+}
+
 fn source_matches(pattern: &str, uri: &str) -> bool {
     let Ok(glob) = glob::Pattern::new(pattern) else {
         return false;
@@ -348,7 +413,9 @@ fn merge(base: &FormatSettings, over: &FormatSettings) -> FormatSettings {
         duration_unit,
         outcome_field,
         message_field,
-        trace_id_field
+        trace_id_field,
+        multiline_start,
+        multiline_continue
     )
 }
 
@@ -397,6 +464,45 @@ mod tests {
         let c = load("").unwrap();
         assert!(c.sources.is_empty());
         assert_eq!(c.ingest.max_line_bytes, 8 * 1024 * 1024);
+    }
+
+    #[test]
+    fn settings_follow_a_file_through_rotation() {
+        let base = |uri: &str| unrotated_name(uri);
+        assert_eq!(
+            base("file:///l/app.log.1").as_deref(),
+            Some("file:///l/app.log")
+        );
+        assert_eq!(
+            base("file:///l/app.log.2.gz").as_deref(),
+            Some("file:///l/app.log")
+        );
+        assert_eq!(
+            base("s3://b/app.log-20261130.gz").as_deref(),
+            Some("s3://b/app.log")
+        );
+        assert_eq!(
+            base("/l/access.log.2026-11-30").as_deref(),
+            Some("/l/access.log")
+        );
+        assert_eq!(
+            base("/l/otel-2022-09-14T05-02-14.173.json").as_deref(),
+            Some("/l/otel.json")
+        );
+        assert_eq!(base("/l/app.log"), None);
+        assert_eq!(base("/l/app-1.log"), None);
+
+        let c = load("[[source]]\nmatch = '*access.log'\nservice = 'edge'\n").unwrap();
+        let service = |uri: &str, first: Option<&str>| c.settings_for_source(uri, first).1;
+        assert_eq!(
+            service("file:///l/access.log.3.gz", None).as_deref(),
+            Some("edge")
+        );
+        assert_eq!(
+            service("file:///l/old/renamed.txt", Some("file:///l/access.log")).as_deref(),
+            Some("edge")
+        );
+        assert_eq!(service("file:///l/other.log", None), None);
     }
 
     #[test]

@@ -93,7 +93,11 @@ fn resolve_local(arg: &str, path: &str) -> Result<Vec<SourceObject>, IngestError
     files
         .into_iter()
         .map(|file| {
-            let absolute = std::path::absolute(&file).unwrap_or(file);
+            // One name per file: `logs/../logs/a.log` and symlinks are the file they point
+            // at, so they are never read twice.
+            let absolute = std::fs::canonicalize(&file)
+                .or_else(|_| std::path::absolute(&file))
+                .unwrap_or(file);
             let meta = std::fs::metadata(&absolute).ok();
             let size = meta.as_ref().map_or(0, |m| m.len());
             let modified = meta

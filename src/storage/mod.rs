@@ -16,6 +16,7 @@
 //! record, a deletion) also rewrites `_version` with a new id, so a server can tell in one
 //! small read whether what it cached is still current ([`DataStore::data_version`]).
 
+mod identity;
 pub mod schema;
 mod version;
 pub mod writer;
@@ -30,6 +31,7 @@ use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+pub use identity::Fingerprint;
 pub use writer::{batch_from_records, parquet_bytes, PartitionedWriter, StagedFile};
 
 #[derive(Debug, thiserror::Error)]
@@ -186,6 +188,10 @@ pub struct CommitRecord {
     /// The format the source was read in, so that the next run reads on in it.
     #[serde(default)]
     pub format: Option<String>,
+    /// The name the source had when it was first read, when it was renamed since (logrotate):
+    /// its `[[source]]` settings follow it.
+    #[serde(default)]
+    pub first_name: Option<String>,
 }
 
 impl DataStore {
@@ -396,8 +402,10 @@ impl DataStore {
         self.publish(record).await
     }
 
-    /// Moves a committed record's staged files to their final place (idempotent).
+    /// Moves a committed record's staged files to their final place (idempotent), after
+    /// indexing the record by its fingerprint.
     async fn publish(&self, record: &CommitRecord) -> Result<()> {
+        self.index_fingerprint(record).await?;
         for (i, file) in record.files.iter().enumerate() {
             if i == 1 {
                 crash_point("mid_publish");

@@ -202,7 +202,8 @@ pub fn loghub_dir() -> Option<PathBuf> {
         "{} must exist in CI (the shared Loghub samples)",
         dir.display()
     );
-    dir.is_dir().then_some(dir)
+    // Canonical, as `_source` is (ingest resolves `..` and symlinks).
+    dir.canonicalize().ok()
 }
 
 /// Whether an external tool a test needs is here. Under CI (`CI` set) a missing tool is a

@@ -446,3 +446,73 @@ async fn lines_holding_several_records_give_a_row_each() {
     assert_eq!(balanced[0], ["true", "7"]);
     assert_eq!(assert_lineage(data.path()).await, 13);
 }
+
+/// MySQL's slow query log: an event is every line from one `# Time:` to the next, which no
+/// format rule can know; `multiline_start` says it.
+const SLOW_LOG: &str = "# Time: 2026-11-30T14:10:00.123456Z\n\
+# User@Host: app[app] @ web-1 [10.0.0.2]  Id:    12\n\
+# Query_time: 3.001  Lock_time: 0.000 Rows_sent: 1  Rows_examined: 100000\n\
+SET timestamp=1796047800;\n\
+SELECT * FROM orders WHERE note LIKE '%x%';\n\
+# Time: 2026-11-30T14:11:00.000001Z\n\
+# User@Host: app[app] @ web-2 [10.0.0.3]  Id:    13\n\
+# Query_time: 1.500  Lock_time: 0.000 Rows_sent: 0  Rows_examined: 5000\n\
+SET timestamp=1796047860;\n\
+UPDATE carts SET total = 0;\n";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn configured_multiline_patterns_group_any_layout() {
+    let logs = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    write_old(&logs.path().join("mysql-slow.log"), SLOW_LOG);
+    // Continuation by pattern: lines that start with whitespace or `|` continue.
+    write_old(
+        &logs.path().join("report.log"),
+        "2026-11-30 14:12:00 INFO totals\n| eu | 12 |\n| us | 30 |\n2026-11-30 14:12:05 INFO done\n",
+    );
+    let config = Config::parse(
+        "[[source]]\nmatch = '*slow.log'\nservice = 'mysql'\nmultiline_start = '^# Time:'\n\
+         [[source]]\nmatch = 'report.log'\nmultiline_continue = '^(\\s|\\|)'\n",
+        Path::new("shape.toml"),
+    )
+    .unwrap();
+    let sources = vec![logs.path().to_string_lossy().into_owned()];
+    let (report, errors) = ingest_into(data.path(), &config, &sources).await;
+    assert!(errors.is_empty(), "{errors:?}");
+    let rows = query(
+        data.path(),
+        "SELECT regexp_replace(_source, '.*/', ''), _line, _line_count, service, \
+         strpos(message, 'Rows_examined') > 0 OR strpos(message, '| us |') > 0 \
+         FROM events ORDER BY 1, 2",
+    )
+    .await;
+    let expect: Vec<Vec<&str>> = vec![
+        vec!["mysql-slow.log", "1", "5", "mysql", "true"],
+        vec!["mysql-slow.log", "6", "5", "mysql", "true"],
+        vec!["report.log", "1", "3", "unknown", "true"],
+        vec!["report.log", "4", "1", "unknown", "false"],
+    ];
+    assert_eq!(rows, expect);
+    for source in &report.sources {
+        assert_eq!(source.log.continued, source.log.lines - source.log.rows);
+    }
+    assert_eq!(assert_lineage(data.path()).await, 4);
+
+    // A pattern that is not a regex, or both kinds at once, is a config error naming the key.
+    for (text, key) in [
+        (
+            "[ingest]\nmultiline_start = '(unclosed'\n",
+            "ingest.multiline_start",
+        ),
+        (
+            "[[source]]\nmatch = '*'\nmultiline_start = 'a'\nmultiline_continue = 'b'\n",
+            "source[0]",
+        ),
+    ] {
+        let config = Config::parse(text, Path::new("shape.toml")).unwrap();
+        let err = shape::ingest::IngestConfig::load(&config)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(key), "{err}");
+    }
+}

@@ -56,7 +56,7 @@ async fn rerun_adds_nothing_growth_is_read_from_the_offset() {
     assert_eq!(stats[0], vec!["150", "150", "1", "150"]);
 
     // Replace: the first bytes change, so the object is read again as a new version.
-    std::fs::write(&file, lines(1000..1010)).unwrap();
+    std::fs::write(&file, lines(1000..1200)).unwrap();
     let (replaced, _) = ingest_into(data.path(), &config, &sources).await;
     assert_eq!(replaced.sources[0].status, SourceStatus::Replaced);
     assert_eq!(
@@ -64,7 +64,7 @@ async fn rerun_adds_nothing_growth_is_read_from_the_offset() {
             replaced.sources[0].log.from_offset,
             replaced.sources[0].log.rows
         ),
-        (0, 10)
+        (0, 200)
     );
     let versions = count(
         data.path(),
@@ -72,7 +72,7 @@ async fn rerun_adds_nothing_growth_is_read_from_the_offset() {
     )
     .await;
     assert_eq!(versions, 2);
-    assert_eq!(count(data.path(), "SELECT count(*) FROM events").await, 160);
+    assert_eq!(count(data.path(), "SELECT count(*) FROM events").await, 350);
     let replaced_rows = count(
         data.path(),
         &format!(
@@ -81,7 +81,14 @@ async fn rerun_adds_nothing_growth_is_read_from_the_offset() {
         ),
     )
     .await;
-    assert_eq!(replaced_rows, 10);
+    assert_eq!(replaced_rows, 200);
+
+    // Shorter than what was read (truncated, or a shorter file): read again from the start.
+    std::fs::write(&file, lines(2000..2010)).unwrap();
+    let (truncated, _) = ingest_into(data.path(), &config, &sources).await;
+    assert_eq!(truncated.sources[0].status, SourceStatus::Truncated);
+    assert_eq!(truncated.sources[0].log.rows, 10);
+    assert_eq!(count(data.path(), "SELECT count(*) FROM events").await, 360);
 }
 
 #[tokio::test(flavor = "multi_thread")]

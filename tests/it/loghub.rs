@@ -119,7 +119,7 @@ async fn loghub_samples_match_ground_truth_line_ids_and_templates() {
 
 /// Grouping accuracy (the Loghub benchmark's measure): the share of lines whose predicted group
 /// holds exactly the lines of their true group.
-fn grouping_accuracy(predicted: &[String], truth: &[String]) -> f64 {
+pub fn grouping_accuracy(predicted: &[String], truth: &[String]) -> f64 {
     use std::collections::HashMap;
     fn groups(labels: &[String]) -> HashMap<&str, Vec<usize>> {
         let mut map: HashMap<&str, Vec<usize>> = HashMap::new();

@@ -36,8 +36,13 @@ pub struct TemplateMasks {
     pub hosts: bool,
     /// The value in `key=value` (the key stays).
     pub key_values: bool,
-    /// The token after the word `user` (a user name).
+    /// The token after the word `user`, and the word between `for` and `from` (user names).
     pub users: bool,
+    /// Quoted strings (`"Blue Widget XL"`, `'orders'`) as one variable; a quoted HTTP request
+    /// line (`"GET /x HTTP/1.1"`) keeps its method.
+    pub quoted: bool,
+    /// Month and weekday names beside a masked token (`Sun Dec 04 04:47:44 2005`).
+    pub dates: bool,
     /// User-supplied patterns, replaced by `<*>` before tokenising.
     pub extra: Vec<Regex>,
 }
@@ -51,6 +56,8 @@ impl Default for TemplateMasks {
             hosts: true,
             key_values: true,
             users: true,
+            quoted: true,
+            dates: true,
             extra: Vec::new(),
         }
     }
@@ -58,7 +65,18 @@ impl Default for TemplateMasks {
 
 impl PartialEq for TemplateMasks {
     fn eq(&self, other: &Self) -> bool {
-        let flags = |m: &Self| (m.numbers, m.hex, m.paths, m.hosts, m.key_values, m.users);
+        let flags = |m: &Self| {
+            (
+                m.numbers,
+                m.hex,
+                m.paths,
+                m.hosts,
+                m.key_values,
+                m.users,
+                m.quoted,
+                m.dates,
+            )
+        };
         flags(self) == flags(other)
             && self
                 .extra
@@ -69,7 +87,8 @@ impl PartialEq for TemplateMasks {
 }
 
 impl TemplateMasks {
-    /// Masks with the named classes on (names: numbers, hex, paths, hosts, key_values, users)
+    /// Masks with the named classes on (names: numbers, hex, paths, hosts, key_values, users,
+    /// quoted, dates)
     /// and extra regex patterns. Unknown names and invalid regexes are errors naming them.
     pub fn from_names(names: &[String], extra: &[String]) -> std::result::Result<Self, String> {
         let mut masks = TemplateMasks {
@@ -79,6 +98,8 @@ impl TemplateMasks {
             hosts: false,
             key_values: false,
             users: false,
+            quoted: false,
+            dates: false,
             extra: Vec::new(),
         };
         for name in names {
@@ -89,9 +110,11 @@ impl TemplateMasks {
                 "hosts" => masks.hosts = true,
                 "key_values" => masks.key_values = true,
                 "users" => masks.users = true,
+                "quoted" => masks.quoted = true,
+                "dates" => masks.dates = true,
                 other => {
                     return Err(format!(
-                        "unknown template mask {other:?} (known: numbers, hex, paths, hosts, key_values, users)"
+                        "unknown template mask {other:?} (known: numbers, hex, paths, hosts, key_values, users, quoted, dates)"
                     ))
                 }
             }
@@ -116,7 +139,7 @@ impl TemplateMasks {
         if self.hex && bytes.len() >= 8 && bytes.iter().all(u8::is_ascii_hexdigit) {
             return WILDCARD;
         }
-        if self.hosts && is_host_name(bytes) {
+        if self.hosts && (is_host_name(bytes) || is_email(token)) {
             return WILDCARD;
         }
         token
@@ -139,36 +162,93 @@ impl TemplateMasks {
     }
 
     fn tokens_into(&self, message: &str, out: &mut String) {
-        let mut after_user = false;
+        let mut tokens = self.classify(message);
+        if self.dates || self.users {
+            self.mask_by_context(&mut tokens);
+        }
+        // Runs of variables collapse into one (`ask 1.2.3.4 to delete blk_1 blk_2 ...`).
         let mut last_was_wildcard = false;
-        for raw in message.trim().split([' ', '\t']) {
+        for token in tokens {
+            match token {
+                Token::Variable if last_was_wildcard => {}
+                Token::Variable => push_token(out, WILDCARD),
+                Token::Word(word) => push_token(out, word),
+                Token::KeyValue(key) => {
+                    push_token(out, key);
+                    out.push_str(WILDCARD);
+                }
+            }
+            last_was_wildcard = matches!(token, Token::Variable);
+        }
+    }
+
+    /// Each whitespace-separated token on its own (a quoted string spanning tokens is one).
+    fn classify<'m>(&self, message: &'m str) -> Vec<Token<'m>> {
+        let pieces: Vec<&str> = message.trim().split([' ', '\t']).collect();
+        let mut tokens = Vec::with_capacity(pieces.len());
+        let mut after_user = false;
+        let mut i = 0;
+        while i < pieces.len() {
+            let raw = pieces[i];
+            i += 1;
             // An empty token (two spaces) is an empty variable only where a user name belongs.
-            let masked: &str = if after_user {
+            if after_user {
                 after_user = false;
-                WILDCARD
-            } else if raw.is_empty() {
-                continue;
-            } else {
-                if self.users && raw.eq_ignore_ascii_case("user") {
-                    after_user = true;
-                }
-                match (self.key_values, raw.find('=')) {
-                    (true, Some(eq)) if eq > 0 && eq + 1 < raw.len() && is_key(&raw[..eq]) => {
-                        push_token(out, &raw[..=eq]);
-                        out.push_str(WILDCARD);
-                        last_was_wildcard = false;
-                        continue;
-                    }
-                    _ => self.mask_token(raw),
-                }
-            };
-            // Runs of variables collapse into one (`ask 1.2.3.4 to delete blk_1 blk_2 ...`).
-            let wildcard = masked == WILDCARD;
-            if wildcard && last_was_wildcard {
+                tokens.push(Token::Variable);
                 continue;
             }
-            last_was_wildcard = wildcard;
-            push_token(out, masked);
+            if raw.is_empty() {
+                continue;
+            }
+            if self.users && raw.eq_ignore_ascii_case("user") {
+                after_user = true;
+            }
+            if self.quoted {
+                if let Some(more) = quoted_span(raw, &pieces[i..]) {
+                    tokens.push(Token::Variable);
+                    i += more;
+                    continue;
+                }
+            }
+            match (self.key_values, raw.find('=')) {
+                (true, Some(eq)) if eq > 0 && eq + 1 < raw.len() && is_key(&raw[..eq]) => {
+                    tokens.push(Token::KeyValue(&raw[..=eq]));
+                    // `key="a quoted value"` is one value.
+                    if self.quoted {
+                        i += quoted_span(&raw[eq + 1..], &pieces[i..]).unwrap_or(0);
+                    }
+                }
+                _ => match self.mask_token(raw) {
+                    WILDCARD => tokens.push(Token::Variable),
+                    word => tokens.push(Token::Word(word)),
+                },
+            }
+        }
+        tokens
+    }
+
+    /// Words that are variables by their neighbours: a month or weekday name beside a masked
+    /// token (part of a date), the word between `for` and `from` (`Failed password for root
+    /// from ...`).
+    fn mask_by_context(&self, tokens: &mut [Token]) {
+        let is_variable = |t: Option<&Token>| matches!(t, Some(Token::Variable));
+        let is_word = |t: Option<&Token>, w: &str| matches!(t, Some(Token::Word(x)) if *x == w);
+        // Twice: `Sun Dec 04` masks `Dec` from `04`, then `Sun` from `Dec`.
+        for _ in 0..2 {
+            for i in 0..tokens.len() {
+                let Token::Word(word) = tokens[i] else {
+                    continue;
+                };
+                let prev = i.checked_sub(1).and_then(|p| tokens.get(p));
+                let next = tokens.get(i + 1);
+                let date_part = self.dates
+                    && is_calendar_word(word)
+                    && (is_variable(prev) || is_variable(next));
+                let user_name = self.users && is_word(prev, "for") && is_word(next, "from");
+                if date_part || user_name {
+                    tokens[i] = Token::Variable;
+                }
+            }
         }
     }
 
@@ -178,6 +258,92 @@ impl TemplateMasks {
         self.template_into(message, &mut out);
         out
     }
+}
+
+/// A token as the masks classify it.
+#[derive(Debug, Clone, Copy)]
+enum Token<'m> {
+    Word(&'m str),
+    Variable,
+    /// `key=`, its value masked.
+    KeyValue(&'m str),
+}
+
+/// How many of the `following` pieces a quoted string starting `piece` spans, unless it is an
+/// HTTP request line or no closing quote follows (an apostrophe, a cut-off message).
+fn quoted_span(piece: &str, following: &[&str]) -> Option<usize> {
+    const METHODS: &[&str] = &[
+        "GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH", "CONNECT", "TRACE",
+    ];
+    let quote = piece.chars().next().filter(|c| matches!(c, '"' | '\''))?;
+    if METHODS.contains(&piece[1..].trim_end_matches(quote)) {
+        return None;
+    }
+    let closes = |piece: &str| {
+        piece
+            .trim_end_matches([',', ';', ':', '.', ')', ']', '}'])
+            .ends_with(quote)
+    };
+    if piece.len() >= 2 && closes(&piece[1..]) {
+        return Some(0);
+    }
+    following
+        .iter()
+        .take(40)
+        .position(|p| closes(p))
+        .map(|i| i + 1)
+}
+
+/// Month and weekday names, in English as logs write them.
+fn is_calendar_word(word: &str) -> bool {
+    const NAMES: &[&str] = &[
+        "Jan",
+        "Feb",
+        "Mar",
+        "Apr",
+        "May",
+        "Jun",
+        "Jul",
+        "Aug",
+        "Sep",
+        "Sept",
+        "Oct",
+        "Nov",
+        "Dec",
+        "January",
+        "February",
+        "March",
+        "April",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+        "Mon",
+        "Tue",
+        "Wed",
+        "Thu",
+        "Fri",
+        "Sat",
+        "Sun",
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+    ];
+    NAMES.contains(&word.trim_end_matches(','))
+}
+
+/// `name@domain.tld`.
+fn is_email(token: &str) -> bool {
+    token.split_once('@').is_some_and(|(user, domain)| {
+        !user.is_empty() && domain.contains('.') && !domain.ends_with('.')
+    })
 }
 
 fn push_token(out: &mut String, token: &str) {
@@ -361,6 +527,42 @@ mod tests {
         for (message, template) in cases {
             assert_eq!(m.template(message), template, "{message:?}");
         }
+    }
+
+    #[test]
+    fn quoted_strings_dates_emails_and_user_names() {
+        let m = TemplateMasks::default();
+        let cases = [
+            (
+                r#"cache miss for key "user profile" (ttl 30s)"#,
+                "cache miss for key <*> (ttl <*>",
+            ),
+            ("Pulling image 'nginx:latest'", "Pulling image <*>"),
+            (
+                r#"10.0.0.1 "GET /v2/servers HTTP/1.1" status: 200"#,
+                r#"<*> "GET <*> status: <*>"#,
+            ),
+            (
+                "certificate expires on Sun Dec 14 10:00:00 2026",
+                "certificate expires on <*>",
+            ),
+            (
+                "Failed password for root from 1.2.3.4 port 22 ssh2",
+                "Failed password for <*> from <*> port <*>",
+            ),
+            ("mail sent to alice@example.com", "mail sent to <*>"),
+            (
+                r#"declined reason="card expired" code=51"#,
+                "declined reason=<*> code=<*>",
+            ),
+            ("can't reach the May meeting", "can't reach the May meeting"),
+            (r#"cut "off"#, r#"cut "off"#),
+        ];
+        for (message, template) in cases {
+            assert_eq!(m.template(message), template, "{message:?}");
+        }
+        let plain = TemplateMasks::from_names(&["numbers".into()], &[]).unwrap();
+        assert_eq!(plain.template("key 'a b'"), "key 'a b'");
     }
 
     #[test]

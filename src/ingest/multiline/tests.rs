@@ -7,7 +7,7 @@ fn starts_with_digit(content: &[u8]) -> bool {
 /// Groups `text` line by line; (first line number, line count, content, reject?) per event,
 /// and "blank" for blank lines, plus what stays held when `hold`.
 fn group(text: &str, joining: Joining, limits: Limits, hold: bool) -> (Vec<String>, Option<u64>) {
-    let mut grouper = Grouper::new(joining, limits, starts_with_digit);
+    let mut grouper = Grouper::new(joining, limits, Box::new(starts_with_digit));
     let mut out = Vec::new();
     let mut offset = 0u64;
     for (i, line) in text.split('\n').enumerate() {
@@ -108,7 +108,7 @@ fn crlf_stays_in_raw_and_leaves_content() {
     let mut grouper = Grouper::new(
         Joining::TimestampStarts,
         Limits::default(),
-        starts_with_digit,
+        Box::new(starts_with_digit),
     );
     let mut out = Vec::new();
     for (i, line) in ["1 a\r", " b\r"].iter().enumerate() {
