@@ -86,7 +86,7 @@ impl KnownContent {
             })
             .cloned()
             .collect();
-        found.sort_by(|a, b| b.0.cmp(&a.0));
+        found.sort_by_key(|f| std::cmp::Reverse(f.0));
         found
     }
 }

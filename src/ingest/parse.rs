@@ -18,8 +18,8 @@ use super::syslog::parse_syslog;
 use super::text::{TextParser, YearHint};
 pub use super::values::normalize_level;
 use super::values::{
-    epoch_to_micros, level_from_status, level_rank, parse_duration, parse_outcome, parse_status,
-    short_json, value_text,
+    epoch_to_micros, level_from_status, level_rank, parse_duration, parse_iso, parse_outcome,
+    parse_status, short_json, value_text,
 };
 
 /// One parsed event, ready for the `events` builders.
@@ -450,10 +450,12 @@ impl LineParser {
         let mut attributes = serde_json::Map::new();
         let mut duplicates = serde_json::Map::new();
         let used = used.into_inner();
-        let keys: Vec<String> = fields.iter().map(|(k, _)| k.clone()).collect();
+        // A key that comes again later is superseded (found by reference: no key is copied).
+        let superseded: Vec<bool> = (0..fields.len())
+            .map(|i| fields[i + 1..].iter().any(|(k, _)| *k == fields[i].0))
+            .collect();
         for (i, (key, value)) in fields.into_iter().enumerate() {
-            let superseded = keys[i + 1..].contains(&key);
-            if superseded {
+            if superseded[i] {
                 match duplicates
                     .entry(key)
                     .or_insert_with(|| Value::Array(Vec::new()))
@@ -543,6 +545,14 @@ impl LineParser {
     }
 
     fn parse_ts_auto(&self, s: &str) -> Result<i64, String> {
+        // The common layouts without trial and error; the rest below.
+        if let Some((naive, offset_secs)) = parse_iso(s) {
+            let micros = naive.and_utc().timestamp_micros();
+            return Ok(match offset_secs {
+                Some(offset) => micros - i64::from(offset) * 1_000_000,
+                None => micros - i64::from(self.tz_offset_secs) * 1_000_000,
+            });
+        }
         if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
             return Ok(dt.with_timezone(&Utc).timestamp_micros());
         }

@@ -8,9 +8,10 @@
 //! header is peeled token by token while each token is something a header holds; the first
 //! token that is not starts the message, which is kept byte for byte.
 
+use std::fmt::Write as _;
 use std::sync::LazyLock;
 
-use chrono::{Datelike, NaiveDate, NaiveDateTime};
+use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
 use regex::{Captures, Regex};
 use serde_json::Value;
 
@@ -318,7 +319,13 @@ pub(crate) fn starts_text_event(content: &[u8]) -> bool {
     let Ok(text) = std::str::from_utf8(content) else {
         return true;
     };
-    GLOG.is_match(text) || find_timestamp(text).is_some()
+    (may_be_glog(text) && GLOG.is_match(text)) || find_timestamp(text).is_some()
+}
+
+/// Whether a line can be glog's (`E1130 ...`): the regex runs only then, as most lines are not.
+fn may_be_glog(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.len() >= 5 && matches!(b[0], b'I' | b'W' | b'E' | b'F') && b[1].is_ascii_digit()
 }
 
 /// Parses plain-text lines into fields (`ts`, `level`, `pid`, `thread`, `logger`, ...,
@@ -356,7 +363,25 @@ impl TextParser {
                 .unwrap_or(Value::Null),
             Stamp::Naive { time, has_year } => {
                 let time = if has_year { time } else { self.year_for(time) };
-                Value::String(time.format("%Y-%m-%dT%H:%M:%S%.f").to_string())
+                // The layout `values::parse_iso` reads back without trial and error, the
+                // fraction as chrono's `%.f` writes it (none, 3, 6 or 9 digits).
+                let mut text = format!(
+                    "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+                    time.year(),
+                    time.month(),
+                    time.day(),
+                    time.hour(),
+                    time.minute(),
+                    time.second()
+                );
+                let nanos = time.nanosecond();
+                let _ = match nanos {
+                    0 => Ok(()),
+                    n if n % 1_000_000 == 0 => write!(text, ".{:03}", n / 1_000_000),
+                    n if n % 1_000 == 0 => write!(text, ".{:06}", n / 1_000),
+                    n => write!(text, ".{n:09}"),
+                };
+                Value::String(text)
             }
         }
     }
@@ -405,6 +430,9 @@ impl TextParser {
     }
 
     fn glog(&self, text: &str) -> Option<Vec<(String, Value)>> {
+        if !may_be_glog(text) {
+            return None;
+        }
         let c = GLOG.captures(text)?;
         let time = clock(&c, PLACEHOLDER_YEAR, num(&c, 2)?, [3, 4, 5, 6], 7)?;
         let level = match c.get(1)?.as_str() {

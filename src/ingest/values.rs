@@ -1,6 +1,7 @@
 //! Field values as column values: epoch numbers, status codes, durations with units,
 //! outcomes, level words. Shared by every format's mapping.
 
+use chrono::{NaiveDate, NaiveDateTime};
 use serde_json::Value;
 
 use super::settings::duration_unit_factor;
@@ -134,4 +135,90 @@ pub(crate) fn short_json(value: &Value) -> String {
         text.push_str("...");
     }
     text
+}
+
+/// `YYYY-MM-DD[T ]HH:MM:SS[.f{1,9}][Z|±HH:MM|±HHMM]`, read byte by byte (most timestamps have
+/// this layout, and chrono's format parsers are tried one after another otherwise): the time
+/// and its offset from UTC in seconds (`None`: no zone given).
+pub(crate) fn parse_iso(s: &str) -> Option<(NaiveDateTime, Option<i32>)> {
+    let b = s.as_bytes();
+    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b' ') {
+        return None;
+    }
+    if b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let digits = |from: usize, len: usize| -> Option<u32> {
+        b[from..from + len].iter().try_fold(0u32, |n, c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    let date = NaiveDate::from_ymd_opt(digits(0, 4)? as i32, digits(5, 2)?, digits(8, 2)?)?;
+    let mut nanos = 0u32;
+    let mut at = 19;
+    if b.get(at) == Some(&b'.') || b.get(at) == Some(&b',') {
+        let start = at + 1;
+        at = start;
+        while at < b.len() && b[at].is_ascii_digit() && at - start < 9 {
+            nanos = nanos * 10 + u32::from(b[at] - b'0');
+            at += 1;
+        }
+        if at == start || b.get(at).is_some_and(u8::is_ascii_digit) {
+            return None;
+        }
+        nanos *= 10u32.pow(9 - (at - start) as u32);
+    }
+    let time = date.and_hms_nano_opt(digits(11, 2)?, digits(14, 2)?, digits(17, 2)?, nanos)?;
+    let offset = match &b[at..] {
+        [] => None,
+        [b'Z'] | [b'z'] => Some(0),
+        [sign @ (b'+' | b'-'), rest @ ..] => {
+            let (hours, minutes) = match rest {
+                [h1, h2, b':', m1, m2] | [h1, h2, m1, m2] => ([*h1, *h2], [*m1, *m2]),
+                _ => return None,
+            };
+            let two = |d: [u8; 2]| -> Option<i32> {
+                (d[0].is_ascii_digit() && d[1].is_ascii_digit())
+                    .then(|| i32::from(d[0] - b'0') * 10 + i32::from(d[1] - b'0'))
+            };
+            let secs = two(hours)? * 3600 + two(minutes)? * 60;
+            Some(if *sign == b'-' { -secs } else { secs })
+        }
+        _ => return None,
+    };
+    Some((time, offset))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_times_are_read_byte_by_byte() {
+        let micros = |s: &str| {
+            let (time, offset) = parse_iso(s)?;
+            Some((time.and_utc().timestamp_micros(), offset))
+        };
+        assert_eq!(
+            micros("2025-11-20T10:00:00.5Z"),
+            Some((1_763_632_800_500_000, Some(0)))
+        );
+        assert_eq!(
+            micros("2025-11-20 10:00:00,123456789+02:00"),
+            Some((1_763_632_800_123_456, Some(7200)))
+        );
+        assert_eq!(micros("2025-11-20T10:00:00-0130").unwrap().1, Some(-5400));
+        assert_eq!(micros("2025-11-20T10:00:00").unwrap().1, None);
+        for bad in [
+            "2025-13-20T10:00:00Z",
+            "2025-11-20T25:00:00Z",
+            "2025-11-20T10:00:00.Z",
+            "2025-11-20T10:00:00.1234567891Z",
+            "2025-11-20T10:00:00 UTC",
+            "2025-11-20",
+            "2025-02-30T10:00:00Z",
+        ] {
+            assert_eq!(micros(bad), None, "{bad}");
+        }
+    }
 }
