@@ -131,10 +131,7 @@ static SHAPES: LazyLock<Vec<Shape>> = LazyLock::new(|| {
                             z if z.len() == 5 => format!("{}:{}", &z[..3], &z[3..]),
                             z => z.to_string(),
                         };
-                        Some(Stamp::Zoned(format!(
-                            "{}{zone}",
-                            time.format("%Y-%m-%dT%H:%M:%S%.f")
-                        )))
+                        Some(Stamp::Zoned(format!("{}{zone}", iso_text(time))))
                     }
                 }
             },
@@ -266,6 +263,72 @@ static GLOG: LazyLock<Regex> = LazyLock::new(|| {
     .expect("valid glog pattern")
 });
 
+/// `time` as `YYYY-MM-DDTHH:MM:SS[.f]`: the layout `values::parse_iso` reads back without
+/// trial and error, the fraction as chrono's `%.f` writes it (none, 3, 6 or 9 digits).
+fn iso_text(time: NaiveDateTime) -> String {
+    let mut text = format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+        time.year(),
+        time.month(),
+        time.day(),
+        time.hour(),
+        time.minute(),
+        time.second()
+    );
+    let _ = match time.nanosecond() {
+        0 => Ok(()),
+        n if n % 1_000_000 == 0 => write!(text, ".{:03}", n / 1_000_000),
+        n if n % 1_000 == 0 => write!(text, ".{:06}", n / 1_000),
+        n => write!(text, ".{n:09}"),
+    };
+    text
+}
+
+/// The first shape (ISO 8601 without a zone, the most common) read byte by byte: the same
+/// stamp its regex gives, or `None` whenever the line is not plainly that shape (the regexes
+/// then decide).
+fn naive_iso_at(text: &str) -> Option<(Stamp, usize)> {
+    let b = text.as_bytes();
+    let digits = |from: usize, len: usize| -> Option<u32> {
+        b.get(from..from + len)?.iter().try_fold(0u32, |n, c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    let separated = |at: usize, seps: &[u8]| b.get(at).is_some_and(|c| seps.contains(c));
+    if !(separated(4, b"-/") && separated(7, b"-/") && separated(10, b"T ")) {
+        return None;
+    }
+    if !(separated(13, b":") && separated(16, b":")) {
+        return None;
+    }
+    let (y, mo, d) = (digits(0, 4)? as i32, digits(5, 2)?, digits(8, 2)?);
+    let (h, mi, s) = (digits(11, 2)?, digits(14, 2)?, digits(17, 2)?);
+    let mut end = 19;
+    let mut ns = 0;
+    if separated(19, b".,") {
+        let start = 20;
+        end = start;
+        while end < b.len() && b[end].is_ascii_digit() && end - start < 9 {
+            end += 1;
+        }
+        if end == start {
+            return None;
+        }
+        let fraction = digits(start, end - start)?;
+        ns = fraction * 10u32.pow(9 - (end - start) as u32);
+    }
+    // A zone, more digits or a letter next: the regexes read it.
+    if b.get(end)
+        .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_' || !c.is_ascii())
+    {
+        return None;
+    }
+    if matches!(b.get(end), Some(b'+' | b'-')) && b.get(end + 1).is_some_and(u8::is_ascii_digit) {
+        return None;
+    }
+    Some((stamp(naive(y, mo, d, h, mi, s, ns), true)?, end))
+}
+
 /// A timestamp starting exactly at the beginning of `text`: the stamp and its length.
 pub(crate) fn timestamp_at(text: &str) -> Option<(Stamp, usize)> {
     let first = text.as_bytes().first()?;
@@ -273,6 +336,11 @@ pub(crate) fn timestamp_at(text: &str) -> Option<(Stamp, usize)> {
         return None;
     }
     let digit = first.is_ascii_digit();
+    if digit {
+        if let Some(found) = naive_iso_at(text) {
+            return Some(found);
+        }
+    }
     SHAPES.iter().find_map(|shape| {
         if shape.starts_with_digit != digit {
             return None;
@@ -363,25 +431,7 @@ impl TextParser {
                 .unwrap_or(Value::Null),
             Stamp::Naive { time, has_year } => {
                 let time = if has_year { time } else { self.year_for(time) };
-                // The layout `values::parse_iso` reads back without trial and error, the
-                // fraction as chrono's `%.f` writes it (none, 3, 6 or 9 digits).
-                let mut text = format!(
-                    "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-                    time.year(),
-                    time.month(),
-                    time.day(),
-                    time.hour(),
-                    time.minute(),
-                    time.second()
-                );
-                let nanos = time.nanosecond();
-                let _ = match nanos {
-                    0 => Ok(()),
-                    n if n % 1_000_000 == 0 => write!(text, ".{:03}", n / 1_000_000),
-                    n if n % 1_000 == 0 => write!(text, ".{:06}", n / 1_000),
-                    n => write!(text, ".{n:09}"),
-                };
-                Value::String(text)
+                Value::String(iso_text(time))
             }
         }
     }
