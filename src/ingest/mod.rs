@@ -22,6 +22,7 @@ pub mod settings;
 pub mod source;
 mod syslog;
 mod text;
+mod timestamps;
 mod values;
 
 use std::sync::{Arc, Mutex};

@@ -1,0 +1,361 @@
+//! Timestamps at or near the start of a text line, among the shapes real systems write: ISO
+//! 8601 and its relatives, BGL, HealthApp, Spark/Hadoop `yy/MM/dd`, HDFS `yyMMdd HHmmss`,
+//! European `dd.MM.yyyy`, access-log time, ctime, syslog's `MMM d`, `MM-dd`, `MM.dd`, epoch
+//! numbers. Each shape is an anchored regex; the most common (ISO without a zone) is also read
+//! byte by byte first, giving the same stamp without running a regex.
+
+use std::fmt::Write as _;
+use std::sync::LazyLock;
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
+use regex::{Captures, Regex};
+
+/// What a timestamp said, before a year is supplied to the shapes without one.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Stamp {
+    /// RFC 3339 text (a zone was given).
+    Zoned(String),
+    /// A local time; `has_year` false when the shape has no year (it is then a placeholder).
+    Naive { time: NaiveDateTime, has_year: bool },
+    /// Seconds since the epoch.
+    Epoch(f64),
+}
+
+const MONTHS: &str = "Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec";
+
+/// One timestamp shape: its pattern (anchored) and how its captures become a [`Stamp`].
+struct Shape {
+    regex: Regex,
+    read: fn(&Captures) -> Option<Stamp>,
+    /// Whether it starts with a digit (else a letter): shapes that cannot match a line's
+    /// first byte are not tried (each try runs a regex with captures).
+    starts_with_digit: bool,
+}
+
+pub(crate) fn num(c: &Captures, i: usize) -> Option<u32> {
+    c.get(i)?.as_str().parse().ok()
+}
+
+fn month(name: &str) -> Option<u32> {
+    MONTHS
+        .split('|')
+        .position(|m| m.eq_ignore_ascii_case(name))
+        .map(|i| i as u32 + 1)
+}
+
+/// Digits of a fraction of a second as nanoseconds (`123` -> 123,000,000).
+fn nanos(c: &Captures, i: usize) -> u32 {
+    let Some(digits) = c.get(i).map(|m| m.as_str()) else {
+        return 0;
+    };
+    let digits = &digits[..digits.len().min(9)];
+    let value: u32 = digits.parse().unwrap_or(0);
+    value * 10u32.pow(9 - digits.len() as u32)
+}
+
+fn naive(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32, ns: u32) -> Option<NaiveDateTime> {
+    // A leap second (`:60`) is read as the last nanosecond of the minute before.
+    let (s, ns) = if s == 60 { (59, 999_999_999) } else { (s, ns) };
+    NaiveDate::from_ymd_opt(y, mo, d)?.and_hms_nano_opt(h, mi, s, ns)
+}
+
+/// A capture index no shape has: no fraction of a second.
+const NO_FRACTION: usize = usize::MAX;
+
+/// The time in `year` and `month` whose day, hour, minute and second are the captures at
+/// `day_clock`, with the fraction of a second at `fraction`.
+pub(crate) fn clock(
+    c: &Captures,
+    year: i32,
+    month: u32,
+    day_clock: [usize; 4],
+    fraction: usize,
+) -> Option<NaiveDateTime> {
+    let [d, h, mi, s] = day_clock;
+    naive(
+        year,
+        month,
+        num(c, d)?,
+        num(c, h)?,
+        num(c, mi)?,
+        num(c, s)?,
+        nanos(c, fraction),
+    )
+}
+
+fn stamp(time: Option<NaiveDateTime>, has_year: bool) -> Option<Stamp> {
+    time.map(|time| Stamp::Naive { time, has_year })
+}
+
+/// The year put into year-less timestamps until [`TextParser::year_for`] replaces it: a leap
+/// year, so that `Feb 29` parses.
+pub(crate) const PLACEHOLDER_YEAR: i32 = 2000;
+
+static SHAPES: LazyLock<Vec<Shape>> = LazyLock::new(|| {
+    let shape = |pattern: &str, read: fn(&Captures) -> Option<Stamp>| Shape {
+        regex: Regex::new(&format!("^(?:{pattern})")).expect("valid timestamp pattern"),
+        read,
+        starts_with_digit: pattern.starts_with(r"(\d"),
+    };
+    vec![
+        // ISO 8601 and its relatives: `2026-11-30T14:01:02.123Z`, `2026-11-30 14:01:02,123`,
+        // Go's `2026/11/30 14:01:02`, with or without seconds and zone.
+        shape(
+            r"(\d{4})[-/](\d{2})[-/](\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(Z|[+-]\d{2}(?::?\d{2})?)?\b",
+            |c| {
+                let (y, mo, d) = (num(c, 1)? as i32, num(c, 2)?, num(c, 3)?);
+                let (h, mi, s) = (num(c, 4)?, num(c, 5)?, num(c, 6).unwrap_or(0));
+                let time = naive(y, mo, d, h, mi, s, nanos(c, 7))?;
+                match c.get(8).map(|m| m.as_str()) {
+                    None => stamp(Some(time), true),
+                    Some(zone) => {
+                        let zone = match zone {
+                            "Z" => "+00:00".to_string(),
+                            z if z.len() == 3 => format!("{z}:00"),
+                            z if z.len() == 5 => format!("{}:{}", &z[..3], &z[3..]),
+                            z => z.to_string(),
+                        };
+                        Some(Stamp::Zoned(format!("{}{zone}", iso_text(time))))
+                    }
+                }
+            },
+        ),
+        // BGL's `2005-06-03-15.42.50.675872`.
+        shape(
+            r"(\d{4})-(\d{2})-(\d{2})-(\d{2})\.(\d{2})\.(\d{2})(?:\.(\d{1,9}))?\b",
+            |c| {
+                let time = clock(c, num(c, 1)? as i32, num(c, 2)?, [3, 4, 5, 6], 7);
+                stamp(time, true)
+            },
+        ),
+        // HealthApp's `20171223-22:15:29:606`.
+        shape(
+            r"(\d{4})(\d{2})(\d{2})-(\d{2}):(\d{2}):(\d{2})(?:[:.](\d{1,3}))?\b",
+            |c| {
+                let time = clock(c, num(c, 1)? as i32, num(c, 2)?, [3, 4, 5, 6], 7);
+                stamp(time, true)
+            },
+        ),
+        // Spark and Hadoop's `yy/MM/dd HH:mm:ss`.
+        shape(
+            r"(\d{2})/(\d{2})/(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?\b",
+            |c| {
+                let time = clock(c, 2000 + num(c, 1)? as i32, num(c, 2)?, [3, 4, 5, 6], 7);
+                stamp(time, true)
+            },
+        ),
+        // HDFS's `yyMMdd HHmmss`.
+        shape(r"(\d{2})(\d{2})(\d{2}) (\d{2})(\d{2})(\d{2})\b", |c| {
+            let time = clock(
+                c,
+                2000 + num(c, 1)? as i32,
+                num(c, 2)?,
+                [3, 4, 5, 6],
+                NO_FRACTION,
+            );
+            stamp(time, true)
+        }),
+        // `dd.MM.yyyy HH:mm:ss` (European).
+        shape(
+            r"(\d{2})\.(\d{2})\.(\d{4}) (\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?\b",
+            |c| {
+                let time = clock(c, num(c, 3)? as i32, num(c, 2)?, [1, 4, 5, 6], 7);
+                stamp(time, true)
+            },
+        ),
+        // Access-log time `30/Nov/2026:14:01:02 +0000`.
+        shape(
+            &format!(
+                r"(\d{{2}})/({MONTHS})/(\d{{4}}):(\d{{2}}):(\d{{2}}):(\d{{2}})(?: ([+-]\d{{2}})(\d{{2}}))?\b"
+            ),
+            |c| {
+                let time = clock(
+                    c,
+                    num(c, 3)? as i32,
+                    month(c.get(2)?.as_str())?,
+                    [1, 4, 5, 6],
+                    NO_FRACTION,
+                )?;
+                match (c.get(7), c.get(8)) {
+                    (Some(h), Some(m)) => Some(Stamp::Zoned(format!(
+                        "{}{}:{}",
+                        time.format("%Y-%m-%dT%H:%M:%S"),
+                        h.as_str(),
+                        m.as_str()
+                    ))),
+                    _ => stamp(Some(time), true),
+                }
+            },
+        ),
+        // ctime, as Apache's error log writes it: `Sun Dec 04 04:47:44 2005`.
+        shape(
+            &format!(
+                r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ({MONTHS}) +(\d{{1,2}}) (\d{{2}}):(\d{{2}}):(\d{{2}})(?:\.(\d{{1,9}}))? (\d{{4}})\b"
+            ),
+            |c| {
+                let time = clock(
+                    c,
+                    num(c, 7)? as i32,
+                    month(c.get(1)?.as_str())?,
+                    [2, 3, 4, 5],
+                    6,
+                );
+                stamp(time, true)
+            },
+        ),
+        // syslog's `Dec 10 06:55:46` (no year), also `Dec 10 2025 06:55:46`.
+        shape(
+            &format!(
+                r"({MONTHS}) +(\d{{1,2}}) (?:(\d{{4}}) )?(\d{{2}}):(\d{{2}}):(\d{{2}})(?:\.(\d{{1,9}}))?\b"
+            ),
+            |c| {
+                let year = c.get(3).and_then(|y| y.as_str().parse().ok());
+                let time = clock(
+                    c,
+                    year.unwrap_or(PLACEHOLDER_YEAR),
+                    month(c.get(1)?.as_str())?,
+                    [2, 4, 5, 6],
+                    7,
+                );
+                stamp(time, year.is_some())
+            },
+        ),
+        // Android's `03-17 16:13:38.811` and Proxifier's `10.30 16:49:06` (no year).
+        shape(
+            r"(\d{2})[-.](\d{2}) (\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?\b",
+            |c| {
+                let time = clock(c, PLACEHOLDER_YEAR, num(c, 1)?, [2, 3, 4, 5], 6);
+                stamp(time, false)
+            },
+        ),
+        // Epoch seconds (10 digits, optional fraction) or milliseconds (13 digits).
+        shape(r"(\d{10}(?:\.\d{1,9})?|\d{13})\b", |c| {
+            let text = c.get(1)?.as_str();
+            let value: f64 = text.parse().ok()?;
+            let seconds = if text.len() == 13 { value / 1e3 } else { value };
+            // 2001-09-09 .. 2286: a number in that range at the start is a time.
+            (seconds >= 1e9).then_some(Stamp::Epoch(seconds))
+        }),
+    ]
+});
+
+/// `time` as `YYYY-MM-DDTHH:MM:SS[.f]`: the layout `values::parse_iso` reads back without
+/// trial and error, the fraction as chrono's `%.f` writes it (none, 3, 6 or 9 digits).
+pub(crate) fn iso_text(time: NaiveDateTime) -> String {
+    let mut text = format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+        time.year(),
+        time.month(),
+        time.day(),
+        time.hour(),
+        time.minute(),
+        time.second()
+    );
+    let _ = match time.nanosecond() {
+        0 => Ok(()),
+        n if n % 1_000_000 == 0 => write!(text, ".{:03}", n / 1_000_000),
+        n if n % 1_000 == 0 => write!(text, ".{:06}", n / 1_000),
+        n => write!(text, ".{n:09}"),
+    };
+    text
+}
+
+/// The first shape (ISO 8601 without a zone, the most common) read byte by byte: the same
+/// stamp its regex gives, or `None` whenever the line is not plainly that shape (the regexes
+/// then decide).
+fn naive_iso_at(text: &str) -> Option<(Stamp, usize)> {
+    let b = text.as_bytes();
+    let digits = |from: usize, len: usize| -> Option<u32> {
+        b.get(from..from + len)?.iter().try_fold(0u32, |n, c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    let separated = |at: usize, seps: &[u8]| b.get(at).is_some_and(|c| seps.contains(c));
+    if !(separated(4, b"-/") && separated(7, b"-/") && separated(10, b"T ")) {
+        return None;
+    }
+    if !(separated(13, b":") && separated(16, b":")) {
+        return None;
+    }
+    let (y, mo, d) = (digits(0, 4)? as i32, digits(5, 2)?, digits(8, 2)?);
+    let (h, mi, s) = (digits(11, 2)?, digits(14, 2)?, digits(17, 2)?);
+    let mut end = 19;
+    let mut ns = 0;
+    if separated(19, b".,") {
+        let start = 20;
+        end = start;
+        while end < b.len() && b[end].is_ascii_digit() && end - start < 9 {
+            end += 1;
+        }
+        if end == start {
+            return None;
+        }
+        let fraction = digits(start, end - start)?;
+        ns = fraction * 10u32.pow(9 - (end - start) as u32);
+    }
+    // A zone, more digits or a letter next: the regexes read it.
+    if b.get(end)
+        .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_' || !c.is_ascii())
+    {
+        return None;
+    }
+    if matches!(b.get(end), Some(b'+' | b'-')) && b.get(end + 1).is_some_and(u8::is_ascii_digit) {
+        return None;
+    }
+    Some((stamp(naive(y, mo, d, h, mi, s, ns), true)?, end))
+}
+
+/// A timestamp starting exactly at the beginning of `text`: the stamp and its length.
+pub(crate) fn timestamp_at(text: &str) -> Option<(Stamp, usize)> {
+    let first = text.as_bytes().first()?;
+    if !first.is_ascii_alphanumeric() {
+        return None;
+    }
+    let digit = first.is_ascii_digit();
+    if digit {
+        if let Some(found) = naive_iso_at(text) {
+            return Some(found);
+        }
+    }
+    SHAPES.iter().find_map(|shape| {
+        if shape.starts_with_digit != digit {
+            return None;
+        }
+        let captures = shape.regex.captures(text)?;
+        let stamp = (shape.read)(&captures)?;
+        Some((stamp, captures.get(0)?.end()))
+    })
+}
+
+/// Where a line's timestamp is: at the start, inside a leading bracket (`[...]`), or after
+/// at most two short leading tokens (a file name, a flag). Returns the stamp, where it
+/// starts and ends, and whether it was bracketed (the bracket's end is then `end`).
+pub(crate) fn find_timestamp(text: &str) -> Option<(Stamp, usize, usize)> {
+    if let Some((stamp, len)) = timestamp_at(text) {
+        return Some((stamp, 0, len));
+    }
+    let mut start = 0;
+    for _ in 0..3 {
+        let rest = &text[start..];
+        if let Some(inner) = rest.strip_prefix('[') {
+            if let Some((stamp, len)) = timestamp_at(inner) {
+                let open = start + 1;
+                return Some((stamp, open, open + len));
+            }
+        }
+        // The next token, within the first 80 bytes.
+        let token_end = start + rest.find(char::is_whitespace)?;
+        let next = token_end + text[token_end..].len() - text[token_end..].trim_start().len();
+        if next >= text.len() || next > 80 {
+            return None;
+        }
+        if let Some((stamp, len)) = timestamp_at(&text[next..]) {
+            return Some((stamp, next, next + len));
+        }
+        start = next;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests;
