@@ -1,7 +1,6 @@
 //! Splitting a line into ordered `(field, value)` pairs, one function per format. The
 //! mapping onto `events` columns (in `parse`) is the same for every format.
 
-use std::fmt::Write as _;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -136,37 +135,78 @@ pub(crate) static LOGFMT_START: LazyLock<Regex> =
 
 /// Parses a JSON object keeping every key in order, duplicates included.
 pub(crate) fn parse_json(text: &str) -> Result<Vec<(String, Value)>, String> {
-    struct Fields(Vec<(String, Value)>);
-    struct FieldsVisitor;
-    impl<'de> Visitor<'de> for FieldsVisitor {
-        type Value = Fields;
-        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-            f.write_str("a JSON object")
+    serde_json::from_str::<JsonRecord>(text)
+        .map_err(|e| json_error(&e))?
+        .into_object()
+}
+
+/// A reject reason for a JSON error: its column, and serde's message without the
+/// " at line L column C" it appends.
+pub(crate) fn json_error(e: &serde_json::Error) -> String {
+    let detail = e.to_string();
+    let detail = detail.split(" at line ").next().unwrap_or(&detail);
+    format!("invalid JSON at column {}: {detail}", e.column())
+}
+
+/// One JSON value: an object keeps its keys in order, duplicates included; anything else
+/// is named (a line may hold several values, see `records`).
+pub(crate) enum JsonRecord {
+    Object(Vec<(String, Value)>),
+    Other(&'static str),
+}
+
+impl JsonRecord {
+    pub(crate) fn into_object(self) -> Result<Vec<(String, Value)>, String> {
+        match self {
+            JsonRecord::Object(fields) => Ok(fields),
+            JsonRecord::Other(kind) => Err(format!("a JSON {kind}, not an object")),
         }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Fields, A::Error> {
-            let mut fields = Vec::with_capacity(map.size_hint().unwrap_or(12));
-            while let Some((key, value)) = map.next_entry::<String, Value>()? {
-                fields.push((key, value));
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for JsonRecord {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<JsonRecord, D::Error> {
+        struct RecordVisitor;
+        impl<'de> Visitor<'de> for RecordVisitor {
+            type Value = JsonRecord;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON value")
             }
-            Ok(Fields(fields))
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<JsonRecord, A::Error> {
+                let mut fields = Vec::with_capacity(map.size_hint().unwrap_or(12));
+                while let Some((key, value)) = map.next_entry::<String, Value>()? {
+                    fields.push((key, value));
+                }
+                Ok(JsonRecord::Object(fields))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<JsonRecord, A::Error> {
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(JsonRecord::Other("array"))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<JsonRecord, E> {
+                Ok(JsonRecord::Other("string"))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<JsonRecord, E> {
+                Ok(JsonRecord::Other("number"))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<JsonRecord, E> {
+                Ok(JsonRecord::Other("number"))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<JsonRecord, E> {
+                Ok(JsonRecord::Other("number"))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<JsonRecord, E> {
+                Ok(JsonRecord::Other("boolean"))
+            }
+            fn visit_unit<E>(self) -> Result<JsonRecord, E> {
+                Ok(JsonRecord::Other("null"))
+            }
         }
+        d.deserialize_any(RecordVisitor)
     }
-    impl<'de> serde::Deserialize<'de> for Fields {
-        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Fields, D::Error> {
-            d.deserialize_map(FieldsVisitor)
-        }
-    }
-    serde_json::from_str::<Fields>(text)
-        .map(|f| f.0)
-        .map_err(|e| {
-            let mut msg = String::new();
-            let _ = write!(msg, "invalid JSON at column {}: ", e.column());
-            // serde_json appends " at line L column C"; the column is already given.
-            let detail = e.to_string();
-            let detail = detail.split(" at line ").next().unwrap_or(&detail);
-            msg.push_str(detail);
-            msg
-        })
 }
 
 /// logfmt: `key=value key="quoted \"value\"" flag`. A bare word is a flag set to true.

@@ -4,11 +4,10 @@
 //! Logs subscription messages (`logEvents`). Each record becomes its own row; `_record` is
 //! its index in the line.
 
-use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_json::Value;
 
 use super::container::wrapped;
-use super::formats::parse_json;
+use super::formats::{json_error, parse_json, JsonRecord};
 use super::otlp::otlp_records;
 use super::text::TextParser;
 
@@ -147,76 +146,6 @@ fn cloudwatch_records(fields: &Fields, plain: &TextParser) -> Vec<Result<Fields,
             Ok(record)
         })
         .collect()
-}
-
-fn json_error(e: &serde_json::Error) -> String {
-    let detail = e.to_string();
-    let detail = detail
-        .split(" at line ")
-        .next()
-        .unwrap_or(&detail)
-        .to_string();
-    format!("invalid JSON at column {}: {detail}", e.column())
-}
-
-/// One JSON value of a line holding several: an object keeps its keys in order.
-enum JsonRecord {
-    Object(Fields),
-    Other(&'static str),
-}
-
-impl JsonRecord {
-    fn into_object(self) -> Result<Fields, String> {
-        match self {
-            JsonRecord::Object(fields) => Ok(fields),
-            JsonRecord::Other(kind) => Err(format!("a JSON {kind}, not an object")),
-        }
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for JsonRecord {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<JsonRecord, D::Error> {
-        struct RecordVisitor;
-        impl<'de> Visitor<'de> for RecordVisitor {
-            type Value = JsonRecord;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a JSON value")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<JsonRecord, A::Error> {
-                let mut fields = Vec::new();
-                while let Some((key, value)) = map.next_entry::<String, Value>()? {
-                    fields.push((key, value));
-                }
-                Ok(JsonRecord::Object(fields))
-            }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(
-                self,
-                mut seq: A,
-            ) -> Result<JsonRecord, A::Error> {
-                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
-                Ok(JsonRecord::Other("array"))
-            }
-            fn visit_str<E>(self, _: &str) -> Result<JsonRecord, E> {
-                Ok(JsonRecord::Other("string"))
-            }
-            fn visit_i64<E>(self, _: i64) -> Result<JsonRecord, E> {
-                Ok(JsonRecord::Other("number"))
-            }
-            fn visit_u64<E>(self, _: u64) -> Result<JsonRecord, E> {
-                Ok(JsonRecord::Other("number"))
-            }
-            fn visit_f64<E>(self, _: f64) -> Result<JsonRecord, E> {
-                Ok(JsonRecord::Other("number"))
-            }
-            fn visit_bool<E>(self, _: bool) -> Result<JsonRecord, E> {
-                Ok(JsonRecord::Other("boolean"))
-            }
-            fn visit_unit<E>(self) -> Result<JsonRecord, E> {
-                Ok(JsonRecord::Other("null"))
-            }
-        }
-        d.deserialize_any(RecordVisitor)
-    }
 }
 
 #[cfg(test)]
