@@ -56,6 +56,21 @@ fn bench_ingest(c: &mut Criterion) {
                 .count()
         })
     });
+    // Detection reads a source's first 200 lines in every detectable format once: its cost
+    // per source, to set beside parse_line_json's per line.
+    group.throughput(Throughput::Elements(
+        shape::ingest::detect::SAMPLE_LINES as u64,
+    ));
+    group.bench_function("detect_format_200_json_lines", |b| {
+        let parser = shape::ingest::parse::LineParser::new(&Default::default(), None, &[]).unwrap();
+        let text = std::fs::read_to_string(logs.path().join(&truth.files[0])).unwrap();
+        let sample: Vec<&[u8]> = text
+            .lines()
+            .take(shape::ingest::detect::SAMPLE_LINES)
+            .map(str::as_bytes)
+            .collect();
+        b.iter(|| shape::ingest::detect::choose_format(&parser, &sample))
+    });
     group.finish();
 }
 
