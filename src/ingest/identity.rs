@@ -8,7 +8,7 @@
 use std::sync::Mutex;
 
 use super::source::SourceObject;
-use super::{IngestError, SourceStatus, FINGERPRINT_BYTES};
+use super::{IngestError, SourceStatus};
 use crate::common::fnv1a64;
 use crate::storage::{CommitRecord, DataStore, Fingerprint};
 
@@ -73,6 +73,16 @@ impl KnownContent {
         }
     }
 
+    /// The most first bytes a known fingerprint of an object of `size` bytes (unknown for
+    /// gzip) covers; `None` when no known fingerprint can be its.
+    pub fn longest_fitting(&self, size: Option<u64>) -> Option<u64> {
+        self.fingerprints
+            .iter()
+            .map(|(len, _)| *len)
+            .filter(|len| *len >= MIN_IDENTITY_BYTES && size.is_none_or(|size| *len <= size))
+            .max()
+    }
+
     /// The known fingerprints `prefix` (an object's first bytes) has, longest first: the
     /// longest is the latest commit of that content.
     pub fn matching(&self, prefix: &[u8]) -> Vec<Fingerprint> {
@@ -117,10 +127,13 @@ pub(crate) fn resume_point(
         }
     }
     // New content under this name (a new name, or a name logrotate reuses: `app.log.1`).
-    if !object.gzip && object.size < MIN_IDENTITY_BYTES {
+    // Only as many first bytes as the longest fingerprint it could have (none: nothing read,
+    // no extra request for an S3 object).
+    let size = (!object.gzip).then_some(object.size);
+    let Some(needed) = known.lock().expect("not poisoned").longest_fitting(size) else {
         return Ok(Resume::from_start(status));
-    }
-    let prefix = object.read_prefix(FINGERPRINT_BYTES, runtime)?;
+    };
+    let prefix = object.read_prefix(needed, runtime)?;
     let candidates = known.lock().expect("not poisoned").matching(&prefix);
     for fingerprint in candidates {
         let Some(commit) = runtime.block_on(store.commit_by_fingerprint(&fingerprint))? else {
@@ -162,5 +175,11 @@ mod tests {
         // An object shorter than a fingerprint cannot have it.
         assert_eq!(known.matching(&content[..350]).len(), 1);
         assert!(known.matching(b"short").is_empty());
+        // What to read first: the longest fingerprint that fits, nothing when none does.
+        assert_eq!(known.longest_fitting(Some(5000)), Some(4096));
+        assert_eq!(known.longest_fitting(Some(350)), Some(300));
+        assert_eq!(known.longest_fitting(Some(200)), None);
+        assert_eq!(known.longest_fitting(None), Some(4096));
+        assert_eq!(KnownContent::default().longest_fitting(None), None);
     }
 }
