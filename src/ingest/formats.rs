@@ -402,6 +402,10 @@ static TIME_IN_TEXT: LazyLock<Regex> = LazyLock::new(|| {
 /// 0.247`, as OpenStack, gunicorn and many frameworks write): its route as `operation`, its
 /// status and its time (seconds unless a unit says otherwise) as fields.
 pub(crate) fn request_in_message(message: &str, fields: &mut Vec<(String, Value)>) {
+    // Most messages hold no quoted request: skip the regex (and its capture slots).
+    if memchr::memchr(b'"', message.as_bytes()).is_none() {
+        return;
+    }
     let Some(request) = HTTP_REQUEST.captures(message) else {
         return;
     };

@@ -71,7 +71,9 @@ impl Intake {
         if self.chunk.len() < CHUNK_LINES {
             return Ok(false);
         }
-        self.pipeline.send(std::mem::take(&mut self.chunk))?;
+        let next = Chunk::sized_like(&self.chunk);
+        self.pipeline
+            .send(std::mem::replace(&mut self.chunk, next))?;
         Ok(true)
     }
 

@@ -74,17 +74,33 @@ impl Chunk {
         let start = self.data.len();
         self.data.extend_from_slice(&group.raw);
         let end = self.data.len();
-        self.data.extend_from_slice(&group.content);
+        // Most groups read as their own bytes less the terminator: no second copy.
+        let (content_start, content_end) = if group.raw.starts_with(&group.content) {
+            (start, start + group.content.len())
+        } else {
+            self.data.extend_from_slice(&group.content);
+            (end, self.data.len())
+        };
         self.lines.push(ChunkLine {
             start,
             end,
-            content_start: end,
-            content_end: self.data.len(),
+            content_start,
+            content_end,
             number: group.number,
             offset: group.offset,
             line_count: group.line_count,
             reject: group.reject,
         });
+    }
+
+    /// An empty chunk with room for one like `previous`: chunks of a source are alike, and
+    /// growing a multi-megabyte buffer line by line costs copies and fresh pages.
+    pub fn sized_like(previous: &Chunk) -> Chunk {
+        Chunk {
+            seq: 0,
+            data: Vec::with_capacity(previous.data.len()),
+            lines: Vec::with_capacity(previous.lines.len()),
+        }
     }
 
     pub fn len(&self) -> usize {

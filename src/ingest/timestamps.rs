@@ -4,7 +4,6 @@
 //! numbers. Each shape is an anchored regex; the most common (ISO without a zone) is also read
 //! byte by byte first, giving the same stamp without running a regex.
 
-use std::fmt::Write as _;
 use std::sync::LazyLock;
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
@@ -242,22 +241,48 @@ static SHAPES: LazyLock<Vec<Shape>> = LazyLock::new(|| {
 /// `time` as `YYYY-MM-DDTHH:MM:SS[.f]`: the layout `values::parse_iso` reads back without
 /// trial and error, the fraction as chrono's `%.f` writes it (none, 3, 6 or 9 digits).
 pub(crate) fn iso_text(time: NaiveDateTime) -> String {
-    let mut text = format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-        time.year(),
-        time.month(),
-        time.day(),
-        time.hour(),
-        time.minute(),
-        time.second()
-    );
-    let _ = match time.nanosecond() {
-        0 => Ok(()),
-        n if n % 1_000_000 == 0 => write!(text, ".{:03}", n / 1_000_000),
-        n if n % 1_000 == 0 => write!(text, ".{:06}", n / 1_000),
-        n => write!(text, ".{n:09}"),
-    };
-    text
+    // Written digit by digit: this runs once per text line, and `format!` costs more than
+    // the parse that reads it back.
+    fn digits(out: &mut Vec<u8>, value: u32, width: u32) {
+        for place in (0..width).rev() {
+            out.push(b'0' + (value / 10u32.pow(place) % 10) as u8);
+        }
+    }
+    let mut out = Vec::with_capacity(29);
+    let year = time.year();
+    if (0..=9999).contains(&year) {
+        digits(&mut out, year as u32, 4);
+    } else {
+        out.extend_from_slice(format!("{year:04}").as_bytes());
+    }
+    for (separator, value) in [
+        (b'-', time.month()),
+        (b'-', time.day()),
+        (b'T', time.hour()),
+        (b':', time.minute()),
+        (b':', time.second()),
+    ] {
+        out.push(separator);
+        digits(&mut out, value, 2);
+    }
+    match time.nanosecond() {
+        0 => {}
+        // A leap second (`:60`) as chrono holds it.
+        n if n >= 1_000_000_000 => out.extend_from_slice(format!(".{n}").as_bytes()),
+        n if n % 1_000_000 == 0 => {
+            out.push(b'.');
+            digits(&mut out, n / 1_000_000, 3);
+        }
+        n if n % 1_000 == 0 => {
+            out.push(b'.');
+            digits(&mut out, n / 1_000, 6);
+        }
+        n => {
+            out.push(b'.');
+            digits(&mut out, n, 9);
+        }
+    }
+    String::from_utf8(out).expect("ASCII digits and separators")
 }
 
 /// The first shape (ISO 8601 without a zone, the most common) read byte by byte: the same

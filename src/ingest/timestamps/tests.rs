@@ -32,3 +32,22 @@ fn the_byte_by_byte_iso_reading_agrees_with_its_regex() {
         assert_eq!(naive_iso_at(text), None, "{text}");
     }
 }
+
+#[test]
+fn iso_text_writes_what_chrono_writes() {
+    let day = NaiveDate::from_ymd_opt(2026, 3, 7).unwrap();
+    for (h, m, s, nanos) in [
+        (0, 0, 0, 0),
+        (9, 5, 3, 120_000_000),
+        (23, 59, 59, 123_456_000),
+        (12, 30, 1, 123_456_789),
+        (1, 2, 3, 7),
+    ] {
+        let time = day.and_hms_nano_opt(h, m, s, nanos).unwrap();
+        assert_eq!(
+            iso_text(time),
+            time.format("%Y-%m-%dT%H:%M:%S%.f").to_string(),
+            "{time:?}"
+        );
+    }
+}
