@@ -22,6 +22,10 @@
 //! | `shape_setting(name)`, `shape_number(name)`, `shape_integer(name)` | text, double, bigint | a declared `shape.*` setting of the session (`SET shape.detect.z_threshold = 3`) |
 //! | `shape_scoped_number(name, component, operation)` | double | a per-scope number of a declared JSON setting `{"component": {"operation": n, "*": n}}`: the operation's, else the component's, else NULL |
 //!
+//! | `latency_sketch(x)` (aggregate) | bytea | a mergeable DDSketch of the values (1% relative accuracy) |
+//! | `merge_sketches(sketch)` (aggregate) | bytea | one sketch of every value the input sketches saw |
+//! | `sketch_quantile(sketch, q)` | double | the q-quantile of a sketch, within 1% of the exact value |
+//!
 //! | `current_setting(name)` | text | PostgreSQL compatibility: server_version(_num), search_path, TimeZone, shape.as_of, ... |
 //! | `version()` | text | PostgreSQL-style version string naming SHAPE and DataFusion |
 //!
@@ -30,6 +34,7 @@
 mod as_of;
 pub mod pg_compat;
 pub mod pg_timestamp;
+pub mod sketch;
 pub mod slo;
 pub mod template;
 
@@ -58,8 +63,11 @@ pub fn register(ctx: &SessionContext) {
     ctx.register_udf(pg_compat::current_setting_udf());
     ctx.register_udf(pg_compat::version_udf());
     ctx.add_analyzer_rule(std::sync::Arc::new(pg_timestamp::PgTimestampLiterals));
-    for udf in slo::udfs() {
+    for udf in slo::udfs().into_iter().chain(sketch::udfs()) {
         ctx.register_udf(udf);
+    }
+    for udaf in sketch::udafs() {
+        ctx.register_udaf(udaf);
     }
     register_templates(ctx, &template::TemplateMasks::default());
 }
