@@ -1,24 +1,24 @@
--- anomaly_buckets: the one scan of events behind `anomalies`. One row per component, operation,
--- bucket and template, over [as_of - lookback, as_of) in whole buckets (the bucket holding as_of
--- is still filling, so it is left out). `template` is set for WARN/ERROR/FATAL and failed events
--- (log_template(message)); the operation's other events share the row with template NULL.
--- `slow` counts events slower than the tightest latency SLO of the operation, else of the
--- component (the setting shape.detect.slow_threshold_ms, made from slo_definitions). Bucket length and lookback: shape.detect.bucket_minutes and
--- shape.detect.lookback_days.
+-- anomaly_buckets: the one read behind `anomalies`: the per-minute rows of `detect_minutes`
+-- (the detection rollups, and events of runs not rolled up yet) summed into buckets. One row
+-- per component, operation, bucket and template, over [as_of - lookback, as_of) in whole
+-- buckets (the bucket holding as_of is still filling, so it is left out). `template` is set
+-- for WARN/ERROR/FATAL and failed events (log_template(message)); the operation's other
+-- events share the row with template NULL. `slow` counts events slower than the tightest
+-- latency SLO of the operation, else of the component (the setting
+-- shape.detect.slow_threshold_ms, made from slo_definitions). Bucket length and lookback:
+-- shape.detect.bucket_minutes and shape.detect.lookback_days.
 CREATE VIEW anomaly_buckets AS
-SELECT e.component, e.operation,
-       to_unixtime(e.ts) / (shape_integer('detect.bucket_minutes') * 60) AS bucket,
-       CASE WHEN e.level IN ('WARN', 'ERROR', 'FATAL') OR e.outcome = 'error'
-            THEN log_template(e.message) END AS template,
-       count(*) AS events,
-       sum(CASE WHEN e.outcome = 'error' THEN 1 ELSE 0 END) AS errors,
-       sum(CASE WHEN e.duration_ms > shape_scoped_number('detect.slow_threshold_ms', e.component, e.operation)
-                THEN 1 ELSE 0 END) AS slow,
-       sum(CASE WHEN e.duration_ms > 0 THEN ln(e.duration_ms) END) AS log_latency_sum,
-       sum(CASE WHEN e.duration_ms > 0 THEN 1 ELSE 0 END) AS timed
-FROM events e
-WHERE e.ts >= date_bin(CAST(shape_setting('detect.bucket_minutes') || ' minutes' AS INTERVAL), shape_as_of(), TIMESTAMP '1970-01-01T00:00:00Z') - CAST(shape_setting('detect.lookback_days') || ' days' AS INTERVAL)
-  AND e.ts < date_bin(CAST(shape_setting('detect.bucket_minutes') || ' minutes' AS INTERVAL), shape_as_of(), TIMESTAMP '1970-01-01T00:00:00Z')
+SELECT m.component, m.operation,
+       to_unixtime(m.minute) / (shape_integer('detect.bucket_minutes') * 60) AS bucket,
+       m.template,
+       sum(m.events) AS events,
+       sum(m.errors) AS errors,
+       sum(m.slow) AS slow,
+       sum(m.log_latency_sum) AS log_latency_sum,
+       sum(m.timed) AS timed
+FROM detect_minutes m
+WHERE m.minute >= date_bin(CAST(shape_setting('detect.bucket_minutes') || ' minutes' AS INTERVAL), shape_as_of(), TIMESTAMP '1970-01-01T00:00:00Z') - CAST(shape_setting('detect.lookback_days') || ' days' AS INTERVAL)
+  AND m.minute < date_bin(CAST(shape_setting('detect.bucket_minutes') || ' minutes' AS INTERVAL), shape_as_of(), TIMESTAMP '1970-01-01T00:00:00Z')
 GROUP BY 1, 2, 3, 4;
 
 -- anomalies: one row per anomaly in the lookback before shape.as_of: a run of consecutive

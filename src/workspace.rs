@@ -8,8 +8,9 @@ use std::path::{Path, PathBuf};
 
 use datafusion::prelude::SessionContext;
 
-use crate::catalog::{build_context, CatalogError, ContextOptions};
+use crate::catalog::{add_views, base_context, build_context, CatalogError, ContextOptions};
 use crate::config::{Config, ConfigError};
+use crate::detect::rollup::DetectRollupReport;
 use crate::detect::{DetectError, Detection};
 use crate::heal::{HealError, Healer};
 use crate::ingest::{IngestConfig, IngestError, IngestReport};
@@ -188,19 +189,24 @@ impl Workspace {
         Ok(ingested.await?)
     }
 
-    /// A context with the SLO rollups brought up to date first.
+    /// A context with the SLO and detection rollups brought up to date first.
     pub async fn context(&self, options: &QueryOptions) -> Result<SessionContext, WorkspaceError> {
         Ok(self.context_and_rollups(options).await?.0)
     }
 
-    /// [`Workspace::context`], with what the rollup catch-up wrote.
+    /// [`Workspace::context`], with what the rollup catch-ups wrote. The catch-ups run before
+    /// the views are made, so the views read the rollups just written.
     pub async fn context_and_rollups(
         &self,
         options: &QueryOptions,
-    ) -> Result<(SessionContext, RollupReport), WorkspaceError> {
-        let ctx = self.context_as_is(options).await?;
-        let report = crate::slo::rollup::catch_up(&self.store, &ctx, &self.slos).await?;
-        Ok((ctx, report))
+    ) -> Result<(SessionContext, Rollups), WorkspaceError> {
+        let context_options = self.context_options(options);
+        let ctx = base_context(&self.store, &context_options).await?;
+        let slo = crate::slo::rollup::catch_up(&self.store, &ctx, &self.slos).await?;
+        let hash = crate::detect::rollup::settings_hash(&self.detection, &self.slos);
+        let detect = crate::detect::rollup::catch_up(&self.store, &ctx, &hash).await?;
+        add_views(&ctx, &context_options).await?;
+        Ok((ctx, Rollups { slo, detect }))
     }
 
     /// [`Workspace::context`] for a server: with no SLO configured, the `slo_suggestions`
@@ -223,25 +229,40 @@ impl Workspace {
         Ok((ctx, report.suggestions.len()))
     }
 
-    /// A context over the data dir as it is: no rollups are written (read-only use, and
-    /// `shape rollup --rebuild`).
+    /// A context over the data dir as it is: no rollups are written (read-only use). The
+    /// detect views read the runs not rolled up yet from events.
     pub async fn context_as_is(
         &self,
         options: &QueryOptions,
     ) -> Result<SessionContext, WorkspaceError> {
-        let context_options = ContextOptions {
+        Ok(build_context(&self.store, &self.context_options(options)).await?)
+    }
+
+    fn context_options(&self, options: &QueryOptions) -> ContextOptions {
+        ContextOptions {
             as_of: options.as_of.clone(),
             slos: self.slos.clone(),
             minutes_source: options.minutes_source,
             memory_limit: options.memory_limit,
             detection: self.detection.clone(),
-        };
-        Ok(build_context(&self.store, &context_options).await?)
+        }
     }
 
-    /// Deletes every rollup and computes them again from events.
-    pub async fn rebuild_rollups(&self) -> Result<RollupReport, WorkspaceError> {
-        let ctx = self.context_as_is(&QueryOptions::default()).await?;
-        Ok(crate::slo::rollup::rebuild(&self.store, &ctx, &self.slos).await?)
+    /// Deletes every rollup (SLO and detection) and computes them again from events.
+    pub async fn rebuild_rollups(&self) -> Result<Rollups, WorkspaceError> {
+        crate::detect::rollup::delete_all(&self.store).await?;
+        let context_options = self.context_options(&QueryOptions::default());
+        let ctx = base_context(&self.store, &context_options).await?;
+        let slo = crate::slo::rollup::rebuild(&self.store, &ctx, &self.slos).await?;
+        let hash = crate::detect::rollup::settings_hash(&self.detection, &self.slos);
+        let detect = crate::detect::rollup::catch_up(&self.store, &ctx, &hash).await?;
+        Ok(Rollups { slo, detect })
     }
+}
+
+/// What the rollup catch-ups wrote.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Rollups {
+    pub slo: RollupReport,
+    pub detect: DetectRollupReport,
 }

@@ -17,7 +17,7 @@ use datafusion::arrow::array::RecordBatch;
 use datafusion::datasource::MemTable;
 use datafusion::sql::parser::DFParser;
 
-use crate::detect::Detection;
+use crate::detect::{rollup, Detection};
 use crate::slo::{self, SloDefinition};
 use crate::storage::schema::{file_schema, PARTITION_COLUMN, TABLES};
 use crate::storage::DataStore;
@@ -45,6 +45,8 @@ pub enum CatalogError {
     AsOf(datafusion::error::DataFusionError),
     #[error("cannot set up the session: {0}")]
     Setup(datafusion::error::DataFusionError),
+    #[error("cannot read the detection rollups: {0}")]
+    Rollups(Box<crate::detect::DetectError>),
 }
 
 /// Options every consumer may set when building a context.
@@ -77,6 +79,17 @@ const SLO_MINUTES_FILE: &str = "20_slo_minutes.sql";
 
 /// Builds the session: tables of `store`, SHAPE's UDFs, the JSON functions, and the views.
 pub(crate) async fn build_context(
+    store: &DataStore,
+    options: &ContextOptions,
+) -> Result<SessionContext, CatalogError> {
+    let ctx = base_context(store, options).await?;
+    add_views(&ctx, options).await?;
+    Ok(ctx)
+}
+
+/// The session without views: what rollup catch-ups need (tables, functions, settings),
+/// so that the views made afterwards see the rollups they wrote.
+pub(crate) async fn base_context(
     store: &DataStore,
     options: &ContextOptions,
 ) -> Result<SessionContext, CatalogError> {
@@ -139,10 +152,32 @@ pub(crate) async fn build_context(
         "slo_alert_targets",
         slo::alert_targets_batch(&options.slos),
     )?;
+    Ok(ctx)
+}
+
+/// Adds the views: those made from the configuration here, then `sql/*.sql`.
+pub(crate) async fn add_views(
+    ctx: &SessionContext,
+    options: &ContextOptions,
+) -> Result<(), CatalogError> {
+    let ctx = ctx.clone();
+    let raw = options.minutes_source == MinutesSource::RawEvents;
+    let hash = rollup::settings_hash(&options.detection, &options.slos);
+    let unrolled = if raw {
+        Vec::new()
+    } else {
+        rollup::unrolled_runs(&ctx, &hash)
+            .await
+            .map_err(|e| CatalogError::Rollups(Box::new(e)))?
+    };
     // Built from the SLOs' own predicates (user-written SQL), so made here, not in sql/.
     for (view, sql) in [
         ("slo_minutes_raw", slo::raw_minutes_sql(&options.slos)),
         ("slo_bad_events", slo::bad_events_sql(&options.slos)),
+        (
+            "detect_minutes",
+            rollup::detect_minutes_sql(&hash, &unrolled, raw),
+        ),
     ] {
         run_statements(&ctx, view, &format!("CREATE VIEW {view} AS {sql}")).await?;
     }
@@ -159,7 +194,7 @@ pub(crate) async fn build_context(
         }
         run_statements(&ctx, file, sql).await?;
     }
-    Ok(ctx)
+    Ok(())
 }
 
 /// Runs every statement of a view file (`;`-separated).

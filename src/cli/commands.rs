@@ -31,14 +31,19 @@ pub async fn run_command(
                 .ingest(&args.sources, args.format.as_deref(), !args.no_progress)
                 .await?;
             write!(out, "{}", format_report(&report, &ws.shape_command()))?;
+            let (_, rolled) = ws.context_and_rollups(&QueryOptions::default()).await?;
             if !ws.slos().is_empty() {
-                let (_, rolled) = ws.context_and_rollups(&QueryOptions::default()).await?;
                 writeln!(
                     out,
                     "slo rollups: {} (SLO, run) pairs, {} rows",
-                    rolled.pairs, rolled.rows
+                    rolled.slo.pairs, rolled.slo.rows
                 )?;
             }
+            writeln!(
+                out,
+                "detect rollups: {} runs, {} rows",
+                rolled.detect.runs, rolled.detect.rows
+            )?;
             for error in &errors {
                 eprintln!("error: {error}");
             }
@@ -69,7 +74,12 @@ pub async fn run_command(
             writeln!(
                 out,
                 "slo rollups: {} (SLO, run) pairs, {} rows, {} files written",
-                report.pairs, report.rows, report.files
+                report.slo.pairs, report.slo.rows, report.slo.files
+            )?;
+            writeln!(
+                out,
+                "detect rollups: {} runs, {} rows, {} files written",
+                report.detect.runs, report.detect.rows, report.detect.files
             )?;
             Ok(ExitCode::SUCCESS)
         }

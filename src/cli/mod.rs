@@ -72,7 +72,7 @@ pub enum Command {
     /// drivers). Each flag overrides the same key of `[server]`; `[[user]]` entries turn on
     /// SCRAM-SHA-256 password authentication.
     Serve(ServerSection),
-    /// Bring the per-minute SLO rollups up to date (or rebuild them from events).
+    /// Bring the per-minute SLO and detection rollups up to date (or rebuild them).
     Rollup {
         /// Delete every rollup and compute them again from events [default: only the
         /// missing ones].
@@ -121,8 +121,8 @@ pub struct QueryArgs {
     pub format: OutputFormat,
     #[command(flatten)]
     pub as_of: AsOfArgs,
-    /// Where SLO views read per-minute counts: the rollups, or raw events (to check the
-    /// rollups or measure what they save).
+    /// Where SLO and detect views read per-minute counts: the rollups, or raw events (to
+    /// check the rollups or measure what they save).
     #[arg(long, value_enum, default_value = "rollups")]
     pub slo_minutes: SloMinutes,
 }

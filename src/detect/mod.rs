@@ -8,6 +8,7 @@
 //! `slo_definitions`. Every consumer (CLI, server, healing runner) evaluates the same rules.
 
 mod report;
+pub mod rollup;
 mod trace;
 
 pub use report::{detect_report, DetectReport};
@@ -40,6 +41,10 @@ pub enum DetectError {
     },
     #[error("query failed: {0}")]
     Query(#[from] datafusion::error::DataFusionError),
+    #[error(transparent)]
+    Storage(#[from] crate::storage::StorageError),
+    #[error("detection rollup rows: {0}")]
+    Arrow(#[from] datafusion::arrow::error::ArrowError),
     #[error("no anomaly or breach has id {0:?} (at this as-of time; see `shape detect`)")]
     UnknownSubject(String),
 }

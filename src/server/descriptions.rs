@@ -31,6 +31,10 @@ const TABLES: &[(&str, &str)] = &[
         "per-minute good/total counts per SLO, written at ingest (what slo_minutes reads)",
     ),
     (
+        "detect_rollups",
+        "per-minute counts and latency sketches per component, operation, level and error template (what the detect views read)",
+    ),
+    (
         "healing_runs",
         "every healing action: plan, guard decision, command and result",
     ),

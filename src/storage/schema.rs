@@ -9,6 +9,7 @@ pub const EVENTS: &str = "events";
 pub const REJECTS: &str = "rejects";
 pub const INGEST_LOG: &str = "ingest_log";
 pub const SLO_ROLLUPS: &str = "slo_rollups";
+pub const DETECT_ROLLUPS: &str = "detect_rollups";
 pub const HEALING_RUNS: &str = "healing_runs";
 pub const HEALING_OUTCOMES: &str = "healing_outcomes";
 
@@ -18,6 +19,7 @@ pub const TABLES: &[&str] = &[
     REJECTS,
     INGEST_LOG,
     SLO_ROLLUPS,
+    DETECT_ROLLUPS,
     HEALING_RUNS,
     HEALING_OUTCOMES,
 ];
@@ -109,6 +111,31 @@ pub static SLO_ROLLUPS_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
     ]))
 });
 
+/// Per-minute detection counts (see `detect::rollup`): one row per minute, ingest run,
+/// component, operation, level, outcome and, for WARN/ERROR/FATAL and failed events, log
+/// template. A row with a NULL `minute` marks an ingest run as rolled up under
+/// `settings_hash` (the template masks and slow thresholds the counts depend on).
+pub static DETECT_ROLLUPS_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
+    let count = |name: &str| Field::new(name, DataType::Int64, false);
+    Arc::new(Schema::new(vec![
+        Field::new("settings_hash", DataType::Utf8, false),
+        Field::new("minute", utc_micros(), true),
+        Field::new("component", DataType::Utf8, true),
+        Field::new("operation", DataType::Utf8, true),
+        Field::new("level", DataType::Utf8, true),
+        Field::new("outcome", DataType::Utf8, true),
+        Field::new("template", DataType::Utf8, true),
+        count("events"),
+        count("errors"),
+        count("slow"),
+        count("timed"),
+        Field::new("log_latency_sum", DataType::Float64, true),
+        // DDSketch of duration_ms (udfs `latency_sketch`): merge, then `sketch_quantile`.
+        Field::new("latency_sketch", DataType::Binary, true),
+        Field::new("_ingest_id", DataType::Utf8, false),
+    ]))
+});
+
 /// One row per planned or executed healing action (append-only; see `heal`).
 pub static HEALING_RUNS_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
     let text = |name: &str, nullable: bool| Field::new(name, DataType::Utf8, nullable);
@@ -175,6 +202,7 @@ pub fn file_schema(table: &str) -> Option<SchemaRef> {
         REJECTS => Some(REJECTS_SCHEMA.clone()),
         INGEST_LOG => Some(INGEST_LOG_SCHEMA.clone()),
         SLO_ROLLUPS => Some(SLO_ROLLUPS_SCHEMA.clone()),
+        DETECT_ROLLUPS => Some(DETECT_ROLLUPS_SCHEMA.clone()),
         HEALING_RUNS => Some(HEALING_RUNS_SCHEMA.clone()),
         HEALING_OUTCOMES => Some(HEALING_OUTCOMES_SCHEMA.clone()),
         _ => None,

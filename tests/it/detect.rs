@@ -265,3 +265,74 @@ fn detect_and_trace_from_the_command_line() {
     let unknown = trace("0000000000000000");
     crate::common::assert_failed_with(&unknown, "no anomaly or breach has id");
 }
+
+/// The detect views read per-minute rollups: on the generated week they give what the same
+/// views computed straight from events give (counts exactly), and `sli_metrics` percentiles
+/// from merged sketches are within the sketch's 1% of the exact ones.
+#[tokio::test(flavor = "multi_thread")]
+async fn detection_rollups_give_what_raw_events_give() {
+    let config = shape_config();
+    let (_logs, data, truth) = generated_and_ingested(&config, &week(true)).await;
+    let ws = crate::common::workspace(data.path(), &config);
+    let at = shape::QueryOptions::at(Some(truth.end.clone()));
+    let (rolled, written) = ws.context_and_rollups(&at).await.unwrap();
+    assert_eq!(written.detect.runs, 1, "{written:?}");
+    assert!(written.detect.rows > 1000, "{written:?}");
+    let (_, again) = ws.context_and_rollups(&at).await.unwrap();
+    assert_eq!(again.detect.runs, 0, "a run is rolled up once: {again:?}");
+    let raw_options = shape::QueryOptions {
+        minutes_source: shape::workspace::MinutesSource::RawEvents,
+        ..at.clone()
+    };
+    let raw = ws.context_as_is(&raw_options).await.unwrap();
+    // Not yet rolled up counts as raw: a context over the data as it is reads the same.
+    let q = |ctx: datafusion::prelude::SessionContext, sql: &'static str| async move {
+        let mut got = rows(&run_sql(&ctx, sql).await.unwrap());
+        got.sort();
+        got
+    };
+    const BUCKETS: &str =
+        "SELECT component, operation, bucket, coalesce(template, '-'), events, errors, \
+        slow, timed, round(log_latency_sum, 4) FROM anomaly_buckets";
+    let from_rollups = q(rolled.clone(), BUCKETS).await;
+    assert!(from_rollups.len() > 1000, "{}", from_rollups.len());
+    assert_eq!(from_rollups, q(raw.clone(), BUCKETS).await);
+    let anomalies = q(rolled.clone(), ANOMALY_SQL).await;
+    assert!(!anomalies.is_empty());
+    assert_eq!(anomalies, q(raw.clone(), ANOMALY_SQL).await);
+
+    // Percentiles: the three busiest 5-minute buckets of one component, against the exact
+    // nearest-rank values of their events.
+    let metrics = q(
+        rolled,
+        "SELECT to_char(time, '%Y-%m-%dT%H:%M:%SZ'), component, requests, p50_ms, p95_ms, p99_ms \
+         FROM sli_metrics WHERE component = 'canvas' ORDER BY requests DESC, time LIMIT 3",
+    )
+    .await;
+    assert_eq!(metrics.len(), 3);
+    for row in metrics {
+        let sql = format!(
+            "SELECT duration_ms FROM events WHERE component = 'canvas' AND duration_ms IS NOT NULL \
+             AND date_bin(INTERVAL '5 minutes', ts, TIMESTAMP '1970-01-01T00:00:00Z') = TIMESTAMP '{}'",
+            row[0]
+        );
+        let mut durations: Vec<f64> = rows(&run_sql(&raw, &sql).await.unwrap())
+            .iter()
+            .map(|r| r[0].parse().unwrap())
+            .collect();
+        durations.sort_by(f64::total_cmp);
+        assert_eq!(durations.len().to_string(), row[2], "{row:?}");
+        for (q, got) in [(0.5, &row[3]), (0.95, &row[4]), (0.99, &row[5])] {
+            let got: f64 = got.parse().unwrap();
+            let rank = q * (durations.len() - 1) as f64;
+            let (low, high) = (
+                durations[rank.floor() as usize],
+                durations[rank.ceil() as usize],
+            );
+            assert!(
+                got >= low * 0.99 && got <= high * 1.01,
+                "{row:?} q={q}: {got} outside [{low}, {high}] +- 1%"
+            );
+        }
+    }
+}

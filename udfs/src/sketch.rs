@@ -64,7 +64,10 @@ impl SketchAccumulator {
 
     fn add_sketches(&mut self, sketches: &ArrayRef) -> Result<()> {
         let Some(sketches) = sketches.as_any().downcast_ref::<BinaryArray>() else {
-            return exec_err!("merge_sketches takes BYTEA sketches, not {}", sketches.data_type());
+            return exec_err!(
+                "merge_sketches takes BYTEA sketches, not {}",
+                sketches.data_type()
+            );
         };
         for bytes in sketches.iter().flatten() {
             let mut other = decode(bytes)?;
@@ -149,7 +152,10 @@ fn quantile_udf() -> ScalarUDF {
     let fun = Arc::new(|args: &[ColumnarValue]| -> Result<ColumnarValue> {
         let arrays = ColumnarValue::values_to_arrays(args)?;
         let Some(sketches) = arrays[0].as_any().downcast_ref::<BinaryArray>() else {
-            return exec_err!("sketch_quantile takes a BYTEA sketch, not {}", arrays[0].data_type());
+            return exec_err!(
+                "sketch_quantile takes a BYTEA sketch, not {}",
+                arrays[0].data_type()
+            );
         };
         let qs = datafusion::arrow::compute::cast(&arrays[1], &DataType::Float64)?;
         let qs = qs.as_primitive::<Float64Type>();
@@ -204,7 +210,10 @@ mod tests {
         }
         let groups: Vec<i64> = (0..values.len() as i64).map(|i| i % 7).collect();
         let batch = RecordBatch::try_from_iter(vec![
-            ("g", Arc::new(datafusion::arrow::array::Int64Array::from(groups)) as ArrayRef),
+            (
+                "g",
+                Arc::new(datafusion::arrow::array::Int64Array::from(groups)) as ArrayRef,
+            ),
             ("x", Arc::new(Float64Array::from(values)) as ArrayRef),
         ])
         .unwrap();
@@ -242,8 +251,11 @@ mod tests {
                  (SELECT g, latency_sketch(x) AS s FROM t GROUP BY g)"
             );
             let merged = floats(&ctx, &sql).await[0].unwrap();
-            let direct = floats(&ctx, &format!("SELECT sketch_quantile(latency_sketch(x), {q}) FROM t"))
-                .await[0]
+            let direct = floats(
+                &ctx,
+                &format!("SELECT sketch_quantile(latency_sketch(x), {q}) FROM t"),
+            )
+            .await[0]
                 .unwrap();
             for got in [merged, direct] {
                 assert!(
@@ -257,7 +269,11 @@ mod tests {
     #[tokio::test]
     async fn no_values_is_null_and_bad_bytes_say_so() {
         let ctx = context(vec![]).await;
-        let got = floats(&ctx, "SELECT sketch_quantile(latency_sketch(x), 0.5) FROM t").await;
+        let got = floats(
+            &ctx,
+            "SELECT sketch_quantile(latency_sketch(x), 0.5) FROM t",
+        )
+        .await;
         assert_eq!(got, vec![None]);
         let err = ctx
             .sql("SELECT sketch_quantile(CAST('garbage' AS BYTEA), 0.5)")
