@@ -171,13 +171,11 @@ pub async fn catch_up(
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
         .build();
     let mut writer = ArrowWriter::try_new(Vec::new(), DETECT_ROLLUPS_SCHEMA.clone(), Some(props))
-        .map_err(|e| parquet_error(e.into()))?;
+        .map_err(parquet_error)?;
     // Markers first, in a row group of their own: finding them reads only that group.
     let markers = markers_batch(hash, &runs)?;
-    writer
-        .write(&markers)
-        .map_err(|e| parquet_error(e.into()))?;
-    writer.flush().map_err(|e| parquet_error(e.into()))?;
+    writer.write(&markers).map_err(parquet_error)?;
+    writer.flush().map_err(parquet_error)?;
     report.rows += markers.num_rows();
     for day in days {
         let filter = format!("dt = {} AND _ingest_id IN ({list})", sql_string(&day));
@@ -189,10 +187,10 @@ pub async fn catch_up(
         for batch in batches.iter().filter(|b| b.num_rows() > 0) {
             let rows = rollup_batch(hash, batch)?;
             report.rows += rows.num_rows();
-            writer.write(&rows).map_err(|e| parquet_error(e.into()))?;
+            writer.write(&rows).map_err(parquet_error)?;
         }
     }
-    let bytes = writer.into_inner().map_err(|e| parquet_error(e.into()))?;
+    let bytes = writer.into_inner().map_err(parquet_error)?;
     let key = format!("{hash}{}", runs.join(""));
     let name = format!(
         "{DETECT_ROLLUPS}/dt={}/{}-{:016x}.parquet",
