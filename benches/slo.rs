@@ -32,7 +32,7 @@ fn bench_slo(c: &mut Criterion) {
         let options = shape::QueryOptions {
             as_of: Some(as_of.clone()),
             minutes_source: source,
-            memory_limit: None,
+            ..Default::default()
         };
         let ctx = runtime.block_on(ws.context(&options)).unwrap();
         group.bench_function(

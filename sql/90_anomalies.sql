@@ -10,7 +10,7 @@
 CREATE VIEW anomaly_buckets AS
 SELECT m.component, m.operation,
        to_unixtime(m.minute) / (shape_integer('detect.bucket_minutes') * 60) AS bucket,
-       m.template,
+       CASE WHEN m.level IN ('WARN', 'ERROR', 'FATAL') OR m.outcome = 'error' THEN m.template END AS template,
        sum(m.events) AS events,
        sum(m.errors) AS errors,
        sum(m.slow) AS slow,

@@ -26,7 +26,7 @@ FROM subjects;
 -- (root_causes keeps the best; fix rules look at all of them).
 -- root_causes: for each anomaly and breach, the operations and log templates of its component
 -- that became more frequent in its window(s) than over the lookback: lift = rate per minute in
--- the window / rate per minute in the rest of the lookback (from its first event; +1 smoothing), at least min_lift,
+-- the window / rate per minute in the rest of the lookback (from its first minute; +1 smoothing), at least min_lift,
 -- the max_causes best by lift (then by events). sample_source/sample_line: the cause's first
 -- event in the window (`shape trace` reads it back).
 CREATE VIEW root_cause_candidates AS
@@ -43,12 +43,12 @@ windowed AS (
     JOIN s ON e.component = s.component AND e.ts >= s.window_start AND e.ts < s.window_end
     GROUP BY 1, 2, 3, 4, 5
 ),
+-- The lookback from the per-minute rollups (detect_minutes): never a scan of its events.
 lookback AS (
-    SELECT component, operation, log_template(message) AS template, count(*) AS events,
-           min(ts) AS first_ts
-    FROM events
-    WHERE ts >= date_bin(CAST(shape_setting('detect.bucket_minutes') || ' minutes' AS INTERVAL), shape_as_of(), TIMESTAMP '1970-01-01T00:00:00Z') - CAST(shape_setting('detect.lookback_days') || ' days' AS INTERVAL)
-      AND ts < date_bin(CAST(shape_setting('detect.bucket_minutes') || ' minutes' AS INTERVAL), shape_as_of(), TIMESTAMP '1970-01-01T00:00:00Z')
+    SELECT component, operation, template, sum(events) AS events, min(minute) AS first_ts
+    FROM detect_minutes
+    WHERE minute >= date_bin(CAST(shape_setting('detect.bucket_minutes') || ' minutes' AS INTERVAL), shape_as_of(), TIMESTAMP '1970-01-01T00:00:00Z') - CAST(shape_setting('detect.lookback_days') || ' days' AS INTERVAL)
+      AND minute < date_bin(CAST(shape_setting('detect.bucket_minutes') || ' minutes' AS INTERVAL), shape_as_of(), TIMESTAMP '1970-01-01T00:00:00Z')
       AND component IN (SELECT DISTINCT component FROM windowed)
     GROUP BY 1, 2, 3
 ),

@@ -63,6 +63,11 @@ pub struct QueryOptions {
     pub minutes_source: MinutesSource,
     /// Bytes of the query memory pool; `None`: unbounded.
     pub memory_limit: Option<usize>,
+    /// Evaluate `anomalies` once, when the context is made, and let every view that reads
+    /// it (`root_causes`, `fix_recommendations`, `lineage`) read that result: for a report
+    /// that reads them all at one as-of time (`shape detect`). A later `SET shape.as_of`
+    /// does not move it.
+    pub snapshot_anomalies: bool,
 }
 
 impl QueryOptions {
@@ -245,6 +250,7 @@ impl Workspace {
             minutes_source: options.minutes_source,
             memory_limit: options.memory_limit,
             detection: self.detection.clone(),
+            snapshot_anomalies: options.snapshot_anomalies,
         }
     }
 

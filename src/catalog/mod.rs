@@ -63,7 +63,12 @@ pub(crate) struct ContextOptions {
     pub memory_limit: Option<usize>,
     /// `[detect]` settings, template masks and fix rules for the detect views.
     pub detection: Detection,
+    /// `anomalies` as a table computed once (see `QueryOptions::snapshot_anomalies`).
+    pub snapshot_anomalies: bool,
 }
+
+/// The view file that defines `anomalies` (a snapshot replaces it after it is made).
+const ANOMALIES_FILE: &str = "90_anomalies.sql";
 
 /// `slo_minutes` from the rollups (normal), or computed from raw events (to check the
 /// rollups and to measure what they save).
@@ -193,7 +198,25 @@ pub(crate) async fn add_views(
             continue;
         }
         run_statements(&ctx, file, sql).await?;
+        if *file == ANOMALIES_FILE && options.snapshot_anomalies {
+            snapshot(&ctx, "anomalies")
+                .await
+                .map_err(|source| CatalogError::View {
+                    file: file.to_string(),
+                    source,
+                })?;
+        }
     }
+    Ok(())
+}
+
+/// Replaces view `name` by a table of its rows: the views made after it read them.
+async fn snapshot(ctx: &SessionContext, name: &str) -> datafusion::error::Result<()> {
+    let frame = ctx.table(name).await?;
+    let schema = Arc::new(frame.schema().as_arrow().clone());
+    let batches = frame.collect().await?;
+    ctx.deregister_table(name)?;
+    ctx.register_table(name, Arc::new(MemTable::try_new(schema, vec![batches])?))?;
     Ok(())
 }
 

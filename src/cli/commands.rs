@@ -54,7 +54,7 @@ pub async fn run_command(
             let options = QueryOptions {
                 as_of: args.as_of.as_of,
                 minutes_source: args.slo_minutes.into(),
-                memory_limit: None,
+                ..Default::default()
             };
             let ctx = ws.context(&options).await?;
             let batches = run_sql(&ctx, &args.sql).await?;
@@ -88,7 +88,11 @@ pub async fn run_command(
             min_severity,
         }) => {
             let ws = open()?;
-            let ctx = ws.context(&QueryOptions::at(as_of.as_of)).await?;
+            let options = QueryOptions {
+                snapshot_anomalies: true,
+                ..QueryOptions::at(as_of.as_of)
+            };
+            let ctx = ws.context(&options).await?;
             let report = crate::detect::detect_report(&ctx, &min_severity).await?;
             write!(out, "{report}")?;
             if report.anomalies.is_empty() {

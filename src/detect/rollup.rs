@@ -1,8 +1,10 @@
 //! Detection rollups: per-minute counts in `detect_rollups`, so the detect views cost what
 //! their minutes cost, not what their events cost.
 //!
-//! One row per minute, ingest run, component, operation, level, outcome and, for WARN/ERROR/
-//! FATAL and failed events, log template: events, errors, events slower than the tightest
+//! One row per minute, ingest run, component, operation, level, outcome and log template
+//! (of every event: anomalies look at the templates of WARN/ERROR/FATAL and failed events,
+//! root causes at all of them, a deploy marker being an INFO line): events, errors, events
+//! slower than the tightest
 //! latency SLO of the operation (else the component), timed events, the sum of ln(latency)
 //! (for geometric means) and a DDSketch of the latencies (udfs `latency_sketch`; percentiles
 //! within 1%). The counts depend on the template masks and the slow thresholds: both go into
@@ -36,7 +38,7 @@ use crate::storage::schema::{DETECT_ROLLUPS, DETECT_ROLLUPS_SCHEMA};
 use crate::storage::{DataStore, StorageError};
 
 /// Bumped when the meaning of a rollup row changes: older rows are then rolled up again.
-const LAYOUT_VERSION: &str = "detect-rollups-1";
+const LAYOUT_VERSION: &str = "detect-rollups-2";
 
 /// Rows per row group: the minute statistics let a lookback skip the groups before it.
 const ROW_GROUP_ROWS: usize = 65_536;
@@ -69,8 +71,7 @@ pub fn minutes_from_events_sql(filter: &str) -> String {
     format!(
         "SELECT date_bin(INTERVAL '1 minute', ts, TIMESTAMP '1970-01-01T00:00:00Z') AS minute, \
                 component, operation, level, outcome, \
-                CASE WHEN level IN ('WARN', 'ERROR', 'FATAL') OR outcome = 'error' \
-                     THEN log_template(message) END AS template, \
+                log_template(message) AS template, \
                 count(*) AS events, \
                 sum(CASE WHEN outcome = 'error' THEN 1 ELSE 0 END) AS errors, \
                 sum(CASE WHEN duration_ms > shape_scoped_number('detect.slow_threshold_ms', component, operation) \

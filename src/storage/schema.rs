@@ -112,8 +112,7 @@ pub static SLO_ROLLUPS_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
 });
 
 /// Per-minute detection counts (see `detect::rollup`): one row per minute, ingest run,
-/// component, operation, level, outcome and, for WARN/ERROR/FATAL and failed events, log
-/// template. A row with a NULL `minute` marks an ingest run as rolled up under
+/// component, operation, level, outcome and log template. A row with a NULL `minute` marks an ingest run as rolled up under
 /// `settings_hash` (the template masks and slow thresholds the counts depend on).
 pub static DETECT_ROLLUPS_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
     let count = |name: &str| Field::new(name, DataType::Int64, false);
