@@ -28,7 +28,8 @@ FROM subjects;
 -- that became more frequent in its window(s) than over the lookback: lift = rate per minute in
 -- the window / rate per minute in the rest of the lookback (from its first minute; +1 smoothing), at least min_lift,
 -- the max_causes best by lift (then by events). sample_source/sample_line: the cause's first
--- event in the window (`shape trace` reads it back).
+-- event in the window (`shape trace` reads it back). The window part reads `evidence_events`:
+-- every event, or only those inside the anomaly windows when `shape detect` computed them first.
 CREATE VIEW root_cause_candidates AS
 WITH s AS (
     SELECT * FROM root_cause_subjects
@@ -39,7 +40,7 @@ windowed AS (
            count(*) AS events,
            first_value(e._source ORDER BY e.ts, e._source, e._line) AS sample_source,
            first_value(e._line ORDER BY e.ts, e._source, e._line) AS sample_line
-    FROM events e
+    FROM evidence_events e
     JOIN s ON e.component = s.component AND e.ts >= s.window_start AND e.ts < s.window_end
     GROUP BY 1, 2, 3, 4, 5
 ),

@@ -45,8 +45,8 @@ pub enum CatalogError {
     AsOf(datafusion::error::DataFusionError),
     #[error("cannot set up the session: {0}")]
     Setup(datafusion::error::DataFusionError),
-    #[error("cannot read the detection rollups: {0}")]
-    Rollups(Box<crate::detect::DetectError>),
+    #[error("cannot prepare the detect views (rollups, evidence windows): {0}")]
+    Detect(Box<crate::detect::DetectError>),
 }
 
 /// Options every consumer may set when building a context.
@@ -173,7 +173,7 @@ pub(crate) async fn add_views(
     } else {
         rollup::unrolled_runs(&ctx, &hash)
             .await
-            .map_err(|e| CatalogError::Rollups(Box::new(e)))?
+            .map_err(|e| CatalogError::Detect(Box::new(e)))?
     };
     // Built from the SLOs' own predicates (user-written SQL), so made here, not in sql/.
     for (view, sql) in [
@@ -198,13 +198,29 @@ pub(crate) async fn add_views(
             continue;
         }
         run_statements(&ctx, file, sql).await?;
-        if *file == ANOMALIES_FILE && options.snapshot_anomalies {
-            snapshot(&ctx, "anomalies")
-                .await
-                .map_err(|source| CatalogError::View {
-                    file: file.to_string(),
-                    source,
-                })?;
+        if *file == ANOMALIES_FILE {
+            if options.snapshot_anomalies {
+                snapshot(&ctx, "anomalies")
+                    .await
+                    .map_err(|source| CatalogError::View {
+                        file: file.to_string(),
+                        source,
+                    })?;
+            }
+            let bucket_minutes = options.detection.settings.bucket_minutes;
+            let evidence = crate::detect::evidence_events_sql(
+                &ctx,
+                bucket_minutes,
+                options.snapshot_anomalies,
+            )
+            .await
+            .map_err(|e| CatalogError::Detect(Box::new(e)))?;
+            run_statements(
+                &ctx,
+                "evidence_events",
+                &format!("CREATE VIEW evidence_events AS {evidence}"),
+            )
+            .await?;
         }
     }
     Ok(())

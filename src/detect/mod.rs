@@ -351,8 +351,101 @@ fn parse_rules(text: &str, origin: &str) -> Result<Vec<FixRule>, DetectError> {
     Ok(rules)
 }
 
+/// `evidence_events`: the events root causes read for their windows. With the anomalies
+/// known (a snapshot, see `QueryOptions::snapshot_anomalies`), only the events inside their
+/// windows (opened one bucket early, as `root_cause_subjects` opens them), as literal time
+/// ranges so the scan skips the row groups outside them; otherwise every event.
+pub async fn evidence_events_sql(
+    ctx: &datafusion::prelude::SessionContext,
+    bucket_minutes: u32,
+    anomalies_known: bool,
+) -> Result<String, DetectError> {
+    if !anomalies_known {
+        return Ok("SELECT * FROM events".to_string());
+    }
+    let batches = ctx
+        .sql("SELECT to_unixtime(window_start), to_unixtime(window_end) FROM anomalies")
+        .await?
+        .collect()
+        .await?;
+    let lead = i64::from(bucket_minutes) * 60;
+    let mut windows: Vec<(i64, i64)> = Vec::new();
+    for batch in &batches {
+        use datafusion::arrow::array::AsArray;
+        use datafusion::arrow::datatypes::Int64Type;
+        let starts = datafusion::arrow::compute::cast(
+            batch.column(0),
+            &datafusion::arrow::datatypes::DataType::Int64,
+        )?;
+        let ends = datafusion::arrow::compute::cast(
+            batch.column(1),
+            &datafusion::arrow::datatypes::DataType::Int64,
+        )?;
+        let (starts, ends) = (
+            starts.as_primitive::<Int64Type>(),
+            ends.as_primitive::<Int64Type>(),
+        );
+        for (start, end) in starts.iter().zip(ends.iter()) {
+            if let (Some(start), Some(end)) = (start, end) {
+                windows.push((start - lead, end));
+            }
+        }
+    }
+    Ok(format!(
+        "SELECT * FROM events WHERE {}",
+        time_ranges_predicate("ts", &merge_ranges(windows))
+    ))
+}
+
+/// Sorted, overlapping or touching ranges joined.
+fn merge_ranges(mut ranges: Vec<(i64, i64)>) -> Vec<(i64, i64)> {
+    ranges.sort_unstable();
+    let mut merged: Vec<(i64, i64)> = Vec::new();
+    for (start, end) in ranges {
+        match merged.last_mut() {
+            Some(last) if start <= last.1 => last.1 = last.1.max(end),
+            _ => merged.push((start, end)),
+        }
+    }
+    merged
+}
+
+/// `column` in one of the `[start, end)` ranges (unix seconds); `false` for none.
+fn time_ranges_predicate(column: &str, ranges: &[(i64, i64)]) -> String {
+    let at = |seconds: i64| {
+        format!(
+            "arrow_cast(to_timestamp_micros({}), 'Timestamp(Microsecond, Some(\"UTC\"))')",
+            seconds * 1_000_000
+        )
+    };
+    if ranges.is_empty() {
+        return "false".to_string();
+    }
+    ranges
+        .iter()
+        .map(|(start, end)| format!("({column} >= {} AND {column} < {})", at(*start), at(*end)))
+        .collect::<Vec<_>>()
+        .join(" OR ")
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn evidence_ranges_merge_and_read_as_one_predicate() {
+        let merged = merge_ranges(vec![(50, 60), (0, 10), (10, 20), (15, 18), (30, 40)]);
+        assert_eq!(merged, vec![(0, 20), (30, 40), (50, 60)]);
+        let predicate = time_ranges_predicate("ts", &merged[..1]);
+        assert!(
+            predicate.starts_with("(ts >= arrow_cast(to_timestamp_micros(0)"),
+            "{predicate}"
+        );
+        assert!(
+            predicate.contains("ts < arrow_cast(to_timestamp_micros(20000000)"),
+            "{predicate}"
+        );
+        assert_eq!(time_ranges_predicate("ts", &[]), "false");
+    }
+
     use super::*;
 
     #[test]

@@ -28,8 +28,6 @@ use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::basic::{Compression, ZstdLevel};
 use datafusion::parquet::file::properties::WriterProperties;
 use datafusion::prelude::SessionContext;
-use futures::TryStreamExt;
-use object_store::ObjectStoreExt;
 
 use super::{DetectError, Detection};
 use crate::common::sql_string;
@@ -207,27 +205,7 @@ pub async fn catch_up(
 
 /// Deletes every detection rollup file (a catch-up then computes them again).
 pub async fn delete_all(store: &DataStore) -> Result<(), DetectError> {
-    let base = store.path(DETECT_ROLLUPS);
-    let files: Vec<_> = store
-        .store
-        .list(Some(&base))
-        .try_collect()
-        .await
-        .map_err(|source| StorageError::Store {
-            location: base.to_string(),
-            source: Box::new(source),
-        })?;
-    for meta in files {
-        store
-            .store
-            .delete(&meta.location)
-            .await
-            .map_err(|source| StorageError::Store {
-                location: meta.location.to_string(),
-                source: Box::new(source),
-            })?;
-    }
-    store.mark_changed().await?;
+    store.delete_all(DETECT_ROLLUPS).await?;
     Ok(())
 }
 

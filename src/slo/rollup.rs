@@ -17,8 +17,6 @@ use datafusion::arrow::array::{
 };
 use datafusion::arrow::datatypes::{Int64Type, TimestampMicrosecondType};
 use datafusion::prelude::SessionContext;
-use futures::TryStreamExt;
-use object_store::ObjectStoreExt;
 
 use super::{SloDefinition, SloError};
 use crate::common::sql_string;
@@ -110,25 +108,7 @@ pub async fn rebuild(
     ctx: &SessionContext,
     slos: &[SloDefinition],
 ) -> Result<RollupReport, SloError> {
-    let base = store.path(SLO_ROLLUPS);
-    let files: Vec<_> = store
-        .store
-        .list(Some(&base))
-        .try_collect()
-        .await
-        .map_err(|source| crate::storage::StorageError::Store {
-            location: base.to_string(),
-            source: Box::new(source),
-        })?;
-    for meta in files {
-        store.store.delete(&meta.location).await.map_err(|source| {
-            crate::storage::StorageError::Store {
-                location: meta.location.to_string(),
-                source: Box::new(source),
-            }
-        })?;
-    }
-    store.mark_changed().await?;
+    store.delete_all(SLO_ROLLUPS).await?;
     catch_up(store, ctx, slos).await
 }
 

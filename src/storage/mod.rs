@@ -326,6 +326,20 @@ impl DataStore {
         }
     }
 
+    /// Deletes every object under `relative` (a whole table, to be derived again); how many.
+    pub async fn delete_all(&self, relative: &str) -> Result<usize> {
+        let paths = self.list(relative).await?;
+        for relative in &paths {
+            let path = self.path(relative);
+            match self.store.delete(&path).await {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+                Err(source) => return Err(self.store_err(&path)(source)),
+            }
+        }
+        self.mark_changed().await?;
+        Ok(paths.len())
+    }
+
     /// Whether `<data-dir>/<relative>` exists.
     pub async fn exists(&self, relative: &str) -> Result<bool> {
         let path = self.path(relative);

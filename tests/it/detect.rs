@@ -300,6 +300,17 @@ async fn detection_rollups_give_what_raw_events_give() {
     let anomalies = q(rolled.clone(), ANOMALY_SQL).await;
     assert!(!anomalies.is_empty());
     assert_eq!(anomalies, q(raw.clone(), ANOMALY_SQL).await);
+    // `shape detect`'s context: anomalies computed once, evidence read only in their windows.
+    let snapshot = shape::QueryOptions {
+        snapshot_anomalies: true,
+        ..at.clone()
+    };
+    let snapshot = ws.context(&snapshot).await.unwrap();
+    const CAUSES: &str = "SELECT subject_id, rank, operation, template, round(lift, 4), events, \
+        sample_source, sample_line FROM root_causes";
+    let causes = q(rolled.clone(), CAUSES).await;
+    assert!(!causes.is_empty());
+    assert_eq!(causes, q(snapshot, CAUSES).await);
 
     // Percentiles: the three busiest 5-minute buckets of one component, against the exact
     // nearest-rank values of their events.

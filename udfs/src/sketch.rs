@@ -275,23 +275,18 @@ mod tests {
         )
         .await;
         assert_eq!(got, vec![None]);
-        let err = ctx
-            .sql("SELECT sketch_quantile(CAST('garbage' AS BYTEA), 0.5)")
-            .await
-            .unwrap()
-            .collect()
-            .await
-            .unwrap_err()
-            .to_string();
+        let error_of = |sql: &'static str| {
+            let ctx = ctx.clone();
+            async move {
+                let result = ctx.sql(sql).await.unwrap().collect().await;
+                result.unwrap_err().to_string()
+            }
+        };
+        let err = error_of("SELECT sketch_quantile(CAST('garbage' AS BYTEA), 0.5)").await;
         assert!(err.contains("not a latency sketch"), "{err}");
-        let err = ctx
-            .sql("SELECT sketch_quantile(latency_sketch(x), 2.0) FROM (VALUES (1.0)) v(x)")
-            .await
-            .unwrap()
-            .collect()
-            .await
-            .unwrap_err()
-            .to_string();
+        let err =
+            error_of("SELECT sketch_quantile(latency_sketch(x), 2.0) FROM (VALUES (1.0)) v(x)")
+                .await;
         assert!(err.contains("must be in [0, 1]"), "{err}");
     }
 }
