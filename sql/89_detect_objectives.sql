@@ -5,7 +5,7 @@
 -- detect views prefer the operation's scope, then the component's; without either,
 -- error_budget falls back to 1 - shape.detect.default_objective and latency has no budget.
 -- (The latency thresholds themselves are the setting shape.detect.slow_threshold_ms, so the
--- scan of events needs no join.)
+-- rollup catch-up counts slow events without a join.)
 CREATE VIEW detect_objectives AS
 WITH latency AS (
     SELECT component, operation, 1.0 - objective AS budget,

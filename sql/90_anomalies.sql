@@ -114,7 +114,7 @@ WITH scored AS (
     FROM anomaly_baselines
 ),
 -- Each row is judged twice: as its operation's bucket (once per bucket, on the carrier row)
--- and as its template's bucket. The cross join keeps this to one scan of events.
+-- and as its template's bucket. The cross join keeps this to one read of the rollups.
 judged AS (
     SELECT s.*, v.level,
            CASE
