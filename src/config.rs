@@ -44,6 +44,8 @@ pub const SECTIONS: &[&str] = &[
     "playbook",
     "detect",
     "run",
+    "retention",
+    "compact",
 ];
 
 /// A parsed `shape.toml` (or none: every section then takes its defaults).

@@ -4,7 +4,7 @@
 //! [`storage`] (Parquet tables with line-level lineage), [`slo`] measures SLOs, [`detect`]
 //! finds anomalies, root causes and fixes, [`server`] serves everything over the PostgreSQL
 //! wire protocol, [`heal`] acts on breaches, verifies and records, and [`run`] loops over
-//! them. [`workspace::Workspace`] is the one way in: it loads [`config`] and builds the
+//! them; [`maintenance`] expires and compacts old files. [`workspace::Workspace`] is the one way in: it loads [`config`] and builds the
 //! `SessionContext` (through [`catalog`]) every consumer uses. [`cli`] is the command line
 //! over it, [`generate`] makes the test, demo and benchmark data, [`demo`] shows the loop
 //! end to end, and [`common`] holds the small helpers every layer shares.
@@ -24,6 +24,7 @@ pub mod detect;
 pub mod generate;
 pub mod heal;
 pub mod ingest;
+pub mod maintenance;
 pub mod query;
 pub mod run;
 pub mod server;

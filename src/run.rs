@@ -13,6 +13,7 @@ use serde::Deserialize;
 
 use crate::heal::{HealOptions, HealReport, Healer};
 use crate::ingest::{format_report, IngestReport, SourceStatus};
+use crate::maintenance::MaintenanceReport;
 use crate::workspace::{QueryOptions, Workspace, WorkspaceError};
 
 #[derive(Debug, thiserror::Error)]
@@ -32,7 +33,7 @@ pub enum RunError {
 }
 
 /// `[run]` in shape.toml.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RunSettings {
     /// Sources ingested at the start of every cycle (paths relative to the config file,
@@ -40,6 +41,19 @@ pub struct RunSettings {
     pub sources: Vec<String>,
     /// Default interval for `shape run --every`.
     pub every: Option<String>,
+    /// After each ingest, expire partitions past `[retention]` and compact partitions that
+    /// hold `[compact] min_small_files` small files (see `maintenance`).
+    pub compact: bool,
+}
+
+impl Default for RunSettings {
+    fn default() -> Self {
+        RunSettings {
+            sources: Vec::new(),
+            every: None,
+            compact: true,
+        }
+    }
 }
 
 /// Everything a cycle needs, loaded once.
@@ -67,6 +81,8 @@ pub struct CycleReport {
     pub ingest: Option<IngestReport>,
     /// Per-source ingest errors (other sources still ran).
     pub ingest_errors: Vec<String>,
+    /// What retention and compaction did (empty when nothing was due).
+    pub maintenance: MaintenanceReport,
     pub heal: HealReport,
     /// How to call SHAPE on this workspace, for the commands the report suggests.
     pub shape_command: String,
@@ -94,6 +110,9 @@ impl CycleReport {
         }
         for e in &self.ingest_errors {
             text.push_str(&format!("error: {e}\n"));
+        }
+        if !self.maintenance.entries.is_empty() {
+            text.push_str(&self.maintenance.to_string());
         }
         text
     }
@@ -158,6 +177,13 @@ impl Workflow<'_> {
                 errors.iter().map(ToString::to_string).collect(),
             )
         };
+        // Retention counts from the wall clock, not the evaluation time: files are old by
+        // the calendar, whatever time the views are asked about.
+        let maintenance = if self.settings.compact {
+            self.workspace.maintain(Utc::now(), false).await?
+        } else {
+            MaintenanceReport::default()
+        };
         let ctx = self
             .workspace
             .context(&QueryOptions::at(Some(now.to_rfc3339())))
@@ -179,6 +205,7 @@ impl Workflow<'_> {
             missing,
             ingest,
             ingest_errors,
+            maintenance,
             heal,
             shape_command: self.workspace.shape_command(),
         })

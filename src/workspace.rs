@@ -6,6 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
+use chrono::{DateTime, Utc};
 use datafusion::prelude::SessionContext;
 
 use crate::catalog::{add_views, base_context, build_context, CatalogError, ContextOptions};
@@ -14,6 +15,7 @@ use crate::detect::rollup::DetectRollupReport;
 use crate::detect::{DetectError, Detection};
 use crate::heal::{HealError, Healer};
 use crate::ingest::{IngestConfig, IngestError, IngestReport};
+use crate::maintenance::{maintain, Maintenance, MaintenanceReport};
 use crate::server::{ServerError, ServerSection, ServerSettings};
 use crate::slo::rollup::RollupReport;
 use crate::slo::{SloDefinition, SloError};
@@ -38,6 +40,8 @@ pub enum WorkspaceError {
     Catalog(#[from] CatalogError),
     #[error(transparent)]
     Ingest(#[from] IngestError),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
     #[error("invalid override {0:?}: expected KEY=VALUE, e.g. detect.lookback_days=30")]
     Override(String),
 }
@@ -86,6 +90,7 @@ pub struct Workspace {
     ingest: IngestConfig,
     slos: Vec<SloDefinition>,
     detection: Detection,
+    maintenance: Maintenance,
     store: DataStore,
     data_dir: String,
 }
@@ -113,6 +118,7 @@ impl Workspace {
         let ingest = IngestConfig::load(&config)?;
         let slos = crate::slo::load_slos(&config)?;
         let detection = Detection::load(&config)?;
+        let maintenance = Maintenance::load(&config, &slos, &detection)?;
         // Checked now, used later: a typo in a section no command of this run reads still
         // stops it, rather than surfacing in the next `shape heal`.
         config.section::<crate::heal::HealSettings>("heal")?;
@@ -126,6 +132,7 @@ impl Workspace {
             ingest,
             slos,
             detection,
+            maintenance,
             store,
             data_dir: data_dir.to_string(),
         })
@@ -145,6 +152,27 @@ impl Workspace {
 
     pub fn detection(&self) -> &Detection {
         &self.detection
+    }
+
+    /// `[retention]` and `[compact]`.
+    pub fn maintenance(&self) -> &Maintenance {
+        &self.maintenance
+    }
+
+    /// Drops expired partitions and compacts small files (see `maintenance`), holding the
+    /// writer lock (an ingest's recovery must not race a merge). `eager`: merge any two
+    /// small files (`shape compact`), else wait for `[compact] min_small_files` (the loop).
+    pub async fn maintain(
+        &self,
+        now: DateTime<Utc>,
+        eager: bool,
+    ) -> Result<MaintenanceReport, WorkspaceError> {
+        let _lock = self.store.lock_for_writing()?;
+        let mut policy = self.maintenance.policy;
+        if eager {
+            policy.min_small_files = 2;
+        }
+        Ok(maintain(&self.store, &self.maintenance, &policy, now).await?)
     }
 
     pub fn store(&self) -> &DataStore {

@@ -129,9 +129,12 @@ pub(crate) async fn base_context(
     }
     let runtime = runtime.build_arc().map_err(CatalogError::Setup)?;
     let mut ctx = SessionContext::new_with_config_rt(config, runtime);
-    if store.root.scheme() != "file" {
-        ctx.register_object_store(&store.root, store.store.clone());
-    }
+    // Listings see through compaction records: a query during `shape compact` reads the
+    // small files or their merge, never both.
+    ctx.register_object_store(
+        &store.root,
+        Arc::new(crate::storage::CompactionAwareStore::new(store.clone())),
+    );
     for table in TABLES {
         register_table(&ctx, store, table).await?;
     }

@@ -83,6 +83,11 @@ pub async fn run_command(
             )?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Compact => {
+            let report = open()?.maintain(chrono::Utc::now(), true).await?;
+            write!(out, "{report}")?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Detect(DetectArgs {
             as_of,
             min_severity,

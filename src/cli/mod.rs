@@ -79,6 +79,10 @@ pub enum Command {
         #[arg(long)]
         rebuild: bool,
     },
+    /// Keep a data dir small: drop partitions older than `[retention]`, then merge each
+    /// partition's small files into large sorted ones (queries meanwhile see the old files
+    /// or the merged ones, never both). Recorded in the maintenance_log table.
+    Compact,
     /// Anomalies by severity, with root causes and recommended fixes (the detect views).
     Detect(DetectArgs),
     /// Every source line behind an anomaly or breach id, read back from its source.

@@ -16,7 +16,9 @@
 //! record, a deletion) also rewrites `_version` with a new id, so a server can tell in one
 //! small read whether what it cached is still current ([`DataStore::data_version`]).
 
+pub mod compact;
 mod identity;
+pub mod listing;
 pub mod schema;
 mod version;
 pub mod writer;
@@ -31,7 +33,9 @@ use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+pub use compact::{CompactPolicy, PartitionCompaction};
 pub use identity::Fingerprint;
+pub use listing::CompactionAwareStore;
 pub use writer::{batch_from_records, parquet_bytes, PartitionedWriter, StagedFile};
 
 #[derive(Debug, thiserror::Error)]
@@ -448,7 +452,16 @@ impl DataStore {
         let staged = self.list("_staging").await?;
         let mut forward = std::collections::BTreeSet::new();
         let mut rolled_back = 0;
+        let mut forward_compactions = 0;
         for file in staged {
+            if file.starts_with("_staging/compact/") {
+                if self.recover_compaction(&file).await? {
+                    forward_compactions += 1;
+                } else {
+                    rolled_back += 1;
+                }
+                continue;
+            }
             // _staging/<source-key>/<commit-id>/<table>/...
             let parts: Vec<&str> = file.splitn(4, '/').collect();
             if parts.len() < 4 {
@@ -493,7 +506,7 @@ impl DataStore {
             self.publish(&record).await?;
         }
         self.remove_empty_staging_dirs();
-        Ok((forward.len(), rolled_back))
+        Ok((forward.len() + forward_compactions, rolled_back))
     }
 
     /// Object stores have no directories; a local data dir keeps empty ones, so tidy them.

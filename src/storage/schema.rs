@@ -12,6 +12,7 @@ pub const SLO_ROLLUPS: &str = "slo_rollups";
 pub const DETECT_ROLLUPS: &str = "detect_rollups";
 pub const HEALING_RUNS: &str = "healing_runs";
 pub const HEALING_OUTCOMES: &str = "healing_outcomes";
+pub const MAINTENANCE_LOG: &str = "maintenance_log";
 
 /// Every stored table.
 pub const TABLES: &[&str] = &[
@@ -22,6 +23,7 @@ pub const TABLES: &[&str] = &[
     DETECT_ROLLUPS,
     HEALING_RUNS,
     HEALING_OUTCOMES,
+    MAINTENANCE_LOG,
 ];
 
 /// Name of the Hive partition column.
@@ -194,6 +196,25 @@ pub static HEALING_OUTCOMES_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
     ]))
 });
 
+/// What `shape compact` and the loop's maintenance did: one row per partition dropped by
+/// retention or compacted.
+pub static MAINTENANCE_LOG_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
+    let text = |name: &str| Field::new(name, DataType::Utf8, false);
+    let count = |name: &str| Field::new(name, DataType::Int64, false);
+    Arc::new(Schema::new(vec![
+        text("maintenance_id"),
+        Field::new("at", utc_micros(), false),
+        text("action"),
+        text("table_name"),
+        text("partition"),
+        count("files_before"),
+        count("files_after"),
+        count("bytes_before"),
+        count("bytes_after"),
+        Field::new("rows", DataType::Int64, true),
+    ]))
+});
+
 /// The file schema of a table by name.
 pub fn file_schema(table: &str) -> Option<SchemaRef> {
     match table {
@@ -204,6 +225,7 @@ pub fn file_schema(table: &str) -> Option<SchemaRef> {
         DETECT_ROLLUPS => Some(DETECT_ROLLUPS_SCHEMA.clone()),
         HEALING_RUNS => Some(HEALING_RUNS_SCHEMA.clone()),
         HEALING_OUTCOMES => Some(HEALING_OUTCOMES_SCHEMA.clone()),
+        MAINTENANCE_LOG => Some(MAINTENANCE_LOG_SCHEMA.clone()),
         _ => None,
     }
 }

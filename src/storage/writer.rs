@@ -32,6 +32,18 @@ pub fn parquet_bytes(batch: &RecordBatch, max_row_group_rows: Option<usize>) -> 
     Ok(Bytes::from(writer.into_inner().map_err(parquet)?))
 }
 
+/// How table files are written: zstd, row groups of `row_group_rows`, page statistics (so
+/// that time predicates skip pages of sorted files).
+pub fn table_writer_properties(row_group_rows: usize) -> WriterProperties {
+    WriterProperties::builder()
+        .set_compression(Compression::ZSTD(
+            ZstdLevel::try_new(3).expect("valid level"),
+        ))
+        .set_max_row_group_row_count(Some(row_group_rows))
+        .set_statistics_enabled(EnabledStatistics::Page)
+        .build()
+}
+
 /// Rows of a table from records whose serde fields are named like its columns: the table's
 /// schema (in `schema`) is the one definition of its layout, and no builder is written by
 /// hand. Timestamps serialise as RFC 3339 text.
@@ -99,13 +111,7 @@ impl PartitionedWriter {
         partition_by: PartitionBy,
         row_group_rows: usize,
     ) -> Self {
-        let props = WriterProperties::builder()
-            .set_compression(Compression::ZSTD(
-                ZstdLevel::try_new(3).expect("valid level"),
-            ))
-            .set_max_row_group_row_count(Some(row_group_rows))
-            .set_statistics_enabled(EnabledStatistics::Page)
-            .build();
+        let props = table_writer_properties(row_group_rows);
         PartitionedWriter {
             store,
             runtime,
