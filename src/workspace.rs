@@ -168,6 +168,8 @@ impl Workspace {
         eager: bool,
     ) -> Result<MaintenanceReport, WorkspaceError> {
         let _lock = self.store.lock_for_writing()?;
+        // Finishes (or rolls back) what an interrupted ingest or compaction left staged.
+        self.store.recover().await?;
         let mut policy = self.maintenance.policy;
         if eager {
             policy.min_small_files = 2;

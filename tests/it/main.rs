@@ -2,6 +2,7 @@
 
 mod cli;
 mod common;
+mod compact;
 mod crash;
 mod dashboard;
 mod detect;
