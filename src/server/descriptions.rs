@@ -43,6 +43,10 @@ const TABLES: &[(&str, &str)] = &[
         "the verification of each healing action: the SLI before and after",
     ),
     (
+        "maintenance_log",
+        "what retention dropped and compaction merged: one row per table partition",
+    ),
+    (
         "slo_definitions",
         "the configured SLOs (shape.toml and OpenSLO files), one row each",
     ),
