@@ -67,11 +67,11 @@ pub struct QueryOptions {
     pub minutes_source: MinutesSource,
     /// Bytes of the query memory pool; `None`: unbounded.
     pub memory_limit: Option<usize>,
-    /// Evaluate `anomalies` once, when the context is made, and let every view that reads
-    /// it (`root_causes`, `fix_recommendations`, `lineage`) read that result: for a report
-    /// that reads them all at one as-of time (`shape detect`). A later `SET shape.as_of`
-    /// does not move it.
-    pub snapshot_anomalies: bool,
+    /// Evaluate `anomalies` and `root_cause_candidates` once, when the context is made, and
+    /// let every view that reads them (`root_causes`, `fix_recommendations`, `lineage`) read
+    /// those rows: for a report that reads them all at one as-of time (`shape detect`). A
+    /// later `SET shape.as_of` does not move them.
+    pub snapshot_detection: bool,
 }
 
 impl QueryOptions {
@@ -167,14 +167,37 @@ impl Workspace {
         now: DateTime<Utc>,
         eager: bool,
     ) -> Result<MaintenanceReport, WorkspaceError> {
-        let _lock = self.store.lock_for_writing()?;
+        let lock = self.store.lock_for_writing().await?;
         // Finishes (or rolls back) what an interrupted ingest or compaction left staged.
         self.store.recover().await?;
         let mut policy = self.maintenance.policy;
         if eager {
             policy.min_small_files = 2;
         }
-        Ok(maintain(&self.store, &self.maintenance, &policy, now).await?)
+        let report = maintain(&self.store, &self.maintenance, &policy, now).await?;
+        lock.release().await?;
+        Ok(report)
+    }
+
+    /// Reads every file of every table to the end (`shape compact --verify`). Corrupt
+    /// rollup files are deleted and the rollups rebuilt from events; other corrupt files
+    /// cannot be derived again and are returned with the source that wrote them.
+    pub async fn verify_files(&self) -> Result<Verified, WorkspaceError> {
+        use crate::storage::schema::{DETECT_ROLLUPS, SLO_ROLLUPS, TABLES};
+        let corrupt = self.store.corrupt_files(TABLES, true).await?;
+        let mut verified = Verified::default();
+        for file in corrupt {
+            if [SLO_ROLLUPS, DETECT_ROLLUPS].contains(&file.table.as_str()) {
+                verified.rebuilt.push(file);
+            } else {
+                let source = self.store.source_of_file(&file.path).await?;
+                verified.lost.push((file, source));
+            }
+        }
+        if !verified.rebuilt.is_empty() {
+            verified.rollups = Some(self.rebuild_rollups().await?);
+        }
+        Ok(verified)
     }
 
     pub fn store(&self) -> &DataStore {
@@ -280,7 +303,7 @@ impl Workspace {
             minutes_source: options.minutes_source,
             memory_limit: options.memory_limit,
             detection: self.detection.clone(),
-            snapshot_anomalies: options.snapshot_anomalies,
+            snapshot_detection: options.snapshot_detection,
         }
     }
 
@@ -293,6 +316,47 @@ impl Workspace {
         let hash = crate::detect::rollup::settings_hash(&self.detection, &self.slos);
         let detect = crate::detect::rollup::catch_up(&self.store, &ctx, &hash).await?;
         Ok(Rollups { slo, detect })
+    }
+}
+
+/// What `verify_files` found.
+#[derive(Debug, Default)]
+pub struct Verified {
+    /// Corrupt rollup files, deleted with the rest of the rollups and rebuilt.
+    pub rebuilt: Vec<crate::storage::CorruptFile>,
+    /// Corrupt files that cannot be derived again, with the source that wrote them (none
+    /// for a merged file).
+    pub lost: Vec<(crate::storage::CorruptFile, Option<String>)>,
+    pub rollups: Option<Rollups>,
+}
+
+impl std::fmt::Display for Verified {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for file in &self.rebuilt {
+            writeln!(f, "corrupt: {} ({}): rebuilt", file.path, file.error)?;
+        }
+        if let Some(rollups) = &self.rollups {
+            writeln!(
+                f,
+                "rollups rebuilt: {} SLO rows, {} detection rows",
+                rollups.slo.rows, rollups.detect.rows
+            )?;
+        }
+        for (file, source) in &self.lost {
+            let from = match source {
+                Some(source) => format!("re-ingest {source} into a new data dir to recover it"),
+                None => "a merged file: its sources are in ingest_log".to_string(),
+            };
+            writeln!(
+                f,
+                "corrupt: {} ({}): cannot be derived again; {from}",
+                file.path, file.error
+            )?;
+        }
+        if self.rebuilt.is_empty() && self.lost.is_empty() {
+            writeln!(f, "verify: every file reads to the end")?;
+        }
+        Ok(())
     }
 }
 

@@ -63,12 +63,21 @@ pub(crate) struct ContextOptions {
     pub memory_limit: Option<usize>,
     /// `[detect]` settings, template masks and fix rules for the detect views.
     pub detection: Detection,
-    /// `anomalies` as a table computed once (see `QueryOptions::snapshot_anomalies`).
-    pub snapshot_anomalies: bool,
+    /// `anomalies` and `root_cause_candidates` computed once (see
+    /// `QueryOptions::snapshot_detection`).
+    pub snapshot_detection: bool,
 }
 
 /// The view file that defines `anomalies` (a snapshot replaces it after it is made).
 const ANOMALIES_FILE: &str = "90_anomalies.sql";
+
+/// With snapshots on (`shape detect`), the views computed once, right after the statement
+/// that makes them, so that every later statement and file reads the rows: the anomalies,
+/// and the root-cause candidates that `root_causes` and `fix_recommendations` both read.
+const SNAPSHOTS: &[(&str, &str)] = &[
+    (ANOMALIES_FILE, "anomalies"),
+    ("91_root_causes.sql", "root_cause_candidates"),
+];
 
 /// `slo_minutes` from the rollups (normal), or computed from raw events (to check the
 /// rollups and to measure what they save).
@@ -200,21 +209,18 @@ pub(crate) async fn add_views(
             .await?;
             continue;
         }
-        run_statements(&ctx, file, sql).await?;
+        let snapshot_view = SNAPSHOTS
+            .iter()
+            .find(|(f, _)| f == file)
+            .filter(|_| options.snapshot_detection)
+            .map(|(_, view)| *view);
+        run_file(&ctx, file, sql, snapshot_view).await?;
         if *file == ANOMALIES_FILE {
-            if options.snapshot_anomalies {
-                snapshot(&ctx, "anomalies")
-                    .await
-                    .map_err(|source| CatalogError::View {
-                        file: file.to_string(),
-                        source,
-                    })?;
-            }
             let bucket_minutes = options.detection.settings.bucket_minutes;
             let evidence = crate::detect::evidence_events_sql(
                 &ctx,
                 bucket_minutes,
-                options.snapshot_anomalies,
+                options.snapshot_detection,
             )
             .await
             .map_err(|e| CatalogError::Detect(Box::new(e)))?;
@@ -241,6 +247,16 @@ async fn snapshot(ctx: &SessionContext, name: &str) -> datafusion::error::Result
 
 /// Runs every statement of a view file (`;`-separated).
 async fn run_statements(ctx: &SessionContext, file: &str, sql: &str) -> Result<(), CatalogError> {
+    run_file(ctx, file, sql, None).await
+}
+
+/// [`run_statements`], replacing view `snapshot` by its rows as soon as a statement made it.
+async fn run_file(
+    ctx: &SessionContext,
+    file: &str,
+    sql: &str,
+    mut snapshot_view: Option<&str>,
+) -> Result<(), CatalogError> {
     let err = |source| CatalogError::View {
         file: file.to_string(),
         source,
@@ -252,6 +268,12 @@ async fn run_statements(ctx: &SessionContext, file: &str, sql: &str) -> Result<(
             .await
             .map_err(err)?;
         ctx.execute_logical_plan(plan).await.map_err(err)?;
+        if let Some(view) = snapshot_view {
+            if ctx.table_exist(view).map_err(err)? {
+                snapshot(ctx, view).await.map_err(err)?;
+                snapshot_view = None;
+            }
+        }
     }
     Ok(())
 }

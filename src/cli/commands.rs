@@ -23,6 +23,42 @@ pub async fn run_command(
     command: Command,
     out: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
+    match run(workspace, command, out).await {
+        Err(error)
+            if error
+                .chain()
+                .any(|e| e.to_string().contains("Parquet error")) =>
+        {
+            Err(name_corrupt_files(workspace, error).await)
+        }
+        result => result,
+    }
+}
+
+/// DataFusion's error for a broken Parquet file does not say which file: look for it.
+async fn name_corrupt_files(workspace: &WorkspaceArgs, error: anyhow::Error) -> anyhow::Error {
+    let Ok(ws) = Workspace::open(&workspace.options()) else {
+        return error;
+    };
+    let tables = crate::storage::schema::TABLES;
+    match ws.store().corrupt_files(tables, false).await {
+        Ok(corrupt) if !corrupt.is_empty() => {
+            let names: Vec<&str> = corrupt.iter().map(|c| c.path.as_str()).collect();
+            error.context(format!(
+                "corrupt file in the data dir: {} (`shape compact --verify` rebuilds what can \
+                 be derived again and names the source of the rest)",
+                names.join(", ")
+            ))
+        }
+        _ => error,
+    }
+}
+
+async fn run(
+    workspace: &WorkspaceArgs,
+    command: Command,
+    out: &mut dyn Write,
+) -> anyhow::Result<ExitCode> {
     let open = || Workspace::open(&workspace.options());
     match command {
         Command::Ingest(args) => {
@@ -83,8 +119,16 @@ pub async fn run_command(
             )?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Compact => {
-            let report = open()?.maintain(chrono::Utc::now(), true).await?;
+        Command::Compact { verify } => {
+            let ws = open()?;
+            if verify {
+                let verified = ws.verify_files().await?;
+                write!(out, "{verified}")?;
+                if !verified.lost.is_empty() {
+                    return Ok(ExitCode::FAILURE);
+                }
+            }
+            let report = ws.maintain(chrono::Utc::now(), true).await?;
             write!(out, "{report}")?;
             Ok(ExitCode::SUCCESS)
         }
@@ -94,7 +138,7 @@ pub async fn run_command(
         }) => {
             let ws = open()?;
             let options = QueryOptions {
-                snapshot_anomalies: true,
+                snapshot_detection: true,
                 ..QueryOptions::at(as_of.as_of)
             };
             let ctx = ws.context(&options).await?;

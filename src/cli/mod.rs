@@ -82,7 +82,12 @@ pub enum Command {
     /// Keep a data dir small: drop partitions older than `[retention]`, then merge each
     /// partition's small files into large sorted ones (queries meanwhile see the old files
     /// or the merged ones, never both). Recorded in the maintenance_log table.
-    Compact,
+    Compact {
+        /// First read every file to the end: corrupt rollup files are deleted and the
+        /// rollups rebuilt; other corrupt files are named with their source (exit 1).
+        #[arg(long)]
+        verify: bool,
+    },
     /// Anomalies by severity, with root causes and recommended fixes (the detect views).
     Detect(DetectArgs),
     /// Every source line behind an anomaly or breach id, read back from its source.

@@ -352,7 +352,7 @@ fn parse_rules(text: &str, origin: &str) -> Result<Vec<FixRule>, DetectError> {
 }
 
 /// `evidence_events`: the events root causes read for their windows. With the anomalies
-/// known (a snapshot, see `QueryOptions::snapshot_anomalies`), only the events inside their
+/// known (a snapshot, see `QueryOptions::snapshot_detection`), only the events inside their
 /// windows (opened one bucket early, as `root_cause_subjects` opens them), as literal time
 /// ranges so the scan skips the row groups outside them; otherwise every event.
 pub async fn evidence_events_sql(

@@ -128,7 +128,7 @@ pub async fn ingest(
             message: e.to_string(),
         })?;
     }
-    let _lock = store.lock_for_writing()?;
+    let lock = store.lock_for_writing().await?;
     let recovered = store.recover().await?;
     let objects = source::resolve(sources).await?;
     let ingest_id = new_time_id();
@@ -164,6 +164,7 @@ pub async fn ingest(
         }
     }
     progress.finish_and_clear();
+    lock.release().await?;
     Ok((
         IngestReport {
             ingest_id,

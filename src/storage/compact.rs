@@ -294,6 +294,7 @@ impl DataStore {
         self.put(&record.staged_output(), bytes).await?;
         crash_point("compact_after_stage");
         let body = serde_json::to_vec_pretty(&record).expect("records serialise");
+        self.check_lease()?;
         self.put(&record.path(), Bytes::from(body)).await?;
         crash_point("compact_after_record");
         self.finish_compaction(&record).await?;

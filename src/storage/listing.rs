@@ -99,7 +99,7 @@ impl CompactionAwareStore {
                 Err(e) => return Err(e),
             };
             let record =
-                CompactionRecord::parse(&bytes, &meta.location.to_string()).map_err(generic)?;
+                CompactionRecord::parse(&bytes, meta.location.as_ref()).map_err(generic)?;
             let dir: StorePath = meta
                 .location
                 .parts()

@@ -18,8 +18,10 @@
 
 pub mod compact;
 mod identity;
+pub mod lease;
 pub mod listing;
 pub mod schema;
+mod verify;
 mod version;
 pub mod writer;
 
@@ -36,6 +38,7 @@ use url::Url;
 pub use compact::{CompactPolicy, PartitionCompaction};
 pub use identity::Fingerprint;
 pub use listing::CompactionAwareStore;
+pub use verify::CorruptFile;
 pub use writer::{batch_from_records, parquet_bytes, PartitionedWriter, StagedFile};
 
 #[derive(Debug, thiserror::Error)]
@@ -71,6 +74,20 @@ pub enum StorageError {
         "another shape process is using {path} (it holds {path}/{lock}); wait for it to finish"
     )]
     Locked { path: String, lock: String },
+    #[error(
+        "another shape process writes to this data dir: {holder} holds the lease {path} until \
+         {until}; wait for it to finish (a writer that died frees it when its term ends)"
+    )]
+    Leased {
+        path: String,
+        holder: String,
+        until: String,
+    },
+    #[error(
+        "the writer lease {path} ran out before this commit (renewal failed or the process \
+         was paused); nothing was committed: run again"
+    )]
+    LeaseLost { path: String },
 }
 
 pub type Result<T, E = StorageError> = std::result::Result<T, E>;
@@ -171,6 +188,9 @@ pub struct DataStore {
     pub local_dir: Option<std::path::PathBuf>,
     /// Set for a local data dir: its `_version`, re-read only when it changed.
     local_version: Option<Arc<version::LocalVersion>>,
+    /// Until when (µs) this process may commit under its writer lease; 0: no lease held
+    /// (see `lease`).
+    lease_deadline: Arc<std::sync::atomic::AtomicI64>,
 }
 
 /// One committed unit: what one run read from one source, and the files it wrote.
@@ -222,6 +242,7 @@ impl DataStore {
             prefix,
             local_dir,
             local_version,
+            lease_deadline: Default::default(),
         })
     }
 
@@ -415,6 +436,7 @@ impl DataStore {
             record.commit_id
         );
         let body = serde_json::to_vec_pretty(record).expect("commit records serialise");
+        self.check_lease()?;
         self.put(&relative, Bytes::from(body)).await?;
         crash_point("after_commit_record");
         self.publish(record).await
@@ -530,23 +552,69 @@ impl DataStore {
     }
 }
 
-/// Held while an ingest writes to a local data dir: a second writer would race the commit
-/// protocol's recovery step. Released when dropped (also when the process dies: it is an OS
-/// file lock, not a marker file). Object-store data dirs are not locked: run one writer.
+/// Held while an ingest or a compaction writes: a second writer would race the commit
+/// protocol's recovery step. A local data dir is locked by the OS (released when dropped,
+/// also when the process dies); an object-store data dir by a lease (see `lease`).
 #[derive(Debug)]
 pub struct WriterLock {
     _file: Option<std::fs::File>,
+    lease: Option<lease::Lease>,
+}
+
+/// How long a writer lease lasts unless renewed (`SHAPE_LEASE_SECONDS` shortens it for
+/// the tests): the longest a dead writer keeps the next one waiting.
+fn lease_term() -> std::time::Duration {
+    let seconds = std::env::var("SHAPE_LEASE_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(60);
+    std::time::Duration::from_secs(seconds)
+}
+
+impl WriterLock {
+    /// Gives the lock up now (an object-store lease is written expired, so the next
+    /// writer need not wait out its term).
+    pub async fn release(mut self) -> Result<()> {
+        match self.lease.take() {
+            Some(lease) => lease.release().await,
+            None => Ok(()),
+        }
+    }
 }
 
 impl DataStore {
-    pub fn lock_for_writing(&self) -> Result<WriterLock> {
-        self.lock_named(".ingest.lock")
+    /// The writer lock of this data dir (see [`WriterLock`]).
+    pub async fn lock_for_writing(&self) -> Result<WriterLock> {
+        if self.local_dir.is_some() {
+            return self.lock_named(".ingest.lock");
+        }
+        if !self.has_conditional_writes().await? {
+            eprintln!(
+                "warning: the object store of {} ignores conditional writes, so SHAPE cannot \
+                 lease it to one writer: run one writer at a time",
+                self.table_url("").trim_end_matches('/')
+            );
+            return Ok(WriterLock {
+                _file: None,
+                lease: None,
+            });
+        }
+        let lease = self
+            .acquire_lease(&lease::this_holder(), lease_term())
+            .await?;
+        Ok(WriterLock {
+            _file: None,
+            lease: Some(lease),
+        })
     }
 
     /// An exclusive OS lock on `<data-dir>/<name>` (local data dirs only), e.g. one healer.
     pub fn lock_named(&self, name: &str) -> Result<WriterLock> {
         let Some(dir) = &self.local_dir else {
-            return Ok(WriterLock { _file: None });
+            return Ok(WriterLock {
+                _file: None,
+                lease: None,
+            });
         };
         let path = dir.join(name);
         let file = std::fs::OpenOptions::new()
@@ -559,7 +627,10 @@ impl DataStore {
                 source,
             })?;
         match file.try_lock() {
-            Ok(()) => Ok(WriterLock { _file: Some(file) }),
+            Ok(()) => Ok(WriterLock {
+                _file: Some(file),
+                lease: None,
+            }),
             Err(std::fs::TryLockError::WouldBlock) => Err(StorageError::Locked {
                 path: dir.display().to_string(),
                 lock: name.to_string(),

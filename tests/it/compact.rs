@@ -332,3 +332,59 @@ fn a_retention_shorter_than_an_slo_window_is_refused_at_start() {
     crate::common::assert_failed_with(&out, "retention.slo_rollups");
     crate::common::assert_failed_with(&out, "SLO web-availability");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn corrupt_files_are_named_and_rollups_rebuilt() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = many_small_files(dir.path(), 2).await;
+    let expected = query(&data, SUMMARY).await;
+    let data_arg = data.display().to_string();
+    let rollup = parquet_files(&data.join("detect_rollups")).remove(0);
+    std::fs::write(&rollup, b"PAR1 torn write").unwrap();
+    let rollup_name = rollup.strip_prefix(&data).unwrap().display().to_string();
+
+    let out = run_shape(
+        dir.path(),
+        &[
+            "--data-dir",
+            &data_arg,
+            "query",
+            "SELECT count(*) FROM detect_rollups",
+        ],
+        &[],
+    );
+    crate::common::assert_failed_with(&out, &rollup_name);
+
+    let out = run_shape(
+        dir.path(),
+        &["--data-dir", &data_arg, "compact", "--verify"],
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains(&format!("corrupt: {rollup_name}")),
+        "{stdout}"
+    );
+    assert!(stdout.contains("rollups rebuilt"), "{stdout}");
+    assert_eq!(query(&data, SUMMARY).await, expected);
+
+    // An events file cannot be derived again: named with the source that wrote it.
+    let events = parquet_files(&data.join("events"))
+        .into_iter()
+        .find(|p| !p.to_string_lossy().contains("compact-"))
+        .unwrap();
+    let length = std::fs::metadata(&events).unwrap().len();
+    let bytes = std::fs::read(&events).unwrap();
+    std::fs::write(&events, &bytes[..length as usize / 2]).unwrap();
+    let out = run_shape(
+        dir.path(),
+        &["--data-dir", &data_arg, "compact", "--verify"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let events_name = events.strip_prefix(&data).unwrap().display().to_string();
+    assert!(stdout.contains(&events_name), "{stdout}");
+    assert!(stdout.contains("re-ingest file://"), "{stdout}");
+}

@@ -302,7 +302,7 @@ async fn detection_rollups_give_what_raw_events_give() {
     assert_eq!(anomalies, q(raw.clone(), ANOMALY_SQL).await);
     // `shape detect`'s context: anomalies computed once, evidence read only in their windows.
     let snapshot = shape::QueryOptions {
-        snapshot_anomalies: true,
+        snapshot_detection: true,
         ..at.clone()
     };
     let snapshot = ws.context(&snapshot).await.unwrap();

@@ -173,7 +173,7 @@ async fn partitions_follow_event_dates_and_prune() {
 async fn a_second_writer_is_refused_while_one_ingests() {
     let data = tempfile::tempdir().unwrap();
     let store = shape::storage::DataStore::open(&data.path().to_string_lossy()).unwrap();
-    let held = store.lock_for_writing().unwrap();
+    let held = store.lock_for_writing().await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("a.jsonl");
     std::fs::write(&file, lines(0..3)).unwrap();
