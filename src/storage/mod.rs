@@ -222,6 +222,17 @@ impl DataStore {
     /// Opens (and for a local path, creates) a data dir.
     pub fn open(location: &str) -> Result<DataStore> {
         let (store, root, prefix) = object_store_for(location)?;
+        Self::with_store(store, root, prefix)
+    }
+
+    /// A data dir in a store configured by the caller (an embedding program's own
+    /// credentials or endpoint): `root` is the store's URL (`s3://bucket`, `file:///`),
+    /// `prefix` the data dir inside it.
+    pub fn with_store(
+        store: Arc<dyn ObjectStore>,
+        root: Url,
+        prefix: StorePath,
+    ) -> Result<DataStore> {
         let local_dir = (root.scheme() == "file")
             .then(|| std::path::PathBuf::from(format!("/{}", prefix.as_ref())));
         if let Some(dir) = &local_dir {

@@ -175,3 +175,147 @@ fn http_body(port: u16, path: &str) -> String {
     let _ = stream.read_to_string(&mut response);
     response
 }
+
+/// A data dir in moto's bucket `bucket`, configured in-process (no environment).
+fn moto_store(port: u16, bucket: &str) -> shape::storage::DataStore {
+    let store = object_store::aws::AmazonS3Builder::new()
+        .with_bucket_name(bucket)
+        .with_endpoint(format!("http://127.0.0.1:{port}"))
+        .with_allow_http(true)
+        .with_region("us-east-1")
+        .with_access_key_id("test")
+        .with_secret_access_key("test")
+        .build()
+        .unwrap();
+    shape::storage::DataStore::with_store(
+        std::sync::Arc::new(store),
+        url::Url::parse(&format!("s3://{bucket}")).unwrap(),
+        object_store::path::Path::from("shape"),
+    )
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_writer_holds_the_lease_of_an_s3_data_dir() {
+    let Some(moto) = start_moto() else { return };
+    assert!(http(moto.port, "PUT", "/leased", b"").contains("200"));
+    let (a, b) = (
+        moto_store(moto.port, "leased"),
+        moto_store(moto.port, "leased"),
+    );
+    assert!(
+        a.has_conditional_writes().await.unwrap(),
+        "moto honours If-None-Match"
+    );
+    let term = Duration::from_millis(1500);
+
+    let held = a.acquire_lease("writer A", term).await.unwrap();
+    let refused = b
+        .acquire_lease("writer B", term)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(refused.contains("writer A holds the lease"), "{refused}");
+    // Renewed in the background: still A's after twice its term.
+    tokio::time::sleep(term * 2).await;
+    let refused = b
+        .acquire_lease("writer B", term)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(refused.contains("writer A"), "{refused}");
+    held.release().await.unwrap();
+    let taken = b.acquire_lease("writer B", term).await.unwrap();
+
+    // Someone overwrites the lease behind B's back (a writer ignoring it): B's renewal
+    // fails, and once its term is over B commits nothing.
+    let body = format!(
+        "{{\"holder\":\"rogue\",\"expires_at\":\"{}\"}}",
+        (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339()
+    );
+    b.put("_writer_lease.json", body.into()).await.unwrap();
+    tokio::time::sleep(term * 2).await;
+    let record = shape::storage::CommitRecord {
+        commit_id: "c1".into(),
+        ingest_id: "i1".into(),
+        source: "s3://logs/a.jsonl".into(),
+        fingerprint: String::new(),
+        fingerprint_len: 0,
+        from_offset: 0,
+        to_offset: 0,
+        next_line: 1,
+        files: Vec::new(),
+        format: None,
+        first_name: None,
+    };
+    let lost = b.commit(&record).await.unwrap_err().to_string();
+    assert!(lost.contains("ran out before this commit"), "{lost}");
+    assert!(b.last_commit("s3://logs/a.jsonl").await.unwrap().is_none());
+    drop(taken);
+
+    // A lease whose holder died (never released) is taken over once its term is over.
+    let c = moto_store(moto.port, "leased");
+    let body = format!(
+        "{{\"holder\":\"dead host pid 7\",\"expires_at\":\"{}\"}}",
+        (chrono::Utc::now() - chrono::Duration::seconds(1)).to_rfc3339()
+    );
+    c.put("_writer_lease.json", body.into()).await.unwrap();
+    c.acquire_lease("writer C", term)
+        .await
+        .unwrap()
+        .release()
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_shape_is_refused_while_the_s3_lease_is_held() {
+    let Some(moto) = start_moto() else { return };
+    let port = moto.port;
+    for bucket in ["logs2", "lake2"] {
+        assert!(http(port, "PUT", &format!("/{bucket}"), b"").contains("200"));
+    }
+    let line = "{\"ts\":\"2025-11-20T10:00:00Z\",\"level\":\"info\",\"msg\":\"x\"}\n";
+    assert!(http(port, "PUT", "/logs2/a.jsonl", line.as_bytes()).contains("200"));
+    let until = (chrono::Utc::now() + chrono::Duration::minutes(5)).to_rfc3339();
+    let lease = format!("{{\"holder\":\"host-b pid 42 (x)\",\"expires_at\":\"{until}\"}}");
+    // Signed writes: moto refuses anonymous overwrites.
+    let lake = moto_store(port, "lake2");
+    lake.put("_writer_lease.json", lease.into()).await.unwrap();
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let env = [
+        ("AWS_ACCESS_KEY_ID", "test"),
+        ("AWS_SECRET_ACCESS_KEY", "test"),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_ENDPOINT_URL", endpoint.as_str()),
+    ];
+    let cwd = tempfile::tempdir().unwrap();
+    let args = [
+        "--data-dir",
+        "s3://lake2/shape",
+        "ingest",
+        "s3://logs2/a.jsonl",
+    ];
+    let out = run_shape(cwd.path(), &args, &env);
+    crate::common::assert_failed_with(&out, "host-b pid 42 (x) holds the lease");
+    let out = run_shape(
+        cwd.path(),
+        &["--data-dir", "s3://lake2/shape", "compact"],
+        &env,
+    );
+    crate::common::assert_failed_with(&out, "host-b pid 42");
+
+    // Expired: taken over, used, and given back.
+    let past = (chrono::Utc::now() - chrono::Duration::seconds(5)).to_rfc3339();
+    let lease = format!("{{\"holder\":\"host-b pid 42 (x)\",\"expires_at\":\"{past}\"}}");
+    lake.put("_writer_lease.json", lease.into()).await.unwrap();
+    let out = run_shape(cwd.path(), &args, &env);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("1 rows"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = run_shape(cwd.path(), &args, &env);
+    assert!(out.status.success(), "released: the next run need not wait");
+}
