@@ -25,6 +25,8 @@ struct Cli {
 /// mimalloc instead of glibc's malloc: DataFusion plans allocate and free many small objects
 /// per statement (session state copies, expressions), which glibc's allocator spent a
 /// noticeable share of server CPU on (measured with perf during the PostgreSQL side-by-side).
+/// The `system-allocator` feature keeps glibc's, for heap profilers such as heaptrack.
+#[cfg(not(feature = "system-allocator"))]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -339,6 +339,8 @@ async fn corrupt_files_are_named_and_rollups_rebuilt() {
     let data = many_small_files(dir.path(), 2).await;
     let expected = query(&data, SUMMARY).await;
     let data_arg = data.display().to_string();
+    // The CLI runs with the same SLOs (a rebuild computes the configured SLOs' rollups).
+    std::fs::write(dir.path().join("shape.toml"), CONFIG).unwrap();
     let rollup = parquet_files(&data.join("detect_rollups")).remove(0);
     std::fs::write(&rollup, b"PAR1 torn write").unwrap();
     let rollup_name = rollup.strip_prefix(&data).unwrap().display().to_string();
