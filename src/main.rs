@@ -30,7 +30,21 @@ struct Cli {
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// mimalloc v3's `mi_option_purge_delay` (its position in `mi_option_e` in mimalloc.h;
+/// libmimalloc-sys names no constant for it).
+#[cfg(not(feature = "system-allocator"))]
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
 fn main() -> ExitCode {
+    // Freed pages go back to the OS at once rather than after 10 ms (100 ms for arenas):
+    // with the delay, a long-running `shape run --every` or server kept growing (RSS 200 ->
+    // 590 MB in 160 cycles, while the live heap stayed under 50 MB); without it and without
+    // huge pages, flat. Set before any thread starts (the call is not thread safe).
+    #[cfg(not(feature = "system-allocator"))]
+    // SAFETY: one thread runs at this point; the option index is checked by the test below.
+    unsafe {
+        libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0);
+    }
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -79,4 +93,14 @@ fn describe(error: &anyhow::Error) -> String {
         }
     }
     text
+}
+
+#[cfg(all(test, not(feature = "system-allocator")))]
+mod tests {
+    #[test]
+    fn the_purge_delay_option_index_is_mimallocs() {
+        // mimalloc.h: purge_delay defaults to 10 (ms); its neighbours default to 0 or 1.
+        let default = unsafe { libmimalloc_sys::mi_option_get(super::MI_OPTION_PURGE_DELAY) };
+        assert_eq!(default, 10);
+    }
 }
