@@ -21,7 +21,7 @@ use datafusion::execution::memory_pool::FairSpillPool;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::prelude::{col, ParquetReadOptions, SessionConfig, SessionContext};
-use futures::{StreamExt, TryStreamExt};
+use futures::StreamExt;
 use object_store::ObjectStoreExt;
 use serde::{Deserialize, Serialize};
 
@@ -154,12 +154,7 @@ impl DataStore {
         table: &str,
     ) -> Result<Vec<(String, Vec<PartitionFile>, Vec<String>)>> {
         let base = self.path(table);
-        let objects: Vec<_> = self
-            .store
-            .list(Some(&base))
-            .try_collect()
-            .await
-            .map_err(self.store_err(&base))?;
+        let objects = self.list_meta(table).await?;
         let mut partitions: std::collections::BTreeMap<String, (Vec<PartitionFile>, Vec<String>)> =
             Default::default();
         for meta in objects {
@@ -250,13 +245,7 @@ impl DataStore {
 
     /// Deletes a whole partition (retention): how many files and bytes it held.
     pub async fn drop_partition(&self, table: &str, partition: &str) -> Result<(usize, u64)> {
-        let base = self.path(&format!("{table}/{partition}"));
-        let objects: Vec<_> = self
-            .store
-            .list(Some(&base))
-            .try_collect()
-            .await
-            .map_err(self.store_err(&base))?;
+        let objects = self.list_meta(&format!("{table}/{partition}")).await?;
         let bytes = objects.iter().map(|o| o.size).sum();
         for meta in &objects {
             match self.store.delete(&meta.location).await {

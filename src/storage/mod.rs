@@ -389,15 +389,19 @@ impl DataStore {
         }
     }
 
-    /// Paths (relative to the data dir) of every object under `relative`.
-    pub async fn list(&self, relative: &str) -> Result<Vec<String>> {
+    /// Every object under `relative`, with its size (unordered).
+    pub async fn list_meta(&self, relative: &str) -> Result<Vec<object_store::ObjectMeta>> {
         let base = self.path(relative);
-        let objects: Vec<_> = self
-            .store
+        self.store
             .list(Some(&base))
             .try_collect()
             .await
-            .map_err(self.store_err(&base))?;
+            .map_err(self.store_err(&base))
+    }
+
+    /// Paths (relative to the data dir) of every object under `relative`.
+    pub async fn list(&self, relative: &str) -> Result<Vec<String>> {
+        let objects = self.list_meta(relative).await?;
         let skip = self.prefix.as_ref().len() + usize::from(!self.prefix.as_ref().is_empty());
         let mut paths: Vec<String> = objects
             .into_iter()

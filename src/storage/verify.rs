@@ -3,7 +3,6 @@
 //! it was; this does, and says which commit (and so which source) wrote it.
 
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use futures::TryStreamExt;
 use object_store::ObjectStoreExt;
 
 use super::{DataStore, Result};
@@ -22,13 +21,7 @@ impl DataStore {
     pub async fn corrupt_files(&self, tables: &[&str], deep: bool) -> Result<Vec<CorruptFile>> {
         let mut corrupt = Vec::new();
         for table in tables {
-            let base = self.path(table);
-            let objects: Vec<_> = self
-                .store
-                .list(Some(&base))
-                .try_collect()
-                .await
-                .map_err(self.store_err(&base))?;
+            let objects = self.list_meta(table).await?;
             let skip = self.prefix.as_ref().len() + usize::from(!self.prefix.as_ref().is_empty());
             for meta in objects {
                 let name = meta.location.as_ref();

@@ -371,7 +371,16 @@ async fn corrupt_files_are_named_and_rollups_rebuilt() {
     assert!(stdout.contains("rollups rebuilt"), "{stdout}");
     assert_eq!(query(&data, SUMMARY).await, expected);
 
-    // An events file cannot be derived again: named with the source that wrote it.
+    // An events file cannot be derived again: named with the source that wrote it (the
+    // files above were merged by the compaction that followed the check; ingest one more).
+    let extra = dir.path().join("extra.jsonl");
+    std::fs::write(
+        &extra,
+        "{\"ts\":\"2026-01-05T10:00:00Z\",\"level\":\"error\",\"component\":\"canvas\",\"msg\":\"late\"}\n",
+    )
+    .unwrap();
+    let (_, errors) = ingest_into(&data, &config(""), &[extra.display().to_string()]).await;
+    assert!(errors.is_empty(), "{errors:?}");
     let events = parquet_files(&data.join("events"))
         .into_iter()
         .find(|p| !p.to_string_lossy().contains("compact-"))
@@ -388,5 +397,8 @@ async fn corrupt_files_are_named_and_rollups_rebuilt() {
     let stdout = text(&out.stdout);
     let events_name = events.strip_prefix(&data).unwrap().display().to_string();
     assert!(stdout.contains(&events_name), "{stdout}");
-    assert!(stdout.contains("re-ingest file://"), "{stdout}");
+    assert!(
+        stdout.contains(&format!("re-ingest file://{}", extra.display())),
+        "{stdout}"
+    );
 }
