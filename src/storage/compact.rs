@@ -308,15 +308,24 @@ impl DataStore {
             }
             Err(source) => return Err(self.store_err(&staged)(source)),
         }
-        for (i, input) in record.inputs.iter().enumerate() {
+        // The output is listed from here on, so readers hide the inputs: deleting them is
+        // invisible to queries, and the data version moves once at the end.
+        let inputs = record
+            .inputs
+            .iter()
+            .map(|i| format!("{}/{i}", record.dir()));
+        for (i, relative) in inputs.chain([record.path()]).enumerate() {
             if i == 1 {
                 crash_point("compact_mid_delete");
             }
-            self.delete(&format!("{}/{input}", record.dir())).await?;
+            let path = self.path(&relative);
+            match self.store.delete(&path).await {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+                Err(source) => return Err(self.store_err(&path)(source)),
+            }
         }
-        self.delete(&record.path()).await?;
         self.remove_empty_staging_dirs();
-        Ok(())
+        self.mark_changed().await
     }
 
     /// Finishes or rolls back a merged file found in staging (called by `recover`): true

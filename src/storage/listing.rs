@@ -6,8 +6,9 @@
 //! the output. Once the output is listed, its inputs are hidden, whether or not they are
 //! deleted yet. A local directory listing is not a snapshot, so a listing that shows any
 //! compaction file is repeated until the data version did not move while it ran (every
-//! step of the protocol moves it): then the listing and the records agree. A data dir that
-//! never compacted pays nothing: the check starts only when a compaction file is listed.
+//! step of the protocol moves it): then the listing and the records agree. The version is
+//! read before every listing (a `stat` on a local data dir, one small GET on S3); the records
+//! are read only when a compaction file is listed.
 
 use std::collections::HashSet;
 use std::fmt;
@@ -121,14 +122,12 @@ impl CompactionAwareStore {
         F: Fn() -> Fut,
         Fut: std::future::Future<Output = object_store::Result<T>>,
     {
-        let mut listing = list().await?;
-        if !mentions_compaction(objects(&mut listing)) {
-            return Ok(listing);
-        }
         for attempt in 1..=MAX_LISTING_ATTEMPTS {
+            // Read before listing: a merge step during the listing moves it.
             let before = self.data.data_version().await.map_err(generic)?;
-            if attempt > 1 {
-                listing = list().await?;
+            let mut listing = list().await?;
+            if !mentions_compaction(objects(&mut listing)) {
+                return Ok(listing);
             }
             let records = self.records(objects(&mut listing)).await?;
             let after = self.data.data_version().await.map_err(generic)?;

@@ -99,13 +99,8 @@ fn ingest_from_and_into_s3() {
     .contains("200"));
     assert!(http(port, "PUT", "/logs/other/skip.jsonl", plain.as_bytes()).contains("200"));
 
-    let endpoint = format!("http://127.0.0.1:{port}");
-    let env = [
-        ("AWS_ACCESS_KEY_ID", "test"),
-        ("AWS_SECRET_ACCESS_KEY", "test"),
-        ("AWS_REGION", "us-east-1"),
-        ("AWS_ENDPOINT_URL", endpoint.as_str()),
-    ];
+    let env = moto_env(port);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let cwd = tempfile::tempdir().unwrap();
     let data = ["--data-dir", "s3://lake/shape"];
     let ingest = |expect: &str| {
@@ -174,6 +169,16 @@ fn http_body(port: u16, path: &str) -> String {
     let mut response = String::new();
     let _ = stream.read_to_string(&mut response);
     response
+}
+
+/// What a `shape` process needs to reach moto on `port`.
+fn moto_env(port: u16) -> [(&'static str, String); 4] {
+    [
+        ("AWS_ACCESS_KEY_ID", "test".into()),
+        ("AWS_SECRET_ACCESS_KEY", "test".into()),
+        ("AWS_REGION", "us-east-1".into()),
+        ("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{port}")),
+    ]
 }
 
 /// A data dir in moto's bucket `bucket`, configured in-process (no environment).
@@ -282,13 +287,8 @@ async fn a_second_shape_is_refused_while_the_s3_lease_is_held() {
     // Signed writes: moto refuses anonymous overwrites.
     let lake = moto_store(port, "lake2");
     lake.put("_writer_lease.json", lease.into()).await.unwrap();
-    let endpoint = format!("http://127.0.0.1:{port}");
-    let env = [
-        ("AWS_ACCESS_KEY_ID", "test"),
-        ("AWS_SECRET_ACCESS_KEY", "test"),
-        ("AWS_REGION", "us-east-1"),
-        ("AWS_ENDPOINT_URL", endpoint.as_str()),
-    ];
+    let env = moto_env(port);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let cwd = tempfile::tempdir().unwrap();
     let args = [
         "--data-dir",
