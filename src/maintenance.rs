@@ -155,7 +155,7 @@ impl Maintenance {
 /// Partitions older than `days` before `today` (pure): `dt=YYYY-MM-DD` names whose date is
 /// before `today - days + 1`, so that `days` dates, today's included, stay.
 pub fn expired_partitions(partitions: &[String], today: NaiveDate, days: i64) -> Vec<String> {
-    let first_kept = today - chrono::Duration::days(days - 1);
+    let first_kept = first_kept_day(today, days);
     partitions
         .iter()
         .filter(|p| {
@@ -165,6 +165,11 @@ pub fn expired_partitions(partitions: &[String], today: NaiveDate, days: i64) ->
         })
         .cloned()
         .collect()
+}
+
+/// The first day a retention of `days` keeps on `today` (today counts as one).
+pub fn first_kept_day(today: NaiveDate, days: i64) -> NaiveDate {
+    today - chrono::Duration::days(days - 1)
 }
 
 /// One row of `maintenance_log`.

@@ -6,14 +6,18 @@
 //! committed offset; the healer writes its dedup record before acting and its breach states
 //! after (see `heal::state`), so a restart repeats no action and loses no record.
 
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
+use crate::common::{duration_message, parse_duration_secs};
 use crate::heal::{HealOptions, HealReport, Healer};
+use crate::ingest::follow::{follow, FollowSettings};
 use crate::ingest::{format_report, IngestReport, SourceStatus};
-use crate::maintenance::MaintenanceReport;
+use crate::maintenance::{first_kept_day, MaintenanceReport};
+use crate::storage::schema::EVENTS;
 use crate::workspace::{QueryOptions, Workspace, WorkspaceError};
 
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +34,11 @@ pub enum RunError {
     Workspace(#[from] WorkspaceError),
     #[error(transparent)]
     Heal(#[from] crate::heal::HealError),
+    #[error("invalid [run] {field}: {message}")]
+    Setting {
+        field: &'static str,
+        message: String,
+    },
 }
 
 /// `[run]` in shape.toml.
@@ -44,6 +53,13 @@ pub struct RunSettings {
     /// After each ingest, expire partitions past `[retention]` and compact partitions that
     /// hold `[compact] min_small_files` small files (see `maintenance`).
     pub compact: bool,
+    /// Whether `s3://` sources' keys sort by time, so each cycle lists from a cursor (S3
+    /// `start-after`) instead of the whole prefix. Unset: yes for a source whose keys start
+    /// with a date below its prefix (see `ingest::cursor`).
+    pub ordered_keys: Option<bool>,
+    /// How long after a later key an object may still appear under time-ordered keys: the
+    /// cursor stays that far behind.
+    pub late_arrival: String,
 }
 
 impl Default for RunSettings {
@@ -52,6 +68,8 @@ impl Default for RunSettings {
             sources: Vec::new(),
             every: None,
             compact: true,
+            ordered_keys: None,
+            late_arrival: "15m".to_string(),
         }
     }
 }
@@ -127,10 +145,30 @@ impl std::fmt::Display for CycleReport {
 impl Workflow<'_> {
     /// The loop over `workspace`, with its healer.
     pub fn new(workspace: &Workspace) -> Result<Workflow<'_>, RunError> {
-        Ok(Workflow {
+        let workflow = Workflow {
             workspace,
             healer: workspace.healer()?,
             settings: workspace.config().section("run")?,
+        };
+        workflow.follow_settings()?;
+        Ok(workflow)
+    }
+
+    fn follow_settings(&self) -> Result<FollowSettings, RunError> {
+        let late = self.settings.late_arrival.trim();
+        let late_secs = match late {
+            "0" | "0s" => 0,
+            _ => parse_duration_secs(late).ok_or_else(|| RunError::Setting {
+                field: "late_arrival",
+                message: duration_message(late),
+            })?,
+        };
+        let today = Utc::now().date_naive();
+        let retention = self.workspace.maintenance().retention_days.get(EVENTS);
+        Ok(FollowSettings {
+            ordered_keys: self.settings.ordered_keys,
+            late_arrival_micros: late_secs * 1_000_000,
+            first_kept_day: retention.map(|days| first_kept_day(today, *days)),
         })
     }
 
@@ -159,24 +197,27 @@ impl Workflow<'_> {
     ) -> Result<CycleReport, RunError> {
         // A source that matches nothing yet is normal in a loop (the pipeline has not
         // written it): say so and ingest the rest.
-        let mut sources = Vec::new();
-        let mut missing = Vec::new();
-        for source in self.source_paths() {
-            match crate::ingest::source::resolve(std::slice::from_ref(&source)).await {
-                Ok(found) if !found.is_empty() => sources.push(source),
-                Ok(_) | Err(crate::ingest::IngestError::NoSourceFound(_)) => missing.push(source),
-                Err(e) => return Err(e.into()),
-            }
-        }
-        let (ingest, ingest_errors) = if sources.is_empty() {
-            (None, Vec::new())
+        let settings = self.follow_settings()?;
+        let store = self.workspace.store();
+        let followed = follow(store, &self.source_paths(), &settings).await?;
+        let missing = followed.missing.clone();
+        let mut ingest_errors = followed.problems.clone();
+        let ingest = if followed.objects.is_empty() {
+            None
         } else {
-            let (report, errors) = self.workspace.ingest(&sources, None, false).await?;
-            (
-                Some(report),
-                errors.iter().map(ToString::to_string).collect(),
-            )
+            let objects = followed.objects.clone();
+            let (report, errors) = self.workspace.ingest_objects(objects).await?;
+            ingest_errors.extend(errors.iter().map(ToString::to_string));
+            Some(report)
         };
+        let committed: BTreeSet<String> = ingest
+            .iter()
+            .flat_map(|r| r.sources.iter().map(|s| s.uri.clone()))
+            .collect();
+        let wall_clock = Utc::now().timestamp_micros();
+        followed
+            .settle(store, &committed, wall_clock, settings.late_arrival_micros)
+            .await?;
         // Retention counts from the wall clock, not the evaluation time: files are old by
         // the calendar, whatever time the views are asked about.
         let maintenance = if self.settings.compact {

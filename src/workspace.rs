@@ -247,6 +247,16 @@ impl Workspace {
         Ok(ingested.await?)
     }
 
+    /// Ingests objects already resolved (see `ingest::follow`).
+    pub async fn ingest_objects(
+        &self,
+        objects: Vec<crate::ingest::source::SourceObject>,
+    ) -> Result<(IngestReport, Vec<IngestError>), WorkspaceError> {
+        let ingested =
+            crate::ingest::ingest_objects(&self.store, &self.config, objects, None, false);
+        Ok(ingested.await?)
+    }
+
     /// A context with the SLO and detection rollups brought up to date first.
     pub async fn context(&self, options: &QueryOptions) -> Result<SessionContext, WorkspaceError> {
         Ok(self.context_and_rollups(options).await?.0)

@@ -8,7 +8,9 @@
 
 pub mod batch;
 mod container;
+pub mod cursor;
 pub mod detect;
+pub mod follow;
 pub mod formats;
 mod identity;
 mod intake;
@@ -17,6 +19,7 @@ pub mod multiline;
 mod otlp;
 pub mod parse;
 pub mod pipeline;
+pub mod queue;
 mod records;
 pub mod settings;
 pub mod source;
@@ -121,6 +124,19 @@ pub async fn ingest(
     format: Option<&str>,
     show_progress: bool,
 ) -> Result<(IngestReport, Vec<IngestError>), IngestError> {
+    let objects = source::resolve(sources).await?;
+    ingest_objects(store, config, objects, format, show_progress).await
+}
+
+/// [`ingest`] of objects already resolved (the loop lists its sources its own way: see
+/// `follow`).
+pub async fn ingest_objects(
+    store: &DataStore,
+    config: &Config,
+    objects: Vec<SourceObject>,
+    format: Option<&str>,
+    show_progress: bool,
+) -> Result<(IngestReport, Vec<IngestError>), IngestError> {
     let config = IngestConfig::load(config)?;
     if let Some(format) = format {
         LineFormat::parse(format).map_err(|e| IngestError::Settings {
@@ -130,7 +146,6 @@ pub async fn ingest(
     }
     let lock = store.lock_for_writing().await?;
     let recovered = store.recover().await?;
-    let objects = source::resolve(sources).await?;
     let ingest_id = new_time_id();
     let progress = progress_bar(show_progress, objects.iter().map(|o| o.size).sum());
     let mut reports = Vec::new();

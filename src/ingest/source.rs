@@ -141,63 +141,125 @@ fn walk_dir(dir: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
 }
 
 async fn resolve_store(arg: &str) -> Result<Vec<SourceObject>, IngestError> {
-    let (store, root, key) = object_store_for(arg)?;
-    let bucket_uri = root.as_str().trim_end_matches('/').to_string();
-    let unreadable = |e: object_store::Error| IngestError::Unreadable {
-        source_uri: arg.to_string(),
-        message: e.to_string(),
-    };
-    let key_text = key.as_ref().to_string();
-    let object = |meta: object_store::ObjectMeta| SourceObject {
-        uri: format!("{bucket_uri}/{}", meta.location),
-        size: meta.size,
-        gzip: is_gzip_name(meta.location.as_ref()),
-        modified: Some(meta.last_modified.timestamp_micros()),
-        location: Location::Store(store.clone(), meta.location),
-    };
-    if has_glob(&key_text) {
-        let literal: String = key_text
-            .chars()
-            .take_while(|c| !"*?[".contains(*c))
-            .collect();
-        let list_prefix = literal.rsplit_once('/').map(|(dir, _)| dir).unwrap_or("");
-        let pattern = glob::Pattern::new(&key_text).map_err(|e| IngestError::BadSource {
-            source_arg: arg.to_string(),
-            message: format!("invalid glob: {e}"),
-        })?;
-        let metas: Vec<_> = store
-            .list(Some(&StorePath::from(list_prefix)))
-            .try_collect()
-            .await
-            .map_err(unreadable)?;
-        let mut found: Vec<_> = metas
-            .into_iter()
-            .filter(|m| pattern.matches(m.location.as_ref()))
-            .map(object)
-            .collect();
-        found.sort_by(|a, b| a.uri.cmp(&b.uri));
-        return Ok(found);
-    }
-    if !key_text.is_empty() {
-        match store.head(&key).await {
-            Ok(meta) => return Ok(vec![object(meta)]),
+    let listing = StoreListing::new(arg)?;
+    if listing.pattern.is_none() && !listing.key.as_ref().is_empty() {
+        match listing.store.head(&listing.key).await {
+            Ok(meta) => return Ok(vec![listing.object(meta)]),
             Err(object_store::Error::NotFound { .. }) => {}
-            Err(e) => return Err(unreadable(e)),
+            Err(e) => return Err(listing.unreadable(e)),
         }
     }
-    let prefix = (!key_text.is_empty()).then_some(&key);
-    let metas: Vec<_> = store.list(prefix).try_collect().await.map_err(unreadable)?;
-    let mut found: Vec<_> = metas
-        .into_iter()
-        .filter(|m| {
-            !m.location
-                .filename()
-                .is_some_and(|name| name.starts_with('.'))
+    listing.objects_after(None).await
+}
+
+/// The objects of one `s3://` source argument: a key, a prefix, or a glob over keys.
+pub struct StoreListing {
+    arg: String,
+    store: Arc<dyn ObjectStore>,
+    bucket_uri: String,
+    key: StorePath,
+    /// What is listed: the key for a prefix, the directory before the first wildcard for a
+    /// glob (no trailing `/`).
+    pub prefix: String,
+    pattern: Option<glob::Pattern>,
+}
+
+impl StoreListing {
+    pub fn new(arg: &str) -> Result<StoreListing, IngestError> {
+        let (store, root, key) = object_store_for(arg)?;
+        let key_text = key.as_ref().to_string();
+        let (prefix, pattern) = if has_glob(&key_text) {
+            let literal: String = key_text
+                .chars()
+                .take_while(|c| !"*?[".contains(*c))
+                .collect();
+            let dir = literal.rsplit_once('/').map(|(dir, _)| dir).unwrap_or("");
+            let pattern = glob::Pattern::new(&key_text).map_err(|e| IngestError::BadSource {
+                source_arg: arg.to_string(),
+                message: format!("invalid glob: {e}"),
+            })?;
+            (dir.to_string(), Some(pattern))
+        } else {
+            (key_text, None)
+        };
+        Ok(StoreListing {
+            arg: arg.to_string(),
+            store,
+            bucket_uri: root.as_str().trim_end_matches('/').to_string(),
+            key,
+            prefix,
+            pattern,
         })
-        .map(object)
-        .collect();
-    found.sort_by(|a, b| a.uri.cmp(&b.uri));
-    Ok(found)
+    }
+
+    fn unreadable(&self, e: object_store::Error) -> IngestError {
+        IngestError::Unreadable {
+            source_uri: self.arg.clone(),
+            message: e.to_string(),
+        }
+    }
+
+    fn object(&self, meta: object_store::ObjectMeta) -> SourceObject {
+        SourceObject {
+            uri: format!("{}/{}", self.bucket_uri, meta.location),
+            size: meta.size,
+            gzip: is_gzip_name(meta.location.as_ref()),
+            modified: Some(meta.last_modified.timestamp_micros()),
+            location: Location::Store(self.store.clone(), meta.location),
+        }
+    }
+
+    /// Whether a listed key is one of the source's objects: it matches the glob, or (for a
+    /// prefix) its name is not hidden.
+    fn keeps(&self, location: &StorePath) -> bool {
+        match &self.pattern {
+            Some(pattern) => pattern.matches(location.as_ref()),
+            None => !location
+                .filename()
+                .is_some_and(|name| name.starts_with('.')),
+        }
+    }
+
+    fn listing(
+        &self,
+        start_after: Option<&str>,
+    ) -> futures::stream::BoxStream<'static, object_store::Result<object_store::ObjectMeta>> {
+        let prefix = (!self.prefix.is_empty()).then(|| StorePath::from(self.prefix.as_str()));
+        match start_after {
+            Some(after) => {
+                let offset = StorePath::parse(after).unwrap_or_else(|_| StorePath::from(after));
+                self.store.list_with_offset(prefix.as_ref(), &offset)
+            }
+            None => self.store.list(prefix.as_ref()),
+        }
+    }
+
+    /// The source's objects with keys after `start_after` (S3's `start-after`; all of them
+    /// when `None`), in key order.
+    pub async fn objects_after(
+        &self,
+        start_after: Option<&str>,
+    ) -> Result<Vec<SourceObject>, IngestError> {
+        let metas: Vec<_> = self
+            .listing(start_after)
+            .try_collect()
+            .await
+            .map_err(|e| self.unreadable(e))?;
+        let mut found: Vec<_> = metas
+            .into_iter()
+            .filter(|m| self.keeps(&m.location))
+            .map(|m| self.object(m))
+            .collect();
+        found.sort_by(|a, b| a.uri.cmp(&b.uri));
+        Ok(found)
+    }
+
+    /// The source's first key: one request, whatever the prefix holds.
+    pub async fn first_key(&self) -> Result<Option<String>, IngestError> {
+        let first = self.listing(None).next().await.transpose();
+        let first = first.map_err(|e| self.unreadable(e))?;
+        Ok(first.map(|meta| meta.location.to_string()))
+    }
 }
 
 /// Remembers why a decompressor stopped early, and shows the reader a clean end of stream,
@@ -231,6 +293,14 @@ impl<R: Read> Read for GuardedGzip<R> {
 }
 
 impl SourceObject {
+    /// The object's key in its bucket (`None` for a local file).
+    pub fn key(&self) -> Option<&str> {
+        match &self.location {
+            Location::Store(_, path) => Some(path.as_ref()),
+            Location::Local(_) => None,
+        }
+    }
+
     /// A plain local file written to within the last `quiet_secs`: a writer may still be
     /// appending to it (rotated, gzip and object-store sources are complete).
     pub fn may_still_grow(&self, quiet_secs: i64) -> bool {

@@ -17,6 +17,7 @@ mod loghub;
 mod openslo;
 mod rotation;
 mod s3;
+mod s3_follow;
 mod server;
 mod slo;
 mod slt;

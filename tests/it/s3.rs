@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 
 use crate::common::{gzip, line_starts, python_has, run_shape, text};
 
-struct Moto {
+pub(crate) struct Moto {
     child: Child,
-    port: u16,
+    pub port: u16,
 }
 
 impl Drop for Moto {
@@ -21,7 +21,7 @@ impl Drop for Moto {
     }
 }
 
-fn start_moto() -> Option<Moto> {
+pub(crate) fn start_moto() -> Option<Moto> {
     if !python_has("moto.server") {
         return None;
     }
@@ -172,7 +172,7 @@ fn http_body(port: u16, path: &str) -> String {
 }
 
 /// What a `shape` process needs to reach moto on `port`.
-fn moto_env(port: u16) -> [(&'static str, String); 4] {
+pub(crate) fn moto_env(port: u16) -> [(&'static str, String); 4] {
     [
         ("AWS_ACCESS_KEY_ID", "test".into()),
         ("AWS_SECRET_ACCESS_KEY", "test".into()),
