@@ -185,8 +185,8 @@ mod tests {
         }
         // A key of the floor's day sorts after the floor; one of the day before, before it.
         let floor = retention_floor("logs", "logs/2025/01/31/a", first).unwrap();
-        assert!("logs/2026/09/02/00/a".to_string() > floor);
-        assert!("logs/2026/09/01/23/a".to_string() < floor);
+        assert!("logs/2026/09/02/00/a" > floor.as_str());
+        assert!("logs/2026/09/01/23/a" < floor.as_str());
         // No date first below the prefix: no floor, not ordered.
         for (prefix, key) in [
             ("logs", "logs/web-1/2025/01/31/a"),
