@@ -2,8 +2,8 @@
 """Scale figures (README "Real volumes"): for each size, generated logs of 30 days with the
 31 SLOs of data/shape.toml, ingested into a fresh data dir on local disk; then
 
-  - ingest: MB/s of JSON lines and the peak RSS of the ingest; the rollup catch-up that the
-    first query after it runs (seconds, peak RSS);
+  - ingest: MB/s of JSON lines and the peak RSS of `shape ingest`, which brings both rollups
+    up to date before it returns;
   - the rows and bytes of the SLO and detection rollups;
   - at one as_of (the end of the data; detection's 7-day lookback): the latency of
     slo_status + slo_burn_alerts, anomalies and component_health (median of 3, the CLI's
@@ -22,6 +22,9 @@ parser.add_argument("--days", type=int, default=30)
 parser.add_argument("--runs", type=int, default=3)
 parser.add_argument("--work", default=None)
 parser.add_argument("--keep", action="store_true")
+parser.add_argument("--queries-only", action="store_true",
+                    help="reuse the data dirs of an earlier run (its ingest figures are kept "
+                         "in WORK/ingest-N.json) and measure the queries again")
 args = parser.parse_args()
 
 repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -56,24 +59,28 @@ def dir_bytes(path):
 def measure(events):
     gen = os.path.join(work, f"gen-{events}")
     data = os.path.join(work, f"data-{events}")
-    shutil.rmtree(data, ignore_errors=True)
-    if not os.path.isdir(gen):
-        subprocess.run([shape, "gen", "--out", gen, "--events", str(events), "--days",
-                        str(args.days), "--files", "8", "--start", "2026-10-01T00:00:00Z"],
-                       check=True, capture_output=True)
-    logs = [os.path.join(gen, f) for f in sorted(os.listdir(gen)) if f.endswith(".jsonl")]
-    input_bytes = sum(os.path.getsize(f) for f in logs)
     base = [shape, "--config", config, "--data-dir", data]
-    ingest_s, ingest_rss, _ = timed_run(base + ["ingest", "--no-progress", *logs])
+    saved = os.path.join(work, f"ingest-{events}.json")
+    if args.queries_only:
+        input_bytes, ingest_s, ingest_rss = json.load(open(saved))
+    else:
+        shutil.rmtree(data, ignore_errors=True)
+        if not os.path.isdir(gen):
+            subprocess.run([shape, "gen", "--out", gen, "--events", str(events), "--days",
+                            str(args.days), "--files", "8", "--start", "2026-10-01T00:00:00Z"],
+                           check=True, capture_output=True)
+        logs = [os.path.join(gen, f) for f in sorted(os.listdir(gen)) if f.endswith(".jsonl")]
+        input_bytes = sum(os.path.getsize(f) for f in logs)
+        ingest_s, ingest_rss, _ = timed_run(base + ["ingest", "--no-progress", *logs])
+        json.dump([input_bytes, ingest_s, ingest_rss], open(saved, "w"))
+        if not args.keep:
+            shutil.rmtree(gen)
 
     def query(sql, extra=()):
         out = subprocess.run(base + ["query", "--format", "json", *extra, sql], check=True,
                              capture_output=True, text=True).stdout
         return [json.loads(line) for line in out.splitlines() if line.strip()]
 
-    # The rollups are written by the first context after the ingest (a catch-up over the
-    # new commits): measured on its own.
-    catch_up_s, catch_up_rss, _ = timed_run(base + ["query", "SELECT 1"])
     as_of = query("SELECT max(ts) AS t FROM events")[0]["t"]
     at = ["--as-of", as_of]
     rollups = {t: (query(f"SELECT count(*) AS n FROM {t}")[0]["n"],
@@ -88,24 +95,21 @@ def measure(events):
     start_up, _ = latency(base + ["query", *at, "SELECT 1"])
     figures = {}
     for name, sql in {
-        "slo_status + slo_burn_alerts":
-            "SELECT count(*) FROM slo_status; SELECT count(*) FROM slo_burn_alerts",
-        "anomalies": "SELECT count(*) FROM anomalies",
-        "component_health": "SELECT count(*) FROM component_health",
+        # Every column and row (a count(*) would let the planner drop most of the work).
+        "slo_status + slo_burn_alerts": "SELECT * FROM slo_status; SELECT * FROM slo_burn_alerts",
+        "anomalies": "SELECT * FROM anomalies",
+        "component_health": "SELECT * FROM component_health",
     }.items():
-        seconds, rss = latency(base + ["query", *at, sql])
+        seconds, rss = latency(base + ["query", "--format", "csv", *at, sql])
         figures[name] = (seconds - start_up, rss)
     seconds, rss = latency(base + ["detect", *at])
     figures["shape detect (whole process)"] = (seconds, rss)
-    if not args.keep:
-        shutil.rmtree(gen)
     return {
         "events": events,
         "input_mb": input_bytes / 1e6,
         "ingest_s": ingest_s,
         "ingest_mb_s": input_bytes / 1e6 / ingest_s,
         "ingest_rss_mb": ingest_rss,
-        "catch_up": (catch_up_s, catch_up_rss),
         "rollups": rollups,
         "start_up_s": start_up,
         "figures": figures,
@@ -119,8 +123,6 @@ for r in results:
     print(f"\n{r['events']:,} events ({r['input_mb']:,.0f} MB of JSON lines)")
     print(f"  ingest: {r['ingest_s']:.1f} s = {r['ingest_mb_s']:.0f} MB/s, "
           f"peak RSS {r['ingest_rss_mb']:.0f} MB")
-    print(f"  rollup catch-up (first query after the ingest): {r['catch_up'][0]:.1f} s, "
-          f"peak RSS {r['catch_up'][1]:.0f} MB")
     for table, (rows, size) in r["rollups"].items():
         print(f"  {table}: {rows:,} rows, {size / 1e6:.1f} MB")
     print(f"  CLI start-up (SELECT 1, subtracted below): {r['start_up_s'] * 1000:.0f} ms")

@@ -52,16 +52,23 @@ GROUP BY 1, 2, 3, 4;
 -- anomaly_baselines (the first stage of `anomalies`): each bucket row of anomaly_buckets with
 -- its operation's totals in the bucket and the robust baselines of its operation and template.
 CREATE VIEW anomaly_baselines AS
-WITH b AS (
+-- The race pattern is matched in a projection of its own: inside the window below, the regex
+-- was compiled again for every (component, operation, bucket) partition (1.3 s of 1.6 s at
+-- 33k bucket rows).
+WITH r AS (
     SELECT *,
+           CASE WHEN template IS NOT NULL AND regexp_like(template, shape_setting('detect.race_pattern')) THEN errors ELSE 0 END AS race_errors
+    FROM anomaly_buckets
+),
+b AS (
+    SELECT * EXCLUDE (race_errors),
            sum(events) OVER (PARTITION BY component, operation, bucket) AS op_events,
            sum(errors) OVER (PARTITION BY component, operation, bucket) AS op_errors,
            sum(slow) OVER (PARTITION BY component, operation, bucket) AS op_slow,
            sum(timed) OVER (PARTITION BY component, operation, bucket) AS op_timed,
            sum(log_latency_sum) OVER (PARTITION BY component, operation, bucket)
              / nullif(sum(timed) OVER (PARTITION BY component, operation, bucket), 0) AS op_log_latency,
-           sum(CASE WHEN template IS NOT NULL AND regexp_like(template, shape_setting('detect.race_pattern')) THEN errors ELSE 0 END)
-             OVER (PARTITION BY component, operation, bucket) AS op_race_errors,
+           sum(race_errors) OVER (PARTITION BY component, operation, bucket) AS op_race_errors,
            row_number() OVER (PARTITION BY component, operation, bucket ORDER BY template NULLS FIRST) = 1 AS carrier,
            min(bucket) OVER () AS span_start,
            max(bucket) OVER () AS span_end,
@@ -70,7 +77,7 @@ WITH b AS (
            sum(events) OVER (PARTITION BY component) AS component_events,
            sum(events) OVER (PARTITION BY bucket) AS all_events,
            (bucket * (shape_integer('detect.bucket_minutes') * 60) / 3600) % 24 AS hour_of_day
-    FROM anomaly_buckets
+    FROM r
 ),
 c AS (
     SELECT *,
