@@ -4,7 +4,7 @@
 //! objects (see `queue`). After the ingest, [`Followed::settle`] moves the cursors and deletes
 //! the messages whose objects were committed.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 use chrono::NaiveDate;
 
@@ -62,6 +62,7 @@ pub async fn follow(
     sources: &[String],
     settings: &FollowSettings,
 ) -> Result<Followed, IngestError> {
+    let mut seen = HashSet::new();
     let mut followed = Followed {
         objects: Vec::new(),
         missing: Vec::new(),
@@ -87,7 +88,7 @@ pub async fn follow(
             followed.missing.push(source.clone());
         }
         for object in found {
-            if !followed.objects.iter().any(|o| o.uri == object.uri) {
+            if seen.insert(object.uri.clone()) {
                 followed.objects.push(object);
             }
         }
@@ -103,6 +104,9 @@ impl Followed {
         settings: &FollowSettings,
     ) -> Result<(Vec<SourceObject>, bool), IngestError> {
         let listing = StoreListing::new(source)?;
+        if let Some(object) = listing.exact_object().await? {
+            return Ok((vec![object], false));
+        }
         let cursor = cursor::load(store, source).await?;
         // A key of the source (the cursor's, else the first listed: one request) says whether
         // keys sort by date, and in which layout the retention's first day is written.

@@ -142,14 +142,10 @@ fn walk_dir(dir: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
 
 async fn resolve_store(arg: &str) -> Result<Vec<SourceObject>, IngestError> {
     let listing = StoreListing::new(arg)?;
-    if listing.pattern.is_none() && !listing.key.as_ref().is_empty() {
-        match listing.store.head(&listing.key).await {
-            Ok(meta) => return Ok(vec![listing.object(meta)]),
-            Err(object_store::Error::NotFound { .. }) => {}
-            Err(e) => return Err(listing.unreadable(e)),
-        }
+    match listing.exact_object().await? {
+        Some(object) => Ok(vec![object]),
+        None => listing.objects_after(None).await,
     }
-    listing.objects_after(None).await
 }
 
 /// The objects of one `s3://` source argument: a key, a prefix, or a glob over keys.
@@ -231,6 +227,18 @@ impl StoreListing {
                 self.store.list_with_offset(prefix.as_ref(), &offset)
             }
             None => self.store.list(prefix.as_ref()),
+        }
+    }
+
+    /// The object the source names when it is a key, not a prefix or glob (one request).
+    pub async fn exact_object(&self) -> Result<Option<SourceObject>, IngestError> {
+        if self.pattern.is_some() || self.key.as_ref().is_empty() || self.arg.ends_with('/') {
+            return Ok(None);
+        }
+        match self.store.head(&self.key).await {
+            Ok(meta) => Ok(Some(self.object(meta))),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(self.unreadable(e)),
         }
     }
 

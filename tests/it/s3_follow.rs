@@ -108,10 +108,12 @@ fn the_loop_lists_time_ordered_keys_from_its_cursor() {
         &format!("fh/{today_path}/08/fh-2.jsonl"),
         &lines(&today, &["c"]),
     );
+    // A source may also name one object.
+    put(port, "single.jsonl", &lines(&today, &["s"]));
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("shape.toml"),
-        "[run]\nsources = [\"s3://logs/fh/\"]\nlate_arrival = \"0s\"\n\n[retention]\nevents = \"30d\"\n",
+        "[run]\nsources = [\"s3://logs/fh/\", \"s3://logs/single.jsonl\"]\nlate_arrival = \"0s\"\n\n[retention]\nevents = \"30d\"\n",
     )
     .unwrap();
     let shape = Loop {
@@ -123,7 +125,7 @@ fn the_loop_lists_time_ordered_keys_from_its_cursor() {
     assert_eq!(
         shape.sources(),
         format!(
-            "_source,n\ns3://logs/fh/{yesterday_path}/10/fh-1.jsonl,2\ns3://logs/fh/{today_path}/08/fh-2.jsonl,1\n"
+            "_source,n\ns3://logs/fh/{yesterday_path}/10/fh-1.jsonl,2\ns3://logs/fh/{today_path}/08/fh-2.jsonl,1\ns3://logs/single.jsonl,1\n"
         )
     );
     let cursor = std::fs::read_dir(dir.path().join("data/_cursors"))
