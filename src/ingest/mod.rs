@@ -380,6 +380,7 @@ impl SourceJob {
             files: staged.into_iter().map(|f| f.final_path).collect(),
             format: Some(log.format.clone()),
             first_name: resume.first_name.clone(),
+            e_tag: self.object.e_tag.clone(),
         };
         self.runtime.block_on(self.store.commit(&record))?;
         (self.known.lock().expect("not poisoned")).add((fingerprint_len, log.version.clone()));

@@ -23,6 +23,8 @@ pub struct SourceObject {
     /// Last modification, microseconds since the epoch (when the store says): the year of
     /// year-less timestamps is taken from it.
     pub modified: Option<i64>,
+    /// The object store's version tag (S3's ETag): changes whenever the object is written.
+    pub e_tag: Option<String>,
     location: Location,
 }
 
@@ -109,6 +111,7 @@ fn resolve_local(arg: &str, path: &str) -> Result<Vec<SourceObject>, IngestError
                 size,
                 gzip,
                 modified,
+                e_tag: None,
                 location: Location::Local(absolute),
             })
         })
@@ -201,6 +204,7 @@ impl StoreListing {
             size: meta.size,
             gzip: is_gzip_name(meta.location.as_ref()),
             modified: Some(meta.last_modified.timestamp_micros()),
+            e_tag: meta.e_tag,
             location: Location::Store(self.store.clone(), meta.location),
         }
     }

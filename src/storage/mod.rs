@@ -216,6 +216,10 @@ pub struct CommitRecord {
     /// its `[[source]]` settings follow it.
     #[serde(default)]
     pub first_name: Option<String>,
+    /// The object's version tag (S3's ETag) as listed when it was read: the same tag next
+    /// time means the same bytes, so no request is needed to recognise it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub e_tag: Option<String>,
 }
 
 impl DataStore {

@@ -252,6 +252,7 @@ async fn one_writer_holds_the_lease_of_an_s3_data_dir() {
         files: Vec::new(),
         format: None,
         first_name: None,
+        e_tag: None,
     };
     let lost = b.commit(&record).await.unwrap_err().to_string();
     assert!(lost.contains("ran out before this commit"), "{lost}");

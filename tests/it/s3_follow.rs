@@ -149,6 +149,8 @@ fn the_loop_lists_time_ordered_keys_from_its_cursor() {
         &format!("fh/{today_path}/09/fh-3.jsonl"),
         &lines(&today, &["d", "e", "f"]),
     );
+    // An object written again (a new ETag) is read again as a new version.
+    put(port, "single.jsonl", &lines(&today, &["x", "y"]));
     put(
         port,
         &format!("fh/{today_path}/07/fh-late.jsonl"),
@@ -163,6 +165,8 @@ fn the_loop_lists_time_ordered_keys_from_its_cursor() {
         "{sources}"
     );
     assert!(!sources.contains("fh-late"), "{sources}");
+    assert!(cycle.contains("replaced"), "{cycle}");
+    assert!(sources.contains("single.jsonl,3"), "{sources}");
     // `shape ingest` lists the whole prefix: the late object is found, nothing is read twice.
     shape.shape(&["ingest", "s3://logs/fh/"]);
     let sources = shape.sources();
