@@ -230,7 +230,6 @@ impl SourceJob {
         let resume = resume_point(&self.store, &self.runtime, &self.object, &self.known)?;
         let (status, start_offset, start_line) =
             (resume.status.clone(), resume.offset, resume.line);
-        let parser = self.parser(resume.first_name.as_deref())?;
         let mut log = IngestLogRow {
             ingest_id: self.ingest_id.clone(),
             source: uri.clone(),
@@ -260,6 +259,8 @@ impl SourceJob {
             self.progress.inc(self.object.size);
             return Ok(unchanged(log));
         }
+        // Made only for a source with something to read: it compiles the source's patterns.
+        let parser = self.parser(resume.first_name.as_deref())?;
 
         let (reader, damage) = self.object.open_at(start_offset, &self.runtime)?;
         let mut lines = LineReader::new(reader, start_line, start_offset, self.max_line_bytes);
