@@ -74,7 +74,7 @@ files = sum(1 for _, _, names in os.walk(os.path.join(work, "data"))
             for n in names if n.endswith(".parquet"))
 print(f"machine: {os.cpu_count()} cores; `shape run --every 1s`, {args.rate} lines/s, "
       f"{args.cycles} cycles in {elapsed / 60:.0f} min; {files} Parquet files at the end")
-for n in (10, 50, 100, 200, 500, 750, 1000, args.cycles):
+for n in sorted({10, 50, 100, 200, 500, 750, 1000, args.cycles}):
     # The RSS read as cycle n+1 starts is what cycle n left.
     if n + 1 in samples:
         print(f"RSS after {n} cycles: {samples[n + 1]:.0f} MB")
