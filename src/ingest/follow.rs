@@ -4,7 +4,8 @@
 //! objects (see `queue`). After the ingest, [`Followed::settle`] moves the cursors and deletes
 //! the messages whose objects were committed.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::NaiveDate;
 
@@ -150,6 +151,10 @@ impl Followed {
         let mut queue = SqsQueue::from_source(source).map_err(bad)?;
         let received = queue.receive(MAX_MESSAGES_PER_CYCLE).await.map_err(bad)?;
         let mut objects: Vec<SourceObject> = Vec::new();
+        let mut seen = HashSet::new();
+        // One client per bucket, and a HEAD per named key: a key that is gone is not a
+        // prefix to list.
+        let mut buckets: HashMap<String, StoreListing> = HashMap::new();
         let mut messages = Vec::new();
         for message in received {
             let named = match objects_named(&message.body) {
@@ -163,17 +168,23 @@ impl Followed {
             let mut uris = Vec::new();
             for object in named {
                 let uri = object.uri();
-                if !objects.iter().any(|o| o.uri == uri) {
-                    match resolve(std::slice::from_ref(&uri)).await {
-                        Ok(found) => objects.extend(found),
+                if !seen.contains(&uri) {
+                    let listing = match buckets.entry(object.bucket.clone()) {
+                        Entry::Occupied(known) => known.into_mut(),
+                        Entry::Vacant(new) => {
+                            new.insert(StoreListing::new(&format!("s3://{}/", object.bucket))?)
+                        }
+                    };
+                    match listing.object_at(&object.key).await? {
+                        Some(found) => objects.push(found),
                         // Deleted since: nothing is left to read, the message is done.
-                        Err(IngestError::NoSourceFound(_)) => {
+                        None => {
                             self.problems
                                 .push(format!("{source}: {uri} no longer exists; skipped"));
                             continue;
                         }
-                        Err(e) => return Err(e),
                     }
+                    seen.insert(uri.clone());
                 }
                 uris.push(uri);
             }

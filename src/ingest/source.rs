@@ -239,7 +239,13 @@ impl StoreListing {
         if self.pattern.is_some() || self.key.as_ref().is_empty() || self.arg.ends_with('/') {
             return Ok(None);
         }
-        match self.store.head(&self.key).await {
+        self.object_at(self.key.as_ref()).await
+    }
+
+    /// The object at `key` in the source's bucket (one HEAD); `None` when there is none.
+    pub async fn object_at(&self, key: &str) -> Result<Option<SourceObject>, IngestError> {
+        let path = StorePath::parse(key).unwrap_or_else(|_| StorePath::from(key));
+        match self.store.head(&path).await {
             Ok(meta) => Ok(Some(self.object(meta))),
             Err(object_store::Error::NotFound { .. }) => Ok(None),
             Err(e) => Err(self.unreadable(e)),

@@ -52,15 +52,28 @@ struct Loop<'a> {
 }
 
 impl Loop<'_> {
-    fn shape(&self, args: &[&str]) -> String {
+    /// A loop in `dir` with `config` as its shape.toml, reaching moto on `port`.
+    fn new<'a>(dir: &'a Path, port: u16, config: &str) -> Loop<'a> {
+        std::fs::write(dir.join("shape.toml"), config).unwrap();
+        Loop {
+            dir,
+            env: moto_env(port).to_vec(),
+        }
+    }
+
+    fn output(&self, args: &[&str]) -> std::process::Output {
         let env: Vec<(&str, &str)> = self.env.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let config = self.dir.join("shape.toml").display().to_string();
         let data = self.dir.join("data").display().to_string();
-        let out = run_shape(
+        run_shape(
             self.dir,
             &[&["--config", &config, "--data-dir", &data][..], args].concat(),
             &env,
-        );
+        )
+    }
+
+    fn shape(&self, args: &[&str]) -> String {
+        let out = self.output(args);
         let stdout = text(&out.stdout);
         assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
         stdout
@@ -111,15 +124,11 @@ fn the_loop_lists_time_ordered_keys_from_its_cursor() {
     // A source may also name one object.
     put(port, "single.jsonl", &lines(&today, &["s"]));
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("shape.toml"),
+    let shape = Loop::new(
+        dir.path(),
+        port,
         "[run]\nsources = [\"s3://logs/fh/\", \"s3://logs/single.jsonl\"]\nlate_arrival = \"0s\"\n\n[retention]\nevents = \"30d\"\n",
-    )
-    .unwrap();
-    let shape = Loop {
-        dir: dir.path(),
-        env: moto_env(port).to_vec(),
-    };
+    );
     shape.shape(&["run"]);
     // Keys before the retention's first day are not listed at all.
     assert_eq!(
@@ -207,15 +216,7 @@ fn the_loop_reads_the_objects_an_sqs_queue_names() {
         &format!("sqs.send_message(QueueUrl={queue_url:?}, MessageBody='not a notification')"),
     );
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("shape.toml"),
-        "[run]\nsources = [\"sqs://shape-new\"]\n",
-    )
-    .unwrap();
-    let shape = Loop {
-        dir: dir.path(),
-        env: moto_env(port).to_vec(),
-    };
+    let shape = Loop::new(dir.path(), port, "[run]\nsources = [\"sqs://shape-new\"]\n");
     let cycle = shape.shape(&["run"]);
     assert!(
         cycle.contains("message left on the queue: message body is not JSON"),
@@ -263,19 +264,12 @@ fn the_loop_reads_the_objects_an_sqs_queue_names() {
 fn a_queue_that_does_not_exist_is_named() {
     let Some(moto) = start_moto() else { return };
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("shape.toml"),
-        "[run]\nsources = [\"sqs://no-such-queue\"]\n",
-    )
-    .unwrap();
-    let env = moto_env(moto.port);
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let data = dir.path().join("data").display().to_string();
-    let out = run_shape(
+    let shape = Loop::new(
         dir.path(),
-        &["--config", "shape.toml", "--data-dir", &data, "run"],
-        &env,
+        moto.port,
+        "[run]\nsources = [\"sqs://no-such-queue\"]\n",
     );
+    let out = shape.output(&["run"]);
     assert!(!out.status.success());
     let stderr = text(&out.stderr);
     assert!(stderr.contains("sqs://no-such-queue"), "{stderr}");
