@@ -14,13 +14,16 @@ use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::prelude::SessionContext;
 
 use datafusion::arrow::array::RecordBatch;
-use datafusion::datasource::MemTable;
+use datafusion::datasource::{MemTable, TableProvider};
 use datafusion::sql::parser::DFParser;
 
 use crate::detect::{rollup, Detection};
 use crate::slo::{self, SloDefinition};
-use crate::storage::schema::{file_schema, PARTITION_COLUMN, TABLES};
+use crate::storage::schema::{day_partitioned_by, file_schema, PARTITION_COLUMN, TABLES};
 use crate::storage::DataStore;
+use day_pruning::DayPrunedTable;
+
+mod day_pruning;
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/sql_files.rs"));
@@ -311,8 +314,12 @@ async fn register_table(
     let config = ListingTableConfig::new(url)
         .with_listing_options(listing)
         .with_schema(schema);
-    let provider = ListingTable::try_new(config).map_err(err)?;
-    ctx.register_table(table, Arc::new(provider)).map_err(err)?;
+    let provider: Arc<dyn TableProvider> = Arc::new(ListingTable::try_new(config).map_err(err)?);
+    let provider = match day_partitioned_by(table) {
+        Some(time_column) => Arc::new(DayPrunedTable::new(provider, time_column, PARTITION_COLUMN)),
+        None => provider,
+    };
+    ctx.register_table(table, provider).map_err(err)?;
     Ok(())
 }
 

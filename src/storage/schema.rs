@@ -29,6 +29,12 @@ pub const TABLES: &[&str] = &[
 /// Name of the Hive partition column.
 pub const PARTITION_COLUMN: &str = "dt";
 
+/// The time column whose UTC day names a table's partition, for tables partitioned that way
+/// (the others are partitioned by the day they were written).
+pub fn day_partitioned_by(table: &str) -> Option<&'static str> {
+    (table == EVENTS).then_some("ts")
+}
+
 fn utc_micros() -> DataType {
     DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
 }

@@ -167,6 +167,30 @@ async fn partitions_follow_event_dates_and_prune() {
         .join("\n");
     assert!(physical.contains("dt=2025-11-20"), "{physical}");
     assert!(!physical.contains("dt=2025-11-19"), "{physical}");
+
+    // A filter on `ts` alone prunes days too (the listing table is told the `dt` range it
+    // implies), and rows at the edges of the range are still found.
+    let in_range =
+        "ts >= TIMESTAMP '2025-11-19T23:59:59.999Z' AND ts < TIMESTAMP '2025-11-21T00:00:00Z'";
+    let plan = query(
+        data.path(),
+        &format!("EXPLAIN SELECT message FROM events WHERE {in_range}"),
+    )
+    .await;
+    let physical = plan
+        .iter()
+        .map(|r| r[1].clone())
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(physical.contains("dt=2025-11-19"), "{physical}");
+    assert!(physical.contains("dt=2025-11-20"), "{physical}");
+    assert!(!physical.contains("dt=2025-11-21"), "{physical}");
+    let found = query(
+        data.path(),
+        &format!("SELECT message FROM events WHERE {in_range} OR ts = TIMESTAMP '2025-11-21T06:00:00Z' ORDER BY ts"),
+    )
+    .await;
+    assert_eq!(found, vec![vec!["a"], vec!["b"], vec!["c"]]);
 }
 
 #[tokio::test(flavor = "multi_thread")]
