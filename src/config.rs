@@ -39,6 +39,7 @@ pub const SECTIONS: &[&str] = &[
     "slo_files",
     "burn_tier",
     "server",
+    "http",
     "user",
     "heal",
     "playbook",

@@ -23,6 +23,7 @@ pub(crate) mod demo;
 pub mod detect;
 pub mod generate;
 pub mod heal;
+pub mod http;
 pub mod ingest;
 pub mod maintenance;
 pub mod query;

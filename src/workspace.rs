@@ -123,6 +123,7 @@ impl Workspace {
         // stops it, rather than surfacing in the next `shape heal`.
         config.section::<crate::heal::HealSettings>("heal")?;
         config.section::<ServerSection>("server")?;
+        config.section::<crate::http::HttpSection>("http")?;
         let store = DataStore::open(data_dir).map_err(|source| WorkspaceError::DataDir {
             data_dir: data_dir.to_string(),
             source,
@@ -232,6 +233,15 @@ impl Workspace {
     /// `[server]` and `[[user]]` with command-line `flags` over them.
     pub fn server_settings(&self, flags: ServerSection) -> Result<ServerSettings, ServerError> {
         ServerSettings::load(&self.config, flags)
+    }
+
+    /// `[http]` with `--http` over it, for a server whose `[[user]]`s are `users`.
+    pub fn http_settings(
+        &self,
+        flag: Option<String>,
+        users: &[(String, String)],
+    ) -> Result<Option<crate::http::HttpSettings>, crate::http::HttpError> {
+        crate::http::HttpSettings::load(&self.config, flag, users)
     }
 
     /// Ingests `sources` (see `ingest::ingest`), in `format` when given (else detected per

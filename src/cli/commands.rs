@@ -384,7 +384,12 @@ fn generate(
 }
 
 async fn serve(ws: &Workspace, flags: ServerSection) -> anyhow::Result<ExitCode> {
+    let (http_flag, http_only) = (flags.http.clone(), flags.http_only);
     let settings = ws.server_settings(flags)?;
+    let http = ws.http_settings(http_flag, &settings.users)?;
+    if http_only && http.is_none() {
+        anyhow::bail!("--http-only needs an HTTP address: --http HOST:PORT or [http] listen");
+    }
     // Loaded before listening: a bad certificate stops the start, never plaintext.
     let tls = settings
         .tls
@@ -396,6 +401,28 @@ async fn serve(ws: &Workspace, flags: ServerSection) -> anyhow::Result<ExitCode>
         ..Default::default()
     };
     let (ctx, proposals) = ws.serving_context(&options).await?;
+    let web = match &http {
+        Some(http) => {
+            let listener = crate::http::bind(http.addr).await?;
+            eprintln!(
+                "serving the dashboard, the JSON API (/api/v1/openapi.json) and /metrics on http://{} ({})",
+                http.addr,
+                if http.users.is_empty() {
+                    "loopback only, no credentials"
+                } else {
+                    "HTTP basic credentials of the configured users"
+                }
+            );
+            let router = crate::http::router(ctx.clone(), ws.data_dir(), http);
+            Some(tokio::spawn(crate::http::serve_on(listener, router)))
+        }
+        None => None,
+    };
+    if http_only {
+        let web = web.expect("checked above");
+        web.await??;
+        return Ok(ExitCode::SUCCESS);
+    }
     let listener = crate::server::bind(settings.addr).await?;
     let addr = settings.addr;
     eprintln!(

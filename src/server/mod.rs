@@ -148,6 +148,15 @@ pub struct ServerSection {
     /// shape.as_of = now) is reused, e.g. 30s; 0 never reuses one [default: 15s].
     #[arg(long)]
     pub result_cache_max_age: Option<String>,
+    /// Also serve the dashboard, the JSON API and /metrics over HTTP on HOST:PORT, e.g.
+    /// 127.0.0.1:8080 (in the config: `[http] listen`) [default: no HTTP].
+    #[arg(long, value_name = "HOST:PORT")]
+    #[serde(skip)]
+    pub http: Option<String>,
+    /// Serve HTTP only: no PostgreSQL listener.
+    #[arg(long)]
+    #[serde(skip)]
+    pub http_only: bool,
 }
 
 /// One `[[user]]`: a login whose password is read from an environment variable at start.

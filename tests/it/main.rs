@@ -11,6 +11,7 @@ mod first_run;
 mod formats;
 mod heal;
 mod hostile;
+mod http;
 mod incremental;
 mod lineage;
 mod loghub;

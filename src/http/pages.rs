@@ -1,0 +1,407 @@
+//! The dashboard's pages, rendered on the server with `maud` (which escapes every value it
+//! inserts: a log line holding `<script>` is text on the page). Charts are inline SVG made
+//! here from numbers only. `/static/app.js` (the only script) re-fetches the page's `<main>`
+//! every 15 s with the header `X-Shape-Fragment: 1`, which returns just that part, so a page
+//! follows new data without reloading.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use maud::{html, Markup, PreEscaped, DOCTYPE};
+
+use super::query::{self, number, sql_string, text, AsOf, QueryError, Row};
+use super::AppState;
+
+const APP_JS: &str = include_str!("static/app.js");
+const APP_CSS: &str = include_str!("static/app.css");
+
+/// `/static/app.js` and `/static/app.css`, compiled into the binary.
+pub async fn asset(Path(file): Path<String>) -> Response {
+    match file.as_str() {
+        "app.js" => super::typed("text/javascript; charset=utf-8", APP_JS),
+        "app.css" => super::typed("text/css; charset=utf-8", APP_CSS),
+        _ => super::plain(StatusCode::NOT_FOUND, "no such file\n"),
+    }
+}
+
+/// The whole page, or only its `<main>` when the refresh script asks.
+fn page(
+    headers: &HeaderMap,
+    title: &str,
+    state: &AppState,
+    as_of: &AsOf,
+    main: Markup,
+) -> Response {
+    let fragment = headers.get("x-shape-fragment").is_some();
+    let body = if fragment {
+        main
+    } else {
+        html! {
+            (DOCTYPE)
+            html lang="en" {
+                head {
+                    meta charset="utf-8";
+                    meta name="viewport" content="width=device-width, initial-scale=1";
+                    title { (title) " · SHAPE" }
+                    link rel="stylesheet" href="/static/app.css";
+                    script src="/static/app.js" defer {}
+                }
+                body {
+                    header {
+                        a.brand href={ "/" (as_of.link_suffix()) } { "SHAPE" }
+                        span.where { (state.data_dir) }
+                        span.when {
+                            @match &as_of.as_of {
+                                Some(t) if !t.is_empty() => { "as of " (t) }
+                                _ => { "live" }
+                            }
+                            " · " span #updated {}
+                        }
+                    }
+                    main #content { (main) }
+                }
+            }
+        }
+    };
+    super::typed("text/html; charset=utf-8", body.into_string())
+}
+
+fn failed(e: QueryError) -> Response {
+    e.into_response()
+}
+
+fn percent(value: Option<f64>) -> String {
+    value.map_or("–".to_string(), |v| format!("{:.2}%", v * 100.0))
+}
+
+fn decimal(value: Option<f64>, places: usize) -> String {
+    value.map_or("–".to_string(), |v| format!("{v:.places$}"))
+}
+
+/// A number as the page shows it, with its exact value in `data-value` (for tests and tools).
+fn figure(row: &Row, column: &str, shown: String) -> Markup {
+    html! {
+        span.figure data-column=(column) data-value=(row.get(column).map_or(String::new(), |v| v.to_string())) { (shown) }
+    }
+}
+
+fn status_class(status: &str) -> &'static str {
+    match status {
+        "OK" | "HEALTHY" => "ok",
+        "WARNING" | "DEGRADED" => "warn",
+        "NO_DATA" => "none",
+        _ => "bad",
+    }
+}
+
+pub async fn overview(
+    State(state): State<Arc<AppState>>,
+    Query(as_of): Query<AsOf>,
+    headers: HeaderMap,
+) -> Response {
+    match overview_main(&state, &as_of).await {
+        Ok(main) => page(&headers, "Overview", &state, &as_of, main),
+        Err(e) => failed(e),
+    }
+}
+
+async fn overview_main(state: &AppState, as_of: &AsOf) -> Result<Markup, QueryError> {
+    let ctx = query::session(&state.ctx, as_of)?;
+    let health = query::rows(
+        &ctx,
+        "SELECT * FROM component_health ORDER BY health_score, component",
+    )
+    .await?;
+    let slos = query::rows(
+        &ctx,
+        "SELECT * FROM slo_status WHERE status <> 'OK' ORDER BY budget_remaining NULLS LAST, slo_id",
+    )
+    .await?;
+    let firing = query::rows(
+        &ctx,
+        "SELECT * FROM slo_burn_alerts WHERE firing ORDER BY severity, slo_id, long_seconds",
+    )
+    .await?;
+    let breaches = query::rows(
+        &ctx,
+        "SELECT * FROM slo_breaches ORDER BY detected_at DESC, breach_id",
+    )
+    .await?;
+    let anomalies = query::rows(
+        &ctx,
+        "SELECT severity, count(*) AS anomalies FROM anomalies GROUP BY severity \
+         ORDER BY CASE severity WHEN 'CRITICAL' THEN 0 WHEN 'HIGH' THEN 1 WHEN 'MEDIUM' THEN 2 ELSE 3 END",
+    )
+    .await?;
+    let healing = query::rows(
+        &ctx,
+        "SELECT * FROM healing_runs ORDER BY started_at DESC, run_id, step LIMIT 10",
+    )
+    .await?;
+    let link = as_of.link_suffix();
+    Ok(html! {
+        h1 { "Overview" }
+        section #health {
+            h2 { "Components" }
+            @if health.is_empty() { p.empty { "No component has an SLO yet." } }
+            div.tiles {
+                @for row in &health {
+                    div class={ "tile " (status_class(text(row, "status"))) } data-component=(text(row, "component")) {
+                        div.name { (text(row, "component")) }
+                        div.score { (figure(row, "health_score", decimal(number(row, "health_score"), 0))) }
+                        div.status { (text(row, "status")) }
+                    }
+                }
+            }
+        }
+        section #slos {
+            h2 { "SLOs not OK" }
+            @if slos.is_empty() { p.empty { "Every SLO is OK." } } @else {
+                table {
+                    thead { tr { th { "SLO" } th { "component" } th { "SLI" } th { "objective" } th { "budget left" } th { "burn rate" } th { "status" } } }
+                    tbody {
+                        @for row in &slos {
+                            tr data-slo-id=(text(row, "slo_id")) {
+                                td { a href={ "/slo/" (query::urlencode(text(row, "slo_id"))) (link) } { (text(row, "slo_id")) } }
+                                td { (text(row, "component")) }
+                                td { (figure(row, "sli_value", percent(number(row, "sli_value")))) }
+                                td { (figure(row, "objective", percent(number(row, "objective")))) }
+                                td { (figure(row, "budget_remaining", percent(number(row, "budget_remaining")))) }
+                                td { (figure(row, "burn_rate", decimal(number(row, "burn_rate"), 2))) }
+                                td class=(status_class(text(row, "status"))) { (text(row, "status")) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        section #firing {
+            h2 { "Burn-rate alerts firing" }
+            @if firing.is_empty() { p.empty { "None." } } @else {
+                table {
+                    thead { tr { th { "SLO" } th { "severity" } th { "windows" } th { "burn rates" } th { "factor" } } }
+                    tbody {
+                        @for row in &firing {
+                            tr data-slo-id=(text(row, "slo_id")) {
+                                td { (text(row, "slo_id")) }
+                                td { (text(row, "severity")) }
+                                td { (text(row, "short_window")) " & " (text(row, "long_window")) }
+                                td { (figure(row, "short_burn_rate", decimal(number(row, "short_burn_rate"), 2))) " / " (figure(row, "long_burn_rate", decimal(number(row, "long_burn_rate"), 2))) }
+                                td { (figure(row, "factor", decimal(number(row, "factor"), 2))) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        section #breaches {
+            h2 { "Open breaches" }
+            @if breaches.is_empty() { p.empty { "None." } } @else {
+                table {
+                    thead { tr { th { "breach" } th { "SLO" } th { "kind" } th { "severity" } th { "detected" } th { "budget left" } } }
+                    tbody {
+                        @for row in &breaches {
+                            tr data-breach-id=(text(row, "breach_id")) {
+                                td { (text(row, "breach_id")) }
+                                td { a href={ "/slo/" (query::urlencode(text(row, "slo_id"))) (link) } { (text(row, "slo_id")) } }
+                                td { (text(row, "kind")) }
+                                td { (text(row, "severity")) }
+                                td { (text(row, "detected_at")) }
+                                td { (figure(row, "budget_remaining", percent(number(row, "budget_remaining")))) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        section #anomalies {
+            h2 { "Anomalies by severity" }
+            @if anomalies.is_empty() { p.empty { "None in the lookback." } } @else {
+                ul.counts {
+                    @for row in &anomalies {
+                        li data-severity=(text(row, "severity")) { (text(row, "severity")) ": " (figure(row, "anomalies", decimal(number(row, "anomalies"), 0))) }
+                    }
+                }
+            }
+        }
+        section #healing {
+            h2 { "Last healing actions" }
+            @if healing.is_empty() { p.empty { "No healing action yet." } } @else {
+                table {
+                    thead { tr { th { "started" } th { "breach" } th { "playbook" } th { "action" } th { "result" } th { "detail" } } }
+                    tbody {
+                        @for row in &healing {
+                            tr {
+                                td { (text(row, "started_at")) }
+                                td { (text(row, "breach_id")) }
+                                td { (text(row, "playbook")) }
+                                td { (text(row, "action_kind")) }
+                                td { (text(row, "result")) }
+                                td.detail { (text(row, "detail")) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    })
+}
+
+pub async fn slo(
+    State(state): State<Arc<AppState>>,
+    Path(slo_id): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let as_of = AsOf {
+        as_of: params.get("as_of").cloned(),
+    };
+    match slo_main(&state, &as_of, &slo_id).await {
+        Ok(Some(main)) => page(&headers, &slo_id, &state, &as_of, main),
+        Ok(None) => super::plain(StatusCode::NOT_FOUND, format!("no SLO {slo_id:?}\n")),
+        Err(e) => failed(e),
+    }
+}
+
+async fn slo_main(
+    state: &AppState,
+    as_of: &AsOf,
+    slo_id: &str,
+) -> Result<Option<Markup>, QueryError> {
+    let ctx = query::session(&state.ctx, as_of)?;
+    let id = sql_string(slo_id);
+    let status = query::rows(
+        &ctx,
+        &format!("SELECT * FROM slo_status WHERE slo_id = {id}"),
+    )
+    .await?;
+    let Some(row) = status.first() else {
+        return Ok(None);
+    };
+    let burndown = query::rows(
+        &ctx,
+        &format!("SELECT time, budget_remaining, ideal_remaining FROM error_budget_burndown WHERE slo_id = {id} ORDER BY time"),
+    )
+    .await?;
+    let tiers = query::rows(
+        &ctx,
+        &format!("SELECT * FROM slo_burn_alerts WHERE slo_id = {id} ORDER BY long_seconds"),
+    )
+    .await?;
+    let compliance = query::rows(
+        &ctx,
+        &format!("SELECT * FROM slo_compliance WHERE slo_id = {id} ORDER BY period_start"),
+    )
+    .await?;
+    Ok(Some(html! {
+        h1 { "SLO " (slo_id) }
+        dl.facts data-slo-id=(slo_id) {
+            dt { "component" } dd { (text(row, "component")) }
+            dt { "SLI" } dd { (text(row, "sli")) " · " (text(row, "budgeting")) }
+            dt { "objective" } dd { (figure(row, "objective", percent(number(row, "objective")))) }
+            dt { "window" } dd { (text(row, "window_start")) " → " (text(row, "window_end")) }
+            dt { "SLI value" } dd { (figure(row, "sli_value", percent(number(row, "sli_value")))) }
+            dt { "budget left" } dd { (figure(row, "budget_remaining", percent(number(row, "budget_remaining")))) }
+            dt { "burn rate" } dd { (figure(row, "burn_rate", decimal(number(row, "burn_rate"), 2))) }
+            dt { "status" } dd class=(status_class(text(row, "status"))) { (text(row, "status")) }
+        }
+        section #burndown {
+            h2 { "Error budget burndown" }
+            (burndown_chart(&burndown))
+        }
+        section #tiers {
+            h2 { "Burn rates per tier" }
+            table {
+                thead { tr { th { "severity" } th { "windows" } th { "short" } th { "long" } th { "factor" } th { "firing" } } }
+                tbody {
+                    @for tier in &tiers {
+                        tr {
+                            td { (text(tier, "severity")) }
+                            td { (text(tier, "short_window")) " & " (text(tier, "long_window")) }
+                            td { (figure(tier, "short_burn_rate", decimal(number(tier, "short_burn_rate"), 2))) }
+                            td { (figure(tier, "long_burn_rate", decimal(number(tier, "long_burn_rate"), 2))) }
+                            td { (figure(tier, "factor", decimal(number(tier, "factor"), 2))) }
+                            td { @if tier.get("firing").and_then(|v| v.as_bool()) == Some(true) { "FIRING" } @else { "no" } }
+                        }
+                    }
+                }
+            }
+        }
+        section #compliance {
+            h2 { "Compliance per period" }
+            @if compliance.is_empty() { p.empty { "No period with data." } } @else {
+                table {
+                    thead { tr { th { "period" } th { "SLI" } th { "objective" } th { "met" } } }
+                    tbody {
+                        @for period in &compliance {
+                            tr {
+                                td { (text(period, "period_start")) " → " (text(period, "period_end")) }
+                                td { (figure(period, "sli_value", percent(number(period, "sli_value")))) }
+                                td { (percent(number(period, "objective"))) }
+                                td { @if period.get("met").and_then(|v| v.as_bool()) == Some(true) { "yes" } @else { "no" } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }))
+}
+
+const CHART_WIDTH: f64 = 720.0;
+const CHART_HEIGHT: f64 = 220.0;
+
+/// The budget remaining per step against the ideal line, as SVG polylines. The y axis runs
+/// from the lowest value (at most 0) to 1.
+fn burndown_chart(rows: &[Row]) -> Markup {
+    if rows.len() < 2 {
+        return html! { p.empty { "Not enough data for a chart yet." } };
+    }
+    let actual: Vec<f64> = rows
+        .iter()
+        .map(|r| number(r, "budget_remaining").unwrap_or(f64::NAN))
+        .collect();
+    let ideal: Vec<f64> = rows
+        .iter()
+        .map(|r| number(r, "ideal_remaining").unwrap_or(f64::NAN))
+        .collect();
+    let low = actual
+        .iter()
+        .chain(&ideal)
+        .copied()
+        .filter(|v| v.is_finite())
+        .fold(0.0_f64, f64::min);
+    let x = |i: usize| i as f64 * CHART_WIDTH / (rows.len() - 1) as f64;
+    let y = |v: f64| (1.0 - v) / (1.0 - low) * CHART_HEIGHT;
+    let points = |values: &[f64]| -> String {
+        values
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| v.is_finite())
+            .map(|(i, v)| format!("{:.1},{:.1}", x(i), y(*v)))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let zero = y(0.0);
+    let svg = format!(
+        "<svg class=\"chart\" viewBox=\"0 0 {CHART_WIDTH} {CHART_HEIGHT}\" role=\"img\" \
+         aria-label=\"budget remaining over the window\">\
+         <line class=\"zero\" x1=\"0\" x2=\"{CHART_WIDTH}\" y1=\"{zero:.1}\" y2=\"{zero:.1}\"/>\
+         <polyline class=\"ideal\" points=\"{}\"/><polyline class=\"actual\" points=\"{}\"/></svg>",
+        points(&ideal),
+        points(&actual)
+    );
+    let last = rows.last().expect("two rows at least");
+    html! {
+        // Numbers only went into the SVG text above (formatted floats), never row text.
+        (PreEscaped(svg))
+        p.legend {
+            "from " (text(&rows[0], "time")) " to " (text(last, "time")) ": budget left "
+            (figure(last, "budget_remaining", percent(number(last, "budget_remaining"))))
+            " (ideal " (percent(number(last, "ideal_remaining"))) ")"
+        }
+    }
+}

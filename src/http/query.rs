@@ -1,0 +1,121 @@
+//! Running the views for a request: a session of its own (the server's catalog, its own
+//! `shape.as_of`), results as JSON rows.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::json::ArrayWriter;
+use datafusion::prelude::SessionContext;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+/// A row as JSON: column name to value (timestamps as RFC 3339 text, NULLs as null).
+pub type Row = Map<String, Value>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum QueryError {
+    #[error("as_of {value:?} is not a time: {message}")]
+    AsOf { value: String, message: String },
+    #[error("query failed: {0}")]
+    Failed(String),
+}
+
+impl IntoResponse for QueryError {
+    fn into_response(self) -> Response {
+        let status = match self {
+            QueryError::AsOf { .. } => StatusCode::BAD_REQUEST,
+            QueryError::Failed(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        super::plain(status, format!("{self}\n"))
+    }
+}
+
+/// `?as_of=` of every page and API call.
+#[derive(Debug, Default, Deserialize)]
+pub struct AsOf {
+    pub as_of: Option<String>,
+}
+
+impl AsOf {
+    /// The query string that keeps this evaluation time on a link (`""` or `?as_of=...`).
+    pub fn link_suffix(&self) -> String {
+        match &self.as_of {
+            Some(t) if !t.is_empty() => format!("?as_of={}", urlencode(t)),
+            _ => String::new(),
+        }
+    }
+}
+
+pub fn urlencode(text: &str) -> String {
+    percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+/// A session over the server's catalog evaluated at `as_of` (empty or absent: now).
+pub fn session(ctx: &SessionContext, as_of: &AsOf) -> Result<SessionContext, QueryError> {
+    let session = SessionContext::new_with_state(ctx.state());
+    if let Some(value) = as_of.as_of.as_deref().filter(|v| !v.is_empty()) {
+        // Checked here so that a bad value is the caller's 400, not a failure deep in a view.
+        shape_udfs::parse_as_of(value).map_err(|e| QueryError::AsOf {
+            value: value.to_string(),
+            message: e.strip_backtrace(),
+        })?;
+        session
+            .state_ref()
+            .write()
+            .config_mut()
+            .options_mut()
+            .set("shape.as_of", value)
+            .map_err(|e| QueryError::AsOf {
+                value: value.to_string(),
+                message: e.to_string(),
+            })?;
+    }
+    Ok(session)
+}
+
+pub async fn batches(ctx: &SessionContext, sql: &str) -> Result<Vec<RecordBatch>, QueryError> {
+    let failed = |e: datafusion::error::DataFusionError| QueryError::Failed(e.to_string());
+    ctx.sql(sql)
+        .await
+        .map_err(failed)?
+        .collect()
+        .await
+        .map_err(failed)
+}
+
+/// The rows of `sql` as JSON objects.
+pub async fn rows(ctx: &SessionContext, sql: &str) -> Result<Vec<Row>, QueryError> {
+    to_rows(&batches(ctx, sql).await?)
+}
+
+pub fn to_rows(batches: &[RecordBatch]) -> Result<Vec<Row>, QueryError> {
+    let mut writer = ArrayWriter::new(Vec::new());
+    for batch in batches {
+        writer
+            .write(batch)
+            .map_err(|e| QueryError::Failed(e.to_string()))?;
+    }
+    writer
+        .finish()
+        .map_err(|e| QueryError::Failed(e.to_string()))?;
+    let bytes = writer.into_inner();
+    if bytes.is_empty() {
+        return Ok(Vec::new());
+    }
+    serde_json::from_slice(&bytes).map_err(|e| QueryError::Failed(e.to_string()))
+}
+
+/// A text column of a row ("" when NULL or missing).
+pub fn text<'a>(row: &'a Row, column: &str) -> &'a str {
+    row.get(column).and_then(Value::as_str).unwrap_or("")
+}
+
+/// A numeric column of a row (`None` when NULL or missing).
+pub fn number(row: &Row, column: &str) -> Option<f64> {
+    row.get(column).and_then(Value::as_f64)
+}
+
+/// A string as a SQL literal.
+pub fn sql_string(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}

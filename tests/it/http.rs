@@ -1,0 +1,432 @@
+//! `shape serve --http`: the JSON API, /metrics and the dashboard over real TCP, checked
+//! against the SQL views; /metrics read by the Prometheus project's Python parser, the
+//! OpenAPI document by openapi-spec-validator, the pages by a real headless Chromium.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::common::{ingested_sample, python_has, run_shape, shape_bin, text, tool_available};
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `shape serve --http-only` over `data`; returns the server and its base URL.
+fn serve_http(data: &str, config: &str, env: &[(&str, &str)]) -> (Server, String) {
+    let port = free_port();
+    let child = Command::new(shape_bin())
+        .args([
+            "--config",
+            config,
+            "--data-dir",
+            data,
+            "serve",
+            "--http-only",
+        ])
+        .args(["--http", &format!("127.0.0.1:{port}")])
+        .envs(env.iter().copied())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let server = Server(child);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "HTTP server did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    (server, format!("http://127.0.0.1:{port}"))
+}
+
+/// `sql` through the CLI at `as_of`, as JSON rows.
+fn view(data: &str, config: &str, as_of: &str, sql: &str) -> Vec<Value> {
+    let dir = std::env::temp_dir();
+    let out = run_shape(
+        &dir,
+        &[
+            "--config",
+            config,
+            "--data-dir",
+            data,
+            "query",
+            "--format",
+            "json",
+            "--as-of",
+            as_of,
+            sql,
+        ],
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    text(&out.stdout)
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn end_of_data(data: &str, config: &str) -> String {
+    let rows = view(data, config, "now", "SELECT max(ts) AS t FROM events");
+    rows[0]["t"].as_str().unwrap().to_string()
+}
+
+/// slo_id -> budget_remaining (None for NULL) from slo_status.
+fn budgets(rows: &[Value]) -> HashMap<String, Option<f64>> {
+    rows.iter()
+        .map(|r| {
+            (
+                r["slo_id"].as_str().unwrap().to_string(),
+                r["budget_remaining"].as_f64(),
+            )
+        })
+        .collect()
+}
+
+fn python(script: &str, input: &[u8]) -> String {
+    let mut child = Command::new("python3")
+        .args(["-c", script])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    text(&out.stdout)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn api_metrics_and_openapi_agree_with_the_views() {
+    let (_dir, data, config) = ingested_sample("renderx-web-*.jsonl");
+    let as_of = end_of_data(&data, config);
+    let (_server, base) = serve_http(&data, config, &[]);
+    let client = reqwest::Client::new();
+    let get = |path: String| {
+        let client = client.clone();
+        async move { client.get(path).send().await.unwrap() }
+    };
+
+    // The API's rows are the view's rows.
+    let expected = budgets(&view(&data, config, &as_of, "SELECT * FROM slo_status"));
+    assert!(expected.len() >= 10, "{expected:?}");
+    let answer = get(format!("{base}/api/v1/slos?as_of={as_of}")).await;
+    assert_eq!(answer.status(), 200);
+    for header in [
+        "content-security-policy",
+        "x-content-type-options",
+        "x-frame-options",
+    ] {
+        assert!(answer.headers().contains_key(header), "{header}");
+    }
+    let body: Value = answer.json().await.unwrap();
+    let api = budgets(body["rows"].as_array().unwrap());
+    assert_eq!(api, expected);
+    // A filter, and the breaches the healing runner reads.
+    let one = expected.keys().next().unwrap();
+    let body: Value = get(format!("{base}/api/v1/slos?as_of={as_of}&slo_id={one}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["rows"].as_array().unwrap().len(), 1);
+    let breaches = view(&data, config, &as_of, "SELECT breach_id FROM slo_breaches");
+    let body: Value = get(format!("{base}/api/v1/breaches?as_of={as_of}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["rows"].as_array().unwrap().len(), breaches.len());
+    assert!(!breaches.is_empty(), "the sample week has breaches");
+
+    // Bad requests say what is wrong; the API is read-only.
+    let bad = get(format!("{base}/api/v1/slos?as_of=yesterdayish")).await;
+    assert_eq!(bad.status(), 400);
+    assert!(bad.text().await.unwrap().contains("yesterdayish"));
+    let unknown = get(format!("{base}/api/v1/slos?colour=red")).await;
+    assert_eq!(unknown.status(), 400);
+    assert_eq!(get(format!("{base}/api/v1/nothing")).await.status(), 404);
+    let post = client
+        .post(format!("{base}/api/v1/slos"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(post.status(), 405);
+
+    // /metrics through the Prometheus project's own (strict OpenMetrics) parser.
+    if python_has("prometheus_client") {
+        let metrics = get(format!("{base}/metrics?as_of={as_of}")).await;
+        assert!(metrics.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/openmetrics-text"));
+        let exposition = metrics.bytes().await.unwrap();
+        let parsed = python(
+            "import sys, json\n\
+             from prometheus_client.openmetrics.parser import text_string_to_metric_families\n\
+             out = [[s.name, s.labels, s.value] for f in text_string_to_metric_families(sys.stdin.read()) for s in f.samples]\n\
+             print(json.dumps(out))",
+            &exposition,
+        );
+        let samples: Vec<(String, HashMap<String, String>, f64)> =
+            serde_json::from_str(&parsed).unwrap();
+        let scraped: HashMap<String, Option<f64>> = samples
+            .iter()
+            .filter(|(name, _, _)| name == "shape_slo_budget_remaining_ratio")
+            .map(|(_, labels, value)| (labels["slo_id"].clone(), Some(*value)))
+            .collect();
+        let with_values: HashMap<String, Option<f64>> = expected
+            .iter()
+            .filter(|(_, v)| v.is_some())
+            .map(|(k, v)| (k.clone(), *v))
+            .collect();
+        assert_eq!(scraped, with_values);
+        let names: Vec<&str> = samples.iter().map(|(n, _, _)| n.as_str()).collect();
+        for name in [
+            "shape_slo_burn_rate",
+            "shape_slo_alert_firing",
+            "shape_component_health_score",
+            "shape_ingest_lines_total",
+            "shape_ingest_last_commit_timestamp_seconds",
+            "shape_http_requests_total",
+        ] {
+            assert!(names.contains(&name), "{name} missing");
+        }
+    }
+
+    // The OpenAPI document is valid OpenAPI 3.1 and lists every endpoint.
+    if python_has("openapi_spec_validator") {
+        let document = get(format!("{base}/api/v1/openapi.json"))
+            .await
+            .bytes()
+            .await
+            .unwrap();
+        let paths = python(
+            "import sys, json\n\
+             from openapi_spec_validator import validate\n\
+             spec = json.load(sys.stdin)\n\
+             validate(spec)\n\
+             print(json.dumps(sorted(spec['paths'])))",
+            &document,
+        );
+        let paths: Vec<String> = serde_json::from_str(&paths).unwrap();
+        assert!(paths.contains(&"/api/v1/slos".to_string()), "{paths:?}");
+        assert!(paths.contains(&"/api/v1/breaches".to_string()), "{paths:?}");
+    }
+}
+
+fn chromium() -> bool {
+    tool_available(
+        "Debian's chromium",
+        Command::new("chromium").arg("--version"),
+    )
+}
+
+/// The DOM after the page loaded and its script ran, from headless Chromium.
+fn dump_dom(url: &str) -> String {
+    let out = Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--virtual-time-budget=3000",
+            "--dump-dom",
+            url,
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    text(&out.stdout)
+}
+
+fn screenshot(url: &str, path: &std::path::Path) {
+    let out = Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--window-size=1280,1000",
+            &format!("--screenshot={}", path.display()),
+            url,
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(std::fs::metadata(path).unwrap().len() > 10_000);
+}
+
+/// `data-value`s of `column` per `data-slo-id` row in a dumped DOM.
+fn shown(dom: &str, column: &str) -> HashMap<String, f64> {
+    let row = regex::Regex::new(r#"<tr data-slo-id="([^"]+)">(.*?)</tr>"#).unwrap();
+    let cell =
+        regex::Regex::new(&format!(r#"data-column="{column}" data-value="([^"]*)""#)).unwrap();
+    row.captures_iter(dom)
+        .filter_map(|c| {
+            let value = cell.captures(&c[2])?[1].parse().ok()?;
+            Some((c[1].to_string(), value))
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pages_in_a_real_browser_show_the_views_numbers() {
+    if !chromium() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    // A hostile data dir name: it is shown in every page's header, and must stay text.
+    let data = dir
+        .path()
+        .join("<img src=x onerror=alert(1)><script>document.title='pwned'</script>")
+        .to_string_lossy()
+        .into_owned();
+    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/data/shape.toml");
+    let sample = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/data/sample/renderx-web-*.jsonl"
+    );
+    let out = run_shape(
+        dir.path(),
+        &["--config", config, "--data-dir", &data, "ingest", sample],
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let as_of = end_of_data(&data, config);
+    let (_server, base) = serve_http(&data, config, &[]);
+
+    let dom = dump_dom(&format!("{base}/?as_of={as_of}"));
+    assert!(dom.contains("<title>Overview · SHAPE</title>"), "{dom}");
+    assert!(!dom.contains("<img src"), "hostile text became an element");
+    assert!(dom.contains("&lt;img src=x onerror=alert(1)&gt;"), "{dom}");
+    // The refresh script ran (it stamps the time), inline scripts did not.
+    assert!(dom.contains("updated "), "app.js did not run");
+
+    // Every SLO that is not OK is on the page with the budget slo_status gives it.
+    let status = view(
+        &data,
+        config,
+        &as_of,
+        "SELECT slo_id, budget_remaining FROM slo_status WHERE status <> 'OK'",
+    );
+    let expected: HashMap<String, f64> = budgets(&status)
+        .into_iter()
+        .filter_map(|(k, v)| Some((k, v?)))
+        .collect();
+    assert!(!expected.is_empty());
+    assert_eq!(shown(&dom, "budget_remaining"), expected);
+    let health = view(
+        &data,
+        config,
+        &as_of,
+        "SELECT component FROM component_health",
+    );
+    for row in &health {
+        let component = row["component"].as_str().unwrap();
+        assert!(dom.contains(&format!("data-component=\"{component}\"")));
+    }
+
+    // An SLO's page: its facts and its burndown chart.
+    let slo = expected.keys().next().unwrap();
+    let page = dump_dom(&format!("{base}/slo/{slo}?as_of={as_of}"));
+    assert!(page.contains(&format!("data-slo-id=\"{slo}\"")), "{page}");
+    assert!(page.contains("<polyline class=\"actual\""), "{page}");
+    let remaining = regex::Regex::new(r#"data-column="budget_remaining" data-value="([^"]+)""#)
+        .unwrap()
+        .captures(&page)
+        .unwrap()[1]
+        .parse::<f64>()
+        .unwrap();
+    assert!((remaining - expected[slo]).abs() < 1e-12, "{remaining}");
+
+    // SHAPE_SCREENSHOTS=docs/src/images keeps them (the README shows those).
+    let shots = std::env::var("SHAPE_SCREENSHOTS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| dir.path().join("screenshots"));
+    std::fs::create_dir_all(&shots).unwrap();
+    screenshot(
+        &format!("{base}/?as_of={as_of}"),
+        &shots.join("overview.png"),
+    );
+    screenshot(
+        &format!("{base}/slo/{slo}?as_of={as_of}"),
+        &shots.join("slo.png"),
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn users_need_credentials_and_other_hosts_need_users() {
+    let (_dir, data, config) = ingested_sample("renderx-web-1.jsonl");
+    // Without users, a non-loopback address is refused at start.
+    let out = run_shape(
+        std::path::Path::new("."),
+        &[
+            "--config",
+            config,
+            "--data-dir",
+            &data,
+            "serve",
+            "--http-only",
+            "--http",
+            "0.0.0.0:0",
+        ],
+        &[],
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("loopback only"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // With a user: 401 without or with wrong credentials, 200 with the right ones.
+    let dir = tempfile::tempdir().unwrap();
+    let with_user = dir.path().join("shape.toml");
+    let base_config = std::fs::read_to_string(config).unwrap();
+    std::fs::write(
+        &with_user,
+        format!("{base_config}\n[[user]]\nname = \"ana\"\npassword_env = \"ANA_PASSWORD\"\n"),
+    )
+    .unwrap();
+    let (_server, base) = serve_http(
+        &data,
+        &with_user.to_string_lossy(),
+        &[("ANA_PASSWORD", "s3cret")],
+    );
+    let client = reqwest::Client::new();
+    let url = format!("{base}/api/v1/status");
+    let missing = client.get(&url).send().await.unwrap();
+    assert_eq!(missing.status(), 401);
+    assert!(missing.headers().contains_key("www-authenticate"));
+    let wrong = client
+        .get(&url)
+        .basic_auth("ana", Some("guess"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    let right = client
+        .get(&url)
+        .basic_auth("ana", Some("s3cret"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(right.status(), 200);
+}
