@@ -413,7 +413,7 @@ async fn serve(ws: &Workspace, flags: ServerSection) -> anyhow::Result<ExitCode>
                     "HTTP basic credentials of the configured users"
                 }
             );
-            let router = crate::http::router(ctx.clone(), ws.data_dir(), http);
+            let router = crate::http::router(ctx.clone(), ws.store().clone(), ws.data_dir(), http);
             Some(tokio::spawn(crate::http::serve_on(listener, router)))
         }
         None => None,

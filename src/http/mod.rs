@@ -16,6 +16,7 @@ pub mod api;
 pub mod metrics;
 pub mod pages;
 mod query;
+pub mod subject;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -34,6 +35,7 @@ use serde::Deserialize;
 use tokio::net::TcpListener;
 
 use crate::config::Config;
+use crate::storage::DataStore;
 pub use query::QueryError;
 
 #[derive(Debug, thiserror::Error)]
@@ -97,6 +99,8 @@ impl HttpSettings {
 /// own session config), and the counters `/metrics` reports about the server itself.
 pub struct AppState {
     pub ctx: SessionContext,
+    /// The data dir `ctx` reads (source lines are checked against its commit records).
+    pub store: DataStore,
     pub data_dir: String,
     users: Vec<(String, String)>,
     pub requests: metrics::RequestMetrics,
@@ -109,16 +113,26 @@ pub async fn bind(addr: SocketAddr) -> Result<TcpListener, HttpError> {
 }
 
 /// The routes, with authentication, read-only methods and security headers around them.
-pub fn router(ctx: SessionContext, data_dir: &str, settings: &HttpSettings) -> Router {
+pub fn router(
+    ctx: SessionContext,
+    store: DataStore,
+    data_dir: &str,
+    settings: &HttpSettings,
+) -> Router {
     let state = Arc::new(AppState {
         ctx,
         data_dir: data_dir.to_string(),
+        store,
         users: settings.users.clone(),
         requests: Default::default(),
     });
     Router::new()
         .route("/", get(pages::overview))
         .route("/slo/{slo_id}", get(pages::slo))
+        .route("/breach/{breach_id}", get(subject::breach))
+        .route("/anomaly/{anomaly_id}", get(subject::anomaly))
+        .route("/anomalies", get(subject::anomalies))
+        .route("/healing", get(subject::healing))
         .route("/static/{file}", get(pages::asset))
         .route("/metrics", get(metrics::metrics))
         .route("/api/v1/openapi.json", get(api::openapi))

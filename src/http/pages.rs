@@ -28,7 +28,7 @@ pub async fn asset(Path(file): Path<String>) -> Response {
 }
 
 /// The whole page, or only its `<main>` when the refresh script asks.
-fn page(
+pub(super) fn page(
     headers: &HeaderMap,
     title: &str,
     state: &AppState,
@@ -52,6 +52,10 @@ fn page(
                 body {
                     header {
                         a.brand href={ "/" (as_of.link_suffix()) } { "SHAPE" }
+                        nav {
+                            a href={ "/anomalies" (as_of.link_suffix()) } { "Anomalies" }
+                            a href={ "/healing" (as_of.link_suffix()) } { "Healing" }
+                        }
                         span.where { (state.data_dir) }
                         span.when {
                             @match &as_of.as_of {
@@ -73,22 +77,22 @@ fn failed(e: QueryError) -> Response {
     e.into_response()
 }
 
-fn percent(value: Option<f64>) -> String {
+pub(super) fn percent(value: Option<f64>) -> String {
     value.map_or("–".to_string(), |v| format!("{:.2}%", v * 100.0))
 }
 
-fn decimal(value: Option<f64>, places: usize) -> String {
+pub(super) fn decimal(value: Option<f64>, places: usize) -> String {
     value.map_or("–".to_string(), |v| format!("{v:.places$}"))
 }
 
 /// A number as the page shows it, with its exact value in `data-value` (for tests and tools).
-fn figure(row: &Row, column: &str, shown: String) -> Markup {
+pub(super) fn figure(row: &Row, column: &str, shown: String) -> Markup {
     html! {
         span.figure data-column=(column) data-value=(row.get(column).map_or(String::new(), |v| v.to_string())) { (shown) }
     }
 }
 
-fn status_class(status: &str) -> &'static str {
+pub(super) fn status_class(status: &str) -> &'static str {
     match status {
         "OK" | "HEALTHY" => "ok",
         "WARNING" | "DEGRADED" => "warn",
@@ -205,7 +209,7 @@ async fn overview_main(state: &AppState, as_of: &AsOf) -> Result<Markup, QueryEr
                     tbody {
                         @for row in &breaches {
                             tr data-breach-id=(text(row, "breach_id")) {
-                                td { (text(row, "breach_id")) }
+                                td { a href={ "/breach/" (query::urlencode(text(row, "breach_id"))) (link) } { (text(row, "breach_id")) } }
                                 td { a href={ "/slo/" (query::urlencode(text(row, "slo_id"))) (link) } { (text(row, "slo_id")) } }
                                 td { (text(row, "kind")) }
                                 td { (text(row, "severity")) }

@@ -303,9 +303,31 @@ async fn pages_in_a_real_browser_show_the_views_numbers() {
         env!("CARGO_MANIFEST_DIR"),
         "/data/sample/renderx-web-*.jsonl"
     );
+    // Failures whose log text is markup: they count against canvas-availability, so they
+    // are among the breach's source lines (this file sorts first).
+    let hostile = dir.path().join("hostile.jsonl");
+    let lines: String = (0..3)
+        .map(|i| {
+            format!(
+                "{{\"ts\":\"2025-11-16T12:00:0{i}Z\",\"level\":\"ERROR\",\"service\":\"renderx-web\",\
+                 \"component\":\"canvas\",\"operation\":\"renderFrame\",\"status\":500,\
+                 \"outcome\":\"error\",\"msg\":\"<script>alert(1)</script><img src=x onerror=alert(2)> failed\"}}\n"
+            )
+        })
+        .collect();
+    std::fs::write(&hostile, lines).unwrap();
+    let hostile = hostile.to_string_lossy().into_owned();
     let out = run_shape(
         dir.path(),
-        &["--config", config, "--data-dir", &data, "ingest", sample],
+        &[
+            "--config",
+            config,
+            "--data-dir",
+            &data,
+            "ingest",
+            sample,
+            &hostile,
+        ],
         &[],
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -356,6 +378,38 @@ async fn pages_in_a_real_browser_show_the_views_numbers() {
         .unwrap();
     assert!((remaining - expected[slo]).abs() < 1e-12, "{remaining}");
 
+    // A breach: its timeline, and its source lines read back, hostile text kept as text.
+    let breach = view(
+        &data,
+        config,
+        &as_of,
+        "SELECT breach_id FROM slo_breaches WHERE slo_id = 'canvas-availability' \
+         AND kind = 'budget_exhausted'",
+    );
+    let breach = breach[0]["breach_id"].as_str().unwrap().to_string();
+    let page = dump_dom(&format!("{base}/breach/{breach}?as_of={as_of}"));
+    assert!(page.contains("<strong>detected</strong>"), "{page}");
+    assert!(page.contains("hostile.jsonl:1</code>"), "{page}");
+    assert!(
+        page.contains("&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;")
+    );
+    assert!(!page.contains("<img src=x"), "log text became an element");
+    assert_eq!(page.matches("<script").count(), 1, "only app.js: {page}");
+
+    // The anomalies list links every anomaly; an anomaly's page shows its evidence.
+    let anomalies = view(&data, config, &as_of, "SELECT anomaly_id FROM anomalies");
+    assert!(!anomalies.is_empty());
+    let list = dump_dom(&format!("{base}/anomalies?as_of={as_of}"));
+    for row in &anomalies {
+        let id = row["anomaly_id"].as_str().unwrap();
+        assert!(list.contains(&format!("data-anomaly-id=\"{id}\"")), "{id}");
+    }
+    let first = anomalies[0]["anomaly_id"].as_str().unwrap();
+    let page = dump_dom(&format!("{base}/anomaly/{first}?as_of={as_of}"));
+    assert!(page.contains("Source lines ("), "{page}");
+    let healing = dump_dom(&format!("{base}/healing?as_of={as_of}"));
+    assert!(healing.contains("<h1>Healing</h1>"), "{healing}");
+
     // SHAPE_SCREENSHOTS=docs/src/images keeps them (the README shows those).
     let shots = std::env::var("SHAPE_SCREENSHOTS")
         .map(std::path::PathBuf::from)
@@ -368,6 +422,10 @@ async fn pages_in_a_real_browser_show_the_views_numbers() {
     screenshot(
         &format!("{base}/slo/{slo}?as_of={as_of}"),
         &shots.join("slo.png"),
+    );
+    screenshot(
+        &format!("{base}/breach/{breach}?as_of={as_of}"),
+        &shots.join("breach.png"),
     );
 }
 
