@@ -40,6 +40,7 @@ pub const SECTIONS: &[&str] = &[
     "burn_tier",
     "server",
     "http",
+    "notify",
     "user",
     "heal",
     "playbook",

@@ -26,6 +26,7 @@ pub mod heal;
 pub mod http;
 pub mod ingest;
 pub mod maintenance;
+pub mod notify;
 pub mod query;
 pub mod run;
 pub mod server;

@@ -34,6 +34,8 @@ pub enum RunError {
     Workspace(#[from] WorkspaceError),
     #[error(transparent)]
     Heal(#[from] crate::heal::HealError),
+    #[error(transparent)]
+    Notify(#[from] crate::notify::NotifyError),
     #[error("invalid [run] {field}: {message}")]
     Setting {
         field: &'static str,
@@ -78,6 +80,7 @@ impl Default for RunSettings {
 pub struct Workflow<'a> {
     pub workspace: &'a Workspace,
     pub healer: Healer,
+    pub notifier: crate::notify::Notifier,
     pub settings: RunSettings,
 }
 
@@ -102,6 +105,8 @@ pub struct CycleReport {
     /// What retention and compaction did (empty when nothing was due).
     pub maintenance: MaintenanceReport,
     pub heal: HealReport,
+    /// Notifications sent (and not yet delivered) this cycle.
+    pub notify: crate::notify::NotifyReport,
     /// How to call SHAPE on this workspace, for the commands the report suggests.
     pub shape_command: String,
 }
@@ -138,7 +143,7 @@ impl CycleReport {
 
 impl std::fmt::Display for CycleReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}{}", self.ingest_text(), self.heal)
+        write!(f, "{}{}{}", self.ingest_text(), self.heal, self.notify)
     }
 }
 
@@ -148,6 +153,7 @@ impl Workflow<'_> {
         let workflow = Workflow {
             workspace,
             healer: workspace.healer()?,
+            notifier: crate::notify::Notifier::load(workspace.config())?,
             settings: workspace.config().section("run")?,
         };
         workflow.follow_settings()?;
@@ -242,12 +248,15 @@ impl Workflow<'_> {
                 },
             )
             .await?;
+        // After healing, so that a breach the healer just escalated or resolved says so.
+        let notify = self.notifier.cycle(&ctx, store, now).await?;
         Ok(CycleReport {
             missing,
             ingest,
             ingest_errors,
             maintenance,
             heal,
+            notify,
             shape_command: self.workspace.shape_command(),
         })
     }

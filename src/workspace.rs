@@ -124,6 +124,7 @@ impl Workspace {
         config.section::<crate::heal::HealSettings>("heal")?;
         config.section::<ServerSection>("server")?;
         config.section::<crate::http::HttpSection>("http")?;
+        config.section::<Vec<crate::notify::NotifySection>>("notify")?;
         let store = DataStore::open(data_dir).map_err(|source| WorkspaceError::DataDir {
             data_dir: data_dir.to_string(),
             source,

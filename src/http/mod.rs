@@ -36,7 +36,7 @@ use tokio::net::TcpListener;
 
 use crate::config::Config;
 use crate::storage::DataStore;
-pub use query::QueryError;
+pub use query::{to_rows as rows_as_json, QueryError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum HttpError {
@@ -63,6 +63,9 @@ pub struct HttpSection {
     /// HOST:PORT of the dashboard, API and /metrics; unset: no HTTP listener (unless
     /// `shape serve --http`).
     pub listen: Option<String>,
+    /// The dashboard's address as people reach it (e.g. `https://shape.example`): links in
+    /// notifications point at its breach pages.
+    pub public_url: Option<String>,
 }
 
 /// What the HTTP listener needs, resolved from `[http]`, `--http` and the `[[user]]`s.

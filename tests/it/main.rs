@@ -15,6 +15,7 @@ mod http;
 mod incremental;
 mod lineage;
 mod loghub;
+mod notify;
 mod openslo;
 mod rotation;
 mod s3;
