@@ -405,16 +405,21 @@ async fn serve(ws: &Workspace, flags: ServerSection) -> anyhow::Result<ExitCode>
         Some(http) => {
             let listener = crate::http::bind(http.addr).await?;
             eprintln!(
-                "serving the dashboard, the JSON API (/api/v1/openapi.json) and /metrics on http://{} ({})",
+                "serving the dashboard, the JSON API (/api/v1/openapi.json) and /metrics on {}://{} ({})",
+                if tls.is_some() { "https" } else { "http" },
                 http.addr,
-                if http.users.is_empty() {
+                if http.users.is_empty() && http.tokens.is_empty() {
                     "loopback only, no credentials"
                 } else {
-                    "HTTP basic credentials of the configured users"
+                    "credentials required: the users' basic credentials or a bearer token"
                 }
             );
             let router = crate::http::router(ctx.clone(), ws.store().clone(), ws.data_dir(), http);
-            Some(tokio::spawn(crate::http::serve_on(listener, router)))
+            Some(tokio::spawn(crate::http::serve_on(
+                listener,
+                router,
+                tls.clone(),
+            )))
         }
         None => None,
     };

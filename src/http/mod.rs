@@ -31,6 +31,7 @@ use axum::routing::get;
 use axum::Router;
 use base64::Engine;
 use datafusion::prelude::SessionContext;
+use datafusion_postgres::pgwire::tokio::TlsAcceptor;
 use serde::Deserialize;
 use tokio::net::TcpListener;
 
@@ -49,6 +50,8 @@ pub enum HttpError {
          loopback only (configure users, or listen on 127.0.0.1)"
     )]
     NotLoopback(SocketAddr),
+    #[error("http.tokens_env: {0} is not set or empty")]
+    Token(String),
     #[error("cannot listen on {addr}: {source}")]
     Io {
         addr: SocketAddr,
@@ -66,14 +69,19 @@ pub struct HttpSection {
     /// The dashboard's address as people reach it (e.g. `https://shape.example`): links in
     /// notifications point at its breach pages.
     pub public_url: Option<String>,
+    /// Environment variables each holding an API token: `Authorization: Bearer <token>` is
+    /// accepted as well as the users' basic credentials.
+    pub tokens_env: Vec<String>,
 }
 
 /// What the HTTP listener needs, resolved from `[http]`, `--http` and the `[[user]]`s.
 #[derive(Debug, Clone)]
 pub struct HttpSettings {
     pub addr: SocketAddr,
-    /// (name, password) pairs; empty: loopback only, no credentials.
+    /// (name, password) pairs; empty (and no tokens): loopback only, no credentials.
     pub users: Vec<(String, String)>,
+    /// Bearer tokens read from `tokens_env`.
+    pub tokens: Vec<String>,
 }
 
 impl HttpSettings {
@@ -88,12 +96,20 @@ impl HttpSettings {
             return Ok(None);
         };
         let addr: SocketAddr = listen.parse().map_err(|_| HttpError::Listen(listen))?;
-        if users.is_empty() && !addr.ip().is_loopback() {
+        let mut tokens = Vec::new();
+        for var in &section.tokens_env {
+            match std::env::var(var) {
+                Ok(token) if !token.trim().is_empty() => tokens.push(token.trim().to_string()),
+                _ => return Err(HttpError::Token(var.clone())),
+            }
+        }
+        if users.is_empty() && tokens.is_empty() && !addr.ip().is_loopback() {
             return Err(HttpError::NotLoopback(addr));
         }
         Ok(Some(HttpSettings {
             addr,
             users: users.to_vec(),
+            tokens,
         }))
     }
 }
@@ -106,6 +122,7 @@ pub struct AppState {
     pub store: DataStore,
     pub data_dir: String,
     users: Vec<(String, String)>,
+    tokens: Vec<String>,
     pub requests: metrics::RequestMetrics,
 }
 
@@ -127,6 +144,7 @@ pub fn router(
         data_dir: data_dir.to_string(),
         store,
         users: settings.users.clone(),
+        tokens: settings.tokens.clone(),
         requests: Default::default(),
     });
     Router::new()
@@ -145,14 +163,42 @@ pub fn router(
         .with_state(state)
 }
 
-/// Serves until the process ends.
-pub async fn serve_on(listener: TcpListener, router: Router) -> Result<(), HttpError> {
+/// Serves until the process ends; with `tls` (the `[server]` certificate), HTTPS only: a
+/// connection that does not complete a TLS handshake is closed.
+pub async fn serve_on(
+    listener: TcpListener,
+    router: Router,
+    tls: Option<TlsAcceptor>,
+) -> Result<(), HttpError> {
     let addr = listener
         .local_addr()
         .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)));
-    axum::serve(listener, router)
-        .await
-        .map_err(|source| HttpError::Io { addr, source })
+    let Some(tls) = tls else {
+        return axum::serve(listener, router)
+            .await
+            .map_err(|source| HttpError::Io { addr, source });
+    };
+    loop {
+        let (socket, _peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                eprintln!("shape serve --http: accept failed: {e}");
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let (tls, router) = (tls.clone(), router.clone());
+        tokio::spawn(async move {
+            // A failed handshake (plain HTTP, a bad client) ends this connection only.
+            let Ok(stream) = tls.accept(socket).await else {
+                return;
+            };
+            let service = hyper_util::service::TowerToHyperService::new(router);
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                .await;
+        });
+    }
 }
 
 async fn not_found() -> Response {
@@ -185,7 +231,7 @@ async fn guard(State(state): State<Arc<AppState>>, request: Request, next: Next)
             .headers_mut()
             .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
         refused
-    } else if !authorized(&state.users, request.headers()) {
+    } else if !authorized(&state.users, &state.tokens, request.headers()) {
         let mut refused = plain(StatusCode::UNAUTHORIZED, "credentials required\n");
         refused.headers_mut().insert(
             header::WWW_AUTHENTICATE,
@@ -218,16 +264,28 @@ const SECURITY_HEADERS: &[(header::HeaderName, &str)] = &[
     (header::CACHE_CONTROL, "no-store"),
 ];
 
-/// Basic credentials of a configured user (always true without users: loopback only).
-fn authorized(users: &[(String, String)], headers: &axum::http::HeaderMap) -> bool {
-    if users.is_empty() {
+/// Basic credentials of a configured user, or a configured bearer token (always true
+/// without either: loopback only).
+fn authorized(
+    users: &[(String, String)],
+    tokens: &[String],
+    headers: &axum::http::HeaderMap,
+) -> bool {
+    if users.is_empty() && tokens.is_empty() {
         return true;
     }
-    let Some(encoded) = headers
+    let Some(value) = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Basic "))
     else {
+        return false;
+    };
+    if let Some(token) = value.strip_prefix("Bearer ") {
+        return tokens
+            .iter()
+            .any(|t| constant_time_eq(t.as_bytes(), token.trim().as_bytes()));
+    }
+    let Some(encoded) = value.strip_prefix("Basic ") else {
         return false;
     };
     let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(encoded.trim()) else {
@@ -276,10 +334,24 @@ mod tests {
     #[test]
     fn basic_credentials_must_name_a_user_and_its_password() {
         let users = vec![("ana".to_string(), "s3cret:x".to_string())];
-        assert!(authorized(&users, &basic("ana", "s3cret:x")));
-        assert!(!authorized(&users, &basic("ana", "s3cret")));
-        assert!(!authorized(&users, &basic("bob", "s3cret:x")));
-        assert!(!authorized(&users, &axum::http::HeaderMap::new()));
-        assert!(authorized(&[], &axum::http::HeaderMap::new()));
+        let none = axum::http::HeaderMap::new();
+        assert!(authorized(&users, &[], &basic("ana", "s3cret:x")));
+        assert!(!authorized(&users, &[], &basic("ana", "s3cret")));
+        assert!(!authorized(&users, &[], &basic("bob", "s3cret:x")));
+        assert!(!authorized(&users, &[], &none));
+        assert!(authorized(&[], &[], &none));
+        let tokens = vec!["t0ken".to_string()];
+        let mut bearer = axum::http::HeaderMap::new();
+        bearer.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer t0ken"),
+        );
+        assert!(authorized(&[], &tokens, &bearer));
+        bearer.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer t0ke"),
+        );
+        assert!(!authorized(&[], &tokens, &bearer));
+        assert!(!authorized(&users, &[], &bearer));
     }
 }

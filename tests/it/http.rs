@@ -488,3 +488,58 @@ async fn users_need_credentials_and_other_hosts_need_users() {
         .unwrap();
     assert_eq!(right.status(), 200);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_a_certificate_only_https_is_served_and_tokens_work() {
+    if !tool_available("openssl", Command::new("openssl").arg("version")) {
+        return;
+    }
+    let (dir, data, config) = ingested_sample("renderx-web-1.jsonl");
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    let made = Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+        ])
+        .args(["-subj", "/CN=localhost", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{}", text(&made.stderr));
+    let with_tls = dir.path().join("tls.toml");
+    std::fs::write(
+        &with_tls,
+        format!(
+            "{}\n[server]\ntls_cert = \"cert.pem\"\ntls_key = \"key.pem\"\n\n\
+             [http]\ntokens_env = [\"SHAPE_TEST_TOKEN\"]\n",
+            std::fs::read_to_string(config).unwrap()
+        ),
+    )
+    .unwrap();
+    let (_server, base) = serve_http(
+        &data,
+        &with_tls.to_string_lossy(),
+        &[("SHAPE_TEST_TOKEN", "tok-123")],
+    );
+    let https = base.replace("http://", "https://");
+    let client = reqwest::Client::builder()
+        .danger_accept_invalid_certs(true)
+        .build()
+        .unwrap();
+    let url = format!("{https}/api/v1/status");
+    let status = |request: reqwest::RequestBuilder| async move {
+        request.send().await.unwrap().status().as_u16()
+    };
+    assert_eq!(status(client.get(&url)).await, 401);
+    assert_eq!(status(client.get(&url).bearer_auth("tok-12")).await, 401);
+    assert_eq!(status(client.get(&url).bearer_auth("tok-123")).await, 200);
+    // Plain HTTP on the same port gets no answer.
+    let plain = reqwest::Client::new()
+        .get(format!("{base}/api/v1/status"))
+        .bearer_auth("tok-123")
+        .timeout(Duration::from_secs(5))
+        .send()
+        .await;
+    assert!(plain.is_err(), "plain HTTP was answered: {plain:?}");
+}
