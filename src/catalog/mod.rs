@@ -241,11 +241,78 @@ pub(crate) async fn add_views(
 /// Replaces view `name` by a table of its rows: the views made after it read them.
 async fn snapshot(ctx: &SessionContext, name: &str) -> datafusion::error::Result<()> {
     let frame = ctx.table(name).await?;
-    let schema = Arc::new(frame.schema().as_arrow().clone());
+    let planned = Arc::new(frame.schema().as_arrow().clone());
     let batches = frame.collect().await?;
+    // The rows' own schema: a view's planned one may differ in nullability from what
+    // its plan produces, and a table must agree with its batches.
+    let schema = batches.first().map_or(planned, |b| b.schema());
     ctx.deregister_table(name)?;
     ctx.register_table(name, Arc::new(MemTable::try_new(schema, vec![batches])?))?;
     Ok(())
+}
+
+/// The views a page of SLO figures reads, remade over computed rows (see
+/// [`slo_snapshot_session`]): the files that make them, after the SLO views they read.
+const SLO_SNAPSHOT_VIEWS: &[&str] = &["slo_status", "slo_burn_alerts"];
+const SLO_SNAPSHOT_FILES: &[(&str, &str)] = &[
+    ("70_component_health.sql", "component_health"),
+    ("80_slo_breaches.sql", "slo_breaches"),
+];
+
+/// A session over `ctx`'s tables and views, at `ctx`'s settings (its `shape.as_of`), in
+/// which `slo_status` and `slo_burn_alerts` are computed once and `component_health` and
+/// `slo_breaches` are made again over those rows: what a dashboard page or a `/metrics`
+/// scrape reads several times costs one evaluation. The session has a catalog of its own,
+/// so the server's views are untouched.
+pub(crate) async fn slo_snapshot_session(
+    ctx: &SessionContext,
+) -> Result<SessionContext, CatalogError> {
+    use datafusion::catalog::{
+        CatalogProvider, CatalogProviderList, MemoryCatalogProvider, MemoryCatalogProviderList,
+        MemorySchemaProvider, SchemaProvider,
+    };
+    let state = ctx.state();
+    let setup = CatalogError::Setup;
+    let options = state.config().options();
+    let (catalog_name, schema_name) = (
+        options.catalog.default_catalog.clone(),
+        options.catalog.default_schema.clone(),
+    );
+    let shared = state
+        .catalog_list()
+        .catalog(&catalog_name)
+        .and_then(|c| c.schema(&schema_name))
+        .ok_or_else(|| {
+            setup(datafusion::error::DataFusionError::Plan(format!(
+                "no schema {catalog_name}.{schema_name}"
+            )))
+        })?;
+    let own = Arc::new(MemorySchemaProvider::new());
+    for name in shared.table_names() {
+        if let Some(table) = shared.table(&name).await.map_err(setup)? {
+            own.register_table(name, table).map_err(setup)?;
+        }
+    }
+    let catalog = Arc::new(MemoryCatalogProvider::new());
+    catalog.register_schema(&schema_name, own).map_err(setup)?;
+    let list = Arc::new(MemoryCatalogProviderList::new());
+    list.register_catalog(catalog_name, catalog);
+    let state = datafusion::execution::SessionStateBuilder::new_from_existing(state)
+        .with_catalog_list(list)
+        .build();
+    let session = SessionContext::new_with_state(state);
+    for view in SLO_SNAPSHOT_VIEWS {
+        snapshot(&session, view).await.map_err(setup)?;
+    }
+    for (file, view) in SLO_SNAPSHOT_FILES {
+        let (_, sql) = SQL_FILES
+            .iter()
+            .find(|(name, _)| name == file)
+            .expect("the snapshot files are compiled in");
+        session.deregister_table(*view).map_err(setup)?;
+        run_statements(&session, file, sql).await?;
+    }
+    Ok(session)
 }
 
 /// Runs every statement of a view file (`;`-separated).

@@ -107,7 +107,7 @@ fn counters(
 
 /// The exposition text at `as_of`.
 pub async fn exposition(state: &AppState, as_of: &AsOf) -> Result<String, QueryError> {
-    let ctx = query::session(&state.ctx, as_of)?;
+    let ctx = query::slo_snapshot(&state.ctx, as_of).await?;
     let mut registry = Registry::default();
     let slo = &[("slo_id", "slo_id"), ("component", "component")];
 

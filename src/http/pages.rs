@@ -113,46 +113,77 @@ pub async fn overview(
 }
 
 async fn overview_main(state: &AppState, as_of: &AsOf) -> Result<Markup, QueryError> {
-    let ctx = query::session(&state.ctx, as_of)?;
-    let health = query::rows(
-        &ctx,
-        "SELECT * FROM component_health ORDER BY health_score, component",
-    )
-    .await?;
-    let slos = query::rows(
-        &ctx,
-        "SELECT * FROM slo_status WHERE status <> 'OK' ORDER BY budget_remaining NULLS LAST, slo_id",
-    )
-    .await?;
-    let firing = query::rows(
-        &ctx,
-        "SELECT * FROM slo_burn_alerts WHERE firing ORDER BY severity, slo_id, long_seconds",
-    )
-    .await?;
-    let breaches = query::rows(
-        &ctx,
-        "SELECT * FROM slo_breaches ORDER BY detected_at DESC, breach_id",
-    )
-    .await?;
-    let anomalies = query::rows(
-        &ctx,
-        "SELECT severity, count(*) AS anomalies FROM anomalies GROUP BY severity \
-         ORDER BY CASE severity WHEN 'CRITICAL' THEN 0 WHEN 'HIGH' THEN 1 WHEN 'MEDIUM' THEN 2 ELSE 3 END",
-    )
-    .await?;
-    let healing = query::rows(
-        &ctx,
-        "SELECT * FROM healing_runs ORDER BY started_at DESC, run_id, step LIMIT 10",
-    )
-    .await?;
-    let link = as_of.link_suffix();
-    Ok(html! {
+    // Detection and the SLO figures are independent: evaluated side by side.
+    let anomalies = async {
+        let ctx = query::session(&state.ctx, as_of)?;
+        query::rows(
+            &ctx,
+            "SELECT severity, count(*) AS anomalies FROM anomalies GROUP BY severity \
+             ORDER BY CASE severity WHEN 'CRITICAL' THEN 0 WHEN 'HIGH' THEN 1 WHEN 'MEDIUM' THEN 2 ELSE 3 END",
+        )
+        .await
+    };
+    let (figures, anomalies) = tokio::join!(slo_figures(state, as_of), anomalies);
+    let figures = figures?;
+    Ok(overview_markup(&figures, &anomalies?, &as_of.link_suffix()))
+}
+
+/// What the overview shows of the SLOs: component health, SLOs not OK, firing tiers, open
+/// breaches, and the last healing actions.
+struct SloFigures {
+    health: Vec<Row>,
+    slos: Vec<Row>,
+    firing: Vec<Row>,
+    breaches: Vec<Row>,
+    healing: Vec<Row>,
+}
+
+async fn slo_figures(state: &AppState, as_of: &AsOf) -> Result<SloFigures, QueryError> {
+    let ctx = query::slo_snapshot(&state.ctx, as_of).await?;
+    Ok(SloFigures {
+        health: query::rows(
+            &ctx,
+            "SELECT * FROM component_health ORDER BY health_score, component",
+        )
+        .await?,
+        slos: query::rows(
+            &ctx,
+            "SELECT * FROM slo_status WHERE status <> 'OK' ORDER BY budget_remaining NULLS LAST, slo_id",
+        )
+        .await?,
+        firing: query::rows(
+            &ctx,
+            "SELECT * FROM slo_burn_alerts WHERE firing ORDER BY severity, slo_id, long_seconds",
+        )
+        .await?,
+        breaches: query::rows(
+            &ctx,
+            "SELECT * FROM slo_breaches ORDER BY detected_at DESC, breach_id",
+        )
+        .await?,
+        healing: query::rows(
+            &ctx,
+            "SELECT * FROM healing_runs ORDER BY started_at DESC, run_id, step LIMIT 10",
+        )
+        .await?,
+    })
+}
+
+fn overview_markup(figures: &SloFigures, anomalies: &[Row], link: &str) -> Markup {
+    let SloFigures {
+        health,
+        slos,
+        firing,
+        breaches,
+        healing,
+    } = figures;
+    html! {
         h1 { "Overview" }
         section #health {
             h2 { "Components" }
             @if health.is_empty() { p.empty { "No component has an SLO yet." } }
             div.tiles {
-                @for row in &health {
+                @for row in health.iter() {
                     div class={ "tile " (status_class(text(row, "status"))) } data-component=(text(row, "component")) {
                         div.name { (text(row, "component")) }
                         div.score { (figure(row, "health_score", decimal(number(row, "health_score"), 0))) }
@@ -167,7 +198,7 @@ async fn overview_main(state: &AppState, as_of: &AsOf) -> Result<Markup, QueryEr
                 table {
                     thead { tr { th { "SLO" } th { "component" } th { "SLI" } th { "objective" } th { "budget left" } th { "burn rate" } th { "status" } } }
                     tbody {
-                        @for row in &slos {
+                        @for row in slos.iter() {
                             tr data-slo-id=(text(row, "slo_id")) {
                                 td { a href={ "/slo/" (query::urlencode(text(row, "slo_id"))) (link) } { (text(row, "slo_id")) } }
                                 td { (text(row, "component")) }
@@ -188,7 +219,7 @@ async fn overview_main(state: &AppState, as_of: &AsOf) -> Result<Markup, QueryEr
                 table {
                     thead { tr { th { "SLO" } th { "severity" } th { "windows" } th { "burn rates" } th { "factor" } } }
                     tbody {
-                        @for row in &firing {
+                        @for row in firing.iter() {
                             tr data-slo-id=(text(row, "slo_id")) {
                                 td { (text(row, "slo_id")) }
                                 td { (text(row, "severity")) }
@@ -207,7 +238,7 @@ async fn overview_main(state: &AppState, as_of: &AsOf) -> Result<Markup, QueryEr
                 table {
                     thead { tr { th { "breach" } th { "SLO" } th { "kind" } th { "severity" } th { "detected" } th { "budget left" } } }
                     tbody {
-                        @for row in &breaches {
+                        @for row in breaches.iter() {
                             tr data-breach-id=(text(row, "breach_id")) {
                                 td { a href={ "/breach/" (query::urlencode(text(row, "breach_id"))) (link) } { (text(row, "breach_id")) } }
                                 td { a href={ "/slo/" (query::urlencode(text(row, "slo_id"))) (link) } { (text(row, "slo_id")) } }
@@ -225,7 +256,7 @@ async fn overview_main(state: &AppState, as_of: &AsOf) -> Result<Markup, QueryEr
             h2 { "Anomalies by severity" }
             @if anomalies.is_empty() { p.empty { "None in the lookback." } } @else {
                 ul.counts {
-                    @for row in &anomalies {
+                    @for row in anomalies.iter() {
                         li data-severity=(text(row, "severity")) { (text(row, "severity")) ": " (figure(row, "anomalies", decimal(number(row, "anomalies"), 0))) }
                     }
                 }
@@ -237,7 +268,7 @@ async fn overview_main(state: &AppState, as_of: &AsOf) -> Result<Markup, QueryEr
                 table {
                     thead { tr { th { "started" } th { "breach" } th { "playbook" } th { "action" } th { "result" } th { "detail" } } }
                     tbody {
-                        @for row in &healing {
+                        @for row in healing.iter() {
                             tr {
                                 td { (text(row, "started_at")) }
                                 td { (text(row, "breach_id")) }
@@ -251,7 +282,7 @@ async fn overview_main(state: &AppState, as_of: &AsOf) -> Result<Markup, QueryEr
                 }
             }
         }
-    })
+    }
 }
 
 pub async fn slo(

@@ -73,6 +73,18 @@ pub fn session(ctx: &SessionContext, as_of: &AsOf) -> Result<SessionContext, Que
     Ok(session)
 }
 
+/// [`session`] in which the SLO views are computed once (see
+/// `catalog::slo_snapshot_session`): for pages that read them several times.
+pub async fn slo_snapshot(
+    ctx: &SessionContext,
+    as_of: &AsOf,
+) -> Result<SessionContext, QueryError> {
+    let session = session(ctx, as_of)?;
+    crate::catalog::slo_snapshot_session(&session)
+        .await
+        .map_err(|e| QueryError::Failed(e.to_string()))
+}
+
 pub async fn batches(ctx: &SessionContext, sql: &str) -> Result<Vec<RecordBatch>, QueryError> {
     let failed = |e: datafusion::error::DataFusionError| QueryError::Failed(e.to_string());
     ctx.sql(sql)
