@@ -107,7 +107,7 @@ fn counters(
 
 /// The exposition text at `as_of`.
 pub async fn exposition(state: &AppState, as_of: &AsOf) -> Result<String, QueryError> {
-    let ctx = query::slo_snapshot(&state.ctx, as_of).await?;
+    let ctx = query::slo_snapshot(state, as_of).await?;
     let mut registry = Registry::default();
     let slo = &[("slo_id", "slo_id"), ("component", "component")];
 
@@ -271,6 +271,22 @@ pub async fn exposition(state: &AppState, as_of: &AsOf) -> Result<String, QueryE
             .map(|r| (labels(r, &[("result", "result")]), number(r, "n"))),
     );
 
+    let (hits, misses) = state.memo.counts();
+    counters(
+        &mut registry,
+        "shape_http_cache_lookups",
+        "Answers looked up among the recent ones (outcome hit or miss)",
+        [
+            (
+                vec![("outcome".to_string(), "hit".to_string())],
+                Some(hits as f64),
+            ),
+            (
+                vec![("outcome".to_string(), "miss".to_string())],
+                Some(misses as f64),
+            ),
+        ],
+    );
     registry.register(
         "shape_http_requests",
         "Requests this HTTP listener answered",

@@ -13,6 +13,7 @@
 //! credentials of one of those users.
 
 pub mod api;
+mod memo;
 pub mod metrics;
 pub mod pages;
 mod query;
@@ -124,6 +125,8 @@ pub struct AppState {
     users: Vec<(String, String)>,
     tokens: Vec<String>,
     pub requests: metrics::RequestMetrics,
+    /// Recent SLO snapshots and rows (see `memo`).
+    pub memo: memo::Memo,
 }
 
 pub async fn bind(addr: SocketAddr) -> Result<TcpListener, HttpError> {
@@ -146,6 +149,7 @@ pub fn router(
         users: settings.users.clone(),
         tokens: settings.tokens.clone(),
         requests: Default::default(),
+        memo: Default::default(),
     });
     Router::new()
         .route("/", get(pages::overview))

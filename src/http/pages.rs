@@ -114,15 +114,12 @@ pub async fn overview(
 
 async fn overview_main(state: &AppState, as_of: &AsOf) -> Result<Markup, QueryError> {
     // Detection and the SLO figures are independent: evaluated side by side.
-    let anomalies = async {
-        let ctx = query::session(&state.ctx, as_of)?;
-        query::rows(
-            &ctx,
-            "SELECT severity, count(*) AS anomalies FROM anomalies GROUP BY severity \
-             ORDER BY CASE severity WHEN 'CRITICAL' THEN 0 WHEN 'HIGH' THEN 1 WHEN 'MEDIUM' THEN 2 ELSE 3 END",
-        )
-        .await
-    };
+    let anomalies = query::memo_rows(
+        state,
+        as_of,
+        "SELECT severity, count(*) AS anomalies FROM anomalies GROUP BY severity \
+         ORDER BY CASE severity WHEN 'CRITICAL' THEN 0 WHEN 'HIGH' THEN 1 WHEN 'MEDIUM' THEN 2 ELSE 3 END",
+    );
     let (figures, anomalies) = tokio::join!(slo_figures(state, as_of), anomalies);
     let figures = figures?;
     Ok(overview_markup(&figures, &anomalies?, &as_of.link_suffix()))
@@ -139,7 +136,7 @@ struct SloFigures {
 }
 
 async fn slo_figures(state: &AppState, as_of: &AsOf) -> Result<SloFigures, QueryError> {
-    let ctx = query::slo_snapshot(&state.ctx, as_of).await?;
+    let ctx = query::slo_snapshot(state, as_of).await?;
     Ok(SloFigures {
         health: query::rows(
             &ctx,

@@ -9,6 +9,9 @@ use datafusion::prelude::SessionContext;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use super::memo::Memoized;
+use super::AppState;
+
 /// A row as JSON: column name to value (timestamps as RFC 3339 text, NULLs as null).
 pub type Row = Map<String, Value>;
 
@@ -74,15 +77,42 @@ pub fn session(ctx: &SessionContext, as_of: &AsOf) -> Result<SessionContext, Que
 }
 
 /// [`session`] in which the SLO views are computed once (see
-/// `catalog::slo_snapshot_session`): for pages that read them several times.
-pub async fn slo_snapshot(
-    ctx: &SessionContext,
-    as_of: &AsOf,
-) -> Result<SessionContext, QueryError> {
-    let session = session(ctx, as_of)?;
-    crate::catalog::slo_snapshot_session(&session)
+/// `catalog::slo_snapshot_session`): for pages that read them several times. Reused for a
+/// few seconds while the data does not change (see `memo`).
+pub async fn slo_snapshot(state: &AppState, as_of: &AsOf) -> Result<SessionContext, QueryError> {
+    let version = data_version(state).await?;
+    let key = format!("slo-snapshot|{}", as_of.as_of.as_deref().unwrap_or(""));
+    if let Some(Memoized::Session(session)) = state.memo.get(&key, &version) {
+        return Ok(session);
+    }
+    let session = session(&state.ctx, as_of)?;
+    let snapshot = crate::catalog::slo_snapshot_session(&session)
         .await
-        .map_err(|e| QueryError::Failed(e.to_string()))
+        .map_err(|e| QueryError::Failed(e.to_string()))?;
+    state
+        .memo
+        .put(key, version, Memoized::Session(snapshot.clone()));
+    Ok(snapshot)
+}
+
+/// The rows of `sql` at `as_of`, reused like [`slo_snapshot`].
+pub async fn memo_rows(state: &AppState, as_of: &AsOf, sql: &str) -> Result<Vec<Row>, QueryError> {
+    let version = data_version(state).await?;
+    let key = format!("rows|{}|{sql}", as_of.as_of.as_deref().unwrap_or(""));
+    if let Some(Memoized::Rows(rows)) = state.memo.get(&key, &version) {
+        return Ok(rows);
+    }
+    let rows = rows(&session(&state.ctx, as_of)?, sql).await?;
+    state.memo.put(key, version, Memoized::Rows(rows.clone()));
+    Ok(rows)
+}
+
+async fn data_version(state: &AppState) -> Result<String, QueryError> {
+    state
+        .store
+        .data_version()
+        .await
+        .map_err(|e| QueryError::Failed(format!("cannot read the data version: {e}")))
 }
 
 pub async fn batches(ctx: &SessionContext, sql: &str) -> Result<Vec<RecordBatch>, QueryError> {
