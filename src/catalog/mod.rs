@@ -240,15 +240,24 @@ pub(crate) async fn add_views(
 
 /// Replaces view `name` by a table of its rows: the views made after it read them.
 async fn snapshot(ctx: &SessionContext, name: &str) -> datafusion::error::Result<()> {
+    let table = computed_rows(ctx, name).await?;
+    ctx.deregister_table(name)?;
+    ctx.register_table(name, table)?;
+    Ok(())
+}
+
+/// The rows of view `name`, as a table.
+async fn computed_rows(
+    ctx: &SessionContext,
+    name: &str,
+) -> datafusion::error::Result<Arc<MemTable>> {
     let frame = ctx.table(name).await?;
     let planned = Arc::new(frame.schema().as_arrow().clone());
     let batches = frame.collect().await?;
     // The rows' own schema: a view's planned one may differ in nullability from what
     // its plan produces, and a table must agree with its batches.
     let schema = batches.first().map_or(planned, |b| b.schema());
-    ctx.deregister_table(name)?;
-    ctx.register_table(name, Arc::new(MemTable::try_new(schema, vec![batches])?))?;
-    Ok(())
+    Ok(Arc::new(MemTable::try_new(schema, vec![batches])?))
 }
 
 /// The views a page of SLO figures reads, remade over computed rows (see
@@ -301,8 +310,17 @@ pub(crate) async fn slo_snapshot_session(
         .with_catalog_list(list)
         .build();
     let session = SessionContext::new_with_state(state);
-    for view in SLO_SNAPSHOT_VIEWS {
-        snapshot(&session, view).await.map_err(setup)?;
+    // Independent of each other: computed side by side.
+    let computed = futures::future::try_join_all(
+        SLO_SNAPSHOT_VIEWS
+            .iter()
+            .map(|view| computed_rows(&session, view)),
+    )
+    .await
+    .map_err(setup)?;
+    for (view, table) in SLO_SNAPSHOT_VIEWS.iter().zip(computed) {
+        session.deregister_table(*view).map_err(setup)?;
+        session.register_table(*view, table).map_err(setup)?;
     }
     for (file, view) in SLO_SNAPSHOT_FILES {
         let (_, sql) = SQL_FILES
