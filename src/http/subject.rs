@@ -33,12 +33,24 @@ pub async fn breach(
     headers: HeaderMap,
 ) -> Response {
     let as_of = as_of_of(&params);
-    match breach_main(&state, &as_of, &id).await {
-        Ok(Some(main)) => page(&headers, &format!("Breach {id}"), &state, &as_of, main),
-        Ok(None) => super::plain(
-            StatusCode::NOT_FOUND,
-            format!("no open breach {id:?} at this as_of\n"),
-        ),
+    let main = breach_main(&state, &as_of, &id).await;
+    let title = format!("Breach {id}");
+    let missing = format!("no open breach {id:?} at this as_of\n");
+    subject_page(&state, &headers, &as_of, &title, missing, main)
+}
+
+/// A subject's page, a 404 saying `missing` when there is no such subject, or the error.
+fn subject_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    as_of: &AsOf,
+    title: &str,
+    missing: String,
+    main: Result<Option<Markup>, QueryError>,
+) -> Response {
+    match main {
+        Ok(Some(main)) => page(headers, title, state, as_of, main),
+        Ok(None) => super::plain(StatusCode::NOT_FOUND, missing),
         Err(e) => e.into_response(),
     }
 }
@@ -158,14 +170,10 @@ pub async fn anomaly(
     headers: HeaderMap,
 ) -> Response {
     let as_of = as_of_of(&params);
-    match anomaly_main(&state, &as_of, &id).await {
-        Ok(Some(main)) => page(&headers, &format!("Anomaly {id}"), &state, &as_of, main),
-        Ok(None) => super::plain(
-            StatusCode::NOT_FOUND,
-            format!("no anomaly {id:?} in the lookback at this as_of\n"),
-        ),
-        Err(e) => e.into_response(),
-    }
+    let main = anomaly_main(&state, &as_of, &id).await;
+    let title = format!("Anomaly {id}");
+    let missing = format!("no anomaly {id:?} in the lookback at this as_of\n");
+    subject_page(&state, &headers, &as_of, &title, missing, main)
 }
 
 async fn anomaly_main(

@@ -4,29 +4,15 @@
 
 use std::collections::HashMap;
 use std::io::Write;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::common::{ingested_sample, python_has, run_shape, shape_bin, text, tool_available};
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use crate::common::{
+    free_port, ingested_sample, python_has, run_shape, shape_bin, text, tool_available,
+    wait_for_port, Server,
+};
 
 /// `shape serve --http-only` over `data`; returns the server and its base URL.
 fn serve_http(data: &str, config: &str, env: &[(&str, &str)]) -> (Server, String) {
@@ -47,11 +33,7 @@ fn serve_http(data: &str, config: &str, env: &[(&str, &str)]) -> (Server, String
         .spawn()
         .unwrap();
     let server = Server(child);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "HTTP server did not start");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait_for_port(port, "the HTTP server");
     (server, format!("http://127.0.0.1:{port}"))
 }
 

@@ -1,22 +1,13 @@
 //! The server over real TCP with tokio-postgres: simple and extended protocol, parameters,
 //! timestamps and numbers, and data ingested while it runs visible to the next query.
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::common::{
-    assert_failed_with, ingested_sample, python_has, run_shape, shape_bin, text, tool_available,
+    assert_failed_with, free_port, ingested_sample, python_has, run_shape, shape_bin, text,
+    tool_available, wait_for_port, Server,
 };
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn start(data: &str, config: &str) -> (Server, u16) {
     start_with(&["--config", config, "--data-dir", data], &[])
@@ -30,14 +21,6 @@ fn jdbc_jar() -> Option<&'static str> {
         Command::new("test").args(["-f", jar]),
     ) && tool_available("java", Command::new("java").arg("-version")))
     .then_some(jar)
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// Starts `shape <global> serve --listen ... <serve_args>` and waits until it accepts.
@@ -64,11 +47,7 @@ fn start_env(
         .spawn()
         .unwrap();
     let server = Server(child);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "server did not start");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait_for_port(port, "server");
     (server, port)
 }
 
