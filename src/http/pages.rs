@@ -101,6 +101,26 @@ pub(super) fn status_class(status: &str) -> &'static str {
     }
 }
 
+/// Where a component is heading: its recent burn rate (see `slo_figures`).
+fn trend(row: &Row) -> Markup {
+    let window = text(row, "recent_window");
+    match number(row, "recent_burn") {
+        None => html! { div.trend.none { "no recent traffic" } },
+        Some(burn) => {
+            let (class, arrow, word) = if burn > 1.0 {
+                ("bad", "▼", "burning")
+            } else {
+                ("ok", "●", "within budget")
+            };
+            html! {
+                div class={ "trend " (class) } {
+                    (arrow) " " (word) " ×" (figure(row, "recent_burn", decimal(Some(burn), 2))) " over " (window)
+                }
+            }
+        }
+    }
+}
+
 pub async fn overview(
     State(state): State<Arc<AppState>>,
     Query(as_of): Query<AsOf>,
@@ -138,9 +158,16 @@ struct SloFigures {
 async fn slo_figures(state: &AppState, as_of: &AsOf) -> Result<SloFigures, QueryError> {
     let ctx = query::slo_snapshot(state, as_of).await?;
     Ok(SloFigures {
+        // The trend beside each score: the fastest burn-rate tier's long-window burn, the
+        // worst over the component's SLOs (above 1: spending faster than the budget allows).
         health: query::rows(
             &ctx,
-            "SELECT * FROM component_health ORDER BY health_score, component",
+            "SELECT h.*, t.recent_burn, t.recent_window FROM component_health h LEFT JOIN ( \
+               SELECT component, max(long_burn_rate) AS recent_burn, min(long_window) AS recent_window \
+               FROM slo_burn_alerts \
+               WHERE long_seconds = (SELECT min(long_seconds) FROM slo_burn_alerts) \
+               GROUP BY component) t ON t.component = h.component \
+             ORDER BY h.health_score, h.component",
         )
         .await?,
         slos: query::rows(
@@ -185,6 +212,7 @@ fn overview_markup(figures: &SloFigures, anomalies: &[Row], link: &str) -> Marku
                         div.name { (text(row, "component")) }
                         div.score { (figure(row, "health_score", decimal(number(row, "health_score"), 0))) }
                         div.status { (text(row, "status")) }
+                        (trend(row))
                     }
                 }
             }

@@ -346,6 +346,31 @@ async fn pages_in_a_real_browser_show_the_views_numbers() {
         let component = row["component"].as_str().unwrap();
         assert!(dom.contains(&format!("data-component=\"{component}\"")));
     }
+    // Each tile's trend is the worst burn rate of the fastest tier's long window.
+    let burns = view(
+        &data,
+        config,
+        &as_of,
+        "SELECT component, max(long_burn_rate) AS b FROM slo_burn_alerts \
+         WHERE long_seconds = (SELECT min(long_seconds) FROM slo_burn_alerts) GROUP BY component",
+    );
+    let value = regex::Regex::new(r#"data-column="recent_burn" data-value="([^"]+)""#).unwrap();
+    // One chunk per tile: from its data-component to the next one.
+    let shown_burns: HashMap<String, f64> = dom
+        .split("data-component=\"")
+        .skip(1)
+        .filter_map(|tile| {
+            let name = tile.split('"').next()?.to_string();
+            Some((name, value.captures(tile)?[1].parse().ok()?))
+        })
+        .collect();
+    assert!(!shown_burns.is_empty(), "{dom}");
+    for row in &burns {
+        let component = row["component"].as_str().unwrap();
+        if let Some(b) = row["b"].as_f64() {
+            assert!((shown_burns[component] - b).abs() < 1e-12, "{component}");
+        }
+    }
 
     // An SLO's page: its facts and its burndown chart.
     let slo = expected.keys().next().unwrap();
