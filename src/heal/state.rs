@@ -11,7 +11,6 @@
 //!
 //! Every write is a single object put (atomic on local disks and object stores).
 
-use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 
@@ -208,21 +207,17 @@ impl HealStore<'_> {
         &self,
         relative: &str,
     ) -> Result<Option<T>, HealError> {
-        let Some(bytes) = self.store.get(relative).await? else {
-            return Ok(None);
-        };
-        serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|e| HealError::State {
-                path: relative.to_string(),
-                message: e.to_string(),
-            })
+        self.store.get_json(relative).await.map_err(|e| match e {
+            crate::storage::StorageError::Record { location, message } => HealError::State {
+                path: location,
+                message,
+            },
+            other => other.into(),
+        })
     }
 
     async fn write_json<T: Serialize>(&self, relative: &str, value: &T) -> Result<(), HealError> {
-        let body = serde_json::to_vec_pretty(value).expect("state serialises");
-        self.store.put(relative, Bytes::from(body)).await?;
-        Ok(())
+        Ok(self.store.put_json(relative, value).await?)
     }
 
     pub async fn action(&self, dedup_key: &str) -> Result<Option<ActionRecord>, HealError> {

@@ -157,7 +157,4 @@ pub fn number(row: &Row, column: &str) -> Option<f64> {
     row.get(column).and_then(Value::as_f64)
 }
 
-/// A string as a SQL literal.
-pub fn sql_string(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
-}
+pub use crate::common::sql_string;

@@ -150,8 +150,7 @@ pub async fn load(store: &DataStore, source: &str) -> Result<Cursor, StorageErro
 }
 
 pub async fn save(store: &DataStore, cursor: &Cursor) -> Result<(), StorageError> {
-    let body = serde_json::to_vec_pretty(cursor).expect("cursors serialise");
-    store.put(&cursor_path(&cursor.source), body.into()).await
+    store.put_json(&cursor_path(&cursor.source), cursor).await
 }
 
 #[cfg(test)]

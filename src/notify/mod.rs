@@ -16,7 +16,6 @@ mod payload;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use datafusion::prelude::SessionContext;
 use serde::{Deserialize, Serialize};
@@ -45,8 +44,6 @@ pub enum NotifyError {
     },
     #[error("cannot read the breaches to notify: {0}")]
     Query(String),
-    #[error("notification state {path}: {message}")]
-    State { path: String, message: String },
     #[error(transparent)]
     Storage(#[from] crate::storage::StorageError),
     #[error(transparent)]
@@ -259,19 +256,16 @@ impl Notifier {
                     last_error: None,
                     created_at: now,
                 };
-                write_json(store, &path, &message).await?;
+                store.put_json(&path, &message).await?;
             }
             let notified = Notified {
                 breach_id: breach_id.clone(),
                 last: event,
                 breach,
             };
-            write_json(
-                store,
-                &format!("{BREACHES_DIR}/{breach_id}.json"),
-                &notified,
-            )
-            .await?;
+            store
+                .put_json(&format!("{BREACHES_DIR}/{breach_id}.json"), &notified)
+                .await?;
         }
         Ok(())
     }
@@ -280,7 +274,7 @@ impl Notifier {
     pub async fn deliver_pending(&self, store: &DataStore) -> Result<NotifyReport, NotifyError> {
         let mut pending: Vec<(String, Message)> = Vec::new();
         for path in store.list(MESSAGES_DIR).await? {
-            if let Some(message) = read_json::<Message>(store, &path).await? {
+            if let Some(message) = store.get_json::<Message>(&path).await? {
                 if !message.sent {
                     pending.push((path, message));
                 }
@@ -315,7 +309,7 @@ impl Notifier {
                     Err(e) => message.last_error = Some(e),
                 }
             }
-            write_json(store, &path, &message).await?;
+            store.put_json(&path, &message).await?;
             if message.sent {
                 report.sent.push(what);
             } else {
@@ -398,36 +392,11 @@ async fn current_breaches(ctx: &SessionContext) -> Result<BTreeMap<String, Value
 async fn known_breaches(store: &DataStore) -> Result<BTreeMap<String, Notified>, NotifyError> {
     let mut out = BTreeMap::new();
     for path in store.list(BREACHES_DIR).await? {
-        if let Some(n) = read_json::<Notified>(store, &path).await? {
+        if let Some(n) = store.get_json::<Notified>(&path).await? {
             out.insert(n.breach_id.clone(), n);
         }
     }
     Ok(out)
-}
-
-async fn read_json<T: serde::de::DeserializeOwned>(
-    store: &DataStore,
-    path: &str,
-) -> Result<Option<T>, NotifyError> {
-    let Some(bytes) = store.get(path).await? else {
-        return Ok(None);
-    };
-    serde_json::from_slice(&bytes)
-        .map(Some)
-        .map_err(|e| NotifyError::State {
-            path: path.to_string(),
-            message: e.to_string(),
-        })
-}
-
-async fn write_json<T: Serialize>(
-    store: &DataStore,
-    path: &str,
-    value: &T,
-) -> Result<(), NotifyError> {
-    let body = serde_json::to_vec_pretty(value).expect("records serialise");
-    store.put(path, Bytes::from(body)).await?;
-    Ok(())
 }
 
 #[cfg(test)]

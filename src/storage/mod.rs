@@ -70,6 +70,8 @@ pub enum StorageError {
     Records(String),
     #[error("corrupt commit record {location}: {message}")]
     Manifest { location: String, message: String },
+    #[error("corrupt record {location}: {message}")]
+    Record { location: String, message: String },
     #[error(
         "another shape process is using {path} (it holds {path}/{lock}); wait for it to finish"
     )]
@@ -342,6 +344,29 @@ impl DataStore {
     }
 
     /// The bytes of `<data-dir>/<relative>`, or `None` when there is no such object.
+    /// The JSON record at `relative` (`None` when there is none); one that does not parse
+    /// is an error naming it. Healing, notification and cursor state are such records.
+    pub async fn get_json<T: serde::de::DeserializeOwned>(
+        &self,
+        relative: &str,
+    ) -> Result<Option<T>> {
+        let Some(bytes) = self.get(relative).await? else {
+            return Ok(None);
+        };
+        serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| StorageError::Record {
+                location: relative.to_string(),
+                message: e.to_string(),
+            })
+    }
+
+    /// Writes `value` as a JSON record at `relative` (one put: atomic).
+    pub async fn put_json<T: serde::Serialize>(&self, relative: &str, value: &T) -> Result<()> {
+        let body = serde_json::to_vec_pretty(value).expect("records serialise");
+        self.put(relative, Bytes::from(body)).await
+    }
+
     pub async fn get(&self, relative: &str) -> Result<Option<Bytes>> {
         let path = self.path(relative);
         match self.store.get(&path).await {
