@@ -281,12 +281,19 @@ async fn pages_in_a_real_browser_show_the_views_numbers() {
         .to_string_lossy()
         .into_owned();
     let config = concat!(env!("CARGO_MANIFEST_DIR"), "/data/shape.toml");
-    let sample = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/data/sample/renderx-web-*.jsonl"
-    );
+    // The samples sit beside the hostile file, so that where the clone lives cannot change
+    // which source sorts first on the breach page (it shows the first lines by path).
+    let samples = dir.path().join("samples");
+    std::fs::create_dir(&samples).unwrap();
+    for name in ["renderx-web-1.jsonl", "renderx-web-2.jsonl"] {
+        let from = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("data/sample")
+            .join(name);
+        std::fs::copy(from, samples.join(name)).unwrap();
+    }
+    let sample = samples.join("*.jsonl").to_string_lossy().into_owned();
     // Failures whose log text is markup: they count against canvas-availability, so they
-    // are among the breach's source lines (this file sorts first).
+    // are among the breach's source lines ("hostile" sorts before "samples/").
     let hostile = dir.path().join("hostile.jsonl");
     let lines: String = (0..3)
         .map(|i| {
@@ -307,7 +314,7 @@ async fn pages_in_a_real_browser_show_the_views_numbers() {
             "--data-dir",
             &data,
             "ingest",
-            sample,
+            &sample,
             &hostile,
         ],
         &[],
