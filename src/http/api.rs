@@ -48,6 +48,13 @@ pub const ENDPOINTS: &[Endpoint] = &[
         order: "slo_id, severity, long_window",
     },
     Endpoint {
+        name: "burn_history",
+        view: "slo_burn_history",
+        summary: "Each tier's long-window burn rate per hour of the SLO's window",
+        filters: &["slo_id", "severity"],
+        order: "slo_id, tier, time",
+    },
+    Endpoint {
         name: "burndown",
         view: "error_budget_burndown",
         summary: "Budget remaining over each SLO's window, with the ideal line",

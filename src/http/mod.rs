@@ -13,6 +13,7 @@
 //! credentials of one of those users.
 
 pub mod api;
+mod charts;
 mod memo;
 pub mod metrics;
 pub mod pages;

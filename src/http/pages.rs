@@ -10,8 +10,9 @@ use std::sync::Arc;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use maud::{html, Markup, PreEscaped, DOCTYPE};
+use maud::{html, Markup, DOCTYPE};
 
+use super::charts;
 use super::query::{self, number, sql_string, text, AsOf, QueryError, Row};
 use super::AppState;
 
@@ -351,6 +352,14 @@ async fn slo_main(
         &format!("SELECT * FROM slo_burn_alerts WHERE slo_id = {id} ORDER BY long_seconds"),
     )
     .await?;
+    let history = query::rows(
+        &ctx,
+        &format!(
+            "SELECT tier, severity, long_window, time, burn_rate, factor FROM slo_burn_history \
+             WHERE slo_id = {id} ORDER BY tier, time"
+        ),
+    )
+    .await?;
     let compliance = query::rows(
         &ctx,
         &format!("SELECT * FROM slo_compliance WHERE slo_id = {id} ORDER BY period_start"),
@@ -370,10 +379,11 @@ async fn slo_main(
         }
         section #burndown {
             h2 { "Error budget burndown" }
-            (burndown_chart(&burndown))
+            (charts::burndown_chart(&burndown))
         }
         section #tiers {
             h2 { "Burn rates per tier" }
+            (charts::burn_chart(&history))
             table {
                 thead { tr { th { "severity" } th { "windows" } th { "short" } th { "long" } th { "factor" } th { "firing" } } }
                 tbody {
@@ -409,59 +419,4 @@ async fn slo_main(
             }
         }
     }))
-}
-
-const CHART_WIDTH: f64 = 720.0;
-const CHART_HEIGHT: f64 = 220.0;
-
-/// The budget remaining per step against the ideal line, as SVG polylines. The y axis runs
-/// from the lowest value (at most 0) to 1.
-fn burndown_chart(rows: &[Row]) -> Markup {
-    if rows.len() < 2 {
-        return html! { p.empty { "Not enough data for a chart yet." } };
-    }
-    let actual: Vec<f64> = rows
-        .iter()
-        .map(|r| number(r, "budget_remaining").unwrap_or(f64::NAN))
-        .collect();
-    let ideal: Vec<f64> = rows
-        .iter()
-        .map(|r| number(r, "ideal_remaining").unwrap_or(f64::NAN))
-        .collect();
-    let low = actual
-        .iter()
-        .chain(&ideal)
-        .copied()
-        .filter(|v| v.is_finite())
-        .fold(0.0_f64, f64::min);
-    let x = |i: usize| i as f64 * CHART_WIDTH / (rows.len() - 1) as f64;
-    let y = |v: f64| (1.0 - v) / (1.0 - low) * CHART_HEIGHT;
-    let points = |values: &[f64]| -> String {
-        values
-            .iter()
-            .enumerate()
-            .filter(|(_, v)| v.is_finite())
-            .map(|(i, v)| format!("{:.1},{:.1}", x(i), y(*v)))
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
-    let zero = y(0.0);
-    let svg = format!(
-        "<svg class=\"chart\" viewBox=\"0 0 {CHART_WIDTH} {CHART_HEIGHT}\" role=\"img\" \
-         aria-label=\"budget remaining over the window\">\
-         <line class=\"zero\" x1=\"0\" x2=\"{CHART_WIDTH}\" y1=\"{zero:.1}\" y2=\"{zero:.1}\"/>\
-         <polyline class=\"ideal\" points=\"{}\"/><polyline class=\"actual\" points=\"{}\"/></svg>",
-        points(&ideal),
-        points(&actual)
-    );
-    let last = rows.last().expect("two rows at least");
-    html! {
-        // Numbers only went into the SVG text above (formatted floats), never row text.
-        (PreEscaped(svg))
-        p.legend {
-            "from " (text(&rows[0], "time")) " to " (text(last, "time")) ": budget left "
-            (figure(last, "budget_remaining", percent(number(last, "budget_remaining"))))
-            " (ideal " (percent(number(last, "ideal_remaining"))) ")"
-        }
-    }
 }

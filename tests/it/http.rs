@@ -137,6 +137,23 @@ async fn api_metrics_and_openapi_agree_with_the_views() {
         .unwrap();
     assert_eq!(body["rows"].as_array().unwrap().len(), breaches.len());
     assert!(!breaches.is_empty(), "the sample week has breaches");
+    // Burn rates over time: every hour of the SLO's window for each of its tiers.
+    let hours = view(
+        &data,
+        config,
+        &as_of,
+        &format!("SELECT count(*) AS n FROM slo_burn_history WHERE slo_id = '{one}'"),
+    );
+    let body: Value = get(format!(
+        "{base}/api/v1/burn_history?as_of={as_of}&slo_id={one}"
+    ))
+    .await
+    .json()
+    .await
+    .unwrap();
+    let rows = body["rows"].as_array().unwrap();
+    assert!(rows.len() > 24, "{}", rows.len());
+    assert_eq!(Some(rows.len() as i64), hours[0]["n"].as_i64());
 
     // Bad requests say what is wrong; the API is read-only.
     let bad = get(format!("{base}/api/v1/slos?as_of=yesterdayish")).await;
@@ -211,6 +228,10 @@ async fn api_metrics_and_openapi_agree_with_the_views() {
         let paths: Vec<String> = serde_json::from_str(&paths).unwrap();
         assert!(paths.contains(&"/api/v1/slos".to_string()), "{paths:?}");
         assert!(paths.contains(&"/api/v1/breaches".to_string()), "{paths:?}");
+        assert!(
+            paths.contains(&"/api/v1/burn_history".to_string()),
+            "{paths:?}"
+        );
     }
 }
 
@@ -391,6 +412,37 @@ async fn pages_in_a_real_browser_show_the_views_numbers() {
         .parse::<f64>()
         .unwrap();
     assert!((remaining - expected[slo]).abs() < 1e-12, "{remaining}");
+    // Its burn rates per tier over time: a line per tier, the legend ending on the view's
+    // last hour.
+    let history = view(
+        &data,
+        config,
+        &as_of,
+        &format!(
+            "SELECT tier, last_value(burn_rate ORDER BY time) AS now FROM slo_burn_history \
+             WHERE slo_id = '{slo}' GROUP BY tier"
+        ),
+    );
+    assert!(!history.is_empty());
+    let legend = regex::Regex::new(
+        r#"<li class="c\d" data-tier="(\d+)">[^<]*<span class="figure" data-column="burn_rate" data-value="([^"]*)""#,
+    )
+    .unwrap();
+    let shown: HashMap<i64, Option<f64>> = legend
+        .captures_iter(&page)
+        .map(|c| (c[1].parse().unwrap(), c[2].parse().ok()))
+        .collect();
+    assert_eq!(shown.len(), history.len(), "{page}");
+    for row in &history {
+        let tier = row["tier"].as_i64().unwrap();
+        match (shown[&tier], row["now"].as_f64()) {
+            (Some(a), Some(b)) => assert!((a - b).abs() < 1e-12, "tier {tier}: {a} vs {b}"),
+            (a, b) => assert_eq!(a, b, "tier {tier}"),
+        }
+        if row["now"].is_number() {
+            assert!(page.contains("class=\"burn c"), "{page}");
+        }
+    }
 
     // A breach: its timeline, and its source lines read back, hostile text kept as text.
     let breach = view(
