@@ -23,6 +23,8 @@ pub enum RunResult {
     Unknown,
     /// Approval mode with nobody to ask: recorded only.
     AwaitingApproval,
+    /// A patch whose repository tests failed: nothing was pushed.
+    ValidationFailed,
 }
 
 impl RunResult {
@@ -35,6 +37,7 @@ impl RunResult {
             RunResult::Skipped => "skipped",
             RunResult::Unknown => "unknown",
             RunResult::AwaitingApproval => "awaiting_approval",
+            RunResult::ValidationFailed => "validation_failed",
         }
     }
 }

@@ -16,6 +16,7 @@ use super::github::{Github, PullRequest};
 use super::issue::{diagnose, issue_body, render_template, BreachIssue};
 use super::playbook::{Action, Arg, Playbook};
 use super::report::{ActOutcome, RowPlan};
+use super::ship::{self, Shipment};
 use super::state::{ActionPhase, ActionRecord, BreachPhase, BreachState, HealStore, RunRecord};
 use super::{verify, BreachRow, HealError, HealOptions, Healer};
 use crate::common::stable_key;
@@ -296,7 +297,13 @@ impl Executor<'_> {
         record.phase = ActionPhase::Done;
         record.run = run.clone();
         heal_store.put_action(&record).await?;
-        state.move_to(BreachPhase::Verifying, now);
+        if run.result == RunResult::ValidationFailed {
+            // Nothing was shipped, so nothing to verify: the ladder moves on.
+            state.verify_due = None;
+            state.move_to(BreachPhase::Open, now);
+        } else {
+            state.move_to(BreachPhase::Verifying, now);
+        }
         heal_store.put_breach(&state).await?;
         let verify_at = state.verify_due;
         self.states.insert(state.breach_id.clone(), state);
@@ -324,6 +331,8 @@ impl Executor<'_> {
             (_, Action::Command { .. } | Action::Webhook { .. }) => None,
             (Some(Ok(gh)), _) => Some(gh),
             (Some(Err(e)), _) => return Ok(ActionResult::failed(e.clone())),
+            // A patch ships to a plain git remote without GitHub.
+            (None, Action::Patch(_)) => None,
             (None, _) => return Ok(ActionResult::failed("no [heal.github] configured")),
         };
         Ok(match action {
@@ -396,6 +405,30 @@ impl Executor<'_> {
                     labels,
                 })
                 .await
+            }
+            Action::Patch(patch) => {
+                let Some(settings) = &self.healer.settings.repo else {
+                    return Ok(ActionResult::failed("no [heal.repo] configured"));
+                };
+                let diagnosis = diagnose(ctx, store, breach).await?;
+                let marker = format!("<!-- shape:breach:{breach}:{} -->", p.name);
+                let token_env = settings.token_env.clone().or_else(|| {
+                    self.healer
+                        .settings
+                        .github
+                        .as_ref()
+                        .map(|g| g.token_env.clone())
+                });
+                let shipment = Shipment {
+                    settings,
+                    dir: ship::clone_dir(settings, &self.healer.base_dir, store.local_dir()),
+                    token: token_env.and_then(|name| std::env::var(name).ok()),
+                    github,
+                    playbook: &p.name,
+                    description: &p.description,
+                    body: issue_body(&marker, row, &diagnosis, &p.description),
+                };
+                ship::ship(&shipment, patch, row, &diagnosis).await
             }
         })
     }
@@ -511,6 +544,20 @@ impl Healer {
                 "pulls (shape/heal-{} -> {base}, {path})",
                 row.get("breach_id").unwrap_or("")
             )),
+            Action::Patch(patch) => {
+                let files: Vec<&str> = patch.edits.iter().map(|e| e.file.as_str()).collect();
+                match &self.settings.repo {
+                    Some(r) => format!(
+                        "{} shape/heal-{} -> {} ({}; validated by {:?})",
+                        r.url,
+                        row.get("breach_id").unwrap_or(""),
+                        r.base,
+                        files.join(", "),
+                        patch.validate.join(" ")
+                    ),
+                    None => "[heal.repo] not configured".into(),
+                }
+            }
         }
     }
 

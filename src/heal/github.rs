@@ -266,6 +266,23 @@ impl Github {
             Err(e) => return Self::failure(e, &format!("committing {path}")),
         };
         // 3. The PR: update the open one for this branch, else create it.
+        let mut result = self
+            .open_or_update_pull_request(branch, base, title, body, labels)
+            .await;
+        result.detail = format!("{} (commit {commit})", result.detail);
+        result
+    }
+
+    /// Opens a pull request from `branch` (already on GitHub) into `base`, or updates the
+    /// open one for that branch.
+    pub async fn open_or_update_pull_request(
+        &self,
+        branch: &str,
+        base: &str,
+        title: &str,
+        body: &str,
+        labels: &[String],
+    ) -> ActionResult {
         let list = self.route(&format!(
             "pulls?state=open&head={}:{branch}&per_page=100",
             self.owner
@@ -292,7 +309,7 @@ impl Github {
             {
                 Ok(pr) => ActionResult {
                     result: RunResult::Ok,
-                    detail: format!("updated pull request #{number} (commit {commit})"),
+                    detail: format!("updated pull request #{number}"),
                     http_status: Some(200),
                     link: pr["html_url"].as_str().map(str::to_string),
                     ..Default::default()
@@ -320,7 +337,7 @@ impl Github {
         }
         ActionResult {
             result: RunResult::Ok,
-            detail: format!("opened pull request #{number} (commit {commit})"),
+            detail: format!("opened pull request #{number}"),
             http_status: Some(201),
             link: pr["html_url"].as_str().map(str::to_string),
             ..Default::default()

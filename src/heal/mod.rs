@@ -21,9 +21,12 @@ mod decide;
 mod execute;
 mod github;
 mod issue;
+pub mod patch;
 pub mod playbook;
 mod recover;
+mod repo;
 mod report;
+mod ship;
 pub mod state;
 mod verify;
 
@@ -31,7 +34,8 @@ pub use actions::{post_webhook, run_command, ActionResult, RunResult};
 pub use decide::{decide_all, Decision, Facts, Guard, Policy, WaitReason};
 pub use github::{Github, GithubSettings, PullRequest};
 pub use issue::{diagnose, issue_body, render_template, Diagnosis};
-pub use playbook::{load_playbooks, Action, Arg, Playbook, Predicate};
+pub use playbook::{load_playbooks, Action, Arg, PatchAction, Playbook, Predicate};
+pub use repo::RepoSettings;
 pub use report::{ActOutcome, HealEntry, HealReport, RowPlan};
 pub use verify::{judge, Verdict};
 
@@ -114,6 +118,8 @@ pub struct HealSettings {
     /// Directories of playbook files (`*.toml`), relative to the config file.
     pub playbook_dirs: Vec<String>,
     pub github: Option<GithubSettings>,
+    /// The repository `patch` actions change (see `ship`).
+    pub repo: Option<RepoSettings>,
 }
 
 impl Default for HealSettings {
@@ -129,6 +135,7 @@ impl Default for HealSettings {
             verify_min_events: 20,
             playbook_dirs: vec!["playbooks".into()],
             github: None,
+            repo: None,
         }
     }
 }
@@ -246,6 +253,20 @@ impl Healer {
             &dirs,
             &load,
         )?;
+        let patching = playbooks
+            .iter()
+            .find(|p| p.actions.iter().any(|a| matches!(a, Action::Patch(_))));
+        if let (Some(p), None) = (patching, &settings.repo) {
+            return Err(config
+                .invalid(
+                    "heal.repo",
+                    format!(
+                        "playbook {} ({}) has a patch action: [heal.repo] must name the repository it changes",
+                        p.name, p.origin
+                    ),
+                )
+                .into());
+        }
         Ok(Healer {
             policy: Policy {
                 max_rows: settings.max_rows,

@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use super::patch::{parse_edit, Edit, RawEdit};
 use super::HealError;
 use crate::common::{duration_message, field_line, line_of, parse_duration};
 
@@ -134,6 +135,24 @@ pub enum Action {
         base: String,
         labels: Vec<String>,
     },
+    /// Edit files in SHAPE's clone of `[heal.repo]`, run the repository's own tests on the
+    /// result, and ship it only when they pass (`heal::ship`).
+    Patch(PatchAction),
+}
+
+/// A `patch` action, validated.
+#[derive(Debug, Clone)]
+pub struct PatchAction {
+    pub edits: Vec<Edit>,
+    /// The repository's test command (argv, allow-listed), run in the patched clone.
+    pub validate: Vec<String>,
+    pub validate_timeout: Duration,
+    pub max_output_bytes: usize,
+    /// Merge without review once validation (and, on GitHub, every check) is green.
+    pub auto_merge: bool,
+    /// How long to wait for a pull request's checks.
+    pub ci_timeout: Duration,
+    pub labels: Vec<String>,
 }
 
 impl Action {
@@ -143,6 +162,7 @@ impl Action {
             Action::Webhook { .. } => "webhook",
             Action::GithubIssue { .. } => "github_issue",
             Action::GithubPr { .. } => "github_pr",
+            Action::Patch(_) => "patch",
         }
     }
 
@@ -210,6 +230,19 @@ enum RawAction {
         template: String,
         #[serde(default = "main_branch")]
         base: String,
+        #[serde(default)]
+        labels: Vec<String>,
+    },
+    Patch {
+        #[serde(rename = "edit", default)]
+        edits: Vec<toml::Value>,
+        #[serde(default)]
+        validate: Vec<String>,
+        validate_timeout: Option<String>,
+        max_output_bytes: Option<usize>,
+        #[serde(default)]
+        auto_merge: bool,
+        ci_timeout: Option<String>,
         #[serde(default)]
         labels: Vec<String>,
     },
@@ -406,6 +439,54 @@ fn validate_action(
                 base,
                 labels,
             }
+        }
+        RawAction::Patch {
+            edits,
+            validate,
+            validate_timeout,
+            max_output_bytes,
+            auto_merge,
+            ci_timeout,
+            labels,
+        } => {
+            if edits.is_empty() {
+                return Err(bad("needs at least one [[playbook.action.edit]]".into()));
+            }
+            let edits = edits
+                .into_iter()
+                .enumerate()
+                .map(|(k, raw)| {
+                    let raw: RawEdit = raw
+                        .try_into()
+                        .map_err(|e: toml::de::Error| bad(format!("edit[{k}]: {}", e.message())))?;
+                    parse_edit(raw).map_err(|m| bad(format!("edit[{k}]: {m}")))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            // The same rule as a command's argv[0]: literal and allow-listed.
+            let Some(program) = validate.first() else {
+                return Err(bad(
+                    "validate must name the repository's test command: a patch is never shipped untested"
+                        .into(),
+                ));
+            };
+            if !load.allowed_commands.contains(program) {
+                return Err(bad(format!(
+                    "validate[0] {program:?} is not in [heal] allowed_commands {:?}",
+                    load.allowed_commands
+                )));
+            }
+            if validate.iter().any(|a| a.contains('{')) {
+                return Err(bad("validate is literal: row values never reach it".into()));
+            }
+            Action::Patch(PatchAction {
+                edits,
+                validate,
+                validate_timeout: duration(validate_timeout, 600)?,
+                max_output_bytes: max_output_bytes.unwrap_or(64 * 1024),
+                auto_merge,
+                ci_timeout: duration(ci_timeout, 1800)?,
+                labels,
+            })
         }
     })
 }

@@ -263,6 +263,11 @@ impl DataStore {
         })
     }
 
+    /// The data dir on this machine's file system, when it is local.
+    pub fn local_dir(&self) -> Option<&std::path::Path> {
+        self.local_dir.as_deref()
+    }
+
     /// `<data-dir>/<relative>` as a store path.
     pub fn path(&self, relative: &str) -> StorePath {
         let mut path = self.prefix.clone();

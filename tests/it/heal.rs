@@ -11,14 +11,14 @@ use crate::common::{query, run_shape, text};
 /// A library whose DB pool is too small (40% of its requests fail) for `minutes` from
 /// 2025-11-20 00:00, an SLO on it, and helper scripts. `heal` holds `[heal]` keys and
 /// `playbooks` the `[[playbook]]` tables.
-struct Scenario {
+pub(crate) struct Scenario {
     dir: tempfile::TempDir,
 }
 
 const START: &str = "2025-11-20T00:00:00Z";
 
 impl Scenario {
-    fn new(minutes: u64, heal: &str, playbooks: &str) -> Scenario {
+    pub(crate) fn new(minutes: u64, heal: &str, playbooks: &str) -> Scenario {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
         let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/demo");
@@ -41,7 +41,7 @@ impl Scenario {
             format!(
                 "[ingest]\nservice = \"renderx-web\"\n\n[[slo]]\nid = \"library-availability\"\n\
                  component = \"library\"\nsli = \"availability\"\nobjective = 0.99\nwindow = \"30d\"\n\n\
-                 [heal]\nallowed_commands = [\"./record.sh\", \"./raise-pool.sh\"]\n{heal}\n\n{playbooks}\n"
+                 [heal]\nallowed_commands = [\"./record.sh\", \"./raise-pool.sh\", \"./test.sh\"]\n{heal}\n\n{playbooks}\n"
             ),
         )
         .unwrap();
@@ -52,7 +52,7 @@ impl Scenario {
         scenario
     }
 
-    fn root(&self) -> &Path {
+    pub(crate) fn root(&self) -> &Path {
         self.dir.path()
     }
 
@@ -81,7 +81,7 @@ impl Scenario {
     }
 
     /// `shape heal --execute` at `as_of` (plus `extra` arguments); asserts success.
-    fn heal(&self, as_of: &str, extra: &[&str], env: &[(&str, &str)]) -> String {
+    pub(crate) fn heal(&self, as_of: &str, extra: &[&str], env: &[(&str, &str)]) -> String {
         let mut args = vec!["heal", "--execute", "--as-of", as_of];
         args.extend_from_slice(extra);
         let out = self.shape(&args, env);
@@ -98,11 +98,11 @@ impl Scenario {
         std::fs::read_to_string(self.root().join("calls.txt")).unwrap_or_default()
     }
 
-    fn data(&self) -> PathBuf {
+    pub(crate) fn data(&self) -> PathBuf {
         self.root().join("data")
     }
 
-    async fn runs(&self) -> Vec<Vec<String>> {
+    pub(crate) async fn runs(&self) -> Vec<Vec<String>> {
         query(
             &self.data(),
             "SELECT action_kind, result, detail, step, attempt, target, link FROM healing_runs ORDER BY finished_at",

@@ -1,0 +1,256 @@
+//! `patch` actions against a real git repository: a bare repository on disk plays the
+//! application's remote (`file://`), its own `test.sh` validates each patch.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::common::text;
+use crate::heal::Scenario;
+
+/// Runs git in `dir`; panics with its stderr on failure.
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_AUTHOR_NAME", "app dev")
+        .env("GIT_AUTHOR_EMAIL", "dev@example.com")
+        .env("GIT_COMMITTER_NAME", "app dev")
+        .env("GIT_COMMITTER_EMAIL", "dev@example.com")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git {args:?}: {}", text(&out.stderr));
+    text(&out.stdout)
+}
+
+const POOL_TOML: &str =
+    "# the database pool\n[db]\nhost = \"db.internal\"\npool_size = 10 # tuned by hand\n";
+const VALUES_YAML: &str = "# deployment\nreplicas: 2 # raised in May\nimage: app:1.4\n";
+/// The application's own tests: a pool over 100 connections exhausts the database.
+const TEST_SH: &str = "#!/bin/sh\nsize=$(sed -n 's/^pool_size = \\([0-9]*\\).*/\\1/p' config/pool.toml)\n\
+    if [ \"$size\" -gt 100 ]; then echo \"pool_size $size is over the database's 100 connections\"; exit 1; fi\n\
+    echo \"tests pass (pool_size $size)\"\n";
+
+/// A bare `remote.git` under `root` whose main branch holds the application's files.
+fn application_remote(root: &Path) -> String {
+    let seed = root.join("seed");
+    std::fs::create_dir_all(seed.join("config")).unwrap();
+    std::fs::create_dir_all(seed.join("deploy")).unwrap();
+    std::fs::write(seed.join("config/pool.toml"), POOL_TOML).unwrap();
+    std::fs::write(seed.join("deploy/values.yaml"), VALUES_YAML).unwrap();
+    std::fs::write(seed.join("test.sh"), TEST_SH).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(seed.join("test.sh"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    git(
+        root,
+        &[
+            "init",
+            "--quiet",
+            "--bare",
+            "--initial-branch=main",
+            "remote.git",
+        ],
+    );
+    git(&seed, &["init", "--quiet", "--initial-branch=main"]);
+    git(&seed, &["add", "."]);
+    git(&seed, &["commit", "--quiet", "-m", "the application"]);
+    let url = format!("file://{}", root.join("remote.git").display());
+    git(&seed, &["push", "--quiet", &url, "main"]);
+    url
+}
+
+/// The file at `path` on `branch` of the remote.
+fn remote_file(root: &Path, branch: &str, path: &str) -> String {
+    git(
+        &root.join("remote.git"),
+        &["show", &format!("{branch}:{path}")],
+    )
+}
+
+fn remote_branches(root: &Path) -> String {
+    git(&root.join("remote.git"), &["branch", "--list"])
+}
+
+/// What a hostile breach row carries: shell, quotes, newlines, paths and placeholders.
+const HOSTILE: &str =
+    "$(touch pwned) `touch pwned2` \"q\" 'q'\nreplicas: 99 ../../etc/passwd $1 {component}";
+
+fn breach_query() -> String {
+    format!(
+        "SELECT 'b-1' AS breach_id, 'library-availability' AS slo_id, 'library' AS component, \
+         'burn_rate' AS kind, 'page' AS severity, '{}' AS note",
+        HOSTILE.replace('\'', "''")
+    )
+}
+
+#[tokio::test]
+async fn a_red_patch_is_never_pushed_and_a_green_one_is_merged() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = application_remote(dir.path());
+    let heal = format!(
+        "cooldown = \"1m\"\nverify_after = \"30m\"\n\n\
+         [heal.repo]\nurl = \"{url}\"\nbase = \"main\"\n"
+    );
+    // Step 0 raises the pool past what the database allows (the tests say no); step 1
+    // raises it within bounds, scales the deployment and notes why, and may merge.
+    let playbooks = r#"
+[[playbook]]
+name = "pool"
+description = "The checkout pool runs dry under load."
+[playbook.match]
+component = "library"
+[[playbook.action]]
+kind = "patch"
+validate = ["./test.sh"]
+[[playbook.action.edit]]
+file = "config/pool.toml"
+set = "db.pool_size"
+value = 500
+[[playbook.action]]
+kind = "patch"
+validate = ["./test.sh"]
+auto_merge = true
+[[playbook.action.edit]]
+file = "config/pool.toml"
+set = "db.pool_size"
+value = 40
+[[playbook.action.edit]]
+file = "deploy/values.yaml"
+set = "replicas"
+value = 3
+[[playbook.action.edit]]
+file = "deploy/values.yaml"
+set = "annotations.shape_note"
+value = "{note}"
+[[playbook.action.edit]]
+file = "config/pool.toml"
+replace = 'host = "([^"]*)"'
+with = 'host = "$1" # healed: {note}'
+"#;
+    let s = Scenario::new(8 * 60, &heal, playbooks);
+    let query = breach_query();
+
+    // 1. Red: validation fails, nothing reaches the remote, the ladder moves on.
+    let out = s.heal("2025-11-20T06:00:00Z", &["--query", &query], &[]);
+    assert!(out.contains("ACT pool (step 0, attempt 1)"), "{out}");
+    assert!(
+        !remote_branches(dir.path()).contains("shape/heal"),
+        "pushed a red patch"
+    );
+    let runs = s.runs().await;
+    assert_eq!(runs[0][0..2], ["patch", "validation_failed"], "{runs:?}");
+    assert!(runs[0][2].contains("nothing pushed"), "{runs:?}");
+    let output = crate::common::query(&s.data(), "SELECT output FROM healing_runs").await;
+    assert!(output[0][0].contains("pool_size 500 is over"), "{output:?}");
+
+    // 2. Green: the next step is validated, pushed and merged into main.
+    let out = s.heal("2025-11-20T06:02:00Z", &["--query", &query], &[]);
+    assert!(out.contains("ACT pool (step 1, attempt 2)"), "{out}");
+    let runs = s.runs().await;
+    assert_eq!(runs[1][0..2], ["patch", "ok"], "{runs:?}");
+    assert!(runs[1][2].contains("merged into main"), "{runs:?}");
+    let pool = remote_file(dir.path(), "main", "config/pool.toml");
+    let values = remote_file(dir.path(), "main", "deploy/values.yaml");
+    // Comments and order kept; the hostile note is one string value, nothing more.
+    assert!(
+        pool.starts_with("# the database pool\n[db]\nhost = \"db.internal\" # healed: "),
+        "{pool}"
+    );
+    assert!(pool.contains("pool_size = 40 # tuned by hand"), "{pool}");
+    assert!(
+        values.contains("# deployment") && values.contains("# raised in May"),
+        "{values}"
+    );
+    let parsed: serde_json::Value = serde_norway::from_str(&values).unwrap();
+    assert_eq!(parsed["replicas"], 3, "{values}");
+    assert_eq!(parsed["annotations"]["shape_note"], HOSTILE, "{values}");
+    assert!(!dir.path().join("pwned").exists() && !s.root().join("pwned").exists());
+    // The commit says what breached and why.
+    let log = git(
+        &dir.path().join("remote.git"),
+        &["log", "-1", "--format=%an <%ae>%n%B", "main"],
+    );
+    assert!(
+        log.starts_with(
+            "SHAPE <shape@localhost>\nSHAPE heal: pool for library-availability (breach b-1)"
+        ),
+        "{log}"
+    );
+    assert!(
+        log.contains("The checkout pool runs dry under load."),
+        "{log}"
+    );
+    assert!(remote_branches(dir.path()).contains("shape/heal-b-1"));
+
+    // 3. A rerun repeats nothing: the breach is being verified.
+    let before = git(&dir.path().join("remote.git"), &["rev-parse", "main"]);
+    let out = s.heal("2025-11-20T06:05:00Z", &["--query", &query], &[]);
+    assert!(out.contains("wait: verifying"), "{out}");
+    assert_eq!(
+        git(&dir.path().join("remote.git"), &["rev-parse", "main"]),
+        before
+    );
+    assert_eq!(s.runs().await.len(), 2);
+}
+
+#[test]
+fn patch_playbooks_are_checked_at_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "file = \"../outside.toml\"\nset = \"a\"\nvalue = 1",
+            "must be relative to the repository",
+        ),
+        (
+            "file = \"conf/{component}.toml\"\nset = \"a\"\nvalue = 1",
+            "a patch path is literal",
+        ),
+        (
+            "file = \".git/config\"\nset = \"a\"\nvalue = 1",
+            "inside .git",
+        ),
+        ("file = \"a.ini\"\nset = \"a\"\nvalue = 1", "say `format"),
+        (
+            "file = \"a.toml\"\nset = \"a\"\nreplace = \"x\"\nwith = \"y\"",
+            "exactly one of",
+        ),
+        (
+            "file = \"a.toml\"\nreplace = \"(\"\nwith = \"y\"",
+            "replace: regex parse error",
+        ),
+    ];
+    for (edit, message) in cases {
+        let config = format!(
+            "[heal]\nallowed_commands = [\"./test.sh\"]\n[heal.repo]\nurl = \"file:///nowhere\"\n\n\
+             [[playbook]]\nname = \"p\"\n[[playbook.action]]\nkind = \"patch\"\nvalidate = [\"./test.sh\"]\n\
+             [[playbook.action.edit]]\n{edit}\n"
+        );
+        std::fs::write(dir.path().join("shape.toml"), config).unwrap();
+        let out = crate::common::run_shape(
+            dir.path(),
+            &["--config", "shape.toml", "--data-dir", "data", "heal"],
+            &[],
+        );
+        assert!(!out.status.success());
+        let err = text(&out.stderr);
+        assert!(err.contains(message), "{edit}: {err}");
+        assert!(
+            err.contains("shape.toml:"),
+            "names the file and line: {err}"
+        );
+    }
+    // Unvalidated patches and patches without a repository are refused too.
+    for (config, message) in [
+        ("[heal]\n[heal.repo]\nurl = \"file:///x\"\n[[playbook]]\nname = \"p\"\n[[playbook.action]]\nkind = \"patch\"\n[[playbook.action.edit]]\nfile = \"a.toml\"\nset = \"a\"\nvalue = 1\n", "never shipped untested"),
+        ("[heal]\nallowed_commands = [\"make\"]\n[[playbook]]\nname = \"p\"\n[[playbook.action]]\nkind = \"patch\"\nvalidate = [\"make\", \"test\"]\n[[playbook.action.edit]]\nfile = \"a.toml\"\nset = \"a\"\nvalue = 1\n", "[heal.repo] must name the repository"),
+    ] {
+        std::fs::write(dir.path().join("shape.toml"), config).unwrap();
+        let out = crate::common::run_shape(
+            dir.path(),
+            &["--config", "shape.toml", "--data-dir", "data", "heal"],
+            &[],
+        );
+        assert!(!out.status.success());
+        assert!(text(&out.stderr).contains(message), "{}", text(&out.stderr));
+    }
+}
