@@ -51,6 +51,8 @@ pub struct ActionResult {
     pub http_status: Option<i32>,
     pub output: Option<String>,
     pub link: Option<String>,
+    /// The commit a `patch` merged into the base branch (undone if verification fails).
+    pub merged_commit: Option<String>,
 }
 
 impl ActionResult {

@@ -15,7 +15,7 @@ use super::decide::{ladder_step, Decision};
 use super::github::{Github, PullRequest};
 use super::issue::{diagnose, issue_body, render_template, BreachIssue};
 use super::playbook::{Action, Arg, Playbook};
-use super::report::{ActOutcome, RowPlan};
+use super::report::{ActOutcome, HealEntry, RowPlan};
 use super::ship::{self, Shipment};
 use super::state::{ActionPhase, ActionRecord, BreachPhase, BreachState, HealStore, RunRecord};
 use super::{verify, BreachRow, HealError, HealOptions, Healer};
@@ -293,6 +293,8 @@ impl Executor<'_> {
 
         let result = self.side_effect(row, p, step, attempt, &run).await?;
         crash_point("heal_after_action");
+        state.shipped = result.merged_commit.clone();
+        state.reverted = None;
         self.finish_run(&mut run, result).await?;
         record.phase = ActionPhase::Done;
         record.run = run.clone();
@@ -407,30 +409,120 @@ impl Executor<'_> {
                 .await
             }
             Action::Patch(patch) => {
-                let Some(settings) = &self.healer.settings.repo else {
-                    return Ok(ActionResult::failed("no [heal.repo] configured"));
-                };
                 let diagnosis = diagnose(ctx, store, breach).await?;
                 let marker = format!("<!-- shape:breach:{breach}:{} -->", p.name);
-                let token_env = settings.token_env.clone().or_else(|| {
-                    self.healer
-                        .settings
-                        .github
-                        .as_ref()
-                        .map(|g| g.token_env.clone())
-                });
-                let shipment = Shipment {
-                    settings,
-                    dir: ship::clone_dir(settings, &self.healer.base_dir, store.local_dir()),
-                    token: token_env.and_then(|name| std::env::var(name).ok()),
-                    github,
-                    playbook: &p.name,
-                    description: &p.description,
-                    body: issue_body(&marker, row, &diagnosis, &p.description),
+                let body = issue_body(&marker, row, &diagnosis, &p.description);
+                let Some(shipment) = self.shipment(p, body, github) else {
+                    return Ok(ActionResult::failed("no [heal.repo] configured"));
                 };
                 ship::ship(&shipment, patch, row, &diagnosis).await
             }
         })
+    }
+
+    /// What shipping to `[heal.repo]` needs, or `None` without one.
+    fn shipment<'s>(
+        &'s self,
+        p: &'s Playbook,
+        body: String,
+        github: Option<&'s Github>,
+    ) -> Option<Shipment<'s>> {
+        let settings = self.healer.settings.repo.as_ref()?;
+        let token_env = settings.token_env.clone().or_else(|| {
+            let github = self.healer.settings.github.as_ref();
+            github.map(|g| g.token_env.clone())
+        });
+        let data_dir = self.heal_store.store.local_dir();
+        Some(Shipment {
+            settings,
+            dir: ship::clone_dir(settings, &self.healer.base_dir, data_dir),
+            token: token_env.and_then(|name| std::env::var(name).ok()),
+            github,
+            playbook: &p.name,
+            description: &p.description,
+            body,
+        })
+    }
+
+    /// Shipped fixes whose verification just failed (`failed`: breach id -> why): each is
+    /// reverted on the base branch once, recorded as a `revert` run, and the breach is
+    /// escalated to a human.
+    pub async fn undo_failed_fixes(
+        &mut self,
+        failed: &BTreeMap<String, String>,
+    ) -> Result<Vec<HealEntry>, HealError> {
+        let mut entries = Vec::new();
+        let due: Vec<BreachState> = self
+            .states
+            .values()
+            .filter(|s| failed.contains_key(&s.breach_id))
+            .filter(|s| s.phase == BreachPhase::Open && s.reverted.is_none())
+            .filter(|s| s.shipped.is_some())
+            .cloned()
+            .collect();
+        let healer = self.healer;
+        for mut state in due {
+            let named = state.playbook.as_deref();
+            let Some(p) = healer
+                .playbooks
+                .iter()
+                .find(|p| Some(p.name.as_str()) == named)
+            else {
+                continue;
+            };
+            let commit = state.shipped.clone().unwrap_or_default();
+            let row = BreachRow {
+                values: [
+                    ("breach_id", Some(state.breach_id.clone())),
+                    ("slo_id", Some(state.slo_id.clone())),
+                    ("component", state.component.clone()),
+                ]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
+            };
+            let step = state.last_step.unwrap_or(0);
+            let mut run = healer.base_run(&row, p, step, state.attempts, "revert", self.options);
+            if self.heal_store.action(&run.dedup_key).await?.is_some() {
+                continue; // an interrupted revert: recovery recorded it, never repeated
+            }
+            let mut record = ActionRecord {
+                dedup_key: run.dedup_key.clone(),
+                phase: ActionPhase::Started,
+                run: run.clone(),
+            };
+            self.heal_store.put_action(&record).await?;
+            let why = failed[&state.breach_id].as_str();
+            let result = match self.shipment(p, String::new(), None) {
+                Some(shipment) => {
+                    run.target = format!(
+                        "{} {} (revert {commit})",
+                        shipment.settings.url, shipment.settings.base
+                    );
+                    ship::revert(&shipment, &commit, why).await
+                }
+                None => ActionResult::failed("no [heal.repo] configured"),
+            };
+            state.reverted = Some(match &result.merged_commit {
+                Some(sha) => sha.clone(),
+                None => format!("failed: {}", result.detail),
+            });
+            let (outcome, detail) = (result.result, result.detail.clone());
+            self.finish_run(&mut run, result).await?;
+            record.phase = ActionPhase::Done;
+            record.run = run;
+            self.heal_store.put_action(&record).await?;
+            state.move_to(BreachPhase::Escalated, self.options.now);
+            self.heal_store.put_breach(&state).await?;
+            entries.push(HealEntry::Reverted {
+                breach_id: state.breach_id.clone(),
+                slo_id: state.slo_id.clone(),
+                result: outcome,
+                detail,
+            });
+            self.states.insert(state.breach_id.clone(), state);
+        }
+        Ok(entries)
     }
 
     async fn finish_run(&self, run: &mut RunRecord, result: ActionResult) -> Result<(), HealError> {
@@ -447,7 +539,7 @@ impl Executor<'_> {
 
 impl Healer {
     /// The `healing_runs` row of an action, before it runs.
-    fn base_run(
+    pub(super) fn base_run(
         &self,
         row: &BreachRow,
         playbook: &Playbook,

@@ -115,6 +115,9 @@ pub struct HealSettings {
     pub verify_after: String,
     /// Events the post-action window needs to be judged (fewer: inconclusive).
     pub verify_min_events: i64,
+    /// The multi-objective gate: a verification passes only if no other SLO of the component
+    /// spent more than this share of its error budget over the same window.
+    pub verify_tolerance: f64,
     /// Directories of playbook files (`*.toml`), relative to the config file.
     pub playbook_dirs: Vec<String>,
     pub github: Option<GithubSettings>,
@@ -133,6 +136,7 @@ impl Default for HealSettings {
             max_attempts: 3,
             verify_after: "10m".into(),
             verify_min_events: 20,
+            verify_tolerance: 0.01,
             playbook_dirs: vec!["playbooks".into()],
             github: None,
             repo: None,
@@ -229,6 +233,14 @@ impl Healer {
         };
         let cooldown = duration("cooldown", &settings.cooldown)?;
         let verify_after = duration("verify_after", &settings.verify_after)?;
+        if !(0.0..=1.0).contains(&settings.verify_tolerance) {
+            return Err(config
+                .invalid(
+                    "heal.verify_tolerance",
+                    "must be a share of the budget in [0, 1]",
+                )
+                .into());
+        }
         if settings.max_attempts == 0 {
             return Err(config
                 .invalid("heal.max_attempts", "must be at least 1")
@@ -324,9 +336,34 @@ impl Healer {
             report.entries.extend(recover::recover(&heal_store).await?);
         }
         let min_events = self.settings.verify_min_events;
-        report
-            .entries
-            .extend(verify::verify_due(ctx, &heal_store, options, min_events).await?);
+        let tolerance = self.settings.verify_tolerance;
+        let verified = verify::verify_due(ctx, &heal_store, options, min_events, tolerance).await?;
+        let failed: BTreeMap<String, String> = verified
+            .iter()
+            .filter_map(|e| match e {
+                HealEntry::Verified {
+                    breach_id,
+                    verdict: Verdict::Fail,
+                    detail,
+                    ..
+                } => Some((breach_id.clone(), detail.clone())),
+                _ => None,
+            })
+            .collect();
+        report.entries.extend(verified);
+        if options.execute && !failed.is_empty() {
+            let mut undo = Executor {
+                healer: self,
+                ctx,
+                heal_store: &heal_store,
+                options,
+                github: None,
+                states: heal_store.breach_states().await?,
+            };
+            report
+                .entries
+                .extend(undo.undo_failed_fixes(&failed).await?);
+        }
 
         let sql = options
             .query

@@ -151,6 +151,34 @@ impl Repo {
         Ok(sha)
     }
 
+    /// A commit on the base that undoes `commit`, pushed; returns the revert's sha.
+    pub async fn revert_on_base(&self, commit: &str, message: &str) -> Result<String, RepoError> {
+        let base = self.settings.base.clone();
+        self.git(&[
+            "checkout",
+            "--quiet",
+            "--force",
+            "-B",
+            &base,
+            &format!("origin/{base}"),
+        ])
+        .await?;
+        self.git(&["clean", "--quiet", "-fdx"]).await?;
+        self.git(&["revert", "--no-edit", "--no-commit", commit])
+            .await?;
+        self.git(&["commit", "--quiet", "--no-verify", "-m", message])
+            .await?;
+        let sha = self.head().await?;
+        self.git(&[
+            "push",
+            "--quiet",
+            "origin",
+            &format!("{base}:refs/heads/{base}"),
+        ])
+        .await?;
+        Ok(sha)
+    }
+
     /// Runs git in the clone; stdout on success, a message naming the command otherwise.
     async fn git(&self, args: &[&str]) -> Result<String, RepoError> {
         let (name, email) = author_parts(&self.settings.author)?;

@@ -37,6 +37,14 @@ pub enum HealEntry {
         detail: String,
     },
     NoBreachRows,
+    /// A shipped fix whose verification failed, undone on the base branch; the breach is
+    /// escalated to a human.
+    Reverted {
+        breach_id: String,
+        slo_id: String,
+        result: RunResult,
+        detail: String,
+    },
     /// The decision for one breach row and, with `--execute`, what came of it.
     Row {
         breach_id: String,
@@ -181,6 +189,16 @@ fn write_entry(f: &mut fmt::Formatter<'_>, entry: &HealEntry, execute: bool) -> 
             verdict.as_str()
         ),
         HealEntry::NoBreachRows => writeln!(f, "  no breach rows"),
+        HealEntry::Reverted {
+            breach_id,
+            slo_id,
+            result,
+            detail,
+        } => writeln!(
+            f,
+            "  {breach_id} {slo_id}: REVERT {}: {detail}; escalated to a human",
+            result.as_str()
+        ),
         HealEntry::Row {
             breach_id,
             slo_id,

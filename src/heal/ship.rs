@@ -204,6 +204,7 @@ pub async fn ship(
                     &sha[..sha.len().min(12)]
                 ),
                 link: Some(format!("{} {}", ship.settings.url, sha)),
+                merged_commit: Some(sha),
                 ..Default::default()
             },
             Err(e) => ActionResult::failed(format!("validated and pushed {branch}; merge: {e}")),
@@ -214,5 +215,33 @@ pub async fn ship(
         detail: format!("validated {short}, pushed {branch} for review"),
         link: Some(format!("{} {branch}", ship.settings.url)),
         ..Default::default()
+    }
+}
+
+/// Undoes `commit` on the base branch (a revert commit, pushed), after its verification
+/// failed: `why` goes into the message.
+pub async fn revert(ship: &Shipment<'_>, commit: &str, why: &str) -> ActionResult {
+    let repo = match Repo::open(ship.settings, &ship.dir, ship.token.clone()).await {
+        Ok(repo) => repo,
+        Err(e) => return ActionResult::failed(e.to_string()),
+    };
+    let short = &commit[..commit.len().min(12)];
+    let message = format!(
+        "Revert SHAPE heal {short} ({}): verification failed\n\n{why}\n",
+        ship.playbook
+    );
+    match repo.revert_on_base(commit, &message).await {
+        Ok(sha) => ActionResult {
+            result: RunResult::Ok,
+            detail: format!(
+                "reverted {short} on {} as {}",
+                ship.settings.base,
+                &sha[..sha.len().min(12)]
+            ),
+            link: Some(format!("{} {sha}", ship.settings.url)),
+            merged_commit: Some(sha),
+            ..Default::default()
+        },
+        Err(e) => ActionResult::failed(format!("reverting {short}: {e}")),
     }
 }

@@ -78,6 +78,12 @@ pub struct BreachState {
     pub objective: Option<f64>,
     /// `(phase, when)`: how it got here.
     pub history: Vec<(BreachPhase, DateTime<Utc>)>,
+    /// The commit the last action merged into the base branch, undone if its verification
+    /// fails; then the revert's own commit (or the failure to make it).
+    #[serde(default)]
+    pub shipped: Option<String>,
+    #[serde(default)]
+    pub reverted: Option<String>,
 }
 
 impl BreachState {
@@ -96,6 +102,8 @@ impl BreachState {
             before: None,
             objective: None,
             history: vec![(BreachPhase::Open, now)],
+            shipped: None,
+            reverted: None,
         }
     }
 

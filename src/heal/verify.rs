@@ -148,13 +148,89 @@ pub fn judge(after: &Snapshot, objective: Option<f64>, min_events: i64) -> (Verd
     }
 }
 
+/// Another SLO of the breached component, counted over the verification window.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Neighbour {
+    pub slo_id: String,
+    pub objective: f64,
+    /// The SLO's window length (its budget's period).
+    pub period_seconds: f64,
+    pub good: f64,
+    pub total: f64,
+}
+
+impl Neighbour {
+    /// The share of its whole budget it spent over `window_seconds`, at the window's burn
+    /// rate: (bad / total) / (1 - objective) x window / period.
+    pub fn budget_spent(&self, window_seconds: f64) -> Option<f64> {
+        if self.total <= 0.0 || self.objective >= 1.0 || self.period_seconds <= 0.0 {
+            return None;
+        }
+        let burn = (self.total - self.good) / self.total / (1.0 - self.objective);
+        Some(burn * window_seconds / self.period_seconds)
+    }
+}
+
+/// The multi-objective gate: the neighbour that spent the most budget over the window, when
+/// that is more than `tolerance` (a fix that restores availability by burning the latency
+/// budget does not pass).
+pub fn regression(
+    neighbours: &[Neighbour],
+    window_seconds: f64,
+    tolerance: f64,
+) -> Option<(&Neighbour, f64)> {
+    neighbours
+        .iter()
+        .filter_map(|n| Some((n, n.budget_spent(window_seconds)?)))
+        .filter(|(_, spent)| *spent > tolerance)
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+}
+
+/// The component's other (non-composite) SLOs over `[from, to)`.
+async fn neighbours(
+    ctx: &SessionContext,
+    slo_id: &str,
+    component: &str,
+    from: &DateTime<Utc>,
+    to: &DateTime<Utc>,
+) -> Result<Vec<Neighbour>, HealError> {
+    let sql = format!(
+        "SELECT d.slo_id, d.objective, CAST(w.window_length_seconds AS DOUBLE), \
+                CAST(coalesce(sum(m.good), 0) AS DOUBLE), CAST(coalesce(sum(m.total), 0) AS DOUBLE) \
+         FROM slo_definitions d JOIN slo_windows w ON w.slo_id = d.slo_id \
+         LEFT JOIN slo_minutes m ON m.slo_id = d.slo_id AND m.minute >= {} AND m.minute < {} \
+         WHERE d.component = {} AND d.slo_id <> {} AND d.sli <> 'composite' \
+         GROUP BY 1, 2, 3 ORDER BY 1",
+        ts(from),
+        ts(to),
+        sql_string(component),
+        sql_string(slo_id)
+    );
+    let batches = ctx.sql(&sql).await?.collect().await?;
+    Ok(rows_as_text(&batches, "")
+        .into_iter()
+        .filter_map(|r| {
+            Some(Neighbour {
+                slo_id: r[0].clone(),
+                objective: r[1].parse().ok()?,
+                period_seconds: r[2].parse().ok()?,
+                good: r[3].parse().ok()?,
+                total: r[4].parse().ok()?,
+            })
+        })
+        .collect())
+}
+
 /// Verifications whose time has come: pass resolves, fail and inconclusive reopen (the next
-/// attempt climbs the ladder). Recorded in `healing_outcomes` with `--execute`.
+/// attempt climbs the ladder). A pass also needs every other SLO of the component to have
+/// spent at most `tolerance` of its budget over the window. Recorded in `healing_outcomes`
+/// with `--execute`.
 pub(super) async fn verify_due(
     ctx: &SessionContext,
     heal_store: &HealStore<'_>,
     options: &HealOptions,
     min_events: i64,
+    tolerance: f64,
 ) -> Result<Vec<HealEntry>, HealError> {
     let mut entries = Vec::new();
     for mut state in heal_store.breaches().await? {
@@ -173,7 +249,21 @@ pub(super) async fn verify_due(
             Some(o) => Some(o),
             None => objective(ctx, &state.slo_id).await?,
         };
-        let (verdict, detail) = judge(&after, objective, min_events);
+        let (mut verdict, mut detail) = judge(&after, objective, min_events);
+        if let (Verdict::Pass, Some(component)) = (verdict, state.component.as_deref()) {
+            let others = neighbours(ctx, &state.slo_id, component, &acted, &due).await?;
+            let window = (due - acted).num_milliseconds() as f64 / 1000.0;
+            if let Some((worse, spent)) = regression(&others, window, tolerance) {
+                verdict = Verdict::Fail;
+                detail = format!(
+                    "{detail}, but {} spent {:.1}% of its budget over the same window \
+                     (verify_tolerance {:.1}%)",
+                    worse.slo_id,
+                    spent * 100.0,
+                    tolerance * 100.0
+                );
+            }
+        }
         entries.push(HealEntry::Verified {
             breach_id: state.breach_id.clone(),
             slo_id: state.slo_id.clone(),
@@ -258,6 +348,29 @@ mod tests {
             events,
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn the_gate_names_the_slo_that_paid_for_the_fix() {
+        let slo = |id: &str, good: f64, total: f64| Neighbour {
+            slo_id: id.into(),
+            objective: 0.99,
+            period_seconds: 30.0 * 86_400.0,
+            good,
+            total,
+        };
+        // 30 minutes: all-bad latency burns 100x, i.e. 100 x 1800 / 2592000 = 6.9% of it.
+        let others = [
+            slo("lat", 0.0, 600.0),
+            slo("ok", 600.0, 600.0),
+            slo("idle", 0.0, 0.0),
+        ];
+        let (worse, spent) = regression(&others, 1800.0, 0.01).unwrap();
+        assert_eq!(worse.slo_id, "lat");
+        assert!((spent - 100.0 * 1800.0 / 2_592_000.0).abs() < 1e-12);
+        assert!(regression(&others, 1800.0, 0.08).is_none());
+        // At its objective an SLO spends exactly window/period: within a normal tolerance.
+        assert!(regression(&[slo("steady", 594.0, 600.0)], 1800.0, 0.01).is_none());
     }
 
     #[test]

@@ -74,7 +74,7 @@ impl Scenario {
         .unwrap();
     }
 
-    fn shape(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+    pub(crate) fn shape(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
         let mut all = vec!["--config", "shape.toml", "--data-dir", "data"];
         all.extend_from_slice(args);
         run_shape(self.root(), &all, env)
@@ -110,7 +110,7 @@ impl Scenario {
         .await
     }
 
-    async fn outcomes(&self) -> Vec<Vec<String>> {
+    pub(crate) async fn outcomes(&self) -> Vec<Vec<String>> {
         query(
             &self.data(),
             "SELECT result, step, attempt, sli_before, sli_after, events_after FROM healing_outcomes ORDER BY verified_at",

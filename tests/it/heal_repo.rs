@@ -83,6 +83,24 @@ fn breach_query() -> String {
     )
 }
 
+/// Library requests from `from` for `minutes`, every 2 s, all answered but each in 3 s.
+fn slow_but_available(path: &Path, from: &str, minutes: i64) {
+    let start = chrono::DateTime::parse_from_rfc3339(from).unwrap();
+    let lines: String = (0..minutes * 30)
+        .map(|i| {
+            let ts = (start + chrono::Duration::seconds(2 * i)).format("%Y-%m-%dT%H:%M:%SZ");
+            format!(
+                "{{\"ts\":\"{ts}\",\"level\":\"INFO\",\"service\":\"renderx-web\",\"component\":\"library\",\
+                 \"operation\":\"loadAsset\",\"status\":200,\"duration_ms\":3000.0,\"outcome\":\"ok\",\"msg\":\"served slowly\"}}\n"
+            )
+        })
+        .collect();
+    std::fs::write(path, lines).unwrap();
+}
+
+/// A red patch never leaves the machine; the next rung is validated and merged; its
+/// verification restores availability but burns the latency budget (the multi-objective
+/// gate fails it), so the merge is reverted on main and the breach escalated.
 #[tokio::test]
 async fn a_red_patch_is_never_pushed_and_a_green_one_is_merged() {
     let dir = tempfile::tempdir().unwrap();
@@ -94,6 +112,14 @@ async fn a_red_patch_is_never_pushed_and_a_green_one_is_merged() {
     // Step 0 raises the pool past what the database allows (the tests say no); step 1
     // raises it within bounds, scales the deployment and notes why, and may merge.
     let playbooks = r#"
+[[slo]]
+id = "library-latency"
+component = "library"
+sli = "latency"
+threshold_ms = 500
+objective = 0.99
+window = "30d"
+
 [[playbook]]
 name = "pool"
 description = "The checkout pool runs dry under load."
@@ -127,7 +153,7 @@ file = "config/pool.toml"
 replace = 'host = "([^"]*)"'
 with = 'host = "$1" # healed: {note}'
 "#;
-    let s = Scenario::new(8 * 60, &heal, playbooks);
+    let s = Scenario::new(6 * 60, &heal, playbooks);
     let query = breach_query();
 
     // 1. Red: validation fails, nothing reaches the remote, the ladder moves on.
@@ -191,6 +217,32 @@ with = 'host = "$1" # healed: {note}'
         before
     );
     assert_eq!(s.runs().await.len(), 2);
+
+    // 4. After the merge every request succeeds, slowly: availability passes, the latency
+    //    SLO of the same component pays for it, so the fix fails and is undone.
+    slow_but_available(&s.root().join("after.jsonl"), "2025-11-20T06:00:00Z", 40);
+    let out = s.shape(&["ingest", "after.jsonl"], &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = s.heal("2025-11-20T06:35:00Z", &["--query", &query], &[]);
+    assert!(out.contains("meets the objective"), "{out}");
+    assert!(out.contains("but library-latency spent"), "{out}");
+    assert!(out.contains("REVERT ok"), "{out}");
+    let pool = remote_file(dir.path(), "main", "config/pool.toml");
+    assert_eq!(pool, POOL_TOML, "main is back to what it was");
+    let log = git(
+        &dir.path().join("remote.git"),
+        &["log", "-1", "--format=%B", "main"],
+    );
+    assert!(log.starts_with("Revert SHAPE heal"), "{log}");
+    assert!(log.contains("library-latency"), "{log}");
+    let runs = s.runs().await;
+    assert_eq!(runs.last().unwrap()[0..2], ["revert", "ok"], "{runs:?}");
+    let outcomes = s.outcomes().await;
+    assert_eq!(outcomes.last().unwrap()[0], "fail", "{outcomes:?}");
+    // Escalated: nothing more is tried, and a rerun reverts nothing twice.
+    let out = s.heal("2025-11-20T06:40:00Z", &["--query", &query], &[]);
+    assert!(out.contains("wait: escalated to a human"), "{out}");
+    assert_eq!(s.runs().await.len(), 3);
 }
 
 #[test]
