@@ -25,6 +25,8 @@ pub enum RunResult {
     AwaitingApproval,
     /// A patch whose repository tests failed: nothing was pushed.
     ValidationFailed,
+    /// A pull request whose checks failed: not merged.
+    ChecksFailed,
 }
 
 impl RunResult {
@@ -38,6 +40,7 @@ impl RunResult {
             RunResult::Unknown => "unknown",
             RunResult::AwaitingApproval => "awaiting_approval",
             RunResult::ValidationFailed => "validation_failed",
+            RunResult::ChecksFailed => "checks_failed",
         }
     }
 }
@@ -53,6 +56,8 @@ pub struct ActionResult {
     pub link: Option<String>,
     /// The commit a `patch` merged into the base branch (undone if verification fails).
     pub merged_commit: Option<String>,
+    /// The pull request it opened or updated.
+    pub pull_request: Option<u64>,
 }
 
 impl ActionResult {

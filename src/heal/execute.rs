@@ -303,6 +303,10 @@ impl Executor<'_> {
             // Nothing was shipped, so nothing to verify: the ladder moves on.
             state.verify_due = None;
             state.move_to(BreachPhase::Open, now);
+        } else if run.result == RunResult::ChecksFailed {
+            // The repository's CI refused the change: a human decides.
+            state.verify_due = None;
+            state.move_to(BreachPhase::Escalated, now);
         } else {
             state.move_to(BreachPhase::Verifying, now);
         }
@@ -493,15 +497,23 @@ impl Executor<'_> {
             };
             self.heal_store.put_action(&record).await?;
             let why = failed[&state.breach_id].as_str();
-            let result = match self.shipment(p, String::new(), None) {
-                Some(shipment) => {
+            let breach = state.breach_id.as_str();
+            let body = format!(
+                "<!-- shape:revert:{breach} -->\nSHAPE's fix {commit} for breach {breach} did not hold: {why}\n"
+            );
+            let github = match &self.github {
+                Some(Ok(gh)) => Some(gh),
+                _ => None,
+            };
+            let result = match (self.shipment(p, body, github), p.actions.get(step)) {
+                (Some(shipment), Some(Action::Patch(patch))) => {
                     run.target = format!(
                         "{} {} (revert {commit})",
                         shipment.settings.url, shipment.settings.base
                     );
-                    ship::revert(&shipment, &commit, why).await
+                    ship::revert(&shipment, patch, &commit, why, breach).await
                 }
-                None => ActionResult::failed("no [heal.repo] configured"),
+                _ => ActionResult::failed("no [heal.repo] or patch action to revert with"),
             };
             state.reverted = Some(match &result.merged_commit {
                 Some(sha) => sha.clone(),

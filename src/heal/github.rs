@@ -273,6 +273,41 @@ impl Github {
         result
     }
 
+    /// The state of the checks on `sha`: check runs and commit statuses together.
+    pub async fn checks(&self, sha: &str) -> Result<Checks, String> {
+        let runs_route = self.route(&format!("commits/{sha}/check-runs?per_page=100"));
+        let runs = self
+            .call(|| self.crab.get::<Value, _, ()>(&runs_route, None))
+            .await
+            .map_err(|e| format!("reading check runs: {}", e.message))?;
+        let status_route = self.route(&format!("commits/{sha}/status"));
+        let status = self
+            .call(|| self.crab.get::<Value, _, ()>(&status_route, None))
+            .await
+            .map_err(|e| format!("reading commit statuses: {}", e.message))?;
+        Ok(checks_state(&runs, &status))
+    }
+
+    /// Squash-merges pull request `number` if its head is still `sha`; returns the merge
+    /// commit.
+    pub async fn merge_pull_request(
+        &self,
+        number: u64,
+        sha: &str,
+        title: &str,
+    ) -> Result<String, String> {
+        let route = self.route(&format!("pulls/{number}/merge"));
+        let body = json!({ "merge_method": "squash", "sha": sha, "commit_title": title });
+        let merged = self
+            .call(|| self.crab.put::<Value, _, _>(&route, Some(&body)))
+            .await
+            .map_err(|e| format!("merging pull request #{number}: {}", e.message))?;
+        match merged["sha"].as_str() {
+            Some(sha) if merged["merged"].as_bool() != Some(false) => Ok(sha.to_string()),
+            _ => Err(format!("pull request #{number} was not merged: {merged}")),
+        }
+    }
+
     /// Opens a pull request from `branch` (already on GitHub) into `base`, or updates the
     /// open one for that branch.
     pub async fn open_or_update_pull_request(
@@ -312,6 +347,7 @@ impl Github {
                     detail: format!("updated pull request #{number}"),
                     http_status: Some(200),
                     link: pr["html_url"].as_str().map(str::to_string),
+                    pull_request: Some(number),
                     ..Default::default()
                 },
                 Err(e) => Self::failure(e, &format!("updating pull request #{number}")),
@@ -340,7 +376,86 @@ impl Github {
             detail: format!("opened pull request #{number}"),
             http_status: Some(201),
             link: pr["html_url"].as_str().map(str::to_string),
+            pull_request: Some(number),
             ..Default::default()
         }
+    }
+}
+
+/// What a pull request's checks say.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Checks {
+    /// Every check run completed well and the combined status is success (or there is none).
+    Green,
+    /// Still running, or nothing reported yet.
+    Pending,
+    /// These failed.
+    Red(Vec<String>),
+}
+
+/// Check runs (`GET commits/{sha}/check-runs`) and the combined status
+/// (`GET commits/{sha}/status`) as one answer. Neutral and skipped runs count as passed.
+pub fn checks_state(runs: &Value, status: &Value) -> Checks {
+    let mut failed = Vec::new();
+    let mut pending = false;
+    for run in runs["check_runs"].as_array().into_iter().flatten() {
+        let name = run["name"].as_str().unwrap_or("check").to_string();
+        match (run["status"].as_str(), run["conclusion"].as_str()) {
+            (Some("completed"), Some("success" | "neutral" | "skipped")) => {}
+            (Some("completed"), _) => failed.push(name),
+            _ => pending = true,
+        }
+    }
+    for context in status["statuses"].as_array().into_iter().flatten() {
+        match context["state"].as_str() {
+            Some("success") => {}
+            Some("pending") | None => pending = true,
+            _ => failed.push(context["context"].as_str().unwrap_or("status").to_string()),
+        }
+    }
+    if !failed.is_empty() {
+        Checks::Red(failed)
+    } else if pending {
+        Checks::Pending
+    } else {
+        Checks::Green
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checks_combine_runs_and_statuses() {
+        let runs = |items: Value| json!({ "check_runs": items });
+        let statuses = |items: Value| json!({ "statuses": items });
+        let green = json!({ "name": "test", "status": "completed", "conclusion": "success" });
+        let skipped = json!({ "name": "lint", "status": "completed", "conclusion": "skipped" });
+        let running = json!({ "name": "e2e", "status": "in_progress", "conclusion": null });
+        let red = json!({ "name": "build", "status": "completed", "conclusion": "failure" });
+        assert_eq!(
+            checks_state(&runs(json!([green, skipped])), &statuses(json!([]))),
+            Checks::Green
+        );
+        assert_eq!(checks_state(&runs(json!([])), &json!({})), Checks::Green);
+        assert_eq!(
+            checks_state(&runs(json!([green, running])), &statuses(json!([]))),
+            Checks::Pending
+        );
+        assert_eq!(
+            checks_state(
+                &runs(json!([running, red])),
+                &statuses(json!([{ "context": "ci/jenkins", "state": "error" }]))
+            ),
+            Checks::Red(vec!["build".into(), "ci/jenkins".into()])
+        );
+        assert_eq!(
+            checks_state(
+                &runs(json!([green])),
+                &statuses(json!([{ "context": "deploy", "state": "pending" }]))
+            ),
+            Checks::Pending
+        );
     }
 }

@@ -357,7 +357,7 @@ impl Healer {
                 ctx,
                 heal_store: &heal_store,
                 options,
-                github: None,
+                github: self.github(),
                 states: heal_store.breach_states().await?,
             };
             report

@@ -150,8 +150,9 @@ pub struct PatchAction {
     pub max_output_bytes: usize,
     /// Merge without review once validation (and, on GitHub, every check) is green.
     pub auto_merge: bool,
-    /// How long to wait for a pull request's checks.
+    /// How long to wait for a pull request's checks, and how often to look.
     pub ci_timeout: Duration,
+    pub ci_poll: Duration,
     pub labels: Vec<String>,
 }
 
@@ -243,6 +244,7 @@ enum RawAction {
         #[serde(default)]
         auto_merge: bool,
         ci_timeout: Option<String>,
+        ci_poll: Option<String>,
         #[serde(default)]
         labels: Vec<String>,
     },
@@ -447,6 +449,7 @@ fn validate_action(
             max_output_bytes,
             auto_merge,
             ci_timeout,
+            ci_poll,
             labels,
         } => {
             if edits.is_empty() {
@@ -485,6 +488,7 @@ fn validate_action(
                 max_output_bytes: max_output_bytes.unwrap_or(64 * 1024),
                 auto_merge,
                 ci_timeout: duration(ci_timeout, 1800)?,
+                ci_poll: duration(ci_poll, 15)?,
                 labels,
             })
         }

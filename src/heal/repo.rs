@@ -179,6 +179,24 @@ impl Repo {
         Ok(sha)
     }
 
+    /// A new `branch` from the base with a commit that undoes `commit`, pushed; returns the
+    /// revert's sha.
+    pub async fn revert_on_branch(
+        &self,
+        branch: &str,
+        commit: &str,
+        message: &str,
+    ) -> Result<String, RepoError> {
+        self.start_branch(branch).await?;
+        self.git(&["revert", "--no-edit", "--no-commit", commit])
+            .await?;
+        self.git(&["commit", "--quiet", "--no-verify", "-m", message])
+            .await?;
+        let sha = self.head().await?;
+        self.push(branch).await?;
+        Ok(sha)
+    }
+
     /// Runs git in the clone; stdout on success, a message naming the command otherwise.
     async fn git(&self, args: &[&str]) -> Result<String, RepoError> {
         let (name, email) = author_parts(&self.settings.author)?;

@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 
 use super::actions::{run_command, ActionResult, RunResult};
-use super::github::Github;
+use super::github::{Checks, Github};
 use super::issue::Diagnosis;
 use super::patch::{self, Values};
 use super::playbook::PatchAction;
@@ -121,7 +121,7 @@ pub async fn ship(
     diagnosis: &Diagnosis,
 ) -> ActionResult {
     let breach = row.get("breach_id").unwrap_or("");
-    let branch = format!("shape/heal-{breach}");
+    let branch = branch_name("shape/heal-", breach);
     let repo = match Repo::open(ship.settings, &ship.dir, ship.token.clone()).await {
         Ok(repo) => repo,
         Err(e) => return ActionResult::failed(e.to_string()),
@@ -182,15 +182,7 @@ pub async fn ship(
     }
     let title = message.lines().next().unwrap_or("").to_string();
     if let Some(gh) = ship.github {
-        let mut result = gh
-            .open_or_update_pull_request(
-                &branch,
-                &ship.settings.base,
-                &title,
-                &ship.body,
-                &action.labels,
-            )
-            .await;
+        let mut result = deliver(gh, ship, action, &branch, &commit, &title).await;
         result.detail = format!("validated {short}, pushed {branch}; {}", result.detail);
         return result;
     }
@@ -218,9 +210,82 @@ pub async fn ship(
     }
 }
 
-/// Undoes `commit` on the base branch (a revert commit, pushed), after its verification
-/// failed: `why` goes into the message.
-pub async fn revert(ship: &Shipment<'_>, commit: &str, why: &str) -> ActionResult {
+/// On GitHub: a pull request from `branch` (pushed, head `commit`), merged through the API
+/// when `auto_merge` is set and every check on it is green (waiting up to `ci_timeout`).
+async fn deliver(
+    gh: &Github,
+    ship: &Shipment<'_>,
+    action: &PatchAction,
+    branch: &str,
+    commit: &str,
+    title: &str,
+) -> ActionResult {
+    let base = &ship.settings.base;
+    let mut result = gh
+        .open_or_update_pull_request(branch, base, title, &ship.body, &action.labels)
+        .await;
+    let (Some(number), RunResult::Ok) = (result.pull_request, result.result) else {
+        return result;
+    };
+    if !action.auto_merge {
+        result
+            .detail
+            .push_str("; left for review (auto_merge = false)");
+        return result;
+    }
+    let started = std::time::Instant::now();
+    let checks = loop {
+        match gh.checks(commit).await {
+            Ok(Checks::Pending) if started.elapsed() < action.ci_timeout => {
+                tokio::time::sleep(action.ci_poll).await;
+            }
+            other => break other,
+        }
+    };
+    match checks {
+        Ok(Checks::Green) => match gh.merge_pull_request(number, commit, title).await {
+            Ok(sha) => {
+                result.detail = format!("{}; checks green, squash-merged as {sha}", result.detail);
+                result.merged_commit = Some(sha);
+            }
+            Err(e) => {
+                result.result = RunResult::Failed;
+                result.detail = format!("{}; checks green, {e}", result.detail);
+            }
+        },
+        Ok(Checks::Red(failed)) => {
+            result.result = RunResult::ChecksFailed;
+            result.detail = format!(
+                "{}; checks failed ({}): not merged",
+                result.detail,
+                failed.join(", ")
+            );
+        }
+        Ok(Checks::Pending) => {
+            result.detail = format!(
+                "{}; checks still pending after {}s: left for review",
+                result.detail,
+                action.ci_timeout.as_secs()
+            );
+        }
+        Err(e) => {
+            result.result = RunResult::Failed;
+            result.detail = format!("{}; {e}", result.detail);
+        }
+    }
+    result
+}
+
+/// Undoes `commit` after its verification failed (`why` goes into the message): on GitHub
+/// a revert pull request merged under the action's policy, on a plain remote a revert
+/// commit pushed to the base.
+pub async fn revert(
+    ship: &Shipment<'_>,
+    action: &PatchAction,
+    commit: &str,
+    why: &str,
+    breach: &str,
+) -> ActionResult {
     let repo = match Repo::open(ship.settings, &ship.dir, ship.token.clone()).await {
         Ok(repo) => repo,
         Err(e) => return ActionResult::failed(e.to_string()),
@@ -230,6 +295,17 @@ pub async fn revert(ship: &Shipment<'_>, commit: &str, why: &str) -> ActionResul
         "Revert SHAPE heal {short} ({}): verification failed\n\n{why}\n",
         ship.playbook
     );
+    if let Some(gh) = ship.github {
+        let branch = branch_name("shape/revert-", breach);
+        let head = match repo.revert_on_branch(&branch, commit, &message).await {
+            Ok(sha) => sha,
+            Err(e) => return ActionResult::failed(format!("reverting {short}: {e}")),
+        };
+        let title = message.lines().next().unwrap_or("").to_string();
+        let mut result = deliver(gh, ship, action, &branch, &head, &title).await;
+        result.detail = format!("revert of {short} pushed on {branch}; {}", result.detail);
+        return result;
+    }
     match repo.revert_on_base(commit, &message).await {
         Ok(sha) => ActionResult {
             result: RunResult::Ok,
@@ -243,5 +319,43 @@ pub async fn revert(ship: &Shipment<'_>, commit: &str, why: &str) -> ActionResul
             ..Default::default()
         },
         Err(e) => ActionResult::failed(format!("reverting {short}: {e}")),
+    }
+}
+
+/// `prefix` + the breach id as a git branch name: characters git refuses or a shell would
+/// read become `-`, and then a hash of the id keeps different ids apart.
+pub fn branch_name(prefix: &str, breach: &str) -> String {
+    let clean: String = breach
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(64)
+        .collect();
+    if clean == breach && !clean.is_empty() {
+        format!("{prefix}{clean}")
+    } else {
+        format!("{prefix}{clean}-{}", &stable_key(&[breach])[..8])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn branch_names_are_safe_and_distinct() {
+        assert_eq!(
+            branch_name("shape/heal-", "1ca07ac7dc7212aa"),
+            "shape/heal-1ca07ac7dc7212aa"
+        );
+        let odd = branch_name("shape/heal-", "../x $(id)");
+        assert!(odd.starts_with("shape/heal----x---id--"), "{odd}");
+        assert_ne!(odd, branch_name("shape/heal-", "../x $(ie)"));
+        assert!(branch_name("shape/heal-", "").len() > "shape/heal-".len());
     }
 }

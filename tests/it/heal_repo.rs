@@ -306,3 +306,162 @@ fn patch_playbooks_are_checked_at_load() {
         assert!(text(&out.stderr).contains(message), "{}", text(&out.stderr));
     }
 }
+
+mod github {
+    use super::*;
+    use wiremock::matchers::{body_partial_json, method, path, path_regex};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    const TOKEN: &str = "ghp_patchsecret0123456789";
+
+    fn json(status: u16, body: serde_json::Value) -> ResponseTemplate {
+        ResponseTemplate::new(status).set_body_json(body)
+    }
+
+    /// A fake GitHub for `acme/app` whose check runs answer `runs` in turn (the last one
+    /// for every later call), and a scenario whose patch merges when they are green.
+    async fn github_with_checks(runs: &[&str]) -> (MockServer, tempfile::TempDir, Scenario) {
+        let server = MockServer::start().await;
+        let repo = "/repos/acme/app";
+        Mock::given(method("GET"))
+            .and(path(format!("{repo}/pulls")))
+            .respond_with(json(200, serde_json::json!([])))
+            .mount(&server)
+            .await;
+        Mock::given(method("POST"))
+            .and(path(format!("{repo}/pulls")))
+            .respond_with(json(
+                201,
+                serde_json::json!({"number": 7, "html_url": "https://gh.test/acme/app/pull/7"}),
+            ))
+            .mount(&server)
+            .await;
+        let checks = format!(r"^{repo}/commits/[0-9a-f]{{40}}/check-runs$");
+        for (i, state) in runs.iter().enumerate() {
+            let (status, conclusion) = match *state {
+                "pending" => ("in_progress", serde_json::Value::Null),
+                other => ("completed", serde_json::json!(other)),
+            };
+            let mock = Mock::given(method("GET"))
+                .and(path_regex(checks.as_str()))
+                .respond_with(json(
+                    200,
+                    serde_json::json!({"check_runs": [
+                    {"name": "test", "status": status, "conclusion": conclusion}]}),
+                ))
+                .with_priority(i as u8 + 1);
+            let mock = if i + 1 < runs.len() {
+                mock.up_to_n_times(1)
+            } else {
+                mock
+            };
+            mock.mount(&server).await;
+        }
+        Mock::given(method("GET"))
+            .and(path_regex(format!(
+                r"^{repo}/commits/[0-9a-f]{{40}}/status$"
+            )))
+            .respond_with(json(
+                200,
+                serde_json::json!({"state": "success", "statuses": []}),
+            ))
+            .mount(&server)
+            .await;
+        let dir = tempfile::tempdir().unwrap();
+        let url = application_remote(dir.path());
+        let heal = format!(
+            "[heal.github]\napi_url = \"{}\"\nrepo = \"acme/app\"\ntoken_env = \"SHAPE_GH_TOKEN\"\n\n\
+             [heal.repo]\nurl = \"{url}\"\n",
+            server.uri()
+        );
+        let playbooks = r#"
+[[playbook]]
+name = "pool"
+[[playbook.action]]
+kind = "patch"
+validate = ["./test.sh"]
+auto_merge = true
+ci_poll = "1s"
+ci_timeout = "60s"
+[[playbook.action.edit]]
+file = "config/pool.toml"
+set = "db.pool_size"
+value = 40
+"#;
+        let s = Scenario::new(60, &heal, playbooks);
+        (server, dir, s)
+    }
+
+    fn heal_once(s: &Scenario) -> String {
+        s.heal(
+            "2025-11-20T01:00:00Z",
+            &["--query", &breach_query()],
+            &[("SHAPE_GH_TOKEN", TOKEN)],
+        )
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_pull_request_is_merged_through_the_api_once_its_checks_are_green() {
+        let (server, dir, s) = github_with_checks(&["pending", "pending", "success"]).await;
+        Mock::given(method("PUT"))
+            .and(path("/repos/acme/app/pulls/7/merge"))
+            .and(body_partial_json(serde_json::json!({"merge_method": "squash"})))
+            .respond_with(json(200, serde_json::json!({"sha": "5eed0000000000000000000000000000000000aa", "merged": true})))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let out = tokio::task::block_in_place(|| heal_once(&s));
+        let runs = s.runs().await;
+        assert_eq!(runs[0][0..2], ["patch", "ok"], "{runs:?}");
+        assert!(
+            runs[0][2].contains("opened pull request #7; checks green, squash-merged as 5eed"),
+            "{runs:?}"
+        );
+        // The branch reached the remote; the merge names the commit that was validated.
+        let head = git(
+            &dir.path().join("remote.git"),
+            &["rev-parse", "shape/heal-b-1"],
+        );
+        let requests = server.received_requests().await.unwrap();
+        let merge = requests
+            .iter()
+            .find(|r| r.method.as_str() == "PUT")
+            .unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&merge.body).unwrap();
+        assert_eq!(body["sha"].as_str(), Some(head.trim()));
+        let polls = requests
+            .iter()
+            .filter(|r| r.url.path().ends_with("/check-runs"))
+            .count();
+        assert_eq!(polls, 3, "pending twice, then green");
+        // The token went to the API only.
+        let records = crate::common::query(&s.data(), "SELECT * FROM healing_runs").await;
+        let log = git(
+            &dir.path().join("remote.git"),
+            &["log", "--all", "--format=%B"],
+        );
+        for text in [out, format!("{records:?}"), log] {
+            assert!(!text.contains(TOKEN), "{text}");
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn red_checks_are_never_merged_and_escalate() {
+        let (server, _dir, s) = github_with_checks(&["pending", "failure"]).await;
+        Mock::given(method("PUT"))
+            .and(path("/repos/acme/app/pulls/7/merge"))
+            .respond_with(json(200, serde_json::json!({"sha": "x", "merged": true})))
+            .expect(0)
+            .mount(&server)
+            .await;
+        tokio::task::block_in_place(|| heal_once(&s));
+        let runs = s.runs().await;
+        assert_eq!(runs[0][0..2], ["patch", "checks_failed"], "{runs:?}");
+        assert!(
+            runs[0][2].contains("checks failed (test): not merged"),
+            "{runs:?}"
+        );
+        let out = tokio::task::block_in_place(|| heal_once(&s));
+        assert!(out.contains("wait: escalated to a human"), "{out}");
+    }
+}
