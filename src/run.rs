@@ -245,6 +245,7 @@ impl Workflow<'_> {
                     query,
                     now,
                     approve: Vec::new(),
+                    approver: None,
                 },
             )
             .await?;

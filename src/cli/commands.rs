@@ -518,6 +518,7 @@ async fn heal(ws: &Workspace, args: HealArgs, out: &mut dyn Write) -> anyhow::Re
         query: args.query,
         now,
         approve: args.approve,
+        approver: args.approver,
     };
     let report = healer.cycle(&ctx, ws.store(), &options).await?;
     write!(out, "{report}")?;

@@ -269,9 +269,13 @@ pub struct HealArgs {
     pub query: Option<String>,
     #[command(flatten)]
     pub as_of: AsOfArgs,
-    /// In approval mode: a breach id a human approved (repeatable).
+    /// In approval mode: approve this breach (repeatable); with --execute recorded in
+    /// healing_approvals and valid for [heal] approval_ttl.
     #[arg(long)]
     pub approve: Vec<String>,
+    /// Who approves [default: $USER].
+    #[arg(long = "as", value_name = "NAME", requires = "approve")]
+    pub approver: Option<String>,
 }
 
 #[derive(Debug, Args)]

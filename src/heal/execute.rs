@@ -17,7 +17,9 @@ use super::issue::{diagnose, issue_body, render_template, BreachIssue};
 use super::playbook::{Action, Arg, Playbook};
 use super::report::{ActOutcome, HealEntry, RowPlan};
 use super::ship::{self, Shipment};
-use super::state::{ActionPhase, ActionRecord, BreachPhase, BreachState, HealStore, RunRecord};
+use super::state::{
+    ActionPhase, ActionRecord, ApprovalRecord, BreachPhase, BreachState, HealStore, RunRecord,
+};
 use super::{verify, BreachRow, HealError, HealOptions, Healer};
 use crate::common::stable_key;
 use crate::storage::crash_point;
@@ -197,10 +199,21 @@ impl Executor<'_> {
         if self.heal_store.run_recorded(&run).await? {
             return Ok(());
         }
+        self.heal_store
+            .record_approval(&ApprovalRecord {
+                approval_id: run.dedup_key.clone(),
+                breach_id: breach.to_string(),
+                playbook: Some(p.name.clone()),
+                requested_at: Some(self.options.now),
+                approver: None,
+                decided_at: None,
+                expires_at: None,
+            })
+            .await?;
         run.target = target.to_string();
         let why = format!(
             "Approval mode is on. Playbook `{}` would run step {step} ({}): `{}`. \
-             To approve, run `shape heal --execute --approve {breach}`.",
+             To approve, run `shape heal --execute --approve {breach} --as YOUR_NAME`.",
             p.name,
             action.kind(),
             target.replace('`', "'")

@@ -118,6 +118,8 @@ pub struct HealSettings {
     /// The multi-objective gate: a verification passes only if no other SLO of the component
     /// spent more than this share of its error budget over the same window.
     pub verify_tolerance: f64,
+    /// How long a human's approval holds (`shape heal --approve ID --as NAME`).
+    pub approval_ttl: String,
     /// Directories of playbook files (`*.toml`), relative to the config file.
     pub playbook_dirs: Vec<String>,
     pub github: Option<GithubSettings>,
@@ -137,6 +139,7 @@ impl Default for HealSettings {
             verify_after: "10m".into(),
             verify_min_events: 20,
             verify_tolerance: 0.01,
+            approval_ttl: "1h".into(),
             playbook_dirs: vec!["playbooks".into()],
             github: None,
             repo: None,
@@ -160,6 +163,7 @@ pub struct Healer {
     pub base_dir: PathBuf,
     policy: Policy,
     verify_after: Duration,
+    approval_ttl: Duration,
     github_timeout: Duration,
 }
 
@@ -172,8 +176,11 @@ pub struct HealOptions {
     pub query: Option<String>,
     /// Evaluation time (the context's `as_of`).
     pub now: DateTime<Utc>,
-    /// Breaches a human approved (approval mode).
+    /// Breaches a human approves now (approval mode): with `execute` recorded in
+    /// `healing_approvals`, valid for `[heal] approval_ttl`.
     pub approve: Vec<String>,
+    /// Who approves (`--as NAME`; default the user running SHAPE).
+    pub approver: Option<String>,
 }
 
 /// One breach row: column name -> text (NULL as `None`).
@@ -233,6 +240,7 @@ impl Healer {
         };
         let cooldown = duration("cooldown", &settings.cooldown)?;
         let verify_after = duration("verify_after", &settings.verify_after)?;
+        let approval_ttl = duration("approval_ttl", &settings.approval_ttl)?;
         if !(0.0..=1.0).contains(&settings.verify_tolerance) {
             return Err(config
                 .invalid(
@@ -290,6 +298,7 @@ impl Healer {
             playbooks,
             base_dir,
             verify_after,
+            approval_ttl,
             github_timeout,
         })
     }
@@ -385,6 +394,7 @@ impl Healer {
             }
         }
         self.check_columns(&columns)?;
+        let approved = self.approvals(ctx, &heal_store, options).await?;
         let states = heal_store.breach_states().await?;
         let slos: BTreeSet<&str> = rows.iter().filter_map(|r| r.get("slo_id")).collect();
         let healthy =
@@ -399,7 +409,7 @@ impl Healer {
                 effectiveness: &effectiveness,
                 healthy_since_fix: &healthy,
                 kill_switch: self.kill_switch(),
-                approved: &options.approve,
+                approved: &approved,
                 now: options.now,
             },
         );
@@ -420,6 +430,52 @@ impl Healer {
             });
         }
         Ok(report)
+    }
+
+    /// Records this run's approvals (with `execute`), then the breaches whose approval holds
+    /// at `now`: given at or before it and not expired. A dry run counts `--approve` as given.
+    async fn approvals(
+        &self,
+        ctx: &SessionContext,
+        heal_store: &HealStore<'_>,
+        options: &HealOptions,
+    ) -> Result<Vec<String>, HealError> {
+        if !options.execute {
+            return Ok(options.approve.clone());
+        }
+        let approver = options
+            .approver
+            .clone()
+            .unwrap_or_else(|| std::env::var("USER").unwrap_or_else(|_| "unknown".into()));
+        let ttl = chrono::Duration::from_std(self.approval_ttl).unwrap_or_default();
+        for breach in &options.approve {
+            let now = options.now;
+            heal_store
+                .record_approval(&state::ApprovalRecord {
+                    approval_id: crate::common::stable_key(&[breach, &approver, &now.to_rfc3339()]),
+                    breach_id: breach.clone(),
+                    playbook: None,
+                    requested_at: None,
+                    approver: Some(approver.clone()),
+                    decided_at: Some(now),
+                    expires_at: Some(now + ttl),
+                })
+                .await?;
+        }
+        let at = options.now.format("%Y-%m-%dT%H:%M:%S%.6fZ");
+        let batches = run_sql(
+            ctx,
+            &format!(
+                "SELECT DISTINCT breach_id FROM healing_approvals WHERE approver IS NOT NULL \
+                 AND decided_at <= CAST('{at}' AS TIMESTAMP WITH TIME ZONE) \
+                 AND expires_at > CAST('{at}' AS TIMESTAMP WITH TIME ZONE)"
+            ),
+        )
+        .await?;
+        Ok(rows_as_text(&batches, "")
+            .into_iter()
+            .map(|r| r[0].clone())
+            .collect())
     }
 
     /// Every column a playbook reads must exist in the breach query's result.

@@ -19,7 +19,8 @@ use serde::{Deserialize, Serialize};
 use super::verify::Verdict;
 use super::{HealError, RunResult};
 use crate::storage::schema::{
-    HEALING_OUTCOMES, HEALING_OUTCOMES_SCHEMA, HEALING_RUNS, HEALING_RUNS_SCHEMA,
+    HEALING_APPROVALS, HEALING_APPROVALS_SCHEMA, HEALING_OUTCOMES, HEALING_OUTCOMES_SCHEMA,
+    HEALING_RUNS, HEALING_RUNS_SCHEMA,
 };
 use crate::storage::{batch_from_records, parquet_bytes, DataStore};
 
@@ -160,6 +161,18 @@ pub struct RunRecord {
     pub breach_json: String,
 }
 
+/// One `healing_approvals` row: a request (no approver) or a human's approval.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ApprovalRecord {
+    pub approval_id: String,
+    pub breach_id: String,
+    pub playbook: Option<String>,
+    pub requested_at: Option<DateTime<Utc>>,
+    pub approver: Option<String>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
 /// One `healing_outcomes` row, with the SLI, events, budget and health before and after the
 /// action. Its serde field names are the table's columns (`HEALING_OUTCOMES_SCHEMA`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -294,6 +307,23 @@ impl HealStore<'_> {
         self.store
             .put(&Self::run_path(run), parquet_bytes(&batch, None)?)
             .await?;
+        Ok(())
+    }
+
+    /// Stores a `healing_approvals` row (idempotent, named by its id).
+    pub async fn record_approval(&self, approval: &ApprovalRecord) -> Result<(), HealError> {
+        let day = approval
+            .decided_at
+            .or(approval.requested_at)
+            .unwrap_or_else(Utc::now);
+        let path = format!(
+            "{HEALING_APPROVALS}/dt={}/{}.parquet",
+            day.format("%Y-%m-%d"),
+            approval.approval_id
+        );
+        let schema = HEALING_APPROVALS_SCHEMA.clone();
+        let batch = batch_from_records(schema, std::slice::from_ref(approval))?;
+        self.store.put(&path, parquet_bytes(&batch, None)?).await?;
         Ok(())
     }
 

@@ -12,6 +12,7 @@ pub const SLO_ROLLUPS: &str = "slo_rollups";
 pub const DETECT_ROLLUPS: &str = "detect_rollups";
 pub const HEALING_RUNS: &str = "healing_runs";
 pub const HEALING_OUTCOMES: &str = "healing_outcomes";
+pub const HEALING_APPROVALS: &str = "healing_approvals";
 pub const MAINTENANCE_LOG: &str = "maintenance_log";
 
 /// Every stored table.
@@ -23,6 +24,7 @@ pub const TABLES: &[&str] = &[
     DETECT_ROLLUPS,
     HEALING_RUNS,
     HEALING_OUTCOMES,
+    HEALING_APPROVALS,
     MAINTENANCE_LOG,
 ];
 
@@ -202,6 +204,23 @@ pub static HEALING_OUTCOMES_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
     ]))
 });
 
+/// Approvals as data (append-only): one row when approval mode asks for one (`approver`
+/// NULL), one when a human gives it (`shape heal --approve ID --as NAME`), valid from
+/// `decided_at` until `expires_at`.
+pub static HEALING_APPROVALS_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
+    let text = |name: &str, nullable: bool| Field::new(name, DataType::Utf8, nullable);
+    let at = |name: &str| Field::new(name, utc_micros(), true);
+    Arc::new(Schema::new(vec![
+        text("approval_id", false),
+        text("breach_id", false),
+        text("playbook", true),
+        at("requested_at"),
+        text("approver", true),
+        at("decided_at"),
+        at("expires_at"),
+    ]))
+});
+
 /// What `shape compact` and the loop's maintenance did: one row per partition dropped by
 /// retention or compacted.
 pub static MAINTENANCE_LOG_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
@@ -231,6 +250,7 @@ pub fn file_schema(table: &str) -> Option<SchemaRef> {
         DETECT_ROLLUPS => Some(DETECT_ROLLUPS_SCHEMA.clone()),
         HEALING_RUNS => Some(HEALING_RUNS_SCHEMA.clone()),
         HEALING_OUTCOMES => Some(HEALING_OUTCOMES_SCHEMA.clone()),
+        HEALING_APPROVALS => Some(HEALING_APPROVALS_SCHEMA.clone()),
         MAINTENANCE_LOG => Some(MAINTENANCE_LOG_SCHEMA.clone()),
         _ => None,
     }

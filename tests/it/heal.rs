@@ -726,3 +726,52 @@ async fn webhooks_post_the_breach_and_retry_server_errors_with_backoff() {
     let runs = s.runs().await;
     assert_eq!(runs[0][1], "ok");
 }
+
+#[tokio::test]
+async fn approvals_are_records_that_name_the_approver_and_expire() {
+    let s = Scenario::new(
+        60,
+        "approval = true\napproval_ttl = \"30m\"",
+        RECORD_EVERY_ROW,
+    );
+    let row = |id: &str| {
+        format!(
+            "SELECT '{id}' AS breach_id, 'library-availability' AS slo_id, 'x' AS a, 'x' AS b, \
+             'x' AS c, 'x' AS d, 'x' AS e"
+        )
+    };
+    let out = s.heal("2025-11-20T01:00:00Z", &["--query", &row("b-1")], &[]);
+    assert!(out.contains("APPROVAL NEEDED"), "{out}");
+    // Alice approves b-1 (acted on at once) and b-2 (not a breach row yet).
+    let approve = ["--approve", "b-1", "--approve", "b-2", "--as", "alice"];
+        let b1 = row("b-1");
+    let mut args = vec!["--query", b1.as_str()];
+    args.extend(approve);
+    let out = s.heal("2025-11-20T01:05:00Z", &args, &[]);
+    assert!(out.contains("ACT record"), "{out}");
+    let approvals = query(
+        &s.data(),
+        "SELECT breach_id, coalesce(playbook, '-'), coalesce(approver, '-'), \
+         CAST(requested_at AS VARCHAR), CAST(expires_at AS VARCHAR) \
+         FROM healing_approvals ORDER BY breach_id, approver NULLS FIRST",
+    )
+    .await;
+    let shown: Vec<Vec<&str>> = approvals
+        .iter()
+        .map(|r| r.iter().map(|v| v.split('.').next().unwrap()).collect())
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            vec!["b-1", "record", "-", "2025-11-20T01:00:00Z", "NULL"],
+            vec!["b-1", "-", "alice", "NULL", "2025-11-20T01:35:00Z"],
+            vec!["b-2", "-", "alice", "NULL", "2025-11-20T01:35:00Z"],
+        ],
+        "{approvals:?}"
+    );
+    // b-2 breaches an hour later: alice's approval has expired, so nothing runs.
+    let calls = s.calls();
+    let out = s.heal("2025-11-20T02:05:00Z", &["--query", &row("b-2")], &[]);
+    assert!(out.contains("APPROVAL NEEDED"), "{out}");
+    assert_eq!(s.calls(), calls, "an expired approval never acts");
+}
