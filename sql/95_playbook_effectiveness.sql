@@ -1,6 +1,7 @@
 -- playbook_effectiveness: how well each playbook heals (the learning step), one row per
 -- playbook that has acted or been verified:
---   runs              actions it took (healing_runs rows that ran, not guard skips or plans)
+--   runs              actions it took (healing_runs rows that ran, not guard skips, plans,
+--                     escalations, approval requests or reverts of its fixes)
 --   verified_pass / verified_fail / inconclusive   its verifications (healing_outcomes)
 --   success_rate      (pass + 1) / (pass + fail + 2): Laplace-smoothed, so one lucky run does
 --                     not outrank a long record; 0.5 for a playbook never judged
@@ -11,7 +12,7 @@ WITH runs AS (
     SELECT playbook, count(*) AS runs, max(finished_at) AS last_run_at
     FROM healing_runs
     WHERE result NOT IN ('skipped', 'planned', 'awaiting_approval')
-      AND action_kind NOT IN ('escalate', 'approval_request')
+      AND action_kind NOT IN ('escalate', 'approval_request', 'revert')
     GROUP BY playbook
 ),
 outcomes AS (

@@ -198,6 +198,14 @@ pub async fn run_demo(sample_dir: &Path, data_dir: &Path) -> anyhow::Result<Stri
     if demo_dir.join("shape.toml").is_file() {
         heal_demo(&demo_dir, &data_dir.join("heal-demo"), &mut out).await?;
     }
+    if demo_dir.join("repo/shape.toml").is_file() {
+        repo_demo(
+            &demo_dir.join("repo"),
+            &data_dir.join("heal-repo-demo"),
+            &mut out,
+        )
+        .await?;
+    }
     Ok(out)
 }
 
@@ -291,5 +299,153 @@ async fn heal_demo(demo_dir: &Path, work: &Path, out: &mut String) -> anyhow::Re
             format_batches(&batches, OutputFormat::Table)?
         );
     }
+    Ok(())
+}
+
+/// Runs git in `dir` for the demo's own setup (the remote and its first commit).
+fn demo_git(dir: &Path, args: &[&str]) -> anyhow::Result<String> {
+    let out = std::process::Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_AUTHOR_NAME", "app team")
+        .env("GIT_AUTHOR_EMAIL", "team@app.example")
+        .env("GIT_COMMITTER_NAME", "app team")
+        .env("GIT_COMMITTER_EMAIL", "team@app.example")
+        .output()?;
+    if !out.status.success() {
+        anyhow::bail!(
+            "git {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// The sequence through the app's repository: a bare `app.git` is the remote and its own
+/// `test.sh` validates patches. The library's first patch fails the tests (never pushed), the
+/// next is merged, and the app's new logs verify a pass; the canvas's generous patch is
+/// merged, slows every canvas request (the database is overloaded), fails the
+/// multi-objective gate on canvas-latency, and is reverted.
+async fn repo_demo(demo_dir: &Path, work: &Path, out: &mut String) -> anyhow::Result<()> {
+    use crate::generate::{generate, read_app_config, GenOptions};
+    use crate::run::Workflow;
+    if std::process::Command::new("git")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        let _ = writeln!(
+            out,
+            "\n== Heal through the repository: skipped (git is not installed)"
+        );
+        return Ok(());
+    }
+    let seed = work.join("seed");
+    std::fs::create_dir_all(&seed)?;
+    std::fs::copy(demo_dir.join("shape.toml"), work.join("shape.toml"))?;
+    for file in ["app.toml", "test.sh"] {
+        std::fs::copy(demo_dir.join(file), seed.join(file))?;
+    }
+    demo_git(
+        work,
+        &[
+            "init",
+            "--quiet",
+            "--bare",
+            "--initial-branch=main",
+            "app.git",
+        ],
+    )?;
+    demo_git(&seed, &["init", "--quiet", "--initial-branch=main"])?;
+    demo_git(&seed, &["add", "."])?;
+    demo_git(&seed, &["commit", "--quiet", "-m", "the app"])?;
+    demo_git(&seed, &["push", "--quiet", "../app.git", "main"])?;
+    let remote = work.join("app.git");
+    // What the app runs is what main says.
+    let deployed = || -> anyhow::Result<String> { demo_git(&remote, &["show", "main:app.toml"]) };
+    let app_logs = |dir: &str, start: &str, minutes: u64| -> anyhow::Result<()> {
+        let config = work.join("deployed.toml");
+        std::fs::write(&config, deployed()?)?;
+        let options = GenOptions {
+            start: chrono::DateTime::parse_from_rfc3339(start)?.into(),
+            minutes: Some(minutes),
+            events: minutes * 60,
+            files: 1,
+            incidents: false,
+            app_config: read_app_config(&config)?,
+            ..GenOptions::default()
+        };
+        generate(&work.join(dir), &options)?;
+        Ok(())
+    };
+    let pools = || -> String {
+        deployed()
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.starts_with('[') || l.starts_with("db_pool_size"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let _ = writeln!(
+        out,
+        "\n== Heal through the repository: {} (remote app.git, validated by its test.sh)\n\
+         main's app.toml: {}",
+        work.display(),
+        pools()
+    );
+    app_logs("logs", "2025-11-20T00:00:00Z", 360)?;
+    let workspace = Workspace::open(&WorkspaceOptions {
+        config: Some(work.join("shape.toml")),
+        data_dir: work.join("data").to_string_lossy().into_owned(),
+        overrides: Vec::new(),
+    })?;
+    let workflow = Workflow::new(&workspace)?;
+    let at = |t: &str| crate::run::evaluation_time(Some(t));
+    for (time, why) in [
+        ("2025-11-20T06:00:00Z", "both pools are exhausted"),
+        (
+            "2025-11-20T06:11:00Z",
+            "the library's next rung, after the cooldown",
+        ),
+    ] {
+        let cycle = workflow.cycle(at(time)?, true, None).await?;
+        let _ = write!(
+            out,
+            "\n-- shape run --execute at {} ({why})\n{}",
+            &time[11..16],
+            cycle.heal
+        );
+    }
+    let _ = writeln!(out, "\nmain's app.toml now: {}", pools());
+    app_logs("later", "2025-11-20T06:00:00Z", 60)?;
+    let verified = workflow
+        .cycle(at("2025-11-20T06:45:00Z")?, true, None)
+        .await?;
+    let _ = write!(
+        out,
+        "\n-- the app ran an hour on main's config; shape run --execute at 06:45\n{}",
+        verified.heal
+    );
+    let _ = write!(
+        out,
+        "\nmain's app.toml after the revert: {}\n\n== git log of main\n{}",
+        pools(),
+        demo_git(&remote, &["log", "--format=%h %an: %s", "main"])?
+    );
+    let ctx = workspace
+        .context_as_is(&QueryOptions::at(Some("2025-11-20T06:45:00Z".into())))
+        .await?;
+    let batches = run_sql(
+        &ctx,
+        "SELECT playbook, action_kind, result, detail FROM healing_runs ORDER BY finished_at",
+    )
+    .await?;
+    let _ = write!(
+        out,
+        "\n== healing_runs\n{}",
+        format_batches(&batches, OutputFormat::Table)?
+    );
     Ok(())
 }

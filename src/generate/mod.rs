@@ -39,8 +39,8 @@ pub struct GenOptions {
     pub minutes: Option<u64>,
     /// The application's own settings, as read by [`read_app_config`]: a component whose
     /// `db_pool_size` is below [`POOL_SIZE_NEEDED`] fails a share of its requests with
-    /// "connection pool exhausted" for the whole span. This is the knob a healing playbook
-    /// turns in the demo.
+    /// "connection pool exhausted" for the whole span, one above [`POOL_SIZE_OVERLOAD`] is
+    /// slow. This is the knob a healing playbook turns in the demo.
     pub app_config: AppConfig,
 }
 
@@ -49,6 +49,12 @@ pub type AppConfig = std::collections::BTreeMap<String, i64>;
 
 /// Below this pool size a component runs out of database connections.
 pub const POOL_SIZE_NEEDED: i64 = 8;
+
+/// Above this pool size a component overloads the database: its requests succeed but every
+/// one waits ([`POOL_OVERLOAD_LATENCY`] times its usual latency). The healing demo's
+/// "generous" fix runs into this, and is reverted.
+pub const POOL_SIZE_OVERLOAD: i64 = 64;
+pub const POOL_OVERLOAD_LATENCY: f64 = 30.0;
 
 /// Reads an app config: `[<component>]` tables with `db_pool_size = N`; other keys are
 /// ignored (they belong to the application, not to us).
@@ -354,6 +360,10 @@ pub fn generate(out_dir: &Path, options: &GenOptions) -> Result<GroundTruth, Gen
             if pool.is_some_and(|size| size < POOL_SIZE_NEEDED) {
                 effect.extra_error_rate += 0.4;
                 incident_kind = incident_kind.or(Some("pool_exhausted"));
+            }
+            if pool.is_some_and(|size| size > POOL_SIZE_OVERLOAD) {
+                effect.latency *= POOL_OVERLOAD_LATENCY;
+                incident_kind = incident_kind.or(Some("database_overloaded"));
             }
             let lambda = per_minute * op.weight / weight_sum * load * effect.traffic;
             for _ in 0..rng.count(lambda) {

@@ -273,6 +273,13 @@ impl Healer {
             &dirs,
             &load,
         )?;
+        let mut settings = settings;
+        if let Some(repo) = settings.repo.as_mut() {
+            // A local path (no scheme, not scp-like host:path) is relative to the config.
+            if !repo.url.contains("://") && !repo.url.contains(':') {
+                repo.url = base_dir.join(&repo.url).display().to_string();
+            }
+        }
         let patching = playbooks
             .iter()
             .find(|p| p.actions.iter().any(|a| matches!(a, Action::Patch(_))));

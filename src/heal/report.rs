@@ -267,10 +267,13 @@ fn write_plan(
                     verify_at,
                 }) => writeln!(
                     f,
-                    "      -> {}: {detail}{}; verify at {}",
+                                        "      -> {}: {detail}{}{}",
                     result.as_str(),
                     link.as_deref().map(|l| format!(" ({l})")).unwrap_or_default(),
-                    verify_at.map(|t| t.to_rfc3339()).unwrap_or_default()
+                    // Nothing shipped (validation or checks failed): nothing to verify.
+                    verify_at
+                        .map(|t| format!("; verify at {}", t.to_rfc3339()))
+                        .unwrap_or_default()
                 ),
             }
         }

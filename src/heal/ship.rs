@@ -164,10 +164,17 @@ pub async fn ship(
     )
     .await;
     if tests.result != RunResult::Ok {
+        // The output's last line usually says why; the whole (capped) output is recorded.
+        let last = tests
+            .output
+            .as_deref()
+            .and_then(|o| o.lines().rev().find(|l| !l.trim().is_empty()))
+            .map(|l| format!(": {}", l.trim()))
+            .unwrap_or_default();
         return ActionResult {
             result: RunResult::ValidationFailed,
             detail: format!(
-                "validation {:?} failed on {short} ({}): nothing pushed; changed {}",
+                "validation {:?} failed on {short} ({}{last}): nothing pushed; changed {}",
                 action.validate.join(" "),
                 tests.detail,
                 changed.join(", ")

@@ -236,6 +236,19 @@ fn gen_is_deterministic_and_demo_runs() {
     ] {
         assert!(stdout.contains(part), "demo lacks {part:?}: {stdout}");
     }
+    // Through the repository: a red patch never pushed, a green one merged and verified, a
+    // generous one merged, failed by the multi-objective gate and reverted.
+    let repo_part = &stdout[stdout.find("Heal through the repository").unwrap()..];
+    for part in [
+        "-> validation_failed: validation \"./test.sh\" failed",
+        "library-availability: verified",
+        "but canvas-latency spent",
+        "canvas-availability: REVERT ok: reverted",
+        "main's app.toml after the revert: [library] db_pool_size = 20 # connections to the database [canvas] db_pool_size = 4 #",
+    ] {
+        assert!(repo_part.contains(part), "demo lacks {part:?}: {repo_part}");
+    }
+    assert!(repo_part.contains(": pass: SLI"), "{repo_part}");
     assert!(
         stdout.contains("| canvas-availability        | availability | 0.995     |"),
         "{stdout}"

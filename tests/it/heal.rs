@@ -744,7 +744,7 @@ async fn approvals_are_records_that_name_the_approver_and_expire() {
     assert!(out.contains("APPROVAL NEEDED"), "{out}");
     // Alice approves b-1 (acted on at once) and b-2 (not a breach row yet).
     let approve = ["--approve", "b-1", "--approve", "b-2", "--as", "alice"];
-        let b1 = row("b-1");
+    let b1 = row("b-1");
     let mut args = vec!["--query", b1.as_str()];
     args.extend(approve);
     let out = s.heal("2025-11-20T01:05:00Z", &args, &[]);
