@@ -6,7 +6,8 @@
 //! none), the breach's own phase (verifying, resolved or escalated breaches wait), the
 //! SLO's other breaches (one episode per SLO: an action in flight or an escalation covers
 //! them all, an open ladder is continued, a verified fix covers them while the SLI stays
-//! healthy), maximum attempts (then escalate), cooldown per playbook and SLO, approval.
+//! healthy), a playbook whose fix on the component was reverted, maximum attempts (then
+//! escalate), cooldown per playbook and SLO, approval.
 //! Within one cycle the first decided row of an SLO covers the SLO's later rows.
 
 use std::collections::BTreeMap;
@@ -53,6 +54,9 @@ pub enum Guard {
     KillSwitch,
     BlastRadius,
     Cooldown,
+    /// The playbook's fix on this component was reverted: a human decides before it runs
+    /// there again.
+    Reverted,
 }
 
 impl Guard {
@@ -61,6 +65,7 @@ impl Guard {
             Guard::KillSwitch => "kill_switch",
             Guard::BlastRadius => "blast_radius",
             Guard::Cooldown => "cooldown",
+            Guard::Reverted => "reverted",
         }
     }
 }
@@ -308,6 +313,30 @@ fn decide(row: &BreachRow, chosen: Option<usize>, matching: usize, facts: &Facts
             BreachPhase::Open => {}
         }
     }
+    // A fix that made things worse on this component is not tried on it again (another SLO
+    // of the component breaching afterwards is often the harm the fix did).
+    let component = row.get("component");
+    if let Some(undone) = facts.states.values().find(|s| {
+        s.reverted.is_some()
+            && component.is_some()
+            && s.component.as_deref() == component
+            && s.playbook.as_deref() == Some(&playbook.name)
+    }) {
+        if !facts.approved.iter().any(|b| b == breach) {
+            return skip(
+            Guard::Reverted,
+            attempt,
+            format!(
+                                "{}'s fix on {} was reverted (breach {}, {}); a human decides before it runs there \
+                 again: shape heal --execute --approve {breach} --as NAME",
+                playbook.name,
+                component.unwrap_or(""),
+                undone.breach_id,
+                undone.slo_id
+            ),
+        );
+        }
+    }
     let max = playbook.max_attempts.unwrap_or(policy.max_attempts);
     if attempt > max {
         return Decision::Escalate {
@@ -343,10 +372,13 @@ fn decide(row: &BreachRow, chosen: Option<usize>, matching: usize, facts: &Facts
     }
     let step = ladder_step(playbook, attempt);
     let needs_approval = playbook.approval.unwrap_or(policy.approval)
-        && matches!(
-            playbook.actions[step],
-            Action::Command { .. } | Action::Webhook { .. }
-        )
+        && match &playbook.actions[step] {
+            Action::Command { .. } | Action::Webhook { .. } => true,
+            // A patch that merges itself changes production; one that opens a pull request
+            // is reviewed there anyway.
+            Action::Patch(patch) => patch.auto_merge,
+            Action::GithubIssue { .. } | Action::GithubPr { .. } => false,
+        }
         && !facts.approved.iter().any(|b| b == breach);
     if needs_approval {
         Decision::AskApproval {

@@ -296,3 +296,58 @@ fn playbooks_order_by_priority_then_success_rate_and_stick_to_a_breach() {
         Decision::Act { playbook: 2, .. }
     ));
 }
+
+#[test]
+fn a_reverted_fix_is_not_tried_again_on_its_component() {
+    let mut undone = state("b1", "availability", BreachPhase::Escalated, 1);
+    undone.reverted = Some("abc123".into());
+    let setup = Setup::new().with_state(undone);
+    // The latency SLO of the same component breaches next: the same playbook would match.
+    let decisions = setup.decide(&[row("b2", "latency")]);
+    match &decisions[0] {
+        Decision::Skip { guard, why, .. } => {
+            assert_eq!(*guard, Guard::Reverted);
+            assert!(
+                why.contains("fix on library was reverted (breach b1"),
+                "{why}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    // A human's approval of the new breach lets it run.
+    let mut approved = Setup::new().with_state(setup.states["b1"].clone());
+    approved.approved = vec!["b2".into()];
+    assert_eq!(approved.decide(&[row("b2", "latency")]), vec![act(0, 1)]);
+    // Another component is not held back.
+    let mut elsewhere = row("b3", "canvas-availability");
+    elsewhere
+        .values
+        .insert("component".into(), Some("canvas".into()));
+    assert_eq!(setup.decide(&[elsewhere]), vec![act(0, 1)]);
+}
+
+#[test]
+fn approval_mode_holds_patches_that_merge_themselves() {
+    let patch = |auto_merge: bool| {
+        Action::Patch(crate::heal::PatchAction {
+            edits: Vec::new(),
+            validate: vec!["./test.sh".into()],
+            validate_timeout: Duration::from_secs(60),
+            max_output_bytes: 1024,
+            auto_merge,
+            ci_timeout: Duration::from_secs(60),
+            ci_poll: Duration::from_secs(1),
+            labels: Vec::new(),
+        })
+    };
+    let mut setup = Setup::new();
+    setup.policy.approval = true;
+    setup.playbooks[0].actions = vec![patch(true)];
+    assert!(matches!(
+        setup.decide(&[row("b1", "s1")])[0],
+        Decision::AskApproval { .. }
+    ));
+    // A pull request left for review is its own approval step.
+    setup.playbooks[0].actions = vec![patch(false)];
+    assert_eq!(setup.decide(&[row("b1", "s1")]), vec![act(0, 1)]);
+}
