@@ -213,24 +213,13 @@ pub async fn run_demo(sample_dir: &Path, data_dir: &Path) -> anyhow::Result<Stri
 /// (dry run); the playbook raises the pool in the app's config; the app, now reading the new
 /// value, writes healthy logs; the next cycle verifies the fix and records before and after.
 async fn heal_demo(demo_dir: &Path, work: &Path, out: &mut String) -> anyhow::Result<()> {
-    use crate::generate::{generate, read_app_config, GenOptions};
     use crate::run::Workflow;
     std::fs::create_dir_all(work)?;
     for file in ["shape.toml", "app.toml", "raise-pool.sh"] {
         std::fs::copy(demo_dir.join(file), work.join(file))?;
     }
-    let app_logs = |dir: &str, start: &str, minutes: u64| -> anyhow::Result<()> {
-        let options = GenOptions {
-            start: chrono::DateTime::parse_from_rfc3339(start)?.into(),
-            minutes: Some(minutes),
-            events: minutes * 60,
-            files: 1,
-            incidents: false,
-            app_config: read_app_config(&work.join("app.toml"))?,
-            ..GenOptions::default()
-        };
-        generate(&work.join(dir), &options)?;
-        Ok(())
+    let app_logs = |dir: &str, start: &str, minutes: u64| {
+        app_logs(&work.join("app.toml"), &work.join(dir), start, minutes)
     };
     let pool = || -> String {
         std::fs::read_to_string(work.join("app.toml"))
@@ -247,11 +236,7 @@ async fn heal_demo(demo_dir: &Path, work: &Path, out: &mut String) -> anyhow::Re
         pool()
     );
     app_logs("logs", "2025-11-20T00:00:00Z", 360)?;
-    let workspace = Workspace::open(&WorkspaceOptions {
-        config: Some(work.join("shape.toml")),
-        data_dir: work.join("data").to_string_lossy().into_owned(),
-        overrides: Vec::new(),
-    })?;
+    let workspace = demo_workspace(work)?;
     let workflow = Workflow::new(&workspace)?;
     let at = |t: &str| crate::run::evaluation_time(Some(t));
     let plan = workflow
@@ -329,7 +314,6 @@ fn demo_git(dir: &Path, args: &[&str]) -> anyhow::Result<String> {
 /// merged, slows every canvas request (the database is overloaded), fails the
 /// multi-objective gate on canvas-latency, and is reverted.
 async fn repo_demo(demo_dir: &Path, work: &Path, out: &mut String) -> anyhow::Result<()> {
-    use crate::generate::{generate, read_app_config, GenOptions};
     use crate::run::Workflow;
     if std::process::Command::new("git")
         .arg("--version")
@@ -368,17 +352,7 @@ async fn repo_demo(demo_dir: &Path, work: &Path, out: &mut String) -> anyhow::Re
     let app_logs = |dir: &str, start: &str, minutes: u64| -> anyhow::Result<()> {
         let config = work.join("deployed.toml");
         std::fs::write(&config, deployed()?)?;
-        let options = GenOptions {
-            start: chrono::DateTime::parse_from_rfc3339(start)?.into(),
-            minutes: Some(minutes),
-            events: minutes * 60,
-            files: 1,
-            incidents: false,
-            app_config: read_app_config(&config)?,
-            ..GenOptions::default()
-        };
-        generate(&work.join(dir), &options)?;
-        Ok(())
+        app_logs(&config, &work.join(dir), start, minutes)
     };
     let pools = || -> String {
         deployed()
@@ -396,11 +370,7 @@ async fn repo_demo(demo_dir: &Path, work: &Path, out: &mut String) -> anyhow::Re
         pools()
     );
     app_logs("logs", "2025-11-20T00:00:00Z", 360)?;
-    let workspace = Workspace::open(&WorkspaceOptions {
-        config: Some(work.join("shape.toml")),
-        data_dir: work.join("data").to_string_lossy().into_owned(),
-        overrides: Vec::new(),
-    })?;
+    let workspace = demo_workspace(work)?;
     let workflow = Workflow::new(&workspace)?;
     let at = |t: &str| crate::run::evaluation_time(Some(t));
     for (time, why) in [
@@ -448,4 +418,30 @@ async fn repo_demo(demo_dir: &Path, work: &Path, out: &mut String) -> anyhow::Re
         format_batches(&batches, OutputFormat::Table)?
     );
     Ok(())
+}
+
+/// `minutes` of the demo app's logs from `start` into `dir`, as the app behaves with the
+/// settings in `app_config`.
+fn app_logs(app_config: &Path, dir: &Path, start: &str, minutes: u64) -> anyhow::Result<()> {
+    use crate::generate::{generate, read_app_config, GenOptions};
+    let options = GenOptions {
+        start: chrono::DateTime::parse_from_rfc3339(start)?.into(),
+        minutes: Some(minutes),
+        events: minutes * 60,
+        files: 1,
+        incidents: false,
+        app_config: read_app_config(app_config)?,
+        ..GenOptions::default()
+    };
+    generate(dir, &options)?;
+    Ok(())
+}
+
+/// The workspace of a demo directory: its shape.toml and a data dir inside it.
+fn demo_workspace(work: &Path) -> anyhow::Result<Workspace> {
+    Ok(Workspace::open(&WorkspaceOptions {
+        config: Some(work.join("shape.toml")),
+        data_dir: work.join("data").to_string_lossy().into_owned(),
+        overrides: Vec::new(),
+    })?)
 }

@@ -126,56 +126,38 @@ impl Repo {
     /// Squash-merges `branch` into the base and pushes the base: how a plain git remote
     /// (no pull requests) takes a validated change. Returns the base's new commit.
     pub async fn merge_into_base(&self, branch: &str, message: &str) -> Result<String, RepoError> {
-        let base = self.settings.base.clone();
         self.git(&["fetch", "--quiet", "origin"]).await?;
-        self.git(&[
-            "checkout",
-            "--quiet",
-            "--force",
-            "-B",
-            &base,
-            &format!("origin/{base}"),
-        ])
-        .await?;
+        self.checkout_base().await?;
         self.git(&["merge", "--quiet", "--squash", branch]).await?;
-        self.git(&["commit", "--quiet", "--no-verify", "-m", message])
-            .await?;
-        let sha = self.head().await?;
-        self.git(&[
-            "push",
-            "--quiet",
-            "origin",
-            &format!("{base}:refs/heads/{base}"),
-        ])
-        .await?;
-        Ok(sha)
+        self.commit_and_push_base(message).await
     }
 
     /// A commit on the base that undoes `commit`, pushed; returns the revert's sha.
     pub async fn revert_on_base(&self, commit: &str, message: &str) -> Result<String, RepoError> {
-        let base = self.settings.base.clone();
-        self.git(&[
-            "checkout",
-            "--quiet",
-            "--force",
-            "-B",
-            &base,
-            &format!("origin/{base}"),
-        ])
-        .await?;
+        self.checkout_base().await?;
         self.git(&["clean", "--quiet", "-fdx"]).await?;
         self.git(&["revert", "--no-edit", "--no-commit", commit])
             .await?;
+        self.commit_and_push_base(message).await
+    }
+
+    /// The local base branch at the remote's base, whatever the work tree held.
+    async fn checkout_base(&self) -> Result<(), RepoError> {
+        let base = &self.settings.base;
+        let remote = format!("origin/{base}");
+        self.git(&["checkout", "--quiet", "--force", "-B", base, &remote])
+            .await?;
+        Ok(())
+    }
+
+    /// Commits what is staged on the base and pushes the base; returns the commit.
+    async fn commit_and_push_base(&self, message: &str) -> Result<String, RepoError> {
+        let base = &self.settings.base;
         self.git(&["commit", "--quiet", "--no-verify", "-m", message])
             .await?;
         let sha = self.head().await?;
-        self.git(&[
-            "push",
-            "--quiet",
-            "origin",
-            &format!("{base}:refs/heads/{base}"),
-        ])
-        .await?;
+        let spec = format!("{base}:refs/heads/{base}");
+        self.git(&["push", "--quiet", "origin", &spec]).await?;
         Ok(sha)
     }
 

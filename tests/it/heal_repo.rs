@@ -245,6 +245,15 @@ with = 'host = "$1" # healed: {note}'
     assert_eq!(s.runs().await.len(), 3);
 }
 
+/// `shape heal` with `config` as shape.toml in `dir`: it must fail; its stderr.
+fn refused(dir: &Path, config: &str) -> String {
+    std::fs::write(dir.join("shape.toml"), config).unwrap();
+    let args = ["--config", "shape.toml", "--data-dir", "data", "heal"];
+    let out = crate::common::run_shape(dir, &args, &[]);
+    assert!(!out.status.success(), "{config}");
+    text(&out.stderr)
+}
+
 #[test]
 fn patch_playbooks_are_checked_at_load() {
     let dir = tempfile::tempdir().unwrap();
@@ -277,14 +286,7 @@ fn patch_playbooks_are_checked_at_load() {
              [[playbook]]\nname = \"p\"\n[[playbook.action]]\nkind = \"patch\"\nvalidate = [\"./test.sh\"]\n\
              [[playbook.action.edit]]\n{edit}\n"
         );
-        std::fs::write(dir.path().join("shape.toml"), config).unwrap();
-        let out = crate::common::run_shape(
-            dir.path(),
-            &["--config", "shape.toml", "--data-dir", "data", "heal"],
-            &[],
-        );
-        assert!(!out.status.success());
-        let err = text(&out.stderr);
+        let err = refused(dir.path(), &config);
         assert!(err.contains(message), "{edit}: {err}");
         assert!(
             err.contains("shape.toml:"),
@@ -296,14 +298,8 @@ fn patch_playbooks_are_checked_at_load() {
         ("[heal]\n[heal.repo]\nurl = \"file:///x\"\n[[playbook]]\nname = \"p\"\n[[playbook.action]]\nkind = \"patch\"\n[[playbook.action.edit]]\nfile = \"a.toml\"\nset = \"a\"\nvalue = 1\n", "never shipped untested"),
         ("[heal]\nallowed_commands = [\"make\"]\n[[playbook]]\nname = \"p\"\n[[playbook.action]]\nkind = \"patch\"\nvalidate = [\"make\", \"test\"]\n[[playbook.action.edit]]\nfile = \"a.toml\"\nset = \"a\"\nvalue = 1\n", "[heal.repo] must name the repository"),
     ] {
-        std::fs::write(dir.path().join("shape.toml"), config).unwrap();
-        let out = crate::common::run_shape(
-            dir.path(),
-            &["--config", "shape.toml", "--data-dir", "data", "heal"],
-            &[],
-        );
-        assert!(!out.status.success());
-        assert!(text(&out.stderr).contains(message), "{}", text(&out.stderr));
+        let err = refused(dir.path(), config);
+        assert!(err.contains(message), "{err}");
     }
 }
 
