@@ -177,21 +177,46 @@ pub fn issue_body(marker: &str, row: &BreachRow, d: &Diagnosis, note: &str) -> S
 /// A fix template: `{column}` from the breach row, `{recommendation}` and `{rationale}` from
 /// the best recommendation; other text is kept as written.
 pub fn render_template(template: &str, row: &BreachRow, d: &Diagnosis) -> String {
-    let mut out = template.to_string();
-    for (k, v) in &row.values {
-        out = out.replace(&format!("{{{k}}}"), v.as_deref().unwrap_or(""));
+    // One pass: a value holding `{other}` stays that text. NULL columns and a missing
+    // recommendation fill as empty text.
+    let mut values = super::ship::values_of(row, d);
+    for (column, value) in &row.values {
+        if value.is_none() {
+            values.insert(column.clone(), String::new());
+        }
     }
-    let best = d.recommendations.first();
     for field in ["recommendation", "rationale"] {
-        let value = best.and_then(|r| r[field].as_str()).unwrap_or("");
-        out = out.replace(&format!("{{{field}}}"), value);
+        values.entry(field.to_string()).or_default();
     }
-    out
+    super::patch::fill(template, &values, str::to_string)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn templates_fill_each_placeholder_once() {
+        let row = BreachRow {
+            values: [
+                ("a".to_string(), Some("{b}".to_string())),
+                ("b".to_string(), Some("B".to_string())),
+                ("n".to_string(), None),
+            ]
+            .into_iter()
+            .collect(),
+        };
+        let d = Diagnosis {
+            root_causes: Vec::new(),
+            recommendations: Vec::new(),
+            lines: Vec::new(),
+            total_lines: 0,
+        };
+        assert_eq!(
+            render_template("{a} {b} [{n}] [{recommendation}] {other}", &row, &d),
+            "{b} B [] [] {other}"
+        );
+    }
 
     #[test]
     fn fences_cannot_be_closed_by_the_text() {
