@@ -469,13 +469,12 @@ impl Healer {
                 })
                 .await?;
         }
-        let at = options.now.format("%Y-%m-%dT%H:%M:%S%.6fZ");
+        let at = verify::ts(&options.now);
         let batches = run_sql(
             ctx,
             &format!(
                 "SELECT DISTINCT breach_id FROM healing_approvals WHERE approver IS NOT NULL \
-                 AND decided_at <= CAST('{at}' AS TIMESTAMP WITH TIME ZONE) \
-                 AND expires_at > CAST('{at}' AS TIMESTAMP WITH TIME ZONE)"
+                                  AND decided_at <= {at} AND expires_at > {at}"
             ),
         )
         .await?;

@@ -17,6 +17,8 @@
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 
+use super::playbook::whole_placeholder;
+
 /// What placeholders are filled from: the breach row's columns and the top recommendation.
 pub type Values = BTreeMap<String, String>;
 
@@ -177,7 +179,10 @@ pub fn parse_edit(raw: RawEdit) -> Result<Edit, String> {
             };
             let value = match value {
                 toml::Value::String(text) => match whole_placeholder(&text) {
-                    Some(column) => PatchValue::Column { column, as_type },
+                    Some(column) => PatchValue::Column {
+                        column: column.to_string(),
+                        as_type,
+                    },
                     None if raw.as_type.is_some() => {
                         return Err("`as` applies to a value that is one \"{column}\"".into())
                     }
@@ -200,13 +205,6 @@ pub fn parse_edit(raw: RawEdit) -> Result<Edit, String> {
         _ => return Err("needs exactly one of `set`, `replace` or `template`".into()),
     };
     Ok(Edit { file, op })
-}
-
-/// `"{column}"` -> `column`.
-fn whole_placeholder(text: &str) -> Option<String> {
-    let inner = text.strip_prefix('{')?.strip_suffix('}')?;
-    (!inner.is_empty() && inner.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
-        .then(|| inner.to_string())
 }
 
 /// A patch path must stay inside the clone: relative, no `..`, not under `.git`.

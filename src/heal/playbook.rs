@@ -89,17 +89,17 @@ pub enum Arg {
     Column(String),
 }
 
+/// `"{column}"` -> `column`: text that is exactly one placeholder of a column name.
+pub fn whole_placeholder(text: &str) -> Option<&str> {
+    let inner = text.strip_prefix('{')?.strip_suffix('}')?;
+    let is_name = !inner.is_empty() && inner.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    is_name.then_some(inner)
+}
+
 impl Arg {
     fn parse(text: &str) -> Result<Arg, String> {
-        let inner = text.strip_prefix('{').and_then(|t| t.strip_suffix('}'));
-        if let Some(column) = inner {
-            if !column.is_empty()
-                && column
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_')
-            {
-                return Ok(Arg::Column(column.to_string()));
-            }
+        if let Some(column) = whole_placeholder(text) {
+            return Ok(Arg::Column(column.to_string()));
         }
         if text.contains('{') || text.contains('}') {
             return Err(format!(

@@ -12,7 +12,8 @@ use super::{HealError, HealOptions};
 use crate::common::sql_string;
 use crate::query::rows_as_text;
 
-fn ts(t: &DateTime<Utc>) -> String {
+/// `t` as a SQL timestamp literal (UTC, microseconds).
+pub(super) fn ts(t: &DateTime<Utc>) -> String {
     format!(
         "CAST('{}' AS TIMESTAMP WITH TIME ZONE)",
         t.format("%Y-%m-%dT%H:%M:%S%.6fZ")
