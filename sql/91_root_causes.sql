@@ -1,26 +1,24 @@
 -- root_cause_subjects: what root causes are found for. Every anomaly (its own window), and every
--- SLO breach through the anomalies of its component that overlap the breach window (a breach
--- window can be the whole 30 days; the anomalies say where in it things went wrong). Windows
--- open one bucket early: a cause (a deploy, a first failure) can precede the bucket that shows
--- its effect.
+-- SLO breach through its anomalies (breach_anomalies: a breach window can be the whole 30 days;
+-- the anomalies say where in it things went wrong). Windows open one bucket early: a cause (a
+-- deploy, a first failure) can precede the bucket that shows its effect.
 CREATE VIEW root_cause_subjects AS
-WITH a AS (
-    SELECT anomaly_id, component, window_start - CAST(shape_setting('detect.bucket_minutes') || ' minutes' AS INTERVAL) AS window_start,
+WITH subjects AS (
+    SELECT anomaly_id AS subject_id, 'anomaly' AS subject_kind, component,
+           window_start - CAST(shape_setting('detect.bucket_minutes') || ' minutes' AS INTERVAL) AS window_start,
            window_end
     FROM anomalies
-),
-subjects AS (
-    SELECT anomaly_id AS subject_id, 'anomaly' AS subject_kind, component, window_start, window_end
-    FROM a
     UNION ALL
-    SELECT b.breach_id, 'breach', a.component, a.window_start, a.window_end
-    FROM slo_breaches b
-    JOIN a ON a.component = b.component
-          AND a.window_start < b.window_end AND a.window_end > b.window_start
+    SELECT breach_id, 'breach', component,
+           window_start - CAST(shape_setting('detect.bucket_minutes') || ' minutes' AS INTERVAL),
+           window_end
+    FROM breach_anomalies
 )
-SELECT DISTINCT subject_id, subject_kind, component, window_start, window_end,
+-- Two anomalies of a breach often share a window (an error burst and its template's storm):
+-- each window counts once.
+SELECT subject_id, subject_kind, component, window_start, window_end,
        sum(to_unixtime(window_end) - to_unixtime(window_start)) OVER (PARTITION BY subject_id) / 60.0 AS subject_minutes
-FROM subjects;
+FROM (SELECT DISTINCT * FROM subjects);
 
 -- root_cause_candidates: every operation and template of a subject's component, with its lift
 -- (root_causes keeps the best; fix rules look at all of them).

@@ -1,4 +1,6 @@
--- fix_recommendations: one per anomaly: the matching rule of `fix_rules` (data/fix_rules.toml plus
+-- fix_recommendations: one per anomaly (subject_kind 'anomaly'), and for each breach its
+-- anomalies' (subject_kind 'breach', subject_id the breach_id; see breach_anomalies). An
+-- anomaly's recommendation: the matching rule of `fix_rules` (data/fix_rules.toml plus
 -- [detect] fix_rules files) with the lowest priority. A rule matches the anomaly's kind (or '*')
 -- and, when it has a cause_pattern, one of the anomaly's root-cause candidates (any template whose
 -- lift reaches min_lift, not only the top max_causes) or its own template.
@@ -24,14 +26,24 @@ chosen AS (
     SELECT *, row_number() OVER (PARTITION BY anomaly_id ORDER BY priority, rule_id,
                                  CASE WHEN cause IS NULL THEN 1 ELSE 0 END, rank) AS choice
     FROM candidates
+),
+per_anomaly AS (
+    SELECT anomaly_id AS subject_id, kind, severity, component, operation, rule_id,
+           replace(replace(replace(replace(recommendation,
+               '{component}', coalesce(component, '?')),
+               '{operation}', coalesce(operation, component, '?')),
+               '{template}', coalesce(template, cause, '?')),
+               '{cause}', coalesce(cause, template, '?')) AS recommendation,
+           rationale,
+           budget_minutes AS benefit_score
+    FROM chosen
+    WHERE choice = 1
 )
-SELECT anomaly_id AS subject_id, kind, severity, component, operation, rule_id,
-       replace(replace(replace(replace(recommendation,
-           '{component}', coalesce(component, '?')),
-           '{operation}', coalesce(operation, component, '?')),
-           '{template}', coalesce(template, cause, '?')),
-           '{cause}', coalesce(cause, template, '?')) AS recommendation,
-       rationale,
-       budget_minutes AS benefit_score
-FROM chosen
-WHERE choice = 1
+SELECT subject_id, 'anomaly' AS subject_kind, kind, severity, component, operation, rule_id,
+       recommendation, rationale, benefit_score
+FROM per_anomaly
+UNION ALL
+SELECT ba.breach_id, 'breach', p.kind, p.severity, p.component, p.operation, p.rule_id,
+       p.recommendation, p.rationale, p.benefit_score
+FROM per_anomaly p
+JOIN breach_anomalies ba ON ba.anomaly_id = p.subject_id

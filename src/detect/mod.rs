@@ -94,6 +94,9 @@ pub struct DetectSettings {
     pub template_extra_masks: Vec<String>,
     /// Extra fix-rule files (relative to the config file), applied over the built-in rules.
     pub fix_rules: Vec<PathBuf>,
+    /// `detector_feedback`: an anomaly preceded a breach when an SLO of its component burnt
+    /// over a tier's factor within this many minutes after it ended.
+    pub feedback_horizon_minutes: u32,
 }
 
 impl Default for DetectSettings {
@@ -125,6 +128,7 @@ impl Default for DetectSettings {
                 .to_vec(),
             template_extra_masks: Vec::new(),
             fix_rules: Vec::new(),
+            feedback_horizon_minutes: 60,
         }
     }
 }
@@ -266,6 +270,10 @@ impl Detection {
             ("default_objective", number(s.default_objective)),
             ("min_lift", number(s.min_lift)),
             ("max_causes", s.max_causes.to_string()),
+            (
+                "feedback_horizon_minutes",
+                s.feedback_horizon_minutes.to_string(),
+            ),
         ]
     }
 }

@@ -1,5 +1,6 @@
 //! `shape detect`: anomalies by severity, each with its root causes and recommended fix.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use datafusion::prelude::SessionContext;
@@ -15,6 +16,24 @@ pub type ReportedAnomaly = (Vec<String>, Vec<Vec<String>>, Option<Vec<String>>);
 pub struct DetectReport {
     pub as_of: String,
     pub anomalies: Vec<ReportedAnomaly>,
+    /// `detector_feedback` by (kind, component): (preceded a breach, judged).
+    pub feedback: BTreeMap<(String, String), (u64, u64)>,
+}
+
+impl DetectReport {
+    /// How often this kind of anomaly preceded a breach of this component, beside the
+    /// severity: "2/3 preceded a breach", or "not judged yet".
+    fn record_of(&self, kind: &str, component: &str) -> String {
+        match self
+            .feedback
+            .get(&(kind.to_string(), component.to_string()))
+        {
+            Some((preceded, judged)) if *judged > 0 => {
+                format!("{preceded}/{judged} preceded a breach")
+            }
+            _ => "not judged yet".to_string(),
+        }
+    }
 }
 
 const ANOMALIES_SQL: &str = "SELECT anomaly_id, severity, kind, component, coalesce(operation, '-'), \
@@ -72,7 +91,19 @@ pub async fn detect_report(
             .into(),
     )
     .await?;
+    let feedback = run(
+        "SELECT kind, component, preceded_breach, preceded_breach + no_breach FROM detector_feedback"
+            .into(),
+    )
+    .await?;
     let mut report = DetectReport {
+        feedback: feedback
+            .into_iter()
+            .map(|r| {
+                let count = |i: usize| r[i].parse().unwrap_or(0);
+                ((r[0].clone(), r[1].clone()), (count(2), count(3)))
+            })
+            .collect(),
         as_of: as_of
             .first()
             .and_then(|r| r.first())
@@ -120,8 +151,16 @@ impl std::fmt::Display for DetectReport {
             let mut text = String::new();
             let _ = writeln!(
                 text,
-                "\n{:<8} {} {}/{}  {} -> {} UTC  [{}]",
-                a[1], a[2], a[3], a[4], a[6], a[7], a[0]
+                "\n{:<8} ({}) {} {}/{}  {} -> {} UTC  [{}]",
+                a[1],
+                // the detector's precision in this service (detector_feedback)
+                self.record_of(&a[2], &a[3]),
+                a[2],
+                a[3],
+                a[4],
+                a[6],
+                a[7],
+                a[0]
             );
             if !a[5].is_empty() {
                 let _ = writeln!(text, "  template: {}", a[5]);

@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use super::memory::Effectiveness;
 use super::playbook::{Action, Playbook};
 use super::state::{BreachPhase, BreachState};
 use super::BreachRow;
@@ -35,8 +36,11 @@ pub struct Facts<'a> {
     pub policy: &'a Policy,
     /// Persisted breach states by breach id.
     pub states: &'a BTreeMap<String, BreachState>,
-    /// Past success rate per playbook name (ties between equal priorities).
-    pub effectiveness: &'a BTreeMap<String, f64>,
+    /// Past success of each playbook per component and anomaly kind (ties between equal
+    /// priorities).
+    pub effectiveness: &'a Effectiveness,
+    /// Breach id -> the kind of its main anomaly.
+    pub anomaly_kinds: &'a BTreeMap<String, String>,
     /// Resolved breaches whose SLI has stayed healthy since their fix: breach id -> the
     /// verification detail.
     pub healthy_since_fix: &'a BTreeMap<String, String>,
@@ -201,7 +205,7 @@ pub fn decide_all(rows: &[BreachRow], facts: &Facts) -> Vec<Decision> {
 }
 
 /// Candidate playbooks for a row: enabled and matching, by priority, then by past success
-/// rate, then name.
+/// rate on breaches like this one (its component and main anomaly kind), then name.
 pub fn candidates(row: &BreachRow, facts: &Facts) -> Vec<usize> {
     let playbooks = facts.playbooks;
     let mut found: Vec<usize> = (0..playbooks.len())
@@ -210,12 +214,15 @@ pub fn candidates(row: &BreachRow, facts: &Facts) -> Vec<usize> {
             p.enabled && p.matches.iter().all(|(c, pred)| pred.matches(row.get(c)))
         })
         .collect();
+    let component = row.get("component");
+    let kind = row
+        .get("breach_id")
+        .and_then(|b| facts.anomaly_kinds.get(b))
+        .map(String::as_str);
     let rate = |i: usize| {
         facts
             .effectiveness
-            .get(&playbooks[i].name)
-            .copied()
-            .unwrap_or(0.5)
+            .rate(&playbooks[i].name, component, kind)
     };
     found.sort_by(|&a, &b| {
         let (pa, pb) = (&playbooks[a], &playbooks[b]);

@@ -1,6 +1,7 @@
 //! One test per guard of the pure decision core.
 
 use super::*;
+use crate::heal::memory::{Effectiveness, Record};
 use crate::heal::playbook::{Arg, Predicate};
 
 fn at(minute: i64) -> DateTime<Utc> {
@@ -58,7 +59,8 @@ struct Setup {
     playbooks: Vec<Playbook>,
     policy: Policy,
     states: BTreeMap<String, BreachState>,
-    effectiveness: BTreeMap<String, f64>,
+    effectiveness: Effectiveness,
+    anomaly_kinds: BTreeMap<String, String>,
     healthy: BTreeMap<String, String>,
     kill_switch: Option<String>,
     approved: Vec<String>,
@@ -76,7 +78,8 @@ impl Setup {
                 approval: false,
             },
             states: BTreeMap::new(),
-            effectiveness: BTreeMap::new(),
+            effectiveness: Effectiveness::default(),
+            anomaly_kinds: BTreeMap::new(),
             healthy: BTreeMap::new(),
             kill_switch: None,
             approved: Vec::new(),
@@ -97,6 +100,7 @@ impl Setup {
                 policy: &self.policy,
                 states: &self.states,
                 effectiveness: &self.effectiveness,
+                anomaly_kinds: &self.anomaly_kinds,
                 healthy_since_fix: &self.healthy,
                 kill_switch: self.kill_switch.clone(),
                 approved: &self.approved,
@@ -281,11 +285,33 @@ fn playbooks_order_by_priority_then_success_rate_and_stick_to_a_breach() {
         playbook("c", vec![command()]),
     ];
     setup.playbooks[2].priority = -1;
-    setup.effectiveness.insert("b".into(), 0.9);
+    // b healed this component's error bursts; a failed on them but healed its latency.
+    let record = |playbook: &str, kind: &str, pass, fail| Record {
+        playbook: playbook.into(),
+        component: Some("library".into()),
+        anomaly_kind: Some(kind.into()),
+        pass,
+        fail,
+    };
+    setup.effectiveness.records = vec![
+        record("b", "error_burst", 4, 0),
+        record("a", "error_burst", 0, 2),
+        record("a", "latency_regression", 5, 0),
+    ];
+    setup
+        .anomaly_kinds
+        .insert("b1".into(), "error_burst".into());
+    setup
+        .anomaly_kinds
+        .insert("b2".into(), "latency_regression".into());
     let facts_rows = [row("b1", "s1")];
     assert!(matches!(
         setup.decide(&facts_rows)[0],
         Decision::Act { playbook: 1, .. }
+    ));
+    assert!(matches!(
+        setup.decide(&[row("b2", "s2")])[0],
+        Decision::Act { playbook: 0, .. }
     ));
     // A breach keeps the playbook it started with.
     let mut started = state("b1", "s1", BreachPhase::Open, 0);

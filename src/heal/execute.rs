@@ -14,6 +14,7 @@ use super::actions::{post_webhook, run_command, ActionResult, RunResult};
 use super::decide::{ladder_step, Decision};
 use super::github::{Github, PullRequest};
 use super::issue::{diagnose, issue_body, render_template, BreachIssue};
+use super::memory;
 use super::playbook::{Action, Arg, Playbook};
 use super::report::{ActOutcome, HealEntry, RowPlan};
 use super::ship::{self, Shipment};
@@ -37,6 +38,9 @@ pub(super) struct Executor<'a> {
     pub github: Option<Result<Github, String>>,
     /// Breach states, updated as actions are taken.
     pub states: BTreeMap<String, BreachState>,
+    /// The kind of each breach's main anomaly (`breach_anomalies` rank 1), recorded with
+    /// its actions so that `playbook_effectiveness` learns per kind.
+    pub anomaly_kinds: BTreeMap<String, String>,
 }
 
 impl Executor<'_> {
@@ -59,8 +63,7 @@ impl Executor<'_> {
                 let p = &healer.playbooks[playbook];
                 if execute {
                     let step = ladder_step(p, attempt);
-                    let mut run =
-                        healer.base_run(row, p, step, attempt, guard.as_str(), self.options);
+                    let mut run = self.base_run(row, p, step, attempt, guard.as_str());
                     run.action_kind = p.actions[step].kind().into();
                     run.target = healer.describe(&p.actions[step], row);
                     run.result = RunResult::Skipped;
@@ -147,14 +150,7 @@ impl Executor<'_> {
         let breach = row.get("breach_id").unwrap_or("");
         let slo = row.get("slo_id").unwrap_or("");
         let now = self.options.now;
-        let mut run = self.healer.base_run(
-            row,
-            p,
-            p.actions.len() - 1,
-            attempt,
-            "escalate",
-            self.options,
-        );
+        let mut run = self.base_run(row, p, p.actions.len() - 1, attempt, "escalate");
         run.target = self.healer.github_target("issues");
         run.detail = why.to_string();
         let issue = BreachIssue {
@@ -193,9 +189,7 @@ impl Executor<'_> {
         let breach = row.get("breach_id").unwrap_or("");
         let slo = row.get("slo_id").unwrap_or("");
         let action = &p.actions[step];
-        let mut run = self
-            .healer
-            .base_run(row, p, step, attempt, "approval_request", self.options);
+        let mut run = self.base_run(row, p, step, attempt, "approval_request");
         if self.heal_store.run_recorded(&run).await? {
             return Ok(());
         }
@@ -264,9 +258,7 @@ impl Executor<'_> {
     ) -> Result<ActOutcome, HealError> {
         let (ctx, heal_store, now) = (self.ctx, self.heal_store, self.options.now);
         let action = &p.actions[step];
-        let mut run = self
-            .healer
-            .base_run(row, p, step, attempt, action.kind(), self.options);
+        let mut run = self.base_run(row, p, step, attempt, action.kind());
         run.target = target;
         if let Some(existing) = heal_store.action(&run.dedup_key).await? {
             return Ok(ActOutcome::AlreadyDone {
@@ -279,6 +271,10 @@ impl Executor<'_> {
         let window = chrono::Duration::from_std(self.healer.verify_after_of(p)).unwrap_or_default();
         let before = verify::snapshot(ctx, &run.slo_id, component, &(now - window), &now).await?;
         let objective = verify::objective(ctx, &run.slo_id).await?;
+        // The breach's causes as they are now: what similar_incidents compares later breaches
+        // with (stored before acting; idempotent, named by the run).
+        let causes = memory::breach_causes(ctx, &run, now).await?;
+        heal_store.record_causes(&causes).await?;
         let mut record = ActionRecord {
             dedup_key: run.dedup_key.clone(),
             phase: ActionPhase::Intent,
@@ -384,6 +380,7 @@ impl Executor<'_> {
                     "root_causes": diagnosis.root_causes,
                     "recommendations": diagnosis.recommendations,
                     "source_lines": diagnosis.lines,
+                    "similar_incidents": diagnosis.similar,
                 });
                 post_webhook(url, &body, *timeout, *retries, Duration::from_millis(200)).await
             }
@@ -499,7 +496,7 @@ impl Executor<'_> {
                 .collect(),
             };
             let step = state.last_step.unwrap_or(0);
-            let mut run = healer.base_run(&row, p, step, state.attempts, "revert", self.options);
+            let mut run = self.base_run(&row, p, step, state.attempts, "revert");
             if self.heal_store.action(&run.dedup_key).await?.is_some() {
                 continue; // an interrupted revert: recovery recorded it, never repeated
             }
@@ -548,6 +545,22 @@ impl Executor<'_> {
             self.states.insert(state.breach_id.clone(), state);
         }
         Ok(entries)
+    }
+
+    /// The `healing_runs` row of an action before it runs, with the breach's anomaly kind.
+    fn base_run(
+        &self,
+        row: &BreachRow,
+        p: &Playbook,
+        step: usize,
+        attempt: u32,
+        kind: &str,
+    ) -> RunRecord {
+        let mut run = self
+            .healer
+            .base_run(row, p, step, attempt, kind, self.options);
+        run.anomaly_kind = self.anomaly_kinds.get(&run.breach_id).cloned();
+        run
     }
 
     async fn finish_run(&self, run: &mut RunRecord, result: ActionResult) -> Result<(), HealError> {
@@ -613,6 +626,7 @@ impl Healer {
                 }
             ),
             breach_json: row.json().to_string(),
+            anomaly_kind: None,
         }
     }
 

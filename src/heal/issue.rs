@@ -20,6 +20,8 @@ pub struct Diagnosis {
     pub recommendations: Vec<serde_json::Value>,
     pub lines: Vec<serde_json::Value>,
     pub total_lines: u64,
+    /// Past breaches like this one (`similar_incidents`).
+    pub similar: Vec<serde_json::Value>,
 }
 
 /// A GitHub issue about a breach: escalations, approval requests and `github_issue` actions
@@ -62,7 +64,8 @@ pub async fn diagnose(
     .await?;
     let fixes = run_sql(
         ctx,
-        &format!("SELECT recommendation, rationale, benefit_score FROM fix_recommendations WHERE subject_id = {id} ORDER BY benefit_score DESC LIMIT 3"),
+        // A breach's anomalies can share a recommendation (a burst and its template's storm).
+        &format!("SELECT recommendation, rationale, max(benefit_score) AS benefit_score FROM fix_recommendations WHERE subject_id = {id} GROUP BY recommendation, rationale ORDER BY benefit_score DESC, recommendation LIMIT 3"),
     )
     .await?;
     let as_json = |batches: &[RecordBatch], names: &[&str]| -> Vec<serde_json::Value> {
@@ -93,6 +96,7 @@ pub async fn diagnose(
             .map(|l| serde_json::json!({ "location": l.location(), "line": l.raw.clone().unwrap_or_else(|| l.message.clone()) }))
             .collect(),
         total_lines: total,
+        similar: super::memory::similar_incidents(ctx, Some(breach_id)).await?,
     })
 }
 
@@ -171,6 +175,15 @@ pub fn issue_body(marker: &str, row: &BreachRow, d: &Diagnosis, note: &str) -> S
             cell(r["rationale"].as_str().unwrap_or(""))
         ));
     }
+    if !d.similar.is_empty() {
+        body.push_str("\n### Similar incidents\n\n");
+        for incident in &d.similar {
+            body.push_str(&format!(
+                "- {}\n",
+                cell(&super::memory::describe_similar(incident))
+            ));
+        }
+    }
     body
 }
 
@@ -206,12 +219,7 @@ mod tests {
             .into_iter()
             .collect(),
         };
-        let d = Diagnosis {
-            root_causes: Vec::new(),
-            recommendations: Vec::new(),
-            lines: Vec::new(),
-            total_lines: 0,
-        };
+        let d = Diagnosis::default();
         assert_eq!(
             render_template("{a} {b} [{n}] [{recommendation}] {other}", &row, &d),
             "{b} B [] [] {other}"

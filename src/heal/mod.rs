@@ -21,6 +21,7 @@ mod decide;
 mod execute;
 mod github;
 mod issue;
+pub mod memory;
 pub mod patch;
 pub mod playbook;
 mod recover;
@@ -375,6 +376,7 @@ impl Healer {
                 options,
                 github: self.github(),
                 states: heal_store.breach_states().await?,
+                anomaly_kinds: BTreeMap::new(),
             };
             report
                 .entries
@@ -406,7 +408,8 @@ impl Healer {
         let slos: BTreeSet<&str> = rows.iter().filter_map(|r| r.get("slo_id")).collect();
         let healthy =
             verify::healthy_since_fix(ctx, &states, &slos, &options.now, min_events).await?;
-        let effectiveness = effectiveness(ctx).await?;
+        let effectiveness = memory::effectiveness(ctx).await?;
+        let anomaly_kinds = memory::anomaly_kinds(ctx).await?;
         let decisions = decide_all(
             &rows,
             &Facts {
@@ -414,6 +417,7 @@ impl Healer {
                 policy: &self.policy,
                 states: &states,
                 effectiveness: &effectiveness,
+                anomaly_kinds: &anomaly_kinds,
                 healthy_since_fix: &healthy,
                 kill_switch: self.kill_switch(),
                 approved: &approved,
@@ -427,11 +431,19 @@ impl Healer {
             options,
             github: if options.execute { self.github() } else { None },
             states,
+            anomaly_kinds,
         };
+        let similar = memory::similar_incidents(ctx, None).await?;
         for (row, decision) in rows.iter().zip(decisions) {
             let plan = executor.carry_out(row, decision).await?;
+            let breach_id = row.get("breach_id").unwrap_or("").to_string();
             report.entries.push(HealEntry::Row {
-                breach_id: row.get("breach_id").unwrap_or("").to_string(),
+                similar: similar
+                    .iter()
+                    .filter(|s| s["breach_id"].as_str() == Some(breach_id.as_str()))
+                    .map(memory::describe_similar)
+                    .collect(),
+                breach_id,
                 slo_id: row.get("slo_id").unwrap_or("").to_string(),
                 plan,
             });
@@ -505,17 +517,4 @@ impl Healer {
         }
         Ok(())
     }
-}
-
-/// Success rate per playbook (Laplace-smoothed) from `playbook_effectiveness`.
-async fn effectiveness(ctx: &SessionContext) -> Result<BTreeMap<String, f64>, HealError> {
-    let batches = run_sql(
-        ctx,
-        "SELECT playbook, success_rate FROM playbook_effectiveness",
-    )
-    .await?;
-    Ok(rows_as_text(&batches, "")
-        .into_iter()
-        .filter_map(|r| Some((r[0].clone(), r[1].parse().ok()?)))
-        .collect())
 }

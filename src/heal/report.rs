@@ -50,6 +50,8 @@ pub enum HealEntry {
         breach_id: String,
         slo_id: String,
         plan: RowPlan,
+        /// Past breaches like this one (`similar_incidents`), one line each.
+        similar: Vec<String>,
     },
 }
 
@@ -203,9 +205,14 @@ fn write_entry(f: &mut fmt::Formatter<'_>, entry: &HealEntry, execute: bool) -> 
             breach_id,
             slo_id,
             plan,
+            similar,
         } => {
             let label = format!("{breach_id} {slo_id}");
-            write_plan(f, &label, breach_id, plan, execute)
+            write_plan(f, &label, breach_id, plan, execute)?;
+            for incident in similar {
+                writeln!(f, "      similar: {incident}")?;
+            }
+            Ok(())
         }
     }
 }

@@ -19,8 +19,8 @@ use serde::{Deserialize, Serialize};
 use super::verify::Verdict;
 use super::{HealError, RunResult};
 use crate::storage::schema::{
-    HEALING_APPROVALS, HEALING_APPROVALS_SCHEMA, HEALING_OUTCOMES, HEALING_OUTCOMES_SCHEMA,
-    HEALING_RUNS, HEALING_RUNS_SCHEMA,
+    HEALING_APPROVALS, HEALING_APPROVALS_SCHEMA, HEALING_CAUSES, HEALING_CAUSES_SCHEMA,
+    HEALING_OUTCOMES, HEALING_OUTCOMES_SCHEMA, HEALING_RUNS, HEALING_RUNS_SCHEMA,
 };
 use crate::storage::{batch_from_records, parquet_bytes, DataStore};
 
@@ -159,6 +159,8 @@ pub struct RunRecord {
     pub who: String,
     pub why: String,
     pub breach_json: String,
+    #[serde(default)]
+    pub anomaly_kind: Option<String>,
 }
 
 /// One `healing_approvals` row: a request (no approver) or a human's approval.
@@ -171,6 +173,21 @@ pub struct ApprovalRecord {
     pub approver: Option<String>,
     pub decided_at: Option<DateTime<Utc>>,
     pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// One `healing_causes` row: a root cause the breach had when an action was taken on it.
+/// Its serde field names are the table's columns (`HEALING_CAUSES_SCHEMA`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CauseRecord {
+    pub run_id: String,
+    pub breach_id: String,
+    pub slo_id: String,
+    pub component: Option<String>,
+    pub recorded_at: DateTime<Utc>,
+    pub rank: i64,
+    pub operation: Option<String>,
+    pub template: Option<String>,
+    pub lift: Option<f64>,
 }
 
 /// One `healing_outcomes` row, with the SLI, events, budget and health before and after the
@@ -323,6 +340,21 @@ impl HealStore<'_> {
         );
         let schema = HEALING_APPROVALS_SCHEMA.clone();
         let batch = batch_from_records(schema, std::slice::from_ref(approval))?;
+        self.store.put(&path, parquet_bytes(&batch, None)?).await?;
+        Ok(())
+    }
+
+    /// Stores an action's `healing_causes` rows (idempotent: one file named by the run id).
+    pub async fn record_causes(&self, causes: &[CauseRecord]) -> Result<(), HealError> {
+        let Some(first) = causes.first() else {
+            return Ok(());
+        };
+        let path = format!(
+            "{HEALING_CAUSES}/dt={}/{}.parquet",
+            first.recorded_at.format("%Y-%m-%d"),
+            first.run_id
+        );
+        let batch = batch_from_records(HEALING_CAUSES_SCHEMA.clone(), causes)?;
         self.store.put(&path, parquet_bytes(&batch, None)?).await?;
         Ok(())
     }

@@ -13,6 +13,7 @@ pub const DETECT_ROLLUPS: &str = "detect_rollups";
 pub const HEALING_RUNS: &str = "healing_runs";
 pub const HEALING_OUTCOMES: &str = "healing_outcomes";
 pub const HEALING_APPROVALS: &str = "healing_approvals";
+pub const HEALING_CAUSES: &str = "healing_causes";
 pub const MAINTENANCE_LOG: &str = "maintenance_log";
 
 /// Every stored table.
@@ -25,6 +26,7 @@ pub const TABLES: &[&str] = &[
     HEALING_RUNS,
     HEALING_OUTCOMES,
     HEALING_APPROVALS,
+    HEALING_CAUSES,
     MAINTENANCE_LOG,
 ];
 
@@ -172,6 +174,9 @@ pub static HEALING_RUNS_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
         text("who", false),
         text("why", false),
         text("breach_json", false),
+        // The kind of the breach's main anomaly (breach_anomalies rank 1) when the action was
+        // decided; null without one, and in files written before it was recorded.
+        text("anomaly_kind", true),
     ]))
 });
 
@@ -221,6 +226,23 @@ pub static HEALING_APPROVALS_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
     ]))
 });
 
+/// The root causes a breach had when the healer acted on it (append-only, one row per cause
+/// and action): the memory `similar_incidents` compares new breaches with.
+pub static HEALING_CAUSES_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
+    let text = |name: &str, nullable: bool| Field::new(name, DataType::Utf8, nullable);
+    Arc::new(Schema::new(vec![
+        text("run_id", false),
+        text("breach_id", false),
+        text("slo_id", false),
+        text("component", true),
+        Field::new("recorded_at", utc_micros(), false),
+        Field::new("rank", DataType::Int64, false),
+        text("operation", true),
+        text("template", true),
+        Field::new("lift", DataType::Float64, true),
+    ]))
+});
+
 /// What `shape compact` and the loop's maintenance did: one row per partition dropped by
 /// retention or compacted.
 pub static MAINTENANCE_LOG_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
@@ -251,6 +273,7 @@ pub fn file_schema(table: &str) -> Option<SchemaRef> {
         HEALING_RUNS => Some(HEALING_RUNS_SCHEMA.clone()),
         HEALING_OUTCOMES => Some(HEALING_OUTCOMES_SCHEMA.clone()),
         HEALING_APPROVALS => Some(HEALING_APPROVALS_SCHEMA.clone()),
+        HEALING_CAUSES => Some(HEALING_CAUSES_SCHEMA.clone()),
         MAINTENANCE_LOG => Some(MAINTENANCE_LOG_SCHEMA.clone()),
         _ => None,
     }
