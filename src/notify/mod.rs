@@ -231,11 +231,20 @@ impl Notifier {
             &phase_is(BreachPhase::Resolved),
         );
         for (breach_id, event) in changes {
-            let breach = current
+            let mut breach = current
                 .get(&breach_id)
                 .cloned()
                 .or_else(|| known.get(&breach_id).map(|k| k.breach.clone()))
                 .unwrap_or(Value::Null);
+            if event == Event::Open {
+                // What was done about breaches like this one before (the healer's memory).
+                let similar = crate::heal::memory::similar_incidents(ctx, Some(&breach_id))
+                    .await
+                    .map_err(|e| NotifyError::Query(e.to_string()))?;
+                if let (Value::Object(fields), false) = (&mut breach, similar.is_empty()) {
+                    fields.insert("similar_incidents".into(), Value::Array(similar));
+                }
+            }
             for target in &self.targets {
                 let key = format!("{}--{breach_id}--{}", target.name, event.as_str());
                 let path = format!("{MESSAGES_DIR}/{key}.json");

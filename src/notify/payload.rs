@@ -45,6 +45,16 @@ fn headline(event: Event, breach: &Value) -> String {
     )
 }
 
+/// One line per past breach like this one (`similar_incidents`, attached on open).
+fn similar_text(breach: &Value) -> Option<String> {
+    let incidents = breach.get("similar_incidents")?.as_array()?;
+    let lines: Vec<String> = incidents
+        .iter()
+        .map(crate::heal::memory::describe_similar)
+        .collect();
+    (!lines.is_empty()).then(|| format!("Similar incidents: {}", lines.join(" | ")))
+}
+
 /// `(url, body)` for `target`.
 pub fn request(
     target: &Target,
@@ -54,7 +64,11 @@ pub fn request(
     now: DateTime<Utc>,
 ) -> (String, Value) {
     let link = link(breach, public_url);
-    let text = headline(event, breach);
+    let similar = similar_text(breach);
+    let text = match &similar {
+        Some(similar) => format!("{}\n{similar}", headline(event, breach)),
+        None => headline(event, breach),
+    };
     let at = now.to_rfc3339_opts(SecondsFormat::Millis, true);
     match target.kind {
         TargetKind::Webhook => (
