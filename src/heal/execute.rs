@@ -288,6 +288,7 @@ impl Executor<'_> {
             .cloned()
             .unwrap_or_else(|| BreachState::new(&breach, &run.slo_id, component, now));
         state.playbook = Some(p.name.clone());
+        state.anomaly_kind = run.anomaly_kind.clone();
         state.attempts = attempt;
         state.last_run_id = Some(run.run_id.clone());
         state.last_step = Some(step);
@@ -559,7 +560,8 @@ impl Executor<'_> {
         let mut run = self
             .healer
             .base_run(row, p, step, attempt, kind, self.options);
-        run.anomaly_kind = self.anomaly_kinds.get(&run.breach_id).cloned();
+        let first = self.states.get(&run.breach_id).and_then(|s| s.anomaly_kind.clone());
+        run.anomaly_kind = first.or_else(|| self.anomaly_kinds.get(&run.breach_id).cloned());
         run
     }
 

@@ -85,6 +85,10 @@ pub struct BreachState {
     pub shipped: Option<String>,
     #[serde(default)]
     pub reverted: Option<String>,
+    /// The kind of the breach's main anomaly at its first action: every later action on the
+    /// breach is learnt under the same kind, though the ranking may shift as data arrives.
+    #[serde(default)]
+    pub anomaly_kind: Option<String>,
 }
 
 impl BreachState {
@@ -105,6 +109,7 @@ impl BreachState {
             history: vec![(BreachPhase::Open, now)],
             shipped: None,
             reverted: None,
+            anomaly_kind: None,
         }
     }
 

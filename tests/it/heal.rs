@@ -57,7 +57,7 @@ impl Scenario {
     }
 
     /// Logs for `minutes` from `start`, with the app config as it is now.
-    fn generate(&self, out: &str, start: &str, minutes: u64) {
+    pub(crate) fn generate(&self, out: &str, start: &str, minutes: u64) {
         let app = shape::generate::read_app_config(&self.root().join("app.toml")).unwrap();
         generate(
             &self.root().join(out),

@@ -10,6 +10,7 @@ mod docs;
 mod first_run;
 mod formats;
 mod heal;
+mod heal_memory;
 mod heal_repo;
 mod hostile;
 mod http;
