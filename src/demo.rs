@@ -272,7 +272,7 @@ async fn heal_demo(demo_dir: &Path, work: &Path, out: &mut String) -> anyhow::Re
         ),
         (
             "playbook_effectiveness",
-            "SELECT playbook, runs, verified_pass, verified_fail, inconclusive, \
+            "SELECT playbook, component, anomaly_kind, runs, verified_pass, verified_fail, inconclusive, \
                     round(success_rate, 3) AS success_rate, round(mean_improvement, 4) AS mean_improvement \
              FROM playbook_effectiveness",
         ),

@@ -427,7 +427,7 @@ impl Executor<'_> {
                 let diagnosis = diagnose(ctx, store, breach).await?;
                 let marker = format!("<!-- shape:breach:{breach}:{} -->", p.name);
                 let body = issue_body(&marker, row, &diagnosis, &p.description);
-                let Some(shipment) = self.shipment(p, body, github) else {
+                let Some(shipment) = self.shipment(p, body, github, &run.dedup_key) else {
                     return Ok(ActionResult::failed("no [heal.repo] configured"));
                 };
                 ship::ship(&shipment, patch, row, &diagnosis).await
@@ -441,6 +441,7 @@ impl Executor<'_> {
         p: &'s Playbook,
         body: String,
         github: Option<&'s Github>,
+        dedup_key: &str,
     ) -> Option<Shipment<'s>> {
         let settings = self.healer.settings.repo.as_ref()?;
         let token_env = settings.token_env.clone().or_else(|| {
@@ -456,6 +457,10 @@ impl Executor<'_> {
             playbook: &p.name,
             description: &p.description,
             body,
+            journal: ship::Journal {
+                heal_store: self.heal_store,
+                dedup_key: dedup_key.to_string(),
+            },
         })
     }
 
@@ -516,7 +521,8 @@ impl Executor<'_> {
                 Some(Ok(gh)) => Some(gh),
                 _ => None,
             };
-            let result = match (self.shipment(p, body, github), p.actions.get(step)) {
+            let shipment = self.shipment(p, body, github, &run.dedup_key);
+            let result = match (shipment, p.actions.get(step)) {
                 (Some(shipment), Some(Action::Patch(patch))) => {
                     run.target = format!(
                         "{} {} (revert {commit})",
@@ -560,7 +566,10 @@ impl Executor<'_> {
         let mut run = self
             .healer
             .base_run(row, p, step, attempt, kind, self.options);
-        let first = self.states.get(&run.breach_id).and_then(|s| s.anomaly_kind.clone());
+        let first = self
+            .states
+            .get(&run.breach_id)
+            .and_then(|s| s.anomaly_kind.clone());
         run.anomaly_kind = first.or_else(|| self.anomaly_kinds.get(&run.breach_id).cloned());
         run
     }

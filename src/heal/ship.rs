@@ -15,6 +15,7 @@ use super::issue::Diagnosis;
 use super::patch::{self, Values};
 use super::playbook::PatchAction;
 use super::repo::{Repo, RepoSettings};
+use super::state::{HealStore, ShipSteps};
 use super::BreachRow;
 use crate::common::stable_key;
 
@@ -50,6 +51,29 @@ pub struct Shipment<'a> {
     pub description: &'a str,
     /// The pull request's body (breach, diagnosis, marker), made by the caller.
     pub body: String,
+    /// Where each step outside this machine is written down as it happens.
+    pub journal: Journal<'a>,
+}
+
+/// The action's step record (`state::ShipSteps`), rewritten after every push, pull request
+/// and merge, each followed by a crash point the tests stop at.
+pub struct Journal<'a> {
+    pub heal_store: &'a HealStore<'a>,
+    pub dedup_key: String,
+}
+
+impl Journal<'_> {
+    /// Records `steps`; `Err` says what was done but could not be recorded.
+    async fn note(&self, steps: &ShipSteps, crash_point: &str) -> Result<(), ActionResult> {
+        let written = self.heal_store.put_steps(&self.dedup_key, steps).await;
+        crate::storage::crash_point(crash_point);
+        written.map_err(|e| {
+            ActionResult::failed(format!(
+                "{}, but the step record cannot be written: {e}",
+                steps.describe()
+            ))
+        })
+    }
 }
 
 /// The values `{placeholders}` take: the row's columns and the top recommendation's
@@ -187,26 +211,41 @@ pub async fn ship(
     if let Err(e) = repo.push(&branch).await {
         return ActionResult::failed(format!("validated {short}; {e}"));
     }
+    let mut steps = ShipSteps {
+        branch: branch.clone(),
+        pushed: Some(commit.clone()),
+        ..ShipSteps::default()
+    };
+    if let Err(failed) = ship.journal.note(&steps, "ship_after_push").await {
+        return failed;
+    }
     let title = message.lines().next().unwrap_or("").to_string();
     if let Some(gh) = ship.github {
-        let mut result = deliver(gh, ship, action, &branch, &commit, &title).await;
+        let mut result = deliver(gh, ship, action, &mut steps, &title).await;
         result.detail = format!("validated {short}, pushed {branch}; {}", result.detail);
         return result;
     }
     if action.auto_merge {
-        return match repo.merge_into_base(&branch, &message).await {
-            Ok(sha) => ActionResult {
-                result: RunResult::Ok,
-                detail: format!(
-                    "validated {short}, merged into {} as {}",
-                    ship.settings.base,
-                    &sha[..sha.len().min(12)]
-                ),
-                link: Some(format!("{} {}", ship.settings.url, sha)),
-                merged_commit: Some(sha),
-                ..Default::default()
-            },
-            Err(e) => ActionResult::failed(format!("validated and pushed {branch}; merge: {e}")),
+        let sha = match repo.merge_into_base(&branch, &message).await {
+            Ok(sha) => sha,
+            Err(e) => {
+                return ActionResult::failed(format!("validated and pushed {branch}; merge: {e}"))
+            }
+        };
+        steps.merged = Some(sha.clone());
+        if let Err(failed) = ship.journal.note(&steps, "ship_after_merge").await {
+            return failed;
+        }
+        return ActionResult {
+            result: RunResult::Ok,
+            detail: format!(
+                "validated {short}, merged into {} as {}",
+                ship.settings.base,
+                &sha[..sha.len().min(12)]
+            ),
+            link: Some(format!("{} {}", ship.settings.url, sha)),
+            merged_commit: Some(sha),
+            ..Default::default()
         };
     }
     ActionResult {
@@ -217,23 +256,31 @@ pub async fn ship(
     }
 }
 
-/// On GitHub: a pull request from `branch` (pushed, head `commit`), merged through the API
-/// when `auto_merge` is set and every check on it is green (waiting up to `ci_timeout`).
+/// On GitHub: a pull request from the pushed branch of `steps`, merged through the API when
+/// `auto_merge` is set and every check on it is green (waiting up to `ci_timeout`).
 async fn deliver(
     gh: &Github,
     ship: &Shipment<'_>,
     action: &PatchAction,
-    branch: &str,
-    commit: &str,
+    steps: &mut ShipSteps,
     title: &str,
 ) -> ActionResult {
     let base = &ship.settings.base;
+    let (branch, commit) = (
+        steps.branch.clone(),
+        steps.pushed.clone().unwrap_or_default(),
+    );
     let mut result = gh
-        .open_or_update_pull_request(branch, base, title, &ship.body, &action.labels)
+        .open_or_update_pull_request(&branch, base, title, &ship.body, &action.labels)
         .await;
     let (Some(number), RunResult::Ok) = (result.pull_request, result.result) else {
         return result;
     };
+    steps.pull_request = Some(number);
+    steps.link = result.link.clone();
+    if let Err(failed) = ship.journal.note(steps, "ship_after_pull_request").await {
+        return failed;
+    }
     if !action.auto_merge {
         result
             .detail
@@ -242,7 +289,7 @@ async fn deliver(
     }
     let started = std::time::Instant::now();
     let checks = loop {
-        match gh.checks(commit).await {
+        match gh.checks(&commit).await {
             Ok(Checks::Pending) if started.elapsed() < action.ci_timeout => {
                 tokio::time::sleep(action.ci_poll).await;
             }
@@ -250,10 +297,14 @@ async fn deliver(
         }
     };
     match checks {
-        Ok(Checks::Green) => match gh.merge_pull_request(number, commit, title).await {
+        Ok(Checks::Green) => match gh.merge_pull_request(number, &commit, title).await {
             Ok(sha) => {
                 result.detail = format!("{}; checks green, squash-merged as {sha}", result.detail);
+                steps.merged = Some(sha.clone());
                 result.merged_commit = Some(sha);
+                if let Err(failed) = ship.journal.note(steps, "ship_after_merge").await {
+                    return failed;
+                }
             }
             Err(e) => {
                 result.result = RunResult::Failed;
@@ -309,23 +360,40 @@ pub async fn revert(
             Err(e) => return ActionResult::failed(format!("reverting {short}: {e}")),
         };
         let title = message.lines().next().unwrap_or("").to_string();
-        let mut result = deliver(gh, ship, action, &branch, &head, &title).await;
+        let mut steps = ShipSteps {
+            branch: branch.clone(),
+            pushed: Some(head),
+            ..ShipSteps::default()
+        };
+        if let Err(failed) = ship.journal.note(&steps, "ship_after_push").await {
+            return failed;
+        }
+        let mut result = deliver(gh, ship, action, &mut steps, &title).await;
         result.detail = format!("revert of {short} pushed on {branch}; {}", result.detail);
         return result;
     }
-    match repo.revert_on_base(commit, &message).await {
-        Ok(sha) => ActionResult {
-            result: RunResult::Ok,
-            detail: format!(
-                "reverted {short} on {} as {}",
-                ship.settings.base,
-                &sha[..sha.len().min(12)]
-            ),
-            link: Some(format!("{} {sha}", ship.settings.url)),
-            merged_commit: Some(sha),
-            ..Default::default()
-        },
-        Err(e) => ActionResult::failed(format!("reverting {short}: {e}")),
+    let sha = match repo.revert_on_base(commit, &message).await {
+        Ok(sha) => sha,
+        Err(e) => return ActionResult::failed(format!("reverting {short}: {e}")),
+    };
+    let steps = ShipSteps {
+        branch: ship.settings.base.clone(),
+        merged: Some(sha.clone()),
+        ..ShipSteps::default()
+    };
+    if let Err(failed) = ship.journal.note(&steps, "ship_after_merge").await {
+        return failed;
+    }
+    ActionResult {
+        result: RunResult::Ok,
+        detail: format!(
+            "reverted {short} on {} as {}",
+            ship.settings.base,
+            &sha[..sha.len().min(12)]
+        ),
+        link: Some(format!("{} {sha}", ship.settings.url)),
+        merged_commit: Some(sha),
+        ..Default::default()
     }
 }
 

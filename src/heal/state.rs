@@ -138,6 +138,46 @@ pub struct ActionRecord {
     pub run: RunRecord,
 }
 
+/// What a patch has done outside this machine so far, written after each step (push, pull
+/// request, merge) to `_heal/steps/<dedup_key>.json`. The action's own record says it started;
+/// after a crash this says how far it got: recovery records exactly that, keeps a merged
+/// commit (so a failed verification can revert it) and repeats no step.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct ShipSteps {
+    pub branch: String,
+    /// The validated commit that was pushed.
+    pub pushed: Option<String>,
+    pub pull_request: Option<u64>,
+    pub link: Option<String>,
+    /// The commit the change (or its revert) became on the base branch.
+    pub merged: Option<String>,
+}
+
+impl ShipSteps {
+    /// The steps done, for a run's detail.
+    pub fn describe(&self) -> String {
+        let mut done = Vec::new();
+        if let Some(commit) = &self.pushed {
+            done.push(format!(
+                "pushed {} ({})",
+                self.branch,
+                &commit[..commit.len().min(12)]
+            ));
+        }
+        if let Some(number) = self.pull_request {
+            done.push(format!("opened pull request #{number}"));
+        }
+        if let Some(sha) = &self.merged {
+            done.push(format!("merged as {}", &sha[..sha.len().min(12)]));
+        }
+        if done.is_empty() {
+            "nothing left the machine".into()
+        } else {
+            done.join(", ")
+        }
+    }
+}
+
 /// One `healing_runs` row. Its serde field names are the table's columns
 /// (`storage::schema::HEALING_RUNS_SCHEMA`): the batch is built from the record.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -244,6 +284,7 @@ pub struct HealStore<'a> {
 
 const ACTIONS_DIR: &str = "_heal/actions";
 const BREACHES_DIR: &str = "_heal/breaches";
+const STEPS_DIR: &str = "_heal/steps";
 
 impl HealStore<'_> {
     async fn read_json<T: serde::de::DeserializeOwned>(
@@ -284,6 +325,17 @@ impl HealStore<'_> {
             }
         }
         Ok(out)
+    }
+
+    /// The steps a patch action took so far (see [`ShipSteps`]).
+    pub async fn steps(&self, dedup_key: &str) -> Result<Option<ShipSteps>, HealError> {
+        self.read_json(&format!("{STEPS_DIR}/{dedup_key}.json"))
+            .await
+    }
+
+    pub async fn put_steps(&self, dedup_key: &str, steps: &ShipSteps) -> Result<(), HealError> {
+        self.write_json(&format!("{STEPS_DIR}/{dedup_key}.json"), steps)
+            .await
     }
 
     pub async fn breaches(&self) -> Result<Vec<BreachState>, HealError> {

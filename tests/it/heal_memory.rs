@@ -112,7 +112,15 @@ async fn a_breach_like_a_healed_one_is_shown_what_was_done_and_whether_it_held()
     .await;
     assert_eq!(
         learnt,
-        [["raise-db-pool", "library", kind.as_str(), "1", "1", "0", "0.6666666666666666"]]
+        [[
+            "raise-db-pool",
+            "library",
+            kind.as_str(),
+            "1",
+            "1",
+            "0",
+            "0.6666666666666666"
+        ]]
     );
 
     // Day 2: the same failure. A new breach (another day's id) with the same causes: the plan
@@ -163,5 +171,8 @@ async fn a_breach_like_a_healed_one_is_shown_what_was_done_and_whether_it_held()
     let incidents = body["similar_incidents"].as_array().unwrap();
     assert_eq!(incidents[0]["past_breach_id"], breach.as_str(), "{body}");
     assert_eq!(incidents[0]["held"], true, "{body}");
-    assert!(!body["recommendations"].as_array().unwrap().is_empty(), "{body}");
+    assert!(
+        !body["recommendations"].as_array().unwrap().is_empty(),
+        "{body}"
+    );
 }

@@ -245,6 +245,96 @@ with = 'host = "$1" # healed: {note}'
     assert_eq!(s.runs().await.len(), 3);
 }
 
+/// A crash between a patch's steps repeats none of them. After the push: the rerun records
+/// how far it got and merges nothing. After the merge: the merged commit is kept, so the
+/// failed verification still reverts it, once.
+#[tokio::test]
+async fn a_crash_between_a_patchs_steps_repeats_none_and_keeps_what_was_merged() {
+    for (point, merged) in [("ship_after_push", false), ("ship_after_merge", true)] {
+        let dir = tempfile::tempdir().unwrap();
+        let url = application_remote(dir.path());
+        let remote = dir.path().join("remote.git");
+        let heal =
+            format!("verify_after = \"30m\"\n\n[heal.repo]\nurl = \"{url}\"\nbase = \"main\"\n");
+        let playbooks = r#"
+[[playbook]]
+name = "pool"
+[[playbook.action]]
+kind = "patch"
+validate = ["./test.sh"]
+auto_merge = true
+[[playbook.action.edit]]
+file = "config/pool.toml"
+set = "db.pool_size"
+value = 40
+"#;
+        let s = Scenario::new(60, &heal, playbooks);
+        let query = breach_query();
+        let main_before = git(&remote, &["rev-parse", "main"]);
+        let crashed = s.shape(
+            &[
+                "heal",
+                "--execute",
+                "--as-of",
+                "2025-11-20T01:00:00Z",
+                "--query",
+                &query,
+            ],
+            &[("SHAPE_CRASH_AT", point)],
+        );
+        assert!(!crashed.status.success(), "{point}: did not stop");
+        let branch = git(&remote, &["rev-parse", "shape/heal-b-1"]);
+        let main_crashed = git(&remote, &["rev-parse", "main"]);
+        assert_eq!(main_crashed != main_before, merged, "{point}");
+
+        // The rerun recovers; nothing is pushed or merged again.
+        let out = s.heal("2025-11-20T01:01:00Z", &["--query", &query], &[]);
+        assert!(out.contains("wait: verifying"), "{point}: {out}");
+        assert_eq!(
+            git(&remote, &["rev-parse", "main"]),
+            main_crashed,
+            "{point}"
+        );
+        assert_eq!(
+            git(&remote, &["rev-parse", "shape/heal-b-1"]),
+            branch,
+            "{point}"
+        );
+        let runs = s.runs().await;
+        assert_eq!(runs.len(), 1, "{point}: {runs:?}");
+        let short = &main_crashed.trim()[..12];
+        if !merged {
+            assert_eq!(runs[0][1], "unknown", "{runs:?}");
+            assert!(
+                runs[0][2].contains("interrupted after: pushed shape/heal-b-1")
+                    && runs[0][2].contains("not repeated"),
+                "{runs:?}"
+            );
+            continue;
+        }
+        assert_eq!(runs[0][1], "ok", "{runs:?}");
+        assert!(
+            runs[0][2].contains(&format!("merged as {short}")),
+            "{runs:?}"
+        );
+        // The application never got the fix (its logs keep failing): the verification fails
+        // and the merge the crash left is reverted on main.
+        s.generate("after", "2025-11-20T01:00:00Z", 40);
+        let ingested = s.shape(&["ingest", "after/*.jsonl"], &[]);
+        assert!(ingested.status.success(), "{}", text(&ingested.stderr));
+        let out = s.heal("2025-11-20T01:35:00Z", &["--query", &query], &[]);
+        assert!(out.contains("REVERT ok"), "{out}");
+        assert_eq!(
+            remote_file(dir.path(), "main", "config/pool.toml"),
+            POOL_TOML
+        );
+        let out = s.heal("2025-11-20T01:40:00Z", &["--query", &query], &[]);
+        assert!(out.contains("wait: escalated to a human"), "{out}");
+        let kinds: Vec<String> = s.runs().await.iter().map(|r| r[0].clone()).collect();
+        assert_eq!(kinds, ["patch", "revert"]);
+    }
+}
+
 /// `shape heal` with `config` as shape.toml in `dir`: it must fail; its stderr.
 fn refused(dir: &Path, config: &str) -> String {
     std::fs::write(dir.join("shape.toml"), config).unwrap();
@@ -459,5 +549,51 @@ value = 40
         );
         let out = tokio::task::block_in_place(|| heal_once(&s));
         assert!(out.contains("wait: escalated to a human"), "{out}");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_crash_after_the_pull_request_opens_it_once_and_merges_nothing() {
+        let (server, _dir, s) = github_with_checks(&["success"]).await;
+        Mock::given(method("PUT"))
+            .and(path("/repos/acme/app/pulls/7/merge"))
+            .respond_with(json(200, serde_json::json!({"sha": "x", "merged": true})))
+            .expect(0)
+            .mount(&server)
+            .await;
+        let crashed = tokio::task::block_in_place(|| {
+            s.shape(
+                &[
+                    "heal",
+                    "--execute",
+                    "--as-of",
+                    "2025-11-20T01:00:00Z",
+                    "--query",
+                    &breach_query(),
+                ],
+                &[
+                    ("SHAPE_GH_TOKEN", TOKEN),
+                    ("SHAPE_CRASH_AT", "ship_after_pull_request"),
+                ],
+            )
+        });
+        assert!(!crashed.status.success());
+        let out = tokio::task::block_in_place(|| heal_once(&s));
+        assert!(out.contains("wait: verifying"), "{out}");
+        let runs = s.runs().await;
+        assert_eq!(runs.len(), 1, "{runs:?}");
+        assert_eq!(runs[0][1], "unknown", "{runs:?}");
+        assert!(
+            runs[0][2].contains("opened pull request #7") && runs[0][2].contains("left for review"),
+            "{runs:?}"
+        );
+        assert_eq!(runs[0][6], "https://gh.test/acme/app/pull/7", "{runs:?}");
+        let opened = server
+            .received_requests()
+            .await
+            .unwrap()
+            .iter()
+            .filter(|r| r.method.as_str() == "POST" && r.url.path().ends_with("/pulls"))
+            .count();
+        assert_eq!(opened, 1, "the pull request was opened once");
     }
 }
