@@ -596,4 +596,65 @@ value = 40
             .count();
         assert_eq!(opened, 1, "the pull request was opened once");
     }
+
+    /// GitHub's merge, played on the bare remote: the base fast-forwards to the head the
+    /// request names (SHAPE's branches start from the base), and the answer is that commit.
+    struct FastForward(std::path::PathBuf);
+
+    impl wiremock::Respond for FastForward {
+        fn respond(&self, request: &wiremock::Request) -> ResponseTemplate {
+            let body: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
+            let sha = body["sha"].as_str().unwrap();
+            git(&self.0, &["update-ref", "refs/heads/main", sha]);
+            json(200, serde_json::json!({"sha": sha, "merged": true}))
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_merged_fix_that_fails_verification_is_undone_by_a_revert_pull_request() {
+        let (server, dir, s) = github_with_checks(&["success"]).await;
+        let remote = dir.path().join("remote.git");
+        Mock::given(method("PUT"))
+            .and(path("/repos/acme/app/pulls/7/merge"))
+            .respond_with(FastForward(remote.clone()))
+            .expect(2)
+            .mount(&server)
+            .await;
+        tokio::task::block_in_place(|| heal_once(&s));
+        assert!(remote_file(dir.path(), "main", "config/pool.toml").contains("pool_size = 40"));
+        // The application never took the fix (its logs keep failing): verification fails.
+        s.generate("after", "2025-11-20T01:00:00Z", 30);
+        let ingested = s.shape(&["ingest", "after/*.jsonl"], &[]);
+        assert!(ingested.status.success(), "{}", text(&ingested.stderr));
+        let out = tokio::task::block_in_place(|| {
+            s.heal(
+                "2025-11-20T01:15:00Z",
+                &["--query", &breach_query()],
+                &[("SHAPE_GH_TOKEN", TOKEN)],
+            )
+        });
+        assert!(out.contains("REVERT ok"), "{out}");
+        assert_eq!(
+            remote_file(dir.path(), "main", "config/pool.toml"),
+            POOL_TOML
+        );
+        // Two pull requests: the fix, then its revert from its own branch, each merged once.
+        let requests = server.received_requests().await.unwrap();
+        let opened: Vec<serde_json::Value> = requests
+            .iter()
+            .filter(|r| r.method.as_str() == "POST" && r.url.path().ends_with("/pulls"))
+            .map(|r| serde_json::from_slice(&r.body).unwrap())
+            .collect();
+        assert_eq!(opened.len(), 2, "{opened:?}");
+        assert_eq!(opened[1]["head"], "shape/revert-b-1", "{opened:?}");
+        assert!(
+            opened[1]["title"]
+                .as_str()
+                .unwrap()
+                .starts_with("Revert SHAPE heal"),
+            "{opened:?}"
+        );
+        let kinds: Vec<String> = s.runs().await.iter().map(|r| r[0].clone()).collect();
+        assert_eq!(kinds, ["patch", "revert"]);
+    }
 }
