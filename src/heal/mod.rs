@@ -433,7 +433,13 @@ impl Healer {
             states,
             anomaly_kinds,
         };
-        let similar = memory::similar_incidents(ctx, None).await?;
+        // The memory is consulted only when something is decided (waiting rows show nothing).
+        let deciding = decisions.iter().any(|d| !matches!(d, Decision::Wait(_)));
+        let similar = if deciding {
+            memory::similar_incidents(ctx, None).await?
+        } else {
+            Vec::new()
+        };
         for (row, decision) in rows.iter().zip(decisions) {
             let plan = executor.carry_out(row, decision).await?;
             let breach_id = row.get("breach_id").unwrap_or("").to_string();

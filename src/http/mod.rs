@@ -152,6 +152,7 @@ pub fn router(
         requests: Default::default(),
         memo: Default::default(),
     });
+    keep_warm(&state);
     Router::new()
         .route("/", get(pages::overview))
         .route("/slo/{slo_id}", get(pages::slo))
@@ -166,6 +167,38 @@ pub fn router(
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), guard))
         .with_state(state)
+}
+
+/// Starts the task that keeps watched answers at "now" computed (see `memo`); it ends when
+/// the router (and so the state) is dropped.
+fn keep_warm(state: &Arc<AppState>) {
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        return;
+    };
+    let state = Arc::downgrade(state);
+    runtime.spawn(async move {
+        let (mut prewarm, mut last_error) = (true, None);
+        loop {
+            let Some(state) = state.upgrade() else {
+                return;
+            };
+            // A failure (say, a view that cannot be evaluated yet) is said once, not every round.
+            let error = query::keep_warm(&state, prewarm)
+                .await
+                .err()
+                .map(|e| e.to_string());
+            if error.is_some() && error != last_error {
+                eprintln!(
+                    "shape serve --http: keeping answers warm: {}",
+                    error.as_deref().unwrap_or("")
+                );
+            }
+            last_error = error;
+            prewarm = false;
+            drop(state);
+            tokio::time::sleep(memo::REFRESH_EVERY).await;
+        }
+    });
 }
 
 /// Serves until the process ends; with `tls` (the `[server]` certificate), HTTPS only: a

@@ -335,39 +335,28 @@ async fn slo_main(
     as_of: &AsOf,
     slo_id: &str,
 ) -> Result<Option<Markup>, QueryError> {
-    let ctx = query::session(&state.ctx, as_of)?;
     let id = sql_string(slo_id);
-    let status = query::rows(
-        &ctx,
-        &format!("SELECT * FROM slo_status WHERE slo_id = {id}"),
-    )
-    .await?;
+    // Five independent reads, side by side; each remembered and kept warm like the overview's.
+    let status_sql = format!("SELECT * FROM slo_status WHERE slo_id = {id}");
+    let burndown_sql = format!("SELECT time, budget_remaining, ideal_remaining FROM error_budget_burndown WHERE slo_id = {id} ORDER BY time");
+    let tiers_sql =
+        format!("SELECT * FROM slo_burn_alerts WHERE slo_id = {id} ORDER BY long_seconds");
+    let history_sql = format!(
+        "SELECT tier, severity, long_window, time, burn_rate, factor FROM slo_burn_history \
+         WHERE slo_id = {id} ORDER BY tier, time"
+    );
+    let compliance_sql =
+        format!("SELECT * FROM slo_compliance WHERE slo_id = {id} ORDER BY period_start");
+    let (status, burndown, tiers, history, compliance) = tokio::try_join!(
+        query::memo_rows(state, as_of, &status_sql),
+        query::memo_rows(state, as_of, &burndown_sql),
+        query::memo_rows(state, as_of, &tiers_sql),
+        query::memo_rows(state, as_of, &history_sql),
+        query::memo_rows(state, as_of, &compliance_sql),
+    )?;
     let Some(row) = status.first() else {
         return Ok(None);
     };
-    let burndown = query::rows(
-        &ctx,
-        &format!("SELECT time, budget_remaining, ideal_remaining FROM error_budget_burndown WHERE slo_id = {id} ORDER BY time"),
-    )
-    .await?;
-    let tiers = query::rows(
-        &ctx,
-        &format!("SELECT * FROM slo_burn_alerts WHERE slo_id = {id} ORDER BY long_seconds"),
-    )
-    .await?;
-    let history = query::rows(
-        &ctx,
-        &format!(
-            "SELECT tier, severity, long_window, time, burn_rate, factor FROM slo_burn_history \
-             WHERE slo_id = {id} ORDER BY tier, time"
-        ),
-    )
-    .await?;
-    let compliance = query::rows(
-        &ctx,
-        &format!("SELECT * FROM slo_compliance WHERE slo_id = {id} ORDER BY period_start"),
-    )
-    .await?;
     Ok(Some(html! {
         h1 { "SLO " (slo_id) }
         dl.facts data-slo-id=(slo_id) {

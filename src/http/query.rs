@@ -9,7 +9,7 @@ use datafusion::prelude::SessionContext;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::memo::Memoized;
+use super::memo::{Memoized, Recipe};
 use super::AppState;
 
 /// A row as JSON: column name to value (timestamps as RFC 3339 text, NULLs as null).
@@ -40,6 +40,11 @@ pub struct AsOf {
 }
 
 impl AsOf {
+    /// Evaluated at the current time (no `as_of`, or an empty one).
+    pub fn is_now(&self) -> bool {
+        self.as_of.as_deref().is_none_or(str::is_empty)
+    }
+
     /// The query string that keeps this evaluation time on a link (`""` or `?as_of=...`).
     pub fn link_suffix(&self) -> String {
         match &self.as_of {
@@ -81,17 +86,34 @@ pub fn session(ctx: &SessionContext, as_of: &AsOf) -> Result<SessionContext, Que
 /// few seconds while the data does not change (see `memo`).
 pub async fn slo_snapshot(state: &AppState, as_of: &AsOf) -> Result<SessionContext, QueryError> {
     let version = data_version(state).await?;
-    let key = format!("slo-snapshot|{}", as_of.as_of.as_deref().unwrap_or(""));
+    let key = snapshot_key(as_of);
+    let recipe = Recipe::SloSnapshot {
+        as_of: as_of.as_of.clone(),
+    };
+    state.memo.watch(&key, recipe);
     if let Some(Memoized::Session(session)) = state.memo.get(&key, &version) {
         return Ok(session);
     }
+    compute_snapshot(state, as_of, key, version).await
+}
+
+fn snapshot_key(as_of: &AsOf) -> String {
+    format!("slo-snapshot|{}", as_of.as_of.as_deref().unwrap_or(""))
+}
+
+async fn compute_snapshot(
+    state: &AppState,
+    as_of: &AsOf,
+    key: String,
+    version: String,
+) -> Result<SessionContext, QueryError> {
     let session = session(&state.ctx, as_of)?;
     let snapshot = crate::catalog::slo_snapshot_session(&session)
         .await
         .map_err(|e| QueryError::Failed(e.to_string()))?;
-    state
-        .memo
-        .put(key, version, Memoized::Session(snapshot.clone()));
+    let at_now = as_of.is_now();
+    let value = Memoized::Session(snapshot.clone());
+    state.memo.put(key, version, at_now, value);
     Ok(snapshot)
 }
 
@@ -99,12 +121,51 @@ pub async fn slo_snapshot(state: &AppState, as_of: &AsOf) -> Result<SessionConte
 pub async fn memo_rows(state: &AppState, as_of: &AsOf, sql: &str) -> Result<Vec<Row>, QueryError> {
     let version = data_version(state).await?;
     let key = format!("rows|{}|{sql}", as_of.as_of.as_deref().unwrap_or(""));
+    let recipe = Recipe::Rows {
+        as_of: as_of.as_of.clone(),
+        sql: sql.to_string(),
+    };
+    state.memo.watch(&key, recipe);
     if let Some(Memoized::Rows(rows)) = state.memo.get(&key, &version) {
         return Ok(rows);
     }
+    compute_rows(state, as_of, sql, key, version).await
+}
+
+async fn compute_rows(
+    state: &AppState,
+    as_of: &AsOf,
+    sql: &str,
+    key: String,
+    version: String,
+) -> Result<Vec<Row>, QueryError> {
     let rows = rows(&session(&state.ctx, as_of)?, sql).await?;
-    state.memo.put(key, version, Memoized::Rows(rows.clone()));
+    let value = Memoized::Rows(rows.clone());
+    state.memo.put(key, version, as_of.is_now(), value);
     Ok(rows)
+}
+
+/// One round of the keep-warm task (see `memo`): recomputes the watched answers that are
+/// due. With `prewarm`, the SLO snapshot at "now" is watched first (a server's first page or
+/// scrape finds it computed).
+pub async fn keep_warm(state: &AppState, prewarm: bool) -> Result<(), QueryError> {
+    if prewarm {
+        let now = AsOf::default();
+        let recipe = Recipe::SloSnapshot { as_of: None };
+        state.memo.watch(&snapshot_key(&now), recipe);
+    }
+    let version = data_version(state).await?;
+    for (key, recipe) in state.memo.due(&version) {
+        match recipe {
+            Recipe::SloSnapshot { as_of } => {
+                compute_snapshot(state, &AsOf { as_of }, key, version.clone()).await?;
+            }
+            Recipe::Rows { as_of, sql } => {
+                compute_rows(state, &AsOf { as_of }, &sql, key, version.clone()).await?;
+            }
+        }
+    }
+    Ok(())
 }
 
 async fn data_version(state: &AppState) -> Result<String, QueryError> {

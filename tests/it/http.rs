@@ -235,6 +235,63 @@ async fn api_metrics_and_openapi_agree_with_the_views() {
     }
 }
 
+/// `name{labels}` of a Prometheus exposition: its value.
+fn sample(exposition: &str, name: &str) -> f64 {
+    exposition
+        .lines()
+        .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {name} in {exposition}"))
+}
+
+/// What was read is kept warm: after an ingest commits, the listener recomputes it on its own,
+/// so the next scrape is served from memory, and with the new data.
+#[tokio::test(flavor = "multi_thread")]
+async fn what_was_read_is_recomputed_after_a_commit_and_served_warm() {
+    let (dir, data, config) = ingested_sample("renderx-web-*.jsonl");
+    let as_of = end_of_data(&data, config);
+    let (_server, base) = serve_http(&data, config, &[]);
+    let scrape = || async {
+        let url = format!("{base}/metrics?as_of={as_of}");
+        reqwest::get(url).await.unwrap().text().await.unwrap()
+    };
+    let (hit, miss) = (
+        "shape_http_cache_lookups_total{outcome=\"hit\"}",
+        "shape_http_cache_lookups_total{outcome=\"miss\"}",
+    );
+    let sli = "shape_slo_sli_ratio{slo_id=\"library-availability\",component=\"library\"}";
+    let first = scrape().await;
+    assert_eq!(sample(&first, miss), 1.0, "{first}");
+    // A commit: ten more library requests, failed, in the window.
+    let at = chrono::DateTime::parse_from_rfc3339(&as_of).unwrap() - chrono::Duration::minutes(5);
+    let lines: String = (0..10)
+        .map(|i| {
+            format!(
+                "{{\"ts\":\"{}\",\"level\":\"ERROR\",\"service\":\"renderx-web\",\"component\":\"library\",\
+                 \"operation\":\"loadAsset\",\"outcome\":\"error\",\"msg\":\"late failure\"}}\n",
+                (at + chrono::Duration::seconds(i)).format("%Y-%m-%dT%H:%M:%SZ")
+            )
+        })
+        .collect();
+    let late = dir.path().join("late.jsonl");
+    std::fs::write(&late, lines).unwrap();
+    let late = late.to_string_lossy().to_string();
+    let out = run_shape(
+        dir.path(),
+        &["--config", config, "--data-dir", &data, "ingest", &late],
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // The keep-warm task looks every 3 s; the recomputation takes a moment.
+    tokio::time::sleep(Duration::from_secs(15)).await;
+    let second = scrape().await;
+    assert_eq!(sample(&second, miss), 1.0, "served warm: {second}");
+    assert_eq!(sample(&second, hit), 1.0, "{second}");
+    assert!(
+        sample(&second, sli) < sample(&first, sli),
+        "with the new data"
+    );
+}
+
 fn chromium() -> bool {
     tool_available(
         "Debian's chromium",
