@@ -409,21 +409,31 @@ impl Healer {
         let healthy =
             verify::healthy_since_fix(ctx, &states, &slos, &options.now, min_events).await?;
         let effectiveness = memory::effectiveness(ctx).await?;
-        let anomaly_kinds = memory::anomaly_kinds(ctx).await?;
-        let decisions = decide_all(
-            &rows,
-            &Facts {
-                playbooks: &self.playbooks,
-                policy: &self.policy,
-                states: &states,
-                effectiveness: &effectiveness,
-                anomaly_kinds: &anomaly_kinds,
-                healthy_since_fix: &healthy,
-                kill_switch: self.kill_switch(),
-                approved: &approved,
-                now: options.now,
-            },
-        );
+        let decide = |anomaly_kinds: &BTreeMap<String, String>| {
+            decide_all(
+                &rows,
+                &Facts {
+                    playbooks: &self.playbooks,
+                    policy: &self.policy,
+                    states: &states,
+                    effectiveness: &effectiveness,
+                    anomaly_kinds,
+                    healthy_since_fix: &healthy,
+                    kill_switch: self.kill_switch(),
+                    approved: &approved,
+                    now: options.now,
+                },
+            )
+        };
+        // Whether a row waits does not depend on anomaly kinds (they only order candidates):
+        // the anomalies are evaluated only when something is decided, then decided with them.
+        let mut anomaly_kinds = BTreeMap::new();
+        let mut decisions = decide(&anomaly_kinds);
+        let deciding = decisions.iter().any(|d| !matches!(d, Decision::Wait(_)));
+        if deciding {
+            anomaly_kinds = memory::anomaly_kinds(ctx).await?;
+            decisions = decide(&anomaly_kinds);
+        }
         let mut executor = Executor {
             healer: self,
             ctx,
@@ -433,8 +443,7 @@ impl Healer {
             states,
             anomaly_kinds,
         };
-        // The memory is consulted only when something is decided (waiting rows show nothing).
-        let deciding = decisions.iter().any(|d| !matches!(d, Decision::Wait(_)));
+        // The memory too (waiting rows show nothing).
         let similar = if deciding {
             memory::similar_incidents(ctx, None).await?
         } else {
