@@ -230,6 +230,15 @@ impl Notifier {
             &phase_is(BreachPhase::Escalated),
             &phase_is(BreachPhase::Resolved),
         );
+        // What was done about breaches like the opening ones (the healer's memory): one
+        // evaluation for all of them.
+        let similar = if changes.iter().any(|(_, e)| *e == Event::Open) {
+            crate::heal::memory::similar_incidents(ctx, None)
+                .await
+                .map_err(|e| NotifyError::Query(e.to_string()))?
+        } else {
+            Vec::new()
+        };
         for (breach_id, event) in changes {
             let mut breach = current
                 .get(&breach_id)
@@ -237,12 +246,13 @@ impl Notifier {
                 .or_else(|| known.get(&breach_id).map(|k| k.breach.clone()))
                 .unwrap_or(Value::Null);
             if event == Event::Open {
-                // What was done about breaches like this one before (the healer's memory).
-                let similar = crate::heal::memory::similar_incidents(ctx, Some(&breach_id))
-                    .await
-                    .map_err(|e| NotifyError::Query(e.to_string()))?;
-                if let (Value::Object(fields), false) = (&mut breach, similar.is_empty()) {
-                    fields.insert("similar_incidents".into(), Value::Array(similar));
+                let mine: Vec<Value> = similar
+                    .iter()
+                    .filter(|s| s["breach_id"].as_str() == Some(breach_id.as_str()))
+                    .cloned()
+                    .collect();
+                if let (Value::Object(fields), false) = (&mut breach, mine.is_empty()) {
+                    fields.insert("similar_incidents".into(), Value::Array(mine));
                 }
             }
             for target in &self.targets {
