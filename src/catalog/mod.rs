@@ -14,7 +14,9 @@ use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::prelude::SessionContext;
 
 use datafusion::arrow::array::RecordBatch;
+use datafusion::catalog::view::ViewTable;
 use datafusion::datasource::{MemTable, TableProvider};
+use datafusion::logical_expr::{CreateView, DdlStatement, LogicalPlan};
 use datafusion::sql::parser::DFParser;
 
 use crate::detect::{rollup, Detection};
@@ -355,7 +357,7 @@ async fn run_file(
             .statement_to_plan(statement)
             .await
             .map_err(err)?;
-        ctx.execute_logical_plan(plan).await.map_err(err)?;
+        execute(ctx, plan).await.map_err(err)?;
         if let Some(view) = snapshot_view {
             if ctx.table_exist(view).map_err(err)? {
                 snapshot(ctx, view).await.map_err(err)?;
@@ -363,6 +365,42 @@ async fn run_file(
             }
         }
     }
+    Ok(())
+}
+
+/// Runs one statement of a view file. `CREATE VIEW` registers the planned view itself:
+/// DataFusion's own `CREATE VIEW` type-coerces the view's whole plan, in which every view it
+/// reads is already inlined, so each view over views cost its whole tree again (about three
+/// quarters of a context's set-up). A query coerces the plan it runs anyway; the test
+/// `views_keep_their_schema_once_coerced` checks that coercion changes no view's columns.
+async fn execute(ctx: &SessionContext, plan: LogicalPlan) -> datafusion::error::Result<()> {
+    match plan {
+        // sql/ writes plain CREATE VIEW only; DataFusion keeps the other forms
+        LogicalPlan::Ddl(DdlStatement::CreateView(view)) if !view.temporary && !view.or_replace => {
+            register_view(ctx, view)
+        }
+        other => ctx.execute_logical_plan(other).await.map(|_| ()),
+    }
+}
+
+/// Registers a planned view, with `CREATE VIEW`'s checks (new name, unique column names).
+fn register_view(ctx: &SessionContext, view: CreateView) -> datafusion::error::Result<()> {
+    let plan_error = datafusion::error::DataFusionError::Plan;
+    if ctx.table_exist(view.name.clone())? {
+        return Err(plan_error(format!("view {} already exists", view.name)));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for field in view.input.schema().fields() {
+        if !seen.insert(field.name().as_str()) {
+            return Err(plan_error(format!(
+                "view {} has two columns named {}",
+                view.name,
+                field.name()
+            )));
+        }
+    }
+    let table = ViewTable::new(Arc::unwrap_or_clone(view.input), view.definition);
+    ctx.register_table(view.name, Arc::new(table))?;
     Ok(())
 }
 
@@ -411,6 +449,68 @@ async fn register_table(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Views are registered uncoerced (see [`execute`]); a query coerces them. This checks
+    /// that coercion leaves every view's columns (names and types) as registered, over the
+    /// shipped config (its SLOs make the generated views too), in both minute sources.
+    #[tokio::test]
+    async fn views_keep_their_schema_once_coerced() {
+        use datafusion::config::ConfigOptions;
+        use datafusion::optimizer::analyzer::type_coercion::TypeCoercion;
+        use datafusion::optimizer::Analyzer;
+        let dir = tempfile::tempdir().unwrap();
+        let config = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/shape.toml");
+        let workspace = crate::Workspace::open(&crate::WorkspaceOptions {
+            config: Some(config),
+            data_dir: dir.path().to_str().unwrap().to_string(),
+            overrides: Vec::new(),
+        })
+        .unwrap();
+        for minutes_source in [MinutesSource::Rollups, MinutesSource::RawEvents] {
+            let options = crate::QueryOptions {
+                minutes_source,
+                ..Default::default()
+            };
+            let ctx = workspace.context(&options).await.unwrap();
+            let mut views = 0;
+            for name in ctx.catalog_names().iter().flat_map(|c| {
+                let catalog = ctx.catalog(c).unwrap();
+                catalog
+                    .schema_names()
+                    .into_iter()
+                    .flat_map(move |s| catalog.schema(&s).unwrap().table_names())
+            }) {
+                let Ok(provider) = ctx.table_provider(name.as_str()).await else {
+                    continue;
+                };
+                let any: &dyn std::any::Any = provider.as_ref();
+                let Some(view) = any.downcast_ref::<ViewTable>() else {
+                    continue;
+                };
+                views += 1;
+                let coerced = Analyzer::with_rules(vec![Arc::new(TypeCoercion::new())])
+                    .execute_and_check(
+                        view.logical_plan().clone(),
+                        &ConfigOptions::default(),
+                        |_, _| {},
+                    )
+                    .unwrap_or_else(|e| panic!("{name} does not coerce: {e}"));
+                let columns = |schema: &datafusion::common::DFSchema| {
+                    schema
+                        .fields()
+                        .iter()
+                        .map(|f| (f.name().clone(), f.data_type().clone()))
+                        .collect::<Vec<_>>()
+                };
+                assert_eq!(
+                    columns(view.logical_plan().schema()),
+                    columns(coerced.schema()),
+                    "{name} ({minutes_source:?}) changes its columns when coerced"
+                );
+            }
+            assert!(views >= 30, "only {views} views found");
+        }
+    }
 
     #[test]
     fn every_setting_the_views_read_is_declared() {
