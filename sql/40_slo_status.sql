@@ -20,43 +20,26 @@
 -- (remaining < 0.25), else OK. Fast burns are slo_burn_alerts' job (component_health and
 -- slo_breaches combine both).
 CREATE VIEW slo_status AS
-WITH grouped AS (
-    -- one pass over the windows' minutes (the rollups are read once): timeslice SLOs by
-    -- slice, occurrences SLOs in one group each (they need no slices). slice_good and ratio
-    -- as in slo_slices.
-    SELECT slo_id, budgeting, good, total, first_minute,
-           (count_empty_slices AND total >= min_events_per_minute * timeslice_seconds / 60.0)
-           OR (NOT count_empty_slices AND good / CAST(total AS DOUBLE) >= timeslice_target) AS slice_good,
-           good / CAST(total AS DOUBLE) AS ratio
-    FROM (
-        SELECT slo_id, budgeting, count_empty_slices, min_events_per_minute, timeslice_seconds, timeslice_target,
-               CASE WHEN budgeting = 'occurrences' THEN 0 ELSE slice END AS slice,
-               sum(good) AS good, sum(total) AS total, min(minute) AS first_minute
-        FROM slo_window_minutes
-        GROUP BY 1, 2, 3, 4, 5, 6, 7
-    )
-),
-occurrences AS (
-    SELECT slo_id, good, total, first_minute FROM grouped WHERE budgeting = 'occurrences'
+WITH occurrences AS (
+    SELECT slo_id, sum(good) AS good, sum(total) AS total, min(minute) AS first_minute
+    FROM slo_window_minutes
+    WHERE budgeting = 'occurrences'
+    GROUP BY slo_id
 ),
 counts AS (
+    -- timeslice SLOs: their slices (slo_slices, which says when a slice is good);
+    -- occurrences SLOs need no slices, so they sum their minutes in one group
     SELECT slo_id,
            sum(good) AS good_events, sum(total) AS total_events, min(first_minute) AS first_minute,
            count(*) AS slices_with_data,
            sum(CASE WHEN slice_good THEN 1 ELSE 0 END) AS good_slices,
            avg(ratio) AS mean_slice_ratio, CAST(NULL AS DOUBLE) AS composite_burn
-    FROM grouped
+    FROM slo_slices
+    WHERE budgeting <> 'occurrences'
     GROUP BY slo_id
     UNION ALL
-    -- composite timeslice SLOs: their slices, which slo_slices makes from the members' (an
-    -- inner join, so that without composites the minutes are not read a second time)
-    SELECT s.slo_id,
-           sum(s.good), sum(s.total), min(s.first_minute), count(*),
-           sum(CASE WHEN s.slice_good THEN 1 ELSE 0 END), avg(s.ratio), CAST(NULL AS DOUBLE)
-    FROM slo_slices s
-    JOIN (SELECT DISTINCT composite_id FROM slo_members) c ON c.composite_id = s.slo_id
-    WHERE s.budgeting <> 'occurrences'
-    GROUP BY s.slo_id
+    SELECT slo_id, good, total, first_minute, 1, 0, CAST(NULL AS DOUBLE), CAST(NULL AS DOUBLE)
+    FROM occurrences
     UNION ALL
     -- composite occurrences SLOs burn at the weighted sum of their members' burn rates
     SELECT m.composite_id, sum(o.good), sum(o.total), min(o.first_minute), 1, 0, CAST(NULL AS DOUBLE),
