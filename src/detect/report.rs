@@ -80,22 +80,33 @@ pub async fn detect_report(
     };
     let as_of = run("SELECT to_char(shape_as_of(), '%Y-%m-%dT%H:%M:%SZ')".into()).await?;
     let anomalies = run(ANOMALIES_SQL.replace("{severities}", &severities)).await?;
-    let causes = run(
+    // Independent queries, each on a task of its own so that they run on both cores:
+    // planning a view over views is single-threaded.
+    let spawned = |sql: &'static str| {
+        let ctx = ctx.clone();
+        tokio::spawn(async move {
+            let batches = ctx.sql(sql).await?.collect().await?;
+            Ok::<_, DetectError>(batches_to_rows(&batches))
+        })
+    };
+    let joined = |handle: tokio::task::JoinHandle<Result<Vec<Vec<String>>, DetectError>>| async {
+        handle.await.map_err(|e| {
+            DetectError::Query(datafusion::error::DataFusionError::External(Box::new(e)))
+        })?
+    };
+    let causes = spawned(
         "SELECT subject_id, rank, coalesce(operation, '-'), template, round(lift, 1), events, \
-                      sample_source, sample_line FROM root_causes ORDER BY subject_id, rank"
-            .into(),
-    )
-    .await?;
-    let fixes = run(
-        "SELECT subject_id, rule_id, recommendation, rationale, round(benefit_score, 1) FROM fix_recommendations"
-            .into(),
-    )
-    .await?;
-    let feedback = run(
-        "SELECT kind, component, preceded_breach, preceded_breach + no_breach FROM detector_feedback"
-            .into(),
-    )
-    .await?;
+                sample_source, sample_line FROM root_causes ORDER BY subject_id, rank",
+    );
+    let fixes = spawned(
+        "SELECT subject_id, rule_id, recommendation, rationale, round(benefit_score, 1) \
+         FROM fix_recommendations",
+    );
+    let feedback = spawned(
+        "SELECT kind, component, preceded_breach, preceded_breach + no_breach FROM detector_feedback",
+    );
+    let (causes, fixes, feedback) =
+        tokio::try_join!(joined(causes), joined(fixes), joined(feedback))?;
     let mut report = DetectReport {
         feedback: feedback
             .into_iter()
