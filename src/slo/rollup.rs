@@ -15,7 +15,7 @@ use std::sync::Arc;
 use datafusion::arrow::array::{
     Array, AsArray, Int64Builder, RecordBatch, StringBuilder, TimestampMicrosecondBuilder,
 };
-use datafusion::arrow::datatypes::{Int64Type, TimestampMicrosecondType};
+use datafusion::arrow::datatypes::{DataType, Int64Type, TimestampMicrosecondType};
 use datafusion::prelude::SessionContext;
 
 use super::{SloDefinition, SloError};
@@ -40,11 +40,15 @@ async fn strings(ctx: &SessionContext, sql: &str) -> Result<Vec<Vec<String>>, Sl
     let batches = ctx.sql(sql).await?.collect().await?;
     let mut out = Vec::new();
     for batch in batches {
-        let columns: Vec<_> = batch
+        // the rollups' strings are read as string views (see catalog): text either way
+        let columns = batch
             .columns()
             .iter()
-            .map(|c| c.as_string::<i32>().clone())
-            .collect();
+            .map(|c| {
+                datafusion::arrow::compute::cast(c, &DataType::Utf8)
+                    .map(|c| c.as_string::<i32>().clone())
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         for row in 0..batch.num_rows() {
             out.push(columns.iter().map(|c| c.value(row).to_string()).collect());
         }
