@@ -10,7 +10,8 @@ SELECT w.slo_id, m.minute, m.good, m.total,
        w.budgeting, w.count_empty_slices, w.min_events_per_minute, w.timeslice_seconds, w.timeslice_target
 FROM slo_windows w
 JOIN slo_rollup_rows m ON m.slo_id = w.slo_id AND m.definition_hash = w.rollup_hash
-WHERE m.minute >= shape_as_of() - INTERVAL '93 days'
+-- no row older than the longest window (a constant once planned: older row groups are skipped)
+WHERE m.minute >= shape_as_of() - CAST(shape_setting('slo.window_lookback_minutes') || ' minutes' AS INTERVAL)
   AND m.minute < shape_as_of()
   AND m.minute >= w.window_start;
 

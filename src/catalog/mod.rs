@@ -128,6 +128,10 @@ pub(crate) async fn base_context(
         slo::slow_thresholds_json(&options.slos),
     );
     shape.declare(
+        "slo.window_lookback_minutes",
+        slo::window_lookback_minutes(&options.slos),
+    );
+    shape.declare(
         "slo.burn_lookback_minutes",
         slo::burn_lookback_minutes(&options.slos),
     );

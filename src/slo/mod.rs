@@ -107,6 +107,27 @@ pub fn bad_events_sql(slos: &[SloDefinition]) -> String {
         .join("\nUNION ALL\n")
 }
 
+/// The `shape.slo.window_lookback_minutes` setting: how far before `as_of` any SLO's window can
+/// begin (a rolling window's length; a calendar week, month or quarter at its longest, plus a
+/// day for its time zone), so that the window views read no older rollup rows: a data dir
+/// kept for a year costs what its windows cost.
+pub fn window_lookback_minutes(slos: &[SloDefinition]) -> String {
+    const DAY: i64 = 24 * 60;
+    let longest = slos
+        .iter()
+        .map(|s| match &s.window {
+            SloWindow::Rolling { seconds } => (seconds + 59) / 60,
+            SloWindow::Calendar { unit, .. } => match unit.as_str() {
+                "week" => 8 * DAY,
+                "month" => 32 * DAY,
+                _ => (definition::MAX_WINDOW_DAYS + 1) * DAY,
+            },
+        })
+        .max()
+        .unwrap_or(0);
+    longest.to_string()
+}
+
 /// The `shape.slo.burn_lookback_minutes` setting: the longest long window of any SLO's tiers,
 /// so that `slo_burn_alerts` reads no more rollup history than some tier needs.
 pub fn burn_lookback_minutes(slos: &[SloDefinition]) -> String {
@@ -136,4 +157,48 @@ pub fn slow_thresholds_json(slos: &[SloDefinition]) -> String {
         *entry = entry.min(threshold);
     }
     serde_json::to_string(&scopes).expect("strings and numbers serialise")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn window_views_read_back_as_far_as_the_longest_window() {
+        let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/shape.toml");
+        let slos = load_slos(&Config::load(&shipped).unwrap()).unwrap();
+        let with_window = |window: SloWindow| {
+            let mut slo = slos[0].clone();
+            slo.window = window;
+            slo
+        };
+        let rolling = |days: i64| {
+            with_window(SloWindow::Rolling {
+                seconds: days * 86_400,
+            })
+        };
+        let calendar = |unit: &str| {
+            with_window(SloWindow::Calendar {
+                unit: unit.into(),
+                timezone: "Europe/Paris".into(),
+            })
+        };
+        assert_eq!(window_lookback_minutes(&[]), "0");
+        assert_eq!(
+            window_lookback_minutes(&[rolling(7)]),
+            (7 * 1440).to_string()
+        );
+        assert_eq!(
+            window_lookback_minutes(&[rolling(7), rolling(30), calendar("week")]),
+            (30 * 1440).to_string()
+        );
+        assert_eq!(
+            window_lookback_minutes(&[rolling(28), calendar("month")]),
+            (32 * 1440).to_string()
+        );
+        assert_eq!(
+            window_lookback_minutes(&[calendar("quarter"), rolling(30)]),
+            (93 * 1440).to_string()
+        );
+    }
 }
