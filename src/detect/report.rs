@@ -74,18 +74,12 @@ pub async fn detect_report(
         .map(|s| format!("'{s}'"))
         .collect::<Vec<_>>()
         .join(", ");
-    let run = |sql: String| async move {
-        let batches = ctx.sql(&sql).await?.collect().await?;
-        Ok::<_, DetectError>(batches_to_rows(&batches))
-    };
-    let as_of = run("SELECT to_char(shape_as_of(), '%Y-%m-%dT%H:%M:%SZ')".into()).await?;
-    let anomalies = run(ANOMALIES_SQL.replace("{severities}", &severities)).await?;
-    // Independent queries, each on a task of its own so that they run on both cores:
-    // planning a view over views is single-threaded.
-    let spawned = |sql: &'static str| {
+    // Each query on a task of its own, so that independent ones run on both cores: planning
+    // a view over views is single-threaded.
+    let spawned = |sql: String| {
         let ctx = ctx.clone();
         tokio::spawn(async move {
-            let batches = ctx.sql(sql).await?.collect().await?;
+            let batches = ctx.sql(&sql).await?.collect().await?;
             Ok::<_, DetectError>(batches_to_rows(&batches))
         })
     };
@@ -94,16 +88,25 @@ pub async fn detect_report(
             DetectError::Query(datafusion::error::DataFusionError::External(Box::new(e)))
         })?
     };
+    let as_of = joined(spawned(
+        "SELECT to_char(shape_as_of(), '%Y-%m-%dT%H:%M:%SZ')".into(),
+    ))
+    .await?;
+    let anomalies = joined(spawned(ANOMALIES_SQL.replace("{severities}", &severities))).await?;
     let causes = spawned(
         "SELECT subject_id, rank, coalesce(operation, '-'), template, round(lift, 1), events, \
-                sample_source, sample_line FROM root_causes ORDER BY subject_id, rank",
+                sample_source, sample_line FROM root_causes ORDER BY subject_id, rank"
+            .into(),
     );
     let fixes = spawned(
         "SELECT subject_id, rule_id, recommendation, rationale, round(benefit_score, 1) \
-         FROM fix_recommendations",
+         FROM fix_recommendations"
+            .into(),
     );
     let feedback = spawned(
-        "SELECT kind, component, preceded_breach, preceded_breach + no_breach FROM detector_feedback",
+        "SELECT kind, component, preceded_breach, preceded_breach + no_breach \
+         FROM detector_feedback"
+            .into(),
     );
     let (causes, fixes, feedback) =
         tokio::try_join!(joined(causes), joined(fixes), joined(feedback))?;
