@@ -93,7 +93,11 @@ pub fn stable_key(parts: &[&str]) -> String {
 
 /// A new, time-ordered id for files and commits: `20251120T101500123456Z-1a2b3c4d`.
 pub fn new_time_id() -> String {
-    let now = chrono::Utc::now();
+    time_id_at(chrono::Utc::now())
+}
+
+/// A time-ordered id ([`new_time_id`]) for the time `now`.
+pub fn time_id_at(now: chrono::DateTime<chrono::Utc>) -> String {
     let nonce = fnv1a64(
         format!(
             "{}:{}",

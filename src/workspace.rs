@@ -281,11 +281,49 @@ impl Workspace {
     ) -> Result<(SessionContext, Rollups), WorkspaceError> {
         let context_options = self.context_options(options);
         let ctx = base_context(&self.store, &context_options).await?;
-        let slo = crate::slo::rollup::catch_up(&self.store, &ctx, &self.slos).await?;
-        let hash = crate::detect::rollup::settings_hash(&self.detection, &self.slos);
-        let detect = crate::detect::rollup::catch_up(&self.store, &ctx, &hash).await?;
-        add_views(&ctx, &context_options).await?;
-        Ok((ctx, Rollups { slo, detect }))
+        let rollups = self.catch_up_rollups(&ctx).await?;
+        add_views(&ctx, &context_options, &rollups.detect_unrolled).await?;
+        Ok((ctx, rollups))
+    }
+
+    /// Brings the rollups up to date. First a look without the lock (the usual answer:
+    /// nothing to do); then, under the writer lock and after finishing what a crashed
+    /// writer staged, the same look again (another process may have caught up meanwhile)
+    /// and the work. While another writer holds the lock the catch-up is deferred: the
+    /// detect views then read the runs not rolled up from events, and the SLO views lack
+    /// them until the next catch-up (`shape run` catches up after every ingest).
+    async fn catch_up_rollups(&self, ctx: &SessionContext) -> Result<Rollups, WorkspaceError> {
+        use crate::detect::rollup as detect;
+        use crate::slo::rollup as slo;
+        let hash = detect::settings_hash(&self.detection, &self.slos);
+        let marks = self.store.rollup_watermarks().await?;
+        let detect_plan = detect::plan(ctx, &hash, &marks).await?;
+        let settled = slo::plan(ctx, &self.slos, &marks).await?.is_settled(&marks)
+            && detect_plan.is_settled(&hash, &marks);
+        if settled {
+            return Ok(Rollups::default());
+        }
+        let Some(lock) = self.store.try_lock_for_writing().await? else {
+            return Ok(Rollups {
+                deferred: true,
+                detect_unrolled: detect_plan.missing,
+                ..Rollups::default()
+            });
+        };
+        self.store.recover().await?;
+        let mut marks = self.store.rollup_watermarks().await?;
+        let before = marks.clone();
+        let slo = slo::catch_up(&self.store, ctx, &self.slos, &mut marks).await?;
+        let detect = detect::catch_up(&self.store, ctx, &hash, &mut marks).await?;
+        if marks != before {
+            self.store.save_rollup_watermarks(&marks).await?;
+        }
+        lock.release().await?;
+        Ok(Rollups {
+            slo,
+            detect,
+            ..Rollups::default()
+        })
     }
 
     /// [`Workspace::context`] for a server: with no SLO configured, the `slo_suggestions`
@@ -329,14 +367,24 @@ impl Workspace {
     }
 
     /// Deletes every rollup (SLO and detection) and computes them again from events.
+    /// Holds the writer lock (waiting for none: an error names the holder).
     pub async fn rebuild_rollups(&self) -> Result<Rollups, WorkspaceError> {
-        crate::detect::rollup::delete_all(&self.store).await?;
+        let lock = self.store.lock_for_writing().await?;
+        self.store.recover().await?;
+        let mut marks = self.store.rollup_watermarks().await?;
+        crate::detect::rollup::delete_all(&self.store, &mut marks).await?;
         let context_options = self.context_options(&QueryOptions::default());
         let ctx = base_context(&self.store, &context_options).await?;
-        let slo = crate::slo::rollup::rebuild(&self.store, &ctx, &self.slos).await?;
+        let slo = crate::slo::rollup::rebuild(&self.store, &ctx, &self.slos, &mut marks).await?;
         let hash = crate::detect::rollup::settings_hash(&self.detection, &self.slos);
-        let detect = crate::detect::rollup::catch_up(&self.store, &ctx, &hash).await?;
-        Ok(Rollups { slo, detect })
+        let detect = crate::detect::rollup::catch_up(&self.store, &ctx, &hash, &mut marks).await?;
+        self.store.save_rollup_watermarks(&marks).await?;
+        lock.release().await?;
+        Ok(Rollups {
+            slo,
+            detect,
+            ..Rollups::default()
+        })
     }
 }
 
@@ -386,4 +434,9 @@ impl std::fmt::Display for Verified {
 pub struct Rollups {
     pub slo: RollupReport,
     pub detect: DetectRollupReport,
+    /// Another writer held the lock, so nothing was rolled up (see
+    /// `Workspace::context_and_rollups`).
+    pub deferred: bool,
+    /// The runs left without detection rollups (none unless deferred).
+    pub detect_unrolled: Vec<String>,
 }

@@ -52,6 +52,8 @@ pub enum CatalogError {
     AsOf(datafusion::error::DataFusionError),
     #[error("cannot set up the session: {0}")]
     Setup(datafusion::error::DataFusionError),
+    #[error("cannot read the rollup watermarks: {0}")]
+    Watermarks(crate::storage::StorageError),
     #[error("cannot prepare the detect views (rollups, evidence windows): {0}")]
     Detect(Box<crate::detect::DetectError>),
 }
@@ -104,7 +106,18 @@ pub(crate) async fn build_context(
     options: &ContextOptions,
 ) -> Result<SessionContext, CatalogError> {
     let ctx = base_context(store, options).await?;
-    add_views(&ctx, options).await?;
+    let unrolled = if options.minutes_source == MinutesSource::RawEvents {
+        Vec::new()
+    } else {
+        let marks = store
+            .rollup_watermarks()
+            .await
+            .map_err(CatalogError::Watermarks)?;
+        let hash = rollup::settings_hash(&options.detection, &options.slos);
+        let plan = rollup::plan(&ctx, &hash, &marks).await;
+        plan.map_err(|e| CatalogError::Detect(Box::new(e)))?.missing
+    };
+    add_views(&ctx, options, &unrolled).await?;
     Ok(ctx)
 }
 
@@ -184,27 +197,23 @@ pub(crate) async fn base_context(
 }
 
 /// Adds the views: those made from the configuration here, then `sql/*.sql`.
+/// `detect_unrolled`: the runs without detection rollups, which `detect_minutes` reads from
+/// events.
 pub(crate) async fn add_views(
     ctx: &SessionContext,
     options: &ContextOptions,
+    detect_unrolled: &[String],
 ) -> Result<(), CatalogError> {
     let ctx = ctx.clone();
     let raw = options.minutes_source == MinutesSource::RawEvents;
     let hash = rollup::settings_hash(&options.detection, &options.slos);
-    let unrolled = if raw {
-        Vec::new()
-    } else {
-        rollup::unrolled_runs(&ctx, &hash)
-            .await
-            .map_err(|e| CatalogError::Detect(Box::new(e)))?
-    };
     // Built from the SLOs' own predicates (user-written SQL), so made here, not in sql/.
     for (view, sql) in [
         ("slo_minutes_raw", slo::raw_minutes_sql(&options.slos)),
         ("slo_bad_events", slo::bad_events_sql(&options.slos)),
         (
             "detect_minutes",
-            rollup::detect_minutes_sql(&hash, &unrolled, raw),
+            rollup::detect_minutes_sql(&hash, detect_unrolled, raw),
         ),
     ] {
         run_statements(&ctx, view, &format!("CREATE VIEW {view} AS {sql}")).await?;

@@ -80,6 +80,7 @@ async fn run(
                 "detect rollups: {} runs, {} rows",
                 rolled.detect.runs, rolled.detect.rows
             )?;
+            write_deferred(out, &rolled)?;
             for error in &errors {
                 eprintln!("error: {error}");
             }
@@ -117,6 +118,7 @@ async fn run(
                 "detect rollups: {} runs, {} rows, {} files written",
                 report.detect.runs, report.detect.rows, report.detect.files
             )?;
+            write_deferred(out, &report)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Compact { verify } => {
@@ -608,4 +610,16 @@ async fn wait(interval: Option<std::time::Duration>) -> bool {
         _ = tokio::time::sleep(interval) => true,
         _ = tokio::signal::ctrl_c() => false,
     }
+}
+
+/// Says so when the catch-up had to leave the rollups to a later one.
+fn write_deferred(out: &mut dyn Write, rolled: &crate::workspace::Rollups) -> std::io::Result<()> {
+    if rolled.deferred {
+        writeln!(
+            out,
+            "rollups deferred: another writer holds the data dir; the next catch-up (`shape \
+             rollup`, any query, the next `shape run` cycle) rolls them up"
+        )?;
+    }
+    Ok(())
 }

@@ -11,8 +11,9 @@
 //! `settings_hash`, and rows under another hash are ignored (a changed setting is rolled up
 //! again, as a changed SLO definition is for `slo_rollups`).
 //!
-//! The same "marker" rule as `slo_rollups`: a run is rolled up when a row with a NULL minute
-//! names it under the current hash. A catch-up computes every run without a marker, one event
+//! The same "marker" rule as `slo_rollups`: a run is rolled up when it sorts at or before the
+//! hash's watermark (`storage::watermark`) or a row with a NULL minute names it under the
+//! hash. A catch-up computes every run without a marker, one event
 //! day at a time (its memory follows one day's minutes, not the input), and writes them and
 //! their markers as one Parquet file (an atomic put): a crash leaves the run without a marker
 //! and without rows. Runs not rolled up yet are read from `events` by `detect_minutes`, so the
@@ -33,6 +34,7 @@ use super::{DetectError, Detection};
 use crate::common::sql_string;
 use crate::slo::SloDefinition;
 use crate::storage::schema::{DETECT_ROLLUPS, DETECT_ROLLUPS_SCHEMA};
+use crate::storage::watermark::{missing_runs, Watermarks};
 use crate::storage::{DataStore, StorageError};
 
 /// Bumped when the meaning of a rollup row changes: older rows are then rolled up again.
@@ -130,26 +132,89 @@ async fn strings(ctx: &SessionContext, sql: &str) -> Result<Vec<String>, DetectE
     Ok(out)
 }
 
-/// Ingest runs with events and no rollup under `hash`, oldest first.
-pub async fn unrolled_runs(ctx: &SessionContext, hash: &str) -> Result<Vec<String>, DetectError> {
-    let sql = format!(
-        "SELECT DISTINCT ingest_id FROM ingest_log WHERE \"rows\" > 0 AND ingest_id NOT IN \
-         (SELECT _ingest_id FROM {DETECT_ROLLUPS} WHERE minute IS NULL AND settings_hash = {}) \
-         ORDER BY 1",
-        sql_string(hash)
-    );
-    strings(ctx, &sql).await
+/// What a detection catch-up has left to do under one settings hash.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct DetectRollupPlan {
+    /// Runs with events and no rollup under the hash, oldest first.
+    pub missing: Vec<String>,
+    /// The newest run with events after the hash's watermark.
+    pub newest: Option<String>,
 }
 
-/// Rolls up every run without a marker under `hash`. `ctx` must be a context of the
-/// workspace over `store` (its tables and functions; views are not needed).
+impl DetectRollupPlan {
+    /// Nothing to roll up and no watermark to move.
+    pub fn is_settled(&self, hash: &str, marks: &Watermarks) -> bool {
+        self.missing.is_empty()
+            && self.newest.as_deref().is_none_or(|newest| {
+                marks
+                    .through(DETECT_ROLLUPS, hash)
+                    .is_some_and(|t| t >= newest)
+            })
+    }
+}
+
+/// Reads the runs not rolled up under `hash`: those after its watermark without a marker.
+pub async fn plan(
+    ctx: &SessionContext,
+    hash: &str,
+    marks: &Watermarks,
+) -> Result<DetectRollupPlan, DetectError> {
+    let through = marks.through(DETECT_ROLLUPS, hash);
+    let after = |column: &str| match through {
+        Some(t) => format!(" AND {column} > {}", sql_string(t)),
+        None => String::new(),
+    };
+    let runs = strings(
+        ctx,
+        &format!(
+            "SELECT DISTINCT ingest_id FROM ingest_log WHERE \"rows\" > 0{} ORDER BY 1",
+            after("ingest_id")
+        ),
+    )
+    .await?;
+    let marked: std::collections::BTreeSet<String> = strings(
+        ctx,
+        &format!(
+            "SELECT DISTINCT _ingest_id FROM {DETECT_ROLLUPS} WHERE minute IS NULL \
+             AND settings_hash = {}{}",
+            sql_string(hash),
+            after("_ingest_id")
+        ),
+    )
+    .await?
+    .into_iter()
+    .collect();
+    Ok(DetectRollupPlan {
+        missing: missing_runs(&runs, through, |run| marked.contains(run)),
+        newest: runs.last().cloned(),
+    })
+}
+
+/// Rolls up every run without a rollup under `hash`, then moves its watermark up to the
+/// newest run. Only under the writer lock (see `storage::watermark`); `ctx` must be a
+/// context of the workspace over `store` (its tables and functions; views are not needed).
 pub async fn catch_up(
     store: &DataStore,
     ctx: &SessionContext,
     hash: &str,
+    marks: &mut Watermarks,
+) -> Result<DetectRollupReport, DetectError> {
+    let plan = plan(ctx, hash, marks).await?;
+    let report = write_rollups(store, ctx, hash, &plan.missing).await?;
+    if let Some(newest) = &plan.newest {
+        marks.advance(DETECT_ROLLUPS, hash, newest);
+    }
+    Ok(report)
+}
+
+/// Rolls up `runs` under `hash` into one file (rows and markers: an atomic put).
+async fn write_rollups(
+    store: &DataStore,
+    ctx: &SessionContext,
+    hash: &str,
+    runs: &[String],
 ) -> Result<DetectRollupReport, DetectError> {
     let mut report = DetectRollupReport::default();
-    let runs = unrolled_runs(ctx, hash).await?;
     if runs.is_empty() {
         return Ok(report);
     }
@@ -172,7 +237,7 @@ pub async fn catch_up(
     let mut writer = ArrowWriter::try_new(Vec::new(), DETECT_ROLLUPS_SCHEMA.clone(), Some(props))
         .map_err(parquet_error)?;
     // Markers first, in a row group of their own: finding them reads only that group.
-    let markers = markers_batch(hash, &runs)?;
+    let markers = markers_batch(hash, runs)?;
     writer.write(&markers).map_err(parquet_error)?;
     writer.flush().map_err(parquet_error)?;
     report.rows += markers.num_rows();
@@ -203,8 +268,11 @@ pub async fn catch_up(
     Ok(report)
 }
 
-/// Deletes every detection rollup file (a catch-up then computes them again).
-pub async fn delete_all(store: &DataStore) -> Result<(), DetectError> {
+/// Deletes every detection rollup file and its watermarks (a catch-up then computes them
+/// again). The watermarks go first: a crash after it leaves markers that still hold.
+pub async fn delete_all(store: &DataStore, marks: &mut Watermarks) -> Result<(), DetectError> {
+    marks.clear(DETECT_ROLLUPS);
+    store.save_rollup_watermarks(marks).await?;
     store.delete_all(DETECT_ROLLUPS).await?;
     Ok(())
 }

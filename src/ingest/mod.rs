@@ -42,7 +42,6 @@ use self::parse::{LineFormat, LineParser};
 use self::pipeline::Pipeline;
 pub use self::settings::IngestConfig;
 use self::source::SourceObject;
-use crate::common::new_time_id;
 use crate::config::{Config, ConfigError};
 use crate::storage::schema::{EVENTS, INGEST_LOG, REJECTS};
 use crate::storage::writer::PartitionBy;
@@ -146,7 +145,9 @@ pub async fn ingest_objects(
     }
     let lock = store.lock_for_writing().await?;
     let recovered = store.recover().await?;
-    let ingest_id = new_time_id();
+    // After the recovery, under the lock: every committed run sorts before this one.
+    let watermarks = store.rollup_watermarks().await?;
+    let ingest_id = crate::storage::watermark::next_ingest_id(watermarks.newest());
     let progress = progress_bar(show_progress, objects.iter().map(|o| o.size).sum());
     let mut reports = Vec::new();
     let mut errors = Vec::new();

@@ -5,6 +5,8 @@
 //! definition, ingest run) pair not yet rolled up is computed from `events` in one scan per
 //! group of runs, and written as one Parquet file (an atomic put). A run's rollup is marked
 //! done by a row with a NULL `minute`, so a run without events for an SLO is not redone.
+//! A catch-up reads only the runs after the definitions' watermarks (`storage::watermark`)
+//! and their markers, so its cost does not grow with the runs of the past.
 //! A changed definition has a new `definition_hash`; its old rows are ignored by the views and
 //! new ones computed. Crash-safe: a rollup missing because a process died is simply computed
 //! by the next catch-up; `rebuild` deletes every rollup file first, then catches up.
@@ -21,6 +23,7 @@ use datafusion::prelude::SessionContext;
 use super::{SloDefinition, SloError};
 use crate::common::sql_string;
 use crate::storage::schema::{SLO_ROLLUPS, SLO_ROLLUPS_SCHEMA};
+use crate::storage::watermark::{missing_runs, Watermarks};
 use crate::storage::DataStore;
 
 /// Rows per rollup row group: about two days of minutes for 30 SLOs.
@@ -56,64 +59,136 @@ async fn strings(ctx: &SessionContext, sql: &str) -> Result<Vec<Vec<String>>, Sl
     Ok(out)
 }
 
-/// Computes every missing rollup. `ctx` must be a context of the workspace over `store`.
-pub async fn catch_up(
-    store: &DataStore,
-    ctx: &SessionContext,
-    slos: &[SloDefinition],
-) -> Result<RollupReport, SloError> {
-    let mut report = RollupReport::default();
-    if slos.is_empty() {
-        return Ok(report);
+/// The key of an SLO definition's rollups (and of its watermark).
+fn rollup_key(slo: &SloDefinition) -> String {
+    format!("{} {}", slo.slo_id, slo.rollup_hash())
+}
+
+/// What a catch-up has left to do, read from the watermarks and the markers after them.
+#[derive(Debug)]
+pub struct RollupPlan<'a> {
+    /// SLOs grouped by the exact runs they lack: one events scan per group.
+    groups: BTreeMap<Vec<String>, Vec<&'a SloDefinition>>,
+    /// Every run with events was read (no watermark yet), so a group lacking all of them
+    /// scans every event without a run list.
+    runs: Option<usize>,
+    /// The newest run with events after the lowest watermark.
+    newest: Option<String>,
+    /// The current definitions' keys.
+    keys: Vec<String>,
+}
+
+impl RollupPlan<'_> {
+    /// Nothing to roll up and no watermark to move.
+    pub fn is_settled(&self, marks: &Watermarks) -> bool {
+        self.groups.is_empty()
+            && self.newest.as_deref().is_none_or(|newest| {
+                self.keys
+                    .iter()
+                    .all(|k| marks.through(SLO_ROLLUPS, k).is_some_and(|t| t >= newest))
+            })
     }
+}
+
+/// Reads what is left to roll up for `slos`: the runs after the lowest watermark and their
+/// markers only (the older ones are not read at all).
+pub async fn plan<'a>(
+    ctx: &SessionContext,
+    slos: &'a [SloDefinition],
+    marks: &Watermarks,
+) -> Result<RollupPlan<'a>, SloError> {
+    let current: Vec<&SloDefinition> = slos.iter().filter(|s| s.has_rollups()).collect();
+    let keys: Vec<String> = current.iter().map(|s| rollup_key(s)).collect();
+    let mut plan = RollupPlan {
+        groups: BTreeMap::new(),
+        runs: None,
+        newest: None,
+        keys,
+    };
+    if current.is_empty() {
+        return Ok(plan);
+    }
+    let floor = marks.floor(SLO_ROLLUPS, plan.keys.iter().map(String::as_str));
+    let after = |column: &str| match &floor {
+        Some(floor) => format!(" AND {column} > {}", sql_string(floor)),
+        None => String::new(),
+    };
     let runs: Vec<String> = strings(
         ctx,
-        "SELECT DISTINCT ingest_id FROM ingest_log WHERE \"rows\" > 0 ORDER BY 1",
+        &format!(
+            "SELECT DISTINCT ingest_id FROM ingest_log WHERE \"rows\" > 0{} ORDER BY 1",
+            after("ingest_id")
+        ),
     )
     .await?
     .into_iter()
     .map(|r| r[0].clone())
     .collect();
-    let covered: BTreeSet<(String, String, String)> = strings(
+    let covered: BTreeSet<(String, String)> = strings(
         ctx,
-        "SELECT DISTINCT slo_id, definition_hash, _ingest_id FROM slo_rollups WHERE minute IS NULL",
+        &format!(
+            "SELECT DISTINCT slo_id, definition_hash, _ingest_id FROM {SLO_ROLLUPS} \
+             WHERE minute IS NULL{}",
+            after("_ingest_id")
+        ),
     )
     .await?
     .into_iter()
-    .map(|r| (r[0].clone(), r[1].clone(), r[2].clone()))
+    .map(|r| (format!("{} {}", r[0], r[1]), r[2].clone()))
     .collect();
-    // Group SLOs by the exact set of runs they miss: one events scan per group.
-    let mut groups: BTreeMap<Vec<String>, Vec<&SloDefinition>> = BTreeMap::new();
-    for slo in slos.iter().filter(|s| s.has_rollups()) {
-        let hash = slo.rollup_hash();
-        let missing: Vec<String> = runs
-            .iter()
-            .filter(|run| !covered.contains(&(slo.slo_id.clone(), hash.clone(), (*run).clone())))
-            .cloned()
-            .collect();
+    for (slo, key) in current.iter().zip(&plan.keys) {
+        let through = marks.through(SLO_ROLLUPS, key);
+        let missing = missing_runs(&runs, through, |run| {
+            covered.contains(&(key.clone(), run.to_string()))
+        });
         if !missing.is_empty() {
-            groups.entry(missing).or_default().push(slo);
+            plan.groups.entry(missing).or_default().push(*slo);
         }
     }
-    for (missing, group) in groups {
-        let all_runs = missing.len() == runs.len();
-        let batch = compute(ctx, &group, &missing, all_runs).await?;
+    plan.runs = floor.is_none().then_some(runs.len());
+    plan.newest = runs.last().cloned();
+    Ok(plan)
+}
+
+/// Computes every missing rollup, then moves the watermarks of `slos` up to the newest run.
+/// Only under the writer lock (see `storage::watermark`); `ctx` must be a context of the
+/// workspace over `store`.
+pub async fn catch_up(
+    store: &DataStore,
+    ctx: &SessionContext,
+    slos: &[SloDefinition],
+    marks: &mut Watermarks,
+) -> Result<RollupReport, SloError> {
+    let mut report = RollupReport::default();
+    let plan = plan(ctx, slos, marks).await?;
+    for (missing, group) in &plan.groups {
+        let all_runs = plan.runs == Some(missing.len());
+        let batch = compute(ctx, group, missing, all_runs).await?;
         report.pairs += missing.len() * group.len();
         report.rows += batch.num_rows();
-        write(store, &batch, &missing, &group).await?;
+        write(store, &batch, missing, group).await?;
         report.files += 1;
+    }
+    if let Some(newest) = &plan.newest {
+        for key in &plan.keys {
+            marks.advance(SLO_ROLLUPS, key, newest);
+        }
     }
     Ok(report)
 }
 
-/// Deletes every rollup file, then computes them all again.
+/// Deletes every rollup file and its watermarks, then computes them all again.
 pub async fn rebuild(
     store: &DataStore,
     ctx: &SessionContext,
     slos: &[SloDefinition],
+    marks: &mut Watermarks,
 ) -> Result<RollupReport, SloError> {
+    // The watermarks go first: a crash after it leaves markers that still hold.
+    marks.clear(SLO_ROLLUPS);
+    store.save_rollup_watermarks(marks).await?;
     store.delete_all(SLO_ROLLUPS).await?;
-    catch_up(store, ctx, slos).await
+    catch_up(store, ctx, slos, marks).await
 }
 
 /// One scan of `events` for a group: per minute and run, a good and a total sum per SLO.

@@ -23,6 +23,7 @@ pub mod listing;
 pub mod schema;
 mod verify;
 mod version;
+pub mod watermark;
 pub mod writer;
 
 use std::sync::Arc;
@@ -39,6 +40,7 @@ pub use compact::{CompactPolicy, PartitionCompaction};
 pub use identity::Fingerprint;
 pub use listing::CompactionAwareStore;
 pub use verify::CorruptFile;
+pub use watermark::Watermarks;
 pub use writer::{batch_from_records, parquet_bytes, PartitionedWriter, StagedFile};
 
 #[derive(Debug, thiserror::Error)]
@@ -655,6 +657,15 @@ impl DataStore {
             _file: None,
             lease: Some(lease),
         })
+    }
+
+    /// [`DataStore::lock_for_writing`], or `None` while another writer holds it.
+    pub async fn try_lock_for_writing(&self) -> Result<Option<WriterLock>> {
+        match self.lock_for_writing().await {
+            Ok(lock) => Ok(Some(lock)),
+            Err(StorageError::Locked { .. } | StorageError::Leased { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// An exclusive OS lock on `<data-dir>/<name>` (local data dirs only), e.g. one healer.

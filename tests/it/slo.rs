@@ -29,6 +29,20 @@ async fn context_at(
     (ws.store().clone(), ctx)
 }
 
+/// A catch-up as the workspace makes one: from the stored watermarks, which it moves on.
+async fn catch_up(
+    store: &DataStore,
+    ctx: &datafusion::prelude::SessionContext,
+    slos: &[shape::slo::SloDefinition],
+) -> rollup::RollupReport {
+    let mut marks = store.rollup_watermarks().await.unwrap();
+    let report = rollup::catch_up(store, ctx, slos, &mut marks)
+        .await
+        .unwrap();
+    store.save_rollup_watermarks(&marks).await.unwrap();
+    report
+}
+
 async fn sql(ctx: &datafusion::prelude::SessionContext, text: &str) -> Vec<Vec<String>> {
     rows(&run_sql(ctx, text).await.unwrap())
 }
@@ -53,7 +67,7 @@ async fn incidents_breach_and_quiet_periods_do_not() {
     )
     .await;
     let (store, ctx) = context_at(data.path(), &config, &truth.end).await;
-    let report = rollup::catch_up(&store, &ctx, &slos).await.unwrap();
+    let report = catch_up(&store, &ctx, &slos).await;
     assert_eq!(report.pairs, 31);
 
     // Rollups equal the raw computation, minute by minute, for every SLO.
@@ -116,9 +130,7 @@ async fn incident_free_days_have_no_breaches() {
     for hours in (24..=72).step_by(12) {
         let as_of = (start + chrono::Duration::hours(hours)).to_rfc3339();
         let (store, ctx) = context_at(data.path(), &config, &as_of).await;
-        rollup::catch_up(&store, &ctx, &load_slos(&config).unwrap())
-            .await
-            .unwrap();
+        catch_up(&store, &ctx, &load_slos(&config).unwrap()).await;
         let breaches = sql(
             &ctx,
             "SELECT slo_id, kind, severity, tier, burn_rate FROM slo_breaches",
@@ -161,9 +173,7 @@ async fn rollups_follow_growth_rebuild_and_definition_changes() {
         let data = data.path().to_path_buf();
         async move {
             let (store, ctx) = context_at(&data, &config, "2025-11-21T00:00:00Z").await;
-            let report = rollup::catch_up(&store, &ctx, &load_slos(&config).unwrap())
-                .await
-                .unwrap();
+            let report = catch_up(&store, &ctx, &load_slos(&config).unwrap()).await;
             (
                 report,
                 sql(
@@ -211,7 +221,8 @@ async fn rollups_follow_growth_rebuild_and_definition_changes() {
 
     // Rebuild from scratch gives the same answer.
     let (store, ctx) = context_at(data.path(), &changed, "2025-11-21T00:00:00Z").await;
-    let rebuilt = rollup::rebuild(&store, &ctx, &load_slos(&changed).unwrap())
+    let mut marks = store.rollup_watermarks().await.unwrap();
+    let rebuilt = rollup::rebuild(&store, &ctx, &load_slos(&changed).unwrap(), &mut marks)
         .await
         .unwrap();
     assert_eq!(rebuilt.pairs, 4);
@@ -222,6 +233,81 @@ async fn rollups_follow_growth_rebuild_and_definition_changes() {
         )
         .await,
         after
+    );
+}
+
+/// A catch-up rolls up under the writer lock: while another writer holds it the rollups are
+/// deferred (the detect views then read the new run from events), and afterwards the
+/// watermarks stand at the newest run, which a new run's id always sorts after, even when a
+/// watermark is ahead of the clock.
+#[tokio::test(flavor = "multi_thread")]
+async fn rollups_wait_for_the_writer_and_new_runs_sort_after_the_watermarks() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let file = dir.path().join("app.jsonl");
+    let lines = |from: u32, to: u32| {
+        (from..to)
+            .map(|i| format!("{{\"ts\":\"2025-11-20T10:{:02}:00Z\",\"component\":\"web\",\"outcome\":\"{}\",\"duration_ms\":5}}\n", i % 60, if i % 4 == 0 { "error" } else { "ok" }))
+            .collect::<String>()
+    };
+    std::fs::write(&file, lines(0, 40)).unwrap();
+    let config_path = dir.path().join("shape.toml");
+    std::fs::write(
+        &config_path,
+        "[[slo]]\nid = \"web-avail\"\ncomponent = \"web\"\nsli = \"availability\"\nobjective = 0.99\n",
+    )
+    .unwrap();
+    let config = Config::load(&config_path).unwrap();
+    let ws = workspace(data.path(), &config);
+    let sources = [file.to_string_lossy().into_owned()];
+    let (first, _) = ws.ingest(&sources, None, false).await.unwrap();
+    let at = shape::QueryOptions::at(Some("2025-11-21T00:00:00Z".to_string()));
+    let totals = |ctx: datafusion::prelude::SessionContext| async move {
+        let status = sql(&ctx, "SELECT good, total FROM slo_status").await;
+        let events = sql(&ctx, "SELECT sum(events) FROM detect_minutes").await;
+        (status[0].clone(), events[0][0].clone())
+    };
+
+    let writer = ws.store().lock_for_writing().await.unwrap();
+    let (ctx, deferred) = ws.context_and_rollups(&at).await.unwrap();
+    assert!(deferred.deferred, "{deferred:?}");
+    assert_eq!((deferred.slo.pairs, deferred.detect.runs), (0, 0));
+    assert_eq!(deferred.detect_unrolled, vec![first.ingest_id.clone()]);
+    assert_eq!(
+        totals(ctx).await.1,
+        "40",
+        "detect views read the run from events"
+    );
+    writer.release().await.unwrap();
+
+    let (ctx, rolled) = ws.context_and_rollups(&at).await.unwrap();
+    assert!(!rolled.deferred);
+    assert_eq!((rolled.slo.pairs, rolled.detect.runs), (1, 1));
+    assert_eq!(
+        totals(ctx).await,
+        (vec!["30".into(), "40".into()], "40".into())
+    );
+    let marks = ws.store().rollup_watermarks().await.unwrap();
+    let hash = shape::detect::rollup::settings_hash(ws.detection(), ws.slos());
+    assert_eq!(
+        marks.through("detect_rollups", &hash),
+        Some(first.ingest_id.as_str())
+    );
+    assert_eq!(marks.newest(), Some(first.ingest_id.as_str()));
+
+    // A watermark ahead of this machine's clock (another writer's clock ran fast).
+    let ahead = "29991231T235959999999Z-00000000";
+    let mut marks = marks;
+    marks.advance("detect_rollups", &hash, ahead);
+    ws.store().save_rollup_watermarks(&marks).await.unwrap();
+    std::fs::write(&file, lines(0, 60)).unwrap();
+    let (second, _) = ws.ingest(&sources, None, false).await.unwrap();
+    assert!(second.ingest_id.as_str() > ahead, "{}", second.ingest_id);
+    let (ctx, rolled) = ws.context_and_rollups(&at).await.unwrap();
+    assert_eq!((rolled.slo.pairs, rolled.detect.runs), (1, 1));
+    assert_eq!(
+        totals(ctx).await,
+        (vec!["45".into(), "60".into()], "60".into())
     );
 }
 
