@@ -177,7 +177,8 @@ pub fn first_kept_day(today: NaiveDate, days: i64) -> NaiveDate {
 pub struct MaintenanceEntry {
     pub maintenance_id: String,
     pub at: String,
-    /// `retention` (a partition dropped) or `compact` (files merged).
+    /// `retention` (a partition dropped), `compact` (files merged) or `prune` (commit
+    /// records whose files are all gone deleted: `partition` is their `_manifest/` dir).
     pub action: String,
     pub table_name: String,
     pub partition: String,
@@ -205,6 +206,11 @@ impl std::fmt::Display for MaintenanceReport {
                     f,
                     "retention: dropped {}/{} ({} files, {} bytes)",
                     e.table_name, e.partition, e.files_before, e.bytes_before
+                )?,
+                "prune" => writeln!(
+                    f,
+                    "prune: {}: {} commit records -> {} (their files merged or dropped)",
+                    e.partition, e.files_before, e.files_after
                 )?,
                 _ => writeln!(
                     f,
@@ -263,6 +269,17 @@ pub async fn maintain(
             report
                 .entries
                 .push(compact_entry(entry("compact", table, ""), done));
+        }
+    }
+    // Files are gone only when something was merged or dropped: only then can a commit
+    // record have lost its last file.
+    if !report.entries.is_empty() {
+        for pruned in store.prune_commit_records().await? {
+            report.entries.push(MaintenanceEntry {
+                files_before: pruned.before as i64,
+                files_after: pruned.after as i64,
+                ..entry("prune", "_manifest", &pruned.dir)
+            });
         }
     }
     if !report.entries.is_empty() {

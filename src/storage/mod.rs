@@ -20,6 +20,7 @@ pub mod compact;
 mod identity;
 pub mod lease;
 pub mod listing;
+pub mod prune;
 pub mod schema;
 mod verify;
 mod version;

@@ -402,3 +402,73 @@ async fn corrupt_files_are_named_and_rollups_rebuilt() {
         "{stdout}"
     );
 }
+
+/// A source read in many small commits keeps one commit record per commit only until
+/// compaction merges the files they published: then the older records go (the newest stays,
+/// and the next ingest reads on from it), and the pruning is recorded.
+#[tokio::test(flavor = "multi_thread")]
+async fn commit_records_whose_files_were_merged_are_pruned() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let log = dir.path().join("app.jsonl");
+    let config = config("");
+    let ws = workspace(&data, &config);
+    let mut text = String::new();
+    let records = |data: &Path| -> usize {
+        let dirs = std::fs::read_dir(data.join("_manifest")).unwrap();
+        dirs.map(|d| d.unwrap().path())
+            .filter(|d| !d.ends_with("_identity"))
+            .map(|d| std::fs::read_dir(d).unwrap().count())
+            .sum()
+    };
+    let mut append_and_ingest = |lines: std::ops::Range<u32>| {
+        for i in lines {
+            text.push_str(&format!(
+                "{{\"ts\":\"2026-11-30T10:{:02}:00Z\",\"component\":\"canvas\",\"outcome\":\"ok\",\"message\":\"line {i}\"}}\n",
+                i % 60
+            ));
+        }
+        std::fs::write(&log, &text).unwrap();
+        let sources = [log.display().to_string()];
+        let data = data.clone();
+        let config = config.clone();
+        async move {
+            let (_, errors) = ingest_into(&data, &config, &sources).await;
+            assert!(errors.is_empty(), "{errors:?}");
+        }
+    };
+    for round in 0..6 {
+        append_and_ingest(round * 10..round * 10 + 10).await;
+    }
+    assert_eq!(records(&data), 6);
+
+    let report = ws.maintain(chrono::Utc::now(), true).await.unwrap();
+    let pruned: Vec<_> = report
+        .entries
+        .iter()
+        .filter(|e| e.action == "prune")
+        .collect();
+    assert_eq!(pruned.len(), 1, "{report}");
+    assert_eq!((pruned[0].files_before, pruned[0].files_after), (6, 1));
+    assert_eq!(records(&data), 1);
+    assert!(
+        report.to_string().contains("6 commit records -> 1"),
+        "{report}"
+    );
+
+    // The next ingest reads on from the newest record: no line twice, none missed.
+    append_and_ingest(60..70).await;
+    let counted = query(
+        &data,
+        "SELECT count(*), count(DISTINCT _line), min(_line), max(_line) FROM events",
+    )
+    .await;
+    assert_eq!(counted[0], vec!["70", "70", "1", "70"]);
+    let logged = query(
+        &data,
+        "SELECT action, partition, files_before, files_after FROM maintenance_log WHERE action = 'prune'",
+    )
+    .await;
+    assert_eq!(logged.len(), 1, "{logged:?}");
+    assert!(logged[0][1].starts_with("_manifest/"), "{logged:?}");
+}
