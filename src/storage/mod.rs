@@ -635,8 +635,40 @@ impl WriterLock {
 }
 
 impl DataStore {
-    /// The writer lock of this data dir (see [`WriterLock`]).
+    /// The writer lock of this data dir (see [`WriterLock`]). While another process holds
+    /// it, waits up to `SHAPE_LOCK_WAIT_SECONDS` (30 by default): a rollup catch-up or a
+    /// compaction holds it for moments, so an ingest arriving then waits rather than fails.
     pub async fn lock_for_writing(&self) -> Result<WriterLock> {
+        let wait = std::env::var("SHAPE_LOCK_WAIT_SECONDS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(30);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(wait);
+        // An object-store lease costs requests to look at: ask less often.
+        let pause = if self.local_dir.is_some() { 200 } else { 1_000 };
+        loop {
+            match self.lock_now().await {
+                Err(StorageError::Locked { .. } | StorageError::Leased { .. })
+                    if std::time::Instant::now() < deadline =>
+                {
+                    tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+                }
+                done => return done,
+            }
+        }
+    }
+
+    /// [`DataStore::lock_for_writing`], or `None` while another writer holds it.
+    pub async fn try_lock_for_writing(&self) -> Result<Option<WriterLock>> {
+        match self.lock_now().await {
+            Ok(lock) => Ok(Some(lock)),
+            Err(StorageError::Locked { .. } | StorageError::Leased { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The writer lock, or an error naming its holder.
+    async fn lock_now(&self) -> Result<WriterLock> {
         if self.local_dir.is_some() {
             return self.lock_named(".ingest.lock");
         }
@@ -658,15 +690,6 @@ impl DataStore {
             _file: None,
             lease: Some(lease),
         })
-    }
-
-    /// [`DataStore::lock_for_writing`], or `None` while another writer holds it.
-    pub async fn try_lock_for_writing(&self) -> Result<Option<WriterLock>> {
-        match self.lock_for_writing().await {
-            Ok(lock) => Ok(Some(lock)),
-            Err(StorageError::Locked { .. } | StorageError::Leased { .. }) => Ok(None),
-            Err(e) => Err(e),
-        }
     }
 
     /// An exclusive OS lock on `<data-dir>/<name>` (local data dirs only), e.g. one healer.

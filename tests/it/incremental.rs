@@ -193,31 +193,28 @@ async fn partitions_follow_event_dates_and_prune() {
     assert_eq!(found, vec![vec!["a"], vec!["b"], vec!["c"]]);
 }
 
+/// A second writer waits for the first (a rollup catch-up or a compaction holds the lock for
+/// moments), and is refused, naming the lock, when it is not given back in time.
 #[tokio::test(flavor = "multi_thread")]
-async fn a_second_writer_is_refused_while_one_ingests() {
+async fn a_second_writer_waits_for_the_first_then_is_refused() {
     let data = tempfile::tempdir().unwrap();
     let store = shape::storage::DataStore::open(&data.path().to_string_lossy()).unwrap();
     let held = store.lock_for_writing().await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("a.jsonl");
     std::fs::write(&file, lines(0..3)).unwrap();
-    let err = shape::ingest::ingest(
-        &store,
-        &Config::default(),
-        &[file.to_string_lossy().into_owned()],
-        None,
-        false,
-    )
-    .await
-    .unwrap_err()
-    .to_string();
-    assert!(err.contains("another shape process is using"), "{err}");
-    drop(held);
-    let (report, _) = ingest_into(
-        data.path(),
-        &Config::default(),
-        &[file.to_string_lossy().into_owned()],
-    )
-    .await;
+    let data_dir = data.path().to_string_lossy().into_owned();
+    let source = file.to_string_lossy().into_owned();
+    let args = ["--data-dir", data_dir.as_str(), "ingest", source.as_str()];
+    let out = crate::common::run_shape(dir.path(), &args, &[("SHAPE_LOCK_WAIT_SECONDS", "1")]);
+    crate::common::assert_failed_with(&out, "another shape process is using");
+
+    // Given back while the second one waits: it goes ahead.
+    let release = tokio::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        held.release().await.unwrap();
+    });
+    let (report, _) = ingest_into(data.path(), &Config::default(), &[source.clone()]).await;
+    release.await.unwrap();
     assert_eq!(report.sources[0].log.rows, 3);
 }

@@ -289,7 +289,9 @@ async fn a_second_shape_is_refused_while_the_s3_lease_is_held() {
     let lake = moto_store(port, "lake2");
     lake.put("_writer_lease.json", lease.into()).await.unwrap();
     let env = moto_env(port);
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    // A writer waits for a held lease before it gives up: not for long here.
+    env.push(("SHAPE_LOCK_WAIT_SECONDS", "2"));
     let cwd = tempfile::tempdir().unwrap();
     let args = [
         "--data-dir",
