@@ -214,7 +214,7 @@ async fn a_second_writer_waits_for_the_first_then_is_refused() {
         tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
         held.release().await.unwrap();
     });
-    let (report, _) = ingest_into(data.path(), &Config::default(), &[source.clone()]).await;
+    let (report, _) = ingest_into(data.path(), &Config::default(), &[source]).await;
     release.await.unwrap();
     assert_eq!(report.sources[0].log.rows, 3);
 }
