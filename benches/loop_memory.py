@@ -2,7 +2,8 @@
 """The loop's memory over many cycles (README "Keeping a data dir"): `shape run --every 1s`
 with the 31 SLOs of data/shape.toml over a log that grows by RATE lines a second (generated
 lines, stamped with the current time as they are appended), compaction on (the default).
-The RSS of the process is read from /proc after every cycle; printed at a few cycle counts.
+The RSS of the process is read from /proc after every cycle; printed at a few cycle counts,
+and every sample in WORK/rss.csv.
 
 Usage: benches/loop_memory.py [--cycles 1000] [--rate 100] [--work DIR]
 Needs: the release binary at $CARGO_TARGET_DIR/release/shape (cargo build --release)."""
@@ -72,6 +73,8 @@ stop.set()
 elapsed = time.time() - started
 files = sum(1 for _, _, names in os.walk(os.path.join(work, "data"))
             for n in names if n.endswith(".parquet"))
+with open(os.path.join(work, "rss.csv"), "w") as f:
+    f.write("cycle,rss_mb\n" + "".join(f"{n - 1},{mb:.1f}\n" for n, mb in sorted(samples.items())))
 print(f"machine: {os.cpu_count()} cores; `shape run --every 1s`, {args.rate} lines/s, "
       f"{args.cycles} cycles in {elapsed / 60:.0f} min; {files} Parquet files at the end")
 for n in sorted({10, 50, 100, 200, 500, 750, 1000, args.cycles}):

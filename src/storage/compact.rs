@@ -6,7 +6,7 @@
 //! 2. the record `<table>/dt=.../_compaction-<id>.json`, naming the inputs and the output, is
 //!    put: the commit point;
 //! 3. the merged file is renamed into the partition (`compact-<id>.parquet`);
-//! 4. the inputs are deleted, then the record.
+//! 4. the inputs are deleted, the data version moves, then the record is deleted.
 //!
 //! A crash before 2 leaves a staged file without a record: recovery deletes it. A crash after
 //! 2 is finished by recovery (`DataStore::recover`, which every ingest runs) or by the next
@@ -308,24 +308,32 @@ impl DataStore {
             }
             Err(source) => return Err(self.store_err(&staged)(source)),
         }
-        // The output is listed from here on, so readers hide the inputs: deleting them is
-        // invisible to queries, and the data version moves once at the end.
-        let inputs = record
-            .inputs
-            .iter()
-            .map(|i| format!("{}/{i}", record.dir()));
-        for (i, relative) in inputs.chain([record.path()]).enumerate() {
+        // The output is listed from here on, so readers hide the inputs while the record
+        // names them: deleting the inputs is invisible to queries.
+        for (i, input) in record.inputs.iter().enumerate() {
             if i == 1 {
                 crash_point("compact_mid_delete");
             }
-            let path = self.path(&relative);
-            match self.store.delete(&path).await {
-                Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
-                Err(source) => return Err(self.store_err(&path)(source)),
-            }
+            self.delete_quietly(&format!("{}/{input}", record.dir()))
+                .await?;
         }
+        // The version moves after the inputs are gone and before the record goes: a listing
+        // (not a snapshot) that saw an input but not the record then spans this move, so
+        // the reader lists again instead of counting the inputs beside the output.
+        self.mark_changed().await?;
+        crash_point("compact_inputs_deleted");
+        self.delete_quietly(&record.path()).await?;
         self.remove_empty_staging_dirs();
         self.mark_changed().await
+    }
+
+    /// Deletes one object without moving the data version (a missing one is fine).
+    pub(super) async fn delete_quietly(&self, relative: &str) -> Result<()> {
+        let path = self.path(relative);
+        match self.store.delete(&path).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(source) => Err(self.store_err(&path)(source)),
+        }
     }
 
     /// Finishes or rolls back a merged file found in staging (called by `recover`): true

@@ -9,8 +9,6 @@
 use std::collections::{BTreeMap, HashSet};
 
 use super::schema::TABLES;
-use object_store::ObjectStoreExt;
-
 use super::{CommitRecord, DataStore, Result};
 
 /// The commit records directory.
@@ -86,11 +84,7 @@ impl DataStore {
             }
             // Records are not data readers see: the data version stays.
             for path in &gone {
-                let location = self.path(path);
-                match self.store.delete(&location).await {
-                    Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
-                    Err(source) => return Err(self.store_err(&location)(source)),
-                }
+                self.delete_quietly(path).await?;
             }
             pruned.push(PrunedRecords {
                 dir,

@@ -209,6 +209,7 @@ async fn abort_at_each_compaction_step_loses_and_doubles_nothing() {
         "compact_after_stage",
         "compact_after_record",
         "compact_mid_delete",
+        "compact_inputs_deleted",
     ] {
         let copy = dir.path().join(point);
         copy_dir(&data, &copy);
