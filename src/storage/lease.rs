@@ -80,7 +80,15 @@ impl DataStore {
     }
 
     /// Whether the store refuses to create an object that exists (see the module docs).
+    /// Probed once per process: a loop takes the lock several times a cycle.
     pub async fn has_conditional_writes(&self) -> Result<bool> {
+        let probed = self
+            .conditional_writes
+            .get_or_try_init(|| self.probe_conditional_writes());
+        probed.await.copied()
+    }
+
+    async fn probe_conditional_writes(&self) -> Result<bool> {
         let path = self.path(PROBE_OBJECT);
         let create = || {
             self.store.put_opts(

@@ -196,6 +196,8 @@ pub struct DataStore {
     /// Until when (µs) this process may commit under its writer lease; 0: no lease held
     /// (see `lease`).
     lease_deadline: Arc<std::sync::atomic::AtomicI64>,
+    /// Whether the store honours conditional writes, probed once per process (see `lease`).
+    conditional_writes: Arc<tokio::sync::OnceCell<bool>>,
 }
 
 /// One committed unit: what one run read from one source, and the files it wrote.
@@ -263,6 +265,7 @@ impl DataStore {
             local_dir,
             local_version,
             lease_deadline: Default::default(),
+            conditional_writes: Default::default(),
         })
     }
 
