@@ -371,7 +371,7 @@ impl Workspace {
     pub async fn rebuild_rollups(&self) -> Result<Rollups, WorkspaceError> {
         let lock = self.store.lock_for_writing().await?;
         self.store.recover().await?;
-        let mut marks = self.store.rollup_watermarks().await?;
+        let mut marks = self.store.rollup_watermarks_to_rebuild().await?;
         crate::detect::rollup::delete_all(&self.store, &mut marks).await?;
         let context_options = self.context_options(&QueryOptions::default());
         let ctx = base_context(&self.store, &context_options).await?;

@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{DataStore, Result};
+use super::{DataStore, Result, StorageError};
 
 /// The watermarks object, in the data dir.
 pub const WATERMARKS_OBJECT: &str = "_rollup_watermarks.json";
@@ -112,9 +112,25 @@ pub fn next_ingest_id(newest_watermark: Option<&str>) -> String {
 }
 
 impl DataStore {
-    /// The rollup watermarks (none for a data dir without any).
+    /// The rollup watermarks (none for a data dir without any). A file that does not parse
+    /// is an error naming it and the repair.
     pub async fn rollup_watermarks(&self) -> Result<Watermarks> {
-        Ok(self.get_json(WATERMARKS_OBJECT).await?.unwrap_or_default())
+        match self.get_json(WATERMARKS_OBJECT).await {
+            Ok(marks) => Ok(marks.unwrap_or_default()),
+            Err(StorageError::Record { location, message }) => Err(StorageError::Record {
+                location,
+                message: format!("{message} (`shape rollup --rebuild` writes it again)"),
+            }),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The watermarks for a rebuild, which clears them anyway: an unreadable file is none.
+    pub async fn rollup_watermarks_to_rebuild(&self) -> Result<Watermarks> {
+        match self.rollup_watermarks().await {
+            Err(StorageError::Record { .. }) => Ok(Watermarks::default()),
+            read => read,
+        }
     }
 
     /// Replaces the rollup watermarks (one put: atomic). Only under the writer lock.

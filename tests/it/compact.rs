@@ -372,6 +372,26 @@ async fn corrupt_files_are_named_and_rollups_rebuilt() {
     assert!(stdout.contains("rollups rebuilt"), "{stdout}");
     assert_eq!(query(&data, SUMMARY).await, expected);
 
+    // A torn watermarks file: every context says which file and how to repair it; the
+    // rebuild does.
+    std::fs::write(
+        data.join("_rollup_watermarks.json"),
+        b"{\"tables\": {\"slo_",
+    )
+    .unwrap();
+    let select = ["--data-dir", &data_arg, "query", "SELECT 1"];
+    let out = run_shape(dir.path(), &select, &[]);
+    crate::common::assert_failed_with(&out, "_rollup_watermarks.json");
+    crate::common::assert_failed_with(&out, "shape rollup --rebuild");
+    let out = run_shape(
+        dir.path(),
+        &["--data-dir", &data_arg, "rollup", "--rebuild"],
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(run_shape(dir.path(), &select, &[]).status.success());
+    assert_eq!(query(&data, SUMMARY).await, expected);
+
     // An events file cannot be derived again: named with the source that wrote it (the
     // files above were merged by the compaction that followed the check; ingest one more).
     let extra = dir.path().join("extra.jsonl");
