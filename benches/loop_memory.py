@@ -5,7 +5,7 @@ lines, stamped with the current time as they are appended), compaction on (the d
 The RSS of the process is read from /proc after every cycle; printed at a few cycle counts,
 and every sample in WORK/rss.csv.
 
-Usage: benches/loop_memory.py [--cycles 1000] [--rate 100] [--work DIR]
+Usage: benches/loop_memory.py [--cycles 1000] [--rate 100] [--grow-cycles N] [--work DIR]
 Needs: the release binary at $CARGO_TARGET_DIR/release/shape (cargo build --release)."""
 import argparse, os, re, shutil, subprocess, tempfile, threading, time
 
@@ -13,6 +13,9 @@ parser = argparse.ArgumentParser()
 parser.add_argument("--cycles", type=int, default=1000)
 parser.add_argument("--rate", type=int, default=100)
 parser.add_argument("--work", default=None)
+parser.add_argument("--grow-cycles", type=int, default=0,
+                    help="stop growing the log after this many cycles (0: grow all along), "
+                         "to tell memory that follows the data from memory that follows cycles")
 args = parser.parse_args()
 
 repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -28,12 +31,16 @@ template = open([os.path.join(gen, f) for f in os.listdir(gen) if f.endswith(".j
 log = os.path.join(work, "app.jsonl")
 open(log, "w").close()
 stop = threading.Event()
+cycles = 0
 stamp = re.compile(r'"ts":"[^"]*"')
 
 
 def grow():
     i = 0
     while not stop.is_set():
+        if args.grow_cycles and cycles >= args.grow_cycles:
+            stop.wait(1.0)
+            continue
         now = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + "Z"
         with open(log, "a") as f:
             for _ in range(args.rate):
@@ -60,7 +67,6 @@ def rss_mb(pid):
 
 
 samples = {}
-cycles = 0
 started = time.time()
 for line in loop.stdout:
     if line.startswith("cycle at"):
