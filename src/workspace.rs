@@ -311,14 +311,26 @@ impl Workspace {
             });
         };
         self.store.recover().await?;
-        let mut marks = self.store.rollup_watermarks().await?;
+        let marks = self.store.rollup_watermarks().await?;
+        let rolled = self.roll_up(ctx, marks).await?;
+        lock.release().await?;
+        Ok(rolled)
+    }
+
+    /// Both catch-ups from `marks`, which they move on and which are then saved. Only under
+    /// the writer lock.
+    async fn roll_up(
+        &self,
+        ctx: &SessionContext,
+        mut marks: crate::storage::Watermarks,
+    ) -> Result<Rollups, WorkspaceError> {
         let before = marks.clone();
-        let slo = slo::catch_up(&self.store, ctx, &self.slos, &mut marks).await?;
-        let detect = detect::catch_up(&self.store, ctx, &hash, &mut marks).await?;
+        let hash = crate::detect::rollup::settings_hash(&self.detection, &self.slos);
+        let slo = crate::slo::rollup::catch_up(&self.store, ctx, &self.slos, &mut marks).await?;
+        let detect = crate::detect::rollup::catch_up(&self.store, ctx, &hash, &mut marks).await?;
         if marks != before {
             self.store.save_rollup_watermarks(&marks).await?;
         }
-        lock.release().await?;
         Ok(Rollups {
             slo,
             detect,
@@ -366,25 +378,19 @@ impl Workspace {
         }
     }
 
-    /// Deletes every rollup (SLO and detection) and computes them again from events.
-    /// Holds the writer lock (waiting for none: an error names the holder).
+    /// Deletes every rollup (SLO and detection) and computes them again from events,
+    /// holding the writer lock (see `DataStore::lock_for_writing`).
     pub async fn rebuild_rollups(&self) -> Result<Rollups, WorkspaceError> {
         let lock = self.store.lock_for_writing().await?;
         self.store.recover().await?;
         let mut marks = self.store.rollup_watermarks_to_rebuild().await?;
         crate::detect::rollup::delete_all(&self.store, &mut marks).await?;
+        crate::slo::rollup::delete_all(&self.store, &mut marks).await?;
         let context_options = self.context_options(&QueryOptions::default());
         let ctx = base_context(&self.store, &context_options).await?;
-        let slo = crate::slo::rollup::rebuild(&self.store, &ctx, &self.slos, &mut marks).await?;
-        let hash = crate::detect::rollup::settings_hash(&self.detection, &self.slos);
-        let detect = crate::detect::rollup::catch_up(&self.store, &ctx, &hash, &mut marks).await?;
-        self.store.save_rollup_watermarks(&marks).await?;
+        let rolled = self.roll_up(&ctx, marks).await?;
         lock.release().await?;
-        Ok(Rollups {
-            slo,
-            detect,
-            ..Rollups::default()
-        })
+        Ok(rolled)
     }
 }
 

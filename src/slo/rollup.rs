@@ -177,6 +177,15 @@ pub async fn catch_up(
     Ok(report)
 }
 
+/// Deletes every rollup file and its watermarks (a catch-up then computes them again). The
+/// watermarks go first: a crash after it leaves markers that still hold.
+pub async fn delete_all(store: &DataStore, marks: &mut Watermarks) -> Result<(), SloError> {
+    marks.clear(SLO_ROLLUPS);
+    store.save_rollup_watermarks(marks).await?;
+    store.delete_all(SLO_ROLLUPS).await?;
+    Ok(())
+}
+
 /// Deletes every rollup file and its watermarks, then computes them all again.
 pub async fn rebuild(
     store: &DataStore,
@@ -184,10 +193,7 @@ pub async fn rebuild(
     slos: &[SloDefinition],
     marks: &mut Watermarks,
 ) -> Result<RollupReport, SloError> {
-    // The watermarks go first: a crash after it leaves markers that still hold.
-    marks.clear(SLO_ROLLUPS);
-    store.save_rollup_watermarks(marks).await?;
-    store.delete_all(SLO_ROLLUPS).await?;
+    delete_all(store, marks).await?;
     catch_up(store, ctx, slos, marks).await
 }
 
