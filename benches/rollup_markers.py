@@ -31,9 +31,10 @@ work = args.work or tempfile.mkdtemp(prefix="shape-markers-")
 data = os.path.join(work, "data")
 shutil.rmtree(data, ignore_errors=True)
 shutil.copytree(args.data, data)
-for stale in ["_rollup_watermarks.json"]:
-    if os.path.exists(os.path.join(data, stale)):
-        os.remove(os.path.join(data, stale))
+# As a data dir written before watermarks: the first context reads every marker once.
+watermarks = os.path.join(data, "_rollup_watermarks.json")
+if os.path.exists(watermarks):
+    os.remove(watermarks)
 
 db = duckdb.connect()
 parquet = lambda table: f"read_parquet('{data}/{table}/*/*.parquet', hive_partitioning=false)"
