@@ -22,25 +22,47 @@ struct Cli {
     command: Command,
 }
 
-/// mimalloc instead of glibc's malloc: DataFusion plans allocate and free many small objects
-/// per statement (session state copies, expressions), which glibc's allocator spent a
-/// noticeable share of server CPU on (measured with perf during the PostgreSQL side-by-side).
-/// The `system-allocator` feature keeps glibc's, for heap profilers such as heaptrack.
-#[cfg(not(feature = "system-allocator"))]
+/// glibc's malloc by default, with one arena per core (`limit_malloc_arenas`): a long-running
+/// `shape run --every` or server held its RSS within 3% from cycle 100 to 1,000 with it, where
+/// mimalloc kept growing by 30% while allocation sizes grew with the data; CLI commands, ingest
+/// and the server measured the same within noise (README, "Keeping a data dir").
+/// The `mimalloc` feature builds with mimalloc instead.
+#[cfg(feature = "mimalloc")]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// mimalloc v3's `mi_option_purge_delay` (its position in `mi_option_e` in mimalloc.h;
 /// libmimalloc-sys names no constant for it).
-#[cfg(not(feature = "system-allocator"))]
+#[cfg(feature = "mimalloc")]
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
+/// Caps glibc's arenas at the core count unless `MALLOC_ARENA_MAX` says otherwise: glibc makes
+/// up to eight per core, one per thread that meets contention, and memory freed in one arena
+/// is not reused by another, so the blocking pool's short-lived threads left the RSS growing.
+/// More arenas than cores buy no parallelism.
+#[cfg(all(not(feature = "mimalloc"), target_os = "linux", target_env = "gnu"))]
+fn limit_malloc_arenas() {
+    if std::env::var_os("MALLOC_ARENA_MAX").is_some() {
+        return;
+    }
+    let cores = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .max(2);
+    let cores = libc::c_int::try_from(cores).unwrap_or(libc::c_int::MAX);
+    // SAFETY: mallopt only sets a tunable; no other thread runs yet.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, cores);
+    }
+}
+
 fn main() -> ExitCode {
+    #[cfg(all(not(feature = "mimalloc"), target_os = "linux", target_env = "gnu"))]
+    limit_malloc_arenas();
     // Freed pages go back to the OS at once rather than after a second:
     // with the delay, a long-running `shape run --every` or server kept growing (RSS 200 ->
     // 590 MB in 160 cycles, while the live heap stayed under 50 MB); without it and without
     // huge pages, flat. Set before any thread starts (the call is not thread safe).
-    #[cfg(not(feature = "system-allocator"))]
+    #[cfg(feature = "mimalloc")]
     // SAFETY: one thread runs at this point; the option index is checked by the test below.
     unsafe {
         libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0);
@@ -95,7 +117,7 @@ fn describe(error: &anyhow::Error) -> String {
     text
 }
 
-#[cfg(all(test, not(feature = "system-allocator")))]
+#[cfg(all(test, feature = "mimalloc"))]
 mod tests {
     #[test]
     fn the_purge_delay_option_index_is_mimallocs() {
