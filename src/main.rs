@@ -23,7 +23,7 @@ struct Cli {
 }
 
 /// glibc's malloc by default, with one arena per core (`limit_malloc_arenas`): a long-running
-/// `shape run --every` or server held its RSS within 3% from cycle 100 to 1,000 with it, where
+/// `shape run --every` or server held its RSS within 6% from cycle 100 to 1,000 with it, where
 /// mimalloc kept growing by 30% while allocation sizes grew with the data; CLI commands, ingest
 /// and the server measured the same within noise (README, "Keeping a data dir").
 /// The `mimalloc` feature builds with mimalloc instead.
@@ -37,9 +37,9 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
 /// Caps glibc's arenas at the core count unless `MALLOC_ARENA_MAX` says otherwise: glibc makes
-/// up to eight per core, one per thread that meets contention, and memory freed in one arena
-/// is not reused by another, so the blocking pool's short-lived threads left the RSS growing.
-/// More arenas than cores buy no parallelism.
+/// up to eight per core, one for each thread that meets contention, and memory freed in one
+/// arena is not reused by another; more arenas than cores buy no parallelism. (Measured with
+/// the cap only: `MALLOC_ARENA_MAX=2` on 2 cores.)
 #[cfg(all(not(feature = "mimalloc"), target_os = "linux", target_env = "gnu"))]
 fn limit_malloc_arenas() {
     if std::env::var_os("MALLOC_ARENA_MAX").is_some() {
