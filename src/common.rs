@@ -150,6 +150,33 @@ pub fn table_line(text: &str, name: &str) -> usize {
         .unwrap_or(1)
 }
 
+/// Appends `value` zero-padded to `width` decimal digits (the caller keeps it below
+/// 10^width): times written digit by digit where `format!` would cost more than the rest.
+pub fn push_digits(out: &mut Vec<u8>, value: u32, width: u32) {
+    for place in (0..width).rev() {
+        out.push(b'0' + (value / 10u32.pow(place) % 10) as u8);
+    }
+}
+
+/// Appends `YYYY-MM-DD<separator>HH:MM:SS` (a year outside 0..=9999 as `{:04}` writes it).
+pub fn push_date_time(out: &mut Vec<u8>, time: chrono::NaiveDateTime, separator: u8) {
+    use chrono::{Datelike, Timelike};
+    match u32::try_from(time.year()) {
+        Ok(year) if year <= 9999 => push_digits(out, year, 4),
+        _ => out.extend_from_slice(format!("{:04}", time.year()).as_bytes()),
+    }
+    for (before, value) in [
+        (b'-', time.month()),
+        (b'-', time.day()),
+        (separator, time.hour()),
+        (b':', time.minute()),
+        (b':', time.second()),
+    ] {
+        out.push(before);
+        push_digits(out, value, 2);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

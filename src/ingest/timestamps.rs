@@ -6,7 +6,7 @@
 
 use std::sync::LazyLock;
 
-use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
+use chrono::{NaiveDate, NaiveDateTime, Timelike};
 use regex::{Captures, Regex};
 
 /// What a timestamp said, before a year is supplied to the shapes without one.
@@ -243,28 +243,9 @@ static SHAPES: LazyLock<Vec<Shape>> = LazyLock::new(|| {
 pub(crate) fn iso_text(time: NaiveDateTime) -> String {
     // Written digit by digit: this runs once per text line, and `format!` costs more than
     // the parse that reads it back.
-    fn digits(out: &mut Vec<u8>, value: u32, width: u32) {
-        for place in (0..width).rev() {
-            out.push(b'0' + (value / 10u32.pow(place) % 10) as u8);
-        }
-    }
+    use crate::common::{push_date_time, push_digits as digits};
     let mut out = Vec::with_capacity(29);
-    let year = time.year();
-    if (0..=9999).contains(&year) {
-        digits(&mut out, year as u32, 4);
-    } else {
-        out.extend_from_slice(format!("{year:04}").as_bytes());
-    }
-    for (separator, value) in [
-        (b'-', time.month()),
-        (b'-', time.day()),
-        (b'T', time.hour()),
-        (b':', time.minute()),
-        (b':', time.second()),
-    ] {
-        out.push(separator);
-        digits(&mut out, value, 2);
-    }
+    push_date_time(&mut out, time, b'T');
     match time.nanosecond() {
         0 => {}
         // A leap second (`:60`) as chrono holds it.

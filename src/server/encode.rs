@@ -14,6 +14,8 @@ use std::sync::Arc;
 
 use bytes::{BufMut, BytesMut};
 use chrono::{Datelike, NaiveDateTime, Timelike};
+
+use crate::common::{push_date_time, push_digits};
 use datafusion::arrow::array::timezone::Tz;
 use datafusion::arrow::array::{
     Array, ArrayRef, AsArray, BooleanArray, Date32Array, Float32Array, Float64Array, Int16Array,
@@ -227,6 +229,7 @@ fn timestamps<T: ArrowTimestampType>(
     let iso = field.format() == FieldFormat::Text
         && *field.datatype() == expected_type
         && iso_date_style(&field.format_options().date_style);
+    let mut text = Vec::with_capacity(32);
     match zone {
         Some(zone) => {
             let zone = Tz::from_str(zone).map_err(|e| PgWireError::ApiError(Box::new(e)))?;
@@ -235,12 +238,14 @@ fn timestamps<T: ArrowTimestampType>(
                     .then(|| values.value_as_datetime_with_tz(row, zone))
                     .flatten()
                     .map(|d| d.fixed_offset());
-                let text = value.filter(|_| iso).and_then(|d| {
-                    iso_timestamp(d.naive_local(), Some(d.offset().local_minus_utc()))
+                let written = value.is_some_and(|d| {
+                    let offset = d.offset().local_minus_utc();
+                    iso && iso_timestamp(&mut text, d.naive_local(), Some(offset))
                 });
-                match text {
-                    Some(text) => cells.push_text(text.as_bytes()),
-                    None => cells.push(&value, field)?,
+                if written {
+                    cells.push_text(&text);
+                } else {
+                    cells.push(&value, field)?;
                 }
             }
         }
@@ -249,9 +254,10 @@ fn timestamps<T: ArrowTimestampType>(
                 let value = (!values.is_null(row))
                     .then(|| values.value_as_datetime(row))
                     .flatten();
-                match value.filter(|_| iso).and_then(|d| iso_timestamp(d, None)) {
-                    Some(text) => cells.push_text(text.as_bytes()),
-                    None => cells.push(&value, field)?,
+                if value.is_some_and(|d| iso && iso_timestamp(&mut text, d, None)) {
+                    cells.push_text(&text);
+                } else {
+                    cells.push(&value, field)?;
                 }
             }
         }
@@ -270,64 +276,28 @@ fn iso_date_style(date_style: &str) -> bool {
     !matches!(style.as_str(), "sql" | "german" | "postgres")
 }
 
-/// `YYYY-MM-DD HH:MM:SS.ffffff`, then for timestamptz the offset in whole hours (`+00`):
-/// byte for byte what pgwire's ISO formats (`%Y-%m-%d %H:%M:%S%.6f`, `%:::z`) give. None
-/// where chrono would write something else (years outside 0..=9999, leap seconds, offsets
-/// with minutes): the caller uses pgwire's formatter for those.
-fn iso_timestamp(time: NaiveDateTime, offset_seconds: Option<i32>) -> Option<IsoText> {
-    let year = u32::try_from(time.year())
-        .ok()
-        .filter(|year| *year <= 9999)?;
+/// `YYYY-MM-DD HH:MM:SS.ffffff`, then for timestamptz the offset in whole hours (`+00`),
+/// into `out` (cleared first): byte for byte what pgwire's ISO formats
+/// (`%Y-%m-%d %H:%M:%S%.6f`, `%:::z`) give. False where chrono would write something else
+/// (years outside 0..=9999, leap seconds, offsets with minutes): the caller uses pgwire's
+/// formatter for those.
+fn iso_timestamp(out: &mut Vec<u8>, time: NaiveDateTime, offset_seconds: Option<i32>) -> bool {
     let nanos = time.nanosecond();
-    if nanos >= 1_000_000_000 || offset_seconds.is_some_and(|offset| offset % 3600 != 0) {
-        return None;
+    if !(0..=9999).contains(&time.year())
+        || nanos >= 1_000_000_000
+        || offset_seconds.is_some_and(|offset| offset % 3600 != 0)
+    {
+        return false;
     }
-    let mut text = IsoText::default();
-    text.digits(year, 4);
-    text.byte(b'-');
-    text.digits(time.month(), 2);
-    text.byte(b'-');
-    text.digits(time.day(), 2);
-    text.byte(b' ');
-    text.digits(time.hour(), 2);
-    text.byte(b':');
-    text.digits(time.minute(), 2);
-    text.byte(b':');
-    text.digits(time.second(), 2);
-    text.byte(b'.');
-    text.digits(nanos / 1000, 6);
+    out.clear();
+    push_date_time(out, time, b' ');
+    out.push(b'.');
+    push_digits(out, nanos / 1000, 6);
     if let Some(offset) = offset_seconds {
-        text.byte(if offset < 0 { b'-' } else { b'+' });
-        text.digits(offset.unsigned_abs() / 3600, 2);
+        out.push(if offset < 0 { b'-' } else { b'+' });
+        push_digits(out, offset.unsigned_abs() / 3600, 2);
     }
-    Some(text)
-}
-
-/// The text of one timestamp (at most 29 bytes), built without allocating.
-#[derive(Default)]
-struct IsoText {
-    bytes: [u8; 32],
-    len: usize,
-}
-
-impl IsoText {
-    fn byte(&mut self, byte: u8) {
-        self.bytes[self.len] = byte;
-        self.len += 1;
-    }
-
-    /// `value` zero-padded to `width` digits (the caller keeps it below 10^width).
-    fn digits(&mut self, mut value: u32, width: usize) {
-        for i in (0..width).rev() {
-            self.bytes[self.len + i] = b'0' + (value % 10) as u8;
-            value /= 10;
-        }
-        self.len += width;
-    }
-
-    fn as_bytes(&self) -> &[u8] {
-        &self.bytes[..self.len]
-    }
+    true
 }
 
 /// arrow-pg's own encoder, value by value, for the types without a loop here.
@@ -485,7 +455,10 @@ mod tests {
     #[test]
     fn iso_text_is_written_only_where_it_matches_chrono() {
         let time = |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f").unwrap();
-        let text = |t, offset| iso_timestamp(t, offset).map(|text| text.as_bytes().to_vec());
+        let text = |t, offset| {
+            let mut out = Vec::new();
+            iso_timestamp(&mut out, t, offset).then_some(out)
+        };
         assert_eq!(
             text(time("0999-01-02 03:04:05.000007"), Some(-7200)),
             Some(b"0999-01-02 03:04:05.000007-02".to_vec())
