@@ -17,6 +17,9 @@ parser = argparse.ArgumentParser()
 parser.add_argument("--objects", type=int, default=100_000)
 parser.add_argument("--new", type=int, default=10)
 parser.add_argument("--work", default=None)
+parser.add_argument("--endpoint", default=None,
+                    help="a moto server already running (with its log at WORK/moto.log); "
+                         "objects already in its bucket are not uploaded again")
 args = parser.parse_args()
 
 target = os.environ.get("CARGO_TARGET_DIR", os.path.expanduser("~/.cache/shape-target"))
@@ -24,13 +27,18 @@ shape = os.path.join(target, "release", "shape")
 work = args.work or tempfile.mkdtemp(prefix="shape-listing-")
 os.makedirs(work, exist_ok=True)
 
-with socket.socket() as s:
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-moto_log = open(os.path.join(work, "moto.log"), "w")
-moto = subprocess.Popen(["python3", "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                        stdout=moto_log, stderr=subprocess.STDOUT)
-endpoint = f"http://127.0.0.1:{port}"
+if args.endpoint:
+    endpoint, moto = args.endpoint, None
+    port = int(endpoint.rsplit(":", 1)[1])
+    moto_log = open(os.path.join(work, "moto.log"), "a")
+else:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    moto_log = open(os.path.join(work, "moto.log"), "w")
+    moto = subprocess.Popen(["python3", "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                            stdout=moto_log, stderr=subprocess.STDOUT)
+    endpoint = f"http://127.0.0.1:{port}"
 env = dict(os.environ, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test",
            AWS_REGION="us-east-1", AWS_ENDPOINT_URL=endpoint)
 for _ in range(100):
@@ -41,7 +49,10 @@ for _ in range(100):
         time.sleep(0.2)
 s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
                   aws_access_key_id="test", aws_secret_access_key="test")
-s3.create_bucket(Bucket="logs")
+try:
+    s3.create_bucket(Bucket="logs")
+except s3.exceptions.BucketAlreadyOwnedByYou:
+    pass
 
 # 24 objects an hour (one every 2.5 minutes, as a Firehose stream with a small buffer writes).
 start = 1_790_000_000
@@ -70,8 +81,11 @@ def requests():
 
 
 started = time.time()
-put_all(range(args.objects))
-print(f"uploaded {args.objects:,} objects in {time.time() - started:.0f} s")
+present = sum(page.get("KeyCount", 0)
+              for page in s3.get_paginator("list_objects_v2").paginate(Bucket="logs", Prefix="fh/"))
+put_all(range(present, args.objects))
+print(f"uploaded {args.objects - present:,} objects in {time.time() - started:.0f} s "
+      f"({present:,} were there)")
 
 data = os.path.join(work, "data")
 shutil.rmtree(data, ignore_errors=True)
@@ -104,7 +118,8 @@ full = measured(shape_cmd(data, "false", "run"))
 measured(shape_cmd(with_cursor, "true", "run"))
 put_all(range(args.objects + args.new, args.objects + 2 * args.new))
 cursor = measured(shape_cmd(with_cursor, "true", "run"))
-moto.terminate()
+if moto:
+    moto.terminate()
 
 print(f"machine: {os.cpu_count()} cores; moto on loopback; {args.objects:,} objects committed, "
       f"{args.new} new")

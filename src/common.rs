@@ -78,7 +78,11 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
 
 /// FNV-1a: small, stable across versions and platforms (std's hasher is neither).
 pub fn fnv1a64(bytes: &[u8]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    fnv1a64_extend(0xcbf2_9ce4_8422_2325, bytes)
+}
+
+/// [`fnv1a64`] of `a ++ bytes`, given `hash` = `fnv1a64(a)`: the hash runs byte by byte.
+pub fn fnv1a64_extend(mut hash: u64, bytes: &[u8]) -> u64 {
     for b in bytes {
         hash ^= u64::from(*b);
         hash = hash.wrapping_mul(0x0100_0000_01b3);

@@ -5,15 +5,14 @@
 //! compresses (`app.log.2.gz`) and copies files without changing their content. Files shorter
 //! than [`MIN_IDENTITY_BYTES`] are known by name only: a short common header is not identity.
 
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Mutex;
 
 use super::source::SourceObject;
 use super::{IngestError, SourceStatus};
 use crate::common::fnv1a64;
+pub use crate::storage::MIN_IDENTITY_BYTES;
 use crate::storage::{CommitRecord, DataStore, Fingerprint};
-
-/// The fewest first bytes that identify a file by its content.
-pub const MIN_IDENTITY_BYTES: u64 = 256;
 
 /// Where to start reading one source, and in which format and settings.
 #[derive(Debug, Clone)]
@@ -54,49 +53,83 @@ impl Resume {
 }
 
 /// The fingerprints of every version committed so far (loaded once per run, grown by each
-/// commit of the run).
+/// source the run reads), by length: a bucket holds 100,000s of objects, and each new one
+/// is looked up in one pass over its first bytes, not once per known fingerprint.
 #[derive(Debug, Default)]
 pub(crate) struct KnownContent {
-    fingerprints: Vec<Fingerprint>,
+    by_len: BTreeMap<u64, HashSet<u64>>,
+    /// Reads of this run not committed yet (a group commits at its end), by fingerprint:
+    /// a copy of one of them later in the same run reads on from it all the same.
+    pending: HashMap<Fingerprint, CommitRecord>,
 }
 
 impl KnownContent {
     pub async fn load(store: &DataStore) -> Result<Mutex<KnownContent>, IngestError> {
-        Ok(Mutex::new(KnownContent {
-            fingerprints: store.fingerprints().await?,
-        }))
+        let mut known = KnownContent::default();
+        for fingerprint in store.fingerprints().await? {
+            known.add(fingerprint);
+        }
+        Ok(Mutex::new(known))
     }
 
-    pub fn add(&mut self, fingerprint: Fingerprint) {
-        if !self.fingerprints.contains(&fingerprint) {
-            self.fingerprints.push(fingerprint);
+    pub fn add(&mut self, (len, hash): Fingerprint) {
+        let Ok(hash) = u64::from_str_radix(&hash, 16) else {
+            return; // not one of ours: it can match nothing
+        };
+        if len >= MIN_IDENTITY_BYTES {
+            self.by_len.entry(len).or_default().insert(hash);
         }
+    }
+
+    /// A read of this run that will commit with its group.
+    pub fn add_pending(&mut self, record: &CommitRecord) {
+        let fingerprint = (record.fingerprint_len, record.fingerprint.clone());
+        self.add(fingerprint.clone());
+        if record.fingerprint_len >= MIN_IDENTITY_BYTES {
+            self.pending.insert(fingerprint, record.clone());
+        }
+    }
+
+    /// The uncommitted read of this run known by `fingerprint`.
+    pub fn pending(&self, fingerprint: &Fingerprint) -> Option<CommitRecord> {
+        self.pending.get(fingerprint).cloned()
+    }
+
+    /// Forgets the uncommitted reads (their group committed: the store has them now).
+    pub fn clear_pending(&mut self) {
+        self.pending.clear();
     }
 
     /// The most first bytes a known fingerprint of an object of `size` bytes (unknown for
     /// gzip) covers; `None` when no known fingerprint can be its.
     pub fn longest_fitting(&self, size: Option<u64>) -> Option<u64> {
-        self.fingerprints
-            .iter()
+        self.by_len
+            .range(..=size.unwrap_or(u64::MAX))
+            .next_back()
             .map(|(len, _)| *len)
-            .filter(|len| *len >= MIN_IDENTITY_BYTES && size.is_none_or(|size| *len <= size))
-            .max()
     }
 
     /// The known fingerprints `prefix` (an object's first bytes) has, longest first: the
     /// longest is the latest commit of that content.
     pub fn matching(&self, prefix: &[u8]) -> Vec<Fingerprint> {
-        let mut found: Vec<Fingerprint> = self
-            .fingerprints
-            .iter()
-            .filter(|(len, hash)| {
-                *len >= MIN_IDENTITY_BYTES
-                    && *len <= prefix.len() as u64
-                    && fingerprint_of(&prefix[..*len as usize]) == *hash
-            })
-            .cloned()
-            .collect();
-        found.sort_by_key(|f| std::cmp::Reverse(f.0));
+        // FNV-1a runs byte by byte: the hash after `len` bytes is the fingerprint of the
+        // first `len` bytes, so one pass checks every known length.
+        let mut found = Vec::new();
+        let mut lengths = self.by_len.range(..=prefix.len() as u64).peekable();
+        let mut hash = fnv1a64(&[]);
+        for (i, byte) in prefix.iter().enumerate() {
+            let Some((&len, hashes)) = lengths.peek() else {
+                break;
+            };
+            hash = crate::common::fnv1a64_extend(hash, &[*byte]);
+            if (i + 1) as u64 == len {
+                if hashes.contains(&hash) {
+                    found.push((len, format!("{hash:016x}")));
+                }
+                lengths.next();
+            }
+        }
+        found.reverse();
         found
     }
 }
@@ -141,8 +174,13 @@ pub(crate) fn resume_point(
     let prefix = object.read_prefix(needed, runtime)?;
     let candidates = known.lock().expect("not poisoned").matching(&prefix);
     for fingerprint in candidates {
-        let Some(commit) = runtime.block_on(store.commit_by_fingerprint(&fingerprint))? else {
-            continue;
+        let pending = known.lock().expect("not poisoned").pending(&fingerprint);
+        let commit = match pending {
+            Some(read_this_run) => read_this_run,
+            None => match runtime.block_on(store.commit_by_fingerprint(&fingerprint))? {
+                Some(commit) => commit,
+                None => continue,
+            },
         };
         // A shorter object with the same start is another file, not this one renamed.
         if !object.gzip && object.size < commit.to_offset {

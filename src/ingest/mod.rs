@@ -4,7 +4,8 @@
 //! Per source and run: find the last commit; if the object is the same version (its first
 //! bytes hash the same) resume at the committed offset, else read it again from the start as a
 //! new version; stream lines (bounded memory) through the parser; encode Parquet on a second
-//! thread; stage files; commit (see `storage`). Accounting: `lines = rows + rejects + blank`.
+//! thread; stage files; commit (see `storage`). Small sources of a run commit together (see
+//! `group`). Accounting: `lines = rows + rejects + blank`.
 
 pub mod batch;
 mod container;
@@ -12,6 +13,7 @@ pub mod cursor;
 pub mod detect;
 pub mod follow;
 pub mod formats;
+mod group;
 mod identity;
 mod intake;
 pub mod lines;
@@ -34,12 +36,13 @@ use chrono::Utc;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use self::batch::IngestLogRow;
+use self::group::{CommitGroup, Member};
 use self::identity::{fingerprint_of, resume_point, KnownContent, Resume};
 use self::intake::{Intake, IntakeEnd, SampledLine};
 use self::lines::LineReader;
 use self::multiline::{Joining, Limits};
 use self::parse::{LineFormat, LineParser};
-use self::pipeline::Pipeline;
+use self::pipeline::{Pipeline, Sink};
 pub use self::settings::IngestConfig;
 use self::source::SourceObject;
 use crate::config::{Config, ConfigError};
@@ -153,7 +156,25 @@ pub async fn ingest_objects(
     let mut errors = Vec::new();
     let config = Arc::new(config);
     let known = Arc::new(KnownContent::load(store).await?);
+    let runtime = tokio::runtime::Handle::current();
+    // Many small sources share their files and commits (see `group`); one alone gains
+    // nothing by it.
+    let grouping = objects.iter().filter(|o| group::is_small(o.size)).count() > 1;
+    let mut groups_made = 0;
+    let mut new_group = || {
+        groups_made += 1;
+        let commit_id = format!("{ingest_id}-group{groups_made:04}");
+        CommitGroup::new(
+            store,
+            &runtime,
+            &ingest_id,
+            commit_id,
+            config.ingest.row_group_rows,
+        )
+    };
+    let mut group = grouping.then(&mut new_group);
     for (index, object) in objects.into_iter().enumerate() {
+        let joins_group = group.is_some() && group::is_small(object.size);
         let job = SourceJob {
             store: store.clone(),
             runtime: tokio::runtime::Handle::current(),
@@ -171,13 +192,29 @@ pub async fn ingest_objects(
             },
             flush_after_secs: config.ingest.flush_after_secs(),
             progress: progress.clone(),
+            group: if joins_group { group.take() } else { None },
         };
-        match tokio::task::spawn_blocking(move || job.run()).await {
-            Ok(Ok(report)) => reports.push(report),
-            Ok(Err(IngestError::Storage(e))) => return Err(IngestError::Storage(e)),
-            Ok(Err(e)) => errors.push(e),
-            Err(join) => errors.push(IngestError::Worker(join.to_string())),
+        let (result, returned) = match tokio::task::spawn_blocking(move || job.run()).await {
+            Ok(done) => done,
+            Err(join) => (Err(IngestError::Worker(join.to_string())), None),
+        };
+        if joins_group {
+            // A group lost with a panicked worker held only staged files: the next run's
+            // recovery deletes them, and its members are read again.
+            group = Some(returned.unwrap_or_else(&mut new_group));
         }
+        match result {
+            Ok(report) => reports.push(report),
+            Err(IngestError::Storage(e)) => return Err(IngestError::Storage(e)),
+            Err(e) => errors.push(e),
+        }
+        if group.as_ref().is_some_and(CommitGroup::is_full) {
+            let full = group.replace(new_group()).expect("checked above");
+            commit_group(full, store, &known).await?;
+        }
+    }
+    if let Some(last) = group {
+        commit_group(last, store, &known).await?;
     }
     progress.finish_and_clear();
     lock.release().await?;
@@ -189,6 +226,23 @@ pub async fn ingest_objects(
         },
         errors,
     ))
+}
+
+/// Commits a group on a blocking thread (its writers stage what is still open).
+async fn commit_group(
+    group: CommitGroup,
+    store: &DataStore,
+    known: &Mutex<KnownContent>,
+) -> Result<(), IngestError> {
+    if group.is_empty() {
+        return Ok(());
+    }
+    let (store_for_job, runtime) = (store.clone(), tokio::runtime::Handle::current());
+    tokio::task::spawn_blocking(move || group.commit(&store_for_job, &runtime))
+        .await
+        .map_err(|e| IngestError::Worker(e.to_string()))??;
+    known.lock().expect("not poisoned").clear_pending();
+    Ok(())
 }
 
 /// Bytes, lines and rate on a terminal; hidden otherwise.
@@ -222,10 +276,19 @@ struct SourceJob {
     multiline: Limits,
     flush_after_secs: i64,
     progress: ProgressBar,
+    /// The run's open group, when this source joins it (see `group`); handed back.
+    group: Option<CommitGroup>,
 }
 
 impl SourceJob {
-    fn run(self) -> Result<SourceReport, IngestError> {
+    /// Reads the source; hands the group back whatever happened.
+    fn run(mut self) -> (Result<SourceReport, IngestError>, Option<CommitGroup>) {
+        let mut group = self.group.take();
+        let result = self.read(group.as_mut());
+        (result, group)
+    }
+
+    fn read(self, group: Option<&mut CommitGroup>) -> Result<SourceReport, IngestError> {
         let started_at = Utc::now().timestamp_micros();
         let uri = self.object.uri.clone();
         let resume = resume_point(&self.store, &self.runtime, &self.object, &self.known)?;
@@ -264,6 +327,8 @@ impl SourceJob {
         let parser = self.parser(resume.first_name.as_deref())?;
 
         let (reader, damage) = self.object.open_at(start_offset, &self.runtime)?;
+        let first_bytes = source::FirstBytes::default();
+        let reader = first_bytes.tap(reader, FINGERPRINT_BYTES as usize);
         let mut lines = LineReader::new(reader, start_line, start_offset, self.max_line_bytes);
         let mut bytes_since_tick = 0u64;
         // The first lines choose the format (and whether lines join into events); they are
@@ -294,7 +359,8 @@ impl SourceJob {
                     reject,
                 });
                 if sample.len() >= detect::SAMPLE_LINES {
-                    intake = Some(self.start_intake(&parser, &sample, &resume, &mut log)?);
+                    let grouped = group.is_some();
+                    intake = Some(self.start_intake(&parser, &sample, &resume, &mut log, grouped)?);
                 }
                 continue;
             };
@@ -306,7 +372,10 @@ impl SourceJob {
         self.progress.inc(bytes_since_tick);
         let intake = match intake {
             Some(started) => started,
-            None => self.start_intake(&parser, &sample, &resume, &mut log)?,
+            None => {
+                let grouped = group.is_some();
+                self.start_intake(&parser, &sample, &resume, &mut log, grouped)?
+            }
         };
         let hold = self.flush_after_secs > 0 && self.object.may_still_grow(self.flush_after_secs);
         let IntakeEnd {
@@ -316,6 +385,7 @@ impl SourceJob {
         } = intake.finish(hold)?;
         log.blank = blank;
         let mut staged = result.staged;
+        let (held_events, held_rejects) = result.held;
         let sample_rejects = result.sample_rejects;
         log.rejects = result.rejects;
         let rows_appended = result.rows;
@@ -347,6 +417,7 @@ impl SourceJob {
             .iter()
             .filter(|f| f.final_path.starts_with(&format!("{EVENTS}/")))
             .map(|f| f.rows as u64)
+            .chain(held_events.iter().map(|b| b.num_rows() as u64))
             .sum();
         if staged_rows != log.rows
             || log.lines + log.extra_records != log.rows + log.rejects + log.blank + log.continued
@@ -358,19 +429,17 @@ impl SourceJob {
         }
         log.to_offset = to_offset;
         let fingerprint_len = to_offset.min(FINGERPRINT_BYTES);
-        let prefix = self.object.read_prefix(fingerprint_len, &self.runtime)?;
+        // Read from the start, the first bytes passed through the tap: no second request.
+        let tapped = first_bytes.taken();
+        let prefix = if start_offset == 0 && tapped.len() as u64 >= fingerprint_len {
+            tapped[..fingerprint_len as usize].to_vec()
+        } else {
+            self.object.read_prefix(fingerprint_len, &self.runtime)?
+        };
         log.version = fingerprint_of(&prefix);
         log.finished_at_micros = Utc::now().timestamp_micros();
 
-        let mut log_writer = self.writer(
-            INGEST_LOG,
-            PartitionBy::Fixed(started_at.div_euclid(86_400_000_000)),
-        );
-        log_writer.write(&log.to_batch())?;
-        staged.extend(log_writer.finish()?);
-        crash_point("after_stage");
-
-        let record = CommitRecord {
+        let mut record = CommitRecord {
             commit_id: self.commit_id.clone(),
             ingest_id: self.ingest_id.clone(),
             source: uri.clone(),
@@ -379,21 +448,45 @@ impl SourceJob {
             from_offset: start_offset,
             to_offset,
             next_line,
-            files: staged.into_iter().map(|f| f.final_path).collect(),
+            files: Vec::new(),
             format: Some(log.format.clone()),
             first_name: resume.first_name.clone(),
             e_tag: self.object.e_tag.clone(),
+            members: Vec::new(),
         };
-        self.runtime.block_on(self.store.commit(&record))?;
-        (self.known.lock().expect("not poisoned")).add((fingerprint_len, log.version.clone()));
-        Ok(SourceReport {
+        let report = SourceReport {
             uri,
             status,
             log,
             sample_rejects,
             damage,
             read_on_from: resume.read_on_from,
-        })
+        };
+        if let Some(group) = group {
+            self.known
+                .lock()
+                .expect("not poisoned")
+                .add_pending(&record);
+            group.add(Member {
+                events: held_events,
+                rejects: held_rejects,
+                log: report.log.to_batch(),
+                record,
+                source_bytes: to_offset - start_offset,
+            })?;
+            return Ok(report);
+        }
+        let mut log_writer = self.writer(
+            INGEST_LOG,
+            PartitionBy::Fixed(started_at.div_euclid(86_400_000_000)),
+        );
+        log_writer.write(&report.log.to_batch())?;
+        staged.extend(log_writer.finish()?);
+        crash_point("after_stage");
+        record.files = staged.into_iter().map(|f| f.final_path).collect();
+        self.runtime.block_on(self.store.commit(&record))?;
+        (self.known.lock().expect("not poisoned")).add((fingerprint_len, record.fingerprint));
+        Ok(report)
     }
 
     /// What the reader alone can decide about a line; everything else is the parsers' job.
@@ -425,6 +518,7 @@ impl SourceJob {
         sample: &[SampledLine],
         resume: &Resume,
         log: &mut IngestLogRow,
+        grouped: bool,
     ) -> Result<Intake, IngestError> {
         let parser = parser.for_source(&self.object.uri, self.object.modified);
         let known = resume.format.as_deref();
@@ -446,12 +540,20 @@ impl SourceJob {
         log.format = parser.format().name().to_string();
         let joining = Joining::for_source(parser.format(), parser.multiline_rule());
         let today = Utc::now().timestamp_micros().div_euclid(86_400_000_000);
+        let (events, rejects) = if grouped {
+            (Sink::Held(Vec::new()), Sink::Held(Vec::new()))
+        } else {
+            (
+                Sink::Files(self.writer(EVENTS, PartitionBy::TimestampColumn(0))),
+                Sink::Files(self.writer(REJECTS, PartitionBy::Fixed(today))),
+            )
+        };
         let pipeline = Pipeline::start(
             Arc::new(parser),
             Arc::from(self.object.uri.as_str()),
             Arc::from(self.ingest_id.as_str()),
-            self.writer(EVENTS, PartitionBy::TimestampColumn(0)),
-            self.writer(REJECTS, PartitionBy::Fixed(today)),
+            events,
+            rejects,
         );
         let mut intake = Intake::new(pipeline, joining, self.multiline);
         for line in sample {

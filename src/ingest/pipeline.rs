@@ -126,9 +126,38 @@ struct Parsed {
     samples: Vec<(u64, String)>,
 }
 
+/// Where the pipeline's batches of one table go.
+pub enum Sink {
+    /// Parquet files staged for the source's own commit.
+    Files(PartitionedWriter),
+    /// Kept in memory until the source is read to its end, for a group commit: a source
+    /// that fails half-way then leaves no row in files shared with others.
+    Held(Vec<RecordBatch>),
+}
+
+impl Sink {
+    fn write(&mut self, batch: &RecordBatch) -> Result<(), IngestError> {
+        match self {
+            Sink::Files(writer) => writer.write(batch)?,
+            Sink::Held(batches) => batches.push(batch.clone()),
+        }
+        Ok(())
+    }
+
+    /// Stages what is still open; the files staged, or the batches held.
+    fn finish(self) -> Result<(Vec<StagedFile>, Vec<RecordBatch>), IngestError> {
+        Ok(match self {
+            Sink::Files(writer) => (writer.finish()?, Vec::new()),
+            Sink::Held(batches) => (Vec::new(), batches),
+        })
+    }
+}
+
 /// What the pipeline produced for a source.
 pub struct PipelineResult {
     pub staged: Vec<StagedFile>,
+    /// `events` and `rejects` batches of held sinks (see [`Sink::Held`]).
+    pub held: (Vec<RecordBatch>, Vec<RecordBatch>),
     pub rows: u64,
     pub rejects: u64,
     /// Source lines the rows and rejects span (more than their number when events span
@@ -160,8 +189,8 @@ impl Pipeline {
         parser: Arc<LineParser>,
         source: Arc<str>,
         ingest_id: Arc<str>,
-        mut events_writer: PartitionedWriter,
-        mut rejects_writer: PartitionedWriter,
+        mut events_sink: Sink,
+        mut rejects_sink: Sink,
     ) -> Pipeline {
         let threads = parser_threads();
         let (chunk_tx, chunk_rx) = mpsc::sync_channel::<Chunk>(threads * 2);
@@ -177,13 +206,12 @@ impl Pipeline {
             .collect();
         drop(parsed_tx);
         let writer = std::thread::spawn(move || {
-            write_in_order(parsed_rx, &mut events_writer, &mut rejects_writer).and_then(
-                |mut result| {
-                    result.staged.extend(events_writer.finish()?);
-                    result.staged.extend(rejects_writer.finish()?);
-                    Ok(result)
-                },
-            )
+            let mut result = write_in_order(parsed_rx, &mut events_sink, &mut rejects_sink)?;
+            let (events_staged, events_held) = events_sink.finish()?;
+            let (rejects_staged, rejects_held) = rejects_sink.finish()?;
+            result.staged.extend(events_staged.into_iter().chain(rejects_staged));
+            result.held = (events_held, rejects_held);
+            Ok(result)
         });
         Pipeline {
             chunks: Some(chunk_tx),
@@ -282,13 +310,14 @@ fn parse_chunks(
 
 fn write_in_order(
     parsed: Receiver<Parsed>,
-    events: &mut PartitionedWriter,
-    rejects: &mut PartitionedWriter,
+    events: &mut Sink,
+    rejects: &mut Sink,
 ) -> Result<PipelineResult, IngestError> {
     let mut pending: BTreeMap<u64, Parsed> = BTreeMap::new();
     let mut next = 0u64;
     let mut result = PipelineResult {
         staged: Vec::new(),
+        held: Default::default(),
         rows: 0,
         rejects: 0,
         lines: 0,

@@ -404,6 +404,46 @@ impl SourceObject {
     }
 }
 
+/// The first bytes a reader passed on, kept as they go by: a source read from its start
+/// needs no second request for its fingerprint.
+#[derive(Debug, Clone, Default)]
+pub struct FirstBytes(Arc<Mutex<Vec<u8>>>);
+
+impl FirstBytes {
+    /// `reader`, keeping its first `limit` bytes here.
+    pub fn tap(&self, reader: Box<dyn Read + Send>, limit: usize) -> Box<dyn Read + Send> {
+        Box::new(Tap {
+            inner: reader,
+            kept: self.clone(),
+            limit,
+        })
+    }
+
+    /// The bytes kept so far.
+    pub fn taken(&self) -> Vec<u8> {
+        self.0.lock().expect("not poisoned").clone()
+    }
+}
+
+struct Tap {
+    inner: Box<dyn Read + Send>,
+    kept: FirstBytes,
+    limit: usize,
+}
+
+impl Read for Tap {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if self.limit > 0 {
+            let mut kept = self.kept.0.lock().expect("not poisoned");
+            let room = self.limit.min(n);
+            kept.extend_from_slice(&buf[..room]);
+            self.limit -= room;
+        }
+        Ok(n)
+    }
+}
+
 /// Reads back the line that starts at `offset` of the object `uri` (decompressing if needed):
 /// the lineage round trip. Returns the line's bytes without its `\n`.
 pub async fn read_line_at(uri: &str, offset: u64) -> Result<Vec<u8>, IngestError> {

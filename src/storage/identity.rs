@@ -11,6 +11,10 @@ use super::{CommitRecord, DataStore, Result, StorageError};
 
 const IDENTITY_DIR: &str = "_manifest/_identity";
 
+/// The fewest first bytes that identify a file by its content: shorter files are known by
+/// name only (a short common header is not identity), so they are not indexed.
+pub const MIN_IDENTITY_BYTES: u64 = 256;
+
 /// The fingerprint a commit record is known by: `(bytes hashed, hash)`.
 pub type Fingerprint = (u64, String);
 
@@ -46,6 +50,9 @@ impl DataStore {
     }
 
     pub(super) async fn index_fingerprint(&self, record: &CommitRecord) -> Result<()> {
+        if record.fingerprint_len < MIN_IDENTITY_BYTES {
+            return Ok(());
+        }
         let fingerprint = (record.fingerprint_len, record.fingerprint.clone());
         let body = serde_json::to_vec_pretty(record).expect("commit records serialise");
         self.put(&identity_path(&fingerprint), body.into()).await

@@ -1,7 +1,8 @@
 //! The data dir: Parquet tables under `<data-dir>/<table>/dt=YYYY-MM-DD/`, on a local path or
 //! an object store, with an atomic commit protocol.
 //!
-//! Commit protocol (one commit = everything one ingest run wrote for one source):
+//! Commit protocol (one commit = everything one ingest run wrote for one source, or for a
+//! group of small sources, see [`CommitRecord::members`]):
 //! 1. every file is written complete to `_staging/<source-key>/<commit-id>/<table>/dt=.../`;
 //! 2. the commit record `_manifest/<source-key>/<commit-id>.json` is put (an atomic put): this
 //!    is the commit point;
@@ -38,7 +39,7 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 pub use compact::{CompactPolicy, PartitionCompaction};
-pub use identity::Fingerprint;
+pub use identity::{Fingerprint, MIN_IDENTITY_BYTES};
 pub use listing::CompactionAwareStore;
 pub use verify::CorruptFile;
 pub use watermark::Watermarks;
@@ -227,7 +228,18 @@ pub struct CommitRecord {
     /// time means the same bytes, so no request is needed to recognise it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub e_tag: Option<String>,
+    /// Set on a group commit (`source` is then [`GROUP_SOURCE`]): the small sources of one
+    /// run whose rows share this commit's files, one record each (with no files of its
+    /// own). Publishing writes each member's record where its source's records are, so
+    /// the next run reads on from it; a bucket of 100,000 one-line objects makes a few
+    /// files per partition, not 100,000.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub members: Vec<CommitRecord>,
 }
+
+/// The `source` of group commits (see [`CommitRecord::members`]): their staged files and
+/// records live under this name's key.
+pub const GROUP_SOURCE: &str = "shape:group";
 
 impl DataStore {
     /// Opens (and for a local path, creates) a data dir.
@@ -302,15 +314,16 @@ impl DataStore {
         }
     }
 
-    /// Writes `<data-dir>/<relative>`; outside `_staging/` (not yet visible) this is a data
-    /// change, so the data version moves on.
+    /// Writes `<data-dir>/<relative>`; outside `_staging/` (not yet visible) and
+    /// `_manifest/` (commit bookkeeping no query reads) this is a data change, so the data
+    /// version moves on.
     pub async fn put(&self, relative: &str, bytes: Bytes) -> Result<()> {
         let path = self.path(relative);
         self.store
             .put(&path, PutPayload::from_bytes(bytes))
             .await
             .map_err(self.store_err(&path))?;
-        if !relative.starts_with("_staging/") {
+        if !relative.starts_with("_staging/") && !relative.starts_with("_manifest/") {
             self.mark_changed().await?;
         }
         Ok(())
@@ -485,22 +498,36 @@ impl DataStore {
 
     /// Commits: writes the record (the commit point), then publishes the staged files.
     pub async fn commit(&self, record: &CommitRecord) -> Result<()> {
+        self.check_lease()?;
+        self.put_record(record).await?;
+        crash_point("after_commit_record");
+        self.publish(record).await
+    }
+
+    /// `_manifest/<source-key>/<commit-id>.json`.
+    async fn put_record(&self, record: &CommitRecord) -> Result<()> {
         let relative = format!(
             "_manifest/{}/{}.json",
             source_key(&record.source),
             record.commit_id
         );
-        let body = serde_json::to_vec_pretty(record).expect("commit records serialise");
-        self.check_lease()?;
-        self.put(&relative, Bytes::from(body)).await?;
-        crash_point("after_commit_record");
-        self.publish(record).await
+        // Compact: a group record lists thousands of members.
+        let body = serde_json::to_vec(record).expect("commit records serialise");
+        self.put(&relative, Bytes::from(body)).await
     }
 
     /// Moves a committed record's staged files to their final place (idempotent), after
-    /// indexing the record by its fingerprint.
+    /// indexing the record by its fingerprint (a group's: writing and indexing each
+    /// member's record; all before any file moves, so recovery, which starts from staged
+    /// files, redoes whatever a crash cut short).
     async fn publish(&self, record: &CommitRecord) -> Result<()> {
-        self.index_fingerprint(record).await?;
+        if record.members.is_empty() {
+            self.index_fingerprint(record).await?;
+        }
+        for member in &record.members {
+            self.put_record(member).await?;
+            self.index_fingerprint(member).await?;
+        }
         for (i, file) in record.files.iter().enumerate() {
             if i == 1 {
                 crash_point("mid_publish");

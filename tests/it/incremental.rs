@@ -218,3 +218,85 @@ async fn a_second_writer_waits_for_the_first_then_is_refused() {
     release.await.unwrap();
     assert_eq!(report.sources[0].log.rows, 3);
 }
+
+/// Many small sources in one run (a pipeline's bucket) share their files and one commit:
+/// a few files per partition, not two per source; each source still reads on from its own
+/// resume point, and a copy of one of them under another name is known as such.
+#[tokio::test(flavor = "multi_thread")]
+async fn small_sources_of_one_run_share_files_and_read_on_each() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let config = Config::default();
+    let per_source = 20u32;
+    let name = |i: u32| dir.path().join(format!("part-{i:03}.jsonl"));
+    for i in 0..60 {
+        std::fs::write(name(i), lines(i * per_source..(i + 1) * per_source)).unwrap();
+    }
+    let sources = [format!("{}/*.jsonl", dir.path().display())];
+    let (first, errors) = ingest_into(data.path(), &config, &sources).await;
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(first.sources.len(), 60);
+    assert!(first.sources.iter().all(|s| s.status == SourceStatus::New));
+    let files = |table: &str| {
+        glob::glob(&format!("{}/{table}/**/*.parquet", data.path().display()))
+            .unwrap()
+            .count()
+    };
+    // One event date and one ingest day: one file each (it was 60 and 60).
+    assert_eq!((files("events"), files("ingest_log")), (1, 1));
+    assert_eq!(count(data.path(), "SELECT count(*) FROM events").await, 1200);
+    assert_eq!(
+        count(data.path(), "SELECT count(DISTINCT source) FROM ingest_log").await,
+        60
+    );
+    assert_lineage(data.path()).await;
+
+    // Nothing new: nothing read. Then every tenth source grows, and a copy of source 7
+    // arrives under a new name (its first bytes, over 256 of them, identify it).
+    let (again, _) = ingest_into(data.path(), &config, &sources).await;
+    assert!(again.sources.iter().all(|s| s.status == SourceStatus::Unchanged));
+    for i in (0..60).step_by(10) {
+        let mut text = lines(i * per_source..(i + 1) * per_source);
+        text.push_str(&lines(5000 + i..5001 + i));
+        std::fs::write(name(i), text).unwrap();
+    }
+    std::fs::copy(name(7), dir.path().join("copy-of-7.jsonl")).unwrap();
+    let (grown, errors) = ingest_into(data.path(), &config, &sources).await;
+    assert!(errors.is_empty(), "{errors:?}");
+    let status = |file: &str| {
+        let report = grown.sources.iter().find(|s| s.uri.ends_with(file)).unwrap();
+        (report.status.clone(), report.log.rows)
+    };
+    assert_eq!(status("part-010.jsonl"), (SourceStatus::Grown, 1));
+    assert_eq!(status("part-011.jsonl"), (SourceStatus::Unchanged, 0));
+    // Nothing past what part-007 held: nothing to read, and said where it reads on from.
+    assert_eq!(status("copy-of-7.jsonl"), (SourceStatus::Unchanged, 0));
+    let copy = grown.sources.iter().find(|s| s.uri.ends_with("copy-of-7.jsonl"));
+    let read_on_from = copy.unwrap().read_on_from.clone().unwrap_or_default();
+    assert!(read_on_from.ends_with("part-007.jsonl"), "{read_on_from}");
+    let stats = query(
+        data.path(),
+        "SELECT count(*), count(DISTINCT _source || ':' || CAST(_line AS VARCHAR)) FROM events",
+    )
+    .await;
+    assert_eq!(stats[0], vec!["1206", "1206"]);
+    assert_lineage(data.path()).await;
+}
+
+/// A copy of a source read earlier in the same run (not committed yet: its group commits
+/// at the end) is known by its first bytes all the same.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_copy_read_in_the_same_group_is_read_on_from() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.jsonl"), lines(0..30)).unwrap();
+    std::fs::copy(dir.path().join("a.jsonl"), dir.path().join("b.jsonl")).unwrap();
+    let sources = [format!("{}/*.jsonl", dir.path().display())];
+    let (report, errors) = ingest_into(data.path(), &Config::default(), &sources).await;
+    assert!(errors.is_empty(), "{errors:?}");
+    let statuses: Vec<_> = report.sources.iter().map(|s| s.status.clone()).collect();
+    assert_eq!(statuses, vec![SourceStatus::New, SourceStatus::Unchanged]);
+    let read_on_from = report.sources[1].read_on_from.clone().unwrap_or_default();
+    assert!(read_on_from.ends_with("a.jsonl"), "{read_on_from}");
+    assert_eq!(count(data.path(), "SELECT count(*) FROM events").await, 30);
+}

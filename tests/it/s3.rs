@@ -253,6 +253,7 @@ async fn one_writer_holds_the_lease_of_an_s3_data_dir() {
         format: None,
         first_name: None,
         e_tag: None,
+        members: Vec::new(),
     };
     let lost = b.commit(&record).await.unwrap_err().to_string();
     assert!(lost.contains("ran out before this commit"), "{lost}");
