@@ -11,6 +11,7 @@
 
 use datafusion::arrow::array::RecordBatch;
 
+use super::source::SourceObject;
 use super::IngestError;
 use crate::storage::schema::{EVENTS, INGEST_LOG, REJECTS};
 use crate::storage::writer::PartitionBy;
@@ -24,9 +25,15 @@ const GROUP_MAX_MEMBERS: usize = 10_000;
 /// ... or this many source bytes: what a crash makes the next run read again.
 const GROUP_MAX_BYTES: u64 = 512 << 20;
 
-/// Whether a source of `size` stored bytes would join a group.
-pub fn is_small(size: u64) -> bool {
-    size <= GROUP_SOURCE_BYTES
+/// Whether a source would join a group: a compressed one by an eighth of the bytes, as its
+/// rows are held in memory until it is read to its end.
+pub fn is_small(object: &SourceObject) -> bool {
+    let limit = if object.gzip {
+        GROUP_SOURCE_BYTES / 8
+    } else {
+        GROUP_SOURCE_BYTES
+    };
+    object.size <= limit
 }
 
 /// The open group of a run. Its writers stage files as they fill (call from a blocking

@@ -159,7 +159,7 @@ pub async fn ingest_objects(
     let runtime = tokio::runtime::Handle::current();
     // Many small sources share their files and commits (see `group`); one alone gains
     // nothing by it.
-    let grouping = objects.iter().filter(|o| group::is_small(o.size)).count() > 1;
+    let grouping = objects.iter().filter(|o| group::is_small(o)).count() > 1;
     let mut groups_made = 0;
     let mut new_group = || {
         groups_made += 1;
@@ -174,7 +174,7 @@ pub async fn ingest_objects(
     };
     let mut group = grouping.then(&mut new_group);
     for (index, object) in objects.into_iter().enumerate() {
-        let joins_group = group.is_some() && group::is_small(object.size);
+        let joins_group = group.is_some() && group::is_small(&object);
         let job = SourceJob {
             store: store.clone(),
             runtime: tokio::runtime::Handle::current(),
@@ -544,8 +544,10 @@ impl SourceJob {
             (Sink::Held(Vec::new()), Sink::Held(Vec::new()))
         } else {
             (
-                Sink::Files(self.writer(EVENTS, PartitionBy::TimestampColumn(0))),
-                Sink::Files(self.writer(REJECTS, PartitionBy::Fixed(today))),
+                Sink::Files(Box::new(
+                    self.writer(EVENTS, PartitionBy::TimestampColumn(0)),
+                )),
+                Sink::Files(Box::new(self.writer(REJECTS, PartitionBy::Fixed(today)))),
             )
         };
         let pipeline = Pipeline::start(

@@ -129,7 +129,7 @@ struct Parsed {
 /// Where the pipeline's batches of one table go.
 pub enum Sink {
     /// Parquet files staged for the source's own commit.
-    Files(PartitionedWriter),
+    Files(Box<PartitionedWriter>),
     /// Kept in memory until the source is read to its end, for a group commit: a source
     /// that fails half-way then leaves no row in files shared with others.
     Held(Vec<RecordBatch>),
@@ -209,7 +209,9 @@ impl Pipeline {
             let mut result = write_in_order(parsed_rx, &mut events_sink, &mut rejects_sink)?;
             let (events_staged, events_held) = events_sink.finish()?;
             let (rejects_staged, rejects_held) = rejects_sink.finish()?;
-            result.staged.extend(events_staged.into_iter().chain(rejects_staged));
+            result
+                .staged
+                .extend(events_staged.into_iter().chain(rejects_staged));
             result.held = (events_held, rejects_held);
             Ok(result)
         });

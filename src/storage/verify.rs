@@ -60,8 +60,8 @@ impl DataStore {
         Ok(())
     }
 
-    /// The source whose commit wrote `path`, from the commit records (files merged by
-    /// compaction have none).
+    /// The source whose commit wrote `path` (the sources, for a group commit's file), from
+    /// the commit records (files merged by compaction have none).
     pub async fn source_of_file(&self, path: &str) -> Result<Option<String>> {
         for record in self.list("_manifest").await? {
             if !record.ends_with(".json") {
@@ -72,7 +72,16 @@ impl DataStore {
             };
             if let Ok(commit) = serde_json::from_slice::<super::CommitRecord>(&bytes) {
                 if commit.files.iter().any(|f| f == path) {
-                    return Ok(Some(commit.source));
+                    return Ok(Some(match commit.members.as_slice() {
+                        [] => commit.source,
+                        [only] => only.source.clone(),
+                        [first, rest @ ..] => format!(
+                            "{} and {} other sources committed with it (group commit {})",
+                            first.source,
+                            rest.len(),
+                            commit.commit_id
+                        ),
+                    }));
                 }
             }
         }

@@ -244,7 +244,10 @@ async fn small_sources_of_one_run_share_files_and_read_on_each() {
     };
     // One event date and one ingest day: one file each (it was 60 and 60).
     assert_eq!((files("events"), files("ingest_log")), (1, 1));
-    assert_eq!(count(data.path(), "SELECT count(*) FROM events").await, 1200);
+    assert_eq!(
+        count(data.path(), "SELECT count(*) FROM events").await,
+        1200
+    );
     assert_eq!(
         count(data.path(), "SELECT count(DISTINCT source) FROM ingest_log").await,
         60
@@ -254,7 +257,10 @@ async fn small_sources_of_one_run_share_files_and_read_on_each() {
     // Nothing new: nothing read. Then every tenth source grows, and a copy of source 7
     // arrives under a new name (its first bytes, over 256 of them, identify it).
     let (again, _) = ingest_into(data.path(), &config, &sources).await;
-    assert!(again.sources.iter().all(|s| s.status == SourceStatus::Unchanged));
+    assert!(again
+        .sources
+        .iter()
+        .all(|s| s.status == SourceStatus::Unchanged));
     for i in (0..60).step_by(10) {
         let mut text = lines(i * per_source..(i + 1) * per_source);
         text.push_str(&lines(5000 + i..5001 + i));
@@ -264,14 +270,21 @@ async fn small_sources_of_one_run_share_files_and_read_on_each() {
     let (grown, errors) = ingest_into(data.path(), &config, &sources).await;
     assert!(errors.is_empty(), "{errors:?}");
     let status = |file: &str| {
-        let report = grown.sources.iter().find(|s| s.uri.ends_with(file)).unwrap();
+        let report = grown
+            .sources
+            .iter()
+            .find(|s| s.uri.ends_with(file))
+            .unwrap();
         (report.status.clone(), report.log.rows)
     };
     assert_eq!(status("part-010.jsonl"), (SourceStatus::Grown, 1));
     assert_eq!(status("part-011.jsonl"), (SourceStatus::Unchanged, 0));
     // Nothing past what part-007 held: nothing to read, and said where it reads on from.
     assert_eq!(status("copy-of-7.jsonl"), (SourceStatus::Unchanged, 0));
-    let copy = grown.sources.iter().find(|s| s.uri.ends_with("copy-of-7.jsonl"));
+    let copy = grown
+        .sources
+        .iter()
+        .find(|s| s.uri.ends_with("copy-of-7.jsonl"));
     let read_on_from = copy.unwrap().read_on_from.clone().unwrap_or_default();
     assert!(read_on_from.ends_with("part-007.jsonl"), "{read_on_from}");
     let stats = query(
