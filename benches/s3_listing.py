@@ -7,7 +7,7 @@ under Firehose-style keys (fh/YYYY/MM/DD/HH/...), all committed by one `shape in
 NEW objects arrive and one cycle reads them, once with `[run] ordered_keys = false` (the whole
 prefix is listed and every known object checked) and once from the cursor.
 
-Usage: benches/s3_listing.py [--objects 100000] [--new 10] [--work DIR]
+Usage: benches/s3_listing.py [--objects 100000] [--new 10] [--work DIR] [--endpoint URL]
 Needs: pip install 'moto[server]' boto3; the release binary (cargo build --release)."""
 import argparse, concurrent.futures, os, shutil, socket, subprocess, tempfile, time
 
