@@ -371,6 +371,31 @@ fn generate(
             None => Default::default(),
         },
     };
+    if args.scenario == crate::cli::Scenario::Cascade {
+        if args.app_config.is_some() || args.files != 3 || args.malformed_rate > 0.0 {
+            anyhow::bail!(
+                "--app-config, --files and --malformed-rate apply to the web scenario only"
+            );
+        }
+        let truth = crate::generate::cascade::generate_cascade(&args.out, &options)?;
+        writeln!(
+            out,
+            "wrote {} lines of 3 services ({}), shape.toml and incidents.json ({} incidents) to {}\n\
+             ingest with: shape --config {} ingest {}",
+            truth.lines,
+            truth.files.join(", "),
+            truth.incidents.len(),
+            args.out.display(),
+            args.out.join("shape.toml").display(),
+            truth
+                .files
+                .iter()
+                .map(|f| args.out.join(f).display().to_string())
+                .collect::<Vec<_>>()
+                .join(" ")
+        )?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let truth = generate(&args.out, &options)?;
     writeln!(
         out,

@@ -190,6 +190,17 @@ pub struct GenArgs {
     /// pool large enough].
     #[arg(long)]
     pub app_config: Option<PathBuf>,
+    /// What to generate: `web`, one service's JSON logs (six components); `cascade`, three
+    /// services in a call chain (an nginx access log in front of two JSON services) whose
+    /// incidents spread from a root cause to its callers, with a `shape.toml` for them.
+    #[arg(long, value_enum, default_value = "web")]
+    pub scenario: Scenario,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Scenario {
+    Web,
+    Cascade,
 }
 
 #[derive(Debug, Subcommand)]

@@ -97,6 +97,9 @@ pub struct DetectSettings {
     /// `detector_feedback`: an anomaly preceded a breach when an SLO of its component burnt
     /// over a tier's factor within this many minutes after it ended.
     pub feedback_horizon_minutes: u32,
+    /// Incidents: an anomaly starting within this many minutes of the one before it joins
+    /// that one's incident (a cascade's effects follow its cause by minutes).
+    pub incident_gap_minutes: u32,
 }
 
 impl Default for DetectSettings {
@@ -129,6 +132,7 @@ impl Default for DetectSettings {
             template_extra_masks: Vec::new(),
             fix_rules: Vec::new(),
             feedback_horizon_minutes: 60,
+            incident_gap_minutes: 30,
         }
     }
 }
@@ -274,6 +278,7 @@ impl Detection {
                 "feedback_horizon_minutes",
                 s.feedback_horizon_minutes.to_string(),
             ),
+            ("incident_gap_minutes", s.incident_gap_minutes.to_string()),
         ]
     }
 }

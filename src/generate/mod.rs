@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use serde::Serialize;
 
+pub mod cascade;
+
 #[derive(Debug, thiserror::Error)]
 pub enum GenerateError {
     #[error("cannot write {path}: {source}")]

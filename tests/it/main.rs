@@ -1,5 +1,6 @@
 //! Integration tests: one binary (every test binary links DataFusion, and links are slow).
 
+mod cascade;
 mod cli;
 mod common;
 mod compact;

@@ -1,0 +1,143 @@
+-- anomaly_onsets: the minute each anomaly began, finer than its bucket-aligned window: the
+-- first minute of its window (opened one bucket early) in which its own signal crossed the
+-- line it is judged by. A template anomaly: its template logged at least twice in a minute
+-- (once for a new template); error kinds: two failures in a minute; a latency regression: the
+-- minute's geometric-mean latency at latency_ratio x its baseline; traffic: the minute's events
+-- past surge_ratio / drop_ratio x the baseline's share of a minute. An anomaly whose signal
+-- no single minute shows starts with its window.
+CREATE VIEW anomaly_onsets AS
+WITH a AS (
+    SELECT anomaly_id, component, operation, template, kind, baseline, window_start, window_end,
+           window_start - CAST(shape_setting('detect.bucket_minutes') || ' minutes' AS INTERVAL) AS opened
+    FROM anomalies
+),
+templates AS (
+    SELECT minute, component, operation, template, sum(events) AS events
+    FROM detect_minutes
+    WHERE template IS NOT NULL AND (level IN ('WARN', 'ERROR', 'FATAL') OR outcome = 'error')
+      AND component IN (SELECT component FROM a)
+    GROUP BY 1, 2, 3, 4
+),
+operations AS (
+    SELECT minute, component, operation, sum(events) AS events, sum(errors) AS errors,
+           exp(sum(log_latency_sum) / nullif(sum(timed), 0)) AS latency
+    FROM detect_minutes
+    WHERE component IN (SELECT component FROM a)
+    GROUP BY 1, 2, 3
+),
+found AS (
+    SELECT a.anomaly_id, min(t.minute) AS onset
+    FROM a
+    JOIN templates t
+      ON t.component = a.component AND (t.operation IS NOT DISTINCT FROM a.operation)
+     AND t.template = a.template AND t.minute >= a.opened AND t.minute < a.window_end
+     AND t.events >= CASE WHEN a.kind = 'new_template' THEN 1 ELSE 2 END
+    GROUP BY 1
+    UNION ALL
+    SELECT a.anomaly_id, min(o.minute)
+    FROM a
+    JOIN operations o
+      ON o.component = a.component AND (o.operation IS NOT DISTINCT FROM a.operation)
+     AND o.minute >= a.opened AND o.minute < a.window_end
+     AND CASE WHEN a.kind IN ('error_burst', 'race_condition') THEN o.errors >= 2
+              WHEN a.kind = 'latency_regression' THEN o.latency >= a.baseline * shape_number('detect.latency_ratio')
+              WHEN a.kind = 'traffic_surge'
+                THEN o.events >= shape_number('detect.surge_ratio') * a.baseline / shape_integer('detect.bucket_minutes')
+              WHEN a.kind = 'traffic_drop'
+                THEN o.events <= shape_number('detect.drop_ratio') * a.baseline / shape_integer('detect.bucket_minutes')
+              ELSE false END
+    WHERE a.template IS NULL
+    GROUP BY 1
+)
+SELECT a.anomaly_id, coalesce(min(f.onset), a.window_start) AS onset
+FROM a
+LEFT JOIN found f ON f.anomaly_id = a.anomaly_id
+GROUP BY a.anomaly_id, a.window_start;
+
+-- incident_members: every anomaly with the incident it belongs to, ranked as a suspect. An
+-- anomaly whose onset comes within detect.incident_gap_minutes of the one before it (in onset
+-- order) joins that one's incident: what goes wrong together starts together, and a cascade's
+-- effects follow its cause by minutes. Suspect rank within the incident: what changed first
+-- (onset), then, among simultaneous onsets, the kind that says most about a cause (a new log
+-- template, a race, a template storm, a latency regression, then failures and traffic), then
+-- the component's total budget burnt. incident_id: a hash of the first member's anomaly_id
+-- (stable while that anomaly lasts). why: the evidence that ranked the member.
+CREATE VIEW incident_members AS
+WITH timed AS (
+    SELECT a.*, o.onset,
+           CASE a.kind WHEN 'new_template' THEN 0 WHEN 'race_condition' THEN 1
+                       WHEN 'template_storm' THEN 2 WHEN 'latency_regression' THEN 3
+                       WHEN 'error_burst' THEN 4 ELSE 5 END AS kind_order
+    FROM anomalies a
+    JOIN anomaly_onsets o ON o.anomaly_id = a.anomaly_id
+),
+chained AS (
+    SELECT *,
+           CASE WHEN lag(onset) OVER (ORDER BY onset, kind_order, anomaly_id) IS NULL
+                  OR onset > lag(onset) OVER (ORDER BY onset, kind_order, anomaly_id)
+                             + CAST(shape_setting('detect.incident_gap_minutes') || ' minutes' AS INTERVAL)
+                THEN 1 ELSE 0 END AS opens
+    FROM timed
+),
+numbered AS (
+    SELECT *, sum(opens) OVER (ORDER BY onset, kind_order, anomaly_id ROWS UNBOUNDED PRECEDING) AS incident_seq
+    FROM chained
+),
+grouped AS (
+    SELECT *,
+           first_value(anomaly_id) OVER (PARTITION BY incident_seq ORDER BY onset, kind_order, anomaly_id) AS first_member,
+           min(onset) OVER (PARTITION BY incident_seq) AS incident_onset,
+           count(*) OVER (PARTITION BY incident_seq, onset) AS same_onset,
+           sum(budget_burned) OVER (PARTITION BY incident_seq, component) AS component_budget
+    FROM numbered
+),
+ranked AS (
+    SELECT *,
+           row_number() OVER (PARTITION BY incident_seq ORDER BY onset, kind_order, component_budget DESC, anomaly_id) AS suspect_rank
+    FROM grouped
+)
+SELECT substr(md5(concat('incident|', first_member)), 1, 16) AS incident_id,
+       suspect_rank, anomaly_id, component, operation, template_id, template, kind, severity,
+       onset, window_start, window_end, budget_burned, budget_minutes,
+       CASE WHEN onset = incident_onset AND same_onset = 1
+              THEN 'first onset, ' || CAST(CAST((to_unixtime(min(CASE WHEN onset > incident_onset THEN onset END) OVER (PARTITION BY incident_seq)) - to_unixtime(onset)) / 60 AS BIGINT) AS VARCHAR) || ' min before the next'
+            WHEN onset = incident_onset
+              THEN 'first onset, with ' || CAST(same_onset - 1 AS VARCHAR) || ' others; ' || replace(kind, '_', ' ')
+            ELSE CAST(CAST((to_unixtime(onset) - to_unixtime(incident_onset)) / 60 AS BIGINT) AS VARCHAR) || ' min after the first onset'
+       END AS why
+FROM ranked;
+
+-- incidents: one row per incident of incident_members: its onset and end, the components it
+-- touched, how many anomalies it holds, its first suspect (suspect_rank 1: component,
+-- operation, template, kind), and the error budget it burnt in total (each component's worst
+-- anomaly, summed: an error burst and its template storm are the same failures), graded like
+-- an anomaly (critical_budget, high_budget, medium_budget).
+CREATE VIEW incidents AS
+WITH per_component AS (
+    SELECT incident_id, component, max(budget_burned) AS budget_burned, max(budget_minutes) AS budget_minutes
+    FROM incident_members
+    GROUP BY 1, 2
+),
+totals AS (
+    SELECT incident_id, sum(budget_burned) AS budget_burned, sum(budget_minutes) AS budget_minutes,
+           string_agg(component, ', ' ORDER BY component) AS components
+    FROM per_component
+    GROUP BY 1
+),
+spans AS (
+    SELECT incident_id, min(onset) AS onset, max(window_end) AS window_end, count(*) AS anomalies
+    FROM incident_members
+    GROUP BY 1
+)
+SELECT s.incident_id,
+       CASE WHEN t.budget_burned >= shape_number('detect.critical_budget') THEN 'CRITICAL'
+            WHEN t.budget_burned >= shape_number('detect.high_budget') THEN 'HIGH'
+            WHEN t.budget_burned >= shape_number('detect.medium_budget') THEN 'MEDIUM'
+            ELSE 'LOW' END AS severity,
+       s.onset, s.window_end, s.anomalies, t.components,
+       m.component AS cause_component, m.operation AS cause_operation, m.template AS cause_template,
+       m.kind AS cause_kind, m.anomaly_id AS cause_anomaly_id,
+       t.budget_burned, t.budget_minutes
+FROM spans s
+JOIN totals t ON t.incident_id = s.incident_id
+JOIN incident_members m ON m.incident_id = s.incident_id AND m.suspect_rank = 1;

@@ -1,0 +1,177 @@
+//! The cascade scenario (`shape gen --scenario cascade`): three services in a call chain, an
+//! nginx access log beside two JSON services, read with the `shape.toml` the generator
+//! writes; every injected incident shows at its root cause and at the callers it reaches.
+
+use std::path::Path;
+
+use crate::common::{run_shape, text};
+
+fn shape(cwd: &Path, args: &[&str]) -> String {
+    let out = run_shape(cwd, args, &[]);
+    assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+    text(&out.stdout)
+}
+
+/// CSV rows of a query, header dropped.
+fn csv_rows(cwd: &Path, config: &str, sql: &str, as_of: &str) -> Vec<Vec<String>> {
+    let args = [
+        "--config",
+        config,
+        "--data-dir",
+        "data",
+        "query",
+        "--format",
+        "csv",
+        "--as-of",
+        as_of,
+        sql,
+    ];
+    shape(cwd, &args)
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect()
+}
+
+#[test]
+fn cascades_are_read_from_three_formats_and_show_where_the_truth_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let cwd = dir.path();
+    let said = shape(
+        cwd,
+        &[
+            "gen",
+            "--scenario",
+            "cascade",
+            "--days",
+            "2",
+            "--events",
+            "80000",
+            "--start",
+            "2026-11-01T00:00:00Z",
+            "--out",
+            "logs",
+        ],
+    );
+    // The command it prints for the ingest works as printed.
+    let ingest_line = said
+        .lines()
+        .find(|l| l.starts_with("ingest with: shape "))
+        .unwrap();
+    let args: Vec<&str> = ingest_line["ingest with: shape ".len()..]
+        .split(' ')
+        .collect();
+    let mut with_data: Vec<&str> = vec!["--data-dir", "data"];
+    with_data.extend(args.iter().copied());
+    let report = shape(cwd, &with_data);
+    assert!(report.contains(" + 0 rejects"), "{report}");
+    let config = cwd.join("logs/shape.toml").display().to_string();
+    let truth: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(cwd.join("logs/incidents.json")).unwrap())
+            .unwrap();
+
+    let as_of = "2026-11-03T00:00:00Z";
+    let services = csv_rows(
+        cwd,
+        &config,
+        "SELECT service, component, count(*) FROM events GROUP BY 1, 2 ORDER BY 1, 2",
+        as_of,
+    );
+    let names: Vec<(&str, &str)> = services
+        .iter()
+        .map(|r| (r[0].as_str(), r[1].as_str()))
+        .collect();
+    assert!(names.contains(&("edge", "proxy")), "{names:?}");
+    assert!(names.contains(&("inventory-db", "pool")), "{names:?}");
+    assert!(!names.iter().any(|(_, c)| *c == "unknown"), "{names:?}");
+    // The services share trace ids: an edge request's id is in the services behind it.
+    let shared = csv_rows(
+        cwd,
+        &config,
+        "SELECT count(DISTINCT e.trace_id) FROM events e JOIN events d \
+         ON d.trace_id = e.trace_id AND d.service = 'inventory-db' WHERE e.service = 'edge'",
+        as_of,
+    );
+    assert!(shared[0][0].parse::<u64>().unwrap() > 1000, "{shared:?}");
+
+    let anomalies = csv_rows(
+        cwd,
+        &config,
+        "SELECT component, operation, CAST(window_start AS VARCHAR), CAST(window_end AS VARCHAR) \
+         FROM anomalies",
+        as_of,
+    );
+    let incidents = truth["incidents"].as_array().unwrap();
+    assert_eq!(incidents.len(), 4);
+    for incident in incidents {
+        let (start, end) = (
+            incident["start"].as_str().unwrap().replace('Z', ""),
+            incident["end"].as_str().unwrap().replace('Z', ""),
+        );
+        let shows_at = |place: &serde_json::Value| {
+            anomalies.iter().any(|a| {
+                a[0] == place["component"].as_str().unwrap()
+                    && a[1] == place["operation"].as_str().unwrap()
+                    && a[2].replace(' ', "T") < end
+                    && a[3].replace(' ', "T") > start
+            })
+        };
+        assert!(
+            shows_at(&incident["root_cause"]),
+            "{} root cause not found: {anomalies:?}",
+            incident["id"]
+        );
+        for effect in incident["effects"].as_array().unwrap() {
+            assert!(
+                shows_at(effect),
+                "{} effect {effect} not found",
+                incident["id"]
+            );
+        }
+    }
+
+    // Incidents: each injected one is one SHAPE incident holding the anomalies at its root
+    // cause and effects (no splits, no merges), and its first suspect is the root cause.
+    let members = csv_rows(
+        cwd,
+        &config,
+        "SELECT incident_id, component, operation, CAST(onset AS VARCHAR), suspect_rank \
+         FROM incident_members ORDER BY incident_id, suspect_rank",
+        as_of,
+    );
+    let found = csv_rows(
+        cwd,
+        &config,
+        "SELECT incident_id, cause_component, cause_operation, severity FROM incidents ORDER BY onset",
+        as_of,
+    );
+    assert_eq!(found.len(), incidents.len(), "{found:?}\n{members:?}");
+    let (mut right, mut placed) = (0, 0);
+    for (incident, shape_incident) in incidents.iter().zip(&found) {
+        let places: Vec<&serde_json::Value> = std::iter::once(&incident["root_cause"])
+            .chain(incident["effects"].as_array().unwrap())
+            .collect();
+        let of_this = |m: &&Vec<String>| m[0] == shape_incident[0];
+        let mine: Vec<&Vec<String>> = members.iter().filter(of_this).collect();
+        let in_truth = |m: &&&Vec<String>| {
+            places.iter().any(|p| {
+                p["component"].as_str() == Some(m[1].as_str())
+                    && p["operation"].as_str() == Some(m[2].as_str())
+            })
+        };
+        right += mine.iter().filter(in_truth).count();
+        placed += mine.len();
+        let root = &incident["root_cause"];
+        assert_eq!(
+            (shape_incident[1].as_str(), shape_incident[2].as_str()),
+            (
+                root["component"].as_str().unwrap(),
+                root["operation"].as_str().unwrap()
+            ),
+            "{}: {shape_incident:?}\n{mine:?}",
+            incident["id"]
+        );
+    }
+    // Membership precision: anomalies of an incident that belong to it by the truth.
+    assert!(right * 10 >= placed * 9, "{right} of {placed}: {members:?}");
+}
