@@ -56,8 +56,9 @@ GROUP BY a.anomaly_id, a.window_start;
 
 -- incident_members: every anomaly with the incident it belongs to, ranked as a suspect. An
 -- anomaly whose onset comes within detect.incident_gap_minutes of the one before it (in onset
--- order) joins that one's incident: what goes wrong together starts together, and a cascade's
--- effects follow its cause by minutes. Suspect rank within the incident: what changed first
+-- order), or inside the window of an earlier anomaly of its component, joins that one's
+-- incident: what goes wrong together starts together, a cascade's effects follow its cause by
+-- minutes, and a component's later signs belong to its trouble so far. Suspect rank within the incident: what changed first
 -- (onset), then, among simultaneous onsets, the kind that says most about a cause (a new log
 -- template, a race, a template storm, a latency regression, then failures and traffic), then
 -- the component's total budget burnt. incident_id: a hash of the first member's anomaly_id
@@ -73,10 +74,13 @@ WITH timed AS (
 ),
 chained AS (
     SELECT *,
-           CASE WHEN lag(onset) OVER (ORDER BY onset, kind_order, anomaly_id) IS NULL
-                  OR onset > lag(onset) OVER (ORDER BY onset, kind_order, anomaly_id)
-                             + CAST(shape_setting('detect.incident_gap_minutes') || ' minutes' AS INTERVAL)
-                THEN 1 ELSE 0 END AS opens
+           CASE WHEN lag(onset) OVER (ORDER BY onset, kind_order, anomaly_id) IS NULL THEN 1
+                WHEN onset <= lag(onset) OVER (ORDER BY onset, kind_order, anomaly_id)
+                              + CAST(shape_setting('detect.incident_gap_minutes') || ' minutes' AS INTERVAL) THEN 0
+                -- still inside an earlier anomaly of its component: the same trouble, later signs
+                WHEN onset < max(window_end) OVER (PARTITION BY component ORDER BY onset, kind_order, anomaly_id
+                                                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) THEN 0
+                ELSE 1 END AS opens
     FROM timed
 ),
 numbered AS (

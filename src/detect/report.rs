@@ -1,4 +1,6 @@
-//! `shape detect`: anomalies by severity, each with its root causes and recommended fix.
+//! `shape detect`: incidents, worst first, each with its anomalies in suspect order (the
+//! first suspect shown whatever its own severity: a warning storm that burnt no budget may
+//! be what the rest follow from), each anomaly with its root causes and recommended fix.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -11,10 +13,17 @@ use crate::query::batches_to_rows;
 /// One reported anomaly: its columns, its root causes and its recommendation, as text.
 pub type ReportedAnomaly = (Vec<String>, Vec<Vec<String>>, Option<Vec<String>>);
 
+/// One reported incident: its `incidents` row, and its members as (anomaly_id, suspect
+/// rank, why), in suspect order.
+pub type ReportedIncident = (Vec<String>, Vec<(String, String, String)>);
+
 /// The report's rows, as text, in print order.
 #[derive(Debug, Default)]
 pub struct DetectReport {
     pub as_of: String,
+    /// Worst first (severity, then the budget they burnt).
+    pub incidents: Vec<ReportedIncident>,
+    /// Worst first; with the first suspect of every incident shown, whatever its severity.
     pub anomalies: Vec<ReportedAnomaly>,
     /// `detector_feedback` by (kind, component): (preceded a breach, judged).
     pub feedback: BTreeMap<(String, String), (u64, u64)>,
@@ -42,8 +51,22 @@ const ANOMALIES_SQL: &str = "SELECT anomaly_id, severity, kind, component, coale
      round(observed, 3), round(baseline, 3), round(score, 1), events, round(bad_events, 0), \
      round(budget_burned * 100, 2), round(budget_minutes, 1) \
      FROM anomalies WHERE severity IN ({severities}) \
+        OR anomaly_id IN (SELECT m.anomaly_id FROM incident_members m JOIN incidents i \
+                          ON i.incident_id = m.incident_id \
+                          WHERE m.suspect_rank = 1 AND i.severity IN ({severities})) \
      ORDER BY CASE severity WHEN 'CRITICAL' THEN 0 WHEN 'HIGH' THEN 1 WHEN 'MEDIUM' THEN 2 ELSE 3 END, \
               budget_burned DESC, window_start, anomaly_id";
+
+/// Incidents at or above the minimum severity, or holding an anomaly that is, worst first.
+const INCIDENTS_SQL: &str = "SELECT incident_id, severity, to_char(onset, '%Y-%m-%d %H:%M'), \
+     to_char(window_end, '%H:%M'), anomalies, components, cause_kind, cause_component, \
+     coalesce(cause_operation, '-'), coalesce(cause_template, ''), \
+     round(budget_burned * 100, 2), round(budget_minutes, 1) \
+     FROM incidents i WHERE severity IN ({severities}) \
+        OR EXISTS (SELECT 1 FROM incident_members m WHERE m.incident_id = i.incident_id \
+                   AND m.severity IN ({severities})) \
+     ORDER BY CASE severity WHEN 'CRITICAL' THEN 0 WHEN 'HIGH' THEN 1 WHEN 'MEDIUM' THEN 2 ELSE 3 END, \
+              budget_burned DESC, onset, incident_id";
 
 /// Severities from the most severe down to `min_severity`.
 pub fn severities_from(min_severity: &str) -> Option<&'static [&'static str]> {
@@ -93,6 +116,12 @@ pub async fn detect_report(
     ))
     .await?;
     let anomalies = joined(spawned(ANOMALIES_SQL.replace("{severities}", &severities))).await?;
+    let incidents = spawned(INCIDENTS_SQL.replace("{severities}", &severities));
+    let members = spawned(
+        "SELECT incident_id, anomaly_id, CAST(suspect_rank AS VARCHAR) AS suspect, why \
+         FROM incident_members ORDER BY incident_id, suspect_rank"
+            .into(),
+    );
     let causes = spawned(
         "SELECT subject_id, rank, coalesce(operation, '-'), template, round(lift, 1), events, \
                 sample_source, sample_line FROM root_causes ORDER BY subject_id, rank"
@@ -108,8 +137,13 @@ pub async fn detect_report(
          FROM detector_feedback"
             .into(),
     );
-    let (causes, fixes, feedback) =
-        tokio::try_join!(joined(causes), joined(fixes), joined(feedback))?;
+    let (causes, fixes, feedback, incidents, members) = tokio::try_join!(
+        joined(causes),
+        joined(fixes),
+        joined(feedback),
+        joined(incidents),
+        joined(members)
+    )?;
     let mut report = DetectReport {
         feedback: feedback
             .into_iter()
@@ -124,6 +158,17 @@ pub async fn detect_report(
             .cloned()
             .unwrap_or_default(),
         anomalies: Vec::new(),
+        incidents: incidents
+            .into_iter()
+            .map(|i| {
+                let mine = members
+                    .iter()
+                    .filter(|m| m[0] == i[0])
+                    .map(|m| (m[1].clone(), m[2].clone(), m[3].clone()))
+                    .collect();
+                (i, mine)
+            })
+            .collect(),
     };
     for a in anomalies {
         let id = a[0].clone();
@@ -153,65 +198,115 @@ impl std::fmt::Display for DetectReport {
         let count = |s: &str| self.anomalies.iter().filter(|(a, _, _)| a[1] == s).count();
         writeln!(
             f,
-            "SHAPE detect at {}: {} anomalies ({} CRITICAL, {} HIGH, {} MEDIUM, {} LOW)",
+            "SHAPE detect at {}: {} incidents, {} anomalies ({} CRITICAL, {} HIGH, {} MEDIUM, {} LOW)",
             self.as_of,
+            self.incidents.len(),
             self.anomalies.len(),
             count("CRITICAL"),
             count("HIGH"),
             count("MEDIUM"),
             count("LOW")
         )?;
-        for (a, causes, fix) in &self.anomalies {
-            let mut text = String::new();
-            let _ = writeln!(
-                text,
-                "\n{:<8} ({}) {} {}/{}  {} -> {} UTC  [{}]",
-                a[1],
-                // the detector's precision in this service (detector_feedback)
-                self.record_of(&a[2], &a[3]),
-                a[2],
-                a[3],
-                a[4],
-                a[6],
-                a[7],
-                a[0]
-            );
-            if !a[5].is_empty() {
-                let _ = writeln!(text, "  template: {}", a[5]);
+        let mut shown = std::collections::HashSet::new();
+        for (incident, members) in &self.incidents {
+            f.write_str(&self.incident_text(incident))?;
+            for (anomaly_id, rank, why) in members {
+                let Some(anomaly) = self.anomalies.iter().find(|(a, _, _)| &a[0] == anomaly_id)
+                else {
+                    continue; // below the minimum severity
+                };
+                shown.insert(anomaly_id.as_str());
+                f.write_str(&self.anomaly_text(anomaly, Some((rank, why))))?;
             }
-            let (observed, usual) = (
-                with_unit(&a[2], &a[5], &a[8]),
-                with_unit(&a[2], &a[5], &a[9]),
-            );
-            let _ = writeln!(
-                text,
-                "  observed {observed} vs usual {usual} (robust z-score {}), {} events, {} bad: {}% of the 30-day error budget ({} budget minutes)",
-                a[10], a[11], a[12], a[13], a[14]
-            );
-            for c in causes {
-                let path = c[6].strip_prefix("file://").unwrap_or(&c[6]);
-                let _ = writeln!(
-                    text,
-                    "  cause {}: {} \"{}\" lift {}x, {} events (e.g. {}:{})",
-                    c[1], c[2], c[3], c[4], c[5], path, c[7]
-                );
+        }
+        for anomaly in &self.anomalies {
+            if !shown.contains(anomaly.0[0].as_str()) {
+                f.write_str(&self.anomaly_text(anomaly, None))?;
             }
-            if let Some(fix) = fix {
-                let _ = writeln!(text, "  fix ({}): {}", fix[1], fix[2]);
-                let _ = writeln!(
-                    text,
-                    "    why: {} Wins back {} budget minutes.",
-                    fix[3], fix[4]
-                );
-            }
-            // with the evaluation time, so that the printed command finds the same anomaly
-            let _ = writeln!(
-                text,
-                "  evidence: shape trace {} --as-of {}",
-                a[0], self.as_of
-            );
-            f.write_str(&text)?;
         }
         Ok(())
+    }
+}
+
+impl DetectReport {
+    /// An incident's heading: when, where, its first suspect and what it burnt in total.
+    fn incident_text(&self, i: &[String]) -> String {
+        let mut text = String::new();
+        let _ = writeln!(
+            text,
+            "\n== INCIDENT {} {} -> {} UTC: {} anomalies in {}  [{}]",
+            i[1], i[2], i[3], i[4], i[5], i[0]
+        );
+        let template = if i[9].is_empty() {
+            String::new()
+        } else {
+            format!(" \"{}\"", i[9])
+        };
+        let _ = writeln!(
+            text,
+            "   first suspect: {} {}/{}{template}; the incident burnt {}% of the 30-day error budget ({} budget minutes)",
+            i[6], i[7], i[8], i[10], i[11]
+        );
+        text
+    }
+
+    /// One anomaly's block; `suspect`: its rank in its incident and why.
+    fn anomaly_text(
+        &self,
+        (a, causes, fix): &ReportedAnomaly,
+        suspect: Option<(&String, &String)>,
+    ) -> String {
+        let mut text = String::new();
+        let _ = writeln!(
+            text,
+            "\n{:<8} ({}) {} {}/{}  {} -> {} UTC  [{}]",
+            a[1],
+            // the detector's precision in this service (detector_feedback)
+            self.record_of(&a[2], &a[3]),
+            a[2],
+            a[3],
+            a[4],
+            a[6],
+            a[7],
+            a[0]
+        );
+        if let Some((rank, why)) = suspect {
+            let _ = writeln!(text, "  suspect {rank}: {why}");
+        }
+        if !a[5].is_empty() {
+            let _ = writeln!(text, "  template: {}", a[5]);
+        }
+        let (observed, usual) = (
+            with_unit(&a[2], &a[5], &a[8]),
+            with_unit(&a[2], &a[5], &a[9]),
+        );
+        let _ = writeln!(
+            text,
+            "  observed {observed} vs usual {usual} (robust z-score {}), {} events, {} bad: {}% of the 30-day error budget ({} budget minutes)",
+            a[10], a[11], a[12], a[13], a[14]
+        );
+        for c in causes {
+            let path = c[6].strip_prefix("file://").unwrap_or(&c[6]);
+            let _ = writeln!(
+                text,
+                "  cause {}: {} \"{}\" lift {}x, {} events (e.g. {}:{})",
+                c[1], c[2], c[3], c[4], c[5], path, c[7]
+            );
+        }
+        if let Some(fix) = fix {
+            let _ = writeln!(text, "  fix ({}): {}", fix[1], fix[2]);
+            let _ = writeln!(
+                text,
+                "    why: {} Wins back {} budget minutes.",
+                fix[3], fix[4]
+            );
+        }
+        // with the evaluation time, so that the printed command finds the same anomaly
+        let _ = writeln!(
+            text,
+            "  evidence: shape trace {} --as-of {}",
+            a[0], self.as_of
+        );
+        text
     }
 }
