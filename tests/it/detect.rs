@@ -102,6 +102,23 @@ async fn injected_incidents_are_found_with_their_kind_and_evidence() {
     assert!(precision >= 0.9, "precision {precision}");
     assert!(recall >= 0.9, "recall {recall}");
 
+    // Single-component incidents stay one incident each, first suspect at their component.
+    let incidents = detect_rows(
+        data.path(),
+        &config,
+        &truth.end,
+        "SELECT incident_id, cause_component, CAST(onset AS VARCHAR) AS began, CAST(window_end AS VARCHAR) AS ended \
+         FROM incidents ORDER BY onset",
+    )
+    .await;
+    assert_eq!(incidents.len(), truth.incidents.len(), "{incidents:?}");
+    for (found, injected) in incidents.iter().zip(&truth.incidents) {
+        assert_eq!(found[1], injected.component, "{found:?} for {injected:?}");
+        let overlapping = found[2].replace(' ', "T") < injected.end
+            && found[3].replace(' ', "T") > injected.start.replace('Z', "");
+        assert!(overlapping, "{found:?} for {injected:?}");
+    }
+
     // Every anomaly has evidence, and every piece of evidence is the source line it claims.
     let evidence = detect_rows(
         data.path(),
@@ -176,6 +193,14 @@ async fn an_incident_free_week_raises_nothing_critical_or_high() {
         serious.len()
     );
     assert!(serious.is_empty(), "{serious:?}");
+    let incidents = detect_rows(
+        data.path(),
+        &config,
+        &truth.end,
+        "SELECT incident_id, severity, components FROM incidents WHERE severity <> 'LOW'",
+    )
+    .await;
+    assert!(incidents.is_empty(), "{incidents:?}");
 }
 
 #[test]
@@ -214,9 +239,13 @@ fn detect_and_trace_from_the_command_line() {
         "{report}"
     );
     assert!(report.contains("fix (rollback-deploy)"), "{report}");
+    // Grouped by incident, the regression's first.
+    let heading = report.lines().find(|l| l.starts_with("== INCIDENT"));
+    assert!(heading.is_some(), "{report}");
     let id = report
         .lines()
-        .find(|l| l.contains("latency_regression canvas/renderFrame"))
+        // the anomaly's own line (its incident's heading names it as a suspect too)
+        .find(|l| l.contains("latency_regression canvas/renderFrame") && l.ends_with(']'))
         .and_then(|l| l.rsplit('[').next())
         .map(|s| s.trim_end_matches(']').to_string())
         .expect("the regression is reported");
