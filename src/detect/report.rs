@@ -13,9 +13,13 @@ use crate::query::batches_to_rows;
 /// One reported anomaly: its columns, its root causes and its recommendation, as text.
 pub type ReportedAnomaly = (Vec<String>, Vec<Vec<String>>, Option<Vec<String>>);
 
-/// One reported incident: its `incidents` row, and its members as (anomaly_id, suspect
-/// rank, why), in suspect order.
-pub type ReportedIncident = (Vec<String>, Vec<(String, String, String)>);
+/// One reported incident: its `incidents` row, its members as (anomaly_id, suspect rank,
+/// why) in suspect order, and its recommendation (its first suspect's).
+pub type ReportedIncident = (
+    Vec<String>,
+    Vec<(String, String, String)>,
+    Option<Vec<String>>,
+);
 
 /// The report's rows, as text, in print order.
 #[derive(Debug, Default)]
@@ -166,7 +170,8 @@ pub async fn detect_report(
                     .filter(|m| m[0] == i[0])
                     .map(|m| (m[1].clone(), m[2].clone(), m[3].clone()))
                     .collect();
-                (i, mine)
+                let fix = fixes.iter().find(|f| f[0] == i[0]).cloned();
+                (i, mine, fix)
             })
             .collect(),
     };
@@ -208,8 +213,8 @@ impl std::fmt::Display for DetectReport {
             count("LOW")
         )?;
         let mut shown = std::collections::HashSet::new();
-        for (incident, members) in &self.incidents {
-            f.write_str(&self.incident_text(incident))?;
+        for (incident, members, fix) in &self.incidents {
+            f.write_str(&self.incident_text(incident, fix.as_deref()))?;
             for (anomaly_id, rank, why) in members {
                 let Some(anomaly) = self.anomalies.iter().find(|(a, _, _)| &a[0] == anomaly_id)
                 else {
@@ -230,7 +235,7 @@ impl std::fmt::Display for DetectReport {
 
 impl DetectReport {
     /// An incident's heading: when, where, its first suspect and what it burnt in total.
-    fn incident_text(&self, i: &[String]) -> String {
+    fn incident_text(&self, i: &[String], fix: Option<&[String]>) -> String {
         let mut text = String::new();
         let _ = writeln!(
             text,
@@ -247,6 +252,13 @@ impl DetectReport {
             "   first suspect: {} {}/{}{template}; the incident burnt {}% of the 30-day error budget ({} budget minutes)",
             i[6], i[7], i[8], i[10], i[11]
         );
+        if let Some(fix) = fix {
+            let _ = writeln!(
+                text,
+                "   fix ({}): {} (wins back {} budget minutes)",
+                fix[1], fix[2], fix[4]
+            );
+        }
         text
     }
 

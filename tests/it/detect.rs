@@ -161,7 +161,7 @@ async fn injected_incidents_are_found_with_their_kind_and_evidence() {
         data.path(),
         &config,
         &truth.end,
-        "SELECT subject_id, rule_id, benefit_score FROM fix_recommendations",
+        "SELECT subject_id, rule_id, benefit_score FROM fix_recommendations WHERE subject_kind = 'anomaly'",
     )
     .await;
     assert_eq!(fixes.len(), anomalies.len(), "{fixes:?}");
