@@ -15,14 +15,16 @@ templates AS (
     SELECT minute, component, operation, template, sum(events) AS events
     FROM detect_minutes
     WHERE template IS NOT NULL AND (level IN ('WARN', 'ERROR', 'FATAL') OR outcome = 'error')
-      AND component IN (SELECT component FROM a)
+      AND minute >= date_bin(CAST(shape_setting('detect.bucket_minutes') || ' minutes' AS INTERVAL), shape_as_of(), TIMESTAMP '1970-01-01T00:00:00Z') - CAST(shape_setting('detect.lookback_days') || ' days' AS INTERVAL) - CAST(shape_setting('detect.bucket_minutes') || ' minutes' AS INTERVAL)
     GROUP BY 1, 2, 3, 4
 ),
 operations AS (
     SELECT minute, component, operation, sum(events) AS events, sum(errors) AS errors,
            exp(sum(log_latency_sum) / nullif(sum(timed), 0)) AS latency
     FROM detect_minutes
-    WHERE component IN (SELECT component FROM a)
+    -- the lookback, and the bucket before it that the first windows open on (no read of
+    -- `a` here: each reference of a view is planned again)
+    WHERE minute >= date_bin(CAST(shape_setting('detect.bucket_minutes') || ' minutes' AS INTERVAL), shape_as_of(), TIMESTAMP '1970-01-01T00:00:00Z') - CAST(shape_setting('detect.lookback_days') || ' days' AS INTERVAL) - CAST(shape_setting('detect.bucket_minutes') || ' minutes' AS INTERVAL)
     GROUP BY 1, 2, 3
 ),
 found AS (
@@ -62,7 +64,8 @@ GROUP BY a.anomaly_id, a.window_start;
 -- (onset), then, among simultaneous onsets, the kind that says most about a cause (a new log
 -- template, a race, a template storm, a latency regression, then failures and traffic), then
 -- the component's total budget burnt. incident_id: a hash of the first member's anomaly_id
--- (stable while that anomaly lasts). why: the evidence that ranked the member.
+-- (stable while that anomaly lasts). why: the evidence that ranked the member. cause_template:
+-- the template of the incident's first suspect.
 CREATE VIEW incident_members AS
 WITH timed AS (
     SELECT a.*, o.onset,
@@ -97,12 +100,13 @@ grouped AS (
 ),
 ranked AS (
     SELECT *,
-           row_number() OVER (PARTITION BY incident_seq ORDER BY onset, kind_order, component_budget DESC, anomaly_id) AS suspect_rank
+           row_number() OVER (PARTITION BY incident_seq ORDER BY onset, kind_order, component_budget DESC, anomaly_id) AS suspect_rank,
+           first_value(template) OVER (PARTITION BY incident_seq ORDER BY onset, kind_order, component_budget DESC, anomaly_id) AS cause_template
     FROM grouped
 )
 SELECT substr(md5(concat('incident|', first_member)), 1, 16) AS incident_id,
        suspect_rank, anomaly_id, component, operation, template_id, template, kind, severity,
-       onset, window_start, window_end, budget_burned, budget_minutes,
+       onset, window_start, window_end, budget_burned, budget_minutes, cause_template,
        CASE WHEN onset = incident_onset AND same_onset = 1
               THEN 'first onset, ' || CAST(CAST((to_unixtime(min(CASE WHEN onset > incident_onset THEN onset END) OVER (PARTITION BY incident_seq)) - to_unixtime(onset)) / 60 AS BIGINT) AS VARCHAR) || ' min before the next'
             WHEN onset = incident_onset
@@ -117,31 +121,39 @@ FROM ranked;
 -- anomaly, summed: an error burst and its template storm are the same failures), graded like
 -- an anomaly (critical_budget, high_budget, medium_budget).
 CREATE VIEW incidents AS
+-- One read of incident_members: each component's worst budget and best suspect, then the
+-- incident's.
 WITH per_component AS (
-    SELECT incident_id, component, max(budget_burned) AS budget_burned, max(budget_minutes) AS budget_minutes
+    SELECT incident_id, component,
+           max(budget_burned) AS budget_burned, max(budget_minutes) AS budget_minutes,
+           min(onset) AS onset, max(window_end) AS window_end, count(*) AS anomalies,
+           min(suspect_rank) AS best_rank,
+           first_value(operation ORDER BY suspect_rank) AS operation,
+           first_value(template ORDER BY suspect_rank) AS template,
+           first_value(kind ORDER BY suspect_rank) AS kind,
+           first_value(anomaly_id ORDER BY suspect_rank) AS anomaly_id
     FROM incident_members
     GROUP BY 1, 2
 ),
-totals AS (
-    SELECT incident_id, sum(budget_burned) AS budget_burned, sum(budget_minutes) AS budget_minutes,
-           string_agg(component, ', ' ORDER BY component) AS components
+per_incident AS (
+    SELECT incident_id, min(onset) AS onset, max(window_end) AS window_end,
+           sum(anomalies) AS anomalies,
+           string_agg(component, ', ' ORDER BY component) AS components,
+           first_value(component ORDER BY best_rank) AS cause_component,
+           first_value(operation ORDER BY best_rank) AS cause_operation,
+           first_value(template ORDER BY best_rank) AS cause_template,
+           first_value(kind ORDER BY best_rank) AS cause_kind,
+           first_value(anomaly_id ORDER BY best_rank) AS cause_anomaly_id,
+           sum(budget_burned) AS budget_burned, sum(budget_minutes) AS budget_minutes
     FROM per_component
     GROUP BY 1
-),
-spans AS (
-    SELECT incident_id, min(onset) AS onset, max(window_end) AS window_end, count(*) AS anomalies
-    FROM incident_members
-    GROUP BY 1
 )
-SELECT s.incident_id,
-       CASE WHEN t.budget_burned >= shape_number('detect.critical_budget') THEN 'CRITICAL'
-            WHEN t.budget_burned >= shape_number('detect.high_budget') THEN 'HIGH'
-            WHEN t.budget_burned >= shape_number('detect.medium_budget') THEN 'MEDIUM'
+SELECT incident_id,
+       CASE WHEN budget_burned >= shape_number('detect.critical_budget') THEN 'CRITICAL'
+            WHEN budget_burned >= shape_number('detect.high_budget') THEN 'HIGH'
+            WHEN budget_burned >= shape_number('detect.medium_budget') THEN 'MEDIUM'
             ELSE 'LOW' END AS severity,
-       s.onset, s.window_end, s.anomalies, t.components,
-       m.component AS cause_component, m.operation AS cause_operation, m.template AS cause_template,
-       m.kind AS cause_kind, m.anomaly_id AS cause_anomaly_id,
-       t.budget_burned, t.budget_minutes
-FROM spans s
-JOIN totals t ON t.incident_id = s.incident_id
-JOIN incident_members m ON m.incident_id = s.incident_id AND m.suspect_rank = 1;
+       onset, window_end, anomalies, components,
+       cause_component, cause_operation, cause_template, cause_kind, cause_anomaly_id,
+       budget_burned, budget_minutes
+FROM per_incident;

@@ -77,21 +77,13 @@ SELECT subject_id, subject_kind, rank, component, operation, template, template_
        lift, events, sample_source, sample_line
 FROM ranked;
 
--- root_causes also says which incident its subject belongs to (a breach: that of its main
--- anomaly) and why the cause ranks where it does.
+-- root_causes also says which incident an anomaly subject belongs to (a breach's: see its
+-- main anomaly in breach_anomalies) and why the cause ranks where it does.
 CREATE VIEW root_causes AS
-WITH breach_incidents AS (
-    SELECT ba.breach_id, m.incident_id
-    FROM breach_anomalies ba
-    JOIN incident_members m ON m.anomaly_id = ba.anomaly_id
-    WHERE ba.rank = 1
-)
-SELECT c.*, coalesce(m.incident_id, b.incident_id) AS incident_id,
+SELECT c.*, m.incident_id,
        'lift ' || CAST(round(c.lift, 1) AS VARCHAR) || 'x in the window over the lookback'
-         || CASE WHEN i.cause_template IS NOT NULL AND i.cause_template = c.template
+         || CASE WHEN m.cause_template IS NOT NULL AND m.cause_template = c.template
                  THEN '; the template of its incident''s first suspect' ELSE '' END AS why
 FROM root_cause_candidates c
 LEFT JOIN incident_members m ON m.anomaly_id = c.subject_id
-LEFT JOIN breach_incidents b ON b.breach_id = c.subject_id
-LEFT JOIN incidents i ON i.incident_id = coalesce(m.incident_id, b.incident_id)
 WHERE c.rank <= shape_integer('detect.max_causes')
