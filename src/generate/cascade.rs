@@ -78,10 +78,13 @@ pub struct CascadeTruth {
     pub incidents: Vec<CascadeIncident>,
 }
 
+/// The API component and operation behind an edge route.
+type Backend = Option<(&'static str, &'static str)>;
+
 /// The edge's routes: (route, path prefix, share of requests, usual ms at the edge, the API
 /// component and operation behind it).
 #[rustfmt::skip]
-const ROUTES: &[(&str, &str, f64, f64, Option<(&str, &str)>)] = &[
+const ROUTES: &[(&str, &str, f64, f64, Backend)] = &[
     ("GET /static", "/static/app-", 0.40, 3.0, None),
     ("GET /api/products", "/api/products/", 0.35, 25.0, Some(("catalog", "getProduct"))),
     ("POST /api/cart", "/api/cart", 0.15, 40.0, Some(("cart", "addToCart"))),
@@ -294,7 +297,7 @@ fn request(
     rng: &mut Rng,
     at: DateTime<Utc>,
     now: Option<(&'static str, u64, u64)>,
-    (route, path, edge_ms, api): (&str, &str, f64, Option<(&'static str, &'static str)>),
+    (route, path, edge_ms, api): (&str, &str, f64, Backend),
     out: &mut Minute,
 ) {
     let millis = rng.below(60_000) as u32;
