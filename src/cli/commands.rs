@@ -380,9 +380,10 @@ fn generate(
         let truth = crate::generate::cascade::generate_cascade(&args.out, &options)?;
         writeln!(
             out,
-            "wrote {} lines of 3 services ({}), shape.toml and incidents.json ({} incidents) to {}\n\
+            "wrote {} lines of {} services ({}), shape.toml and incidents.json ({} incidents) to {}\n\
              ingest with: shape --config {} ingest {}",
             truth.lines,
+            truth.files.len(),
             truth.files.join(", "),
             truth.incidents.len(),
             args.out.display(),

@@ -192,7 +192,8 @@ pub struct GenArgs {
     pub app_config: Option<PathBuf>,
     /// What to generate: `web`, one service's JSON logs (six components); `cascade`, three
     /// services in a call chain (an nginx access log in front of two JSON services) whose
-    /// incidents spread from a root cause to its callers, with a `shape.toml` for them.
+    /// incidents spread from a root cause to its callers, and a mail worker beside them with
+    /// an unrelated incident at the same time, with a `shape.toml` for them.
     #[arg(long, value_enum, default_value = "web")]
     pub scenario: Scenario,
 }

@@ -1,15 +1,18 @@
 //! `shape gen --scenario cascade`: three services in a call chain whose incidents cascade,
-//! with the true root cause of each in `incidents.json`.
+//! and a fourth beside them, with the true root cause of each incident in `incidents.json`.
 //!
 //! ```text
 //! edge (nginx, combined access log) -> checkout-api (JSON) -> inventory-db (JSON)
+//! notifications (JSON, a mail worker nothing calls)
 //! ```
 //! Every `/api` request the edge proxies is one line in each service it reaches, sharing a
 //! `trace_id`; the edge names its upstream (`upstream=checkout-api`), the API its callee
 //! (`peer.service`). An incident starts at its root cause (a dependency's pool runs dry, a
 //! payment provider slows, a bad deploy) and reaches the callers minutes later: they fail or
 //! slow down, and the edge turns that into 5xx. A crawler's surge on the edge alone is the
-//! single-component incident beside them. The same seed and options give the same bytes.
+//! single-component incident beside them; the mail worker's relay goes down while the pool is
+//! dry, an unrelated incident at the same time (its own trace ids, no calls either way). The
+//! same seed and options give the same bytes.
 
 use std::fmt::Write as _;
 use std::io::Write;
@@ -24,6 +27,7 @@ use super::{diurnal, total_minutes, write_ts, GenOptions, GenerateError, Rng};
 pub const EDGE_FILE: &str = "edge.access.log";
 pub const API_FILE: &str = "checkout-api.jsonl";
 pub const DB_FILE: &str = "inventory-db.jsonl";
+pub const MAIL_FILE: &str = "notifications.jsonl";
 
 /// Ingest settings for the scenario's files (written as `shape.toml` beside them): the access
 /// log names no service or component of its own.
@@ -91,12 +95,21 @@ const ROUTES: &[(&str, &str, f64, f64, Backend)] = &[
     ("POST /api/checkout", "/api/checkout", 0.10, 120.0, Some(("checkout", "placeOrder"))),
 ];
 
-/// (kind, where in the range, minutes, minutes until the callers show it, what happens).
-const PLAN: [(&str, f64, u64, u64, &str); 4] = [
-    ("pool_exhausted", 0.2, 25, 5, "inventory-db's connection pool runs dry: waits, then query timeouts; checkout-api fails its calls, the edge returns 504"),
-    ("slow_dependency", 0.4, 30, 3, "the payment provider slows tenfold: placeOrder times out, the edge returns 504 on checkout"),
-    ("bad_deploy", 0.6, 20, 1, "checkout-api v3.2.0 breaks addToCart: the edge returns 500 on the cart"),
-    ("traffic_surge", 0.8, 30, 0, "a crawler fetches static files at eight times the usual rate (the edge alone)"),
+/// When an incident starts: a share of the range (plus up to an hour), or minutes after the
+/// start of an earlier incident of the plan.
+#[derive(Clone, Copy)]
+enum Start {
+    Share(f64),
+    After(usize, u64),
+}
+
+/// (kind, when, minutes, minutes until the callers show it, what happens).
+const PLAN: [(&str, Start, u64, u64, &str); 5] = [
+    ("pool_exhausted", Start::Share(0.2), 25, 5, "inventory-db's connection pool runs dry: waits, then query timeouts; checkout-api fails its calls, the edge returns 504"),
+    ("smtp_outage", Start::After(0, 8), 20, 0, "the mail relay refuses connections: notifications fails to send (unrelated to the pool, at the same time)"),
+    ("slow_dependency", Start::Share(0.4), 30, 3, "the payment provider slows tenfold: placeOrder times out, the edge returns 504 on checkout"),
+    ("bad_deploy", Start::Share(0.6), 20, 1, "checkout-api v3.2.0 breaks addToCart: the edge returns 500 on the cart"),
+    ("traffic_surge", Start::Share(0.8), 30, 0, "a crawler fetches static files at eight times the usual rate (the edge alone)"),
 ];
 
 fn plan(options: &GenOptions, rng: &mut Rng) -> Vec<CascadeIncident> {
@@ -116,11 +129,16 @@ fn plan(options: &GenOptions, rng: &mut Rng) -> Vec<CascadeIncident> {
         template,
         start: at(minute),
     };
+    let mut starts: Vec<u64> = Vec::new();
     PLAN.iter()
         .enumerate()
-        .map(|(i, &(kind, share, minutes, lag, description))| {
-            let start_min =
-                ((total as f64 * share) as u64 + rng.below(60)).min(total.saturating_sub(minutes));
+        .map(|(i, &(kind, when, minutes, lag, description))| {
+            let start_min = match when {
+                Start::Share(share) => (total as f64 * share) as u64 + rng.below(60),
+                Start::After(earlier, after) => starts[earlier] + after,
+            }
+            .min(total.saturating_sub(minutes));
+            starts.push(start_min);
             let end_min = (start_min + minutes).min(total);
             let effect_min = start_min + lag;
             let (root_cause, effects) = match kind {
@@ -155,6 +173,16 @@ fn plan(options: &GenOptions, rng: &mut Rng) -> Vec<CascadeIncident> {
                         place("edge", "proxy", "POST /api/checkout", None, effect_min),
                     ],
                 ),
+                "smtp_outage" => (
+                    place(
+                        "notifications",
+                        "smtp",
+                        "sendEmail",
+                        Some("sendEmail failed: smtp-relay refused the connection"),
+                        start_min,
+                    ),
+                    vec![],
+                ),
                 "bad_deploy" => (
                     place(
                         "checkout-api",
@@ -185,15 +213,23 @@ fn plan(options: &GenOptions, rng: &mut Rng) -> Vec<CascadeIncident> {
         .collect()
 }
 
-/// What is wrong in one minute: (kind, minutes since its start, minutes until callers show it).
+/// What is wrong in one minute in the call chain: (kind, minutes since its start, minutes
+/// until callers show it). The mail relay's outage is apart: see `relay_down`.
 fn active(incidents: &[CascadeIncident], minute: u64) -> Option<(&'static str, u64, u64)> {
     incidents
         .iter()
+        .filter(|i| i.kind != "smtp_outage")
         .find(|i| (i.start_min..i.end_min).contains(&minute))
         .map(|i| {
             let lag = PLAN.iter().find(|p| p.0 == i.kind).map_or(0, |p| p.3);
             (i.kind, minute - i.start_min, lag)
         })
+}
+
+fn relay_down(incidents: &[CascadeIncident], minute: u64) -> bool {
+    incidents
+        .iter()
+        .any(|i| i.kind == "smtp_outage" && (i.start_min..i.end_min).contains(&minute))
 }
 
 /// Lines of one minute per file, sorted by time before they are written.
@@ -202,6 +238,7 @@ struct Minute {
     edge: Vec<(u32, String)>,
     api: Vec<(u32, String)>,
     db: Vec<(u32, String)>,
+    mail: Vec<(u32, String)>,
 }
 
 /// Writes the three services' logs, `shape.toml` and `incidents.json` into `out_dir`.
@@ -219,7 +256,7 @@ pub fn generate_cascade(
     std::fs::create_dir_all(out_dir).map_err(write_err(out_dir))?;
     let mut rng = Rng(options.seed);
     let incidents = plan(options, &mut rng);
-    let files = [EDGE_FILE, API_FILE, DB_FILE];
+    let files = [EDGE_FILE, API_FILE, DB_FILE, MAIL_FILE];
     let mut writers = files
         .iter()
         .map(|name| {
@@ -259,7 +296,15 @@ pub fn generate_cascade(
                 request(&mut rng, at, now, (route, path, edge_ms, api), &mut out);
             }
         }
-        for (lines_of_file, writer) in [out.edge, out.api, out.db].iter_mut().zip(&mut writers) {
+        // The mail worker: a twentieth of the edge's load, its own requests (trace ids).
+        let relay_down = relay_down(&incidents, minute);
+        for _ in 0..rng.count(per_minute * 0.05 * load) {
+            mail(&mut rng, at, relay_down, &mut out);
+        }
+        for (lines_of_file, writer) in [out.edge, out.api, out.db, out.mail]
+            .iter_mut()
+            .zip(&mut writers)
+        {
             lines_of_file.sort_by_key(|(millis, _)| *millis);
             for (_, text) in lines_of_file.iter() {
                 writer
@@ -289,6 +334,42 @@ pub fn generate_cascade(
     let json = serde_json::to_string_pretty(&truth).expect("ground truth serialises");
     std::fs::write(&truth_path, json + "\n").map_err(write_err(&truth_path))?;
     Ok(truth)
+}
+
+/// One message the mail worker sends through its relay.
+fn mail(rng: &mut Rng, at: DateTime<Utc>, relay_down: bool, out: &mut Minute) {
+    let millis = rng.below(60_000) as u32;
+    let trace = rng.next_u64();
+    let refused = relay_down && rng.unit() < 0.7;
+    let (level, text, ms, outcome) = if refused {
+        (
+            "ERROR",
+            "sendEmail failed: smtp-relay refused the connection",
+            2.0,
+            ",\"outcome\":\"error\"",
+        )
+    } else {
+        (
+            "INFO",
+            "sendEmail completed",
+            80.0 * (0.3 * rng.normal()).exp(),
+            "",
+        )
+    };
+    let extra = format!("{outcome},\"peer.service\":\"smtp-relay\"");
+    let line = json_line(
+        at,
+        millis,
+        level,
+        "notifications",
+        "smtp",
+        "sendEmail",
+        text,
+        Some(trace),
+        Some(ms),
+        &extra,
+    );
+    out.mail.push((millis, line));
 }
 
 /// One request through the chain: what each service it reaches logs. Failures travel up:
@@ -540,7 +621,7 @@ mod tests {
             ..GenOptions::default()
         };
         let truth = generate_cascade(dir.path(), &options).unwrap();
-        assert_eq!(truth.incidents.len(), 4);
+        assert_eq!(truth.incidents.len(), 5);
         let again = tempfile::tempdir().unwrap();
         generate_cascade(again.path(), &options).unwrap();
         for file in &truth.files {
@@ -548,7 +629,12 @@ mod tests {
             assert_eq!(a, std::fs::read(again.path().join(file)).unwrap(), "{file}");
         }
         let text = |file: &str| std::fs::read_to_string(dir.path().join(file)).unwrap();
-        let (edge, api, db) = (text(EDGE_FILE), text(API_FILE), text(DB_FILE));
+        let (edge, api, db, mail) = (
+            text(EDGE_FILE),
+            text(API_FILE),
+            text(DB_FILE),
+            text(MAIL_FILE),
+        );
         // The pool's waits come first, the API's timeouts and the edge's 504s after them.
         let pool = &truth.incidents[0];
         assert_eq!(pool.root_cause.service, "inventory-db");
@@ -565,6 +651,12 @@ mod tests {
         assert!(edge
             .lines()
             .any(|l| l.contains("\" 504 ") && l.contains("upstream=checkout-api")));
+        // The relay fails while the pool is dry, and names no service of the chain.
+        let relay = &truth.incidents[1];
+        assert_eq!(relay.root_cause.service, "notifications");
+        assert!(relay.start > pool.start && relay.start < pool.end);
+        let refused = first(&mail, "refused");
+        assert!(refused[7..26] > wait[7..26] && !refused.contains("inventory"));
         // Every API line shares its trace id with a database line.
         let trace = |line: &str| {
             line.split("\"trace_id\":\"")

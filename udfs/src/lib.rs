@@ -26,12 +26,15 @@
 //! | `merge_sketches(sketch)` (aggregate) | bytea | one sketch of every value the input sketches saw |
 //! | `sketch_quantile(sketch, q)` | double | the q-quantile of a sketch, within 1% of the exact value |
 //!
+//! | `linked_group(node, neighbor) OVER (...)` (window) | text | the smallest node of `node`'s connected component, the partition's rows being edges |
+//!
 //! | `current_setting(name)` | text | PostgreSQL compatibility: server_version(_num), search_path, TimeZone, shape.as_of, ... |
 //! | `version()` | text | PostgreSQL-style version string naming SHAPE and DataFusion |
 //!
 //! No function returns NaN or infinity: undefined values are NULL.
 
 mod as_of;
+pub mod graph;
 pub mod pg_compat;
 pub mod pg_timestamp;
 pub mod sketch;
@@ -69,6 +72,7 @@ pub fn register(ctx: &SessionContext) {
     for udaf in sketch::udafs() {
         ctx.register_udaf(udaf);
     }
+    ctx.register_udwf(graph::linked_group_udwf());
     register_templates(ctx, &template::TemplateMasks::default());
 }
 
