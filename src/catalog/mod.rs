@@ -72,7 +72,7 @@ pub(crate) struct ContextOptions {
     pub memory_limit: Option<usize>,
     /// `[detect]` settings, template masks and fix rules for the detect views.
     pub detection: Detection,
-    /// `anomalies` and `root_cause_candidates` computed once (see
+    /// `anomalies`, `anomaly_links` and `root_cause_candidates` computed once (see
     /// `QueryOptions::snapshot_detection`).
     pub snapshot_detection: bool,
 }
@@ -82,9 +82,11 @@ const ANOMALIES_FILE: &str = "90_anomalies.sql";
 
 /// With snapshots on (`shape detect`), the views computed once, right after the statement
 /// that makes them, so that every later statement and file reads the rows: the anomalies,
-/// and the root-cause candidates that `root_causes` and `fix_recommendations` both read.
+/// the links between them (their events read once for every incident view), and the
+/// root-cause candidates that `root_causes` and `fix_recommendations` both read.
 const SNAPSHOTS: &[(&str, &str)] = &[
     (ANOMALIES_FILE, "anomalies"),
+    ("90_anomaly_links.sql", "anomaly_links"),
     ("91_root_causes.sql", "root_cause_candidates"),
 ];
 

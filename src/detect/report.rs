@@ -63,7 +63,9 @@ const ANOMALIES_SQL: &str = "SELECT anomaly_id, severity, kind, component, coale
 
 /// Incidents at or above the minimum severity, or holding an anomaly that is, worst first.
 const INCIDENTS_SQL: &str = "SELECT incident_id, severity, to_char(onset, '%Y-%m-%d %H:%M'), \
-     to_char(window_end, '%H:%M'), anomalies, components, cause_kind, cause_component, \
+     to_char(window_end, '%H:%M'), anomalies, \
+     CASE WHEN coalesce(services, '') = '' THEN components \
+          ELSE services || ' (' || components || ')' END, cause_kind, cause_component, \
      coalesce(cause_operation, '-'), coalesce(cause_template, ''), \
      round(budget_burned * 100, 2), round(budget_minutes, 1) \
      FROM incidents i WHERE severity IN ({severities}) \

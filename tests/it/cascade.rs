@@ -1,6 +1,6 @@
-//! The cascade scenario (`shape gen --scenario cascade`): three services in a call chain, an
-//! nginx access log beside two JSON services, read with the `shape.toml` the generator
-//! writes; every injected incident shows at its root cause and at the callers it reaches.
+//! The cascade scenario (`shape gen --scenario cascade`): three services in a call chain (and
+//! a mail worker beside them), an nginx access log beside JSON services, read with the
+//! `shape.toml` the generator writes; every injected incident shows at its root cause and at the callers it reaches.
 
 use std::path::Path;
 
@@ -102,7 +102,7 @@ fn cascades_are_read_from_three_formats_and_show_where_the_truth_says() {
         as_of,
     );
     let incidents = truth["incidents"].as_array().unwrap();
-    assert_eq!(incidents.len(), 4);
+    assert_eq!(incidents.len(), 5);
     for incident in incidents {
         let (start, end) = (
             incident["start"].as_str().unwrap().replace('Z', ""),
@@ -131,36 +131,66 @@ fn cascades_are_read_from_three_formats_and_show_where_the_truth_says() {
     }
 
     // Incidents: each injected one is one SHAPE incident holding the anomalies at its root
-    // cause and effects (no splits, no merges), and its first suspect is the root cause.
+    // cause and effects (no splits), no SHAPE incident holds two injected ones (no merges: the
+    // mail relay's outage overlaps the pool's in time but shares nothing with it), and its
+    // first suspect is the root cause.
     let members = csv_rows(
         cwd,
         &config,
-        "SELECT incident_id, component, operation, CAST(onset AS VARCHAR), suspect_rank \
+        "SELECT incident_id, component, operation, CAST(onset AS VARCHAR), \
+                CAST(window_end AS VARCHAR), suspect_rank, replace(services, ', ', ' ') \
          FROM incident_members ORDER BY incident_id, suspect_rank",
         as_of,
     );
     let found = csv_rows(
         cwd,
         &config,
-        "SELECT incident_id, cause_component, cause_operation, severity FROM incidents ORDER BY onset",
+        "SELECT incident_id, cause_component, cause_operation, severity, replace(services, ', ', ' ') \
+         FROM incidents ORDER BY onset",
         as_of,
     );
     assert_eq!(found.len(), incidents.len(), "{found:?}\n{members:?}");
-    let (mut right, mut placed) = (0, 0);
-    for (incident, shape_incident) in incidents.iter().zip(&found) {
-        let places: Vec<&serde_json::Value> = std::iter::once(&incident["root_cause"])
-            .chain(incident["effects"].as_array().unwrap())
-            .collect();
-        let of_this = |m: &&Vec<String>| m[0] == shape_incident[0];
-        let mine: Vec<&Vec<String>> = members.iter().filter(of_this).collect();
-        let in_truth = |m: &&&Vec<String>| {
-            places.iter().any(|p| {
-                p["component"].as_str() == Some(m[1].as_str())
-                    && p["operation"].as_str() == Some(m[2].as_str())
-            })
+    // The injected incident a member belongs to: one whose places hold its component and
+    // operation, during that incident.
+    let truth_of = |m: &Vec<String>| -> Vec<usize> {
+        let during = |incident: &serde_json::Value| {
+            let (start, end) = (
+                incident["start"].as_str().unwrap().replace('Z', ""),
+                incident["end"].as_str().unwrap().replace('Z', ""),
+            );
+            m[3].replace(' ', "T") < end && m[4].replace(' ', "T") > start
         };
-        right += mine.iter().filter(in_truth).count();
+        (0..incidents.len())
+            .filter(|&i| {
+                let incident = &incidents[i];
+                during(incident)
+                    && std::iter::once(&incident["root_cause"])
+                        .chain(incident["effects"].as_array().unwrap())
+                        .any(|p| {
+                            p["component"].as_str() == Some(m[1].as_str())
+                                && p["operation"].as_str() == Some(m[2].as_str())
+                        })
+            })
+            .collect()
+    };
+    let (mut right, mut placed) = (0, 0);
+    for (i, incident) in incidents.iter().enumerate() {
+        let holding: std::collections::BTreeSet<&str> = members
+            .iter()
+            .filter(|m| truth_of(m).contains(&i))
+            .map(|m| m[0].as_str())
+            .collect();
+        assert_eq!(
+            holding.len(),
+            1,
+            "{} split: {holding:?}\n{members:?}",
+            incident["id"]
+        );
+        let id = *holding.iter().next().unwrap();
+        let mine: Vec<&Vec<String>> = members.iter().filter(|m| m[0] == id).collect();
+        right += mine.iter().filter(|m| truth_of(m).contains(&i)).count();
         placed += mine.len();
+        let shape_incident = found.iter().find(|f| f[0] == id).unwrap();
         let root = &incident["root_cause"];
         assert_eq!(
             (shape_incident[1].as_str(), shape_incident[2].as_str()),
@@ -171,7 +201,21 @@ fn cascades_are_read_from_three_formats_and_show_where_the_truth_says() {
             "{}: {shape_incident:?}\n{mine:?}",
             incident["id"]
         );
+        // The incident names every service the truth says it touched.
+        for place in std::iter::once(root).chain(incident["effects"].as_array().unwrap()) {
+            let service = place["service"].as_str().unwrap();
+            assert!(
+                shape_incident[4].contains(service),
+                "{}: {service} not in {shape_incident:?}",
+                incident["id"]
+            );
+        }
     }
-    // Membership precision: anomalies of an incident that belong to it by the truth.
+    // Membership precision: anomalies of an incident that belong to it by the truth (a
+    // merge of two injected incidents would fail it too).
     assert!(right * 10 >= placed * 9, "{right} of {placed}: {members:?}");
+    // Recall is whole by the split check (every anomaly of an injected incident is in its one
+    // SHAPE incident); and anomalies outside every injected incident are few.
+    let placed_by_truth = members.iter().filter(|m| !truth_of(m).is_empty()).count();
+    assert!(placed_by_truth * 10 >= members.len() * 9, "{members:?}");
 }
