@@ -6,17 +6,18 @@ CREATE VIEW root_cause_subjects AS
 WITH subjects AS (
     SELECT anomaly_id AS subject_id, 'anomaly' AS subject_kind, component,
            window_start - CAST(shape_setting('detect.bucket_minutes') || ' minutes' AS INTERVAL) AS window_start,
-           window_end
+           window_end, anomaly_id AS main_anomaly_id
     FROM anomalies
     UNION ALL
     SELECT breach_id, 'breach', component,
            window_start - CAST(shape_setting('detect.bucket_minutes') || ' minutes' AS INTERVAL),
-           window_end
+           window_end,
+           first_value(anomaly_id) OVER (PARTITION BY breach_id ORDER BY rank)
     FROM breach_anomalies
 )
 -- Two anomalies of a breach often share a window (an error burst and its template's storm):
 -- each window counts once.
-SELECT subject_id, subject_kind, component, window_start, window_end,
+SELECT subject_id, subject_kind, component, window_start, window_end, main_anomaly_id,
        sum(to_unixtime(window_end) - to_unixtime(window_start)) OVER (PARTITION BY subject_id) / 60.0 AS subject_minutes
 FROM (SELECT DISTINCT * FROM subjects);
 
@@ -34,7 +35,7 @@ WITH s AS (
 ),
 windowed AS (
     SELECT s.subject_id, s.subject_kind, s.component, e.operation, log_template(e.message) AS template,
-           max(s.subject_minutes) AS subject_minutes,
+           max(s.subject_minutes) AS subject_minutes, max(s.main_anomaly_id) AS main_anomaly_id,
            count(*) AS events,
            first_value(e._source ORDER BY e.ts, e._source, e._line) AS sample_source,
            first_value(e._line ORDER BY e.ts, e._source, e._line) AS sample_line
@@ -74,16 +75,17 @@ ranked AS (
     WHERE lift >= shape_number('detect.min_lift')
 )
 SELECT subject_id, subject_kind, rank, component, operation, template, template_id(template) AS template_id,
-       lift, events, sample_source, sample_line
+       lift, events, sample_source, sample_line, main_anomaly_id
 FROM ranked;
 
--- root_causes also says which incident an anomaly subject belongs to (a breach's: see its
--- main anomaly in breach_anomalies) and why the cause ranks where it does.
+-- root_causes also says which incident a subject belongs to (a breach's: that of its main
+-- anomaly, rank 1 in breach_anomalies) and why the cause ranks where it does.
 CREATE VIEW root_causes AS
-SELECT c.*, m.incident_id,
+SELECT c.subject_id, c.subject_kind, c.rank, c.component, c.operation, c.template, c.template_id,
+       c.lift, c.events, c.sample_source, c.sample_line, m.incident_id,
        'lift ' || CAST(round(c.lift, 1) AS VARCHAR) || 'x in the window over the lookback'
          || CASE WHEN m.cause_template IS NOT NULL AND m.cause_template = c.template
                  THEN '; the template of its incident''s first suspect' ELSE '' END AS why
 FROM root_cause_candidates c
-LEFT JOIN incident_members m ON m.anomaly_id = c.subject_id
+LEFT JOIN incident_members m ON m.anomaly_id = c.main_anomaly_id
 WHERE c.rank <= shape_integer('detect.max_causes')

@@ -21,7 +21,9 @@ use std::path::Path;
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use serde::Serialize;
 
-use super::{diurnal, total_minutes, write_ts, GenOptions, GenerateError, Rng};
+use super::{
+    create_files, diurnal, total_minutes, write_err, write_ts, GenOptions, GenerateError, Rng,
+};
 
 /// The files, in the order written.
 pub const EDGE_FILE: &str = "edge.access.log";
@@ -246,26 +248,10 @@ pub fn generate_cascade(
     out_dir: &Path,
     options: &GenOptions,
 ) -> Result<CascadeTruth, GenerateError> {
-    let write_err = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| GenerateError::Write {
-            path: path.clone(),
-            source,
-        }
-    };
-    std::fs::create_dir_all(out_dir).map_err(write_err(out_dir))?;
     let mut rng = Rng(options.seed);
     let incidents = plan(options, &mut rng);
     let files = [EDGE_FILE, API_FILE, DB_FILE, MAIL_FILE];
-    let mut writers = files
-        .iter()
-        .map(|name| {
-            let path = out_dir.join(name);
-            std::fs::File::create(&path)
-                .map(|f| std::io::BufWriter::with_capacity(1 << 20, f))
-                .map_err(write_err(&path))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut writers = create_files(out_dir, &files)?;
     let total = total_minutes(options);
     let per_minute = options.events as f64 / total as f64;
     let mut lines = 0u64;

@@ -309,6 +309,32 @@ fn effect(incidents: &[Incident], minute: u64, op: &Operation) -> (Effect, Optio
     (e, kind)
 }
 
+/// The error of writing `path`, for `map_err`.
+fn write_err(path: &Path) -> impl Fn(std::io::Error) -> GenerateError {
+    let path = path.to_path_buf();
+    move |source| GenerateError::Write {
+        path: path.clone(),
+        source,
+    }
+}
+
+/// Creates `out_dir` and a buffered file for each of `names` in it.
+fn create_files(
+    out_dir: &Path,
+    names: &[impl AsRef<str>],
+) -> Result<Vec<std::io::BufWriter<std::fs::File>>, GenerateError> {
+    std::fs::create_dir_all(out_dir).map_err(write_err(out_dir))?;
+    names
+        .iter()
+        .map(|name| {
+            let path = out_dir.join(name.as_ref());
+            std::fs::File::create(&path)
+                .map(|f| std::io::BufWriter::with_capacity(1 << 20, f))
+                .map_err(write_err(&path))
+        })
+        .collect()
+}
+
 /// Writes the logs and `incidents.json` into `out_dir`; returns the ground truth.
 pub fn generate(out_dir: &Path, options: &GenOptions) -> Result<GroundTruth, GenerateError> {
     if options.days == 0 || options.files == 0 || options.minutes == Some(0) {
@@ -321,28 +347,12 @@ pub fn generate(out_dir: &Path, options: &GenOptions) -> Result<GroundTruth, Gen
             "malformed rate must be in [0, 1)".into(),
         ));
     }
-    let write_err = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| GenerateError::Write {
-            path: path.clone(),
-            source,
-        }
-    };
-    std::fs::create_dir_all(out_dir).map_err(write_err(out_dir))?;
     let mut rng = Rng(options.seed);
     let incidents = plan_incidents(options, &mut rng);
     let names: Vec<String> = (1..=options.files)
         .map(|i| format!("{SERVICE}-{i}.jsonl"))
         .collect();
-    let mut writers = names
-        .iter()
-        .map(|name| {
-            let path = out_dir.join(name);
-            std::fs::File::create(&path)
-                .map(|f| std::io::BufWriter::with_capacity(1 << 20, f))
-                .map_err(write_err(&path))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut writers = create_files(out_dir, &names)?;
 
     let total_min = total_minutes(options);
     let weight_sum: f64 = OPERATIONS.iter().map(|o| o.weight).sum();
