@@ -48,6 +48,7 @@ pub const SECTIONS: &[&str] = &[
     "run",
     "retention",
     "compact",
+    "cluster",
 ];
 
 /// A parsed `shape.toml` (or none: every section then takes its defaults).

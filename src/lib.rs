@@ -17,6 +17,7 @@ pub const THREAD_STACK_BYTES: usize = 16 * 1024 * 1024;
 
 pub(crate) mod catalog;
 pub mod cli;
+pub mod cluster;
 pub(crate) mod common;
 pub mod config;
 pub(crate) mod demo;

@@ -44,6 +44,8 @@ pub enum WorkspaceError {
     Storage(#[from] StorageError),
     #[error("invalid override {0:?}: expected KEY=VALUE, e.g. detect.lookback_days=30")]
     Override(String),
+    #[error(transparent)]
+    Cluster(#[from] crate::cluster::ClusterError),
 }
 
 /// Where a workspace comes from.
@@ -93,11 +95,20 @@ pub struct Workspace {
     maintenance: Maintenance,
     store: DataStore,
     data_dir: String,
+    cluster: crate::cluster::ClusterSection,
+    /// The workers, probed on the first context this workspace makes.
+    workers: tokio::sync::OnceCell<Option<crate::cluster::LiveWorkers>>,
 }
 
 impl Workspace {
     /// Reads the config (with overrides), checks every section, opens the data dir.
     pub fn open(options: &WorkspaceOptions) -> Result<Workspace, WorkspaceError> {
+        Self::with_config(Self::load_config(options)?, &options.data_dir)
+    }
+
+    /// The config file with the overrides applied (no section checked, no data dir opened):
+    /// for commands that use no data dir (`shape worker`, `shape cluster status`).
+    pub fn load_config(options: &WorkspaceOptions) -> Result<Config, WorkspaceError> {
         let mut config = match &options.config {
             Some(path) => Config::load(path)?,
             None if Path::new("shape.toml").is_file() => Config::load(Path::new("shape.toml"))?,
@@ -110,7 +121,7 @@ impl Workspace {
                 .ok_or_else(|| WorkspaceError::Override(text.clone()))?;
             config.set(key.trim(), value.trim())?;
         }
-        Self::with_config(config, &options.data_dir)
+        Ok(config)
     }
 
     /// A workspace over an already parsed config.
@@ -125,6 +136,8 @@ impl Workspace {
         config.section::<ServerSection>("server")?;
         config.section::<crate::http::HttpSection>("http")?;
         config.section::<Vec<crate::notify::NotifySection>>("notify")?;
+        let cluster = config.section::<crate::cluster::ClusterSection>("cluster")?;
+        cluster.urls()?;
         let store = DataStore::open(data_dir).map_err(|source| WorkspaceError::DataDir {
             data_dir: data_dir.to_string(),
             source,
@@ -137,6 +150,8 @@ impl Workspace {
             maintenance,
             store,
             data_dir: data_dir.to_string(),
+            cluster,
+            workers: tokio::sync::OnceCell::new(),
         })
     }
 
@@ -279,7 +294,7 @@ impl Workspace {
         &self,
         options: &QueryOptions,
     ) -> Result<(SessionContext, Rollups), WorkspaceError> {
-        let context_options = self.context_options(options);
+        let context_options = self.context_options(options).await?;
         let ctx = base_context(&self.store, &context_options).await?;
         let rollups = self.catch_up_rollups(&ctx).await?;
         add_views(&ctx, &context_options, &rollups.detect_unrolled).await?;
@@ -364,18 +379,37 @@ impl Workspace {
         &self,
         options: &QueryOptions,
     ) -> Result<SessionContext, WorkspaceError> {
-        Ok(build_context(&self.store, &self.context_options(options)).await?)
+        Ok(build_context(&self.store, &self.context_options(options).await?).await?)
     }
 
-    fn context_options(&self, options: &QueryOptions) -> ContextOptions {
-        ContextOptions {
+    async fn context_options(
+        &self,
+        options: &QueryOptions,
+    ) -> Result<ContextOptions, WorkspaceError> {
+        Ok(ContextOptions {
             as_of: options.as_of.clone(),
             slos: self.slos.clone(),
             minutes_source: options.minutes_source,
             memory_limit: options.memory_limit,
             detection: self.detection.clone(),
             snapshot_detection: options.snapshot_detection,
-        }
+            workers: self.workers().await?,
+        })
+    }
+
+    /// `[cluster]`: the workers every context plans over (probed once per workspace, then
+    /// kept up to date in the background), or `None` to plan and run here.
+    pub async fn workers(&self) -> Result<Option<crate::cluster::LiveWorkers>, WorkspaceError> {
+        Ok(self
+            .workers
+            .get_or_try_init(|| crate::cluster::connect(&self.cluster))
+            .await?
+            .clone())
+    }
+
+    /// The `[cluster]` section.
+    pub fn cluster(&self) -> &crate::cluster::ClusterSection {
+        &self.cluster
     }
 
     /// Deletes every rollup (SLO and detection) and computes them again from events,
@@ -386,7 +420,7 @@ impl Workspace {
         let mut marks = self.store.rollup_watermarks_to_rebuild().await?;
         crate::detect::rollup::delete_all(&self.store, &mut marks).await?;
         crate::slo::rollup::delete_all(&self.store, &mut marks).await?;
-        let context_options = self.context_options(&QueryOptions::default());
+        let context_options = self.context_options(&QueryOptions::default()).await?;
         let ctx = base_context(&self.store, &context_options).await?;
         let rolled = self.roll_up(&ctx, marks).await?;
         lock.release().await?;

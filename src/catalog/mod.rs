@@ -75,6 +75,8 @@ pub(crate) struct ContextOptions {
     /// `anomalies`, `anomaly_links` and `root_cause_candidates` computed once (see
     /// `QueryOptions::snapshot_detection`).
     pub snapshot_detection: bool,
+    /// `[cluster]` workers to plan over; `None`: plan and run in this process.
+    pub workers: Option<crate::cluster::LiveWorkers>,
 }
 
 /// The view file that defines `anomalies` (a snapshot replaces it after it is made).
@@ -163,7 +165,22 @@ pub(crate) async fn base_context(
         runtime = runtime.with_memory_limit(limit, 1.0);
     }
     let runtime = runtime.build_arc().map_err(CatalogError::Setup)?;
-    let mut ctx = SessionContext::new_with_config_rt(config, runtime);
+    let settings = config
+        .options()
+        .extensions
+        .get::<shape_udfs::ShapeOptions>()
+        .cloned()
+        .unwrap_or_default();
+    let mut builder = datafusion::execution::SessionStateBuilder::new()
+        .with_config(config)
+        .with_runtime_env(runtime)
+        .with_default_features();
+    if let Some(workers) = &options.workers {
+        builder = crate::cluster::distributed(builder, workers.clone(), settings).map_err(|e| {
+            CatalogError::Setup(datafusion::error::DataFusionError::External(Box::new(e)))
+        })?;
+    }
+    let mut ctx = SessionContext::new_with_state(builder.build());
     // Listings see through compaction records: a query during `shape compact` reads the
     // small files or their merge, never both.
     ctx.register_object_store(

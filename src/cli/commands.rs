@@ -6,8 +6,8 @@ use std::process::ExitCode;
 use anyhow::Context;
 
 use super::{
-    Command, DetectArgs, GenArgs, HealArgs, RunArgs, SloCommand, SuggestArgs, TraceArgs,
-    WorkspaceArgs,
+    ClusterCommand, Command, DetectArgs, GenArgs, HealArgs, RunArgs, SloCommand, SuggestArgs,
+    TraceArgs, WorkspaceArgs,
 };
 use crate::detect::TraceStatus;
 use crate::heal::{HealEntry, HealOptions, HealReport};
@@ -177,6 +177,52 @@ async fn run(
             };
             write!(out, "{text}")?;
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Worker { listen } => {
+            let config = Workspace::load_config(&workspace.options())?;
+            let detection = crate::detect::Detection::load(&config)?;
+            eprintln!(
+                "shape worker {} listening on {listen} (template masks of {})",
+                crate::cluster::VERSION,
+                config.path().display()
+            );
+            crate::cluster::serve_worker(listen, detection.masks).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Cluster {
+            command: ClusterCommand::Status,
+        } => {
+            let config = Workspace::load_config(&workspace.options())?;
+            let section = config.section::<crate::cluster::ClusterSection>("cluster")?;
+            let urls = section.urls()?;
+            anyhow::ensure!(
+                !urls.is_empty(),
+                "no workers: set [cluster] workers in {} or give --workers",
+                config.path().display()
+            );
+            let mut healthy = true;
+            for status in crate::cluster::probe(&urls).await {
+                let line = match &status.answer {
+                    Ok(v) if v == crate::cluster::VERSION => format!("up       SHAPE {v}"),
+                    Ok(v) => {
+                        healthy = false;
+                        format!(
+                            "refused  SHAPE {v} (this is SHAPE {})",
+                            crate::cluster::VERSION
+                        )
+                    }
+                    Err(message) => {
+                        healthy = false;
+                        format!("down     {message}")
+                    }
+                };
+                writeln!(out, "{:<32} {line}", status.url.as_str())?;
+            }
+            Ok(if healthy {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
     }
 }

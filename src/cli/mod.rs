@@ -29,6 +29,10 @@ pub struct WorkspaceArgs {
     /// TOML syntax, bare words are strings).
     #[arg(long = "set", global = true, value_name = "KEY=VALUE")]
     pub overrides: Vec<String>,
+    /// Plan over these workers (`shape worker`), comma-separated, e.g.
+    /// http://10.0.0.5:8090,http://10.0.0.6:8090; overrides `[cluster] workers`.
+    #[arg(long, global = true, value_delimiter = ',', value_name = "URL")]
+    pub workers: Vec<String>,
 }
 
 impl WorkspaceArgs {
@@ -39,7 +43,16 @@ impl WorkspaceArgs {
                 .data_dir
                 .clone()
                 .unwrap_or_else(|| "./shape-data".into()),
-            overrides: self.overrides.clone(),
+            overrides: self
+                .overrides
+                .iter()
+                .cloned()
+                .chain((!self.workers.is_empty()).then(|| {
+                    let quoted: Vec<String> =
+                        self.workers.iter().map(|w| format!("{w:?}")).collect();
+                    format!("cluster.workers=[{}]", quoted.join(", "))
+                }))
+                .collect(),
         }
     }
 }
@@ -104,6 +117,26 @@ pub enum Command {
         #[arg(long)]
         sample: Option<PathBuf>,
     },
+    /// Run a worker that other SHAPE processes plan queries over (`[cluster] workers`):
+    /// SHAPE's functions and settings, local files and S3 (credentials from the standard
+    /// AWS environment). It trusts its callers: keep it on loopback or a private network.
+    Worker {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8090")]
+        listen: std::net::SocketAddr,
+    },
+    /// The workers of `[cluster]`.
+    Cluster {
+        #[command(subcommand)]
+        command: ClusterCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClusterCommand {
+    /// Each worker of `[cluster] workers` (or --workers): whether it answers and its version.
+    /// Exit code 1 when one does not answer or runs another version.
+    Status,
 }
 
 #[derive(Debug, Args)]

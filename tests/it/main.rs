@@ -2,6 +2,7 @@
 
 mod cascade;
 mod cli;
+mod cluster;
 mod common;
 mod compact;
 mod crash;
