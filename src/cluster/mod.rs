@@ -466,7 +466,67 @@ mod tests {
             ..Default::default()
         };
         let workers = connect(&section).await.unwrap().unwrap();
-        assert_eq!(workers.urls(), vec![url]);
+        assert_eq!(workers.urls(), vec![url.clone()]);
+
+        // A query over Parquet, cut into tasks, calling SHAPE's functions and a `shape.*`
+        // setting on the worker, gives what it gives here.
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("t.parquet");
+        // A per-scope setting read with column arguments: evaluated where the rows are.
+        let mut settings = ShapeOptions::default();
+        settings.declare("detect.slow_threshold_ms", r#"{"c": {"*": 5}}"#);
+        let mut config = shape_udfs::session_config();
+        config.options_mut().extensions.insert(settings.clone());
+        let local = SessionContext::new_with_config(config.clone());
+        shape_udfs::register(&local);
+        let rows: Vec<String> = (0..2000)
+            .map(|i| format!("('user {i} logged in from 10.0.0.{}', {})", i % 250, i % 7))
+            .collect();
+        local
+            .sql(&format!(
+                "COPY (SELECT * FROM (VALUES {}) AS v(message, n)) TO '{}' STORED AS PARQUET",
+                rows.join(", "),
+                file.display()
+            ))
+            .await
+            .unwrap()
+            .collect()
+            .await
+            .unwrap();
+        let builder = SessionStateBuilder::new()
+            .with_config(config)
+            .with_default_features();
+        let workers = LiveWorkers {
+            bytes_per_task: 1,
+            ..workers
+        };
+        let remote = SessionContext::new_with_state(
+            distributed(builder, workers, settings).unwrap().build(),
+        );
+        shape_udfs::register(&remote);
+        let sql = "SELECT log_template(message) AS t, count(*) AS c, \
+                   sum(shape_scoped_number('detect.slow_threshold_ms', \
+                       CASE WHEN n > 3 THEN 'c' ELSE 'd' END, 'op')) AS slow \
+                   FROM t GROUP BY 1 ORDER BY 1";
+        let mut answers = Vec::new();
+        for ctx in [&local, &remote] {
+            ctx.register_parquet("t", file.to_str().unwrap(), Default::default())
+                .await
+                .unwrap();
+            let batches = ctx.sql(sql).await.unwrap().collect().await.unwrap();
+            answers.push(
+                datafusion::arrow::util::pretty::pretty_format_batches(&batches)
+                    .unwrap()
+                    .to_string(),
+            );
+        }
+        assert_eq!(answers[0], answers[1]);
+        assert!(
+            answers[0].contains("user <*> logged in from <*>")
+                && answers[0].contains("| 2000 | 4280"),
+            "{}",
+            answers[0]
+        );
     }
 
     #[tokio::test]
