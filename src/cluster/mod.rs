@@ -53,10 +53,10 @@ pub enum ClusterError {
     #[error("[cluster] workers: {url:?} is not a worker URL ({message}); expected e.g. http://10.0.0.5:8090")]
     BadUrl { url: String, message: String },
     #[error("worker {url} does not answer: {message} (start it with `shape worker --listen ADDR`, remove it from [cluster] workers, or set [cluster] allow_degraded = true)")]
-    Unreachable { url: Url, message: String },
+    Unreachable { url: String, message: String },
     #[error("worker {url} runs SHAPE {theirs}, this is SHAPE {ours}: run one version across the cluster")]
     WrongVersion {
-        url: Url,
+        url: String,
         theirs: String,
         ours: &'static str,
     },
@@ -65,7 +65,7 @@ pub enum ClusterError {
     #[error("cannot listen on {addr}: {message}")]
     Listen { addr: SocketAddr, message: String },
     #[error("worker setup: {0}")]
-    Setup(#[from] DataFusionError),
+    Setup(Box<DataFusionError>),
 }
 
 /// `[cluster]`: the workers every consumer of the workspace plans over.
@@ -175,7 +175,7 @@ pub async fn connect(section: &ClusterSection) -> Result<Option<LiveWorkers>, Cl
             Ok(version) if version == VERSION => live.push(status.url),
             Ok(theirs) => {
                 return Err(ClusterError::WrongVersion {
-                    url: status.url,
+                    url: status.url.to_string(),
                     theirs: if theirs.is_empty() {
                         "(no version)".into()
                     } else {
@@ -186,7 +186,7 @@ pub async fn connect(section: &ClusterSection) -> Result<Option<LiveWorkers>, Cl
             }
             Err(message) if !section.allow_degraded => {
                 return Err(ClusterError::Unreachable {
-                    url: status.url,
+                    url: status.url.to_string(),
                     message,
                 })
             }
@@ -278,7 +278,8 @@ pub fn distributed(
     Ok(builder
         .with_distributed_worker_resolver(workers)
         .with_distributed_planner()
-        .with_distributed_file_scan_config_bytes_per_partition(bytes_per_task)?
+        .with_distributed_file_scan_config_bytes_per_partition(bytes_per_task)
+        .map_err(|e| ClusterError::Setup(Box::new(e)))?
         .with_distributed_option_extension(settings))
 }
 
@@ -287,7 +288,8 @@ pub fn distributed(
 pub async fn serve_worker(addr: SocketAddr, masks: TemplateMasks) -> Result<(), ClusterError> {
     let runtime = RuntimeEnvBuilder::new()
         .with_object_store_registry(Arc::new(BucketsFromEnvironment::default()))
-        .build_arc()?;
+        .build_arc()
+        .map_err(|e| ClusterError::Setup(Box::new(e)))?;
     let masks = Arc::new(masks);
     let worker = Worker::from_session_builder(move |query: WorkerQueryContext| {
         let masks = masks.clone();
