@@ -4,8 +4,9 @@
 //! [`storage`] (Parquet tables with line-level lineage), [`slo`] measures SLOs, [`detect`]
 //! finds anomalies, root causes and fixes, [`server`] serves everything over the PostgreSQL
 //! wire protocol, [`heal`] acts on breaches, verifies and records, and [`run`] loops over
-//! them; [`maintenance`] expires and compacts old files. [`workspace::Workspace`] is the one way in: it loads [`config`] and builds the
-//! `SessionContext` (through [`catalog`]) every consumer uses. [`cli`] is the command line
+//! them; [`maintenance`] expires and compacts old files. [`workspace::Workspace`] is the one
+//! way in: it loads [`config`] and builds the `SessionContext` (through [`catalog`]) every
+//! consumer uses, planning over [`cluster`] workers when `[cluster]` names them. [`cli`] is the command line
 //! over it, [`generate`] makes the test, demo and benchmark data, [`demo`] shows the loop
 //! end to end, and [`common`] holds the small helpers every layer shares.
 
