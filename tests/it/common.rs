@@ -308,3 +308,28 @@ pub fn wait_for_port(port: u16, what: &str) {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
 }
+
+/// Runs the future `make` returns on a thread and runtime with the stack SHAPE's binaries give
+/// theirs (`shape::THREAD_STACK_BYTES`): views planned in-process nest deeper than a test
+/// thread's 2 MiB.
+pub fn on_big_stack<F, Fut>(make: F)
+where
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()>,
+{
+    let thread = std::thread::Builder::new()
+        .stack_size(shape::THREAD_STACK_BYTES)
+        .spawn(move || {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .thread_stack_size(shape::THREAD_STACK_BYTES)
+                .enable_all()
+                .build()
+                .unwrap()
+                .block_on(make())
+        })
+        .unwrap();
+    if let Err(panic) = thread.join() {
+        std::panic::resume_unwind(panic);
+    }
+}

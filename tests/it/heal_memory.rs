@@ -59,8 +59,12 @@ fn incident(s: &Scenario, day: &str, start_hour: u32, healthy: u64) {
     more_logs(s, &format!("failing-{day}"), &failing, 60);
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_breach_like_a_healed_one_is_shown_what_was_done_and_whether_it_held() {
+#[test]
+fn a_breach_like_a_healed_one_is_shown_what_was_done_and_whether_it_held() {
+    crate::common::on_big_stack(shown_what_was_done_and_whether_it_held);
+}
+
+async fn shown_what_was_done_and_whether_it_held() {
     // Day 1: 00:00-01:00 failing (the scenario's own logs), 01:00-05:00 healthy, 05:00-06:00
     // failing: an error burst the library's availability SLO breaches over.
     let s = Scenario::new(60, "verify_after = \"30m\"", PLAYBOOKS);
