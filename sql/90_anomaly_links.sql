@@ -12,19 +12,21 @@
 --                      message ("inventory-db timeout"); the named one is upstream of the
 --                      failure, the first suspect's side;
 --   name the same service  both point at one service (two callers of a failing dependency);
---   shared host        their failing events carry the same host, hostname or host.name.
+--   shared host        their failing events carry the same host, hostname or host.name;
+--   shared template    both are anomalies of one log template (on two components: the same
+--                      message in two places is one story).
 -- And rows of an anomaly with itself: `service` (detail: a service of its events) and
 -- `observed` (its failing events carry trace ids or peer names, so the links above are
 -- evidence enough: incident_members does not join it to others by time alone).
 -- shared: how many trace ids, services or hosts the link rests on; detail: one of them.
 CREATE VIEW anomaly_links AS
 WITH a AS (
-    SELECT anomaly_id, component, operation, window_end,
+    SELECT anomaly_id, component, operation, template, window_end,
            window_start - CAST(shape_setting('detect.bucket_minutes') || ' minutes' AS INTERVAL) AS opened
     FROM anomalies
 ),
 seen AS (
-    SELECT a.anomaly_id, a.opened, a.window_end, e.service, e.trace_id, e.message,
+    SELECT a.anomaly_id, a.opened, a.window_end, a.template, e.service, e.trace_id, e.message,
            (e.level IN ('WARN', 'ERROR', 'FATAL') OR e.outcome = 'error'
             OR e.duration_ms > shape_scoped_number('detect.slow_threshold_ms', e.component, e.operation)) AS failing,
            coalesce(json_get_str(e.attributes, 'peer.service'), json_get_str(e.attributes, 'service.peer.name'),
@@ -38,12 +40,14 @@ seen AS (
           AND e.ts >= a.opened AND e.ts < a.window_end
 ),
 -- Every event's keys in one string, split once (one pass over the events): S= its service,
--- and for failing events T= trace id, P= peer, H= host, N= each word of the message.
+-- M= the anomaly's template, and for failing events T= trace id, P= peer, H= host, N= each
+-- word of the message.
 keys AS (
     SELECT DISTINCT anomaly_id, opened, window_end, key
     FROM (SELECT anomaly_id, opened, window_end,
                  unnest(string_to_array(concat_ws(chr(31),
                      'S=' || service,
+                     'M=' || template,
                      CASE WHEN failing THEN 'T=' || trace_id END,
                      CASE WHEN failing THEN 'P=' || peer END,
                      CASE WHEN failing THEN 'H=' || host END,
@@ -73,6 +77,7 @@ linked AS (
                 WHEN x['kind'] = 'S' AND y['kind'] = 'S' THEN 'same service'
                 WHEN x['kind'] = 'T' AND y['kind'] = 'T' THEN 'shared trace ids'
                 WHEN x['kind'] = 'H' AND y['kind'] = 'H' THEN 'shared host'
+                WHEN x['kind'] = 'M' AND y['kind'] = 'M' THEN 'shared template'
                 WHEN x['kind'] IN ('N', 'P') AND y['kind'] = 'S' THEN 'calls'
                 WHEN x['kind'] = 'S' AND y['kind'] IN ('N', 'P') THEN 'called by'
                 WHEN x['kind'] IN ('N', 'P') AND y['kind'] IN ('N', 'P') AND is_service THEN 'name the same service'

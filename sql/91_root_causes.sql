@@ -85,7 +85,10 @@ SELECT c.subject_id, c.subject_kind, c.rank, c.component, c.operation, c.templat
        c.lift, c.events, c.sample_source, c.sample_line, m.incident_id,
        'lift ' || CAST(round(c.lift, 1) AS VARCHAR) || 'x in the window over the lookback'
          || CASE WHEN m.cause_template IS NOT NULL AND m.cause_template = c.template
-                 THEN '; the template of its incident''s first suspect' ELSE '' END AS why
+                 THEN '; the template of its incident''s first suspect' ELSE '' END
+         || CASE WHEN m.suspect_rank IS NOT NULL
+                 THEN '; suspect ' || CAST(m.suspect_rank AS VARCHAR) || ' of its incident: ' || m.why
+                 ELSE '' END AS why
 FROM root_cause_candidates c
 LEFT JOIN incident_members m ON m.anomaly_id = c.main_anomaly_id
 WHERE c.rank <= shape_integer('detect.max_causes')

@@ -218,4 +218,49 @@ fn cascades_are_read_from_three_formats_and_show_where_the_truth_says() {
     // SHAPE incident); and anomalies outside every injected incident are few.
     let placed_by_truth = members.iter().filter(|m| !truth_of(m).is_empty()).count();
     assert!(placed_by_truth * 10 >= members.len() * 9, "{members:?}");
+
+    // Links say what they rest on: a call is seen from both sides, and a shared template is
+    // the template of both anomalies.
+    let links = csv_rows(
+        cwd,
+        &config,
+        "SELECT l.link, l.detail, a.template, o.template, \
+                (SELECT count(*) FROM anomaly_links r WHERE r.anomaly_id = l.other_id \
+                   AND r.other_id = l.anomaly_id \
+                   AND r.link = CASE l.link WHEN 'calls' THEN 'called by' \
+                                            WHEN 'called by' THEN 'calls' ELSE l.link END) \
+         FROM anomaly_links l JOIN anomalies a ON a.anomaly_id = l.anomaly_id \
+         JOIN anomalies o ON o.anomaly_id = l.other_id \
+         WHERE l.anomaly_id <> l.other_id",
+        as_of,
+    );
+    let kinds: std::collections::BTreeSet<&str> = links.iter().map(|l| l[0].as_str()).collect();
+    for kind in [
+        "calls",
+        "called by",
+        "shared trace ids",
+        "same service",
+        "shared template",
+    ] {
+        assert!(kinds.contains(kind), "no '{kind}' link: {kinds:?}");
+    }
+    for l in &links {
+        assert_eq!(l[4], "1", "one-sided link: {l:?}");
+        if l[0] == "shared template" {
+            assert!(l[2] == l[3] && l[1] == l[2], "{l:?}");
+        }
+    }
+    // A cause's why carries its anomaly's rank in the incident and that evidence.
+    let whys = csv_rows(
+        cwd,
+        &config,
+        "SELECT replace(c.why, ',', ';'), m.suspect_rank FROM root_causes c \
+         JOIN incident_members m ON m.anomaly_id = c.subject_id WHERE c.rank = 1",
+        as_of,
+    );
+    assert!(!whys.is_empty());
+    for w in &whys {
+        let said = format!("suspect {} of its incident: ", w[1]);
+        assert!(w[0].contains(&said), "{w:?}");
+    }
 }
