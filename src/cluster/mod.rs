@@ -35,6 +35,9 @@ use shape_udfs::template::TemplateMasks;
 use shape_udfs::ShapeOptions;
 use url::Url;
 
+mod channels;
+pub use channels::NamedChannels;
+
 /// What a worker reports as its version: a coordinator refuses workers of another.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -213,6 +216,8 @@ pub async fn connect(section: &ClusterSection) -> Result<Option<LiveWorkers>, Cl
 pub struct LiveWorkers {
     live: Arc<RwLock<Vec<Url>>>,
     bytes_per_task: usize,
+    // One channel cache for every context planned over these workers.
+    channels: NamedChannels,
 }
 
 impl std::fmt::Debug for LiveWorkers {
@@ -228,6 +233,7 @@ impl LiveWorkers {
         let workers = LiveWorkers {
             live: Arc::new(RwLock::new(live)),
             bytes_per_task,
+            channels: NamedChannels::default(),
         };
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             runtime.spawn(reprobe(Arc::downgrade(&workers.live), configured));
@@ -275,8 +281,10 @@ pub fn distributed(
     settings: ShapeOptions,
 ) -> Result<SessionStateBuilder, ClusterError> {
     let bytes_per_task = workers.bytes_per_task;
+    let channels = workers.channels.clone();
     Ok(builder
         .with_distributed_worker_resolver(workers)
+        .with_distributed_channel_resolver(channels)
         .with_distributed_planner()
         .with_distributed_file_scan_config_bytes_per_partition(bytes_per_task)
         .map_err(|e| ClusterError::Setup(Box::new(e)))?

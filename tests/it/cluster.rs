@@ -1,6 +1,7 @@
 //! `[cluster]`: the views planned over three `shape worker` processes on loopback give the
 //! rows they give on one machine; a worker that dies fails the query that needed it, by name,
-//! and the next query runs on the others.
+//! and the next query runs on the others. A server over data in S3 (moto) planning on two
+//! workers keeps serving when one is killed in the middle of a query.
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -22,11 +23,12 @@ impl Drop for WorkerProcess {
     }
 }
 
-fn start_worker(cwd: &Path) -> WorkerProcess {
+fn start_worker(cwd: &Path, env: &[(&str, &str)]) -> WorkerProcess {
     let port = free_port();
     let child = Command::new(shape_bin())
         .current_dir(cwd)
         .args(["worker", "--listen", &format!("127.0.0.1:{port}")])
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -96,7 +98,7 @@ fn views_on_three_workers_equal_one_machine_and_a_dead_worker_is_named() {
     );
     assert!(ingest.status.success(), "{}", text(&ingest.stderr));
 
-    let mut workers: Vec<WorkerProcess> = (0..3).map(|_| start_worker(cwd)).collect();
+    let mut workers: Vec<WorkerProcess> = (0..3).map(|_| start_worker(cwd, &[])).collect();
     let urls: Vec<String> = workers.iter().map(|w| w.url.clone()).collect();
     let all_urls = urls.clone();
     let status = run_shape(
@@ -203,4 +205,131 @@ fn views_on_three_workers_equal_one_machine_and_a_dead_worker_is_named() {
             .any(|l| l.starts_with(&dead_url) && l.contains("down")),
         "{said}"
     );
+}
+
+#[test]
+fn a_server_over_s3_keeps_serving_when_a_worker_dies_mid_query() {
+    let Some(moto) = crate::s3::start_moto() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let cwd = dir.path();
+    let env = crate::s3::moto_env(moto.port);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert!(crate::s3::http(moto.port, "PUT", "/lake", b"").contains("200"));
+    let gen = run_shape(
+        cwd,
+        &[
+            "gen",
+            "--out",
+            "logs",
+            "--days",
+            "1",
+            "--events",
+            "20000",
+            "--start",
+            "2026-11-01T00:00:00Z",
+        ],
+        &[],
+    );
+    assert!(gen.status.success(), "{}", text(&gen.stderr));
+    let data = ["--data-dir", "s3://lake/shape"];
+    let ingest = run_shape(cwd, &[&data[..], &["ingest", "logs"]].concat(), &env);
+    assert!(ingest.status.success(), "{}", text(&ingest.stderr));
+    let sql = "SELECT component, count(*) FROM events GROUP BY 1 ORDER BY 1";
+    let single = run_shape(
+        cwd,
+        &[&data[..], &["query", "--format", "csv", sql]].concat(),
+        &env,
+    );
+    assert!(single.status.success(), "{}", text(&single.stderr));
+    let expected: Vec<String> = text(&single.stdout)
+        .lines()
+        .skip(1)
+        .map(str::to_string)
+        .collect();
+    assert!(expected.len() > 2, "{expected:?}");
+
+    // The workers read the bucket with the same standard AWS environment.
+    let mut workers: Vec<WorkerProcess> = (0..2).map(|_| start_worker(cwd, &env)).collect();
+    let urls: Vec<String> = workers.iter().map(|w| w.url.clone()).collect();
+    let port = free_port();
+    let server = Command::new(shape_bin())
+        .current_dir(cwd)
+        .args(data)
+        .args([
+            "--workers",
+            &urls.join(","),
+            "--set",
+            "cluster.bytes_per_task=4096",
+        ])
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .envs(env.iter().copied())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let _server = crate::common::Server(server);
+    wait_for_port(port, "shape serve");
+
+    crate::common::on_big_stack(move || async move {
+        let (client, connection) = tokio_postgres::connect(
+            &format!("host=127.0.0.1 port={port} user=shape dbname=shape"),
+            tokio_postgres::NoTls,
+        )
+        .await
+        .unwrap();
+        tokio::spawn(connection);
+        let client = std::sync::Arc::new(client);
+        let answer = |client: std::sync::Arc<tokio_postgres::Client>| async move {
+            let rows = client.simple_query(sql).await?;
+            Ok::<Vec<String>, tokio_postgres::Error>(
+                rows.iter()
+                    .filter_map(|m| match m {
+                        tokio_postgres::SimpleQueryMessage::Row(r) => {
+                            Some(format!("{},{}", r.get(0).unwrap(), r.get(1).unwrap()))
+                        }
+                        _ => None,
+                    })
+                    .collect(),
+            )
+        };
+        assert_eq!(answer(client.clone()).await.unwrap(), expected);
+
+        // A query that keeps both workers busy for long (the killed one's tasks cannot have
+        // ended when it dies) fails naming the worker.
+        let busy = {
+            let client = client.clone();
+            tokio::spawn(async move {
+                client
+                    .simple_query(
+                        "SELECT sum(length(regexp_replace(repeat(message, 1000), 'e', 'ee', 'g'))) \
+                         FROM events",
+                    )
+                    .await
+            })
+        };
+        tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+        let dead = workers.remove(1);
+        let dead_port = dead.url.rsplit(':').next().unwrap().to_string();
+        drop(dead);
+        let failed = busy
+            .await
+            .unwrap()
+            .expect_err("the query outlived its worker");
+        let said = failed
+            .as_db_error()
+            .map(|e| e.message().to_string())
+            .unwrap_or_else(|| failed.to_string());
+        assert!(
+            said.contains(&format!("127.0.0.1:{dead_port}")),
+            "the error names no worker: {said}"
+        );
+
+        // The server keeps serving, on the same connection, once the probe has seen the
+        // worker gone.
+        tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+        assert_eq!(answer(client.clone()).await.unwrap(), expected);
+        drop(workers);
+    });
 }

@@ -56,7 +56,7 @@ pub(crate) fn start_moto() -> Option<Moto> {
 }
 
 /// A plain HTTP request to moto (which accepts unsigned requests); returns the status line.
-fn http(port: u16, method: &str, path: &str, body: &[u8]) -> String {
+pub(crate) fn http(port: u16, method: &str, path: &str, body: &[u8]) -> String {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
     write!(
         stream,
