@@ -66,6 +66,8 @@ as_of = json.loads(subprocess.run(base + ["query", "--format", "json",
 queries = {
     "SELECT 1 (start-up, probe)": "SELECT 1",
     "scan: events per component": "SELECT component, count(*), avg(duration_ms) FROM events GROUP BY 1",
+    "scan: messages with a word": "SELECT count(*) FROM events WHERE message LIKE '%timeout%'",
+    "scan: every ERROR row back": "SELECT ts, component, trace_id, message FROM events WHERE level = 'ERROR'",
     "slo_status + slo_burn_alerts": "SELECT * FROM slo_status; SELECT * FROM slo_burn_alerts",
     "anomalies": "SELECT * FROM anomalies",
     "component_health": "SELECT * FROM component_health",

@@ -35,8 +35,10 @@ seen AS (
                     json_get_str(e.attributes, 'net.peer.name')) AS peer,
            coalesce(json_get_str(e.attributes, 'host'), json_get_str(e.attributes, 'hostname'),
                     json_get_str(e.attributes, 'host.name')) AS host
-    FROM evidence_events e
-    JOIN a ON e.component = a.component AND (a.operation IS NULL OR e.operation = a.operation)
+    -- the anomalies first: the hash join's build side is the small one (a view has no
+    -- statistics for the planner to swap by)
+    FROM a
+    JOIN evidence_events e ON e.component = a.component AND (a.operation IS NULL OR e.operation = a.operation)
           AND e.ts >= a.opened AND e.ts < a.window_end
 ),
 -- Every event's keys in one string, split once (one pass over the events): S= its service,

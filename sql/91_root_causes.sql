@@ -39,8 +39,9 @@ windowed AS (
            count(*) AS events,
            first_value(e._source ORDER BY e.ts, e._source, e._line) AS sample_source,
            first_value(e._line ORDER BY e.ts, e._source, e._line) AS sample_line
-    FROM evidence_events e
-    JOIN s ON e.component = s.component AND e.ts >= s.window_start AND e.ts < s.window_end
+    -- the subjects first: the hash join builds on them, not on the events
+    FROM s
+    JOIN evidence_events e ON e.component = s.component AND e.ts >= s.window_start AND e.ts < s.window_end
     GROUP BY 1, 2, 3, 4, 5
 ),
 -- The lookback from the per-minute rollups (detect_minutes): never a scan of its events.

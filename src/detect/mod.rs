@@ -367,14 +367,16 @@ fn parse_rules(text: &str, origin: &str) -> Result<Vec<FixRule>, DetectError> {
 /// `evidence_events`: the events root causes read for their windows. With the anomalies
 /// known (a snapshot, see `QueryOptions::snapshot_detection`), only the events inside their
 /// windows (opened one bucket early, as `root_cause_subjects` opens them), as literal time
-/// ranges so the scan skips the row groups outside them; otherwise every event.
+/// ranges so the scan skips the row groups outside them; otherwise the events of the
+/// detection lookback (every anomaly window lies in it), bounded by `shape_as_of()` so the
+/// scan skips the partitions and row groups before it.
 pub async fn evidence_events_sql(
     ctx: &datafusion::prelude::SessionContext,
     bucket_minutes: u32,
     anomalies_known: bool,
 ) -> Result<String, DetectError> {
     if !anomalies_known {
-        return Ok("SELECT * FROM events".to_string());
+        return Ok(LOOKBACK_EVENTS.to_string());
     }
     let batches = ctx
         .sql("SELECT to_unixtime(window_start), to_unixtime(window_end) FROM anomalies")
@@ -409,6 +411,15 @@ pub async fn evidence_events_sql(
         time_ranges_predicate("ts", &merge_ranges(windows))
     ))
 }
+
+/// The events an anomaly window (opened one bucket early) can hold: from one bucket before
+/// the lookback's first bucket to `as_of`.
+const LOOKBACK_EVENTS: &str = "SELECT * FROM events \
+     WHERE ts >= date_bin(CAST(shape_setting('detect.bucket_minutes') || ' minutes' AS INTERVAL), \
+                          shape_as_of(), TIMESTAMP '1970-01-01T00:00:00Z') \
+                 - CAST(shape_setting('detect.lookback_days') || ' days' AS INTERVAL) \
+                 - CAST(shape_setting('detect.bucket_minutes') || ' minutes' AS INTERVAL) \
+       AND ts < shape_as_of()";
 
 /// Sorted, overlapping or touching ranges joined.
 fn merge_ranges(mut ranges: Vec<(i64, i64)>) -> Vec<(i64, i64)> {
