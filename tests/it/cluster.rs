@@ -69,26 +69,22 @@ async fn rows(ws: &Workspace, as_of: &str, sql: &str) -> Result<Vec<Vec<String>>
     Ok(canonical(batches_to_rows(&batches)))
 }
 
+/// `shape gen` into `cwd/logs`: `days` of `events` events from 2026-11-01.
+fn generate_logs(cwd: &Path, days: &str, events: &str) {
+    let args = ["gen", "--out", "logs", "--days", days, "--events", events];
+    let gen = run_shape(
+        cwd,
+        &[&args[..], &["--start", "2026-11-01T00:00:00Z"]].concat(),
+        &[],
+    );
+    assert!(gen.status.success(), "{}", text(&gen.stderr));
+}
+
 #[test]
 fn views_on_three_workers_equal_one_machine_and_a_dead_worker_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let cwd = dir.path();
-    let gen = run_shape(
-        cwd,
-        &[
-            "gen",
-            "--out",
-            "logs",
-            "--days",
-            "3",
-            "--events",
-            "30000",
-            "--start",
-            "2026-11-01T00:00:00Z",
-        ],
-        &[],
-    );
-    assert!(gen.status.success(), "{}", text(&gen.stderr));
+    generate_logs(cwd, "3", "30000");
     let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/shape.toml");
     let config = config.to_str().unwrap().to_string();
     let ingest = run_shape(
@@ -217,22 +213,7 @@ fn a_server_over_s3_keeps_serving_when_a_worker_dies_mid_query() {
     let env = crate::s3::moto_env(moto.port);
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     assert!(crate::s3::http(moto.port, "PUT", "/lake", b"").contains("200"));
-    let gen = run_shape(
-        cwd,
-        &[
-            "gen",
-            "--out",
-            "logs",
-            "--days",
-            "1",
-            "--events",
-            "20000",
-            "--start",
-            "2026-11-01T00:00:00Z",
-        ],
-        &[],
-    );
-    assert!(gen.status.success(), "{}", text(&gen.stderr));
+    generate_logs(cwd, "1", "20000");
     let data = ["--data-dir", "s3://lake/shape"];
     let ingest = run_shape(cwd, &[&data[..], &["ingest", "logs"]].concat(), &env);
     assert!(ingest.status.success(), "{}", text(&ingest.stderr));
