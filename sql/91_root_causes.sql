@@ -28,7 +28,8 @@ FROM (SELECT DISTINCT * FROM subjects);
 -- the window / rate per minute in the rest of the lookback (from its first minute; +1 smoothing), at least min_lift,
 -- the max_causes best by lift (then by events). sample_source/sample_line: the cause's first
 -- event in the window (`shape trace` reads it back). The window part reads `evidence_events`:
--- every event, or only those inside the anomaly windows when `shape detect` computed them first.
+-- the events of the detection lookback, or only those inside the anomaly windows when
+-- `shape detect` computed them first.
 CREATE VIEW root_cause_candidates AS
 WITH s AS (
     SELECT * FROM root_cause_subjects

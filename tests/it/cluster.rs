@@ -4,38 +4,43 @@
 //! workers keeps serving when one is killed in the middle of a query.
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
 use shape::query::batches_to_rows;
 use shape::workspace::{QueryOptions, Workspace, WorkspaceOptions};
 
-use crate::common::{free_port, run_shape, shape_bin, text, wait_for_port};
+use crate::common::{free_port, run_shape, shape_bin, text, wait_for_port, Server};
 
 struct WorkerProcess {
-    child: Child,
+    _process: Server,
     url: String,
 }
 
-impl Drop for WorkerProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_worker(cwd: &Path, env: &[(&str, &str)]) -> WorkerProcess {
+/// `shape <global> <command> --listen 127.0.0.1:PORT` in `cwd`, once it accepts connections.
+fn start_listening(
+    cwd: &Path,
+    global: &[&str],
+    command: &str,
+    env: &[(&str, &str)],
+) -> (Server, u16) {
     let port = free_port();
     let child = Command::new(shape_bin())
         .current_dir(cwd)
-        .args(["worker", "--listen", &format!("127.0.0.1:{port}")])
+        .args(global)
+        .args([command, "--listen", &format!("127.0.0.1:{port}")])
         .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    wait_for_port(port, "shape worker");
+    wait_for_port(port, command);
+    (Server(child), port)
+}
+
+fn start_worker(cwd: &Path, env: &[(&str, &str)]) -> WorkerProcess {
+    let (process, port) = start_listening(cwd, &[], "worker", env);
     WorkerProcess {
-        child,
+        _process: process,
         url: format!("http://127.0.0.1:{port}"),
     }
 }
@@ -234,24 +239,18 @@ fn a_server_over_s3_keeps_serving_when_a_worker_dies_mid_query() {
     // The workers read the bucket with the same standard AWS environment.
     let mut workers: Vec<WorkerProcess> = (0..2).map(|_| start_worker(cwd, &env)).collect();
     let urls: Vec<String> = workers.iter().map(|w| w.url.clone()).collect();
-    let port = free_port();
-    let server = Command::new(shape_bin())
-        .current_dir(cwd)
-        .args(data)
-        .args([
+    let workers_flag = urls.join(",");
+    let global = [
+        &data[..],
+        &[
             "--workers",
-            &urls.join(","),
+            &workers_flag,
             "--set",
             "cluster.bytes_per_task=4096",
-        ])
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-        .envs(env.iter().copied())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let _server = crate::common::Server(server);
-    wait_for_port(port, "shape serve");
+        ],
+    ]
+    .concat();
+    let (_server, port) = start_listening(cwd, &global, "serve", &env);
 
     crate::common::on_big_stack(move || async move {
         let (client, connection) = tokio_postgres::connect(
