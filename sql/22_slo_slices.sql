@@ -3,17 +3,36 @@
 -- from window_start). slice_good: the slice's good/total reaches timeslice_target, or for
 -- throughput SLIs the slice holds at least min_events_per_minute events per minute; ratio:
 -- good/total. Only slices with events appear here. A composite SLO's slices are made from
--- its members' (same window, same slice length).
+-- its members' (same window, same slice length). The minutes are read from the window's
+-- hour rows (slo_rollup_hours).
 CREATE VIEW slo_window_minutes AS
-SELECT w.slo_id, m.minute, m.good, m.total,
-       CAST(floor((to_unixtime(m.minute) - to_unixtime(w.window_start)) / w.timeslice_seconds) AS BIGINT) AS slice,
-       w.budgeting, w.count_empty_slices, w.min_events_per_minute, w.timeslice_seconds, w.timeslice_target
-FROM slo_windows w
-JOIN slo_rollup_rows m ON m.slo_id = w.slo_id AND m.definition_hash = w.rollup_hash
--- no row older than the longest window (a constant once planned: older row groups are skipped)
-WHERE m.minute >= shape_as_of() - CAST(shape_setting('slo.window_lookback_minutes') || ' minutes' AS INTERVAL)
-  AND m.minute < shape_as_of()
-  AND m.minute >= w.window_start;
+SELECT slo_id, minute, good, total,
+       CAST(floor((to_unixtime(minute) - to_unixtime(window_start)) / timeslice_seconds) AS BIGINT) AS slice,
+       budgeting, count_empty_slices, min_events_per_minute, timeslice_seconds, timeslice_target
+FROM (
+    SELECT slo_id, window_start, budgeting, count_empty_slices, min_events_per_minute,
+           timeslice_seconds, timeslice_target, good, total,
+           arrow_cast(to_timestamp_seconds(to_unixtime(hour) + minute_offset * 60),
+                      'Timestamp(Microsecond, Some("UTC"))') AS minute
+    FROM (
+        -- the window's hours (slo_rollup_hours), then their minutes
+        SELECT w.slo_id, w.window_start, w.budgeting, w.count_empty_slices, w.min_events_per_minute,
+               w.timeslice_seconds, w.timeslice_target, h.hour,
+               unnest(h.minute_offsets) AS minute_offset,
+               unnest(h.minute_good) AS good,
+               unnest(h.minute_total) AS total
+        FROM slo_windows w
+        JOIN slo_rollup_hours h ON h.slo_id = w.slo_id AND h.definition_hash = w.rollup_hash
+        -- no hour older than the longest window (a constant once planned: older row groups
+        -- are skipped)
+        WHERE h.hour > shape_as_of() - CAST(shape_setting('slo.window_lookback_minutes') || ' minutes' AS INTERVAL) - INTERVAL '1 hour'
+          AND h.hour < shape_as_of()
+          AND h.hour > w.window_start - INTERVAL '1 hour'
+    )
+)
+WHERE minute >= shape_as_of() - CAST(shape_setting('slo.window_lookback_minutes') || ' minutes' AS INTERVAL)
+  AND minute < shape_as_of()
+  AND minute >= window_start;
 
 CREATE VIEW slo_slices AS
 WITH plain AS (

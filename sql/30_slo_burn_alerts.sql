@@ -1,7 +1,8 @@
 -- slo_burn_alerts: one row per SLO and burn-rate tier (multi-window, multi-burn-rate, after
 -- the SRE Workbook). The tiers are the SLO's own (slo_tiers: a built-in catalog, tiers
 -- written in shape.toml, or OpenSLO alert policies). Burn rate over a window w =
--- (bad(w)/total(w)) / (1 - objective), from the rollups over [as_of - w, as_of); a composite
+-- (bad(w)/total(w)) / (1 - objective), from the rollups over [as_of - w, as_of) (their hour
+-- rows, see slo_rollup_hours); a composite
 -- SLO burns at the sum of weight x each member's burn rate (its events: the members' sum).
 -- A tier is over its threshold when both its short and its long burn rates compare with its
 -- factor by its op (gt unless an OpenSLO condition says otherwise) and the long window holds
@@ -34,18 +35,30 @@ counted AS (
     JOIN slo_members m ON m.composite_id = t.slo_id
     JOIN slo_definitions d ON d.slo_id = m.member_id
 ),
-sums AS (
-    SELECT c.slo_id, c.tier, c.measured_id, c.weight, c.measured_objective,
-           sum(CASE WHEN to_unixtime(m.minute) >= to_unixtime(shape_as_of()) - c.short_seconds THEN m.good ELSE 0 END) AS short_good,
-           sum(CASE WHEN to_unixtime(m.minute) >= to_unixtime(shape_as_of()) - c.short_seconds THEN m.total ELSE 0 END) AS short_total,
-           sum(m.good) AS long_good,
-           sum(m.total) AS long_total
+-- the counts of each window, from the hour rows (slo_rollup_hours): minutes in
+-- [as_of - window, as_of) (window bounds in whole seconds, as to_unixtime gives them) and
+-- not before the burn lookback
+bounds AS (
+    SELECT c.*,
+           date_part('epoch', shape_as_of()) AS window_end,
+           greatest(date_part('epoch', shape_as_of() - CAST(shape_setting('slo.burn_lookback_minutes') || ' minutes' AS INTERVAL)),
+                    CAST(to_unixtime(shape_as_of()) - c.short_seconds AS DOUBLE)) AS short_from,
+           greatest(date_part('epoch', shape_as_of() - CAST(shape_setting('slo.burn_lookback_minutes') || ' minutes' AS INTERVAL)),
+                    CAST(to_unixtime(shape_as_of()) - c.long_seconds AS DOUBLE)) AS long_from
     FROM counted c
-    JOIN slo_rollup_rows m ON m.slo_id = c.measured_id AND m.definition_hash = c.measured_hash
-    WHERE m.minute >= shape_as_of() - CAST(shape_setting('slo.burn_lookback_minutes') || ' minutes' AS INTERVAL)
-      AND m.minute < shape_as_of()
-      AND to_unixtime(m.minute) >= to_unixtime(shape_as_of()) - c.long_seconds
-    GROUP BY c.slo_id, c.tier, c.measured_id, c.weight, c.measured_objective
+),
+sums AS (
+    SELECT b.slo_id, b.tier, b.measured_id, b.weight, b.measured_objective,
+           sum(shape_minutes_sum(h.hour, h.minute_offsets, h.minute_good, b.short_from, b.window_end)) AS short_good,
+           sum(shape_minutes_sum(h.hour, h.minute_offsets, h.minute_total, b.short_from, b.window_end)) AS short_total,
+           sum(shape_minutes_sum(h.hour, h.minute_offsets, h.minute_good, b.long_from, b.window_end)) AS long_good,
+           sum(shape_minutes_sum(h.hour, h.minute_offsets, h.minute_total, b.long_from, b.window_end)) AS long_total
+    FROM bounds b
+    JOIN slo_rollup_hours h ON h.slo_id = b.measured_id AND h.definition_hash = b.measured_hash
+    WHERE h.hour > shape_as_of() - CAST(shape_setting('slo.burn_lookback_minutes') || ' minutes' AS INTERVAL) - INTERVAL '1 hour'
+      AND h.hour < shape_as_of()
+      AND to_unixtime(h.hour) + 3600 > b.long_from
+    GROUP BY b.slo_id, b.tier, b.measured_id, b.weight, b.measured_objective
 ),
 burns AS (
     SELECT slo_id, tier,

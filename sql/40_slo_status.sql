@@ -21,10 +21,21 @@
 -- slo_breaches combine both).
 CREATE VIEW slo_status AS
 WITH occurrences AS (
-    SELECT slo_id, sum(good) AS good, sum(total) AS total, min(minute) AS first_minute
-    FROM slo_window_minutes
-    WHERE budgeting = 'occurrences'
-    GROUP BY slo_id
+    -- occurrences SLOs add up their window's hours (slo_rollup_hours): the whole hours and
+    -- the minutes of the ragged ones inside [window_start, window_end); no slices needed
+    SELECT w.slo_id,
+           sum(shape_minutes_sum(h.hour, h.minute_offsets, h.minute_good,
+                                 date_part('epoch', w.window_start), date_part('epoch', w.window_end))) AS good,
+           sum(shape_minutes_sum(h.hour, h.minute_offsets, h.minute_total,
+                                 date_part('epoch', w.window_start), date_part('epoch', w.window_end))) AS total,
+           arrow_cast(NULL, 'Timestamp(Microsecond, Some("UTC"))') AS first_minute
+    FROM slo_windows w
+    JOIN slo_rollup_hours h ON h.slo_id = w.slo_id AND h.definition_hash = w.rollup_hash
+    WHERE w.budgeting = 'occurrences'
+      AND h.hour > shape_as_of() - CAST(shape_setting('slo.window_lookback_minutes') || ' minutes' AS INTERVAL) - INTERVAL '1 hour'
+      AND h.hour < shape_as_of()
+      AND h.hour > w.window_start - INTERVAL '1 hour'
+    GROUP BY w.slo_id
 ),
 counts AS (
     -- timeslice SLOs: their slices (slo_slices, which says when a slice is good);

@@ -297,7 +297,13 @@ impl Workspace {
         let context_options = self.context_options(options).await?;
         let ctx = base_context(&self.store, &context_options).await?;
         let rollups = self.catch_up_rollups(&ctx).await?;
-        add_views(&ctx, &context_options, &rollups.detect_unrolled).await?;
+        add_views(
+            &ctx,
+            &context_options,
+            &rollups.detect_unrolled,
+            rollups.slo_hours_stored,
+        )
+        .await?;
         Ok((ctx, rollups))
     }
 
@@ -316,12 +322,16 @@ impl Workspace {
         let settled = slo::plan(ctx, &self.slos, &marks).await?.is_settled(&marks)
             && detect_plan.is_settled(&hash, &marks);
         if settled {
-            return Ok(Rollups::default());
+            return Ok(Rollups {
+                slo_hours_stored: marks.slo_hours(),
+                ..Rollups::default()
+            });
         }
         let Some(lock) = self.store.try_lock_for_writing().await? else {
             return Ok(Rollups {
                 deferred: true,
                 detect_unrolled: detect_plan.missing,
+                slo_hours_stored: marks.slo_hours(),
                 ..Rollups::default()
             });
         };
@@ -349,6 +359,7 @@ impl Workspace {
         Ok(Rollups {
             slo,
             detect,
+            slo_hours_stored: marks.slo_hours(),
             ..Rollups::default()
         })
     }
@@ -479,4 +490,6 @@ pub struct Rollups {
     pub deferred: bool,
     /// The runs left without detection rollups (none unless deferred).
     pub detect_unrolled: Vec<String>,
+    /// Every SLO rollup has its hour rows (see `slo::rollup`); else the views make them.
+    pub slo_hours_stored: bool,
 }

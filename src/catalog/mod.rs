@@ -104,14 +104,18 @@ pub enum MinutesSource {
 /// The view file that defines `slo_minutes` from rollups (replaced in raw mode).
 const SLO_MINUTES_FILE: &str = "20_slo_minutes.sql";
 
+/// The view file that defines `slo_rollup_hours` from the stored hour rows (made from the
+/// minutes instead in raw mode and before a catch-up has stored every hour).
+const SLO_HOURS_FILE: &str = "21_slo_hours.sql";
+
 /// Builds the session: tables of `store`, SHAPE's UDFs, the JSON functions, and the views.
 pub(crate) async fn build_context(
     store: &DataStore,
     options: &ContextOptions,
 ) -> Result<SessionContext, CatalogError> {
     let ctx = base_context(store, options).await?;
-    let unrolled = if options.minutes_source == MinutesSource::RawEvents {
-        Vec::new()
+    let (unrolled, slo_hours_stored) = if options.minutes_source == MinutesSource::RawEvents {
+        (Vec::new(), false)
     } else {
         let marks = store
             .rollup_watermarks()
@@ -119,9 +123,10 @@ pub(crate) async fn build_context(
             .map_err(CatalogError::Watermarks)?;
         let hash = rollup::settings_hash(&options.detection, &options.slos);
         let plan = rollup::plan(&ctx, &hash, &marks).await;
-        plan.map_err(|e| CatalogError::Detect(Box::new(e)))?.missing
+        let unrolled = plan.map_err(|e| CatalogError::Detect(Box::new(e)))?.missing;
+        (unrolled, marks.slo_hours())
     };
-    add_views(&ctx, options, &unrolled).await?;
+    add_views(&ctx, options, &unrolled, slo_hours_stored).await?;
     Ok(ctx)
 }
 
@@ -217,11 +222,13 @@ pub(crate) async fn base_context(
 
 /// Adds the views: those made from the configuration here, then `sql/*.sql`.
 /// `detect_unrolled`: the runs without detection rollups, which `detect_minutes` reads from
-/// events.
+/// events. `slo_hours_stored`: every SLO rollup has its hour rows (`Watermarks::slo_hours`),
+/// so `slo_rollup_hours` reads them; else it makes them from the minutes.
 pub(crate) async fn add_views(
     ctx: &SessionContext,
     options: &ContextOptions,
     detect_unrolled: &[String],
+    slo_hours_stored: bool,
 ) -> Result<(), CatalogError> {
     let ctx = ctx.clone();
     let raw = options.minutes_source == MinutesSource::RawEvents;
@@ -254,6 +261,14 @@ pub(crate) async fn add_views(
             .filter(|_| options.snapshot_detection)
             .map(|(_, view)| *view);
         run_file(&ctx, file, sql, snapshot_view).await?;
+        if *file == SLO_HOURS_FILE && (raw || !slo_hours_stored) {
+            run_statements(
+                &ctx,
+                file,
+                "CREATE OR REPLACE VIEW slo_rollup_hours AS SELECT * FROM slo_minute_hours",
+            )
+            .await?;
+        }
         if *file == ANOMALIES_FILE {
             let bucket_minutes = options.detection.settings.bucket_minutes;
             let evidence = crate::detect::evidence_events_sql(

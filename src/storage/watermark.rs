@@ -28,6 +28,11 @@ pub const WATERMARKS_OBJECT: &str = "_rollup_watermarks.json";
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Watermarks {
     tables: BTreeMap<String, BTreeMap<String, String>>,
+    /// Every `slo_rollups` file's minutes also have their hour rows (see `slo::rollup`):
+    /// set by the first catch-up of a version that writes them, after it has added the hour
+    /// rows of the files written before. Until then the SLO views make hours from minutes.
+    #[serde(default)]
+    slo_hours: bool,
 }
 
 impl Watermarks {
@@ -66,6 +71,23 @@ impl Watermarks {
     /// Forgets every watermark of `table` (its rollups are about to be deleted).
     pub fn clear(&mut self, table: &str) {
         self.tables.remove(table);
+    }
+
+    /// Every SLO rollup has its hour rows (see the field).
+    pub fn slo_hours(&self) -> bool {
+        self.slo_hours
+    }
+
+    /// Records that every SLO rollup has its hour rows.
+    pub fn set_slo_hours(&mut self) {
+        self.slo_hours = true;
+    }
+
+    /// Whether `table` has any watermark (its rollups were caught up at least once).
+    pub fn has_any(&self, table: &str) -> bool {
+        self.tables
+            .get(table)
+            .is_some_and(|marks| !marks.is_empty())
     }
 
     /// The newest watermark of any key: a new run id must sort after it.

@@ -462,3 +462,173 @@ spec:
         "{err}"
     );
 }
+
+/// Keeps the first six columns and the rows without an hour of every SLO rollup file, and
+/// forgets that hour rows were stored: a data dir as versions before hour rows wrote it.
+fn strip_hour_rows(data: &Path) {
+    use datafusion::arrow::compute::{filter_record_batch, is_null};
+    use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    use datafusion::parquet::arrow::ArrowWriter;
+    let mut files = vec![data.join("slo_rollups")];
+    while let Some(path) = files.pop() {
+        if path.is_dir() {
+            files.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+            continue;
+        }
+        let reader = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&path).unwrap())
+            .unwrap()
+            .build()
+            .unwrap();
+        let batches: Vec<_> = reader
+            .map(|batch| {
+                let batch = batch.unwrap();
+                let minute_rows = is_null(batch.column_by_name("hour").unwrap()).unwrap();
+                filter_record_batch(&batch, &minute_rows)
+                    .unwrap()
+                    .project(&[0, 1, 2, 3, 4, 5])
+                    .unwrap()
+            })
+            .collect();
+        let mut writer = ArrowWriter::try_new(
+            std::fs::File::create(&path).unwrap(),
+            batches[0].schema(),
+            None,
+        )
+        .unwrap();
+        for batch in &batches {
+            writer.write(batch).unwrap();
+        }
+        writer.close().unwrap();
+    }
+    let marks = data.join("_rollup_watermarks.json");
+    let mut json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&marks).unwrap()).unwrap();
+    json.as_object_mut().unwrap().remove("slo_hours");
+    std::fs::write(&marks, serde_json::to_vec(&json).unwrap()).unwrap();
+}
+
+/// Rollups written before hour rows existed: the views make the hours from the minutes until
+/// a catch-up stores them (once), and every SLO figure is the same all along, also at an
+/// `as_of` inside a minute, whose windows cut through hours at both ends.
+#[tokio::test(flavor = "multi_thread")]
+async fn rollups_without_hour_rows_get_them_once_and_answer_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let file = dir.path().join("app.jsonl");
+    let line = |i: u32| {
+        let outcome = if i % 7 == 0 || (300..340).contains(&i) {
+            "error"
+        } else {
+            "ok"
+        };
+        let (minute, second) = (i / 3, i % 3 * 20);
+        format!(
+            "{{\"ts\":\"2025-11-20T{:02}:{:02}:{second:02}Z\",\"component\":\"web\",\"outcome\":\"{outcome}\",\"duration_ms\":{}}}\n",
+            8 + minute / 60,
+            minute % 60,
+            i % 90
+        )
+    };
+    let config_path = dir.path().join("shape.toml");
+    std::fs::write(
+        &config_path,
+        "[[slo]]\nid = \"avail\"\ncomponent = \"web\"\nsli = \"availability\"\nobjective = 0.9\nwindow = \"2h\"\n\n\
+         [[slo]]\nid = \"fast\"\ncomponent = \"web\"\nsli = \"latency\"\nthreshold_ms = 60\nobjective = 0.5\n\
+         budgeting = \"timeslices\"\ntimeslice = \"5m\"\ntimeslice_target = 0.6\nwindow = \"3h\"\n\n\
+         [[slo]]\nid = \"month\"\ncomponent = \"web\"\nsli = \"availability\"\nobjective = 0.95\nwindow = \"30d\"\n",
+    )
+    .unwrap();
+    let config = Config::load(&config_path).unwrap();
+    let ws = workspace(data.path(), &config);
+    let sources = [file.to_string_lossy().into_owned()];
+    // two runs rolled up one after the other, the second adding to hours of the first
+    for lines in [400, 700] {
+        std::fs::write(&file, (0..lines).map(line).collect::<String>()).unwrap();
+        ws.ingest(&sources, None, false).await.unwrap();
+        ws.context(&shape::QueryOptions::default()).await.unwrap();
+    }
+
+    let as_ofs = [
+        "2025-11-20T10:17:30.25Z",
+        "2025-11-20T11:00:00Z",
+        "2025-11-20T09:59:59.999999Z",
+    ];
+    let figures = |ctx: datafusion::prelude::SessionContext| async move {
+        let mut out = sql(
+            &ctx,
+            "SELECT slo_id, good, total, sli_value, status FROM slo_status ORDER BY slo_id",
+        )
+        .await;
+        out.extend(sql(&ctx, "SELECT slo_id, tier, short_events, short_bad_events, long_events, long_bad_events \
+                              FROM slo_burn_alerts ORDER BY slo_id, tier").await);
+        out.extend(
+            sql(
+                &ctx,
+                "SELECT slo_id, slice, good, total FROM slo_slices ORDER BY slo_id, slice",
+            )
+            .await,
+        );
+        out
+    };
+    let stored_hours = "SELECT count(*) FROM slo_rollups WHERE hour IS NOT NULL";
+    let mut before = Vec::new();
+    for as_of in as_ofs {
+        let at = shape::QueryOptions::at(Some(as_of.to_string()));
+        let ctx = ws.context_as_is(&at).await.unwrap();
+        // the occurrences SLOs' counts as their minutes give them
+        let by_minutes = sql(
+            &ctx,
+            "SELECT w.slo_id, sum(r.good), sum(r.total) FROM slo_windows w \
+             JOIN slo_rollup_rows r ON r.slo_id = w.slo_id AND r.definition_hash = w.rollup_hash \
+             WHERE r.minute >= w.window_start AND r.minute < w.window_end AND w.budgeting = 'occurrences' \
+             GROUP BY 1 ORDER BY 1",
+        )
+        .await;
+        let figures = figures(ctx).await;
+        let by_hours: Vec<Vec<String>> = figures[..3]
+            .iter()
+            .filter(|row| row[0] != "fast")
+            .map(|row| row[..3].to_vec())
+            .collect();
+        assert_eq!(by_hours, by_minutes, "at {as_of}");
+        assert!(by_minutes.iter().all(|row| row[2] != "0"), "{by_minutes:?}");
+        before.push(figures);
+    }
+    let at = |i: usize| shape::QueryOptions::at(Some(as_ofs[i].to_string()));
+    let ctx = ws.context_as_is(&at(0)).await.unwrap();
+    let hours = sql(&ctx, stored_hours).await[0][0].clone();
+    assert_ne!(hours, "0", "ingest writes hour rows");
+
+    strip_hour_rows(data.path());
+    for (i, expected) in before.iter().enumerate() {
+        let ctx = ws.context_as_is(&at(i)).await.unwrap();
+        assert_eq!(sql(&ctx, stored_hours).await[0][0], "0");
+        assert_eq!(
+            &figures(ctx).await,
+            expected,
+            "hours made from the minutes, at {}",
+            as_ofs[i]
+        );
+    }
+
+    let (ctx, rolled) = ws.context_and_rollups(&at(0)).await.unwrap();
+    assert!(rolled.slo_hours_stored && rolled.slo.rows > 0, "{rolled:?}");
+    let added = sql(&ctx, stored_hours).await[0][0].clone();
+    assert_ne!(added, "0");
+    let same = "SELECT slo_id, definition_hash, hour, sum(good), sum(total) FROM {} GROUP BY 1, 2, 3 ORDER BY 1, 2, 3";
+    assert_eq!(
+        sql(&ctx, &same.replace("{}", "slo_rollup_hours")).await,
+        sql(&ctx, &same.replace("{}", "slo_minute_hours")).await
+    );
+    for (i, expected) in before.iter().enumerate() {
+        let (ctx, again) = ws.context_and_rollups(&at(i)).await.unwrap();
+        assert_eq!(again.slo.rows, 0, "added once");
+        assert_eq!(sql(&ctx, stored_hours).await[0][0], added);
+        assert_eq!(
+            &figures(ctx).await,
+            expected,
+            "stored hours, at {}",
+            as_ofs[i]
+        );
+    }
+}

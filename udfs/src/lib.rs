@@ -15,6 +15,7 @@
 //! | `shape_window_start(as_of, window_seconds, calendar_unit, tz)` | timestamp | start of an SLO window (rolling, or the calendar period before `as_of`) |
 //! | `shape_window_seconds(as_of, window_seconds, calendar_unit, tz)` | bigint | the window's full length (a calendar month's own length) |
 //! | `shape_period_start(ts, unit, tz)`, `shape_period_end(ts, unit, tz)` | timestamp | the week (from Monday), month or quarter containing `ts` in `tz` |
+//! | `shape_minutes_sum(hour, offsets, counts, from_seconds, to_seconds)` | bigint | of an hour row's per-minute counts, the sum over the minutes starting in `[from, to)` (Unix seconds) |
 //!
 //! | `log_template(message)` | text | the message with variables masked as `<*>` (numbers, ids, hex, IPs, paths, hosts, `key=` values, user names) |
 //! | `template_id(message)` | text | stable 16-hex-digit FNV-1a hash of `log_template(message)` |
@@ -35,6 +36,7 @@
 
 mod as_of;
 pub mod graph;
+pub mod minutes;
 pub mod pg_compat;
 pub mod pg_timestamp;
 pub mod sketch;
@@ -66,7 +68,11 @@ pub fn register(ctx: &SessionContext) {
     ctx.register_udf(pg_compat::current_setting_udf());
     ctx.register_udf(pg_compat::version_udf());
     ctx.add_analyzer_rule(std::sync::Arc::new(pg_timestamp::PgTimestampLiterals));
-    for udf in slo::udfs().into_iter().chain(sketch::udfs()) {
+    for udf in slo::udfs()
+        .into_iter()
+        .chain(sketch::udfs())
+        .chain(minutes::udfs())
+    {
         ctx.register_udf(udf);
     }
     for udaf in sketch::udafs() {
