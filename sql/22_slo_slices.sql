@@ -12,15 +12,14 @@ SELECT slo_id, minute, good, total,
 FROM (
     SELECT slo_id, window_start, budgeting, count_empty_slices, min_events_per_minute,
            timeslice_seconds, timeslice_target, good, total,
-           arrow_cast(to_timestamp_seconds(to_unixtime(hour) + minute_offset * 60),
-                      'Timestamp(Microsecond, Some("UTC"))') AS minute
+           hour + arrow_cast(minute_offset * 60000000, 'Duration(Microsecond)') AS minute
     FROM (
         -- the window's hours (slo_rollup_hours), then their minutes
         SELECT w.slo_id, w.window_start, w.budgeting, w.count_empty_slices, w.min_events_per_minute,
                w.timeslice_seconds, w.timeslice_target, h.hour,
-               unnest(h.minute_offsets) AS minute_offset,
-               unnest(h.minute_good) AS good,
-               unnest(h.minute_total) AS total
+               unnest(shape_minute_counts(h.minutes, 'offset')) AS minute_offset,
+               unnest(shape_minute_counts(h.minutes, 'good')) AS good,
+               unnest(shape_minute_counts(h.minutes, 'total')) AS total
         FROM slo_windows w
         JOIN slo_rollup_hours h ON h.slo_id = w.slo_id AND h.definition_hash = w.rollup_hash
         -- no hour older than the longest window (a constant once planned: older row groups

@@ -49,10 +49,10 @@ bounds AS (
 ),
 sums AS (
     SELECT b.slo_id, b.tier, b.measured_id, b.weight, b.measured_objective,
-           sum(shape_minutes_sum(h.hour, h.minute_offsets, h.minute_good, b.short_from, b.window_end)) AS short_good,
-           sum(shape_minutes_sum(h.hour, h.minute_offsets, h.minute_total, b.short_from, b.window_end)) AS short_total,
-           sum(shape_minutes_sum(h.hour, h.minute_offsets, h.minute_good, b.long_from, b.window_end)) AS long_good,
-           sum(shape_minutes_sum(h.hour, h.minute_offsets, h.minute_total, b.long_from, b.window_end)) AS long_total
+           sum(shape_minutes_sum(h.hour, h.minutes, 'good', b.short_from, b.window_end)) AS short_good,
+           sum(shape_minutes_sum(h.hour, h.minutes, 'total', b.short_from, b.window_end)) AS short_total,
+           sum(shape_minutes_sum(h.hour, h.minutes, 'good', b.long_from, b.window_end)) AS long_good,
+           sum(shape_minutes_sum(h.hour, h.minutes, 'total', b.long_from, b.window_end)) AS long_total
     FROM bounds b
     JOIN slo_rollup_hours h ON h.slo_id = b.measured_id AND h.definition_hash = b.measured_hash
     WHERE h.hour > shape_as_of() - CAST(shape_setting('slo.burn_lookback_minutes') || ' minutes' AS INTERVAL) - INTERVAL '1 hour'

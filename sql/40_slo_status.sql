@@ -21,13 +21,15 @@
 -- slo_breaches combine both).
 CREATE VIEW slo_status AS
 WITH occurrences AS (
-    -- occurrences SLOs add up their window's hours (slo_rollup_hours): the whole hours and
-    -- the minutes of the ragged ones inside [window_start, window_end); no slices needed
+    -- occurrences SLOs add up their window's hours (slo_rollup_hours): the sums of the whole
+    -- hours, the minutes inside [window_start, window_end) of the ragged ones; no slices
     SELECT w.slo_id,
-           sum(shape_minutes_sum(h.hour, h.minute_offsets, h.minute_good,
-                                 date_part('epoch', w.window_start), date_part('epoch', w.window_end))) AS good,
-           sum(shape_minutes_sum(h.hour, h.minute_offsets, h.minute_total,
-                                 date_part('epoch', w.window_start), date_part('epoch', w.window_end))) AS total,
+           sum(CASE WHEN h.hour >= w.window_start AND h.hour + INTERVAL '1 hour' <= w.window_end THEN h.good
+                    ELSE shape_minutes_sum(h.hour, h.minutes, 'good',
+                                           date_part('epoch', w.window_start), date_part('epoch', w.window_end)) END) AS good,
+           sum(CASE WHEN h.hour >= w.window_start AND h.hour + INTERVAL '1 hour' <= w.window_end THEN h.total
+                    ELSE shape_minutes_sum(h.hour, h.minutes, 'total',
+                                           date_part('epoch', w.window_start), date_part('epoch', w.window_end)) END) AS total,
            arrow_cast(NULL, 'Timestamp(Microsecond, Some("UTC"))') AS first_minute
     FROM slo_windows w
     JOIN slo_rollup_hours h ON h.slo_id = w.slo_id AND h.definition_hash = w.rollup_hash

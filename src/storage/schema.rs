@@ -112,11 +112,10 @@ pub static INGEST_LOG_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
 
 /// Per-minute good/total counts per SLO and ingest run (see `slo::rollup`), and the same per
 /// hour: a minute row has `minute`; an hour row has `hour`, the hour's sums in good/total and
-/// its minutes as lists (offsets from the hour, good and total counts; read with
-/// `shape_minutes_sum`); a row with neither marks an (SLO, ingest run) as rolled up even when
-/// it had no events. Files written before hour rows existed lack the last four columns.
+/// its minutes packed in `minutes` (read with `shape_minutes_sum`, `shape_minute_counts`); a
+/// row with neither marks an (SLO, ingest run) as rolled up even when it had no events. Files
+/// written before hour rows existed lack the last two columns.
 pub static SLO_ROLLUPS_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
-    let list = shape_udfs::minutes::count_list_type;
     Arc::new(Schema::new(vec![
         Field::new("slo_id", DataType::Utf8, false),
         Field::new("definition_hash", DataType::Utf8, false),
@@ -125,9 +124,7 @@ pub static SLO_ROLLUPS_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
         Field::new("total", DataType::Int64, false),
         Field::new("_ingest_id", DataType::Utf8, false),
         Field::new("hour", utc_micros(), true),
-        Field::new("minute_offsets", list(), true),
-        Field::new("minute_good", list(), true),
-        Field::new("minute_total", list(), true),
+        Field::new("minutes", DataType::Binary, true),
     ]))
 });
 

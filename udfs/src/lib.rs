@@ -15,7 +15,9 @@
 //! | `shape_window_start(as_of, window_seconds, calendar_unit, tz)` | timestamp | start of an SLO window (rolling, or the calendar period before `as_of`) |
 //! | `shape_window_seconds(as_of, window_seconds, calendar_unit, tz)` | bigint | the window's full length (a calendar month's own length) |
 //! | `shape_period_start(ts, unit, tz)`, `shape_period_end(ts, unit, tz)` | timestamp | the week (from Monday), month or quarter containing `ts` in `tz` |
-//! | `shape_minutes_sum(hour, offsets, counts, from_seconds, to_seconds)` | bigint | of an hour row's per-minute counts, the sum over the minutes starting in `[from, to)` (Unix seconds) |
+//! | `shape_minutes_sum(hour, minutes, 'good'\|'total', from_seconds, to_seconds)` | bigint | of an hour row's packed minutes, the sum of one count over the minutes starting in `[from, to)` (Unix seconds) |
+//! | `shape_minute_counts(minutes, 'offset'\|'good'\|'total')` | bigint[] | one count of every packed minute (to `unnest` an hour) |
+//! | `shape_pack_minutes(offset, good, total)` (aggregate) | bytea | a group's minutes packed as hour rows store them |
 //!
 //! | `log_template(message)` | text | the message with variables masked as `<*>` (numbers, ids, hex, IPs, paths, hosts, `key=` values, user names) |
 //! | `template_id(message)` | text | stable 16-hex-digit FNV-1a hash of `log_template(message)` |
@@ -75,7 +77,7 @@ pub fn register(ctx: &SessionContext) {
     {
         ctx.register_udf(udf);
     }
-    for udaf in sketch::udafs() {
+    for udaf in sketch::udafs().into_iter().chain(minutes::udafs()) {
         ctx.register_udaf(udaf);
     }
     ctx.register_udwf(graph::linked_group_udwf());

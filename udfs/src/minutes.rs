@@ -1,94 +1,166 @@
 //! Hour rows of per-minute counts. A row stands for one hour and holds the minutes of it that
-//! had events as parallel lists: minute offsets (0..60, from the hour's start) and a count per
-//! offset. `shape_minutes_sum` adds up the counts of the minutes that start inside a time
-//! range, so a window of days is read from its hours (a 30-day window: 720 rows instead of
-//! 43,200), and the hours at its ragged ends give only their minutes inside it: the same sum
-//! as over the minutes themselves.
+//! had events packed in one BYTEA value (`pack`): per minute its offset from the hour's start
+//! (0..59) and two counts (good, total), as LEB128 varints. A window of days is then read as
+//! its hours (a 30-day window: 720 rows instead of 43,200); `shape_minutes_sum` unpacks only
+//! what it reads and adds up the counts of the minutes starting inside a range, so the hours
+//! at a window's ragged ends give only their minutes inside it: the same sums as the minutes.
+//! Packed rather than Parquet lists: a list column costs its decoding per minute on every
+//! scan, a byte string one copy per hour.
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, Int64Builder, ListArray};
+use datafusion::arrow::array::{
+    Array, ArrayRef, AsArray, BinaryArray, Int64Builder, ListBuilder, StringArray,
+};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Field, Float64Type, Int64Type, TimeUnit};
-use datafusion::common::{exec_err, Result};
-use datafusion::logical_expr::{create_udf, ColumnarValue, ScalarUDF, Volatility};
+use datafusion::common::{exec_err, Result, ScalarValue};
+use datafusion::logical_expr::{
+    create_udaf, create_udf, Accumulator, AggregateUDF, ColumnarValue, ScalarUDF, Volatility,
+};
 
-/// The list type of offsets and counts (what `array_agg` of a BIGINT gives, so views may
-/// build hour rows in SQL too).
-pub fn count_list_type() -> DataType {
-    DataType::List(Arc::new(Field::new_list_field(DataType::Int64, true)))
+/// One minute of an hour row: offset from the hour (0..59), good and total counts.
+pub type MinuteCounts = (i64, i64, i64);
+
+fn put_varint(out: &mut Vec<u8>, value: i64) {
+    // zigzag, so a (never expected) negative count survives the round trip
+    let mut v = ((value << 1) ^ (value >> 63)) as u64;
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
 }
 
-/// The sum of `counts[i]` over the minutes `hour_seconds + 60 * offsets[i]` in
-/// `[from_seconds, to_seconds)` (Unix seconds). NULL offsets or counts count as nothing.
+fn get_varint(bytes: &[u8], at: &mut usize) -> Option<i64> {
+    let (mut v, mut shift) = (0u64, 0);
+    loop {
+        let byte = *bytes.get(*at)?;
+        *at += 1;
+        v |= u64::from(byte & 0x7f) << shift;
+        if byte < 0x80 {
+            return Some(((v >> 1) as i64) ^ -((v & 1) as i64));
+        }
+        shift += 7;
+        if shift > 63 {
+            return None;
+        }
+    }
+}
+
+/// The packed form of `minutes` (in the order given).
+pub fn pack(minutes: &[MinuteCounts]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(minutes.len() * 4);
+    for &(offset, good, total) in minutes {
+        put_varint(&mut out, offset);
+        put_varint(&mut out, good);
+        put_varint(&mut out, total);
+    }
+    out
+}
+
+/// The minutes of a packed value; `None` when it is not one.
+pub fn unpack(bytes: &[u8]) -> Option<Vec<MinuteCounts>> {
+    let (mut at, mut out) = (0, Vec::with_capacity(60));
+    while at < bytes.len() {
+        out.push((
+            get_varint(bytes, &mut at)?,
+            get_varint(bytes, &mut at)?,
+            get_varint(bytes, &mut at)?,
+        ));
+    }
+    Some(out)
+}
+
+/// The sum of good (`which` 1) or total (`which` 2) counts over the minutes
+/// `hour_seconds + 60 * offset` in `[from_seconds, to_seconds)` (Unix seconds).
 pub fn minutes_sum(
     hour_seconds: f64,
-    offsets: &[Option<i64>],
-    counts: &[Option<i64>],
+    minutes: &[MinuteCounts],
+    which: usize,
     from_seconds: f64,
     to_seconds: f64,
 ) -> i64 {
-    offsets
+    minutes
         .iter()
-        .zip(counts)
-        .filter_map(|(offset, count)| {
-            let minute = hour_seconds + 60.0 * (*offset)? as f64;
-            (minute >= from_seconds && minute < to_seconds).then_some((*count)?)
+        .filter(|m| {
+            let minute = hour_seconds + 60.0 * m.0 as f64;
+            minute >= from_seconds && minute < to_seconds
         })
+        .map(|m| if which == 1 { m.1 } else { m.2 })
         .sum()
 }
 
-fn list_values(list: &ListArray, row: usize) -> Vec<Option<i64>> {
-    if list.is_null(row) {
-        return Vec::new();
+fn binary_arg<'a>(array: &'a ArrayRef, function: &str) -> Result<&'a BinaryArray> {
+    match array.as_any().downcast_ref::<BinaryArray>() {
+        Some(binary) => Ok(binary),
+        None => exec_err!(
+            "{function} takes packed minutes (BYTEA), not {}",
+            array.data_type()
+        ),
     }
-    let values = list.value(row);
-    let values = values.as_primitive::<Int64Type>();
-    (0..values.len())
-        .map(|i| values.is_valid(i).then(|| values.value(i)))
-        .collect()
 }
 
-fn float_column(array: &ArrayRef) -> Result<Vec<Option<f64>>> {
-    let floats = cast(array, &DataType::Float64)?;
-    let floats = floats.as_primitive::<Float64Type>();
-    Ok((0..floats.len())
-        .map(|i| floats.is_valid(i).then(|| floats.value(i)))
-        .collect())
+/// Which count a text argument names: 0 offset, 1 good, 2 total.
+fn count_index(array: &ArrayRef, function: &str) -> Result<usize> {
+    let names = cast(array, &DataType::Utf8)?;
+    let names: &StringArray = names.as_string::<i32>();
+    match names.iter().next().flatten() {
+        Some("offset") => Ok(0),
+        Some("good") => Ok(1),
+        Some("total") => Ok(2),
+        other => exec_err!("{function}: the count is 'offset', 'good' or 'total', not {other:?}"),
+    }
 }
 
-/// `shape_minutes_sum(hour, offsets, counts, from_seconds, to_seconds)`: see [`minutes_sum`].
-/// NULL when the hour or a bound is NULL.
+fn unpacked(bytes: &[u8], function: &str) -> Result<Vec<MinuteCounts>> {
+    match unpack(bytes) {
+        Some(minutes) => Ok(minutes),
+        None => exec_err!("{function}: a packed minutes value is cut short or malformed"),
+    }
+}
+
+/// `shape_minutes_sum(hour, minutes, 'good' | 'total', from_seconds, to_seconds)`: see
+/// [`minutes_sum`]. NULL when the hour, the minutes or a bound is NULL.
 fn minutes_sum_udf() -> ScalarUDF {
+    const NAME: &str = "shape_minutes_sum";
     let fun = Arc::new(|args: &[ColumnarValue]| -> Result<ColumnarValue> {
         let arrays = ColumnarValue::values_to_arrays(args)?;
-        let [hours, offsets, counts, from, to] = arrays.as_slice() else {
-            return exec_err!("shape_minutes_sum takes 5 arguments, not {}", arrays.len());
+        let [hours, minutes, which, from, to] = arrays.as_slice() else {
+            return exec_err!("{NAME} takes 5 arguments, not {}", arrays.len());
         };
-        // Unix seconds of each hour: the timestamp's µs as a float, as to_unixtime gives.
         let hours = cast(hours, &DataType::Int64)?;
         let hours = hours.as_primitive::<Int64Type>();
-        let (offsets, counts) = (offsets.as_list::<i32>(), counts.as_list::<i32>());
-        let (from, to) = (float_column(from)?, float_column(to)?);
+        let minutes = binary_arg(minutes, NAME)?;
+        let which = count_index(which, NAME)?;
+        let (from, to) = (
+            cast(from, &DataType::Float64)?,
+            cast(to, &DataType::Float64)?,
+        );
+        let (from, to) = (
+            from.as_primitive::<Float64Type>(),
+            to.as_primitive::<Float64Type>(),
+        );
         let mut out = Int64Builder::with_capacity(hours.len());
         for row in 0..hours.len() {
-            let (Some(from), Some(to), true) = (from[row], to[row], hours.is_valid(row)) else {
+            if hours.is_null(row) || minutes.is_null(row) || from.is_null(row) || to.is_null(row) {
                 out.append_null();
                 continue;
-            };
+            }
+            // the timestamp's µs as seconds, as date_part('epoch', ...) gives them
             let hour_seconds = hours.value(row) as f64 / 1e6;
-            let offsets = list_values(offsets, row);
-            let counts = list_values(counts, row);
-            out.append_value(minutes_sum(hour_seconds, &offsets, &counts, from, to));
+            let counts = unpacked(minutes.value(row), NAME)?;
+            let (from, to) = (from.value(row), to.value(row));
+            out.append_value(minutes_sum(hour_seconds, &counts, which, from, to));
         }
         Ok(ColumnarValue::Array(Arc::new(out.finish())))
     });
     create_udf(
-        "shape_minutes_sum",
+        NAME,
         vec![
             DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
-            count_list_type(),
-            count_list_type(),
+            DataType::Binary,
+            DataType::Utf8,
             DataType::Float64,
             DataType::Float64,
         ],
@@ -98,8 +170,104 @@ fn minutes_sum_udf() -> ScalarUDF {
     )
 }
 
+/// `shape_minute_counts(minutes, 'offset' | 'good' | 'total')`: one count of every packed
+/// minute, as a list (to `unnest` an hour into its minutes).
+fn minute_counts_udf() -> ScalarUDF {
+    const NAME: &str = "shape_minute_counts";
+    let fun = Arc::new(|args: &[ColumnarValue]| -> Result<ColumnarValue> {
+        let arrays = ColumnarValue::values_to_arrays(args)?;
+        let [minutes, which] = arrays.as_slice() else {
+            return exec_err!("{NAME} takes 2 arguments, not {}", arrays.len());
+        };
+        let minutes = binary_arg(minutes, NAME)?;
+        let which = count_index(which, NAME)?;
+        let mut out = ListBuilder::new(Int64Builder::new());
+        for row in 0..minutes.len() {
+            if minutes.is_null(row) {
+                out.append_null();
+                continue;
+            }
+            for m in unpacked(minutes.value(row), NAME)? {
+                out.values().append_value([m.0, m.1, m.2][which]);
+            }
+            out.append(true);
+        }
+        Ok(ColumnarValue::Array(Arc::new(out.finish())))
+    });
+    create_udf(
+        NAME,
+        vec![DataType::Binary, DataType::Utf8],
+        DataType::List(Arc::new(Field::new_list_field(DataType::Int64, true))),
+        Volatility::Immutable,
+        fun,
+    )
+}
+
+/// `shape_pack_minutes(offset, good, total)` (aggregate): the packed minutes of a group, in
+/// offset order (what ingest stores, made in SQL).
+#[derive(Debug, Default)]
+struct PackMinutes {
+    minutes: Vec<MinuteCounts>,
+}
+
+impl Accumulator for PackMinutes {
+    fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
+        let columns = values
+            .iter()
+            .map(|v| cast(v, &DataType::Int64))
+            .collect::<Result<Vec<_>, _>>()?;
+        let [offset, good, total] = columns.as_slice() else {
+            return exec_err!("shape_pack_minutes takes 3 arguments");
+        };
+        let (offset, good, total) = (
+            offset.as_primitive::<Int64Type>(),
+            good.as_primitive::<Int64Type>(),
+            total.as_primitive::<Int64Type>(),
+        );
+        for row in 0..offset.len() {
+            if offset.is_valid(row) {
+                self.minutes
+                    .push((offset.value(row), good.value(row), total.value(row)));
+            }
+        }
+        Ok(())
+    }
+
+    fn evaluate(&mut self) -> Result<ScalarValue> {
+        self.minutes.sort_unstable();
+        Ok(ScalarValue::Binary(Some(pack(&self.minutes))))
+    }
+
+    fn size(&self) -> usize {
+        std::mem::size_of_val(self) + self.minutes.capacity() * std::mem::size_of::<MinuteCounts>()
+    }
+
+    fn state(&mut self) -> Result<Vec<ScalarValue>> {
+        Ok(vec![ScalarValue::Binary(Some(pack(&self.minutes)))])
+    }
+
+    fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
+        let states = binary_arg(&states[0], "shape_pack_minutes")?;
+        for bytes in states.iter().flatten() {
+            self.minutes.extend(unpacked(bytes, "shape_pack_minutes")?);
+        }
+        Ok(())
+    }
+}
+
 pub fn udfs() -> Vec<ScalarUDF> {
-    vec![minutes_sum_udf()]
+    vec![minutes_sum_udf(), minute_counts_udf()]
+}
+
+pub fn udafs() -> Vec<AggregateUDF> {
+    vec![create_udaf(
+        "shape_pack_minutes",
+        vec![DataType::Int64, DataType::Int64, DataType::Int64],
+        Arc::new(DataType::Binary),
+        Volatility::Immutable,
+        Arc::new(|_| Ok(Box::new(PackMinutes::default()))),
+        Arc::new(vec![DataType::Binary]),
+    )]
 }
 
 #[cfg(test)]
@@ -107,13 +275,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn packed_minutes_round_trip() {
+        let minutes = vec![
+            (0, 0, 1),
+            (1, 300, 300),
+            (59, 1 << 40, i64::MAX),
+            (7, -1, 0),
+        ];
+        assert_eq!(unpack(&pack(&minutes)), Some(minutes));
+        assert_eq!(unpack(&[]), Some(Vec::new()));
+        assert_eq!(unpack(&[0x80]), None, "cut short");
+    }
+
+    #[test]
     fn only_the_minutes_starting_inside_the_range_count() {
         let hour = 3600.0 * 10.0;
-        let offsets = [Some(0), Some(1), Some(30), Some(59)];
-        let counts = [Some(1), Some(10), Some(100), Some(1000)];
-        let sum = |from: f64, to: f64| minutes_sum(hour, &offsets, &counts, from, to);
+        let minutes = [(0, 1, 1), (1, 10, 10), (30, 100, 100), (59, 1000, 2000)];
+        let sum = |from: f64, to: f64| minutes_sum(hour, &minutes, 1, from, to);
         assert_eq!(sum(hour, hour + 3600.0), 1111, "the whole hour");
-        assert_eq!(sum(0.0, f64::MAX), 1111);
+        assert_eq!(minutes_sum(hour, &minutes, 2, hour, hour + 3600.0), 2111);
         // from inclusive, to exclusive, at minute starts
         assert_eq!(sum(hour + 60.0, hour + 30.0 * 60.0), 10);
         assert_eq!(sum(hour + 60.0, hour + 30.0 * 60.0 + 0.5), 110);
@@ -123,25 +303,35 @@ mod tests {
         assert_eq!(sum(hour + 120.0, hour + 60.0), 0, "an empty range");
     }
 
-    #[test]
-    fn missing_values_count_as_nothing() {
-        let offsets = [Some(0), None, Some(2)];
-        let counts = [Some(1), Some(5), None];
-        assert_eq!(minutes_sum(0.0, &offsets, &counts, 0.0, 3600.0), 1);
-    }
-
     #[tokio::test]
-    async fn the_function_reads_hour_rows_in_sql() {
+    async fn hours_are_packed_summed_and_unnested_in_sql() {
         let ctx = datafusion::prelude::SessionContext::new();
         for udf in udfs() {
             ctx.register_udf(udf);
         }
-        let sql = "SELECT shape_minutes_sum(TIMESTAMP '2026-10-30T10:00:00Z', [0, 5, 59], [1, 2, 4], \
-                   to_unixtime(TIMESTAMP '2026-10-30T10:05:00Z'), to_unixtime(TIMESTAMP '2026-10-30T11:00:00Z')) AS s, \
-                   shape_minutes_sum(TIMESTAMP '2026-10-30T10:00:00Z', [0], [1], NULL, 1.0) AS n";
+        for udaf in udafs() {
+            ctx.register_udaf(udaf);
+        }
+        let sql = "WITH m(o, g, t) AS (VALUES (59, 4, 4), (0, 1, 2), (5, 2, 2)), \
+                   p AS (SELECT shape_pack_minutes(o, g, t) AS minutes FROM m) \
+                   SELECT shape_minutes_sum(TIMESTAMP '2026-10-30T10:00:00Z', minutes, 'good', \
+                     date_part('epoch', TIMESTAMP '2026-10-30T10:05:00Z'), date_part('epoch', TIMESTAMP '2026-10-30T11:00:00Z')), \
+                   shape_minutes_sum(TIMESTAMP '2026-10-30T10:00:00Z', minutes, 'total', 0.0, 1e10), \
+                   shape_minutes_sum(TIMESTAMP '2026-10-30T10:00:00Z', minutes, 'good', NULL, 1.0), \
+                   array_to_string(shape_minute_counts(minutes, 'offset'), ',') FROM p";
         let batches = ctx.sql(sql).await.unwrap().collect().await.unwrap();
-        let sum = batches[0].column(0).as_primitive::<Int64Type>();
-        assert_eq!(sum.value(0), 6);
-        assert!(batches[0].column(1).is_null(0));
+        let batch = &batches[0];
+        assert_eq!(batch.column(0).as_primitive::<Int64Type>().value(0), 6);
+        assert_eq!(batch.column(1).as_primitive::<Int64Type>().value(0), 8);
+        assert!(batch.column(2).is_null(0));
+        let offsets = cast(batch.column(3), &DataType::Utf8).unwrap();
+        assert_eq!(offsets.as_string::<i32>().value(0), "0,5,59");
+        let bad = ctx
+            .sql("SELECT shape_minutes_sum(TIMESTAMP '2026-10-30T10:00:00Z', X'80', 'good', 0.0, 1.0)")
+            .await
+            .unwrap()
+            .collect()
+            .await;
+        assert!(bad.unwrap_err().to_string().contains("malformed"));
     }
 }

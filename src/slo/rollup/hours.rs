@@ -1,4 +1,5 @@
-//! Hour rows of the SLO rollups (see the parent module): made from the minute rows of the same
+//! Hour rows of the SLO rollups (see the parent module; the minutes packed as
+//! `shape_udfs::minutes::pack` writes them): made from the minute rows of the same
 //! file when it is written, or, for files written before hour rows existed, added once by a
 //! catch-up ([`add_missing_hours`]).
 
@@ -6,8 +7,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    Array, ArrayBuilder, ArrayRef, AsArray, Int64Builder, ListBuilder, RecordBatch, StringArray,
-    StringBuilder, TimestampMicrosecondBuilder,
+    new_null_array, Array, ArrayBuilder, ArrayRef, AsArray, BinaryBuilder, Int64Builder,
+    RecordBatch, StringArray, StringBuilder, TimestampMicrosecondBuilder,
 };
 use datafusion::arrow::compute::{cast, concat_batches};
 use datafusion::arrow::datatypes::{DataType, Int64Type, TimeUnit, TimestampMicrosecondType};
@@ -53,8 +54,8 @@ fn int_column(batch: &RecordBatch, name: &str) -> Result<ArrayRef, SloError> {
 }
 
 /// The hour rows of the minute rows of `minutes` (rows with a NULL minute are ignored): one
-/// per SLO definition, ingest run and hour, with the hour's sums and its minutes' offsets and
-/// counts in minute order. Pure; rows in a stable order.
+/// per SLO definition, ingest run and hour, with the hour's sums and its minutes (offset, good,
+/// total) packed in minute order. Pure; rows in a stable order.
 pub(super) fn hour_rows(minutes: &RecordBatch) -> Result<RecordBatch, SloError> {
     let slo_ids = text_column(minutes, "slo_id")?;
     let hashes = text_column(minutes, "definition_hash")?;
@@ -92,9 +93,7 @@ pub(super) fn hour_rows(minutes: &RecordBatch) -> Result<RecordBatch, SloError> 
     let mut sums = (Int64Builder::new(), Int64Builder::new());
     let mut run = StringBuilder::new();
     let mut hour = TimestampMicrosecondBuilder::new().with_timezone("UTC");
-    let mut offsets = ListBuilder::new(Int64Builder::new());
-    let mut goods = ListBuilder::new(Int64Builder::new());
-    let mut totals = ListBuilder::new(Int64Builder::new());
+    let mut packed = BinaryBuilder::new();
     for key in keys {
         let mut counts = hours[key].clone();
         counts.sort_unstable();
@@ -104,30 +103,18 @@ pub(super) fn hour_rows(minutes: &RecordBatch) -> Result<RecordBatch, SloError> 
         hour.append_value(key.3);
         sums.0.append_value(counts.iter().map(|c| c.1).sum());
         sums.1.append_value(counts.iter().map(|c| c.2).sum());
-        for (offset, good, total) in counts {
-            offsets.values().append_value(offset);
-            goods.values().append_value(good);
-            totals.values().append_value(total);
-        }
-        offsets.append(true);
-        goods.append(true);
-        totals.append(true);
+        packed.append_value(shape_udfs::minutes::pack(&counts));
     }
     let rows = hour.len();
     let columns: Vec<ArrayRef> = vec![
         Arc::new(slo_id.finish()),
         Arc::new(hash.finish()),
-        datafusion::arrow::array::new_null_array(
-            &SLO_ROLLUPS_SCHEMA.field(2).data_type().clone(),
-            rows,
-        ),
+        new_null_array(SLO_ROLLUPS_SCHEMA.field(2).data_type(), rows),
         Arc::new(sums.0.finish()),
         Arc::new(sums.1.finish()),
         Arc::new(run.finish()),
         Arc::new(hour.finish()),
-        Arc::new(offsets.finish()),
-        Arc::new(goods.finish()),
-        Arc::new(totals.finish()),
+        Arc::new(packed.finish()),
     ];
     Ok(RecordBatch::try_new(SLO_ROLLUPS_SCHEMA.clone(), columns)?)
 }
@@ -214,13 +201,9 @@ mod tests {
         RecordBatch::try_new(SLO_ROLLUPS_SCHEMA.clone(), columns).unwrap()
     }
 
-    fn list(batch: &RecordBatch, column: &str, row: usize) -> Vec<i64> {
-        let list = batch
-            .column_by_name(column)
-            .unwrap()
-            .as_list::<i32>()
-            .value(row);
-        list.as_primitive::<Int64Type>().values().to_vec()
+    fn minutes_of(batch: &RecordBatch, row: usize) -> Vec<(i64, i64, i64)> {
+        let packed = batch.column_by_name("minutes").unwrap().as_binary::<i32>();
+        shape_udfs::minutes::unpack(packed.value(row)).unwrap()
     }
 
     #[test]
@@ -248,11 +231,12 @@ mod tests {
         let total = hours.column(4).as_primitive::<Int64Type>();
         assert_eq!(hour.value(0), MICROS_PER_HOUR);
         assert_eq!((good.value(0), total.value(0)), (9, 11));
-        assert_eq!(list(&hours, "minute_offsets", 0), vec![0, 1, 59]);
-        assert_eq!(list(&hours, "minute_good", 0), vec![1, 3, 5]);
-        assert_eq!(list(&hours, "minute_total", 0), vec![2, 4, 5]);
+        assert_eq!(
+            minutes_of(&hours, 0),
+            vec![(0, 1, 2), (1, 3, 4), (59, 5, 5)]
+        );
         assert_eq!(hour.value(1), 2 * MICROS_PER_HOUR);
-        assert_eq!(list(&hours, "minute_offsets", 1), vec![0]);
+        assert_eq!(minutes_of(&hours, 1), vec![(0, 7, 9)]);
         assert_eq!(hours.column(5).as_string::<i32>().value(2), "r2");
         assert_eq!(hours.column(0).as_string::<i32>().value(3), "b");
         assert!(hours.column(2).is_null(0), "an hour row has no minute");
