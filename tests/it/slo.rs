@@ -516,7 +516,7 @@ async fn rollups_without_hour_rows_get_them_once_and_answer_the_same() {
     let data = tempfile::tempdir().unwrap();
     let file = dir.path().join("app.jsonl");
     let line = |i: u32| {
-        let outcome = if i % 7 == 0 || (300..340).contains(&i) {
+        let outcome = if i.is_multiple_of(7) || (300..340).contains(&i) {
             "error"
         } else {
             "ok"
