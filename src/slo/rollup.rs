@@ -12,10 +12,10 @@
 //! by the next catch-up; `rebuild` deletes every rollup file first, then catches up.
 //!
 //! Each file also holds the hour rows of its minutes (per SLO definition, run and hour: the
-//! hour's sums and its minutes as lists), so a window of days reads ~60 times fewer rows
-//! (`shape_minutes_sum` takes the ragged hours at its ends minute by minute). Files written
-//! before hour rows existed get theirs from the first catch-up that finds them missing
-//! ([`add_missing_hours`]); until then the views make hours from the minutes.
+//! hour's sums and its minutes packed in one value), so a window of days reads ~60 times
+//! fewer rows (`shape_minutes_sum` takes the ragged hours at its ends minute by minute). Files
+//! written before hour rows existed get theirs from the first catch-up that finds them
+//! missing ([`add_missing_hours`]); until then the views make hours from the minutes.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
