@@ -28,7 +28,7 @@ const TABLES: &[(&str, &str)] = &[
     ),
     (
         "slo_rollups",
-        "per-minute good/total counts per SLO, written at ingest (what slo_minutes reads)",
+        "per-minute good/total counts per SLO, and per hour with the minutes packed, written at ingest (what slo_minutes and slo_rollup_hours read)",
     ),
     (
         "detect_rollups",

@@ -1,6 +1,6 @@
 //! Hour rows of per-minute counts. A row stands for one hour and holds the minutes of it that
 //! had events packed in one BYTEA value (`pack`): per minute its offset from the hour's start
-//! (0..59) and two counts (good, total), as LEB128 varints. A window of days is then read as
+//! (0..59) and two counts (good, total), as zigzag LEB128 varints. A window of days is then read as
 //! its hours (a 30-day window: 720 rows instead of 43,200); `shape_minutes_sum` unpacks only
 //! what it reads and adds up the counts of the minutes starting inside a range, so the hours
 //! at a window's ragged ends give only their minutes inside it: the same sums as the minutes.
@@ -9,9 +9,9 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{
-    Array, ArrayRef, AsArray, BinaryArray, Int64Builder, ListBuilder, StringArray,
-};
+use integer_encoding::VarInt;
+
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, BinaryArray, Int64Builder, ListBuilder};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Field, Float64Type, Int64Type, TimeUnit};
 use datafusion::common::{exec_err, Result, ScalarValue};
@@ -22,39 +22,13 @@ use datafusion::logical_expr::{
 /// One minute of an hour row: offset from the hour (0..59), good and total counts.
 pub type MinuteCounts = (i64, i64, i64);
 
-fn put_varint(out: &mut Vec<u8>, value: i64) {
-    // zigzag, so a (never expected) negative count survives the round trip
-    let mut v = ((value << 1) ^ (value >> 63)) as u64;
-    while v >= 0x80 {
-        out.push((v as u8) | 0x80);
-        v >>= 7;
-    }
-    out.push(v as u8);
-}
-
-fn get_varint(bytes: &[u8], at: &mut usize) -> Option<i64> {
-    let (mut v, mut shift) = (0u64, 0);
-    loop {
-        let byte = *bytes.get(*at)?;
-        *at += 1;
-        v |= u64::from(byte & 0x7f) << shift;
-        if byte < 0x80 {
-            return Some(((v >> 1) as i64) ^ -((v & 1) as i64));
-        }
-        shift += 7;
-        if shift > 63 {
-            return None;
-        }
-    }
-}
-
 /// The packed form of `minutes` (in the order given).
 pub fn pack(minutes: &[MinuteCounts]) -> Vec<u8> {
     let mut out = Vec::with_capacity(minutes.len() * 4);
     for &(offset, good, total) in minutes {
-        put_varint(&mut out, offset);
-        put_varint(&mut out, good);
-        put_varint(&mut out, total);
+        for value in [offset, good, total] {
+            out.extend_from_slice(&value.encode_var_vec());
+        }
     }
     out
 }
@@ -62,12 +36,13 @@ pub fn pack(minutes: &[MinuteCounts]) -> Vec<u8> {
 /// The minutes of a packed value; `None` when it is not one.
 pub fn unpack(bytes: &[u8]) -> Option<Vec<MinuteCounts>> {
     let (mut at, mut out) = (0, Vec::with_capacity(60));
+    let next = |at: &mut usize| -> Option<i64> {
+        let (value, read) = i64::decode_var(&bytes[*at..])?;
+        *at += read;
+        Some(value)
+    };
     while at < bytes.len() {
-        out.push((
-            get_varint(bytes, &mut at)?,
-            get_varint(bytes, &mut at)?,
-            get_varint(bytes, &mut at)?,
-        ));
+        out.push((next(&mut at)?, next(&mut at)?, next(&mut at)?));
     }
     Some(out)
 }
@@ -101,11 +76,19 @@ fn binary_arg<'a>(array: &'a ArrayRef, function: &str) -> Result<&'a BinaryArray
     }
 }
 
-/// Which count a text argument names: 0 offset, 1 good, 2 total.
-fn count_index(array: &ArrayRef, function: &str) -> Result<usize> {
-    let names = cast(array, &DataType::Utf8)?;
-    let names: &StringArray = names.as_string::<i32>();
-    match names.iter().next().flatten() {
+/// Which count a constant text argument names: 0 offset, 1 good, 2 total.
+fn count_index(arg: &ColumnarValue, function: &str) -> Result<usize> {
+    let name = match arg {
+        ColumnarValue::Scalar(
+            ScalarValue::Utf8(name) | ScalarValue::Utf8View(name) | ScalarValue::LargeUtf8(name),
+        ) => name.as_deref(),
+        _ => {
+            return exec_err!(
+                "{function}: the count must be a constant 'offset', 'good' or 'total'"
+            )
+        }
+    };
+    match name {
         Some("offset") => Ok(0),
         Some("good") => Ok(1),
         Some("total") => Ok(2),
@@ -125,14 +108,14 @@ fn unpacked(bytes: &[u8], function: &str) -> Result<Vec<MinuteCounts>> {
 fn minutes_sum_udf() -> ScalarUDF {
     const NAME: &str = "shape_minutes_sum";
     let fun = Arc::new(|args: &[ColumnarValue]| -> Result<ColumnarValue> {
+        let which = count_index(&args[2], NAME)?;
         let arrays = ColumnarValue::values_to_arrays(args)?;
-        let [hours, minutes, which, from, to] = arrays.as_slice() else {
+        let [hours, minutes, _, from, to] = arrays.as_slice() else {
             return exec_err!("{NAME} takes 5 arguments, not {}", arrays.len());
         };
         let hours = cast(hours, &DataType::Int64)?;
         let hours = hours.as_primitive::<Int64Type>();
         let minutes = binary_arg(minutes, NAME)?;
-        let which = count_index(which, NAME)?;
         let (from, to) = (
             cast(from, &DataType::Float64)?,
             cast(to, &DataType::Float64)?,
@@ -175,12 +158,9 @@ fn minutes_sum_udf() -> ScalarUDF {
 fn minute_counts_udf() -> ScalarUDF {
     const NAME: &str = "shape_minute_counts";
     let fun = Arc::new(|args: &[ColumnarValue]| -> Result<ColumnarValue> {
+        let which = count_index(&args[1], NAME)?;
         let arrays = ColumnarValue::values_to_arrays(args)?;
-        let [minutes, which] = arrays.as_slice() else {
-            return exec_err!("{NAME} takes 2 arguments, not {}", arrays.len());
-        };
-        let minutes = binary_arg(minutes, NAME)?;
-        let which = count_index(which, NAME)?;
+        let minutes = binary_arg(&arrays[0], NAME)?;
         let mut out = ListBuilder::new(Int64Builder::new());
         for row in 0..minutes.len() {
             if minutes.is_null(row) {
@@ -333,5 +313,15 @@ mod tests {
             .collect()
             .await;
         assert!(bad.unwrap_err().to_string().contains("malformed"));
+        let varying = ctx
+            .sql("SELECT shape_minute_counts(X'000101', c) FROM (VALUES ('good'), ('total')) AS t(c)")
+            .await
+            .unwrap()
+            .collect()
+            .await;
+        assert!(varying
+            .unwrap_err()
+            .to_string()
+            .contains("must be a constant"));
     }
 }

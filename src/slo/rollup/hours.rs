@@ -85,8 +85,8 @@ pub(super) fn hour_rows(minutes: &RecordBatch) -> Result<RecordBatch, SloError> 
             total.value(row),
         ));
     }
-    let mut keys: Vec<&Key> = hours.keys().collect();
-    keys.sort_unstable();
+    let mut hours: Vec<_> = hours.into_iter().collect();
+    hours.sort_unstable_by(|a: &(Key, _), b| a.0.cmp(&b.0));
 
     let mut slo_id = StringBuilder::new();
     let mut hash = StringBuilder::new();
@@ -94,8 +94,7 @@ pub(super) fn hour_rows(minutes: &RecordBatch) -> Result<RecordBatch, SloError> 
     let mut run = StringBuilder::new();
     let mut hour = TimestampMicrosecondBuilder::new().with_timezone("UTC");
     let mut packed = BinaryBuilder::new();
-    for key in keys {
-        let mut counts = hours[key].clone();
+    for (key, mut counts) in hours {
         counts.sort_unstable();
         slo_id.append_value(key.0);
         hash.append_value(key.1);
