@@ -105,13 +105,33 @@ fn counters(
     registry.register(name, help, family);
 }
 
+const INGEST_BY_SOURCE: &str = "SELECT source, sum(lines) AS lines, sum(\"rows\") AS rows_, \
+     sum(rejects) AS rejects, sum(to_offset - from_offset) AS bytes, \
+     CAST(to_unixtime(max(finished_at)) AS DOUBLE) AS last_commit \
+     FROM ingest_log GROUP BY source ORDER BY source";
+const HEALING_BY_RESULT: &str =
+    "SELECT result, CAST(count(*) AS DOUBLE) AS n FROM healing_runs GROUP BY result ORDER BY result";
+
 /// The exposition text at `as_of`.
 pub async fn exposition(state: &AppState, as_of: &AsOf) -> Result<String, QueryError> {
-    let ctx = query::slo_snapshot(state, as_of).await?;
+    // What SHAPE did (ingest, healing) needs no SLO figures: read beside the snapshot.
+    let work = query::session(&state.ctx, as_of)?;
+    let (ctx, ingest, healing) = futures::try_join!(
+        query::slo_snapshot(state, as_of),
+        query::rows(&work, INGEST_BY_SOURCE),
+        query::rows(&work, HEALING_BY_RESULT),
+    )?;
+    let (status, alerts, health) = futures::try_join!(
+        query::rows(&ctx, "SELECT * FROM slo_status ORDER BY slo_id"),
+        query::rows(
+            &ctx,
+            "SELECT * FROM slo_burn_alerts ORDER BY slo_id, long_seconds"
+        ),
+        query::rows(&ctx, "SELECT * FROM component_health ORDER BY component"),
+    )?;
     let mut registry = Registry::default();
     let slo = &[("slo_id", "slo_id"), ("component", "component")];
 
-    let status = query::rows(&ctx, "SELECT * FROM slo_status ORDER BY slo_id").await?;
     let each = |column: &'static str| {
         status
             .iter()
@@ -145,11 +165,6 @@ pub async fn exposition(state: &AppState, as_of: &AsOf) -> Result<String, QueryE
         }),
     );
 
-    let alerts = query::rows(
-        &ctx,
-        "SELECT * FROM slo_burn_alerts ORDER BY slo_id, long_seconds",
-    )
-    .await?;
     let mut burn = status
         .iter()
         .map(|r| {
@@ -200,7 +215,6 @@ pub async fn exposition(state: &AppState, as_of: &AsOf) -> Result<String, QueryE
         }),
     );
 
-    let health = query::rows(&ctx, "SELECT * FROM component_health ORDER BY component").await?;
     gauges(
         &mut registry,
         "shape_component_health_score",
@@ -213,14 +227,6 @@ pub async fn exposition(state: &AppState, as_of: &AsOf) -> Result<String, QueryE
         }),
     );
 
-    let ingest = query::rows(
-        &ctx,
-        "SELECT source, sum(lines) AS lines, sum(\"rows\") AS rows_, sum(rejects) AS rejects, \
-         sum(to_offset - from_offset) AS bytes, \
-         CAST(to_unixtime(max(finished_at)) AS DOUBLE) AS last_commit \
-         FROM ingest_log GROUP BY source ORDER BY source",
-    )
-    .await?;
     let by_source = |column: &'static str| {
         ingest
             .iter()
@@ -257,11 +263,6 @@ pub async fn exposition(state: &AppState, as_of: &AsOf) -> Result<String, QueryE
         by_source("last_commit"),
     );
 
-    let healing = query::rows(
-        &ctx,
-        "SELECT result, CAST(count(*) AS DOUBLE) AS n FROM healing_runs GROUP BY result ORDER BY result",
-    )
-    .await?;
     counters(
         &mut registry,
         "shape_healing_actions",

@@ -584,6 +584,23 @@ async fn rollups_without_hour_rows_get_them_once_and_answer_the_same() {
              GROUP BY 1 ORDER BY 1",
         )
         .await;
+        // every SLO's slices as its minutes give them (slo_slices adds up hours' parts)
+        let slices_by_minutes = sql(
+            &ctx,
+            "SELECT slo_id, slice, sum(good), sum(total), min(minute) FROM slo_window_minutes \
+             GROUP BY 1, 2 ORDER BY 1, 2",
+        )
+        .await;
+        assert!(slices_by_minutes.len() > 3, "{slices_by_minutes:?}");
+        assert_eq!(
+            sql(
+                &ctx,
+                "SELECT slo_id, slice, good, total, first_minute FROM slo_slices ORDER BY 1, 2"
+            )
+            .await,
+            slices_by_minutes,
+            "at {as_of}"
+        );
         let figures = figures(ctx).await;
         let by_hours: Vec<Vec<String>> = figures[..3]
             .iter()

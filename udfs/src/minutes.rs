@@ -11,9 +11,13 @@ use std::sync::Arc;
 
 use integer_encoding::VarInt;
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, BinaryArray, Int64Builder, ListBuilder};
+use datafusion::arrow::array::{
+    Array, ArrayRef, AsArray, BinaryArray, Int64Array, Int64Builder, ListArray, ListBuilder,
+    StructArray,
+};
+use datafusion::arrow::buffer::{NullBuffer, OffsetBuffer};
 use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::{DataType, Field, Float64Type, Int64Type, TimeUnit};
+use datafusion::arrow::datatypes::{DataType, Field, Fields, Float64Type, Int64Type, TimeUnit};
 use datafusion::common::{exec_err, Result, ScalarValue};
 use datafusion::logical_expr::{
     create_udaf, create_udf, Accumulator, AggregateUDF, ColumnarValue, ScalarUDF, Volatility,
@@ -183,6 +187,153 @@ fn minute_counts_udf() -> ScalarUDF {
     )
 }
 
+/// One time slice's share of an hour row: the slice's index, its good and total counts in
+/// the hour, and the offset (minutes from the hour) of its first minute there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SlicePart {
+    pub slice: i64,
+    pub good: i64,
+    pub total: i64,
+    pub first_offset: i64,
+}
+
+/// The hour's minutes in `[from_us, to_us)` (µs) grouped by their time slice: slice `k` holds
+/// the minutes starting `k * slice_seconds` to `(k + 1) * slice_seconds` whole seconds after
+/// `window_start_us` (both taken in whole Unix seconds, as `to_unixtime` gives them). A
+/// window's slices are then added up from a few parts per hour instead of its minutes.
+pub fn hour_slices(
+    hour_us: i64,
+    minutes: &[MinuteCounts],
+    window_start_us: i64,
+    slice_seconds: i64,
+    from_us: i64,
+    to_us: i64,
+) -> Vec<SlicePart> {
+    let window_start_s = window_start_us.div_euclid(1_000_000);
+    let mut parts: Vec<SlicePart> = Vec::new();
+    for &(offset, good, total) in minutes {
+        let minute_us = hour_us + offset * 60_000_000;
+        if minute_us < from_us || minute_us >= to_us {
+            continue;
+        }
+        let slice = (minute_us.div_euclid(1_000_000) - window_start_s).div_euclid(slice_seconds);
+        match parts.iter_mut().find(|p| p.slice == slice) {
+            Some(part) => {
+                part.good += good;
+                part.total += total;
+                part.first_offset = part.first_offset.min(offset);
+            }
+            None => parts.push(SlicePart {
+                slice,
+                good,
+                total,
+                first_offset: offset,
+            }),
+        }
+    }
+    parts
+}
+
+fn slice_part_fields() -> Fields {
+    ["slice", "good", "total", "first_offset"]
+        .into_iter()
+        .map(|name| Field::new(name, DataType::Int64, false))
+        .collect()
+}
+
+/// `shape_hour_slices(hour, minutes, window_start, slice_seconds, from, to)`: the
+/// [`hour_slices`] of an hour row as a list of `{slice, good, total, first_offset}` (to
+/// `unnest`); NULL when an argument is NULL or the slice length is not positive.
+fn hour_slices_udf() -> ScalarUDF {
+    const NAME: &str = "shape_hour_slices";
+    let fun = Arc::new(|args: &[ColumnarValue]| -> Result<ColumnarValue> {
+        let arrays = ColumnarValue::values_to_arrays(args)?;
+        let [hours, minutes, window_start, slice_seconds, from, to] = arrays.as_slice() else {
+            return exec_err!("{NAME} takes 6 arguments, not {}", arrays.len());
+        };
+        let minutes = binary_arg(minutes, NAME)?;
+        let int64 = |a: &ArrayRef| cast(a, &DataType::Int64);
+        let (hours, window_start, slice_seconds, from, to) = (
+            int64(hours)?,
+            int64(window_start)?,
+            int64(slice_seconds)?,
+            int64(from)?,
+            int64(to)?,
+        );
+        let [hours, window_start, slice_seconds, from, to] =
+            [&hours, &window_start, &slice_seconds, &from, &to]
+                .map(|a| a.as_primitive::<Int64Type>());
+        let mut columns: [Vec<i64>; 4] = Default::default();
+        let mut offsets = vec![0i32];
+        let mut valid = Vec::with_capacity(minutes.len());
+        for row in 0..minutes.len() {
+            let given = [hours, window_start, slice_seconds, from, to]
+                .iter()
+                .all(|a| a.is_valid(row))
+                && minutes.is_valid(row)
+                && slice_seconds.value(row) > 0;
+            if given {
+                let counts = unpacked(minutes.value(row), NAME)?;
+                let parts = hour_slices(
+                    hours.value(row),
+                    &counts,
+                    window_start.value(row),
+                    slice_seconds.value(row),
+                    from.value(row),
+                    to.value(row),
+                );
+                for p in parts {
+                    for (column, value) in
+                        columns
+                            .iter_mut()
+                            .zip([p.slice, p.good, p.total, p.first_offset])
+                    {
+                        column.push(value);
+                    }
+                }
+            }
+            valid.push(given);
+            offsets.push(columns[0].len() as i32);
+        }
+        let values = StructArray::new(
+            slice_part_fields(),
+            columns
+                .into_iter()
+                .map(|c| Arc::new(Int64Array::from(c)) as ArrayRef)
+                .collect(),
+            None,
+        );
+        let list = ListArray::new(
+            Arc::new(Field::new_list_field(
+                DataType::Struct(slice_part_fields()),
+                false,
+            )),
+            OffsetBuffer::new(offsets.into()),
+            Arc::new(values),
+            Some(NullBuffer::from(valid)),
+        );
+        Ok(ColumnarValue::Array(Arc::new(list)))
+    });
+    let timestamp = DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()));
+    create_udf(
+        NAME,
+        vec![
+            timestamp.clone(),
+            DataType::Binary,
+            timestamp.clone(),
+            DataType::Int64,
+            timestamp.clone(),
+            timestamp,
+        ],
+        DataType::List(Arc::new(Field::new_list_field(
+            DataType::Struct(slice_part_fields()),
+            false,
+        ))),
+        Volatility::Immutable,
+        fun,
+    )
+}
+
 /// `shape_pack_minutes(offset, good, total)` (aggregate): the packed minutes of a group, in
 /// offset order (what ingest stores, made in SQL).
 #[derive(Debug, Default)]
@@ -236,7 +387,7 @@ impl Accumulator for PackMinutes {
 }
 
 pub fn udfs() -> Vec<ScalarUDF> {
-    vec![minutes_sum_udf(), minute_counts_udf()]
+    vec![minutes_sum_udf(), minute_counts_udf(), hour_slices_udf()]
 }
 
 pub fn udafs() -> Vec<AggregateUDF> {
@@ -283,6 +434,47 @@ mod tests {
         assert_eq!(sum(hour + 120.0, hour + 60.0), 0, "an empty range");
     }
 
+    #[test]
+    fn an_hour_splits_into_its_slices_inside_the_range() {
+        let hour = 36_000 * 1_000_000i64; // 10:00
+        let minutes = [
+            (0, 1, 1),
+            (4, 2, 3),
+            (5, 10, 10),
+            (12, 5, 7),
+            (59, 100, 100),
+        ];
+        let part = |slice, good, total, first_offset| SlicePart {
+            slice,
+            good,
+            total,
+            first_offset,
+        };
+        // 5-minute slices from 09:00: 10:00 is slice 12
+        let from_nine = hour - 3600 * 1_000_000;
+        let all = hour_slices(hour, &minutes, from_nine, 300, 0, i64::MAX);
+        assert_eq!(
+            all,
+            vec![
+                part(12, 3, 4, 0),
+                part(13, 10, 10, 5),
+                part(14, 5, 7, 12),
+                part(23, 100, 100, 59)
+            ]
+        );
+        // a window starting mid-minute (whole seconds count, as to_unixtime gives them):
+        // slices start at 10:02:30.7 -> 10:02:30, so 10:04 and 10:05 share slice 0
+        let start = hour + 150_700_000;
+        let inside = hour_slices(hour, &minutes, start, 300, start, hour + 59 * 60_000_000);
+        assert_eq!(inside, vec![part(0, 12, 13, 4), part(1, 5, 7, 12)]);
+        // minutes out of order add up the same, the first offset being the smallest
+        let shuffled = [(12, 5, 7), (5, 10, 10), (4, 2, 3)];
+        assert_eq!(
+            hour_slices(hour, &shuffled, start, 300, start, i64::MAX),
+            vec![part(1, 5, 7, 12), part(0, 12, 13, 4)]
+        );
+    }
+
     #[tokio::test]
     async fn hours_are_packed_summed_and_unnested_in_sql() {
         let ctx = datafusion::prelude::SessionContext::new();
@@ -323,5 +515,29 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("must be a constant"));
+        let slices = "WITH m(o, g, t) AS (VALUES (59, 4, 4), (0, 1, 2), (5, 2, 2)), \
+                      p AS (SELECT shape_pack_minutes(o, g, t) AS minutes FROM m), \
+                      s AS (SELECT unnest(shape_hour_slices(TIMESTAMP '2026-10-30T10:00:00Z', minutes, \
+                        TIMESTAMP '2026-10-30T09:00:00Z', 1800, TIMESTAMP '2026-10-30T09:00:00Z', \
+                        TIMESTAMP '2026-10-30T11:00:00Z')) AS part FROM p) \
+                      SELECT part['slice'], part['good'], part['total'], part['first_offset'] FROM s \
+                      UNION ALL SELECT -1, 0, 0, count(*) FROM (SELECT unnest(shape_hour_slices( \
+                        TIMESTAMP '2026-10-30T10:00:00Z', X'', NULL, 60, NULL, NULL))) \
+                      ORDER BY 1";
+        let batches = ctx.sql(slices).await.unwrap().collect().await.unwrap();
+        let rows: Vec<Vec<i64>> = batches
+            .iter()
+            .flat_map(|b| {
+                (0..b.num_rows()).map(move |r| {
+                    (0..4)
+                        .map(|c| b.column(c).as_primitive::<Int64Type>().value(r))
+                        .collect()
+                })
+            })
+            .collect();
+        assert_eq!(
+            rows,
+            vec![vec![-1, 0, 0, 0], vec![2, 3, 4, 0], vec![3, 4, 4, 59]]
+        );
     }
 }
