@@ -6,8 +6,6 @@
 -- its members' (same window, same slice length). The minutes are read from the window's
 -- hour rows (slo_rollup_hours); slo_slices adds up each hour's share of its slices
 -- (shape_hour_slices) rather than the minutes: the same sums, from a few rows per hour.
--- slo_slices = slo_member_slices (the SLOs measured themselves) UNION ALL
--- slo_composite_slices (composite SLOs, from their members').
 CREATE VIEW slo_window_minutes AS
 SELECT slo_id, minute, good, total,
        CAST(floor((to_unixtime(minute) - to_unixtime(window_start)) / timeslice_seconds) AS BIGINT) AS slice,
@@ -36,6 +34,8 @@ WHERE minute >= shape_as_of() - CAST(shape_setting('slo.window_lookback_minutes'
   AND minute < shape_as_of()
   AND minute >= window_start;
 
+-- slo_member_slices: the slices of each SLO measured from its own events (every SLO but the
+-- composite ones), with the columns of slo_slices.
 CREATE VIEW slo_member_slices AS
 WITH parts AS (
     -- each of the window's hours (slo_rollup_hours) as its share of the window's slices
@@ -69,9 +69,10 @@ FROM (
     GROUP BY slo_id, budgeting, slice, count_empty_slices, min_events_per_minute, timeslice_seconds, timeslice_target
 );
 
+-- slo_composite_slices: the slices of composite SLOs, from their members': a slice is bad
+-- when any member's slice is bad; its ratio is what is left of 1 after the members' weighted
+-- shortfalls (OpenSLO: "the sum of missing up to 100%").
 CREATE VIEW slo_composite_slices AS
--- composite SLOs: a slice is bad when any member's slice is bad; its ratio is what is left
--- of 1 after the members' weighted shortfalls (OpenSLO: "the sum of missing up to 100%")
 SELECT m.composite_id AS slo_id, p.budgeting, p.slice, sum(p.good) AS good, sum(p.total) AS total,
        min(p.first_minute) AS first_minute, bool_and(p.slice_good) AS slice_good,
        greatest(0.0, 1.0 - sum(m.weight * (1.0 - p.ratio))) AS ratio
@@ -79,9 +80,10 @@ FROM slo_member_slices p
 JOIN slo_members m ON m.member_id = p.slo_id
 GROUP BY m.composite_id, p.budgeting, p.slice;
 
--- slo_status reads the two parts apart: a filter above a UNION whose composite branch the
--- planner dropped (no composite SLOs: slo_members is an empty relation) is not pushed
--- below the slices' GROUP BY by DataFusion 55, and every SLO's slices would be made.
+-- slo_slices: slo_member_slices and slo_composite_slices. slo_status reads the two apart:
+-- a filter above a UNION whose composite branch the planner dropped (no composite SLOs:
+-- slo_members is an empty relation) is not pushed below the slices' GROUP BY by
+-- DataFusion 55, and every SLO's slices would be made.
 CREATE VIEW slo_slices AS
 SELECT * FROM slo_member_slices
 UNION ALL

@@ -17,6 +17,7 @@
 //! | `shape_period_start(ts, unit, tz)`, `shape_period_end(ts, unit, tz)` | timestamp | the week (from Monday), month or quarter containing `ts` in `tz` |
 //! | `shape_minutes_sum(hour, minutes, 'good'\|'total', from_seconds, to_seconds)` | bigint | of an hour row's packed minutes, the sum of one count over the minutes starting in `[from, to)` (Unix seconds) |
 //! | `shape_minute_counts(minutes, 'offset'\|'good'\|'total')` | bigint[] | one count of every packed minute (to `unnest` an hour) |
+//! | `shape_hour_slices(hour, minutes, window_start, slice_seconds, from, to)` | struct[] | of an hour row's packed minutes in `[from, to)`, per time slice (counted from `window_start`): `{slice, good, total, first_offset}` (to `unnest`) |
 //! | `shape_pack_minutes(offset, good, total)` (aggregate) | bytea | a group's minutes packed as hour rows store them |
 //!
 //! | `log_template(message)` | text | the message with variables masked as `<*>` (numbers, ids, hex, IPs, paths, hosts, `key=` values, user names) |
