@@ -34,9 +34,7 @@ WHERE minute >= shape_as_of() - CAST(shape_setting('slo.window_lookback_minutes'
   AND minute < shape_as_of()
   AND minute >= window_start;
 
--- slo_member_slices: the slices of each SLO measured from its own events (every SLO but the
--- composite ones), with the columns of slo_slices.
-CREATE VIEW slo_member_slices AS
+CREATE VIEW slo_slices AS
 WITH parts AS (
     -- each of the window's hours (slo_rollup_hours) as its share of the window's slices
     -- (shape_hour_slices): a few rows per hour instead of its minutes, added up below into
@@ -52,39 +50,31 @@ WITH parts AS (
     WHERE h.hour > shape_as_of() - CAST(shape_setting('slo.window_lookback_minutes') || ' minutes' AS INTERVAL) - INTERVAL '1 hour'
       AND h.hour < shape_as_of()
       AND h.hour > w.window_start - INTERVAL '1 hour'
-)
-SELECT slo_id, budgeting, slice, good, total, first_minute,
-       (count_empty_slices AND total >= min_events_per_minute * timeslice_seconds / 60.0)
-       OR (NOT count_empty_slices AND good / CAST(total AS DOUBLE) >= timeslice_target) AS slice_good,
-       good / CAST(total AS DOUBLE) AS ratio
-FROM (
-    SELECT slo_id, budgeting, slice, count_empty_slices, min_events_per_minute, timeslice_seconds, timeslice_target,
-           sum(good) AS good, sum(total) AS total, min(first_minute) AS first_minute
+),
+plain AS (
+    SELECT slo_id, budgeting, slice, good, total, first_minute,
+           (count_empty_slices AND total >= min_events_per_minute * timeslice_seconds / 60.0)
+           OR (NOT count_empty_slices AND good / CAST(total AS DOUBLE) >= timeslice_target) AS slice_good,
+           good / CAST(total AS DOUBLE) AS ratio
     FROM (
-        SELECT slo_id, budgeting, count_empty_slices, min_events_per_minute, timeslice_seconds,
-               timeslice_target, part['slice'] AS slice, part['good'] AS good, part['total'] AS total,
-               hour + arrow_cast(part['first_offset'] * 60000000, 'Duration(Microsecond)') AS first_minute
-        FROM parts
+        SELECT slo_id, budgeting, slice, count_empty_slices, min_events_per_minute, timeslice_seconds, timeslice_target,
+               sum(good) AS good, sum(total) AS total, min(first_minute) AS first_minute
+        FROM (
+            SELECT slo_id, budgeting, count_empty_slices, min_events_per_minute, timeslice_seconds,
+                   timeslice_target, part['slice'] AS slice, part['good'] AS good, part['total'] AS total,
+                   hour + arrow_cast(part['first_offset'] * 60000000, 'Duration(Microsecond)') AS first_minute
+            FROM parts
+        )
+        GROUP BY slo_id, budgeting, slice, count_empty_slices, min_events_per_minute, timeslice_seconds, timeslice_target
     )
-    GROUP BY slo_id, budgeting, slice, count_empty_slices, min_events_per_minute, timeslice_seconds, timeslice_target
-);
-
--- slo_composite_slices: the slices of composite SLOs, from their members': a slice is bad
--- when any member's slice is bad; its ratio is what is left of 1 after the members' weighted
--- shortfalls (OpenSLO: "the sum of missing up to 100%").
-CREATE VIEW slo_composite_slices AS
-SELECT m.composite_id AS slo_id, p.budgeting, p.slice, sum(p.good) AS good, sum(p.total) AS total,
-       min(p.first_minute) AS first_minute, bool_and(p.slice_good) AS slice_good,
-       greatest(0.0, 1.0 - sum(m.weight * (1.0 - p.ratio))) AS ratio
-FROM slo_member_slices p
-JOIN slo_members m ON m.member_id = p.slo_id
-GROUP BY m.composite_id, p.budgeting, p.slice;
-
--- slo_slices: slo_member_slices and slo_composite_slices. slo_status reads the two apart:
--- a filter above a UNION whose composite branch the planner dropped (no composite SLOs:
--- slo_members is an empty relation) is not pushed below the slices' GROUP BY by
--- DataFusion 55, and every SLO's slices would be made.
-CREATE VIEW slo_slices AS
-SELECT * FROM slo_member_slices
+)
+SELECT * FROM plain
 UNION ALL
-SELECT * FROM slo_composite_slices;
+-- composite SLOs: a slice is bad when any member's slice is bad; its ratio is what is left
+-- of 1 after the members' weighted shortfalls (OpenSLO: "the sum of missing up to 100%")
+SELECT m.composite_id, p.budgeting, p.slice, sum(p.good), sum(p.total), min(p.first_minute),
+       bool_and(p.slice_good),
+       greatest(0.0, 1.0 - sum(m.weight * (1.0 - p.ratio)))
+FROM plain p
+JOIN slo_members m ON m.member_id = p.slo_id
+GROUP BY m.composite_id, p.budgeting, p.slice

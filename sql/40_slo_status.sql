@@ -47,9 +47,8 @@ counts AS (
            count(*) AS slices_with_data,
            sum(CASE WHEN slice_good THEN 1 ELSE 0 END) AS good_slices,
            avg(ratio) AS mean_slice_ratio, CAST(NULL AS DOUBLE) AS composite_burn
-    FROM (SELECT * FROM slo_member_slices WHERE budgeting <> 'occurrences'
-          UNION ALL
-          SELECT * FROM slo_composite_slices WHERE budgeting <> 'occurrences')
+    FROM slo_slices
+    WHERE budgeting <> 'occurrences'
     GROUP BY slo_id
     UNION ALL
     SELECT slo_id, good, total, first_minute, 1, 0, CAST(NULL AS DOUBLE), CAST(NULL AS DOUBLE)

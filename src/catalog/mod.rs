@@ -26,10 +26,8 @@ use crate::storage::schema::{
 };
 use crate::storage::DataStore;
 use day_pruning::DayPrunedTable;
-use empty_table::EmptyTable;
 
 mod day_pruning;
-mod empty_table;
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/sql_files.rs"));
@@ -465,14 +463,9 @@ pub(crate) fn register_batch(
         table: name.to_string(),
         source,
     };
-    // No rows: an empty relation the planner sees (see `empty_table`).
-    let table: Arc<dyn TableProvider> = if batch.num_rows() == 0 {
-        Arc::new(EmptyTable::try_new(batch.schema()).map_err(err)?)
-    } else {
-        Arc::new(MemTable::try_new(batch.schema(), vec![vec![batch]]).map_err(err)?)
-    };
+    let table = MemTable::try_new(batch.schema(), vec![vec![batch]]).map_err(err)?;
     ctx.deregister_table(name).map_err(err)?;
-    ctx.register_table(name, table).map_err(err)?;
+    ctx.register_table(name, Arc::new(table)).map_err(err)?;
     Ok(())
 }
 
