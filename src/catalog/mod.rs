@@ -361,13 +361,16 @@ pub(crate) async fn slo_snapshot_session(
         .with_catalog_list(list)
         .build();
     let session = SessionContext::new_with_state(state);
-    // Independent of each other: computed side by side.
-    let computed = futures::future::try_join_all(
-        SLO_SNAPSHOT_VIEWS
-            .iter()
-            .map(|view| computed_rows(&session, view)),
-    )
+    // Independent of each other: computed side by side, each on a task of its own, since
+    // planning (most of a cold evaluation) runs on the task that awaits it.
+    let computed = futures::future::try_join_all(SLO_SNAPSHOT_VIEWS.iter().map(|view| {
+        let session = session.clone();
+        tokio::spawn(async move { computed_rows(&session, view).await })
+    }))
     .await
+    .map_err(|e| setup(datafusion::error::DataFusionError::External(Box::new(e))))?
+    .into_iter()
+    .collect::<Result<Vec<_>, _>>()
     .map_err(setup)?;
     for (view, table) in SLO_SNAPSHOT_VIEWS.iter().zip(computed) {
         session.deregister_table(*view).map_err(setup)?;

@@ -118,16 +118,16 @@ pub async fn exposition(state: &AppState, as_of: &AsOf) -> Result<String, QueryE
     let work = query::session(&state.ctx, as_of)?;
     let (ctx, ingest, healing) = futures::try_join!(
         query::slo_snapshot(state, as_of),
-        query::rows(&work, INGEST_BY_SOURCE),
-        query::rows(&work, HEALING_BY_RESULT),
+        query::rows_apart(&work, INGEST_BY_SOURCE),
+        query::rows_apart(&work, HEALING_BY_RESULT),
     )?;
     let (status, alerts, health) = futures::try_join!(
-        query::rows(&ctx, "SELECT * FROM slo_status ORDER BY slo_id"),
-        query::rows(
+        query::rows_apart(&ctx, "SELECT * FROM slo_status ORDER BY slo_id"),
+        query::rows_apart(
             &ctx,
             "SELECT * FROM slo_burn_alerts ORDER BY slo_id, long_seconds"
         ),
-        query::rows(&ctx, "SELECT * FROM component_health ORDER BY component"),
+        query::rows_apart(&ctx, "SELECT * FROM component_health ORDER BY component"),
     )?;
     let mut registry = Registry::default();
     let slo = &[("slo_id", "slo_id"), ("component", "component")];

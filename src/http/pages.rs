@@ -162,7 +162,7 @@ async fn slo_figures(state: &AppState, as_of: &AsOf) -> Result<SloFigures, Query
     let (health, slos, firing, breaches, healing) = tokio::try_join!(
         // The trend beside each score: the fastest burn-rate tier's long-window burn, the
         // worst over the component's SLOs (above 1: spending faster than the budget allows).
-        query::rows(
+        query::rows_apart(
             &ctx,
             "SELECT h.*, t.recent_burn, t.recent_window FROM component_health h LEFT JOIN ( \
                SELECT component, max(long_burn_rate) AS recent_burn, min(long_window) AS recent_window \
@@ -171,19 +171,19 @@ async fn slo_figures(state: &AppState, as_of: &AsOf) -> Result<SloFigures, Query
                GROUP BY component) t ON t.component = h.component \
              ORDER BY h.health_score, h.component",
         ),
-        query::rows(
+        query::rows_apart(
             &ctx,
             "SELECT * FROM slo_status WHERE status <> 'OK' ORDER BY budget_remaining NULLS LAST, slo_id",
         ),
-        query::rows(
+        query::rows_apart(
             &ctx,
             "SELECT * FROM slo_burn_alerts WHERE firing ORDER BY severity, slo_id, long_seconds",
         ),
-        query::rows(
+        query::rows_apart(
             &ctx,
             "SELECT * FROM slo_breaches ORDER BY detected_at DESC, breach_id",
         ),
-        query::rows(
+        query::rows_apart(
             &ctx,
             "SELECT * FROM healing_runs ORDER BY started_at DESC, run_id, step LIMIT 10",
         ),

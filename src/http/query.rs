@@ -191,6 +191,16 @@ pub async fn rows(ctx: &SessionContext, sql: &str) -> Result<Vec<Row>, QueryErro
     to_rows(&batches(ctx, sql).await?)
 }
 
+/// [`rows`] on a task of its own. Planning runs on the task that awaits it, so reads
+/// awaited together in one task (`try_join!`) plan one after the other; apart, they plan
+/// side by side on the runtime's threads.
+pub async fn rows_apart(ctx: &SessionContext, sql: &str) -> Result<Vec<Row>, QueryError> {
+    let (ctx, sql) = (ctx.clone(), sql.to_string());
+    tokio::spawn(async move { rows(&ctx, &sql).await })
+        .await
+        .map_err(|e| QueryError::Failed(e.to_string()))?
+}
+
 pub fn to_rows(batches: &[RecordBatch]) -> Result<Vec<Row>, QueryError> {
     let mut writer = ArrayWriter::new(Vec::new());
     for batch in batches {
