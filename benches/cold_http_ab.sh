@@ -18,7 +18,9 @@ for round in $(seq "$rounds"); do
     stop
     "$binary" --config data/shape.toml --data-dir "$data" serve --listen 127.0.0.1:55432 \
       --http 127.0.0.1:18089 > /tmp/cold_http_ab.log 2>&1 &
-    sleep 8
+    # listening, then a few seconds for its start-up snapshot
+    for _ in $(seq 120); do (echo > /dev/tcp/127.0.0.1/55432) 2>/dev/null && break; sleep 0.5; done
+    sleep 5
     hour=$((hour + 1))
     echo "== $binary, round $round: slo_status / slo_burn_alerts / component_health (ms)"
     HOUR=$hour DAY=$day python3 benches/cold_views.py "SELECT * FROM slo_status" \
