@@ -70,6 +70,7 @@ plain AS (
     )
 )
 SELECT * FROM plain
+-- BEGIN composite SLOs
 UNION ALL
 -- composite SLOs: a slice is bad when any member's slice is bad; its ratio is what is left
 -- of 1 after the members' weighted shortfalls (OpenSLO: "the sum of missing up to 100%")
@@ -79,3 +80,4 @@ SELECT m.composite_id, p.budgeting, p.slice, sum(p.good), sum(p.total), min(p.fi
 FROM plain p
 JOIN slo_members m ON m.member_id = p.slo_id
 GROUP BY m.composite_id, p.budgeting, p.slice
+-- END composite SLOs

@@ -29,11 +29,13 @@ counted AS (
            objective AS measured_objective, short_seconds, long_seconds
     FROM tiers
     WHERE sli <> 'composite'
+    -- BEGIN composite SLOs
     UNION ALL
     SELECT t.slo_id, t.tier, m.member_id, d.rollup_hash, m.weight, d.objective, t.short_seconds, t.long_seconds
     FROM tiers t
     JOIN slo_members m ON m.composite_id = t.slo_id
     JOIN slo_definitions d ON d.slo_id = m.member_id
+    -- END composite SLOs
 ),
 -- the counts of each window, from the hour rows (slo_rollup_hours): minutes in
 -- [as_of - window, as_of) (window bounds in whole seconds, as to_unixtime gives them) and

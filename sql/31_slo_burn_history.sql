@@ -19,11 +19,13 @@ counted AS (
            objective AS measured_objective, long_hours
     FROM tiers
     WHERE sli <> 'composite'
+    -- BEGIN composite SLOs
     UNION ALL
     SELECT t.slo_id, t.tier, m.member_id, d.rollup_hash, m.weight, d.objective, t.long_hours
     FROM tiers t
     JOIN slo_members m ON m.composite_id = t.slo_id
     JOIN slo_definitions d ON d.slo_id = m.member_id
+    -- END composite SLOs
 ),
 -- hours since the epoch; the steps run from each window's first hour to as_of's hour
 span AS (

@@ -53,6 +53,7 @@ counts AS (
     UNION ALL
     SELECT slo_id, good, total, first_minute, 1, 0, CAST(NULL AS DOUBLE), CAST(NULL AS DOUBLE)
     FROM occurrences
+    -- BEGIN composite SLOs
     UNION ALL
     -- composite occurrences SLOs burn at the weighted sum of their members' burn rates
     SELECT m.composite_id, sum(o.good), sum(o.total), min(o.first_minute), 1, 0, CAST(NULL AS DOUBLE),
@@ -61,6 +62,7 @@ counts AS (
     JOIN slo_members m ON m.member_id = o.slo_id
     JOIN slo_definitions d ON d.slo_id = o.slo_id
     GROUP BY m.composite_id
+    -- END composite SLOs
 ),
 measured AS (
     SELECT w.*,

@@ -49,6 +49,7 @@ plain AS (
 SELECT slo_id, time, bad_so_far, budget_remaining, ideal_remaining
 FROM plain
 WHERE sli <> 'composite' OR budgeting = 'timeslices'
+-- BEGIN composite SLOs
 UNION ALL
 -- composites counting occurrences or slice ratios: the members' consumed budget, weighted
 -- (ratio slices in units of the composite's budget), per step
@@ -62,3 +63,4 @@ JOIN slo_definitions d ON d.slo_id = p.slo_id
 JOIN slo_definitions c ON c.slo_id = m.composite_id
 WHERE c.budgeting <> 'timeslices'
 GROUP BY m.composite_id, p.time
+-- END composite SLOs
