@@ -13,10 +13,10 @@
 //!
 //! The same "marker" rule as `slo_rollups`: a run is rolled up when it sorts at or before the
 //! hash's watermark (`storage::watermark`) or a row with a NULL minute names it under the
-//! hash. A catch-up computes every run without a marker, one event
-//! day at a time (its memory follows one day's minutes, not the input), and writes them and
-//! their markers as one Parquet file (an atomic put): a crash leaves the run without a marker
-//! and without rows. Runs not rolled up yet are read from `events` by `detect_minutes`, so the
+//! hash. A catch-up computes every run without a marker, one event day at a time, one day per
+//! core side by side (its memory follows that many days' minutes, not the input), and writes
+//! them in day order, with their markers, as one Parquet file (an atomic put): a crash leaves
+//! the run without a marker and without rows. Runs not rolled up yet are read from `events` by `detect_minutes`, so the
 //! views are right whether or not a catch-up ran.
 
 use std::sync::Arc;
@@ -29,6 +29,7 @@ use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::basic::{Compression, ZstdLevel};
 use datafusion::parquet::file::properties::WriterProperties;
 use datafusion::prelude::SessionContext;
+use futures::StreamExt;
 
 use super::{DetectError, Detection};
 use crate::common::sql_string;
@@ -241,13 +242,21 @@ async fn write_rollups(
     writer.write(&markers).map_err(parquet_error)?;
     writer.flush().map_err(parquet_error)?;
     report.rows += markers.num_rows();
-    for day in days {
-        let filter = format!("dt = {} AND _ingest_id IN ({list})", sql_string(&day));
-        let batches = ctx
-            .sql(&minutes_from_events_sql(&filter))
-            .await?
-            .collect()
-            .await?;
+    // A day's query reads one partition's files, mostly on one core (the templates of its
+    // messages): days run side by side, one per core, and are written in day order. Memory
+    // follows that many days' minutes.
+    let list = &list;
+    let mut day_minutes = futures::stream::iter(days)
+        .map(|day| async move {
+            let filter = format!("dt = {} AND _ingest_id IN ({list})", sql_string(&day));
+            ctx.sql(&minutes_from_events_sql(&filter))
+                .await?
+                .collect()
+                .await
+        })
+        .buffered(concurrent_days());
+    while let Some(batches) = day_minutes.next().await {
+        let batches = batches?;
         for batch in batches.iter().filter(|b| b.num_rows() > 0) {
             let rows = rollup_batch(hash, batch)?;
             report.rows += rows.num_rows();
@@ -266,6 +275,11 @@ async fn write_rollups(
     report.runs = runs.len();
     report.files = 1;
     Ok(report)
+}
+
+/// Days rolled up at once: the machine's cores.
+fn concurrent_days() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 /// Deletes every detection rollup file and its watermarks (a catch-up then computes them

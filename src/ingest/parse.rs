@@ -49,10 +49,10 @@ pub(crate) const TS_NAMES: &[&str] = &[
     "date",
     "t",
 ];
-const LEVEL_NAMES: &[&str] = &["level", "lvl", "severity", "loglevel", "log.level"];
+pub(crate) const LEVEL_NAMES: &[&str] = &["level", "lvl", "severity", "loglevel", "log.level"];
 pub(crate) const SERVICE_NAMES: &[&str] = &["service", "service.name", "app", "application"];
-const COMPONENT_NAMES: &[&str] = &["component", "module", "subsystem", "logger"];
-const OPERATION_NAMES: &[&str] = &[
+pub(crate) const COMPONENT_NAMES: &[&str] = &["component", "module", "subsystem", "logger"];
+pub(crate) const OPERATION_NAMES: &[&str] = &[
     "operation",
     "op",
     "handler",
@@ -62,7 +62,7 @@ const OPERATION_NAMES: &[&str] = &[
     "span",
     "action",
 ];
-const STATUS_NAMES: &[&str] = &[
+pub(crate) const STATUS_NAMES: &[&str] = &[
     "status_code",
     "status",
     "http.status",
@@ -72,7 +72,7 @@ const STATUS_NAMES: &[&str] = &[
     "statusCode",
 ];
 /// Duration candidates with the unit their name implies.
-const DURATION_NAMES: &[(&str, f64)] = &[
+pub(crate) const DURATION_NAMES: &[(&str, f64)] = &[
     ("duration_ms", 1.0),
     ("latency_ms", 1.0),
     ("elapsed_ms", 1.0),
@@ -85,9 +85,9 @@ const DURATION_NAMES: &[(&str, f64)] = &[
     ("elapsed", 1.0),
     ("took", 1.0),
 ];
-const OUTCOME_NAMES: &[&str] = &["outcome", "result"];
+pub(crate) const OUTCOME_NAMES: &[&str] = &["outcome", "result"];
 const MESSAGE_NAMES: &[&str] = &["message", "msg", "text", "content", "log"];
-const TRACE_NAMES: &[&str] = &["trace_id", "traceId", "trace", "request_id", "req_id"];
+pub(crate) const TRACE_NAMES: &[&str] = &["trace_id", "traceId", "trace", "request_id", "req_id"];
 
 /// Which field feeds a column: named in config (exact) or the first candidate present.
 #[derive(Debug, Clone)]

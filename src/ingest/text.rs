@@ -18,6 +18,9 @@ pub(crate) use super::timestamps::timestamp_at;
 use super::timestamps::{clock, find_timestamp, iso_text, num, Stamp, PLACEHOLDER_YEAR};
 
 use super::values::normalize_level;
+pub(crate) use pairs::pairs_in_message;
+
+mod pairs;
 
 /// Supplies years to year-less timestamps (see [`TextParser::year_for`]).
 #[derive(Debug, Clone, Copy)]
@@ -378,6 +381,7 @@ fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
     }
     let message = rest[at..].trim_start();
     super::formats::request_in_message(message, fields);
+    pairs_in_message(message, fields);
     fields.push(("message".to_string(), Value::String(message.to_string())));
 }
 

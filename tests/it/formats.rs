@@ -187,6 +187,87 @@ async fn each_format_without_configuration() {
     assert_eq!(assert_lineage(data.path()).await, 14);
 }
 
+/// Text layouts that append `key=value` pairs (log4j/logback MDC, logrus' text formatter,
+/// syslog programs) feed the columns SLOs read; pairs that do not fit stay prose.
+#[tokio::test(flavor = "multi_thread")]
+async fn pairs_in_text_messages_fill_the_columns() {
+    let logs = tempfile::tempdir().unwrap();
+    write_old(
+        &logs.path().join("app.log"),
+        "2026-11-30 14:01:02,123 INFO  [worker-1] com.renderx.render - renderHeader completed \
+         op=renderHeader status=200 duration=5.0ms trace=468e01aa\n\
+         2026-11-30 14:01:03,456 ERROR [worker-2] com.renderx.render - upstream failed, \
+         op=\"fetch assets\", status_code=503, latency_ms=250\n\
+         2026-11-30 14:01:04,000 WARN  [worker-1] com.renderx.net - socket closed \
+         code=ECONNRESET status=1006 op=-\n",
+    );
+    write_old(
+        &logs.path().join("syslog/messages"),
+        "<14>Nov 30 14:03:01 web-1 renderx[1001]: INFO resize done op=resizeCanvas status=200 \
+         took=12ms\n",
+    );
+    let data = tempfile::tempdir().unwrap();
+    let (report, errors) = ingest_into(
+        data.path(),
+        &Config::default(),
+        &[logs.path().to_string_lossy().into_owned()],
+    )
+    .await;
+    assert!(errors.is_empty(), "{errors:?}");
+    assert!(
+        report.sources.iter().all(|s| s.log.rejects == 0),
+        "{report:?}"
+    );
+    let rows = query(
+        data.path(),
+        "SELECT level, operation, status_code, duration_ms, trace_id, outcome, message \
+         FROM events ORDER BY ts",
+    )
+    .await;
+    assert_eq!(
+        rows,
+        [
+            [
+                "INFO",
+                "renderHeader",
+                "200",
+                "5.0",
+                "468e01aa",
+                "ok",
+                "renderHeader completed op=renderHeader status=200 duration=5.0ms trace=468e01aa"
+            ],
+            [
+                "ERROR",
+                "fetch assets",
+                "503",
+                "250.0",
+                "NULL",
+                "error",
+                "upstream failed, op=\"fetch assets\", status_code=503, latency_ms=250"
+            ],
+            [
+                "WARN",
+                "unknown",
+                "NULL",
+                "NULL",
+                "NULL",
+                "ok",
+                "socket closed code=ECONNRESET status=1006 op=-"
+            ],
+            [
+                "INFO",
+                "resizeCanvas",
+                "200",
+                "12.0",
+                "NULL",
+                "ok",
+                "INFO resize done op=resizeCanvas status=200 took=12ms"
+            ],
+        ]
+    );
+    assert_eq!(assert_lineage(data.path()).await, 4);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_growing_file_never_splits_an_event() {
     let logs = tempfile::tempdir().unwrap();

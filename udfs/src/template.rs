@@ -456,11 +456,18 @@ impl ScalarUDFImpl for TemplateUdf {
                     .downcast_ref::<StringArray>()
                     .expect("cast to Utf8");
                 let mut builder = StringBuilder::with_capacity(strings.len(), strings.len() * 32);
+                // Each template is written into one reused buffer and copied into the array
+                // from there: no string is allocated per row.
+                let mut template = String::new();
                 for i in 0..strings.len() {
                     if strings.is_null(i) {
                         builder.append_null();
-                    } else {
-                        builder.append_value(one(strings.value(i)));
+                        continue;
+                    }
+                    masks.template_into(strings.value(i), &mut template);
+                    match self.output {
+                        Output::Template => builder.append_value(&template),
+                        Output::Id => builder.append_value(template_hash(&template)),
                     }
                 }
                 Ok(ColumnarValue::Array(Arc::new(builder.finish()) as ArrayRef))

@@ -1,0 +1,238 @@
+//! `key=value` pairs inside a text message: log4j and logback layouts with MDC, logrus' and
+//! zap's text encoders and Rails append them (`... - renderHeader completed op=renderHeader
+//! status=200 duration=5.0ms trace=468e...`). A pair whose key is one the JSON and logfmt
+//! paths map onto a column (the same aliases) becomes a field, so error-rate and latency SLOs
+//! work on such logs without a regex; the message itself is kept byte for byte.
+//!
+//! Only values that fit their column are taken (`status=ECONNRESET` is text, not a status
+//! code): in free text a pair that does not fit is prose, and a reject would lose the line's
+//! event.
+
+use serde_json::Value;
+
+use crate::ingest::parse::{
+    COMPONENT_NAMES, DURATION_NAMES, LEVEL_NAMES, OPERATION_NAMES, OUTCOME_NAMES, SERVICE_NAMES,
+    STATUS_NAMES, TRACE_NAMES,
+};
+use crate::ingest::values::{normalize_level, parse_duration_text, parse_outcome};
+
+/// The column a message pair can feed, with what its value must be.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Column {
+    Level,
+    Name,
+    Status,
+    /// The factor from the value's bare number to milliseconds (the key's unit).
+    Duration(f64),
+    Outcome,
+}
+
+/// The column of a key, when it is one of the mapped aliases. `span` is left out: in text it
+/// names a span id far more often than an operation.
+fn column_of(key: &str) -> Option<Column> {
+    if LEVEL_NAMES.contains(&key) {
+        return Some(Column::Level);
+    }
+    if STATUS_NAMES.contains(&key) {
+        return Some(Column::Status);
+    }
+    if let Some((_, factor)) = DURATION_NAMES.iter().find(|(name, _)| *name == key) {
+        return Some(Column::Duration(*factor));
+    }
+    if OUTCOME_NAMES.contains(&key) {
+        return Some(Column::Outcome);
+    }
+    let named = [SERVICE_NAMES, COMPONENT_NAMES, OPERATION_NAMES, TRACE_NAMES];
+    (key != "span" && named.iter().any(|names| names.contains(&key))).then_some(Column::Name)
+}
+
+/// Whether `value` fits the column (see the module doc).
+fn fits(column: Column, value: &str) -> bool {
+    match column {
+        Column::Level => normalize_level(value).is_some(),
+        Column::Status => value
+            .parse::<u16>()
+            .is_ok_and(|code| (100..=599).contains(&code)),
+        Column::Duration(factor) => {
+            parse_duration_text(value, factor).is_some_and(|ms| ms.is_finite() && ms >= 0.0)
+        }
+        Column::Outcome => parse_outcome(&Value::String(value.to_string())).is_some(),
+        Column::Name => !value.is_empty() && value != "-",
+    }
+}
+
+/// Adds the message's mapped pairs to `fields` (before the message, which the caller pushes).
+/// A key the header (or an earlier pair) already gave is left alone: the header is the
+/// layout's own field.
+pub(crate) fn pairs_in_message(message: &str, fields: &mut Vec<(String, Value)>) {
+    // Most messages hold no pair at all.
+    if memchr::memchr(b'=', message.as_bytes()).is_none() {
+        return;
+    }
+    for (key, value) in message_pairs(message) {
+        let Some(column) = column_of(key) else {
+            continue;
+        };
+        let taken = fields.iter().any(|(name, _)| {
+            name == key || (column == Column::Level && LEVEL_NAMES.contains(&name.as_str()))
+        });
+        if !taken && fits(column, &value) {
+            fields.push((key.to_string(), Value::String(value)));
+        }
+    }
+}
+
+/// Every `key=value` token of `text`: the key starts after whitespace or a comma; the value is
+/// `"quoted"` (with `\"` inside) or runs to the next whitespace, without a trailing `,` or `;`.
+fn message_pairs(text: &str) -> Vec<(&str, String)> {
+    let bytes = text.as_bytes();
+    let mut pairs = Vec::new();
+    let mut at = 0;
+    while let Some(eq) = memchr::memchr(b'=', &bytes[at..]).map(|i| at + i) {
+        // Looked for only back to where the last value ended: linear in the line, whatever
+        // it holds.
+        let key_start = bytes[at..eq]
+            .iter()
+            .rposition(|b| b.is_ascii_whitespace() || *b == b',')
+            .map_or(at, |i| at + i + 1);
+        let key = &text[key_start..eq];
+        let value_start = eq + 1;
+        let (value, next) = if bytes.get(value_start) == Some(&b'"') {
+            quoted(text, value_start + 1)
+        } else {
+            let end = bytes[value_start..]
+                .iter()
+                .position(u8::is_ascii_whitespace)
+                .map_or(bytes.len(), |i| value_start + i);
+            let value = text[value_start..end].trim_end_matches([',', ';']);
+            (value.to_string(), end)
+        };
+        if is_key(key) {
+            pairs.push((key, value));
+        }
+        at = next.max(value_start);
+    }
+    pairs
+}
+
+/// A quoted value starting after its opening quote: its text and where it ends.
+fn quoted(text: &str, start: usize) -> (String, usize) {
+    let bytes = text.as_bytes();
+    let mut value = String::new();
+    let mut at = start;
+    let mut run = start;
+    while at < bytes.len() {
+        match bytes[at] {
+            b'\\' if bytes.get(at + 1) == Some(&b'"') => {
+                value.push_str(&text[run..at]);
+                value.push('"');
+                at += 2;
+                run = at;
+            }
+            b'"' => {
+                value.push_str(&text[run..at]);
+                return (value, at + 1);
+            }
+            _ => at += 1,
+        }
+    }
+    // Unclosed: not a pair's value but prose, and so is the rest (scanning on from each
+    // later quote again would be quadratic in a hostile line).
+    (String::new(), bytes.len())
+}
+
+fn is_key(key: &str) -> bool {
+    !key.is_empty()
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(message: &str, header: &[(&str, &str)]) -> Vec<(String, String)> {
+        let mut fields: Vec<(String, Value)> = header
+            .iter()
+            .map(|(k, v)| (k.to_string(), Value::String(v.to_string())))
+            .collect();
+        pairs_in_message(message, &mut fields);
+        fields
+            .into_iter()
+            .skip(header.len())
+            .map(|(k, v)| (k, v.as_str().unwrap_or_default().to_string()))
+            .collect()
+    }
+
+    fn owned(expected: &[(&str, &str)]) -> Vec<(String, String)> {
+        expected
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn mapped_keys_become_fields_wherever_they_stand() {
+        assert_eq!(
+            pairs(
+                "renderHeader completed op=renderHeader status=200 duration=5.0ms trace=468e01",
+                &[]
+            ),
+            owned(&[
+                ("op", "renderHeader"),
+                ("status", "200"),
+                ("duration", "5.0ms"),
+                ("trace", "468e01"),
+            ])
+        );
+        assert_eq!(
+            pairs(
+                r#"retrying, status_code=503, latency_ms=12.5; service="cart api" user=7"#,
+                &[]
+            ),
+            owned(&[
+                ("status_code", "503"),
+                ("latency_ms", "12.5"),
+                ("service", "cart api"),
+            ])
+        );
+    }
+
+    #[test]
+    fn values_that_do_not_fit_their_column_stay_prose() {
+        assert!(pairs(
+            "socket closed code=ECONNRESET status=1006 duration=forever result=maybe op=-",
+            &[]
+        )
+        .is_empty());
+        assert!(pairs(r#"unclosed op="a b status=200"#, &[])
+            .iter()
+            .all(|(k, _)| k != "op"));
+        assert!(pairs("a==b =x span=abc123 x=1", &[]).is_empty());
+    }
+
+    #[test]
+    fn an_unclosed_quote_ends_the_pairs() {
+        // Half a megabyte of `=` and quotes, the last quote unclosed (the scan is linear: a
+        // quadratic one would not finish here).
+        let long = "status=200 ".to_string() + &"a=".repeat(200_000) + &" x=\"".repeat(100_001);
+        assert_eq!(
+            pairs(&(long + " op=late"), &[]),
+            owned(&[("status", "200")])
+        );
+    }
+
+    #[test]
+    fn the_header_keeps_its_own_fields() {
+        assert_eq!(
+            pairs("level=debug status=404 status=500", &[("level", "ERROR")]),
+            owned(&[("status", "404")])
+        );
+        assert_eq!(
+            pairs("lvl=warn", &[]),
+            owned(&[("lvl", "warn")]),
+            "no level in the header: the pair's is taken"
+        );
+    }
+}
