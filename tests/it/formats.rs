@@ -18,6 +18,18 @@ fn write_old(path: &Path, text: &str) {
         .unwrap();
 }
 
+/// Ingests the directory `logs` into `data` with no configuration at all; no source fails.
+async fn ingest_without_config(data: &Path, logs: &Path) -> shape::ingest::IngestReport {
+    let (report, errors) = ingest_into(
+        data,
+        &Config::default(),
+        &[logs.to_string_lossy().into_owned()],
+    )
+    .await;
+    assert!(errors.is_empty(), "{errors:?}");
+    report
+}
+
 const JAVA: &str = "2026-11-30 14:01:02,123 INFO [main] c.a.Checkout - started\n\
 2026-11-30 14:01:03,456 ERROR [pool-1] c.a.Checkout - payment failed\n\
 java.lang.IllegalStateException: card declined\n\
@@ -76,13 +88,7 @@ async fn each_format_without_configuration() {
         write_old(&logs.path().join(name), text);
     }
     let data = tempfile::tempdir().unwrap();
-    let (report, errors) = ingest_into(
-        data.path(),
-        &Config::default(),
-        &[logs.path().to_string_lossy().into_owned()],
-    )
-    .await;
-    assert!(errors.is_empty(), "{errors:?}");
+    let report = ingest_without_config(data.path(), logs.path()).await;
     for (name, _, format) in &files {
         let source = report
             .sources
@@ -207,13 +213,7 @@ async fn pairs_in_text_messages_fill_the_columns() {
          took=12ms\n",
     );
     let data = tempfile::tempdir().unwrap();
-    let (report, errors) = ingest_into(
-        data.path(),
-        &Config::default(),
-        &[logs.path().to_string_lossy().into_owned()],
-    )
-    .await;
-    assert!(errors.is_empty(), "{errors:?}");
+    let report = ingest_without_config(data.path(), logs.path()).await;
     assert!(
         report.sources.iter().all(|s| s.log.rejects == 0),
         "{report:?}"
