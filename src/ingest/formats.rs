@@ -210,6 +210,34 @@ impl<'de> serde::Deserialize<'de> for JsonRecord {
 }
 
 /// logfmt: `key=value key="quoted \"value\"" flag`. A bare word is a flag set to true.
+/// A logfmt quoted value starting after its opening quote (`\"`, `\n`, `\t`, `\r` escapes):
+/// its text and the byte after its closing quote; `None` when it is never closed.
+pub(crate) fn quoted_value(text: &str, start: usize) -> Option<(String, usize)> {
+    let bytes = text.as_bytes();
+    let mut value = String::new();
+    let mut i = start;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if i + 1 < bytes.len() => {
+                value.push(match bytes[i + 1] {
+                    b'n' => '\n',
+                    b't' => '\t',
+                    b'r' => '\r',
+                    other => other as char,
+                });
+                i += 2;
+            }
+            b'"' => return Some((value, i + 1)),
+            _ => {
+                let ch_len = utf8_len(bytes[i]);
+                value.push_str(&text[i..i + ch_len]);
+                i += ch_len;
+            }
+        }
+    }
+    None
+}
+
 pub(crate) fn parse_logfmt(text: &str) -> Result<Vec<(String, Value)>, String> {
     let bytes = text.as_bytes();
     let mut fields = Vec::new();
@@ -235,36 +263,10 @@ pub(crate) fn parse_logfmt(text: &str) -> Result<Vec<(String, Value)>, String> {
         }
         i += 1; // '='
         let value = if i < bytes.len() && bytes[i] == b'"' {
-            i += 1;
-            let mut value = String::new();
-            let mut closed = false;
-            while i < bytes.len() {
-                match bytes[i] {
-                    b'\\' if i + 1 < bytes.len() => {
-                        let escaped = bytes[i + 1];
-                        value.push(match escaped {
-                            b'n' => '\n',
-                            b't' => '\t',
-                            b'r' => '\r',
-                            other => other as char,
-                        });
-                        i += 2;
-                    }
-                    b'"' => {
-                        closed = true;
-                        i += 1;
-                        break;
-                    }
-                    _ => {
-                        let ch_len = utf8_len(bytes[i]);
-                        value.push_str(&text[i..i + ch_len]);
-                        i += ch_len;
-                    }
-                }
-            }
-            if !closed {
+            let Some((value, end)) = quoted_value(text, i + 1) else {
                 return Err(format!("logfmt: unterminated quoted value for key `{key}`"));
-            }
+            };
+            i = end;
             value
         } else {
             let start = i;

@@ -10,6 +10,7 @@
 
 use serde_json::Value;
 
+use crate::ingest::formats::quoted_value;
 use crate::ingest::parse::{
     COMPONENT_NAMES, DURATION_NAMES, LEVEL_NAMES, OPERATION_NAMES, OUTCOME_NAMES, SERVICE_NAMES,
     STATUS_NAMES, TRACE_NAMES,
@@ -83,7 +84,7 @@ pub(crate) fn pairs_in_message(message: &str, fields: &mut Vec<(String, Value)>)
 }
 
 /// Every `key=value` token of `text`: the key starts after whitespace or a comma; the value is
-/// `"quoted"` (with `\"` inside) or runs to the next whitespace, without a trailing `,` or `;`.
+/// `"quoted"` (logfmt's escapes) or runs to the next whitespace, without a trailing `,` or `;`.
 fn message_pairs(text: &str) -> Vec<(&str, String)> {
     let bytes = text.as_bytes();
     let mut pairs = Vec::new();
@@ -98,7 +99,9 @@ fn message_pairs(text: &str) -> Vec<(&str, String)> {
         let key = &text[key_start..eq];
         let value_start = eq + 1;
         let (value, next) = if bytes.get(value_start) == Some(&b'"') {
-            quoted(text, value_start + 1)
+            // Unclosed: not a pair's value but prose, and so is the rest (scanning on from
+            // each later quote again would be quadratic in a hostile line).
+            quoted_value(text, value_start + 1).unwrap_or((String::new(), bytes.len()))
         } else {
             let end = bytes[value_start..]
                 .iter()
@@ -113,32 +116,6 @@ fn message_pairs(text: &str) -> Vec<(&str, String)> {
         at = next.max(value_start);
     }
     pairs
-}
-
-/// A quoted value starting after its opening quote: its text and where it ends.
-fn quoted(text: &str, start: usize) -> (String, usize) {
-    let bytes = text.as_bytes();
-    let mut value = String::new();
-    let mut at = start;
-    let mut run = start;
-    while at < bytes.len() {
-        match bytes[at] {
-            b'\\' if bytes.get(at + 1) == Some(&b'"') => {
-                value.push_str(&text[run..at]);
-                value.push('"');
-                at += 2;
-                run = at;
-            }
-            b'"' => {
-                value.push_str(&text[run..at]);
-                return (value, at + 1);
-            }
-            _ => at += 1,
-        }
-    }
-    // Unclosed: not a pair's value but prose, and so is the rest (scanning on from each
-    // later quote again would be quadratic in a hostile line).
-    (String::new(), bytes.len())
 }
 
 fn is_key(key: &str) -> bool {
