@@ -206,21 +206,15 @@ fn rfc3164(
     if let Some(host) = host.filter(|h| !h.is_empty()) {
         fields.push(("host".to_string(), Value::String(host.to_string())));
     }
-    let (tag, after_tag) = token(tagged);
-    let message = if is_tag(tag) {
-        let name = tag.trim_end_matches(':');
-        let (name, pid) = match name.rfind('[') {
-            Some(open) if name.ends_with(']') => (
-                &name[..open],
-                name[open + 1..name.len() - 1].parse::<u64>().ok(),
-            ),
-            _ => (name, None),
-        };
-        fields.push(("service".to_string(), Value::String(name.to_string())));
-        if let Some(pid) = pid {
+    let message = if let Some(tag) = read_tag(tagged) {
+        fields.push(("service".to_string(), Value::String(tag.name.to_string())));
+        if let Some(pid) = tag.pid {
             fields.push(("pid".to_string(), Value::from(pid)));
         }
-        after_tag
+        if let Some(sender) = tag.sender {
+            fields.push(("sender".to_string(), Value::String(sender.to_string())));
+        }
+        tag.message
     } else if has_pri {
         tagged
     } else {
@@ -231,11 +225,90 @@ fn rfc3164(
     Ok(())
 }
 
+/// The tag that opens a syslog message, and the message after it.
+struct Tag<'a> {
+    name: &'a str,
+    pid: Option<u64>,
+    /// macOS names the job a launchd message is about: `launchd[1] (com.apple.Safari[512]):`.
+    sender: Option<&'a str>,
+    message: &'a str,
+}
+
+/// `sshd[123]: m`, `kernel: m`, `sshd(pam_unix)[19939]: m`; as macOS writes them also
+/// `com.apple.xpc.launchd[1] (com.apple.quicklook[36386]): m` and a name of a few words
+/// (`Google Chrome Helper[36514]: m`, the pid then required).
+fn read_tag(tagged: &str) -> Option<Tag<'_>> {
+    let (first, after_first) = token(tagged);
+    if is_tag(first) {
+        let (name, pid) = split_pid(first.trim_end_matches(':'));
+        return Some(Tag {
+            name,
+            pid,
+            sender: None,
+            message: after_first,
+        });
+    }
+    if let Some(inside) = after_first.strip_prefix('(') {
+        let close = inside.find("):")?;
+        let (name, pid) = split_pid(first);
+        if pid.is_none() || !is_tag_name(first) {
+            return None;
+        }
+        let message = &inside[close + 2..];
+        let sender = Some(&inside[..close]);
+        return Some(Tag {
+            name,
+            pid,
+            sender,
+            message: message.strip_prefix(' ').unwrap_or(message),
+        });
+    }
+    // Up to three more words, the last one `word[pid]:`.
+    let mut end = first.len();
+    for _ in 0..3 {
+        let rest = &tagged[end..];
+        let word = rest.strip_prefix(' ')?;
+        let (next, after) = token(word);
+        end += 1 + next.len();
+        if !tagged[..end - next.len()]
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == ' ')
+        {
+            return None;
+        }
+        if let Some(name) = next.strip_suffix(':') {
+            let (_, pid) = split_pid(name);
+            pid?;
+            let whole = &tagged[..end - 1];
+            let (name, pid) = split_pid(whole);
+            return Some(Tag {
+                name,
+                pid,
+                sender: None,
+                message: after,
+            });
+        }
+    }
+    None
+}
+
+/// `name[123]`: the name and the pid.
+fn split_pid(name: &str) -> (&str, Option<u64>) {
+    match name.rfind('[') {
+        Some(open) if name.ends_with(']') => (
+            &name[..open],
+            name[open + 1..name.len() - 1].parse::<u64>().ok(),
+        ),
+        _ => (name, None),
+    }
+}
+
 /// `sshd[123]:`, `kernel:`, `sshd(pam_unix)[19939]:`: a program name closed by a colon.
 fn is_tag(token: &str) -> bool {
-    let Some(name) = token.strip_suffix(':') else {
-        return false;
-    };
+    token.strip_suffix(':').is_some_and(is_tag_name)
+}
+
+fn is_tag_name(name: &str) -> bool {
     !name.is_empty()
         && name.chars().all(|c| {
             c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '/' | '(' | ')' | '[' | ']' | '@')
@@ -288,6 +361,52 @@ mod tests {
             Some(&Value::from("check pass; user unknown"))
         );
         assert_eq!(get(&f, "level"), None);
+    }
+
+    #[test]
+    fn macos_tags() {
+        let f = parse_syslog(
+            "Jul  1 09:07:42 calvisitor-10-105-160-95 com.apple.xpc.launchd[1] (com.apple.quicklook[36386]): Service exited due to SIGKILL | sent by mds[51]",
+            &times(),
+        )
+        .unwrap();
+        assert_eq!(
+            get(&f, "host"),
+            Some(&Value::from("calvisitor-10-105-160-95"))
+        );
+        assert_eq!(
+            get(&f, "service"),
+            Some(&Value::from("com.apple.xpc.launchd"))
+        );
+        assert_eq!(get(&f, "pid"), Some(&Value::from(1)));
+        assert_eq!(
+            get(&f, "sender"),
+            Some(&Value::from("com.apple.quicklook[36386]"))
+        );
+        assert_eq!(
+            get(&f, "message"),
+            Some(&Value::from(
+                "Service exited due to SIGKILL | sent by mds[51]"
+            ))
+        );
+        let f = parse_syslog(
+            "Jul  1 09:08:16 calvisitor-10-105-160-95 Google Chrome Helper[36514]: Couldn't set selectedTextBackgroundColor from default ()",
+            &times(),
+        )
+        .unwrap();
+        assert_eq!(
+            get(&f, "service"),
+            Some(&Value::from("Google Chrome Helper"))
+        );
+        assert_eq!(get(&f, "pid"), Some(&Value::from(36514)));
+        assert_eq!(
+            get(&f, "message"),
+            Some(&Value::from(
+                "Couldn't set selectedTextBackgroundColor from default ()"
+            ))
+        );
+        // Words without a `[pid]:` after them are not a tag.
+        assert!(parse_syslog("Jul  1 09:08:16 host some words here: x", &times()).is_err());
     }
 
     #[test]

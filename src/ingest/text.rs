@@ -21,6 +21,7 @@ use super::values::normalize_level;
 pub(crate) use pairs::pairs_in_message;
 
 mod pairs;
+mod supercomputers;
 
 /// Supplies years to year-less timestamps (see [`TextParser::year_for`]).
 #[derive(Debug, Clone, Copy)]
@@ -45,7 +46,9 @@ pub(crate) fn starts_text_event(content: &[u8]) -> bool {
     let Ok(text) = std::str::from_utf8(content) else {
         return true;
     };
-    (may_be_glog(text) && GLOG.is_match(text)) || find_timestamp(text).is_some()
+    (may_be_glog(text) && GLOG.is_match(text))
+        || find_timestamp(text).is_some()
+        || supercomputers::starts_event(text)
 }
 
 /// Whether a line can be glog's (`E1130 ...`): the regex runs only then, as most lines are not.
@@ -97,6 +100,9 @@ impl TextParser {
     /// A whole line: a timestamp is required.
     pub(crate) fn parse(&self, text: &str) -> Result<Vec<(String, Value)>, String> {
         if let Some(fields) = self.glog(text) {
+            return Ok(fields);
+        }
+        if let Some(fields) = supercomputers::parse(text, self) {
             return Ok(fields);
         }
         let Some((stamp, start, end)) = find_timestamp(text) else {
@@ -245,6 +251,11 @@ pub(crate) fn syslog_severity(priority: u8) -> Option<&'static str> {
 
 /// Reads header fields off the front of `rest` into `fields`; the remainder is the message.
 fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
+    if let Some(piped) = rest.strip_prefix('|') {
+        if !piped.starts_with(char::is_whitespace) {
+            return piped_header(piped, fields);
+        }
+    }
     let mut at = 0;
     let mut level = None;
     let mut short_level = false;
@@ -352,6 +363,18 @@ fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
                 break;
             }
         }
+        // Proxifier marks 64-bit programs: `chrome.exe *64 - message`.
+        let marked = next_token
+            .strip_prefix('*')
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+            && after.split_whitespace().nth(1) == Some("-");
+        if marked && !logger && is_qualified_name(token) {
+            let marker_end = trimmed.len() - after.trim_start().len() + next_token.len();
+            push_logger(fields, &trimmed[..marker_end], None);
+            logger = true;
+            at += marker_end;
+            continue;
+        }
         // `c.a.Checkout - message`, `name - LEVEL - message` (Python), `c.e.App   : message`
         // (Spring Boot), `nova.api.server [req-...]`.
         let separated = matches!(next_token, "-" | ":" | "|") || next_token.starts_with('[');
@@ -379,10 +402,46 @@ fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
         }
         break;
     }
-    let message = rest[at..].trim_start();
+    push_message(rest[at..].trim_start(), fields);
+}
+
+/// The message, and the fields it carries (an HTTP request, `key=value` pairs).
+fn push_message(message: &str, fields: &mut Vec<(String, Value)>) {
     super::formats::request_in_message(message, fields);
     pairs_in_message(message, fields);
     fields.push(("message".to_string(), Value::String(message.to_string())));
+}
+
+/// Header fields between pipes, `|Step_LSC|30002312|message` after the time (HealthApp and
+/// other apps writing `time|field|field|message`): each field without spaces is read as a
+/// header token is (a level, a pid then a tid, else the logger); the message follows the
+/// last one.
+fn piped_header(piped: &str, fields: &mut Vec<(String, Value)>) {
+    let mut at = 0;
+    let (mut level, mut numbers, mut logger) = (false, 0, false);
+    while let Some(bar) = piped[at..].find('|') {
+        let field = &piped[at..at + bar];
+        if field.is_empty() || field.contains(char::is_whitespace) {
+            break;
+        }
+        let found_level = if level { None } else { normalize_level(field) };
+        if let Some(found) = found_level {
+            fields.push(("level".to_string(), Value::String(found.to_string())));
+            level = true;
+        } else if numbers < 2 && field.bytes().all(|b| b.is_ascii_digit()) {
+            let name = if numbers == 0 { "pid" } else { "tid" };
+            let value = field.parse::<u64>().map_or(Value::Null, Value::from);
+            fields.push((name.to_string(), value));
+            numbers += 1;
+        } else if !logger && field.chars().all(is_name_char) {
+            push_logger(fields, field, None);
+            logger = true;
+        } else {
+            break;
+        }
+        at += bar + 1;
+    }
+    push_message(&piped[at..], fields);
 }
 
 fn push_logger(fields: &mut Vec<(String, Value)>, name: &str, pid: Option<u64>) {

@@ -84,16 +84,44 @@ pub(crate) fn parse_outcome(value: &Value) -> Option<&'static str> {
 }
 
 pub fn normalize_level(raw: &str) -> Option<&'static str> {
-    let level = match raw.trim().to_ascii_lowercase().as_str() {
-        "trace" | "finest" | "finer" => "TRACE",
-        "debug" | "dbug" | "fine" | "verbose" => "DEBUG",
-        "info" | "information" | "informational" | "notice" | "inf" => "INFO",
-        "warn" | "warning" | "wrn" => "WARN",
-        "error" | "err" | "eror" | "severe" => "ERROR",
-        "fatal" | "critical" | "crit" | "panic" | "alert" | "emerg" | "emergency" => "FATAL",
-        _ => return None,
-    };
-    Some(level)
+    // Compared without case and without a lower-cased copy: text headers try this on every
+    // leading token of every line.
+    const WORDS: [(&str, &str); 26] = [
+        ("trace", "TRACE"),
+        ("finest", "TRACE"),
+        ("finer", "TRACE"),
+        ("debug", "DEBUG"),
+        ("dbug", "DEBUG"),
+        ("fine", "DEBUG"),
+        ("verbose", "DEBUG"),
+        ("info", "INFO"),
+        ("information", "INFO"),
+        ("informational", "INFO"),
+        ("notice", "INFO"),
+        ("inf", "INFO"),
+        ("warn", "WARN"),
+        ("warning", "WARN"),
+        ("wrn", "WARN"),
+        ("error", "ERROR"),
+        ("err", "ERROR"),
+        ("eror", "ERROR"),
+        ("severe", "ERROR"),
+        ("fatal", "FATAL"),
+        ("critical", "FATAL"),
+        ("crit", "FATAL"),
+        ("panic", "FATAL"),
+        ("alert", "FATAL"),
+        ("emerg", "FATAL"),
+        ("emergency", "FATAL"),
+    ];
+    let raw = raw.trim();
+    if raw.len() > "informational".len() {
+        return None;
+    }
+    WORDS
+        .iter()
+        .find(|(word, _)| word.eq_ignore_ascii_case(raw))
+        .map(|(_, level)| *level)
 }
 
 pub(crate) fn level_rank(level: &str) -> u8 {

@@ -253,3 +253,111 @@ fn epoch_seconds_at_the_start() {
     assert_eq!(get(&got, "ts").as_deref(), Some("1700000000.5"));
     assert_eq!(get(&got, "message").as_deref(), Some("worker started"));
 }
+
+#[test]
+fn supercomputer_logs_labelled_and_lanl() {
+    // Blue Gene/L: the epoch is the time (the local time the line repeats is UTC-7).
+    check(
+        "- 1117838570 2005.06.03 R02-M1-N0-C:J12-U11 2005-06-03-15.42.50.675872 R02-M1-N0-C:J12-U11 RAS KERNEL INFO instruction cache parity error corrected",
+        &[
+            ("ts", "1117838570.0"),
+            ("host", "R02-M1-N0-C:J12-U11"),
+            ("type", "RAS"),
+            ("logger", "KERNEL"),
+            ("level", "INFO"),
+            ("message", "instruction cache parity error corrected"),
+        ],
+    );
+    check(
+        "APPREAD 1117869872 2005.06.04 R04-M1-N4-I:J18-U11 2005-06-04-00.24.32.432192 R04-M1-N4-I:J18-U11 RAS APP FATAL ciod: failed to read message prefix on control stream",
+        &[
+            ("alert", "APPREAD"),
+            ("level", "FATAL"),
+            ("logger", "APP"),
+            ("message", "ciod: failed to read message prefix on control stream"),
+        ],
+    );
+    check(
+        "- 1118536327 2005.06.11 NULL 2005-06-11-17.32.07.581048 NULL RAS MMCS FAILURE idoproxy communication failure: socket closed",
+        &[("level", "FATAL"), ("message", "idoproxy communication failure: socket closed")],
+    );
+    // Thunderbird: the node's own line is syslog's.
+    check(
+        "- 1131566461 2005.11.09 dn228 Nov 9 12:01:01 dn228/dn228 crond(pam_unix)[2915]: session closed for user root",
+        &[
+            ("ts", "1131566461.0"),
+            ("host", "dn228"),
+            ("location", "dn228/dn228"),
+            ("service", "crond(pam_unix)"),
+            ("pid", "2915"),
+            ("message", "session closed for user root"),
+        ],
+    );
+    check(
+        "- 1131567002 2005.11.09 dn73 Nov 9 12:10:02 dn73/dn73 kernel: Losing some ticks... checking if CPU frequency changed.",
+        &[
+            ("service", "kernel"),
+            ("message", "Losing some ticks... checking if CPU frequency changed."),
+        ],
+    );
+    // LANL: `ID NODE COMPONENT STATE EPOCH FLAG message`.
+    check(
+        r"134681 node-246 unix.hw state_change.unavailable 1077804742 1 Component State Change: Component \042alt0\042 is in the unavailable state (HWID=1973)",
+        &[
+            ("ts", "1077804742.0"),
+            ("log_id", "134681"),
+            ("host", "node-246"),
+            ("logger", "unix.hw"),
+            ("state", "state_change.unavailable"),
+            ("flag", "true"),
+            (
+                "message",
+                r"Component State Change: Component \042alt0\042 is in the unavailable state (HWID=1973)",
+            ),
+        ],
+    );
+    assert!(starts_text_event(
+        b"87296 gige7 gige3 linkerror 1075654521 1 Linkerror event interval expired"
+    ));
+    // Lines that only look alike stay with the header scanner.
+    assert!(!starts_text_event(b"134681 apples and more 1077804742 pears"));
+    check(
+        "081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1 terminating",
+        &[("pid", "148"), ("message", "PacketResponder 1 terminating")],
+    );
+}
+
+#[test]
+fn pipes_after_the_time_and_marked_programs() {
+    check(
+        "20171223-22:15:29:606|Step_LSC|30002312|onStandStepChanged 3579",
+        &[
+            ("ts", "2017-12-23T22:15:29.606"),
+            ("logger", "Step_LSC"),
+            ("pid", "30002312"),
+            ("message", "onStandStepChanged 3579"),
+        ],
+    );
+    check(
+        "2026-11-30 14:01:02.123|ERROR|worker-3|c.a.Job|retry 2 of 5|backing off",
+        &[
+            ("level", "ERROR"),
+            ("logger", "worker-3"),
+            ("message", "c.a.Job|retry 2 of 5|backing off"),
+        ],
+    );
+    check(
+        "[10.30 16:49:08] chrome.exe *64 - proxy.cse.cuhk.edu.hk:5070 open through proxy proxy.cse.cuhk.edu.hk:5070 HTTPS",
+        &[
+            ("logger", "chrome.exe *64"),
+            ("message", "proxy.cse.cuhk.edu.hk:5070 open through proxy proxy.cse.cuhk.edu.hk:5070 HTTPS"),
+        ],
+    );
+    check(
+        "[10.30 16:49:06] chrome.exe - proxy.cse.cuhk.edu.hk:5070 close, 0 bytes sent",
+        &[
+            ("logger", "chrome.exe"),
+            ("message", "proxy.cse.cuhk.edu.hk:5070 close, 0 bytes sent"),
+        ],
+    );
+}
