@@ -38,8 +38,9 @@ use crate::storage::schema::{DETECT_ROLLUPS, DETECT_ROLLUPS_SCHEMA};
 use crate::storage::watermark::{missing_runs, Watermarks};
 use crate::storage::{DataStore, StorageError};
 
-/// Bumped when the meaning of a rollup row changes: older rows are then rolled up again.
-const LAYOUT_VERSION: &str = "detect-rollups-2";
+/// Bumped when the meaning of a rollup row changes: older rows are then rolled up again
+/// (3: templates keep the word of `word:value`).
+const LAYOUT_VERSION: &str = "detect-rollups-3";
 
 /// Rows per row group: the minute statistics let a lookback skip the groups before it.
 const ROW_GROUP_ROWS: usize = 65_536;

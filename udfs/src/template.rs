@@ -219,6 +219,12 @@ impl TemplateMasks {
                     }
                 }
                 _ => match self.mask_token(raw) {
+                    // `onExtend:1514038530000`: a word glued to its value by a colon keeps
+                    // the word, as `key=value` does.
+                    WILDCARD if self.key_values => match colon_key(raw) {
+                        Some(key) => tokens.push(Token::KeyValue(key)),
+                        None => tokens.push(Token::Variable),
+                    },
                     WILDCARD => tokens.push(Token::Variable),
                     word => tokens.push(Token::Word(word)),
                 },
@@ -351,6 +357,16 @@ fn push_token(out: &mut String, token: &str) {
         out.push(' ');
     }
     out.push_str(token);
+}
+
+/// `word:` of `word:value`: a key of letters (no digits or dots, so `10.0.0.1:80`,
+/// `host.example.com:443` and `12:01:01` stay whole variables), then a value that is not a
+/// URL's `//`.
+fn colon_key(token: &str) -> Option<&str> {
+    let colon = token.find(':')?;
+    let (key, value) = (&token[..colon], &token[colon + 1..]);
+    let letters = !key.is_empty() && key.bytes().all(|c| c.is_ascii_alphabetic() || c == b'_');
+    (letters && !value.is_empty() && !value.starts_with("//")).then(|| &token[..=colon])
 }
 
 fn is_key(key: &str) -> bool {
@@ -530,6 +546,14 @@ mod tests {
             ),
             ("  saveItem   completed ", "saveItem completed"),
             ("", ""),
+            (
+                "onExtend:1514038530000 14 0 4",
+                "onExtend:<*> <*>",
+            ),
+            (
+                "www.google.com:443 open through proxy 10.0.0.1:5070 at 12:01:01 via http://x.y:80/",
+                "<*> open through proxy <*> at <*> via <*>",
+            ),
         ];
         for (message, template) in cases {
             assert_eq!(m.template(message), template, "{message:?}");

@@ -320,7 +320,9 @@ fn supercomputer_logs_labelled_and_lanl() {
         b"87296 gige7 gige3 linkerror 1075654521 1 Linkerror event interval expired"
     ));
     // Lines that only look alike stay with the header scanner.
-    assert!(!starts_text_event(b"134681 apples and more 1077804742 pears"));
+    assert!(!starts_text_event(
+        b"134681 apples and more 1077804742 pears"
+    ));
     check(
         "081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1 terminating",
         &[("pid", "148"), ("message", "PacketResponder 1 terminating")],
