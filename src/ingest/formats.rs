@@ -402,7 +402,8 @@ static TIME_IN_TEXT: LazyLock<Regex> = LazyLock::new(|| {
 
 /// A text message that logs an HTTP request (`"GET /v2/x HTTP/1.1" status: 200 ... time:
 /// 0.247`, as OpenStack, gunicorn and many frameworks write): its route as `operation`, its
-/// status and its time (seconds unless a unit says otherwise) as fields.
+/// status and its time (seconds unless a unit says otherwise) as fields. The proxies' own
+/// access-log layouts around the request are read too (see [`proxy_fields`]).
 pub(crate) fn request_in_message(message: &str, fields: &mut Vec<(String, Value)>) {
     // Most messages hold no quoted request: skip the regex (and its capture slots).
     if memchr::memchr(b'"', message.as_bytes()).is_none() {
@@ -411,15 +412,28 @@ pub(crate) fn request_in_message(message: &str, fields: &mut Vec<(String, Value)
     let Some(request) = HTTP_REQUEST.captures(message) else {
         return;
     };
-    let path = request[2].split('?').next().unwrap_or("");
+    let target = request[2].split('?').next().unwrap_or("");
+    // An absolute URL (load balancers log them): the route is its path.
+    let path = match target.split_once("://") {
+        Some((_, rest)) => rest.find('/').map_or("/", |i| &rest[i..]),
+        None => target,
+    };
     fields.push((
         "operation".into(),
         Value::String(format!("{} {}", &request[1], route_template(path))),
     ));
     fields.push(("path".into(), Value::String(path.to_string())));
-    let after = &message[request.get(0).map_or(0, |m| m.end())..];
+    let whole = request.get(0).expect("the whole match");
+    let (before, after) = (&message[..whole.start()], &message[whole.end()..]);
+    if proxy_fields(before, after, fields) {
+        return;
+    }
+    // `status: 200`, else a status directly after the request (`"GET / HTTP/1.1" 200 512`).
+    let direct = after.split_whitespace().next().filter(|t| is_status(t));
     if let Some(status) = STATUS_IN_TEXT.captures(after) {
         fields.push(("status".into(), Value::String(status[1].to_string())));
+    } else if let Some(status) = direct {
+        fields.push(("status".into(), Value::String(status.to_string())));
     }
     if let Some(time) = TIME_IN_TEXT.captures(after) {
         let unit = time.get(2).map_or("s", |u| u.as_str());
@@ -428,6 +442,77 @@ pub(crate) fn request_in_message(message: &str, fields: &mut Vec<(String, Value)
             Value::String(format!("{}{unit}", &time[1])),
         ));
     }
+}
+
+fn is_status(token: &str) -> bool {
+    token.len() == 3
+        && token.bytes().all(|b| b.is_ascii_digit())
+        && (b"12345").contains(&token.as_bytes()[0])
+}
+
+fn is_count(token: &str) -> bool {
+    !token.is_empty() && token.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Status and time where the common proxies' default access-log layouts put them around the
+/// quoted request; whether one was recognised:
+/// - AWS load balancers (ALB and classic ELB): `... req_s target_s resp_s elb_status
+///   target_status rx tx "GET ..."`: the times are seconds (`-1` when there was no target).
+/// - HAProxy's HTTP log: `... TR/Tw/Tc/Tr/Ta status bytes ... "GET ..."`: milliseconds,
+///   the last the total.
+/// - Envoy's default: `"GET ..." status flags rx tx duration ...`: milliseconds.
+fn proxy_fields(before: &str, after: &str, fields: &mut Vec<(String, Value)>) -> bool {
+    let mut push = |status: &str, duration_ms: Option<f64>| {
+        fields.push(("status".into(), Value::String(status.to_string())));
+        if let Some(ms) = duration_ms {
+            let value = serde_json::Number::from_f64(ms).map_or(Value::Null, Value::Number);
+            fields.push(("duration_ms".into(), value));
+        }
+    };
+    let last: Vec<&str> = before.split_whitespace().rev().take(7).collect();
+    if let [tx, rx, target_status, elb_status, resp_s, target_s, req_s] = last[..] {
+        let seconds: Option<Vec<f64>> = [req_s, target_s, resp_s]
+            .iter()
+            .map(|t| t.contains('.').then(|| t.parse::<f64>().ok()).flatten())
+            .collect();
+        let statuses = is_status(elb_status) && (is_status(target_status) || target_status == "-");
+        if let (Some(seconds), true, true) = (seconds, statuses, is_count(rx) && is_count(tx)) {
+            // In whole microseconds: the sum of three decimals is not exact.
+            let total = seconds
+                .iter()
+                .all(|s| *s >= 0.0)
+                .then(|| (seconds.iter().sum::<f64>() * 1e6).round() / 1e3);
+            push(elb_status, total);
+            return true;
+        }
+    }
+    let tokens: Vec<&str> = before.split_whitespace().collect();
+    for pair in tokens.windows(2) {
+        let timers: Vec<&str> = pair[0].split('/').collect();
+        let numeric = timers.iter().all(|t| {
+            t.trim_start_matches('-')
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+                && !t.is_empty()
+        });
+        if timers.len() == 5 && numeric && is_status(pair[1]) {
+            let total = timers[4].parse::<f64>().ok().filter(|t| *t >= 0.0);
+            push(pair[1], total);
+            return true;
+        }
+    }
+    let next: Vec<&str> = after.split_whitespace().take(5).collect();
+    if let [status, flags, rx, tx, duration] = next[..] {
+        let flags = flags == "-" || flags.bytes().all(|b| b.is_ascii_uppercase() || b == b',');
+        if let (true, Ok(ms)) = (
+            is_status(status) && flags && is_count(rx) && is_count(tx),
+            duration.parse::<f64>(),
+        ) {
+            push(status, Some(ms));
+            return true;
+        }
+    }
+    false
 }
 
 /// A URL path as a route: segments that are ids (numbers, UUIDs, long hex, long tokens with
@@ -525,6 +610,49 @@ mod tests {
         let mut none = Vec::new();
         request_in_message("time: 5 without a request", &mut none);
         assert!(none.is_empty());
+    }
+
+    #[test]
+    fn proxies_default_access_logs() {
+        let fields_of = |message: &str| {
+            let mut f = Vec::new();
+            request_in_message(message, &mut f);
+            let text = |key| get(&f, key).map(|v| v.to_string());
+            (text("operation"), text("status"), text("duration_ms"))
+        };
+        let some = |s: &str| Some(s.to_string());
+        // AWS ALB: three times in seconds, then the load balancer's and the target's status.
+        assert_eq!(
+            fields_of(
+                r#"app/my-lb/50dc6c495c0c9188 10.0.0.1:2817 10.0.1.5:80 0.001 0.012 0.000 502 502 34 366 "GET https://shop.example.com:443/api/orders/17?x=1 HTTP/1.1" "curl/8.0""#
+            ),
+            (
+                some(r#""GET /api/orders/{id}""#),
+                some(r#""502""#),
+                some("13.0")
+            )
+        );
+        // HAProxy: TR/Tw/Tc/Tr/Ta before the status, the request last.
+        assert_eq!(
+            fields_of(
+                r#"10.0.0.1:51234 [30/Nov/2026:14:01:02.123] fe_http be_app/web1 0/0/1/12/13 200 1234 - - ---- 1/1/0/0/0 0/0 "GET /api/orders/17 HTTP/1.1""#
+            ),
+            (
+                some(r#""GET /api/orders/{id}""#),
+                some(r#""200""#),
+                some("13.0")
+            )
+        );
+        // Envoy's default: status, flags, bytes in and out, duration in milliseconds.
+        assert_eq!(
+            fields_of(r#""POST /api/pay HTTP/2" 503 UF 120 91 30 - "10.0.0.2" "okhttp""#),
+            (some(r#""POST /api/pay""#), some(r#""503""#), some("30.0"))
+        );
+        // A status directly after the request, nothing else known.
+        assert_eq!(
+            fields_of(r#"10.0.0.3 "GET /health HTTP/1.1" 204 0 "-""#),
+            (some(r#""GET /health""#), some(r#""204""#), None)
+        );
     }
 
     #[test]

@@ -48,10 +48,34 @@ pub(crate) const TS_NAMES: &[&str] = &[
     "datetime",
     "date",
     "t",
+    "@t",
+    "timeMillis",
 ];
-pub(crate) const LEVEL_NAMES: &[&str] = &["level", "lvl", "severity", "loglevel", "log.level"];
-pub(crate) const SERVICE_NAMES: &[&str] = &["service", "service.name", "app", "application"];
-pub(crate) const COMPONENT_NAMES: &[&str] = &["component", "module", "subsystem", "logger"];
+pub(crate) const LEVEL_NAMES: &[&str] = &[
+    "level",
+    "lvl",
+    "severity",
+    "loglevel",
+    "log.level",
+    "levelname",
+    "@l",
+];
+pub(crate) const SERVICE_NAMES: &[&str] = &[
+    "service",
+    "service.name",
+    "app",
+    "application",
+    "serviceContext.service",
+];
+pub(crate) const COMPONENT_NAMES: &[&str] = &[
+    "component",
+    "module",
+    "subsystem",
+    "logger",
+    "log.logger",
+    "logger_name",
+    "loggerName",
+];
 pub(crate) const OPERATION_NAMES: &[&str] = &[
     "operation",
     "op",
@@ -70,6 +94,8 @@ pub(crate) const STATUS_NAMES: &[&str] = &[
     "http.status_code",
     "code",
     "statusCode",
+    "res.statusCode",
+    "httpRequest.status",
 ];
 /// Duration candidates with the unit their name implies.
 pub(crate) const DURATION_NAMES: &[(&str, f64)] = &[
@@ -84,10 +110,34 @@ pub(crate) const DURATION_NAMES: &[(&str, f64)] = &[
     ("latency", 1.0),
     ("elapsed", 1.0),
     ("took", 1.0),
+    ("responseTime", 1.0),
+    ("event.duration", 1e-6),
+    ("httpRequest.latency", 1e3),
 ];
 pub(crate) const OUTCOME_NAMES: &[&str] = &["outcome", "result"];
-const MESSAGE_NAMES: &[&str] = &["message", "msg", "text", "content", "log"];
-pub(crate) const TRACE_NAMES: &[&str] = &["trace_id", "traceId", "trace", "request_id", "req_id"];
+const MESSAGE_NAMES: &[&str] = &[
+    "message",
+    "msg",
+    "text",
+    "content",
+    "log",
+    "@m",
+    "@mt",
+    "textPayload",
+    "jsonPayload.message",
+    "event",
+];
+pub(crate) const TRACE_NAMES: &[&str] = &[
+    "trace_id",
+    "traceId",
+    "traceID",
+    "trace",
+    "trace.id",
+    "dd.trace_id",
+    "logging.googleapis.com/trace",
+    "request_id",
+    "req_id",
+];
 
 /// Which field feeds a column: named in config (exact) or the first candidate present.
 #[derive(Debug, Clone)]
@@ -104,11 +154,81 @@ impl FieldChoice {
         }
     }
 
-    fn find(&self, fields: &[(String, Value)]) -> Option<usize> {
+    fn find<'f>(&'f self, fields: &'f [(String, Value)]) -> Option<Found<'f>> {
         match self {
-            FieldChoice::Named(name) => find_last(fields, name),
-            FieldChoice::Candidates(names) => names.iter().find_map(|n| find_last(fields, n)),
+            FieldChoice::Named(name) => lookup(fields, name),
+            FieldChoice::Candidates(names) => names.iter().find_map(|n| lookup(fields, n)),
         }
+    }
+}
+
+/// A number as a level: pino's and bunyan's scale (10 trace, 20 debug, 30 info, 40 warn,
+/// 50 error, 60 fatal); 0 to 7 as syslog severities.
+fn numeric_level(value: &Value) -> Option<&'static str> {
+    let n = value.as_f64()?;
+    Some(match n {
+        n if (0.0..8.0).contains(&n) => super::text::syslog_severity(n as u8)?,
+        n if n < 10.0 => return None,
+        n if n < 20.0 => "TRACE",
+        n if n < 30.0 => "DEBUG",
+        n if n < 40.0 => "INFO",
+        n if n < 50.0 => "WARN",
+        n if n < 60.0 => "ERROR",
+        _ => "FATAL",
+    })
+}
+
+/// Where a column's value was found: a field of the record (`index`), or a value inside an
+/// object field (`index` none), which then stays in `attributes` whole.
+struct Found<'f> {
+    index: Option<usize>,
+    name: &'f str,
+    value: &'f Value,
+}
+
+/// A value found for a column; its field is used (a value inside an object is not).
+fn pick_found<'f>(
+    used: &std::cell::RefCell<Vec<bool>>,
+    found: Option<Found<'f>>,
+) -> Option<(&'f str, &'f Value)> {
+    let found = found?;
+    if let Some(i) = found.index {
+        used.borrow_mut()[i] = true;
+    }
+    Some((found.name, found.value))
+}
+
+/// The value for the field name `name`: a field of that name holding a scalar (a column
+/// takes no object), else, for a dotted name, the value at that path inside objects, as ECS,
+/// Google Cloud and pino write them: `service.name` in `{"service":{"name":"checkout"}}`,
+/// `http.response.status_code` in `{"http":{"response":{"status_code":502}}}`, also
+/// `{"log":{"level":"warn"}}` and `{"log":{"level.name":...}}`-style dotted keys inside.
+fn lookup<'f>(fields: &'f [(String, Value)], name: &'f str) -> Option<Found<'f>> {
+    let scalar = |v: &Value| !matches!(v, Value::Object(_) | Value::Array(_));
+    if let Some(i) = find_last(fields, name).filter(|&i| scalar(&fields[i].1)) {
+        return Some(Found {
+            index: Some(i),
+            name: &fields[i].0,
+            value: &fields[i].1,
+        });
+    }
+    let dot = name.find('.')?;
+    let mut value = &fields[find_last(fields, &name[..dot])?].1;
+    let mut path = &name[dot + 1..];
+    loop {
+        let Value::Object(object) = value else {
+            return None;
+        };
+        if let Some(found) = object.get(path).filter(|v| scalar(v)) {
+            return Some(Found {
+                index: None,
+                name,
+                value: found,
+            });
+        }
+        let dot = path.find('.')?;
+        value = object.get(&path[..dot])?;
+        path = &path[dot + 1..];
     }
 }
 
@@ -343,6 +463,7 @@ impl LineParser {
             used.borrow_mut()[i] = true;
             Some(i)
         };
+        let pick = |found| pick_found(&used, found);
 
         // Timestamp (required).
         let ts_micros = match &self.ts_fields {
@@ -363,45 +484,44 @@ impl LineParser {
                     })?
             }
             None => {
-                let i =
-                    take(TS_NAMES.iter().find_map(|n| find_last(&fields, n))).ok_or_else(|| {
+                let (name, value) = pick(TS_NAMES.iter().find_map(|n| lookup(&fields, n)))
+                    .ok_or_else(|| {
                         format!("missing timestamp (looked for {})", TS_NAMES.join(", "))
                     })?;
-                self.parse_ts(&fields[i].1).map_err(|why| {
+                self.parse_ts(value).map_err(|why| {
                     format!(
-                        "unparseable timestamp {} in `{}`: {why}",
-                        short_json(&fields[i].1),
-                        fields[i].0
+                        "unparseable timestamp {} in `{name}`: {why}",
+                        short_json(value),
                     )
                 })?
             }
         };
 
-        let status_code = match take(self.status.find(&fields)) {
-            Some(i) => parse_status(&fields[i].1)
-                .map_err(|why| format!("field `{}`: {why}", fields[i].0))?,
+        let status_code = match pick(self.status.find(&fields)) {
+            Some((name, value)) => {
+                parse_status(value).map_err(|why| format!("field `{name}`: {why}"))?
+            }
             None => None,
         };
-        let duration_index = match &self.duration_field {
-            Some(name) => find_last(&fields, name).map(|i| (i, self.duration_unit_factor)),
+        let duration = match &self.duration_field {
+            Some(name) => lookup(&fields, name).map(|f| (f, self.duration_unit_factor)),
             None => DURATION_NAMES
                 .iter()
-                .find_map(|(n, factor)| find_last(&fields, n).map(|i| (i, *factor))),
+                .find_map(|(n, factor)| lookup(&fields, n).map(|f| (f, *factor))),
         };
-        let duration_ms = match duration_index {
-            Some((i, factor)) => {
-                take(Some(i));
-                parse_duration(&fields[i].1, factor)
-                    .map_err(|why| format!("field `{}`: {why}", fields[i].0))?
+        let duration_ms = match duration {
+            Some((found, factor)) => {
+                let (name, value) = pick(Some(found)).expect("found");
+                parse_duration(value, factor).map_err(|why| format!("field `{name}`: {why}"))?
             }
             None => None,
         };
 
         let mut attributes_extra = serde_json::Map::new();
-        let level = match take(self.level.find(&fields)) {
-            Some(i) => {
-                let raw = value_text(&fields[i].1);
-                match normalize_level(&raw) {
+        let level = match pick(self.level.find(&fields)) {
+            Some((_, value)) => {
+                let raw = value_text(value);
+                match normalize_level(&raw).or_else(|| numeric_level(value)) {
                     Some(level) => level,
                     None => {
                         attributes_extra.insert("level_raw".into(), Value::String(raw));
@@ -411,16 +531,13 @@ impl LineParser {
             }
             None => level_from_status(status_code),
         };
-        let explicit_outcome = match take(self.outcome.find(&fields)) {
-            Some(i) => Some(parse_outcome(&fields[i].1).ok_or_else(|| {
-                format!(
-                    "field `{}`: unknown outcome {}",
-                    fields[i].0,
-                    short_json(&fields[i].1)
-                )
-            })?),
-            None => None,
-        };
+        let explicit_outcome =
+            match pick(self.outcome.find(&fields)) {
+                Some((name, value)) => Some(parse_outcome(value).ok_or_else(|| {
+                    format!("field `{name}`: unknown outcome {}", short_json(value))
+                })?),
+                None => None,
+            };
         let outcome = explicit_outcome.unwrap_or_else(|| {
             let failed =
                 level_rank(level) >= level_rank("ERROR") || status_code.is_some_and(|s| s >= 500);
@@ -431,16 +548,14 @@ impl LineParser {
             }
         });
 
-        let service = take(self.service.find(&fields))
-            .map(|i| value_text(&fields[i].1))
-            .unwrap_or_else(|| self.default_service.clone());
-        let operation = take(self.operation.find(&fields)).map(|i| value_text(&fields[i].1));
-        let message = take(self.message.find(&fields))
-            .map(|i| value_text(&fields[i].1))
-            .unwrap_or_default();
-        let trace_id = take(self.trace_id.find(&fields)).map(|i| value_text(&fields[i].1));
-        let component = match take(self.component.find(&fields)) {
-            Some(i) => value_text(&fields[i].1),
+        let text_of = |found| pick(found).map(|(_, value)| value_text(value));
+        let service =
+            text_of(self.service.find(&fields)).unwrap_or_else(|| self.default_service.clone());
+        let operation = text_of(self.operation.find(&fields));
+        let message = text_of(self.message.find(&fields)).unwrap_or_default();
+        let trace_id = text_of(self.trace_id.find(&fields));
+        let component = match text_of(self.component.find(&fields)) {
+            Some(component) => component,
             None => self
                 .component_from_rules(&fields, operation.as_deref(), &message, &service)
                 .unwrap_or_else(|| "unknown".to_string()),

@@ -5,7 +5,7 @@
 
 use serde_json::{Map, Value};
 
-use super::text::{pairs_in_message, syslog_severity, timestamp_at, TextParser};
+use super::text::{push_message, syslog_severity, timestamp_at, TextParser};
 use super::values::normalize_level;
 
 const FACILITIES: [&str; 24] = [
@@ -117,8 +117,7 @@ fn rfc5424(text: &str, fields: &mut Vec<(String, Value)>) -> Result<(), String> 
     }
     // A UTF-8 BOM may open the message (RFC 5424 section 6.4).
     let message = message.strip_prefix('\u{feff}').unwrap_or(message);
-    pairs_in_message(message, fields);
-    fields.push(("message".to_string(), Value::String(message.to_string())));
+    push_message(message, fields);
     Ok(())
 }
 
@@ -220,8 +219,7 @@ fn rfc3164(
     } else {
         return Err("syslog: no `tag:` or `tag[pid]:` after the host".to_string());
     };
-    pairs_in_message(message, fields);
-    fields.push(("message".to_string(), Value::String(message.to_string())));
+    push_message(message, fields);
     Ok(())
 }
 

@@ -406,7 +406,7 @@ fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
 }
 
 /// The message, and the fields it carries (an HTTP request, `key=value` pairs).
-fn push_message(message: &str, fields: &mut Vec<(String, Value)>) {
+pub(crate) fn push_message(message: &str, fields: &mut Vec<(String, Value)>) {
     super::formats::request_in_message(message, fields);
     pairs_in_message(message, fields);
     fields.push(("message".to_string(), Value::String(message.to_string())));

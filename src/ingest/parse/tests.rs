@@ -99,3 +99,71 @@ fn timezone_applies_to_naive_times_only() {
     let zoned = p.parse(br#"{"ts":"2025-11-20T12:00:00Z"}"#).unwrap();
     assert_eq!(zoned.ts_micros - naive.ts_micros, 7_200_000_000);
 }
+
+#[test]
+fn json_as_common_loggers_write_it() {
+    let p = parser("");
+    // ECS, nested: the columns read inside objects, which stay whole in attributes.
+    let e = p
+        .parse(br#"{"@timestamp":"2026-11-30T14:01:03.123Z","log":{"level":"warn","logger":"c.a.Pay"},"message":"slow","service":{"name":"checkout"},"http":{"response":{"status_code":502}},"trace":{"id":"abc"},"event":{"duration":12000000}}"#)
+        .unwrap();
+    assert_eq!(
+        (
+            e.level,
+            e.service.as_str(),
+            e.component.as_str(),
+            e.status_code
+        ),
+        ("WARN", "checkout", "c.a.Pay", Some(502))
+    );
+    assert_eq!(
+        (e.duration_ms, e.trace_id.as_deref()),
+        (Some(12.0), Some("abc"))
+    );
+    assert_eq!(e.message, "slow");
+    assert!(
+        e.attributes.contains(r#""service":{"name":"checkout"}"#),
+        "{}",
+        e.attributes
+    );
+    // pino and bunyan: numeric levels; pino-http's response.
+    let e = p
+        .parse(br#"{"level":50,"time":1764511262123,"msg":"failed","res":{"statusCode":503},"responseTime":12}"#)
+        .unwrap();
+    assert_eq!(
+        (e.level, e.status_code, e.duration_ms),
+        ("ERROR", Some(503), Some(12.0))
+    );
+    assert_eq!(e.ts_micros, 1_764_511_262_123_000);
+    let level = |json: &[u8]| p.parse(json).unwrap().level;
+    assert_eq!(
+        level(br#"{"level":40,"time":1764511262,"msg":"x"}"#),
+        "WARN"
+    );
+    assert_eq!(
+        level(br#"{"level":3,"time":1764511262,"msg":"x"}"#),
+        "ERROR"
+    );
+    // Google Cloud: severity, httpRequest with a latency in seconds and its unit.
+    let e = p
+        .parse(br#"{"severity":"ERROR","timestamp":"2026-11-30T14:01:02Z","message":"m","httpRequest":{"status":503,"latency":"0.120s"}}"#)
+        .unwrap();
+    assert_eq!((e.status_code, e.duration_ms), (Some(503), Some(120.0)));
+    // Serilog's compact JSON and structlog.
+    let e = p
+        .parse(br#"{"@t":"2026-11-30T14:01:02Z","@mt":"Paid {Amount}","@l":"Warning","Amount":3}"#)
+        .unwrap();
+    assert_eq!((e.level, e.message.as_str()), ("WARN", "Paid {Amount}"));
+    let e = p
+        .parse(br#"{"event":"order placed","level":"info","timestamp":"2026-11-30T14:01:02Z"}"#)
+        .unwrap();
+    assert_eq!(e.message, "order placed");
+    // An object is never a column's text: `service` as an object without `name` is left.
+    let e = p
+        .parse(br#"{"ts":"2026-11-30T14:01:02Z","service":{"version":"1.2"},"msg":"x"}"#)
+        .unwrap();
+    assert_eq!(
+        e.service,
+        p.parse(br#"{"ts":1764511262,"msg":"x"}"#).unwrap().service
+    );
+}
