@@ -412,12 +412,7 @@ pub(crate) fn request_in_message(message: &str, fields: &mut Vec<(String, Value)
     let Some(request) = HTTP_REQUEST.captures(message) else {
         return;
     };
-    let target = request[2].split('?').next().unwrap_or("");
-    // An absolute URL (load balancers log them): the route is its path.
-    let path = match target.split_once("://") {
-        Some((_, rest)) => rest.find('/').map_or("/", |i| &rest[i..]),
-        None => target,
-    };
+    let path = url_path(&request[2]);
     fields.push((
         "operation".into(),
         Value::String(format!("{} {}", &request[1], route_template(path))),
@@ -513,6 +508,16 @@ fn proxy_fields(before: &str, after: &str, fields: &mut Vec<(String, Value)>) ->
         }
     }
     false
+}
+
+/// The path of a request target: no query, and for an absolute URL (load balancers log
+/// them) no scheme and host.
+pub(crate) fn url_path(target: &str) -> &str {
+    let target = target.split(['?', '#']).next().unwrap_or("");
+    match target.split_once("://") {
+        Some((_, rest)) => rest.find('/').map_or("/", |i| &rest[i..]),
+        None => target,
+    }
 }
 
 /// A URL path as a route: segments that are ids (numbers, UUIDs, long hex, long tokens with

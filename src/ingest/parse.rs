@@ -9,7 +9,9 @@ use regex::Regex;
 use serde_json::Value;
 
 use super::container::{parse_cri, parse_docker, parse_journald};
-use super::formats::{auto_fields, parse_combined, parse_json, parse_logfmt, parse_regex};
+use super::formats::{
+    auto_fields, parse_combined, parse_json, parse_logfmt, parse_regex, route_template, url_path,
+};
 pub use super::formats::{FormatError, LineFormat};
 use super::multiline::MultilineRule;
 use super::records::{json_records, otlp_line, Fields, LineRecords};
@@ -94,6 +96,8 @@ pub(crate) const STATUS_NAMES: &[&str] = &[
     "http.status_code",
     "code",
     "statusCode",
+    "StatusCode",
+    "DownstreamStatus",
     "res.statusCode",
     "httpRequest.status",
 ];
@@ -111,8 +115,20 @@ pub(crate) const DURATION_NAMES: &[(&str, f64)] = &[
     ("elapsed", 1.0),
     ("took", 1.0),
     ("responseTime", 1.0),
+    ("Elapsed", 1.0),
+    ("ElapsedMilliseconds", 1.0),
     ("event.duration", 1e-6),
     ("httpRequest.latency", 1e3),
+];
+/// Method and target fields as HTTP request loggers name them (plain, ECS, pino-http, Caddy,
+/// Google Cloud, Serilog and Traefik): the operation when no field names one.
+const REQUEST_NAMES: &[(&str, &str)] = &[
+    ("method", "path"),
+    ("http.request.method", "url.path"),
+    ("req.method", "req.url"),
+    ("request.method", "request.uri"),
+    ("httpRequest.requestMethod", "httpRequest.requestUrl"),
+    ("RequestMethod", "RequestPath"),
 ];
 pub(crate) const OUTCOME_NAMES: &[&str] = &["outcome", "result"];
 const MESSAGE_NAMES: &[&str] = &[
@@ -184,6 +200,17 @@ struct Found<'f> {
     index: Option<usize>,
     name: &'f str,
     value: &'f Value,
+}
+
+/// `GET /api/orders/{id}` from a record's request method and target (see [`REQUEST_NAMES`]);
+/// the fields stay in `attributes`.
+fn request_operation(fields: &[(String, Value)]) -> Option<String> {
+    REQUEST_NAMES.iter().find_map(|(method, target)| {
+        let method = lookup(fields, method)?.value.as_str()?;
+        let target = lookup(fields, target)?.value.as_str()?;
+        let method = method.to_ascii_uppercase();
+        Some(format!("{method} {}", route_template(url_path(target))))
+    })
 }
 
 /// A value found for a column; its field is used (a value inside an object is not).
@@ -551,9 +578,15 @@ impl LineParser {
         let text_of = |found| pick(found).map(|(_, value)| value_text(value));
         let service =
             text_of(self.service.find(&fields)).unwrap_or_else(|| self.default_service.clone());
-        let operation = text_of(self.operation.find(&fields));
+        let operation =
+            text_of(self.operation.find(&fields)).or_else(|| request_operation(&fields));
         let message = text_of(self.message.find(&fields)).unwrap_or_default();
-        let trace_id = text_of(self.trace_id.find(&fields));
+        // Google Cloud names its traces `projects/<project>/traces/<id>`: the id joins others.
+        let trace_id =
+            text_of(self.trace_id.find(&fields)).map(|t| match t.split_once("/traces/") {
+                Some((project, id)) if project.starts_with("projects/") => id.to_string(),
+                _ => t,
+            });
         let component = match text_of(self.component.find(&fields)) {
             Some(component) => component,
             None => self

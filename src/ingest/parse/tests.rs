@@ -146,9 +146,26 @@ fn json_as_common_loggers_write_it() {
     );
     // Google Cloud: severity, httpRequest with a latency in seconds and its unit.
     let e = p
-        .parse(br#"{"severity":"ERROR","timestamp":"2026-11-30T14:01:02Z","message":"m","httpRequest":{"status":503,"latency":"0.120s"}}"#)
+        .parse(br#"{"severity":"ERROR","timestamp":"2026-11-30T14:01:02Z","message":"m","httpRequest":{"status":503,"latency":"0.120s"},"logging.googleapis.com/trace":"projects/p-1/traces/4bf92f35"}"#)
         .unwrap();
     assert_eq!((e.status_code, e.duration_ms), (Some(503), Some(120.0)));
+    assert_eq!(e.trace_id.as_deref(), Some("4bf92f35"));
+    // The operation from a request's method and target when no field names one.
+    let operation = |json: &[u8]| p.parse(json).unwrap().operation;
+    assert_eq!(
+        operation(br#"{"time":1764511262,"msg":"done","req":{"method":"get","url":"/api/orders/17?x=1"}}"#),
+        "GET /api/orders/{id}"
+    );
+    assert_eq!(
+        operation(br#"{"@t":"2026-11-30T14:01:02Z","@mt":"HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed} ms","RequestMethod":"POST","RequestPath":"/api/pay","StatusCode":502,"Elapsed":31.5}"#),
+        "POST /api/pay"
+    );
+    assert_eq!(
+        operation(
+            br#"{"ts":1764511262,"msg":"m","operation":"checkout","method":"GET","path":"/x/1"}"#
+        ),
+        "checkout"
+    );
     // Serilog's compact JSON and structlog.
     let e = p
         .parse(br#"{"@t":"2026-11-30T14:01:02Z","@mt":"Paid {Amount}","@l":"Warning","Amount":3}"#)

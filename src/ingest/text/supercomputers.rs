@@ -74,16 +74,12 @@ fn text_field(fields: &mut Vec<(String, Value)>, name: &str, value: &str) {
 }
 
 fn labelled(text: &str, parser: &TextParser) -> Option<Vec<(String, Value)>> {
+    // Token by token, so that other lines are turned away at their first token.
     let mut tokens = text.splitn(5, ' ');
-    let (label, epoch, date, node) = (
-        tokens.next()?,
-        tokens.next()?,
-        tokens.next()?,
-        tokens.next()?,
-    );
-    if !(is_label(label) && is_epoch(epoch) && is_dotted_date(date)) {
-        return None;
-    }
+    let label = tokens.next().filter(|t| is_label(t))?;
+    let epoch = tokens.next().filter(|t| is_epoch(t))?;
+    tokens.next().filter(|t| is_dotted_date(t))?;
+    let node = tokens.next()?;
     let line = tokens.next().unwrap_or("");
     let mut fields = Vec::with_capacity(10);
     fields.push((
@@ -137,22 +133,20 @@ fn node_line(line: &str, fields: &mut Vec<(String, Value)>) {
 
 /// LANL's `ID NODE COMPONENT STATE EPOCH FLAG message`, split.
 fn hpc_tokens(text: &str) -> Option<[&str; 7]> {
-    if !text.as_bytes().first()?.is_ascii_digit() {
-        return None;
-    }
     let mut tokens = text.splitn(7, ' ');
-    let mut next = || tokens.next();
-    let parts = [
-        next()?,
-        next()?,
-        next()?,
-        next()?,
-        next()?,
-        next()?,
-        next().unwrap_or(""),
-    ];
-    let [id, _node, _component, _state, epoch, flag, _] = parts;
-    (is_number(id) && is_epoch(epoch) && matches!(flag, "0" | "1")).then_some(parts)
+    let id = tokens.next().filter(|t| is_number(t))?;
+    let (node, component, state) = (tokens.next()?, tokens.next()?, tokens.next()?);
+    let epoch = tokens.next().filter(|t| is_epoch(t))?;
+    let flag = tokens.next().filter(|t| matches!(*t, "0" | "1"))?;
+    Some([
+        id,
+        node,
+        component,
+        state,
+        epoch,
+        flag,
+        tokens.next().unwrap_or(""),
+    ])
 }
 
 fn lanl_hpc(text: &str, parser: &TextParser) -> Option<Vec<(String, Value)>> {

@@ -363,3 +363,16 @@ fn pipes_after_the_time_and_marked_programs() {
         ],
     );
 }
+
+#[test]
+fn windows_cbs() {
+    check(
+        "2016-09-28 04:40:43, Warning               CBS    Unable to get CBS Client options [HRESULT = 0x80004005 - E_FAIL]",
+        &[
+            ("ts", "2016-09-28T04:40:43"),
+            ("level", "WARN"),
+            ("logger", "CBS"),
+            ("message", "Unable to get CBS Client options [HRESULT = 0x80004005 - E_FAIL]"),
+        ],
+    );
+}
