@@ -239,6 +239,11 @@ fn lookup<'f>(fields: &'f [(String, Value)], name: &'f str) -> Option<Found<'f>>
             value: &fields[i].1,
         });
     }
+    // Most records hold no object (every text line): a check of the fields' kinds is cheaper
+    // than looking for the name's first part.
+    if !fields.iter().any(|(_, v)| v.is_object()) {
+        return None;
+    }
     let dot = name.find('.')?;
     let mut value = &fields[find_last(fields, &name[..dot])?].1;
     let mut path = &name[dot + 1..];
