@@ -170,10 +170,10 @@ impl FieldChoice {
         }
     }
 
-    fn find<'f>(&'f self, fields: &'f [(String, Value)]) -> Option<Found<'f>> {
+    fn find<'f>(&'f self, fields: &'f [(String, Value)], nested: bool) -> Option<Found<'f>> {
         match self {
-            FieldChoice::Named(name) => lookup(fields, name),
-            FieldChoice::Candidates(names) => names.iter().find_map(|n| lookup(fields, n)),
+            FieldChoice::Named(name) => lookup(fields, name, nested),
+            FieldChoice::Candidates(names) => names.iter().find_map(|n| lookup(fields, n, nested)),
         }
     }
 }
@@ -204,10 +204,10 @@ struct Found<'f> {
 
 /// `GET /api/orders/{id}` from a record's request method and target (see [`REQUEST_NAMES`]);
 /// the fields stay in `attributes`.
-fn request_operation(fields: &[(String, Value)]) -> Option<String> {
+fn request_operation(fields: &[(String, Value)], nested: bool) -> Option<String> {
     REQUEST_NAMES.iter().find_map(|(method, target)| {
-        let method = lookup(fields, method)?.value.as_str()?;
-        let target = lookup(fields, target)?.value.as_str()?;
+        let method = lookup(fields, method, nested)?.value.as_str()?;
+        let target = lookup(fields, target, nested)?.value.as_str()?;
         let method = method.to_ascii_uppercase();
         Some(format!("{method} {}", route_template(url_path(target))))
     })
@@ -230,7 +230,9 @@ fn pick_found<'f>(
 /// Google Cloud and pino write them: `service.name` in `{"service":{"name":"checkout"}}`,
 /// `http.response.status_code` in `{"http":{"response":{"status_code":502}}}`, also
 /// `{"log":{"level":"warn"}}` and `{"log":{"level.name":...}}`-style dotted keys inside.
-fn lookup<'f>(fields: &'f [(String, Value)], name: &'f str) -> Option<Found<'f>> {
+/// `nested`: whether the record holds an object at all (most, every text line, do not), found
+/// once per record so that a missed candidate costs one scan.
+fn lookup<'f>(fields: &'f [(String, Value)], name: &'f str, nested: bool) -> Option<Found<'f>> {
     let scalar = |v: &Value| !matches!(v, Value::Object(_) | Value::Array(_));
     if let Some(i) = find_last(fields, name).filter(|&i| scalar(&fields[i].1)) {
         return Some(Found {
@@ -239,9 +241,7 @@ fn lookup<'f>(fields: &'f [(String, Value)], name: &'f str) -> Option<Found<'f>>
             value: &fields[i].1,
         });
     }
-    // Most records hold no object (every text line): a check of the fields' kinds is cheaper
-    // than looking for the name's first part.
-    if !fields.iter().any(|(_, v)| v.is_object()) {
+    if !nested {
         return None;
     }
     let dot = name.find('.')?;
@@ -496,6 +496,7 @@ impl LineParser {
             Some(i)
         };
         let pick = |found| pick_found(&used, found);
+        let nested = fields.iter().any(|(_, v)| v.is_object());
 
         // Timestamp (required).
         let ts_micros = match &self.ts_fields {
@@ -516,7 +517,7 @@ impl LineParser {
                     })?
             }
             None => {
-                let (name, value) = pick(TS_NAMES.iter().find_map(|n| lookup(&fields, n)))
+                let (name, value) = pick(TS_NAMES.iter().find_map(|n| lookup(&fields, n, nested)))
                     .ok_or_else(|| {
                         format!("missing timestamp (looked for {})", TS_NAMES.join(", "))
                     })?;
@@ -529,17 +530,17 @@ impl LineParser {
             }
         };
 
-        let status_code = match pick(self.status.find(&fields)) {
+        let status_code = match pick(self.status.find(&fields, nested)) {
             Some((name, value)) => {
                 parse_status(value).map_err(|why| format!("field `{name}`: {why}"))?
             }
             None => None,
         };
         let duration = match &self.duration_field {
-            Some(name) => lookup(&fields, name).map(|f| (f, self.duration_unit_factor)),
+            Some(name) => lookup(&fields, name, nested).map(|f| (f, self.duration_unit_factor)),
             None => DURATION_NAMES
                 .iter()
-                .find_map(|(n, factor)| lookup(&fields, n).map(|f| (f, *factor))),
+                .find_map(|(n, factor)| lookup(&fields, n, nested).map(|f| (f, *factor))),
         };
         let duration_ms = match duration {
             Some((found, factor)) => {
@@ -550,7 +551,7 @@ impl LineParser {
         };
 
         let mut attributes_extra = serde_json::Map::new();
-        let level = match pick(self.level.find(&fields)) {
+        let level = match pick(self.level.find(&fields, nested)) {
             Some((_, value)) => {
                 let raw = value_text(value);
                 match normalize_level(&raw).or_else(|| numeric_level(value)) {
@@ -564,7 +565,7 @@ impl LineParser {
             None => level_from_status(status_code),
         };
         let explicit_outcome =
-            match pick(self.outcome.find(&fields)) {
+            match pick(self.outcome.find(&fields, nested)) {
                 Some((name, value)) => Some(parse_outcome(value).ok_or_else(|| {
                     format!("field `{name}`: unknown outcome {}", short_json(value))
                 })?),
@@ -581,18 +582,18 @@ impl LineParser {
         });
 
         let text_of = |found| pick(found).map(|(_, value)| value_text(value));
-        let service =
-            text_of(self.service.find(&fields)).unwrap_or_else(|| self.default_service.clone());
-        let operation =
-            text_of(self.operation.find(&fields)).or_else(|| request_operation(&fields));
-        let message = text_of(self.message.find(&fields)).unwrap_or_default();
+        let service = text_of(self.service.find(&fields, nested))
+            .unwrap_or_else(|| self.default_service.clone());
+        let operation = text_of(self.operation.find(&fields, nested))
+            .or_else(|| request_operation(&fields, nested));
+        let message = text_of(self.message.find(&fields, nested)).unwrap_or_default();
         // Google Cloud names its traces `projects/<project>/traces/<id>`: the id joins others.
         let trace_id =
-            text_of(self.trace_id.find(&fields)).map(|t| match t.split_once("/traces/") {
+            text_of(self.trace_id.find(&fields, nested)).map(|t| match t.split_once("/traces/") {
                 Some((project, id)) if project.starts_with("projects/") => id.to_string(),
                 _ => t,
             });
-        let component = match text_of(self.component.find(&fields)) {
+        let component = match text_of(self.component.find(&fields, nested)) {
             Some(component) => component,
             None => self
                 .component_from_rules(&fields, operation.as_deref(), &message, &service)

@@ -5,7 +5,7 @@
 
 use serde_json::{Map, Value};
 
-use super::text::{push_message, syslog_severity, timestamp_at, TextParser};
+use super::text::{push_message, split_pid, syslog_severity, timestamp_at, TextParser};
 use super::values::normalize_level;
 
 const FACILITIES: [&str; 24] = [
@@ -288,17 +288,6 @@ fn read_tag(tagged: &str) -> Option<Tag<'_>> {
         }
     }
     None
-}
-
-/// `name[123]`: the name and the pid.
-fn split_pid(name: &str) -> (&str, Option<u64>) {
-    match name.rfind('[') {
-        Some(open) if name.ends_with(']') => (
-            &name[..open],
-            name[open + 1..name.len() - 1].parse::<u64>().ok(),
-        ),
-        _ => (name, None),
-    }
 }
 
 /// `sshd[123]:`, `kernel:`, `sshd(pam_unix)[19939]:`: a program name closed by a colon.

@@ -196,7 +196,7 @@ fn is_qualified_name(name: &str) -> bool {
 }
 
 /// `name[123]` or `name(sub)[123]`: the name and the pid.
-fn split_pid(token: &str) -> (&str, Option<u64>) {
+pub(crate) fn split_pid(token: &str) -> (&str, Option<u64>) {
     if let Some(open) = token.rfind('[') {
         if let Some(pid) = token[open + 1..]
             .strip_suffix(']')
