@@ -26,6 +26,8 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_util::codec::{Framed, FramedParts};
 
+use super::errors::client_error;
+
 /// How long a client has to finish startup and authentication (pgwire's own limit).
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -83,6 +85,12 @@ pub(crate) async fn serve_connection<H: PgWireServerHandlers>(
         if matches!(message, PgWireFrontendMessage::Terminate(_)) {
             break;
         }
+        // The SQL text an error's cursor position counts into.
+        let statement = match &message {
+            PgWireFrontendMessage::Query(query) => Some(query.query.clone()),
+            PgWireFrontendMessage::Parse(parse) => Some(parse.query.clone()),
+            _ => None,
+        };
         let wait_for_sync = match socket.state() {
             PgWireConnectionState::CopyInProgress(extended) => extended,
             _ => message.is_extended_query(),
@@ -99,6 +107,7 @@ pub(crate) async fn serve_connection<H: PgWireServerHandlers>(
         .await;
         if let Err(mut error) = handled {
             errors.on_error(&socket, &mut error);
+            let error = client_error(error, statement.as_deref());
             process_error(&mut socket, error, wait_for_sync).await?;
         }
     }

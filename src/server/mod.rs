@@ -10,6 +10,7 @@
 //! - [`execute`], [`cache`], [`encode`]: plain queries planned once per session, answered
 //!   from a result cache shared by sessions, run and encoded column by column on the query
 //!   runtime;
+//! - [`errors`]: PostgreSQL's SQLSTATE, message, hint and cursor position for what fails;
 //! - [`pg_names`]: result columns named as PostgreSQL names them;
 //! - [`copy`]: `COPY (query) TO STDOUT` in text, CSV and binary;
 //! - [`settings`]: `SET`/`SHOW`/`RESET` of per-session settings;
@@ -26,6 +27,7 @@ mod connection;
 pub mod copy;
 mod descriptions;
 pub mod encode;
+mod errors;
 pub mod execute;
 pub mod information_schema;
 pub mod pg_catalog;
