@@ -370,6 +370,7 @@ async fn memory_limit_fails_the_query_not_the_server_and_connections_are_capped(
         format!("{err:?}").contains("Resources exhausted"),
         "{err:?}"
     );
+    assert_eq!(err.code().map(|c| c.code()), Some("53200"), "{err:?}");
     let n: i64 = client
         .query_one("SELECT count(*) FROM events", &[])
         .await
