@@ -1,6 +1,6 @@
 //! The clients analysts already use, over real TCP: SQLAlchemy 2 (psycopg2 and psycopg 3)
 //! with pandas, psql's meta-commands and `\copy`, JDBC's DatabaseMetaData and a
-//! `setFetchSize` read, pgcli's completion refresh; and what they rely on: the server's
+//! `setFetchSize` read, pgcli's completion refresh, node-postgres; and what they rely on: the server's
 //! identity, COPY TO STDOUT in every format, PostgreSQL timestamp literals and settings.
 
 use super::*;
@@ -33,6 +33,27 @@ fn sqlalchemy_inspector_and_pandas_with_both_drivers() {
             .unwrap();
         assert_printed(&out, "sqlalchemy ok");
     }
+}
+
+#[test]
+fn node_postgres_parameters_errors_and_a_cursor() {
+    let node_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/node");
+    // `.ci/run` installs the driver: npm ci --prefix tests/node.
+    if !tool_available(
+        "node with tests/node's packages",
+        Command::new("node")
+            .args(["-e", "require('pg'); require('pg-cursor')"])
+            .current_dir(node_dir),
+    ) {
+        return;
+    }
+    let (_dir, data, config) = ingested_sample("*.jsonl*");
+    let (_server, port) = start(&data, config);
+    let out = Command::new("node")
+        .args([&format!("{node_dir}/clients.js"), &port.to_string()])
+        .output()
+        .unwrap();
+    assert_printed(&out, "node-postgres ok");
 }
 
 #[test]
