@@ -400,6 +400,25 @@ fn format_types_udf() -> ScalarUDF {
     })
 }
 
+/// A function of no arguments with a fixed answer (admin tools' server facts).
+fn without_arguments(name: &'static str, value: ScalarValue) -> ScalarUDF {
+    datafusion::logical_expr::create_udf(
+        name,
+        vec![],
+        value.data_type(),
+        Volatility::Stable,
+        Arc::new(move |_: &[ColumnarValue]| Ok(ColumnarValue::Scalar(value.clone()))),
+    )
+}
+
+/// When this process first built the functions: the server's start, for
+/// `pg_postmaster_start_time()` (pgAdmin's and DBeaver's server pages show it).
+fn started_at() -> ScalarValue {
+    static STARTED: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
+    let micros = *STARTED.get_or_init(|| chrono::Utc::now().timestamp_micros());
+    ScalarValue::TimestampMicrosecond(Some(micros), Some("UTC".into()))
+}
+
 /// The functions, answering from `facts`.
 pub fn udfs(facts: Arc<CatalogFacts>) -> Vec<ScalarUDF> {
     let null_text = || ScalarValue::Utf8(None);
@@ -446,6 +465,9 @@ pub fn udfs(facts: Arc<CatalogFacts>) -> Vec<ScalarUDF> {
         // Parquet sizes are not what these mean in PostgreSQL (heap pages); unknown here.
         constant("pg_table_size", null_size()),
         constant("pg_indexes_size", null_size()),
+        constant("pg_database_size", null_size()),
+        without_arguments("pg_is_in_recovery", ScalarValue::Boolean(Some(false))),
+        without_arguments("pg_postmaster_start_time", started_at()),
         size_pretty_udf(),
         super::pg_syntax::like_pattern_udf(),
         super::pg_syntax::unsupported_subquery_udf(),

@@ -34,6 +34,7 @@
 //!
 //! | `current_setting(name)` | text | PostgreSQL compatibility: server_version(_num), search_path, TimeZone, shape.as_of, ... |
 //! | `version()` | text | PostgreSQL-style version string naming SHAPE and DataFusion |
+//! | `to_char(time, template)` | text | PostgreSQL's template patterns (`YYYY-MM-DD HH24:MI:SS.MS`, `Mon`, `FMDD`, `"quoted"`); a template with `%` is chrono's, as DataFusion's `to_char` reads it |
 //!
 //! No function returns NaN or infinity: undefined values are NULL.
 
@@ -42,6 +43,7 @@ pub mod graph;
 pub mod minutes;
 pub mod pg_compat;
 pub mod pg_timestamp;
+pub mod pg_to_char;
 pub mod sketch;
 pub mod slo;
 pub mod template;
@@ -70,6 +72,7 @@ pub fn register(ctx: &SessionContext) {
     ctx.register_udf(scoped_number_udf());
     ctx.register_udf(pg_compat::current_setting_udf());
     ctx.register_udf(pg_compat::version_udf());
+    ctx.register_udf(pg_to_char::to_char_udf());
     ctx.add_analyzer_rule(std::sync::Arc::new(pg_timestamp::PgTimestampLiterals));
     for udf in slo::udfs()
         .into_iter()
