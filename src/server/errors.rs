@@ -177,8 +177,13 @@ fn schema_error(error: &SchemaError) -> Classified {
             field,
             valid_fields,
         } => {
-            let mut names: Vec<&str> = valid_fields.iter().map(|c| c.name.as_str()).collect();
-            names.dedup();
+            // A join lists each side's columns; a name is shown once.
+            let mut names: Vec<&str> = Vec::new();
+            for column in valid_fields {
+                if !names.contains(&column.name.as_str()) {
+                    names.push(&column.name);
+                }
+            }
             let hint = (!names.is_empty()).then(|| {
                 let shown = names.len().min(HINT_COLUMNS);
                 let more = if names.len() > shown { ", ..." } else { "" };

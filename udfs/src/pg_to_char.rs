@@ -184,9 +184,17 @@ mod tests {
             ("HH24 TZ OF", "%H %Z %:z"),
         ];
         for (template, chrono) in cases {
-            assert_eq!(chrono_format(template).as_deref(), Some(chrono), "{template}");
+            assert_eq!(
+                chrono_format(template).as_deref(),
+                Some(chrono),
+                "{template}"
+            );
         }
-        assert_eq!(chrono_format("%Y-%m-%d %H:%M"), None, "chrono's own pass unchanged");
+        assert_eq!(
+            chrono_format("%Y-%m-%d %H:%M"),
+            None,
+            "chrono's own pass unchanged"
+        );
     }
 
     #[tokio::test]
@@ -207,9 +215,7 @@ mod tests {
         let row: Vec<String> = batches[0]
             .columns()
             .iter()
-            .map(|c| {
-                datafusion::arrow::util::display::array_value_to_string(c, 0).unwrap()
-            })
+            .map(|c| datafusion::arrow::util::display::array_value_to_string(c, 0).unwrap())
             .collect();
         assert_eq!(
             row,
