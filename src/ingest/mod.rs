@@ -101,6 +101,9 @@ pub struct SourceReport {
     pub damage: Option<String>,
     /// For a renamed source: the source it read on from.
     pub read_on_from: Option<String>,
+    /// Lines at the end of a file still being written, left for the next run (the event
+    /// they hold may grow: see `multiline_flush_after`).
+    pub held_back: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -317,6 +320,7 @@ impl SourceJob {
             sample_rejects: vec![],
             damage: None,
             read_on_from: resume.read_on_from.clone(),
+            held_back: 0,
         };
         let reads_on = matches!(status, SourceStatus::Grown | SourceStatus::Renamed);
         if reads_on && !self.object.gzip && self.object.size == start_offset {
@@ -392,8 +396,10 @@ impl SourceJob {
 
         let (mut next_line, mut to_offset) = lines.position();
         // The open event of a file that may still grow is read again by the next run.
+        let mut held_back = 0;
         if let Some((held_line, held_offset)) = held {
-            log.lines -= next_line - held_line;
+            held_back = next_line - held_line;
+            log.lines -= held_back;
             (next_line, to_offset) = (held_line, held_offset);
         }
         // Rows and rejects beyond the first of a line's records share that line.
@@ -461,6 +467,7 @@ impl SourceJob {
             sample_rejects,
             damage,
             read_on_from: resume.read_on_from,
+            held_back,
         };
         if let Some(group) = group {
             self.known
@@ -654,6 +661,13 @@ pub fn format_report(report: &IngestReport, shape: &str) -> String {
         }
         for (line, reason) in &s.sample_rejects {
             let _ = writeln!(out, "  reject line {line}: {reason}");
+        }
+        if s.held_back > 0 {
+            let _ = writeln!(
+                out,
+                "  held back: the last {} line(s), an event the file may still be adding lines to (written to in the last multiline_flush_after); the next ingest reads them, or run with --set ingest.multiline_flush_after=0",
+                s.held_back
+            );
         }
     }
     let (lines, rows, rejects, blank) = (

@@ -52,6 +52,7 @@ pub(crate) const TS_NAMES: &[&str] = &[
     "t",
     "@t",
     "timeMillis",
+    "t.$date",
 ];
 pub(crate) const LEVEL_NAMES: &[&str] = &[
     "level",
@@ -223,6 +224,17 @@ fn pick_found<'f>(
         used.borrow_mut()[i] = true;
     }
     Some((found.name, found.value))
+}
+
+/// MongoDB's severity letters: F, E, W, I, and D1-D5.
+fn mongodb_severity(mark: &str) -> &'static str {
+    match mark.as_bytes().first() {
+        Some(b'F') => "FATAL",
+        Some(b'E') => "ERROR",
+        Some(b'W') => "WARN",
+        Some(b'D') => "DEBUG",
+        _ => "INFO",
+    }
 }
 
 /// The value for the field name `name`: a field of that name holding a scalar (a column
@@ -498,6 +510,9 @@ impl LineParser {
         let pick = |found| pick_found(&used, found);
         let nested = fields.iter().any(|(_, v)| v.is_object());
 
+        // MongoDB's structured log (`{"t":{"$date":...},"s":"I","c":"NETWORK",...}`): its
+        // one-letter names are read only in such a record, where they cannot mean anything else.
+        let mut mongodb = false;
         // Timestamp (required).
         let ts_micros = match &self.ts_fields {
             Some(names) => {
@@ -521,6 +536,7 @@ impl LineParser {
                     .ok_or_else(|| {
                         format!("missing timestamp (looked for {})", TS_NAMES.join(", "))
                     })?;
+                mongodb = name == "t.$date";
                 self.parse_ts(value).map_err(|why| {
                     format!(
                         "unparseable timestamp {} in `{name}`: {why}",
@@ -562,6 +578,10 @@ impl LineParser {
                     }
                 }
             }
+            None if mongodb => match pick(lookup(&fields, "s", false)) {
+                Some((_, Value::String(mark))) => mongodb_severity(mark),
+                _ => "INFO",
+            },
             None => level_from_status(status_code),
         };
         let explicit_outcome =
@@ -595,6 +615,9 @@ impl LineParser {
             });
         let component = match text_of(self.component.find(&fields, nested)) {
             Some(component) => component,
+            None if mongodb && find_last(&fields, "c").is_some() => {
+                text_of(lookup(&fields, "c", false)).unwrap_or_default()
+            }
             None => self
                 .component_from_rules(&fields, operation.as_deref(), &message, &service)
                 .unwrap_or_else(|| "unknown".to_string()),

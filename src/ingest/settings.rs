@@ -52,7 +52,10 @@ pub struct IngestSettings {
     pub multiline_max_bytes: usize,
     /// The last event of a plain local file written to within this time is left for the next
     /// run, which sees whether more of its lines follow (`0`: never).
-    #[serde(default = "default_multiline_flush_after")]
+    #[serde(
+        default = "default_multiline_flush_after",
+        deserialize_with = "duration_text"
+    )]
     pub multiline_flush_after: String,
     #[serde(flatten)]
     pub format: FormatSettings,
@@ -88,6 +91,22 @@ fn default_multiline_max_lines() -> u64 {
 
 fn default_multiline_max_bytes() -> usize {
     1024 * 1024
+}
+
+/// A duration written as text (`"5s"`) or as a bare number of seconds (`0`, as
+/// `--set ingest.multiline_flush_after=0` gives it).
+fn duration_text<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Given {
+        Text(String),
+        Seconds(u64),
+    }
+    Ok(match Given::deserialize(deserializer)? {
+        Given::Text(text) => text,
+        Given::Seconds(0) => "0".to_string(),
+        Given::Seconds(seconds) => format!("{seconds}s"),
+    })
 }
 
 fn default_multiline_flush_after() -> String {
@@ -464,6 +483,20 @@ mod tests {
         let c = load("").unwrap();
         assert!(c.sources.is_empty());
         assert_eq!(c.ingest.max_line_bytes, 8 * 1024 * 1024);
+        assert_eq!(c.ingest.flush_after_secs(), 5);
+    }
+
+    #[test]
+    fn flush_after_as_text_or_bare_seconds() {
+        for (text, seconds) in [
+            ("multiline_flush_after = \"0\"", 0),
+            ("multiline_flush_after = 0", 0),
+            ("multiline_flush_after = 30", 30),
+            ("multiline_flush_after = \"2m\"", 120),
+        ] {
+            let c = load(&format!("[ingest]\n{text}")).unwrap();
+            assert_eq!(c.ingest.flush_after_secs(), seconds, "{text}");
+        }
     }
 
     #[test]

@@ -15,7 +15,9 @@ use regex::Regex;
 use serde_json::Value;
 
 pub(crate) use super::timestamps::timestamp_at;
-use super::timestamps::{clock, find_timestamp, iso_text, num, Stamp, PLACEHOLDER_YEAR};
+use super::timestamps::{
+    clock, find_timestamp, iso_text, num, with_zone_word, Stamp, PLACEHOLDER_YEAR,
+};
 
 use super::values::normalize_level;
 pub(crate) use pairs::pairs_in_message;
@@ -108,20 +110,40 @@ impl TextParser {
         let Some((stamp, start, end)) = find_timestamp(text) else {
             return Err("no timestamp at or near the start of the line".to_string());
         };
+        // PostgreSQL: `2026-11-30 14:01:02.123 UTC [1234] LOG:  message`.
+        let (stamp, zone_len) = with_zone_word(stamp, &text[end..]);
+        let end = end + zone_len;
         let mut fields = Vec::with_capacity(8);
         let before = text[..start].trim_end_matches('[').trim();
+        let mut rest_start = end;
+        if let Some((pid, role)) = redis_prefix(before) {
+            // Redis: `1234:M 30 Nov 2026 14:01:02.123 * message`, the mark being the level.
+            fields.push(("pid".to_string(), Value::from(pid)));
+            fields.push(("role".to_string(), Value::String(role.to_string())));
+            fields.push(("ts".to_string(), self.ts_value(stamp)));
+            let rest = &text[end..];
+            if let Some(level) = redis_level(rest) {
+                fields.push(("level".to_string(), Value::String(level.to_string())));
+                rest_start += 2;
+            }
+            push_message(text[rest_start..].trim_start(), &mut fields);
+            return Ok(fields);
+        }
         // Rails: `I, [2026-11-30T14:01:02.123 #1234]  INFO -- : message`.
         if !before.is_empty() {
             fields.push(("prefix".to_string(), Value::String(before.to_string())));
         }
         fields.push(("ts".to_string(), self.ts_value(stamp)));
-        let mut rest_start = end;
         if start > 0 && text.as_bytes()[start - 1] == b'[' {
             let close = text[end..].find(']').map(|i| end + i);
             if let Some(close) = close {
                 let inside = text[end..close].trim();
                 if let Some(pid) = inside.strip_prefix('#').and_then(|p| p.parse::<u64>().ok()) {
                     fields.push(("pid".to_string(), Value::from(pid)));
+                } else if let Some((level, process)) = level_and_process(inside) {
+                    // Celery: `[2026-11-30 14:01:02,123: ERROR/ForkPoolWorker-1] message`.
+                    fields.push(("level".to_string(), Value::String(level.to_string())));
+                    fields.push(("process".to_string(), Value::String(process.to_string())));
                 } else if !inside.is_empty() {
                     fields.push(("ts_context".to_string(), Value::String(inside.to_string())));
                 }
@@ -224,6 +246,32 @@ fn bracket_end(text: &str) -> Option<usize> {
         }
     }
     None
+}
+
+/// Redis's `pid:role` before the time (role: C child, M master, S replica, X sentinel).
+fn redis_prefix(before: &str) -> Option<(u64, &str)> {
+    let (pid, role) = before.split_once(':')?;
+    let pid = pid.parse().ok()?;
+    matches!(role, "C" | "M" | "S" | "X").then_some((pid, role))
+}
+
+/// Redis's level mark after the time: `.` debug, `-` verbose, `*` notice, `#` warning.
+fn redis_level(rest: &str) -> Option<&'static str> {
+    let mark = rest.strip_prefix(' ')?;
+    let level = match mark.as_bytes().first()? {
+        b'.' | b'-' => "DEBUG",
+        b'*' => "INFO",
+        b'#' => "WARN",
+        _ => return None,
+    };
+    mark[1..].starts_with(' ').then_some(level)
+}
+
+/// `: LEVEL/process` inside a bracket after the time (Celery's workers).
+fn level_and_process(inside: &str) -> Option<(&'static str, &str)> {
+    let (word, process) = inside.trim_start_matches(':').trim().split_once('/')?;
+    let level = normalize_level(word)?;
+    (!process.is_empty() && !process.contains(char::is_whitespace)).then_some((level, process))
 }
 
 /// Level words as headers write them: `ERROR`, `error:`, `<3>`.
@@ -337,6 +385,23 @@ fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
             numbers += 1;
             at += token_len;
             continue;
+        }
+        // PostgreSQL's `%u@%d` (user@database) before the level: `app@shop ERROR:  ...`.
+        if let Some((user, database)) = token.split_once('@') {
+            let names = |s: &str| s.chars().all(is_name_char);
+            if level.is_none()
+                && names(user)
+                && names(database)
+                && header_level(next_token).is_some()
+            {
+                for (name, value) in [("user", user), ("database", database)] {
+                    if !value.is_empty() {
+                        fields.push((name.to_string(), Value::String(value.to_string())));
+                    }
+                }
+                at += token_len;
+                continue;
+            }
         }
         // nginx: `1234#0:`.
         if let Some((pid, tid)) = token.strip_suffix(':').and_then(|t| t.split_once('#')) {
@@ -474,6 +539,15 @@ fn bracket_field(
                 return;
             }
         }
+    }
+    // Elasticsearch: `[INFO ][o.e.n.Node    ]`: a dotted class name in brackets after the level.
+    let class_name = inside.contains('.')
+        && inside
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '$'));
+    if level.is_some() && class_name && !fields.iter().any(|(name, _)| name == "logger") {
+        fields.push(("logger".to_string(), Value::String(inside.to_string())));
+        return;
     }
     // Apache 2.4: `[pid 35708:tid 4328636416]`.
     if let Some(ids) = inside.strip_prefix("pid ") {

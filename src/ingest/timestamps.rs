@@ -162,6 +162,22 @@ static SHAPES: LazyLock<Vec<Shape>> = LazyLock::new(|| {
                 stamp(time, true)
             },
         ),
+        // `30 Nov 2026 14:01:02.123` (Redis, and RFC 822 dates without the weekday).
+        shape(
+            &format!(
+                r"(\d{{1,2}}) ({MONTHS}) (\d{{4}}) (\d{{2}}):(\d{{2}}):(\d{{2}})(?:\.(\d{{1,9}}))?\b"
+            ),
+            |c| {
+                let time = clock(
+                    c,
+                    num(c, 3)? as i32,
+                    month(c.get(2)?.as_str())?,
+                    [1, 4, 5, 6],
+                    7,
+                );
+                stamp(time, true)
+            },
+        ),
         // Access-log time `30/Nov/2026:14:01:02 +0000`.
         shape(
             &format!(
@@ -309,6 +325,56 @@ fn naive_iso_at(text: &str) -> Option<(Stamp, usize)> {
         return None;
     }
     Some((stamp(naive(y, mo, d, h, mi, s, ns), true)?, end))
+}
+
+/// Zone abbreviations servers write after a local time (PostgreSQL's `log_line_prefix`
+/// `%m`: `2026-11-30 14:01:02.123 UTC`), with their offsets. Only unambiguous ones: `IST`
+/// (India, Ireland, Israel) and `CST` (US, China) are left out.
+const ZONE_WORDS: [(&str, &str); 18] = [
+    ("UTC", "+00:00"),
+    ("GMT", "+00:00"),
+    ("WET", "+00:00"),
+    ("WEST", "+01:00"),
+    ("CET", "+01:00"),
+    ("CEST", "+02:00"),
+    ("EET", "+02:00"),
+    ("EEST", "+03:00"),
+    ("MSK", "+03:00"),
+    ("EST", "-05:00"),
+    ("EDT", "-04:00"),
+    ("CDT", "-05:00"),
+    ("MST", "-07:00"),
+    ("MDT", "-06:00"),
+    ("PST", "-08:00"),
+    ("PDT", "-07:00"),
+    ("JST", "+09:00"),
+    ("AEST", "+10:00"),
+];
+
+/// A local time followed by ` UTC` (or another zone word): the zoned stamp and the bytes the
+/// zone word takes after `end`. A stamp that has a zone, or no zone word after it, is kept.
+pub(crate) fn with_zone_word(stamp: Stamp, text: &str) -> (Stamp, usize) {
+    let Stamp::Naive {
+        time,
+        has_year: true,
+    } = stamp
+    else {
+        return (stamp, 0);
+    };
+    let Some(after) = text.strip_prefix(' ') else {
+        return (stamp, 0);
+    };
+    let word_len = after
+        .find(|c: char| !c.is_ascii_uppercase())
+        .unwrap_or(after.len());
+    let word = &after[..word_len];
+    match ZONE_WORDS.iter().find(|(name, _)| *name == word) {
+        Some((_, offset)) => (
+            Stamp::Zoned(format!("{}{offset}", iso_text(time))),
+            1 + word_len,
+        ),
+        None => (stamp, 0),
+    }
 }
 
 /// A timestamp starting exactly at the beginning of `text`: the stamp and its length.

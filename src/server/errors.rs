@@ -68,8 +68,41 @@ pub(crate) fn classify(error: &(dyn Error + 'static)) -> Option<Classified> {
     if let Some(arrow) = error.downcast_ref::<ArrowError>() {
         return Some(arrow_error(arrow));
     }
-    let root = error.downcast_ref::<DataFusionError>()?.find_root();
-    Some(match root {
+    let error = error.downcast_ref::<DataFusionError>()?;
+    let root = error.find_root();
+    let mut classified = classify_root(root);
+    // Context SHAPE added on the way (`worker http://... failed`) stays in front.
+    let contexts = kept_contexts(error);
+    if !contexts.is_empty() {
+        classified.message = format!("{}: {}", contexts.join(": "), classified.message);
+    }
+    Some(classified)
+}
+
+/// The context strings wrapped around an error, less DataFusion's own rule wrappers
+/// (`Optimizer rule 'simplify_expressions' failed`), which say nothing to a client.
+fn kept_contexts(mut error: &DataFusionError) -> Vec<&str> {
+    let mut kept = Vec::new();
+    loop {
+        match error {
+            DataFusionError::Context(context, inner) => {
+                let rule = ["Optimizer rule ", "Analyzer rule ", "type_coercion"]
+                    .iter()
+                    .any(|prefix| context.starts_with(prefix));
+                if !rule {
+                    kept.push(context.as_str());
+                }
+                error = inner;
+            }
+            DataFusionError::Diagnostic(_, inner) => error = inner,
+            DataFusionError::Shared(inner) => error = inner,
+            _ => return kept,
+        }
+    }
+}
+
+fn classify_root(root: &DataFusionError) -> Classified {
+    match root {
         DataFusionError::SQL(parser, _) => parser_error(parser),
         DataFusionError::ArrowError(arrow, _) => arrow_error(arrow),
         DataFusionError::SchemaError(schema, _) => schema_error(schema),
@@ -97,7 +130,7 @@ pub(crate) fn classify(error: &(dyn Error + 'static)) -> Option<Classified> {
         }
         DataFusionError::ParquetError(_) => plain("XX001", &root.strip_backtrace()),
         _ => plain("XX000", &root.strip_backtrace()),
-    })
+    }
 }
 
 fn plain(code: &'static str, message: &str) -> Classified {
@@ -403,6 +436,19 @@ mod tests {
         assert_eq!(
             (info.code.as_str(), info.message.as_str()),
             ("22012", "division by zero")
+        );
+        // SHAPE's own context (which worker failed) is kept in front of the cause.
+        let from_worker = DataFusionError::Context(
+            "worker http://127.0.0.1:9 failed".into(),
+            Box::new(DataFusionError::Execution("connection refused".into())),
+        );
+        let said = classify(&from_worker).unwrap();
+        assert_eq!(said.code, "XX000");
+        assert!(
+            said.message
+                .starts_with("worker http://127.0.0.1:9 failed: ")
+                && said.message.contains("connection refused"),
+            "{said:?}"
         );
     }
 }

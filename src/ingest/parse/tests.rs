@@ -184,3 +184,49 @@ fn json_as_common_loggers_write_it() {
         p.parse(br#"{"ts":1764511262,"msg":"x"}"#).unwrap().service
     );
 }
+
+#[test]
+fn mongodb_structured_log() {
+    let p = parser("");
+    let e = p
+        .parse(br#"{"t":{"$date":"2026-11-30T14:01:04.123+00:00"},"s":"E","c":"STORAGE","id":22435,"ctx":"conn12","msg":"WiredTiger error","attr":{"error":13}}"#)
+        .unwrap();
+    assert_eq!(
+        (
+            e.ts_micros,
+            e.level,
+            e.component.as_str(),
+            e.message.as_str()
+        ),
+        (
+            1_796_047_264_123_000,
+            "ERROR",
+            "STORAGE",
+            "WiredTiger error"
+        )
+    );
+    assert!(
+        e.attributes.contains(r#""ctx":"conn12""#),
+        "{}",
+        e.attributes
+    );
+    let level = |json: &[u8]| p.parse(json).unwrap().level;
+    assert_eq!(
+        level(br#"{"t":{"$date":"2026-11-30T14:01:04Z"},"s":"W","c":"CONTROL","msg":"x"}"#),
+        "WARN"
+    );
+    assert_eq!(
+        level(br#"{"t":{"$date":"2026-11-30T14:01:04Z"},"s":"D2","c":"-","msg":"x"}"#),
+        "DEBUG"
+    );
+    // Elsewhere a one-letter `s` is not a level.
+    let other = p
+        .parse(br#"{"ts":"2026-11-30T14:01:04Z","s":"E","msg":"x"}"#)
+        .unwrap();
+    assert_eq!(other.level, "INFO");
+    assert!(
+        other.attributes.contains(r#""s":"E""#),
+        "{}",
+        other.attributes
+    );
+}

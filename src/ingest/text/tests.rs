@@ -376,3 +376,69 @@ fn windows_cbs() {
         ],
     );
 }
+
+#[test]
+fn database_and_queue_servers() {
+    // PostgreSQL's default `%m [%p] ` prefix: the zone word is the time's; LOG is INFO.
+    check(
+        "2026-11-30 14:01:02.123 UTC [1234] LOG:  checkpoint starting: time",
+        &[
+            ("ts", "2026-11-30T14:01:02.123+00:00"),
+            ("pid", "1234"),
+            ("level", "INFO"),
+            ("message", "checkpoint starting: time"),
+        ],
+    );
+    check(
+        "2026-11-30 15:01:02.123 CET [1240] app@shop ERROR:  relation \"users\" does not exist",
+        &[
+            ("ts", "2026-11-30T15:01:02.123+01:00"),
+            ("user", "app"),
+            ("database", "shop"),
+            ("level", "ERROR"),
+            ("message", "relation \"users\" does not exist"),
+        ],
+    );
+    // An unknown upper-case word after the time is no zone: it stays in the message.
+    check(
+        "2026-11-30 14:01:02 ABCD started",
+        &[("ts", "2026-11-30T14:01:02"), ("message", "ABCD started")],
+    );
+    // Redis: `pid:role day month year time mark message`.
+    check(
+        "1234:M 30 Nov 2026 14:01:02.456 * Ready to accept connections tcp",
+        &[
+            ("ts", "2026-11-30T14:01:02.456"),
+            ("pid", "1234"),
+            ("role", "M"),
+            ("level", "INFO"),
+            ("message", "Ready to accept connections tcp"),
+        ],
+    );
+    check(
+        "1234:C 30 Nov 2026 14:01:03.789 # WARNING overcommit_memory is set to 0!",
+        &[
+            ("level", "WARN"),
+            ("message", "WARNING overcommit_memory is set to 0!"),
+        ],
+    );
+    // Celery's workers: level and process inside the time's bracket.
+    check(
+        "[2026-11-30 14:01:03,123: ERROR/ForkPoolWorker-1] Task app.tasks.charge[4f1c] raised unexpected: TimeoutError()",
+        &[
+            ("ts", "2026-11-30T14:01:03.123"),
+            ("level", "ERROR"),
+            ("process", "ForkPoolWorker-1"),
+            ("message", "Task app.tasks.charge[4f1c] raised unexpected: TimeoutError()"),
+        ],
+    );
+    // Elasticsearch: the class in the bracket after the level is the logger.
+    check(
+        "[2026-11-30T14:01:03,123][WARN ][o.e.c.r.a.DiskThresholdMonitor] [node-1] high disk watermark [90%] exceeded",
+        &[
+            ("level", "WARN"),
+            ("logger", "o.e.c.r.a.DiskThresholdMonitor"),
+            ("message", "high disk watermark [90%] exceeded"),
+        ],
+    );
+}
