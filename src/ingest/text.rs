@@ -129,8 +129,14 @@ impl TextParser {
             push_message(text[rest_start..].trim_start(), &mut fields);
             return Ok(fields);
         }
-        // Rails: `I, [2026-11-30T14:01:02.123 #1234]  INFO -- : message`.
-        if !before.is_empty() {
+        if let Some((level, thread)) = level_before_time(before) {
+            // Cassandra: `ERROR [CompactionExecutor:2] 2026-11-30 14:01:04,123 File.java:244 - ...`.
+            fields.push(("level".to_string(), Value::String(level.to_string())));
+            if let Some(thread) = thread {
+                fields.push(("thread".to_string(), Value::String(thread.to_string())));
+            }
+        } else if !before.is_empty() {
+            // Rails: `I, [2026-11-30T14:01:02.123 #1234]  INFO -- : message`.
             fields.push(("prefix".to_string(), Value::String(before.to_string())));
         }
         fields.push(("ts".to_string(), self.ts_value(stamp)));
@@ -246,6 +252,38 @@ fn bracket_end(text: &str) -> Option<usize> {
         }
     }
     None
+}
+
+/// A level word, then at most a `[thread]`, before the time.
+fn level_before_time(before: &str) -> Option<(&'static str, Option<&str>)> {
+    let (word, rest) = before
+        .split_once(char::is_whitespace)
+        .unwrap_or((before, ""));
+    let level = header_level(word)?;
+    let rest = rest.trim();
+    if rest.is_empty() {
+        return Some((level, None));
+    }
+    let thread = rest.strip_prefix('[')?.strip_suffix(']')?;
+    Some((level, Some(thread)))
+}
+
+/// `StorageService.java:123`: a source file and line, as Java and Go layouts log them.
+fn is_source_location(token: &str) -> bool {
+    token.rsplit_once(':').is_some_and(|(file, line)| {
+        !line.is_empty()
+            && line.bytes().all(|b| b.is_ascii_digit())
+            && file.contains('.')
+            && file.chars().all(is_name_char)
+    })
+}
+
+/// log4j's `%m (%c)` (Kafka): a class name in parentheses closing the message.
+fn trailing_class(message: &str) -> Option<&str> {
+    let inner = message.strip_suffix(')')?;
+    let name = &inner[inner.rfind(" (")? + 2..];
+    (name.matches('.').count() >= 2 && is_qualified_name(name) && !name.contains(':'))
+        .then_some(name)
 }
 
 /// Redis's `pid:role` before the time (role: C child, M master, S replica, X sentinel).
@@ -443,6 +481,24 @@ fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
         // `c.a.Checkout - message`, `name - LEVEL - message` (Python), `c.e.App   : message`
         // (Spring Boot), `nova.api.server [req-...]`.
         let separated = matches!(next_token, "-" | ":" | "|") || next_token.starts_with('[');
+        if separated && is_source_location(token) {
+            push_logger(fields, token, None);
+            logger = true;
+            at += token_len;
+            continue;
+        }
+        // Tomcat: `SEVERE [exec-1] org.apache.catalina.core.StandardWrapperValve.invoke message`.
+        if level.is_some()
+            && brackets > 0
+            && token.matches('.').count() >= 2
+            && token.chars().all(is_name_char)
+            && is_qualified_name(token)
+        {
+            push_logger(fields, token, None);
+            logger = true;
+            at += token_len;
+            continue;
+        }
         if separated && token.chars().all(is_name_char) && !token.contains("()") {
             let python_name = level.is_none() && next_token == "-";
             if is_qualified_name(token) || python_name {
@@ -467,7 +523,13 @@ fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
         }
         break;
     }
-    push_message(rest[at..].trim_start(), fields);
+    let message = rest[at..].trim_start();
+    if !logger && !fields.iter().any(|(name, _)| name == "logger") {
+        if let Some(name) = trailing_class(message) {
+            push_logger(fields, name, None);
+        }
+    }
+    push_message(message, fields);
 }
 
 /// The message, and the fields it carries (an HTTP request, `key=value` pairs).
@@ -546,6 +608,18 @@ fn bracket_field(
             .chars()
             .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '$'));
     if level.is_some() && class_name && !fields.iter().any(|(name, _)| name == "logger") {
+        fields.push(("logger".to_string(), Value::String(inside.to_string())));
+        return;
+    }
+    // MySQL 8: `[MY-010068] [Server]`: the error code, then the subsystem.
+    if let Some(code) = inside.strip_prefix("MY-") {
+        if code.bytes().all(|b| b.is_ascii_digit()) {
+            fields.push(("error_code".to_string(), Value::String(inside.to_string())));
+            return;
+        }
+    }
+    let after_code = fields.last().is_some_and(|(name, _)| name == "error_code");
+    if after_code && !inside.is_empty() && inside.chars().all(|c| c.is_alphanumeric() || c == '_') {
         fields.push(("logger".to_string(), Value::String(inside.to_string())));
         return;
     }

@@ -178,6 +178,22 @@ static SHAPES: LazyLock<Vec<Shape>> = LazyLock::new(|| {
                 stamp(time, true)
             },
         ),
+        // Tomcat's `30-Nov-2026 14:01:02.123`.
+        shape(
+            &format!(
+                r"(\d{{2}})-({MONTHS})-(\d{{4}}) (\d{{2}}):(\d{{2}}):(\d{{2}})(?:[.,](\d{{1,9}}))?\b"
+            ),
+            |c| {
+                let time = clock(
+                    c,
+                    num(c, 3)? as i32,
+                    month(c.get(2)?.as_str())?,
+                    [1, 4, 5, 6],
+                    7,
+                );
+                stamp(time, true)
+            },
+        ),
         // Access-log time `30/Nov/2026:14:01:02 +0000`.
         shape(
             &format!(

@@ -86,7 +86,7 @@ pub(crate) fn parse_outcome(value: &Value) -> Option<&'static str> {
 pub fn normalize_level(raw: &str) -> Option<&'static str> {
     // Compared without case and without a lower-cased copy: text headers try this on every
     // leading token of every line.
-    const WORDS: [(&str, &str); 27] = [
+    const WORDS: [(&str, &str); 28] = [
         ("trace", "TRACE"),
         ("finest", "TRACE"),
         ("finer", "TRACE"),
@@ -100,6 +100,8 @@ pub fn normalize_level(raw: &str) -> Option<&'static str> {
         ("notice", "INFO"),
         // PostgreSQL's server log level for routine messages.
         ("log", "INFO"),
+        // MySQL's error log.
+        ("note", "INFO"),
         ("inf", "INFO"),
         ("warn", "WARN"),
         ("warning", "WARN"),

@@ -442,3 +442,64 @@ fn database_and_queue_servers() {
         ],
     );
 }
+
+#[test]
+fn java_servers_and_mysql() {
+    // Cassandra: the level and thread before the time, the source location as logger.
+    check(
+        "ERROR [CompactionExecutor:2] 2026-11-30 14:01:04,123 CassandraDaemon.java:244 - Exception in thread",
+        &[
+            ("ts", "2026-11-30T14:01:04.123"),
+            ("level", "ERROR"),
+            ("thread", "CompactionExecutor:2"),
+            ("logger", "CassandraDaemon.java:244"),
+            ("message", "Exception in thread"),
+        ],
+    );
+    // Tomcat: `dd-MMM-yyyy` and a class.method with no separator before the message.
+    check(
+        "30-Nov-2026 14:01:03.123 SEVERE [http-nio-8080-exec-1] org.apache.catalina.core.StandardWrapperValve.invoke Servlet.service() threw exception",
+        &[
+            ("ts", "2026-11-30T14:01:03.123"),
+            ("level", "ERROR"),
+            ("thread", "http-nio-8080-exec-1"),
+            ("logger", "org.apache.catalina.core.StandardWrapperValve.invoke"),
+            ("message", "Servlet.service() threw exception"),
+        ],
+    );
+    // Kafka: log4j's `%m (%c)`: the class names the logger, the message keeps it.
+    check(
+        "[2026-11-30 14:01:04,123] ERROR [Controller id=1] Error completing reassignment (kafka.controller.KafkaController)",
+        &[
+            ("level", "ERROR"),
+            ("logger", "kafka.controller.KafkaController"),
+            (
+                "message",
+                "Error completing reassignment (kafka.controller.KafkaController)",
+            ),
+        ],
+    );
+    // MySQL 8: the error code, then the subsystem as logger; Note is INFO.
+    check(
+        "2026-11-30T14:01:04.123456Z 8 [ERROR] [MY-012592] [InnoDB] Operating system error number 2 in a file operation.",
+        &[
+            ("ts", "2026-11-30T14:01:04.123456+00:00"),
+            ("level", "ERROR"),
+            ("error_code", "MY-012592"),
+            ("logger", "InnoDB"),
+            ("message", "Operating system error number 2 in a file operation."),
+        ],
+    );
+    check(
+        "2026-11-30T14:01:05.123456Z 0 [Note] [MY-011071] [Server] Plugin mysqlx reported: 'ready'",
+        &[("level", "INFO"), ("logger", "Server")],
+    );
+    // A log4j line keeps its logger and message as before.
+    check(
+        "2026-11-30 14:01:02,123 ERROR [main] c.a.Checkout - payment failed (retrying)",
+        &[
+            ("logger", "c.a.Checkout"),
+            ("message", "payment failed (retrying)"),
+        ],
+    );
+}
