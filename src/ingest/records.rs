@@ -1,7 +1,7 @@
 //! Lines that hold several records: a JSON array of objects (Vector's S3 `json` encoding),
 //! JSON values back to back with no newline between them (Firehose without a delimiter), and
-//! the envelopes log pipelines wrap records in: OpenTelemetry's `resourceLogs` and CloudWatch
-//! Logs subscription messages (`logEvents`). Each record becomes its own row; `_record` is
+//! the envelopes log pipelines wrap records in: OpenTelemetry's `resourceLogs`, CloudWatch
+//! Logs subscription messages (`logEvents`) and AWS's `Records` files (CloudTrail). Each record becomes its own row; `_record` is
 //! its index in the line.
 
 use serde_json::Value;
@@ -91,7 +91,60 @@ fn unwrap_envelope(fields: Fields, plain: &TextParser) -> LineRecords {
     if has("logEvents") && has("messageType") {
         return LineRecords::Many(cloudwatch_records(&fields, plain));
     }
+    if let Some(records) = aws_event_records(&fields) {
+        return LineRecords::Many(records);
+    }
     LineRecords::One(fields)
+}
+
+/// AWS's `{"Records":[...]}` files, as CloudTrail writes them to S3 (and S3's own event
+/// notifications): one row per record. A record has no message or level of its own:
+/// `eventTime` is the time, `eventSource` the service, `eventName` the operation and, unless
+/// `errorMessage` says more, the message; a record with an `errorCode` is an ERROR whose
+/// outcome is an error.
+fn aws_event_records(fields: &Fields) -> Option<Vec<Result<Fields, String>>> {
+    let (_, Value::Array(records)) = fields.iter().rev().find(|(k, _)| k == "Records")? else {
+        return None;
+    };
+    let is_event = |v: &Value| v.get("eventTime").is_some() && v.get("eventName").is_some();
+    if records.is_empty() || !records.iter().all(is_event) {
+        return None;
+    }
+    let text = |record: &Value, name: &str| {
+        record
+            .get(name)
+            .and_then(Value::as_str)
+            .map(|s| Value::String(s.to_string()))
+    };
+    Some(
+        records
+            .iter()
+            .map(|record| {
+                let Value::Object(object) = record else {
+                    return Err("AWS Records: a record that is not an object".to_string());
+                };
+                let mut out: Fields = object.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+                out.push(("ts".into(), record["eventTime"].clone()));
+                let failed = record.get("errorCode").is_some_and(|c| !c.is_null());
+                let derived = [
+                    ("service", text(record, "eventSource")),
+                    ("operation", text(record, "eventName")),
+                    (
+                        "message",
+                        text(record, "errorMessage").or_else(|| text(record, "eventName")),
+                    ),
+                    ("level", failed.then(|| Value::String("ERROR".into()))),
+                    ("outcome", failed.then(|| Value::String("error".into()))),
+                ];
+                for (name, value) in derived {
+                    if let Some(value) = value {
+                        out.push((name.to_string(), value));
+                    }
+                }
+                Ok(out)
+            })
+            .collect(),
+    )
 }
 
 /// A CloudWatch Logs subscription message (as Firehose and Lambda receive it): one record per
@@ -215,5 +268,27 @@ mod tests {
 
         let control = records(r#"{"messageType":"CONTROL_MESSAGE","logEvents":[]}"#);
         assert!(control[0].as_ref().unwrap_err().contains("CONTROL_MESSAGE"));
+    }
+
+    #[test]
+    fn aws_records_files_give_their_events() {
+        let line = r#"{"Records":[{"eventTime":"2026-11-30T14:01:02Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","errorCode":"AccessDenied","errorMessage":"Access Denied","userIdentity":{"userName":"alice"}},{"eventTime":"2026-11-30T14:01:03Z","eventSource":"ec2.amazonaws.com","eventName":"DescribeInstances","errorCode":null}]}"#;
+        let events = records(line);
+        assert_eq!(events.len(), 2);
+        let denied = events[0].as_ref().unwrap();
+        assert_eq!(get(denied, "ts").unwrap(), "2026-11-30T14:01:02Z");
+        assert_eq!(get(denied, "service").unwrap(), "s3.amazonaws.com");
+        assert_eq!(get(denied, "operation").unwrap(), "GetObject");
+        assert_eq!(get(denied, "message").unwrap(), "Access Denied");
+        assert_eq!(get(denied, "level").unwrap(), "ERROR");
+        assert_eq!(get(denied, "outcome").unwrap(), "error");
+        let listed = events[1].as_ref().unwrap();
+        assert_eq!(get(listed, "message").unwrap(), "DescribeInstances");
+        assert!(get(listed, "level").is_none() && get(listed, "outcome").is_none());
+        // `Records` that are not AWS events stay one record.
+        assert!(matches!(
+            json_records(r#"{"ts":1764511262,"Records":[{"a":1}]}"#, &plain()),
+            Ok(LineRecords::One(_))
+        ));
     }
 }

@@ -490,6 +490,7 @@ fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
         // Tomcat: `SEVERE [exec-1] org.apache.catalina.core.StandardWrapperValve.invoke message`.
         if level.is_some()
             && brackets > 0
+            && token.starts_with(char::is_alphabetic)
             && token.matches('.').count() >= 2
             && token.chars().all(is_name_char)
             && is_qualified_name(token)

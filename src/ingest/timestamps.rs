@@ -431,10 +431,11 @@ pub(crate) fn find_timestamp(text: &str) -> Option<(Stamp, usize, usize)> {
                 return Some((stamp, open, open + len));
             }
         }
-        // The next token, within the first 80 bytes.
+        // The next token, within the first 120 bytes.
         let token_end = start + rest.find(char::is_whitespace)?;
         let next = token_end + text[token_end..].len() - text[token_end..].trim_start().len();
-        if next >= text.len() || next > 80 {
+        // S3's server access log puts a 64-digit owner id and the bucket before its time.
+        if next >= text.len() || next > 120 {
             return None;
         }
         if let Some((stamp, len)) = timestamp_at(&text[next..]) {
