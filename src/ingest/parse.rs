@@ -53,6 +53,7 @@ pub(crate) const TS_NAMES: &[&str] = &[
     "@t",
     "timeMillis",
     "t.$date",
+    "Timestamp",
 ];
 pub(crate) const LEVEL_NAMES: &[&str] = &[
     "level",
@@ -62,6 +63,8 @@ pub(crate) const LEVEL_NAMES: &[&str] = &[
     "log.level",
     "levelname",
     "@l",
+    "Level",
+    "LogLevel",
 ];
 pub(crate) const SERVICE_NAMES: &[&str] = &[
     "service",
@@ -78,6 +81,9 @@ pub(crate) const COMPONENT_NAMES: &[&str] = &[
     "log.logger",
     "logger_name",
     "loggerName",
+    "Category",
+    "SourceContext",
+    "Properties.SourceContext",
 ];
 pub(crate) const OPERATION_NAMES: &[&str] = &[
     "operation",
@@ -101,6 +107,7 @@ pub(crate) const STATUS_NAMES: &[&str] = &[
     "DownstreamStatus",
     "res.statusCode",
     "httpRequest.status",
+    "Properties.StatusCode",
 ];
 /// Duration candidates with the unit their name implies.
 pub(crate) const DURATION_NAMES: &[(&str, f64)] = &[
@@ -120,9 +127,10 @@ pub(crate) const DURATION_NAMES: &[(&str, f64)] = &[
     ("ElapsedMilliseconds", 1.0),
     ("event.duration", 1e-6),
     ("httpRequest.latency", 1e3),
+    ("Properties.Elapsed", 1.0),
 ];
 /// Method and target fields as HTTP request loggers name them (plain, ECS, pino-http, Caddy,
-/// Google Cloud, Serilog and Traefik): the operation when no field names one.
+/// Google Cloud, Serilog compact and JSON, Traefik): the operation when no field names one.
 const REQUEST_NAMES: &[(&str, &str)] = &[
     ("method", "path"),
     ("http.request.method", "url.path"),
@@ -130,6 +138,7 @@ const REQUEST_NAMES: &[(&str, &str)] = &[
     ("request.method", "request.uri"),
     ("httpRequest.requestMethod", "httpRequest.requestUrl"),
     ("RequestMethod", "RequestPath"),
+    ("Properties.RequestMethod", "Properties.RequestPath"),
 ];
 pub(crate) const OUTCOME_NAMES: &[&str] = &["outcome", "result"];
 const MESSAGE_NAMES: &[&str] = &[
@@ -143,6 +152,10 @@ const MESSAGE_NAMES: &[&str] = &[
     "textPayload",
     "jsonPayload.message",
     "event",
+    "RenderedMessage",
+    "Message",
+    "short_message",
+    "MessageTemplate",
 ];
 pub(crate) const TRACE_NAMES: &[&str] = &[
     "trace_id",

@@ -94,7 +94,22 @@ fn unwrap_envelope(fields: Fields, plain: &TextParser) -> LineRecords {
     if let Some(records) = aws_event_records(&fields) {
         return LineRecords::Many(records);
     }
+    if has("short_message") && has("version") {
+        return LineRecords::One(gelf_fields(fields));
+    }
     LineRecords::One(fields)
+}
+
+/// GELF (Graylog's format, also written by Docker's `gelf` driver): its additional fields are
+/// `_`-prefixed (`_service`, `_status`); without the prefix they meet the usual names.
+fn gelf_fields(fields: Fields) -> Fields {
+    fields
+        .into_iter()
+        .map(|(key, value)| match key.strip_prefix('_') {
+            Some(name) if !name.is_empty() => (name.to_string(), value),
+            _ => (key, value),
+        })
+        .collect()
 }
 
 /// AWS's `{"Records":[...]}` files, as CloudTrail writes them to S3 (and S3's own event

@@ -230,3 +230,51 @@ fn mongodb_structured_log() {
         other.attributes
     );
 }
+
+#[test]
+fn dotnet_serilog_json_and_gelf() {
+    let p = parser("");
+    // .NET's JSON console logger (with a timestamp format set).
+    let e = p
+        .parse(br#"{"Timestamp":"2026-11-30T14:01:03.123Z","EventId":1,"LogLevel":"Error","Category":"Shop.Orders","Message":"Order 17 failed","Exception":"System.TimeoutException: x"}"#)
+        .unwrap();
+    assert_eq!(
+        (e.level, e.component.as_str(), e.message.as_str()),
+        ("ERROR", "Shop.Orders", "Order 17 failed")
+    );
+    // Serilog's JsonFormatter: the rendered message, the request inside Properties.
+    let e = p
+        .parse(br#"{"Timestamp":"2026-11-30T14:01:02.1234567+00:00","Level":"Information","MessageTemplate":"HTTP {RequestMethod} {RequestPath} responded {StatusCode}","RenderedMessage":"HTTP GET /api/orders/17 responded 200","Properties":{"RequestMethod":"GET","RequestPath":"/api/orders/17","StatusCode":200,"Elapsed":12.5,"SourceContext":"Serilog.AspNetCore.RequestLoggingMiddleware"}}"#)
+        .unwrap();
+    assert_eq!(e.ts_micros, 1_796_047_262_123_456);
+    assert_eq!(
+        (
+            e.level,
+            e.message.as_str(),
+            e.status_code,
+            e.duration_ms,
+            e.operation.as_str()
+        ),
+        (
+            "INFO",
+            "HTTP GET /api/orders/17 responded 200",
+            Some(200),
+            Some(12.5),
+            "GET /api/orders/{id}"
+        )
+    );
+    assert_eq!(e.component, "Serilog.AspNetCore.RequestLoggingMiddleware");
+    // GELF: `_`-prefixed additional fields meet the usual names; short_message is the message.
+    let e = p
+        .parse(br#"{"version":"1.1","host":"web-1","short_message":"Order failed","timestamp":1796047262.123,"level":3,"_service":"checkout","_status":502}"#)
+        .unwrap();
+    assert_eq!(
+        (
+            e.level,
+            e.service.as_str(),
+            e.status_code,
+            e.message.as_str()
+        ),
+        ("ERROR", "checkout", Some(502), "Order failed")
+    );
+}
