@@ -82,6 +82,17 @@ pub(crate) fn clock(
     )
 }
 
+/// [`clock`] for shapes that spell the month (`Nov`): the year and month at their captures.
+fn named_month_clock(
+    c: &Captures,
+    [year, month_name]: [usize; 2],
+    day_clock: [usize; 4],
+    fraction: usize,
+) -> Option<NaiveDateTime> {
+    let month = month(c.get(month_name)?.as_str())?;
+    clock(c, num(c, year)? as i32, month, day_clock, fraction)
+}
+
 fn stamp(time: Option<NaiveDateTime>, has_year: bool) -> Option<Stamp> {
     time.map(|time| Stamp::Naive { time, has_year })
 }
@@ -162,37 +173,13 @@ static SHAPES: LazyLock<Vec<Shape>> = LazyLock::new(|| {
                 stamp(time, true)
             },
         ),
-        // `30 Nov 2026 14:01:02.123` (Redis, and RFC 822 dates without the weekday).
+        // `30 Nov 2026 14:01:02.123` (Redis, RFC 822 dates without the weekday) and Tomcat's
+        // `30-Nov-2026 14:01:02.123`.
         shape(
             &format!(
-                r"(\d{{1,2}}) ({MONTHS}) (\d{{4}}) (\d{{2}}):(\d{{2}}):(\d{{2}})(?:\.(\d{{1,9}}))?\b"
+                r"(\d{{1,2}})[ -]({MONTHS})[ -](\d{{4}}) (\d{{2}}):(\d{{2}}):(\d{{2}})(?:[.,](\d{{1,9}}))?\b"
             ),
-            |c| {
-                let time = clock(
-                    c,
-                    num(c, 3)? as i32,
-                    month(c.get(2)?.as_str())?,
-                    [1, 4, 5, 6],
-                    7,
-                );
-                stamp(time, true)
-            },
-        ),
-        // Tomcat's `30-Nov-2026 14:01:02.123`.
-        shape(
-            &format!(
-                r"(\d{{2}})-({MONTHS})-(\d{{4}}) (\d{{2}}):(\d{{2}}):(\d{{2}})(?:[.,](\d{{1,9}}))?\b"
-            ),
-            |c| {
-                let time = clock(
-                    c,
-                    num(c, 3)? as i32,
-                    month(c.get(2)?.as_str())?,
-                    [1, 4, 5, 6],
-                    7,
-                );
-                stamp(time, true)
-            },
+            |c| stamp(named_month_clock(c, [3, 2], [1, 4, 5, 6], 7), true),
         ),
         // Access-log time `30/Nov/2026:14:01:02 +0000`.
         shape(
@@ -200,13 +187,7 @@ static SHAPES: LazyLock<Vec<Shape>> = LazyLock::new(|| {
                 r"(\d{{2}})/({MONTHS})/(\d{{4}}):(\d{{2}}):(\d{{2}}):(\d{{2}})(?: ([+-]\d{{2}})(\d{{2}}))?\b"
             ),
             |c| {
-                let time = clock(
-                    c,
-                    num(c, 3)? as i32,
-                    month(c.get(2)?.as_str())?,
-                    [1, 4, 5, 6],
-                    NO_FRACTION,
-                )?;
+                let time = named_month_clock(c, [3, 2], [1, 4, 5, 6], NO_FRACTION)?;
                 match (c.get(7), c.get(8)) {
                     (Some(h), Some(m)) => Some(Stamp::Zoned(format!(
                         "{}{}:{}",
@@ -223,16 +204,7 @@ static SHAPES: LazyLock<Vec<Shape>> = LazyLock::new(|| {
             &format!(
                 r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ({MONTHS}) +(\d{{1,2}}) (\d{{2}}):(\d{{2}}):(\d{{2}})(?:\.(\d{{1,9}}))? (\d{{4}})\b"
             ),
-            |c| {
-                let time = clock(
-                    c,
-                    num(c, 7)? as i32,
-                    month(c.get(1)?.as_str())?,
-                    [2, 3, 4, 5],
-                    6,
-                );
-                stamp(time, true)
-            },
+            |c| stamp(named_month_clock(c, [7, 1], [2, 3, 4, 5], 6), true),
         ),
         // syslog's `Dec 10 06:55:46` (no year), also `Dec 10 2025 06:55:46`.
         shape(
