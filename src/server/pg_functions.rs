@@ -452,6 +452,11 @@ pub fn udfs(facts: Arc<CatalogFacts>) -> Vec<ScalarUDF> {
         constant("pg_conversion_is_visible", yes()),
         constant("pg_opclass_is_visible", yes()),
         constant("pg_operator_is_visible", yes()),
+        constant("pg_ts_config_is_visible", yes()),
+        constant("pg_ts_dict_is_visible", yes()),
+        constant("pg_ts_parser_is_visible", yes()),
+        constant("pg_ts_template_is_visible", yes()),
+        constant("pg_statistics_obj_is_visible", yes()),
         json_build_object_udf(),
         name_to_oid("to_regclass", &facts, |f, name| {
             f.relation_oids.get(name).copied()
@@ -462,6 +467,8 @@ pub fn udfs(facts: Arc<CatalogFacts>) -> Vec<ScalarUDF> {
         constant("shobj_description", null_text()),
         constant("pg_get_serial_sequence", null_text()),
         constant("pg_get_indexdef", null_text()),
+        // `\db`: SHAPE has no tablespaces beyond the default ones, which have no location.
+        constant("pg_tablespace_location", ScalarValue::Utf8(Some(String::new()))),
         // Parquet sizes are not what these mean in PostgreSQL (heap pages); unknown here.
         constant("pg_table_size", null_size()),
         constant("pg_indexes_size", null_size()),

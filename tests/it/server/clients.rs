@@ -97,6 +97,8 @@ fn psql_meta_commands_and_copy_to_a_file() {
         ("\\df", "shape_burn_rate"),
         ("\\dn", "public"),
         ("\\l", "shape"),
+        ("\\db", "List of tablespaces"),
+        ("\\dF", "List of text search configurations"),
         (
             "\\x on\nSELECT slo_id FROM slo_definitions LIMIT 1",
             "slo_id",
@@ -108,6 +110,19 @@ fn psql_meta_commands_and_copy_to_a_file() {
             "{command} lacks {expected:?}:\n{shown}"
         );
     }
+    // A failing statement: psql shows the SQLSTATE's message, the line and the cursor.
+    let failed = Command::new("psql")
+        .args(["-h", "127.0.0.1", "-p", &port_text, "-U", "shape", "-X"])
+        .args(["-c", "SELECT nosuchcol FROM events"])
+        .output()
+        .unwrap();
+    let said = text(&failed.stderr);
+    assert!(
+        said.contains("column \"nosuchcol\" does not exist")
+            && said.contains("LINE 1: SELECT nosuchcol FROM events")
+            && said.contains("HINT:"),
+        "{said}"
+    );
     let shown = psql("SELECT version(), current_database()");
     assert!(
         shown.contains("PostgreSQL 16.6") && shown.contains("SHAPE") && shown.contains("shape"),
