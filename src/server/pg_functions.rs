@@ -468,7 +468,10 @@ pub fn udfs(facts: Arc<CatalogFacts>) -> Vec<ScalarUDF> {
         constant("pg_get_serial_sequence", null_text()),
         constant("pg_get_indexdef", null_text()),
         // `\db`: SHAPE has no tablespaces beyond the default ones, which have no location.
-        constant("pg_tablespace_location", ScalarValue::Utf8(Some(String::new()))),
+        constant(
+            "pg_tablespace_location",
+            ScalarValue::Utf8(Some(String::new())),
+        ),
         // Parquet sizes are not what these mean in PostgreSQL (heap pages); unknown here.
         constant("pg_table_size", null_size()),
         constant("pg_indexes_size", null_size()),
