@@ -626,15 +626,16 @@ impl LineParser {
                 Some((project, id)) if project.starts_with("projects/") => id.to_string(),
                 _ => t,
             });
-        let component = match text_of(self.component.find(&fields, nested)) {
-            Some(component) => component,
-            None if mongodb && find_last(&fields, "c").is_some() => {
-                text_of(lookup(&fields, "c", false)).unwrap_or_default()
-            }
-            None => self
-                .component_from_rules(&fields, operation.as_deref(), &message, &service)
-                .unwrap_or_else(|| "unknown".to_string()),
-        };
+        let component = text_of(self.component.find(&fields, nested))
+            .or_else(|| {
+                mongodb
+                    .then(|| text_of(lookup(&fields, "c", false)))
+                    .flatten()
+            })
+            .unwrap_or_else(|| {
+                self.component_from_rules(&fields, operation.as_deref(), &message, &service)
+                    .unwrap_or_else(|| "unknown".to_string())
+            });
 
         // Everything not mapped, plus earlier duplicates of any key.
         let mut attributes = serde_json::Map::new();
