@@ -117,6 +117,7 @@ def pgbench(port, user, db, sql, mode):
                  for path in glob.glob(os.path.join(logs, "log*"))
                  for line in open(path)]
     assert len(latencies) == args.runs, len(latencies)
+    shutil.rmtree(logs)
     return percentiles(latencies)
 
 servers = []
