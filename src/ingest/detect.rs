@@ -1,7 +1,8 @@
 //! Choosing a source's format from its first lines: every detectable format parses the
 //! sample, the one that turns the most lines into events wins (the more specific on a tie),
 //! and every line of the source is then parsed with it. A source whose lines mix formats
-//! (more lines fit when each line is decided alone) is read per line ("mixed").
+//! (more lines fit when each line is decided alone) is read per line ("mixed"). A
+//! `#Fields:` directive among the first lines makes it a W3C extended log.
 
 use super::formats::{LineFormat, DETECTED_FORMATS};
 use super::parse::LineParser;
@@ -11,6 +12,13 @@ pub const SAMPLE_LINES: usize = 200;
 
 /// The format for a source whose first lines are `sample` (line contents, no terminators).
 pub fn choose_format(parser: &LineParser, sample: &[&[u8]]) -> LineFormat {
+    // A W3C log's data lines mean nothing alone: its `#Fields:` directive says what it is.
+    if sample
+        .iter()
+        .any(|line| super::w3c::fields_directive(line).is_some())
+    {
+        return LineFormat::W3c;
+    }
     let fitting = |format: LineFormat| {
         let candidate = parser.with_detected_format(format);
         sample

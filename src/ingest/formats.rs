@@ -33,6 +33,8 @@ pub enum LineFormat {
     Journald,
     /// OpenTelemetry OTLP JSON log documents, one per line.
     Otlp,
+    /// The W3C extended log format (IIS, CloudFront): `#Fields:` names the columns.
+    W3c,
     /// A regex with named capture groups; each group becomes a field.
     Regex(Regex),
 }
@@ -52,7 +54,7 @@ pub const DETECTED_FORMATS: [LineFormat; 9] = [
 
 #[derive(Debug, thiserror::Error)]
 pub enum FormatError {
-    #[error("unknown format {0:?} (expected auto, mixed, json, logfmt, combined, text, syslog, cri, docker, journald, otlp or regex:<pattern>)")]
+    #[error("unknown format {0:?} (expected auto, mixed, json, logfmt, combined, text, syslog, cri, docker, journald, otlp, w3c or regex:<pattern>)")]
     Unknown(String),
     #[error("invalid regex: {0}")]
     Regex(#[from] regex::Error),
@@ -80,6 +82,7 @@ impl LineFormat {
             "docker" => Ok(LineFormat::Docker),
             "journald" | "journal" => Ok(LineFormat::Journald),
             "otlp" | "opentelemetry" | "otel" => Ok(LineFormat::Otlp),
+            "w3c" | "iis" | "cloudfront" => Ok(LineFormat::W3c),
             "mixed" => Ok(LineFormat::Mixed),
             other => Err(FormatError::Unknown(other.to_string())),
         }
@@ -99,6 +102,7 @@ impl LineFormat {
             LineFormat::Docker => "docker",
             LineFormat::Journald => "journald",
             LineFormat::Otlp => "otlp",
+            LineFormat::W3c => "w3c",
             LineFormat::Regex(_) => "regex",
         }
     }

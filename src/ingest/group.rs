@@ -95,6 +95,7 @@ impl CommitGroup {
                 files: Vec::new(),
                 format: None,
                 first_name: None,
+                w3c_fields: None,
                 e_tag: None,
                 members: Vec::new(),
             },

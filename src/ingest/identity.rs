@@ -22,6 +22,8 @@ pub(crate) struct Resume {
     pub line: u64,
     /// The format the reading it continues used.
     pub format: Option<String>,
+    /// A W3C log's `#Fields:` names in force where the reading continues.
+    pub w3c_fields: Option<String>,
     /// The name the content had when first read, if not this one.
     pub first_name: Option<String>,
     /// The source (under another name) this one reads on from.
@@ -35,6 +37,7 @@ impl Resume {
             offset: 0,
             line: 1,
             format: None,
+            w3c_fields: None,
             first_name: None,
             read_on_from: None,
         }
@@ -46,6 +49,7 @@ impl Resume {
             offset: commit.to_offset,
             line: commit.next_line,
             format: commit.format.clone(),
+            w3c_fields: commit.w3c_fields.clone(),
             first_name: commit.first_name.clone(),
             read_on_from: None,
         }

@@ -1,8 +1,10 @@
 //! Lines on their way from the reader to the parse pipeline: blank lines counted, lines
-//! grouped into multi-line events when the source's format joins them, chunks sent when full.
+//! grouped into multi-line events when the source's format joins them, a W3C log's data
+//! lines given their `#Fields:` directive, chunks sent when full.
 
 use super::multiline::{Grouped, Grouper, Joining, Limits, LineIn, StartsEvent};
 use super::pipeline::{Chunk, Pipeline, PipelineResult, CHUNK_LINES};
+use super::w3c;
 use super::IngestError;
 
 /// A line read before the source's format was known.
@@ -21,6 +23,10 @@ pub(crate) struct Intake {
     grouped: Vec<Grouped>,
     chunk: Chunk,
     blank: u64,
+    /// For a W3C log: the names of its last `#Fields:` directive (`Some(None)` before one).
+    w3c_fields: Option<Option<Vec<u8>>>,
+    /// A data line with its directive in front (W3C), reused from line to line.
+    scratch: Vec<u8>,
 }
 
 impl Intake {
@@ -28,6 +34,7 @@ impl Intake {
         pipeline: Pipeline,
         (joining, starts): (Joining, StartsEvent),
         limits: Limits,
+        w3c_fields: Option<Option<Vec<u8>>>,
     ) -> Intake {
         Intake {
             pipeline,
@@ -36,6 +43,8 @@ impl Intake {
             grouped: Vec::new(),
             chunk: Chunk::default(),
             blank: 0,
+            w3c_fields,
+            scratch: Vec::new(),
         }
     }
 
@@ -50,7 +59,22 @@ impl Intake {
         reject: Option<String>,
     ) -> Result<bool, IngestError> {
         let content = &bytes[..content_len];
-        if self.joining == Joining::None {
+        if let (Some(names), None) = (self.w3c_fields.as_mut(), &reject) {
+            if let Some(new_names) = w3c::fields_directive(content) {
+                *names = Some(new_names.to_vec());
+            }
+            if w3c::is_directive(content) || content.iter().all(u8::is_ascii_whitespace) {
+                self.blank += 1;
+            } else if let Some(names) = names {
+                self.scratch.clear();
+                w3c::with_directive(names, content, &mut self.scratch);
+                self.chunk
+                    .push_with_content(bytes, &self.scratch, number, offset);
+            } else {
+                // Read alone, it becomes a reject saying the directive is missing.
+                self.chunk.push(bytes, content_len, number, offset, None);
+            }
+        } else if self.joining == Joining::None {
             // The common path (JSON and other one-line formats): no copy into a group.
             if reject.is_none() && content.iter().all(u8::is_ascii_whitespace) {
                 self.blank += 1;
@@ -102,6 +126,7 @@ impl Intake {
             result: self.pipeline.finish()?,
             blank: self.blank,
             held,
+            w3c_fields: self.w3c_fields.flatten(),
         })
     }
 }
@@ -112,4 +137,6 @@ pub(crate) struct IntakeEnd {
     pub blank: u64,
     /// The first line number and offset of the event left open for the next run.
     pub held: Option<(u64, u64)>,
+    /// A W3C log's last `#Fields:` names, for the next run to read on with.
+    pub w3c_fields: Option<Vec<u8>>,
 }

@@ -29,6 +29,7 @@ mod syslog;
 mod text;
 mod timestamps;
 mod values;
+mod w3c;
 
 use std::sync::{Arc, Mutex};
 
@@ -143,6 +144,9 @@ pub async fn ingest_objects(
     show_progress: bool,
 ) -> Result<(IngestReport, Vec<IngestError>), IngestError> {
     let config = IngestConfig::load(config)?;
+    // A data dir inside the logs' directory (`--data-dir logs/shape`) is not a log.
+    let mut objects = objects;
+    objects.retain(|object| !store.holds(&object.uri));
     if let Some(format) = format {
         LineFormat::parse(format).map_err(|e| IngestError::Settings {
             source_uri: "--format".to_string(),
@@ -386,6 +390,7 @@ impl SourceJob {
             result,
             blank,
             held,
+            w3c_fields,
         } = intake.finish(hold)?;
         log.blank = blank;
         let mut staged = result.staged;
@@ -457,6 +462,7 @@ impl SourceJob {
             files: Vec::new(),
             format: Some(log.format.clone()),
             first_name: resume.first_name.clone(),
+            w3c_fields: w3c_fields.map(|names| String::from_utf8_lossy(&names).into_owned()),
             e_tag: self.object.e_tag.clone(),
             members: Vec::new(),
         };
@@ -545,6 +551,7 @@ impl SourceJob {
             _ => parser,
         };
         log.format = parser.format().name().to_string();
+        let parser_format = parser.format().clone();
         let joining = Joining::for_source(parser.format(), parser.multiline_rule());
         let today = Utc::now().timestamp_micros().div_euclid(86_400_000_000);
         let (events, rejects) = if grouped {
@@ -564,7 +571,13 @@ impl SourceJob {
             events,
             rejects,
         );
-        let mut intake = Intake::new(pipeline, joining, self.multiline);
+        let w3c_fields = matches!(parser_format, LineFormat::W3c).then(|| {
+            resume
+                .w3c_fields
+                .as_ref()
+                .map(|names| names.as_bytes().to_vec())
+        });
+        let mut intake = Intake::new(pipeline, joining, self.multiline, w3c_fields);
         for line in sample {
             intake.accept(
                 &line.bytes,

@@ -509,6 +509,7 @@ impl LineParser {
             LineFormat::Cri => parse_cri(text, &self.plain)?,
             LineFormat::Docker => parse_docker(text, &self.plain)?,
             LineFormat::Journald => parse_journald(text)?,
+            LineFormat::W3c => super::w3c::parse_w3c(text)?,
             LineFormat::Auto | LineFormat::Mixed => auto_fields(text, &self.plain)?,
         })
     }

@@ -69,6 +69,25 @@ impl Chunk {
         });
     }
 
+    /// A line whose parser reads `content` in place of its own bytes (a W3C data line with
+    /// its directive in front).
+    pub fn push_with_content(&mut self, bytes: &[u8], content: &[u8], number: u64, offset: u64) {
+        let start = self.data.len();
+        self.data.extend_from_slice(bytes);
+        let end = self.data.len();
+        self.data.extend_from_slice(content);
+        self.lines.push(ChunkLine {
+            start,
+            end,
+            content_start: end,
+            content_end: self.data.len(),
+            number,
+            offset,
+            line_count: 1,
+            reject: None,
+        });
+    }
+
     /// A multi-line group: its exact bytes, then the content the parser reads.
     pub fn push_group(&mut self, group: Group) {
         let start = self.data.len();

@@ -224,6 +224,9 @@ pub struct CommitRecord {
     /// its `[[source]]` settings follow it.
     #[serde(default)]
     pub first_name: Option<String>,
+    /// A W3C log's last `#Fields:` names: its data lines after `to_offset` are read with them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub w3c_fields: Option<String>,
     /// The object's version tag (S3's ETag) as listed when it was read: the same tag next
     /// time means the same bytes, so no request is needed to recognise it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -286,6 +289,13 @@ impl DataStore {
         self.local_dir.as_deref()
     }
 
+    /// Whether `uri` (a source's `file://` or `s3://` URI) names an object inside this data dir.
+    pub fn holds(&self, uri: &str) -> bool {
+        let root = self.root.as_str();
+        let root = root.strip_suffix('/').unwrap_or(root);
+        uri.starts_with(&format!("{root}/{}/", self.prefix))
+    }
+
     /// `<data-dir>/<relative>` as a store path.
     pub fn path(&self, relative: &str) -> StorePath {
         let mut path = self.prefix.clone();
@@ -297,7 +307,8 @@ impl DataStore {
 
     /// URL of a table directory, as DataFusion's listing tables want it (trailing slash).
     pub fn table_url(&self, table: &str) -> String {
-        let root = self.root.as_str().trim_end_matches('/');
+        let root = self.root.as_str();
+        let root = root.strip_suffix('/').unwrap_or(root);
         let prefix = self.prefix.as_ref();
         if prefix.is_empty() {
             format!("{root}/{table}/")

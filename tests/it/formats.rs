@@ -597,3 +597,112 @@ async fn configured_multiline_patterns_group_any_layout() {
         assert!(err.contains(key), "{err}");
     }
 }
+
+const IIS: &str = "#Software: Microsoft Internet Information Services 10.0\r\n\
+#Version: 1.0\r\n\
+#Date: 2026-11-30 14:00:00\r\n\
+#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken\r\n\
+2026-11-30 14:01:02 10.0.0.4 GET /api/orders/1274 id=7 443 - 203.0.113.9 Mozilla/5.0+(Windows+NT) - 200 0 0 187\r\n\
+2026-11-30 14:01:03 10.0.0.4 POST /api/orders - 443 alice 203.0.113.9 curl/8.5.0 - 503 0 64 15003\r\n\
+2026-11-30 14:01:04 10.0.0.4 GET /cut-short\r\n\
+#Software: Microsoft Internet Information Services 10.0\r\n\
+#Fields: date time cs-method cs-uri-stem sc-status time-taken\r\n\
+2026-11-30 15:00:01 GET /health 200 1\r\n";
+
+/// IIS and CloudFront logs: the `#Fields:` directive names each data line's values, a new
+/// directive mid-file takes over, a later run reads on with the last one, and a data dir
+/// inside the logs' directory is not read as logs.
+#[tokio::test(flavor = "multi_thread")]
+async fn w3c_logs_read_with_their_fields_directive() {
+    let logs = tempfile::tempdir().unwrap();
+    let iis = logs.path().join("W3SVC1/u_ex261130.log");
+    write_old(&iis, IIS);
+    let cloudfront = "#Version: 1.0\n\
+#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status cs(Referer) cs(User-Agent) cs-uri-query cs(Cookie) x-edge-result-type x-edge-request-id x-host-header cs-protocol cs-bytes time-taken\n\
+2026-11-30\t14:01:05\tFRA56-P5\t0\t192.0.2.11\tGET\td111.cloudfront.net\t/api/cart/99812\t502\t-\tcurl/8.5.0\t-\t-\tError\tABC==\tshop.example.com\thttps\t96\t1.250\n";
+    std::fs::write(
+        logs.path().join("E2ABCD.2026-11-30-14.a1b2c3.gz"),
+        crate::common::gzip(cloudfront.as_bytes()),
+    )
+    .unwrap();
+    let data = logs.path().join("shape-data");
+    let report = ingest_without_config(&data, logs.path()).await;
+    let mut sources: Vec<_> = report
+        .sources
+        .iter()
+        .map(|s| {
+            (
+                s.log.format.as_str(),
+                s.log.rows,
+                s.log.rejects,
+                s.log.blank,
+            )
+        })
+        .collect();
+    sources.sort();
+    assert_eq!(sources, [("w3c", 1, 0, 2), ("w3c", 3, 1, 6)]);
+    let rows = query(
+        &data,
+        "SELECT ts, operation, status_code, duration_ms, level, message, trace_id, \
+         attributes->>'c-ip' FROM events ORDER BY ts",
+    )
+    .await;
+    assert_eq!(
+        rows[0],
+        [
+            "2026-11-30T14:01:02Z",
+            "GET /api/orders/{id}",
+            "200",
+            "187.0",
+            "INFO",
+            "GET /api/orders/1274?id=7",
+            "NULL",
+            "203.0.113.9"
+        ]
+    );
+    assert_eq!(rows[1][2..5], ["503", "15003.0", "ERROR"]);
+    assert_eq!(
+        rows[2][1..7],
+        [
+            "GET /api/cart/{id}",
+            "502",
+            "1250.0",
+            "ERROR",
+            "GET /api/cart/99812",
+            "ABC=="
+        ]
+    );
+    assert_eq!(rows[3][..3], ["2026-11-30T15:00:01Z", "GET /health", "200"]);
+    let rejects = query(&data, "SELECT _line, error FROM rejects").await;
+    assert_eq!(rejects[0][0], "7");
+    assert!(
+        rejects[0][1].contains("5 values where the `#Fields:` directive names 15"),
+        "{rejects:?}"
+    );
+
+    // The file grows: its new line is read with the directive in force at its end.
+    std::fs::write(
+        &iis,
+        format!("{IIS}2026-11-30 15:00:02 GET /api/orders/55 500 12\r\n"),
+    )
+    .unwrap();
+    let report = ingest_without_config(&data, logs.path()).await;
+    let read: Vec<_> = report
+        .sources
+        .iter()
+        .filter(|s| s.log.lines > 0)
+        .map(|s| (s.uri.ends_with("u_ex261130.log"), s.log.rows))
+        .collect();
+    assert_eq!(
+        read,
+        [(true, 1)],
+        "the data dir's own files are not sources"
+    );
+    let last = query(
+        &data,
+        "SELECT _line, operation, status_code, duration_ms FROM events WHERE _line = 11",
+    )
+    .await;
+    assert_eq!(last, [["11", "GET /api/orders/{id}", "500", "12.0"]]);
+    assert_eq!(assert_lineage(&data).await, 6);
+}

@@ -252,6 +252,7 @@ async fn one_writer_holds_the_lease_of_an_s3_data_dir() {
         files: Vec::new(),
         format: None,
         first_name: None,
+        w3c_fields: None,
         e_tag: None,
         members: Vec::new(),
     };

@@ -1,0 +1,224 @@
+//! The W3C extended log format, as IIS, Amazon CloudFront (standard logs, delivered to S3),
+//! Azure and Exchange write it: `#` directives, among them `#Fields:` naming the columns of
+//! the data lines that follow (space- or tab-separated, `-` for no value):
+//!
+//! ```text
+//! #Software: Microsoft Internet Information Services 10.0
+//! #Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken
+//! 2026-11-30 14:01:02 10.0.0.4 GET /api/orders/1274 - 443 - 203.0.113.9 curl/8.5.0 - 500 0 0 187
+//! ```
+//!
+//! A data line means nothing without the `#Fields:` before it, and the lines of one file are
+//! parsed in parallel chunks: the intake keeps the last directive and hands it to the parser
+//! in front of every data line (`<fields>\n<line>`, see [`with_directive`]), so each line
+//! parses alone. Directives are counted with the blank lines; the last `#Fields:` goes into
+//! the source's commit so a later run reads on with it.
+
+use serde_json::Value;
+
+use super::formats::{route_template, url_path};
+use super::records::Fields;
+
+const FIELDS_DIRECTIVE: &[u8] = b"#Fields:";
+
+/// The column names of a `#Fields:` directive line, as the parser receives them; `None` for
+/// any other line.
+pub(crate) fn fields_directive(content: &[u8]) -> Option<&[u8]> {
+    Some(content.strip_prefix(FIELDS_DIRECTIVE)?.trim_ascii())
+}
+
+/// Whether the line is a directive (`#Version:`, `#Date:`, `#Software:`, `#Fields:`, ...).
+pub(crate) fn is_directive(content: &[u8]) -> bool {
+    content.first() == Some(&b'#')
+}
+
+/// What the parser reads for a data line: the directive's names, a newline, the line.
+pub(crate) fn with_directive(names: &[u8], content: &[u8], out: &mut Vec<u8>) {
+    out.extend_from_slice(names);
+    out.push(b'\n');
+    out.extend_from_slice(content);
+}
+
+/// The fields of one data line (`names\nline`, see [`with_directive`]): each named value,
+/// plus what the mapping onto `events` reads: `timestamp` (`date` and `time`, UTC as the
+/// format says), `operation` (method and route), `status`, the duration (`time-taken`:
+/// milliseconds in IIS, seconds with a fraction in CloudFront) and `message` (the request).
+pub(crate) fn parse_w3c(text: &str) -> Result<Fields, String> {
+    let Some((names, line)) = text.split_once('\n') else {
+        return Err("W3C log: a data line before any `#Fields:` directive".into());
+    };
+    let names: Vec<&str> = names.split_ascii_whitespace().collect();
+    // CloudFront separates values by tabs (its user agents keep their spaces, encoded),
+    // IIS by single spaces (it writes `+` for a space inside a value).
+    let values: Vec<&str> = if line.contains('\t') {
+        line.split('\t').collect()
+    } else {
+        line.split(' ').collect()
+    };
+    if values.len() != names.len() {
+        return Err(format!(
+            "W3C log: {} values where the `#Fields:` directive names {} ({})",
+            values.len(),
+            names.len(),
+            names.join(" ")
+        ));
+    }
+    let value_of = |name: &str| {
+        names
+            .iter()
+            .position(|n| n.eq_ignore_ascii_case(name))
+            .map(|i| values[i])
+            .filter(|v| *v != "-" && !v.is_empty())
+    };
+    let mut fields = Fields::with_capacity(names.len() + 4);
+    match (value_of("date"), value_of("time")) {
+        (Some(date), Some(time)) => {
+            fields.push(("timestamp".into(), Value::String(format!("{date}T{time}Z"))))
+        }
+        _ => {
+            return Err(format!(
+                "W3C log: no `date` and `time` values (the `#Fields:` directive names: {})",
+                names.join(" ")
+            ))
+        }
+    }
+    let method = value_of("cs-method");
+    let target = value_of("cs-uri-stem").or_else(|| value_of("cs-uri"));
+    if let (Some(method), Some(target)) = (method, target) {
+        fields.push((
+            "operation".into(),
+            Value::String(format!("{method} {}", route_template(url_path(target)))),
+        ));
+        let query = value_of("cs-uri-query").map_or(String::new(), |q| format!("?{q}"));
+        fields.push((
+            "message".into(),
+            Value::String(format!("{method} {target}{query}")),
+        ));
+    } else {
+        fields.push(("message".into(), Value::String(line.to_string())));
+    }
+    if let Some(status) = value_of("sc-status") {
+        fields.push(("status".into(), Value::String(status.to_string())));
+    }
+    if let Some(taken) = value_of("time-taken") {
+        let name = if taken.contains('.') {
+            "request_time"
+        } else {
+            "duration_ms"
+        };
+        fields.push((name.into(), Value::String(taken.to_string())));
+    }
+    if let Some(id) = value_of("x-edge-request-id") {
+        fields.push(("request_id".into(), Value::String(id.to_string())));
+    }
+    let mapped = [
+        "date",
+        "time",
+        "sc-status",
+        "time-taken",
+        "x-edge-request-id",
+    ];
+    for (name, value) in names.iter().zip(&values) {
+        if *value == "-" || value.is_empty() || mapped.iter().any(|m| name.eq_ignore_ascii_case(m))
+        {
+            continue;
+        }
+        fields.push((name.to_string(), Value::String(value.to_string())));
+    }
+    Ok(fields)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::parse::LineParser;
+    use crate::ingest::settings::FormatSettings;
+
+    fn micros(rfc3339: &str) -> i64 {
+        chrono::DateTime::parse_from_rfc3339(rfc3339)
+            .unwrap()
+            .timestamp_micros()
+    }
+
+    fn parse(names: &str, line: &str) -> Result<crate::ingest::parse::Event, String> {
+        let settings = FormatSettings {
+            format: Some("w3c".into()),
+            ..FormatSettings::default()
+        };
+        let parser = LineParser::new(&settings, None, &[]).unwrap();
+        let mut content = Vec::new();
+        with_directive(
+            fields_directive(names.as_bytes()).unwrap(),
+            line.as_bytes(),
+            &mut content,
+        );
+        parser.parse(&content)
+    }
+
+    #[test]
+    fn iis_default_fields() {
+        let event = parse(
+            "#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken",
+            "2026-11-30 14:01:02 10.0.0.4 GET /api/orders/1274 id=7&x=1 443 - 203.0.113.9 Mozilla/5.0+(Windows+NT+10.0) - 500 0 64 187",
+        )
+        .unwrap();
+        assert_eq!(event.ts_micros, micros("2026-11-30T14:01:02Z"));
+        assert_eq!(event.operation, "GET /api/orders/{id}");
+        assert_eq!(event.message, "GET /api/orders/1274?id=7&x=1");
+        assert_eq!(event.status_code, Some(500));
+        assert_eq!(event.level, "ERROR");
+        assert_eq!(event.outcome, "error");
+        assert_eq!(event.duration_ms, Some(187.0));
+        let attributes: Value = serde_json::from_str(&event.attributes).unwrap();
+        assert_eq!(attributes["c-ip"], "203.0.113.9");
+        assert_eq!(
+            attributes["cs(User-Agent)"],
+            "Mozilla/5.0+(Windows+NT+10.0)"
+        );
+        assert_eq!(attributes["sc-win32-status"], "64");
+        assert!(attributes.get("cs-username").is_none(), "`-` is no value");
+        assert!(attributes.get("date").is_none() && attributes.get("time-taken").is_none());
+    }
+
+    #[test]
+    fn cloudfront_standard_log() {
+        let event = parse(
+            "#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status cs(Referer) cs(User-Agent) cs-uri-query cs(Cookie) x-edge-result-type x-edge-request-id x-host-header cs-protocol cs-bytes time-taken",
+            "2026-11-30\t14:01:02\tFRA56-P5\t2390\t192.0.2.10\tGET\td111111abcdef8.cloudfront.net\t/images/cat.jpg\t200\t-\tMozilla/5.0%20(Macintosh)\t-\t-\tHit\tSOX4xwn4XV6Q4rgb7XiVGOHms_BGlTAC4KyHmureZmBNrjGdRLiNIQ==\tshop.example.com\thttps\t96\t0.082",
+        )
+        .unwrap();
+        assert_eq!(event.ts_micros, micros("2026-11-30T14:01:02Z"));
+        assert_eq!(event.operation, "GET /images/cat.jpg");
+        assert_eq!(event.status_code, Some(200));
+        assert_eq!(event.level, "INFO");
+        assert_eq!(event.duration_ms, Some(82.0));
+        assert_eq!(
+            event.trace_id.as_deref(),
+            Some("SOX4xwn4XV6Q4rgb7XiVGOHms_BGlTAC4KyHmureZmBNrjGdRLiNIQ==")
+        );
+        let attributes: Value = serde_json::from_str(&event.attributes).unwrap();
+        assert_eq!(attributes["x-edge-result-type"], "Hit");
+        assert_eq!(attributes["cs(User-Agent)"], "Mozilla/5.0%20(Macintosh)");
+    }
+
+    #[test]
+    fn lines_that_cannot_be_read() {
+        let names = "#Fields: date time cs-method cs-uri-stem sc-status";
+        let short = parse(names, "2026-11-30 14:01:02 GET /").unwrap_err();
+        assert!(
+            short.contains("4 values where the `#Fields:` directive names 5"),
+            "{short}"
+        );
+        let no_time = parse("#Fields: cs-method cs-uri-stem", "GET /").unwrap_err();
+        assert!(no_time.contains("no `date` and `time`"), "{no_time}");
+        let bad_date = parse(names, "2026-13-40 14:01:02 GET / 200").unwrap_err();
+        assert!(bad_date.contains("timestamp"), "{bad_date}");
+        let settings = FormatSettings {
+            format: Some("w3c".into()),
+            ..FormatSettings::default()
+        };
+        let parser = LineParser::new(&settings, None, &[]).unwrap();
+        let headless = parser.parse(b"2026-11-30 14:01:02 GET / 200").unwrap_err();
+        assert!(headless.contains("before any `#Fields:`"), "{headless}");
+    }
+}
