@@ -18,6 +18,7 @@ mod identity;
 mod intake;
 pub mod lines;
 pub mod multiline;
+mod names;
 mod otlp;
 pub mod parse;
 pub mod pipeline;

@@ -14,6 +14,11 @@ use super::formats::{
 };
 pub use super::formats::{FormatError, LineFormat};
 use super::multiline::MultilineRule;
+use super::names::{Column, Resolved, MESSAGE_NAMES};
+pub(crate) use super::names::{
+    COMPONENT_NAMES, DURATION_NAMES, LEVEL_NAMES, OPERATION_NAMES, OUTCOME_NAMES, SERVICE_NAMES,
+    STATUS_NAMES, TRACE_NAMES, TS_NAMES,
+};
 use super::records::{json_records, otlp_line, Fields, LineRecords};
 use super::settings::{duration_unit_factor, parse_fixed_offset, ComponentRule, FormatSettings};
 use super::syslog::parse_syslog;
@@ -41,94 +46,6 @@ pub struct Event {
     pub attributes: String,
 }
 
-/// Field names tried, in order, when the config does not name a field.
-pub(crate) const TS_NAMES: &[&str] = &[
-    "ts",
-    "timestamp",
-    "@timestamp",
-    "time",
-    "datetime",
-    "date",
-    "t",
-    "@t",
-    "timeMillis",
-    "t.$date",
-    "Timestamp",
-];
-pub(crate) const LEVEL_NAMES: &[&str] = &[
-    "level",
-    "lvl",
-    "severity",
-    "loglevel",
-    "log.level",
-    "levelname",
-    "@l",
-    "Level",
-    "LogLevel",
-];
-pub(crate) const SERVICE_NAMES: &[&str] = &[
-    "service",
-    "service.name",
-    "app",
-    "application",
-    "serviceContext.service",
-];
-pub(crate) const COMPONENT_NAMES: &[&str] = &[
-    "component",
-    "module",
-    "subsystem",
-    "logger",
-    "log.logger",
-    "logger_name",
-    "loggerName",
-    "Category",
-    "SourceContext",
-    "Properties.SourceContext",
-];
-pub(crate) const OPERATION_NAMES: &[&str] = &[
-    "operation",
-    "op",
-    "handler",
-    "endpoint",
-    "route",
-    "http.route",
-    "span",
-    "action",
-];
-pub(crate) const STATUS_NAMES: &[&str] = &[
-    "status_code",
-    "status",
-    "http.status",
-    "http.response.status_code",
-    "http.status_code",
-    "code",
-    "statusCode",
-    "StatusCode",
-    "DownstreamStatus",
-    "res.statusCode",
-    "httpRequest.status",
-    "Properties.StatusCode",
-];
-/// Duration candidates with the unit their name implies.
-pub(crate) const DURATION_NAMES: &[(&str, f64)] = &[
-    ("duration_ms", 1.0),
-    ("latency_ms", 1.0),
-    ("elapsed_ms", 1.0),
-    ("response_time_ms", 1.0),
-    ("duration_us", 1e-3),
-    ("duration_s", 1e3),
-    ("request_time", 1e3),
-    ("duration", 1.0),
-    ("latency", 1.0),
-    ("elapsed", 1.0),
-    ("took", 1.0),
-    ("responseTime", 1.0),
-    ("Elapsed", 1.0),
-    ("ElapsedMilliseconds", 1.0),
-    ("event.duration", 1e-6),
-    ("httpRequest.latency", 1e3),
-    ("Properties.Elapsed", 1.0),
-];
 /// Method and target fields as HTTP request loggers name them (plain, ECS, pino-http, Caddy,
 /// Google Cloud, Serilog compact and JSON, Traefik): the operation when no field names one.
 const REQUEST_NAMES: &[(&str, &str)] = &[
@@ -140,54 +57,37 @@ const REQUEST_NAMES: &[(&str, &str)] = &[
     ("RequestMethod", "RequestPath"),
     ("Properties.RequestMethod", "Properties.RequestPath"),
 ];
-pub(crate) const OUTCOME_NAMES: &[&str] = &["outcome", "result"];
-const MESSAGE_NAMES: &[&str] = &[
-    "message",
-    "msg",
-    "text",
-    "content",
-    "log",
-    "@m",
-    "@mt",
-    "textPayload",
-    "jsonPayload.message",
-    "event",
-    "RenderedMessage",
-    "Message",
-    "short_message",
-    "MessageTemplate",
-];
-pub(crate) const TRACE_NAMES: &[&str] = &[
-    "trace_id",
-    "traceId",
-    "traceID",
-    "trace",
-    "trace.id",
-    "dd.trace_id",
-    "logging.googleapis.com/trace",
-    "request_id",
-    "req_id",
-];
 
 /// Which field feeds a column: named in config (exact) or the first candidate present.
 #[derive(Debug, Clone)]
 enum FieldChoice {
     Named(String),
-    Candidates(&'static [&'static str]),
+    Candidates(&'static [&'static str], Column),
 }
 
 impl FieldChoice {
-    fn new(named: &Option<String>, candidates: &'static [&'static str]) -> Self {
+    fn new(named: &Option<String>, candidates: &'static [&'static str], column: Column) -> Self {
         match named {
             Some(name) => FieldChoice::Named(name.clone()),
-            None => FieldChoice::Candidates(candidates),
+            None => FieldChoice::Candidates(candidates, column),
         }
     }
 
-    fn find<'f>(&'f self, fields: &'f [(String, Value)], nested: bool) -> Option<Found<'f>> {
-        match self {
-            FieldChoice::Named(name) => lookup(fields, name, nested),
-            FieldChoice::Candidates(names) => names.iter().find_map(|n| lookup(fields, n, nested)),
+    /// `resolved`: the record's candidates matched in one pass (a record of scalars).
+    fn find<'f>(
+        &'f self,
+        fields: &'f [(String, Value)],
+        nested: bool,
+        resolved: Option<&Resolved>,
+    ) -> Option<Found<'f>> {
+        match (self, resolved) {
+            (FieldChoice::Named(name), _) => lookup(fields, name, nested),
+            (FieldChoice::Candidates(_, column), Some(resolved)) => {
+                resolved.field(*column).map(|i| Found::at(fields, i))
+            }
+            (FieldChoice::Candidates(names, _), None) => {
+                names.iter().find_map(|n| lookup(fields, n, nested))
+            }
         }
     }
 }
@@ -214,6 +114,16 @@ struct Found<'f> {
     index: Option<usize>,
     name: &'f str,
     value: &'f Value,
+}
+
+impl<'f> Found<'f> {
+    fn at(fields: &'f [(String, Value)], index: usize) -> Found<'f> {
+        Found {
+            index: Some(index),
+            name: &fields[index].0,
+            value: &fields[index].1,
+        }
+    }
 }
 
 /// `GET /api/orders/{id}` from a record's request method and target (see [`REQUEST_NAMES`]);
@@ -353,20 +263,28 @@ impl LineParser {
             ts_format: settings.timestamp_format.clone(),
             ts_year: settings.timestamp_year,
             tz_offset_secs,
-            level: FieldChoice::new(&settings.level_field, LEVEL_NAMES),
-            service: FieldChoice::new(&settings.service_field, SERVICE_NAMES),
-            component: FieldChoice::new(&settings.component_field, COMPONENT_NAMES),
-            operation: FieldChoice::new(&settings.operation_field, OPERATION_NAMES),
-            status: FieldChoice::new(&settings.status_field, STATUS_NAMES),
+            level: FieldChoice::new(&settings.level_field, LEVEL_NAMES, Column::Level),
+            service: FieldChoice::new(&settings.service_field, SERVICE_NAMES, Column::Service),
+            component: FieldChoice::new(
+                &settings.component_field,
+                COMPONENT_NAMES,
+                Column::Component,
+            ),
+            operation: FieldChoice::new(
+                &settings.operation_field,
+                OPERATION_NAMES,
+                Column::Operation,
+            ),
+            status: FieldChoice::new(&settings.status_field, STATUS_NAMES, Column::Status),
             duration_field: settings.duration_field.clone(),
             duration_unit_factor: settings
                 .duration_unit
                 .as_deref()
                 .and_then(duration_unit_factor)
                 .unwrap_or(1.0),
-            outcome: FieldChoice::new(&settings.outcome_field, OUTCOME_NAMES),
-            message: FieldChoice::new(&settings.message_field, MESSAGE_NAMES),
-            trace_id: FieldChoice::new(&settings.trace_id_field, TRACE_NAMES),
+            outcome: FieldChoice::new(&settings.outcome_field, OUTCOME_NAMES, Column::Outcome),
+            message: FieldChoice::new(&settings.message_field, MESSAGE_NAMES, Column::Message),
+            trace_id: FieldChoice::new(&settings.trace_id_field, TRACE_NAMES, Column::Trace),
             default_service: default_service.unwrap_or_else(|| "unknown".to_string()),
             component_rules,
             plain: TextParser {
@@ -523,6 +441,8 @@ impl LineParser {
         };
         let pick = |found| pick_found(&used, found);
         let nested = fields.iter().any(|(_, v)| v.is_object());
+        let resolved = Resolved::of(&fields);
+        let resolved = resolved.as_ref();
 
         // MongoDB's structured log (`{"t":{"$date":...},"s":"I","c":"NETWORK",...}`): its
         // one-letter names are read only in such a record, where they cannot mean anything else.
@@ -546,10 +466,13 @@ impl LineParser {
                     })?
             }
             None => {
-                let (name, value) = pick(TS_NAMES.iter().find_map(|n| lookup(&fields, n, nested)))
-                    .ok_or_else(|| {
-                        format!("missing timestamp (looked for {})", TS_NAMES.join(", "))
-                    })?;
+                let found = match resolved {
+                    Some(resolved) => resolved.field(Column::Ts).map(|i| Found::at(&fields, i)),
+                    None => TS_NAMES.iter().find_map(|n| lookup(&fields, n, nested)),
+                };
+                let (name, value) = pick(found).ok_or_else(|| {
+                    format!("missing timestamp (looked for {})", TS_NAMES.join(", "))
+                })?;
                 mongodb = name == "t.$date";
                 self.parse_ts(value).map_err(|why| {
                     format!(
@@ -560,7 +483,7 @@ impl LineParser {
             }
         };
 
-        let status_code = match pick(self.status.find(&fields, nested)) {
+        let status_code = match pick(self.status.find(&fields, nested, resolved)) {
             Some((name, value)) => {
                 parse_status(value).map_err(|why| format!("field `{name}`: {why}"))?
             }
@@ -568,9 +491,14 @@ impl LineParser {
         };
         let duration = match &self.duration_field {
             Some(name) => lookup(&fields, name, nested).map(|f| (f, self.duration_unit_factor)),
-            None => DURATION_NAMES
-                .iter()
-                .find_map(|(n, factor)| lookup(&fields, n, nested).map(|f| (f, *factor))),
+            None => match resolved {
+                Some(resolved) => resolved
+                    .duration()
+                    .map(|(i, factor)| (Found::at(&fields, i), factor)),
+                None => DURATION_NAMES
+                    .iter()
+                    .find_map(|(n, factor)| lookup(&fields, n, nested).map(|f| (f, *factor))),
+            },
         };
         let duration_ms = match duration {
             Some((found, factor)) => {
@@ -581,7 +509,7 @@ impl LineParser {
         };
 
         let mut attributes_extra = serde_json::Map::new();
-        let level = match pick(self.level.find(&fields, nested)) {
+        let level = match pick(self.level.find(&fields, nested, resolved)) {
             Some((_, value)) => {
                 let raw = value_text(value);
                 match normalize_level(&raw).or_else(|| numeric_level(value)) {
@@ -599,7 +527,7 @@ impl LineParser {
             None => level_from_status(status_code),
         };
         let explicit_outcome =
-            match pick(self.outcome.find(&fields, nested)) {
+            match pick(self.outcome.find(&fields, nested, resolved)) {
                 Some((name, value)) => Some(parse_outcome(value).ok_or_else(|| {
                     format!("field `{name}`: unknown outcome {}", short_json(value))
                 })?),
@@ -616,18 +544,19 @@ impl LineParser {
         });
 
         let text_of = |found| pick(found).map(|(_, value)| value_text(value));
-        let service = text_of(self.service.find(&fields, nested))
+        let service = text_of(self.service.find(&fields, nested, resolved))
             .unwrap_or_else(|| self.default_service.clone());
-        let operation = text_of(self.operation.find(&fields, nested))
+        let operation = text_of(self.operation.find(&fields, nested, resolved))
             .or_else(|| request_operation(&fields, nested));
-        let message = text_of(self.message.find(&fields, nested)).unwrap_or_default();
+        let message = text_of(self.message.find(&fields, nested, resolved)).unwrap_or_default();
         // Google Cloud names its traces `projects/<project>/traces/<id>`: the id joins others.
-        let trace_id =
-            text_of(self.trace_id.find(&fields, nested)).map(|t| match t.split_once("/traces/") {
+        let trace_id = text_of(self.trace_id.find(&fields, nested, resolved)).map(|t| {
+            match t.split_once("/traces/") {
                 Some((project, id)) if project.starts_with("projects/") => id.to_string(),
                 _ => t,
-            });
-        let component = text_of(self.component.find(&fields, nested))
+            }
+        });
+        let component = text_of(self.component.find(&fields, nested, resolved))
             .or_else(|| {
                 mongodb
                     .then(|| text_of(lookup(&fields, "c", false)))

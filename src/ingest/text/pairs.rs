@@ -11,10 +11,7 @@
 use serde_json::Value;
 
 use crate::ingest::formats::quoted_value;
-use crate::ingest::parse::{
-    COMPONENT_NAMES, DURATION_NAMES, LEVEL_NAMES, OPERATION_NAMES, OUTCOME_NAMES, SERVICE_NAMES,
-    STATUS_NAMES, TRACE_NAMES,
-};
+use crate::ingest::names::{self, candidacies, DURATION_NAMES, LEVEL_NAMES};
 use crate::ingest::values::{normalize_level, parse_duration_text, parse_outcome};
 
 /// The column a message pair can feed, with what its value must be.
@@ -31,20 +28,27 @@ enum Column {
 /// The column of a key, when it is one of the mapped aliases. `span` is left out: in text it
 /// names a span id far more often than an operation.
 fn column_of(key: &str) -> Option<Column> {
-    if LEVEL_NAMES.contains(&key) {
+    let candidacies = candidacies(key);
+    let is = |column: names::Column| candidacies.iter().find(|c| c.column == column);
+    if is(names::Column::Level).is_some() {
         return Some(Column::Level);
     }
-    if STATUS_NAMES.contains(&key) {
+    if is(names::Column::Status).is_some() {
         return Some(Column::Status);
     }
-    if let Some((_, factor)) = DURATION_NAMES.iter().find(|(name, _)| *name == key) {
-        return Some(Column::Duration(*factor));
+    if let Some(duration) = is(names::Column::Duration) {
+        return Some(Column::Duration(DURATION_NAMES[duration.rank as usize].1));
     }
-    if OUTCOME_NAMES.contains(&key) {
+    if is(names::Column::Outcome).is_some() {
         return Some(Column::Outcome);
     }
-    let named = [SERVICE_NAMES, COMPONENT_NAMES, OPERATION_NAMES, TRACE_NAMES];
-    (key != "span" && named.iter().any(|names| names.contains(&key))).then_some(Column::Name)
+    let named = [
+        names::Column::Service,
+        names::Column::Component,
+        names::Column::Operation,
+        names::Column::Trace,
+    ];
+    (key != "span" && named.into_iter().any(|c| is(c).is_some())).then_some(Column::Name)
 }
 
 /// Whether `value` fits the column (see the module doc).

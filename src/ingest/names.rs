@@ -1,0 +1,286 @@
+//! Which record fields feed which `events` column when the config names none: the names
+//! each column tries, in order (the first present wins), and an index from a name to its
+//! columns, so a record's fields are matched in one pass instead of trying every name in turn.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use serde_json::Value;
+
+/// Field names tried, in order, when the config does not name a field.
+pub(crate) const TS_NAMES: &[&str] = &[
+    "ts",
+    "timestamp",
+    "@timestamp",
+    "time",
+    "datetime",
+    "date",
+    "t",
+    "@t",
+    "timeMillis",
+    "t.$date",
+    "Timestamp",
+];
+pub(crate) const LEVEL_NAMES: &[&str] = &[
+    "level",
+    "lvl",
+    "severity",
+    "loglevel",
+    "log.level",
+    "levelname",
+    "@l",
+    "Level",
+    "LogLevel",
+];
+pub(crate) const SERVICE_NAMES: &[&str] = &[
+    "service",
+    "service.name",
+    "app",
+    "application",
+    "serviceContext.service",
+];
+pub(crate) const COMPONENT_NAMES: &[&str] = &[
+    "component",
+    "module",
+    "subsystem",
+    "logger",
+    "log.logger",
+    "logger_name",
+    "loggerName",
+    "Category",
+    "SourceContext",
+    "Properties.SourceContext",
+];
+pub(crate) const OPERATION_NAMES: &[&str] = &[
+    "operation",
+    "op",
+    "handler",
+    "endpoint",
+    "route",
+    "http.route",
+    "span",
+    "action",
+];
+pub(crate) const STATUS_NAMES: &[&str] = &[
+    "status_code",
+    "status",
+    "http.status",
+    "http.response.status_code",
+    "http.status_code",
+    "code",
+    "statusCode",
+    "StatusCode",
+    "DownstreamStatus",
+    "res.statusCode",
+    "httpRequest.status",
+    "Properties.StatusCode",
+];
+/// Duration candidates with the unit their name implies.
+pub(crate) const DURATION_NAMES: &[(&str, f64)] = &[
+    ("duration_ms", 1.0),
+    ("latency_ms", 1.0),
+    ("elapsed_ms", 1.0),
+    ("response_time_ms", 1.0),
+    ("duration_us", 1e-3),
+    ("duration_s", 1e3),
+    ("request_time", 1e3),
+    ("duration", 1.0),
+    ("latency", 1.0),
+    ("elapsed", 1.0),
+    ("took", 1.0),
+    ("responseTime", 1.0),
+    ("Elapsed", 1.0),
+    ("ElapsedMilliseconds", 1.0),
+    ("event.duration", 1e-6),
+    ("httpRequest.latency", 1e3),
+    ("Properties.Elapsed", 1.0),
+];
+pub(crate) const OUTCOME_NAMES: &[&str] = &["outcome", "result"];
+pub(crate) const MESSAGE_NAMES: &[&str] = &[
+    "message",
+    "msg",
+    "text",
+    "content",
+    "log",
+    "@m",
+    "@mt",
+    "textPayload",
+    "jsonPayload.message",
+    "event",
+    "RenderedMessage",
+    "Message",
+    "short_message",
+    "MessageTemplate",
+];
+pub(crate) const TRACE_NAMES: &[&str] = &[
+    "trace_id",
+    "traceId",
+    "traceID",
+    "trace",
+    "trace.id",
+    "dd.trace_id",
+    "logging.googleapis.com/trace",
+    "request_id",
+    "req_id",
+];
+
+/// A column some field names feed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Column {
+    Ts,
+    Level,
+    Service,
+    Component,
+    Operation,
+    Status,
+    Duration,
+    Outcome,
+    Message,
+    Trace,
+}
+
+const COLUMNS: usize = 10;
+
+/// A name's place among a column's candidates (0: tried first).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Candidacy {
+    pub column: Column,
+    pub rank: u8,
+}
+
+static INDEX: LazyLock<HashMap<&'static str, Vec<Candidacy>>> = LazyLock::new(|| {
+    let lists: [(Column, Vec<&'static str>); COLUMNS] = [
+        (Column::Ts, TS_NAMES.to_vec()),
+        (Column::Level, LEVEL_NAMES.to_vec()),
+        (Column::Service, SERVICE_NAMES.to_vec()),
+        (Column::Component, COMPONENT_NAMES.to_vec()),
+        (Column::Operation, OPERATION_NAMES.to_vec()),
+        (Column::Status, STATUS_NAMES.to_vec()),
+        (
+            Column::Duration,
+            DURATION_NAMES.iter().map(|(name, _)| *name).collect(),
+        ),
+        (Column::Outcome, OUTCOME_NAMES.to_vec()),
+        (Column::Message, MESSAGE_NAMES.to_vec()),
+        (Column::Trace, TRACE_NAMES.to_vec()),
+    ];
+    let mut index: HashMap<&'static str, Vec<Candidacy>> = HashMap::new();
+    for (column, names) in lists {
+        for (rank, name) in names.into_iter().enumerate() {
+            let rank = u8::try_from(rank).expect("short lists");
+            index
+                .entry(name)
+                .or_default()
+                .push(Candidacy { column, rank });
+        }
+    }
+    index
+});
+
+/// The columns `name` is a candidate for.
+pub(crate) fn candidacies(name: &str) -> &'static [Candidacy] {
+    INDEX.get(name).map_or(&[], Vec::as_slice)
+}
+
+/// For a record whose values are all scalars (every text line, most JSON lines): per column,
+/// the field its first present candidate names (the last field of that name, as duplicates
+/// go), found in one pass over the fields. The same choice as trying each candidate in turn.
+pub(crate) struct Resolved {
+    best: [Option<(u8, usize)>; COLUMNS],
+}
+
+impl Resolved {
+    /// `None` when a value is an object or array: candidates may then name paths inside it.
+    pub fn of(fields: &[(String, Value)]) -> Option<Resolved> {
+        if fields
+            .iter()
+            .any(|(_, v)| matches!(v, Value::Object(_) | Value::Array(_)))
+        {
+            return None;
+        }
+        let mut best = [None; COLUMNS];
+        for (i, (key, _)) in fields.iter().enumerate() {
+            for candidacy in candidacies(key) {
+                let slot: &mut Option<(u8, usize)> = &mut best[candidacy.column as usize];
+                if slot.is_none_or(|(rank, _)| candidacy.rank <= rank) {
+                    *slot = Some((candidacy.rank, i));
+                }
+            }
+        }
+        Some(Resolved { best })
+    }
+
+    /// The index of the field that feeds `column`.
+    pub fn field(&self, column: Column) -> Option<usize> {
+        self.best[column as usize].map(|(_, i)| i)
+    }
+
+    /// The duration field's index and the factor its name implies.
+    pub fn duration(&self) -> Option<(usize, f64)> {
+        let (rank, i) = self.best[Column::Duration as usize]?;
+        Some((i, DURATION_NAMES[rank as usize].1))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Trying each candidate in turn, the way the index must agree with.
+    fn first_present(names: &[&str], fields: &[(String, Value)]) -> Option<usize> {
+        names
+            .iter()
+            .find_map(|n| fields.iter().rposition(|(k, _)| k == n))
+    }
+
+    #[test]
+    fn one_pass_chooses_what_trying_each_name_chooses() {
+        let record = |keys: &[&str]| -> Vec<(String, Value)> {
+            keys.iter()
+                .map(|k| (k.to_string(), Value::String("v".into())))
+                .collect()
+        };
+        let cases: [&[&str]; 5] = [
+            &["msg", "message", "time", "ts", "lvl", "level"],
+            &[
+                "status",
+                "code",
+                "status_code",
+                "status",
+                "latency",
+                "duration_ms",
+            ],
+            &["trace", "traceId", "logger", "component", "op", "route"],
+            &["Timestamp", "Level", "Message", "Category", "user"],
+            &["nothing", "mapped", "here"],
+        ];
+        for keys in cases {
+            let fields = record(keys);
+            let resolved = Resolved::of(&fields).unwrap();
+            for (column, names) in [
+                (Column::Ts, TS_NAMES),
+                (Column::Level, LEVEL_NAMES),
+                (Column::Component, COMPONENT_NAMES),
+                (Column::Operation, OPERATION_NAMES),
+                (Column::Status, STATUS_NAMES),
+                (Column::Message, MESSAGE_NAMES),
+                (Column::Trace, TRACE_NAMES),
+            ] {
+                assert_eq!(
+                    resolved.field(column),
+                    first_present(names, &fields),
+                    "{column:?} in {keys:?}"
+                );
+            }
+            let durations: Vec<&str> = DURATION_NAMES.iter().map(|(n, _)| *n).collect();
+            assert_eq!(
+                resolved.duration().map(|(i, _)| i),
+                first_present(&durations, &fields)
+            );
+        }
+        let fields = record(&["latency", "duration_us"]);
+        assert_eq!(Resolved::of(&fields).unwrap().duration(), Some((1, 1e-3)));
+        let nested = vec![("service".to_string(), serde_json::json!({"name": "x"}))];
+        assert!(Resolved::of(&nested).is_none());
+    }
+}
