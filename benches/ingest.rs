@@ -44,18 +44,43 @@ fn bench_ingest(c: &mut Criterion) {
                 .unwrap()
         })
     });
-    group.throughput(Throughput::Elements(truth.lines));
-    group.bench_function("parse_line_json", |b| {
-        let parser = shape::ingest::parse::LineParser::new(&Default::default(), None, &[]).unwrap();
-        let text = std::fs::read_to_string(logs.path().join(&truth.files[0])).unwrap();
-        let lines: Vec<&str> = text.lines().take(100_000).collect();
-        b.iter(|| {
-            lines
-                .iter()
-                .filter(|l| parser.parse(l.as_bytes()).is_ok())
-                .count()
-        })
-    });
+    // The parsers alone, per byte: the same 100,000 events as JSON lines and as log4j-style
+    // text lines (as `benches/ingest_formats.py` writes them), each parsed into an event.
+    let json_text = std::fs::read_to_string(logs.path().join(&truth.files[0])).unwrap();
+    let json_lines: Vec<String> = json_text
+        .lines()
+        .take(100_000)
+        .map(str::to_string)
+        .collect();
+    let text_lines: Vec<String> = json_lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| as_text_line(i, l))
+        .collect();
+    for (name, lines) in [
+        ("parse_line_json", &json_lines),
+        ("parse_line_text", &text_lines),
+    ] {
+        let bytes: usize = lines.iter().map(|l| l.len() + 1).sum();
+        group.throughput(Throughput::Bytes(bytes as u64));
+        group.bench_function(name, |b| {
+            let parser =
+                shape::ingest::parse::LineParser::new(&Default::default(), None, &[]).unwrap();
+            let parser = match name {
+                "parse_line_text" => {
+                    parser.with_detected_format(shape::ingest::parse::LineFormat::Text)
+                }
+                _ => parser.with_detected_format(shape::ingest::parse::LineFormat::Json),
+            };
+            b.iter(|| {
+                let parsed = lines
+                    .iter()
+                    .filter(|l| parser.parse(l.as_bytes()).is_ok())
+                    .count();
+                assert_eq!(parsed, lines.len());
+            })
+        });
+    }
     // Detection reads a source's first 200 lines in every detectable format once: its cost
     // per source, to set beside parse_line_json's per line.
     group.throughput(Throughput::Elements(
@@ -72,6 +97,27 @@ fn bench_ingest(c: &mut Criterion) {
         b.iter(|| shape::ingest::detect::choose_format(&parser, &sample))
     });
     group.finish();
+}
+
+/// A generated JSON event as a log4j-style line with `key=value` pairs.
+fn as_text_line(i: usize, json: &str) -> String {
+    let e: serde_json::Value = serde_json::from_str(json).unwrap();
+    let text = |k: &str| e[k].as_str().unwrap_or("-").to_string();
+    let ts = text("ts")
+        .replace('T', " ")
+        .trim_end_matches('Z')
+        .replace('.', ",");
+    format!(
+        "{ts} {:<5} [worker-{}] com.renderx.{} - {} op={} status={} duration={}ms trace={}",
+        text("level"),
+        i % 8,
+        text("component"),
+        text("msg"),
+        text("operation"),
+        e.get("status").cloned().unwrap_or(0.into()),
+        e.get("duration_ms").cloned().unwrap_or(0.into()),
+        text("trace_id")
+    )
 }
 
 criterion_group!(benches, bench_ingest);

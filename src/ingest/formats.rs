@@ -339,9 +339,73 @@ pub(crate) fn parse_combined(text: &str) -> Option<Vec<(String, Value)>> {
     Some(fields)
 }
 
+/// Kubernetes' ingress-nginx default `log-format-upstream` after the combined fields:
+/// `$request_length $request_time [$proxy_upstream_name] [$proxy_alternative_upstream_name]
+/// $upstream_addr $upstream_response_length $upstream_response_time $upstream_status $req_id`,
+/// where each upstream value lists every upstream tried (`10.0.0.1:80, 10.0.0.2:80`).
+static INGRESS_NGINX_TAIL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?P<request_length>\d+) (?P<request_time>[\d.]+|-) \[(?P<proxy_upstream_name>[^\]]*)\] \[(?P<proxy_alternative_upstream_name>[^\]]*)\] (?P<upstreams>.*) (?P<req_id>[0-9a-f]{16,})$").unwrap()
+});
+
+fn ingress_nginx_tail(rest: &str, fields: &mut Vec<(String, Value)>) -> bool {
+    let Some(caps) = INGRESS_NGINX_TAIL.captures(rest) else {
+        return false;
+    };
+    // Values of several upstreams are joined by `, `: a token ending in a comma continues.
+    let mut upstream_values: Vec<String> = Vec::new();
+    for token in caps["upstreams"].split(' ') {
+        match upstream_values.last_mut() {
+            Some(last) if last.ends_with(',') => {
+                last.push(' ');
+                last.push_str(token);
+            }
+            _ => upstream_values.push(token.to_string()),
+        }
+    }
+    let names = [
+        "upstream_addr",
+        "upstream_response_length",
+        "upstream_response_time",
+        "upstream_status",
+    ];
+    if upstream_values.len() != names.len() {
+        return false;
+    }
+    let request_time = caps["request_time"].parse::<f64>().ok();
+    fields.push((
+        "request_length".into(),
+        Value::from(caps["request_length"].parse::<u64>().unwrap_or(0)),
+    ));
+    fields.push((
+        "request_time".into(),
+        request_time
+            .and_then(serde_json::Number::from_f64)
+            .map_or(Value::Null, Value::Number),
+    ));
+    for name in [
+        "proxy_upstream_name",
+        "proxy_alternative_upstream_name",
+        "req_id",
+    ] {
+        if !caps[name].is_empty() {
+            fields.push((name.into(), Value::String(caps[name].to_string())));
+        }
+    }
+    for (name, value) in names.into_iter().zip(upstream_values) {
+        if value != "-" {
+            fields.push((name.into(), Value::String(value)));
+        }
+    }
+    true
+}
+
 /// The fields servers append after the combined format: `key=value` pairs (quoted or not),
-/// bare numbers (request time, then upstream response time, in seconds) and words (a host).
+/// bare numbers (request time, then upstream response time, in seconds) and words (a host);
+/// ingress-nginx's layout (see [`INGRESS_NGINX_TAIL`]) by name.
 fn access_log_tail(rest: &str, fields: &mut Vec<(String, Value)>) -> Result<(), ()> {
+    if ingress_nginx_tail(rest.trim(), fields) {
+        return Ok(());
+    }
     let mut numbers = 0;
     let mut rest = rest.trim();
     while !rest.is_empty() {

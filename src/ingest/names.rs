@@ -3,6 +3,7 @@
 //! columns, so a record's fields are matched in one pass instead of trying every name in turn.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::LazyLock;
 
 use serde_json::Value;
@@ -94,6 +95,8 @@ pub(crate) const DURATION_NAMES: &[(&str, f64)] = &[
     ("event.duration", 1e-6),
     ("httpRequest.latency", 1e3),
     ("Properties.Elapsed", 1.0),
+    // Traefik's JSON access log, and Go's time.Duration marshalled as JSON: nanoseconds.
+    ("Duration", 1e-6),
 ];
 pub(crate) const OUTCOME_NAMES: &[&str] = &["outcome", "result"];
 pub(crate) const MESSAGE_NAMES: &[&str] = &[
@@ -148,7 +151,27 @@ pub(crate) struct Candidacy {
     pub rank: u8,
 }
 
-static INDEX: LazyLock<HashMap<&'static str, Vec<Candidacy>>> = LazyLock::new(|| {
+/// FNV-1a: the index is looked up for every field of every record, with short keys, where
+/// SipHash's set-up costs more than the lookup (the map is fixed: no flooding to fear).
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let start = if self.0 == 0 { FNV_OFFSET } else { self.0 };
+        self.0 = crate::common::fnv1a64_extend(start, bytes);
+    }
+}
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+type Index = HashMap<&'static str, Vec<Candidacy>, BuildHasherDefault<Fnv>>;
+
+static INDEX: LazyLock<Index> = LazyLock::new(|| {
     let lists: [(Column, Vec<&'static str>); COLUMNS] = [
         (Column::Ts, TS_NAMES.to_vec()),
         (Column::Level, LEVEL_NAMES.to_vec()),
@@ -164,7 +187,7 @@ static INDEX: LazyLock<HashMap<&'static str, Vec<Candidacy>>> = LazyLock::new(||
         (Column::Message, MESSAGE_NAMES.to_vec()),
         (Column::Trace, TRACE_NAMES.to_vec()),
     ];
-    let mut index: HashMap<&'static str, Vec<Candidacy>> = HashMap::new();
+    let mut index = Index::default();
     for (column, names) in lists {
         for (rank, name) in names.into_iter().enumerate() {
             let rank = u8::try_from(rank).expect("short lists");

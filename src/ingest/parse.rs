@@ -126,15 +126,29 @@ impl<'f> Found<'f> {
     }
 }
 
-/// `GET /api/orders/{id}` from a record's request method and target (see [`REQUEST_NAMES`]);
-/// the fields stay in `attributes`.
-fn request_operation(fields: &[(String, Value)], nested: bool) -> Option<String> {
-    REQUEST_NAMES.iter().find_map(|(method, target)| {
-        let method = lookup(fields, method, nested)?.value.as_str()?;
-        let target = lookup(fields, target, nested)?.value.as_str()?;
-        let method = method.to_ascii_uppercase();
-        Some(format!("{method} {}", route_template(url_path(target))))
-    })
+/// The request a record logs, as (operation, request): `GET /api/orders/{id}` and `GET
+/// /api/orders/1274?x=1` from its method and target fields (see [`REQUEST_NAMES`]) or from a
+/// `request` field holding the request line (nginx's `"request":"$request"` in a JSON
+/// `log_format`); the fields stay in `attributes`.
+fn request_of(fields: &[(String, Value)], nested: bool) -> Option<(String, String)> {
+    let (method, target) = REQUEST_NAMES
+        .iter()
+        .find_map(|(method, target)| {
+            let method = lookup(fields, method, nested)?.value.as_str()?;
+            let target = lookup(fields, target, nested)?.value.as_str()?;
+            Some((method.to_ascii_uppercase(), target))
+        })
+        .or_else(|| {
+            let line = lookup(fields, "request", nested)?.value.as_str()?;
+            let mut words = line.split(' ');
+            let (method, target) = (words.next()?, words.next()?);
+            let is_method =
+                (3..=7).contains(&method.len()) && method.bytes().all(|b| b.is_ascii_uppercase());
+            let is_target = target.starts_with('/') || target.contains("://");
+            (is_method && is_target).then(|| (method.to_string(), target))
+        })?;
+    let operation = format!("{method} {}", route_template(url_path(target)));
+    Some((operation, format!("{method} {target}")))
 }
 
 /// A value found for a column; its field is used (a value inside an object is not).
@@ -447,6 +461,9 @@ impl LineParser {
         // MongoDB's structured log (`{"t":{"$date":...},"s":"I","c":"NETWORK",...}`): its
         // one-letter names are read only in such a record, where they cannot mean anything else.
         let mut mongodb = false;
+        // zap's production encoder (Caddy's logs): a fractional epoch `ts`, and durations as
+        // a number of seconds.
+        let mut zap_time = false;
         // Timestamp (required).
         let ts_micros = match &self.ts_fields {
             Some(names) => {
@@ -474,6 +491,7 @@ impl LineParser {
                     format!("missing timestamp (looked for {})", TS_NAMES.join(", "))
                 })?;
                 mongodb = name == "t.$date";
+                zap_time = name == "ts" && matches!(value, Value::Number(n) if n.is_f64());
                 self.parse_ts(value).map_err(|why| {
                     format!(
                         "unparseable timestamp {} in `{name}`: {why}",
@@ -503,6 +521,8 @@ impl LineParser {
         let duration_ms = match duration {
             Some((found, factor)) => {
                 let (name, value) = pick(Some(found)).expect("found");
+                let seconds = zap_time && name == "duration" && value.is_number();
+                let factor = if seconds { 1e3 } else { factor };
                 parse_duration(value, factor).map_err(|why| format!("field `{name}`: {why}"))?
             }
             None => None,
@@ -546,9 +566,18 @@ impl LineParser {
         let text_of = |found| pick(found).map(|(_, value)| value_text(value));
         let service = text_of(self.service.find(&fields, nested, resolved))
             .unwrap_or_else(|| self.default_service.clone());
-        let operation = text_of(self.operation.find(&fields, nested, resolved))
-            .or_else(|| request_operation(&fields, nested));
-        let message = text_of(self.message.find(&fields, nested, resolved)).unwrap_or_default();
+        let mut operation = text_of(self.operation.find(&fields, nested, resolved));
+        let mut message = text_of(self.message.find(&fields, nested, resolved)).unwrap_or_default();
+        // An access log written as JSON: the request is the operation, and the message when
+        // the record has none.
+        if operation.is_none() || message.is_empty() {
+            if let Some((request_operation, request)) = request_of(&fields, nested) {
+                operation.get_or_insert(request_operation);
+                if message.is_empty() {
+                    message = request;
+                }
+            }
+        }
         // Google Cloud names its traces `projects/<project>/traces/<id>`: the id joins others.
         let trace_id = text_of(self.trace_id.find(&fields, nested, resolved)).map(|t| {
             match t.split_once("/traces/") {

@@ -278,3 +278,66 @@ fn dotnet_serilog_json_and_gelf() {
         ("ERROR", "checkout", Some(502), "Order failed")
     );
 }
+
+/// Access logs as proxies write them by default: Caddy's JSON (zap: seconds), Traefik's JSON
+/// (nanoseconds), nginx with a JSON `log_format` (the request line) and Kubernetes'
+/// ingress-nginx (its request length is not a time).
+#[test]
+fn proxies_access_logs_as_written_by_default() {
+    let p = parser("");
+    let caddy = p
+        .parse(br#"{"level":"info","ts":1796047262.5241024,"logger":"http.log.access.log0","msg":"handled request","request":{"remote_ip":"127.0.0.1","method":"GET","uri":"/api/orders/17"},"duration":0.000929675,"size":10900,"status":200}"#)
+        .unwrap();
+    assert_eq!(caddy.operation, "GET /api/orders/{id}");
+    assert_eq!(caddy.duration_ms, Some(0.929675));
+    assert_eq!(caddy.message, "handled request");
+    // The same name in a record with an ISO time stays milliseconds.
+    let plain = p
+        .parse(br#"{"ts":"2026-11-30T14:01:02Z","msg":"x","duration":12.5}"#)
+        .unwrap();
+    assert_eq!(plain.duration_ms, Some(12.5));
+
+    let traefik = p
+        .parse(br#"{"ClientAddr":"10.0.0.1:51234","DownstreamStatus":502,"Duration":14123456,"RequestMethod":"GET","RequestPath":"/api/orders/17?x=1","level":"info","msg":"","time":"2026-11-30T14:01:02Z"}"#)
+        .unwrap();
+    assert_eq!(traefik.duration_ms, Some(14.123456));
+    assert_eq!(traefik.status_code, Some(502));
+    assert_eq!(traefik.operation, "GET /api/orders/{id}");
+    assert_eq!(traefik.message, "GET /api/orders/17?x=1");
+
+    let nginx = p
+        .parse(br#"{"time":"2026-11-30T14:01:02+00:00","remote_addr":"10.0.0.1","request":"POST /api/cart/991?x=1 HTTP/1.1","status":503,"request_time":1.502}"#)
+        .unwrap();
+    assert_eq!(nginx.operation, "POST /api/cart/{id}");
+    assert_eq!(nginx.message, "POST /api/cart/991?x=1");
+    assert_eq!(nginx.duration_ms, Some(1502.0));
+    assert!(nginx
+        .attributes
+        .contains(r#""request":"POST /api/cart/991?x=1 HTTP/1.1""#));
+    // A `request` that is not a request line is left alone.
+    let other = p
+        .parse(br#"{"time":"2026-11-30T14:01:02Z","request":"refund 17","msg":"m"}"#)
+        .unwrap();
+    assert_eq!(
+        (other.operation.as_str(), other.message.as_str()),
+        ("unknown", "m")
+    );
+
+    let ingress = p
+        .parse(br#"192.168.1.11 - alice [30/Nov/2026:14:01:03 +0000] "POST /api/cart HTTP/2.0" 503 0 "https://shop/" "Mozilla/5.0" 230 1.502 [default-cart-80] [] 10.244.0.13:8080, 10.244.0.14:8080 0, 0 0.750, 0.751 502, 503 9b6f2d3c4e5f6a7b8c9d0e1f2a3b4c5d"#)
+        .unwrap();
+    assert_eq!(ingress.duration_ms, Some(1502.0));
+    assert_eq!(ingress.status_code, Some(503));
+    assert_eq!(
+        ingress.trace_id.as_deref(),
+        Some("9b6f2d3c4e5f6a7b8c9d0e1f2a3b4c5d")
+    );
+    let attributes: Value = serde_json::from_str(&ingress.attributes).unwrap();
+    assert_eq!(attributes["request_length"], 230);
+    assert_eq!(attributes["proxy_upstream_name"], "default-cart-80");
+    assert_eq!(
+        attributes["upstream_addr"],
+        "10.244.0.13:8080, 10.244.0.14:8080"
+    );
+    assert_eq!(attributes["upstream_status"], "502, 503");
+}
