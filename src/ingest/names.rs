@@ -51,6 +51,8 @@ pub(crate) const COMPONENT_NAMES: &[&str] = &[
     "Category",
     "SourceContext",
     "Properties.SourceContext",
+    // Suricata's `eve.json`: alert, http, dns, flow, ...
+    "event_type",
 ];
 pub(crate) const OPERATION_NAMES: &[&str] = &[
     "operation",
@@ -114,6 +116,8 @@ pub(crate) const MESSAGE_NAMES: &[&str] = &[
     "Message",
     "short_message",
     "MessageTemplate",
+    // Suricata's `eve.json` alerts.
+    "alert.signature",
 ];
 pub(crate) const TRACE_NAMES: &[&str] = &[
     "trace_id",

@@ -47,7 +47,8 @@ pub struct Event {
 }
 
 /// Method and target fields as HTTP request loggers name them (plain, ECS, pino-http, Caddy,
-/// Google Cloud, Serilog compact and JSON, Traefik): the operation when no field names one.
+/// Google Cloud, Serilog compact and JSON, Traefik, Suricata): the operation when no field names
+/// one.
 const REQUEST_NAMES: &[(&str, &str)] = &[
     ("method", "path"),
     ("http.request.method", "url.path"),
@@ -56,6 +57,7 @@ const REQUEST_NAMES: &[(&str, &str)] = &[
     ("httpRequest.requestMethod", "httpRequest.requestUrl"),
     ("RequestMethod", "RequestPath"),
     ("Properties.RequestMethod", "Properties.RequestPath"),
+    ("http.http_method", "http.url"),
 ];
 
 /// Which field feeds a column: named in config (exact) or the first candidate present.

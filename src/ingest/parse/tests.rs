@@ -341,3 +341,53 @@ fn proxies_access_logs_as_written_by_default() {
     );
     assert_eq!(attributes["upstream_status"], "502, 503");
 }
+
+/// Security logs: Linux audit records (time inside `msg=audit(...)`) and Suricata's eve.json.
+#[test]
+fn linux_audit_and_suricata() {
+    let p = parser("");
+    let audit = p
+        .parse(br#"type=USER_AUTH msg=audit(1796047263.456:457): pid=1250 uid=1000 ses=3 msg='op=PAM:authentication acct="alice" exe="/usr/bin/sudo" res=failed'"#)
+        .unwrap();
+    assert_eq!(audit.ts_micros, 1_796_047_263_456_000);
+    assert_eq!(audit.component, "USER_AUTH");
+    assert_eq!(audit.level, "WARN");
+    assert!(
+        audit.message.starts_with("pid=1250 uid=1000"),
+        "{}",
+        audit.message
+    );
+    let attributes: Value = serde_json::from_str(&audit.attributes).unwrap();
+    assert_eq!(attributes["audit_id"], "1796047263.456:457");
+    assert_eq!(
+        attributes["msg"],
+        r#"op=PAM:authentication acct="alice" exe="/usr/bin/sudo" res=failed"#
+    );
+    let syscall = p
+        .parse(br#"type=SYSCALL msg=audit(1796047262.123:456): arch=c000003e syscall=59 success=yes exit=0 comm="sudo""#)
+        .unwrap();
+    assert_eq!(
+        (syscall.level, syscall.component.as_str()),
+        ("INFO", "SYSCALL")
+    );
+    // Without the audit header, `msg` is an ordinary message.
+    let plain = p
+        .parse(b"ts=1796047262 msg='quoted words' level=warn")
+        .unwrap();
+    assert_eq!(
+        (plain.message.as_str(), plain.level),
+        ("quoted words", "WARN")
+    );
+
+    let alert = p
+        .parse(br#"{"timestamp":"2026-11-30T14:01:02.532516+0000","event_type":"alert","src_ip":"10.0.0.5","alert":{"signature":"ET POLICY curl User-Agent Outbound","severity":2}}"#)
+        .unwrap();
+    assert_eq!(alert.component, "alert");
+    assert_eq!(alert.message, "ET POLICY curl User-Agent Outbound");
+    let http = p
+        .parse(br#"{"timestamp":"2026-11-30T14:01:03.000001+0000","event_type":"http","http":{"url":"/orders/17","http_method":"GET","status":404}}"#)
+        .unwrap();
+    assert_eq!(http.operation, "GET /orders/{id}");
+    assert_eq!(http.status_code, Some(404));
+    assert_eq!(http.message, "GET /orders/17");
+}
