@@ -137,7 +137,8 @@ pub struct SourceConfig {
 /// How to parse lines and map fields: format plus field mapping. All optional.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct FormatSettings {
-    /// `auto` (default), `json`, `logfmt`, `combined`, or `regex:<pattern with named groups>`.
+    /// `auto` (default), a format name (`json`, `logfmt`, `text`, `w3c`, ...; see `LineFormat`),
+    /// or `regex:<pattern with named groups>`.
     #[serde(default)]
     pub format: Option<String>,
     /// Field (or fields, joined with a space) holding the event time.
