@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Ingest speed per format family: the same generated events written as JSON lines, as a
 log4j-style text log, as a text log where every 20th event carries a 6-line stack trace
-(multi-line), as RFC 3164 syslog and as Kubernetes CRI lines, each ingested by the release
-`shape` binary into a fresh data dir; the JSON file also with `--format json` (detection
-skipped), which measures what per-source detection costs. Median of RUNS runs, MB/s of input.
+(multi-line), as RFC 3164 syslog, as Kubernetes CRI lines and as an IIS W3C log, each
+ingested by the release `shape` binary into a fresh data dir; the JSON file also with
+`--format json` (detection skipped), which measures what per-source detection costs. Median
+of RUNS runs, MB/s of input.
 
 Usage: benches/ingest_formats.py [--events N] [--runs N] [--work DIR]
 Needs: the release binary at $CARGO_TARGET_DIR/release/shape (cargo build --release)."""
@@ -61,6 +62,26 @@ def convert():
 if not os.path.exists(os.path.join(work, "cri.log")):
     convert()
 
+W3C_FIELDS = ("date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip "
+              "cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken")
+
+def convert_w3c():
+    """The same events as an IIS W3C log: a directive block, then a line per event."""
+    path = os.path.join(work, "w3c.log")
+    with open(source) as lines, open(path, "w") as out:
+        out.write(f"#Software: Microsoft Internet Information Services 10.0\n#Version: 1.0\n"
+                  f"#Fields: {W3C_FIELDS}\n")
+        for i, line in enumerate(lines):
+            e = json.loads(line)
+            date, clock = e["ts"].rstrip("Z").split("T")
+            out.write(f"{date} {clock[:8]} 10.0.0.4 GET /{e['component']}/{e['operation']} "
+                      f"trace={e.get('trace_id', '-')} 443 - 203.0.113.{i % 250} curl/8.5.0 - "
+                      f"{e.get('status', 200)} 0 0 {round(e.get('duration_ms', 0))}\n")
+    os.utime(path, (time.time() - 3600, time.time() - 3600))
+
+if not os.path.exists(os.path.join(work, "w3c.log")):
+    convert_w3c()
+
 def run(name, *extra):
     path = os.path.join(work, name)
     size = os.path.getsize(path)
@@ -85,3 +106,4 @@ run("text.log")
 run("multiline.log")
 run("syslog.log")
 run("cri.log")
+run("w3c.log")
