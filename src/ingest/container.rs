@@ -6,7 +6,7 @@
 use serde_json::Value;
 
 use super::formats::{parse_json, parse_logfmt, LOGFMT_START};
-use super::parse::TS_NAMES;
+use super::names::TS_NAMES;
 use super::text::{syslog_severity, TextParser};
 
 /// The application's own fields from a payload.

@@ -175,24 +175,42 @@ const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 
 type Index = HashMap<&'static str, Vec<Candidacy>, BuildHasherDefault<Fnv>>;
 
+/// The names tried for `column`, in order (durations: [`DURATION_NAMES`], with their units).
+pub(crate) fn names_of(column: Column) -> &'static [&'static str] {
+    match column {
+        Column::Ts => TS_NAMES,
+        Column::Level => LEVEL_NAMES,
+        Column::Service => SERVICE_NAMES,
+        Column::Component => COMPONENT_NAMES,
+        Column::Operation => OPERATION_NAMES,
+        Column::Status => STATUS_NAMES,
+        Column::Duration => &[],
+        Column::Outcome => OUTCOME_NAMES,
+        Column::Message => MESSAGE_NAMES,
+        Column::Trace => TRACE_NAMES,
+    }
+}
+
+const ALL_COLUMNS: [Column; COLUMNS] = [
+    Column::Ts,
+    Column::Level,
+    Column::Service,
+    Column::Component,
+    Column::Operation,
+    Column::Status,
+    Column::Duration,
+    Column::Outcome,
+    Column::Message,
+    Column::Trace,
+];
+
 static INDEX: LazyLock<Index> = LazyLock::new(|| {
-    let lists: [(Column, Vec<&'static str>); COLUMNS] = [
-        (Column::Ts, TS_NAMES.to_vec()),
-        (Column::Level, LEVEL_NAMES.to_vec()),
-        (Column::Service, SERVICE_NAMES.to_vec()),
-        (Column::Component, COMPONENT_NAMES.to_vec()),
-        (Column::Operation, OPERATION_NAMES.to_vec()),
-        (Column::Status, STATUS_NAMES.to_vec()),
-        (
-            Column::Duration,
-            DURATION_NAMES.iter().map(|(name, _)| *name).collect(),
-        ),
-        (Column::Outcome, OUTCOME_NAMES.to_vec()),
-        (Column::Message, MESSAGE_NAMES.to_vec()),
-        (Column::Trace, TRACE_NAMES.to_vec()),
-    ];
     let mut index = Index::default();
-    for (column, names) in lists {
+    for column in ALL_COLUMNS {
+        let names: Vec<&'static str> = match column {
+            Column::Duration => DURATION_NAMES.iter().map(|(name, _)| *name).collect(),
+            other => names_of(other).to_vec(),
+        };
         for (rank, name) in names.into_iter().enumerate() {
             let rank = u8::try_from(rank).expect("short lists");
             index

@@ -14,11 +14,7 @@ use super::formats::{
 };
 pub use super::formats::{FormatError, LineFormat};
 use super::multiline::MultilineRule;
-use super::names::{Column, Resolved, MESSAGE_NAMES};
-pub(crate) use super::names::{
-    COMPONENT_NAMES, DURATION_NAMES, LEVEL_NAMES, OPERATION_NAMES, OUTCOME_NAMES, SERVICE_NAMES,
-    STATUS_NAMES, TRACE_NAMES, TS_NAMES,
-};
+use super::names::{names_of, Column, Resolved, DURATION_NAMES, TS_NAMES};
 use super::records::{json_records, otlp_line, Fields, LineRecords};
 use super::settings::{duration_unit_factor, parse_fixed_offset, ComponentRule, FormatSettings};
 use super::syslog::parse_syslog;
@@ -64,14 +60,14 @@ const REQUEST_NAMES: &[(&str, &str)] = &[
 #[derive(Debug, Clone)]
 enum FieldChoice {
     Named(String),
-    Candidates(&'static [&'static str], Column),
+    Candidates(Column),
 }
 
 impl FieldChoice {
-    fn new(named: &Option<String>, candidates: &'static [&'static str], column: Column) -> Self {
+    fn new(named: &Option<String>, column: Column) -> Self {
         match named {
             Some(name) => FieldChoice::Named(name.clone()),
-            None => FieldChoice::Candidates(candidates, column),
+            None => FieldChoice::Candidates(column),
         }
     }
 
@@ -84,12 +80,12 @@ impl FieldChoice {
     ) -> Option<Found<'f>> {
         match (self, resolved) {
             (FieldChoice::Named(name), _) => lookup(fields, name, nested),
-            (FieldChoice::Candidates(_, column), Some(resolved)) => {
+            (FieldChoice::Candidates(column), Some(resolved)) => {
                 resolved.field(*column).map(|i| Found::at(fields, i))
             }
-            (FieldChoice::Candidates(names, _), None) => {
-                names.iter().find_map(|n| lookup(fields, n, nested))
-            }
+            (FieldChoice::Candidates(column), None) => names_of(*column)
+                .iter()
+                .find_map(|n| lookup(fields, n, nested)),
         }
     }
 }
@@ -279,28 +275,20 @@ impl LineParser {
             ts_format: settings.timestamp_format.clone(),
             ts_year: settings.timestamp_year,
             tz_offset_secs,
-            level: FieldChoice::new(&settings.level_field, LEVEL_NAMES, Column::Level),
-            service: FieldChoice::new(&settings.service_field, SERVICE_NAMES, Column::Service),
-            component: FieldChoice::new(
-                &settings.component_field,
-                COMPONENT_NAMES,
-                Column::Component,
-            ),
-            operation: FieldChoice::new(
-                &settings.operation_field,
-                OPERATION_NAMES,
-                Column::Operation,
-            ),
-            status: FieldChoice::new(&settings.status_field, STATUS_NAMES, Column::Status),
+            level: FieldChoice::new(&settings.level_field, Column::Level),
+            service: FieldChoice::new(&settings.service_field, Column::Service),
+            component: FieldChoice::new(&settings.component_field, Column::Component),
+            operation: FieldChoice::new(&settings.operation_field, Column::Operation),
+            status: FieldChoice::new(&settings.status_field, Column::Status),
             duration_field: settings.duration_field.clone(),
             duration_unit_factor: settings
                 .duration_unit
                 .as_deref()
                 .and_then(duration_unit_factor)
                 .unwrap_or(1.0),
-            outcome: FieldChoice::new(&settings.outcome_field, OUTCOME_NAMES, Column::Outcome),
-            message: FieldChoice::new(&settings.message_field, MESSAGE_NAMES, Column::Message),
-            trace_id: FieldChoice::new(&settings.trace_id_field, TRACE_NAMES, Column::Trace),
+            outcome: FieldChoice::new(&settings.outcome_field, Column::Outcome),
+            message: FieldChoice::new(&settings.message_field, Column::Message),
+            trace_id: FieldChoice::new(&settings.trace_id_field, Column::Trace),
             default_service: default_service.unwrap_or_else(|| "unknown".to_string()),
             component_rules,
             plain: TextParser {

@@ -72,32 +72,40 @@ impl Chunk {
     /// A line whose parser reads `content` in place of its own bytes (a W3C data line with
     /// its directive in front).
     pub fn push_with_content(&mut self, bytes: &[u8], content: &[u8], number: u64, offset: u64) {
-        let start = self.data.len();
-        self.data.extend_from_slice(bytes);
-        let end = self.data.len();
-        self.data.extend_from_slice(content);
-        self.lines.push(ChunkLine {
-            start,
-            end,
-            content_start: end,
-            content_end: self.data.len(),
-            number,
-            offset,
-            line_count: 1,
-            reject: None,
-        });
+        self.push_parts(bytes, content, number, offset, 1, None);
     }
 
     /// A multi-line group: its exact bytes, then the content the parser reads.
     pub fn push_group(&mut self, group: Group) {
+        let Group {
+            raw,
+            content,
+            number,
+            offset,
+            line_count,
+            reject,
+        } = group;
+        self.push_parts(&raw, &content, number, offset, line_count, reject);
+    }
+
+    /// Exact bytes and the content the parser reads: a content that starts the bytes (most
+    /// groups: their bytes less the terminator) is not copied a second time.
+    fn push_parts(
+        &mut self,
+        raw: &[u8],
+        content: &[u8],
+        number: u64,
+        offset: u64,
+        line_count: u64,
+        reject: Option<String>,
+    ) {
         let start = self.data.len();
-        self.data.extend_from_slice(&group.raw);
+        self.data.extend_from_slice(raw);
         let end = self.data.len();
-        // Most groups read as their own bytes less the terminator: no second copy.
-        let (content_start, content_end) = if group.raw.starts_with(&group.content) {
-            (start, start + group.content.len())
+        let (content_start, content_end) = if raw.starts_with(content) {
+            (start, start + content.len())
         } else {
-            self.data.extend_from_slice(&group.content);
+            self.data.extend_from_slice(content);
             (end, self.data.len())
         };
         self.lines.push(ChunkLine {
@@ -105,10 +113,10 @@ impl Chunk {
             end,
             content_start,
             content_end,
-            number: group.number,
-            offset: group.offset,
-            line_count: group.line_count,
-            reject: group.reject,
+            number,
+            offset,
+            line_count,
+            reject,
         });
     }
 

@@ -205,7 +205,7 @@ fn cloudwatch_records(fields: &Fields, plain: &TextParser) -> Vec<Result<Fields,
             let inner = wrapped(time.clone(), "cloudwatch_time", None, message, plain);
             let names_service = inner
                 .iter()
-                .any(|(k, _)| super::parse::SERVICE_NAMES.contains(&k.as_str()));
+                .any(|(k, _)| super::names::SERVICE_NAMES.contains(&k.as_str()));
             let service = group.rsplit('/').find(|s| !s.is_empty());
             if let (false, Some(service)) = (names_service, service) {
                 record.push(("service".into(), Value::String(service.to_string())));

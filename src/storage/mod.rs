@@ -289,11 +289,20 @@ impl DataStore {
         self.local_dir.as_deref()
     }
 
-    /// Whether `uri` (a source's `file://` or `s3://` URI) names an object inside this data dir.
+    /// Whether `uri` (a source's `file://` or `s3://` URI) names an object inside this data
+    /// dir. A data dir at a bucket's root holds no source: logs beside it are still logs.
     pub fn holds(&self, uri: &str) -> bool {
+        !self.prefix.as_ref().is_empty() && uri.starts_with(&self.dir_url())
+    }
+
+    /// URL of the data dir, with a trailing slash (`file:///x/data/`, `s3://bucket/shape/`).
+    fn dir_url(&self) -> String {
         let root = self.root.as_str();
         let root = root.strip_suffix('/').unwrap_or(root);
-        uri.starts_with(&format!("{root}/{}/", self.prefix))
+        match self.prefix.as_ref() {
+            "" => format!("{root}/"),
+            prefix => format!("{root}/{prefix}/"),
+        }
     }
 
     /// `<data-dir>/<relative>` as a store path.
@@ -307,14 +316,7 @@ impl DataStore {
 
     /// URL of a table directory, as DataFusion's listing tables want it (trailing slash).
     pub fn table_url(&self, table: &str) -> String {
-        let root = self.root.as_str();
-        let root = root.strip_suffix('/').unwrap_or(root);
-        let prefix = self.prefix.as_ref();
-        if prefix.is_empty() {
-            format!("{root}/{table}/")
-        } else {
-            format!("{root}/{prefix}/{table}/")
-        }
+        format!("{}{table}/", self.dir_url())
     }
 
     fn store_err(&self, location: &StorePath) -> impl Fn(object_store::Error) -> StorageError {
