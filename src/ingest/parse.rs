@@ -217,6 +217,78 @@ fn find_last(fields: &[(String, Value)], name: &str) -> Option<usize> {
     fields.iter().rposition(|(k, _)| k == name)
 }
 
+/// Whether a key comes twice. Keys are first sorted into 64 bins by length and ends: most
+/// records have no two keys in one bin, and are then answered without comparing any keys.
+fn has_duplicate_keys(fields: &[(String, Value)]) -> bool {
+    let mut bins = 0u64;
+    let mut shared = false;
+    for (key, _) in fields {
+        let b = key.as_bytes();
+        let mix = b.len()
+            ^ (b.first().copied().unwrap_or(0) as usize) << 1
+            ^ (b.last().copied().unwrap_or(0) as usize) << 3;
+        let bit = 1u64 << (mix % 64);
+        shared |= bins & bit != 0;
+        bins |= bit;
+    }
+    shared && (1..fields.len()).any(|i| fields[..i].iter().any(|(k, _)| *k == fields[i].0))
+}
+
+/// `attributes` of a record with no duplicate keys and nothing to add: the fields no column
+/// took, in their order, written as one JSON object (as `serde_json::Map` would write them,
+/// without building one).
+fn unmapped_json(fields: &[(String, Value)], used: &[bool]) -> String {
+    let mut out = Vec::with_capacity(64);
+    out.push(b'{');
+    for (i, (key, value)) in fields.iter().enumerate() {
+        if used[i] {
+            continue;
+        }
+        if out.len() > 1 {
+            out.push(b',');
+        }
+        // Writing a string or a `Value` into a Vec cannot fail.
+        serde_json::to_writer(&mut out, key).expect("JSON into memory");
+        out.push(b':');
+        serde_json::to_writer(&mut out, value).expect("JSON into memory");
+    }
+    out.push(b'}');
+    String::from_utf8(out).expect("serde_json writes UTF-8")
+}
+
+/// `attributes` in general: the fields no column took, earlier values of a repeated key under
+/// `_duplicate_keys` (the last one is the field's value), and `extras` (such as `level_raw`).
+fn attributes_with_extras(
+    fields: Vec<(String, Value)>,
+    used: &[bool],
+    extras: serde_json::Map<String, Value>,
+) -> String {
+    let mut attributes = serde_json::Map::new();
+    let mut duplicates = serde_json::Map::new();
+    // A key that comes again later is superseded (found by reference: no key is copied).
+    let superseded: Vec<bool> = (0..fields.len())
+        .map(|i| fields[i + 1..].iter().any(|(k, _)| *k == fields[i].0))
+        .collect();
+    for (i, (key, value)) in fields.into_iter().enumerate() {
+        if superseded[i] {
+            match duplicates
+                .entry(key)
+                .or_insert_with(|| Value::Array(Vec::new()))
+            {
+                Value::Array(items) => items.push(value),
+                _ => unreachable!("duplicate lists are arrays"),
+            }
+        } else if !used[i] {
+            attributes.insert(key, value);
+        }
+    }
+    attributes.extend(extras);
+    if !duplicates.is_empty() {
+        attributes.insert("_duplicate_keys".into(), Value::Object(duplicates));
+    }
+    Value::Object(attributes).to_string()
+}
+
 /// A compiled per-source parser: format, field mapping, component rules.
 #[derive(Debug, Clone)]
 pub struct LineParser {
@@ -570,9 +642,12 @@ impl LineParser {
         }
         // Google Cloud names its traces `projects/<project>/traces/<id>`: the id joins others.
         let trace_id = text_of(self.trace_id.find(&fields, nested, resolved)).map(|t| {
+            if !t.starts_with("projects/") {
+                return t;
+            }
             match t.split_once("/traces/") {
-                Some((project, id)) if project.starts_with("projects/") => id.to_string(),
-                _ => t,
+                Some((_, id)) => id.to_string(),
+                None => t,
             }
         });
         let component = text_of(self.component.find(&fields, nested, resolved))
@@ -586,31 +661,12 @@ impl LineParser {
                     .unwrap_or_else(|| "unknown".to_string())
             });
 
-        // Everything not mapped, plus earlier duplicates of any key.
-        let mut attributes = serde_json::Map::new();
-        let mut duplicates = serde_json::Map::new();
         let used = used.into_inner();
-        // A key that comes again later is superseded (found by reference: no key is copied).
-        let superseded: Vec<bool> = (0..fields.len())
-            .map(|i| fields[i + 1..].iter().any(|(k, _)| *k == fields[i].0))
-            .collect();
-        for (i, (key, value)) in fields.into_iter().enumerate() {
-            if superseded[i] {
-                match duplicates
-                    .entry(key)
-                    .or_insert_with(|| Value::Array(Vec::new()))
-                {
-                    Value::Array(items) => items.push(value),
-                    _ => unreachable!("duplicate lists are arrays"),
-                }
-            } else if !used[i] {
-                attributes.insert(key, value);
-            }
-        }
-        attributes.extend(attributes_extra);
-        if !duplicates.is_empty() {
-            attributes.insert("_duplicate_keys".into(), Value::Object(duplicates));
-        }
+        let attributes = if attributes_extra.is_empty() && !has_duplicate_keys(&fields) {
+            unmapped_json(&fields, &used)
+        } else {
+            attributes_with_extras(fields, &used, attributes_extra)
+        };
 
         Ok(Event {
             ts_micros,
@@ -623,7 +679,7 @@ impl LineParser {
             outcome,
             message,
             trace_id,
-            attributes: Value::Object(attributes).to_string(),
+            attributes,
         })
     }
 

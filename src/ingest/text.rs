@@ -113,7 +113,8 @@ impl TextParser {
         // PostgreSQL: `2026-11-30 14:01:02.123 UTC [1234] LOG:  message`.
         let (stamp, zone_len) = with_zone_word(stamp, &text[end..]);
         let end = end + zone_len;
-        let mut fields = Vec::with_capacity(8);
+        // Room for a header, a message and its pairs without growing.
+        let mut fields = Vec::with_capacity(16);
         let before = text[..start].trim_end_matches('[').trim();
         let mut rest_start = end;
         if let Some((pid, role)) = redis_prefix(before) {
@@ -166,7 +167,7 @@ impl TextParser {
         if let Ok(fields) = self.parse(text) {
             return fields;
         }
-        let mut fields = Vec::with_capacity(6);
+        let mut fields = Vec::with_capacity(16);
         peel_header(text, &mut fields);
         fields
     }

@@ -57,8 +57,12 @@ pub(crate) fn parse_duration(value: &Value, factor_to_ms: f64) -> Result<Option<
 }
 
 pub(crate) fn parse_duration_text(s: &str, bare_factor: f64) -> Option<f64> {
-    if let Ok(v) = s.parse::<f64>() {
-        return Some(v * bare_factor);
+    // A bare number ends in a digit or a dot; a number with a unit is not tried as one (a
+    // failed float parse costs as much as the successful one, on every event's duration).
+    if s.ends_with(|c: char| c.is_ascii_digit() || c == '.') {
+        if let Ok(v) = s.parse::<f64>() {
+            return Some(v * bare_factor);
+        }
     }
     let split = s.find(|c: char| c.is_ascii_alphabetic() || c == 'µ')?;
     let (number, unit) = s.split_at(split);

@@ -8,8 +8,9 @@ use chrono::DateTime;
 use datafusion::arrow::array::{Array, RecordBatch, TimestampMicrosecondArray, UInt32Array};
 use datafusion::arrow::compute::take_record_batch;
 use datafusion::parquet::arrow::ArrowWriter;
-use datafusion::parquet::basic::{Compression, ZstdLevel};
+use datafusion::parquet::basic::{Compression, Encoding, ZstdLevel};
 use datafusion::parquet::file::properties::{EnabledStatistics, WriterProperties};
+use datafusion::parquet::schema::types::ColumnPath;
 
 use super::{DataStore, Result, StorageError};
 
@@ -35,12 +36,23 @@ pub fn parquet_bytes(batch: &RecordBatch, max_row_group_rows: Option<usize>) -> 
 /// How table files are written: zstd, row groups of `row_group_rows`, page statistics (so
 /// that time predicates skip pages of sorted files).
 pub fn table_writer_properties(row_group_rows: usize) -> WriterProperties {
-    WriterProperties::builder()
+    let mut props = WriterProperties::builder()
         .set_compression(Compression::ZSTD(
             ZstdLevel::try_new(3).expect("valid level"),
         ))
         .set_max_row_group_row_count(Some(row_group_rows))
-        .set_statistics_enabled(EnabledStatistics::Page)
+        .set_statistics_enabled(EnabledStatistics::Page);
+    // `events` columns whose values (nearly) never repeat: a dictionary would hash every
+    // value only to be given up when it outgrows its page. Line numbers, offsets and times
+    // mostly grow from row to row, which delta encoding stores in a few bits each. Columns of
+    // other tables are left as they are.
+    for column in ["_line", "_offset", "ts"] {
+        props = props
+            .set_column_dictionary_enabled(ColumnPath::from(column), false)
+            .set_column_encoding(ColumnPath::from(column), Encoding::DELTA_BINARY_PACKED);
+    }
+    props
+        .set_column_dictionary_enabled(ColumnPath::from("trace_id"), false)
         .build()
 }
 

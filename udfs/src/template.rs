@@ -133,7 +133,7 @@ impl TemplateMasks {
         if self.numbers && bytes.iter().any(u8::is_ascii_digit) {
             return WILDCARD;
         }
-        if self.paths && ((bytes.len() > 1 && bytes[0] == b'/') || token.contains("://")) {
+        if self.paths && ((bytes.len() > 1 && bytes[0] == b'/') || has_scheme(bytes)) {
             return WILDCARD;
         }
         if self.hex && bytes.len() >= 8 && bytes.iter().all(u8::is_ascii_hexdigit) {
@@ -184,7 +184,7 @@ impl TemplateMasks {
 
     /// Each whitespace-separated token on its own (a quoted string spanning tokens is one).
     fn classify<'m>(&self, message: &'m str) -> Vec<Token<'m>> {
-        let pieces: Vec<&str> = message.trim().split([' ', '\t']).collect();
+        let pieces = blank_separated(message.trim());
         let mut tokens = Vec::with_capacity(pieces.len());
         let mut after_user = false;
         let mut i = 0;
@@ -247,9 +247,10 @@ impl TemplateMasks {
                 };
                 let prev = i.checked_sub(1).and_then(|p| tokens.get(p));
                 let next = tokens.get(i + 1);
+                // The neighbours first: most words have no variable beside them.
                 let date_part = self.dates
-                    && is_calendar_word(word)
-                    && (is_variable(prev) || is_variable(next));
+                    && (is_variable(prev) || is_variable(next))
+                    && is_calendar_word(word);
                 let user_name = self.users && is_word(prev, "for") && is_word(next, "from");
                 if date_part || user_name {
                     tokens[i] = Token::Variable;
@@ -350,6 +351,29 @@ fn is_email(token: &str) -> bool {
     token.split_once('@').is_some_and(|(user, domain)| {
         !user.is_empty() && domain.contains('.') && !domain.ends_with('.')
     })
+}
+
+/// The pieces between single spaces and tabs (empty ones where two are adjacent), split by
+/// byte: a `str::split` with a set of chars decodes every char of every message.
+fn blank_separated(text: &str) -> Vec<&str> {
+    let mut pieces = Vec::with_capacity(16);
+    let mut start = 0;
+    for (i, b) in text.bytes().enumerate() {
+        if b == b' ' || b == b'\t' {
+            pieces.push(&text[start..i]);
+            start = i + 1;
+        }
+    }
+    pieces.push(&text[start..]);
+    pieces
+}
+
+/// `://` in a token (a URL), looked for at its colons.
+fn has_scheme(bytes: &[u8]) -> bool {
+    bytes
+        .iter()
+        .enumerate()
+        .any(|(i, &b)| b == b':' && bytes[i + 1..].starts_with(b"//"))
 }
 
 fn push_token(out: &mut String, token: &str) {

@@ -8,6 +8,8 @@
 //! code): in free text a pair that does not fit is prose, and a reject would lose the line's
 //! event.
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use crate::ingest::formats::quoted_value;
@@ -82,14 +84,14 @@ pub(crate) fn pairs_in_message(message: &str, fields: &mut Vec<(String, Value)>)
             name == key || (column == Column::Level && LEVEL_NAMES.contains(&name.as_str()))
         });
         if !taken && fits(column, &value) {
-            fields.push((key.to_string(), Value::String(value)));
+            fields.push((key.to_string(), Value::String(value.into_owned())));
         }
     }
 }
 
 /// Every `key=value` token of `text`: the key starts after whitespace or a comma; the value is
 /// `"quoted"` (logfmt's escapes) or runs to the next whitespace, without a trailing `,` or `;`.
-fn message_pairs(text: &str) -> Vec<(&str, String)> {
+fn message_pairs(text: &str) -> Vec<(&str, Cow<'_, str>)> {
     let bytes = text.as_bytes();
     let mut pairs = Vec::new();
     let mut at = 0;
@@ -105,14 +107,16 @@ fn message_pairs(text: &str) -> Vec<(&str, String)> {
         let (value, next) = if bytes.get(value_start) == Some(&b'"') {
             // Unclosed: not a pair's value but prose, and so is the rest (scanning on from
             // each later quote again would be quadratic in a hostile line).
-            quoted_value(text, value_start + 1).unwrap_or((String::new(), bytes.len()))
+            let (value, next) =
+                quoted_value(text, value_start + 1).unwrap_or((String::new(), bytes.len()));
+            (Cow::Owned(value), next)
         } else {
             let end = bytes[value_start..]
                 .iter()
                 .position(u8::is_ascii_whitespace)
                 .map_or(bytes.len(), |i| value_start + i);
             let value = text[value_start..end].trim_end_matches([',', ';']);
-            (value.to_string(), end)
+            (Cow::Borrowed(value), end)
         };
         if is_key(key) {
             pairs.push((key, value));

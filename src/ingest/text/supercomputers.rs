@@ -18,7 +18,16 @@ use super::{peel_header, push_message, split_pid, timestamp_at, Stamp, TextParse
 
 /// The fields of a line in one of the layouts above, or `None` when it is not one.
 pub(super) fn parse(text: &str, parser: &TextParser) -> Option<Vec<(String, Value)>> {
-    labelled(text, parser).or_else(|| lanl_hpc(text, parser))
+    // Both layouts start with a token no other text line starts with: turned away here, at
+    // the first token, as nearly every line is.
+    let first = text.split(' ').next().unwrap_or("");
+    if is_label(first) {
+        labelled(text, parser)
+    } else if is_number(first) {
+        lanl_hpc(text, parser)
+    } else {
+        None
+    }
 }
 
 /// Whether a line starts an event in one of these layouts that the timestamp finder would
