@@ -307,6 +307,15 @@ impl Workspace {
         Ok((ctx, rollups))
     }
 
+    /// Brings the rollups up to date, for commands that end there (`shape ingest`, `shape
+    /// rollup`): the context is the tables and functions only, as making the views (a third
+    /// of a second, every SQL file planned) would be work for nobody.
+    pub async fn catch_up(&self) -> Result<Rollups, WorkspaceError> {
+        let context_options = self.context_options(&QueryOptions::default()).await?;
+        let ctx = base_context(&self.store, &context_options).await?;
+        self.catch_up_rollups(&ctx).await
+    }
+
     /// Brings the rollups up to date. First a look without the lock (the usual answer:
     /// nothing to do); then, under the writer lock and after finishing what a crashed
     /// writer staged, the same look again (another process may have caught up meanwhile)

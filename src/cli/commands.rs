@@ -67,7 +67,7 @@ async fn run(
                 .ingest(&args.sources, args.format.as_deref(), !args.no_progress)
                 .await?;
             write!(out, "{}", format_report(&report, &ws.shape_command()))?;
-            let (_, rolled) = ws.context_and_rollups(&QueryOptions::default()).await?;
+            let rolled = ws.catch_up().await?;
             if !ws.slos().is_empty() {
                 writeln!(
                     out,
@@ -106,7 +106,7 @@ async fn run(
             let report = if rebuild {
                 ws.rebuild_rollups().await?
             } else {
-                ws.context_and_rollups(&QueryOptions::default()).await?.1
+                ws.catch_up().await?
             };
             writeln!(
                 out,

@@ -7,6 +7,7 @@
 //! thread; stage files; commit (see `storage`). Small sources of a run commit together (see
 //! `group`). Accounting: `lines = rows + rejects + blank`.
 
+mod attributes;
 mod audit;
 pub mod batch;
 mod container;

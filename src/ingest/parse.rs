@@ -217,76 +217,56 @@ fn find_last(fields: &[(String, Value)], name: &str) -> Option<usize> {
     fields.iter().rposition(|(k, _)| k == name)
 }
 
-/// Whether a key comes twice. Keys are first sorted into 64 bins by length and ends: most
-/// records have no two keys in one bin, and are then answered without comparing any keys.
-fn has_duplicate_keys(fields: &[(String, Value)]) -> bool {
-    let mut bins = 0u64;
-    let mut shared = false;
-    for (key, _) in fields {
-        let b = key.as_bytes();
-        let mix = b.len()
-            ^ (b.first().copied().unwrap_or(0) as usize) << 1
-            ^ (b.last().copied().unwrap_or(0) as usize) << 3;
-        let bit = 1u64 << (mix % 64);
-        shared |= bins & bit != 0;
-        bins |= bit;
-    }
-    shared && (1..fields.len()).any(|i| fields[..i].iter().any(|(k, _)| *k == fields[i].0))
+/// A column's text: a string field of the record (moved out when the event is built) or one
+/// made for it.
+enum ColumnText {
+    Field(usize),
+    Owned(String),
 }
 
-/// `attributes` of a record with no duplicate keys and nothing to add: the fields no column
-/// took, in their order, written as one JSON object (as `serde_json::Map` would write them,
-/// without building one).
-fn unmapped_json(fields: &[(String, Value)], used: &[bool]) -> String {
-    let mut out = Vec::with_capacity(64);
-    out.push(b'{');
-    for (i, (key, value)) in fields.iter().enumerate() {
-        if used[i] {
-            continue;
-        }
-        if out.len() > 1 {
-            out.push(b',');
-        }
-        // Writing a string or a `Value` into a Vec cannot fail.
-        serde_json::to_writer(&mut out, key).expect("JSON into memory");
-        out.push(b':');
-        serde_json::to_writer(&mut out, value).expect("JSON into memory");
+impl ColumnText {
+    /// The text of a value found for a column; its field is used (see [`pick_found`]).
+    fn pick(used: &std::cell::RefCell<Vec<bool>>, found: Option<Found>) -> Option<ColumnText> {
+        let index = found.as_ref().and_then(|f| f.index);
+        pick_found(used, found).map(|(_, value)| match (index, value) {
+            (Some(i), Value::String(_)) => ColumnText::Field(i),
+            _ => ColumnText::Owned(value_text(value)),
+        })
     }
-    out.push(b'}');
-    String::from_utf8(out).expect("serde_json writes UTF-8")
-}
 
-/// `attributes` in general: the fields no column took, earlier values of a repeated key under
-/// `_duplicate_keys` (the last one is the field's value), and `extras` (such as `level_raw`).
-fn attributes_with_extras(
-    fields: Vec<(String, Value)>,
-    used: &[bool],
-    extras: serde_json::Map<String, Value>,
-) -> String {
-    let mut attributes = serde_json::Map::new();
-    let mut duplicates = serde_json::Map::new();
-    // A key that comes again later is superseded (found by reference: no key is copied).
-    let superseded: Vec<bool> = (0..fields.len())
-        .map(|i| fields[i + 1..].iter().any(|(k, _)| *k == fields[i].0))
-        .collect();
-    for (i, (key, value)) in fields.into_iter().enumerate() {
-        if superseded[i] {
-            match duplicates
-                .entry(key)
-                .or_insert_with(|| Value::Array(Vec::new()))
-            {
-                Value::Array(items) => items.push(value),
-                _ => unreachable!("duplicate lists are arrays"),
-            }
-        } else if !used[i] {
-            attributes.insert(key, value);
+    fn view<'f>(&'f self, fields: &'f [(String, Value)]) -> &'f str {
+        match self {
+            ColumnText::Field(i) => fields[*i].1.as_str().unwrap_or_default(),
+            ColumnText::Owned(text) => text,
         }
     }
-    attributes.extend(extras);
-    if !duplicates.is_empty() {
-        attributes.insert("_duplicate_keys".into(), Value::Object(duplicates));
+
+    /// The texts of several columns, each moved out of its field (leaving it empty: a field
+    /// a column took is not in `attributes`); a field that two columns took is copied for
+    /// the second.
+    fn take_all<const N: usize>(
+        texts: [Option<ColumnText>; N],
+        fields: &mut [(String, Value)],
+    ) -> [Option<String>; N] {
+        let mut sources = [None; N];
+        let mut out: [Option<String>; N] = std::array::from_fn(|_| None);
+        for (k, text) in texts.into_iter().enumerate() {
+            out[k] = text.map(|text| match text {
+                ColumnText::Owned(text) => text,
+                ColumnText::Field(i) => {
+                    sources[k] = Some(i);
+                    match sources[..k].iter().position(|s| *s == Some(i)) {
+                        Some(earlier) => out[earlier].clone().unwrap_or_default(),
+                        None => match &mut fields[i].1 {
+                            Value::String(text) => std::mem::take(text),
+                            _ => unreachable!("a column's field text is a string"),
+                        },
+                    }
+                }
+            });
+        }
+        out
     }
-    Value::Object(attributes).to_string()
 }
 
 /// A compiled per-source parser: format, field mapping, component rules.
@@ -625,29 +605,31 @@ impl LineParser {
             }
         });
 
-        let text_of = |found| pick(found).map(|(_, value)| value_text(value));
+        // Texts stay where they are in `fields` until the event is built, and are then moved
+        // out rather than copied (the fields a column took are not in `attributes`).
+        let text_of = |found| ColumnText::pick(&used, found);
         let service = text_of(self.service.find(&fields, nested, resolved))
-            .unwrap_or_else(|| self.default_service.clone());
+            .unwrap_or_else(|| ColumnText::Owned(self.default_service.clone()));
         let mut operation = text_of(self.operation.find(&fields, nested, resolved));
-        let mut message = text_of(self.message.find(&fields, nested, resolved)).unwrap_or_default();
+        let mut message = text_of(self.message.find(&fields, nested, resolved))
+            .unwrap_or(ColumnText::Owned(String::new()));
         // An access log written as JSON: the request is the operation, and the message when
         // the record has none.
-        if operation.is_none() || message.is_empty() {
+        if operation.is_none() || message.view(&fields).is_empty() {
             if let Some((request_operation, request)) = request_of(&fields, nested) {
-                operation.get_or_insert(request_operation);
-                if message.is_empty() {
-                    message = request;
+                operation.get_or_insert(ColumnText::Owned(request_operation));
+                if message.view(&fields).is_empty() {
+                    message = ColumnText::Owned(request);
                 }
             }
         }
         // Google Cloud names its traces `projects/<project>/traces/<id>`: the id joins others.
         let trace_id = text_of(self.trace_id.find(&fields, nested, resolved)).map(|t| {
-            if !t.starts_with("projects/") {
-                return t;
-            }
-            match t.split_once("/traces/") {
-                Some((_, id)) => id.to_string(),
-                None => t,
+            match t.view(&fields).split_once("/traces/") {
+                Some((project, id)) if project.starts_with("projects/") => {
+                    ColumnText::Owned(id.to_string())
+                }
+                _ => t,
             }
         });
         let component = text_of(self.component.find(&fields, nested, resolved))
@@ -657,27 +639,36 @@ impl LineParser {
                     .flatten()
             })
             .unwrap_or_else(|| {
-                self.component_from_rules(&fields, operation.as_deref(), &message, &service)
-                    .unwrap_or_else(|| "unknown".to_string())
+                let operation = operation.as_ref().map(|o| o.view(&fields));
+                let (message, service) = (message.view(&fields), service.view(&fields));
+                let rule = self.component_from_rules(&fields, operation, message, service);
+                ColumnText::Owned(rule.unwrap_or_else(|| "unknown".to_string()))
             });
 
         let used = used.into_inner();
-        let attributes = if attributes_extra.is_empty() && !has_duplicate_keys(&fields) {
-            unmapped_json(&fields, &used)
-        } else {
-            attributes_with_extras(fields, &used, attributes_extra)
-        };
+        let mut fields = fields;
+        let texts = [
+            Some(service),
+            operation,
+            Some(message),
+            trace_id,
+            Some(component),
+        ];
+        let [service, operation, message, trace_id, component] =
+            ColumnText::take_all(texts, &mut fields);
+        let attributes = super::attributes::attributes_json(fields, &used, attributes_extra);
+        let present = "set above";
 
         Ok(Event {
             ts_micros,
-            service,
-            component,
+            service: service.expect(present),
+            component: component.expect(present),
             operation: operation.unwrap_or_else(|| "unknown".to_string()),
             level,
             status_code,
             duration_ms,
             outcome,
-            message,
+            message: message.expect(present),
             trace_id,
             attributes,
         })

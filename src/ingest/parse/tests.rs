@@ -391,3 +391,32 @@ fn linux_audit_and_suricata() {
     assert_eq!(http.status_code, Some(404));
     assert_eq!(http.message, "GET /orders/17");
 }
+
+#[test]
+fn a_field_two_columns_took_is_in_both() {
+    let mut fields = vec![
+        ("app".to_string(), Value::String("checkout".into())),
+        ("msg".to_string(), Value::String("paid".into())),
+    ];
+    let texts = [
+        Some(ColumnText::Field(0)),
+        Some(ColumnText::Field(1)),
+        Some(ColumnText::Field(0)),
+        Some(ColumnText::Owned("made".into())),
+        None,
+    ];
+    let taken = ColumnText::take_all(texts, &mut fields);
+    let expected = [
+        Some("checkout"),
+        Some("paid"),
+        Some("checkout"),
+        Some("made"),
+        None,
+    ];
+    assert_eq!(taken.each_ref().map(|t| t.as_deref()), expected);
+    assert_eq!(
+        fields[0].1,
+        Value::String(String::new()),
+        "moved, not copied"
+    );
+}
