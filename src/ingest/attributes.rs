@@ -5,13 +5,14 @@
 use serde_json::Value;
 
 /// `attributes` of a record whose fields were mapped (`used[i]`: field `i` feeds a column).
+/// The fields are left in `fields` or taken out of it.
 pub(crate) fn attributes_json(
-    fields: Vec<(String, Value)>,
+    fields: &mut Vec<(String, Value)>,
     used: &[bool],
     extras: serde_json::Map<String, Value>,
 ) -> String {
-    if extras.is_empty() && !has_duplicate_keys(&fields) {
-        unmapped_json(&fields, used)
+    if extras.is_empty() && !has_duplicate_keys(fields) {
+        unmapped_json(fields, used)
     } else {
         attributes_with_extras(fields, used, extras)
     }
@@ -59,7 +60,7 @@ fn unmapped_json(fields: &[(String, Value)], used: &[bool]) -> String {
 /// `attributes` in general: the fields no column took, earlier values of a repeated key under
 /// `_duplicate_keys` (the last one is the field's value), and `extras` (such as `level_raw`).
 fn attributes_with_extras(
-    fields: Vec<(String, Value)>,
+    fields: &mut Vec<(String, Value)>,
     used: &[bool],
     extras: serde_json::Map<String, Value>,
 ) -> String {
@@ -69,7 +70,7 @@ fn attributes_with_extras(
     let superseded: Vec<bool> = (0..fields.len())
         .map(|i| fields[i + 1..].iter().any(|(k, _)| *k == fields[i].0))
         .collect();
-    for (i, (key, value)) in fields.into_iter().enumerate() {
+    for (i, (key, value)) in fields.drain(..).enumerate() {
         if superseded[i] {
             match duplicates
                 .entry(key)
@@ -118,8 +119,8 @@ mod tests {
         ];
         for record in records {
             let used: Vec<bool> = (0..record.len()).map(|i| i == 0).collect();
-            let direct = attributes_json(record.clone(), &used, Default::default());
-            let general = attributes_with_extras(record, &used, Default::default());
+            let direct = attributes_json(&mut record.clone(), &used, Default::default());
+            let general = attributes_with_extras(&mut record.clone(), &used, Default::default());
             assert_eq!(direct, general);
             let parsed: Value = serde_json::from_str(&direct).unwrap();
             assert!(parsed.is_object(), "{direct}");
@@ -133,7 +134,7 @@ mod tests {
         assert!(!has_duplicate_keys(&record[..2]));
         let mut extras = serde_json::Map::new();
         extras.insert("level_raw".into(), json!("loud"));
-        let written = attributes_json(record, &[false, true, false], extras);
+        let written = attributes_json(&mut record.clone(), &[false, true, false], extras);
         assert_eq!(
             written,
             r#"{"k":2,"level_raw":"loud","_duplicate_keys":{"k":[1]}}"#

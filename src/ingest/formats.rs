@@ -177,7 +177,7 @@ impl<'de> serde::Deserialize<'de> for JsonRecord {
                 f.write_str("a JSON value")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<JsonRecord, A::Error> {
-                let mut fields = Vec::with_capacity(map.size_hint().unwrap_or(12));
+                let mut fields = super::records::field_list(map.size_hint().unwrap_or(12));
                 while let Some((key, value)) = map.next_entry::<String, Value>()? {
                     fields.push((key, value));
                 }

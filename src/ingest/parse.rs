@@ -439,9 +439,7 @@ impl LineParser {
 
     fn event(&self, mut fields: Fields) -> Result<Event, String> {
         if !self.source_fields.is_empty() {
-            let mut all = self.source_fields.clone();
-            all.append(&mut fields);
-            fields = all;
+            fields.splice(0..0, self.source_fields.iter().cloned());
         }
         self.map_fields(fields).map_err(|why| self.explain(why))
     }
@@ -659,7 +657,8 @@ impl LineParser {
         ];
         let [service, operation, message, trace_id, component] =
             ColumnText::take_all(texts, &mut fields);
-        let attributes = super::attributes::attributes_json(fields, &used, attributes_extra);
+        let attributes = super::attributes::attributes_json(&mut fields, &used, attributes_extra);
+        super::records::recycle(fields);
         let present = "set above";
 
         Ok(Event {

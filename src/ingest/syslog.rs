@@ -60,7 +60,7 @@ fn priority(text: &str) -> Result<(Option<u8>, &str), String> {
 /// The fields of a syslog line.
 pub(crate) fn parse_syslog(text: &str, times: &TextParser) -> Result<Vec<(String, Value)>, String> {
     let (pri, rest) = priority(text)?;
-    let mut fields = Vec::with_capacity(10);
+    let mut fields = super::records::field_list(10);
     if let Some(pri) = pri {
         if let Some(level) = syslog_severity(pri) {
             fields.push(("level".to_string(), Value::String(level.to_string())));

@@ -114,7 +114,7 @@ impl TextParser {
         let (stamp, zone_len) = with_zone_word(stamp, &text[end..]);
         let end = end + zone_len;
         // Room for a header, a message and its pairs without growing.
-        let mut fields = Vec::with_capacity(16);
+        let mut fields = super::records::field_list(16);
         let before = text[..start].trim_end_matches('[').trim();
         let mut rest_start = end;
         if let Some((pid, role)) = redis_prefix(before) {
@@ -167,7 +167,7 @@ impl TextParser {
         if let Ok(fields) = self.parse(text) {
             return fields;
         }
-        let mut fields = Vec::with_capacity(16);
+        let mut fields = super::records::field_list(16);
         peel_header(text, &mut fields);
         fields
     }

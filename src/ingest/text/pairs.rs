@@ -64,8 +64,16 @@ fn fits(column: Column, value: &str) -> bool {
             parse_duration_text(value, factor).is_some_and(|ms| ms.is_finite() && ms >= 0.0)
         }
         Column::Outcome => parse_outcome(&Value::String(value.to_string())).is_some(),
-        Column::Name => !value.is_empty() && value != "-",
+        Column::Name => !value.is_empty() && value != "-" && !is_timed_quantity(value),
     }
+}
+
+/// `18ms`, `1.5s`: a time, not a name (Heroku's router logs `service=18ms`, the time the app
+/// took, beside `connect=1ms`).
+fn is_timed_quantity(value: &str) -> bool {
+    value.starts_with(|c: char| c.is_ascii_digit())
+        && value.ends_with(|c: char| c.is_ascii_alphabetic())
+        && parse_duration_text(value, 1.0).is_some()
 }
 
 /// Adds the message's mapped pairs to `fields` (before the message, which the caller pushes).
@@ -187,7 +195,8 @@ mod tests {
     #[test]
     fn values_that_do_not_fit_their_column_stay_prose() {
         assert!(pairs(
-            "socket closed code=ECONNRESET status=1006 duration=forever result=maybe op=-",
+            "socket closed code=ECONNRESET status=1006 duration=forever result=maybe op=- \
+             service=18ms",
             &[]
         )
         .is_empty());
