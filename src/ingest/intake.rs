@@ -23,7 +23,8 @@ pub(crate) struct Intake {
     grouped: Vec<Grouped>,
     chunk: Chunk,
     blank: u64,
-    /// For a W3C log: the names of its last `#Fields:` directive (`Some(None)` before one).
+    /// For a W3C log: the header its data lines are read with, the names of its last
+    /// `#Fields:` directive and the last `#Date:` (`Some(None)` before either; see `w3c`).
     w3c_fields: Option<Option<Vec<u8>>>,
     /// A data line with its directive in front (W3C), reused from line to line.
     scratch: Vec<u8>,
@@ -59,13 +60,13 @@ impl Intake {
         reject: Option<String>,
     ) -> Result<bool, IngestError> {
         let content = &bytes[..content_len];
-        if let (Some(names), None) = (self.w3c_fields.as_mut(), &reject) {
-            if let Some(new_names) = w3c::fields_directive(content) {
-                *names = Some(new_names.to_vec());
+        if let (Some(header), None) = (self.w3c_fields.as_mut(), &reject) {
+            if let Some(next) = w3c::next_header(header.as_deref(), content) {
+                *header = Some(next);
             }
             if w3c::is_directive(content) || content.iter().all(u8::is_ascii_whitespace) {
                 self.blank += 1;
-            } else if let Some(names) = names {
+            } else if let Some(names) = header.as_ref().filter(|h| w3c::has_fields(h)) {
                 self.scratch.clear();
                 w3c::with_directive(names, content, &mut self.scratch);
                 self.chunk

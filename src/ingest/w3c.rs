@@ -13,6 +13,10 @@
 //! in front of every data line (`<fields>\n<line>`, see [`with_directive`]), so each line
 //! parses alone. Directives are counted with the blank lines; the last `#Fields:` goes into
 //! the source's commit so a later run reads on with it.
+//!
+//! A log whose fields have a `time` but no `date` (the format allows it; IIS's W3C logging
+//! can be set up so) takes the day from the last `#Date:` directive, which the intake then
+//! keeps in front of the names: the header is `[#Date: <date> <time>\n]<names>`.
 
 use serde_json::Value;
 
@@ -20,11 +24,45 @@ use super::formats::{route_template, url_path};
 use super::records::Fields;
 
 const FIELDS_DIRECTIVE: &[u8] = b"#Fields:";
+const DATE_DIRECTIVE: &[u8] = b"#Date:";
 
 /// The column names of a `#Fields:` directive line, as the parser receives them; `None` for
 /// any other line.
 pub(crate) fn fields_directive(content: &[u8]) -> Option<&[u8]> {
     Some(content.strip_prefix(FIELDS_DIRECTIVE)?.trim_ascii())
+}
+
+/// The header that holds after `line` (see the module doc), when the line is a `#Fields:` or
+/// `#Date:` directive; `None` for any other line (the header stays as it is).
+pub(crate) fn next_header(header: Option<&[u8]>, line: &[u8]) -> Option<Vec<u8>> {
+    let (date, names) = split_header(header.unwrap_or_default());
+    let (date, names) = if let Some(new_names) = fields_directive(line) {
+        (date, new_names)
+    } else if line.starts_with(DATE_DIRECTIVE) {
+        (Some(line.trim_ascii()), names)
+    } else {
+        return None;
+    };
+    let mut next = Vec::with_capacity(names.len() + 32);
+    if let Some(date) = date {
+        next.extend_from_slice(date);
+        next.push(b'\n');
+    }
+    next.extend_from_slice(names);
+    Some(next)
+}
+
+/// Whether a header names fields (a `#Date:` may come before the `#Fields:`).
+pub(crate) fn has_fields(header: &[u8]) -> bool {
+    !split_header(header).1.is_empty()
+}
+
+/// A header's `#Date:` line, if any, and its names.
+fn split_header(header: &[u8]) -> (Option<&[u8]>, &[u8]) {
+    match header.iter().position(|&b| b == b'\n') {
+        Some(newline) => (Some(&header[..newline]), &header[newline + 1..]),
+        None => (None, header),
+    }
 }
 
 /// Whether the line is a directive (`#Version:`, `#Date:`, `#Software:`, `#Fields:`, ...).
@@ -44,9 +82,17 @@ pub(crate) fn with_directive(names: &[u8], content: &[u8], out: &mut Vec<u8>) {
 /// format says), `operation` (method and route), `status`, the duration (`time-taken`:
 /// milliseconds in IIS, seconds with a fraction in CloudFront) and `message` (the request).
 pub(crate) fn parse_w3c(text: &str) -> Result<Fields, String> {
-    let Some((names, line)) = text.split_once('\n') else {
+    let Some((header, line)) = text.rsplit_once('\n') else {
         return Err("W3C log: a data line before any `#Fields:` directive".into());
     };
+    let (date_directive, names) = match header.split_once('\n') {
+        Some((date, names)) => (Some(date), names),
+        None => (None, header),
+    };
+    // `#Date: 2026-11-30 00:00:00`: the day of a log whose fields have no `date`.
+    let directive_day = date_directive
+        .and_then(|d| d.strip_prefix("#Date:"))
+        .and_then(|d| d.split_ascii_whitespace().next());
     let names: Vec<&str> = names.split_ascii_whitespace().collect();
     // CloudFront separates values by tabs (its user agents keep their spaces, encoded),
     // IIS by single spaces (it writes `+` for a space inside a value).
@@ -71,13 +117,14 @@ pub(crate) fn parse_w3c(text: &str) -> Result<Fields, String> {
             .filter(|v| *v != "-" && !v.is_empty())
     };
     let mut fields = Fields::with_capacity(names.len() + 4);
-    match (value_of("date"), value_of("time")) {
+    match (value_of("date").or(directive_day), value_of("time")) {
         (Some(date), Some(time)) => {
             fields.push(("timestamp".into(), Value::String(format!("{date}T{time}Z"))))
         }
         _ => {
             return Err(format!(
-                "W3C log: no `date` and `time` values (the `#Fields:` directive names: {})",
+                "W3C log: no `date` and `time` values (the `#Fields:` directive names: {}; \
+                 no `#Date:` directive gives the day)",
                 names.join(" ")
             ))
         }
@@ -220,5 +267,48 @@ mod tests {
         let parser = LineParser::new(&settings, None, &[]).unwrap();
         let headless = parser.parse(b"2026-11-30 14:01:02 GET / 200").unwrap_err();
         assert!(headless.contains("before any `#Fields:`"), "{headless}");
+    }
+
+    #[test]
+    fn the_date_directive_gives_the_day_of_time_only_fields() {
+        // IIS writes `#Date:` before `#Fields:`; a later `#Date:` (a new block) takes over.
+        let mut header = None;
+        for line in [
+            "#Software: Microsoft Internet Information Services 10.0",
+            "#Date: 2026-11-30 00:00:00",
+            "#Fields: time cs-method cs-uri-stem sc-status time-taken",
+        ] {
+            if let Some(next) = next_header(header.as_deref(), line.as_bytes()) {
+                header = Some(next);
+            }
+        }
+        let header = header.unwrap();
+        assert!(has_fields(&header));
+        assert!(!has_fields(b"#Date: 2026-11-30 00:00:00\n"));
+        let settings = FormatSettings {
+            format: Some("w3c".into()),
+            ..FormatSettings::default()
+        };
+        let parser = LineParser::new(&settings, None, &[]).unwrap();
+        let mut content = Vec::new();
+        with_directive(&header, b"14:01:02 GET /api/orders/7 500 187", &mut content);
+        let event = parser.parse(&content).unwrap();
+        assert_eq!(event.ts_micros, micros("2026-11-30T14:01:02Z"));
+        assert_eq!(event.operation, "GET /api/orders/{id}");
+        assert_eq!(event.duration_ms, Some(187.0));
+        let next_day = next_header(Some(&header), b"#Date: 2026-12-01 00:00:00").unwrap();
+        content.clear();
+        with_directive(&next_day, b"00:00:03 GET / 200 2", &mut content);
+        let event = parser.parse(&content).unwrap();
+        assert_eq!(event.ts_micros, micros("2026-12-01T00:00:03Z"));
+        // A date field wins over the directive.
+        let fields = next_header(Some(&next_day), b"#Fields: date time cs-method cs-uri-stem");
+        content.clear();
+        with_directive(&fields.unwrap(), b"2026-11-29 23:59:59 GET /", &mut content);
+        let event = parser.parse(&content).unwrap();
+        assert_eq!(event.ts_micros, micros("2026-11-29T23:59:59Z"));
+        // Without any `#Date:`, a time alone is no timestamp.
+        let why = parse("#Fields: time cs-method cs-uri-stem", "14:01:02 GET /").unwrap_err();
+        assert!(why.contains("no `#Date:` directive"), "{why}");
     }
 }
