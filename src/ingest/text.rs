@@ -255,6 +255,30 @@ fn bracket_end(text: &str) -> Option<usize> {
     None
 }
 
+/// The length of a tracing span at the start of `text`, `name{fields}:` with its colon (the
+/// fields may hold spaces and nested braces); `None` when `text` does not start with one.
+fn span_context_len(text: &str) -> Option<usize> {
+    let open = text.find('{')?;
+    let name = &text[..open];
+    if name.is_empty() || !name.chars().all(|c| is_name_char(c) || c == ':') {
+        return None;
+    }
+    let mut depth = 0;
+    for (i, b) in text.bytes().enumerate().skip(open) {
+        match b {
+            b'{' => depth += 1,
+            b'}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return (text.as_bytes().get(i + 1) == Some(&b':')).then_some(i + 2);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
 /// A level word, then at most a `[thread]`, before the time.
 fn level_before_time(before: &str) -> Option<(&'static str, Option<&str>)> {
     let (word, rest) = before
@@ -350,6 +374,7 @@ fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
     let mut brackets = 0;
     let mut logger = false;
     let mut bracket_after_logger = false;
+    let mut spans: Option<(usize, usize)> = None;
     loop {
         let trimmed = rest[at..].trim_start();
         at = rest.len() - trimmed.len();
@@ -454,6 +479,13 @@ fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
         if logger {
             break;
         }
+        // Rust's tracing: the open spans, `name{field=value ...}:`, between the level and the
+        // target (`INFO request{method=GET uri=/api}: shop::api: message`).
+        if let Some(len) = level.and(span_context_len(trimmed)) {
+            spans = Some((spans.map_or(at, |(start, _)| start), at + len - 1));
+            at += len;
+            continue;
+        }
         // `logger:` or `program[pid]:` ends the header.
         if let Some(name) = token.strip_suffix(':') {
             let (name, pid) = split_pid(name);
@@ -524,6 +556,12 @@ fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
             continue;
         }
         break;
+    }
+    if let Some((start, end)) = spans {
+        fields.push((
+            "spans".to_string(),
+            Value::String(rest[start..end].to_string()),
+        ));
     }
     let message = rest[at..].trim_start();
     if !logger && !fields.iter().any(|(name, _)| name == "logger") {

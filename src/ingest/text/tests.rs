@@ -511,3 +511,34 @@ fn java_servers_and_mysql() {
         ],
     );
 }
+
+/// tracing-subscriber's default `fmt` layout: level, the open spans with their fields, the
+/// target, the message.
+#[test]
+fn rust_tracing_spans_and_target() {
+    check(
+        "2026-11-30T14:01:02.123456Z ERROR checkout::payments: payment failed order=1274",
+        &[
+            ("level", "ERROR"),
+            ("logger", "checkout::payments"),
+            ("message", "payment failed order=1274"),
+        ],
+    );
+    check(
+        "2026-11-30T14:01:03.123456Z  INFO request{method=GET uri=/api/orders/7}:db{pool={\"a\"}}: checkout::api: finished status=200",
+        &[
+            ("level", "INFO"),
+            ("spans", "request{method=GET uri=/api/orders/7}:db{pool={\"a\"}}"),
+            ("logger", "checkout::api"),
+            ("message", "finished status=200"),
+            ("status", "200"),
+        ],
+    );
+    // Braces in a message after a logger stay the message's.
+    check(
+        "2026-11-30T14:01:04Z WARN shop::cart: map{a=1}: stays",
+        &[("logger", "shop::cart"), ("message", "map{a=1}: stays")],
+    );
+    let unclosed = fields("2026-11-30T14:01:04Z WARN span{a=1 never closed: message");
+    assert_eq!(get(&unclosed, "spans"), None, "{unclosed:?}");
+}
