@@ -499,6 +499,17 @@ fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
                 break;
             }
         }
+        // .NET's console logger: `info: Microsoft.Hosting.Lifetime[14] message`, the category
+        // and its event id.
+        if let (Some(_), (category, Some(event_id))) = (level, split_pid(token)) {
+            if is_qualified_name(category) {
+                fields.push(("logger".to_string(), Value::String(category.to_string())));
+                fields.push(("event_id".to_string(), Value::from(event_id)));
+                logger = true;
+                at += token_len;
+                continue;
+            }
+        }
         // Proxifier marks 64-bit programs: `chrome.exe *64 - message`.
         let marked = next_token
             .strip_prefix('*')

@@ -90,8 +90,10 @@ pub(crate) fn parse_outcome(value: &Value) -> Option<&'static str> {
 pub fn normalize_level(raw: &str) -> Option<&'static str> {
     // Compared without case and without a lower-cased copy: text headers try this on every
     // leading token of every line.
-    const WORDS: [(&str, &str); 28] = [
+    const WORDS: [(&str, &str); 30] = [
         ("trace", "TRACE"),
+        // .NET's console logger: trce, dbug, info, warn, fail, crit.
+        ("trce", "TRACE"),
         ("finest", "TRACE"),
         ("finer", "TRACE"),
         ("debug", "DEBUG"),
@@ -113,6 +115,7 @@ pub fn normalize_level(raw: &str) -> Option<&'static str> {
         ("error", "ERROR"),
         ("err", "ERROR"),
         ("eror", "ERROR"),
+        ("fail", "ERROR"),
         ("severe", "ERROR"),
         ("fatal", "FATAL"),
         ("critical", "FATAL"),

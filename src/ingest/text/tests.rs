@@ -542,3 +542,26 @@ fn rust_tracing_spans_and_target() {
     let unclosed = fields("2026-11-30T14:01:04Z WARN span{a=1 never closed: message");
     assert_eq!(get(&unclosed, "spans"), None, "{unclosed:?}");
 }
+
+/// .NET's console logger (single line, with a timestamp format): level, category and event
+/// id, message.
+#[test]
+fn dotnet_console_category_and_event_id() {
+    check(
+        "2026-11-30 14:01:02 info: Microsoft.Hosting.Lifetime[14] Now listening on: http://localhost:5000",
+        &[
+            ("level", "INFO"),
+            ("logger", "Microsoft.Hosting.Lifetime"),
+            ("event_id", "14"),
+            ("message", "Now listening on: http://localhost:5000"),
+        ],
+    );
+    check(
+        "2026-11-30 14:01:03 fail: Shop.Api.OrdersController[0] Order 1274 failed",
+        &[
+            ("level", "ERROR"),
+            ("logger", "Shop.Api.OrdersController"),
+            ("message", "Order 1274 failed"),
+        ],
+    );
+}
