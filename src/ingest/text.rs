@@ -481,7 +481,8 @@ fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
         }
         // Rust's tracing: the open spans, `name{field=value ...}:`, between the level and the
         // target (`INFO request{method=GET uri=/api}: shop::api: message`).
-        if let Some(len) = level.and(span_context_len(trimmed)) {
+        let span = level.is_some() && token.contains('{');
+        if let Some(len) = span.then(|| span_context_len(trimmed)).flatten() {
             spans = Some((spans.map_or(at, |(start, _)| start), at + len - 1));
             at += len;
             continue;
