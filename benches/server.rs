@@ -36,7 +36,7 @@ fn bench_server(c: &mut Criterion) {
 
     // DataFusion alone, on a context prepared the way the server prepares its own.
     let ctx = runtime.block_on(ws.context(&options)).unwrap();
-    runtime.block_on(prepare_context(&ctx)).unwrap();
+    runtime.block_on(prepare_context(&ctx, &[])).unwrap();
     let mut group = c.benchmark_group("server");
     for (name, sql) in STATEMENTS {
         group.bench_function(format!("{name}_datafusion_only"), |b| {

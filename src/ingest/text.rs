@@ -20,9 +20,12 @@ use super::timestamps::{
 };
 
 use super::values::normalize_level;
+use pairs::json_tail_in_message;
 pub(crate) use pairs::pairs_in_message;
 
+mod jul;
 mod pairs;
+mod squid;
 mod supercomputers;
 
 /// Supplies years to year-less timestamps (see [`TextParser::year_for`]).
@@ -48,9 +51,40 @@ pub(crate) fn starts_text_event(content: &[u8]) -> bool {
     let Ok(text) = std::str::from_utf8(content) else {
         return true;
     };
-    (may_be_glog(text) && GLOG.is_match(text))
-        || find_timestamp(text).is_some()
-        || supercomputers::starts_event(text)
+    if may_be_glog(text) && GLOG.is_match(text) {
+        return true;
+    }
+    match find_timestamp(text) {
+        Some((_, _, end)) => !continues_postgres_error(&text[end..]),
+        None => supercomputers::starts_event(text),
+    }
+}
+
+/// PostgreSQL writes an error's `DETAIL:`, `HINT:`, `CONTEXT:`, `QUERY:`, `STATEMENT:` and
+/// `LOCATION:` as lines of their own with the full prefix (`2026-11-30 14:01:02.123 UTC
+/// [1240] STATEMENT:  select ...`); they continue the error before them. The label is
+/// followed by two spaces, as PostgreSQL writes every label, within the prefix's reach.
+fn continues_postgres_error(after_time: &str) -> bool {
+    const LABELS: [&str; 6] = [
+        "DETAIL",
+        "HINT",
+        "CONTEXT",
+        "QUERY",
+        "STATEMENT",
+        "LOCATION",
+    ];
+    let window = &after_time.as_bytes()[..after_time.len().min(200)];
+    // The first label of the line is its own (a message may quote another).
+    let Some(colon) = memchr::memmem::find(window, b":  ") else {
+        return false;
+    };
+    let word_start = window[..colon]
+        .iter()
+        .rposition(|b| *b == b' ')
+        .map_or(0, |i| i + 1);
+    LABELS
+        .iter()
+        .any(|label| &window[word_start..colon] == label.as_bytes())
 }
 
 /// Whether a line can be glog's (`E1130 ...`): the regex runs only then, as most lines are not.
@@ -85,6 +119,21 @@ impl TextParser {
         }
     }
 
+    /// A date for a time of day that has none: the reference time's (UTC) date, or the day
+    /// before when the time of day is later than the reference's (no line is written after
+    /// its file was last modified; a minute is allowed for clocks apart).
+    pub(crate) fn date_for(&self, time: chrono::NaiveTime) -> NaiveDateTime {
+        let reference = chrono::DateTime::from_timestamp_micros(self.years.reference_micros)
+            .unwrap_or_default()
+            .naive_utc();
+        let day = reference.date().and_time(time);
+        if day > reference + chrono::Duration::minutes(1) {
+            day - chrono::Duration::days(1)
+        } else {
+            day
+        }
+    }
+
     /// The value of the `ts` field for a stamp.
     pub(crate) fn ts_value(&self, stamp: Stamp) -> Value {
         match stamp {
@@ -96,6 +145,7 @@ impl TextParser {
                 let time = if has_year { time } else { self.year_for(time) };
                 Value::String(iso_text(time))
             }
+            Stamp::TimeOfDay(time) => Value::String(iso_text(self.date_for(time))),
         }
     }
 
@@ -140,7 +190,12 @@ impl TextParser {
             // Rails: `I, [2026-11-30T14:01:02.123 #1234]  INFO -- : message`.
             fields.push(("prefix".to_string(), Value::String(before.to_string())));
         }
+        let epoch = matches!(stamp, Stamp::Epoch(_));
         fields.push(("ts".to_string(), self.ts_value(stamp)));
+        let rest = &text[end..];
+        if start == 0 && (jul::read(rest, &mut fields) || epoch && squid::read(rest, &mut fields)) {
+            return Ok(fields);
+        }
         if start > 0 && text.as_bytes()[start - 1] == b'[' {
             let close = text[end..].find(']').map(|i| end + i);
             if let Some(close) = close {
@@ -291,6 +346,16 @@ fn level_before_time(before: &str) -> Option<(&'static str, Option<&str>)> {
     }
     let thread = rest.strip_prefix('[')?.strip_suffix(']')?;
     Some((level, Some(thread)))
+}
+
+/// `8f5c1e2a-1b2c-4d5e-9f00-1234567890ab`.
+fn is_uuid(token: &str) -> bool {
+    let b = token.as_bytes();
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => *c == b'-',
+            _ => c.is_ascii_hexdigit(),
+        })
 }
 
 /// `StorageService.java:123`: a source file and line, as Java and Go layouts log them.
@@ -476,6 +541,20 @@ fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
                 continue;
             }
         }
+        // AWS Lambda: `2026-11-30T14:01:02.123Z\t<request id>\tERROR\tmessage`.
+        if level.is_none() && is_uuid(token) && header_level(next_token).is_some() {
+            fields.push(("request_id".to_string(), Value::String(token.to_string())));
+            at += token_len;
+            continue;
+        }
+        // Airflow: `{taskinstance.py:1157} INFO - message`, the source file in braces.
+        let braced = token.strip_prefix('{').and_then(|t| t.strip_suffix('}'));
+        if let Some(location) = braced.filter(|t| !logger && is_source_location(t)) {
+            push_logger(fields, location, None);
+            logger = true;
+            at += token_len;
+            continue;
+        }
         if logger {
             break;
         }
@@ -525,7 +604,9 @@ fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
         }
         // `c.a.Checkout - message`, `name - LEVEL - message` (Python), `c.e.App   : message`
         // (Spring Boot), `nova.api.server [req-...]`.
-        let separated = matches!(next_token, "-" | ":" | "|") || next_token.starts_with('[');
+        let separated = matches!(next_token, "-" | ":" | "|")
+            || next_token.starts_with('[')
+            || after.starts_with('\t');
         if separated && is_source_location(token) {
             push_logger(fields, token, None);
             logger = true;
@@ -588,6 +669,7 @@ fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
 pub(crate) fn push_message(message: &str, fields: &mut Vec<(String, Value)>) {
     super::formats::request_in_message(message, fields);
     pairs_in_message(message, fields);
+    json_tail_in_message(message, fields);
     fields.push(("message".to_string(), Value::String(message.to_string())));
 }
 
@@ -650,6 +732,15 @@ fn bracket_field(
                 *level = Some(found);
                 fields.push(("level".to_string(), Value::String(found.to_string())));
                 fields.push(("logger".to_string(), Value::String(module.to_string())));
+                return;
+            }
+        }
+        // log4j2's `[%t/%level]` (Minecraft servers): `[Server thread/INFO]`.
+        if let Some((thread, word)) = inside.rsplit_once('/') {
+            if let Some(found) = normalize_level(word).filter(|_| !thread.is_empty()) {
+                *level = Some(found);
+                fields.push(("level".to_string(), Value::String(found.to_string())));
+                fields.push(("thread".to_string(), Value::String(thread.to_string())));
                 return;
             }
         }

@@ -6,7 +6,7 @@
 
 use std::sync::LazyLock;
 
-use chrono::{NaiveDate, NaiveDateTime, Timelike};
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 use regex::{Captures, Regex};
 
 /// What a timestamp said, before a year is supplied to the shapes without one.
@@ -18,6 +18,9 @@ pub(crate) enum Stamp {
     Naive { time: NaiveDateTime, has_year: bool },
     /// Seconds since the epoch.
     Epoch(f64),
+    /// A time of day with no date at all (Elixir's `14:01:02.123 [error]`): the date comes
+    /// from the source (see `TextParser::date_for`).
+    TimeOfDay(NaiveTime),
 }
 
 const MONTHS: &str = "Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec";
@@ -109,9 +112,10 @@ static SHAPES: LazyLock<Vec<Shape>> = LazyLock::new(|| {
     };
     vec![
         // ISO 8601 and its relatives: `2026-11-30T14:01:02.123Z`, `2026-11-30 14:01:02,123`,
-        // Go's `2026/11/30 14:01:02`, with or without seconds and zone.
+        // Go's `2026/11/30 14:01:02`, Airflow's `2026-11-30, 14:01:02`, with or without seconds
+        // and zone.
         shape(
-            r"(\d{4})[-/](\d{2})[-/](\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(Z|[+-]\d{2}(?::?\d{2})?)?\b",
+            r"(\d{4})[-/](\d{2})[-/](\d{2})(?:[T ]|, )(\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(Z|[+-]\d{2}(?::?\d{2})?)?\b",
             |c| {
                 let (y, mo, d) = (num(c, 1)? as i32, num(c, 2)?, num(c, 3)?);
                 let (h, mi, s) = (num(c, 4)?, num(c, 5)?, num(c, 6).unwrap_or(0));
@@ -205,6 +209,18 @@ static SHAPES: LazyLock<Vec<Shape>> = LazyLock::new(|| {
                 r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ({MONTHS}) +(\d{{1,2}}) (\d{{2}}):(\d{{2}}):(\d{{2}})(?:\.(\d{{1,9}}))? (\d{{4}})\b"
             ),
             |c| stamp(named_month_clock(c, [7, 1], [2, 3, 4, 5], 6), true),
+        ),
+        // java.util.logging's `SimpleFormatter` (Tomcat, JDK tools): `Dec 04, 2026 5:28:07 PM`.
+        shape(
+            &format!(
+                r"({MONTHS}) (\d{{1,2}}), (\d{{4}}) (\d{{1,2}}):(\d{{2}}):(\d{{2}}) ([AP]M)\b"
+            ),
+            |c| {
+                let time = named_month_clock(c, [3, 1], [2, 4, 5, 6], NO_FRACTION)?;
+                // 12 AM is midnight, 12 PM noon.
+                let hour = time.hour() % 12 + if &c[7] == "PM" { 12 } else { 0 };
+                stamp(time.with_hour(hour), true)
+            },
         ),
         // syslog's `Dec 10 06:55:46` (no year), also `Dec 10 2025 06:55:46`.
         shape(
@@ -387,12 +403,50 @@ pub(crate) fn timestamp_at(text: &str) -> Option<(Stamp, usize)> {
     })
 }
 
+/// A time of day alone, `14:01:02` or `14:01:02.123`, then a space or the end.
+fn time_of_day_at(text: &str) -> Option<(Stamp, usize)> {
+    let b = text.as_bytes();
+    let two = |at: usize| -> Option<u32> {
+        let d = b.get(at..at + 2)?;
+        (d[0].is_ascii_digit() && d[1].is_ascii_digit())
+            .then(|| u32::from(d[0] - b'0') * 10 + u32::from(d[1] - b'0'))
+    };
+    if b.get(2) != Some(&b':') || b.get(5) != Some(&b':') {
+        return None;
+    }
+    let (h, mi, s) = (two(0)?, two(3)?, two(6)?);
+    let mut end = 8;
+    let mut nanos = 0;
+    if matches!(b.get(8), Some(b'.' | b',')) {
+        let digits = b[9..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if !(1..=9).contains(&digits) {
+            return None;
+        }
+        let fraction: u32 = text[9..9 + digits].parse().ok()?;
+        nanos = fraction * 10u32.pow(9 - digits as u32);
+        end = 9 + digits;
+    }
+    if !matches!(b.get(end), None | Some(b' ' | b'\t' | b']')) {
+        return None;
+    }
+    let time = NaiveTime::from_hms_nano_opt(h, mi, s, nanos)?;
+    Some((Stamp::TimeOfDay(time), end))
+}
+
 /// Where a line's timestamp is: at the start, inside a leading bracket (`[...]`), or after
 /// at most two short leading tokens (a file name, a flag). Returns the stamp, where it
-/// starts and ends, and whether it was bracketed (the bracket's end is then `end`).
+/// starts and ends, and whether it was bracketed (the bracket's end is then `end`). A time
+/// of day without a date counts only at the very start or in a leading bracket: after other
+/// tokens, a bare time is more likely the message's.
 pub(crate) fn find_timestamp(text: &str) -> Option<(Stamp, usize, usize)> {
     if let Some((stamp, len)) = timestamp_at(text) {
         return Some((stamp, 0, len));
+    }
+    if let Some((stamp, len)) = time_of_day_at(text) {
+        return Some((stamp, 0, len));
+    }
+    if let Some((stamp, len)) = text.strip_prefix('[').and_then(time_of_day_at) {
+        return Some((stamp, 1, 1 + len));
     }
     let mut start = 0;
     for _ in 0..3 {

@@ -491,8 +491,9 @@ fn query_runtime() -> Result<Handle, ServerError> {
 }
 
 /// Prepares `ctx` for serving (pg_catalog with SHAPE's comments and functions, the catalog
-/// functions clients call, PostgreSQL-shaped information_schema).
-pub async fn prepare_context(ctx: &SessionContext) -> Result<(), ServerError> {
+/// functions clients call, PostgreSQL-shaped information_schema). `users`: the configured
+/// user names, listed as roles.
+pub async fn prepare_context(ctx: &SessionContext, users: &[String]) -> Result<(), ServerError> {
     let failed = |e: &dyn std::fmt::Display| ServerError::Catalog(e.to_string());
     // SHAPE's functions: what the workspace registered beyond DataFusion's own.
     let builtin: BTreeSet<String> = SessionContext::new()
@@ -509,7 +510,7 @@ pub async fn prepare_context(ctx: &SessionContext) -> Result<(), ServerError> {
         .cloned()
         .collect();
     setup_pg_catalog(ctx, shape_udfs::CATALOG, EmptyContextProvider).map_err(|e| failed(&e))?;
-    pg_catalog::install(ctx, &shape_functions)
+    pg_catalog::install(ctx, &shape_functions, users)
         .await
         .map_err(|e| failed(&e))?;
     information_schema::install(ctx).map_err(|e| failed(&e))
@@ -545,7 +546,12 @@ pub async fn serve_on(
     };
     cache::register_stats(&ctx, &caches.results, &caches.plan_counters)
         .map_err(|e| ServerError::Catalog(e.to_string()))?;
-    prepare_context(&ctx).await?;
+    let user_names: Vec<String> = settings
+        .users
+        .iter()
+        .map(|(name, _)| name.clone())
+        .collect();
+    prepare_context(&ctx, &user_names).await?;
     let shared = Arc::new(Shared {
         ctx,
         query_runtime: query_runtime()?,

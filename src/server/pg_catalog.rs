@@ -61,8 +61,13 @@ pub struct CatalogFacts {
 }
 
 /// Wraps the `pg_catalog` schema of `ctx`'s default catalog and registers the functions.
-/// `shape_functions` are the names SHAPE registered beyond DataFusion's own.
-pub async fn install(server: &SessionContext, shape_functions: &BTreeSet<String>) -> Result<()> {
+/// `shape_functions` are the names SHAPE registered beyond DataFusion's own; `users` the
+/// configured `[[user]]` names (`pg_roles`, psql's `\du`).
+pub async fn install(
+    server: &SessionContext,
+    shape_functions: &BTreeSet<String>,
+    users: &[String],
+) -> Result<()> {
     // The catalog is read with a memory pool of its own: the server's may be small
     // (`memory_limit`), and reading the static tables must not count against it.
     let state = datafusion::execution::SessionStateBuilder::new_from_existing(server.state())
@@ -151,10 +156,26 @@ pub async fn install(server: &SessionContext, shape_functions: &BTreeSet<String>
     for table in ["pg_index", "pg_constraint"] {
         overrides.insert(table, vector_columns_as_arrays(ctx, table).await?);
     }
+    // Access-control and configuration lists psql's `\dp`, `\dy` and `\drds` read.
+    for (table, columns) in [
+        ("pg_class", &["reloptions", "relacl"][..]),
+        ("pg_attribute", &["attacl"]),
+        ("pg_event_trigger", &["evttags"]),
+        ("pg_db_role_setting", &["setconfig"]),
+    ] {
+        overrides.insert(table, with_array_columns(&inner, table, columns).await?);
+    }
+    // psql's `\dL` joins comments on the system column `tableoid` (pg_language's oid).
     overrides.insert(
-        "pg_class",
-        with_array_columns(&inner, "pg_class", &["reloptions", "relacl"]).await?,
+        "pg_language",
+        with_columns(&inner, "pg_language", |_| {
+            vec![("tableoid", datafusion::logical_expr::lit(2612_i32))]
+        })
+        .await?,
     );
+    let roles = role_rows(users);
+    let roles: Vec<_> = roles.iter().map(Vec::as_slice).collect();
+    overrides.insert("pg_roles", with_rows(&inner, "pg_roles", &roles).await?);
     // Read-only settings PostgreSQL lists and JDBC's key metadata reads.
     let setting = |name, value| [("name", name), ("setting", value), ("vartype", "integer")];
     overrides.insert(
@@ -168,6 +189,18 @@ pub async fn install(server: &SessionContext, shape_functions: &BTreeSet<String>
             ],
         )
         .await?,
+    );
+    // psql 15's `\dconfig` compares each setting with its boot value: SHAPE's are the
+    // values it starts with.
+    let settings = overrides["pg_settings"].clone();
+    overrides.insert(
+        "pg_settings",
+        with_columns_of(settings, "pg_settings", |_| {
+            vec![(
+                "boot_val",
+                datafusion::logical_expr::col(datafusion::common::Column::from_name("reset_val")),
+            )]
+        })?,
     );
     // `pg_description.classoid` of relations: the oid this catalog gives `pg_class` itself
     // (what `'pg_class'::regclass` reads), PostgreSQL's 1259 when it has none.
@@ -384,35 +417,65 @@ fn vectors_as_arrays(
 }
 
 /// `pg_catalog.<table>` (still computed at scan time) with text-array columns PostgreSQL has
-/// and datafusion-pg-catalog leaves out (psql's `\d+` reads `pg_class.reloptions`); always
-/// NULL here, as in PostgreSQL for a relation without options or grants.
+/// and datafusion-pg-catalog leaves out or types as text (psql's `\d+` reads
+/// `pg_class.reloptions`, `\dp` `relacl` and `attacl`); always NULL here, as in PostgreSQL
+/// for an object without options or grants.
 async fn with_array_columns(
     inner: &Arc<dyn SchemaProvider>,
     table: &str,
     columns: &[&str],
 ) -> Result<Arc<dyn TableProvider>> {
-    use datafusion::logical_expr::{cast, col, lit, LogicalPlanBuilder};
+    use datafusion::logical_expr::{cast, lit};
+    let text_array = DataType::List(Arc::new(Field::new("item", DataType::Utf8, true)));
+    with_columns(inner, table, |_| {
+        columns
+            .iter()
+            .map(|name| {
+                let null = lit(datafusion::common::ScalarValue::Null);
+                (*name, cast(null, text_array.clone()))
+            })
+            .collect()
+    })
+    .await
+}
+
+type NamedExprs<'a> = Vec<(&'a str, datafusion::logical_expr::Expr)>;
+
+/// `pg_catalog.<table>` (still computed at scan time) with the columns `columns` gives
+/// (from the table's schema): a column of the same name is replaced, others are added.
+async fn with_columns<'a>(
+    inner: &Arc<dyn SchemaProvider>,
+    table: &str,
+    columns: impl FnOnce(&Schema) -> NamedExprs<'a>,
+) -> Result<Arc<dyn TableProvider>> {
     let provider = inner
         .table(table)
         .await?
         .ok_or_else(|| DataFusionError::Plan(format!("pg_catalog.{table} is missing")))?;
-    let source = datafusion::datasource::provider_as_source(provider.clone());
-    let text_array = DataType::List(Arc::new(Field::new("item", DataType::Utf8, true)));
-    let mut projection: Vec<datafusion::logical_expr::Expr> = provider
-        .schema()
-        .fields()
-        .iter()
-        .map(|f| col(datafusion::common::Column::from_name(f.name())))
-        .collect();
-    for column in columns {
-        projection.push(
-            cast(
-                lit(datafusion::common::ScalarValue::Null),
-                text_array.clone(),
-            )
-            .alias(*column),
-        );
+    with_columns_of(provider, table, columns)
+}
+
+fn with_columns_of<'a>(
+    provider: Arc<dyn TableProvider>,
+    table: &str,
+    columns: impl FnOnce(&Schema) -> NamedExprs<'a>,
+) -> Result<Arc<dyn TableProvider>> {
+    use datafusion::logical_expr::{col, LogicalPlanBuilder};
+    let schema = provider.schema();
+    let mut added = columns(&schema);
+    let mut projection = Vec::new();
+    for field in schema.fields() {
+        let name = field.name().as_str();
+        match added.iter().position(|(added, _)| *added == name) {
+            Some(i) => {
+                let (name, expr) = added.remove(i);
+                projection.push(expr.alias(name));
+            }
+            None => projection.push(col(datafusion::common::Column::from_name(name))),
+        }
     }
+    projection.extend(added.into_iter().map(|(name, expr)| expr.alias(name)));
+    let source = datafusion::datasource::provider_as_source(provider);
     let plan = LogicalPlanBuilder::scan(table, source, None)?
         .project(projection)?
         .build()?;
@@ -421,12 +484,39 @@ async fn with_array_columns(
     )))
 }
 
+/// `pg_roles`: `postgres`, the owner the catalog gives every object, and the configured
+/// users (who may log in); without users the server trusts any name on loopback, which
+/// `postgres` then stands for.
+fn role_rows(users: &[String]) -> Vec<Vec<(&str, String)>> {
+    let role = |name: &str, oid: usize, superuser: bool, login: bool| {
+        let flag = |b: bool| if b { "true" } else { "false" }.to_string();
+        vec![
+            ("rolname", name.to_string()),
+            ("rolsuper", flag(superuser)),
+            ("rolinherit", flag(true)),
+            ("rolcreaterole", flag(superuser)),
+            ("rolcreatedb", flag(superuser)),
+            ("rolcanlogin", flag(login)),
+            ("rolreplication", flag(false)),
+            ("rolbypassrls", flag(superuser)),
+            ("rolconnlimit", "-1".to_string()),
+            ("oid", oid.to_string()),
+        ]
+    };
+    // 10 is PostgreSQL's bootstrap superuser; 16384 its first user-made oid.
+    let mut rows = vec![role("postgres", 10, true, users.is_empty())];
+    for (i, user) in users.iter().enumerate() {
+        rows.push(role(user, 16_384 + i, false, true));
+    }
+    rows
+}
+
 /// `pg_catalog.<table>` (still computed at scan time) and rows of ours: column -> text value,
 /// cast to the column's type; other columns NULL.
-async fn with_rows(
+async fn with_rows<V: AsRef<str>>(
     inner: &Arc<dyn SchemaProvider>,
     table: &str,
-    rows: &[&[(&str, &str)]],
+    rows: &[&[(&str, V)]],
 ) -> Result<Arc<dyn TableProvider>> {
     use datafusion::logical_expr::{cast, lit, LogicalPlanBuilder};
     let provider = inner
@@ -444,7 +534,7 @@ async fn with_rows(
                 let value = row
                     .iter()
                     .find(|(name, _)| name == f.name())
-                    .map(|(_, v)| *v);
+                    .map(|(_, v)| v.as_ref());
                 let text = match value {
                     Some(v) => lit(v),
                     None => lit(datafusion::common::ScalarValue::Null),

@@ -2,7 +2,7 @@
 //! into equivalent DataFusion SQL on the parsed statement (a query hook, so both protocols
 //! get it and nothing matches on query text):
 //! - `ARRAY(subquery)` (psql's `\d+`): a scalar subquery aggregating the rows into an array
-//!   (NULL when correlated, as datafusion-pg-catalog treats correlated scalar subqueries);
+//!   (a NULL text array when correlated, as datafusion-pg-catalog treats correlated scalar subqueries);
 //! - `generate_subscripts(a, d)` (SQLAlchemy's index and key reflection): `unnest` of the
 //!   range `1..=array_length(a, d)`, which lines up with an `unnest(a)` beside it as
 //!   PostgreSQL's set-returning functions do;
@@ -126,6 +126,40 @@ fn aggregates(query: &Query) -> bool {
         });
     }
     found
+}
+
+/// `SELECT x FROM unnest(evttags) AS t(x)` (psql's `\dy`): a FROM that is only the unnest
+/// of a column, which can only be the outer row's (DataFusion cannot plan that).
+fn unnests_a_column(query: &Query) -> bool {
+    use datafusion::sql::sqlparser::ast::{FunctionArg, FunctionArgExpr, TableFactor};
+    let SetExpr::Select(select) = query.body.as_ref() else {
+        return false;
+    };
+    let [from] = select.from.as_slice() else {
+        return false;
+    };
+    let is_column = |e: &Expr| matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_));
+    let unnest_args = match &from.relation {
+        TableFactor::UNNEST { array_exprs, .. } => return array_exprs.iter().any(is_column),
+        TableFactor::Table {
+            name,
+            args: Some(args),
+            ..
+        } => (name, &args.args),
+        TableFactor::Function { name, args, .. } => (name, args),
+        _ => return false,
+    };
+    let (name, args) = unnest_args;
+    let unnest = name
+        .0
+        .last()
+        .and_then(|p| p.as_ident())
+        .is_some_and(|i| i.value.eq_ignore_ascii_case("unnest"));
+    from.joins.is_empty()
+        && unnest
+        && args.iter().any(
+            |arg| matches!(arg, FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) if is_column(e)),
+        )
 }
 
 /// The parameters (`$1`) `node` holds: a rewrite that drops part of a statement keeps them,
@@ -313,11 +347,13 @@ fn replacement(expr: &Expr) -> Option<Expr> {
                 // Correlated (psql's `array(select ... from unnest(tc.reloptions) x)`):
                 // DataFusion cannot plan an outer column inside FROM; NULL, as
                 // datafusion-pg-catalog answers correlated scalar subqueries it cannot plan
-                // (SHAPE's catalog has no storage options to list).
+                // (SHAPE's catalog has no storage options, grants or policies to list). Typed,
+                // so `array_to_string` around it (psql's `\dp`) plans.
                 ("array", FunctionArguments::Subquery(query))
-                    if correlated(query) && placeholders(query).is_empty() =>
+                    if (correlated(query) || unnests_a_column(query))
+                        && placeholders(query).is_empty() =>
                 {
-                    parse_expr("NULL")
+                    parse_expr("CAST(NULL AS TEXT[])")
                 }
                 ("array", FunctionArguments::Subquery(query)) => parse_expr(&format!(
                     "(SELECT array_agg(shape_array.element) FROM ({query}) AS shape_array(element))"
@@ -707,61 +743,4 @@ impl QueryHook for PgSyntaxHook {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn rewritten(sql: &str) -> String {
-        let statement = SqlParser::new(&PostgreSqlDialect {})
-            .try_with_sql(sql)
-            .unwrap()
-            .parse_statement()
-            .unwrap();
-        rewrite(&statement).map_or("unchanged".into(), |s| s.to_string())
-    }
-
-    #[test]
-    fn catalog_syntax_is_rewritten() {
-        assert_eq!(
-            rewritten("SELECT array(SELECT relname FROM pg_class) AS names"),
-            "SELECT (SELECT array_agg(shape_array.element) FROM (SELECT relname FROM pg_class) AS shape_array (element)) AS names"
-        );
-        assert_eq!(
-            rewritten("SELECT unnest(indkey), generate_subscripts(indkey, 1) FROM pg_index"),
-            "SELECT unnest(indkey), unnest(range(1, CAST(coalesce(array_length(indkey, 1), 0) AS BIGINT) + 1)) FROM pg_index"
-        );
-        assert_eq!(
-            rewritten("SELECT 1 WHERE n NOT LIKE 'pg/_' || '%' ESCAPE '/'"),
-            "SELECT 1 WHERE n NOT LIKE shape_like_pattern('pg/_' || '%', '/')"
-        );
-        assert_eq!(
-            rewritten("SELECT 1 WHERE n LIKE 'a\\_%' ESCAPE '\\'"),
-            "unchanged"
-        );
-        assert_eq!(rewritten("SELECT array[1, 2]"), "unchanged");
-        assert_eq!(
-            rewritten("SELECT CASE WHEN a.x THEN (SELECT d.v FROM d WHERE d.k = a.k) END FROM a"),
-            "SELECT CASE WHEN a.x THEN (SELECT shape_scalar_subquery(d.v) FROM d WHERE d.k = a.k) END FROM a"
-        );
-        assert_eq!(
-            rewritten("SELECT (SELECT d.v FROM d WHERE a.x AND d.k = a.k AND d.z > 1) FROM a"),
-            "SELECT CASE WHEN (a.x) THEN (SELECT shape_scalar_subquery(d.v) FROM d WHERE d.k = a.k AND d.z > 1) END FROM a"
-        );
-        assert_eq!(
-            rewritten("SELECT (SELECT count(*) FROM d WHERE d.k = a.k) FROM a"),
-            "unchanged"
-        );
-        assert_eq!(
-            rewritten(
-                "SELECT array(SELECT 'toast.' || x FROM unnest(tc.reloptions) x) FROM pg_class tc"
-            ),
-            "SELECT NULL FROM pg_class tc"
-        );
-    }
-
-    #[test]
-    fn like_patterns_move_to_backslash_escapes() {
-        assert_eq!(like_pattern_with_backslash("pg/_%", '/'), "pg\\_%");
-        assert_eq!(like_pattern_with_backslash("a//b", '/'), "a\\/b");
-        assert_eq!(like_pattern_with_backslash("a\\b", '/'), "a\\\\b");
-    }
-}
+mod tests;

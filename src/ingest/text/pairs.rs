@@ -97,6 +97,40 @@ pub(crate) fn pairs_in_message(message: &str, fields: &mut Vec<(String, Value)>)
     }
 }
 
+/// A JSON object closing the message after a tab or a space (zap's console encoder writes
+/// `message\t{"status": 500}`, AWS Lambda's Node runtime `Invoke Error \t{"errorType": ...}`):
+/// its fields join the event's, as a JSON line's would. A key the header already gave, and
+/// keys naming the time or the message, are left alone; the message is kept whole.
+pub(crate) fn json_tail_in_message(message: &str, fields: &mut Vec<(String, Value)>) {
+    if !message.ends_with('}') {
+        return;
+    }
+    let bytes = message.as_bytes();
+    let Some(open) =
+        memchr::memmem::rfind(bytes, b"\t{").or_else(|| memchr::memmem::rfind(bytes, b" {\""))
+    else {
+        return;
+    };
+    let Ok(serde_json::Value::Object(object)) = serde_json::from_str(&message[open + 1..]) else {
+        return;
+    };
+    for (key, value) in object {
+        let own = candidacies(&key)
+            .iter()
+            .any(|c| matches!(c.column, names::Column::Ts | names::Column::Message));
+        let taken = fields.iter().any(|(name, _)| {
+            *name == key
+                || (candidacies(&key)
+                    .iter()
+                    .any(|c| c.column == names::Column::Level)
+                    && LEVEL_NAMES.contains(&name.as_str()))
+        });
+        if !own && !taken {
+            fields.push((key, value));
+        }
+    }
+}
+
 /// Every `key=value` token of `text`: the key starts after whitespace or a comma; the value is
 /// `"quoted"` (logfmt's escapes) or runs to the next whitespace, without a trailing `,` or `;`.
 fn message_pairs(text: &str) -> Vec<(&str, Cow<'_, str>)> {

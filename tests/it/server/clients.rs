@@ -99,6 +99,12 @@ fn psql_meta_commands_and_copy_to_a_file() {
         ("\\l", "shape"),
         ("\\db", "List of tablespaces"),
         ("\\dF", "List of text search configurations"),
+        // The owner every object names, a superuser.
+        ("\\du", "postgres  | Superuser"),
+        ("\\dp", "slo_status"),
+        ("\\dconfig", "List of non-default configuration parameters"),
+        ("\\dL", "plpgsql"),
+        ("\\dy", "List of event triggers"),
         (
             "\\x on\nSELECT slo_id FROM slo_definitions LIMIT 1",
             "slo_id",
@@ -110,6 +116,14 @@ fn psql_meta_commands_and_copy_to_a_file() {
             "{command} lacks {expected:?}:\n{shown}"
         );
     }
+    // `\drds` plans and finds no per-role settings: psql says so on stderr, as with PostgreSQL.
+    let settings = Command::new("psql")
+        .args(["-h", "127.0.0.1", "-p", &port_text, "-U", "shape", "-X"])
+        .args(["-c", "\\drds"])
+        .output()
+        .unwrap();
+    assert!(settings.status.success(), "{}", text(&settings.stderr));
+    assert_eq!(text(&settings.stderr).trim(), "Did not find any settings.");
     // A failing statement: psql shows the SQLSTATE's message, the line and the cursor.
     let failed = Command::new("psql")
         .args(["-h", "127.0.0.1", "-p", &port_text, "-U", "shape", "-X"])

@@ -1,0 +1,188 @@
+//! Servers' and runtimes' own layouts through the whole ingest, with no configuration: the
+//! ones whose events span lines by rule (PostgreSQL's error details, java.util.logging's
+//! two-line records), whose lines have no date (Elixir), and the tab-separated and access-log
+//! layouts of AWS Lambda, zap, Airflow and Squid. Lineage is read back for every row.
+
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+use crate::common::{assert_lineage, ingest_into, query};
+
+/// Writes `text` to `path`, last modified at `modified`.
+fn write_at(path: &Path, text: &str, modified: SystemTime) {
+    std::fs::write(path, text).unwrap();
+    let file = std::fs::File::options().write(true).open(path).unwrap();
+    file.set_modified(modified).unwrap();
+}
+
+const POSTGRES: &str = "2026-11-30 14:01:02.123 UTC [1240] app@shop ERROR:  relation \"orders\" does not exist at character 15\n\
+2026-11-30 14:01:02.123 UTC [1240] app@shop STATEMENT:  select * from orders;\n\
+2026-11-30 14:01:05.000 UTC [1234] LOG:  checkpoint starting: time\n";
+
+const JUL: &str = "Nov 30, 2026 2:01:02 PM org.apache.catalina.startup.Catalina start\n\
+INFO: Server startup in [812] milliseconds\n\
+Nov 30, 2026 2:01:09 PM com.example.Orders handle\n\
+SEVERE: request failed\n\
+java.lang.IllegalStateException: pool exhausted\n\
+\tat com.example.Orders.handle(Orders.java:42)\n";
+
+const ELIXIR: &str =
+    "14:01:02.123 [info] Running ShopWeb.Endpoint with cowboy at 0.0.0.0:4000 (http)\n\
+14:59:00.000 [error] GenServer Shop.Worker terminating\n\
+16:30:00.000 [warning] from the day before\n";
+
+const LAMBDA_AND_ZAP: &str = "2026-11-30T14:01:02.123Z\t8f5c1e2a-1b2c-4d5e-9f00-1234567890ab\tINFO\tprocessing order 1234\n\
+2026-11-30T14:01:02.456Z\t8f5c1e2a-1b2c-4d5e-9f00-1234567890ab\tERROR\tInvoke Error \t{\"errorType\":\"Error\",\"statusCode\":502}\n\
+2026-11-30T14:01:03.000Z\tERROR\tserver/handler.go:88\trequest failed\t{\"path\": \"/api/orders\", \"status\": 500, \"latency_ms\": 31.5}\n";
+
+const AIRFLOW: &str =
+    "[2026-11-30, 14:01:02 UTC] {taskinstance.py:1157} INFO - Dependencies all met\n\
+[2026-11-30, 14:01:09 UTC] {taskinstance.py:1703} ERROR - Task failed with exception\n\
+Traceback (most recent call last):\n\
+  File \"/opt/airflow/dags/etl.py\", line 12, in run\n\
+ValueError: bad row\n";
+
+const SQUID: &str = "1796047262.123    123 10.0.0.1 TCP_MISS/200 1234 GET http://shop.example/api/items/17 - HIER_DIRECT/93.184.216.34 application/json\n\
+1796047263.456   3002 10.0.0.2 TCP_MISS/504 320 POST http://shop.example/api/pay - HIER_DIRECT/93.184.216.34 text/html\n";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn servers_and_runtimes_layouts_without_configuration() {
+    let logs = tempfile::tempdir().unwrap();
+    let an_hour_ago = SystemTime::now() - Duration::from_secs(3600);
+    // 2026-11-30T15:00:00Z: the Elixir file's last write, which dates its lines.
+    let elixir_written = SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_050_800);
+    for (name, text) in [
+        ("postgresql.log", POSTGRES),
+        ("catalina.out", JUL),
+        ("lambda.log", LAMBDA_AND_ZAP),
+        ("airflow.log", AIRFLOW),
+        ("access.log", SQUID),
+    ] {
+        write_at(&logs.path().join(name), text, an_hour_ago);
+    }
+    write_at(&logs.path().join("elixir.log"), ELIXIR, elixir_written);
+    let data = tempfile::tempdir().unwrap();
+    let config = shape::config::Config::default();
+    let (report, errors) = ingest_into(
+        data.path(),
+        &config,
+        &[logs.path().to_string_lossy().into_owned()],
+    )
+    .await;
+    assert!(errors.is_empty(), "{errors:?}");
+    for source in &report.sources {
+        assert_eq!(source.log.format, "text", "{}", source.uri);
+        assert_eq!(
+            source.log.rejects, 0,
+            "{}: {:?}",
+            source.uri, source.sample_rejects
+        );
+    }
+    let rows = |file: &str, columns: &str| {
+        let sql = format!(
+            "SELECT {columns} FROM events WHERE _source LIKE '%/{file}' ORDER BY _line, _record"
+        );
+        let data = data.path().to_path_buf();
+        async move { query(&data, &sql).await }
+    };
+
+    // The error and its statement are one row; the checkpoint is the next.
+    let got = rows("postgresql.log", "_line, _line_count, level, message").await;
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert_eq!(got[0][..3], ["1", "2", "ERROR"]);
+    assert!(
+        got[0][3].ends_with("STATEMENT:  select * from orders;"),
+        "{got:?}"
+    );
+    assert_eq!(got[1][..3], ["3", "1", "INFO"]);
+
+    let got = rows(
+        "catalina.out",
+        "_line, _line_count, ts, level, component, json_get_str(attributes, 'method'), message",
+    )
+    .await;
+    assert_eq!(
+        got[0][..6],
+        [
+            "1",
+            "2",
+            "2026-11-30T14:01:02Z",
+            "INFO",
+            "org.apache.catalina.startup.Catalina",
+            "start"
+        ]
+    );
+    assert_eq!(
+        got[1][..5],
+        [
+            "3",
+            "4",
+            "2026-11-30T14:01:09Z",
+            "ERROR",
+            "com.example.Orders"
+        ]
+    );
+    assert!(got[1][6].starts_with("request failed\njava.lang.IllegalStateException"));
+
+    let got = rows("elixir.log", "ts, level, message").await;
+    assert_eq!(
+        got,
+        [
+            [
+                "2026-11-30T14:01:02.123Z",
+                "INFO",
+                "Running ShopWeb.Endpoint with cowboy at 0.0.0.0:4000 (http)"
+            ],
+            [
+                "2026-11-30T14:59:00Z",
+                "ERROR",
+                "GenServer Shop.Worker terminating"
+            ],
+            ["2026-11-29T16:30:00Z", "WARN", "from the day before"],
+        ]
+    );
+
+    let got = rows(
+        "lambda.log",
+        "level, status_code, duration_ms, component, trace_id",
+    )
+    .await;
+    // The request id is the trace id, as `request_id` is in JSON logs.
+    assert_eq!(
+        got[0],
+        [
+            "INFO",
+            "NULL",
+            "NULL",
+            "unknown",
+            "8f5c1e2a-1b2c-4d5e-9f00-1234567890ab"
+        ]
+    );
+    assert_eq!(got[1][..2], ["ERROR", "502"]);
+    assert_eq!(
+        got[2][..4],
+        ["ERROR", "500", "31.5", "server/handler.go:88"]
+    );
+
+    let got = rows("airflow.log", "ts, level, component, _line_count").await;
+    assert_eq!(
+        got[0],
+        ["2026-11-30T14:01:02Z", "INFO", "taskinstance.py:1157", "1"]
+    );
+    assert_eq!(
+        got[1],
+        ["2026-11-30T14:01:09Z", "ERROR", "taskinstance.py:1703", "4"]
+    );
+
+    let got = rows("access.log", "operation, status_code, duration_ms, outcome").await;
+    assert_eq!(got[0][..3], ["GET /api/items/{id}", "200", "123.0"]);
+    assert_eq!(got[1][..3], ["POST /api/pay", "504", "3002.0"]);
+
+    let unbalanced = query(
+        data.path(),
+        "SELECT count(*) FROM ingest_summary WHERE NOT balanced",
+    )
+    .await;
+    assert_eq!(unbalanced, [["0"]]);
+    assert_eq!(assert_lineage(data.path()).await, 14);
+}
