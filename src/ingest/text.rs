@@ -27,6 +27,14 @@ mod jul;
 mod pairs;
 mod squid;
 mod supercomputers;
+mod tokens;
+
+use tokens::{
+    bracket_end, header_level, is_name_char, is_qualified_name, is_source_location, is_uuid,
+    level_and_process, level_before_time, redis_level, redis_prefix, span_context_len,
+    trailing_class,
+};
+pub(crate) use tokens::{split_pid, syslog_severity};
 
 /// Supplies years to year-less timestamps (see [`TextParser::year_for`]).
 #[derive(Debug, Clone, Copy)]
@@ -263,168 +271,6 @@ impl TextParser {
     }
 }
 
-/// Characters of a logger, class, program or tag name.
-fn is_name_char(c: char) -> bool {
-    c.is_alphanumeric() || matches!(c, '.' | '_' | '$' | '-' | '/' | '@' | '(' | ')' | '<' | '>')
-}
-
-/// A name that only a logger or class has: dotted (`c.a.Checkout`), with `$`, `/` or `::`.
-fn is_qualified_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.chars().all(|c| is_name_char(c) || c == ':')
-        && !name.contains("()")
-        && (name.contains('.') && !name.ends_with('.')
-            || name.contains('$')
-            || name.contains("::")
-            || name.contains('/'))
-}
-
-/// `name[123]` or `name(sub)[123]`: the name and the pid.
-pub(crate) fn split_pid(token: &str) -> (&str, Option<u64>) {
-    if let Some(open) = token.rfind('[') {
-        if let Some(pid) = token[open + 1..]
-            .strip_suffix(']')
-            .and_then(|p| p.parse().ok())
-        {
-            return (&token[..open], Some(pid));
-        }
-    }
-    (token, None)
-}
-
-/// The end of the bracket opened at `text[0] == '['`, nesting counted.
-fn bracket_end(text: &str) -> Option<usize> {
-    let mut depth = 0;
-    for (i, c) in text.char_indices() {
-        match c {
-            '[' => depth += 1,
-            ']' => {
-                depth -= 1;
-                if depth == 0 {
-                    return Some(i);
-                }
-            }
-            _ => {}
-        }
-    }
-    None
-}
-
-/// The length of a tracing span at the start of `text`, `name{fields}:` with its colon (the
-/// fields may hold spaces and nested braces); `None` when `text` does not start with one.
-fn span_context_len(text: &str) -> Option<usize> {
-    let open = text.find('{')?;
-    let name = &text[..open];
-    if name.is_empty() || !name.chars().all(|c| is_name_char(c) || c == ':') {
-        return None;
-    }
-    let mut depth = 0;
-    for (i, b) in text.bytes().enumerate().skip(open) {
-        match b {
-            b'{' => depth += 1,
-            b'}' => {
-                depth -= 1;
-                if depth == 0 {
-                    return (text.as_bytes().get(i + 1) == Some(&b':')).then_some(i + 2);
-                }
-            }
-            _ => {}
-        }
-    }
-    None
-}
-
-/// A level word, then at most a `[thread]`, before the time.
-fn level_before_time(before: &str) -> Option<(&'static str, Option<&str>)> {
-    let (word, rest) = before
-        .split_once(char::is_whitespace)
-        .unwrap_or((before, ""));
-    let level = header_level(word)?;
-    let rest = rest.trim();
-    if rest.is_empty() {
-        return Some((level, None));
-    }
-    let thread = rest.strip_prefix('[')?.strip_suffix(']')?;
-    Some((level, Some(thread)))
-}
-
-/// `8f5c1e2a-1b2c-4d5e-9f00-1234567890ab`.
-fn is_uuid(token: &str) -> bool {
-    let b = token.as_bytes();
-    b.len() == 36
-        && b.iter().enumerate().all(|(i, c)| match i {
-            8 | 13 | 18 | 23 => *c == b'-',
-            _ => c.is_ascii_hexdigit(),
-        })
-}
-
-/// `StorageService.java:123`: a source file and line, as Java and Go layouts log them.
-fn is_source_location(token: &str) -> bool {
-    token.rsplit_once(':').is_some_and(|(file, line)| {
-        !line.is_empty()
-            && line.bytes().all(|b| b.is_ascii_digit())
-            && file.contains('.')
-            && file.chars().all(is_name_char)
-    })
-}
-
-/// log4j's `%m (%c)` (Kafka): a class name in parentheses closing the message.
-fn trailing_class(message: &str) -> Option<&str> {
-    let inner = message.strip_suffix(')')?;
-    let name = &inner[inner.rfind(" (")? + 2..];
-    (name.matches('.').count() >= 2 && is_qualified_name(name) && !name.contains(':'))
-        .then_some(name)
-}
-
-/// Redis's `pid:role` before the time (role: C child, M master, S replica, X sentinel).
-fn redis_prefix(before: &str) -> Option<(u64, &str)> {
-    let (pid, role) = before.split_once(':')?;
-    let pid = pid.parse().ok()?;
-    matches!(role, "C" | "M" | "S" | "X").then_some((pid, role))
-}
-
-/// Redis's level mark after the time: `.` debug, `-` verbose, `*` notice, `#` warning.
-fn redis_level(rest: &str) -> Option<&'static str> {
-    let mark = rest.strip_prefix(' ')?;
-    let level = match mark.as_bytes().first()? {
-        b'.' | b'-' => "DEBUG",
-        b'*' => "INFO",
-        b'#' => "WARN",
-        _ => return None,
-    };
-    mark[1..].starts_with(' ').then_some(level)
-}
-
-/// `: LEVEL/process` inside a bracket after the time (Celery's workers).
-fn level_and_process(inside: &str) -> Option<(&'static str, &str)> {
-    let (word, process) = inside.trim_start_matches(':').trim().split_once('/')?;
-    let level = normalize_level(word)?;
-    (!process.is_empty() && !process.contains(char::is_whitespace)).then_some((level, process))
-}
-
-/// Level words as headers write them: `ERROR`, `error:`, `<3>`.
-fn header_level(token: &str) -> Option<&'static str> {
-    let word = token.trim_end_matches(':');
-    if let Some(priority) = word.strip_prefix('<').and_then(|w| w.strip_suffix('>')) {
-        return priority.parse::<u8>().ok().and_then(syslog_severity);
-    }
-    if word.len() < 3 {
-        return None;
-    }
-    normalize_level(word)
-}
-
-/// The level of a syslog severity (the low three bits of a PRI).
-pub(crate) fn syslog_severity(priority: u8) -> Option<&'static str> {
-    Some(match priority & 7 {
-        0..=2 => "FATAL",
-        3 => "ERROR",
-        4 => "WARN",
-        5 | 6 => "INFO",
-        _ => "DEBUG",
-    })
-}
-
 /// Reads header fields off the front of `rest` into `fields`; the remainder is the message.
 fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
     if let Some(piped) = rest.strip_prefix('|') {
@@ -621,6 +467,19 @@ fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
             && token.chars().all(is_name_char)
             && is_qualified_name(token)
         {
+            push_logger(fields, token, None);
+            logger = true;
+            at += token_len;
+            continue;
+        }
+        // Spring Boot abbreviates Tomcat's bracketed logger names:
+        // `o.a.c.c.C.[.[.[/].[dispatcherServlet]    : message`.
+        let bracketed_name = || {
+            token
+                .chars()
+                .all(|c| is_name_char(c) || matches!(c, '[' | ']'))
+        };
+        if next_token == ":" && level.is_some() && token.contains(".[") && bracketed_name() {
             push_logger(fields, token, None);
             logger = true;
             at += token_len;

@@ -13,8 +13,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use datafusion::arrow::array::{
-    new_null_array, ArrayRef, AsArray, Int32Array, ListBuilder, PrimitiveBuilder, RecordBatch,
-    StringArray,
+    ArrayRef, AsArray, Int32Array, ListBuilder, PrimitiveBuilder, RecordBatch, StringArray,
 };
 use datafusion::arrow::datatypes::{
     ArrowPrimitiveType, DataType, Field, Int16Type, Int32Type, Schema,
@@ -26,6 +25,11 @@ use datafusion::logical_expr::{ScalarUDF, TypeSignature};
 use datafusion::prelude::SessionContext;
 
 use super::descriptions;
+use tables::{
+    null_text_arrays, role_rows, rows_of, table_oid, with_array_columns, with_columns_of, with_rows,
+};
+
+mod tables;
 
 /// `pg_class.oid` of the class `pg_class` itself: `pg_description.classoid` of relations.
 const PG_CLASS_OID: i32 = 1259;
@@ -152,7 +156,12 @@ pub async fn install(
     }
 
     let mut overrides: HashMap<&'static str, Arc<dyn TableProvider>> = HashMap::new();
-    overrides.insert("pg_type", regproc_columns_as_oids(ctx).await?);
+    // `typacl` as a text array (psql's `\dT+`).
+    let types = regproc_columns_as_oids(ctx).await?;
+    overrides.insert(
+        "pg_type",
+        with_columns_of(types, "pg_type", |_| null_text_arrays(&["typacl"]))?,
+    );
     for table in ["pg_index", "pg_constraint"] {
         overrides.insert(table, vector_columns_as_arrays(ctx, table).await?);
     }
@@ -165,14 +174,6 @@ pub async fn install(
     ] {
         overrides.insert(table, with_array_columns(&inner, table, columns).await?);
     }
-    // psql's `\dL` joins comments on the system column `tableoid` (pg_language's oid).
-    overrides.insert(
-        "pg_language",
-        with_columns(&inner, "pg_language", |_| {
-            vec![("tableoid", datafusion::logical_expr::lit(2612_i32))]
-        })
-        .await?,
-    );
     let roles = role_rows(users);
     let roles: Vec<_> = roles.iter().map(Vec::as_slice).collect();
     overrides.insert("pg_roles", with_rows(&inner, "pg_roles", &roles).await?);
@@ -214,7 +215,27 @@ pub async fn install(
         description_table(ctx, &facts, class_oid as i32).await?,
     );
     overrides.insert("pg_proc", proc_table(ctx, &facts, public_oid).await?);
-    catalog.register_schema("pg_catalog", Arc::new(ShapePgCatalog { inner, overrides }))?;
+    // Every table gets PostgreSQL's system column `tableoid`: psql's `\dL`, `\dd` and `\des+`
+    // join comments on it.
+    let mut tables = HashMap::new();
+    for name in inner.table_names() {
+        let Some(provider) = (match overrides.remove(name.as_str()) {
+            Some(provider) => Some(provider),
+            None => inner.table(&name).await?,
+        }) else {
+            continue;
+        };
+        if provider.schema().field_with_name("tableoid").is_ok() {
+            tables.insert(name, provider);
+            continue;
+        }
+        let oid = table_oid(&name, &facts);
+        let with_oid = with_columns_of(provider, &name, |_| {
+            vec![("tableoid", datafusion::logical_expr::lit(oid))]
+        })?;
+        tables.insert(name, with_oid);
+    }
+    catalog.register_schema("pg_catalog", Arc::new(ShapePgCatalog { inner, tables }))?;
 
     for udf in super::pg_functions::udfs(Arc::new(facts)) {
         server.register_udf(udf);
@@ -416,158 +437,6 @@ fn vectors_as_arrays(
     Ok((new_schema, converted))
 }
 
-/// `pg_catalog.<table>` (still computed at scan time) with text-array columns PostgreSQL has
-/// and datafusion-pg-catalog leaves out or types as text (psql's `\d+` reads
-/// `pg_class.reloptions`, `\dp` `relacl` and `attacl`); always NULL here, as in PostgreSQL
-/// for an object without options or grants.
-async fn with_array_columns(
-    inner: &Arc<dyn SchemaProvider>,
-    table: &str,
-    columns: &[&str],
-) -> Result<Arc<dyn TableProvider>> {
-    use datafusion::logical_expr::{cast, lit};
-    let text_array = DataType::List(Arc::new(Field::new("item", DataType::Utf8, true)));
-    with_columns(inner, table, |_| {
-        columns
-            .iter()
-            .map(|name| {
-                let null = lit(datafusion::common::ScalarValue::Null);
-                (*name, cast(null, text_array.clone()))
-            })
-            .collect()
-    })
-    .await
-}
-
-type NamedExprs<'a> = Vec<(&'a str, datafusion::logical_expr::Expr)>;
-
-/// `pg_catalog.<table>` (still computed at scan time) with the columns `columns` gives
-/// (from the table's schema): a column of the same name is replaced, others are added.
-async fn with_columns<'a>(
-    inner: &Arc<dyn SchemaProvider>,
-    table: &str,
-    columns: impl FnOnce(&Schema) -> NamedExprs<'a>,
-) -> Result<Arc<dyn TableProvider>> {
-    let provider = inner
-        .table(table)
-        .await?
-        .ok_or_else(|| DataFusionError::Plan(format!("pg_catalog.{table} is missing")))?;
-    with_columns_of(provider, table, columns)
-}
-
-fn with_columns_of<'a>(
-    provider: Arc<dyn TableProvider>,
-    table: &str,
-    columns: impl FnOnce(&Schema) -> NamedExprs<'a>,
-) -> Result<Arc<dyn TableProvider>> {
-    use datafusion::logical_expr::{col, LogicalPlanBuilder};
-    let schema = provider.schema();
-    let mut added = columns(&schema);
-    let mut projection = Vec::new();
-    for field in schema.fields() {
-        let name = field.name().as_str();
-        match added.iter().position(|(added, _)| *added == name) {
-            Some(i) => {
-                let (name, expr) = added.remove(i);
-                projection.push(expr.alias(name));
-            }
-            None => projection.push(col(datafusion::common::Column::from_name(name))),
-        }
-    }
-    projection.extend(added.into_iter().map(|(name, expr)| expr.alias(name)));
-    let source = datafusion::datasource::provider_as_source(provider);
-    let plan = LogicalPlanBuilder::scan(table, source, None)?
-        .project(projection)?
-        .build()?;
-    Ok(Arc::new(datafusion::catalog::view::ViewTable::new(
-        plan, None,
-    )))
-}
-
-/// `pg_roles`: `postgres`, the owner the catalog gives every object, and the configured
-/// users (who may log in); without users the server trusts any name on loopback, which
-/// `postgres` then stands for.
-fn role_rows(users: &[String]) -> Vec<Vec<(&str, String)>> {
-    let role = |name: &str, oid: usize, superuser: bool, login: bool| {
-        let flag = |b: bool| if b { "true" } else { "false" }.to_string();
-        vec![
-            ("rolname", name.to_string()),
-            ("rolsuper", flag(superuser)),
-            ("rolinherit", flag(true)),
-            ("rolcreaterole", flag(superuser)),
-            ("rolcreatedb", flag(superuser)),
-            ("rolcanlogin", flag(login)),
-            ("rolreplication", flag(false)),
-            ("rolbypassrls", flag(superuser)),
-            ("rolconnlimit", "-1".to_string()),
-            ("oid", oid.to_string()),
-        ]
-    };
-    // 10 is PostgreSQL's bootstrap superuser; 16384 its first user-made oid.
-    let mut rows = vec![role("postgres", 10, true, users.is_empty())];
-    for (i, user) in users.iter().enumerate() {
-        rows.push(role(user, 16_384 + i, false, true));
-    }
-    rows
-}
-
-/// `pg_catalog.<table>` (still computed at scan time) and rows of ours: column -> text value,
-/// cast to the column's type; other columns NULL.
-async fn with_rows<V: AsRef<str>>(
-    inner: &Arc<dyn SchemaProvider>,
-    table: &str,
-    rows: &[&[(&str, V)]],
-) -> Result<Arc<dyn TableProvider>> {
-    use datafusion::logical_expr::{cast, lit, LogicalPlanBuilder};
-    let provider = inner
-        .table(table)
-        .await?
-        .ok_or_else(|| DataFusionError::Plan(format!("pg_catalog.{table} is missing")))?;
-    let schema = provider.schema();
-    let source = datafusion::datasource::provider_as_source(provider.clone());
-    let mut plan = LogicalPlanBuilder::scan(table, source, None)?;
-    for row in rows {
-        let values = schema
-            .fields()
-            .iter()
-            .map(|f| {
-                let value = row
-                    .iter()
-                    .find(|(name, _)| name == f.name())
-                    .map(|(_, v)| v.as_ref());
-                let text = match value {
-                    Some(v) => lit(v),
-                    None => lit(datafusion::common::ScalarValue::Null),
-                };
-                cast(text, f.data_type().clone()).alias(f.name())
-            })
-            .collect::<Vec<_>>();
-        let extra = LogicalPlanBuilder::empty(true).project(values)?.build()?;
-        plan = plan.union(extra)?;
-    }
-    Ok(Arc::new(datafusion::catalog::view::ViewTable::new(
-        plan.build()?,
-        None,
-    )))
-}
-
-/// A batch of `schema` whose named columns hold `values` and whose others are NULL.
-fn rows_of(
-    schema: &Arc<Schema>,
-    rows: usize,
-    mut values: HashMap<&str, ArrayRef>,
-) -> Result<RecordBatch> {
-    let columns = schema
-        .fields()
-        .iter()
-        .map(|f| match values.remove(f.name().as_str()) {
-            Some(array) => datafusion::arrow::compute::cast(&array, f.data_type()),
-            None => Ok(new_null_array(f.data_type(), rows)),
-        })
-        .collect::<std::result::Result<Vec<_>, _>>()?;
-    Ok(RecordBatch::try_new(schema.clone(), columns)?)
-}
-
 async fn description_table(
     ctx: &SessionContext,
     facts: &CatalogFacts,
@@ -731,7 +600,8 @@ fn function_entries(ctx: &SessionContext, names: &BTreeSet<String>) -> HashMap<i
 #[derive(Debug)]
 struct ShapePgCatalog {
     inner: Arc<dyn SchemaProvider>,
-    overrides: HashMap<&'static str, Arc<dyn TableProvider>>,
+    /// Every table, by name (ours where we replaced one).
+    tables: HashMap<String, Arc<dyn TableProvider>>,
 }
 
 #[async_trait]
@@ -741,7 +611,7 @@ impl SchemaProvider for ShapePgCatalog {
     }
 
     async fn table(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>> {
-        match self.overrides.get(name.to_ascii_lowercase().as_str()) {
+        match self.tables.get(name.to_ascii_lowercase().as_str()) {
             Some(table) => Ok(Some(table.clone())),
             None => self.inner.table(name).await,
         }

@@ -451,6 +451,7 @@ pub fn udfs(facts: Arc<CatalogFacts>) -> Vec<ScalarUDF> {
         constant("pg_collation_is_visible", yes()),
         constant("pg_conversion_is_visible", yes()),
         constant("pg_opclass_is_visible", yes()),
+        constant("pg_opfamily_is_visible", yes()),
         constant("pg_operator_is_visible", yes()),
         constant("pg_ts_config_is_visible", yes()),
         constant("pg_ts_dict_is_visible", yes()),

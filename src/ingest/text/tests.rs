@@ -715,3 +715,17 @@ fn squid_native_access_log() {
     let other = fields("1796362087 12 workers started");
     assert_eq!(get(&other, "pid").as_deref(), Some("12"));
 }
+
+#[test]
+fn spring_boot_bracketed_tomcat_logger() {
+    check(
+        "2026-11-30T14:01:02.456Z ERROR 1234 --- [nio-8080-exec-1] o.a.c.c.C.[.[.[/].[dispatcherServlet]    : Servlet.service() threw exception",
+        &[
+            ("level", "ERROR"),
+            ("pid", "1234"),
+            ("thread", "nio-8080-exec-1"),
+            ("logger", "o.a.c.c.C.[.[.[/].[dispatcherServlet]"),
+            ("message", "Servlet.service() threw exception"),
+        ],
+    );
+}
