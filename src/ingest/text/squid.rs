@@ -32,9 +32,8 @@ pub(super) fn read(rest: &str, fields: &mut Vec<(String, Value)>) -> bool {
     let numbers = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
     let squid_code = code.starts_with(|c: char| c.is_ascii_uppercase())
         && code.bytes().all(|b| b.is_ascii_uppercase() || b == b'_');
-    if !(numbers(elapsed) && numbers(status) && numbers(bytes) && squid_code)
-        || !method.bytes().all(|b| b.is_ascii_uppercase())
-    {
+    let method_word = method.bytes().all(|b| b.is_ascii_uppercase());
+    if !(numbers(elapsed) && numbers(status) && numbers(bytes) && squid_code && method_word) {
         return false;
     }
     let text = |name: &str, value: &str| (name.to_string(), Value::String(value.to_string()));
