@@ -21,6 +21,10 @@ pub(crate) const TS_NAMES: &[&str] = &[
     "timeMillis",
     "t.$date",
     "Timestamp",
+    // Envoy's JSON access log, Kubernetes' audit log, Cloudflare's Logpush.
+    "start_time",
+    "requestReceivedTimestamp",
+    "EdgeStartTimestamp",
 ];
 pub(crate) const LEVEL_NAMES: &[&str] = &[
     "level",
@@ -32,6 +36,8 @@ pub(crate) const LEVEL_NAMES: &[&str] = &[
     "@l",
     "Level",
     "LogLevel",
+    // HashiCorp's hclog as JSON (Consul, Nomad, Vault).
+    "@level",
 ];
 pub(crate) const SERVICE_NAMES: &[&str] = &[
     "service",
@@ -53,6 +59,7 @@ pub(crate) const COMPONENT_NAMES: &[&str] = &[
     "Properties.SourceContext",
     // Suricata's `eve.json`: alert, http, dns, flow, ...
     "event_type",
+    "@module",
 ];
 pub(crate) const OPERATION_NAMES: &[&str] = &[
     "operation",
@@ -77,6 +84,9 @@ pub(crate) const STATUS_NAMES: &[&str] = &[
     "res.statusCode",
     "httpRequest.status",
     "Properties.StatusCode",
+    "response_code",
+    "responseStatus.code",
+    "EdgeResponseStatus",
 ];
 /// Duration candidates with the unit their name implies.
 pub(crate) const DURATION_NAMES: &[(&str, f64)] = &[
@@ -99,6 +109,8 @@ pub(crate) const DURATION_NAMES: &[(&str, f64)] = &[
     ("Properties.Elapsed", 1.0),
     // Traefik's JSON access log, and Go's time.Duration marshalled as JSON: nanoseconds.
     ("Duration", 1e-6),
+    // Cloudflare's Logpush: nanoseconds.
+    ("OriginResponseTime", 1e-6),
 ];
 pub(crate) const OUTCOME_NAMES: &[&str] = &["outcome", "result"];
 pub(crate) const MESSAGE_NAMES: &[&str] = &[
@@ -118,6 +130,7 @@ pub(crate) const MESSAGE_NAMES: &[&str] = &[
     "MessageTemplate",
     // Suricata's `eve.json` alerts.
     "alert.signature",
+    "@message",
 ];
 pub(crate) const TRACE_NAMES: &[&str] = &[
     "trace_id",

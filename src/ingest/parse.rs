@@ -43,8 +43,8 @@ pub struct Event {
 }
 
 /// Method and target fields as HTTP request loggers name them (plain, ECS, pino-http, Caddy,
-/// Google Cloud, Serilog compact and JSON, Traefik, Suricata): the operation when no field names
-/// one.
+/// Google Cloud, Serilog compact and JSON, Traefik, Suricata, Cloudflare, Kubernetes' audit):
+/// the operation when no field names one.
 const REQUEST_NAMES: &[(&str, &str)] = &[
     ("method", "path"),
     ("http.request.method", "url.path"),
@@ -54,6 +54,9 @@ const REQUEST_NAMES: &[(&str, &str)] = &[
     ("RequestMethod", "RequestPath"),
     ("Properties.RequestMethod", "Properties.RequestPath"),
     ("http.http_method", "http.url"),
+    ("ClientRequestMethod", "ClientRequestURI"),
+    // Kubernetes' audit log: the verb and the API path.
+    ("verb", "requestURI"),
 ];
 
 /// Which field feeds a column: named in config (exact) or the first candidate present.

@@ -199,7 +199,12 @@ fn rfc3164(
     } else {
         (Some(first), after_first.trim_start())
     };
-    if !has_pri && host.is_some_and(|h| normalize_level(h).is_some()) {
+    // hclog (Consul, Nomad, Vault): `2026-11-30T14:01:02.123Z [ERROR] agent: message`.
+    let level_word = |h: &str| {
+        let unbracketed = h.strip_prefix('[').and_then(|h| h.strip_suffix(']'));
+        normalize_level(unbracketed.unwrap_or(h)).is_some()
+    };
+    if !has_pri && host.is_some_and(level_word) {
         return Err(format!("syslog: {first:?} is a level, not a host"));
     }
     if let Some(host) = host.filter(|h| !h.is_empty()) {
@@ -394,6 +399,9 @@ mod tests {
         );
         // Words without a `[pid]:` after them are not a tag.
         assert!(parse_syslog("Jul  1 09:08:16 host some words here: x", &times()).is_err());
+        // hclog's bracketed level is not a host: the line is the text layouts'.
+        let hclog = "2026-11-30T14:01:02.123Z [ERROR] agent.client: RPC failed";
+        assert!(parse_syslog(hclog, &times()).is_err());
     }
 
     #[test]

@@ -30,9 +30,9 @@ mod supercomputers;
 mod tokens;
 
 use tokens::{
-    bracket_end, header_level, is_name_char, is_qualified_name, is_source_location, is_uuid,
-    level_and_process, level_before_time, redis_level, redis_prefix, span_context_len,
-    trailing_class,
+    bracket_end, channel_and_level, header_level, is_function_location, is_name_char,
+    is_qualified_name, is_source_location, is_uuid, level_and_process, level_before_time,
+    php_label_level, redis_level, redis_prefix, span_context_len, trailing_class,
 };
 pub(crate) use tokens::{split_pid, syslog_severity};
 
@@ -214,6 +214,9 @@ impl TextParser {
                     // Celery: `[2026-11-30 14:01:02,123: ERROR/ForkPoolWorker-1] message`.
                     fields.push(("level".to_string(), Value::String(level.to_string())));
                     fields.push(("process".to_string(), Value::String(process.to_string())));
+                } else if let Some(level) = normalize_level(inside) {
+                    // Serilog's console: `[14:01:02 INF] message`.
+                    fields.push(("level".to_string(), Value::String(level.to_string())));
                 } else if !inside.is_empty() {
                     fields.push(("ts_context".to_string(), Value::String(inside.to_string())));
                 }
@@ -331,6 +334,19 @@ fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
                 fields.push(("level".to_string(), Value::String(found.to_string())));
                 at += token_len;
                 continue;
+            }
+            if let Some((channel, found)) = channel_and_level(token) {
+                level = Some(found);
+                fields.push(("level".to_string(), Value::String(found.to_string())));
+                fields.push(("channel".to_string(), Value::String(channel.to_string())));
+                logger = true;
+                at += token_len;
+                continue;
+            }
+            // PHP's error log keeps its label in the message: `PHP Warning:  ...`.
+            if let Some(found) = (token == "PHP").then(|| php_label_level(after)).flatten() {
+                fields.push(("level".to_string(), Value::String(found.to_string())));
+                break;
             }
             // logcat's one-letter level, directly before its `Tag:`.
             if token.len() == 1
@@ -453,7 +469,8 @@ fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
         let separated = matches!(next_token, "-" | ":" | "|")
             || next_token.starts_with('[')
             || after.starts_with('\t');
-        if separated && is_source_location(token) {
+        let function_location = next_token == "-" && is_function_location(token);
+        if separated && is_source_location(token) || function_location {
             push_logger(fields, token, None);
             logger = true;
             at += token_len;

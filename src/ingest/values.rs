@@ -90,8 +90,12 @@ pub(crate) fn parse_outcome(value: &Value) -> Option<&'static str> {
 pub fn normalize_level(raw: &str) -> Option<&'static str> {
     // Compared without case and without a lower-cased copy: text headers try this on every
     // leading token of every line.
-    const WORDS: [(&str, &str); 30] = [
+    const WORDS: [(&str, &str); 33] = [
         ("trace", "TRACE"),
+        // Serilog's three-letter levels: VRB, DBG, INF, WRN, ERR, FTL.
+        ("vrb", "TRACE"),
+        ("dbg", "DEBUG"),
+        ("ftl", "FATAL"),
         // .NET's console logger: trce, dbug, info, warn, fail, crit.
         ("trce", "TRACE"),
         ("finest", "TRACE"),

@@ -420,3 +420,33 @@ fn a_field_two_columns_took_is_in_both() {
         "moved, not copied"
     );
 }
+
+#[test]
+fn edge_mesh_audit_and_hclog_json() {
+    let p = parser("");
+    // Cloudflare Logpush: edge times, the status, the origin's time in nanoseconds.
+    let e = p
+        .parse(br#"{"ClientIP":"10.0.0.2","ClientRequestMethod":"POST","ClientRequestURI":"/api/pay/17","EdgeEndTimestamp":"2026-11-30T14:01:03Z","EdgeResponseStatus":502,"EdgeStartTimestamp":"2026-11-30T14:01:02.5Z","OriginResponseTime":500000000,"RayID":"7d9f"}"#)
+        .unwrap();
+    assert_eq!(e.ts_micros, 1_796_047_262_500_000);
+    assert_eq!((e.status_code, e.duration_ms), (Some(502), Some(500.0)));
+    assert_eq!(e.operation, "POST /api/pay/{id}");
+    // Envoy's JSON access log.
+    let e = p
+        .parse(br#"{"start_time":"2026-11-30T14:01:03.123Z","method":"POST","path":"/api/pay","response_code":503,"response_flags":"UF","duration":3002,"upstream_service_time":null}"#)
+        .unwrap();
+    assert_eq!((e.status_code, e.duration_ms), (Some(503), Some(3002.0)));
+    assert_eq!(e.operation, "POST /api/pay");
+    // Kubernetes' audit log: the verb on the API path, the response's code.
+    let e = p
+        .parse(br#"{"kind":"Event","level":"Metadata","verb":"get","requestURI":"/api/v1/namespaces/kube-system/secrets/x","responseStatus":{"status":"Failure","code":403},"requestReceivedTimestamp":"2026-11-30T14:01:03.000000Z"}"#)
+        .unwrap();
+    assert_eq!(e.status_code, Some(403));
+    assert!(e.operation.starts_with("GET /api/v1/namespaces/"), "{}", e.operation);
+    // hclog as JSON (Consul, Nomad, Vault).
+    let e = p
+        .parse(br#"{"@level":"error","@message":"failed to restart task","@module":"client.alloc_runner","@timestamp":"2026-11-30T14:01:03.123456Z","error":"exit 1"}"#)
+        .unwrap();
+    assert_eq!((e.level, e.component.as_str()), ("ERROR", "client.alloc_runner"));
+    assert_eq!(e.message, "failed to restart task");
+}

@@ -102,6 +102,8 @@ pub(crate) fn pairs_in_message(message: &str, fields: &mut Vec<(String, Value)>)
 /// its fields join the event's, as a JSON line's would. A key the header already gave, and
 /// keys naming the time or the message, are left alone; the message is kept whole.
 pub(crate) fn json_tail_in_message(message: &str, fields: &mut Vec<(String, Value)>) {
+    // Monolog writes its (empty) `extra` after the context: `message {"user_id":17} []`.
+    let message = message.strip_suffix(" []").unwrap_or(message);
     if !message.ends_with('}') {
         return;
     }

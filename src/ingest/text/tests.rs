@@ -729,3 +729,73 @@ fn spring_boot_bracketed_tomcat_logger() {
         ],
     );
 }
+
+#[test]
+fn php_monolog_loguru_serilog_hclog_and_jenkins() {
+    check(
+        "[30-Nov-2026 14:01:02 UTC] PHP Fatal error:  Uncaught Exception: boom in /var/www/index.php:3",
+        &[
+            ("ts", "2026-11-30T14:01:02+00:00"),
+            ("level", "FATAL"),
+            ("message", "PHP Fatal error:  Uncaught Exception: boom in /var/www/index.php:3"),
+        ],
+    );
+    check(
+        "[30-Nov-2026 14:01:03 UTC] PHP Warning:  Undefined variable $x in /var/www/index.php on line 7",
+        &[("level", "WARN")],
+    );
+    // Monolog: channel and level, the context's JSON into fields, the empty extra ignored.
+    check(
+        "[2026-11-30 14:01:03] local.INFO: User logged in {\"user_id\":17,\"status\":201} []",
+        &[
+            ("channel", "local"),
+            ("level", "INFO"),
+            ("user_id", "17"),
+            ("status", "201"),
+            (
+                "message",
+                "User logged in {\"user_id\":17,\"status\":201} []",
+            ),
+        ],
+    );
+    check(
+        "[2026-11-30 14:01:02] production.ERROR: SQLSTATE[HY000] [2002] Connection refused",
+        &[("channel", "production"), ("level", "ERROR")],
+    );
+    check(
+        "2026-11-30 14:01:03.456 | ERROR    | app.orders:pay:88 - payment failed",
+        &[
+            ("level", "ERROR"),
+            ("logger", "app.orders:pay:88"),
+            ("message", "payment failed"),
+        ],
+    );
+    check(
+        "2026-11-30 14:01:02.123 | INFO     | __main__:main:12 - started",
+        &[("logger", "__main__:main:12"), ("message", "started")],
+    );
+    check(
+        "[14:01:03 ERR] Unhandled exception in request /api/pay",
+        &[
+            ("level", "ERROR"),
+            ("message", "Unhandled exception in request /api/pay"),
+        ],
+    );
+    check(
+        "2026-11-30T14:01:03.456Z [ERROR] agent.client: RPC failed to server: method=Catalog.Register",
+        &[
+            ("level", "ERROR"),
+            ("logger", "agent.client"),
+            ("message", "RPC failed to server: method=Catalog.Register"),
+        ],
+    );
+    check(
+        "2026-11-30 14:01:02.123+0000 [id=42]\tINFO\thudson.WebAppMain$3#run: Jenkins is fully up and running",
+        &[
+            ("thread", "id=42"),
+            ("level", "INFO"),
+            ("logger", "hudson.WebAppMain$3#run"),
+            ("message", "Jenkins is fully up and running"),
+        ],
+    );
+}

@@ -9,9 +9,12 @@ pub(super) fn is_name_char(c: char) -> bool {
 }
 
 /// A name that only a logger or class has: dotted (`c.a.Checkout`), with `$`, `/` or `::`.
+/// Java's `Class#method` (Jenkins) counts too.
 pub(super) fn is_qualified_name(name: &str) -> bool {
     !name.is_empty()
-        && name.chars().all(|c| is_name_char(c) || c == ':')
+        && name
+            .chars()
+            .all(|c| is_name_char(c) || c == ':' || c == '#')
         && !name.contains("()")
         && (name.contains('.') && !name.ends_with('.')
             || name.contains('$')
@@ -106,6 +109,43 @@ pub(super) fn is_source_location(token: &str) -> bool {
             && file.contains('.')
             && file.chars().all(is_name_char)
     })
+}
+
+/// loguru's `module:function:line` (`__main__:main:12`), the module maybe without a dot.
+pub(super) fn is_function_location(token: &str) -> bool {
+    let mut parts = token.rsplitn(3, ':');
+    let (Some(line), Some(function), Some(module)) = (parts.next(), parts.next(), parts.next())
+    else {
+        return false;
+    };
+    let name = |s: &str| !s.is_empty() && s.chars().all(is_name_char);
+    !line.is_empty() && line.bytes().all(|b| b.is_ascii_digit()) && name(function) && name(module)
+}
+
+/// Monolog's `channel.LEVEL:` (Laravel, Symfony: `production.ERROR:`): the channel and level.
+pub(super) fn channel_and_level(token: &str) -> Option<(&str, &'static str)> {
+    let (channel, word) = token.strip_suffix(':')?.rsplit_once('.')?;
+    let upper = !word.is_empty() && word.bytes().all(|b| b.is_ascii_uppercase());
+    let level = normalize_level(word).filter(|_| upper)?;
+    (!channel.is_empty() && channel.chars().all(is_name_char)).then_some((channel, level))
+}
+
+/// PHP's error log: the level its label says (`PHP Fatal error:  ...`, `PHP Warning:  ...`).
+pub(super) fn php_label_level(after_php: &str) -> Option<&'static str> {
+    const LABELS: [(&str, &str); 7] = [
+        ("Fatal error:", "FATAL"),
+        ("Parse error:", "FATAL"),
+        ("Recoverable fatal error:", "ERROR"),
+        ("Warning:", "WARN"),
+        ("Notice:", "INFO"),
+        ("Deprecated:", "INFO"),
+        ("Stack trace:", "ERROR"),
+    ];
+    let after = after_php.trim_start();
+    LABELS
+        .iter()
+        .find(|(label, _)| after.starts_with(label))
+        .map(|(_, level)| *level)
 }
 
 /// log4j's `%m (%c)` (Kafka): a class name in parentheses closing the message.
