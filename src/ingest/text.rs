@@ -24,6 +24,7 @@ use pairs::json_tail_in_message;
 pub(crate) use pairs::pairs_in_message;
 
 mod jul;
+mod lambda;
 mod pairs;
 mod squid;
 mod supercomputers;
@@ -227,14 +228,16 @@ impl TextParser {
         Ok(fields)
     }
 
-    /// A payload inside a wrapper that has its own time (containers): the timestamp is
-    /// optional.
+    /// A payload inside a wrapper that has its own time (containers, CloudWatch Logs events):
+    /// the timestamp is optional.
     pub(crate) fn parse_payload(&self, text: &str) -> Vec<(String, Value)> {
         if let Ok(fields) = self.parse(text) {
             return fields;
         }
         let mut fields = super::records::field_list(16);
-        peel_header(text, &mut fields);
+        if !lambda::read(text.trim_end(), &mut fields) {
+            peel_header(text, &mut fields);
+        }
         fields
     }
 

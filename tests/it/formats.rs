@@ -370,7 +370,7 @@ const FIREHOSE: &str = concat!(
 /// control message among them, and a Vector S3 object (a JSON array).
 const CLOUDWATCH: &str = concat!(
     r#"{"messageType":"CONTROL_MESSAGE","owner":"CloudwatchLogs","logGroup":"","logStream":"","subscriptionFilters":[],"logEvents":[{"id":"","timestamp":1796047680000,"message":"CWL CONTROL MESSAGE: Checking health of destination Firehose."}]}"#,
-    r#"{"messageType":"DATA_MESSAGE","owner":"111122223333","logGroup":"/aws/lambda/refunds","logStream":"2026/11/30/[$LATEST]0a","subscriptionFilters":["all"],"logEvents":[{"id":"37","timestamp":1796047681000,"message":"refund 7 queued"},{"id":"38","timestamp":1796047682000,"message":"{\"level\":\"error\",\"msg\":\"refund 8 failed\"}"}]}"#,
+    r#"{"messageType":"DATA_MESSAGE","owner":"111122223333","logGroup":"/aws/lambda/refunds","logStream":"2026/11/30/[$LATEST]0a","subscriptionFilters":["all"],"logEvents":[{"id":"37","timestamp":1796047681000,"message":"refund 7 queued"},{"id":"38","timestamp":1796047682000,"message":"{\"level\":\"error\",\"msg\":\"refund 8 failed\"}"},{"id":"39","timestamp":1796047683000,"message":"REPORT RequestId: 6f1e0c3a-1b2c-4d5e-9f00-1234567890ab\tDuration: 3000.00 ms\tBilled Duration: 3000 ms\tMemory Size: 128 MB\tMax Memory Used: 71 MB\tStatus: timeout\n"}]}"#,
     "\n",
 );
 const VECTOR_ARRAY: &str = concat!(
@@ -505,9 +505,26 @@ async fn lines_holding_several_records_give_a_row_each() {
             "ERROR",
             "refund 8 failed",
         ],
+        vec![
+            "cw-1-2026-11-30-14-08-00-77aa",
+            "3",
+            "refunds",
+            "ERROR",
+            "REPORT RequestId: 6f1e0c3a-1b2c-4d5e-9f00-1234567890ab\tDuration: 3000.00 ms\tBilled Duration: 3000 ms\tMemory Size: 128 MB\tMax Memory Used: 71 MB\tStatus: timeout",
+        ],
         vec!["logs_8f3a.json.gz", "0", "cart", "WARN", "cart saved"],
     ];
     assert_eq!(others, expect);
+    // Lambda's REPORT: the invocation's duration and request id.
+    let invocation = query(
+        data.path(),
+        "SELECT duration_ms, trace_id FROM events WHERE message LIKE 'REPORT%'",
+    )
+    .await;
+    assert_eq!(
+        invocation,
+        [["3000.0", "6f1e0c3a-1b2c-4d5e-9f00-1234567890ab"]]
+    );
 
     // Each line is counted once; the records after a line's first are `extra_records`.
     for source in &report.sources {
@@ -524,8 +541,8 @@ async fn lines_holding_several_records_give_a_row_each() {
         "SELECT bool_and(balanced), sum(extra_records) FROM ingest_summary",
     )
     .await;
-    assert_eq!(balanced[0], ["true", "7"]);
-    assert_eq!(assert_lineage(data.path()).await, 13);
+    assert_eq!(balanced[0], ["true", "8"]);
+    assert_eq!(assert_lineage(data.path()).await, 14);
 }
 
 /// MySQL's slow query log: an event is every line from one `# Time:` to the next, which no

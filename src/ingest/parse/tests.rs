@@ -442,11 +442,18 @@ fn edge_mesh_audit_and_hclog_json() {
         .parse(br#"{"kind":"Event","level":"Metadata","verb":"get","requestURI":"/api/v1/namespaces/kube-system/secrets/x","responseStatus":{"status":"Failure","code":403},"requestReceivedTimestamp":"2026-11-30T14:01:03.000000Z"}"#)
         .unwrap();
     assert_eq!(e.status_code, Some(403));
-    assert!(e.operation.starts_with("GET /api/v1/namespaces/"), "{}", e.operation);
+    assert!(
+        e.operation.starts_with("GET /api/v1/namespaces/"),
+        "{}",
+        e.operation
+    );
     // hclog as JSON (Consul, Nomad, Vault).
     let e = p
         .parse(br#"{"@level":"error","@message":"failed to restart task","@module":"client.alloc_runner","@timestamp":"2026-11-30T14:01:03.123456Z","error":"exit 1"}"#)
         .unwrap();
-    assert_eq!((e.level, e.component.as_str()), ("ERROR", "client.alloc_runner"));
+    assert_eq!(
+        (e.level, e.component.as_str()),
+        ("ERROR", "client.alloc_runner")
+    );
     assert_eq!(e.message, "failed to restart task");
 }

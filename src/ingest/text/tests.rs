@@ -799,3 +799,29 @@ fn php_monolog_loguru_serilog_hclog_and_jenkins() {
         ],
     );
 }
+
+#[test]
+fn lambda_platform_lines_in_cloudwatch_events() {
+    let payload = |text: &str| parser().parse_payload(text);
+    let report = payload(
+        "REPORT RequestId: 8f5c1e2a-1b2c-4d5e-9f00-1234567890ab\tDuration: 3000.00 ms\tBilled Duration: 3000 ms\tMemory Size: 128 MB\tMax Memory Used: 71 MB\tInit Duration: 180.25 ms\tStatus: timeout\n",
+    );
+    for expected in [
+        ("request_id", json!("8f5c1e2a-1b2c-4d5e-9f00-1234567890ab")),
+        ("duration", json!("3000.00ms")),
+        ("billed_duration_ms", json!(3000.0)),
+        ("memory_size_mb", json!(128.0)),
+        ("init_duration_ms", json!(180.25)),
+        ("lambda_status", json!("timeout")),
+        ("level", json!("ERROR")),
+    ] {
+        let expected = (expected.0.to_string(), expected.1);
+        assert!(report.contains(&expected), "{expected:?} in {report:?}");
+    }
+    let start = payload("START RequestId: 8f5c1e2a-1b2c-4d5e-9f00-1234567890ab Version: $LATEST");
+    assert_eq!(start[0].1, json!("8f5c1e2a-1b2c-4d5e-9f00-1234567890ab"));
+    assert!(!start.iter().any(|(k, _)| k == "duration" || k == "level"));
+    // Other text is read as before.
+    let other = payload("RESTART RequestId: x");
+    assert!(!other.iter().any(|(k, _)| k == "request_id"));
+}
