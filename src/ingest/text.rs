@@ -83,9 +83,18 @@ fn continues_postgres_error(after_time: &str) -> bool {
         "LOCATION",
     ];
     let window = &after_time.as_bytes()[..after_time.len().min(200)];
-    // The first label of the line is its own (a message may quote another).
-    let Some(colon) = memchr::memmem::find(window, b":  ") else {
-        return false;
+    // The first label of the line is its own (a message may quote another). Colons are
+    // looked for one by one: building a substring finder per line cost more than the search.
+    let mut from = 0;
+    let colon = loop {
+        let Some(found) = memchr::memchr(b':', &window[from..]) else {
+            return false;
+        };
+        let colon = from + found;
+        if window[colon + 1..].starts_with(b"  ") {
+            break colon;
+        }
+        from = colon + 1;
     };
     let word_start = window[..colon]
         .iter()
@@ -202,7 +211,10 @@ impl TextParser {
         let epoch = matches!(stamp, Stamp::Epoch(_));
         fields.push(("ts".to_string(), self.ts_value(stamp)));
         let rest = &text[end..];
-        if start == 0 && (jul::read(rest, &mut fields) || epoch && squid::read(rest, &mut fields)) {
+        // java.util.logging's time starts with the month's name; Squid's is an epoch.
+        let named_month = text.starts_with(|c: char| c.is_ascii_uppercase());
+        let jul = start == 0 && named_month && jul::read(rest, &mut fields);
+        if start == 0 && (jul || epoch && squid::read(rest, &mut fields)) {
             return Ok(fields);
         }
         if start > 0 && text.as_bytes()[start - 1] == b'[' {

@@ -113,6 +113,9 @@ pub(super) fn is_source_location(token: &str) -> bool {
 
 /// loguru's `module:function:line` (`__main__:main:12`), the module maybe without a dot.
 pub(super) fn is_function_location(token: &str) -> bool {
+    if !token.ends_with(|c: char| c.is_ascii_digit()) {
+        return false;
+    }
     let mut parts = token.rsplitn(3, ':');
     let (Some(line), Some(function), Some(module)) = (parts.next(), parts.next(), parts.next())
     else {
