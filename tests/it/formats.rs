@@ -19,7 +19,7 @@ fn write_old(path: &Path, text: &str) {
 }
 
 /// Ingests the directory `logs` into `data` with no configuration at all; no source fails.
-async fn ingest_without_config(data: &Path, logs: &Path) -> shape::ingest::IngestReport {
+pub(crate) async fn ingest_without_config(data: &Path, logs: &Path) -> shape::ingest::IngestReport {
     let (report, errors) = ingest_into(
         data,
         &Config::default(),

@@ -6,7 +6,8 @@
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
-use crate::common::{assert_lineage, ingest_into, query};
+use crate::common::{assert_lineage, query};
+use crate::formats::ingest_without_config;
 
 /// Writes `text` to `path`, last modified at `modified`.
 fn write_at(path: &Path, text: &str, modified: SystemTime) {
@@ -62,14 +63,7 @@ async fn servers_and_runtimes_layouts_without_configuration() {
     }
     write_at(&logs.path().join("elixir.log"), ELIXIR, elixir_written);
     let data = tempfile::tempdir().unwrap();
-    let config = shape::config::Config::default();
-    let (report, errors) = ingest_into(
-        data.path(),
-        &config,
-        &[logs.path().to_string_lossy().into_owned()],
-    )
-    .await;
-    assert!(errors.is_empty(), "{errors:?}");
+    let report = ingest_without_config(data.path(), logs.path()).await;
     for source in &report.sources {
         assert_eq!(source.log.format, "text", "{}", source.uri);
         assert_eq!(
