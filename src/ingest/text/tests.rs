@@ -825,3 +825,34 @@ fn lambda_platform_lines_in_cloudwatch_events() {
     let other = payload("RESTART RequestId: x");
     assert!(!other.iter().any(|(k, _)| k == "request_id"));
 }
+
+#[test]
+fn every_cut_of_every_layout_parses_or_says_why() {
+    // Each layout's line cut at every character (a file cut mid-line, a partial write): the
+    // readers slice by what they found, so each cut must give fields or an error, not a panic.
+    let lines = [
+        "Dec 04, 2025 5:28:09 PM com.example.App handle\nSEVERE: request failed",
+        "14:01:02.123 [error] GenServer Shop.Worker terminating",
+        "[14:01:03 ERR] Unhandled exception",
+        "2026-11-30T14:01:02.123Z\t8f5c1e2a-1b2c-4d5e-9f00-1234567890ab\tERROR\tx \t{\"a\":1}",
+        "1796362087.123    123 10.0.0.1 TCP_MISS/200 1234 GET http://e.x/a/1 - HIER_DIRECT/1.2.3.4 text/html",
+        "2026-11-30 14:01:02.123 UTC [1240] app@shop STATEMENT:  select 1;",
+        "[2026-11-30, 14:01:02 UTC] {taskinstance.py:1157} INFO - ok",
+        "[2026-11-30 14:01:03] local.INFO: in {\"user_id\":17} []",
+        "[30-Nov-2026 14:01:02 UTC] PHP Fatal error:  Uncaught",
+        "2026-11-30 14:01:03.456 | ERROR    | app.orders:pay:88 - é failed",
+        "2026-11-30T14:01:03.456Z [ERROR] agent.client: RPC ünïcode",
+    ];
+    for line in lines {
+        for (cut, _) in line.char_indices() {
+            let part = &line[..cut];
+            let _ = parser().parse(part);
+            let _ = parser().parse_payload(part);
+            let _ = starts_text_event(part.as_bytes());
+        }
+    }
+    let report = "REPORT RequestId: x\tDuration: 1 ms\tMemory Size: 128";
+    for (cut, _) in report.char_indices() {
+        let _ = parser().parse_payload(&report[..cut]);
+    }
+}

@@ -1,7 +1,8 @@
 //! The clients analysts already use, over real TCP: SQLAlchemy 2 (psycopg2 and psycopg 3)
 //! with pandas, psql's meta-commands and `\copy`, JDBC's DatabaseMetaData and a
-//! `setFetchSize` read, pgcli's completion refresh, node-postgres; and what they rely on: the server's
-//! identity, COPY TO STDOUT in every format, PostgreSQL timestamp literals and settings.
+//! `setFetchSize` read, pgcli's completion refresh, node-postgres, psqlODBC; and what they
+//! rely on: the server's identity, COPY TO STDOUT in every format, PostgreSQL timestamp
+//! literals and settings.
 
 use super::*;
 
@@ -342,4 +343,79 @@ async fn identity_settings_literals_and_copy_formats() {
     assert!(!std::path::Path::new("/tmp/shape-copy-out").exists());
     // The session goes on after refusals.
     assert_eq!(one(client.simple_query("SELECT 1").await.unwrap()), "1");
+}
+
+/// psqlODBC (Debian's odbc-postgresql, through unixODBC's `isql`), the driver BI tools on
+/// ODBC use (Excel, Power BI, Tableau): a connection, a query, and the catalog calls
+/// `SQLTables` and `SQLColumns` that list what there is to chart.
+#[test]
+fn odbc_driver_tables_columns_and_a_query() {
+    if !tool_available("isql (unixodbc)", Command::new("isql").arg("--version"))
+        || !tool_available(
+            "odbc-postgresql",
+            Command::new("odbcinst").args(["-q", "-d", "-n", "PostgreSQL Unicode"]),
+        )
+    {
+        return;
+    }
+    let (dir, data, config) = ingested_sample("*.jsonl*");
+    let (_server, port) = start(&data, config);
+    let ini = dir.path().join("odbc.ini");
+    std::fs::write(
+        &ini,
+        format!(
+            "[shape]\nDriver = PostgreSQL Unicode\nServername = 127.0.0.1\nPort = {port}\n\
+             Database = shape\nUsername = shape\n"
+        ),
+    )
+    .unwrap();
+    let isql = |input: &str| {
+        let mut child = Command::new("isql")
+            .args(["shape", "shape", "x", "-b", "-d|"])
+            .env("ODBCINI", &ini)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    let errors = "SELECT count(*) FROM events WHERE level = 'ERROR'";
+    let counted = isql(&format!("{errors}\n"));
+    let args = [
+        "--config",
+        config,
+        "--data-dir",
+        &data,
+        "query",
+        "--format",
+        "csv",
+        errors,
+    ];
+    let out = run_shape(dir.path(), &args, &[]);
+    let expected = text(&out.stdout)
+        .lines()
+        .nth(1)
+        .unwrap_or_default()
+        .to_string();
+    assert!(expected.parse::<u64>().is_ok_and(|n| n > 0), "{expected}");
+    assert_eq!(counted.trim(), expected);
+    // SQLTables: every table and view, SQLColumns: the columns with their SQL types.
+    let tables = isql("help\n");
+    for name in ["|events|TABLE", "|slo_status|VIEW", "|rejects|TABLE"] {
+        assert!(tables.contains(name), "{name} not in:\n{tables}");
+    }
+    let columns = isql("help events\n");
+    assert!(columns.contains("|events|ts|11|timestamptz|"), "{columns}");
+    assert!(columns.contains("|events|status_code|4|int4|"), "{columns}");
+    assert!(columns.contains("|events|_line|-5|int8|"), "{columns}");
 }
