@@ -106,6 +106,8 @@ fn psql_meta_commands_and_copy_to_a_file() {
         ("\\dconfig", "List of non-default configuration parameters"),
         ("\\dL", "plpgsql"),
         ("\\dy", "List of event triggers"),
+        ("\\dd", "Object descriptions"),
+        ("\\dT+", "List of data types"),
         (
             "\\x on\nSELECT slo_id FROM slo_definitions LIMIT 1",
             "slo_id",
