@@ -437,6 +437,16 @@ pub fn udfs(facts: Arc<CatalogFacts>) -> Vec<ScalarUDF> {
         oid_to_text("pg_get_function_result", &facts, |f, oid, _| {
             f.functions.get(&oid).map(|e| e.result.clone())
         }),
+        // psql's `\sf`: SHAPE's functions are built in, so their body is their own name, as
+        // PostgreSQL shows its `internal` functions.
+        oid_to_text("pg_get_functiondef", &facts, |f, oid, _| {
+            f.functions.get(&oid).map(|e| {
+                format!(
+                    "CREATE OR REPLACE FUNCTION public.{}({})\n RETURNS {}\n LANGUAGE internal\nAS $function${}$function$\n",
+                    e.name, e.arguments, e.result, e.name
+                )
+            })
+        }),
         oid_to_text("pg_get_function_arguments", &facts, |f, oid, _| {
             f.functions.get(&oid).map(|e| e.arguments.clone())
         }),

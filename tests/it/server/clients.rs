@@ -109,6 +109,10 @@ fn psql_meta_commands_and_copy_to_a_file() {
         ("\\dd", "Object descriptions"),
         ("\\dT+", "List of data types"),
         (
+            "\\sf shape_burn_rate",
+            "CREATE OR REPLACE FUNCTION public.shape_burn_rate(",
+        ),
+        (
             "\\x on\nSELECT slo_id FROM slo_definitions LIMIT 1",
             "slo_id",
         ),
