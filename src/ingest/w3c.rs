@@ -27,9 +27,29 @@ const FIELDS_DIRECTIVE: &[u8] = b"#Fields:";
 const DATE_DIRECTIVE: &[u8] = b"#Date:";
 
 /// The column names of a `#Fields:` directive line, as the parser receives them; `None` for
-/// any other line.
+/// any other line. An AWS VPC flow log's header line is one too (see [`is_flow_log_header`]).
 pub(crate) fn fields_directive(content: &[u8]) -> Option<&[u8]> {
-    Some(content.strip_prefix(FIELDS_DIRECTIVE)?.trim_ascii())
+    match content.strip_prefix(FIELDS_DIRECTIVE) {
+        Some(names) => Some(names.trim_ascii()),
+        None => is_flow_log_header(content).then(|| content.trim_ascii()),
+    }
+}
+
+/// AWS VPC flow logs, as delivered to S3, start with a line naming their fields, the default
+/// `version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes
+/// start end action log-status` or a custom format's: lower-case names, among them
+/// `srcaddr`, `dstaddr` and `start`. Data lines start with a number, so they fail at once.
+fn is_flow_log_header(content: &[u8]) -> bool {
+    let mut found = [false; 3];
+    for name in content.split(|b| *b == b' ').filter(|n| !n.is_empty()) {
+        if !name.iter().all(|b| b.is_ascii_lowercase() || *b == b'-') {
+            return false;
+        }
+        for (i, wanted) in [&b"srcaddr"[..], b"dstaddr", b"start"].iter().enumerate() {
+            found[i] |= name == *wanted;
+        }
+    }
+    found.iter().all(|f| *f)
 }
 
 /// The header that holds after `line` (see the module doc), when the line is a `#Fields:` or
@@ -65,9 +85,10 @@ fn split_header(header: &[u8]) -> (Option<&[u8]>, &[u8]) {
     }
 }
 
-/// Whether the line is a directive (`#Version:`, `#Date:`, `#Software:`, `#Fields:`, ...).
+/// Whether the line is a directive (`#Version:`, `#Date:`, `#Software:`, `#Fields:`, ...,
+/// or a flow log's header).
 pub(crate) fn is_directive(content: &[u8]) -> bool {
-    content.first() == Some(&b'#')
+    content.first() == Some(&b'#') || is_flow_log_header(content)
 }
 
 /// What the parser reads for a data line: the directive's names, a newline, the line.
@@ -121,10 +142,15 @@ pub(crate) fn parse_w3c(text: &str) -> Result<Fields, String> {
         (Some(date), Some(time)) => {
             fields.push(("timestamp".into(), Value::String(format!("{date}T{time}Z"))))
         }
+        // A VPC flow log: the start of the flow's capture window, epoch seconds.
+        _ if value_of("start").is_some_and(|s| s.bytes().all(|b| b.is_ascii_digit())) => {
+            let start: i64 = value_of("start").unwrap_or_default().parse().unwrap_or(0);
+            fields.push(("timestamp".into(), Value::from(start)));
+        }
         _ => {
             return Err(format!(
-                "W3C log: no `date` and `time` values (the `#Fields:` directive names: {}; \
-                 no `#Date:` directive gives the day)",
+                "W3C log: no `date` and `time` values, nor a flow log's `start` (the fields \
+                 directive names: {}; no `#Date:` directive gives the day)",
                 names.join(" ")
             ))
         }
@@ -141,6 +167,12 @@ pub(crate) fn parse_w3c(text: &str) -> Result<Fields, String> {
             "message".into(),
             Value::String(format!("{method} {target}{query}")),
         ));
+    } else if let Some(flow) = flow_summary(&value_of) {
+        fields.push(("message".into(), Value::String(flow.0)));
+        // A rejected flow is what a flow log is read for.
+        if flow.1 {
+            fields.push(("level".into(), Value::String("WARN".into())));
+        }
     } else {
         fields.push(("message".into(), Value::String(line.to_string())));
     }
@@ -173,6 +205,26 @@ pub(crate) fn parse_w3c(text: &str) -> Result<Fields, String> {
         fields.push((name.to_string(), Value::String(value.to_string())));
     }
     Ok(fields)
+}
+
+/// A flow log record as a message (`REJECT 172.31.9.69:49761 -> 172.31.9.12:3389`), and
+/// whether the flow was rejected; `None` without an action and both addresses.
+fn flow_summary<'a>(value_of: &impl Fn(&str) -> Option<&'a str>) -> Option<(String, bool)> {
+    let (action, source, destination) = (
+        value_of("action")?,
+        value_of("srcaddr")?,
+        value_of("dstaddr")?,
+    );
+    let with_port = |address: &str, port: Option<&str>| match port {
+        Some(port) => format!("{address}:{port}"),
+        None => address.to_string(),
+    };
+    let text = format!(
+        "{action} {} -> {}",
+        with_port(source, value_of("srcport")),
+        with_port(destination, value_of("dstport"))
+    );
+    Some((text, action == "REJECT"))
 }
 
 #[cfg(test)]
@@ -310,5 +362,34 @@ mod tests {
         // Without any `#Date:`, a time alone is no timestamp.
         let why = parse("#Fields: time cs-method cs-uri-stem", "14:01:02 GET /").unwrap_err();
         assert!(why.contains("no `#Date:` directive"), "{why}");
+    }
+
+    #[test]
+    fn vpc_flow_logs_read_with_their_header_line() {
+        let header = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status";
+        assert!(is_directive(header.as_bytes()));
+        let data = "2 123456789010 eni-1235b8ca123456789 172.31.9.69 172.31.9.12 49761 3389 6 20 4249 1418530010 1418530070 REJECT OK";
+        assert!(!is_directive(data.as_bytes()));
+        let event = parse(header, data).unwrap();
+        assert_eq!(event.ts_micros, 1_418_530_010_000_000);
+        assert_eq!(event.level, "WARN");
+        assert_eq!(
+            event.message,
+            "REJECT 172.31.9.69:49761 -> 172.31.9.12:3389"
+        );
+        assert!(event
+            .attributes
+            .contains(r#""interface-id":"eni-1235b8ca123456789""#));
+        // NODATA: no flow, no addresses: the line is the message.
+        let idle = "2 123456789010 eni-1a2b3c4d - - - - - - - 1431280876 1431280934 - NODATA";
+        let event = parse(header, idle).unwrap();
+        assert_eq!((event.level, event.message.as_str()), ("INFO", idle));
+        // Not a header: upper case, or without the addresses.
+        assert!(!is_flow_log_header(b"version srcaddr dstaddr"));
+        assert!(!is_flow_log_header(b"Version srcaddr dstaddr start"));
+        let sample: Vec<&[u8]> = vec![header.as_bytes(), data.as_bytes()];
+        let parser = LineParser::new(&FormatSettings::default(), None, &[]).unwrap();
+        let chosen = crate::ingest::detect::choose_format(&parser, &sample);
+        assert!(matches!(chosen, crate::ingest::formats::LineFormat::W3c));
     }
 }

@@ -1,7 +1,8 @@
 //! Servers' and runtimes' own layouts through the whole ingest, with no configuration: the
 //! ones whose events span lines by rule (PostgreSQL's error details, java.util.logging's
 //! two-line records), whose lines have no date (Elixir), and the tab-separated and access-log
-//! layouts of AWS Lambda, zap, Airflow and Squid. Lineage is read back for every row.
+//! layouts of AWS Lambda, zap, Airflow and Squid, and AWS VPC flow logs. Lineage is read back
+//! for every row.
 
 use std::path::Path;
 use std::time::{Duration, SystemTime};
@@ -46,6 +47,11 @@ ValueError: bad row\n";
 const SQUID: &str = "1796047262.123    123 10.0.0.1 TCP_MISS/200 1234 GET http://shop.example/api/items/17 - HIER_DIRECT/93.184.216.34 application/json\n\
 1796047263.456   3002 10.0.0.2 TCP_MISS/504 320 POST http://shop.example/api/pay - HIER_DIRECT/93.184.216.34 text/html\n";
 
+/// AWS VPC flow logs as delivered to S3: a header line naming the fields, then the records.
+const VPC_FLOW: &str = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n\
+2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1796047262 1796047322 ACCEPT OK\n\
+2 123456789010 eni-1235b8ca123456789 172.31.9.69 172.31.9.12 49761 3389 6 20 4249 1796047262 1796047322 REJECT OK\n";
+
 #[tokio::test(flavor = "multi_thread")]
 async fn servers_and_runtimes_layouts_without_configuration() {
     let logs = tempfile::tempdir().unwrap();
@@ -58,6 +64,7 @@ async fn servers_and_runtimes_layouts_without_configuration() {
         ("lambda.log", LAMBDA_AND_ZAP),
         ("airflow.log", AIRFLOW),
         ("access.log", SQUID),
+        ("vpcflow.log", VPC_FLOW),
     ] {
         write_at(&logs.path().join(name), text, an_hour_ago);
     }
@@ -65,7 +72,12 @@ async fn servers_and_runtimes_layouts_without_configuration() {
     let data = tempfile::tempdir().unwrap();
     let report = ingest_without_config(data.path(), logs.path()).await;
     for source in &report.sources {
-        assert_eq!(source.log.format, "text", "{}", source.uri);
+        let format = if source.uri.ends_with("vpcflow.log") {
+            "w3c"
+        } else {
+            "text"
+        };
+        assert_eq!(source.log.format, format, "{}", source.uri);
         assert_eq!(
             source.log.rejects, 0,
             "{}: {:?}",
@@ -172,11 +184,30 @@ async fn servers_and_runtimes_layouts_without_configuration() {
     assert_eq!(got[0][..3], ["GET /api/items/{id}", "200", "123.0"]);
     assert_eq!(got[1][..3], ["POST /api/pay", "504", "3002.0"]);
 
+    let got = rows("vpcflow.log", "_line, ts, level, message").await;
+    assert_eq!(
+        got,
+        [
+            [
+                "2",
+                "2026-11-30T14:01:02Z",
+                "INFO",
+                "ACCEPT 172.31.16.139:20641 -> 172.31.16.21:22"
+            ],
+            [
+                "3",
+                "2026-11-30T14:01:02Z",
+                "WARN",
+                "REJECT 172.31.9.69:49761 -> 172.31.9.12:3389"
+            ],
+        ]
+    );
+
     let unbalanced = query(
         data.path(),
         "SELECT count(*) FROM ingest_summary WHERE NOT balanced",
     )
     .await;
     assert_eq!(unbalanced, [["0"]]);
-    assert_eq!(assert_lineage(data.path()).await, 14);
+    assert_eq!(assert_lineage(data.path()).await, 16);
 }
