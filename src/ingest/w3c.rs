@@ -207,23 +207,23 @@ pub(crate) fn parse_w3c(text: &str) -> Result<Fields, String> {
     Ok(fields)
 }
 
-/// A flow log record as a message (`REJECT 172.31.9.69:49761 -> 172.31.9.12:3389`), and
-/// whether the flow was rejected; `None` without an action and both addresses.
+/// A flow log record as a message, its own values in reading order (`REJECT 172.31.9.69 49761
+/// 172.31.9.12 3389`: action, source and port, destination and port), and whether the flow was
+/// rejected; `None` without an action and both addresses.
 fn flow_summary<'a>(value_of: &impl Fn(&str) -> Option<&'a str>) -> Option<(String, bool)> {
     let (action, source, destination) = (
         value_of("action")?,
         value_of("srcaddr")?,
         value_of("dstaddr")?,
     );
-    let with_port = |address: &str, port: Option<&str>| match port {
-        Some(port) => format!("{address}:{port}"),
-        None => address.to_string(),
-    };
-    let text = format!(
-        "{action} {} -> {}",
-        with_port(source, value_of("srcport")),
-        with_port(destination, value_of("dstport"))
-    );
+    let mut text = format!("{action} {source}");
+    for value in [value_of("srcport"), Some(destination), value_of("dstport")]
+        .into_iter()
+        .flatten()
+    {
+        text.push(' ');
+        text.push_str(value);
+    }
     Some((text, action == "REJECT"))
 }
 
@@ -373,10 +373,7 @@ mod tests {
         let event = parse(header, data).unwrap();
         assert_eq!(event.ts_micros, 1_418_530_010_000_000);
         assert_eq!(event.level, "WARN");
-        assert_eq!(
-            event.message,
-            "REJECT 172.31.9.69:49761 -> 172.31.9.12:3389"
-        );
+        assert_eq!(event.message, "REJECT 172.31.9.69 49761 172.31.9.12 3389");
         assert!(event
             .attributes
             .contains(r#""interface-id":"eni-1235b8ca123456789""#));
