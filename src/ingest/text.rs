@@ -693,4 +693,6 @@ fn bracket_field(
 }
 
 #[cfg(test)]
+mod layout_tests;
+#[cfg(test)]
 mod tests;

@@ -2,9 +2,8 @@
 //! field by field.
 
 use super::*;
-use serde_json::json;
 
-fn parser() -> TextParser {
+pub(super) fn parser() -> TextParser {
     TextParser {
         years: YearHint {
             year: None,
@@ -14,7 +13,7 @@ fn parser() -> TextParser {
     }
 }
 
-fn fields(line: &str) -> Vec<(String, String)> {
+pub(super) fn fields(line: &str) -> Vec<(String, String)> {
     parser()
         .parse(line)
         .unwrap_or_else(|e| panic!("{line:?}: {e}"))
@@ -29,7 +28,7 @@ fn fields(line: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-fn get(fields: &[(String, String)], key: &str) -> Option<String> {
+pub(super) fn get(fields: &[(String, String)], key: &str) -> Option<String> {
     fields
         .iter()
         .find(|(k, _)| k == key)
@@ -37,7 +36,7 @@ fn get(fields: &[(String, String)], key: &str) -> Option<String> {
 }
 
 #[track_caller]
-fn check(line: &str, expected: &[(&str, &str)]) {
+pub(super) fn check(line: &str, expected: &[(&str, &str)]) {
     let got = fields(line);
     for (key, value) in expected {
         assert_eq!(
@@ -565,294 +564,4 @@ fn dotnet_console_category_and_event_id() {
             ("message", "Order 1274 failed"),
         ],
     );
-}
-
-#[test]
-fn airflow_task_logs() {
-    check(
-        "[2026-11-30, 14:01:02 UTC] {taskinstance.py:1157} INFO - Dependencies all met",
-        &[
-            ("ts", "2026-11-30T14:01:02+00:00"),
-            ("logger", "taskinstance.py:1157"),
-            ("level", "INFO"),
-            ("message", "Dependencies all met"),
-        ],
-    );
-}
-
-#[test]
-fn a_time_of_day_alone_takes_its_date_from_the_source() {
-    // Elixir's Logger; the reference is 2026-12-01T00:00:00Z, so 14:01 of that day would be
-    // after the file was last written: the day before.
-    check(
-        "14:01:02.123 [error] GenServer MyApp.Worker terminating",
-        &[
-            ("ts", "2026-11-30T14:01:02.123"),
-            ("level", "ERROR"),
-            ("message", "GenServer MyApp.Worker terminating"),
-        ],
-    );
-    let late = TextParser {
-        years: YearHint {
-            year: None,
-            // 2026-12-01T18:00:00Z
-            reference_micros: 1_796_083_200_000_000 + 18 * 3_600_000_000,
-        },
-    };
-    // Minecraft servers (log4j2's `[%d{HH:mm:ss}] [%t/%level]: %msg`).
-    let got = late
-        .parse("[14:01:02] [Server thread/INFO]: Done (3.2s)!")
-        .unwrap();
-    assert_eq!(got[0], ("ts".to_string(), json!("2026-12-01T14:01:02")));
-    assert!(
-        got.contains(&("level".to_string(), json!("INFO"))),
-        "{got:?}"
-    );
-    assert!(
-        got.contains(&("thread".to_string(), json!("Server thread"))),
-        "{got:?}"
-    );
-    // Only at the start or in a leading bracket: after other words a time is the message's.
-    assert!(parser().parse("job 14:01:02 started").is_err());
-    assert!(parser().parse("14:01 no seconds").is_err());
-    assert!(parser().parse("25:01:02 no such hour").is_err());
-}
-
-#[test]
-fn java_util_logging_two_line_records() {
-    check(
-        "Dec 04, 2025 5:28:09 PM com.example.App handle\nSEVERE: request failed\n\tat com.example.App.handle(App.java:12)",
-        &[
-            ("ts", "2025-12-04T17:28:09"),
-            ("logger", "com.example.App"),
-            ("method", "handle"),
-            ("level", "ERROR"),
-            ("message", "request failed\n\tat com.example.App.handle(App.java:12)"),
-        ],
-    );
-    check(
-        "Nov 30, 2026 12:05:00 AM org.apache.catalina.startup.Catalina start\nINFO: Server startup in 812 ms",
-        &[("ts", "2026-11-30T00:05:00"), ("level", "INFO")],
-    );
-    // The first line alone (its record line not yet written) is still an event.
-    check(
-        "Nov 30, 2026 12:05:00 PM com.example.App main",
-        &[("ts", "2026-11-30T12:05:00")],
-    );
-    // The record line is not a line of its own.
-    assert!(!starts_text_event(b"SEVERE: request failed"));
-}
-
-#[test]
-fn tab_separated_layouts() {
-    // AWS Lambda's runtimes: time, request id, level, message.
-    check(
-        "2026-11-30T14:01:02.123Z\t8f5c1e2a-1b2c-4d5e-9f00-1234567890ab\tERROR\tInvoke Error \t{\"errorType\":\"Error\",\"errorMessage\":\"boom\"}",
-        &[
-            ("request_id", "8f5c1e2a-1b2c-4d5e-9f00-1234567890ab"),
-            ("level", "ERROR"),
-            ("errorType", "Error"),
-            ("errorMessage", "boom"),
-        ],
-    );
-    // zap's development (console) encoder: time, level, caller, message, fields as JSON.
-    check(
-        "2026-11-30T14:01:02.123Z\tERROR\tserver/handler.go:88\trequest failed\t{\"path\": \"/api/orders\", \"status\": 500, \"msg\": \"x\"}",
-        &[
-            ("level", "ERROR"),
-            ("logger", "server/handler.go:88"),
-            ("status", "500"),
-            ("path", "/api/orders"),
-            (
-                "message",
-                "request failed\t{\"path\": \"/api/orders\", \"status\": 500, \"msg\": \"x\"}",
-            ),
-        ],
-    );
-    // The tail's `msg` does not replace the message; braces that are not JSON stay text.
-    let got = fields("2026-11-30T14:01:02Z INFO done {not json}");
-    assert!(!got.iter().any(|(k, _)| k == "msg" || k == "not"));
-}
-
-#[test]
-fn postgres_error_details_continue_the_error() {
-    let error = "2026-11-30 14:01:02.123 UTC [1240] ERROR:  relation \"orders\" does not exist";
-    assert!(starts_text_event(error.as_bytes()));
-    for line in [
-        "2026-11-30 14:01:02.123 UTC [1240] STATEMENT:  select * from orders;",
-        "2026-11-30 14:01:02.123 UTC [1240] app@shop DETAIL:  Key (id)=(1) already exists.",
-        "2026-11-30 14:01:02 UTC [1240]: [3-1] user=app,db=shop HINT:  No function matches.",
-    ] {
-        assert!(!starts_text_event(line.as_bytes()), "{line}");
-    }
-    // A message quoting a label is still a line of its own.
-    let quoting = "2026-11-30 14:01:02.123 UTC [1240] LOG:  statement: select 'DETAIL:  x'";
-    assert!(starts_text_event(quoting.as_bytes()));
-}
-
-#[test]
-fn squid_native_access_log() {
-    check(
-        "1796362087.123    123 10.0.0.1 TCP_MISS/200 1234 GET http://example.com/api/items/1274?x=1 - HIER_DIRECT/93.184.216.34 text/html",
-        &[
-            ("ts", "1796362087.123"),
-            ("duration", "123ms"),
-            ("client", "10.0.0.1"),
-            ("result_code", "TCP_MISS"),
-            ("status", "200"),
-            ("operation", "GET /api/items/{id}"),
-            ("hierarchy", "HIER_DIRECT/93.184.216.34"),
-            ("content_type", "text/html"),
-        ],
-    );
-    let denied = fields("1796362089.456      5 10.0.0.2 TCP_DENIED/403 3900 CONNECT bad.example:443 - HIER_NONE/- text/html");
-    assert_eq!(get(&denied, "status").as_deref(), Some("403"));
-    assert_eq!(
-        get(&denied, "operation").as_deref(),
-        Some("CONNECT bad.example:443")
-    );
-    // An epoch line of another layout is read as before.
-    let other = fields("1796362087 12 workers started");
-    assert_eq!(get(&other, "pid").as_deref(), Some("12"));
-}
-
-#[test]
-fn spring_boot_bracketed_tomcat_logger() {
-    check(
-        "2026-11-30T14:01:02.456Z ERROR 1234 --- [nio-8080-exec-1] o.a.c.c.C.[.[.[/].[dispatcherServlet]    : Servlet.service() threw exception",
-        &[
-            ("level", "ERROR"),
-            ("pid", "1234"),
-            ("thread", "nio-8080-exec-1"),
-            ("logger", "o.a.c.c.C.[.[.[/].[dispatcherServlet]"),
-            ("message", "Servlet.service() threw exception"),
-        ],
-    );
-}
-
-#[test]
-fn php_monolog_loguru_serilog_hclog_and_jenkins() {
-    check(
-        "[30-Nov-2026 14:01:02 UTC] PHP Fatal error:  Uncaught Exception: boom in /var/www/index.php:3",
-        &[
-            ("ts", "2026-11-30T14:01:02+00:00"),
-            ("level", "FATAL"),
-            ("message", "PHP Fatal error:  Uncaught Exception: boom in /var/www/index.php:3"),
-        ],
-    );
-    check(
-        "[30-Nov-2026 14:01:03 UTC] PHP Warning:  Undefined variable $x in /var/www/index.php on line 7",
-        &[("level", "WARN")],
-    );
-    // Monolog: channel and level, the context's JSON into fields, the empty extra ignored.
-    check(
-        "[2026-11-30 14:01:03] local.INFO: User logged in {\"user_id\":17,\"status\":201} []",
-        &[
-            ("channel", "local"),
-            ("level", "INFO"),
-            ("user_id", "17"),
-            ("status", "201"),
-            (
-                "message",
-                "User logged in {\"user_id\":17,\"status\":201} []",
-            ),
-        ],
-    );
-    check(
-        "[2026-11-30 14:01:02] production.ERROR: SQLSTATE[HY000] [2002] Connection refused",
-        &[("channel", "production"), ("level", "ERROR")],
-    );
-    check(
-        "2026-11-30 14:01:03.456 | ERROR    | app.orders:pay:88 - payment failed",
-        &[
-            ("level", "ERROR"),
-            ("logger", "app.orders:pay:88"),
-            ("message", "payment failed"),
-        ],
-    );
-    check(
-        "2026-11-30 14:01:02.123 | INFO     | __main__:main:12 - started",
-        &[("logger", "__main__:main:12"), ("message", "started")],
-    );
-    check(
-        "[14:01:03 ERR] Unhandled exception in request /api/pay",
-        &[
-            ("level", "ERROR"),
-            ("message", "Unhandled exception in request /api/pay"),
-        ],
-    );
-    check(
-        "2026-11-30T14:01:03.456Z [ERROR] agent.client: RPC failed to server: method=Catalog.Register",
-        &[
-            ("level", "ERROR"),
-            ("logger", "agent.client"),
-            ("message", "RPC failed to server: method=Catalog.Register"),
-        ],
-    );
-    check(
-        "2026-11-30 14:01:02.123+0000 [id=42]\tINFO\thudson.WebAppMain$3#run: Jenkins is fully up and running",
-        &[
-            ("thread", "id=42"),
-            ("level", "INFO"),
-            ("logger", "hudson.WebAppMain$3#run"),
-            ("message", "Jenkins is fully up and running"),
-        ],
-    );
-}
-
-#[test]
-fn lambda_platform_lines_in_cloudwatch_events() {
-    let payload = |text: &str| parser().parse_payload(text);
-    let report = payload(
-        "REPORT RequestId: 8f5c1e2a-1b2c-4d5e-9f00-1234567890ab\tDuration: 3000.00 ms\tBilled Duration: 3000 ms\tMemory Size: 128 MB\tMax Memory Used: 71 MB\tInit Duration: 180.25 ms\tStatus: timeout\n",
-    );
-    for expected in [
-        ("request_id", json!("8f5c1e2a-1b2c-4d5e-9f00-1234567890ab")),
-        ("duration", json!("3000.00ms")),
-        ("billed_duration_ms", json!(3000.0)),
-        ("memory_size_mb", json!(128.0)),
-        ("init_duration_ms", json!(180.25)),
-        ("lambda_status", json!("timeout")),
-        ("level", json!("ERROR")),
-    ] {
-        let expected = (expected.0.to_string(), expected.1);
-        assert!(report.contains(&expected), "{expected:?} in {report:?}");
-    }
-    let start = payload("START RequestId: 8f5c1e2a-1b2c-4d5e-9f00-1234567890ab Version: $LATEST");
-    assert_eq!(start[0].1, json!("8f5c1e2a-1b2c-4d5e-9f00-1234567890ab"));
-    assert!(!start.iter().any(|(k, _)| k == "duration" || k == "level"));
-    // Other text is read as before.
-    let other = payload("RESTART RequestId: x");
-    assert!(!other.iter().any(|(k, _)| k == "request_id"));
-}
-
-#[test]
-fn every_cut_of_every_layout_parses_or_says_why() {
-    // Each layout's line cut at every character (a file cut mid-line, a partial write): the
-    // readers slice by what they found, so each cut must give fields or an error, not a panic.
-    let lines = [
-        "Dec 04, 2025 5:28:09 PM com.example.App handle\nSEVERE: request failed",
-        "14:01:02.123 [error] GenServer Shop.Worker terminating",
-        "[14:01:03 ERR] Unhandled exception",
-        "2026-11-30T14:01:02.123Z\t8f5c1e2a-1b2c-4d5e-9f00-1234567890ab\tERROR\tx \t{\"a\":1}",
-        "1796362087.123    123 10.0.0.1 TCP_MISS/200 1234 GET http://e.x/a/1 - HIER_DIRECT/1.2.3.4 text/html",
-        "2026-11-30 14:01:02.123 UTC [1240] app@shop STATEMENT:  select 1;",
-        "[2026-11-30, 14:01:02 UTC] {taskinstance.py:1157} INFO - ok",
-        "[2026-11-30 14:01:03] local.INFO: in {\"user_id\":17} []",
-        "[30-Nov-2026 14:01:02 UTC] PHP Fatal error:  Uncaught",
-        "2026-11-30 14:01:03.456 | ERROR    | app.orders:pay:88 - é failed",
-        "2026-11-30T14:01:03.456Z [ERROR] agent.client: RPC ünïcode",
-    ];
-    for line in lines {
-        for (cut, _) in line.char_indices() {
-            let part = &line[..cut];
-            let _ = parser().parse(part);
-            let _ = parser().parse_payload(part);
-            let _ = starts_text_event(part.as_bytes());
-        }
-    }
-    let report = "REPORT RequestId: x\tDuration: 1 ms\tMemory Size: 128";
-    for (cut, _) in report.char_indices() {
-        let _ = parser().parse_payload(&report[..cut]);
-    }
 }

@@ -10,6 +10,24 @@ fn script(name: &str) -> String {
     format!("{}/tests/py/{name}", env!("CARGO_MANIFEST_DIR"))
 }
 
+/// `shape query --format csv` of `sql` over the data dir: what each client's result is
+/// compared with.
+fn shape_query_csv(dir: &std::path::Path, config: &str, data: &str, sql: &str) -> String {
+    let args = [
+        "--config",
+        config,
+        "--data-dir",
+        data,
+        "query",
+        "--format",
+        "csv",
+        sql,
+    ];
+    let out = run_shape(dir, &args, &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    text(&out.stdout)
+}
+
 fn assert_printed(out: &std::process::Output, marker: &str) {
     assert!(
         out.status.success() && text(&out.stdout).contains(marker),
@@ -157,22 +175,7 @@ fn psql_meta_commands_and_copy_to_a_file() {
                  FROM slo_definitions ORDER BY slo_id";
     psql(&format!("\\copy ({query}) TO 'export.csv' CSV HEADER"));
     let exported = std::fs::read_to_string(dir.path().join("export.csv")).unwrap();
-    let out = run_shape(
-        dir.path(),
-        &[
-            "--config",
-            config,
-            "--data-dir",
-            &data,
-            "query",
-            "--format",
-            "csv",
-            query,
-        ],
-        &[],
-    );
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    assert_eq!(exported, text(&out.stdout));
+    assert_eq!(exported, shape_query_csv(dir.path(), config, &data, query));
     assert!(exported.lines().count() > 10);
 }
 
@@ -397,22 +400,8 @@ fn odbc_driver_tables_columns_and_a_query() {
     };
     let errors = "SELECT count(*) FROM events WHERE level = 'ERROR'";
     let counted = isql(&format!("{errors}\n"));
-    let args = [
-        "--config",
-        config,
-        "--data-dir",
-        &data,
-        "query",
-        "--format",
-        "csv",
-        errors,
-    ];
-    let out = run_shape(dir.path(), &args, &[]);
-    let expected = text(&out.stdout)
-        .lines()
-        .nth(1)
-        .unwrap_or_default()
-        .to_string();
+    let csv = shape_query_csv(dir.path(), config, &data, errors);
+    let expected = csv.lines().nth(1).unwrap_or_default().to_string();
     assert!(expected.parse::<u64>().is_ok_and(|n| n > 0), "{expected}");
     assert_eq!(counted.trim(), expected);
     // SQLTables: every table and view, SQLColumns: the columns with their SQL types.
