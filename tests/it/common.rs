@@ -25,6 +25,32 @@ pub fn run_shape(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     cmd.output().expect("shape runs")
 }
 
+/// `shape query --format <format> [extra...] <sql>` over `data` with `config`: its stdout (the
+/// run must succeed).
+pub fn shape_query(
+    cwd: &Path,
+    config: &str,
+    data: &str,
+    format: &str,
+    extra: &[&str],
+    sql: &str,
+) -> String {
+    let mut args = vec![
+        "--config",
+        config,
+        "--data-dir",
+        data,
+        "query",
+        "--format",
+        format,
+    ];
+    args.extend_from_slice(extra);
+    args.push(sql);
+    let out = run_shape(cwd, &args, &[]);
+    assert!(out.status.success(), "{sql}: {}", text(&out.stderr));
+    text(&out.stdout)
+}
+
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -97,6 +123,17 @@ pub fn gzip(bytes: &[u8]) -> Vec<u8> {
 /// Checks every row of `events` and `rejects` against its source: `_line` and `_offset`
 /// agree with the source's own line starts, and the line read back at `_offset` through
 /// SHAPE's reader is the line the row came from. Returns the number of rows checked.
+/// Every source's stored accounting balances (`ingest_summary.balanced`: each line is one
+/// row's, one reject's, blank or continued).
+pub async fn assert_balanced(data_dir: &Path) {
+    let unbalanced = query(
+        data_dir,
+        "SELECT source FROM ingest_summary WHERE NOT balanced",
+    )
+    .await;
+    assert!(unbalanced.is_empty(), "unbalanced sources: {unbalanced:?}");
+}
+
 pub async fn assert_lineage(data_dir: &Path) -> usize {
     let mut checked = 0;
     let located = query(

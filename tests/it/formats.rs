@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use shape::config::Config;
 
-use crate::common::{assert_lineage, ingest_into, query};
+use crate::common::{assert_balanced, assert_lineage, ingest_into, query};
 
 fn write_old(path: &Path, text: &str) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -184,12 +184,7 @@ async fn each_format_without_configuration() {
     .await;
     assert_eq!(rows, [["nginx", "ERROR", "upstream timed out"]]);
 
-    let balanced = query(
-        data.path(),
-        "SELECT count(*) FROM ingest_summary WHERE NOT balanced",
-    )
-    .await;
-    assert_eq!(balanced, [["0"]]);
+    assert_balanced(data.path()).await;
     assert_eq!(assert_lineage(data.path()).await, 14);
 }
 

@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
-use crate::common::{assert_lineage, query};
+use crate::common::{assert_balanced, assert_lineage, query};
 use crate::formats::ingest_without_config;
 
 /// Writes `text` to `path`, last modified at `modified`.
@@ -203,11 +203,6 @@ async fn servers_and_runtimes_layouts_without_configuration() {
         ]
     );
 
-    let unbalanced = query(
-        data.path(),
-        "SELECT count(*) FROM ingest_summary WHERE NOT balanced",
-    )
-    .await;
-    assert_eq!(unbalanced, [["0"]]);
+    assert_balanced(data.path()).await;
     assert_eq!(assert_lineage(data.path()).await, 16);
 }

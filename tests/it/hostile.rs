@@ -203,12 +203,7 @@ async fn hostile_corpus_is_accounted_line_by_line() {
     }
 
     // Stored accounting agrees with the report, for every source.
-    let unbalanced = count(
-        data.path(),
-        "SELECT count(*) FROM ingest_summary WHERE NOT balanced",
-    )
-    .await;
-    assert_eq!(unbalanced, 0);
+    crate::common::assert_balanced(data.path()).await;
     let logged = count(data.path(), "SELECT count(*) FROM ingest_log").await;
     assert_eq!(
         logged as usize,

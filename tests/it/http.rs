@@ -10,8 +10,8 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::common::{
-    free_port, ingested_sample, python_has, run_shape, shape_bin, text, tool_available,
-    wait_for_port, Server,
+    free_port, ingested_sample, python_has, run_shape, shape_bin, shape_query, text,
+    tool_available, wait_for_port, Server,
 };
 
 /// `shape serve --http-only` over `data`; returns the server and its base URL.
@@ -40,24 +40,7 @@ fn serve_http(data: &str, config: &str, env: &[(&str, &str)]) -> (Server, String
 /// `sql` through the CLI at `as_of`, as JSON rows.
 fn view(data: &str, config: &str, as_of: &str, sql: &str) -> Vec<Value> {
     let dir = std::env::temp_dir();
-    let out = run_shape(
-        &dir,
-        &[
-            "--config",
-            config,
-            "--data-dir",
-            data,
-            "query",
-            "--format",
-            "json",
-            "--as-of",
-            as_of,
-            sql,
-        ],
-        &[],
-    );
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    text(&out.stdout)
+    shape_query(&dir, config, data, "json", &["--as-of", as_of], sql)
         .lines()
         .filter(|l| !l.trim().is_empty())
         .map(|l| serde_json::from_str(l).unwrap())

@@ -117,16 +117,14 @@ pub(crate) fn json_tail_in_message(message: &str, fields: &mut Vec<(String, Valu
         return;
     };
     for (key, value) in object {
-        let own = candidacies(&key)
+        let columns = candidacies(&key);
+        let own = columns
             .iter()
             .any(|c| matches!(c.column, names::Column::Ts | names::Column::Message));
-        let taken = fields.iter().any(|(name, _)| {
-            *name == key
-                || (candidacies(&key)
-                    .iter()
-                    .any(|c| c.column == names::Column::Level)
-                    && LEVEL_NAMES.contains(&name.as_str()))
-        });
+        let a_level = columns.iter().any(|c| c.column == names::Column::Level);
+        let taken = fields
+            .iter()
+            .any(|(name, _)| *name == key || (a_level && LEVEL_NAMES.contains(&name.as_str())));
         if !own && !taken {
             fields.push((key, value));
         }

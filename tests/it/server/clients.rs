@@ -10,24 +10,6 @@ fn script(name: &str) -> String {
     format!("{}/tests/py/{name}", env!("CARGO_MANIFEST_DIR"))
 }
 
-/// `shape query --format csv` of `sql` over the data dir: what each client's result is
-/// compared with.
-fn shape_query_csv(dir: &std::path::Path, config: &str, data: &str, sql: &str) -> String {
-    let args = [
-        "--config",
-        config,
-        "--data-dir",
-        data,
-        "query",
-        "--format",
-        "csv",
-        sql,
-    ];
-    let out = run_shape(dir, &args, &[]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    text(&out.stdout)
-}
-
 fn assert_printed(out: &std::process::Output, marker: &str) {
     assert!(
         out.status.success() && text(&out.stdout).contains(marker),
@@ -175,7 +157,10 @@ fn psql_meta_commands_and_copy_to_a_file() {
                  FROM slo_definitions ORDER BY slo_id";
     psql(&format!("\\copy ({query}) TO 'export.csv' CSV HEADER"));
     let exported = std::fs::read_to_string(dir.path().join("export.csv")).unwrap();
-    assert_eq!(exported, shape_query_csv(dir.path(), config, &data, query));
+    assert_eq!(
+        exported,
+        shape_query(dir.path(), config, &data, "csv", &[], query)
+    );
     assert!(exported.lines().count() > 10);
 }
 
@@ -400,7 +385,7 @@ fn odbc_driver_tables_columns_and_a_query() {
     };
     let errors = "SELECT count(*) FROM events WHERE level = 'ERROR'";
     let counted = isql(&format!("{errors}\n"));
-    let csv = shape_query_csv(dir.path(), config, &data, errors);
+    let csv = shape_query(dir.path(), config, &data, "csv", &[], errors);
     let expected = csv.lines().nth(1).unwrap_or_default().to_string();
     assert!(expected.parse::<u64>().is_ok_and(|n| n > 0), "{expected}");
     assert_eq!(counted.trim(), expected);

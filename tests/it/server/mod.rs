@@ -5,8 +5,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::common::{
-    assert_failed_with, free_port, ingested_sample, python_has, run_shape, shape_bin, text,
-    tool_available, wait_for_port, Server,
+    assert_failed_with, free_port, ingested_sample, python_has, run_shape, shape_bin, shape_query,
+    text, tool_available, wait_for_port, Server,
 };
 
 fn start(data: &str, config: &str) -> (Server, u16) {
