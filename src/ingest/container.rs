@@ -6,7 +6,7 @@
 use serde_json::Value;
 
 use super::formats::{parse_json, parse_logfmt, LOGFMT_START};
-use super::names::TS_NAMES;
+use super::names::{candidacies, Column, TS_NAMES};
 use super::text::{syslog_severity, TextParser};
 
 /// The application's own fields from a payload.
@@ -203,6 +203,68 @@ pub(crate) fn parse_journald(line: &str) -> Result<Vec<(String, Value)>, String>
         fields.push(("service".to_string(), service));
     }
     Ok(fields)
+}
+
+/// Keys only a log shipper's record has: Vector's `source_type` (its `file` and
+/// `kubernetes_logs` sources), the container runtimes' `stream`, the Kubernetes metadata
+/// Fluent Bit, Vector and Filebeat add, Beats' `agent` and `input`, Logstash's `@version`.
+const SHIPPER_KEYS: [&str; 6] = [
+    "source_type",
+    "stream",
+    "kubernetes",
+    "agent",
+    "input",
+    "@version",
+];
+
+/// A shipper's record around an application's raw line. Shippers that read files without
+/// parsing them (Vector, Fluent Bit's `tail`, Filebeat, Logstash) put the line in `log` or
+/// `message` beside their own time and metadata, and no level: such a line is parsed again
+/// (JSON, logfmt or text) when it has a time or a level of its own, and its fields win; the
+/// shipper's fields competing with them for a column are kept as `shipper.<name>`. `message`
+/// counts only beside a shipper's key (an app's own message is often a plain sentence);
+/// `log` is a shipper's name. A record that is not such a wrapper comes back unchanged.
+pub(crate) fn shipped_line(
+    fields: Vec<(String, Value)>,
+    text: &TextParser,
+) -> Vec<(String, Value)> {
+    let payload_at = |name: &str| fields.iter().rposition(|(k, v)| k == name && v.is_string());
+    let Some(at) = payload_at("log").or_else(|| {
+        payload_at("message").filter(|_| {
+            fields
+                .iter()
+                .any(|(k, _)| SHIPPER_KEYS.contains(&k.as_str()))
+        })
+    }) else {
+        return fields;
+    };
+    let has_level = fields.iter().any(|(k, v)| {
+        candidacies(k).iter().any(|c| c.column == Column::Level)
+            || (k == "log" && v.get("level").is_some())
+    });
+    if has_level {
+        return fields;
+    }
+    let payload = fields[at].1.as_str().unwrap_or_default();
+    let inner = payload_fields(payload.trim_end_matches(['\n', '\r']), text);
+    let columns_of = |key: &str| candidacies(key).iter().map(|c| c.column);
+    let inner_columns: Vec<Column> = inner.iter().flat_map(|(k, _)| columns_of(k)).collect();
+    if !inner_columns.contains(&Column::Ts) && !inner_columns.contains(&Column::Level) {
+        return fields;
+    }
+    let mut out = Vec::with_capacity(fields.len() + inner.len());
+    for (i, (key, value)) in fields.into_iter().enumerate() {
+        if i == at {
+            continue;
+        }
+        if columns_of(&key).any(|c| inner_columns.contains(&c)) {
+            out.push((format!("shipper.{key}"), value));
+        } else {
+            out.push((key, value));
+        }
+    }
+    out.extend(inner);
+    out
 }
 
 /// Kubernetes names container log files `<pod>_<namespace>_<container>-<64 hex id>.log`

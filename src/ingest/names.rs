@@ -38,6 +38,8 @@ pub(crate) const LEVEL_NAMES: &[&str] = &[
     "LogLevel",
     // HashiCorp's hclog as JSON (Consul, Nomad, Vault).
     "@level",
+    // Azure's diagnostic logs (Functions, App Service).
+    "properties.Level",
 ];
 pub(crate) const SERVICE_NAMES: &[&str] = &[
     "service",
@@ -45,6 +47,22 @@ pub(crate) const SERVICE_NAMES: &[&str] = &[
     "app",
     "application",
     "serviceContext.service",
+    // Kubernetes metadata as Fluent Bit, Vector and Filebeat add it: the recommended app
+    // label, else `app`, else the container (the service of a CRI file, too). Filebeat
+    // writes a label's dots as underscores.
+    "kubernetes.labels.app.kubernetes.io/name",
+    "kubernetes.labels.app_kubernetes_io/name",
+    "kubernetes.labels.app",
+    "kubernetes.pod_labels.app.kubernetes.io/name",
+    "kubernetes.pod_labels.app",
+    "kubernetes.container_name",
+    "kubernetes.container.name",
+    // Google Cloud's monitored resources: a GKE container, a Cloud Run service, a function,
+    // an App Engine module.
+    "resource.labels.container_name",
+    "resource.labels.service_name",
+    "resource.labels.function_name",
+    "resource.labels.module_id",
 ];
 pub(crate) const COMPONENT_NAMES: &[&str] = &[
     "component",
@@ -87,6 +105,12 @@ pub(crate) const STATUS_NAMES: &[&str] = &[
     "response_code",
     "responseStatus.code",
     "EdgeResponseStatus",
+    // Azure's diagnostic logs: Key Vault and storage, App Service's HTTP log, Application
+    // Gateway and Front Door.
+    "httpStatusCode",
+    "properties.ScStatus",
+    "properties.httpStatus",
+    "properties.httpStatusCode",
 ];
 /// Duration candidates with the unit their name implies.
 pub(crate) const DURATION_NAMES: &[(&str, f64)] = &[
@@ -111,6 +135,11 @@ pub(crate) const DURATION_NAMES: &[(&str, f64)] = &[
     ("Duration", 1e-6),
     // Cloudflare's Logpush: nanoseconds.
     ("OriginResponseTime", 1e-6),
+    // Azure's diagnostic logs: the common schema's `durationMs`, App Service's `TimeTaken`
+    // (ms), Application Gateway's and Front Door's `timeTaken` (seconds).
+    ("durationMs", 1.0),
+    ("properties.TimeTaken", 1.0),
+    ("properties.timeTaken", 1e3),
 ];
 pub(crate) const OUTCOME_NAMES: &[&str] = &["outcome", "result"];
 pub(crate) const MESSAGE_NAMES: &[&str] = &[
@@ -131,6 +160,11 @@ pub(crate) const MESSAGE_NAMES: &[&str] = &[
     // Suricata's `eve.json` alerts.
     "alert.signature",
     "@message",
+    // Azure's diagnostic logs: an app's message, a container's line (AKS), the outcome.
+    "properties.Message",
+    "properties.message",
+    "properties.log",
+    "resultDescription",
 ];
 pub(crate) const TRACE_NAMES: &[&str] = &[
     "trace_id",

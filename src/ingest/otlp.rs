@@ -8,11 +8,16 @@
 use chrono::{DateTime, SecondsFormat};
 use serde_json::{Map, Value};
 
+use super::container::wrapped;
 use super::records::Fields;
+use super::text::TextParser;
 
 /// One entry per log record: its fields, or why it cannot be an event. `Err` when the
 /// document itself is not OTLP logs.
-pub(crate) fn otlp_records(document: &Fields) -> Result<Vec<Result<Fields, String>>, String> {
+pub(crate) fn otlp_records(
+    document: &Fields,
+    plain: &TextParser,
+) -> Result<Vec<Result<Fields, String>>, String> {
     let Some((_, Value::Array(resource_logs))) =
         document.iter().rev().find(|(k, _)| k == "resourceLogs")
     else {
@@ -37,7 +42,7 @@ pub(crate) fn otlp_records(document: &Fields) -> Result<Vec<Result<Fields, Strin
                 if let Some(scope) = scope {
                     fields.push(("otel.scope.name".into(), Value::String(scope.into())));
                 }
-                records.push(record_fields(log_record, fields).map_err(|why| {
+                records.push(record_fields(log_record, fields, plain).map_err(|why| {
                     format!("OTLP resourceLogs[{r}].scopeLogs[{s}].logRecords[{l}]: {why}")
                 }));
             }
@@ -50,7 +55,7 @@ pub(crate) fn otlp_records(document: &Fields) -> Result<Vec<Result<Fields, Strin
 }
 
 /// A log record's fields after its resource's (`fields`).
-fn record_fields(record: &Value, mut fields: Fields) -> Result<Fields, String> {
+fn record_fields(record: &Value, mut fields: Fields, plain: &TextParser) -> Result<Fields, String> {
     if !record.is_object() {
         return Err("not an object".into());
     }
@@ -74,11 +79,9 @@ fn record_fields(record: &Value, mut fields: Fields) -> Result<Fields, String> {
         fields.push(("observed_time".into(), Value::String(rfc3339(observed)?)));
     }
     let number = record.get("severityNumber").and_then(Value::as_u64);
-    match (text("severityText"), number.and_then(severity_word)) {
-        (Some(word), _) | (None, Some(word)) => {
-            fields.push(("level".into(), Value::String(word.into())))
-        }
-        (None, None) => {}
+    let level = text("severityText").or_else(|| number.and_then(severity_word));
+    if let Some(word) = level {
+        fields.push(("level".into(), Value::String(word.into())));
     }
     if let Some(number) = number.filter(|n| *n > 0) {
         fields.push(("severity_number".into(), number.into()));
@@ -86,6 +89,17 @@ fn record_fields(record: &Value, mut fields: Fields) -> Result<Fields, String> {
     match record.get("body").map(any_value) {
         Some(Value::Object(map)) => fields.extend(map),
         Some(Value::Null) | None => {}
+        // No severity: the collector's `filelog` receiver without parsing operators sends
+        // the raw line as the body; parsed again, its own time and level win.
+        Some(Value::String(s)) if level.is_none() => {
+            let at = fields
+                .iter()
+                .rposition(|(k, _)| k == "ts")
+                .expect("ts pushed above");
+            let time = fields.remove(at).1;
+            let inner = wrapped(time, "otel.time", None, &s, plain);
+            fields.extend(inner);
+        }
         Some(Value::String(s)) => fields.push(("message".into(), Value::String(s))),
         Some(other) => fields.push(("message".into(), Value::String(other.to_string()))),
     }
@@ -189,6 +203,48 @@ mod tests {
         fields.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v)
     }
 
+    fn plain() -> TextParser {
+        TextParser {
+            years: crate::ingest::text::YearHint {
+                year: None,
+                reference_micros: 1_764_511_262_000_000,
+            },
+        }
+    }
+
+    /// The collector's `filelog` receiver with no parsing operators: the body is the raw line,
+    /// with no severity. Its own time and level are read; the collector's time is kept.
+    #[test]
+    fn raw_lines_as_bodies_are_parsed_again() {
+        let doc = document(
+            r#"{"resourceLogs":[{"resource":{"attributes":[{"key":"k8s.container.name","value":{"stringValue":"checkout"}}]},"scopeLogs":[{"logRecords":[
+              {"observedTimeUnixNano":"1764511300000000000","body":{"stringValue":"2025-11-30 14:01:02,123 ERROR [main] c.e.Checkout - payment failed"},"attributes":[{"key":"log.file.name","value":{"stringValue":"app.log"}}]},
+              {"observedTimeUnixNano":"1764511300000000000","body":{"stringValue":"just words"}},
+              {"observedTimeUnixNano":"1764511300000000000","severityText":"WARN","body":{"stringValue":"2025-11-30 14:01:02 ERROR not parsed: the record has a level"}}
+            ]}]}]}"#,
+        );
+        let records = otlp_records(&doc, &plain()).unwrap();
+        let first = records[0].as_ref().unwrap();
+        assert_eq!(get(first, "level").unwrap(), "ERROR");
+        assert_eq!(get(first, "message").unwrap(), "payment failed");
+        assert_eq!(
+            get(first, "otel.time").unwrap(),
+            "2025-11-30T14:01:40.000000000Z"
+        );
+        assert_eq!(get(first, "log.file.name").unwrap(), "app.log");
+        assert!(get(first, "ts").is_some_and(|t| t.to_string().contains("14:01:02")));
+        let second = records[1].as_ref().unwrap();
+        assert_eq!(get(second, "message").unwrap(), "just words");
+        assert_eq!(get(second, "ts").unwrap(), "2025-11-30T14:01:40.000000000Z");
+        let third = records[2].as_ref().unwrap();
+        assert_eq!(get(third, "level").unwrap(), "WARN");
+        assert!(get(third, "message")
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .starts_with("2025-11-30"));
+    }
+
     fn document(text: &str) -> Fields {
         match serde_json::from_str::<Value>(text).unwrap() {
             Value::Object(map) => map.into_iter().collect(),
@@ -206,7 +262,7 @@ mod tests {
               {"severityNumber":9,"body":{"stringValue":"no time"}}
             ]}]}]}"#,
         );
-        let records = otlp_records(&doc).unwrap();
+        let records = otlp_records(&doc, &plain()).unwrap();
         assert_eq!(records.len(), 3);
         let first = records[0].as_ref().unwrap();
         assert_eq!(get(first, "service.name").unwrap(), "checkout");
@@ -231,12 +287,13 @@ mod tests {
 
     #[test]
     fn documents_without_records_say_so() {
-        assert!(otlp_records(&document(r#"{"resourceLogs":{}}"#)).is_err());
-        let empty = otlp_records(&document(r#"{"resourceLogs":[{"scopeLogs":[]}]}"#));
+        let records = |text: &str| otlp_records(&document(text), &plain());
+        assert!(records(r#"{"resourceLogs":{}}"#).is_err());
+        let empty = records(r#"{"resourceLogs":[{"scopeLogs":[]}]}"#);
         assert_eq!(empty.unwrap_err(), "OTLP document with no log records");
-        let bad_time = otlp_records(&document(
+        let bad_time = records(
             r#"{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"timeUnixNano":"soon"}]}]}]}"#,
-        ))
+        )
         .unwrap();
         assert!(bad_time[0]
             .as_ref()

@@ -57,6 +57,9 @@ const REQUEST_NAMES: &[(&str, &str)] = &[
     ("ClientRequestMethod", "ClientRequestURI"),
     // Kubernetes' audit log: the verb and the API path.
     ("verb", "requestURI"),
+    // Azure: App Service's HTTP log; Application Gateway and Front Door.
+    ("properties.CsMethod", "properties.CsUriStem"),
+    ("properties.httpMethod", "properties.requestUri"),
 ];
 
 /// Which field feeds a column: named in config (exact) or the first candidate present.
@@ -463,7 +466,7 @@ impl LineParser {
     fn records(&self, text: &str) -> Result<LineRecords, String> {
         match &self.format {
             LineFormat::Json => json_records(text, &self.plain),
-            LineFormat::Otlp => otlp_line(text),
+            LineFormat::Otlp => otlp_line(text, &self.plain),
             LineFormat::Auto | LineFormat::Mixed if text.trim_start().starts_with(['{', '[']) => {
                 json_records(text, &self.plain)
             }

@@ -6,7 +6,7 @@
 
 use serde_json::Value;
 
-use super::container::wrapped;
+use super::container::{shipped_line, wrapped};
 use super::formats::{json_error, parse_json, JsonRecord};
 use super::otlp::otlp_records;
 use super::text::TextParser;
@@ -93,19 +93,19 @@ pub(crate) fn json_records(text: &str, plain: &TextParser) -> Result<LineRecords
 }
 
 /// A line in the `otlp` format: one OTLP JSON document.
-pub(crate) fn otlp_line(text: &str) -> Result<LineRecords, String> {
+pub(crate) fn otlp_line(text: &str, plain: &TextParser) -> Result<LineRecords, String> {
     let document = parse_json(text)?;
     if !document.iter().any(|(k, _)| k == "resourceLogs") {
         return Err("OTLP: a JSON object without `resourceLogs`".into());
     }
-    Ok(LineRecords::Many(otlp_records(&document)?))
+    Ok(LineRecords::Many(otlp_records(&document, plain)?))
 }
 
 /// The records inside an OTLP or CloudWatch envelope, or the object itself.
 fn unwrap_envelope(fields: Fields, plain: &TextParser) -> LineRecords {
     let has = |name: &str| fields.iter().any(|(k, _)| k == name);
     if has("resourceLogs") {
-        return LineRecords::Many(match otlp_records(&fields) {
+        return LineRecords::Many(match otlp_records(&fields, plain) {
             Ok(records) => records,
             Err(why) => vec![Err(why)],
         });
@@ -113,13 +113,16 @@ fn unwrap_envelope(fields: Fields, plain: &TextParser) -> LineRecords {
     if has("logEvents") && has("messageType") {
         return LineRecords::Many(cloudwatch_records(&fields, plain));
     }
-    if let Some(records) = aws_event_records(&fields) {
+    if let Some(records) = aws_event_records(&fields).or_else(|| azure_records(&fields)) {
         return LineRecords::Many(records);
+    }
+    if has("jsonPayload") && has("logName") {
+        return LineRecords::One(google_cloud_entry(fields));
     }
     if has("short_message") && has("version") {
         return LineRecords::One(gelf_fields(fields));
     }
-    LineRecords::One(fields)
+    LineRecords::One(shipped_line(fields, plain))
 }
 
 /// GELF (Graylog's format, also written by Docker's `gelf` driver): its additional fields are
@@ -182,6 +185,66 @@ fn aws_event_records(fields: &Fields) -> Option<Vec<Result<Fields, String>>> {
             })
             .collect(),
     )
+}
+
+/// Azure's diagnostic logs as Azure Monitor writes them to storage (`{"records":[...]}`, one
+/// blob per hour per resource): a row per record. Azure's common schema names the columns:
+/// `time`, `level`, `operationName` (the operation unless the record logs a request), the
+/// `category` as component, the resource's name (the last segment of `resourceId`, in lower
+/// case: Azure writes it upper-cased) as service; the category's own fields stay under
+/// `properties`, where the usual names are looked for (`properties.Message`, `ScStatus`,
+/// `TimeTaken`, ...; see `names.rs`).
+fn azure_records(fields: &Fields) -> Option<Vec<Result<Fields, String>>> {
+    let (_, Value::Array(records)) = fields.iter().rev().find(|(k, _)| k == "records")? else {
+        return None;
+    };
+    let is_record = |v: &Value| {
+        v.get("time").is_some()
+            && ["resourceId", "category", "operationName"]
+                .iter()
+                .any(|k| v.get(k).is_some())
+    };
+    if records.is_empty() || !records.iter().all(is_record) {
+        return None;
+    }
+    let records = records.iter().map(|record| {
+        let Value::Object(object) = record else {
+            return Err("Azure records: a record that is not an object".to_string());
+        };
+        let mut out: Fields = object.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let text = |name: &str| record.get(name).and_then(Value::as_str);
+        if let Some(resource) = text("resourceId").and_then(|id| id.rsplit('/').next()) {
+            out.push(("service".into(), Value::String(resource.to_lowercase())));
+        }
+        if let Some(category) = text("category") {
+            out.push(("component".into(), Value::String(category.to_string())));
+        }
+        let logs_request = record
+            .get("properties")
+            .is_some_and(|p| p.get("CsMethod").is_some() || p.get("httpMethod").is_some());
+        if let (false, Some(operation)) = (logs_request, text("operationName")) {
+            out.push(("operation".into(), Value::String(operation.to_string())));
+        }
+        Ok(out)
+    });
+    Some(records.collect())
+}
+
+/// A Google Cloud Logging entry (a Cloud Storage sink's files, `gcloud logging read
+/// --format=json` lines): the application's structured record is `jsonPayload`, opened into
+/// fields after the entry's own (`timestamp`, `severity`, `resource`, `httpRequest`, `trace`),
+/// so its `message`, `status` or `duration_ms` are found like a JSON line's.
+fn google_cloud_entry(fields: Fields) -> Fields {
+    let mut out = Fields::with_capacity(fields.len() + 8);
+    let mut payload = None;
+    for (key, value) in fields {
+        match (key.as_str(), value) {
+            ("jsonPayload", Value::Object(object)) => payload = Some(object),
+            (_, value) => out.push((key, value)),
+        }
+    }
+    out.extend(payload.into_iter().flatten());
+    out
 }
 
 /// A CloudWatch Logs subscription message (as Firehose and Lambda receive it): one record per

@@ -57,9 +57,20 @@ fn priority(text: &str) -> Result<(Option<u8>, &str), String> {
     Ok((Some(pri), &rest[close + 1..]))
 }
 
+/// Syslog over TCP frames each message with its length (RFC 6587's octet counting:
+/// `83 <40>1 2026-...`), and so do Heroku's log drains; a file of such frames reads like
+/// plain syslog once the count is dropped.
+fn without_octet_count(text: &str) -> &str {
+    let digits = text.bytes().take_while(u8::is_ascii_digit).count();
+    match text[digits..].strip_prefix(' ') {
+        Some(rest) if (1..=7).contains(&digits) && rest.starts_with('<') => rest,
+        _ => text,
+    }
+}
+
 /// The fields of a syslog line.
 pub(crate) fn parse_syslog(text: &str, times: &TextParser) -> Result<Vec<(String, Value)>, String> {
-    let (pri, rest) = priority(text)?;
+    let (pri, rest) = priority(without_octet_count(text))?;
     let mut fields = super::records::field_list(10);
     if let Some(pri) = pri {
         if let Some(level) = syslog_severity(pri) {

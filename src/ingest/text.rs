@@ -558,6 +558,9 @@ fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
 
 /// The message, and the fields it carries (an HTTP request, `key=value` pairs).
 pub(crate) fn push_message(message: &str, fields: &mut Vec<(String, Value)>) {
+    if message.starts_with('{') && pairs::json_record_as_message(message, fields) {
+        return;
+    }
     super::formats::request_in_message(message, fields);
     pairs_in_message(message, fields);
     json_tail_in_message(message, fields);

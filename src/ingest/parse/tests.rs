@@ -457,3 +457,5 @@ fn edge_mesh_audit_and_hclog_json() {
     );
     assert_eq!(e.message, "failed to restart task");
 }
+
+mod shippers;

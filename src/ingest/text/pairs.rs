@@ -84,8 +84,14 @@ pub(crate) fn pairs_in_message(message: &str, fields: &mut Vec<(String, Value)>)
     if memchr::memchr(b'=', message.as_bytes()).is_none() {
         return;
     }
+    let mut request: [Option<Cow<'_, str>>; 2] = [None, None];
     for (key, value) in message_pairs(message) {
         let Some(column) = column_of(key) else {
+            match key {
+                "method" => request[0] = Some(value),
+                "path" => request[1] = Some(value),
+                _ => {}
+            }
             continue;
         };
         let taken = fields.iter().any(|(name, _)| {
@@ -93,6 +99,16 @@ pub(crate) fn pairs_in_message(message: &str, fields: &mut Vec<(String, Value)>)
         });
         if !taken && fits(column, &value) {
             fields.push((key.to_string(), Value::String(value.into_owned())));
+        }
+    }
+    // `method=GET path="/api/items/12"` (Heroku's router, many middlewares): the request,
+    // which becomes the operation (`GET /api/items/{id}`) as a JSON line's would.
+    if let [Some(method), Some(path)] = request {
+        let is_method =
+            (3..=7).contains(&method.len()) && method.bytes().all(|b| b.is_ascii_alphabetic());
+        if is_method && path.starts_with('/') && !fields.iter().any(|(k, _)| k == "method") {
+            fields.push(("method".to_string(), Value::String(method.into_owned())));
+            fields.push(("path".to_string(), Value::String(path.into_owned())));
         }
     }
 }
@@ -129,6 +145,34 @@ pub(crate) fn json_tail_in_message(message: &str, fields: &mut Vec<(String, Valu
             fields.push((key, value));
         }
     }
+}
+
+/// A message that is a whole JSON object (Fluentd's `out_file` writes `time\ttag\t{record}`):
+/// the object is the record, its fields join the header's (a key the header gave stays the
+/// header's), and its own message, if it names one, is the message. `false` when the text is
+/// not a JSON object.
+pub(crate) fn json_record_as_message(text: &str, fields: &mut Vec<(String, Value)>) -> bool {
+    if !text.trim_end().ends_with('}') {
+        return false;
+    }
+    let Ok(Value::Object(object)) = serde_json::from_str::<Value>(text) else {
+        return false;
+    };
+    let names_message = object.iter().any(|(k, v)| {
+        v.is_string()
+            && candidacies(k)
+                .iter()
+                .any(|c| c.column == names::Column::Message)
+    });
+    for (key, value) in object {
+        if !fields.iter().any(|(name, _)| *name == key) {
+            fields.push((key, value));
+        }
+    }
+    if !names_message {
+        fields.push(("message".to_string(), Value::String(text.to_string())));
+    }
+    true
 }
 
 /// Every `key=value` token of `text`: the key starts after whitespace or a comma; the value is

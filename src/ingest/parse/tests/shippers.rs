@@ -1,0 +1,174 @@
+//! Records as log shippers and clouds deliver them: a shipper's record around the
+//! application's raw line (Vector, Fluent Bit, Filebeat, Fluentd), Kubernetes metadata as the
+//! service, Google Cloud Logging entries, Azure's diagnostic `records`, Heroku's router and
+//! log drains.
+
+use super::*;
+
+fn events(p: &LineParser, line: &str) -> Vec<Event> {
+    let mut out = Vec::new();
+    p.parse_each(line.as_bytes(), |e| out.push(e.unwrap()));
+    out
+}
+
+fn attributes(e: &Event) -> Value {
+    serde_json::from_str(&e.attributes).unwrap()
+}
+
+#[test]
+fn a_shippers_raw_line_is_parsed_again() {
+    let p = parser("");
+    // Vector's `kubernetes_logs` source: the app's JSON line in `message`, no time of its own.
+    let e = p
+        .parse(br#"{"file":"/var/log/pods/shop_checkout-7d9f_1234/checkout/0.log","kubernetes":{"container_name":"checkout","pod_labels":{"app":"payments"},"pod_name":"checkout-7d9f","pod_namespace":"shop"},"message":"{\"level\":\"error\",\"msg\":\"payment failed\",\"status\":502}","source_type":"kubernetes_logs","stream":"stderr","timestamp":"2026-11-30T14:01:02.123456789Z"}"#)
+        .unwrap();
+    assert_eq!(e.level, "ERROR");
+    assert_eq!(e.message, "payment failed");
+    assert_eq!(e.status_code, Some(502));
+    assert_eq!(e.service, "payments", "the pod's app label");
+    assert_eq!(e.ts_micros, 1_796_047_262_123_456);
+    assert_eq!(attributes(&e)["kubernetes"]["pod_namespace"], "shop");
+
+    // A text line with its own time: the line's time wins, the shipper's is kept.
+    let e = p
+        .parse(br#"{"kubernetes":{"container_name":"checkout"},"message":"2026-11-30 14:01:03,001 WARN [main] c.e.Pay - retrying","source_type":"kubernetes_logs","stream":"stdout","timestamp":"2026-11-30T14:01:09Z"}"#)
+        .unwrap();
+    assert_eq!((e.level, e.component.as_str()), ("WARN", "c.e.Pay"));
+    assert_eq!(e.message, "retrying");
+    assert_eq!(e.service, "checkout", "the container, without an app label");
+    assert_eq!(e.ts_micros, 1_796_047_263_001_000);
+    assert_eq!(attributes(&e)["shipper.timestamp"], "2026-11-30T14:01:09Z");
+
+    // Fluent Bit's `tail` through its S3 output: `date` and the raw line in `log`.
+    let e = p
+        .parse(br#"{"date":"2026-11-30T14:01:05.000000Z","log":"time=2026-11-30T14:01:04Z level=error msg=\"disk full\" took=12ms"}"#)
+        .unwrap();
+    assert_eq!((e.level, e.message.as_str()), ("ERROR", "disk full"));
+    assert_eq!(e.duration_ms, Some(12.0));
+    assert_eq!(e.ts_micros, 1_796_047_264_000_000);
+
+    // Filebeat: ECS metadata, the raw line in `message`, the label's dots as underscores.
+    let e = p
+        .parse(br#"{"@timestamp":"2026-11-30T14:01:09.000Z","agent":{"type":"filebeat"},"kubernetes":{"labels":{"app_kubernetes_io/name":"cart"},"container":{"name":"cart-main"}},"log":{"file":{"path":"/var/log/cart.log"},"offset":120},"message":"2026-11-30 14:01:06.5 ERROR cart.Service: lost connection"}"#)
+        .unwrap();
+    assert_eq!((e.level, e.service.as_str()), ("ERROR", "cart"));
+    assert_eq!(e.ts_micros, 1_796_047_266_500_000);
+}
+
+#[test]
+fn an_apps_own_record_is_left_as_it_is() {
+    let p = parser("");
+    // A message that merely starts like a log line, in a record with no shipper's key.
+    let e = p
+        .parse(br#"{"time":"2026-11-30T14:01:02Z","message":"2026-11-30 14:00:00 ERROR seen upstream"}"#)
+        .unwrap();
+    assert_eq!(e.level, "INFO");
+    assert_eq!(e.message, "2026-11-30 14:00:00 ERROR seen upstream");
+    assert_eq!(e.ts_micros, 1_796_047_262_000_000);
+    // A record with a level of its own is the app's, whatever its message holds.
+    let e = p
+        .parse(br#"{"timestamp":"2026-11-30T14:01:02Z","level":"info","stream":"stdout","message":"ERROR: retry 2 of 3"}"#)
+        .unwrap();
+    assert_eq!(
+        (e.level, e.message.as_str()),
+        ("INFO", "ERROR: retry 2 of 3")
+    );
+    // A shipper's line with neither time nor level of its own stays the message.
+    let e = p
+        .parse(br#"{"log":"listening on :8080","stream":"stdout","time":"2026-11-30T14:01:02Z","kubernetes":{"labels":{"app.kubernetes.io/name":"api"}}}"#)
+        .unwrap();
+    assert_eq!(
+        (e.message.as_str(), e.service.as_str()),
+        ("listening on :8080", "api")
+    );
+}
+
+#[test]
+fn google_cloud_entries_open_their_payload() {
+    let p = parser("");
+    let e = p
+        .parse(br#"{"insertId":"abc","jsonPayload":{"message":"payment failed","status":502,"duration_ms":812},"resource":{"type":"k8s_container","labels":{"container_name":"checkout","namespace_name":"shop"}},"timestamp":"2026-11-30T14:01:02.123Z","severity":"ERROR","logName":"projects/p/logs/stderr"}"#)
+        .unwrap();
+    assert_eq!((e.level, e.service.as_str()), ("ERROR", "checkout"));
+    assert_eq!((e.status_code, e.duration_ms), (Some(502), Some(812.0)));
+    assert_eq!(e.message, "payment failed");
+    assert_eq!(
+        attributes(&e)["resource"]["labels"]["namespace_name"],
+        "shop"
+    );
+    let e = p
+        .parse(br#"{"textPayload":"Default STARTUP TCP probe succeeded","resource":{"type":"cloud_run_revision","labels":{"service_name":"orders"}},"timestamp":"2026-11-30T14:01:02Z","severity":"INFO","logName":"projects/p/logs/run.googleapis.com%2Fvarlog%2Fsystem"}"#)
+        .unwrap();
+    assert_eq!(e.service, "orders");
+}
+
+#[test]
+fn azure_diagnostic_records_are_a_row_each() {
+    let p = parser("");
+    let rows = events(
+        &p,
+        r#"{"records":[{"time":"2026-11-30T14:01:02.1230000Z","resourceId":"/SUBSCRIPTIONS/X/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.WEB/SITES/CHECKOUT","category":"AppServiceHTTPLogs","operationName":"Microsoft.Web/sites/log","properties":{"CsMethod":"GET","CsUriStem":"/api/items/12","ScStatus":500,"TimeTaken":250}},{"time":"2026-11-30T14:01:03Z","resourceId":"/SUBSCRIPTIONS/X/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/SECRETS","category":"AuditEvent","operationName":"SecretGet","resultType":"Success","durationMs":78,"httpStatusCode":403,"level":"Warning","resultDescription":"Access denied"},{"time":"2026-11-30T14:01:04Z","resourceId":"/X/PROVIDERS/MICROSOFT.NETWORK/APPLICATIONGATEWAYS/EDGE","category":"ApplicationGatewayAccessLog","properties":{"httpMethod":"POST","requestUri":"/orders/77?x=1","httpStatus":201,"timeTaken":0.012}}]}"#,
+    );
+    assert_eq!(rows.len(), 3);
+    let web = &rows[0];
+    assert_eq!(
+        (web.service.as_str(), web.component.as_str()),
+        ("checkout", "AppServiceHTTPLogs")
+    );
+    assert_eq!(
+        (web.operation.as_str(), web.status_code),
+        ("GET /api/items/{id}", Some(500))
+    );
+    assert_eq!((web.duration_ms, web.level), (Some(250.0), "ERROR"));
+    let vault = &rows[1];
+    assert_eq!(
+        (vault.service.as_str(), vault.operation.as_str()),
+        ("secrets", "SecretGet")
+    );
+    assert_eq!(
+        (vault.status_code, vault.duration_ms),
+        (Some(403), Some(78.0))
+    );
+    assert_eq!(
+        (vault.level, vault.message.as_str()),
+        ("WARN", "Access denied")
+    );
+    let gateway = &rows[2];
+    assert_eq!(gateway.operation, "POST /orders/{id}");
+    assert_eq!(
+        (gateway.status_code, gateway.duration_ms),
+        (Some(201), Some(12.0))
+    );
+}
+
+#[test]
+fn fluentd_out_file_heroku_router_and_log_drains() {
+    let p = parser("");
+    // Fluentd's `out_file`: time, tag, the record as JSON.
+    let e = p
+        .parse(b"2026-11-30T14:01:02+00:00\tapp.checkout\t{\"level\":\"error\",\"message\":\"payment failed\",\"status\":500}")
+        .unwrap();
+    assert_eq!(
+        (e.level, e.message.as_str(), e.status_code),
+        ("ERROR", "payment failed", Some(500))
+    );
+    assert_eq!(e.component, "app.checkout");
+    // Heroku's router, as `heroku logs` prints it: the request is the operation.
+    let e = p
+        .parse(br#"2026-11-30T14:01:02.123456+00:00 heroku[router]: at=error code=H12 desc="Request timeout" method=GET path="/api/items/12" host=x.herokuapp.com dyno=web.1 connect=0ms service=30000ms status=503 bytes=0"#)
+        .unwrap();
+    assert_eq!(
+        (e.operation.as_str(), e.status_code),
+        ("GET /api/items/{id}", Some(503))
+    );
+    // A log drain's frames (RFC 6587 octet counting) are syslog once the count is dropped.
+    let syslog = parser("[ingest]\nformat = \"syslog\"");
+    let e = syslog
+        .parse(b"156 <158>1 2026-11-30T14:01:03.123+00:00 host heroku router - at=info method=GET path=\"/\" status=200")
+        .unwrap();
+    assert_eq!(
+        (e.service.as_str(), e.operation.as_str()),
+        ("heroku", "GET /")
+    );
+    assert_eq!(attributes(&e)["facility"], "local3");
+}
