@@ -27,6 +27,15 @@ pub(crate) fn payload_fields(payload: &str, text: &TextParser) -> Vec<(String, V
             }
         }
     }
+    // A syslog line forwarded whole (Cribl's and Splunk's `_raw`, a relay's `message`).
+    let month_day = trimmed
+        .get(..4)
+        .is_some_and(|head| head.ends_with(' ') && super::timestamps::month(&head[..3]).is_some());
+    if trimmed.starts_with('<') || month_day {
+        if let Ok(fields) = super::syslog::parse_syslog(trimmed, text) {
+            return fields;
+        }
+    }
     text.parse_payload(payload)
 }
 
@@ -219,23 +228,27 @@ const SHIPPER_KEYS: [&str; 6] = [
 
 /// A shipper's record around an application's raw line. Shippers that read files without
 /// parsing them (Vector, Fluent Bit's `tail`, Filebeat, Logstash) put the line in `log` or
-/// `message` beside their own time and metadata, and no level: such a line is parsed again
+/// `message` (Splunk and Cribl in `_raw`) beside their own time and metadata, and no level:
+/// such a line is parsed again
 /// (JSON, logfmt or text) when it has a time or a level of its own, and its fields win; the
 /// shipper's fields competing with them for a column are kept as `shipper.<name>`. `message`
 /// counts only beside a shipper's key (an app's own message is often a plain sentence);
-/// `log` is a shipper's name. A record that is not such a wrapper comes back unchanged.
+/// `log` and `_raw` are shippers' names. A record that is not such a wrapper comes back unchanged.
 pub(crate) fn shipped_line(
     fields: Vec<(String, Value)>,
     text: &TextParser,
 ) -> Vec<(String, Value)> {
     let payload_at = |name: &str| fields.iter().rposition(|(k, v)| k == name && v.is_string());
-    let Some(at) = payload_at("log").or_else(|| {
-        payload_at("message").filter(|_| {
-            fields
-                .iter()
-                .any(|(k, _)| SHIPPER_KEYS.contains(&k.as_str()))
+    let Some(at) = payload_at("log")
+        .or_else(|| payload_at("_raw"))
+        .or_else(|| {
+            payload_at("message").filter(|_| {
+                fields
+                    .iter()
+                    .any(|(k, _)| SHIPPER_KEYS.contains(&k.as_str()))
+            })
         })
-    }) else {
+    else {
         return fields;
     };
     let has_level = fields.iter().any(|(k, v)| {

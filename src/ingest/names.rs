@@ -25,6 +25,8 @@ pub(crate) const TS_NAMES: &[&str] = &[
     "start_time",
     "requestReceivedTimestamp",
     "EdgeStartTimestamp",
+    // Splunk's and Cribl's event time (epoch seconds).
+    "_time",
 ];
 pub(crate) const LEVEL_NAMES: &[&str] = &[
     "level",
@@ -63,6 +65,8 @@ pub(crate) const SERVICE_NAMES: &[&str] = &[
     "resource.labels.service_name",
     "resource.labels.function_name",
     "resource.labels.module_id",
+    // Loki's detected service label, OpenTelemetry's attribute with dots as underscores.
+    "service_name",
 ];
 pub(crate) const COMPONENT_NAMES: &[&str] = &[
     "component",
@@ -135,6 +139,7 @@ pub(crate) const DURATION_NAMES: &[(&str, f64)] = &[
     ("Duration", 1e-6),
     // Cloudflare's Logpush: nanoseconds.
     ("OriginResponseTime", 1e-6),
+    ("duration_ns", 1e-6),
     // Azure's diagnostic logs: the common schema's `durationMs`, App Service's `TimeTaken`
     // (ms), Application Gateway's and Front Door's `timeTaken` (seconds).
     ("durationMs", 1.0),
@@ -165,6 +170,8 @@ pub(crate) const MESSAGE_NAMES: &[&str] = &[
     "properties.message",
     "properties.log",
     "resultDescription",
+    // Splunk's and Cribl's raw event.
+    "_raw",
 ];
 pub(crate) const TRACE_NAMES: &[&str] = &[
     "trace_id",
@@ -176,6 +183,28 @@ pub(crate) const TRACE_NAMES: &[&str] = &[
     "logging.googleapis.com/trace",
     "request_id",
     "req_id",
+];
+
+/// Method and target fields as HTTP request loggers name them (plain, ECS, pino-http, Caddy,
+/// Google Cloud, Serilog compact and JSON, Traefik, Suricata, Cloudflare, Kubernetes' audit):
+/// the operation when no field names one.
+pub(crate) const REQUEST_NAMES: &[(&str, &str)] = &[
+    ("method", "path"),
+    ("http.request.method", "url.path"),
+    ("req.method", "req.url"),
+    ("request.method", "request.uri"),
+    ("httpRequest.requestMethod", "httpRequest.requestUrl"),
+    ("RequestMethod", "RequestPath"),
+    ("Properties.RequestMethod", "Properties.RequestPath"),
+    ("http.http_method", "http.url"),
+    ("ClientRequestMethod", "ClientRequestURI"),
+    // Kubernetes' audit log: the verb and the API path.
+    ("verb", "requestURI"),
+    // Azure: App Service's HTTP log; Application Gateway and Front Door.
+    ("properties.CsMethod", "properties.CsUriStem"),
+    ("properties.httpMethod", "properties.requestUri"),
+    // Datadog's standard attributes.
+    ("http.method", "http.url_details.path"),
 ];
 
 /// A column some field names feed.

@@ -14,7 +14,7 @@ use super::formats::{
 };
 pub use super::formats::{FormatError, LineFormat};
 use super::multiline::MultilineRule;
-use super::names::{names_of, Column, Resolved, DURATION_NAMES, TS_NAMES};
+use super::names::{names_of, Column, Resolved, DURATION_NAMES, REQUEST_NAMES, TS_NAMES};
 use super::records::{json_records, otlp_line, Fields, LineRecords};
 use super::settings::{duration_unit_factor, parse_fixed_offset, ComponentRule, FormatSettings};
 use super::syslog::parse_syslog;
@@ -41,26 +41,6 @@ pub struct Event {
     /// A JSON object.
     pub attributes: String,
 }
-
-/// Method and target fields as HTTP request loggers name them (plain, ECS, pino-http, Caddy,
-/// Google Cloud, Serilog compact and JSON, Traefik, Suricata, Cloudflare, Kubernetes' audit):
-/// the operation when no field names one.
-const REQUEST_NAMES: &[(&str, &str)] = &[
-    ("method", "path"),
-    ("http.request.method", "url.path"),
-    ("req.method", "req.url"),
-    ("request.method", "request.uri"),
-    ("httpRequest.requestMethod", "httpRequest.requestUrl"),
-    ("RequestMethod", "RequestPath"),
-    ("Properties.RequestMethod", "Properties.RequestPath"),
-    ("http.http_method", "http.url"),
-    ("ClientRequestMethod", "ClientRequestURI"),
-    // Kubernetes' audit log: the verb and the API path.
-    ("verb", "requestURI"),
-    // Azure: App Service's HTTP log; Application Gateway and Front Door.
-    ("properties.CsMethod", "properties.CsUriStem"),
-    ("properties.httpMethod", "properties.requestUri"),
-];
 
 /// Which field feeds a column: named in config (exact) or the first candidate present.
 #[derive(Debug, Clone)]
@@ -547,7 +527,21 @@ impl LineParser {
             }
         };
 
-        let status_code = match pick(self.status.find(&fields, nested, resolved)) {
+        // Datadog's archives (and its agents' JSON) name the level `status`: a level word
+        // there is the level, and the code is looked for under the other names.
+        let mut status_level = None;
+        let mut status = pick(self.status.find(&fields, nested, resolved));
+        if let Some((name, value)) = status.filter(|(_, v)| parse_status(v).is_err()) {
+            if let Some(level) = value.as_str().and_then(normalize_level) {
+                status_level = Some(level);
+                status = pick(
+                    names_of(Column::Status)
+                        .iter()
+                        .find_map(|n| lookup(&fields, n, nested).filter(|_| *n != name)),
+                );
+            }
+        }
+        let status_code = match status {
             Some((name, value)) => {
                 parse_status(value).map_err(|why| format!("field `{name}`: {why}"))?
             }
@@ -590,7 +584,7 @@ impl LineParser {
                 Some((_, Value::String(mark))) => mongodb_severity(mark),
                 _ => "INFO",
             },
-            None => level_from_status(status_code),
+            None => status_level.unwrap_or_else(|| level_from_status(status_code)),
         };
         let explicit_outcome =
             match pick(self.outcome.find(&fields, nested, resolved)) {

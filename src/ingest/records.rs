@@ -116,8 +116,8 @@ fn unwrap_envelope(fields: Fields, plain: &TextParser) -> LineRecords {
     if let Some(records) = aws_event_records(&fields).or_else(|| azure_records(&fields)) {
         return LineRecords::Many(records);
     }
-    if has("jsonPayload") && has("logName") {
-        return LineRecords::One(google_cloud_entry(fields));
+    if let Some(inner) = inner_record_name(&fields) {
+        return LineRecords::One(shipped_line(with_inner_record(fields, inner), plain));
     }
     if has("short_message") && has("version") {
         return LineRecords::One(gelf_fields(fields));
@@ -230,20 +230,50 @@ fn azure_records(fields: &Fields) -> Option<Vec<Result<Fields, String>>> {
     Some(records.collect())
 }
 
-/// A Google Cloud Logging entry (a Cloud Storage sink's files, `gcloud logging read
-/// --format=json` lines): the application's structured record is `jsonPayload`, opened into
-/// fields after the entry's own (`timestamp`, `severity`, `resource`, `httpRequest`, `trace`),
-/// so its `message`, `status` or `duration_ms` are found like a JSON line's.
-fn google_cloud_entry(fields: Fields) -> Fields {
+/// The field holding the application's own record inside a service's envelope:
+/// Google Cloud Logging's `jsonPayload` (a Cloud Storage sink's files, `gcloud logging read
+/// --format=json`), an Elasticsearch or OpenSearch hit's `_source` (`elasticdump`, scroll
+/// exports), Splunk's HTTP Event Collector `event` (as Cribl and HEC relays write it), and
+/// Datadog's log archives' `attributes`.
+fn inner_record_name(fields: &Fields) -> Option<&'static str> {
+    let has = |name: &str| fields.iter().any(|(k, _)| k == name);
+    if has("jsonPayload") && has("logName") {
+        Some("jsonPayload")
+    } else if has("_source") && has("_index") {
+        Some("_source")
+    } else if has("event") && has("time") && (has("sourcetype") || has("index")) {
+        Some("event")
+    } else if has("_id") && has("date") && has("attributes") && has("status") {
+        Some("attributes")
+    } else {
+        None
+    }
+}
+
+/// The envelope's fields, then the inner record's (so its `message`, `status` or
+/// `duration_ms` are found like a JSON line's, and win over the envelope's). Splunk's `event`
+/// may be the raw line instead, parsed again as a shipper's (see
+/// [`super::container::shipped_line`]); Datadog's standard `duration` is in nanoseconds.
+fn with_inner_record(fields: Fields, inner: &str) -> Fields {
     let mut out = Fields::with_capacity(fields.len() + 8);
-    let mut payload = None;
+    let mut opened = None;
     for (key, value) in fields {
-        match (key.as_str(), value) {
-            ("jsonPayload", Value::Object(object)) => payload = Some(object),
-            (_, value) => out.push((key, value)),
+        match value {
+            Value::Object(object) if key == inner => opened = Some(object),
+            Value::String(raw) if key == inner => out.push(("_raw".into(), Value::String(raw))),
+            value => out.push((key, value)),
         }
     }
-    out.extend(payload.into_iter().flatten());
+    let datadog = inner == "attributes";
+    out.extend(
+        opened
+            .into_iter()
+            .flatten()
+            .map(|(key, value)| match key.as_str() {
+                "duration" if datadog => ("duration_ns".to_string(), value),
+                _ => (key, value),
+            }),
+    );
     out
 }
 

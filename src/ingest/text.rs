@@ -23,6 +23,7 @@ use super::values::normalize_level;
 use pairs::json_tail_in_message;
 pub(crate) use pairs::pairs_in_message;
 
+mod fluent_bit;
 mod jul;
 mod lambda;
 mod pairs;
@@ -65,7 +66,7 @@ pub(crate) fn starts_text_event(content: &[u8]) -> bool {
     }
     match find_timestamp(text) {
         Some((_, _, end)) => !continues_postgres_error(&text[end..]),
-        None => supercomputers::starts_event(text),
+        None => supercomputers::starts_event(text) || fluent_bit::starts_event(text),
     }
 }
 
@@ -173,6 +174,9 @@ impl TextParser {
             return Ok(fields);
         }
         if let Some(fields) = supercomputers::parse(text, self) {
+            return Ok(fields);
+        }
+        if let Some(fields) = fluent_bit::parse(text, self) {
             return Ok(fields);
         }
         let Some((stamp, start, end)) = find_timestamp(text) else {

@@ -38,7 +38,7 @@ pub(crate) fn num(c: &Captures, i: usize) -> Option<u32> {
     c.get(i)?.as_str().parse().ok()
 }
 
-fn month(name: &str) -> Option<u32> {
+pub(crate) fn month(name: &str) -> Option<u32> {
     MONTHS
         .split('|')
         .position(|m| m.eq_ignore_ascii_case(name))

@@ -11,7 +11,7 @@ use crate::common::{assert_balanced, assert_lineage, query};
 use crate::formats::ingest_without_config;
 
 /// Writes `text` to `path`, last modified at `modified`.
-fn write_at(path: &Path, text: &str, modified: SystemTime) {
+pub(crate) fn write_at(path: &Path, text: &str, modified: SystemTime) {
     std::fs::write(path, text).unwrap();
     let file = std::fs::File::options().write(true).open(path).unwrap();
     file.set_modified(modified).unwrap();

@@ -11,6 +11,7 @@ mod detect;
 mod docs;
 mod first_run;
 mod formats;
+mod formats_pipelines;
 mod formats_servers;
 mod heal;
 mod heal_memory;

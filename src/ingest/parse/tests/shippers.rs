@@ -172,3 +172,61 @@ fn fluentd_out_file_heroku_router_and_log_drains() {
     );
     assert_eq!(attributes(&e)["facility"], "local3");
 }
+
+#[test]
+fn archives_and_exports_of_other_log_services() {
+    let p = parser("");
+    // Datadog's log archives: `status` is the level, the app's fields under `attributes`
+    // (its standard `duration` in nanoseconds).
+    let e = p
+        .parse(br#"{"_id":"AAAAAX","date":"2026-11-30T14:01:02.123Z","service":"checkout","host":"i-123","status":"error","message":"payment failed","attributes":{"http":{"status_code":502,"method":"POST","url_details":{"path":"/api/pay/17"}},"duration":812000000},"tags":["env:prod"]}"#)
+        .unwrap();
+    assert_eq!((e.level, e.service.as_str()), ("ERROR", "checkout"));
+    assert_eq!((e.status_code, e.duration_ms), (Some(502), Some(812.0)));
+    assert_eq!(e.operation, "POST /api/pay/{id}");
+    // Splunk's HTTP Event Collector: an `event` object is the record, a string the raw line.
+    let e = p
+        .parse(br#"{"time":1796047263,"host":"web-1","sourcetype":"_json","event":{"level":"warn","message":"slow upstream","status":504}}"#)
+        .unwrap();
+    assert_eq!(
+        (e.level, e.message.as_str(), e.status_code),
+        ("WARN", "slow upstream", Some(504))
+    );
+    let e = p
+        .parse(br#"{"time":1796047299.5,"host":"web-1","source":"/var/log/app.log","sourcetype":"log4j","index":"main","event":"2026-11-30 14:01:02,123 ERROR [main] c.e.Checkout - payment failed"}"#)
+        .unwrap();
+    assert_eq!((e.level, e.component.as_str()), ("ERROR", "c.e.Checkout"));
+    assert_eq!(e.ts_micros, 1_796_047_262_123_000);
+    // Cribl Stream (and Splunk's own exports): `_raw` and `_time`.
+    let e = p
+        .parse(br#"{"_raw":"{\"level\":\"error\",\"msg\":\"boom\"}","_time":1796047263,"host":"web-2"}"#)
+        .unwrap();
+    assert_eq!((e.level, e.message.as_str()), ("ERROR", "boom"));
+    assert_eq!(e.ts_micros, 1_796_047_263_000_000);
+    // An Elasticsearch or OpenSearch hit: the document is `_source`.
+    let e = p
+        .parse(br#"{"_index":"logs-2026.11.30","_id":"x1","_source":{"@timestamp":"2026-11-30T14:01:02.123Z","log":{"level":"error"},"message":"payment failed","service":{"name":"checkout"}}}"#)
+        .unwrap();
+    assert_eq!((e.level, e.service.as_str()), ("ERROR", "checkout"));
+}
+
+#[test]
+fn forwarded_syslog_and_fluent_bit_files() {
+    let p = parser("");
+    let e = p
+        .parse(br#"{"_raw":"Nov 30 14:01:02 web-1 sshd[4242]: Failed password for root from 10.0.0.9 port 2222 ssh2","_time":1796047262.5,"host":"web-1"}"#)
+        .unwrap();
+    assert_eq!(e.service, "sshd");
+    assert!(e.message.starts_with("Failed password"), "{}", e.message);
+    assert_eq!(attributes(&e)["pid"], 4242);
+    // Fluent Bit's `file` output: the record's raw line is parsed again.
+    let e = p
+        .parse(br#"kube.var.log.containers.checkout: [[1796047263.5, {}], {"log":"{\"level\":\"warn\",\"msg\":\"slow\"}","stream":"stdout"}]"#)
+        .unwrap();
+    assert_eq!((e.level, e.message.as_str()), ("WARN", "slow"));
+    assert_eq!(e.ts_micros, 1_796_047_263_500_000);
+    assert_eq!(
+        attributes(&e)["fluent.tag"],
+        "kube.var.log.containers.checkout"
+    );
+}

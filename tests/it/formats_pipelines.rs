@@ -1,0 +1,105 @@
+//! What log pipelines and cloud services deliver, through the whole ingest with no
+//! configuration: a shipper's record around the application's raw line (Vector's
+//! `kubernetes_logs`, Fluent Bit's `file` output, Splunk's HTTP Event Collector), Kubernetes
+//! metadata as the service, Azure's diagnostic `records`, Google Cloud Logging entries,
+//! Datadog's gzipped archives and Heroku's octet-counted log drain. Lineage is read back for
+//! every row.
+
+use std::io::Write;
+use std::time::{Duration, SystemTime};
+
+use crate::common::{assert_balanced, assert_lineage, query};
+use crate::formats::ingest_without_config;
+use crate::formats_servers::write_at;
+
+const VECTOR: &str = r#"{"file":"/var/log/pods/shop_checkout-7d9f_1234/checkout/0.log","kubernetes":{"container_name":"checkout","pod_labels":{"app.kubernetes.io/name":"checkout"},"pod_name":"checkout-7d9f","pod_namespace":"shop"},"message":"{\"level\":\"error\",\"msg\":\"payment failed\",\"status\":502,\"duration_ms\":812}","source_type":"kubernetes_logs","stream":"stderr","timestamp":"2026-11-30T14:01:02.123456789Z"}
+{"file":"/var/log/pods/shop_cart-1_99/cart/0.log","kubernetes":{"container_name":"cart","pod_name":"cart-1","pod_namespace":"shop"},"message":"2026-11-30 14:01:03,001 WARN [main] c.e.Cart - retrying","source_type":"kubernetes_logs","stream":"stdout","timestamp":"2026-11-30T14:01:03.500Z"}
+"#;
+
+const FLUENT_BIT: &str = r#"kube.var.log.containers.api: [1796047264.25, {"log":"listening on 8080","stream":"stdout"}]
+kube.var.log.containers.api: [[1796047265.5, {}], {"log":"{\"level\":\"warn\",\"msg\":\"slow upstream\"}","stream":"stderr"}]
+"#;
+
+const AZURE: &str = r#"{"records":[{"time":"2026-11-30T14:01:02.1230000Z","resourceId":"/SUBSCRIPTIONS/X/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.WEB/SITES/STOREFRONT","category":"AppServiceHTTPLogs","operationName":"Microsoft.Web/sites/log","properties":{"CsMethod":"GET","CsUriStem":"/api/items/12","ScStatus":500,"TimeTaken":250}},{"time":"2026-11-30T14:01:03.0000000Z","resourceId":"/SUBSCRIPTIONS/X/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.WEB/SITES/STOREFRONT","category":"AppServiceAppLogs","level":"Error","properties":{"Message":"cache unavailable"}}]}
+"#;
+
+const GOOGLE_CLOUD: &str = r#"{"insertId":"a1","jsonPayload":{"message":"order placed","status":201,"latency_ms":40},"resource":{"type":"cloud_run_revision","labels":{"service_name":"orders"}},"timestamp":"2026-11-30T14:01:04Z","severity":"INFO","logName":"projects/p/logs/run.googleapis.com%2Fstdout"}
+"#;
+
+const DATADOG: &str = r#"{"_id":"AAAAAX","date":"2026-11-30T14:01:05.000Z","service":"billing","host":"i-123","status":"error","message":"invoice failed","attributes":{"http":{"status_code":503,"method":"POST","url_details":{"path":"/invoices/77"}},"duration":1500000000}}
+{"_id":"AAAAAY","date":"2026-11-30T14:01:06.000Z","service":"billing","host":"i-123","status":"info","message":"invoice sent","attributes":{}}
+"#;
+
+const SPLUNK_HEC: &str = r#"{"time":1796047267,"host":"web-1","source":"/var/log/app.log","sourcetype":"log4j","index":"main","event":"2026-11-30 14:01:07,123 ERROR [main] c.e.Auth - token expired"}
+"#;
+
+const HEROKU_DRAIN: &str = "156 <158>1 2026-11-30T14:01:08.123+00:00 host heroku router - at=info method=GET path=\"/api/items/12\" host=x.herokuapp.com dyno=web.1 connect=1ms service=37ms status=503 bytes=100\n";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pipeline_and_cloud_outputs_without_configuration() {
+    let logs = tempfile::tempdir().unwrap();
+    // Written an hour ago: a text file's last event is not held back for lines to come.
+    let an_hour_ago = SystemTime::now() - Duration::from_secs(3600);
+    for (name, text) in [
+        ("vector-k8s.json", VECTOR),
+        ("fluent-bit.log", FLUENT_BIT),
+        ("PT1H.json", AZURE),
+        ("gcs-export.json", GOOGLE_CLOUD),
+        ("hec.json", SPLUNK_HEC),
+        ("drain.log", HEROKU_DRAIN),
+    ] {
+        write_at(&logs.path().join(name), text, an_hour_ago);
+    }
+    let archive = std::fs::File::create(logs.path().join("archive_140100.json.gz")).unwrap();
+    let mut gzip = flate2::write::GzEncoder::new(archive, flate2::Compression::default());
+    gzip.write_all(DATADOG.as_bytes()).unwrap();
+    gzip.finish().unwrap();
+
+    let data = tempfile::tempdir().unwrap();
+    let report = ingest_without_config(data.path(), logs.path()).await;
+    for source in &report.sources {
+        assert_eq!(
+            source.log.rejects, 0,
+            "{}: {:?}",
+            source.uri, source.sample_rejects
+        );
+    }
+    let got = query(
+        data.path(),
+        "SELECT ts, level, service, operation, coalesce(CAST(status_code AS VARCHAR), '-'), \
+         coalesce(CAST(duration_ms AS VARCHAR), '-'), message FROM events ORDER BY ts, service",
+    )
+    .await;
+    let expected = [
+        // Azure: a row per record, the resource's name as service.
+        ["2026-11-30T14:01:02.123Z", "ERROR", "storefront", "GET /api/items/{id}", "500", "250.0", "GET /api/items/12"],
+        // Vector: the app's JSON line inside the shipper's record, the pod's app label.
+        ["2026-11-30T14:01:02.123456Z", "ERROR", "checkout", "unknown", "502", "812.0", "payment failed"],
+        ["2026-11-30T14:01:03Z", "ERROR", "storefront", "unknown", "-", "-", "cache unavailable"],
+        // Vector: a text line with its own time, the container as service.
+        ["2026-11-30T14:01:03.001Z", "WARN", "cart", "unknown", "-", "-", "retrying"],
+        // Google Cloud: the entry's `jsonPayload` opened, Cloud Run's service.
+        ["2026-11-30T14:01:04Z", "INFO", "orders", "unknown", "201", "40.0", "order placed"],
+        // Fluent Bit's `file` output, both of its layouts.
+        ["2026-11-30T14:01:04.250Z", "INFO", "unknown", "unknown", "-", "-", "listening on 8080"],
+        // Datadog's archive (gzip): `status` is the level, `duration` nanoseconds.
+        ["2026-11-30T14:01:05Z", "ERROR", "billing", "POST /invoices/{id}", "503", "1500.0", "invoice failed"],
+        ["2026-11-30T14:01:05.500Z", "WARN", "unknown", "unknown", "-", "-", "slow upstream"],
+        ["2026-11-30T14:01:06Z", "INFO", "billing", "unknown", "-", "-", "invoice sent"],
+        // Splunk HEC: the raw log4j line in `event`.
+        ["2026-11-30T14:01:07.123Z", "ERROR", "unknown", "unknown", "-", "-", "token expired"],
+        // Heroku's drain: RFC 6587 frames of RFC 5424 syslog, the router's request.
+        [
+            "2026-11-30T14:01:08.123Z",
+            "INFO",
+            "heroku",
+            "GET /api/items/{id}",
+            "503",
+            "-",
+            "at=info method=GET path=\"/api/items/12\" host=x.herokuapp.com dyno=web.1 connect=1ms service=37ms status=503 bytes=100",
+        ],
+    ];
+    assert_eq!(got, expected);
+    assert_balanced(data.path()).await;
+    assert_eq!(assert_lineage(data.path()).await, 11);
+}
