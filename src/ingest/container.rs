@@ -281,23 +281,48 @@ pub(crate) fn shipped_line(
 }
 
 /// Kubernetes names container log files `<pod>_<namespace>_<container>-<64 hex id>.log`
-/// (under `/var/log/containers/`): the pod, namespace and container.
+/// (under `/var/log/containers/`), links to the kubelet's own
+/// `/var/log/pods/<namespace>_<pod>_<uid>/<container>/<restart>.log` (which node agents
+/// read, and whose rotated files are `0.log.20261130-140102` or `.gz`): the pod, namespace and
+/// container.
 pub(crate) fn kubernetes_names(uri: &str) -> Option<(String, String, String)> {
-    let name = uri.rsplit('/').next()?;
-    let stem = name
+    let owned = |pod: &str, namespace: &str, container: &str| {
+        (!pod.is_empty() && !namespace.is_empty() && !container.is_empty()).then(|| {
+            (
+                pod.to_string(),
+                namespace.to_string(),
+                container.to_string(),
+            )
+        })
+    };
+    let mut segments = uri.rsplit('/');
+    let name = segments.next()?;
+    if let Some(stem) = name
         .strip_suffix(".log")
-        .or_else(|| name.strip_suffix(".log.gz"))?;
-    let (pod, rest) = stem.split_once('_')?;
-    let (namespace, rest) = rest.split_once('_')?;
-    let (container, id) = rest.rsplit_once('-')?;
-    let is_id = id.len() == 64 && id.bytes().all(|b| b.is_ascii_hexdigit());
-    (is_id && !pod.is_empty() && !namespace.is_empty() && !container.is_empty()).then(|| {
-        (
-            pod.to_string(),
-            namespace.to_string(),
-            container.to_string(),
-        )
-    })
+        .or_else(|| name.strip_suffix(".log.gz"))
+    {
+        let container_file = || {
+            let (pod, rest) = stem.split_once('_')?;
+            let (namespace, rest) = rest.split_once('_')?;
+            let (container, id) = rest.rsplit_once('-')?;
+            let is_id = id.len() == 64 && id.bytes().all(|b| b.is_ascii_hexdigit());
+            is_id.then(|| owned(pod, namespace, container))?
+        };
+        if let Some(names) = container_file() {
+            return Some(names);
+        }
+    }
+    let restart = name.split('.').next()?;
+    let is_pod_log =
+        name.contains(".log") && !restart.is_empty() && restart.bytes().all(|b| b.is_ascii_digit());
+    let container = segments.next()?;
+    let pod_dir = segments.next()?;
+    if !is_pod_log || segments.next() != Some("pods") {
+        return None;
+    }
+    let (namespace, rest) = pod_dir.split_once('_')?;
+    let (pod, _uid) = rest.rsplit_once('_')?;
+    owned(pod, namespace, container)
 }
 
 #[cfg(test)]
@@ -409,5 +434,19 @@ mod tests {
             Some(("checkout-7d9f".into(), "shop".into(), "api".into()))
         );
         assert_eq!(kubernetes_names("file:///var/log/app.log"), None);
+        for rotated in ["0.log", "3.log.20261130-140102", "0.log.20261130-140102.gz"] {
+            assert_eq!(
+                kubernetes_names(&format!(
+                    "file:///var/log/pods/shop_checkout-7d9f_0f1e2d3c-aaaa-bbbb/api/{rotated}"
+                )),
+                Some(("checkout-7d9f".into(), "shop".into(), "api".into())),
+                "{rotated}"
+            );
+        }
+        assert_eq!(kubernetes_names("file:///srv/pods/a_b_c/api/app.log"), None);
+        assert_eq!(
+            kubernetes_names("file:///var/log/pods/nouid/api/0.log"),
+            None
+        );
     }
 }
