@@ -196,16 +196,22 @@ fn rfc3164(
 ) -> Result<(), String> {
     let (stamp, len) =
         timestamp_at(text).ok_or("syslog: no `MMM d HH:mm:ss` or ISO timestamp after the PRI")?;
+    // RFC 3339, or ISO 8601 with a `+0000` zone (`journalctl -o short-iso`).
     let syslog_time = text.as_bytes()[0].is_ascii_alphabetic()
-        || chrono::DateTime::parse_from_rfc3339(&text[..len]).is_ok();
+        || chrono::DateTime::parse_from_rfc3339(&text[..len]).is_ok()
+        || chrono::DateTime::parse_from_str(&text[..len], "%Y-%m-%dT%H:%M:%S%.f%z").is_ok();
     if !has_pri && !syslog_time {
         return Err("syslog: the time is neither `MMM d HH:mm:ss` nor RFC 3339".to_string());
     }
     fields.push(("ts".to_string(), times.ts_value(stamp)));
-    let rest = text[len..].trim_start();
+    // Cisco devices close the time with a colon: `Nov 30 2026 14:01:02: %ASA-6-302013: ...`.
+    let rest = text[len..]
+        .strip_prefix(':')
+        .unwrap_or(&text[len..])
+        .trim_start();
     // `host tag[pid]: message`, or `tag[pid]: message` when the host is left out.
     let (first, after_first) = token(rest);
-    let (host, tagged) = if is_tag(first) {
+    let (host, tagged) = if is_tag(first) || first.starts_with('%') {
         (None, rest)
     } else {
         (Some(first), after_first.trim_start())
@@ -220,6 +226,10 @@ fn rfc3164(
     }
     if let Some(host) = host.filter(|h| !h.is_empty()) {
         fields.push(("host".to_string(), Value::String(host.to_string())));
+    }
+    if let Some(message) = cisco_mnemonic(tagged, has_pri, fields) {
+        push_message(message, fields);
+        return Ok(());
     }
     let message = if let Some(tag) = read_tag(tagged) {
         fields.push(("service".to_string(), Value::String(tag.name.to_string())));
@@ -307,6 +317,31 @@ fn read_tag(tagged: &str) -> Option<Tag<'_>> {
 }
 
 /// `sshd[123]:`, `kernel:`, `sshd(pam_unix)[19939]:`: a program name closed by a colon.
+/// Cisco's message tag in place of `host tag:` (ASA, IOS, NX-OS): `%ASA-6-302013: message`,
+/// `%LINK-3-UPDOWN: message`. The facility is the service, the severity digit the level
+/// (when no PRI gave one), the mnemonic is kept.
+fn cisco_mnemonic<'a>(
+    rest: &'a str,
+    has_pri: bool,
+    fields: &mut Vec<(String, Value)>,
+) -> Option<&'a str> {
+    let (tag, message) = rest.strip_prefix('%')?.split_once(": ")?;
+    let mut parts = tag.splitn(3, '-');
+    let (facility, severity, mnemonic) = (parts.next()?, parts.next()?, parts.next()?);
+    let severity: u8 = severity.parse().ok().filter(|s| *s <= 7)?;
+    if facility.is_empty() || mnemonic.is_empty() || tag.contains(' ') {
+        return None;
+    }
+    fields.push(("service".to_string(), Value::String(facility.to_string())));
+    fields.push(("mnemonic".to_string(), Value::String(mnemonic.to_string())));
+    if !has_pri {
+        if let Some(level) = syslog_severity(severity) {
+            fields.push(("level".to_string(), Value::String(level.to_string())));
+        }
+    }
+    Some(message)
+}
+
 fn is_tag(token: &str) -> bool {
     token.strip_suffix(':').is_some_and(is_tag_name)
 }
@@ -364,6 +399,38 @@ mod tests {
             Some(&Value::from("check pass; user unknown"))
         );
         assert_eq!(get(&f, "level"), None);
+    }
+
+    #[test]
+    fn cisco_and_journalctl_iso() {
+        let f = parse_syslog(
+            "<163>Nov 30 2026 14:01:03: %ASA-3-710003: TCP access denied by ACL from 1.2.3.4/5555",
+            &times(),
+        )
+        .unwrap();
+        assert_eq!(get(&f, "service").unwrap(), "ASA");
+        assert_eq!(get(&f, "mnemonic").unwrap(), "710003");
+        assert_eq!(get(&f, "level").unwrap(), "ERROR");
+        assert_eq!(
+            get(&f, "message").unwrap(),
+            "TCP access denied by ACL from 1.2.3.4/5555"
+        );
+        assert!(get(&f, "host").is_none());
+        let f = parse_syslog(
+            "Nov 30 14:01:03 core-1 %LINK-3-UPDOWN: Interface Gi0/1, changed state to down",
+            &times(),
+        )
+        .unwrap();
+        assert_eq!(get(&f, "host").unwrap(), "core-1");
+        assert_eq!(get(&f, "service").unwrap(), "LINK");
+        assert_eq!(get(&f, "level").unwrap(), "ERROR");
+        let f = parse_syslog(
+            "2026-11-30T14:01:02+0000 web-1 sshd[812]: Failed password for root",
+            &times(),
+        )
+        .unwrap();
+        assert_eq!(get(&f, "service").unwrap(), "sshd");
+        assert_eq!(get(&f, "host").unwrap(), "web-1");
     }
 
     #[test]

@@ -23,6 +23,7 @@ use super::values::normalize_level;
 use pairs::json_tail_in_message;
 pub(crate) use pairs::pairs_in_message;
 
+mod compose;
 mod fluent_bit;
 mod jul;
 mod lambda;
@@ -58,7 +59,7 @@ static GLOG: LazyLock<Regex> = LazyLock::new(|| {
 /// Whether a line starts a plain-text event (has a timestamp where `text` looks for one);
 /// other lines continue the event before them (see `multiline`).
 pub(crate) fn starts_text_event(content: &[u8]) -> bool {
-    let Ok(text) = std::str::from_utf8(content) else {
+    let Ok(text) = std::str::from_utf8(super::parse::without_bom(content)) else {
         return true;
     };
     if may_be_glog(text) && GLOG.is_match(text) {
@@ -170,6 +171,9 @@ impl TextParser {
 
     /// A whole line: a timestamp is required.
     pub(crate) fn parse(&self, text: &str) -> Result<Vec<(String, Value)>, String> {
+        if let Some(fields) = compose::parse(text, self) {
+            return Ok(fields);
+        }
         if let Some(fields) = self.glog(text) {
             return Ok(fields);
         }

@@ -459,3 +459,15 @@ fn edge_mesh_audit_and_hclog_json() {
 }
 
 mod shippers;
+
+#[test]
+fn a_byte_order_mark_is_no_part_of_the_record() {
+    let p = parser("");
+    let e = p
+        .parse(b"\xEF\xBB\xBF{\"ts\":\"2025-11-20T10:00:00Z\",\"level\":\"error\",\"msg\":\"bom\"}")
+        .unwrap();
+    assert_eq!((e.level, e.message.as_str()), ("ERROR", "bom"));
+    let line = b"\xEF\xBB\xBF2025-11-20 10:00:00,123 WARN [main] c.e.X - text";
+    assert_eq!(p.parse(line).unwrap().level, "WARN");
+    assert!(crate::ingest::text::starts_text_event(line));
+}

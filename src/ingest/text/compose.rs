@@ -1,0 +1,93 @@
+//! `docker compose logs` (and `docker-compose` before it) put each line after its container's
+//! name, padded to a common width, and a bar: `web-1  | 2026-11-30 14:01:02,123 ERROR ...`. The
+//! line after the bar is the application's, read as a container payload is (JSON, logfmt,
+//! syslog or text); the compose service (the name without its replica number) is the service
+//! unless the line names one.
+
+use serde_json::Value;
+
+use super::TextParser;
+use crate::ingest::container::payload_fields;
+use crate::ingest::names::{candidacies, Column};
+
+/// The container's name and the line after `name  | `. The name is one word followed by at
+/// least one space (HealthApp's `time|field|` and NLog's `time|LEVEL|` have none, loguru's
+/// `time | LEVEL |` has a space inside).
+fn split(text: &str) -> Option<(&str, &str)> {
+    let head = &text.as_bytes()[..text.len().min(80)];
+    let bar = memchr::memchr(b'|', head)?;
+    let padded = &text[..bar];
+    let name = padded.trim_end();
+    let one_word = !name.is_empty() && !name.contains(char::is_whitespace);
+    let rest = text[bar + 1..].strip_prefix(' ')?;
+    (one_word && name.len() < padded.len()).then_some((name, rest))
+}
+
+/// `web-1` -> `web` (Compose v2), `shop_web_1` -> `shop_web` (v1): the replica number goes.
+fn service_of(container: &str) -> &str {
+    let stem = container.trim_end_matches(|c: char| c.is_ascii_digit());
+    match stem.strip_suffix(['-', '_']) {
+        Some(service) if stem.len() < container.len() && !service.is_empty() => service,
+        _ => container,
+    }
+}
+
+/// The line's fields after `compose.container` and, unless the line names a service, the
+/// compose service. `None` when the line has no such prefix.
+pub(super) fn parse(text: &str, parser: &TextParser) -> Option<Vec<(String, Value)>> {
+    let (container, rest) = split(text)?;
+    let inner = payload_fields(rest, parser);
+    let names_service = inner
+        .iter()
+        .any(|(k, _)| candidacies(k).iter().any(|c| c.column == Column::Service));
+    let mut fields = Vec::with_capacity(inner.len() + 2);
+    fields.push((
+        "compose.container".to_string(),
+        Value::String(container.to_string()),
+    ));
+    if !names_service {
+        let service = service_of(container).to_string();
+        fields.push(("service".to_string(), Value::String(service)));
+    }
+    fields.extend(inner);
+    Some(fields)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::parser;
+    use super::*;
+
+    fn get<'a>(fields: &'a [(String, Value)], key: &str) -> Option<&'a Value> {
+        fields.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    #[test]
+    fn the_prefix_names_the_service_and_the_line_is_the_apps() {
+        let p = parser();
+        let f = parse(
+            "web-1  | 2026-11-30 14:01:02,123 ERROR [main] c.e.Checkout - payment failed",
+            &p,
+        )
+        .unwrap();
+        assert_eq!(get(&f, "service").unwrap(), "web");
+        assert_eq!(get(&f, "level").unwrap(), "ERROR");
+        assert_eq!(get(&f, "message").unwrap(), "payment failed");
+        let f = parse(
+            r#"shop_api_2 | {"ts":"2026-11-30T14:01:02Z","level":"warn","service":"orders","msg":"slow"}"#,
+            &p,
+        )
+        .unwrap();
+        assert_eq!(get(&f, "service").unwrap(), "orders", "the line's own");
+        assert_eq!(get(&f, "compose.container").unwrap(), "shop_api_2");
+        assert_eq!(service_of("redis"), "redis");
+        assert_eq!(service_of("db-12"), "db");
+        for other in [
+            "20171223-22:15:29:606|Step_LSC|30002312|onStandStepChanged 3579",
+            "2026-11-30 14:01:02.1234|ERROR|Shop.Checkout|payment failed",
+            "2026-11-30 14:01:02.123 | ERROR    | app:pay:88 - declined",
+        ] {
+            assert!(parse(other, &p).is_none(), "{other}");
+        }
+    }
+}
