@@ -2,8 +2,9 @@
 //! configuration: a shipper's record around the application's raw line (Vector's
 //! `kubernetes_logs`, Fluent Bit's `file` output, Splunk's HTTP Event Collector), Kubernetes
 //! metadata as the service, Azure's diagnostic `records`, Google Cloud Logging entries,
-//! Datadog's gzipped archives and Heroku's octet-counted log drain. Lineage is read back for
-//! every row.
+//! Datadog's gzipped archives and Heroku's octet-counted log drain; and what tools on hand
+//! write: `docker compose logs`, a Cisco firewall's syslog, a file opening with a byte order
+//! mark. Lineage is read back for every row.
 
 use std::io::Write;
 use std::time::{Duration, SystemTime};
@@ -35,6 +36,15 @@ const SPLUNK_HEC: &str = r#"{"time":1796047267,"host":"web-1","source":"/var/log
 
 const HEROKU_DRAIN: &str = "156 <158>1 2026-11-30T14:01:08.123+00:00 host heroku router - at=info method=GET path=\"/api/items/12\" host=x.herokuapp.com dyno=web.1 connect=1ms service=37ms status=503 bytes=100\n";
 
+const COMPOSE: &str =
+    "web-1  | 2026-11-30 14:01:09,001 ERROR [main] c.e.Checkout - payment failed\n\
+web-1  | java.lang.IllegalStateException: card declined\n\
+db-1   | 2026-11-30 14:01:09.500 UTC [42] LOG:  checkpoint starting: time\n";
+
+const CISCO: &str = "<163>Nov 30 2026 14:01:10: %ASA-3-710003: TCP access denied by ACL from 1.2.3.4/5555 to outside:5.6.7.8/22\n";
+
+const WITH_BOM: &str = "\u{feff}{\"ts\":\"2026-11-30T14:01:11Z\",\"level\":\"warn\",\"service\":\"notes\",\"msg\":\"written by .NET\"}\n";
+
 #[tokio::test(flavor = "multi_thread")]
 async fn pipeline_and_cloud_outputs_without_configuration() {
     let logs = tempfile::tempdir().unwrap();
@@ -47,6 +57,9 @@ async fn pipeline_and_cloud_outputs_without_configuration() {
         ("gcs-export.json", GOOGLE_CLOUD),
         ("hec.json", SPLUNK_HEC),
         ("drain.log", HEROKU_DRAIN),
+        ("compose.log", COMPOSE),
+        ("asa.log", CISCO),
+        ("notes.json", WITH_BOM),
     ] {
         write_at(&logs.path().join(name), text, an_hour_ago);
     }
@@ -98,8 +111,22 @@ async fn pipeline_and_cloud_outputs_without_configuration() {
             "-",
             "at=info method=GET path=\"/api/items/12\" host=x.herokuapp.com dyno=web.1 connect=1ms service=37ms status=503 bytes=100",
         ],
+        // `docker compose logs`: the service from the prefix, the trace joined to its error.
+        [
+            "2026-11-30T14:01:09.001Z",
+            "ERROR",
+            "web",
+            "unknown",
+            "-",
+            "-",
+            "payment failed\nweb-1  | java.lang.IllegalStateException: card declined",
+        ],
+        ["2026-11-30T14:01:09.500Z", "INFO", "db", "unknown", "-", "-", "checkpoint starting: time"],
+        // Cisco ASA: the facility as service, the severity digit agrees with the PRI.
+        ["2026-11-30T14:01:10Z", "ERROR", "ASA", "unknown", "-", "-", "TCP access denied by ACL from 1.2.3.4/5555 to outside:5.6.7.8/22"],
+        ["2026-11-30T14:01:11Z", "WARN", "notes", "unknown", "-", "-", "written by .NET"],
     ];
     assert_eq!(got, expected);
     assert_balanced(data.path()).await;
-    assert_eq!(assert_lineage(data.path()).await, 11);
+    assert_eq!(assert_lineage(data.path()).await, 15);
 }
