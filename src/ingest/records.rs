@@ -101,28 +101,99 @@ pub(crate) fn otlp_line(text: &str, plain: &TextParser) -> Result<LineRecords, S
     Ok(LineRecords::Many(otlp_records(&document, plain)?))
 }
 
+/// The keys envelopes are recognised by, found in one pass over a record's keys: most
+/// records are no envelope, and each key is then compared once rather than once per kind.
+#[derive(Clone, Copy)]
+struct Marks(u32);
+
+impl Marks {
+    const RESOURCE_LOGS: u32 = 1;
+    const LOG_EVENTS: u32 = 1 << 1;
+    const MESSAGE_TYPE: u32 = 1 << 2;
+    const AWS_RECORDS: u32 = 1 << 3;
+    const AZURE_RECORDS: u32 = 1 << 4;
+    const JSON_PAYLOAD: u32 = 1 << 5;
+    const LOG_NAME: u32 = 1 << 6;
+    const SOURCE_DOCUMENT: u32 = 1 << 7;
+    const SEARCH_INDEX: u32 = 1 << 8;
+    const EVENT: u32 = 1 << 9;
+    const TIME: u32 = 1 << 10;
+    const SPLUNK: u32 = 1 << 11;
+    const ID: u32 = 1 << 12;
+    const DATE: u32 = 1 << 13;
+    const ATTRIBUTES: u32 = 1 << 14;
+    const STATUS: u32 = 1 << 15;
+    const SHORT_MESSAGE: u32 = 1 << 16;
+    const VERSION: u32 = 1 << 17;
+    /// `log`, `_raw` or `message`: a shipper's raw line may be there.
+    const LINE: u32 = 1 << 18;
+
+    fn of(fields: &Fields) -> Marks {
+        let mut marks = 0;
+        for (key, _) in fields {
+            marks |= match key.as_str() {
+                "resourceLogs" => Self::RESOURCE_LOGS,
+                "logEvents" => Self::LOG_EVENTS,
+                "messageType" => Self::MESSAGE_TYPE,
+                "Records" => Self::AWS_RECORDS,
+                "records" => Self::AZURE_RECORDS,
+                "jsonPayload" => Self::JSON_PAYLOAD,
+                "logName" => Self::LOG_NAME,
+                "_source" => Self::SOURCE_DOCUMENT,
+                "_index" => Self::SEARCH_INDEX,
+                "event" => Self::EVENT,
+                "time" => Self::TIME,
+                "sourcetype" | "index" => Self::SPLUNK,
+                "_id" => Self::ID,
+                "date" => Self::DATE,
+                "attributes" => Self::ATTRIBUTES,
+                "status" => Self::STATUS,
+                "short_message" => Self::SHORT_MESSAGE,
+                "version" => Self::VERSION,
+                "log" | "_raw" | "message" => Self::LINE,
+                _ => 0,
+            };
+        }
+        Marks(marks)
+    }
+
+    fn has(self, marks: u32) -> bool {
+        self.0 & marks == marks
+    }
+}
+
 /// The records inside an OTLP or CloudWatch envelope, or the object itself.
 fn unwrap_envelope(fields: Fields, plain: &TextParser) -> LineRecords {
-    let has = |name: &str| fields.iter().any(|(k, _)| k == name);
-    if has("resourceLogs") {
+    let marks = Marks::of(&fields);
+    if marks.has(Marks::RESOURCE_LOGS) {
         return LineRecords::Many(match otlp_records(&fields, plain) {
             Ok(records) => records,
             Err(why) => vec![Err(why)],
         });
     }
-    if has("logEvents") && has("messageType") {
+    if marks.has(Marks::LOG_EVENTS | Marks::MESSAGE_TYPE) {
         return LineRecords::Many(cloudwatch_records(&fields, plain));
     }
-    if let Some(records) = aws_event_records(&fields).or_else(|| azure_records(&fields)) {
+    let records = if marks.has(Marks::AWS_RECORDS) {
+        aws_event_records(&fields)
+    } else if marks.has(Marks::AZURE_RECORDS) {
+        azure_records(&fields)
+    } else {
+        None
+    };
+    if let Some(records) = records {
         return LineRecords::Many(records);
     }
-    if let Some(inner) = inner_record_name(&fields) {
+    if let Some(inner) = inner_record_name(marks) {
         return LineRecords::One(shipped_line(with_inner_record(fields, inner), plain));
     }
-    if has("short_message") && has("version") {
+    if marks.has(Marks::SHORT_MESSAGE | Marks::VERSION) {
         return LineRecords::One(gelf_fields(fields));
     }
-    LineRecords::One(shipped_line(fields, plain))
+    if marks.has(Marks::LINE) {
+        return LineRecords::One(shipped_line(fields, plain));
+    }
+    LineRecords::One(fields)
 }
 
 /// GELF (Graylog's format, also written by Docker's `gelf` driver): its additional fields are
@@ -235,15 +306,14 @@ fn azure_records(fields: &Fields) -> Option<Vec<Result<Fields, String>>> {
 /// --format=json`), an Elasticsearch or OpenSearch hit's `_source` (`elasticdump`, scroll
 /// exports), Splunk's HTTP Event Collector `event` (as Cribl and HEC relays write it), and
 /// Datadog's log archives' `attributes`.
-fn inner_record_name(fields: &Fields) -> Option<&'static str> {
-    let has = |name: &str| fields.iter().any(|(k, _)| k == name);
-    if has("jsonPayload") && has("logName") {
+fn inner_record_name(marks: Marks) -> Option<&'static str> {
+    if marks.has(Marks::JSON_PAYLOAD | Marks::LOG_NAME) {
         Some("jsonPayload")
-    } else if has("_source") && has("_index") {
+    } else if marks.has(Marks::SOURCE_DOCUMENT | Marks::SEARCH_INDEX) {
         Some("_source")
-    } else if has("event") && has("time") && (has("sourcetype") || has("index")) {
+    } else if marks.has(Marks::EVENT | Marks::TIME | Marks::SPLUNK) {
         Some("event")
-    } else if has("_id") && has("date") && has("attributes") && has("status") {
+    } else if marks.has(Marks::ID | Marks::DATE | Marks::ATTRIBUTES | Marks::STATUS) {
         Some("attributes")
     } else {
         None
