@@ -455,7 +455,13 @@ impl LineParser {
             LineFormat::Json => json_records(text, &self.plain),
             LineFormat::Otlp => otlp_line(text, &self.plain),
             LineFormat::Auto | LineFormat::Mixed if text.trim_start().starts_with(['{', '[']) => {
-                json_records(text, &self.plain)
+                match json_records(text, &self.plain) {
+                    // `[30/Nov/2026 14:01:02] "GET / HTTP/1.1" 200`: a bracketed text line.
+                    Err(why) if text.trim_start().starts_with('[') => {
+                        self.fields(text).map(LineRecords::One).map_err(|_| why)
+                    }
+                    records => records,
+                }
             }
             _ => self.fields(text).map(LineRecords::One),
         }

@@ -5,7 +5,9 @@
 
 use serde_json::{Map, Value};
 
-use super::text::{push_message, split_pid, syslog_severity, timestamp_at, TextParser};
+use super::text::{
+    header_level, push_message, split_pid, syslog_severity, timestamp_at, TextParser,
+};
 use super::values::normalize_level;
 
 const FACILITIES: [&str; 24] = [
@@ -226,6 +228,10 @@ fn rfc3164(
     }
     if let Some(host) = host.filter(|h| !h.is_empty()) {
         fields.push(("host".to_string(), Value::String(host.to_string())));
+    }
+    // Erlang's logger and others: `2026-11-30T14:01:02.123456+00:00 error: message`.
+    if !has_pri && host.is_none() && header_level(first).is_some() {
+        return Err(format!("syslog: {first:?} is a level, not a tag"));
     }
     if let Some(message) = cisco_mnemonic(tagged, has_pri, fields) {
         push_message(message, fields);

@@ -31,13 +31,14 @@ mod pairs;
 mod squid;
 mod supercomputers;
 mod tokens;
+mod tornado;
 
 use tokens::{
-    bracket_end, channel_and_level, header_level, is_function_location, is_name_char,
-    is_qualified_name, is_source_location, is_uuid, level_and_process, level_before_time,
+    bracket_end, channel_and_level, is_function_location, is_name_char, is_qualified_name,
+    is_source_location, is_uuid, level_and_process, level_and_target, level_before_time,
     php_label_level, redis_level, redis_prefix, span_context_len, trailing_class,
 };
-pub(crate) use tokens::{split_pid, syslog_severity};
+pub(crate) use tokens::{header_level, split_pid, syslog_severity};
 
 /// Supplies years to year-less timestamps (see [`TextParser::year_for`]).
 #[derive(Debug, Clone, Copy)]
@@ -67,7 +68,11 @@ pub(crate) fn starts_text_event(content: &[u8]) -> bool {
     }
     match find_timestamp(text) {
         Some((_, _, end)) => !continues_postgres_error(&text[end..]),
-        None => supercomputers::starts_event(text) || fluent_bit::starts_event(text),
+        None => {
+            supercomputers::starts_event(text)
+                || fluent_bit::starts_event(text)
+                || tornado::starts_event(text)
+        }
     }
 }
 
@@ -183,6 +188,9 @@ impl TextParser {
         if let Some(fields) = fluent_bit::parse(text, self) {
             return Ok(fields);
         }
+        if let Some(fields) = tornado::parse(text, self) {
+            return Ok(fields);
+        }
         let Some((stamp, start, end)) = find_timestamp(text) else {
             return Err("no timestamp at or near the start of the line".to_string());
         };
@@ -238,6 +246,10 @@ impl TextParser {
                 } else if let Some(level) = normalize_level(inside) {
                     // Serilog's console: `[14:01:02 INF] message`.
                     fields.push(("level".to_string(), Value::String(level.to_string())));
+                } else if let Some((level, target)) = level_and_target(inside) {
+                    // Rust's env_logger: `[2026-11-30T14:01:02Z ERROR checkout::pay] message`.
+                    fields.push(("level".to_string(), Value::String(level.to_string())));
+                    push_logger(&mut fields, target, None);
                 } else if !inside.is_empty() {
                     fields.push(("ts_context".to_string(), Value::String(inside.to_string())));
                 }

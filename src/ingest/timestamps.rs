@@ -185,10 +185,11 @@ static SHAPES: LazyLock<Vec<Shape>> = LazyLock::new(|| {
             ),
             |c| stamp(named_month_clock(c, [3, 2], [1, 4, 5, 6], 7), true),
         ),
-        // Access-log time `30/Nov/2026:14:01:02 +0000`.
+        // Access-log time `30/Nov/2026:14:01:02 +0000`; Django's development server writes
+        // `30/Nov/2026 14:01:02`.
         shape(
             &format!(
-                r"(\d{{2}})/({MONTHS})/(\d{{4}}):(\d{{2}}):(\d{{2}}):(\d{{2}})(?: ([+-]\d{{2}})(\d{{2}}))?\b"
+                r"(\d{{2}})/({MONTHS})/(\d{{4}})[: ](\d{{2}}):(\d{{2}}):(\d{{2}})(?: ([+-]\d{{2}})(\d{{2}}))?\b"
             ),
             |c| {
                 let time = named_month_clock(c, [3, 2], [1, 4, 5, 6], NO_FRACTION)?;

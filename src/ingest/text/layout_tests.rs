@@ -296,3 +296,29 @@ fn every_cut_of_every_layout_parses_or_says_why() {
         let _ = parser().parse_payload(&report[..cut]);
     }
 }
+
+#[test]
+fn runtimes_bracketed_headers() {
+    // Rust's env_logger: level and target inside the time's bracket.
+    check(
+        "[2026-11-30T14:01:02Z ERROR checkout::pay] payment failed",
+        &[
+            ("level", "ERROR"),
+            ("logger", "checkout::pay"),
+            ("message", "payment failed"),
+        ],
+    );
+    // Erlang's logger: the level word and a colon after the time.
+    check(
+        "2026-11-30T14:01:02.123456+00:00 error: Generic server my_server terminating",
+        &[
+            ("level", "ERROR"),
+            ("message", "Generic server my_server terminating"),
+        ],
+    );
+    // Django's development server: a bracketed time with a space before the clock.
+    check(
+        "[30/Nov/2026 14:01:03] \"POST /api/pay HTTP/1.1\" 500 145",
+        &[("ts", "2026-11-30T14:01:03"), ("status", "500")],
+    );
+}

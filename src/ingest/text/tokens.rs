@@ -185,8 +185,17 @@ pub(super) fn level_and_process(inside: &str) -> Option<(&'static str, &str)> {
     (!process.is_empty() && !process.contains(char::is_whitespace)).then_some((level, process))
 }
 
+/// `LEVEL target` inside a bracket after the time (Rust's env_logger:
+/// `[2026-11-30T14:01:02Z ERROR checkout::pay]`): the level and the logger.
+pub(super) fn level_and_target(inside: &str) -> Option<(&'static str, &str)> {
+    let (word, target) = inside.split_once(' ')?;
+    let target = target.trim();
+    let level = normalize_level(word)?;
+    (!target.is_empty() && !target.contains(char::is_whitespace)).then_some((level, target))
+}
+
 /// Level words as headers write them: `ERROR`, `error:`, `<3>`.
-pub(super) fn header_level(token: &str) -> Option<&'static str> {
+pub(crate) fn header_level(token: &str) -> Option<&'static str> {
     let word = token.trim_end_matches(':');
     if let Some(priority) = word.strip_prefix('<').and_then(|w| w.strip_suffix('>')) {
         return priority.parse::<u8>().ok().and_then(syslog_severity);
