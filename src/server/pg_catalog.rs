@@ -62,7 +62,21 @@ pub struct CatalogFacts {
     /// Relation and type names -> oids, for `to_regclass` and `to_regtype`.
     pub relation_oids: HashMap<String, i64>,
     pub type_oids: HashMap<String, i64>,
+    /// Function oids -> names: a `regproc` value's text (`typreceive::text` is `int4recv`).
+    pub proc_names: HashMap<i64, String>,
 }
+
+/// `pg_type`'s `regproc` columns: oids in comparisons, the functions' names as text.
+pub const REGPROC_COLUMNS: &[&str] = &[
+    "typinput",
+    "typoutput",
+    "typreceive",
+    "typsend",
+    "typmodin",
+    "typmodout",
+    "typanalyze",
+    "typsubscript",
+];
 
 /// Wraps the `pg_catalog` schema of `ctx`'s default catalog and registers the functions.
 /// `shape_functions` are the names SHAPE registered beyond DataFusion's own; `users` the
@@ -148,6 +162,15 @@ pub async fn install(
         }
     }
     facts.functions = function_entries(ctx, shape_functions);
+    for batch in collect(ctx, "SELECT oid, proname FROM pg_catalog.pg_proc").await? {
+        for row in 0..batch.num_rows() {
+            let name = batch.column(1).as_string::<i32>().value(row).to_string();
+            facts
+                .proc_names
+                .entry(int_at(batch.column(0), row))
+                .or_insert(name);
+        }
+    }
     for batch in collect(ctx, "SELECT oid, typname FROM pg_catalog.pg_type").await? {
         for row in 0..batch.num_rows() {
             let name = batch.column(1).as_string::<i32>().value(row).to_string();
@@ -284,16 +307,6 @@ async fn static_rows(ctx: &SessionContext, table: &str) -> Result<(Arc<Schema>, 
 /// `pg_type` with its `regproc` columns (`typinput`, ...) as the functions' oids, as in
 /// PostgreSQL, so `typinput = 'array_in'::regproc` (JDBC's type info) compares oids.
 async fn regproc_columns_as_oids(ctx: &SessionContext) -> Result<Arc<dyn TableProvider>> {
-    const REGPROC: &[&str] = &[
-        "typinput",
-        "typoutput",
-        "typreceive",
-        "typsend",
-        "typmodin",
-        "typmodout",
-        "typanalyze",
-        "typsubscript",
-    ];
     let mut proc_oids: HashMap<String, i32> = HashMap::new();
     for batch in collect(
         ctx,
@@ -312,7 +325,7 @@ async fn regproc_columns_as_oids(ctx: &SessionContext) -> Result<Arc<dyn TablePr
     let fields: Vec<Field> = schema
         .fields()
         .iter()
-        .map(|f| match REGPROC.contains(&f.name().as_str()) {
+        .map(|f| match REGPROC_COLUMNS.contains(&f.name().as_str()) {
             true => Field::new(f.name(), DataType::Int32, true),
             false => f.as_ref().clone(),
         })
@@ -322,7 +335,9 @@ async fn regproc_columns_as_oids(ctx: &SessionContext) -> Result<Arc<dyn TablePr
     for batch in batches {
         let mut columns = Vec::new();
         for (field, column) in schema.fields().iter().zip(batch.columns()) {
-            if !REGPROC.contains(&field.name().as_str()) || column.data_type() == &DataType::Int32 {
+            if !REGPROC_COLUMNS.contains(&field.name().as_str())
+                || column.data_type() == &DataType::Int32
+            {
                 columns.push(datafusion::arrow::compute::cast(
                     column,
                     new_schema.field_with_name(field.name())?.data_type(),

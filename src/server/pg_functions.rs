@@ -431,6 +431,14 @@ pub fn udfs(facts: Arc<CatalogFacts>) -> Vec<ScalarUDF> {
         oid_to_text("col_description", &facts, |f, oid, column| {
             f.descriptions.get(&(oid, column?)).cloned()
         }),
+        // A `regproc` column as text (ADBC's type resolver reads `typreceive::text`):
+        // the function's name, `-` for none, as PostgreSQL prints it.
+        oid_to_text("shape_regproc_name", &facts, |f, oid, _| {
+            Some(match oid {
+                0 => "-".to_string(),
+                _ => f.proc_names.get(&oid).cloned().unwrap_or(oid.to_string()),
+            })
+        }),
         oid_to_text("pg_get_viewdef", &facts, |f, oid, _| {
             f.view_definitions.get(&oid).cloned()
         }),

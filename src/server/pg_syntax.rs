@@ -46,10 +46,12 @@ use datafusion_postgres::pgwire::error::{PgWireError, PgWireResult};
 use datafusion_postgres::pgwire::types::format::FormatOptions;
 use datafusion_postgres::QueryHook;
 
+use super::pg_catalog::REGPROC_COLUMNS;
+
 /// The rewritten statement, or `None` when nothing needed rewriting.
 pub fn rewrite(statement: &Statement) -> Option<Statement> {
     let mut statement = statement.clone();
-    let mut changed = false;
+    let mut changed = regproc_items_as_names(&mut statement);
     let _ = visit_expressions_mut(&mut statement, |expr| {
         if let Some(replacement) = replacement(expr) {
             *expr = replacement;
@@ -58,6 +60,51 @@ pub fn rewrite(statement: &Statement) -> Option<Statement> {
         ControlFlow::<()>::Continue(())
     });
     changed.then_some(statement)
+}
+
+/// Whether `expr` names one of `pg_type`'s `regproc` columns (`typreceive`, `t.typreceive`).
+fn is_regproc_column(expr: &Expr) -> bool {
+    let name = match expr {
+        Expr::Identifier(ident) => ident,
+        Expr::CompoundIdentifier(parts) => match parts.last() {
+            Some(ident) => ident,
+            None => return false,
+        },
+        _ => return false,
+    };
+    REGPROC_COLUMNS.contains(&name.value.to_ascii_lowercase().as_str())
+}
+
+/// A `regproc` column selected as it is prints the function's name, as PostgreSQL's text
+/// output does (ADBC's type resolver maps `typreceive` names to Arrow types); comparisons
+/// elsewhere keep the oid. Only the statement's own select list: a column a subquery selects
+/// is compared further out.
+fn regproc_items_as_names(statement: &mut Statement) -> bool {
+    let Statement::Query(query) = statement else {
+        return false;
+    };
+    let SetExpr::Select(select) = query.body.as_mut() else {
+        return false;
+    };
+    let mut changed = false;
+    for item in &mut select.projection {
+        let SelectItem::UnnamedExpr(expr) = item else {
+            continue;
+        };
+        if !is_regproc_column(expr) {
+            continue;
+        }
+        let alias = match &*expr {
+            Expr::Identifier(ident) => ident.clone(),
+            Expr::CompoundIdentifier(parts) => parts.last().cloned().expect("a last part"),
+            _ => continue,
+        };
+        if let Some(name) = parse_expr(&format!("shape_regproc_name({expr})")) {
+            *item = SelectItem::ExprWithAlias { expr: name, alias };
+            changed = true;
+        }
+    }
+    changed
 }
 
 /// The aggregate that makes a correlated scalar subquery plannable.
@@ -384,6 +431,18 @@ fn replacement(expr: &Expr) -> Option<Expr> {
             data_type,
             ..
         } if is_type(data_type, "text") || is_type(data_type, "text[]") => {
+            // `typreceive::text` (or `::regproc::text`): the function's name.
+            let column = match inner.as_ref() {
+                Expr::Cast {
+                    expr,
+                    data_type: alias,
+                    ..
+                } if is_type(alias, "regproc") => expr.as_ref(),
+                other => other,
+            };
+            if is_regproc_column(column) && is_type(data_type, "text") {
+                return parse_expr(&format!("shape_regproc_name({column})"));
+            }
             let Expr::Cast {
                 expr: oid,
                 data_type: alias,

@@ -59,6 +59,28 @@ fn catalog_syntax_is_rewritten() {
     );
 }
 
+/// ADBC's type resolver: selected `regproc` columns and their text casts print names, the
+/// comparisons with 0 keep the oids.
+#[test]
+fn regproc_columns_read_as_names() {
+    assert_eq!(
+        rewritten(
+            "SELECT oid, typname, typreceive, typbasetype FROM pg_catalog.pg_type \
+             WHERE (typreceive != 0 OR typsend != 0) AND typreceive::TEXT != 'array_recv'"
+        ),
+        "SELECT oid, typname, shape_regproc_name(typreceive) AS typreceive, typbasetype FROM pg_catalog.pg_type \
+         WHERE (typreceive <> 0 OR typsend <> 0) AND shape_regproc_name(typreceive) <> 'array_recv'"
+    );
+    assert_eq!(
+        rewritten("SELECT t.typname FROM pg_type t WHERE t.typinput = 'array_in'::regproc"),
+        "unchanged"
+    );
+    assert_eq!(
+        rewritten("SELECT t.typinput::regproc::text FROM pg_type t"),
+        "SELECT shape_regproc_name(t.typinput) FROM pg_type t"
+    );
+}
+
 #[test]
 fn like_patterns_move_to_backslash_escapes() {
     assert_eq!(like_pattern_with_backslash("pg/_%", '/'), "pg\\_%");
