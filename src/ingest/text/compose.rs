@@ -14,6 +14,10 @@ use crate::ingest::names::{candidacies, Column};
 /// least one space (HealthApp's `time|field|` and NLog's `time|LEVEL|` have none, loguru's
 /// `time | LEVEL |` has a space inside).
 fn split(text: &str) -> Option<(&str, &str)> {
+    // Compose names start with a letter; most lines start with their time.
+    if !text.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        return None;
+    }
     let head = &text.as_bytes()[..text.len().min(80)];
     let bar = memchr::memchr(b'|', head)?;
     let padded = &text[..bar];
