@@ -1,6 +1,7 @@
 //! The clients analysts already use, over real TCP: SQLAlchemy 2 (psycopg2 and psycopg 3)
 //! with pandas, psql's meta-commands and `\copy`, JDBC's DatabaseMetaData and a
-//! `setFetchSize` read, pgcli's completion refresh, node-postgres, psqlODBC; and what they
+//! `setFetchSize` read, pgcli's completion refresh, node-postgres, psqlODBC, polars over
+//! ConnectorX and ADBC; and what they
 //! rely on: the server's identity, COPY TO STDOUT in every format, PostgreSQL timestamp
 //! literals and settings.
 
@@ -34,6 +35,20 @@ fn sqlalchemy_inspector_and_pandas_with_both_drivers() {
             .unwrap();
         assert_printed(&out, "sqlalchemy ok");
     }
+}
+
+#[test]
+fn arrow_clients_polars_over_connectorx_and_adbc() {
+    if !python_has("polars, connectorx, adbc_driver_postgresql, pyarrow") {
+        return;
+    }
+    let (_dir, data, config) = ingested_sample("*.jsonl*");
+    let (_server, port) = start(&data, config);
+    let out = Command::new("python3")
+        .args([&script("arrow_clients.py"), &port.to_string()])
+        .output()
+        .unwrap();
+    assert_printed(&out, "arrow clients ok");
 }
 
 #[test]

@@ -420,27 +420,6 @@ fn python_drivers_psycopg_and_asyncpg() {
 }
 
 #[test]
-fn arrow_clients_polars_over_connectorx_and_adbc() {
-    if !python_has("polars, connectorx, adbc_driver_postgresql, pyarrow") {
-        return;
-    }
-    let (_dir, data, config) = ingested_sample("*.jsonl*");
-    let (_server, port) = start(&data, config);
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/py/arrow_clients.py");
-    let out = Command::new("python3")
-        .args([script, &port.to_string()])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}\n{}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    assert!(text(&out.stdout).contains("arrow clients ok"));
-}
-
-#[test]
 fn tls_serves_encrypted_and_a_bad_certificate_stops_the_server() {
     if !tool_available("psql", Command::new("psql").arg("--version"))
         || !tool_available("openssl", Command::new("openssl").arg("version"))
