@@ -229,11 +229,11 @@ const SHIPPER_KEYS: [&str; 6] = [
 /// A shipper's record around an application's raw line. Shippers that read files without
 /// parsing them (Vector, Fluent Bit's `tail`, Filebeat, Logstash) put the line in `log` or
 /// `message` (Splunk and Cribl in `_raw`) beside their own time and metadata, and no level:
-/// such a line is parsed again
-/// (JSON, logfmt or text) when it has a time or a level of its own, and its fields win; the
-/// shipper's fields competing with them for a column are kept as `shipper.<name>`. `message`
-/// counts only beside a shipper's key (an app's own message is often a plain sentence);
-/// `log` and `_raw` are shippers' names. A record that is not such a wrapper comes back unchanged.
+/// such a line is parsed again (JSON, logfmt, syslog or text) when it has a time or a level
+/// of its own, and its fields win; the shipper's fields competing with them for a column are
+/// kept as `shipper.<name>`. `message` counts only beside a shipper's key (an app's own
+/// message is often a plain sentence); `log` and `_raw` are shippers' names. A record that is
+/// not such a wrapper comes back unchanged.
 pub(crate) fn shipped_line(
     fields: Vec<(String, Value)>,
     text: &TextParser,
