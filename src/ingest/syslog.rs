@@ -408,6 +408,19 @@ mod tests {
     }
 
     #[test]
+    fn cisco_drain_and_iso_lines_cut_anywhere_say_why() {
+        for line in [
+            "<163>Nov 30 2026 14:01:03: %ASA-3-710003: TCP access denied",
+            "156 <158>1 2026-11-30T14:01:03.123+00:00 host heroku router - at=info",
+            "2026-11-30T14:01:02+0000 wéb-1 sshd[812]: Failed password",
+        ] {
+            for (cut, _) in line.char_indices() {
+                let _ = parse_syslog(&line[..cut], &times());
+            }
+        }
+    }
+
+    #[test]
     fn cisco_and_journalctl_iso() {
         let f = parse_syslog(
             "<163>Nov 30 2026 14:01:03: %ASA-3-710003: TCP access denied by ACL from 1.2.3.4/5555",

@@ -282,6 +282,12 @@ fn every_cut_of_every_layout_parses_or_says_why() {
         "[30-Nov-2026 14:01:02 UTC] PHP Fatal error:  Uncaught",
         "2026-11-30 14:01:03.456 | ERROR    | app.orders:pay:88 - é failed",
         "2026-11-30T14:01:03.456Z [ERROR] agent.client: RPC ünïcode",
+        "wéb-1  | 2026-11-30 14:01:02,123 ERROR [main] c.e.X - payment failed",
+        "kube.app: [[1796047263.5, {}], {\"log\":\"{\\\"level\\\":\\\"warn\\\"}\"}]",
+        "[E 261130 14:01:03 web:2271] 500 POST /api/pay (10.0.0.1) 45.60ms",
+        "[2026-11-30T14:01:02Z ERROR checkout::pay] payment failed",
+        "[30/Nov/2026 14:01:03] \"POST /api/pay HTTP/1.1\" 500 145",
+        "2026-11-30T14:01:02+00:00\tapp.checkout\t{\"level\":\"error\",\"message\":\"x\"}",
     ];
     for line in lines {
         for (cut, _) in line.char_indices() {
