@@ -540,13 +540,16 @@ impl LineParser {
             }
         };
 
-        // Datadog's archives (and its agents' JSON) name the level `status`: a level word
-        // there is the level, and the code is looked for under the other names.
+        // Datadog's archives (and its agents' JSON) name the level `status`, and jobs'
+        // logs their outcome (`"status":"success"`): a level or an outcome word there is
+        // that, and the code is looked for under the other names.
         let mut status_level = None;
+        let mut status_outcome = None;
         let mut status = pick(self.status.find(&fields, nested, resolved));
         if let Some((name, value)) = status.filter(|(_, v)| parse_status(v).is_err()) {
-            if let Some(level) = value.as_str().and_then(normalize_level) {
-                status_level = Some(level);
+            status_level = value.as_str().and_then(normalize_level);
+            status_outcome = parse_outcome(value).filter(|_| value.is_string());
+            if status_level.is_some() || status_outcome.is_some() {
                 status = pick(
                     names_of(Column::Status)
                         .iter()
@@ -604,7 +607,7 @@ impl LineParser {
                 Some((name, value)) => Some(parse_outcome(value).ok_or_else(|| {
                     format!("field `{name}`: unknown outcome {}", short_json(value))
                 })?),
-                None => None,
+                None => status_outcome,
             };
         let outcome = explicit_outcome.unwrap_or_else(|| {
             let failed =

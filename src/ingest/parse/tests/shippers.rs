@@ -230,3 +230,26 @@ fn forwarded_syslog_and_fluent_bit_files() {
         "kube.var.log.containers.checkout"
     );
 }
+
+#[test]
+fn a_status_word_is_an_outcome_or_a_level_not_a_bad_code() {
+    let p = parser("");
+    let e = p
+        .parse(br#"{"ts":"2026-11-30T14:01:02Z","job":"nightly","status":"failed","msg":"export"}"#)
+        .unwrap();
+    assert_eq!((e.outcome, e.status_code, e.level), ("error", None, "INFO"));
+    let e = p
+        .parse(
+            br#"{"ts":"2026-11-30T14:01:02Z","status":"success","http.status_code":201,"msg":"x"}"#,
+        )
+        .unwrap();
+    assert_eq!((e.outcome, e.status_code), ("ok", Some(201)));
+    // Neither a number, a level nor an outcome: a reject naming the field, as before.
+    let why = p
+        .parse(br#"{"ts":"2026-11-30T14:01:02Z","status":"pending","msg":"x"}"#)
+        .unwrap_err();
+    assert!(
+        why.contains("field `status`: expected an integer status code"),
+        "{why}"
+    );
+}
