@@ -235,9 +235,15 @@ const SHIPPER_KEYS: [&str; 6] = [
 /// message is often a plain sentence); `log` and `_raw` are shippers' names. A record that is
 /// not such a wrapper comes back unchanged.
 pub(crate) fn shipped_line(
-    fields: Vec<(String, Value)>,
+    mut fields: Vec<(String, Value)>,
     text: &TextParser,
 ) -> Vec<(String, Value)> {
+    // Docker's fluentd driver names the container as its API does: `/shop_web_1`.
+    if let Some((_, Value::String(name))) = fields.iter_mut().find(|(k, _)| k == "container_name") {
+        if let Some(bare) = name.strip_prefix('/') {
+            *name = bare.to_string();
+        }
+    }
     let payload_at = |name: &str| fields.iter().rposition(|(k, v)| k == name && v.is_string());
     let Some(at) = payload_at("log")
         .or_else(|| payload_at("_raw"))

@@ -67,6 +67,8 @@ pub(crate) const SERVICE_NAMES: &[&str] = &[
     "resource.labels.module_id",
     // Loki's detected service label, OpenTelemetry's attribute with dots as underscores.
     "service_name",
+    // Docker's fluentd and GELF log drivers, ECS FireLens.
+    "container_name",
 ];
 pub(crate) const COMPONENT_NAMES: &[&str] = &[
     "component",

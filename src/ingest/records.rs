@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use super::container::{shipped_line, wrapped};
 use super::formats::{json_error, parse_json, JsonRecord};
+use super::names::{candidacies, Column};
 use super::otlp::otlp_records;
 use super::text::TextParser;
 
@@ -188,7 +189,7 @@ fn unwrap_envelope(fields: Fields, plain: &TextParser) -> LineRecords {
         return LineRecords::One(shipped_line(with_inner_record(fields, inner), plain));
     }
     if marks.has(Marks::SHORT_MESSAGE | Marks::VERSION) {
-        return LineRecords::One(gelf_fields(fields));
+        return LineRecords::One(docker_gelf(gelf_fields(fields), plain));
     }
     if marks.has(Marks::LINE) {
         return LineRecords::One(shipped_line(fields, plain));
@@ -206,6 +207,36 @@ fn gelf_fields(fields: Fields) -> Fields {
             _ => (key, value),
         })
         .collect()
+}
+
+/// Docker's `gelf` log driver sends the container's raw line as `short_message` and a level
+/// of its own (6 for stdout, 3 for stderr): the line is parsed again as a shipper's (see
+/// [`shipped_line`]), its own level wins, the driver's is kept as `gelf.level` (and is the
+/// level when the line has none).
+fn docker_gelf(mut fields: Fields, plain: &TextParser) -> Fields {
+    if !fields.iter().any(|(k, _)| k == "container_id") {
+        return fields;
+    }
+    let driver_level = fields
+        .iter()
+        .rposition(|(k, _)| k == "level")
+        .map(|at| fields.remove(at).1);
+    for (key, _) in fields.iter_mut().filter(|(k, _)| k == "short_message") {
+        *key = "_raw".to_string();
+    }
+    let mut fields = shipped_line(fields, plain);
+    if let Some(level) = driver_level {
+        let line_has_level = fields
+            .iter()
+            .any(|(k, _)| candidacies(k).iter().any(|c| c.column == Column::Level));
+        let name = if line_has_level {
+            "gelf.level"
+        } else {
+            "level"
+        };
+        fields.push((name.to_string(), level));
+    }
+    fields
 }
 
 /// AWS's `{"Records":[...]}` files, as CloudTrail writes them to S3 (and S3's own event

@@ -253,3 +253,36 @@ fn a_status_word_is_an_outcome_or_a_level_not_a_bad_code() {
         "{why}"
     );
 }
+
+#[test]
+fn docker_drivers_and_ecs_firelens() {
+    let p = parser("");
+    // ECS FireLens (Fluent Bit): the container's line in `log`, the task's names beside it.
+    let e = p
+        .parse(br#"{"container_id":"abc","container_name":"checkout","ecs_cluster":"prod","log":"{\"level\":\"error\",\"msg\":\"payment failed\",\"time\":\"2026-11-30T14:01:02Z\"}","source":"stderr"}"#)
+        .unwrap();
+    assert_eq!((e.level, e.service.as_str()), ("ERROR", "checkout"));
+    // Docker's fluentd driver: the API's `/name`.
+    let e = p
+        .parse(br#"{"container_id":"abc","container_name":"/shop_web_1","source":"stdout","log":"2026-11-30 14:01:02,123 ERROR [main] c.e.Checkout - payment failed","time":"2026-11-30T14:01:02.123Z"}"#)
+        .unwrap();
+    assert_eq!((e.level, e.service.as_str()), ("ERROR", "shop_web_1"));
+    // Docker's GELF driver: the line's own level wins over the driver's stdout 6.
+    let gelf = |line: &str| {
+        format!(
+            r#"{{"version":"1.1","host":"web-1","short_message":"{line}","timestamp":1796047262.5,"level":6,"_container_id":"abc","_container_name":"shop_web_1"}}"#
+        )
+    };
+    let e = p
+        .parse(
+            gelf("2026-11-30 14:01:02,123 ERROR [main] c.e.Checkout - payment failed").as_bytes(),
+        )
+        .unwrap();
+    assert_eq!(
+        (e.level, e.service.as_str(), e.message.as_str()),
+        ("ERROR", "shop_web_1", "payment failed")
+    );
+    assert_eq!(attributes(&e)["gelf.level"], 6);
+    let e = p.parse(gelf("listening on 8080").as_bytes()).unwrap();
+    assert_eq!((e.level, e.message.as_str()), ("INFO", "listening on 8080"));
+}
