@@ -4,7 +4,7 @@
 //! metadata as the service, Azure's diagnostic `records`, Google Cloud Logging entries,
 //! Datadog's gzipped archives and Heroku's octet-counted log drain; and what tools on hand
 //! write: `docker compose logs`, a Cisco firewall's syslog, a file opening with a byte order
-//! mark. Lineage is read back for every row.
+//! mark; ECS FireLens and Docker's GELF driver. Lineage is read back for every row.
 
 use std::io::Write;
 use std::time::{Duration, SystemTime};
@@ -34,6 +34,11 @@ const DATADOG: &str = r#"{"_id":"AAAAAX","date":"2026-11-30T14:01:05.000Z","serv
 const SPLUNK_HEC: &str = r#"{"time":1796047267,"host":"web-1","source":"/var/log/app.log","sourcetype":"log4j","index":"main","event":"2026-11-30 14:01:07,123 ERROR [main] c.e.Auth - token expired"}
 "#;
 
+/// ECS FireLens (Fluent Bit) and Docker's GELF driver: the container's raw line inside.
+const FIRELENS_AND_GELF: &str = r#"{"container_id":"abc","container_name":"ledger","ecs_cluster":"prod","log":"{\"level\":\"error\",\"msg\":\"entry rejected\",\"time\":\"2026-11-30T14:01:12Z\"}","source":"stderr"}
+{"version":"1.1","host":"web-1","short_message":"2026-11-30 14:01:13,500 WARN [main] c.e.Web - slow render","timestamp":1796047273.5,"level":6,"_container_id":"abc","_container_name":"shop_web_1"}
+"#;
+
 const HEROKU_DRAIN: &str = "156 <158>1 2026-11-30T14:01:08.123+00:00 host heroku router - at=info method=GET path=\"/api/items/12\" host=x.herokuapp.com dyno=web.1 connect=1ms service=37ms status=503 bytes=100\n";
 
 const COMPOSE: &str =
@@ -60,6 +65,7 @@ async fn pipeline_and_cloud_outputs_without_configuration() {
         ("compose.log", COMPOSE),
         ("asa.log", CISCO),
         ("notes.json", WITH_BOM),
+        ("containers.json", FIRELENS_AND_GELF),
     ] {
         write_at(&logs.path().join(name), text, an_hour_ago);
     }
@@ -125,8 +131,11 @@ async fn pipeline_and_cloud_outputs_without_configuration() {
         // Cisco ASA: the facility as service, the severity digit agrees with the PRI.
         ["2026-11-30T14:01:10Z", "ERROR", "ASA", "unknown", "-", "-", "TCP access denied by ACL from 1.2.3.4/5555 to outside:5.6.7.8/22"],
         ["2026-11-30T14:01:11Z", "WARN", "notes", "unknown", "-", "-", "written by .NET"],
+        // FireLens: the app's JSON line; GELF: the line's level over the driver's 6 (INFO).
+        ["2026-11-30T14:01:12Z", "ERROR", "ledger", "unknown", "-", "-", "entry rejected"],
+        ["2026-11-30T14:01:13.500Z", "WARN", "shop_web_1", "unknown", "-", "-", "slow render"],
     ];
     assert_eq!(got, expected);
     assert_balanced(data.path()).await;
-    assert_eq!(assert_lineage(data.path()).await, 15);
+    assert_eq!(assert_lineage(data.path()).await, 17);
 }
