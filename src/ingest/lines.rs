@@ -165,6 +165,12 @@ fn read_retrying<R: Read>(reader: &mut R, buf: &mut [u8]) -> io::Result<usize> {
     }
 }
 
+/// A line without the UTF-8 byte order mark Windows editors and .NET's writers put at the
+/// start of a file (the mark is no part of the first record).
+pub(crate) fn without_bom(content: &[u8]) -> &[u8] {
+    content.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(content)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -197,12 +197,6 @@ fn lookup<'f>(fields: &'f [(String, Value)], name: &'f str, nested: bool) -> Opt
     }
 }
 
-/// A line without the UTF-8 byte order mark Windows editors and .NET's writers put at the
-/// start of a file (the mark is no part of the first record).
-pub(crate) fn without_bom(content: &[u8]) -> &[u8] {
-    content.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(content)
-}
-
 /// The last occurrence wins (as in JavaScript and most JSON parsers); earlier duplicates are
 /// kept in `attributes._duplicate_keys`.
 fn find_last(fields: &[(String, Value)], name: &str) -> Option<usize> {
@@ -392,7 +386,7 @@ impl LineParser {
     /// lines hold one, an OTLP batch or a JSON array several (see `records`). `Err` is a
     /// reject reason; `each` is called at least once.
     pub fn parse_each(&self, content: &[u8], mut each: impl FnMut(Result<Event, String>)) {
-        let content = without_bom(content);
+        let content = super::lines::without_bom(content);
         if let Some(pos) = memchr::memchr(0, content) {
             return each(Err(format!(
                 "NUL byte at byte {} of the line (binary data is not a log line)",

@@ -60,7 +60,7 @@ static GLOG: LazyLock<Regex> = LazyLock::new(|| {
 /// Whether a line starts a plain-text event (has a timestamp where `text` looks for one);
 /// other lines continue the event before them (see `multiline`).
 pub(crate) fn starts_text_event(content: &[u8]) -> bool {
-    let Ok(text) = std::str::from_utf8(super::parse::without_bom(content)) else {
+    let Ok(text) = std::str::from_utf8(super::lines::without_bom(content)) else {
         return true;
     };
     if may_be_glog(text) && GLOG.is_match(text) {
