@@ -6,7 +6,7 @@
 use serde_json::Value;
 
 use super::formats::{parse_json, parse_logfmt, LOGFMT_START};
-use super::names::{candidacies, Column, TS_NAMES};
+use super::names::{candidacies, feeds, Column, TS_NAMES};
 use super::text::{syslog_severity, TextParser};
 
 /// The application's own fields from a payload.
@@ -257,10 +257,9 @@ pub(crate) fn shipped_line(
     else {
         return fields;
     };
-    let has_level = fields.iter().any(|(k, v)| {
-        candidacies(k).iter().any(|c| c.column == Column::Level)
-            || (k == "log" && v.get("level").is_some())
-    });
+    let has_level = fields
+        .iter()
+        .any(|(k, v)| feeds(k, Column::Level) || (k == "log" && v.get("level").is_some()));
     if has_level {
         return fields;
     }

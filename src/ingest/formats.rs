@@ -595,6 +595,12 @@ fn proxy_fields(before: &str, after: &str, fields: &mut Vec<(String, Value)>) ->
     false
 }
 
+/// An HTTP method as request logs write it: `GET`, `POST`, `PROPFIND` (upper case, 3 to 7
+/// letters).
+pub(crate) fn is_http_method(word: &str) -> bool {
+    (3..=7).contains(&word.len()) && word.bytes().all(|b| b.is_ascii_uppercase())
+}
+
 /// The path of a request target: no query, and for an absolute URL (load balancers log
 /// them) no scheme and host.
 pub(crate) fn url_path(target: &str) -> &str {

@@ -305,6 +305,11 @@ pub(crate) fn candidacies(name: &str) -> &'static [Candidacy] {
     INDEX.get(name).map_or(&[], Vec::as_slice)
 }
 
+/// Whether a field named `name` is a candidate for `column`.
+pub(crate) fn feeds(name: &str, column: Column) -> bool {
+    candidacies(name).iter().any(|c| c.column == column)
+}
+
 /// For a record whose values are all scalars (every text line, most JSON lines): per column,
 /// the field its first present candidate names (the last field of that name, as duplicates
 /// go), found in one pass over the fields. The same choice as trying each candidate in turn.

@@ -126,10 +126,9 @@ fn request_of(fields: &[(String, Value)], nested: bool) -> Option<(String, Strin
             let line = lookup(fields, "request", nested)?.value.as_str()?;
             let mut words = line.split(' ');
             let (method, target) = (words.next()?, words.next()?);
-            let is_method =
-                (3..=7).contains(&method.len()) && method.bytes().all(|b| b.is_ascii_uppercase());
             let is_target = target.starts_with('/') || target.contains("://");
-            (is_method && is_target).then(|| (method.to_string(), target))
+            (super::formats::is_http_method(method) && is_target)
+                .then(|| (method.to_string(), target))
         })?;
     let operation = format!("{method} {}", route_template(url_path(target)));
     Some((operation, format!("{method} {target}")))

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::container::{shipped_line, wrapped};
 use super::formats::{json_error, parse_json, JsonRecord};
-use super::names::{candidacies, Column};
+use super::names::{feeds, Column};
 use super::otlp::otlp_records;
 use super::text::TextParser;
 
@@ -226,9 +226,7 @@ fn docker_gelf(mut fields: Fields, plain: &TextParser) -> Fields {
     }
     let mut fields = shipped_line(fields, plain);
     if let Some(level) = driver_level {
-        let line_has_level = fields
-            .iter()
-            .any(|(k, _)| candidacies(k).iter().any(|c| c.column == Column::Level));
+        let line_has_level = fields.iter().any(|(k, _)| feeds(k, Column::Level));
         let name = if line_has_level {
             "gelf.level"
         } else {

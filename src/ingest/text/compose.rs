@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::TextParser;
 use crate::ingest::container::payload_fields;
-use crate::ingest::names::{candidacies, Column};
+use crate::ingest::names::{feeds, Column};
 
 /// The container's name and the line after `name  | `. The name is one word followed by at
 /// least one space (HealthApp's `time|field|` and NLog's `time|LEVEL|` have none, loguru's
@@ -41,9 +41,7 @@ fn service_of(container: &str) -> &str {
 pub(super) fn parse(text: &str, parser: &TextParser) -> Option<Vec<(String, Value)>> {
     let (container, rest) = split(text)?;
     let inner = payload_fields(rest, parser);
-    let names_service = inner
-        .iter()
-        .any(|(k, _)| candidacies(k).iter().any(|c| c.column == Column::Service));
+    let names_service = inner.iter().any(|(k, _)| feeds(k, Column::Service));
     let mut fields = Vec::with_capacity(inner.len() + 2);
     fields.push((
         "compose.container".to_string(),
@@ -59,12 +57,8 @@ pub(super) fn parse(text: &str, parser: &TextParser) -> Option<Vec<(String, Valu
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::parser;
+    use super::super::tests::{parser, value as get};
     use super::*;
-
-    fn get<'a>(fields: &'a [(String, Value)], key: &str) -> Option<&'a Value> {
-        fields.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v)
-    }
 
     #[test]
     fn the_prefix_names_the_service_and_the_line_is_the_apps() {

@@ -12,7 +12,7 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
-use crate::ingest::formats::quoted_value;
+use crate::ingest::formats::{is_http_method, quoted_value};
 use crate::ingest::names::{self, candidacies, DURATION_NAMES, LEVEL_NAMES};
 use crate::ingest::values::{normalize_level, parse_duration_text, parse_outcome};
 
@@ -104,9 +104,10 @@ pub(crate) fn pairs_in_message(message: &str, fields: &mut Vec<(String, Value)>)
     // `method=GET path="/api/items/12"` (Heroku's router, many middlewares): the request,
     // which becomes the operation (`GET /api/items/{id}`) as a JSON line's would.
     if let [Some(method), Some(path)] = request {
-        let is_method =
-            (3..=7).contains(&method.len()) && method.bytes().all(|b| b.is_ascii_alphabetic());
-        if is_method && path.starts_with('/') && !fields.iter().any(|(k, _)| k == "method") {
+        if is_http_method(&method)
+            && path.starts_with('/')
+            && !fields.iter().any(|(k, _)| k == "method")
+        {
             fields.push(("method".to_string(), Value::String(method.into_owned())));
             fields.push(("path".to_string(), Value::String(path.into_owned())));
         }
@@ -158,12 +159,9 @@ pub(crate) fn json_record_as_message(text: &str, fields: &mut Vec<(String, Value
     let Ok(Value::Object(object)) = serde_json::from_str::<Value>(text) else {
         return false;
     };
-    let names_message = object.iter().any(|(k, v)| {
-        v.is_string()
-            && candidacies(k)
-                .iter()
-                .any(|c| c.column == names::Column::Message)
-    });
+    let names_message = object
+        .iter()
+        .any(|(k, v)| v.is_string() && names::feeds(k, names::Column::Message));
     for (key, value) in object {
         if !fields.iter().any(|(name, _)| *name == key) {
             fields.push((key, value));

@@ -28,6 +28,11 @@ pub(super) fn fields(line: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The value of `key` in raw fields (the last one, as duplicates go).
+pub(super) fn value<'a>(fields: &'a [(String, Value)], key: &str) -> Option<&'a Value> {
+    fields.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v)
+}
+
 pub(super) fn get(fields: &[(String, String)], key: &str) -> Option<String> {
     fields
         .iter()

@@ -7,6 +7,7 @@ use chrono::NaiveDateTime;
 use serde_json::Value;
 
 use super::{push_message, Stamp, TextParser};
+use crate::ingest::formats::is_http_method;
 
 /// The level, time and logger of the line's bracket, and where the bracket closes.
 fn header(text: &str) -> Option<(&'static str, NaiveDateTime, &str, usize)> {
@@ -62,9 +63,7 @@ fn request_line(message: &str, fields: &mut Vec<(String, Value)>) {
         return;
     };
     let is_status = status.len() == 3 && status.bytes().all(|b| b.is_ascii_digit());
-    let is_method =
-        (3..=7).contains(&method.len()) && method.bytes().all(|b| b.is_ascii_uppercase());
-    if !is_status || !is_method || !path.starts_with('/') {
+    if !is_status || !is_http_method(method) || !path.starts_with('/') {
         return;
     }
     let duration = message
@@ -84,12 +83,8 @@ fn request_line(message: &str, fields: &mut Vec<(String, Value)>) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::parser;
+    use super::super::tests::{parser, value as get};
     use super::*;
-
-    fn get<'a>(fields: &'a [(String, Value)], key: &str) -> Option<&'a Value> {
-        fields.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v)
-    }
 
     #[test]
     fn tornado_and_jupyter() {
