@@ -3,6 +3,11 @@
 //! and every line of the source is then parsed with it. A source whose lines mix formats
 //! (more lines fit when each line is decided alone) is read per line ("mixed"). A
 //! `#Fields:` directive among the first lines makes it a W3C extended log.
+//!
+//! Text fits whatever has a timestamp, so one odd line in a syslog file (sysklogd's
+//! `last message repeated`, a tag syslog cannot read) would make the whole file text and lose
+//! every line's host, program and pid. A source whose sample is at least 90% syslog is syslog;
+//! its other lines are then read as text lines (see `LineParser::fields`), not rejected.
 
 use super::formats::{LineFormat, DETECTED_FORMATS};
 use super::parse::LineParser;
@@ -20,7 +25,7 @@ pub fn choose_format(parser: &LineParser, sample: &[&[u8]]) -> LineFormat {
         return LineFormat::W3c;
     }
     let fitting = |format: LineFormat| {
-        let candidate = parser.with_detected_format(format);
+        let candidate = parser.trying_format(format);
         sample
             .iter()
             .filter(|line| {
@@ -31,11 +36,18 @@ pub fn choose_format(parser: &LineParser, sample: &[&[u8]]) -> LineFormat {
             .count()
     };
     let mut best = (LineFormat::Mixed, 0);
+    let mut syslog = 0;
     for format in DETECTED_FORMATS {
         let count = fitting(format.clone());
+        if matches!(format, LineFormat::Syslog) {
+            syslog = count;
+        }
         if count > best.1 {
             best = (format, count);
         }
+    }
+    if matches!(best.0, LineFormat::Text) && syslog > 0 && syslog * 10 >= best.1 * 9 {
+        best.0 = LineFormat::Syslog;
     }
     // Only when deciding per line fits strictly more (or nothing fits: per-line reasons
     // then say what each line looked like).
@@ -110,5 +122,18 @@ mod tests {
         let json = r#"{"ts":"2026-11-30T14:01:02Z","msg":"ok"}"#;
         assert_eq!(chosen(&[json, text]), "mixed");
         assert_eq!(chosen(&["no time here", "nor here"]), "mixed");
+    }
+
+    #[test]
+    fn a_syslog_file_with_a_few_other_lines_stays_syslog() {
+        let syslog = "Jun 14 15:16:01 combo sshd(pam_unix)[19939]: check pass; user unknown";
+        let odd = "Jun 14 15:16:02 combo last message repeated 2 times";
+        let mut sample = vec![syslog; 19];
+        sample.push(odd);
+        assert_eq!(chosen(&sample), "syslog");
+        // Half and half is no syslog file: text reads both kinds alike.
+        let mut sample = vec![syslog; 10];
+        sample.extend([odd; 10]);
+        assert_eq!(chosen(&sample), "text");
     }
 }

@@ -24,6 +24,7 @@ use super::values::{
     epoch_to_micros, level_from_status, level_rank, parse_duration, parse_iso, parse_outcome,
     parse_status, short_json, value_text,
 };
+use super::values::{mongodb_severity, numeric_level};
 
 /// One parsed event, ready for the `events` builders.
 #[derive(Debug, Clone, PartialEq)]
@@ -74,22 +75,6 @@ impl FieldChoice {
                 .find_map(|n| lookup(fields, n, nested)),
         }
     }
-}
-
-/// A number as a level: pino's and bunyan's scale (10 trace, 20 debug, 30 info, 40 warn,
-/// 50 error, 60 fatal); 0 to 7 as syslog severities.
-fn numeric_level(value: &Value) -> Option<&'static str> {
-    let n = value.as_f64()?;
-    Some(match n {
-        n if (0.0..8.0).contains(&n) => super::text::syslog_severity(n as u8)?,
-        n if n < 10.0 => return None,
-        n if n < 20.0 => "TRACE",
-        n if n < 30.0 => "DEBUG",
-        n if n < 40.0 => "INFO",
-        n if n < 50.0 => "WARN",
-        n if n < 60.0 => "ERROR",
-        _ => "FATAL",
-    })
 }
 
 /// Where a column's value was found: a field of the record (`index`), or a value inside an
@@ -144,17 +129,6 @@ fn pick_found<'f>(
         used.borrow_mut()[i] = true;
     }
     Some((found.name, found.value))
-}
-
-/// MongoDB's severity letters: F, E, W, I, and D1-D5.
-fn mongodb_severity(mark: &str) -> &'static str {
-    match mark.as_bytes().first() {
-        Some(b'F') => "FATAL",
-        Some(b'E') => "ERROR",
-        Some(b'W') => "WARN",
-        Some(b'D') => "DEBUG",
-        _ => "INFO",
-    }
 }
 
 /// The value for the field name `name`: a field of that name holding a scalar (a column
@@ -381,6 +355,16 @@ impl LineParser {
         }
     }
 
+    /// This parser in `format` as detection tries it: strict, no fallback of a detected
+    /// syslog source to text (which would make syslog fit every text line).
+    pub(crate) fn trying_format(&self, format: LineFormat) -> LineParser {
+        LineParser {
+            format,
+            detected: false,
+            ..self.clone()
+        }
+    }
+
     /// Parses one line's content (without its terminator) into its records, in order: most
     /// lines hold one, an OTLP batch or a JSON array several (see `records`). `Err` is a
     /// reject reason; `each` is called at least once.
@@ -469,6 +453,9 @@ impl LineParser {
                 .ok_or_else(|| "line is not in combined access-log format".to_string())?,
             LineFormat::Regex(regex) => parse_regex(regex, text)?,
             LineFormat::Text => self.plain.parse(text)?,
+            // A detected syslog source's few other lines (see `detect`) are read as text.
+            LineFormat::Syslog if self.detected => parse_syslog(text, &self.plain)
+                .or_else(|why| self.plain.parse(text).map_err(|_| why))?,
             LineFormat::Syslog => parse_syslog(text, &self.plain)?,
             LineFormat::Cri => parse_cri(text, &self.plain)?,
             LineFormat::Docker => parse_docker(text, &self.plain)?,

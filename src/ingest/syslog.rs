@@ -293,7 +293,8 @@ fn read_tag(tagged: &str) -> Option<Tag<'_>> {
             message: message.strip_prefix(' ').unwrap_or(message),
         });
     }
-    // Up to three more words, the last one `word[pid]:`.
+    // Up to three more words, the last one `word[pid]:`, or a version (sysklogd's own
+    // `syslogd 1.4.1: restart.`); login's `-- root[2421]:` starts with dashes.
     let mut end = first.len();
     for _ in 0..3 {
         let rest = &tagged[end..];
@@ -302,13 +303,18 @@ fn read_tag(tagged: &str) -> Option<Tag<'_>> {
         end += 1 + next.len();
         if !tagged[..end - next.len()]
             .chars()
-            .all(|c| c.is_alphanumeric() || c == ' ')
+            .all(|c| c.is_alphanumeric() || c == ' ' || c == '-')
         {
             return None;
         }
         if let Some(name) = next.strip_suffix(':') {
             let (_, pid) = split_pid(name);
-            pid?;
+            let is_version = name.contains('.')
+                && name.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+                && name.starts_with(|c: char| c.is_ascii_digit());
+            if pid.is_none() && !is_version {
+                return None;
+            }
             let whole = &tagged[..end - 1];
             let (name, pid) = split_pid(whole);
             return Some(Tag {
@@ -496,6 +502,34 @@ mod tests {
         );
         // Words without a `[pid]:` after them are not a tag.
         assert!(parse_syslog("Jul  1 09:08:16 host some words here: x", &times()).is_err());
+        assert!(parse_syslog("Jul  1 09:08:16 host words 1: x", &times()).is_err());
+        // sysklogd names itself with its version; login's tag starts with dashes.
+        for (line, service, pid, message) in [
+            (
+                "Jun 19 04:09:11 combo syslogd 1.4.1: restart.",
+                "syslogd 1.4.1",
+                None,
+                "restart.",
+            ),
+            (
+                "Jul  7 08:06:15 combo  -- root[2421]: ROOT LOGIN ON tty2",
+                "-- root",
+                Some(2421),
+                "ROOT LOGIN ON tty2",
+            ),
+            (
+                "Jun 14 15:16:01 combo sshd(pam_unix)[19939]: check pass; user unknown",
+                "sshd(pam_unix)",
+                Some(19939),
+                "check pass; user unknown",
+            ),
+        ] {
+            let f = parse_syslog(line, &times()).unwrap();
+            assert_eq!(get(&f, "host"), Some(&Value::from("combo")), "{line}");
+            assert_eq!(get(&f, "service"), Some(&Value::from(service)), "{line}");
+            assert_eq!(get(&f, "pid").cloned(), pid.map(Value::from), "{line}");
+            assert_eq!(get(&f, "message"), Some(&Value::from(message)), "{line}");
+        }
         // hclog's bracketed level is not a host: the line is the text layouts'.
         let hclog = "2026-11-30T14:01:02.123Z [ERROR] agent.client: RPC failed";
         assert!(parse_syslog(hclog, &times()).is_err());

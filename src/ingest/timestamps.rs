@@ -142,12 +142,16 @@ static SHAPES: LazyLock<Vec<Shape>> = LazyLock::new(|| {
                 stamp(time, true)
             },
         ),
-        // HealthApp's `20171223-22:15:29:606`.
+        // HealthApp's `20171223-22:15:29:606`, written unpadded (`22:16:0:9`): after a colon
+        // the last number is whole milliseconds, not a decimal fraction.
         shape(
-            r"(\d{4})(\d{2})(\d{2})-(\d{2}):(\d{2}):(\d{2})(?:[:.](\d{1,3}))?\b",
+            r"(\d{4})(\d{2})(\d{2})-(\d{1,2}):(\d{1,2}):(\d{1,2})(?::(\d{1,3})|\.(\d{1,3}))?\b",
             |c| {
-                let time = clock(c, num(c, 1)? as i32, num(c, 2)?, [3, 4, 5, 6], 7);
-                stamp(time, true)
+                let time = clock(c, num(c, 1)? as i32, num(c, 2)?, [3, 4, 5, 6], 8)?;
+                let millis = c
+                    .get(7)
+                    .map_or(Some(0), |m| m.as_str().parse::<i64>().ok())?;
+                stamp(Some(time + chrono::Duration::milliseconds(millis)), true)
             },
         ),
         // Spark and Hadoop's `yy/MM/dd HH:mm:ss`.

@@ -139,6 +139,33 @@ pub fn normalize_level(raw: &str) -> Option<&'static str> {
         .map(|(_, level)| *level)
 }
 
+/// A number as a level: pino's and bunyan's scale (10 trace, 20 debug, 30 info, 40 warn,
+/// 50 error, 60 fatal); 0 to 7 as syslog severities.
+pub(crate) fn numeric_level(value: &Value) -> Option<&'static str> {
+    let n = value.as_f64()?;
+    Some(match n {
+        n if (0.0..8.0).contains(&n) => super::text::syslog_severity(n as u8)?,
+        n if n < 10.0 => return None,
+        n if n < 20.0 => "TRACE",
+        n if n < 30.0 => "DEBUG",
+        n if n < 40.0 => "INFO",
+        n if n < 50.0 => "WARN",
+        n if n < 60.0 => "ERROR",
+        _ => "FATAL",
+    })
+}
+
+/// MongoDB's severity letters: F, E, W, I, and D1-D5.
+pub(crate) fn mongodb_severity(mark: &str) -> &'static str {
+    match mark.as_bytes().first() {
+        Some(b'F') => "FATAL",
+        Some(b'E') => "ERROR",
+        Some(b'W') => "WARN",
+        Some(b'D') => "DEBUG",
+        _ => "INFO",
+    }
+}
+
 pub(crate) fn level_rank(level: &str) -> u8 {
     match level {
         "TRACE" => 0,

@@ -139,7 +139,10 @@ impl TemplateMasks {
         if self.hex && bytes.len() >= 8 && bytes.iter().all(u8::is_ascii_hexdigit) {
             return WILDCARD;
         }
-        if self.hosts && (is_host_name(bytes) || is_email(token)) {
+        // `com.apple.icloud.fmfd.heartbeat: message`: a name ending a clause keeps its colon
+        // or comma outside the name.
+        let name = token.trim_end_matches([':', ',', ';']).as_bytes();
+        if self.hosts && (is_host_name(name) || is_email(token)) {
             return WILDCARD;
         }
         token
@@ -163,7 +166,7 @@ impl TemplateMasks {
 
     fn tokens_into(&self, message: &str, out: &mut String) {
         let mut tokens = self.classify(message);
-        if self.dates || self.users {
+        if self.dates || self.users || self.numbers {
             self.mask_by_context(&mut tokens);
         }
         // Runs of variables collapse into one (`ask 1.2.3.4 to delete blk_1 blk_2 ...`).
@@ -203,6 +206,20 @@ impl TemplateMasks {
             if self.users && raw.eq_ignore_ascii_case("user") {
                 after_user = true;
             }
+            // `connection from 1.2.3.4 () at ...` beside `... (host.example.com) at ...`: empty
+            // brackets are a value that was empty.
+            if self.numbers && matches!(raw.trim_end_matches([',', ';', ':']), "()" | "[]") {
+                tokens.push(Token::Variable);
+                continue;
+            }
+            // `18846 bytes (18.4 KB)`: a size or duration restated in other units is printed
+            // by many programs only past a threshold, so it is left out of the template.
+            if self.numbers && !tokens.is_empty() {
+                if let Some(more) = restated_quantity(raw, pieces.get(i).copied()) {
+                    i += more;
+                    continue;
+                }
+            }
             if self.quoted {
                 if let Some(more) = quoted_span(raw, &pieces[i..]) {
                     tokens.push(Token::Variable);
@@ -235,7 +252,8 @@ impl TemplateMasks {
 
     /// Words that are variables by their neighbours: a month or weekday name beside a masked
     /// token (part of a date), the word between `for` and `from` (`Failed password for root
-    /// from ...`).
+    /// from ...`), a unit of time after a number (`lifetime <1 sec` beside `lifetime 00:01`:
+    /// one statement printing a duration in whichever unit reads best).
     fn mask_by_context(&self, tokens: &mut [Token]) {
         let is_variable = |t: Option<&Token>| matches!(t, Some(Token::Variable));
         let is_word = |t: Option<&Token>, w: &str| matches!(t, Some(Token::Word(x)) if *x == w);
@@ -252,7 +270,8 @@ impl TemplateMasks {
                     && (is_variable(prev) || is_variable(next))
                     && is_calendar_word(word);
                 let user_name = self.users && is_word(prev, "for") && is_word(next, "from");
-                if date_part || user_name {
+                let time_unit = self.numbers && is_variable(prev) && is_time_unit(word);
+                if date_part || user_name || time_unit {
                     tokens[i] = Token::Variable;
                 }
             }
@@ -299,6 +318,61 @@ fn quoted_span(piece: &str, following: &[&str]) -> Option<usize> {
         .take(40)
         .position(|p| closes(p))
         .map(|i| i + 1)
+}
+
+/// Units of time as words (`5 sec`, `2 minutes`), with the punctuation a sentence puts after
+/// them.
+fn is_time_unit(word: &str) -> bool {
+    const UNITS: &[&str] = &[
+        "ns",
+        "us",
+        "µs",
+        "ms",
+        "msec",
+        "msecs",
+        "millis",
+        "milliseconds",
+        "s",
+        "sec",
+        "secs",
+        "second",
+        "seconds",
+        "min",
+        "mins",
+        "minute",
+        "minutes",
+        "h",
+        "hr",
+        "hrs",
+        "hour",
+        "hours",
+    ];
+    UNITS.contains(&word.trim_end_matches([',', ';', '.', ')']))
+}
+
+/// How many pieces after `piece` a parenthesised quantity in units spans (`(18.4 KB)`: 1,
+/// `(1.2MB)`: 0), or `None` when `piece` does not start one.
+fn restated_quantity(piece: &str, next: Option<&str>) -> Option<usize> {
+    const UNITS: &[&str] = &[
+        "B", "KB", "MB", "GB", "TB", "kB", "KiB", "MiB", "GiB", "TiB", "bytes", "ms", "s", "sec",
+        "min", "%",
+    ];
+    let inner = piece.strip_prefix('(')?;
+    let number_end = inner
+        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ','))
+        .unwrap_or(inner.len());
+    if number_end == 0 || !inner.starts_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
+    match inner[number_end..].strip_suffix(')') {
+        Some(unit) if UNITS.contains(&unit) => Some(0),
+        Some(_) => None,
+        None if number_end == inner.len() => {
+            let unit = next?.strip_suffix(')')?;
+            UNITS.contains(&unit).then_some(1)
+        }
+        None => None,
+    }
 }
 
 /// Month and weekday names, in English as logs write them.
@@ -618,6 +692,30 @@ mod tests {
         }
         let plain = TemplateMasks::from_names(&["numbers".into()], &[]).unwrap();
         assert_eq!(plain.template("key 'a b'"), "key 'a b'");
+    }
+
+    #[test]
+    fn quantities_in_other_units_and_units_of_time() {
+        let m = TemplateMasks::default();
+        let close = "close, <*> bytes sent, <*> bytes received, lifetime <*>";
+        for message in [
+            "close, 0 bytes sent, 0 bytes received, lifetime 00:01",
+            "close, 451 bytes sent, 18846 bytes (18.4 KB) received, lifetime <1 sec",
+            "close, 1190 bytes (1.16 KB) sent, 1671 bytes (1.63KB) received, lifetime 2 minutes",
+        ] {
+            assert_eq!(m.template(message), close, "{message:?}");
+        }
+        // Only a number in units is left out; other parentheses stay.
+        assert_eq!(
+            m.template("retrying (3 attempts) after 2 s."),
+            "retrying <*> attempts) after <*>"
+        );
+        assert_eq!(
+            m.template("connection from 10.0.0.1 () at 12:00"),
+            m.template("connection from 10.0.0.1 (host-1.example.com) at 12:00")
+        );
+        // Nothing before it to restate: it stays a variable.
+        assert_eq!(m.template("(12 MB) freed"), "<*> MB) freed");
     }
 
     #[test]

@@ -146,7 +146,8 @@ fn hpc_tokens(text: &str) -> Option<[&str; 7]> {
     let id = tokens.next().filter(|t| is_number(t))?;
     let (node, component, state) = (tokens.next()?, tokens.next()?, tokens.next()?);
     let epoch = tokens.next().filter(|t| is_epoch(t))?;
-    let flag = tokens.next().filter(|t| matches!(*t, "0" | "1"))?;
+    // 1 and 0 mostly; -1 on partition status lines.
+    let flag = tokens.next().filter(|t| matches!(*t, "0" | "1" | "-1"))?;
     Some([
         id,
         node,
@@ -169,7 +170,7 @@ fn lanl_hpc(text: &str, parser: &TextParser) -> Option<Vec<(String, Value)>> {
     text_field(&mut fields, "host", node);
     text_field(&mut fields, "logger", component);
     text_field(&mut fields, "state", state);
-    fields.push(("flag".to_string(), Value::from(flag == "1")));
+    fields.push(("flag".to_string(), Value::from(flag.parse::<i8>().ok()?)));
     push_message(message.trim_start(), &mut fields);
     Some(fields)
 }

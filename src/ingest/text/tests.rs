@@ -314,7 +314,7 @@ fn supercomputer_logs_labelled_and_lanl() {
             ("host", "node-246"),
             ("logger", "unix.hw"),
             ("state", "state_change.unavailable"),
-            ("flag", "true"),
+            ("flag", "1"),
             (
                 "message",
                 r"Component State Change: Component \042alt0\042 is in the unavailable state (HWID=1973)",
@@ -323,6 +323,9 @@ fn supercomputer_logs_labelled_and_lanl() {
     );
     assert!(starts_text_event(
         b"87296 gige7 gige3 linkerror 1075654521 1 Linkerror event interval expired"
+    ));
+    assert!(starts_text_event(
+        b"2286759 full partition status 1061219795 -1 running"
     ));
     // Lines that only look alike stay with the header scanner.
     assert!(!starts_text_event(
@@ -343,6 +346,14 @@ fn pipes_after_the_time_and_marked_programs() {
             ("logger", "Step_LSC"),
             ("pid", "30002312"),
             ("message", "onStandStepChanged 3579"),
+        ],
+    );
+    // HealthApp does not pad: `0:9` is the 0th second and 9 milliseconds.
+    check(
+        "20171223-22:16:0:9|Step_LSC|30002312|processHandleBroadcastAction",
+        &[
+            ("ts", "2017-12-23T22:16:00.009"),
+            ("message", "processHandleBroadcastAction"),
         ],
     );
     check(
