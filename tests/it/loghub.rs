@@ -135,8 +135,93 @@ pub fn grouping_accuracy(predicted: &[String], truth: &[String]) -> f64 {
     correct as f64 / predicted.len() as f64
 }
 
-/// With no configuration at all: each sample's format detected, and the share of lines whose
-/// timestamp (to the second), level and message equal the ground truth's. Goal: 99%.
+/// A Loghub system as `loghub_samples_without_configuration_match_ground_truth` reads it: the
+/// format detection should choose, the ground truth's time columns and chrono format (`%s`:
+/// epoch seconds), and the format SHAPE's `ts` is compared in (year-less shapes compare
+/// without the year), and the grouping accuracy `template_id` must reach.
+struct System {
+    name: &'static str,
+    format: &'static str,
+    time_columns: &'static [&'static str],
+    truth_format: &'static str,
+    compare_format: &'static str,
+    grouping_bar: f64,
+}
+
+const WITH_YEAR: &str = "%Y-%m-%d %H:%M:%S";
+const WITHOUT_YEAR: &str = "%m-%d %H:%M:%S";
+
+/// All sixteen Loghub 2k samples. The bar is Drain's published grouping accuracy, but for
+/// Windows: 8 of its lines name registry hives (`hive: SOFTWARE,` beside `hive: SAM,`) that
+/// the ground truth counts as variables and no mask can tell from words (0.9960 against
+/// Drain's 0.997). BGL's and Thunderbird's lines repeat their time in local time without a
+/// zone; the epoch they also carry is the time compared (see `ingest/text/supercomputers.rs`).
+#[rustfmt::skip]
+const SYSTEMS: [System; 16] = [
+    system("Android", "text", &["Date", "Time"], "%m-%d %H:%M:%S%.f", WITHOUT_YEAR, 0.911),
+    system("Apache", "text", &["Time"], "%a %b %d %H:%M:%S %Y", WITH_YEAR, 1.0),
+    system("BGL", "text", &["Timestamp"], "%s", WITH_YEAR, 0.9625),
+    system("HDFS", "text", &["Date", "Time"], "%y%m%d %H%M%S", WITH_YEAR, 0.9975),
+    system("HPC", "text", &["Time"], "%s", WITH_YEAR, 0.887),
+    system("Hadoop", "text", &["Date", "Time"], "%Y-%m-%d %H:%M:%S,%f", WITH_YEAR, 0.9475),
+    system("HealthApp", "text", &["Time"], "%Y%m%d-%H:%M:%S", WITH_YEAR, 0.78),
+    system("Linux", "syslog", &["Month", "Date", "Time"], "%b %d %H:%M:%S", WITHOUT_YEAR, 0.69),
+    system("Mac", "syslog", &["Month", "Date", "Time"], "%b %d %H:%M:%S", WITHOUT_YEAR, 0.7865),
+    system("OpenSSH", "syslog", &["Date", "Day", "Time"], "%b %d %H:%M:%S", WITHOUT_YEAR, 0.7875),
+    system("OpenStack", "text", &["Date", "Time"], "%Y-%m-%d %H:%M:%S%.f", WITH_YEAR, 0.7325),
+    system("Proxifier", "text", &["Time"], "%m.%d %H:%M:%S", WITHOUT_YEAR, 0.5265),
+    system("Spark", "text", &["Date", "Time"], "%y/%m/%d %H:%M:%S", WITH_YEAR, 0.92),
+    system("Thunderbird", "text", &["Timestamp"], "%s", WITH_YEAR, 0.955),
+    system("Windows", "text", &["Date", "Time"], "%Y-%m-%d %H:%M:%S", WITH_YEAR, 0.9955),
+    system("Zookeeper", "text", &["Date", "Time"], "%Y-%m-%d %H:%M:%S,%f", WITH_YEAR, 0.9665),
+];
+
+const fn system(
+    name: &'static str,
+    format: &'static str,
+    time_columns: &'static [&'static str],
+    truth_format: &'static str,
+    compare_format: &'static str,
+    grouping_bar: f64,
+) -> System {
+    System {
+        name,
+        format,
+        time_columns,
+        truth_format,
+        compare_format,
+        grouping_bar,
+    }
+}
+
+/// A ground-truth time: `%s` epoch seconds (UTC), else `format`, given a year to parse when it
+/// has none (compared without it), and HealthApp's unpadded milliseconds cut off.
+fn truth_time(joined: &str, format: &str) -> chrono::NaiveDateTime {
+    if format == "%s" {
+        let seconds: i64 = joined.parse().expect("epoch seconds");
+        return chrono::DateTime::from_timestamp(seconds, 0)
+            .unwrap()
+            .naive_utc();
+    }
+    let joined = if format.ends_with("%H:%M:%S") && joined.matches(':').count() == 3 {
+        joined.rsplit_once(':').unwrap().0
+    } else {
+        joined
+    };
+    chrono::NaiveDateTime::parse_from_str(joined, format)
+        .or_else(|_| {
+            chrono::NaiveDateTime::parse_from_str(
+                &format!("2000 {joined}"),
+                &format!("%Y {format}"),
+            )
+        })
+        .unwrap_or_else(|e| panic!("ground truth time {joined:?}: {e}"))
+}
+
+/// With no configuration at all: each sample's format detected, the share of lines whose
+/// timestamp (to the second), level and message equal the ground truth's (goal: 99%), and the
+/// grouping accuracy of `template_id`. Every sample present is read: the shared four in CI,
+/// all sixteen where `SHAPE_LOGHUB_DIR` names a checkout of the Loghub repository.
 #[tokio::test(flavor = "multi_thread")]
 async fn loghub_samples_without_configuration_match_ground_truth() {
     let Some(dir) = loghub_dir() else {
@@ -144,39 +229,20 @@ async fn loghub_samples_without_configuration_match_ground_truth() {
         return;
     };
     let data = tempfile::tempdir().unwrap();
-    // (system, detected format, the ground truth's time columns and chrono format, and the
-    // format SHAPE's `ts` is compared in: syslog's lines carry no year.)
-    let systems = [
-        (
-            "HDFS",
-            "text",
-            &["Date", "Time"][..],
-            "%y%m%d %H%M%S",
-            "%Y-%m-%d %H:%M:%S",
-        ),
-        (
-            "OpenSSH",
-            "syslog",
-            &["Date", "Day", "Time"][..],
-            "%b %d %H:%M:%S",
-            "%m-%d %H:%M:%S",
-        ),
-        (
-            "OpenStack",
-            "text",
-            &["Date", "Time"][..],
-            "%Y-%m-%d %H:%M:%S%.f",
-            "%Y-%m-%d %H:%M:%S",
-        ),
-        (
-            "Apache",
-            "text",
-            &["Time"][..],
-            "%a %b %d %H:%M:%S %Y",
-            "%Y-%m-%d %H:%M:%S",
-        ),
-    ];
-    for (system, format, time_columns, truth_format, compare_format) in systems {
+    let mut read = 0;
+    for system in &SYSTEMS {
+        let System {
+            name: system,
+            format,
+            time_columns,
+            truth_format,
+            compare_format,
+            grouping_bar,
+        } = *system;
+        if !dir.join(system).is_dir() {
+            continue;
+        }
+        read += 1;
         let log = dir.join(system).join(format!("{system}_2k.log"));
         let (report, errors) = ingest_into(
             data.path(),
@@ -202,8 +268,8 @@ async fn loghub_samples_without_configuration_match_ground_truth() {
         let rows = query(
             data.path(),
             &format!(
-                "SELECT _line, to_char(ts, '{compare_format}'), level, message FROM events \
-                 WHERE _source = '{uri}' ORDER BY _line"
+                "SELECT _line, to_char(ts, '{compare_format}'), level, message, \
+                 template_id(message) FROM events WHERE _source = '{uri}' ORDER BY _line"
             ),
         )
         .await;
@@ -214,18 +280,9 @@ async fn loghub_samples_without_configuration_match_ground_truth() {
         for expected in &truth[1..] {
             let joined: Vec<&str> = times.iter().map(|&i| expected[i].as_str()).collect();
             let joined = joined.join(" ");
-            let when = chrono::NaiveDateTime::parse_from_str(&joined, truth_format)
-                .or_else(|_| {
-                    // Year-less: give it one to parse, compare without it.
-                    chrono::NaiveDateTime::parse_from_str(
-                        &format!("2000 {joined}"),
-                        &format!("%Y {truth_format}"),
-                    )
-                })
-                .unwrap_or_else(|e| panic!("{system}: ground truth time {joined:?}: {e}"));
+            let when = truth_time(&joined, truth_format);
             let want_time = when.format(compare_format).to_string();
-            let want_level =
-                level.map(|i| shape::ingest::parse::normalize_level(&expected[i]).unwrap_or("?"));
+            let want_level = level.and_then(|i| truth_level(&expected[i]));
             let Some(row) = by_line.get(expected[0].as_str()) else {
                 first_miss.get_or_insert_with(|| format!("line {} is not an event", expected[0]));
                 continue;
@@ -250,6 +307,37 @@ async fn loghub_samples_without_configuration_match_ground_truth() {
             share >= 0.99,
             "{system}: only {share:.4} match; first difference: {first_miss:?}"
         );
+        let predicted: Vec<String> = truth[1..]
+            .iter()
+            .map(|t| {
+                by_line
+                    .get(t[0].as_str())
+                    .map_or_else(String::new, |r| r[4].clone())
+            })
+            .collect();
+        let event_id = column("EventId").unwrap();
+        let expected: Vec<String> = truth[1..].iter().map(|r| r[event_id].clone()).collect();
+        let accuracy = grouping_accuracy(&predicted, &expected);
+        println!("{system} without configuration: grouping accuracy {accuracy:.4}");
+        assert!(
+            accuracy >= grouping_bar,
+            "{system}: grouping accuracy {accuracy:.4} below {grouping_bar}"
+        );
     }
-    assert_eq!(assert_lineage(data.path()).await, 8000);
+    assert!(read >= 1, "no Loghub sample in {}", dir.display());
+    assert_eq!(assert_lineage(data.path()).await, 2000 * read);
+}
+
+/// The ground truth's level as SHAPE names it: level words and Android's letters; `None`
+/// where the column holds something else (Loghub's Linux `Level` is the host name).
+fn truth_level(raw: &str) -> Option<&'static str> {
+    shape::ingest::parse::normalize_level(raw).or(match raw.trim() {
+        "V" => Some("TRACE"),
+        "D" => Some("DEBUG"),
+        "I" => Some("INFO"),
+        "W" => Some("WARN"),
+        "E" => Some("ERROR"),
+        "F" => Some("FATAL"),
+        _ => None,
+    })
 }
