@@ -201,10 +201,24 @@ impl TextParser {
         let mut fields = super::records::field_list(16);
         let before = text[..start].trim_end_matches('[').trim();
         let mut rest_start = end;
-        if let Some((pid, role)) = redis_prefix(before) {
+        // Redis 1.x wrote no prefix: `30 May 14:01:02 . message`, known by the day before the
+        // month and a mark other than a dash.
+        let redis_without_prefix = start == 0
+            && text.as_bytes()[0].is_ascii_digit()
+            && text[..end].contains(|c: char| c.is_ascii_uppercase())
+            && redis_level(&text[end..]).is_some()
+            && !text[end..].starts_with(" - ");
+        let redis = redis_prefix(before)
+            .map(|(pid, role)| (Some(pid), role))
+            .or(redis_without_prefix.then_some((None, None)));
+        if let Some((pid, role)) = redis {
             // Redis: `1234:M 30 Nov 2026 14:01:02.123 * message`, the mark being the level.
-            fields.push(("pid".to_string(), Value::from(pid)));
-            fields.push(("role".to_string(), Value::String(role.to_string())));
+            if let Some(pid) = pid {
+                fields.push(("pid".to_string(), Value::from(pid)));
+            }
+            if let Some(role) = role {
+                fields.push(("role".to_string(), Value::String(role.to_string())));
+            }
             fields.push(("ts".to_string(), self.ts_value(stamp)));
             let rest = &text[end..];
             if let Some(level) = redis_level(rest) {
@@ -360,6 +374,13 @@ fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
             bracket_field(inside, &mut level, brackets, fields);
             brackets += 1;
             at += close + 1;
+            // MySQL 8: the message follows `[MY-010931] [Server]` (`/usr/sbin/mysqld: ready`
+            // is the message's, not a logger).
+            if let [.., (code, _), (subsystem, _)] = fields.as_slice() {
+                if code == "error_code" && subsystem == "logger" {
+                    break;
+                }
+            }
             // `[main] c.a.Checkout:`: the bracket may be glued to what follows.
             continue;
         }
@@ -382,6 +403,17 @@ fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
             if let Some(found) = (token == "PHP").then(|| php_label_level(after)).flatten() {
                 fields.push(("level".to_string(), Value::String(found.to_string())));
                 break;
+            }
+            // MongoDB before 4.4: `I NETWORK  [conn1] message`, a severity letter (`D1`-`D5`
+            // for debug) and the component in capitals, then the context in brackets.
+            if let Some(found) = mongodb_text_severity(token, next_token, after) {
+                level = Some(found);
+                fields.push(("level".to_string(), Value::String(found.to_string())));
+                push_logger(fields, next_token, None);
+                logger = true;
+                let after_component = after.trim_start()[next_token.len()..].trim_start();
+                at = rest.len() - after_component.len();
+                continue;
             }
             // logcat's one-letter level, directly before its `Tag:`.
             if token.len() == 1
@@ -626,6 +658,26 @@ fn push_logger(fields: &mut Vec<(String, Value)>, name: &str, pid: Option<u64>) 
     }
 }
 
+/// MongoDB's legacy severity (`I`, `W`, `E`, `F`, `D`, `D1`-`D5`) before a component in
+/// capitals (`NETWORK`, `-` when none) and a `[context]`.
+fn mongodb_text_severity(token: &str, component: &str, after: &str) -> Option<&'static str> {
+    let level = match token.as_bytes() {
+        [b'I'] => "INFO",
+        [b'W'] => "WARN",
+        [b'E'] => "ERROR",
+        [b'F'] => "FATAL",
+        [b'D'] | [b'D', b'1'..=b'5'] => "DEBUG",
+        _ => return None,
+    };
+    let is_component = component == "-"
+        || (component.len() >= 3
+            && component
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_'));
+    let context = after.trim_start().get(component.len()..)?.trim_start();
+    (is_component && context.starts_with('[')).then_some(level)
+}
+
 /// What a `[...]` in the header holds: a level, `module:level`, `pid N`, a request id, or a
 /// thread (the first one) and context (the rest).
 fn bracket_field(
@@ -635,7 +687,9 @@ fn bracket_field(
     fields: &mut Vec<(String, Value)>,
 ) {
     if level.is_none() {
-        if let Some(found) = normalize_level(inside) {
+        // MySQL 8 labels server life-cycle messages `[System]` where others have `[Note]`.
+        let found = normalize_level(inside).or((inside == "System").then_some("INFO"));
+        if let Some(found) = found {
             *level = Some(found);
             fields.push(("level".to_string(), Value::String(found.to_string())));
             return;

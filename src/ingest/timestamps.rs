@@ -173,6 +173,18 @@ static SHAPES: LazyLock<Vec<Shape>> = LazyLock::new(|| {
             );
             stamp(time, true)
         }),
+        // MySQL 5.x and MariaDB's error log: `161209 14:18:50`, the hour padded with a space
+        // (`161209  9:18:50`).
+        shape(r"(\d{2})(\d{2})(\d{2}) +(\d{1,2}):(\d{2}):(\d{2})\b", |c| {
+            let time = clock(
+                c,
+                2000 + num(c, 1)? as i32,
+                num(c, 2)?,
+                [3, 4, 5, 6],
+                NO_FRACTION,
+            );
+            stamp(time, true)
+        }),
         // `dd.MM.yyyy HH:mm:ss` (European).
         shape(
             r"(\d{2})\.(\d{2})\.(\d{4}) (\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?\b",
@@ -182,12 +194,17 @@ static SHAPES: LazyLock<Vec<Shape>> = LazyLock::new(|| {
             },
         ),
         // `30 Nov 2026 14:01:02.123` (Redis, RFC 822 dates without the weekday) and Tomcat's
-        // `30-Nov-2026 14:01:02.123`.
+        // `30-Nov-2026 14:01:02.123`; Redis before 3.2 leaves the year out (`30 May 12:23:52.442`).
         shape(
             &format!(
-                r"(\d{{1,2}})[ -]({MONTHS})[ -](\d{{4}}) (\d{{2}}):(\d{{2}}):(\d{{2}})(?:[.,](\d{{1,9}}))?\b"
+                r"(\d{{1,2}})[ -]({MONTHS})(?:[ -](\d{{4}}))? (\d{{2}}):(\d{{2}}):(\d{{2}})(?:[.,](\d{{1,9}}))?\b"
             ),
-            |c| stamp(named_month_clock(c, [3, 2], [1, 4, 5, 6], 7), true),
+            |c| {
+                let year = c.get(3).and_then(|y| y.as_str().parse().ok());
+                let month = month(c.get(2)?.as_str())?;
+                let time = clock(c, year.unwrap_or(PLACEHOLDER_YEAR), month, [1, 4, 5, 6], 7);
+                stamp(time, year.is_some())
+            },
         ),
         // Access-log time `30/Nov/2026:14:01:02 +0000`; Django's development server writes
         // `30/Nov/2026 14:01:02`.

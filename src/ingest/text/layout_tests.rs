@@ -7,6 +7,88 @@ use super::tests::{check, fields, get, parser};
 use super::*;
 use serde_json::json;
 
+/// Database servers' own text logs, as their packages write them (shaped after the test logs
+/// of Filebeat's modules): MySQL 5.x and 8, MongoDB before 4.4, Redis before 3.2.
+#[test]
+fn database_servers_older_and_newer_layouts() {
+    check(
+        "161209 14:18:50 [Warning] Using unique option prefix myisam-recover is deprecated",
+        &[
+            ("ts", "2016-12-09T14:18:50"),
+            ("level", "WARN"),
+            (
+                "message",
+                "Using unique option prefix myisam-recover is deprecated",
+            ),
+        ],
+    );
+    // The hour is padded with a space.
+    check(
+        "161209  9:18:53 [ERROR] Aborting",
+        &[
+            ("ts", "2016-12-09T09:18:53"),
+            ("level", "ERROR"),
+            ("message", "Aborting"),
+        ],
+    );
+    check(
+        "2019-03-24T13:44:34.420123Z 0 [System] [MY-010931] [Server] /usr/sbin/mysqld: ready for connections.",
+        &[
+            ("level", "INFO"),
+            ("error_code", "MY-010931"),
+            ("logger", "Server"),
+            ("message", "/usr/sbin/mysqld: ready for connections."),
+        ],
+    );
+    check(
+        "2020-03-31T21:19:46.942+0000 E WRITE  [initandlisten] ** ERROR: duplicate key error",
+        &[
+            ("ts", "2020-03-31T21:19:46.942+00:00"),
+            ("level", "ERROR"),
+            ("logger", "WRITE"),
+            ("thread", "initandlisten"),
+            ("message", "** ERROR: duplicate key error"),
+        ],
+    );
+    check(
+        "2018-02-05T13:50:55.170+0100 D2 NETWORK  [conn1] end connection 127.0.0.1:55404",
+        &[
+            ("level", "DEBUG"),
+            ("logger", "NETWORK"),
+            ("thread", "conn1"),
+        ],
+    );
+    // A capital letter and a word in capitals without a bracket after them are the message's.
+    let plain = fields("2026-11-30T14:01:02Z I AM HERE");
+    assert_eq!(get(&plain, "message").as_deref(), Some("I AM HERE"));
+    assert_eq!(get(&plain, "level"), None);
+    check(
+        "[2932] 31 May 04:32:08 * The server is now ready to accept connections on port 6379",
+        &[
+            ("pid", "2932"),
+            ("level", "INFO"),
+            (
+                "message",
+                "The server is now ready to accept connections on port 6379",
+            ),
+        ],
+    );
+    check(
+        "30 May 10:05:20 . 0 clients connected (0 slaves), 618932 bytes in use",
+        &[
+            ("level", "DEBUG"),
+            (
+                "message",
+                "0 clients connected (0 slaves), 618932 bytes in use",
+            ),
+        ],
+    );
+    check(
+        "98738:M 30 May 12:23:52.442 # Saving the final RDB snapshot before exiting.",
+        &[("role", "M"), ("level", "WARN")],
+    );
+}
+
 #[test]
 fn airflow_task_logs() {
     check(
@@ -273,6 +355,10 @@ fn every_cut_of_every_layout_parses_or_says_why() {
     let lines = [
         "Dec 04, 2025 5:28:09 PM com.example.App handle\nSEVERE: request failed",
         "14:01:02.123 [error] GenServer Shop.Worker terminating",
+        "161209  9:18:53 [ERROR] Aborting",
+        "2020-03-31T21:19:46.942+0000 E WRITE  [initandlisten] ** ERROR: dup",
+        "[2932] 31 May 04:32:08 * ready",
+        "30 May 10:05:20 . 0 clients",
         "[14:01:03 ERR] Unhandled exception",
         "2026-11-30T14:01:02.123Z\t8f5c1e2a-1b2c-4d5e-9f00-1234567890ab\tERROR\tx \t{\"a\":1}",
         "1796362087.123    123 10.0.0.1 TCP_MISS/200 1234 GET http://e.x/a/1 - HIER_DIRECT/1.2.3.4 text/html",

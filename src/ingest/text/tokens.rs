@@ -160,10 +160,14 @@ pub(super) fn trailing_class(message: &str) -> Option<&str> {
 }
 
 /// Redis's `pid:role` before the time (role: C child, M master, S replica, X sentinel).
-pub(super) fn redis_prefix(before: &str) -> Option<(u64, &str)> {
+pub(super) fn redis_prefix(before: &str) -> Option<(u64, Option<&str>)> {
+    // Redis before 3.0: `[1234] 30 May 14:01:02 * message`.
+    if let Some(pid) = before.strip_prefix('[').and_then(|b| b.strip_suffix(']')) {
+        return Some((pid.parse().ok()?, None));
+    }
     let (pid, role) = before.split_once(':')?;
     let pid = pid.parse().ok()?;
-    matches!(role, "C" | "M" | "S" | "X").then_some((pid, role))
+    matches!(role, "C" | "M" | "S" | "X").then_some((pid, Some(role)))
 }
 
 /// Redis's level mark after the time: `.` debug, `-` verbose, `*` notice, `#` warning.
