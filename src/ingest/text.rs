@@ -36,7 +36,8 @@ mod tornado;
 use tokens::{
     bracket_end, channel_and_level, is_function_location, is_name_char, is_qualified_name,
     is_source_location, is_uuid, level_and_process, level_and_target, level_before_time,
-    php_label_level, redis_level, redis_prefix, span_context_len, trailing_class,
+    level_slash_component, php_label_level, redis_level, redis_prefix, span_context_len,
+    trailing_class,
 };
 pub(crate) use tokens::{header_level, split_pid, syslog_severity};
 
@@ -359,7 +360,10 @@ fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
                 continue;
             }
         }
-        if trimmed.starts_with('[') {
+        // PostgreSQL's `[unknown]@[unknown]` (a connection not yet authenticated) is a
+        // user@database, not a bracket.
+        let user_at_database = token.contains("]@");
+        if trimmed.starts_with('[') && !user_at_database {
             // A logger is followed by one bracket at most (OpenStack's request context);
             // a second one (`[instance: ...]`) is the message's.
             // Apache's `[client 10.0.0.1]` opens the message, as Loghub's ground truth has it.
@@ -390,6 +394,12 @@ fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
                 fields.push(("level".to_string(), Value::String(found.to_string())));
                 at += token_len;
                 continue;
+            }
+            if let Some((found, component)) = level_slash_component(token) {
+                fields.push(("level".to_string(), Value::String(found.to_string())));
+                push_logger(fields, component, None);
+                at += token_len;
+                break;
             }
             if let Some((channel, found)) = channel_and_level(token) {
                 level = Some(found);
@@ -446,7 +456,7 @@ fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
         }
         // PostgreSQL's `%u@%d` (user@database) before the level: `app@shop ERROR:  ...`.
         if let Some((user, database)) = token.split_once('@') {
-            let names = |s: &str| s.chars().all(is_name_char);
+            let names = |s: &str| s == "[unknown]" || s.chars().all(is_name_char);
             if level.is_none()
                 && names(user)
                 && names(database)
@@ -612,6 +622,14 @@ fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
 pub(crate) fn push_message(message: &str, fields: &mut Vec<(String, Value)>) {
     if message.starts_with('{') && pairs::json_record_as_message(message, fields) {
         return;
+    }
+    // PostgreSQL's `log_min_duration_statement`: `duration: 37.118 ms  statement: ...`.
+    if let Some(ms) = message
+        .strip_prefix("duration: ")
+        .and_then(|rest| rest.split_once(" ms"))
+        .and_then(|(number, _)| number.parse::<f64>().ok())
+    {
+        fields.push(("duration_ms".to_string(), Value::from(ms)));
     }
     super::formats::request_in_message(message, fields);
     pairs_in_message(message, fields);

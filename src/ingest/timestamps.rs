@@ -390,6 +390,16 @@ pub(crate) fn with_zone_word(stamp: Stamp, text: &str) -> (Stamp, usize) {
     let Some(after) = text.strip_prefix(' ') else {
         return (stamp, 0);
     };
+    // A numeric offset after a space: Icinga's `[2017-04-04 13:43:09 +0200]`.
+    let offset = after.as_bytes();
+    if offset.len() >= 5
+        && matches!(offset[0], b'+' | b'-')
+        && offset[1..5].iter().all(u8::is_ascii_digit)
+        && offset.get(5).is_none_or(|b| !b.is_ascii_alphanumeric())
+    {
+        let zone = format!("{}:{}", &after[..3], &after[3..5]);
+        return (Stamp::Zoned(format!("{}{zone}", iso_text(time))), 6);
+    }
     let word_len = after
         .find(|c: char| !c.is_ascii_uppercase())
         .unwrap_or(after.len());

@@ -89,6 +89,36 @@ fn database_servers_older_and_newer_layouts() {
     );
 }
 
+/// Icinga 2's `[time zone] level/Component: message`; PostgreSQL's not yet authenticated
+/// `[unknown]@[unknown]` and its statement durations.
+#[test]
+fn icinga_and_postgres_details() {
+    check(
+        "[2017-04-04 13:43:12 +0200] critical/ApiListener: Cannot connect to host 'master1'",
+        &[
+            ("ts", "2017-04-04T13:43:12+02:00"),
+            ("level", "FATAL"),
+            ("logger", "ApiListener"),
+            ("message", "Cannot connect to host 'master1'"),
+        ],
+    );
+    check(
+        "2017-07-31 13:36:42.956 CEST [4980] [unknown]@[unknown] LOG:  incomplete startup packet",
+        &[
+            ("pid", "4980"),
+            ("user", "[unknown]"),
+            ("message", "incomplete startup packet"),
+        ],
+    );
+    check(
+        "2017-07-31 13:39:31.619 CEST [5502] postgres@clients LOG:  duration: 9.482 ms  statement: select 1;",
+        &[
+            ("duration_ms", "9.482"),
+            ("message", "duration: 9.482 ms  statement: select 1;"),
+        ],
+    );
+}
+
 #[test]
 fn airflow_task_logs() {
     check(
@@ -356,6 +386,8 @@ fn every_cut_of_every_layout_parses_or_says_why() {
         "Dec 04, 2025 5:28:09 PM com.example.App handle\nSEVERE: request failed",
         "14:01:02.123 [error] GenServer Shop.Worker terminating",
         "161209  9:18:53 [ERROR] Aborting",
+        "[2017-04-04 13:43:12 +0200] critical/ApiListener: Cannot connect",
+        "2017-07-31 13:36:42.956 CEST [4980] [unknown]@[unknown] LOG:  incomplete",
         "2020-03-31T21:19:46.942+0000 E WRITE  [initandlisten] ** ERROR: dup",
         "[2932] 31 May 04:32:08 * ready",
         "30 May 10:05:20 . 0 clients",

@@ -133,6 +133,13 @@ pub(super) fn channel_and_level(token: &str) -> Option<(&str, &'static str)> {
     (!channel.is_empty() && channel.chars().all(is_name_char)).then_some((channel, level))
 }
 
+/// Icinga 2's `debug/GraphiteWriter:`: the level, then the component.
+pub(super) fn level_slash_component(token: &str) -> Option<(&'static str, &str)> {
+    let (word, component) = token.strip_suffix(':')?.split_once('/')?;
+    let level = normalize_level(word)?;
+    (!component.is_empty() && component.chars().all(is_name_char)).then_some((level, component))
+}
+
 /// PHP's error log: the level its label says (`PHP Fatal error:  ...`, `PHP Warning:  ...`).
 pub(super) fn php_label_level(after_php: &str) -> Option<&'static str> {
     const LABELS: [(&str, &str); 7] = [
