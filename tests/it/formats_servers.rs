@@ -206,3 +206,122 @@ async fn servers_and_runtimes_layouts_without_configuration() {
     assert_balanced(data.path()).await;
     assert_eq!(assert_lineage(data.path()).await, 16);
 }
+
+/// MySQL 5.x's error log: `yyMMdd H:mm:ss` times, and InnoDB's untimed lines continuing them.
+const MYSQL5: &str =
+    "161209  9:18:50 [Warning] Using unique option prefix myisam-recover is deprecated\n\
+161209  9:18:50 InnoDB: Initializing buffer pool, size = 128.0M\n\
+InnoDB: The first specified data file ./ibdata1 did not exist:\n\
+InnoDB: a new database to be created!\n\
+161209 14:18:53 [ERROR] Aborting\n";
+
+const MONGODB: &str = "2018-02-05T13:44:56.744+0100 I NETWORK  [initandlisten] waiting for connections on port 27017\n\
+2020-03-31T21:19:46.942+0000 E WRITE  [initandlisten] ** ERROR: A write operation resulted in an error.\n";
+
+const REDIS_OLD: &str =
+    "[2932] 31 May 04:32:08 * The server is now ready to accept connections on port 6379\n\
+30 May 10:05:20 # Server can't set maximum open files to 10032\n";
+
+const ICINGA: &str = "[2017-04-04 13:43:12 +0200] critical/ApiListener: Cannot connect to host 'master1' on port '5665'\n";
+
+/// A syslog file with a few lines syslog cannot read (one in twelve): it stays syslog, and
+/// those lines are read as text.
+fn syslog_with_odd_lines() -> String {
+    let mut text = String::new();
+    for second in 0..10 {
+        text += &format!(
+            "Jun 14 15:16:{second:02} combo sshd(pam_unix)[19939]: check pass; user unknown\n"
+        );
+    }
+    text += "Jun 19 04:09:11 combo syslogd 1.4.1: restart.\n\
+Jun 19 04:09:12 combo last message repeated 2 times\n\
+Jun 19 04:10:00 combo su(pam_unix)[21416]: session opened for user news by (uid=0)\n";
+    text
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn database_servers_and_syslog_files_without_configuration() {
+    let logs = tempfile::tempdir().unwrap();
+    // 2019-12-31: the year of the year-less Redis and syslog lines.
+    let written = SystemTime::UNIX_EPOCH + Duration::from_secs(1_577_750_400);
+    for (name, text) in [
+        ("mysql.err", MYSQL5),
+        ("mongodb.log", MONGODB),
+        ("redis.log", REDIS_OLD),
+        ("icinga2.log", ICINGA),
+    ] {
+        write_at(&logs.path().join(name), text, written);
+    }
+    write_at(
+        &logs.path().join("messages"),
+        &syslog_with_odd_lines(),
+        written,
+    );
+    let data = tempfile::tempdir().unwrap();
+    let report = ingest_without_config(data.path(), logs.path()).await;
+    for source in &report.sources {
+        let format = if source.uri.ends_with("messages") {
+            "syslog"
+        } else {
+            "text"
+        };
+        assert_eq!(source.log.format, format, "{}", source.uri);
+        assert_eq!(
+            source.log.rejects, 0,
+            "{}: {:?}",
+            source.uri, source.sample_rejects
+        );
+    }
+    let rows = |file: &str, columns: &str| {
+        let sql =
+            format!("SELECT {columns} FROM events WHERE _source LIKE '%/{file}' ORDER BY _line");
+        let data = data.path().to_path_buf();
+        async move { query(&data, &sql).await }
+    };
+    let got = rows("mysql.err", "_line, _line_count, ts, level").await;
+    assert_eq!(
+        got,
+        [
+            ["1", "1", "2016-12-09T09:18:50Z", "WARN"],
+            ["2", "3", "2016-12-09T09:18:50Z", "INFO"],
+            ["5", "1", "2016-12-09T14:18:53Z", "ERROR"],
+        ]
+    );
+    let got = rows(
+        "mongodb.log",
+        "ts, level, component, json_get_str(attributes, 'thread')",
+    )
+    .await;
+    assert_eq!(
+        got[0],
+        [
+            "2018-02-05T12:44:56.744Z",
+            "INFO",
+            "NETWORK",
+            "initandlisten"
+        ]
+    );
+    assert_eq!(got[1][1..3], ["ERROR", "WRITE"]);
+    let got = rows("redis.log", "ts, level, message").await;
+    assert_eq!(got[0][..2], ["2019-05-31T04:32:08Z", "INFO"]);
+    assert_eq!(got[1][..2], ["2019-05-30T10:05:20Z", "WARN"]);
+    assert_eq!(got[1][2], "Server can't set maximum open files to 10032");
+    let got = rows("icinga2.log", "ts, level, component").await;
+    assert_eq!(got, [["2017-04-04T11:43:12Z", "FATAL", "ApiListener"]]);
+    let got = rows(
+        "messages",
+        "service, json_get_str(attributes, 'host'), message",
+    )
+    .await;
+    assert_eq!(
+        got[0],
+        ["sshd(pam_unix)", "combo", "check pass; user unknown"]
+    );
+    assert_eq!(got[10], ["syslogd 1.4.1", "combo", "restart."]);
+    // Read as a text line: the time is right, the rest is the message.
+    assert_eq!(got[11][2], "combo last message repeated 2 times");
+    assert_eq!(got[12][0], "su(pam_unix)");
+
+    assert_balanced(data.path()).await;
+    assert_eq!(assert_lineage(data.path()).await, 21);
+}
