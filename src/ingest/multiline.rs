@@ -1,8 +1,9 @@
 //! Multi-line events: continuation lines (stack frames, `Caused by:`, `... N more`, Python
 //! tracebacks, Go panics, indented lines) join the event they continue.
 //!
-//! For plain-text sources an event starts at a line with a timestamp (what the `text`
-//! format requires of a first line); every other line continues the open event. A source's
+//! For plain-text and syslog sources an event starts at a line with a timestamp (what the
+//! `text` format requires of a first line; for syslog also a `<PRI>` or an octet count);
+//! every other line continues the open event. A source's
 //! `multiline_start` or `multiline_continue` regex replaces that rule, in any format. Kubernetes
 //! CRI partial lines (`P`) join the lines up to their `F`. Blank lines between continuation
 //! lines belong to the event; blank lines before a new event are counted as blank. A line
@@ -12,6 +13,7 @@
 
 use super::formats::LineFormat;
 use super::settings::FormatSettings;
+use super::syslog::starts_syslog_event;
 use super::text::starts_text_event;
 
 /// Whether a line's content starts an event (for the joinings that decide by line).
@@ -40,12 +42,13 @@ impl Joining {
                 Box::new(move |line| rule.starts_event(line)),
             );
         }
-        let joining = match format {
-            LineFormat::Text => Joining::TimestampStarts,
-            LineFormat::Cri => Joining::CriPartials,
-            _ => Joining::None,
-        };
-        (joining, Box::new(starts_text_event))
+        match format {
+            LineFormat::Text => (Joining::TimestampStarts, Box::new(starts_text_event)),
+            // macOS and rsyslog write a long message on several lines, the rest indented.
+            LineFormat::Syslog => (Joining::TimestampStarts, Box::new(starts_syslog_event)),
+            LineFormat::Cri => (Joining::CriPartials, Box::new(starts_text_event)),
+            _ => (Joining::None, Box::new(starts_text_event)),
+        }
     }
 }
 

@@ -188,6 +188,14 @@ fn quoted_value(text: &str) -> Option<(String, &str)> {
     None
 }
 
+/// Whether a line starts a syslog event: a `<PRI>`, an RFC 6587 octet count before one, or a
+/// timestamp as text lines start with; other lines (indented) continue the event before.
+pub(crate) fn starts_syslog_event(line: &[u8]) -> bool {
+    let digits = line.iter().take_while(|b| b.is_ascii_digit()).count();
+    let framed = digits > 0 && line[digits..].starts_with(b" <");
+    line.starts_with(b"<") || framed || super::text::starts_text_event(line)
+}
+
 /// Without a PRI only what syslog daemons write counts: `MMM d HH:mm:ss` or an RFC 3339 time,
 /// a host that is not a level word, and a `tag:`; other lines are left to the text layouts.
 fn rfc3164(
@@ -456,6 +464,37 @@ mod tests {
         .unwrap();
         assert_eq!(get(&f, "service").unwrap(), "sshd");
         assert_eq!(get(&f, "host").unwrap(), "web-1");
+    }
+
+    #[test]
+    fn events_start_at_a_pri_a_frame_or_a_time() {
+        for line in [
+            "<34>Oct 11 22:14:15 host su[230]: failed",
+            "156 <158>1 2026-11-30T14:01:02Z host app - - - msg",
+            "Dec 13 11:35:28 host agent[21412]: Checking for updates <KSUpdateEngine:0x1",
+            "2018-08-14T14:30:02.203151+02:00 linux-sqrz systemd[4179]: Stopped",
+        ] {
+            assert!(starts_syslog_event(line.as_bytes()), "{line}");
+        }
+        for line in [
+            "\t\tticketStore=<KSPersistentTicketStore:0x100204520",
+            "\t>",
+            "  at x",
+        ] {
+            assert!(!starts_syslog_event(line.as_bytes()), "{line}");
+        }
+        // The joined event reads as one message.
+        let f = parse_syslog(
+            "Dec 13 11:35:28 host agent[21412]: Checking <KSUpdateEngine:0x1\n\t\tlocked=NO\n\t>",
+            &times(),
+        )
+        .unwrap();
+        assert_eq!(
+            get(&f, "message"),
+            Some(&Value::from(
+                "Checking <KSUpdateEngine:0x1\n\t\tlocked=NO\n\t>"
+            ))
+        );
     }
 
     #[test]
