@@ -425,6 +425,14 @@ fn access_log_tail(rest: &str, fields: &mut Vec<(String, Value)>) -> Result<(), 
     }
     let mut numbers = 0;
     let mut rest = rest.trim();
+    // Traefik: `<requests> "<router>" "<backend URL>" <duration>ms`: the time carries its
+    // unit, and the bare number counts the router's requests.
+    let duration_with_unit = |token: &str| token.strip_suffix("ms")?.parse::<f64>().ok();
+    let traefik = rest
+        .rsplit(' ')
+        .next()
+        .and_then(duration_with_unit)
+        .is_some();
     while !rest.is_empty() {
         let (token, after) = if let Some(quoted) = rest.strip_prefix('"') {
             let end = quoted.find('"').ok_or(())?;
@@ -445,8 +453,13 @@ fn access_log_tail(rest: &str, fields: &mut Vec<(String, Value)>) -> Result<(), 
             Some((key, value)) if !token.starts_with('"') => (Some(key), value.trim_matches('"')),
             _ => (None, token.trim_matches('"')),
         };
+        if let Some(ms) = key.is_none().then(|| duration_with_unit(value)).flatten() {
+            fields.push(("duration_ms".to_string(), Value::from(ms)));
+            continue;
+        }
         let number = value.parse::<f64>().ok();
         let key = match key {
+            None if traefik && number.is_some() => "request_count".to_string(),
             Some("rt" | "request_time") => "request_time".to_string(),
             Some("urt" | "upstream_response_time") => "upstream_response_time".to_string(),
             Some("uct" | "upstream_connect_time") => "upstream_connect_time".to_string(),
@@ -684,6 +697,14 @@ mod tests {
         assert_eq!(get(&f, "upstream_connect_time"), Some(&Value::from(0.0)));
         assert_eq!(get(&f, "upstream_response_time"), Some(&Value::Null));
         assert_eq!(get(&f, "cache"), Some(&Value::from("MISS")));
+        // Traefik's tail: a request count, the router, the backend, the duration in ms.
+        let f = parse_combined(
+            r#"192.168.33.1 - - [02/Oct/2017:20:22:07 +0000] "GET /ui/a.png HTTP/1.1" 304 0 "-" "curl/8" 262 "Host-host-1" "http://172.19.0.3:5601" 2ms"#,
+        )
+        .unwrap();
+        assert_eq!(get(&f, "duration_ms"), Some(&Value::from(2.0)));
+        assert_eq!(get(&f, "request_count"), Some(&Value::from(262.0)));
+        assert_eq!(get(&f, "request_time"), None);
         assert!(parse_combined(
             r#"10.0.0.1 - - [30/Nov/2026:14:01:02 +0000] "GET / HTTP/1.1" 200 5 "-" "x" "unclosed"#
         )

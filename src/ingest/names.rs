@@ -132,6 +132,8 @@ pub(crate) const DURATION_NAMES: &[(&str, f64)] = &[
     ("elapsed", 1.0),
     ("took", 1.0),
     ("responseTime", 1.0),
+    // Kibana's legacy JSON log: `res.responseTime`.
+    ("res.responseTime", 1.0),
     ("Elapsed", 1.0),
     ("ElapsedMilliseconds", 1.0),
     ("event.duration", 1e-6),

@@ -24,7 +24,7 @@ use super::values::{
     epoch_to_micros, level_from_status, level_rank, parse_duration, parse_iso, parse_outcome,
     parse_status, short_json, value_text,
 };
-use super::values::{mongodb_severity, numeric_level};
+use super::values::{level_in_tags, mongodb_severity, numeric_level};
 
 /// One parsed event, ready for the `events` builders.
 #[derive(Debug, Clone, PartialEq)]
@@ -580,7 +580,9 @@ impl LineParser {
                 Some((_, Value::String(mark))) => mongodb_severity(mark),
                 _ => "INFO",
             },
-            None => status_level.unwrap_or_else(|| level_from_status(status_code)),
+            None => status_level
+                .or_else(|| level_in_tags(&fields))
+                .unwrap_or_else(|| level_from_status(status_code)),
         };
         let explicit_outcome =
             match pick(self.outcome.find(&fields, nested, resolved)) {

@@ -166,6 +166,15 @@ pub(crate) fn mongodb_severity(mark: &str) -> &'static str {
     }
 }
 
+/// A level word among a record's `tags` (Kibana's legacy log and hapi's `good`:
+/// `"tags":["security","warning"]`), for a record with no level field.
+pub(crate) fn level_in_tags(fields: &[(String, Value)]) -> Option<&'static str> {
+    let (_, Value::Array(tags)) = fields.iter().find(|(name, _)| name == "tags")? else {
+        return None;
+    };
+    tags.iter().find_map(|tag| normalize_level(tag.as_str()?))
+}
+
 pub(crate) fn level_rank(level: &str) -> u8 {
     match level {
         "TRACE" => 0,

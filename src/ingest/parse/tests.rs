@@ -471,3 +471,26 @@ fn a_byte_order_mark_is_no_part_of_the_record() {
     assert_eq!(p.parse(line).unwrap().level, "WARN");
     assert!(crate::ingest::text::starts_text_event(line));
 }
+
+/// Kibana's legacy JSON log (hapi's `good`): the level is a word among `tags`, a response's
+/// time is `res.responseTime`.
+#[test]
+fn kibana_tags_and_response_time() {
+    let p = parser("");
+    let e = p
+        .parse(br#"{"type":"log","@timestamp":"2018-05-09T10:57:32Z","tags":["security","warning"],"pid":69410,"message":"Session cookies will be transmitted over insecure connections."}"#)
+        .unwrap();
+    assert_eq!(e.level, "WARN");
+    let e = p
+        .parse(br#"{"type":"response","@timestamp":"2018-05-09T10:57:52Z","tags":[],"method":"get","statusCode":200,"req":{"url":"/app/kibana","method":"get"},"res":{"statusCode":200,"responseTime":224},"message":"GET /app/kibana 200 224ms - 9.0B"}"#)
+        .unwrap();
+    assert_eq!(
+        (e.level, e.status_code, e.duration_ms),
+        ("INFO", Some(200), Some(224.0))
+    );
+    // Tags without a level word leave the level to the status.
+    let e = p
+        .parse(br#"{"@timestamp":"2018-05-09T10:57:52Z","tags":["status","plugin:ml@6.3.0"],"statusCode":503,"message":"x"}"#)
+        .unwrap();
+    assert_eq!(e.level, "ERROR");
+}
