@@ -322,14 +322,30 @@ static COMBINED: LazyLock<Regex> = LazyLock::new(|| {
     .unwrap()
 });
 
+/// The same behind what some layouts put first: Apache's `vhost_combined` (`%v:%p`, Debian's
+/// `other_vhosts_access.log`), nginx's `$host`, and a client list (`10.0.0.2, 10.0.0.1, 127.0.0.1`
+/// or quoted, from `X-Forwarded-For`). Tried only when [`COMBINED`] does not match.
+static COMBINED_AFTER_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(r"^(?P<prefix>.+?) {}", &COMBINED.as_str()[1..])).unwrap()
+});
+
 /// Combined log format, and what servers append to it (`$request_time`,
 /// `$upstream_response_time`, `rt=0.014 uct="0.000"`, a host): the request line also yields
 /// `operation` as a route template (`GET /api/products/{id}`), the path itself is kept.
 pub(crate) fn parse_combined(text: &str) -> Option<Vec<(String, Value)>> {
-    let caps = COMBINED.captures(text)?;
+    let (regex, caps) = match COMBINED.captures(text) {
+        Some(caps) => (&*COMBINED, caps),
+        None => (
+            &*COMBINED_AFTER_PREFIX,
+            COMBINED_AFTER_PREFIX.captures(text)?,
+        ),
+    };
     let mut fields = Vec::with_capacity(14);
-    for name in COMBINED.capture_names().flatten() {
-        if matches!(name, "request" | "rest") {
+    if let Some(prefix) = caps.name("prefix").map(|m| m.as_str()) {
+        prefix_fields(prefix, &mut fields);
+    }
+    for name in regex.capture_names().flatten() {
+        if matches!(name, "request" | "rest" | "prefix") {
             continue;
         }
         if let Some(m) = caps.name(name) {
@@ -354,6 +370,23 @@ pub(crate) fn parse_combined(text: &str) -> Option<Vec<(String, Value)>> {
     fields.push(("message".into(), Value::String(request.to_string())));
     access_log_tail(caps.name("rest").map_or("", |m| m.as_str()), &mut fields).ok()?;
     Some(fields)
+}
+
+/// What precedes the client address: a virtual host (`example.com:80`) and/or the clients
+/// before it (`10.0.0.2, 10.0.0.1,`).
+fn prefix_fields(prefix: &str, fields: &mut Vec<(String, Value)>) {
+    let (first, rest) = prefix.split_once(' ').unwrap_or((prefix, ""));
+    let is_vhost = !first.starts_with('"') && !first.ends_with(',');
+    let clients = if is_vhost {
+        fields.push(("vhost".into(), Value::String(first.to_string())));
+        rest
+    } else {
+        prefix
+    };
+    let clients = clients.trim().trim_matches('"').trim_end_matches(',');
+    if !clients.is_empty() {
+        fields.push(("forwarded_for".into(), Value::String(clients.to_string())));
+    }
 }
 
 /// Kubernetes' ingress-nginx default `log-format-upstream` after the combined fields:
@@ -667,123 +700,4 @@ pub(crate) fn parse_regex(regex: &Regex, text: &str) -> Result<Vec<(String, Valu
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn get<'a>(fields: &'a [(String, Value)], key: &str) -> Option<&'a Value> {
-        fields.iter().find(|(k, _)| k == key).map(|(_, v)| v)
-    }
-
-    #[test]
-    fn access_logs_with_what_servers_append() {
-        let f = parse_combined(
-            r#"10.0.0.1 - - [30/Nov/2026:14:01:02 +0000] "GET /api/products/1274?x=1 HTTP/1.1" 200 512 "-" "curl/8" 0.014 0.012 shop.example.com"#,
-        )
-        .unwrap();
-        assert_eq!(
-            get(&f, "operation"),
-            Some(&Value::from("GET /api/products/{id}"))
-        );
-        assert_eq!(get(&f, "path"), Some(&Value::from("/api/products/1274")));
-        assert_eq!(get(&f, "request_time"), Some(&Value::from(0.014)));
-        assert_eq!(get(&f, "upstream_response_time"), Some(&Value::from(0.012)));
-        assert_eq!(get(&f, "host"), Some(&Value::from("shop.example.com")));
-        let f = parse_combined(
-            r#"10.0.0.1 - - [30/Nov/2026:14:01:02 +0000] "POST /v2/orders HTTP/1.1" 503 0 "-" "k6" rt=0.250 uct="0.000" urt="-" cache=MISS"#,
-        )
-        .unwrap();
-        assert_eq!(get(&f, "operation"), Some(&Value::from("POST /v2/orders")));
-        assert_eq!(get(&f, "request_time"), Some(&Value::from(0.25)));
-        assert_eq!(get(&f, "upstream_connect_time"), Some(&Value::from(0.0)));
-        assert_eq!(get(&f, "upstream_response_time"), Some(&Value::Null));
-        assert_eq!(get(&f, "cache"), Some(&Value::from("MISS")));
-        // Traefik's tail: a request count, the router, the backend, the duration in ms.
-        let f = parse_combined(
-            r#"192.168.33.1 - - [02/Oct/2017:20:22:07 +0000] "GET /ui/a.png HTTP/1.1" 304 0 "-" "curl/8" 262 "Host-host-1" "http://172.19.0.3:5601" 2ms"#,
-        )
-        .unwrap();
-        assert_eq!(get(&f, "duration_ms"), Some(&Value::from(2.0)));
-        assert_eq!(get(&f, "request_count"), Some(&Value::from(262.0)));
-        assert_eq!(get(&f, "request_time"), None);
-        assert!(parse_combined(
-            r#"10.0.0.1 - - [30/Nov/2026:14:01:02 +0000] "GET / HTTP/1.1" 200 5 "-" "x" "unclosed"#
-        )
-        .is_none());
-    }
-
-    #[test]
-    fn requests_logged_in_text_messages() {
-        let mut f = Vec::new();
-        request_in_message(
-            r#"10.11.10.1 "GET /v2/54fadb412c4e40cdbaed9335e4c35a9e/servers/detail HTTP/1.1" status: 500 len: 1893 time: 0.2477829"#,
-            &mut f,
-        );
-        assert_eq!(
-            get(&f, "operation"),
-            Some(&Value::from("GET /v2/{id}/servers/detail"))
-        );
-        assert_eq!(get(&f, "status"), Some(&Value::from("500")));
-        assert_eq!(get(&f, "duration"), Some(&Value::from("0.2477829s")));
-        let mut none = Vec::new();
-        request_in_message("time: 5 without a request", &mut none);
-        assert!(none.is_empty());
-    }
-
-    #[test]
-    fn proxies_default_access_logs() {
-        let fields_of = |message: &str| {
-            let mut f = Vec::new();
-            request_in_message(message, &mut f);
-            let text = |key| get(&f, key).map(|v| v.to_string());
-            (text("operation"), text("status"), text("duration_ms"))
-        };
-        let some = |s: &str| Some(s.to_string());
-        // AWS ALB: three times in seconds, then the load balancer's and the target's status.
-        assert_eq!(
-            fields_of(
-                r#"app/my-lb/50dc6c495c0c9188 10.0.0.1:2817 10.0.1.5:80 0.001 0.012 0.000 502 502 34 366 "GET https://shop.example.com:443/api/orders/17?x=1 HTTP/1.1" "curl/8.0""#
-            ),
-            (
-                some(r#""GET /api/orders/{id}""#),
-                some(r#""502""#),
-                some("13.0")
-            )
-        );
-        // HAProxy: TR/Tw/Tc/Tr/Ta before the status, the request last.
-        assert_eq!(
-            fields_of(
-                r#"10.0.0.1:51234 [30/Nov/2026:14:01:02.123] fe_http be_app/web1 0/0/1/12/13 200 1234 - - ---- 1/1/0/0/0 0/0 "GET /api/orders/17 HTTP/1.1""#
-            ),
-            (
-                some(r#""GET /api/orders/{id}""#),
-                some(r#""200""#),
-                some("13.0")
-            )
-        );
-        // Envoy's default: status, flags, bytes in and out, duration in milliseconds.
-        assert_eq!(
-            fields_of(r#""POST /api/pay HTTP/2" 503 UF 120 91 30 - "10.0.0.2" "okhttp""#),
-            (some(r#""POST /api/pay""#), some(r#""503""#), some("30.0"))
-        );
-        // A status directly after the request, nothing else known.
-        assert_eq!(
-            fields_of(r#"10.0.0.3 "GET /health HTTP/1.1" 204 0 "-""#),
-            (some(r#""GET /health""#), some(r#""204""#), None)
-        );
-    }
-
-    #[test]
-    fn routes_mask_ids_and_keep_versions() {
-        assert_eq!(route_template("/api/products/1274"), "/api/products/{id}");
-        assert_eq!(
-            route_template("/v2/54fadb412c4e40cdbaed9335e4c35a9e/servers/detail"),
-            "/v2/{id}/servers/detail"
-        );
-        assert_eq!(
-            route_template("/users/3f2b8c1e-0a4d-4e1b-9c7a-2d5e6f708192/cart"),
-            "/users/{id}/cart"
-        );
-        assert_eq!(route_template("/oauth2/token"), "/oauth2/token");
-        assert_eq!(route_template("/"), "/");
-    }
-}
+mod tests;
