@@ -100,6 +100,18 @@ fn stamp(time: Option<NaiveDateTime>, has_year: bool) -> Option<Stamp> {
     time.map(|time| Stamp::Naive { time, has_year })
 }
 
+/// `yy MM dd HH mm ss` captures (HDFS, MySQL 5.x), no fraction.
+fn two_digit_year(c: &Captures) -> Option<Stamp> {
+    let time = clock(
+        c,
+        2000 + num(c, 1)? as i32,
+        num(c, 2)?,
+        [3, 4, 5, 6],
+        NO_FRACTION,
+    );
+    stamp(time, true)
+}
+
 /// The year put into year-less timestamps until [`TextParser::year_for`] replaces it: a leap
 /// year, so that `Feb 29` parses.
 pub(crate) const PLACEHOLDER_YEAR: i32 = 2000;
@@ -163,28 +175,16 @@ static SHAPES: LazyLock<Vec<Shape>> = LazyLock::new(|| {
             },
         ),
         // HDFS's `yyMMdd HHmmss`.
-        shape(r"(\d{2})(\d{2})(\d{2}) (\d{2})(\d{2})(\d{2})\b", |c| {
-            let time = clock(
-                c,
-                2000 + num(c, 1)? as i32,
-                num(c, 2)?,
-                [3, 4, 5, 6],
-                NO_FRACTION,
-            );
-            stamp(time, true)
-        }),
+        shape(
+            r"(\d{2})(\d{2})(\d{2}) (\d{2})(\d{2})(\d{2})\b",
+            two_digit_year,
+        ),
         // MySQL 5.x and MariaDB's error log: `161209 14:18:50`, the hour padded with a space
         // (`161209  9:18:50`).
-        shape(r"(\d{2})(\d{2})(\d{2}) +(\d{1,2}):(\d{2}):(\d{2})\b", |c| {
-            let time = clock(
-                c,
-                2000 + num(c, 1)? as i32,
-                num(c, 2)?,
-                [3, 4, 5, 6],
-                NO_FRACTION,
-            );
-            stamp(time, true)
-        }),
+        shape(
+            r"(\d{2})(\d{2})(\d{2}) +(\d{1,2}):(\d{2}):(\d{2})\b",
+            two_digit_year,
+        ),
         // `dd.MM.yyyy HH:mm:ss` (European).
         shape(
             r"(\d{2})\.(\d{2})\.(\d{4}) (\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?\b",

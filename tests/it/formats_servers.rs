@@ -17,6 +17,32 @@ pub(crate) fn write_at(path: &Path, text: &str, modified: SystemTime) {
     file.set_modified(modified).unwrap();
 }
 
+/// Ingests `logs` with no configuration into `data`: every source in the format `format_of`
+/// its URI names, with no reject.
+async fn ingest_checking_formats(
+    data: &Path,
+    logs: &Path,
+    format_of: impl Fn(&str) -> &'static str,
+) {
+    let report = ingest_without_config(data, logs).await;
+    for source in &report.sources {
+        assert_eq!(source.log.format, format_of(&source.uri), "{}", source.uri);
+        assert_eq!(
+            source.log.rejects, 0,
+            "{}: {:?}",
+            source.uri, source.sample_rejects
+        );
+    }
+}
+
+/// `columns` of the events read from the file named `file`, in line and record order.
+async fn rows_of(data: &Path, file: &str, columns: &str) -> Vec<Vec<String>> {
+    let sql = format!(
+        "SELECT {columns} FROM events WHERE _source LIKE '%/{file}' ORDER BY _line, _record"
+    );
+    query(data, &sql).await
+}
+
 const POSTGRES: &str = "2026-11-30 14:01:02.123 UTC [1240] app@shop ERROR:  relation \"orders\" does not exist at character 15\n\
 2026-11-30 14:01:02.123 UTC [1240] app@shop STATEMENT:  select * from orders;\n\
 2026-11-30 14:01:05.000 UTC [1234] LOG:  checkpoint starting: time\n";
@@ -70,30 +96,22 @@ async fn servers_and_runtimes_layouts_without_configuration() {
     }
     write_at(&logs.path().join("elixir.log"), ELIXIR, elixir_written);
     let data = tempfile::tempdir().unwrap();
-    let report = ingest_without_config(data.path(), logs.path()).await;
-    for source in &report.sources {
-        let format = if source.uri.ends_with("vpcflow.log") {
+    ingest_checking_formats(data.path(), logs.path(), |uri| {
+        if uri.ends_with("vpcflow.log") {
             "w3c"
         } else {
             "text"
-        };
-        assert_eq!(source.log.format, format, "{}", source.uri);
-        assert_eq!(
-            source.log.rejects, 0,
-            "{}: {:?}",
-            source.uri, source.sample_rejects
-        );
-    }
-    let rows = |file: &str, columns: &str| {
-        let sql = format!(
-            "SELECT {columns} FROM events WHERE _source LIKE '%/{file}' ORDER BY _line, _record"
-        );
-        let data = data.path().to_path_buf();
-        async move { query(&data, &sql).await }
-    };
+        }
+    })
+    .await;
 
     // The error and its statement are one row; the checkpoint is the next.
-    let got = rows("postgresql.log", "_line, _line_count, level, message").await;
+    let got = rows_of(
+        data.path(),
+        "postgresql.log",
+        "_line, _line_count, level, message",
+    )
+    .await;
     assert_eq!(got.len(), 2, "{got:?}");
     assert_eq!(got[0][..3], ["1", "2", "ERROR"]);
     assert!(
@@ -102,7 +120,8 @@ async fn servers_and_runtimes_layouts_without_configuration() {
     );
     assert_eq!(got[1][..3], ["3", "1", "INFO"]);
 
-    let got = rows(
+    let got = rows_of(
+        data.path(),
         "catalina.out",
         "_line, _line_count, ts, level, component, json_get_str(attributes, 'method'), message",
     )
@@ -130,7 +149,7 @@ async fn servers_and_runtimes_layouts_without_configuration() {
     );
     assert!(got[1][6].starts_with("request failed\njava.lang.IllegalStateException"));
 
-    let got = rows("elixir.log", "ts, level, message").await;
+    let got = rows_of(data.path(), "elixir.log", "ts, level, message").await;
     assert_eq!(
         got,
         [
@@ -148,7 +167,8 @@ async fn servers_and_runtimes_layouts_without_configuration() {
         ]
     );
 
-    let got = rows(
+    let got = rows_of(
+        data.path(),
         "lambda.log",
         "level, status_code, duration_ms, component, trace_id",
     )
@@ -170,7 +190,12 @@ async fn servers_and_runtimes_layouts_without_configuration() {
         ["ERROR", "500", "31.5", "server/handler.go:88"]
     );
 
-    let got = rows("airflow.log", "ts, level, component, _line_count").await;
+    let got = rows_of(
+        data.path(),
+        "airflow.log",
+        "ts, level, component, _line_count",
+    )
+    .await;
     assert_eq!(
         got[0],
         ["2026-11-30T14:01:02Z", "INFO", "taskinstance.py:1157", "1"]
@@ -180,11 +205,16 @@ async fn servers_and_runtimes_layouts_without_configuration() {
         ["2026-11-30T14:01:09Z", "ERROR", "taskinstance.py:1703", "4"]
     );
 
-    let got = rows("access.log", "operation, status_code, duration_ms, outcome").await;
+    let got = rows_of(
+        data.path(),
+        "access.log",
+        "operation, status_code, duration_ms, outcome",
+    )
+    .await;
     assert_eq!(got[0][..3], ["GET /api/items/{id}", "200", "123.0"]);
     assert_eq!(got[1][..3], ["POST /api/pay", "504", "3002.0"]);
 
-    let got = rows("vpcflow.log", "_line, ts, level, message").await;
+    let got = rows_of(data.path(), "vpcflow.log", "_line, ts, level, message").await;
     assert_eq!(
         got,
         [
@@ -258,27 +288,15 @@ async fn database_servers_and_syslog_files_without_configuration() {
         written,
     );
     let data = tempfile::tempdir().unwrap();
-    let report = ingest_without_config(data.path(), logs.path()).await;
-    for source in &report.sources {
-        let format = if source.uri.ends_with("messages") {
+    ingest_checking_formats(data.path(), logs.path(), |uri| {
+        if uri.ends_with("messages") {
             "syslog"
         } else {
             "text"
-        };
-        assert_eq!(source.log.format, format, "{}", source.uri);
-        assert_eq!(
-            source.log.rejects, 0,
-            "{}: {:?}",
-            source.uri, source.sample_rejects
-        );
-    }
-    let rows = |file: &str, columns: &str| {
-        let sql =
-            format!("SELECT {columns} FROM events WHERE _source LIKE '%/{file}' ORDER BY _line");
-        let data = data.path().to_path_buf();
-        async move { query(&data, &sql).await }
-    };
-    let got = rows("mysql.err", "_line, _line_count, ts, level").await;
+        }
+    })
+    .await;
+    let got = rows_of(data.path(), "mysql.err", "_line, _line_count, ts, level").await;
     assert_eq!(
         got,
         [
@@ -287,7 +305,8 @@ async fn database_servers_and_syslog_files_without_configuration() {
             ["5", "1", "2016-12-09T14:18:53Z", "ERROR"],
         ]
     );
-    let got = rows(
+    let got = rows_of(
+        data.path(),
         "mongodb.log",
         "ts, level, component, json_get_str(attributes, 'thread')",
     )
@@ -302,13 +321,14 @@ async fn database_servers_and_syslog_files_without_configuration() {
         ]
     );
     assert_eq!(got[1][1..3], ["ERROR", "WRITE"]);
-    let got = rows("redis.log", "ts, level, message").await;
+    let got = rows_of(data.path(), "redis.log", "ts, level, message").await;
     assert_eq!(got[0][..2], ["2019-05-31T04:32:08Z", "INFO"]);
     assert_eq!(got[1][..2], ["2019-05-30T10:05:20Z", "WARN"]);
     assert_eq!(got[1][2], "Server can't set maximum open files to 10032");
-    let got = rows("icinga2.log", "ts, level, component").await;
+    let got = rows_of(data.path(), "icinga2.log", "ts, level, component").await;
     assert_eq!(got, [["2017-04-04T11:43:12Z", "FATAL", "ApiListener"]]);
-    let got = rows(
+    let got = rows_of(
+        data.path(),
         "messages",
         "service, json_get_str(attributes, 'host'), message",
     )

@@ -135,18 +135,18 @@ pub fn grouping_accuracy(predicted: &[String], truth: &[String]) -> f64 {
     correct as f64 / predicted.len() as f64
 }
 
-/// A Loghub system as `loghub_samples_without_configuration_match_ground_truth` reads it: the
-/// format detection should choose, the ground truth's time columns and chrono format (`%s`:
-/// epoch seconds), and the format SHAPE's `ts` is compared in (year-less shapes compare
+/// A Loghub system as `loghub_samples_without_configuration_match_ground_truth` reads it: its
+/// name, the format detection should choose, the ground truth's time columns and chrono format
+/// (`%s`: epoch seconds), the format SHAPE's `ts` is compared in (year-less shapes compare
 /// without the year), and the grouping accuracy `template_id` must reach.
-struct System {
-    name: &'static str,
-    format: &'static str,
-    time_columns: &'static [&'static str],
-    truth_format: &'static str,
-    compare_format: &'static str,
-    grouping_bar: f64,
-}
+type System = (
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+    &'static str,
+    &'static str,
+    f64,
+);
 
 const WITH_YEAR: &str = "%Y-%m-%d %H:%M:%S";
 const WITHOUT_YEAR: &str = "%m-%d %H:%M:%S";
@@ -158,41 +158,23 @@ const WITHOUT_YEAR: &str = "%m-%d %H:%M:%S";
 /// zone; the epoch they also carry is the time compared (see `ingest/text/supercomputers.rs`).
 #[rustfmt::skip]
 const SYSTEMS: [System; 16] = [
-    system("Android", "text", &["Date", "Time"], "%m-%d %H:%M:%S%.f", WITHOUT_YEAR, 0.911),
-    system("Apache", "text", &["Time"], "%a %b %d %H:%M:%S %Y", WITH_YEAR, 1.0),
-    system("BGL", "text", &["Timestamp"], "%s", WITH_YEAR, 0.9625),
-    system("HDFS", "text", &["Date", "Time"], "%y%m%d %H%M%S", WITH_YEAR, 0.9975),
-    system("HPC", "text", &["Time"], "%s", WITH_YEAR, 0.887),
-    system("Hadoop", "text", &["Date", "Time"], "%Y-%m-%d %H:%M:%S,%f", WITH_YEAR, 0.9475),
-    system("HealthApp", "text", &["Time"], "%Y%m%d-%H:%M:%S", WITH_YEAR, 0.78),
-    system("Linux", "syslog", &["Month", "Date", "Time"], "%b %d %H:%M:%S", WITHOUT_YEAR, 0.69),
-    system("Mac", "syslog", &["Month", "Date", "Time"], "%b %d %H:%M:%S", WITHOUT_YEAR, 0.7865),
-    system("OpenSSH", "syslog", &["Date", "Day", "Time"], "%b %d %H:%M:%S", WITHOUT_YEAR, 0.7875),
-    system("OpenStack", "text", &["Date", "Time"], "%Y-%m-%d %H:%M:%S%.f", WITH_YEAR, 0.7325),
-    system("Proxifier", "text", &["Time"], "%m.%d %H:%M:%S", WITHOUT_YEAR, 0.5265),
-    system("Spark", "text", &["Date", "Time"], "%y/%m/%d %H:%M:%S", WITH_YEAR, 0.92),
-    system("Thunderbird", "text", &["Timestamp"], "%s", WITH_YEAR, 0.955),
-    system("Windows", "text", &["Date", "Time"], "%Y-%m-%d %H:%M:%S", WITH_YEAR, 0.9955),
-    system("Zookeeper", "text", &["Date", "Time"], "%Y-%m-%d %H:%M:%S,%f", WITH_YEAR, 0.9665),
+    ("Android", "text", &["Date", "Time"], "%m-%d %H:%M:%S%.f", WITHOUT_YEAR, 0.911),
+    ("Apache", "text", &["Time"], "%a %b %d %H:%M:%S %Y", WITH_YEAR, 1.0),
+    ("BGL", "text", &["Timestamp"], "%s", WITH_YEAR, 0.9625),
+    ("HDFS", "text", &["Date", "Time"], "%y%m%d %H%M%S", WITH_YEAR, 0.9975),
+    ("HPC", "text", &["Time"], "%s", WITH_YEAR, 0.887),
+    ("Hadoop", "text", &["Date", "Time"], "%Y-%m-%d %H:%M:%S,%f", WITH_YEAR, 0.9475),
+    ("HealthApp", "text", &["Time"], "%Y%m%d-%H:%M:%S", WITH_YEAR, 0.78),
+    ("Linux", "syslog", &["Month", "Date", "Time"], "%b %d %H:%M:%S", WITHOUT_YEAR, 0.69),
+    ("Mac", "syslog", &["Month", "Date", "Time"], "%b %d %H:%M:%S", WITHOUT_YEAR, 0.7865),
+    ("OpenSSH", "syslog", &["Date", "Day", "Time"], "%b %d %H:%M:%S", WITHOUT_YEAR, 0.7875),
+    ("OpenStack", "text", &["Date", "Time"], "%Y-%m-%d %H:%M:%S%.f", WITH_YEAR, 0.7325),
+    ("Proxifier", "text", &["Time"], "%m.%d %H:%M:%S", WITHOUT_YEAR, 0.5265),
+    ("Spark", "text", &["Date", "Time"], "%y/%m/%d %H:%M:%S", WITH_YEAR, 0.92),
+    ("Thunderbird", "text", &["Timestamp"], "%s", WITH_YEAR, 0.955),
+    ("Windows", "text", &["Date", "Time"], "%Y-%m-%d %H:%M:%S", WITH_YEAR, 0.9955),
+    ("Zookeeper", "text", &["Date", "Time"], "%Y-%m-%d %H:%M:%S,%f", WITH_YEAR, 0.9665),
 ];
-
-const fn system(
-    name: &'static str,
-    format: &'static str,
-    time_columns: &'static [&'static str],
-    truth_format: &'static str,
-    compare_format: &'static str,
-    grouping_bar: f64,
-) -> System {
-    System {
-        name,
-        format,
-        time_columns,
-        truth_format,
-        compare_format,
-        grouping_bar,
-    }
-}
 
 /// A ground-truth time: `%s` epoch seconds (UTC), else `format`, given a year to parse when it
 /// has none (compared without it), and HealthApp's unpadded milliseconds cut off.
@@ -231,14 +213,7 @@ async fn loghub_samples_without_configuration_match_ground_truth() {
     let data = tempfile::tempdir().unwrap();
     let mut read = 0;
     for system in &SYSTEMS {
-        let System {
-            name: system,
-            format,
-            time_columns,
-            truth_format,
-            compare_format,
-            grouping_bar,
-        } = *system;
+        let (system, format, time_columns, truth_format, compare_format, grouping_bar) = *system;
         if !dir.join(system).is_dir() {
             continue;
         }
