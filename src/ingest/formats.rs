@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::syslog::parse_syslog;
 use super::text::TextParser;
+use super::values::parse_duration_text;
 
 /// How the lines of a source are split into fields.
 #[derive(Debug, Clone)]
@@ -463,7 +464,10 @@ fn access_log_tail(rest: &str, fields: &mut Vec<(String, Value)>) -> Result<(), 
     let mut rest = rest.trim();
     // Traefik: `<requests> "<router>" "<backend URL>" <duration>ms`: the time carries its
     // unit, and the bare number counts the router's requests.
-    let duration_with_unit = |token: &str| token.strip_suffix("ms")?.parse::<f64>().ok();
+    let duration_with_unit = |token: &str| {
+        let with_unit = token.ends_with(|c: char| c.is_ascii_alphabetic());
+        with_unit.then(|| parse_duration_text(token, 1.0)).flatten()
+    };
     let traefik = rest
         .rsplit(' ')
         .next()

@@ -19,7 +19,7 @@ use super::timestamps::{
     clock, find_timestamp, iso_text, num, with_zone_word, Stamp, PLACEHOLDER_YEAR,
 };
 
-use super::values::normalize_level;
+use super::values::{normalize_level, parse_duration_text};
 use pairs::json_tail_in_message;
 pub(crate) use pairs::pairs_in_message;
 
@@ -416,13 +416,12 @@ fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
             }
             // MongoDB before 4.4: `I NETWORK  [conn1] message`, a severity letter (`D1`-`D5`
             // for debug) and the component in capitals, then the context in brackets.
-            if let Some(found) = mongodb_text_severity(token, next_token, after) {
+            if let Some((found, context)) = mongodb_text_severity(token, next_token, after) {
                 level = Some(found);
                 fields.push(("level".to_string(), Value::String(found.to_string())));
                 push_logger(fields, next_token, None);
                 logger = true;
-                let after_component = after.trim_start()[next_token.len()..].trim_start();
-                at = rest.len() - after_component.len();
+                at = rest.len() - context.len();
                 continue;
             }
             // logcat's one-letter level, directly before its `Tag:`.
@@ -626,8 +625,8 @@ pub(crate) fn push_message(message: &str, fields: &mut Vec<(String, Value)>) {
     // PostgreSQL's `log_min_duration_statement`: `duration: 37.118 ms  statement: ...`.
     if let Some(ms) = message
         .strip_prefix("duration: ")
-        .and_then(|rest| rest.split_once(" ms"))
-        .and_then(|(number, _)| number.parse::<f64>().ok())
+        .and_then(|rest| rest.split("  ").next())
+        .and_then(|duration| parse_duration_text(duration, 1.0))
     {
         fields.push(("duration_ms".to_string(), Value::from(ms)));
     }
@@ -677,8 +676,13 @@ fn push_logger(fields: &mut Vec<(String, Value)>, name: &str, pid: Option<u64>) 
 }
 
 /// MongoDB's legacy severity (`I`, `W`, `E`, `F`, `D`, `D1`-`D5`) before a component in
-/// capitals (`NETWORK`, `-` when none) and a `[context]`.
-fn mongodb_text_severity(token: &str, component: &str, after: &str) -> Option<&'static str> {
+/// capitals (`NETWORK`, `-` when none) and a `[context]`: the level, and the text from the
+/// context on.
+fn mongodb_text_severity<'a>(
+    token: &str,
+    component: &str,
+    after: &'a str,
+) -> Option<(&'static str, &'a str)> {
     let level = match token.as_bytes() {
         [b'I'] => "INFO",
         [b'W'] => "WARN",
@@ -693,7 +697,7 @@ fn mongodb_text_severity(token: &str, component: &str, after: &str) -> Option<&'
                 .bytes()
                 .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_'));
     let context = after.trim_start().get(component.len()..)?.trim_start();
-    (is_component && context.starts_with('[')).then_some(level)
+    (is_component && context.starts_with('[')).then_some((level, context))
 }
 
 /// What a `[...]` in the header holds: a level, `module:level`, `pid N`, a request id, or a

@@ -62,6 +62,12 @@ fn access_logs_with_what_servers_append() {
     assert_eq!(get(&f, "duration_ms"), Some(&Value::from(2.0)));
     assert_eq!(get(&f, "request_count"), Some(&Value::from(262.0)));
     assert_eq!(get(&f, "request_time"), None);
+    // Any unit the duration reader knows.
+    let f = parse_combined(
+        r#"192.168.33.1 - - [02/Oct/2017:20:22:07 +0000] "GET /a HTTP/1.1" 200 0 "-" "curl/8" 3 "r" "http://b:80" 1.5s"#,
+    )
+    .unwrap();
+    assert_eq!(get(&f, "duration_ms"), Some(&Value::from(1500.0)));
     assert!(parse_combined(
         r#"10.0.0.1 - - [30/Nov/2026:14:01:02 +0000] "GET / HTTP/1.1" 200 5 "-" "x" "unclosed"#
     )
