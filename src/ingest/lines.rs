@@ -29,8 +29,24 @@ impl Line<'_> {
 
     /// The content to parse: the bytes without a trailing `\r` (CRLF files).
     pub fn content(&self) -> &[u8] {
-        self.bytes.strip_suffix(b"\r").unwrap_or(self.bytes)
+        content_of(self.bytes)
     }
+}
+
+/// What ends a line in the source's bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Newline {
+    /// A `\n` byte: UTF-8 and the encodings that keep ASCII's bytes.
+    Byte,
+    /// `0A 00` at an even position of the line: UTF-16 little-endian.
+    Utf16Le,
+    /// `00 0A` at an even position of the line: UTF-16 big-endian.
+    Utf16Be,
+}
+
+/// A line's content: its bytes without a trailing `\r` (CRLF files).
+pub fn content_of(line: &[u8]) -> &[u8] {
+    line.strip_suffix(b"\r").unwrap_or(line)
 }
 
 /// Reads lines from any `Read`, starting at a known offset and line number.
@@ -47,6 +63,7 @@ pub struct LineReader<R> {
     max_line_bytes: usize,
     /// Kept for an over-long line while the rest of it is skipped.
     long_line: Vec<u8>,
+    newline: Newline,
 }
 
 const READ_CHUNK: usize = 1 << 20;
@@ -64,7 +81,14 @@ impl<R: Read> LineReader<R> {
             next_offset: first_offset,
             max_line_bytes,
             long_line: Vec::new(),
+            newline: Newline::Byte,
         }
+    }
+
+    /// Lines ending as `newline` says (UTF-16 sources); `\n` bytes otherwise.
+    pub fn with_newline(mut self, newline: Newline) -> Self {
+        self.newline = newline;
+        self
     }
 
     /// Offset just past the last line returned: where a resumed read would start.
@@ -79,10 +103,13 @@ impl<R: Read> LineReader<R> {
         let mut skipped: u64 = 0;
         let mut search_from = self.start;
         loop {
-            if let Some(pos) = memchr::memchr(b'\n', &self.buf[search_from..self.end]) {
-                let line_end = search_from + pos;
-                return Ok(Some(self.emit(line_end, line_end + 1, skipped)));
-            }
+            // Where to search again, from the line's start, once more bytes are read.
+            let search_again = match self.find_newline(search_from) {
+                Ok((line_end, next_start)) => {
+                    return Ok(Some(self.emit(line_end, next_start, skipped)))
+                }
+                Err(again) => again - self.start,
+            };
             if self.eof {
                 if self.start == self.end && skipped == 0 {
                     return Ok(None);
@@ -99,25 +126,65 @@ impl<R: Read> LineReader<R> {
                     self.long_line
                         .extend_from_slice(&self.buf[self.start..self.start + keep]);
                 }
-                skipped += pending as u64;
+                // UTF-16 skips whole code units: the line's positions keep their parity.
+                let odd = usize::from(self.newline != Newline::Byte && pending % 2 == 1);
+                skipped += (pending - odd) as u64;
+                if odd == 1 {
+                    self.buf[0] = self.buf[self.end - 1];
+                }
                 self.start = 0;
-                self.end = 0;
+                self.end = odd;
+                search_from = 0;
             } else if self.start > 0 {
                 self.buf.copy_within(self.start..self.end, 0);
                 self.end -= self.start;
                 self.start = 0;
+                search_from = search_again;
+            } else {
+                search_from = self.start + search_again;
             }
             if self.end == self.buf.len() {
                 let grow = self.buf.len();
                 self.buf.resize(grow * 2, 0);
             }
-            search_from = self.end;
             let n = read_retrying(&mut self.inner, &mut self.buf[self.end..])?;
             if n == 0 {
                 self.eof = true;
             }
             self.end += n;
         }
+    }
+
+    /// The line's end in `buf[from..end]` and where the next line starts, or where to search
+    /// again once more bytes are read.
+    fn find_newline(&self, from: usize) -> Result<(usize, usize), usize> {
+        let bytes = &self.buf[..self.end];
+        if self.newline == Newline::Byte {
+            return match memchr::memchr(b'\n', &bytes[from..]) {
+                Some(pos) => Ok((from + pos, from + pos + 1)),
+                None => Err(self.end),
+            };
+        }
+        // A 16-bit `\n`: its `0A` byte first (little-endian) or second (big-endian) in a code
+        // unit, which starts at an even position of the line.
+        let big_endian = self.newline == Newline::Utf16Be;
+        let mut at = from;
+        while let Some(pos) = memchr::memchr(b'\n', &bytes[at..]) {
+            let found = at + pos;
+            let unit_second = (found - self.start) % 2 == 1;
+            if big_endian && unit_second && bytes[found - 1] == 0 {
+                return Ok((found - 1, found + 1));
+            }
+            if !big_endian && !unit_second {
+                match bytes.get(found + 1) {
+                    Some(0) => return Ok((found, found + 2)),
+                    None if !self.eof => return Err(found),
+                    _ => {}
+                }
+            }
+            at = found + 1;
+        }
+        Err(self.end)
     }
 
     /// Builds the line ending at `line_end` (exclusive, before `\n`); `resume` is where the next
@@ -239,6 +306,68 @@ mod tests {
             (l3.number, l3.offset, l3.bytes),
             (3, 3_000_007, &b"last"[..])
         );
+        assert!(reader.next_line().unwrap().is_none());
+    }
+
+    fn utf16(text: &str, big_endian: bool) -> Vec<u8> {
+        text.encode_utf16()
+            .flat_map(|unit| {
+                if big_endian {
+                    unit.to_be_bytes()
+                } else {
+                    unit.to_le_bytes()
+                }
+            })
+            .collect()
+    }
+
+    fn collect_utf16(input: &[u8], newline: Newline) -> Vec<(u64, u64, Vec<u8>)> {
+        let mut reader = LineReader::new(input, 1, 0, 100).with_newline(newline);
+        let mut out = vec![];
+        while let Some(line) = reader.next_line().unwrap() {
+            out.push((line.number, line.offset, line.bytes.to_vec()));
+        }
+        out
+    }
+
+    #[test]
+    fn utf16_lines_end_at_a_whole_newline_unit() {
+        // U+0A0A and U+010A hold a 0A byte that is no newline (`0A 0A`, `0A 01` little-endian);
+        // U+0A00 is `0A 00` big-endian, at a unit's start.
+        let text = "\u{FEFF}a\u{0A0A}\r\nb\u{010A}\u{0A00}\n\nd";
+        for big_endian in [false, true] {
+            let newline = if big_endian { Newline::Utf16Be } else { Newline::Utf16Le };
+            let lines = collect_utf16(&utf16(text, big_endian), newline);
+            let expected = [
+                (1, 0, utf16("\u{FEFF}a\u{0A0A}\r", big_endian)),
+                (2, 10, utf16("b\u{010A}\u{0A00}", big_endian)),
+                (3, 18, vec![]),
+                (4, 20, utf16("d", big_endian)),
+            ];
+            assert_eq!(lines, expected, "big-endian: {big_endian}");
+        }
+    }
+
+    #[test]
+    fn utf16_long_lines_keep_their_units_aligned() {
+        // Odd-sized reads: the skipped part of an over-long line keeps whole code units.
+        struct Trickle<'a>(&'a [u8]);
+        impl Read for Trickle<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                let n = buf.len().min(3).min(self.0.len());
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let long = "\u{0A0A}".repeat(1_500_000);
+        let input = utf16(&format!("{long}\nok\n"), false);
+        let mut reader = LineReader::new(Trickle(&input), 1, 0, 1001).with_newline(Newline::Utf16Le);
+        let first = reader.next_line().unwrap().unwrap();
+        assert_eq!((first.full_len, first.bytes.len()), (3_000_000, 1001));
+        let second = reader.next_line().unwrap().unwrap();
+        assert_eq!((second.number, second.offset), (2, 3_000_002));
+        assert_eq!(second.bytes, utf16("ok", false));
         assert!(reader.next_line().unwrap().is_none());
     }
 }

@@ -11,6 +11,7 @@ mod attributes;
 mod audit;
 pub mod batch;
 mod container;
+pub mod encoding;
 pub mod cursor;
 pub mod detect;
 pub mod follow;
@@ -108,6 +109,8 @@ pub struct SourceReport {
     /// Lines at the end of a file still being written, left for the next run (the event
     /// they hold may grow: see `multiline_flush_after`).
     pub held_back: u64,
+    /// The text encoding the source was decoded from, when not UTF-8.
+    pub encoding: Option<&'static str>,
 }
 
 #[derive(Debug, Clone)]
@@ -328,6 +331,7 @@ impl SourceJob {
             damage: None,
             read_on_from: resume.read_on_from.clone(),
             held_back: 0,
+            encoding: None,
         };
         let reads_on = matches!(status, SourceStatus::Grown | SourceStatus::Renamed);
         if reads_on && !self.object.gzip && self.object.size == start_offset {
@@ -340,7 +344,10 @@ impl SourceJob {
         let (reader, damage) = self.object.open_at(start_offset, &self.runtime)?;
         let first_bytes = source::FirstBytes::default();
         let reader = first_bytes.tap(reader, FINGERPRINT_BYTES as usize);
-        let mut lines = LineReader::new(reader, start_line, start_offset, self.max_line_bytes);
+        let (reader, encoding) = self.encoding(reader, start_offset, resume.first_name.as_deref())?;
+        let mut decoder = encoding::LineDecoder::new(encoding);
+        let mut lines = LineReader::new(reader, start_line, start_offset, self.max_line_bytes)
+            .with_newline(encoding::newline_of(encoding));
         let mut bytes_since_tick = 0u64;
         // The first lines choose the format (and whether lines join into events); they are
         // kept until it is known.
@@ -359,11 +366,12 @@ impl SourceJob {
             };
             log.lines += 1;
             bytes_since_tick += line.full_len + 1;
-            let content_len = line.content().len();
-            let reject = self.reader_reject(&line, damage.get());
+            let text = decoder.decode(line.bytes);
+            let content_len = lines::content_of(text).len();
+            let reject = self.reader_reject(&line, text, damage.get());
             let Some(started) = intake.as_mut() else {
                 sample.push(SampledLine {
-                    bytes: line.bytes.to_vec(),
+                    bytes: text.to_vec(),
                     content_len,
                     number: line.number,
                     offset: line.offset,
@@ -375,7 +383,7 @@ impl SourceJob {
                 }
                 continue;
             };
-            if started.accept(line.bytes, content_len, line.number, line.offset, reject)? {
+            if started.accept(text, content_len, line.number, line.offset, reject)? {
                 self.progress.inc(std::mem::take(&mut bytes_since_tick));
                 self.progress.set_message(format!("{} lines", log.lines));
             }
@@ -477,6 +485,7 @@ impl SourceJob {
             damage,
             read_on_from: resume.read_on_from,
             held_back,
+            encoding: (!decoder.is_identity()).then(|| decoder.name()),
         };
         if let Some(group) = group {
             self.known
@@ -506,7 +515,13 @@ impl SourceJob {
     }
 
     /// What the reader alone can decide about a line; everything else is the parsers' job.
-    fn reader_reject(&self, line: &lines::Line, damage: Option<String>) -> Option<String> {
+    /// `text` is the line decoded to UTF-8.
+    fn reader_reject(
+        &self,
+        line: &lines::Line,
+        text: &[u8],
+        damage: Option<String>,
+    ) -> Option<String> {
         if line.is_truncated() {
             return Some(format!(
                 "line is {} bytes, longer than max_line_bytes ({}); its first {} bytes are \
@@ -516,7 +531,7 @@ impl SourceJob {
                 line.bytes.len()
             ));
         }
-        let blank = line.content().iter().all(u8::is_ascii_whitespace);
+        let blank = lines::content_of(text).iter().all(u8::is_ascii_whitespace);
         match (line.terminated || blank, damage) {
             (false, Some(why)) => {
                 Some(format!("{why}: the last line before the damage is cut off"))
@@ -595,6 +610,38 @@ impl SourceJob {
 
     /// The source's parser: its `[[source]]` settings (those of its first name when it was
     /// renamed), `--format` over them.
+    /// The reader of the source's text and its encoding: as configured, else UTF-16 when the
+    /// source starts with a byte order mark (looked for in the stream when reading from the
+    /// start: no second request for an object in a store), else UTF-8.
+    fn encoding(
+        &self,
+        reader: Box<dyn std::io::Read + Send>,
+        start_offset: u64,
+        first_name: Option<&str>,
+    ) -> Result<(Box<dyn std::io::Read + Send>, &'static encoding_rs::Encoding), IngestError> {
+        let uri = &self.object.uri;
+        let (settings, _) = self.config.settings_for_source(uri, first_name);
+        if let Some(label) = &settings.encoding {
+            let configured = encoding::for_label(label).map_err(|message| {
+                IngestError::Settings {
+                    source_uri: uri.clone(),
+                    message,
+                }
+            })?;
+            return Ok((reader, configured));
+        }
+        let unreadable = |e: std::io::Error| IngestError::Unreadable {
+            source_uri: uri.clone(),
+            message: e.to_string(),
+        };
+        let (reader, head) = if start_offset == 0 {
+            encoding::peek(reader, 2).map_err(unreadable)?
+        } else {
+            (reader, self.object.read_prefix(2, &self.runtime)?)
+        };
+        Ok((reader, encoding::sniff(&head).unwrap_or(encoding_rs::UTF_8)))
+    }
+
     fn parser(&self, first_name: Option<&str>) -> Result<LineParser, IngestError> {
         let uri = &self.object.uri;
         let (mut settings, service) = self.config.settings_for_source(uri, first_name);
@@ -677,6 +724,12 @@ pub fn format_report(report: &IngestReport, shape: &str) -> String {
         }
         for (line, reason) in &s.sample_rejects {
             let _ = writeln!(out, "  reject line {line}: {reason}");
+        }
+        if let Some(encoding) = s.encoding {
+            let _ = writeln!(
+                out,
+                "  read as {encoding}, decoded to UTF-8 (_offset counts the source's own bytes)"
+            );
         }
         if s.held_back > 0 {
             let _ = writeln!(

@@ -371,16 +371,23 @@ impl LineParser {
     pub fn parse_each(&self, content: &[u8], mut each: impl FnMut(Result<Event, String>)) {
         let content = super::lines::without_bom(content);
         if let Some(pos) = memchr::memchr(0, content) {
-            return each(Err(format!(
-                "NUL byte at byte {} of the line (binary data is not a log line)",
-                pos + 1
-            )));
+            // Text with a NUL beside every character is UTF-16 that had no byte order mark.
+            let nuls = memchr::memchr_iter(0, content).count();
+            let why = if nuls * 3 >= content.len() {
+                "UTF-16 without a byte order mark? set encoding = \"utf-16le\" (or \"utf-16be\")"
+            } else {
+                "binary data is not a log line"
+            };
+            return each(Err(format!("NUL byte at byte {} of the line ({why})", pos + 1)));
         }
         let text = match std::str::from_utf8(content) {
             Ok(text) => text,
             Err(e) => {
                 let at = e.valid_up_to() + 1;
-                return each(Err(format!("invalid UTF-8 at byte {at} of the line")));
+                return each(Err(format!(
+                    "invalid UTF-8 at byte {at} of the line (a source in another encoding: \
+                     set encoding, e.g. \"windows-1252\")"
+                )));
             }
         };
         match self.records(text) {

@@ -12,6 +12,7 @@ use crate::config::{Config, ConfigError};
 /// Keys of the format settings, accepted in `[ingest]` and in each `[[source]]`.
 const FORMAT_KEYS: &[&str] = &[
     "format",
+    "encoding",
     "timestamp_field",
     "timestamp_format",
     "timestamp_year",
@@ -141,6 +142,10 @@ pub struct FormatSettings {
     /// or `regex:<pattern with named groups>`.
     #[serde(default)]
     pub format: Option<String>,
+    /// The source's text encoding, a WHATWG label (`windows-1252`, `utf-16le`, `shift_jis`);
+    /// default UTF-8, or UTF-16 when the source starts with its byte order mark.
+    #[serde(default)]
+    pub encoding: Option<String>,
     /// Field (or fields, joined with a space) holding the event time.
     #[serde(default)]
     pub timestamp_field: Option<FieldList>,
@@ -263,6 +268,10 @@ impl IngestConfig {
         for (section, format) in formats {
             super::formats::LineFormat::parse(format.format.as_deref().unwrap_or("auto"))
                 .map_err(|e| config.invalid(&format!("{section}.format"), e.to_string()))?;
+            if let Some(label) = &format.encoding {
+                super::encoding::for_label(label)
+                    .map_err(|e| config.invalid(&format!("{section}.encoding"), e))?;
+            }
             if let Some(tz) = &format.timezone {
                 parse_fixed_offset(tz).ok_or_else(|| {
                     config.invalid(
@@ -420,6 +429,7 @@ fn merge(base: &FormatSettings, over: &FormatSettings) -> FormatSettings {
     }
     pick!(
         format,
+        encoding,
         timestamp_field,
         timestamp_format,
         timestamp_year,

@@ -9,6 +9,8 @@ use futures::{StreamExt, TryStreamExt};
 use object_store::path::Path as StorePath;
 use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt};
 
+use super::encoding::newline_of;
+use super::lines::Newline;
 use super::IngestError;
 use crate::storage::object_store_for;
 
@@ -444,6 +446,34 @@ impl Read for Tap {
     }
 }
 
+/// The bytes up to the first newline of `reader`, without it.
+fn read_one_line(mut reader: impl io::BufRead, newline: Newline) -> io::Result<Vec<u8>> {
+    let mut line = Vec::new();
+    loop {
+        if reader.read_until(b'\n', &mut line)? == 0 || line.last() != Some(&b'\n') {
+            return Ok(line);
+        }
+        let last = line.len() - 1;
+        let ends = match newline {
+            Newline::Byte => true,
+            Newline::Utf16Be => last % 2 == 1 && line[last - 1] == 0,
+            Newline::Utf16Le => {
+                let mut next = [0u8; 1];
+                let more = last % 2 == 0 && reader.read(&mut next)? == 1;
+                if more {
+                    line.push(next[0]);
+                }
+                more && next[0] == 0
+            }
+        };
+        if ends {
+            let unit = if newline == Newline::Byte { 1 } else { 2 };
+            line.truncate(line.len() - unit);
+            return Ok(line);
+        }
+    }
+}
+
 /// Reads back the line that starts at `offset` of the object `uri` (decompressing if needed):
 /// the lineage round trip. Returns the line's bytes without its `\n`.
 pub async fn read_line_at(uri: &str, offset: u64) -> Result<Vec<u8>, IngestError> {
@@ -461,21 +491,45 @@ impl SourceObject {
         let object = self.clone();
         let runtime = tokio::runtime::Handle::current();
         tokio::task::spawn_blocking(move || {
-            use std::io::BufRead;
+            let unreadable = |e: io::Error| IngestError::Unreadable {
+                source_uri: object.uri.clone(),
+                message: e.to_string(),
+            };
             let (reader, _) = object.open_at(offset, &runtime)?;
-            let mut line = Vec::new();
-            io::BufReader::new(reader)
-                .read_until(b'\n', &mut line)
-                .map_err(|e| IngestError::Unreadable {
-                    source_uri: object.uri.clone(),
-                    message: e.to_string(),
-                })?;
-            if line.last() == Some(&b'\n') {
-                line.pop();
-            }
-            Ok(line)
+            // A UTF-16 source (known by its byte order mark) ends its lines with 16-bit `\n`s.
+            let (reader, head) = if offset == 0 {
+                super::encoding::peek(reader, 2).map_err(unreadable)?
+            } else {
+                (reader, object.read_prefix(2, &runtime)?)
+            };
+            let newline = super::encoding::sniff(&head).map_or(Newline::Byte, newline_of);
+            read_one_line(io::BufReader::new(reader), newline).map_err(unreadable)
         })
         .await
         .map_err(|e| IngestError::Worker(e.to_string()))?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_line_read_back_in_each_newline() {
+        let read = |bytes: &[u8], newline| read_one_line(bytes, newline).unwrap();
+        assert_eq!(read(b"a b\r\nc\n", Newline::Byte), b"a b\r");
+        assert_eq!(read(b"last", Newline::Byte), b"last");
+        let le: Vec<u8> = "a\u{0A0A}\u{010A}\nnext"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        assert_eq!(read(&le, Newline::Utf16Le), &le[..6]);
+        let be: Vec<u8> = "\u{0A00}b\nnext"
+            .encode_utf16()
+            .flat_map(u16::to_be_bytes)
+            .collect();
+        assert_eq!(read(&be, Newline::Utf16Be), &be[..4]);
+        // No newline unit before the end: the whole rest.
+        assert_eq!(read(&le[..7], Newline::Utf16Le), &le[..7]);
     }
 }

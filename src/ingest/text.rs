@@ -20,14 +20,18 @@ use super::timestamps::{
 };
 
 use super::values::{normalize_level, parse_duration_text};
+use brackets::bracket_field;
 use pairs::json_tail_in_message;
+use servers::{is_padded_source, mongodb_text_severity, sql_server_error};
 pub(crate) use pairs::pairs_in_message;
 
+mod brackets;
 mod compose;
 mod fluent_bit;
 mod jul;
 mod lambda;
 mod pairs;
+mod servers;
 mod squid;
 mod supercomputers;
 mod tokens;
@@ -61,7 +65,13 @@ static GLOG: LazyLock<Regex> = LazyLock::new(|| {
 /// Whether a line starts a plain-text event (has a timestamp where `text` looks for one);
 /// other lines continue the event before them (see `multiline`).
 pub(crate) fn starts_text_event(content: &[u8]) -> bool {
-    let Ok(text) = std::str::from_utf8(super::lines::without_bom(content)) else {
+    let content = super::lines::without_bom(content);
+    // A tab-indented line continues (Java's stack frames, SQL Server's banner), whatever
+    // time it holds.
+    if content.first() == Some(&b'\t') {
+        return false;
+    }
+    let Ok(text) = std::str::from_utf8(content) else {
         return true;
     };
     if may_be_glog(text) && GLOG.is_match(text) {
@@ -445,6 +455,18 @@ fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
                 continue;
             }
         }
+        // SQL Server's ERRORLOG: the source (`Server`, `spid55`, `Logon`, `Backup`) padded
+        // to a column, then the message; a padded word before more header is not one.
+        let first = level.is_none() && numbers == 0 && brackets == 0 && !logger;
+        if first && after.starts_with("  ") && is_padded_source(token, after.trim_start()) {
+            push_logger(fields, token, None);
+            if let Some((found, number)) = sql_server_error(after.trim_start()) {
+                fields.push(("level".to_string(), Value::String(found.to_string())));
+                fields.push(("error_code".to_string(), Value::from(number)));
+            }
+            at += token_len;
+            break;
+        }
         if !logger && numbers < 2 && token.bytes().all(|b| b.is_ascii_digit()) {
             let name = if numbers == 0 { "pid" } else { "tid" };
             let value = token.parse::<u64>().map(Value::from);
@@ -673,122 +695,6 @@ fn push_logger(fields: &mut Vec<(String, Value)>, name: &str, pid: Option<u64>) 
     if let Some(pid) = pid {
         fields.push(("pid".to_string(), Value::from(pid)));
     }
-}
-
-/// MongoDB's legacy severity (`I`, `W`, `E`, `F`, `D`, `D1`-`D5`) before a component in
-/// capitals (`NETWORK`, `-` when none) and a `[context]`: the level, and the text from the
-/// context on.
-fn mongodb_text_severity<'a>(
-    token: &str,
-    component: &str,
-    after: &'a str,
-) -> Option<(&'static str, &'a str)> {
-    let level = match token.as_bytes() {
-        [b'I'] => "INFO",
-        [b'W'] => "WARN",
-        [b'E'] => "ERROR",
-        [b'F'] => "FATAL",
-        [b'D'] | [b'D', b'1'..=b'5'] => "DEBUG",
-        _ => return None,
-    };
-    let is_component = component == "-"
-        || (component.len() >= 3
-            && component
-                .bytes()
-                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_'));
-    let context = after.trim_start().get(component.len()..)?.trim_start();
-    (is_component && context.starts_with('[')).then_some((level, context))
-}
-
-/// What a `[...]` in the header holds: a level, `module:level`, `pid N`, a request id, or a
-/// thread (the first one) and context (the rest).
-fn bracket_field(
-    inside: &str,
-    level: &mut Option<&'static str>,
-    index: usize,
-    fields: &mut Vec<(String, Value)>,
-) {
-    if level.is_none() {
-        // MySQL 8 labels server life-cycle messages `[System]` where others have `[Note]`.
-        let found = normalize_level(inside).or((inside == "System").then_some("INFO"));
-        if let Some(found) = found {
-            *level = Some(found);
-            fields.push(("level".to_string(), Value::String(found.to_string())));
-            return;
-        }
-        // Apache 2.4: `[core:error]`.
-        if let Some((module, word)) = inside.rsplit_once(':') {
-            if let Some(found) = normalize_level(word) {
-                *level = Some(found);
-                fields.push(("level".to_string(), Value::String(found.to_string())));
-                fields.push(("logger".to_string(), Value::String(module.to_string())));
-                return;
-            }
-        }
-        // log4j2's `[%t/%level]` (Minecraft servers): `[Server thread/INFO]`.
-        if let Some((thread, word)) = inside.rsplit_once('/') {
-            if let Some(found) = normalize_level(word).filter(|_| !thread.is_empty()) {
-                *level = Some(found);
-                fields.push(("level".to_string(), Value::String(found.to_string())));
-                fields.push(("thread".to_string(), Value::String(thread.to_string())));
-                return;
-            }
-        }
-    }
-    // Elasticsearch: `[INFO ][o.e.n.Node    ]`: a dotted class name in brackets after the level.
-    let class_name = inside.contains('.')
-        && inside
-            .chars()
-            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '$'));
-    if level.is_some() && class_name && !fields.iter().any(|(name, _)| name == "logger") {
-        fields.push(("logger".to_string(), Value::String(inside.to_string())));
-        return;
-    }
-    // MySQL 8: `[MY-010068] [Server]`: the error code, then the subsystem.
-    if let Some(code) = inside.strip_prefix("MY-") {
-        if code.bytes().all(|b| b.is_ascii_digit()) {
-            fields.push(("error_code".to_string(), Value::String(inside.to_string())));
-            return;
-        }
-    }
-    let after_code = fields.last().is_some_and(|(name, _)| name == "error_code");
-    if after_code && !inside.is_empty() && inside.chars().all(|c| c.is_alphanumeric() || c == '_') {
-        fields.push(("logger".to_string(), Value::String(inside.to_string())));
-        return;
-    }
-    // Apache 2.4: `[pid 35708:tid 4328636416]`.
-    if let Some(ids) = inside.strip_prefix("pid ") {
-        let mut parts = ids.split(":tid ");
-        if let Some(pid) = parts.next().and_then(|p| p.trim().parse::<u64>().ok()) {
-            fields.push(("pid".to_string(), Value::from(pid)));
-            if let Some(tid) = parts.next().and_then(|t| t.trim().parse::<u64>().ok()) {
-                fields.push(("tid".to_string(), Value::from(tid)));
-            }
-            return;
-        }
-    }
-    if let Ok(pid) = inside.parse::<u64>() {
-        fields.push(("pid".to_string(), Value::from(pid)));
-        return;
-    }
-    // OpenStack and others: `[req-<uuid> ...]` names the request.
-    let first = inside.split_whitespace().next().unwrap_or("");
-    if first.starts_with("req-") && first.len() > 8 {
-        fields.push(("request_id".to_string(), Value::String(first.to_string())));
-    }
-    let name = if index == 0 && !first.starts_with("req-") {
-        "thread".to_string()
-    } else {
-        format!(
-            "context{}",
-            if index == 0 {
-                String::new()
-            } else {
-                index.to_string()
-            }
-        )
-    };
-    fields.push((name, Value::String(inside.to_string())));
 }
 
 #[cfg(test)]

@@ -1,0 +1,96 @@
+//! What a `[...]` in a text line's header holds.
+
+use serde_json::Value;
+
+use super::super::values::normalize_level;
+
+/// What a `[...]` in the header holds: a level, `module:level`, `pid N`, a request id, or a
+/// thread (the first one) and context (the rest).
+pub(super) fn bracket_field(
+    inside: &str,
+    level: &mut Option<&'static str>,
+    index: usize,
+    fields: &mut Vec<(String, Value)>,
+) {
+    if level.is_none() {
+        // MySQL 8 labels server life-cycle messages `[System]` where others have `[Note]`.
+        let found = normalize_level(inside).or((inside == "System").then_some("INFO"));
+        if let Some(found) = found {
+            *level = Some(found);
+            fields.push(("level".to_string(), Value::String(found.to_string())));
+            return;
+        }
+        // Apache 2.4: `[core:error]`.
+        if let Some((module, word)) = inside.rsplit_once(':') {
+            if let Some(found) = normalize_level(word) {
+                *level = Some(found);
+                fields.push(("level".to_string(), Value::String(found.to_string())));
+                fields.push(("logger".to_string(), Value::String(module.to_string())));
+                return;
+            }
+        }
+        // log4j2's `[%t/%level]` (Minecraft servers): `[Server thread/INFO]`.
+        if let Some((thread, word)) = inside.rsplit_once('/') {
+            if let Some(found) = normalize_level(word).filter(|_| !thread.is_empty()) {
+                *level = Some(found);
+                fields.push(("level".to_string(), Value::String(found.to_string())));
+                fields.push(("thread".to_string(), Value::String(thread.to_string())));
+                return;
+            }
+        }
+    }
+    // Elasticsearch: `[INFO ][o.e.n.Node    ]`: a dotted class name in brackets after the level.
+    let class_name = inside.contains('.')
+        && inside
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '$'));
+    if level.is_some() && class_name && !fields.iter().any(|(name, _)| name == "logger") {
+        fields.push(("logger".to_string(), Value::String(inside.to_string())));
+        return;
+    }
+    // MySQL 8: `[MY-010068] [Server]`: the error code, then the subsystem.
+    if let Some(code) = inside.strip_prefix("MY-") {
+        if code.bytes().all(|b| b.is_ascii_digit()) {
+            fields.push(("error_code".to_string(), Value::String(inside.to_string())));
+            return;
+        }
+    }
+    let after_code = fields.last().is_some_and(|(name, _)| name == "error_code");
+    if after_code && !inside.is_empty() && inside.chars().all(|c| c.is_alphanumeric() || c == '_') {
+        fields.push(("logger".to_string(), Value::String(inside.to_string())));
+        return;
+    }
+    // Apache 2.4: `[pid 35708:tid 4328636416]`.
+    if let Some(ids) = inside.strip_prefix("pid ") {
+        let mut parts = ids.split(":tid ");
+        if let Some(pid) = parts.next().and_then(|p| p.trim().parse::<u64>().ok()) {
+            fields.push(("pid".to_string(), Value::from(pid)));
+            if let Some(tid) = parts.next().and_then(|t| t.trim().parse::<u64>().ok()) {
+                fields.push(("tid".to_string(), Value::from(tid)));
+            }
+            return;
+        }
+    }
+    if let Ok(pid) = inside.parse::<u64>() {
+        fields.push(("pid".to_string(), Value::from(pid)));
+        return;
+    }
+    // OpenStack and others: `[req-<uuid> ...]` names the request.
+    let first = inside.split_whitespace().next().unwrap_or("");
+    if first.starts_with("req-") && first.len() > 8 {
+        fields.push(("request_id".to_string(), Value::String(first.to_string())));
+    }
+    let name = if index == 0 && !first.starts_with("req-") {
+        "thread".to_string()
+    } else {
+        format!(
+            "context{}",
+            if index == 0 {
+                String::new()
+            } else {
+                index.to_string()
+            }
+        )
+    };
+    fields.push((name, Value::String(inside.to_string())));
+}

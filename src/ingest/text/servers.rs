@@ -1,0 +1,58 @@
+//! Header and message forms of particular servers, read where a generic rule would misread
+//! them.
+
+use super::tokens::header_level;
+
+/// MongoDB's legacy severity (`I`, `W`, `E`, `F`, `D`, `D1`-`D5`) before a component in
+/// capitals (`NETWORK`, `-` when none) and a `[context]`: the level, and the text from the
+/// context on.
+pub(super) fn mongodb_text_severity<'a>(
+    token: &str,
+    component: &str,
+    after: &'a str,
+) -> Option<(&'static str, &'a str)> {
+    let level = match token.as_bytes() {
+        [b'I'] => "INFO",
+        [b'W'] => "WARN",
+        [b'E'] => "ERROR",
+        [b'F'] => "FATAL",
+        [b'D'] | [b'D', b'1'..=b'5'] => "DEBUG",
+        _ => return None,
+    };
+    let is_component = component == "-"
+        || (component.len() >= 3
+            && component
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_'));
+    let context = after.trim_start().get(component.len()..)?.trim_start();
+    (is_component && context.starts_with('[')).then_some((level, context))
+}
+
+/// A word padded to a column before the message, as SQL Server writes its message source:
+/// letters first, then letters and digits (`Server`, `Logon`, `spid55`, `spid9s`), and not
+/// followed by what a header goes on with (a level, a bracket, a number) unless that is
+/// SQL Server's own `Error: N, Severity: S`.
+pub(super) fn is_padded_source(token: &str, rest: &str) -> bool {
+    let next_token = rest.split_whitespace().next().unwrap_or("");
+    token.starts_with(|c: char| c.is_ascii_alphabetic())
+        && token.bytes().all(|b| b.is_ascii_alphanumeric())
+        && (sql_server_error(rest).is_some()
+            || header_level(next_token).is_none()
+                && !next_token.starts_with('[')
+                && !next_token.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// SQL Server's (and Sybase's) `Error: 18456, Severity: 14, State: 8.`: the level the
+/// severity means (0-10 information, 11-19 errors, 20-25 fatal) and the error number.
+pub(super) fn sql_server_error(message: &str) -> Option<(&'static str, u64)> {
+    let (number, rest) = message
+        .strip_prefix("Error: ")?
+        .split_once(", Severity: ")?;
+    let severity: u8 = rest.split(',').next()?.trim().parse().ok()?;
+    let level = match severity {
+        0..=10 => "INFO",
+        11..=19 => "ERROR",
+        _ => "FATAL",
+    };
+    Some((level, number.parse().ok()?))
+}
