@@ -35,10 +35,7 @@ pub fn sniff(first_bytes: &[u8]) -> Option<&'static Encoding> {
 
 /// The first `len` bytes of `reader` (fewer when it is shorter), and a reader that still
 /// yields them.
-pub fn peek(
-    reader: Box<dyn Read + Send>,
-    len: u64,
-) -> io::Result<(Box<dyn Read + Send>, Vec<u8>)> {
+pub fn peek(reader: Box<dyn Read + Send>, len: u64) -> io::Result<(Box<dyn Read + Send>, Vec<u8>)> {
     let mut reader = reader;
     let mut head = Vec::new();
     (&mut reader).take(len).read_to_end(&mut head)?;
@@ -142,7 +139,10 @@ mod tests {
             .collect();
         assert_eq!(utf16.decode(&raw), "\u{FEFF}café 😀\r".as_bytes());
         // A line cut in the middle of a character: the part is U+FFFD, nothing else lost.
-        assert_eq!(utf16.decode(&raw[..raw.len() - 1]), "\u{FEFF}café 😀\u{FFFD}".as_bytes());
+        assert_eq!(
+            utf16.decode(&raw[..raw.len() - 1]),
+            "\u{FEFF}café 😀\u{FFFD}".as_bytes()
+        );
         let mut same = LineDecoder::new(UTF_8);
         assert!(same.is_identity());
         assert_eq!(same.decode(b"a\xffb"), b"a\xffb");

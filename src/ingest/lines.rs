@@ -336,7 +336,11 @@ mod tests {
         // U+0A00 is `0A 00` big-endian, at a unit's start.
         let text = "\u{FEFF}a\u{0A0A}\r\nb\u{010A}\u{0A00}\n\nd";
         for big_endian in [false, true] {
-            let newline = if big_endian { Newline::Utf16Be } else { Newline::Utf16Le };
+            let newline = if big_endian {
+                Newline::Utf16Be
+            } else {
+                Newline::Utf16Le
+            };
             let lines = collect_utf16(&utf16(text, big_endian), newline);
             let expected = [
                 (1, 0, utf16("\u{FEFF}a\u{0A0A}\r", big_endian)),
@@ -362,7 +366,8 @@ mod tests {
         }
         let long = "\u{0A0A}".repeat(1_500_000);
         let input = utf16(&format!("{long}\nok\n"), false);
-        let mut reader = LineReader::new(Trickle(&input), 1, 0, 1001).with_newline(Newline::Utf16Le);
+        let mut reader =
+            LineReader::new(Trickle(&input), 1, 0, 1001).with_newline(Newline::Utf16Le);
         let first = reader.next_line().unwrap().unwrap();
         assert_eq!((first.full_len, first.bytes.len()), (3_000_000, 1001));
         let second = reader.next_line().unwrap().unwrap();

@@ -11,9 +11,9 @@ mod attributes;
 mod audit;
 pub mod batch;
 mod container;
-pub mod encoding;
 pub mod cursor;
 pub mod detect;
+pub mod encoding;
 pub mod follow;
 pub mod formats;
 mod group;
@@ -344,7 +344,8 @@ impl SourceJob {
         let (reader, damage) = self.object.open_at(start_offset, &self.runtime)?;
         let first_bytes = source::FirstBytes::default();
         let reader = first_bytes.tap(reader, FINGERPRINT_BYTES as usize);
-        let (reader, encoding) = self.encoding(reader, start_offset, resume.first_name.as_deref())?;
+        let (reader, encoding) =
+            self.encoding(reader, start_offset, resume.first_name.as_deref())?;
         let mut decoder = encoding::LineDecoder::new(encoding);
         let mut lines = LineReader::new(reader, start_line, start_offset, self.max_line_bytes)
             .with_newline(encoding::newline_of(encoding));
@@ -618,16 +619,21 @@ impl SourceJob {
         reader: Box<dyn std::io::Read + Send>,
         start_offset: u64,
         first_name: Option<&str>,
-    ) -> Result<(Box<dyn std::io::Read + Send>, &'static encoding_rs::Encoding), IngestError> {
+    ) -> Result<
+        (
+            Box<dyn std::io::Read + Send>,
+            &'static encoding_rs::Encoding,
+        ),
+        IngestError,
+    > {
         let uri = &self.object.uri;
         let (settings, _) = self.config.settings_for_source(uri, first_name);
         if let Some(label) = &settings.encoding {
-            let configured = encoding::for_label(label).map_err(|message| {
-                IngestError::Settings {
+            let configured =
+                encoding::for_label(label).map_err(|message| IngestError::Settings {
                     source_uri: uri.clone(),
                     message,
-                }
-            })?;
+                })?;
             return Ok((reader, configured));
         }
         let unreadable = |e: std::io::Error| IngestError::Unreadable {

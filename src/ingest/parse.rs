@@ -378,7 +378,10 @@ impl LineParser {
             } else {
                 "binary data is not a log line"
             };
-            return each(Err(format!("NUL byte at byte {} of the line ({why})", pos + 1)));
+            return each(Err(format!(
+                "NUL byte at byte {} of the line ({why})",
+                pos + 1
+            )));
         }
         let text = match std::str::from_utf8(content) {
             Ok(text) => text,

@@ -22,8 +22,8 @@ use super::timestamps::{
 use super::values::{normalize_level, parse_duration_text};
 use brackets::bracket_field;
 use pairs::json_tail_in_message;
-use servers::{is_padded_source, mongodb_text_severity, sql_server_error};
 pub(crate) use pairs::pairs_in_message;
+use servers::{is_padded_source, mongodb_text_severity, sql_server_error};
 
 mod brackets;
 mod compose;

@@ -9,6 +9,7 @@ mod crash;
 mod dashboard;
 mod detect;
 mod docs;
+mod encodings;
 mod first_run;
 mod formats;
 mod formats_pipelines;

@@ -33,7 +33,10 @@ fn reasons_are_specific() {
     assert!(why(b"{\"a\":\0}").contains("NUL byte at byte 6"));
     assert!(why(b"{\"a\":\0}").contains("binary data"));
     // UTF-16 without its byte order mark: the line says which setting reads it.
-    let utf16: Vec<u8> = "2026-11-30 14:01:02 ERROR x".bytes().flat_map(|b| [b, 0]).collect();
+    let utf16: Vec<u8> = "2026-11-30 14:01:02 ERROR x"
+        .bytes()
+        .flat_map(|b| [b, 0])
+        .collect();
     assert!(why(&utf16).contains("NUL byte at byte 2 of the line (UTF-16 without"));
     assert!(why(b"a\xe9b").contains("set encoding, e.g. \"windows-1252\""));
     assert!(why(br#"{"ts": "2025-11-20T10:00:00Z", "msg": "#).contains("invalid JSON"));

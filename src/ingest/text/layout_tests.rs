@@ -7,6 +7,50 @@ use super::tests::{check, fields, get, parser};
 use super::*;
 use serde_json::json;
 
+/// SQL Server's ERRORLOG: the message source padded to a column, an error's level from its
+/// severity; a padded word that more header follows is not a source.
+#[test]
+fn sql_server_sources_and_severities() {
+    check(
+        "2026-11-30 14:01:05.31 spid9s      Starting up database 'master'.",
+        &[
+            ("logger", "spid9s"),
+            ("message", "Starting up database 'master'."),
+        ],
+    );
+    for (severity, level) in [
+        ("10", "INFO"),
+        ("16", "ERROR"),
+        ("19", "ERROR"),
+        ("21", "FATAL"),
+    ] {
+        let line = format!(
+            "2026-11-30 14:05:11.45 Logon       Error: 18456, Severity: {severity}, State: 8."
+        );
+        check(
+            &line,
+            &[
+                ("logger", "Logon"),
+                ("level", level),
+                ("error_code", "18456"),
+            ],
+        );
+    }
+    // A thread name padded before the level, a word before a pid: header, not a source.
+    for line in [
+        "2026-11-30 14:01:02,123 main     INFO  c.a.Checkout - started",
+        "2026-11-30 14:01:02 worker  1234 started",
+    ] {
+        let got = fields(line);
+        assert_eq!(get(&got, "logger"), None, "{got:?}");
+    }
+    // One space: the message's first word.
+    check(
+        "2026-11-30 14:01:02 Server started on port 8080",
+        &[("message", "Server started on port 8080")],
+    );
+}
+
 /// Database servers' own text logs, as their packages write them (shaped after the test logs
 /// of Filebeat's modules): MySQL 5.x and 8, MongoDB before 4.4, Redis before 3.2.
 #[test]
