@@ -27,6 +27,8 @@ pub(crate) const TS_NAMES: &[&str] = &[
     "EdgeStartTimestamp",
     // Splunk's and Cribl's event time (epoch seconds).
     "_time",
+    // osquery's results and status logs (epoch seconds).
+    "unixTime",
 ];
 pub(crate) const LEVEL_NAMES: &[&str] = &[
     "level",

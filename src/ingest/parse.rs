@@ -8,13 +8,12 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use regex::Regex;
 use serde_json::Value;
 
+use self::lookup::{day_and_time, find_last, lookup, pick_found, request_of, FieldChoice, Found};
 use super::container::{parse_cri, parse_docker, parse_journald};
-use super::formats::{
-    auto_fields, parse_combined, parse_json, parse_logfmt, parse_regex, route_template, url_path,
-};
+use super::formats::{auto_fields, parse_combined, parse_json, parse_logfmt, parse_regex};
 pub use super::formats::{FormatError, LineFormat};
 use super::multiline::MultilineRule;
-use super::names::{names_of, Column, Resolved, DURATION_NAMES, REQUEST_NAMES, TS_NAMES};
+use super::names::{names_of, Column, Resolved, DURATION_NAMES, TS_NAMES};
 use super::records::{json_records, otlp_line, Fields, LineRecords};
 use super::settings::{duration_unit_factor, parse_fixed_offset, ComponentRule, FormatSettings};
 use super::syslog::parse_syslog;
@@ -41,139 +40,6 @@ pub struct Event {
     pub trace_id: Option<String>,
     /// A JSON object.
     pub attributes: String,
-}
-
-/// Which field feeds a column: named in config (exact) or the first candidate present.
-#[derive(Debug, Clone)]
-enum FieldChoice {
-    Named(String),
-    Candidates(Column),
-}
-
-impl FieldChoice {
-    fn new(named: &Option<String>, column: Column) -> Self {
-        match named {
-            Some(name) => FieldChoice::Named(name.clone()),
-            None => FieldChoice::Candidates(column),
-        }
-    }
-
-    /// `resolved`: the record's candidates matched in one pass (a record of scalars).
-    fn find<'f>(
-        &'f self,
-        fields: &'f [(String, Value)],
-        nested: bool,
-        resolved: Option<&Resolved>,
-    ) -> Option<Found<'f>> {
-        match (self, resolved) {
-            (FieldChoice::Named(name), _) => lookup(fields, name, nested),
-            (FieldChoice::Candidates(column), Some(resolved)) => {
-                resolved.field(*column).map(|i| Found::at(fields, i))
-            }
-            (FieldChoice::Candidates(column), None) => names_of(*column)
-                .iter()
-                .find_map(|n| lookup(fields, n, nested)),
-        }
-    }
-}
-
-/// Where a column's value was found: a field of the record (`index`), or a value inside an
-/// object field (`index` none), which then stays in `attributes` whole.
-struct Found<'f> {
-    index: Option<usize>,
-    name: &'f str,
-    value: &'f Value,
-}
-
-impl<'f> Found<'f> {
-    fn at(fields: &'f [(String, Value)], index: usize) -> Found<'f> {
-        Found {
-            index: Some(index),
-            name: &fields[index].0,
-            value: &fields[index].1,
-        }
-    }
-}
-
-/// The request a record logs, as (operation, request): `GET /api/orders/{id}` and `GET
-/// /api/orders/1274?x=1` from its method and target fields (see [`REQUEST_NAMES`]) or from a
-/// `request` field holding the request line (nginx's `"request":"$request"` in a JSON
-/// `log_format`); the fields stay in `attributes`.
-fn request_of(fields: &[(String, Value)], nested: bool) -> Option<(String, String)> {
-    let (method, target) = REQUEST_NAMES
-        .iter()
-        .find_map(|(method, target)| {
-            let method = lookup(fields, method, nested)?.value.as_str()?;
-            let target = lookup(fields, target, nested)?.value.as_str()?;
-            Some((method.to_ascii_uppercase(), target))
-        })
-        .or_else(|| {
-            let line = lookup(fields, "request", nested)?.value.as_str()?;
-            let mut words = line.split(' ');
-            let (method, target) = (words.next()?, words.next()?);
-            let is_target = target.starts_with('/') || target.contains("://");
-            (super::formats::is_http_method(method) && is_target)
-                .then(|| (method.to_string(), target))
-        })?;
-    let operation = format!("{method} {}", route_template(url_path(target)));
-    Some((operation, format!("{method} {target}")))
-}
-
-/// A value found for a column; its field is used (a value inside an object is not).
-fn pick_found<'f>(
-    used: &std::cell::RefCell<Vec<bool>>,
-    found: Option<Found<'f>>,
-) -> Option<(&'f str, &'f Value)> {
-    let found = found?;
-    if let Some(i) = found.index {
-        used.borrow_mut()[i] = true;
-    }
-    Some((found.name, found.value))
-}
-
-/// The value for the field name `name`: a field of that name holding a scalar (a column
-/// takes no object), else, for a dotted name, the value at that path inside objects, as ECS,
-/// Google Cloud and pino write them: `service.name` in `{"service":{"name":"checkout"}}`,
-/// `http.response.status_code` in `{"http":{"response":{"status_code":502}}}`, also
-/// `{"log":{"level":"warn"}}` and `{"log":{"level.name":...}}`-style dotted keys inside.
-/// `nested`: whether the record holds an object at all (most, every text line, do not), found
-/// once per record so that a missed candidate costs one scan.
-fn lookup<'f>(fields: &'f [(String, Value)], name: &'f str, nested: bool) -> Option<Found<'f>> {
-    let scalar = |v: &Value| !matches!(v, Value::Object(_) | Value::Array(_));
-    if let Some(i) = find_last(fields, name).filter(|&i| scalar(&fields[i].1)) {
-        return Some(Found {
-            index: Some(i),
-            name: &fields[i].0,
-            value: &fields[i].1,
-        });
-    }
-    if !nested {
-        return None;
-    }
-    let dot = name.find('.')?;
-    let mut value = &fields[find_last(fields, &name[..dot])?].1;
-    let mut path = &name[dot + 1..];
-    loop {
-        let Value::Object(object) = value else {
-            return None;
-        };
-        if let Some(found) = object.get(path).filter(|v| scalar(v)) {
-            return Some(Found {
-                index: None,
-                name,
-                value: found,
-            });
-        }
-        let dot = path.find('.')?;
-        value = object.get(&path[..dot])?;
-        path = &path[dot + 1..];
-    }
-}
-
-/// The last occurrence wins (as in JavaScript and most JSON parsers); earlier duplicates are
-/// kept in `attributes._duplicate_keys`.
-fn find_last(fields: &[(String, Value)], name: &str) -> Option<usize> {
-    fields.iter().rposition(|(k, _)| k == name)
 }
 
 /// A column's text: a string field of the record (moved out when the event is built) or one
@@ -519,6 +385,16 @@ impl LineParser {
                 let (name, value) = pick(found).ok_or_else(|| {
                     format!("missing timestamp (looked for {})", TS_NAMES.join(", "))
                 })?;
+                // Firewalls' key=value logs (FortiGate, SonicWall) split the time:
+                // `date=2026-11-30 time=14:01:02`.
+                let with_date = day_and_time(&fields, name, value).map(|(i, joined)| {
+                    take(Some(i));
+                    Value::String(joined)
+                });
+                let (name, value) = match &with_date {
+                    Some(joined) => ("date`+`time", joined),
+                    None => (name, value),
+                };
                 mongodb = name == "t.$date";
                 zap_time = name == "ts" && matches!(value, Value::Number(n) if n.is_f64());
                 self.parse_ts(value).map_err(|why| {
@@ -791,5 +667,6 @@ impl LineParser {
     }
 }
 
+mod lookup;
 #[cfg(test)]
 mod tests;

@@ -434,10 +434,12 @@ fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
                 at = rest.len() - context.len();
                 continue;
             }
-            // logcat's one-letter level, directly before its `Tag:`.
+            // logcat's one-letter level, directly before its `Tag:` (after pid and tid); a
+            // daemon's (Santa's `[time] I santad: ...`) directly after the time.
+            let first = fields.last().is_some_and(|(name, _)| name == "ts");
             if token.len() == 1
                 && "VDIWEFA".contains(token)
-                && numbers > 0
+                && (numbers > 0 || first && "DIWEF".contains(token))
                 && next_token.ends_with(':')
             {
                 let found = match token {

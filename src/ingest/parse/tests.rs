@@ -502,3 +502,37 @@ fn kibana_tags_and_response_time() {
         .unwrap();
     assert_eq!(e.level, "ERROR");
 }
+
+/// Security tools' records: FortiGate's key=value line with its time split over `date` and
+/// `time`, osquery's results with an epoch `unixTime` (its `calendarTime` kept).
+#[test]
+fn split_dates_and_osquery_times() {
+    let p = parser("");
+    let forti = p
+        .parse(br#"date=2026-11-30 time=14:01:05 devname="FGT60E" type="event" level="warning" msg="Administrator admin login failed""#)
+        .unwrap();
+    assert_eq!(
+        (
+            forti.ts_micros,
+            forti.level,
+            forti.message.as_str()
+        ),
+        (
+            1_796_047_265_000_000,
+            "WARN",
+            "Administrator admin login failed"
+        )
+    );
+    assert!(!forti.attributes.contains("\"date\"") && !forti.attributes.contains("\"time\""));
+    // A `time` that is a whole time stays alone; a `date` beside it stays in `attributes`.
+    let whole = p
+        .parse(br#"{"time":"2026-11-30T14:01:05Z","date":"2026-11-29","msg":"x"}"#)
+        .unwrap();
+    assert_eq!(whole.ts_micros, 1_796_047_265_000_000);
+    assert!(whole.attributes.contains(r#""date":"2026-11-29""#));
+    let osquery = p
+        .parse(br#"{"name":"pack_alf","hostIdentifier":"mac-1","calendarTime":"Mon Nov 30 14:01:05 2026 UTC","unixTime":1796047265,"action":"added"}"#)
+        .unwrap();
+    assert_eq!(osquery.ts_micros, 1_796_047_265_000_000);
+    assert!(osquery.attributes.contains("calendarTime"));
+}

@@ -7,6 +7,22 @@ use super::tests::{check, fields, get, parser};
 use super::*;
 use serde_json::json;
 
+/// A daemon's one-letter level right after the time (Google Santa), not only logcat's
+/// after its pid and tid; a capital letter further on is the message's.
+#[test]
+fn one_letter_levels_after_the_time() {
+    check(
+        "[2026-11-30T14:01:05.456Z] E santad: action=EXEC|decision=DENY|path=/tmp/bad",
+        &[
+            ("level", "ERROR"),
+            ("logger", "santad"),
+            ("message", "action=EXEC|decision=DENY|path=/tmp/bad"),
+        ],
+    );
+    let got = fields("2026-11-30 14:01:05 [main] I think: it works");
+    assert_eq!(get(&got, "level"), None, "{got:?}");
+}
+
 /// SQL Server's ERRORLOG: the message source padded to a column, an error's level from its
 /// severity; a padded word that more header follows is not a source.
 #[test]

@@ -184,7 +184,7 @@ fn message_pairs(text: &str) -> Vec<(&str, Cow<'_, str>)> {
         // it holds.
         let key_start = bytes[at..eq]
             .iter()
-            .rposition(|b| b.is_ascii_whitespace() || *b == b',')
+            .rposition(|b| b.is_ascii_whitespace() || matches!(b, b',' | b'|'))
             .map_or(at, |i| at + i + 1);
         let key = &text[key_start..eq];
         let value_start = eq + 1;
@@ -195,9 +195,10 @@ fn message_pairs(text: &str) -> Vec<(&str, Cow<'_, str>)> {
                 quoted_value(text, value_start + 1).unwrap_or((String::new(), bytes.len()));
             (Cow::Owned(value), next)
         } else {
+            // Pairs may be separated by bars (Santa's `action=EXEC|decision=ALLOW`).
             let end = bytes[value_start..]
                 .iter()
-                .position(u8::is_ascii_whitespace)
+                .position(|b| b.is_ascii_whitespace() || *b == b'|')
                 .map_or(bytes.len(), |i| value_start + i);
             let value = text[value_start..end].trim_end_matches([',', ';']);
             (Cow::Borrowed(value), end)
@@ -239,6 +240,18 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn pairs_separated_by_bars() {
+        // Santa's decision log.
+        assert_eq!(
+            pairs(
+                "action=EXEC|decision=DENY|reason=BINARY|path=/tmp/bad|status=403",
+                &[]
+            ),
+            owned(&[("action", "EXEC"), ("status", "403")])
+        );
     }
 
     #[test]
