@@ -594,7 +594,20 @@ fn is_count(token: &str) -> bool {
 /// - HAProxy's HTTP log: `... TR/Tw/Tc/Tr/Ta status bytes ... "GET ..."`: milliseconds,
 ///   the last the total.
 /// - Envoy's default: `"GET ..." status flags rx tx duration ...`: milliseconds.
+/// - Amazon S3's server access log: `... REST.GET.OBJECT key "GET ..." status error_code
+///   bytes_sent object_size total_time turn_around_time "referer" ...`: milliseconds; the S3
+///   operation is the operation (object keys are not routes).
 fn proxy_fields(before: &str, after: &str, fields: &mut Vec<(String, Value)>) -> bool {
+    if let Some((operation, status, total_ms)) = s3_access(before, after) {
+        if let Some((_, value)) = fields.iter_mut().rev().find(|(k, _)| k == "operation") {
+            *value = Value::String(operation.to_string());
+        }
+        fields.push(("status".into(), Value::String(status.to_string())));
+        if let Some(ms) = total_ms {
+            fields.push(("duration_ms".into(), Value::from(ms)));
+        }
+        return true;
+    }
     let mut push = |status: &str, duration_ms: Option<f64>| {
         fields.push(("status".into(), Value::String(status.to_string())));
         if let Some(ms) = duration_ms {
@@ -646,6 +659,26 @@ fn proxy_fields(before: &str, after: &str, fields: &mut Vec<(String, Value)>) ->
         }
     }
     false
+}
+
+/// S3's operation, status and total time around a quoted request (see [`proxy_fields`]).
+fn s3_access<'a>(before: &'a str, after: &'a str) -> Option<(&'a str, &'a str, Option<u64>)> {
+    let operation = before.split_whitespace().rev().nth(1)?;
+    let (kind, action) = operation.split_once('.')?;
+    let s3_operation = matches!(kind, "REST" | "WEBSITE" | "BATCH" | "S3")
+        && action
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b == b'.' || b == b'_');
+    let next: Vec<&str> = after.split_whitespace().take(7).collect();
+    let [status, error_code, bytes, size, total, turnaround, referer] = next[..] else {
+        return None;
+    };
+    let count_or_dash = |t: &str| t == "-" || is_count(t);
+    let layout = is_status(status)
+        && error_code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && [bytes, size, total, turnaround].into_iter().all(count_or_dash)
+        && referer.starts_with('"');
+    (s3_operation && layout).then(|| (operation, status, total.parse().ok()))
 }
 
 /// An HTTP method as request logs write it: `GET`, `POST`, `PROPFIND` (upper case, 3 to 7

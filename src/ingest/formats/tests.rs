@@ -128,6 +128,20 @@ fn proxies_default_access_logs() {
         fields_of(r#""POST /api/pay HTTP/2" 503 UF 120 91 30 - "10.0.0.2" "okhttp""#),
         (some(r#""POST /api/pay""#), some(r#""503""#), some("30.0"))
     );
+    // Amazon S3's server access log: the S3 operation, status, total time in milliseconds;
+    // an error code and missing sizes are `-` or a word.
+    assert_eq!(
+        fields_of(
+            r#"79a5 bucket-1 [30/Nov/2026:14:01:05 +0000] 192.0.2.3 79a5 891CE47D REST.GET.OBJECT photos/2026/cat.jpg "GET /bucket-1/photos/2026/cat.jpg HTTP/1.1" 404 NoSuchKey 0 - 9 - "-" "aws-cli/2.0" - Fo5x= SigV4"#
+        ),
+        (some(r#""REST.GET.OBJECT""#), some(r#""404""#), some("9"))
+    );
+    assert_eq!(
+        fields_of(
+            r#"79a5 bucket-1 [30/Nov/2026:14:01:02 +0000] 192.0.2.3 79a5 3E57 REST.PUT.OBJECT a/b.txt "PUT /a/b.txt HTTP/1.1" 200 - - 5120 118 34 "-" "Boto3""#
+        ),
+        (some(r#""REST.PUT.OBJECT""#), some(r#""200""#), some("118"))
+    );
     // A status directly after the request, nothing else known.
     assert_eq!(
         fields_of(r#"10.0.0.3 "GET /health HTTP/1.1" 204 0 "-""#),
