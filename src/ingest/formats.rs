@@ -675,8 +675,12 @@ fn s3_access<'a>(before: &'a str, after: &'a str) -> Option<(&'a str, &'a str, O
     };
     let count_or_dash = |t: &str| t == "-" || is_count(t);
     let layout = is_status(status)
-        && error_code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        && [bytes, size, total, turnaround].into_iter().all(count_or_dash)
+        && error_code
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && [bytes, size, total, turnaround]
+            .into_iter()
+            .all(count_or_dash)
         && referer.starts_with('"');
     (s3_operation && layout).then(|| (operation, status, total.parse().ok()))
 }

@@ -44,6 +44,8 @@ pub(crate) const LEVEL_NAMES: &[&str] = &[
     "@level",
     // Azure's diagnostic logs (Functions, App Service).
     "properties.Level",
+    // PostgreSQL's jsonlog (15 and later).
+    "error_severity",
 ];
 pub(crate) const SERVICE_NAMES: &[&str] = &[
     "service",

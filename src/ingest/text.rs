@@ -31,6 +31,7 @@ mod fluent_bit;
 mod jul;
 mod lambda;
 mod pairs;
+mod postgres_csv;
 mod servers;
 mod squid;
 mod supercomputers;
@@ -255,7 +256,11 @@ impl TextParser {
         // java.util.logging's time starts with the month's name; Squid's is an epoch.
         let named_month = text.starts_with(|c: char| c.is_ascii_uppercase());
         let jul = start == 0 && named_month && jul::read(rest, &mut fields);
-        if start == 0 && (jul || epoch && squid::read(rest, &mut fields)) {
+        // Squid's time is an epoch; PostgreSQL's csvlog has a comma after its time.
+        let squid = start == 0 && epoch && squid::read(rest, &mut fields);
+        let csvlog =
+            start == 0 && !squid && rest.starts_with(',') && postgres_csv::read(rest, &mut fields);
+        if jul || squid || csvlog {
             return Ok(fields);
         }
         if start > 0 && text.as_bytes()[start - 1] == b'[' {

@@ -377,6 +377,15 @@ const ZONE_WORDS: [(&str, &str); 18] = [
     ("AEST", "+10:00"),
 ];
 
+/// The offset east of UTC, in seconds, of a zone abbreviation (`UTC`, `CET`, `EST`).
+pub(crate) fn zone_word_secs(word: &str) -> Option<i32> {
+    let (_, offset) = ZONE_WORDS.iter().find(|(name, _)| *name == word)?;
+    let hours: i32 = offset[1..3].parse().ok()?;
+    let minutes: i32 = offset[4..6].parse().ok()?;
+    let secs = hours * 3600 + minutes * 60;
+    Some(if offset.starts_with('-') { -secs } else { secs })
+}
+
 /// A local time followed by ` UTC` (or another zone word): the zoned stamp and the bytes the
 /// zone word takes after `end`. A stamp that has a zone, or no zone word after it, is kept.
 pub(crate) fn with_zone_word(stamp: Stamp, text: &str) -> (Stamp, usize) {

@@ -248,7 +248,16 @@ pub(crate) fn parse_iso(s: &str) -> Option<(NaiveDateTime, Option<i32>)> {
         nanos *= 10u32.pow(9 - (at - start) as u32);
     }
     let time = date.and_hms_nano_opt(digits(11, 2)?, digits(14, 2)?, digits(17, 2)?, nanos)?;
-    let offset = match &b[at..] {
+    // A zone after a space, as PostgreSQL's jsonlog writes it: `2026-11-30 14:01:02.123 UTC`.
+    let spaced = b.get(at) == Some(&b' ');
+    if let Some(word) = spaced
+        .then(|| &s[at + 1..])
+        .filter(|w| w.starts_with(char::is_alphabetic))
+    {
+        return Some((time, Some(super::timestamps::zone_word_secs(word)?)));
+    }
+    let offset = match &b[at + usize::from(spaced)..] {
+        [] if spaced => return None,
         [] => None,
         [b'Z'] | [b'z'] => Some(0),
         [sign @ (b'+' | b'-'), rest @ ..] => {
@@ -288,12 +297,18 @@ mod tests {
         );
         assert_eq!(micros("2025-11-20T10:00:00-0130").unwrap().1, Some(-5400));
         assert_eq!(micros("2025-11-20T10:00:00").unwrap().1, None);
+        // A zone word or offset after a space (PostgreSQL's jsonlog, Icinga).
+        assert_eq!(micros("2025-11-20 10:00:00.123 UTC").unwrap().1, Some(0));
+        assert_eq!(micros("2025-11-20 10:00:00 CET").unwrap().1, Some(3600));
+        assert_eq!(micros("2025-11-20 10:00:00 +0200").unwrap().1, Some(7200));
+        assert_eq!(micros("2025-11-20 10:00:00 XYZ"), None);
+        assert_eq!(micros("2025-11-20 10:00:00 "), None);
         for bad in [
             "2025-13-20T10:00:00Z",
             "2025-11-20T25:00:00Z",
             "2025-11-20T10:00:00.Z",
             "2025-11-20T10:00:00.1234567891Z",
-            "2025-11-20T10:00:00 UTC",
+            "2025-11-20T10:00:00 Mars",
             "2025-11-20",
             "2025-02-30T10:00:00Z",
         ] {

@@ -279,6 +279,8 @@ async fn database_servers_and_syslog_files_without_configuration() {
         ("mongodb.log", MONGODB),
         ("redis.log", REDIS_OLD),
         ("icinga2.log", ICINGA),
+        ("postgresql.csv", POSTGRES_CSV),
+        ("postgresql.json", POSTGRES_JSON),
     ] {
         write_at(&logs.path().join(name), text, written);
     }
@@ -291,6 +293,8 @@ async fn database_servers_and_syslog_files_without_configuration() {
     ingest_checking_formats(data.path(), logs.path(), |uri| {
         if uri.ends_with("messages") {
             "syslog"
+        } else if uri.ends_with(".json") {
+            "json"
         } else {
             "text"
         }
@@ -342,6 +346,63 @@ async fn database_servers_and_syslog_files_without_configuration() {
     assert_eq!(got[11][2], "combo last message repeated 2 times");
     assert_eq!(got[12][0], "su(pam_unix)");
 
+    // PostgreSQL's csvlog (a quoted newline inside a statement: one row of two lines) and
+    // jsonlog (its time's zone after a space).
+    let columns =
+        "_line_count, ts, level, duration_ms, message, json_get_str(attributes, 'database')";
+    let got = rows_of(data.path(), "postgresql.csv", columns).await;
+    assert_eq!(
+        got,
+        [
+            [
+                "1",
+                "2026-11-30T14:01:02.123Z",
+                "ERROR",
+                "NULL",
+                "relation \"orders\" does not exist",
+                "shop"
+            ],
+            [
+                "1",
+                "2026-11-30T14:01:05Z",
+                "INFO",
+                "NULL",
+                "checkpoint starting: time",
+                "NULL"
+            ],
+            [
+                "2",
+                "2026-11-30T14:01:06Z",
+                "INFO",
+                "1502.113",
+                "duration: 1502.113 ms  statement: select pg_sleep(1.5),\n  now()",
+                "shop"
+            ],
+        ]
+    );
+    let got = rows_of(data.path(), "postgresql.json", "ts, level, message").await;
+    assert_eq!(
+        got,
+        [
+            [
+                "2026-11-30T13:01:02.123Z",
+                "ERROR",
+                "relation \"orders\" does not exist"
+            ],
+            ["2026-11-30T14:01:05Z", "FATAL", "could not write to file"],
+        ]
+    );
+
     assert_balanced(data.path()).await;
-    assert_eq!(assert_lineage(data.path()).await, 21);
+    assert_eq!(assert_lineage(data.path()).await, 26);
 }
+
+const POSTGRES_CSV: &str = r#"2026-11-30 14:01:02.123 UTC,"app","shop",1234,"10.0.0.1:52345",6567a0e1.4d2,1,"SELECT",2026-11-30 14:00:00 UTC,3/17,0,ERROR,42P01,"relation ""orders"" does not exist",,,,,,"select * from orders;",15,,"psql","client backend",,0
+2026-11-30 14:01:05.000 UTC,,,1200,,6567a0e1.4b0,1,,2026-11-30 14:00:00 UTC,,0,LOG,00000,"checkpoint starting: time",,,,,,,,,"","checkpointer",,0
+2026-11-30 14:01:06.000 UTC,"app","shop",1234,"10.0.0.1:52345",6567a0e1.4d2,2,"idle",2026-11-30 14:00:00 UTC,3/18,0,LOG,00000,"duration: 1502.113 ms  statement: select pg_sleep(1.5),
+  now()",,,,,,,,,"psql","client backend",,0
+"#;
+
+const POSTGRES_JSON: &str = r#"{"timestamp":"2026-11-30 14:01:02.123 CET","user":"app","dbname":"shop","pid":1234,"error_severity":"ERROR","state_code":"42P01","message":"relation \"orders\" does not exist","backend_type":"client backend"}
+{"timestamp":"2026-11-30 14:01:05.000 UTC","pid":1200,"error_severity":"PANIC","message":"could not write to file","backend_type":"checkpointer"}
+"#;

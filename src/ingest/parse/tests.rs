@@ -512,11 +512,7 @@ fn split_dates_and_osquery_times() {
         .parse(br#"date=2026-11-30 time=14:01:05 devname="FGT60E" type="event" level="warning" msg="Administrator admin login failed""#)
         .unwrap();
     assert_eq!(
-        (
-            forti.ts_micros,
-            forti.level,
-            forti.message.as_str()
-        ),
+        (forti.ts_micros, forti.level, forti.message.as_str()),
         (
             1_796_047_265_000_000,
             "WARN",
