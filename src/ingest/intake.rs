@@ -64,7 +64,7 @@ impl Intake {
             if let Some(next) = w3c::next_header(header.as_deref(), content) {
                 *header = Some(next);
             }
-            if w3c::is_directive(content) || content.iter().all(u8::is_ascii_whitespace) {
+            if w3c::is_directive(content) || super::lines::is_blank(content) {
                 self.blank += 1;
             } else if let Some(names) = header.as_ref().filter(|h| w3c::has_fields(h)) {
                 self.scratch.clear();
@@ -77,7 +77,7 @@ impl Intake {
             }
         } else if self.joining == Joining::None {
             // The common path (JSON and other one-line formats): no copy into a group.
-            if reject.is_none() && content.iter().all(u8::is_ascii_whitespace) {
+            if reject.is_none() && super::lines::is_blank(content) {
                 self.blank += 1;
             } else {
                 self.chunk.push(bytes, content_len, number, offset, reject);

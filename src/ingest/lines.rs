@@ -232,6 +232,12 @@ fn read_retrying<R: Read>(reader: &mut R, buf: &mut [u8]) -> io::Result<usize> {
     }
 }
 
+/// A line with nothing but white space (and a byte order mark: a file holding only the mark
+/// has no record).
+pub(crate) fn is_blank(content: &[u8]) -> bool {
+    without_bom(content).iter().all(u8::is_ascii_whitespace)
+}
+
 /// A line without the UTF-8 byte order mark Windows editors and .NET's writers put at the
 /// start of a file (the mark is no part of the first record).
 pub(crate) fn without_bom(content: &[u8]) -> &[u8] {
@@ -249,6 +255,12 @@ mod tests {
             out.push((line.number, line.offset, line.bytes.to_vec(), line.full_len));
         }
         out
+    }
+
+    #[test]
+    fn a_byte_order_mark_alone_is_blank() {
+        assert!(is_blank(b"\xEF\xBB\xBF") && is_blank(b" \t") && is_blank(b""));
+        assert!(!is_blank(b"\xEF\xBB\xBFx") && !is_blank(b"\xFF\xFE"));
     }
 
     #[test]

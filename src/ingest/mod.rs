@@ -532,7 +532,7 @@ impl SourceJob {
                 line.bytes.len()
             ));
         }
-        let blank = lines::content_of(text).iter().all(u8::is_ascii_whitespace);
+        let blank = lines::is_blank(lines::content_of(text));
         match (line.terminated || blank, damage) {
             (false, Some(why)) => {
                 Some(format!("{why}: the last line before the damage is cut off"))

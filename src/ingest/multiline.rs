@@ -156,7 +156,7 @@ impl Grouper {
 
     /// Takes one line; returns what it completed.
     pub fn push(&mut self, line: LineIn, out: &mut Vec<Grouped>) {
-        let blank = line.content.iter().all(u8::is_ascii_whitespace);
+        let blank = super::lines::is_blank(line.content);
         if self.joining == Joining::None || line.reject.is_some() {
             self.close(out);
             if blank && line.reject.is_none() {
