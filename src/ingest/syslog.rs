@@ -392,6 +392,25 @@ mod tests {
     }
 
     #[test]
+    fn a_level_opening_the_message_when_no_pri_gives_one() {
+        let level = |line: &str| {
+            let f = parse_syslog(line, &times()).unwrap();
+            get(&f, "level").and_then(Value::as_str).map(str::to_string)
+        };
+        let postfix =
+            "Nov 30 14:01:05 mail postfix/smtpd[812]: warning: hostname x does not resolve";
+        assert_eq!(level(postfix).as_deref(), Some("WARN"));
+        let sshd = "Nov 30 14:01:05 web-1 sshd[9]: error: kex_exchange_identification: closed";
+        assert_eq!(level(sshd).as_deref(), Some("ERROR"));
+        // The PRI's severity stays the level.
+        assert_eq!(level(&format!("<14>{postfix}")).as_deref(), Some("INFO"));
+        assert_eq!(
+            level("Nov 30 14:01:05 mail postfix/smtpd[812]: connect from x"),
+            None
+        );
+    }
+
+    #[test]
     fn rfc3164_with_and_without_pri() {
         let f = parse_syslog(
             "<34>Oct 11 22:14:15 mymachine su[230]: 'su root' failed for lonvick on /dev/pts/8",

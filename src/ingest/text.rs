@@ -21,9 +21,9 @@ use super::timestamps::{
 
 use super::values::{normalize_level, parse_duration_text};
 use brackets::bracket_field;
-use pairs::json_tail_in_message;
 pub(crate) use pairs::pairs_in_message;
-use servers::{is_padded_source, mongodb_text_severity, sql_server_error};
+use pairs::{header_pairs, json_tail_in_message};
+use servers::{is_padded_source, leading_level, mongodb_text_severity, sql_server_error};
 
 mod brackets;
 mod compose;
@@ -462,6 +462,13 @@ fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
                 continue;
             }
         }
+        // Pairs before the level (Sidekiq: `pid=1234 tid=2ab class=HardJob jid=b4a5 INFO: done`).
+        if level.is_none() && !logger && token.contains('=') {
+            if let Some(len) = header_pairs(trimmed, fields) {
+                at += len;
+                continue;
+            }
+        }
         // SQL Server's ERRORLOG: the source (`Server`, `spid55`, `Logon`, `Backup`) padded
         // to a column, then the message; a padded word before more header is not one.
         let first = level.is_none() && numbers == 0 && brackets == 0 && !logger;
@@ -658,6 +665,11 @@ pub(crate) fn push_message(message: &str, fields: &mut Vec<(String, Value)>) {
         .and_then(|duration| parse_duration_text(duration, 1.0))
     {
         fields.push(("duration_ms".to_string(), Value::from(ms)));
+    }
+    if let Some(level) = leading_level(message) {
+        if !fields.iter().any(|(name, _)| name == "level") {
+            fields.push(("level".to_string(), Value::String(level.to_string())));
+        }
     }
     super::formats::request_in_message(message, fields);
     pairs_in_message(message, fields);

@@ -23,6 +23,49 @@ fn one_letter_levels_after_the_time() {
     assert_eq!(get(&got, "level"), None, "{got:?}");
 }
 
+/// A level that opens the message (`error:`, after a category too) and `key=value` pairs
+/// before the level (Sidekiq); pairs that no level follows stay the message's.
+#[test]
+fn levels_after_pairs_and_at_the_message_start() {
+    check(
+        "2026-11-30T14:01:04.000Z pid=1234 tid=2ab class=HardJob jid=c5 elapsed=0.5 ERROR: fail",
+        &[
+            ("level", "ERROR"),
+            ("class", "HardJob"),
+            ("pid", "1234"),
+            ("message", "fail"),
+        ],
+    );
+    check(
+        "2026-11-30 14:01:02 op=checkout status=200 done",
+        &[
+            ("op", "checkout"),
+            ("message", "op=checkout status=200 done"),
+        ],
+    );
+    check(
+        "30-Nov-2026 14:01:05.456 general: error: zone example.com/IN: loading failed",
+        &[
+            ("level", "ERROR"),
+            (
+                "message",
+                "general: error: zone example.com/IN: loading failed",
+            ),
+        ],
+    );
+    check(
+        "2026-11-30 14:01:05 postfix/smtpd[812]: warning: hostname x.example does not resolve",
+        &[("level", "WARN"), ("logger", "postfix/smtpd")],
+    );
+    // Not a level word, or a level a header already gave.
+    let got = fields("2026-11-30 14:01:05 Status: ok, error: none");
+    assert_eq!(get(&got, "level"), None, "{got:?}");
+    check(
+        "2026-11-30 14:01:05 INFO c.a.B - warning: retried",
+        &[("level", "INFO")],
+    );
+}
+
 /// SQL Server's ERRORLOG: the message source padded to a column, an error's level from its
 /// severity; a padded word that more header follows is not a source.
 #[test]

@@ -114,6 +114,37 @@ pub(crate) fn pairs_in_message(message: &str, fields: &mut Vec<(String, Value)>)
     }
 }
 
+/// `key=value` tokens that a level follows (Sidekiq's `pid=1234 tid=2ab class=HardJob
+/// jid=b4a5 INFO: done`): each pair as a field, and the length of `text` they take up to the
+/// level. `None` (nothing pushed) when no level follows them: pairs are then the message's.
+pub(crate) fn header_pairs(text: &str, fields: &mut Vec<(String, Value)>) -> Option<usize> {
+    let mut pairs = Vec::new();
+    let mut at = 0;
+    for token in text.split_whitespace() {
+        let start = at + text[at..].find(token)?;
+        at = start + token.len();
+        if let Some((key, value)) = token.split_once('=') {
+            let plain = !value.is_empty() && !value.starts_with('"');
+            if !(is_key(key) && plain) {
+                return None;
+            }
+            pairs.push((key, value));
+            continue;
+        }
+        if pairs.is_empty() || super::tokens::header_level(token).is_none() {
+            return None;
+        }
+        for (key, value) in pairs {
+            let value = value
+                .parse::<u64>()
+                .map_or_else(|_| Value::String(value.to_string()), Value::from);
+            fields.push((key.to_string(), value));
+        }
+        return Some(start);
+    }
+    None
+}
+
 /// A JSON object closing the message after a tab or a space (zap's console encoder writes
 /// `message\t{"status": 500}`, AWS Lambda's Node runtime `Invoke Error \t{"errorType": ...}`):
 /// its fields join the event's, as a JSON line's would. A key the header already gave, and

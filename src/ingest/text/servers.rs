@@ -1,6 +1,7 @@
 //! Header and message forms of particular servers, read where a generic rule would misread
 //! them.
 
+use super::super::values::normalize_level;
 use super::tokens::header_level;
 
 /// MongoDB's legacy severity (`I`, `W`, `E`, `F`, `D`, `D1`-`D5`) before a component in
@@ -55,4 +56,24 @@ pub(super) fn sql_server_error(message: &str) -> Option<(&'static str, u64)> {
         _ => "FATAL",
     };
     Some((level, number.parse().ok()?))
+}
+
+/// A message that opens with its level and a colon, as sshd, Postfix, BIND (after its
+/// category: `general: error: ...`) and many command-line programs write (`error: ...`,
+/// `warning: ...`, `fatal: ...`): the level, when it is above INFO.
+pub(super) fn leading_level(message: &str) -> Option<&'static str> {
+    let mut rest = message;
+    for _ in 0..2 {
+        let (word, after) = rest.split_once(": ")?;
+        if word.is_empty() || word.len() > 12 || !word.bytes().all(|b| b.is_ascii_alphabetic()) {
+            return None;
+        }
+        if let Some(level) =
+            normalize_level(word).filter(|l| matches!(*l, "WARN" | "ERROR" | "FATAL"))
+        {
+            return Some(level);
+        }
+        rest = after;
+    }
+    None
 }
