@@ -128,6 +128,8 @@ impl Marks {
     const VERSION: u32 = 1 << 17;
     /// `log`, `_raw` or `message`: a shipper's raw line may be there.
     const LINE: u32 = 1 << 18;
+    /// `involvedObject` (core/v1) or `regarding` (events.k8s.io/v1): a Kubernetes event.
+    const INVOLVED_OBJECT: u32 = 1 << 19;
 
     fn of(fields: &Fields) -> Marks {
         let mut marks = 0;
@@ -152,6 +154,7 @@ impl Marks {
                 "short_message" => Self::SHORT_MESSAGE,
                 "version" => Self::VERSION,
                 "log" | "_raw" | "message" => Self::LINE,
+                "involvedObject" | "regarding" => Self::INVOLVED_OBJECT,
                 _ => 0,
             };
         }
@@ -185,6 +188,9 @@ fn unwrap_envelope(fields: Fields, plain: &TextParser) -> LineRecords {
     if let Some(records) = records {
         return LineRecords::Many(records);
     }
+    if marks.has(Marks::INVOLVED_OBJECT) {
+        return LineRecords::One(kubernetes_event(fields));
+    }
     if let Some(inner) = inner_record_name(marks) {
         return LineRecords::One(shipped_line(with_inner_record(fields, inner), plain));
     }
@@ -195,6 +201,57 @@ fn unwrap_envelope(fields: Fields, plain: &TextParser) -> LineRecords {
         return LineRecords::One(shipped_line(fields, plain));
     }
     LineRecords::One(fields)
+}
+
+/// A Kubernetes event as `kubectl get events -o json` and the event exporters write it: the
+/// last time it was seen (`lastTimestamp`, else `eventTime`, else `firstTimestamp`; `count`
+/// says how often), `Warning` events as WARN, the `reason` (`BackOff`, `Unhealthy`,
+/// `FailedScheduling`) as operation, the reporting component (`kubelet`) as component and
+/// the container or object it is about as service; the event's own fields stay.
+fn kubernetes_event(mut fields: Fields) -> Fields {
+    let field = |name: &str| fields.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v);
+    let text = |value: Option<&Value>| value.and_then(Value::as_str).map(str::to_string);
+    let time = [
+        "lastTimestamp",
+        "eventTime",
+        "deprecatedLastTimestamp",
+        "firstTimestamp",
+    ]
+    .iter()
+    .find_map(|name| text(field(name)));
+    let object = field("involvedObject").or_else(|| field("regarding"));
+    // The container a pod's event is about (`spec.containers{api}`) is the service, as a
+    // container log's container is; else the object's name (a Deployment, a Node).
+    let container = object
+        .and_then(|o| o.get("fieldPath")?.as_str())
+        .and_then(|path| path.split_once('{')?.1.strip_suffix('}'))
+        .map(str::to_string);
+    let subject = container.or_else(|| text(object.and_then(|o| o.get("name"))));
+    // core/v1 names the reporter `reportingComponent` or `source.component`, events.k8s.io/v1
+    // `reportingController`, and its text `note`.
+    let component = ["reportingComponent", "reportingController"]
+        .iter()
+        .find_map(|name| text(field(name)).filter(|c| !c.is_empty()))
+        .or_else(|| text(field("source").and_then(|s| s.get("component"))));
+    let note = text(field("note")).filter(|_| field("message").is_none());
+    let level = match field("type").and_then(Value::as_str) {
+        Some("Warning") => "WARN",
+        _ => "INFO",
+    };
+    let derived = [
+        ("ts", time),
+        ("level", Some(level.to_string())),
+        ("operation", text(field("reason"))),
+        ("component", component),
+        ("service", subject),
+        ("message", note),
+    ];
+    for (name, value) in derived {
+        if let Some(value) = value {
+            fields.push((name.to_string(), Value::String(value)));
+        }
+    }
+    fields
 }
 
 /// GELF (Graylog's format, also written by Docker's `gelf` driver): its additional fields are

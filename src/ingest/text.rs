@@ -63,6 +63,14 @@ static GLOG: LazyLock<Regex> = LazyLock::new(|| {
     .expect("valid glog pattern")
 });
 
+/// CockroachDB (see [`TextParser::cockroach`]).
+static COCKROACH: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^([IWEF])(\d{2})(\d{2})(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))? +(\d+) (\S+:\d+) (?:⋮ )?(?:\[([^\]]*)\] )?(?:\d+ +)?",
+    )
+    .expect("valid CockroachDB pattern")
+});
+
 /// Whether a line starts a plain-text event (has a timestamp where `text` looks for one);
 /// other lines continue the event before them (see `multiline`).
 pub(crate) fn starts_text_event(content: &[u8]) -> bool {
@@ -75,7 +83,7 @@ pub(crate) fn starts_text_event(content: &[u8]) -> bool {
     let Ok(text) = std::str::from_utf8(content) else {
         return true;
     };
-    if may_be_glog(text) && GLOG.is_match(text) {
+    if may_be_glog(text) && (GLOG.is_match(text) || COCKROACH.is_match(text)) {
         return true;
     }
     match find_timestamp(text) {
@@ -307,7 +315,9 @@ impl TextParser {
         if !may_be_glog(text) {
             return None;
         }
-        let c = GLOG.captures(text)?;
+        let Some(c) = GLOG.captures(text) else {
+            return self.cockroach(text);
+        };
         let time = clock(&c, PLACEHOLDER_YEAR, num(&c, 2)?, [3, 4, 5, 6], 7)?;
         let level = match c.get(1)?.as_str() {
             "I" => "INFO",
@@ -336,6 +346,44 @@ impl TextParser {
                 Value::String(text[end..].to_string()),
             ),
         ])
+    }
+}
+
+impl TextParser {
+    /// CockroachDB's glog-like layout, with a two-digit year and no `]` after the source
+    /// location: `E261130 14:01:05.000001 99 kv/replica.go:88 ⋮ [n1,s1] 6  message` (the
+    /// tags in brackets kept as `tags`, the entry counter dropped).
+    fn cockroach(&self, text: &str) -> Option<Vec<(String, Value)>> {
+        let c = COCKROACH.captures(text)?;
+        let year = 2000 + i32::try_from(num(&c, 2)?).ok()?;
+        let time = clock(&c, year, num(&c, 3)?, [4, 5, 6, 7], 8)?;
+        let level = match c.get(1)?.as_str() {
+            "I" => "INFO",
+            "W" => "WARN",
+            "E" => "ERROR",
+            _ => "FATAL",
+        };
+        let stamp = Stamp::Naive {
+            time,
+            has_year: true,
+        };
+        let mut fields = vec![
+            ("ts".to_string(), self.ts_value(stamp)),
+            ("level".to_string(), Value::String(level.to_string())),
+            (
+                "tid".to_string(),
+                Value::from(c.get(9)?.as_str().parse::<u64>().ok()?),
+            ),
+            (
+                "logger".to_string(),
+                Value::String(c.get(10)?.as_str().to_string()),
+            ),
+        ];
+        if let Some(tags) = c.get(11) {
+            fields.push(("tags".to_string(), Value::String(tags.as_str().to_string())));
+        }
+        push_message(&text[c.get(0)?.end()..], &mut fields);
+        Some(fields)
     }
 }
 
@@ -526,6 +574,16 @@ fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
         if let Some(location) = braced.filter(|t| !logger && is_source_location(t)) {
             push_logger(fields, location, None);
             logger = true;
+            at += token_len;
+            continue;
+        }
+        // ClickHouse: `[ 1234 ] {query-id} <Error> executeQuery: ...`, the query's id in
+        // braces before the level (`{}` outside a query).
+        let before_level = level.is_none() && header_level(next_token).is_some();
+        if let Some(id) = braced.filter(|_| before_level && !logger) {
+            if !id.is_empty() {
+                fields.push(("query_id".to_string(), Value::String(id.to_string())));
+            }
             at += token_len;
             continue;
         }

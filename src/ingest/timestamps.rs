@@ -319,7 +319,8 @@ fn naive_iso_at(text: &str) -> Option<(Stamp, usize)> {
         })
     };
     let separated = |at: usize, seps: &[u8]| b.get(at).is_some_and(|c| seps.contains(c));
-    if !(separated(4, b"-/") && separated(7, b"-/") && separated(10, b"T ")) {
+    // `2026-11-30`, `2026/11/30`, and ClickHouse's `2026.11.30`: the same mark twice.
+    if !(separated(4, b"-/.") && b.get(7) == b.get(4) && separated(10, b"T ")) {
         return None;
     }
     if !(separated(13, b":") && separated(16, b":")) {

@@ -532,3 +532,42 @@ fn split_dates_and_osquery_times() {
     assert_eq!(osquery.ts_micros, 1_796_047_265_000_000);
     assert!(osquery.attributes.contains("calendarTime"));
 }
+
+/// Kubernetes events, core/v1 (`kubectl get events -o json`, event exporters) and
+/// events.k8s.io/v1.
+#[test]
+fn kubernetes_events() {
+    let p = parser("");
+    let core = p
+        .parse(br#"{"involvedObject":{"kind":"Pod","namespace":"shop","name":"api-1","fieldPath":"spec.containers{api}"},"reason":"BackOff","message":"Back-off restarting failed container","source":{"component":"kubelet","host":"node-1"},"firstTimestamp":"2026-11-30T13:55:00Z","lastTimestamp":"2026-11-30T14:01:05Z","count":5,"type":"Warning","eventTime":null}"#)
+        .unwrap();
+    assert_eq!(core.ts_micros, 1_796_047_265_000_000);
+    assert_eq!(
+        (
+            core.level,
+            core.service.as_str(),
+            core.component.as_str(),
+            core.operation.as_str()
+        ),
+        ("WARN", "api", "kubelet", "BackOff")
+    );
+    assert_eq!(core.message, "Back-off restarting failed container");
+    assert!(core.attributes.contains(r#""count":5"#));
+    let v1 = p
+        .parse(br#"{"apiVersion":"events.k8s.io/v1","kind":"Event","eventTime":"2026-11-30T14:01:05.000000Z","regarding":{"kind":"Node","name":"node-1"},"reason":"NodeNotReady","note":"Node node-1 status is now: NodeNotReady","type":"Normal","reportingController":"node-controller"}"#)
+        .unwrap();
+    assert_eq!(
+        (
+            v1.level,
+            v1.service.as_str(),
+            v1.component.as_str(),
+            v1.message.as_str()
+        ),
+        (
+            "INFO",
+            "node-1",
+            "node-controller",
+            "Node node-1 status is now: NodeNotReady"
+        )
+    );
+}

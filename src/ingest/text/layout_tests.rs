@@ -66,6 +66,50 @@ fn levels_after_pairs_and_at_the_message_start() {
     );
 }
 
+/// Databases' and CI runners' layouts: ClickHouse (dotted date, `[ tid ]`, the query id in
+/// braces, `<Error>`), CockroachDB (glog with a year, tags), GitHub Actions' markers.
+#[test]
+fn clickhouse_cockroach_and_ci_runners() {
+    check(
+        "2026.11.30 14:01:02.123456 [ 1234 ] {8b7c-query} <Error> executeQuery: Code: 60. DB::Exception: x",
+        &[
+            ("ts", "2026-11-30T14:01:02.123456"),
+            ("level", "ERROR"),
+            ("pid", "1234"),
+            ("query_id", "8b7c-query"),
+            ("message", "executeQuery: Code: 60. DB::Exception: x"),
+        ],
+    );
+    check(
+        "2026.11.30 14:01:03.000001 [ 1 ] {} <Information> Application: Ready for connections.",
+        &[
+            ("level", "INFO"),
+            ("message", "Application: Ready for connections."),
+        ],
+    );
+    check(
+        "E261130 14:01:05.000001 99 kv/kvserver/replica.go:88 ⋮ [n1,s1] 6  failed to acquire lease",
+        &[
+            ("ts", "2026-11-30T14:01:05.000001"),
+            ("level", "ERROR"),
+            ("logger", "kv/kvserver/replica.go:88"),
+            ("tags", "n1,s1"),
+            ("message", "failed to acquire lease"),
+        ],
+    );
+    check(
+        "2026-11-30T14:01:05.8000000Z ##[error]Process completed with exit code 1.",
+        &[
+            ("level", "ERROR"),
+            ("message", "##[error]Process completed with exit code 1."),
+        ],
+    );
+    let got = fields("2026-11-30T14:01:02.1234567Z ##[group]Run npm test");
+    assert_eq!(get(&got, "level"), None, "{got:?}");
+    // A date's two marks are the same one.
+    assert!(parser().parse("2026-11.30 14:01:02 x").is_err());
+}
+
 /// SQL Server's ERRORLOG: the message source padded to a column, an error's level from its
 /// severity; a padded word that more header follows is not a source.
 #[test]

@@ -60,8 +60,14 @@ pub(super) fn sql_server_error(message: &str) -> Option<(&'static str, u64)> {
 
 /// A message that opens with its level and a colon, as sshd, Postfix, BIND (after its
 /// category: `general: error: ...`) and many command-line programs write (`error: ...`,
-/// `warning: ...`, `fatal: ...`): the level, when it is above INFO.
+/// `warning: ...`, `fatal: ...`) or CI runners (`##[error]...`): the level, when it is above
+/// INFO.
 pub(super) fn leading_level(message: &str) -> Option<&'static str> {
+    let above_info = |level: &&str| matches!(*level, "WARN" | "ERROR" | "FATAL");
+    // GitHub Actions' and Azure Pipelines' markers: `##[error]Process completed ...`.
+    if let Some(marked) = message.strip_prefix("##[") {
+        return normalize_level(marked.split(']').next()?).filter(above_info);
+    }
     let mut rest = message;
     for _ in 0..2 {
         let (word, after) = rest.split_once(": ")?;

@@ -205,11 +205,15 @@ pub(super) fn level_and_target(inside: &str) -> Option<(&'static str, &str)> {
     (!target.is_empty() && !target.contains(char::is_whitespace)).then_some((level, target))
 }
 
-/// Level words as headers write them: `ERROR`, `error:`, `<3>`.
+/// Level words as headers write them: `ERROR`, `error:`, `<3>`, `<Error>`.
 pub(crate) fn header_level(token: &str) -> Option<&'static str> {
     let word = token.trim_end_matches(':');
-    if let Some(priority) = word.strip_prefix('<').and_then(|w| w.strip_suffix('>')) {
-        return priority.parse::<u8>().ok().and_then(syslog_severity);
+    if let Some(inside) = word.strip_prefix('<').and_then(|w| w.strip_suffix('>')) {
+        // A syslog priority (`<3>`), or ClickHouse's `<Error>`, `<Information>`.
+        return match inside.parse::<u8>() {
+            Ok(priority) => syslog_severity(priority),
+            Err(_) => normalize_level(inside).filter(|_| inside.len() >= 4),
+        };
     }
     if word.len() < 3 {
         return None;
