@@ -19,7 +19,7 @@ pub(crate) fn write_at(path: &Path, text: &str, modified: SystemTime) {
 
 /// Ingests `logs` with no configuration into `data`: every source in the format `format_of`
 /// its URI names, with no reject.
-async fn ingest_checking_formats(
+pub(crate) async fn ingest_checking_formats(
     data: &Path,
     logs: &Path,
     format_of: impl Fn(&str) -> &'static str,
@@ -36,7 +36,7 @@ async fn ingest_checking_formats(
 }
 
 /// `columns` of the events read from the file named `file`, in line and record order.
-async fn rows_of(data: &Path, file: &str, columns: &str) -> Vec<Vec<String>> {
+pub(crate) async fn rows_of(data: &Path, file: &str, columns: &str) -> Vec<Vec<String>> {
     let sql = format!(
         "SELECT {columns} FROM events WHERE _source LIKE '%/{file}' ORDER BY _line, _record"
     );

@@ -14,6 +14,7 @@ mod first_run;
 mod formats;
 mod formats_pipelines;
 mod formats_servers;
+mod formats_tools;
 mod heal;
 mod heal_memory;
 mod heal_repo;
