@@ -37,6 +37,15 @@ fn levels_after_pairs_and_at_the_message_start() {
         ],
     );
     check(
+        "2026-11-30 14:01:05,456 p=1234 u=deploy n=ansible | fatal: [web-1]: FAILED! => {}",
+        &[
+            ("level", "FATAL"),
+            ("u", "deploy"),
+            ("thread", "web-1"),
+            ("message", "FAILED! => {}"),
+        ],
+    );
+    check(
         "2026-11-30 14:01:02 op=checkout status=200 done",
         &[
             ("op", "checkout"),

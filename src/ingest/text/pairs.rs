@@ -114,9 +114,9 @@ pub(crate) fn pairs_in_message(message: &str, fields: &mut Vec<(String, Value)>)
     }
 }
 
-/// `key=value` tokens that a level follows (Sidekiq's `pid=1234 tid=2ab class=HardJob
-/// jid=b4a5 INFO: done`): each pair as a field, and the length of `text` they take up to the
-/// level. `None` (nothing pushed) when no level follows them: pairs are then the message's.
+/// `key=value` tokens that a level or a bar follows (Sidekiq's `pid=1234 tid=2ab
+/// class=HardJob jid=b4a5 INFO: done`, Ansible's `p=1234 u=deploy n=ansible | ...`): each pair
+/// as a field, and the length of `text` they take up to the level (or past the bar). `None` (nothing pushed) when no level follows them: pairs are then the message's.
 pub(crate) fn header_pairs(text: &str, fields: &mut Vec<(String, Value)>) -> Option<usize> {
     let mut pairs = Vec::new();
     let mut at = 0;
@@ -131,7 +131,9 @@ pub(crate) fn header_pairs(text: &str, fields: &mut Vec<(String, Value)>) -> Opt
             pairs.push((key, value));
             continue;
         }
-        if pairs.is_empty() || super::tokens::header_level(token).is_none() {
+        // A bar may end them instead (Ansible: `p=1234 u=deploy n=ansible | fatal: ...`).
+        let bar = token == "|";
+        if pairs.is_empty() || !bar && super::tokens::header_level(token).is_none() {
             return None;
         }
         for (key, value) in pairs {
@@ -140,7 +142,7 @@ pub(crate) fn header_pairs(text: &str, fields: &mut Vec<(String, Value)>) -> Opt
                 .map_or_else(|_| Value::String(value.to_string()), Value::from);
             fields.push((key.to_string(), value));
         }
-        return Some(start);
+        return Some(if bar { at } else { start });
     }
     None
 }

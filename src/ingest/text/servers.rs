@@ -70,13 +70,15 @@ pub(super) fn leading_level(message: &str) -> Option<&'static str> {
     }
     let mut rest = message;
     for _ in 0..2 {
-        let (word, after) = rest.split_once(": ")?;
-        if word.is_empty() || word.len() > 12 || !word.bytes().all(|b| b.is_ascii_alphabetic()) {
-            return None;
-        }
-        if let Some(level) =
-            normalize_level(word).filter(|l| matches!(*l, "WARN" | "ERROR" | "FATAL"))
-        {
+        // A word of letters right before `: `, looked for in the first bytes only: this runs
+        // on every message.
+        let len = rest
+            .bytes()
+            .take(13)
+            .take_while(u8::is_ascii_alphabetic)
+            .count();
+        let after = rest[len..].strip_prefix(": ").filter(|_| len > 0)?;
+        if let Some(level) = normalize_level(&rest[..len]).filter(above_info) {
             return Some(level);
         }
         rest = after;
