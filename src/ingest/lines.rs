@@ -292,18 +292,20 @@ mod tests {
         assert_eq!(lines[1], (2, 51, b"ok".to_vec(), 2));
     }
 
+    /// A reader that yields 3 bytes at a time: over-long lines take the skipping path.
+    struct Trickle<'a>(&'a [u8]);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = buf.len().min(3).min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
     #[test]
     fn long_line_spanning_many_reads() {
-        // A reader that yields 3 bytes at a time forces the skipping path.
-        struct Trickle<'a>(&'a [u8]);
-        impl Read for Trickle<'_> {
-            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-                let n = buf.len().min(3).min(self.0.len());
-                buf[..n].copy_from_slice(&self.0[..n]);
-                self.0 = &self.0[n..];
-                Ok(n)
-            }
-        }
         let mut input = b"short\n".to_vec();
         input.extend(std::iter::repeat_n(b'y', 3_000_000));
         input.extend_from_slice(b"\nlast");
@@ -367,15 +369,6 @@ mod tests {
     #[test]
     fn utf16_long_lines_keep_their_units_aligned() {
         // Odd-sized reads: the skipped part of an over-long line keeps whole code units.
-        struct Trickle<'a>(&'a [u8]);
-        impl Read for Trickle<'_> {
-            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-                let n = buf.len().min(3).min(self.0.len());
-                buf[..n].copy_from_slice(&self.0[..n]);
-                self.0 = &self.0[n..];
-                Ok(n)
-            }
-        }
         let long = "\u{0A0A}".repeat(1_500_000);
         let input = utf16(&format!("{long}\nok\n"), false);
         let mut reader =

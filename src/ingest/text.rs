@@ -63,6 +63,16 @@ static GLOG: LazyLock<Regex> = LazyLock::new(|| {
     .expect("valid glog pattern")
 });
 
+/// glog's severity letter (`I`, `W`, `E`, `F`).
+fn glog_level(letter: &str) -> &'static str {
+    match letter {
+        "I" => "INFO",
+        "W" => "WARN",
+        "E" => "ERROR",
+        _ => "FATAL",
+    }
+}
+
 /// CockroachDB (see [`TextParser::cockroach`]).
 static COCKROACH: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -319,12 +329,7 @@ impl TextParser {
             return self.cockroach(text);
         };
         let time = clock(&c, PLACEHOLDER_YEAR, num(&c, 2)?, [3, 4, 5, 6], 7)?;
-        let level = match c.get(1)?.as_str() {
-            "I" => "INFO",
-            "W" => "WARN",
-            "E" => "ERROR",
-            _ => "FATAL",
-        };
+        let level = glog_level(c.get(1)?.as_str());
         let tid: u64 = c.get(8)?.as_str().parse().ok()?;
         let end = c.get(0)?.end();
         Some(vec![
@@ -357,12 +362,7 @@ impl TextParser {
         let c = COCKROACH.captures(text)?;
         let year = 2000 + i32::try_from(num(&c, 2)?).ok()?;
         let time = clock(&c, year, num(&c, 3)?, [4, 5, 6, 7], 8)?;
-        let level = match c.get(1)?.as_str() {
-            "I" => "INFO",
-            "W" => "WARN",
-            "E" => "ERROR",
-            _ => "FATAL",
-        };
+        let level = glog_level(c.get(1)?.as_str());
         let stamp = Stamp::Naive {
             time,
             has_year: true,
