@@ -37,6 +37,21 @@ fn utf16(text: &str, big_endian: bool) -> Vec<u8> {
         .collect()
 }
 
+/// UTF-16 bytes as text (the test's own decoder, apart from SHAPE's).
+fn from_utf16(raw: &[u8], big_endian: bool) -> String {
+    let units: Vec<u16> = raw
+        .chunks(2)
+        .map(|c| {
+            if big_endian {
+                u16::from_be_bytes([c[0], c[1]])
+            } else {
+                u16::from_le_bytes([c[0], c[1]])
+            }
+        })
+        .collect();
+    String::from_utf16(&units).unwrap()
+}
+
 fn write_old(path: &Path, bytes: &[u8]) {
     std::fs::write(path, bytes).unwrap();
     let file = std::fs::File::options().write(true).open(path).unwrap();
@@ -165,20 +180,8 @@ async fn utf16_errorlogs_are_read_with_offsets_in_their_own_bytes() {
     )
     .await;
     assert_eq!(same[0][0], "7");
-    let decode_le = |raw: &[u8]| {
-        let units: Vec<u16> = raw
-            .chunks(2)
-            .map(|c| u16::from_le_bytes([c[0], c[1]]))
-            .collect();
-        String::from_utf16(&units).unwrap()
-    };
-    let decode_be = |raw: &[u8]| {
-        let units: Vec<u16> = raw
-            .chunks(2)
-            .map(|c| u16::from_be_bytes([c[0], c[1]]))
-            .collect();
-        String::from_utf16(&units).unwrap()
-    };
+    let decode_le = |raw: &[u8]| from_utf16(raw, false);
+    let decode_be = |raw: &[u8]| from_utf16(raw, true);
     let encode = |big: bool| move |text: &str| utf16(text, big);
     assert_offsets_in_source_bytes(&data, &le, ERRORLOG, encode(false), decode_le).await;
     assert_offsets_in_source_bytes(&data, &be, ERRORLOG, encode(true), decode_be).await;
