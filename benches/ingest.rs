@@ -68,9 +68,9 @@ fn bench_ingest(c: &mut Criterion) {
                 shape::ingest::parse::LineParser::new(&Default::default(), None, &[]).unwrap();
             let parser = match name {
                 "parse_line_text" => {
-                    parser.with_detected_format(shape::ingest::parse::LineFormat::Text)
+                    parser.with_detected_format(shape::ingest::parse::LineFormat::Text, false)
                 }
-                _ => parser.with_detected_format(shape::ingest::parse::LineFormat::Json),
+                _ => parser.with_detected_format(shape::ingest::parse::LineFormat::Json, false),
             };
             b.iter(|| {
                 let parsed = lines

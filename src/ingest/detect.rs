@@ -8,6 +8,13 @@
 //! `last message repeated`, a tag syslog cannot read) would make the whole file text and lose
 //! every line's host, program and pid. A source whose sample is at least 90% syslog is syslog;
 //! its other lines are then read as text lines (see `LineParser::fields`), not rejected.
+//!
+//! A source whose lines carry no time at all (Python's default `ERROR:root:message`, uvicorn,
+//! Maven, `docker compose logs`, JSON from winston's default format) fits no format. When
+//! fewer than half of its first lines fit, the formats that can do without a time (JSON,
+//! logfmt, text opening with a level) are tried untimed, each event then taking the source's
+//! modification time; the source is read so when that fits more than twice as many lines. A
+//! timed log with the odd timeless line (a JVM warning on stderr) stays timed.
 
 use super::formats::{LineFormat, DETECTED_FORMATS};
 use super::parse::LineParser;
@@ -15,17 +22,28 @@ use super::parse::LineParser;
 /// Lines of a source that detection reads.
 pub const SAMPLE_LINES: usize = 200;
 
+/// What detection chose for a source.
+#[derive(Debug, Clone)]
+pub struct Choice {
+    pub format: LineFormat,
+    /// Its records have no time: each takes the source's modification time.
+    pub untimed: bool,
+}
+
 /// The format for a source whose first lines are `sample` (line contents, no terminators).
-pub fn choose_format(parser: &LineParser, sample: &[&[u8]]) -> LineFormat {
+pub fn choose_format(parser: &LineParser, sample: &[&[u8]]) -> Choice {
+    let timed = |format| Choice {
+        format,
+        untimed: parser.untimed(),
+    };
     // A W3C log's data lines mean nothing alone: its `#Fields:` directive says what it is.
     if sample
         .iter()
         .any(|line| super::w3c::fields_directive(line).is_some())
     {
-        return LineFormat::W3c;
+        return timed(LineFormat::W3c);
     }
-    let fitting = |format: LineFormat| {
-        let candidate = parser.trying_format(format);
+    let fits_of = |candidate: LineParser| {
         sample
             .iter()
             .filter(|line| {
@@ -35,6 +53,7 @@ pub fn choose_format(parser: &LineParser, sample: &[&[u8]]) -> LineFormat {
             })
             .count()
     };
+    let fitting = |format| fits_of(parser.trying_format(format));
     let mut best = (LineFormat::Mixed, 0);
     let mut syslog = 0;
     for format in DETECTED_FORMATS {
@@ -51,10 +70,29 @@ pub fn choose_format(parser: &LineParser, sample: &[&[u8]]) -> LineFormat {
     }
     // Only when deciding per line fits strictly more (or nothing fits: per-line reasons
     // then say what each line looked like).
-    if best.1 == 0 || fitting(LineFormat::Mixed) > best.1 {
-        return LineFormat::Mixed;
+    let lines = sample
+        .iter()
+        .filter(|line| !super::lines::is_blank(line))
+        .count();
+    if !parser.untimed() && parser.may_be_untimed() && best.1 * 2 < lines {
+        let mut untimed = (LineFormat::Mixed, 0);
+        for format in [LineFormat::Json, LineFormat::Logfmt, LineFormat::Text] {
+            let count = fits_of(parser.trying_format(format.clone()).with_untimed());
+            if count > untimed.1 {
+                untimed = (format, count);
+            }
+        }
+        if untimed.1 > best.1 * 2 {
+            return Choice {
+                format: untimed.0,
+                untimed: true,
+            };
+        }
     }
-    best.0
+    if best.1 == 0 || fitting(LineFormat::Mixed) > best.1 {
+        return timed(LineFormat::Mixed);
+    }
+    timed(best.0)
 }
 
 #[cfg(test)]
@@ -65,7 +103,7 @@ mod tests {
     fn chosen(lines: &[&str]) -> &'static str {
         let parser = LineParser::new(&FormatSettings::default(), None, &[]).unwrap();
         let sample: Vec<&[u8]> = lines.iter().map(|l| l.as_bytes()).collect();
-        choose_format(&parser, &sample).name()
+        choose_format(&parser, &sample).format.name()
     }
 
     #[test]

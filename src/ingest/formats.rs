@@ -89,6 +89,15 @@ impl LineFormat {
         }
     }
 
+    /// A format as `ingest_log.format` records it (`LineParser::format_label`): its name, and
+    /// whether the source was read untimed (`text untimed`).
+    pub fn parse_recorded(label: &str) -> Result<(LineFormat, bool), FormatError> {
+        match label.strip_suffix(" untimed") {
+            Some(name) => Ok((LineFormat::parse(name)?, true)),
+            None => Ok((LineFormat::parse(label)?, false)),
+        }
+    }
+
     /// The name the ingest report and `ingest_log.format` use (`mixed`: decided per line).
     pub fn name(&self) -> &'static str {
         match self {

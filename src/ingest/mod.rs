@@ -7,6 +7,7 @@
 //! thread; stage files; commit (see `storage`). Small sources of a run commit together (see
 //! `group`). Accounting: `lines = rows + rejects + blank`.
 
+mod ansi;
 mod attributes;
 mod audit;
 pub mod batch;
@@ -554,9 +555,11 @@ impl SourceJob {
     ) -> Result<Intake, IngestError> {
         let parser = parser.for_source(&self.object.uri, self.object.modified);
         let known = resume.format.as_deref();
-        let parser = match (parser.format(), known.map(LineFormat::parse)) {
-            (LineFormat::Auto, Some(Ok(format))) if !matches!(format, LineFormat::Auto) => {
-                parser.with_detected_format(format)
+        let parser = match (parser.format(), known.map(LineFormat::parse_recorded)) {
+            (LineFormat::Auto, Some(Ok((format, untimed))))
+                if !matches!(format, LineFormat::Auto) =>
+            {
+                parser.with_detected_format(format, untimed)
             }
             (LineFormat::Auto, _) => {
                 let contents: Vec<&[u8]> = sample
@@ -564,14 +567,15 @@ impl SourceJob {
                     .filter(|line| line.reject.is_none())
                     .map(|line| &line.bytes[..line.content_len])
                     .collect();
-                let format = detect::choose_format(&parser, &contents);
-                parser.with_detected_format(format)
+                let choice = detect::choose_format(&parser, &contents);
+                parser.with_detected_format(choice.format, choice.untimed)
             }
             _ => parser,
         };
-        log.format = parser.format().name().to_string();
+        log.format = parser.format_label();
         let parser_format = parser.format().clone();
-        let joining = Joining::for_source(parser.format(), parser.multiline_rule());
+        let joining =
+            Joining::for_source(parser.format(), parser.multiline_rule(), parser.untimed());
         let today = Utc::now().timestamp_micros().div_euclid(86_400_000_000);
         let (events, rejects) = if grouped {
             (Sink::Held(Vec::new()), Sink::Held(Vec::new()))
@@ -690,7 +694,7 @@ pub fn format_report(report: &IngestReport, shape: &str) -> String {
     }
     let _ = writeln!(
         out,
-        "{:<10} {:<9} {:>10} {:>10} {:>9} {:>7} {:>12}  source",
+        "{:<10} {:<14} {:>10} {:>10} {:>9} {:>7} {:>12}  source",
         "status", "format", "lines", "rows", "rejects", "blank", "bytes"
     );
     for s in &report.sources {
@@ -704,7 +708,7 @@ pub fn format_report(report: &IngestReport, shape: &str) -> String {
         };
         let _ = writeln!(
             out,
-            "{:<10} {:<9} {:>10} {:>10} {:>9} {:>7} {:>12}  {}",
+            "{:<10} {:<14} {:>10} {:>10} {:>9} {:>7} {:>12}  {}",
             status,
             if s.log.format.is_empty() {
                 "-"
@@ -730,6 +734,12 @@ pub fn format_report(report: &IngestReport, shape: &str) -> String {
         }
         for (line, reason) in &s.sample_rejects {
             let _ = writeln!(out, "  reject line {line}: {reason}");
+        }
+        if s.log.format.ends_with(" untimed") {
+            let _ = writeln!(
+                out,
+                "  no time in its lines: each event takes the source's modification time (attributes.ts_from)"
+            );
         }
         if let Some(encoding) = s.encoding {
             let _ = writeln!(

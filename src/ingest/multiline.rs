@@ -2,7 +2,8 @@
 //! tracebacks, Go panics, indented lines) join the event they continue.
 //!
 //! For plain-text and syslog sources an event starts at a line with a timestamp (what the
-//! `text` format requires of a first line; for syslog also a `<PRI>` or an octet count);
+//! `text` format requires of a first line; for syslog also a `<PRI>` or an octet count; in an
+//! untimed text source, a line opening with a level);
 //! every other line continues the open event. A source's
 //! `multiline_start` or `multiline_continue` regex replaces that rule, in any format. Kubernetes
 //! CRI partial lines (`P`) join the lines up to their `F`. Blank lines between continuation
@@ -14,7 +15,7 @@
 use super::formats::LineFormat;
 use super::settings::FormatSettings;
 use super::syslog::starts_syslog_event;
-use super::text::starts_text_event;
+use super::text::{starts_text_event, untimed};
 
 /// Whether a line's content starts an event (for the joinings that decide by line).
 pub type StartsEvent = Box<dyn Fn(&[u8]) -> bool + Send>;
@@ -34,7 +35,11 @@ pub enum Joining {
 
 impl Joining {
     /// How a source's lines join: its configured rule, else its format's.
-    pub fn for_source(format: &LineFormat, rule: Option<&MultilineRule>) -> (Joining, StartsEvent) {
+    pub fn for_source(
+        format: &LineFormat,
+        rule: Option<&MultilineRule>,
+        untimed: bool,
+    ) -> (Joining, StartsEvent) {
         if let Some(rule) = rule {
             let rule = rule.clone();
             return (
@@ -43,6 +48,10 @@ impl Joining {
             );
         }
         match format {
+            // Untimed text: a line opening with a level starts an event.
+            LineFormat::Text if untimed => {
+                (Joining::TimestampStarts, Box::new(untimed::starts_event))
+            }
             LineFormat::Text => (Joining::TimestampStarts, Box::new(starts_text_event)),
             // macOS and rsyslog write a long message on several lines, the rest indented.
             LineFormat::Syslog => (Joining::TimestampStarts, Box::new(starts_syslog_event)),

@@ -10,7 +10,9 @@ use serde_json::Value;
 
 use self::lookup::{day_and_time, find_last, lookup, pick_found, request_of, FieldChoice, Found};
 use super::container::{parse_cri, parse_docker, parse_journald};
-use super::formats::{auto_fields, parse_combined, parse_json, parse_logfmt, parse_regex};
+use super::formats::{
+    auto_fields, parse_combined, parse_json, parse_logfmt, parse_regex, LOGFMT_START,
+};
 pub use super::formats::{FormatError, LineFormat};
 use super::multiline::MultilineRule;
 use super::names::{names_of, Column, Resolved, DURATION_NAMES, TS_NAMES};
@@ -118,6 +120,13 @@ pub struct LineParser {
     plain: TextParser,
     /// The format was chosen by detection: reject reasons say so.
     detected: bool,
+    /// Records without a time take the source's modification time (`missing_time`, or
+    /// chosen by detection for a source whose lines have none).
+    untimed: bool,
+    /// Detection may choose `untimed` (not when `missing_time = "reject"`).
+    may_be_untimed: bool,
+    /// `plain`'s reference time is the source's modification time (else the ingest's).
+    reference_is_modified: bool,
     /// Fields every line of the source gets first (Kubernetes pod, namespace, container).
     source_fields: Vec<(String, Value)>,
     /// A configured event boundary (`multiline_start`/`multiline_continue`).
@@ -175,6 +184,9 @@ impl LineParser {
                 },
             },
             detected: false,
+            untimed: settings.missing_time.as_deref() == Some("modified"),
+            may_be_untimed: settings.missing_time.as_deref() != Some("reject"),
+            reference_is_modified: false,
             source_fields: Vec::new(),
             multiline: MultilineRule::from_settings(settings)?,
         })
@@ -195,6 +207,7 @@ impl LineParser {
         let mut parser = self.clone();
         if let Some(modified) = modified_micros {
             parser.plain.years.reference_micros = modified;
+            parser.reference_is_modified = true;
         }
         if let Some((pod, namespace, container)) = super::container::kubernetes_names(uri) {
             parser.source_fields = vec![
@@ -212,12 +225,42 @@ impl LineParser {
         parser
     }
 
-    /// This parser with a format detection chose.
-    pub fn with_detected_format(&self, format: LineFormat) -> LineParser {
+    /// This parser with a format detection chose, untimed when detection found no times.
+    pub fn with_detected_format(&self, format: LineFormat, untimed: bool) -> LineParser {
         LineParser {
             format,
             detected: true,
+            untimed: self.untimed || untimed,
             ..self.clone()
+        }
+    }
+
+    /// This parser stamping records that have no time with the source's modification time.
+    pub fn with_untimed(&self) -> LineParser {
+        LineParser {
+            untimed: true,
+            ..self.clone()
+        }
+    }
+
+    /// Records without a time are stamped with the source's modification time.
+    pub fn untimed(&self) -> bool {
+        self.untimed
+    }
+
+    /// Detection may read a source as untimed (see `detect`).
+    pub fn may_be_untimed(&self) -> bool {
+        self.may_be_untimed
+    }
+
+    /// The format as the ingest report and `ingest_log` name it: `text untimed` for a
+    /// source read without times (parsed back by [`LineFormat::parse_recorded`]).
+    pub fn format_label(&self) -> String {
+        let name = self.format.name();
+        if self.untimed {
+            format!("{name} untimed")
+        } else {
+            name.to_string()
         }
     }
 
@@ -259,7 +302,9 @@ impl LineParser {
                 )));
             }
         };
-        match self.records(text) {
+        // Colored console output: the layouts are read without the colors.
+        let text = super::ansi::strip_escapes_str(text);
+        match self.records(&text) {
             Ok(LineRecords::One(fields)) => each(self.event(fields)),
             Ok(LineRecords::Many(records)) => {
                 for record in records {
@@ -324,10 +369,21 @@ impl LineParser {
     pub(crate) fn fields(&self, text: &str) -> Result<Fields, String> {
         Ok(match &self.format {
             LineFormat::Json | LineFormat::Otlp => parse_json(text)?,
+            // Untimed, any words would fit: the line must open with a pair.
+            LineFormat::Logfmt if self.untimed && !LOGFMT_START.is_match(text.trim_start()) => {
+                return Err("not key=value pairs".to_string());
+            }
             LineFormat::Logfmt => parse_logfmt(text)?,
             LineFormat::Combined => parse_combined(text)
                 .ok_or_else(|| "line is not in combined access-log format".to_string())?,
             LineFormat::Regex(regex) => parse_regex(regex, text)?,
+            LineFormat::Text if self.untimed => self.plain.parse(text).or_else(|_| {
+                super::text::untimed::parse(text).ok_or_else(|| {
+                    "no timestamp and no level at the start of the line (an untimed source's \
+                     events open with one: `ERROR:`, `[ERROR]`, `ERROR `, `error: `)"
+                        .to_string()
+                })
+            })?,
             LineFormat::Text => self.plain.parse(text)?,
             // A detected syslog source's few other lines (see `detect`) are read as text.
             LineFormat::Syslog if self.detected => parse_syslog(text, &self.plain)
@@ -359,7 +415,8 @@ impl LineParser {
         // zap's production encoder (Caddy's logs): a fractional epoch `ts`, and durations as
         // a number of seconds.
         let mut zap_time = false;
-        // Timestamp (required).
+        // Timestamp (required, unless the source is untimed).
+        let mut stamped_with_source_time = false;
         let ts_micros = match &self.ts_fields {
             Some(names) => {
                 let mut parts = Vec::with_capacity(names.len());
@@ -377,14 +434,21 @@ impl LineParser {
                         )
                     })?
             }
-            None => {
+            None => 'ts: {
                 let found = match resolved {
                     Some(resolved) => resolved.field(Column::Ts).map(|i| Found::at(&fields, i)),
                     None => TS_NAMES.iter().find_map(|n| lookup(&fields, n, nested)),
                 };
-                let (name, value) = pick(found).ok_or_else(|| {
-                    format!("missing timestamp (looked for {})", TS_NAMES.join(", "))
-                })?;
+                let Some((name, value)) = pick(found) else {
+                    if self.untimed {
+                        stamped_with_source_time = true;
+                        break 'ts self.plain.years.reference_micros;
+                    }
+                    return Err(format!(
+                        "missing timestamp (looked for {})",
+                        TS_NAMES.join(", ")
+                    ));
+                };
                 // Firewalls' key=value logs (FortiGate, SonicWall) split the time:
                 // `date=2026-11-30 time=14:01:02`.
                 let with_date = day_and_time(&fields, name, value).map(|(i, joined)| {
@@ -451,6 +515,14 @@ impl LineParser {
         };
 
         let mut attributes_extra = serde_json::Map::new();
+        if stamped_with_source_time {
+            let from = if self.reference_is_modified {
+                "source_modified"
+            } else {
+                "ingest"
+            };
+            attributes_extra.insert("ts_from".into(), Value::String(from.into()));
+        }
         let level = match pick(self.level.find(&fields, nested, resolved)) {
             Some((_, value)) => {
                 let raw = value_text(value);

@@ -29,6 +29,7 @@ const FORMAT_KEYS: &[&str] = &[
     "trace_id_field",
     "multiline_start",
     "multiline_continue",
+    "missing_time",
 ];
 
 /// Settings shared by all sources.
@@ -186,6 +187,11 @@ pub struct FormatSettings {
     /// A regex: a line matching it continues the open event, any other line starts one.
     #[serde(default)]
     pub multiline_continue: Option<String>,
+    /// Records with no time at all: `"modified"` stamps them with the source's modification
+    /// time, `"reject"` rejects them; unset, detection reads a source whose lines have no
+    /// time as untimed (`"modified"`) and rejects the odd timeless record elsewhere.
+    #[serde(default)]
+    pub missing_time: Option<String>,
 }
 
 /// A field name or a list of names (for timestamps split over several fields).
@@ -294,6 +300,14 @@ impl IngestConfig {
                     &section,
                     "set multiline_start or multiline_continue, not both",
                 ));
+            }
+            if let Some(missing) = &format.missing_time {
+                if !matches!(missing.as_str(), "modified" | "reject") {
+                    return Err(config.invalid(
+                        &format!("{section}.missing_time"),
+                        format!("{missing:?} is not \"modified\" or \"reject\""),
+                    ));
+                }
             }
             if let Some(unit) = &format.duration_unit {
                 duration_unit_factor(unit).ok_or_else(|| {
@@ -445,7 +459,8 @@ fn merge(base: &FormatSettings, over: &FormatSettings) -> FormatSettings {
         message_field,
         trace_id_field,
         multiline_start,
-        multiline_continue
+        multiline_continue,
+        missing_time
     )
 }
 

@@ -37,6 +37,7 @@ mod squid;
 mod supercomputers;
 mod tokens;
 mod tornado;
+pub(crate) mod untimed;
 
 use tokens::{
     bracket_end, channel_and_level, is_function_location, is_name_char, is_qualified_name,
@@ -84,7 +85,8 @@ static COCKROACH: LazyLock<Regex> = LazyLock::new(|| {
 /// Whether a line starts a plain-text event (has a timestamp where `text` looks for one);
 /// other lines continue the event before them (see `multiline`).
 pub(crate) fn starts_text_event(content: &[u8]) -> bool {
-    let content = super::lines::without_bom(content);
+    let content = super::ansi::strip_escapes(super::lines::without_bom(content));
+    let content = &content[..];
     // A tab-indented line continues (Java's stack frames, SQL Server's banner), whatever
     // time it holds.
     if content.first() == Some(&b'\t') {
@@ -311,7 +313,13 @@ impl TextParser {
     /// A payload inside a wrapper that has its own time (containers, CloudWatch Logs events):
     /// the timestamp is optional.
     pub(crate) fn parse_payload(&self, text: &str) -> Vec<(String, Value)> {
+        // A container's colored output arrives with its escapes decoded from the JSON.
+        let text = &*super::ansi::strip_escapes_str(text);
         if let Ok(fields) = self.parse(text) {
+            return fields;
+        }
+        // Python's default `ERROR:app.pay:message`, uvicorn's `INFO:     ...` in a container.
+        if let Some(fields) = untimed::parse(text) {
             return fields;
         }
         let mut fields = super::records::field_list(16);

@@ -387,6 +387,9 @@ mod tests {
         let sample: Vec<&[u8]> = vec![header.as_bytes(), data.as_bytes()];
         let parser = LineParser::new(&FormatSettings::default(), None, &[]).unwrap();
         let chosen = crate::ingest::detect::choose_format(&parser, &sample);
-        assert!(matches!(chosen, crate::ingest::formats::LineFormat::W3c));
+        assert!(matches!(
+            chosen.format,
+            crate::ingest::formats::LineFormat::W3c
+        ));
     }
 }

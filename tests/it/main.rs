@@ -15,6 +15,7 @@ mod formats;
 mod formats_pipelines;
 mod formats_servers;
 mod formats_tools;
+mod formats_untimed;
 mod heal;
 mod heal_memory;
 mod heal_repo;

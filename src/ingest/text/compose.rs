@@ -13,7 +13,7 @@ use crate::ingest::names::{feeds, Column};
 /// The container's name and the line after `name  | `. The name is one word followed by at
 /// least one space (HealthApp's `time|field|` and NLog's `time|LEVEL|` have none, loguru's
 /// `time | LEVEL |` has a space inside).
-fn split(text: &str) -> Option<(&str, &str)> {
+pub(super) fn split(text: &str) -> Option<(&str, &str)> {
     // Compose names start with a letter; most lines start with their time.
     if !text.starts_with(|c: char| c.is_ascii_alphabetic()) {
         return None;

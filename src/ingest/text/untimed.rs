@@ -1,0 +1,279 @@
+//! Lines with no time at all, as programs write them to a terminal or a redirected stdout:
+//! Python's `logging.basicConfig` default (`ERROR:app.payments:payment failed`), uvicorn
+//! (`INFO:     Started server process [1]`), Maven (`[ERROR] Failed to execute goal ...`),
+//! env_logger without its time (`[WARN  my_app] slow`), npm (`npm ERR! code E404`), apt
+//! (`E: Unable to locate package`), compilers and CLIs (`error: could not compile`), and
+//! `WARN  message` / `ERROR - message`.
+//!
+//! Such a line starts an event only in a source read as untimed (detection chooses that when
+//! most of a source's first lines fit only without a time, see `detect`); there every event is
+//! stamped with the source's modification time. The other lines continue the event before
+//! them (a Python traceback), as in timed text.
+
+use serde_json::Value;
+
+use super::{push_logger, push_message};
+use crate::ingest::values::normalize_level;
+
+/// Level words a line may open with bare (`ERROR:`, `WARN  `): upper case only, where prose
+/// would not start a line with them.
+const BARE_LEVELS: [&str; 10] = [
+    "TRACE", "DEBUG", "INFO", "NOTICE", "WARN", "WARNING", "ERROR", "CRITICAL", "FATAL", "SEVERE",
+];
+
+/// npm's levels after its name: `npm ERR!` (npm 6-9), `npm error` (npm 10), `npm WARN`, ...
+const NPM_LEVELS: [(&str, &str); 9] = [
+    ("ERR!", "ERROR"),
+    ("error", "ERROR"),
+    ("WARN", "WARN"),
+    ("warn", "WARN"),
+    ("notice", "INFO"),
+    ("info", "INFO"),
+    ("http", "INFO"),
+    ("verb", "DEBUG"),
+    ("timing", "DEBUG"),
+];
+
+/// What opens an untimed line: its level, the logger it names, and where the message starts.
+#[derive(Debug, PartialEq)]
+struct Lead<'a> {
+    level: &'static str,
+    logger: Option<&'a str>,
+    message: &'a str,
+}
+
+/// The level a line opens with, in one of the shapes in the module doc.
+fn lead(text: &str) -> Option<Lead<'_>> {
+    if let Some(inside) = text.strip_prefix('[') {
+        return bracketed(inside);
+    }
+    if let Some(rest) = text.strip_prefix("npm ") {
+        let (word, message) = rest.split_once(' ').unwrap_or((rest, ""));
+        let level = NPM_LEVELS.iter().find(|(w, _)| *w == word)?.1;
+        return Some(Lead {
+            level,
+            logger: Some("npm"),
+            message: message.trim_start(),
+        });
+    }
+    // apt and dpkg: `E: ...`, `W: ...`, `N: ...`.
+    if let [letter @ (b'E' | b'W' | b'N' | b'I'), b':', b' ', ..] = text.as_bytes() {
+        let level = match letter {
+            b'E' => "ERROR",
+            b'W' => "WARN",
+            _ => "INFO",
+        };
+        return Some(Lead {
+            level,
+            logger: None,
+            message: &text[3..],
+        });
+    }
+    let word_len = text.bytes().take_while(u8::is_ascii_alphabetic).count();
+    let (word, rest) = text.split_at(word_len);
+    if BARE_LEVELS.contains(&word) {
+        return upper_case_word(word, rest);
+    }
+    // `error: could not compile`, `warning: unused import` (lower case needs its colon).
+    let rest = rest.strip_prefix(": ")?;
+    let level = normalize_level(word)
+        .filter(|_| ["error", "warning", "warn", "fatal", "info", "debug"].contains(&word))?;
+    Some(Lead {
+        level,
+        logger: None,
+        message: rest,
+    })
+}
+
+/// `[ERROR] message` (Maven, many CLIs), `[WARN  my_app] message` (env_logger without time).
+fn bracketed(inside: &str) -> Option<Lead<'_>> {
+    let (head, message) = inside.split_once(']')?;
+    let (word, target) = match head.trim().split_once(char::is_whitespace) {
+        Some((word, target)) => (word, Some(target.trim())),
+        None => (head.trim(), None),
+    };
+    if !word.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return None;
+    }
+    let level = normalize_level(word)?;
+    let logger = target.filter(|t| !t.is_empty() && !t.contains(char::is_whitespace));
+    if target.is_some() && logger.is_none() {
+        return None;
+    }
+    Some(Lead {
+        level,
+        logger,
+        message: message.trim_start(),
+    })
+}
+
+/// After an upper-case level word: `:logger:message` (Python), `:     message` (uvicorn),
+/// spaces, ` - ` or ` | ` and the message.
+fn upper_case_word<'a>(word: &str, rest: &'a str) -> Option<Lead<'a>> {
+    let level = normalize_level(word)?;
+    if let Some(after) = rest.strip_prefix(':') {
+        if after.is_empty() || after.starts_with(char::is_whitespace) {
+            return Some(Lead {
+                level,
+                logger: None,
+                message: after.trim_start(),
+            });
+        }
+        // `%(levelname)s:%(name)s:%(message)s`: the logger is one word before the next colon.
+        let (logger, message) = match after.split_once(':') {
+            Some((logger, message)) if !logger.contains(char::is_whitespace) => {
+                (Some(logger), message)
+            }
+            _ => (None, after),
+        };
+        return Some(Lead {
+            level,
+            logger,
+            message,
+        });
+    }
+    if !rest.starts_with(' ') {
+        return None;
+    }
+    let rest = rest.trim_start();
+    let message = rest
+        .strip_prefix("- ")
+        .or_else(|| rest.strip_prefix("| "))
+        .unwrap_or(rest);
+    Some(Lead {
+        level,
+        logger: None,
+        message,
+    })
+}
+
+/// The fields of an untimed line (no `ts`: the source's time is added when the event is
+/// built), or `None` when it does not open with a level.
+pub(crate) fn parse(text: &str) -> Option<Vec<(String, Value)>> {
+    let lead = lead(text)?;
+    let mut fields = crate::ingest::records::field_list(8);
+    fields.push(("level".to_string(), Value::String(lead.level.to_string())));
+    if let Some(logger) = lead.logger {
+        push_logger(&mut fields, logger, None);
+    }
+    push_message(lead.message, &mut fields);
+    Some(fields)
+}
+
+/// Whether a line of an untimed source starts an event: it opens with a level, or with a time
+/// after all (a timed line among untimed ones); a `docker compose logs` line does unless its
+/// message is indented.
+pub(crate) fn starts_event(content: &[u8]) -> bool {
+    let content = crate::ingest::ansi::strip_escapes(crate::ingest::lines::without_bom(content));
+    let Ok(text) = std::str::from_utf8(&content) else {
+        return true;
+    };
+    if let Some((_, message)) = super::compose::split(text) {
+        return !message.starts_with(char::is_whitespace);
+    }
+    lead(text).is_some() || super::starts_text_event(text.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> Option<(&'static str, Option<&str>, &str)> {
+        lead(text).map(|l| (l.level, l.logger, l.message))
+    }
+
+    #[test]
+    fn the_shapes_programs_write_without_a_time() {
+        assert_eq!(
+            read("ERROR:app.payments:payment failed: timeout"),
+            Some(("ERROR", Some("app.payments"), "payment failed: timeout"))
+        );
+        assert_eq!(
+            read("WARNING:root:disk 91% full"),
+            Some(("WARN", Some("root"), "disk 91% full"))
+        );
+        assert_eq!(
+            read("INFO:     127.0.0.1:52314 - \"GET / HTTP/1.1\" 200 OK"),
+            Some(("INFO", None, "127.0.0.1:52314 - \"GET / HTTP/1.1\" 200 OK"))
+        );
+        assert_eq!(
+            read("CRITICAL:Something broke: badly"),
+            Some(("FATAL", None, "Something broke: badly")),
+            "a logger has no spaces"
+        );
+        assert_eq!(
+            read("[ERROR] Failed to execute goal on project shop"),
+            Some(("ERROR", None, "Failed to execute goal on project shop"))
+        );
+        assert_eq!(
+            read("[WARN  my_app::db] slow query"),
+            Some(("WARN", Some("my_app::db"), "slow query"))
+        );
+        assert_eq!(
+            read("npm ERR! code E404"),
+            Some(("ERROR", Some("npm"), "code E404"))
+        );
+        assert_eq!(
+            read("E: Unable to locate package foo"),
+            Some(("ERROR", None, "Unable to locate package foo"))
+        );
+        assert_eq!(
+            read("error: could not compile `shop`"),
+            Some(("ERROR", None, "could not compile `shop`"))
+        );
+        assert_eq!(
+            read("WARN  pool exhausted"),
+            Some(("WARN", None, "pool exhausted"))
+        );
+        assert_eq!(read("ERROR - refused"), Some(("ERROR", None, "refused")));
+    }
+
+    #[test]
+    fn prose_and_continuations_do_not_open_an_event() {
+        for line in [
+            "Traceback (most recent call last):",
+            "  File \"/app/pay.py\", line 42, in charge",
+            "TimeoutError: gateway timeout",
+            "Information: the server restarted",
+            "Error handling is hard",
+            "errors: 3",
+            "[1/4] Resolving packages...",
+            "[main thread] started",
+            "INFORMATIVE text",
+            "npm install finished",
+            "Errno: 5",
+        ] {
+            assert_eq!(read(line), None, "{line}");
+        }
+    }
+
+    #[test]
+    fn events_start_at_levels_times_and_compose_lines() {
+        assert!(starts_event(b"ERROR:root:x"));
+        assert!(starts_event(b"\x1b[32mINFO\x1b[0m:     started"));
+        assert!(starts_event(b"2026-11-30 14:01:02 INFO timed after all"));
+        assert!(starts_event(b"api-1  | listening on :8000"));
+        assert!(!starts_event(b"api-1  |   File \"x.py\", line 1"));
+        assert!(!starts_event(b"Traceback (most recent call last):"));
+        assert!(!starts_event(b"    raise TimeoutError()"));
+    }
+
+    #[test]
+    fn fields_carry_level_logger_and_the_messages_pairs() {
+        let fields = parse("ERROR:shop.pay:charge failed status=502 duration=31ms").unwrap();
+        let get = |name: &str| {
+            fields
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        };
+        assert_eq!(get("level").unwrap(), "ERROR");
+        assert_eq!(get("logger").unwrap(), "shop.pay");
+        assert_eq!(
+            get("message").unwrap(),
+            "charge failed status=502 duration=31ms"
+        );
+        assert!(get("ts").is_none(), "the source's time is added later");
+        assert!(parse("just prose").is_none());
+    }
+}
