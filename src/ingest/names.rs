@@ -213,6 +213,8 @@ pub(crate) const REQUEST_NAMES: &[(&str, &str)] = &[
     ("properties.httpMethod", "properties.requestUri"),
     // Datadog's standard attributes.
     ("http.method", "http.url_details.path"),
+    // AWS WAF's logs.
+    ("httpRequest.httpMethod", "httpRequest.uri"),
 ];
 
 /// A column some field names feed.

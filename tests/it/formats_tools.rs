@@ -160,7 +160,7 @@ async fn security_tools_databases_ci_and_cluster_events_without_configuration() 
     assert_eq!(got[0], ["2026-11-30T14:01:05Z", "WARN", "postfix/smtpd"]);
     assert_eq!(
         levels(rows_of(data.path(), "actions.log", "level").await),
-        ["INFO", "INFO", "ERROR"]
+        ["INFO", "ERROR", "ERROR"]
     );
 
     assert_balanced(data.path()).await;

@@ -164,6 +164,15 @@ fn json_as_common_loggers_write_it() {
         operation(br#"{"time":1764511262,"msg":"done","req":{"method":"get","url":"/api/orders/17?x=1"}}"#),
         "GET /api/orders/{id}"
     );
+    // AWS WAF: the request under `httpRequest` (method and URI) is the message; its
+    // `action` (ALLOW, BLOCK) the operation.
+    let waf = p
+        .parse(br#"{"timestamp":1764511262771,"formatVersion":1,"action":"BLOCK","httpSourceName":"ALB","httpRequest":{"clientIp":"1.1.1.1","country":"AU","uri":"/api/orders/17","args":"","httpVersion":"HTTP/1.1","httpMethod":"POST","requestId":"rid"}}"#)
+        .unwrap();
+    assert_eq!(
+        (waf.operation.as_str(), waf.message.as_str()),
+        ("BLOCK", "POST /api/orders/17")
+    );
     assert_eq!(
         operation(br#"{"@t":"2026-11-30T14:01:02Z","@mt":"HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed} ms","RequestMethod":"POST","RequestPath":"/api/pay","StatusCode":502,"Elapsed":31.5}"#),
         "POST /api/pay"

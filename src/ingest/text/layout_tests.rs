@@ -115,6 +115,22 @@ fn clickhouse_cockroach_and_ci_runners() {
     );
     let got = fields("2026-11-30T14:01:02.1234567Z ##[group]Run npm test");
     assert_eq!(get(&got, "level"), None, "{got:?}");
+    // npm's own lines: its errors and warnings, not its notices or a word after `npm`.
+    let npm = |line: &str| get(&fields(line), "level");
+    assert_eq!(
+        npm("2026-11-30T14:01:05Z npm ERR! Test failed.").as_deref(),
+        Some("ERROR")
+    );
+    assert_eq!(
+        npm("2026-11-30T14:01:05Z npm WARN deprecated x@1").as_deref(),
+        Some("WARN")
+    );
+    assert_eq!(npm("2026-11-30T14:01:05Z npm notice New version"), None);
+    assert_eq!(
+        npm("2026-11-30T14:01:05Z npm error code 1").as_deref(),
+        Some("ERROR")
+    );
+    assert_eq!(npm("2026-11-30T14:01:05Z npm install failed"), None);
     // A date's two marks are the same one.
     assert!(parser().parse("2026-11.30 14:01:02 x").is_err());
 }

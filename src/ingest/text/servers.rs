@@ -68,6 +68,10 @@ pub(super) fn leading_level(message: &str) -> Option<&'static str> {
     if let Some(marked) = message.strip_prefix("##[") {
         return normalize_level(marked.split(']').next()?).filter(above_info);
     }
+    // npm's own lines in a build's log: `npm ERR! Test failed.`, `npm WARN deprecated ...`.
+    if let Some(rest) = message.strip_prefix("npm ") {
+        return super::untimed::npm_level(rest.split(' ').next()?).filter(above_info);
+    }
     let mut rest = message;
     for _ in 0..2 {
         // A word of letters right before `: `, looked for in the first bytes only: this runs

@@ -34,6 +34,14 @@ const NPM_LEVELS: [(&str, &str); 9] = [
     ("timing", "DEBUG"),
 ];
 
+/// The level an npm line's second word names (`ERR!`, `WARN`, `notice`, ...).
+pub(crate) fn npm_level(word: &str) -> Option<&'static str> {
+    NPM_LEVELS
+        .iter()
+        .find(|(w, _)| *w == word)
+        .map(|(_, level)| *level)
+}
+
 /// What opens an untimed line: its level, the logger it names, and where the message starts.
 #[derive(Debug, PartialEq)]
 struct Lead<'a> {
@@ -49,7 +57,7 @@ fn lead(text: &str) -> Option<Lead<'_>> {
     }
     if let Some(rest) = text.strip_prefix("npm ") {
         let (word, message) = rest.split_once(' ').unwrap_or((rest, ""));
-        let level = NPM_LEVELS.iter().find(|(w, _)| *w == word)?.1;
+        let level = npm_level(word)?;
         return Some(Lead {
             level,
             logger: Some("npm"),
