@@ -85,8 +85,14 @@ static COCKROACH: LazyLock<Regex> = LazyLock::new(|| {
 /// Whether a line starts a plain-text event (has a timestamp where `text` looks for one);
 /// other lines continue the event before them (see `multiline`).
 pub(crate) fn starts_text_event(content: &[u8]) -> bool {
-    let content = super::ansi::strip_escapes(super::lines::without_bom(content));
-    let content = &content[..];
+    let content = super::lines::without_bom(content);
+    // Colors are looked for only when the line does not start an event as it is (most do).
+    starts_uncolored_event(content)
+        || (memchr::memchr(0x1b, content).is_some()
+            && starts_uncolored_event(&super::ansi::strip_escapes(content)))
+}
+
+fn starts_uncolored_event(content: &[u8]) -> bool {
     // A tab-indented line continues (Java's stack frames, SQL Server's banner), whatever
     // time it holds.
     if content.first() == Some(&b'\t') {
@@ -401,6 +407,10 @@ fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
         if !piped.starts_with(char::is_whitespace) {
             return piped_header(piped, fields);
         }
+    }
+    // Python's default layout after a time a wrapper added (`kubectl logs --timestamps`).
+    if untimed::read_colon_level(rest.trim_start(), fields) {
+        return;
     }
     let mut at = 0;
     let mut level = None;

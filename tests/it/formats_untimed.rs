@@ -44,6 +44,15 @@ level=error msg=\"db down\" err=\"dial tcp: connection refused\"\n";
 const COLORED: &str = "\x1b[2m2026-11-30 14:01:02.123\x1b[0;39m \x1b[31mERROR\x1b[0;39m \x1b[35m4321\x1b[0;39m \x1b[2m---\x1b[0;39m \x1b[2m[           main]\x1b[0;39m \x1b[36mc.e.Checkout\x1b[0;39m \x1b[2m:\x1b[0;39m payment failed\n\
 \x1b[2m2026-11-30 14:01:03.000\x1b[0;39m \x1b[32m INFO\x1b[0;39m \x1b[35m4321\x1b[0;39m \x1b[2m---\x1b[0;39m \x1b[2m[           main]\x1b[0;39m \x1b[36mc.e.Checkout\x1b[0;39m \x1b[2m:\x1b[0;39m retried\n";
 
+/// `kubectl logs --timestamps` of a Python app: the time is the wrapper's, the rest Python's.
+const KUBECTL: &str = "2026-11-30T14:01:02.123456789Z INFO:root:starting worker\n\
+2026-11-30T14:01:03.123456789Z ERROR:shop.pay:payment failed\n";
+
+/// nginx's start-up errors on stderr, before its error log is open.
+const NGINX_START: &str =
+    "nginx: [emerg] bind() to 0.0.0.0:80 failed (98: Address already in use)\n\
+nginx: [warn] the \"user\" directive makes sense only if the master process runs as root\n";
+
 /// A timed log with the JVM's timeless warning among its lines: it stays timed.
 const JAVA_WITH_WARNING: &str = "2026-11-30 14:01:02,123 INFO [main] c.e.App - started\n\
 WARNING: An illegal reflective access operation has occurred\n\
@@ -73,6 +82,8 @@ async fn timeless_logs_take_their_files_time_and_colors_are_read_through() {
         ("svc.log", LOGFMT, "logfmt untimed"),
         ("colored.log", COLORED, "text"),
         ("java.log", JAVA_WITH_WARNING, "text"),
+        ("kubectl.log", KUBECTL, "text"),
+        ("nginx-stderr.log", NGINX_START, "text untimed"),
     ];
     for (name, text, _) in files {
         write_at(&logs.path().join(name), text, written);
@@ -175,8 +186,13 @@ async fn timeless_logs_take_their_files_time_and_colors_are_read_through() {
         ]
     );
 
+    let got = rows_of(data.path(), "kubectl.log", "ts, level, component").await;
+    assert_eq!(got[1], ["2026-11-30T14:01:03.123456Z", "ERROR", "shop.pay"]);
+    let got = rows_of(data.path(), "nginx-stderr.log", "level, component").await;
+    assert_eq!(got, [["FATAL", "nginx"], ["WARN", "nginx"]]);
+
     assert_balanced(data.path()).await;
-    assert_eq!(assert_lineage(data.path()).await, 22);
+    assert_eq!(assert_lineage(data.path()).await, 26);
 }
 
 #[tokio::test]

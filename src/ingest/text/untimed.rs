@@ -64,6 +64,17 @@ fn lead(text: &str) -> Option<Lead<'_>> {
             message: message.trim_start(),
         });
     }
+    // A program's name before a bracketed level: `nginx: [emerg] bind() ... failed`.
+    if let Some((program, after)) = text.split_once(": [") {
+        let is_name = |b: u8| b.is_ascii_alphanumeric() || b"-_.".contains(&b);
+        let named = !program.is_empty() && program.len() <= 32 && program.bytes().all(is_name);
+        if let Some(lead) = bracketed(after).filter(|_| named) {
+            return Some(Lead {
+                logger: Some(program),
+                ..lead
+            });
+        }
+    }
     // apt and dpkg: `E: ...`, `W: ...`, `N: ...`.
     if let [letter @ (b'E' | b'W' | b'N' | b'I'), b':', b' ', ..] = text.as_bytes() {
         let level = match letter {
@@ -155,6 +166,31 @@ fn upper_case_word<'a>(word: &str, rest: &'a str) -> Option<Lead<'a>> {
     })
 }
 
+/// `ERROR:logger:message` or `ERROR:    message` (an upper-case level and its colon) into
+/// `fields`; false, with nothing added, for any other start. Cheap on other lines: the first
+/// byte and the byte after the first word decide.
+pub(crate) fn read_colon_level(text: &str, fields: &mut Vec<(String, Value)>) -> bool {
+    let bytes = text.as_bytes();
+    if !bytes.first().is_some_and(u8::is_ascii_uppercase) {
+        return false;
+    }
+    let word_len = bytes
+        .iter()
+        .take(9)
+        .take_while(|b| b.is_ascii_uppercase())
+        .count();
+    if bytes.get(word_len) != Some(&b':') || !BARE_LEVELS.contains(&&text[..word_len]) {
+        return false;
+    }
+    match parse(text) {
+        Some(read) => {
+            fields.extend(read);
+            true
+        }
+        None => false,
+    }
+}
+
 /// The fields of an untimed line (no `ts`: the source's time is added when the event is
 /// built), or `None` when it does not open with a level.
 pub(crate) fn parse(text: &str) -> Option<Vec<(String, Value)>> {
@@ -234,6 +270,18 @@ mod tests {
             Some(("WARN", None, "pool exhausted"))
         );
         assert_eq!(read("ERROR - refused"), Some(("ERROR", None, "refused")));
+        assert_eq!(
+            read("ERROR: [pool www] child 12 exited"),
+            Some(("ERROR", None, "[pool www] child 12 exited"))
+        );
+        assert_eq!(
+            read("nginx: [emerg] bind() to 0.0.0.0:80 failed (98: Address already in use)"),
+            Some((
+                "FATAL",
+                Some("nginx"),
+                "bind() to 0.0.0.0:80 failed (98: Address already in use)"
+            ))
+        );
     }
 
     #[test]
@@ -250,9 +298,39 @@ mod tests {
             "INFORMATIVE text",
             "npm install finished",
             "Errno: 5",
+            "note: see [1] for details",
+            "Processing: [1/4] done",
         ] {
             assert_eq!(read(line), None, "{line}");
         }
+    }
+
+    #[test]
+    fn a_colon_level_after_a_time_is_read_other_starts_are_left() {
+        let mut fields = Vec::new();
+        assert!(read_colon_level(
+            "ERROR:shop.pay:payment failed",
+            &mut fields
+        ));
+        let get = |name: &str| {
+            fields
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        };
+        assert_eq!(get("level").unwrap(), "ERROR");
+        assert_eq!(get("logger").unwrap(), "shop.pay");
+        let mut fields = Vec::new();
+        for other in [
+            "INFO  [main] c.a.App - x",
+            "ERROR x",
+            "Error: x",
+            "HTTP:80 up",
+            "",
+        ] {
+            assert!(!read_colon_level(other, &mut fields), "{other}");
+        }
+        assert!(fields.is_empty());
     }
 
     #[test]
