@@ -564,7 +564,18 @@ impl LineParser {
         let text_of = |found| ColumnText::pick(&used, found);
         let service = text_of(self.service.find(&fields, nested, resolved))
             .unwrap_or_else(|| ColumnText::Owned(self.default_service.clone()));
-        let mut operation = text_of(self.operation.find(&fields, nested, resolved));
+        let operation_found = self.operation.find(&fields, nested, resolved);
+        let rails_action = operation_found.as_ref().is_some_and(|f| f.name == "action");
+        let mut operation = text_of(operation_found);
+        // Rails' lograge and GitLab: `"controller":"ProjectsController","action":"index"` is
+        // one operation, `ProjectsController#index` (the controller stays in `attributes`).
+        if rails_action {
+            let controller = lookup(&fields, "controller", nested).and_then(|f| f.value.as_str());
+            if let (Some(controller), Some(action)) = (controller, &operation) {
+                let joined = format!("{controller}#{}", action.view(&fields));
+                operation = Some(ColumnText::Owned(joined));
+            }
+        }
         let mut message = text_of(self.message.find(&fields, nested, resolved))
             .unwrap_or(ColumnText::Owned(String::new()));
         // An access log written as JSON: the request is the operation, and the message when

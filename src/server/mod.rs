@@ -31,6 +31,7 @@ mod errors;
 pub mod execute;
 pub mod information_schema;
 pub mod pg_catalog;
+mod pg_format;
 pub mod pg_functions;
 pub mod pg_names;
 pub mod pg_syntax;

@@ -13,7 +13,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use datafusion::arrow::array::{
-    ArrayRef, AsArray, Int32Array, ListBuilder, PrimitiveBuilder, RecordBatch, StringArray,
+    new_null_array, ArrayRef, AsArray, Int32Array, ListBuilder, PrimitiveBuilder, RecordBatch,
+    StringArray,
 };
 use datafusion::arrow::datatypes::{
     ArrowPrimitiveType, DataType, Field, Int16Type, Int32Type, Schema,
@@ -26,7 +27,8 @@ use datafusion::prelude::SessionContext;
 
 use super::descriptions;
 use tables::{
-    null_text_arrays, role_rows, rows_of, table_oid, with_array_columns, with_columns_of, with_rows,
+    null_text_arrays, role_rows, rows_of, table_oid, with_array_columns, with_columns_of,
+    with_rows, with_text_columns,
 };
 
 mod tables;
@@ -192,11 +194,20 @@ pub async fn install(
     for (table, columns) in [
         ("pg_class", &["reloptions", "relacl"][..]),
         ("pg_attribute", &["attacl"]),
+        ("pg_namespace", &["nspacl"]),
+        ("pg_default_acl", &["defaclacl"]),
+        ("pg_tablespace", &["spcacl", "spcoptions"]),
+        // `\dX` asks `'d' = any(stxkind)`.
+        ("pg_statistic_ext", &["stxkind"]),
         ("pg_event_trigger", &["evttags"]),
         ("pg_db_role_setting", &["setconfig"]),
     ] {
         overrides.insert(table, with_array_columns(&inner, table, columns).await?);
     }
+    overrides.insert(
+        "pg_collation",
+        with_text_columns(&inner, "pg_collation", &["colliculocale", "colllocale"]).await?,
+    );
     let roles = role_rows(users);
     let roles: Vec<_> = roles.iter().map(Vec::as_slice).collect();
     overrides.insert("pg_roles", with_rows(&inner, "pg_roles", &roles).await?);
@@ -416,6 +427,9 @@ fn vectors_as_arrays(
         "proargtypes",
         "proallargtypes",
     ];
+    // Access privileges, a text array in PostgreSQL (psql's `\df+` joins `proacl`); NULL.
+    const ACL: &[&str] = &["proacl"];
+    let text_list = DataType::List(Arc::new(Field::new("item", DataType::Utf8, true)));
     let fields: Vec<Field> = schema
         .fields()
         .iter()
@@ -430,6 +444,7 @@ fn vectors_as_arrays(
                 DataType::List(Arc::new(Field::new("item", DataType::Int32, true))),
                 true,
             ),
+            n if ACL.contains(&n) => Field::new(n, text_list.clone(), true),
             _ => f.as_ref().clone(),
         })
         .collect();
@@ -443,6 +458,8 @@ fn vectors_as_arrays(
                 columns.push(number_lists::<Int16Type>(column)?);
             } else if OID.contains(&name) {
                 columns.push(number_lists::<Int32Type>(column)?);
+            } else if ACL.contains(&name) {
+                columns.push(new_null_array(&text_list, batch.num_rows()));
             } else {
                 columns.push(column.clone());
             }

@@ -212,7 +212,7 @@ fn constant(name: &'static str, value: ScalarValue) -> ScalarUDF {
 }
 
 /// A function taking any arguments (at least one), with a fixed result type.
-fn any_arguments(
+pub(super) fn any_arguments(
     name: &'static str,
     returns: DataType,
     body: impl Fn(&[ArrayRef]) -> Result<ArrayRef> + Send + Sync + 'static,
@@ -486,6 +486,19 @@ pub fn udfs(facts: Arc<CatalogFacts>) -> Vec<ScalarUDF> {
         constant("shobj_description", null_text()),
         constant("pg_get_serial_sequence", null_text()),
         constant("pg_get_indexdef", null_text()),
+        // psql's `\dx+` (an extension's objects; SHAPE has none) and `\df+` (a function's
+        // SQL body; SHAPE's are built in).
+        constant("pg_describe_object", null_text()),
+        constant("pg_get_function_sqlbody", null_text()),
+        // `\dO`: collations of the database's encoding, UTF8 (PostgreSQL's number 6).
+        constant("pg_char_to_encoding", ScalarValue::Int32(Some(6))),
+        // `\dX`: SHAPE has no extended statistics objects.
+        constant("pg_get_statisticsobjdef_columns", null_text()),
+        without_arguments(
+            "getdatabaseencoding",
+            ScalarValue::Utf8(Some("UTF8".to_string())),
+        ),
+        super::pg_format::format_udf(),
         // `\db`: SHAPE has no tablespaces beyond the default ones, which have no location.
         constant(
             "pg_tablespace_location",
@@ -495,6 +508,7 @@ pub fn udfs(facts: Arc<CatalogFacts>) -> Vec<ScalarUDF> {
         constant("pg_table_size", null_size()),
         constant("pg_indexes_size", null_size()),
         constant("pg_database_size", null_size()),
+        constant("pg_tablespace_size", null_size()),
         without_arguments("pg_is_in_recovery", ScalarValue::Boolean(Some(false))),
         without_arguments("pg_postmaster_start_time", started_at()),
         size_pretty_udf(),

@@ -164,6 +164,11 @@ fn json_as_common_loggers_write_it() {
         operation(br#"{"time":1764511262,"msg":"done","req":{"method":"get","url":"/api/orders/17?x=1"}}"#),
         "GET /api/orders/{id}"
     );
+    // Rails' lograge and GitLab: the controller and its action.
+    assert_eq!(
+        operation(br#"{"time":"2026-11-30T14:01:02.123Z","method":"GET","path":"/api/v4/projects","format":"json","controller":"ProjectsController","action":"index","status":200,"duration_s":0.05}"#),
+        "ProjectsController#index"
+    );
     // AWS WAF: the request under `httpRequest` (method and URI) is the message; its
     // `action` (ALLOW, BLOCK) the operation.
     let waf = p

@@ -23,6 +23,26 @@ pub(super) async fn with_array_columns(
     with_columns(inner, table, |_| null_text_arrays(columns)).await
 }
 
+/// `pg_catalog.<table>` with NULL text columns of newer PostgreSQL releases that clients of
+/// those releases read (psql 15's `\dO` reads `pg_collation.colliculocale`, 17's `colllocale`).
+pub(super) async fn with_text_columns(
+    inner: &Arc<dyn SchemaProvider>,
+    table: &str,
+    columns: &[&str],
+) -> Result<Arc<dyn TableProvider>> {
+    use datafusion::logical_expr::{cast, lit};
+    with_columns(inner, table, |_| {
+        columns
+            .iter()
+            .map(|name| {
+                let null = lit(datafusion::common::ScalarValue::Null);
+                (*name, cast(null, DataType::Utf8))
+            })
+            .collect()
+    })
+    .await
+}
+
 /// NULL text arrays named `columns`.
 pub(super) fn null_text_arrays<'a>(columns: &[&'a str]) -> NamedExprs<'a> {
     use datafusion::logical_expr::{cast, lit};

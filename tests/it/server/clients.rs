@@ -123,6 +123,17 @@ fn psql_meta_commands_and_copy_to_a_file() {
         ("\\dy", "List of event triggers"),
         ("\\dd", "Object descriptions"),
         ("\\dT+", "List of data types"),
+        ("\\df+ shape_burn_rate", "shape_burn_rate"),
+        ("\\dn+", "public"),
+        ("\\db+", "List of tablespaces"),
+        ("\\ddp", "Default access privileges"),
+        ("\\dx+", "Objects in extension"),
+        ("\\dO", "List of collations"),
+        ("\\dX", "List of extended statistics"),
+        (
+            "SELECT format('%I.%I = %L, %s%%', 'public', 'Events', 'O''Reilly', 5)",
+            "public.\"Events\" = 'O''Reilly', 5%",
+        ),
         (
             "\\sf shape_burn_rate",
             "CREATE OR REPLACE FUNCTION public.shape_burn_rate(",
