@@ -35,6 +35,28 @@ pub(crate) async fn ingest_checking_formats(
     }
 }
 
+/// Writes `files` (name, text, the format it must be read in) into a fresh directory, last
+/// written at `written`, and ingests them as [`ingest_checking_formats`] does; the logs'
+/// directory (kept for lineage checks) and the data dir.
+pub(crate) async fn ingest_files_checking_formats(
+    files: &[(&str, &str, &'static str)],
+    written: SystemTime,
+) -> (tempfile::TempDir, tempfile::TempDir) {
+    let logs = tempfile::tempdir().unwrap();
+    for (name, text, _) in files {
+        write_at(&logs.path().join(name), text, written);
+    }
+    let data = tempfile::tempdir().unwrap();
+    ingest_checking_formats(data.path(), logs.path(), |uri| {
+        files
+            .iter()
+            .find(|(name, _, _)| uri.ends_with(&format!("/{name}")))
+            .map_or("?", |(_, _, format)| format)
+    })
+    .await;
+    (logs, data)
+}
+
 /// `columns` of the events read from the file named `file`, in line and record order.
 pub(crate) async fn rows_of(data: &Path, file: &str, columns: &str) -> Vec<Vec<String>> {
     let sql = format!(

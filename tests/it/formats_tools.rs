@@ -8,7 +8,7 @@
 use std::time::{Duration, SystemTime};
 
 use crate::common::{assert_balanced, assert_lineage};
-use crate::formats_servers::{ingest_checking_formats, rows_of, write_at};
+use crate::formats_servers::{ingest_files_checking_formats, rows_of};
 
 const FORTIGATE: &str = r#"date=2026-11-30 time=14:01:02 devname="FGT60E" logid="0000000013" type="traffic" subtype="forward" level="notice" srcip=10.1.100.11 dstip=93.184.216.34 action="accept"
 date=2026-11-30 time=14:01:05 devname="FGT60E" logid="0100032001" type="event" subtype="system" level="warning" logdesc="Admin login failed" msg="Administrator admin login failed"
@@ -48,7 +48,6 @@ const ACTIONS: &str = "2026-11-30T14:01:02.1234567Z ##[group]Run npm test\n\
 
 #[tokio::test]
 async fn security_tools_databases_ci_and_cluster_events_without_configuration() {
-    let logs = tempfile::tempdir().unwrap();
     // Last written in 2026: the year of Postfix's year-less syslog times.
     let written = SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_050_000);
     let files = [
@@ -63,17 +62,7 @@ async fn security_tools_databases_ci_and_cluster_events_without_configuration() 
         ("mail.log", MAIL, "syslog"),
         ("actions.log", ACTIONS, "text"),
     ];
-    for (name, text, _) in files {
-        write_at(&logs.path().join(name), text, written);
-    }
-    let data = tempfile::tempdir().unwrap();
-    ingest_checking_formats(data.path(), logs.path(), |uri| {
-        files
-            .iter()
-            .find(|(name, _, _)| uri.ends_with(&format!("/{name}")))
-            .map_or("?", |(_, _, format)| format)
-    })
-    .await;
+    let (_logs, data) = ingest_files_checking_formats(&files, written).await;
 
     let levels =
         |rows: Vec<Vec<String>>| rows.into_iter().map(|r| r[0].clone()).collect::<Vec<_>>();

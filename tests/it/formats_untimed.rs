@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime};
 use shape::config::Config;
 
 use crate::common::{assert_balanced, assert_lineage, ingest_into, query};
-use crate::formats_servers::{ingest_checking_formats, rows_of, write_at};
+use crate::formats_servers::{ingest_files_checking_formats, rows_of, write_at};
 
 const PYTHON: &str = "INFO:root:starting worker pool size=4\n\
 WARNING:shop.db:slow query took 1203ms\n\
@@ -71,7 +71,6 @@ fn iso(time: SystemTime) -> String {
 
 #[tokio::test]
 async fn timeless_logs_take_their_files_time_and_colors_are_read_through() {
-    let logs = tempfile::tempdir().unwrap();
     let written = SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_050_000);
     let files = [
         ("app.log", PYTHON, "text untimed"),
@@ -85,17 +84,7 @@ async fn timeless_logs_take_their_files_time_and_colors_are_read_through() {
         ("kubectl.log", KUBECTL, "text"),
         ("nginx-stderr.log", NGINX_START, "text untimed"),
     ];
-    for (name, text, _) in files {
-        write_at(&logs.path().join(name), text, written);
-    }
-    let data = tempfile::tempdir().unwrap();
-    ingest_checking_formats(data.path(), logs.path(), |uri| {
-        files
-            .iter()
-            .find(|(name, _, _)| uri.ends_with(&format!("/{name}")))
-            .map_or("?", |(_, _, format)| format)
-    })
-    .await;
+    let (_logs, data) = ingest_files_checking_formats(&files, written).await;
 
     let stamp = iso(written);
     let got = rows_of(

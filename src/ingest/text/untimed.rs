@@ -228,60 +228,77 @@ mod tests {
 
     #[test]
     fn the_shapes_programs_write_without_a_time() {
-        assert_eq!(
-            read("ERROR:app.payments:payment failed: timeout"),
-            Some(("ERROR", Some("app.payments"), "payment failed: timeout"))
-        );
-        assert_eq!(
-            read("WARNING:root:disk 91% full"),
-            Some(("WARN", Some("root"), "disk 91% full"))
-        );
-        assert_eq!(
-            read("INFO:     127.0.0.1:52314 - \"GET / HTTP/1.1\" 200 OK"),
-            Some(("INFO", None, "127.0.0.1:52314 - \"GET / HTTP/1.1\" 200 OK"))
-        );
-        assert_eq!(
-            read("CRITICAL:Something broke: badly"),
-            Some(("FATAL", None, "Something broke: badly")),
-            "a logger has no spaces"
-        );
-        assert_eq!(
-            read("[ERROR] Failed to execute goal on project shop"),
-            Some(("ERROR", None, "Failed to execute goal on project shop"))
-        );
-        assert_eq!(
-            read("[WARN  my_app::db] slow query"),
-            Some(("WARN", Some("my_app::db"), "slow query"))
-        );
-        assert_eq!(
-            read("npm ERR! code E404"),
-            Some(("ERROR", Some("npm"), "code E404"))
-        );
-        assert_eq!(
-            read("E: Unable to locate package foo"),
-            Some(("ERROR", None, "Unable to locate package foo"))
-        );
-        assert_eq!(
-            read("error: could not compile `shop`"),
-            Some(("ERROR", None, "could not compile `shop`"))
-        );
-        assert_eq!(
-            read("WARN  pool exhausted"),
-            Some(("WARN", None, "pool exhausted"))
-        );
-        assert_eq!(read("ERROR - refused"), Some(("ERROR", None, "refused")));
-        assert_eq!(
-            read("ERROR: [pool www] child 12 exited"),
-            Some(("ERROR", None, "[pool www] child 12 exited"))
-        );
-        assert_eq!(
-            read("nginx: [emerg] bind() to 0.0.0.0:80 failed (98: Address already in use)"),
-            Some((
+        type Case<'a> = (&'a str, &'static str, Option<&'a str>, &'a str);
+        let cases: [Case; 14] = [
+            (
+                "ERROR:app.payments:payment failed: timeout",
+                "ERROR",
+                Some("app.payments"),
+                "payment failed: timeout",
+            ),
+            (
+                "WARNING:root:disk 91% full",
+                "WARN",
+                Some("root"),
+                "disk 91% full",
+            ),
+            (
+                "INFO:     127.0.0.1:52314 - \"GET / HTTP/1.1\" 200 OK",
+                "INFO",
+                None,
+                "127.0.0.1:52314 - \"GET / HTTP/1.1\" 200 OK",
+            ),
+            // A logger has no spaces.
+            (
+                "CRITICAL:Something broke: badly",
+                "FATAL",
+                None,
+                "Something broke: badly",
+            ),
+            (
+                "[ERROR] Failed to execute goal on project shop",
+                "ERROR",
+                None,
+                "Failed to execute goal on project shop",
+            ),
+            (
+                "[WARN  my_app::db] slow query",
+                "WARN",
+                Some("my_app::db"),
+                "slow query",
+            ),
+            ("npm ERR! code E404", "ERROR", Some("npm"), "code E404"),
+            (
+                "E: Unable to locate package foo",
+                "ERROR",
+                None,
+                "Unable to locate package foo",
+            ),
+            (
+                "error: could not compile `shop`",
+                "ERROR",
+                None,
+                "could not compile `shop`",
+            ),
+            ("WARN  pool exhausted", "WARN", None, "pool exhausted"),
+            ("ERROR - refused", "ERROR", None, "refused"),
+            (
+                "ERROR: [pool www] child 12 exited",
+                "ERROR",
+                None,
+                "[pool www] child 12 exited",
+            ),
+            (
+                "nginx: [emerg] bind() to 0.0.0.0:80 failed (98: Address already in use)",
                 "FATAL",
                 Some("nginx"),
-                "bind() to 0.0.0.0:80 failed (98: Address already in use)"
-            ))
-        );
+                "bind() to 0.0.0.0:80 failed (98: Address already in use)",
+            ),
+            ("[info] ready", "INFO", None, "ready"),
+        ];
+        for (line, level, logger, message) in cases {
+            assert_eq!(read(line), Some((level, logger, message)), "{line}");
+        }
     }
 
     #[test]
