@@ -12,6 +12,7 @@
 
 use serde_json::Value;
 
+use super::tokens::level_and_target;
 use super::{push_logger, push_message};
 use crate::ingest::values::normalize_level;
 
@@ -107,18 +108,11 @@ fn lead(text: &str) -> Option<Lead<'_>> {
 /// `[ERROR] message` (Maven, many CLIs), `[WARN  my_app] message` (env_logger without time).
 fn bracketed(inside: &str) -> Option<Lead<'_>> {
     let (head, message) = inside.split_once(']')?;
-    let (word, target) = match head.trim().split_once(char::is_whitespace) {
-        Some((word, target)) => (word, Some(target.trim())),
-        None => (head.trim(), None),
+    let head = head.trim();
+    let (level, logger) = match level_and_target(head) {
+        Some((level, target)) => (level, Some(target)),
+        None => (normalize_level(head)?, None),
     };
-    if !word.bytes().all(|b| b.is_ascii_alphabetic()) {
-        return None;
-    }
-    let level = normalize_level(word)?;
-    let logger = target.filter(|t| !t.is_empty() && !t.contains(char::is_whitespace));
-    if target.is_some() && logger.is_none() {
-        return None;
-    }
     Some(Lead {
         level,
         logger,
@@ -220,6 +214,7 @@ pub(crate) fn starts_event(content: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::value;
     use super::*;
 
     fn read(text: &str) -> Option<(&'static str, Option<&str>, &str)> {
@@ -329,12 +324,7 @@ mod tests {
             "ERROR:shop.pay:payment failed",
             &mut fields
         ));
-        let get = |name: &str| {
-            fields
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.clone())
-        };
+        let get = |name: &str| value(&fields, name).cloned();
         assert_eq!(get("level").unwrap(), "ERROR");
         assert_eq!(get("logger").unwrap(), "shop.pay");
         let mut fields = Vec::new();
@@ -364,12 +354,7 @@ mod tests {
     #[test]
     fn fields_carry_level_logger_and_the_messages_pairs() {
         let fields = parse("ERROR:shop.pay:charge failed status=502 duration=31ms").unwrap();
-        let get = |name: &str| {
-            fields
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.clone())
-        };
+        let get = |name: &str| value(&fields, name).cloned();
         assert_eq!(get("level").unwrap(), "ERROR");
         assert_eq!(get("logger").unwrap(), "shop.pay");
         assert_eq!(
