@@ -2,7 +2,8 @@
 //! sample, the one that turns the most lines into events wins (the more specific on a tie),
 //! and every line of the source is then parsed with it. A source whose lines mix formats
 //! (more lines fit when each line is decided alone) is read per line ("mixed"). A
-//! `#Fields:` directive among the first lines makes it a W3C extended log.
+//! `#Fields:` directive among the first lines makes it a W3C extended log; a first line naming
+//! columns, with the lines after it read by those names, a CSV log.
 //!
 //! Text fits whatever has a timestamp, so one odd line in a syslog file (sysklogd's
 //! `last message repeated`, a tag syslog cannot read) would make the whole file text and lose
@@ -42,6 +43,9 @@ pub fn choose_format(parser: &LineParser, sample: &[&[u8]]) -> Choice {
         .any(|line| super::w3c::fields_directive(line).is_some())
     {
         return timed(LineFormat::W3c);
+    }
+    if let Some(choice) = csv_choice(parser, sample) {
+        return choice;
     }
     let fits_of = |candidate: LineParser| {
         sample
@@ -93,6 +97,40 @@ pub fn choose_format(parser: &LineParser, sample: &[&[u8]]) -> Choice {
         return timed(LineFormat::Mixed);
     }
     timed(best.0)
+}
+
+/// CSV: a first line naming columns, and more than half of the lines after it read by those
+/// names (with times, else untimed when that is allowed).
+fn csv_choice(parser: &LineParser, sample: &[&[u8]]) -> Option<Choice> {
+    let mut lines = sample.iter().filter(|line| !super::lines::is_blank(line));
+    let header = lines.next().filter(|first| super::csv::is_header(first))?;
+    let rows: Vec<&[u8]> = lines.copied().filter(|row| row != header).collect();
+    let fits_of = |candidate: &LineParser| {
+        let mut with_header = Vec::new();
+        rows.iter()
+            .filter(|row| {
+                with_header.clear();
+                super::w3c::with_directive(header, row, &mut with_header);
+                let mut fits = false;
+                candidate.parse_each(&with_header, |record| fits |= record.is_ok());
+                fits
+            })
+            .count()
+    };
+    let csv = parser.trying_format(LineFormat::Csv);
+    if fits_of(&csv) * 2 > rows.len() {
+        return Some(Choice {
+            format: LineFormat::Csv,
+            untimed: parser.untimed(),
+        });
+    }
+    let untimed = parser.may_be_untimed()
+        && super::csv::names_a_column(header)
+        && fits_of(&csv.with_untimed()) * 2 > rows.len();
+    untimed.then_some(Choice {
+        format: LineFormat::Csv,
+        untimed: true,
+    })
 }
 
 #[cfg(test)]
@@ -160,6 +198,25 @@ mod tests {
         let json = r#"{"ts":"2026-11-30T14:01:02Z","msg":"ok"}"#;
         assert_eq!(chosen(&[json, text]), "mixed");
         assert_eq!(chosen(&["no time here", "nor here"]), "mixed");
+    }
+
+    #[test]
+    fn csv_needs_a_header_and_rows_read_by_it() {
+        let header = "timestamp,level,message";
+        let row = "2026-11-30T14:01:02Z,ERROR,\"payment failed, retrying\"";
+        assert_eq!(chosen(&[header, row, row]), "csv");
+        let parser = LineParser::new(&FormatSettings::default(), None, &[]).unwrap();
+        let untimed = ["level,message", "ERROR,payment failed", "INFO,ok"].map(str::as_bytes);
+        let choice = choose_format(&parser, &untimed);
+        assert_eq!((choice.format.name(), choice.untimed), ("csv", true));
+        // Prose with a comma first, then text lines: no CSV.
+        let text = "2026-11-30 14:01:02,123 INFO [main] c.a.App - started";
+        assert_eq!(
+            chosen(&["Starting server, please wait", text, text]),
+            "text"
+        );
+        // A header with no rows yet is left to the other formats.
+        assert_ne!(chosen(&[header]), "csv");
     }
 
     #[test]

@@ -36,6 +36,8 @@ pub enum LineFormat {
     Otlp,
     /// The W3C extended log format (IIS, CloudFront): `#Fields:` names the columns.
     W3c,
+    /// CSV with a header line naming the columns (exports, spreadsheets).
+    Csv,
     /// A regex with named capture groups; each group becomes a field.
     Regex(Regex),
 }
@@ -55,7 +57,7 @@ pub const DETECTED_FORMATS: [LineFormat; 9] = [
 
 #[derive(Debug, thiserror::Error)]
 pub enum FormatError {
-    #[error("unknown format {0:?} (expected auto, mixed, json, logfmt, combined, text, syslog, cri, docker, journald, otlp, w3c or regex:<pattern>)")]
+    #[error("unknown format {0:?} (expected auto, mixed, json, logfmt, combined, text, syslog, cri, docker, journald, otlp, w3c, csv or regex:<pattern>)")]
     Unknown(String),
     #[error("invalid regex: {0}")]
     Regex(#[from] regex::Error),
@@ -84,6 +86,7 @@ impl LineFormat {
             "journald" | "journal" => Ok(LineFormat::Journald),
             "otlp" | "opentelemetry" | "otel" => Ok(LineFormat::Otlp),
             "w3c" | "iis" | "cloudfront" => Ok(LineFormat::W3c),
+            "csv" => Ok(LineFormat::Csv),
             "mixed" => Ok(LineFormat::Mixed),
             other => Err(FormatError::Unknown(other.to_string())),
         }
@@ -113,6 +116,7 @@ impl LineFormat {
             LineFormat::Journald => "journald",
             LineFormat::Otlp => "otlp",
             LineFormat::W3c => "w3c",
+            LineFormat::Csv => "csv",
             LineFormat::Regex(_) => "regex",
         }
     }

@@ -1,11 +1,12 @@
 //! Lines on their way from the reader to the parse pipeline: blank lines counted, lines
 //! grouped into multi-line events when the source's format joins them, a W3C log's data
-//! lines given their `#Fields:` directive, chunks sent when full.
+//! lines given their `#Fields:` directive (a CSV log's their header line), chunks sent when
+//! full.
 
 use super::multiline::{Grouped, Grouper, Joining, Limits, LineIn, StartsEvent};
 use super::pipeline::{Chunk, Pipeline, PipelineResult, CHUNK_LINES};
-use super::w3c;
 use super::IngestError;
+use super::{csv, w3c};
 
 /// A line read before the source's format was known.
 pub(crate) struct SampledLine {
@@ -25,7 +26,10 @@ pub(crate) struct Intake {
     blank: u64,
     /// For a W3C log: the header its data lines are read with, the names of its last
     /// `#Fields:` directive and the last `#Date:` (`Some(None)` before either; see `w3c`).
+    /// For a CSV log: its header line (see `csv`).
     w3c_fields: Option<Option<Vec<u8>>>,
+    /// The header is a CSV header line, not W3C directives.
+    csv: bool,
     /// A data line with its directive in front (W3C), reused from line to line.
     scratch: Vec<u8>,
 }
@@ -36,6 +40,7 @@ impl Intake {
         (joining, starts): (Joining, StartsEvent),
         limits: Limits,
         w3c_fields: Option<Option<Vec<u8>>>,
+        csv: bool,
     ) -> Intake {
         Intake {
             pipeline,
@@ -45,6 +50,7 @@ impl Intake {
             chunk: Chunk::default(),
             blank: 0,
             w3c_fields,
+            csv,
             scratch: Vec::new(),
         }
     }
@@ -61,12 +67,18 @@ impl Intake {
     ) -> Result<bool, IngestError> {
         let content = &bytes[..content_len];
         if let (Some(header), None) = (self.w3c_fields.as_mut(), &reject) {
-            if let Some(next) = w3c::next_header(header.as_deref(), content) {
-                *header = Some(next);
-            }
-            if w3c::is_directive(content) || super::lines::is_blank(content) {
+            let directive = if self.csv {
+                csv::header_line(header, content)
+            } else {
+                if let Some(next) = w3c::next_header(header.as_deref(), content) {
+                    *header = Some(next);
+                }
+                w3c::is_directive(content)
+            };
+            let names = header.as_ref().filter(|h| self.csv || w3c::has_fields(h));
+            if directive || super::lines::is_blank(content) {
                 self.blank += 1;
-            } else if let Some(names) = header.as_ref().filter(|h| w3c::has_fields(h)) {
+            } else if let Some(names) = names {
                 self.scratch.clear();
                 w3c::with_directive(names, content, &mut self.scratch);
                 self.chunk

@@ -12,6 +12,7 @@ mod attributes;
 mod audit;
 pub mod batch;
 mod container;
+mod csv;
 pub mod cursor;
 pub mod detect;
 pub mod encoding;
@@ -594,13 +595,14 @@ impl SourceJob {
             events,
             rejects,
         );
-        let w3c_fields = matches!(parser_format, LineFormat::W3c).then(|| {
+        let csv = matches!(parser_format, LineFormat::Csv);
+        let w3c_fields = matches!(parser_format, LineFormat::W3c | LineFormat::Csv).then(|| {
             resume
                 .w3c_fields
                 .as_ref()
                 .map(|names| names.as_bytes().to_vec())
         });
-        let mut intake = Intake::new(pipeline, joining, self.multiline, w3c_fields);
+        let mut intake = Intake::new(pipeline, joining, self.multiline, w3c_fields, csv);
         for line in sample {
             intake.accept(
                 &line.bytes,

@@ -19,6 +19,10 @@ pub(crate) const TS_NAMES: &[&str] = &[
     "t",
     "@t",
     "timeMillis",
+    // log4j2's JSON layout since 2.11: `{"epochSecond":...,"nanoOfSecond":...}`.
+    "instant",
+    // Python's `logging` attributes as python-json-logger writes them.
+    "asctime",
     "t.$date",
     "Timestamp",
     // Envoy's JSON access log, Kubernetes' audit log, Cloudflare's Logpush.

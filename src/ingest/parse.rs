@@ -23,7 +23,7 @@ use super::text::{TextParser, YearHint};
 pub use super::values::normalize_level;
 use super::values::{
     epoch_to_micros, level_from_status, level_rank, parse_duration, parse_iso, parse_outcome,
-    parse_status, short_json, value_text,
+    parse_status, render_template, seconds_and_nanos, short_json, value_text,
 };
 use super::values::{level_in_tags, mongodb_severity, numeric_level};
 
@@ -393,6 +393,7 @@ impl LineParser {
             LineFormat::Docker => parse_docker(text, &self.plain)?,
             LineFormat::Journald => parse_journald(text)?,
             LineFormat::W3c => super::w3c::parse_w3c(text)?,
+            LineFormat::Csv => super::csv::parse_csv(text)?,
             LineFormat::Auto | LineFormat::Mixed => auto_fields(text, &self.plain)?,
         })
     }
@@ -437,7 +438,11 @@ impl LineParser {
             None => 'ts: {
                 let found = match resolved {
                     Some(resolved) => resolved.field(Column::Ts).map(|i| Found::at(&fields, i)),
-                    None => TS_NAMES.iter().find_map(|n| lookup(&fields, n, nested)),
+                    None => TS_NAMES
+                        .iter()
+                        .find_map(|n| lookup(&fields, n, nested))
+                        // log4j2's `instant` is an object, which `lookup` leaves.
+                        .or_else(|| find_last(&fields, "instant").map(|i| Found::at(&fields, i))),
                 };
                 let Some((name, value)) = pick(found) else {
                     if self.untimed {
@@ -576,7 +581,23 @@ impl LineParser {
                 operation = Some(ColumnText::Owned(joined));
             }
         }
-        let mut message = text_of(self.message.find(&fields, nested, resolved))
+        let message_found = self.message.find(&fields, nested, resolved);
+        // Serilog's CLEF without `@m`: the template rendered from the record's properties.
+        let rendered = message_found
+            .as_ref()
+            .filter(|found| matches!(found.name, "@mt" | "MessageTemplate"))
+            .and_then(|found| found.value.as_str())
+            .map(|template| {
+                render_template(template, |name| {
+                    let text_at =
+                        |path: &str| lookup(&fields, path, true).map(|p| value_text(p.value));
+                    lookup(&fields, name, nested)
+                        .map(|p| value_text(p.value))
+                        .or_else(|| text_at(&format!("Properties.{name}")))
+                })
+            });
+        let mut message = text_of(message_found)
+            .map(|found| rendered.map_or(found, ColumnText::Owned))
             .unwrap_or(ColumnText::Owned(String::new()));
         // An access log written as JSON: the request is the operation, and the message when
         // the record has none.
@@ -676,6 +697,11 @@ impl LineParser {
                     None => self.parse_ts_auto(s),
                 }
             }
+            Value::Object(parts) => seconds_and_nanos(parts).ok_or_else(|| {
+                "expected a string, a number or seconds and nanoseconds \
+                 (`epochSecond` and `nanoOfSecond`, `seconds` and `nanos`)"
+                    .to_string()
+            }),
             _ => Err("expected a string or a number".to_string()),
         }
     }

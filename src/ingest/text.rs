@@ -8,10 +8,7 @@
 //! header is peeled token by token while each token is something a header holds; the first
 //! token that is not starts the message, which is kept byte for byte.
 
-use std::sync::LazyLock;
-
 use chrono::{Datelike, NaiveDateTime};
-use regex::Regex;
 use serde_json::Value;
 
 pub(crate) use super::timestamps::timestamp_at;
@@ -28,6 +25,7 @@ use servers::{is_padded_source, leading_level, mongodb_text_severity, sql_server
 mod brackets;
 mod compose;
 mod fluent_bit;
+mod glog;
 mod jul;
 mod lambda;
 mod pairs;
@@ -38,6 +36,7 @@ mod supercomputers;
 mod tokens;
 mod tornado;
 pub(crate) mod untimed;
+mod uwsgi;
 
 use tokens::{
     bracket_end, channel_and_level, is_function_location, is_name_char, is_qualified_name,
@@ -55,32 +54,6 @@ pub(crate) struct YearHint {
     /// The source's modification time (else the ingest time), microseconds since the epoch.
     pub reference_micros: i64,
 }
-
-/// glog (Kubernetes components, many Go and C++ daemons): `E1130 14:01:02.123456  1234 f.go:12]`.
-static GLOG: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"^([IWEF])(\d{2})(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?\s+(\d+) ([^\s\]]+)\] ?",
-    )
-    .expect("valid glog pattern")
-});
-
-/// glog's severity letter (`I`, `W`, `E`, `F`).
-fn glog_level(letter: &str) -> &'static str {
-    match letter {
-        "I" => "INFO",
-        "W" => "WARN",
-        "E" => "ERROR",
-        _ => "FATAL",
-    }
-}
-
-/// CockroachDB (see [`TextParser::cockroach`]).
-static COCKROACH: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"^([IWEF])(\d{2})(\d{2})(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))? +(\d+) (\S+:\d+) (?:⋮ )?(?:\[([^\]]*)\] )?(?:\d+ +)?",
-    )
-    .expect("valid CockroachDB pattern")
-});
 
 /// Whether a line starts a plain-text event (has a timestamp where `text` looks for one);
 /// other lines continue the event before them (see `multiline`).
@@ -101,7 +74,7 @@ fn starts_uncolored_event(content: &[u8]) -> bool {
     let Ok(text) = std::str::from_utf8(content) else {
         return true;
     };
-    if may_be_glog(text) && (GLOG.is_match(text) || COCKROACH.is_match(text)) {
+    if glog::may_be_glog(text) && (glog::GLOG.is_match(text) || glog::COCKROACH.is_match(text)) {
         return true;
     }
     match find_timestamp(text) {
@@ -110,6 +83,7 @@ fn starts_uncolored_event(content: &[u8]) -> bool {
             supercomputers::starts_event(text)
                 || fluent_bit::starts_event(text)
                 || tornado::starts_event(text)
+                || uwsgi::starts_event(text)
         }
     }
 }
@@ -148,12 +122,6 @@ fn continues_postgres_error(after_time: &str) -> bool {
     LABELS
         .iter()
         .any(|label| &window[word_start..colon] == label.as_bytes())
-}
-
-/// Whether a line can be glog's (`E1130 ...`): the regex runs only then, as most lines are not.
-fn may_be_glog(text: &str) -> bool {
-    let b = text.as_bytes();
-    b.len() >= 5 && matches!(b[0], b'I' | b'W' | b'E' | b'F') && b[1].is_ascii_digit()
 }
 
 /// Parses plain-text lines into fields (`ts`, `level`, `pid`, `thread`, `logger`, ...,
@@ -227,6 +195,9 @@ impl TextParser {
             return Ok(fields);
         }
         if let Some(fields) = tornado::parse(text, self) {
+            return Ok(fields);
+        }
+        if let Some(fields) = uwsgi::parse(text, self) {
             return Ok(fields);
         }
         let Some((stamp, start, end)) = find_timestamp(text) else {
@@ -334,71 +305,6 @@ impl TextParser {
         }
         fields
     }
-
-    fn glog(&self, text: &str) -> Option<Vec<(String, Value)>> {
-        if !may_be_glog(text) {
-            return None;
-        }
-        let Some(c) = GLOG.captures(text) else {
-            return self.cockroach(text);
-        };
-        let time = clock(&c, PLACEHOLDER_YEAR, num(&c, 2)?, [3, 4, 5, 6], 7)?;
-        let level = glog_level(c.get(1)?.as_str());
-        let tid: u64 = c.get(8)?.as_str().parse().ok()?;
-        let end = c.get(0)?.end();
-        Some(vec![
-            (
-                "ts".to_string(),
-                self.ts_value(Stamp::Naive {
-                    time,
-                    has_year: false,
-                }),
-            ),
-            ("level".to_string(), Value::String(level.to_string())),
-            ("tid".to_string(), Value::from(tid)),
-            (
-                "logger".to_string(),
-                Value::String(c.get(9)?.as_str().to_string()),
-            ),
-            (
-                "message".to_string(),
-                Value::String(text[end..].to_string()),
-            ),
-        ])
-    }
-}
-
-impl TextParser {
-    /// CockroachDB's glog-like layout, with a two-digit year and no `]` after the source
-    /// location: `E261130 14:01:05.000001 99 kv/replica.go:88 ⋮ [n1,s1] 6  message` (the
-    /// tags in brackets kept as `tags`, the entry counter dropped).
-    fn cockroach(&self, text: &str) -> Option<Vec<(String, Value)>> {
-        let c = COCKROACH.captures(text)?;
-        let year = 2000 + i32::try_from(num(&c, 2)?).ok()?;
-        let time = clock(&c, year, num(&c, 3)?, [4, 5, 6, 7], 8)?;
-        let level = glog_level(c.get(1)?.as_str());
-        let stamp = Stamp::Naive {
-            time,
-            has_year: true,
-        };
-        let mut fields = vec![
-            ("ts".to_string(), self.ts_value(stamp)),
-            ("level".to_string(), Value::String(level.to_string())),
-            (
-                "tid".to_string(),
-                Value::from(c.get(9)?.as_str().parse::<u64>().ok()?),
-            ),
-            (
-                "logger".to_string(),
-                Value::String(c.get(10)?.as_str().to_string()),
-            ),
-        ];
-        if let Some(tags) = c.get(11) {
-            fields.push(("tags".to_string(), Value::String(tags.as_str().to_string())));
-        }
-        push_message(&text[c.get(0)?.end()..], &mut fields);
-        Some(fields)
-    }
 }
 
 /// Reads header fields off the front of `rest` into `fields`; the remainder is the message.
@@ -420,6 +326,7 @@ fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
     let mut logger = false;
     let mut bracket_after_logger = false;
     let mut spans: Option<(usize, usize)> = None;
+    let mut progname_next = false;
     loop {
         let trimmed = rest[at..].trim_start();
         at = rest.len() - trimmed.len();
@@ -432,9 +339,12 @@ fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
         let next_token = after.split_whitespace().next().unwrap_or("");
         // Separators between header fields.
         if matches!(token, "-" | "--" | "---" | "|" | ":" | "," | "::") {
+            // Ruby's Logger: `INFO -- progname: message`.
+            progname_next = token == "--";
             at += token_len;
             continue;
         }
+        let progname = std::mem::take(&mut progname_next);
         if let Some(stripped) = trimmed.strip_prefix(',') {
             if stripped.starts_with(' ') {
                 at += 1;
@@ -622,7 +532,7 @@ fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
             let found_header = level.is_some() || numbers > 0 || brackets > 0;
             let plain_word = name.chars().all(|c| c.is_alphanumeric() || c == '_');
             if (is_qualified_name(name) || pid.is_some() || short_level)
-                || (found_header && !plain_word && name.chars().all(is_name_char))
+                || (found_header && (!plain_word || progname) && name.chars().all(is_name_char))
             {
                 push_logger(fields, name, pid);
                 at += token_len;

@@ -269,6 +269,15 @@ static SHAPES: LazyLock<Vec<Shape>> = LazyLock::new(|| {
                 stamp(time, false)
             },
         ),
+        // Zabbix's server and agent logs: `  1234:20261130:140102.123`, the pid before the
+        // date (the pid is not kept).
+        shape(
+            r"(\d{1,10}):(\d{4})(\d{2})(\d{2}):(\d{2})(\d{2})(\d{2})\.(\d{3})\b",
+            |c| {
+                let time = clock(c, num(c, 2)? as i32, num(c, 3)?, [4, 5, 6, 7], 8);
+                stamp(time, true)
+            },
+        ),
         // Epoch seconds (10 digits, optional fraction) or milliseconds (13 digits).
         shape(r"(\d{10}(?:\.\d{1,9})?|\d{13})\b", |c| {
             let text = c.get(1)?.as_str();

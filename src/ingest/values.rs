@@ -23,6 +23,25 @@ pub(crate) fn epoch_to_micros(n: f64) -> Option<i64> {
     (micros < 9.2e18).then_some(micros as i64)
 }
 
+/// A time written as whole epoch seconds and nanoseconds in an object: log4j2's JSON layout
+/// (`"instant":{"epochSecond":...,"nanoOfSecond":...}`) and protobuf's `Timestamp` as JSON
+/// objects (`{"seconds":...,"nanos":...}`).
+pub(crate) fn seconds_and_nanos(parts: &serde_json::Map<String, Value>) -> Option<i64> {
+    let [seconds, nanos] = [("epochSecond", "nanoOfSecond"), ("seconds", "nanos")]
+        .into_iter()
+        .find_map(|(s, n)| Some([parts.get(s)?, parts.get(n).unwrap_or(&Value::Null)]))?;
+    let whole = match seconds {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.parse().ok(),
+        _ => None,
+    }?;
+    let nanos = nanos.as_i64().unwrap_or(0);
+    whole
+        .checked_mul(1_000_000)?
+        .checked_add(nanos / 1_000)
+        .filter(|_| whole >= 0 && (0..1_000_000_000).contains(&nanos))
+}
+
 pub(crate) fn parse_status(value: &Value) -> Result<Option<i32>, String> {
     let n = match value {
         Value::Null => return Ok(None),
@@ -202,6 +221,43 @@ pub(crate) fn value_text(value: &Value) -> String {
     }
 }
 
+/// A message template (Serilog's CLEF `@mt`, `MessageTemplate`; `Payment {OrderId} failed`)
+/// with each `{Name}` replaced by its property's text (`{@Name}`, `{$Name}`, `{Name:format}`
+/// and `{Name,width}` name `Name` too; `{{` and `}}` are braces). A hole with no property
+/// stays as written, so nothing of the template is lost.
+pub(crate) fn render_template(template: &str, property: impl Fn(&str) -> Option<String>) -> String {
+    let mut out = String::with_capacity(template.len() + 16);
+    let mut rest = template;
+    while let Some(open) = rest.find(['{', '}']) {
+        out.push_str(&rest[..open]);
+        let tail = &rest[open..];
+        if tail.starts_with("{{") || tail.starts_with("}}") {
+            out.push_str(&tail[..1]);
+            rest = &tail[2..];
+            continue;
+        }
+        let hole = tail
+            .strip_prefix('{')
+            .and_then(|t| Some(&t[..t.find('}')?]));
+        let name = hole.map(|h| {
+            let h = h.trim_start_matches(['@', '$']);
+            &h[..h.find([':', ',']).unwrap_or(h.len())]
+        });
+        match (hole, name.and_then(&property)) {
+            (Some(hole), Some(text)) => {
+                out.push_str(&text);
+                rest = &tail[hole.len() + 2..];
+            }
+            _ => {
+                out.push_str(&tail[..1]);
+                rest = &tail[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// A value for an error message, cut to a readable length.
 pub(crate) fn short_json(value: &Value) -> String {
     let mut text = value.to_string();
@@ -280,6 +336,27 @@ pub(crate) fn parse_iso(s: &str) -> Option<(NaiveDateTime, Option<i32>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn message_templates_are_rendered_from_their_properties() {
+        let property = |name: &str| match name {
+            "OrderId" => Some("17".to_string()),
+            "User" => Some("alice".to_string()),
+            _ => None,
+        };
+        for (template, rendered) in [
+            ("Payment {OrderId} failed", "Payment 17 failed"),
+            ("{@User} paid {OrderId:000}", "alice paid 17"),
+            ("{$User,10}!", "alice!"),
+            ("{{literal}} {OrderId}}}", "{literal} 17}"),
+            ("{Missing} and {OrderId}", "{Missing} and 17"),
+            ("open {OrderId", "open {OrderId"),
+            ("é{User}ü", "éaliceü"),
+            ("", ""),
+        ] {
+            assert_eq!(render_template(template, property), rendered, "{template}");
+        }
+    }
 
     #[test]
     fn iso_times_are_read_byte_by_byte() {

@@ -192,7 +192,28 @@ fn json_as_common_loggers_write_it() {
     let e = p
         .parse(br#"{"@t":"2026-11-30T14:01:02Z","@mt":"Paid {Amount}","@l":"Warning","Amount":3}"#)
         .unwrap();
-    assert_eq!((e.level, e.message.as_str()), ("WARN", "Paid {Amount}"));
+    assert_eq!((e.level, e.message.as_str()), ("WARN", "Paid 3"));
+    // `@m` when the record has it; Serilog's `JsonFormatter` keeps properties apart.
+    let e = p
+        .parse(br#"{"@t":"2026-11-30T14:01:02Z","@m":"Paid 3.00","@mt":"Paid {Amount:0.00}","Amount":3}"#)
+        .unwrap();
+    assert_eq!(e.message, "Paid 3.00");
+    let e = p
+        .parse(br#"{"Timestamp":"2026-11-30T14:01:02Z","Level":"Error","MessageTemplate":"Order {Id} by {User} failed","Properties":{"Id":17,"User":"alice"}}"#)
+        .unwrap();
+    assert_eq!(
+        (e.level, e.message.as_str()),
+        ("ERROR", "Order 17 by alice failed")
+    );
+    // log4j2's JSON layout: the instant in seconds and nanoseconds; python-json-logger.
+    let e = p
+        .parse(br#"{"instant":{"epochSecond":1764511262,"nanoOfSecond":123456000},"level":"ERROR","loggerName":"c.Shop","message":"x"}"#)
+        .unwrap();
+    assert_eq!(e.ts_micros, 1_764_511_262_123_456);
+    let e = p
+        .parse(br#"{"asctime": "2026-11-30 14:01:02,123", "levelname": "ERROR", "message": "x"}"#)
+        .unwrap();
+    assert_eq!(e.ts_micros, 1_796_047_262_123_000);
     let e = p
         .parse(br#"{"event":"order placed","level":"info","timestamp":"2026-11-30T14:01:02Z"}"#)
         .unwrap();

@@ -618,3 +618,21 @@ fn runtimes_bracketed_headers() {
         &[("ts", "2026-11-30T14:01:03"), ("status", "500")],
     );
 }
+
+/// Zabbix's server and agent logs: the pid, then the date and time with no separator.
+#[test]
+fn zabbix_pid_date_and_time() {
+    check(
+        "  1234:20261130:140102.123 cannot send list of active checks to \"10.0.0.1\"",
+        &[
+            ("ts", "2026-11-30T14:01:02.123"),
+            (
+                "message",
+                "cannot send list of active checks to \"10.0.0.1\"",
+            ),
+        ],
+    );
+    assert!(starts_text_event(
+        b"  1235:20261130:140103.456 Starting Zabbix Agent"
+    ));
+}

@@ -197,6 +197,15 @@ fn go_rails_glog_android() {
             ("message", "Completed 200 OK in 12ms"),
         ],
     );
+    // The Logger's progname.
+    check(
+        "W, [2026-11-30T14:01:03.000000 #1234]  WARN -- Sidekiq: slow job",
+        &[
+            ("level", "WARN"),
+            ("logger", "Sidekiq"),
+            ("message", "slow job"),
+        ],
+    );
     check(
         "E1130 14:01:02.123456    4321 reflector.go:138] failed to list *v1.Pod: connection refused",
         &[

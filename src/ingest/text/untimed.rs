@@ -12,7 +12,7 @@
 
 use serde_json::Value;
 
-use super::tokens::level_and_target;
+use super::tokens::{is_name_char, level_and_target, split_pid};
 use super::{push_logger, push_message};
 use crate::ingest::values::normalize_level;
 
@@ -21,6 +21,9 @@ use crate::ingest::values::normalize_level;
 const BARE_LEVELS: [&str; 10] = [
     "TRACE", "DEBUG", "INFO", "NOTICE", "WARN", "WARNING", "ERROR", "CRITICAL", "FATAL", "SEVERE",
 ];
+
+/// The levels of .NET's console logger, always followed by `: Category[event id]`.
+const DOTNET_LEVELS: [&str; 6] = ["trce", "dbug", "info", "warn", "fail", "crit"];
 
 /// npm's levels after its name: `npm ERR!` (npm 6-9), `npm error` (npm 10), `npm WARN`, ...
 const NPM_LEVELS: [(&str, &str); 9] = [
@@ -48,6 +51,8 @@ pub(crate) fn npm_level(word: &str) -> Option<&'static str> {
 struct Lead<'a> {
     level: &'static str,
     logger: Option<&'a str>,
+    /// .NET's event id after its category (`Shop.Api.Orders[14]`).
+    event_id: Option<u64>,
     message: &'a str,
 }
 
@@ -60,6 +65,7 @@ fn lead(text: &str) -> Option<Lead<'_>> {
         let (word, message) = rest.split_once(' ').unwrap_or((rest, ""));
         let level = npm_level(word)?;
         return Some(Lead {
+            event_id: None,
             level,
             logger: Some("npm"),
             message: message.trim_start(),
@@ -84,6 +90,7 @@ fn lead(text: &str) -> Option<Lead<'_>> {
             _ => "INFO",
         };
         return Some(Lead {
+            event_id: None,
             level,
             logger: None,
             message: &text[3..],
@@ -94,14 +101,38 @@ fn lead(text: &str) -> Option<Lead<'_>> {
     if BARE_LEVELS.contains(&word) {
         return upper_case_word(word, rest);
     }
+    if let Some(lead) = dotnet_console(word, rest) {
+        return Some(lead);
+    }
     // `error: could not compile`, `warning: unused import` (lower case needs its colon).
     let rest = rest.strip_prefix(": ")?;
     let level = normalize_level(word)
         .filter(|_| ["error", "warning", "warn", "fatal", "info", "debug"].contains(&word))?;
     Some(Lead {
+        event_id: None,
         level,
         logger: None,
         message: rest,
+    })
+}
+
+/// .NET's console logger: `fail: Shop.Api.Orders[14]`, the message after it or, by default,
+/// on the indented lines below (which continue the event).
+fn dotnet_console<'a>(word: &str, rest: &'a str) -> Option<Lead<'a>> {
+    if !DOTNET_LEVELS.contains(&word) {
+        return None;
+    }
+    let rest = rest.strip_prefix(": ")?;
+    let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+    let (category, event_id) = split_pid(&rest[..end]);
+    // `ILogger<Program>` names a category with no namespace: any name will do.
+    let named = !category.is_empty() && category.chars().all(is_name_char);
+    let event_id = event_id.filter(|_| named)?;
+    Some(Lead {
+        level: normalize_level(word)?,
+        logger: Some(category),
+        event_id: Some(event_id),
+        message: rest[end..].trim_start(),
     })
 }
 
@@ -114,6 +145,7 @@ fn bracketed(inside: &str) -> Option<Lead<'_>> {
         None => (normalize_level(head)?, None),
     };
     Some(Lead {
+        event_id: None,
         level,
         logger,
         message: message.trim_start(),
@@ -127,6 +159,7 @@ fn upper_case_word<'a>(word: &str, rest: &'a str) -> Option<Lead<'a>> {
     if let Some(after) = rest.strip_prefix(':') {
         if after.is_empty() || after.starts_with(char::is_whitespace) {
             return Some(Lead {
+                event_id: None,
                 level,
                 logger: None,
                 message: after.trim_start(),
@@ -140,6 +173,7 @@ fn upper_case_word<'a>(word: &str, rest: &'a str) -> Option<Lead<'a>> {
             _ => (None, after),
         };
         return Some(Lead {
+            event_id: None,
             level,
             logger,
             message,
@@ -154,6 +188,7 @@ fn upper_case_word<'a>(word: &str, rest: &'a str) -> Option<Lead<'a>> {
         .or_else(|| rest.strip_prefix("| "))
         .unwrap_or(rest);
     Some(Lead {
+        event_id: None,
         level,
         logger: None,
         message,
@@ -188,14 +223,73 @@ pub(crate) fn read_colon_level(text: &str, fields: &mut Vec<(String, Value)>) ->
 /// The fields of an untimed line (no `ts`: the source's time is added when the event is
 /// built), or `None` when it does not open with a level.
 pub(crate) fn parse(text: &str) -> Option<Vec<(String, Value)>> {
-    let lead = lead(text)?;
     let mut fields = crate::ingest::records::field_list(8);
+    let Some((seconds, after)) = uptime(text) else {
+        push_lead(lead(text)?, &mut fields);
+        return Some(fields);
+    };
+    fields.push(("uptime_s".to_string(), Value::from(seconds)));
+    let after = after.trim_start();
+    match lead(after) {
+        // The JVM's tags after its level: `[info][gc,heap] message`.
+        Some(lead) => match jvm_tags(lead.message).filter(|_| lead.logger.is_none()) {
+            Some((tags, message)) => push_lead(
+                Lead {
+                    logger: Some(tags),
+                    message,
+                    ..lead
+                },
+                &mut fields,
+            ),
+            None => push_lead(lead, &mut fields),
+        },
+        None => push_message(after, &mut fields),
+    }
+    Some(fields)
+}
+
+/// Seconds in a leading bracket: since boot in the kernel's ring buffer as `dmesg` prints it
+/// (`[   12.345678] message`), since start in the JVM's unified logging with its default
+/// decorators (`[0.012s][info][gc] message`; also `[12ms]`, `[12345ns]`). The seconds and
+/// the rest of the line.
+fn uptime(text: &str) -> Option<(f64, &str)> {
+    let (inside, rest) = text.strip_prefix('[')?.split_once(']')?;
+    let inside = inside.trim_start();
+    let (number, seconds_per_unit) = if let Some(n) = inside.strip_suffix("ms") {
+        (n, 1e-3)
+    } else if let Some(n) = inside.strip_suffix("ns") {
+        (n, 1e-9)
+    } else if let Some(n) = inside.strip_suffix('s') {
+        (n, 1.0)
+    } else {
+        // Bare, the kernel's: always with a fraction.
+        (inside.split_once('.').map(|_| inside)?, 1.0)
+    };
+    let digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    let well_formed = match number.split_once('.') {
+        Some((whole, fraction)) => digits(whole) && digits(fraction),
+        None => digits(number),
+    };
+    let value: f64 = number.parse().ok().filter(|_| well_formed)?;
+    Some((value * seconds_per_unit, rest))
+}
+
+/// The JVM's tag set in a bracket (`[gc,heap]`): the tags and the rest of the message.
+fn jvm_tags(message: &str) -> Option<(&str, &str)> {
+    let (tags, rest) = message.strip_prefix('[')?.split_once(']')?;
+    let tag_char = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b',' || b == b'_';
+    (!tags.is_empty() && tags.bytes().all(tag_char)).then(|| (tags, rest.trim_start()))
+}
+
+fn push_lead(lead: Lead, fields: &mut Vec<(String, Value)>) {
     fields.push(("level".to_string(), Value::String(lead.level.to_string())));
     if let Some(logger) = lead.logger {
-        push_logger(&mut fields, logger, None);
+        push_logger(fields, logger, None);
     }
-    push_message(lead.message, &mut fields);
-    Some(fields)
+    if let Some(event_id) = lead.event_id {
+        fields.push(("event_id".to_string(), Value::from(event_id)));
+    }
+    push_message(lead.message, fields);
 }
 
 /// Whether a line of an untimed source starts an event: it opens with a level, or with a time
@@ -209,7 +303,7 @@ pub(crate) fn starts_event(content: &[u8]) -> bool {
     if let Some((_, message)) = super::compose::split(text) {
         return !message.starts_with(char::is_whitespace);
     }
-    lead(text).is_some() || super::starts_text_event(text.as_bytes())
+    lead(text).is_some() || uptime(text).is_some() || super::starts_text_event(text.as_bytes())
 }
 
 #[cfg(test)]
@@ -224,7 +318,7 @@ mod tests {
     #[test]
     fn the_shapes_programs_write_without_a_time() {
         type Case<'a> = (&'a str, &'static str, Option<&'a str>, &'a str);
-        let cases: [Case; 14] = [
+        let cases: [Case; 16] = [
             (
                 "ERROR:app.payments:payment failed: timeout",
                 "ERROR",
@@ -290,6 +384,13 @@ mod tests {
                 "bind() to 0.0.0.0:80 failed (98: Address already in use)",
             ),
             ("[info] ready", "INFO", None, "ready"),
+            (
+                "fail: Shop.Api.Orders[0] payment failed",
+                "ERROR",
+                Some("Shop.Api.Orders"),
+                "payment failed",
+            ),
+            ("crit: Program[1]", "FATAL", Some("Program"), ""),
         ];
         for (line, level, logger, message) in cases {
             assert_eq!(read(line), Some((level, logger, message)), "{line}");
@@ -312,6 +413,8 @@ mod tests {
             "Errno: 5",
             "note: see [1] for details",
             "Processing: [1/4] done",
+            "fail: the build",
+            "crit: [1] x",
         ] {
             assert_eq!(read(line), None, "{line}");
         }
@@ -352,6 +455,37 @@ mod tests {
     }
 
     #[test]
+    fn seconds_since_boot_or_start() {
+        let fields = parse("[   12.345678] usb 1-1: new high-speed USB device").unwrap();
+        let get = |name: &str| value(&fields, name).cloned();
+        assert_eq!(get("uptime_s").unwrap(), 12.345678);
+        assert_eq!(
+            get("message").unwrap(),
+            "usb 1-1: new high-speed USB device"
+        );
+        assert!(get("level").is_none());
+        let fields = parse("[0.012s][warning][gc,alloc] GC(1) Allocation failure").unwrap();
+        let get = |name: &str| value(&fields, name).cloned();
+        assert_eq!(get("uptime_s").unwrap(), 0.012);
+        assert_eq!(get("level").unwrap(), "WARN");
+        assert_eq!(get("logger").unwrap(), "gc,alloc");
+        assert_eq!(get("message").unwrap(), "GC(1) Allocation failure");
+        let fields = parse("[1500ms][info] started").unwrap();
+        assert_eq!(value(&fields, "uptime_s").unwrap(), 1.5);
+        assert!(starts_event(b"[    0.000000] Linux version 6.1.0"));
+        for other in [
+            "[12] x",
+            "[1.2.3] x",
+            "[s] x",
+            "[12.5x] x",
+            "[.5] x",
+            "[-1.0] x",
+        ] {
+            assert!(uptime(other).is_none(), "{other}");
+        }
+    }
+
+    #[test]
     fn fields_carry_level_logger_and_the_messages_pairs() {
         let fields = parse("ERROR:shop.pay:charge failed status=502 duration=31ms").unwrap();
         let get = |name: &str| value(&fields, name).cloned();
@@ -363,5 +497,12 @@ mod tests {
         );
         assert!(get("ts").is_none(), "the source's time is added later");
         assert!(parse("just prose").is_none());
+        let fields =
+            parse("warn: Microsoft.AspNetCore.HttpsPolicy[3]\n      no https port").unwrap();
+        let get = |name: &str| value(&fields, name).cloned();
+        assert_eq!(get("level").unwrap(), "WARN");
+        assert_eq!(get("logger").unwrap(), "Microsoft.AspNetCore.HttpsPolicy");
+        assert_eq!(get("event_id").unwrap(), 3);
+        assert_eq!(get("message").unwrap(), "no https port");
     }
 }

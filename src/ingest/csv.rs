@@ -1,0 +1,232 @@
+//! Logs as CSV with a header line, as exports and some programs write them: CloudWatch Logs
+//! Insights' and Splunk's exports, Azure Log Analytics', Datadog's, Loghub's structured files,
+//! a spreadsheet of events:
+//!
+//! ```text
+//! timestamp,level,service,message
+//! 2026-11-30T14:01:02Z,ERROR,checkout,"payment failed, retrying"
+//! ```
+//!
+//! The first line names the columns; each later line is one record of RFC 4180 fields
+//! (`"..."` quotes commas, `""` is a quote), read by those names as a JSON record's fields are
+//! (`timestamp`, `@timestamp`, `level`, `message`, `@message`, ...). A `date` and a `time`
+//! column (any case) are one time. The header rides with each line to the parser as a W3C
+//! log's `#Fields:` does (see `w3c`), so lines parse alone and a grown file reads on; a line
+//! equal to the header (files appended one to another) is counted as a directive. A quoted
+//! value holding a newline is not joined: each of its lines is a reject saying so.
+
+use serde_json::Value;
+
+use super::names::candidacies;
+use super::records::Fields;
+
+/// Whether `line` can be a CSV header: at least two comma-separated names, each a word of
+/// letters, digits and `_ @ . - ( ) $` or spaces inside (`IP Address`), none a number, and no
+/// quotes (names a program writes, not data).
+pub(crate) fn is_header(line: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(super::lines::without_bom(line)) else {
+        return false;
+    };
+    let names: Vec<&str> = text.split(',').collect();
+    let name_char = |c: char| c.is_alphanumeric() || "_@.-()$ ".contains(c);
+    names.len() >= 2
+        && names.iter().all(|name| {
+            let name = name.trim();
+            !name.is_empty()
+                && name.len() <= 64
+                && name.chars().all(name_char)
+                && name.starts_with(|c: char| c.is_alphabetic() || c == '@' || c == '_')
+        })
+}
+
+/// Whether a header names a column the mapping reads (a level, a message, ...): a CSV log
+/// without a time is only one when it does.
+pub(crate) fn names_a_column(header: &[u8]) -> bool {
+    let header = String::from_utf8_lossy(header);
+    split_record(header.trim_start_matches('\u{feff}')).is_ok_and(|names| {
+        names
+            .iter()
+            .any(|n| !candidacies(&column_name(n.trim())).is_empty())
+    })
+}
+
+/// Whether `line` is the header (counted with directives and blank lines, not read as data):
+/// the first non-blank line of a source when it names columns, which then becomes `header`,
+/// or a line equal to the header (a file appended to another). A first line that names no
+/// columns is data, and a reject saying the header is missing.
+pub(crate) fn header_line(header: &mut Option<Vec<u8>>, line: &[u8]) -> bool {
+    match header {
+        Some(names) => names.as_slice() == line,
+        None if is_header(line) => {
+            *header = Some(line.to_vec());
+            true
+        }
+        None => false,
+    }
+}
+
+/// The fields of one line with a quote-aware split: RFC 4180, a field that starts with `"`
+/// runs to its closing quote, `""` inside being one quote.
+pub(crate) fn split_record(line: &str) -> Result<Vec<String>, String> {
+    let mut fields = Vec::with_capacity(16);
+    let mut rest = line;
+    loop {
+        let Some(quoted) = rest.strip_prefix('"') else {
+            let end = rest.find(',').unwrap_or(rest.len());
+            fields.push(rest[..end].to_string());
+            if end == rest.len() {
+                return Ok(fields);
+            }
+            rest = &rest[end + 1..];
+            continue;
+        };
+        let mut value = String::new();
+        let mut after = quoted;
+        loop {
+            let Some(quote) = after.find('"') else {
+                return Err(format!(
+                    "CSV: field {} opens a quote that the line does not close (a value \
+                     spanning lines is not joined)",
+                    fields.len() + 1
+                ));
+            };
+            value.push_str(&after[..quote]);
+            after = &after[quote + 1..];
+            match after.strip_prefix('"') {
+                Some(escaped) => {
+                    value.push('"');
+                    after = escaped;
+                }
+                None => break,
+            }
+        }
+        fields.push(value);
+        match after.strip_prefix(',') {
+            Some(next) => rest = next,
+            None if after.is_empty() => return Ok(fields),
+            None => {
+                return Err(format!(
+                    "CSV: field {} has text after its closing quote",
+                    fields.len()
+                ))
+            }
+        }
+    }
+}
+
+/// The fields of one data line (`header\nline`): each non-empty value under its column's
+/// name, a `date` and `time` pair joined as `timestamp`.
+pub(crate) fn parse_csv(text: &str) -> Result<Fields, String> {
+    let Some((header, line)) = text.split_once('\n') else {
+        return Err("CSV: a data line before the header line".into());
+    };
+    let names = split_record(header.trim_start_matches('\u{feff}'))?;
+    let values = split_record(line)?;
+    if values.len() != names.len() {
+        return Err(format!(
+            "CSV: {} values where the header names {} ({})",
+            values.len(),
+            names.len(),
+            header
+        ));
+    }
+    let position = |wanted: &str| {
+        names
+            .iter()
+            .position(|n| n.trim().eq_ignore_ascii_case(wanted))
+    };
+    let date_and_time = position("date").zip(position("time"));
+    let mut fields = Fields::with_capacity(names.len() + 1);
+    if let Some((date, time)) = date_and_time {
+        let joined = format!("{} {}", values[date].trim(), values[time].trim());
+        fields.push(("timestamp".into(), Value::String(joined)));
+    }
+    for (i, (name, value)) in names.iter().zip(values).enumerate() {
+        let joined = date_and_time.is_some_and(|(d, t)| i == d || i == t);
+        if value.is_empty() || joined {
+            continue;
+        }
+        fields.push((column_name(name.trim()), Value::String(value)));
+    }
+    Ok(fields)
+}
+
+/// A header's name as the mapping knows it: exports title-case their columns (`Timestamp`,
+/// `Message`, Loghub's `Content`, `Component`), so a name no column takes is tried in lower
+/// case.
+fn column_name(name: &str) -> String {
+    if !candidacies(name).is_empty() {
+        return name.to_string();
+    }
+    let lower = name.to_ascii_lowercase();
+    if candidacies(&lower).is_empty() {
+        name.to_string()
+    } else {
+        lower
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_are_names_and_data_is_not() {
+        for header in [
+            "timestamp,level,service,message",
+            "@timestamp,@message,@logStream",
+            "LineId,Date,Time,Pid,Level,Component,Content,EventId,EventTemplate",
+            "\u{feff}_time,host,source,_raw",
+            "ID,Date,Time,Description,IP Address,Host Name",
+        ] {
+            assert!(is_header(header.as_bytes()), "{header}");
+        }
+        for data in [
+            "2026-11-30T14:01:02Z,ERROR,checkout,order placed",
+            "1,2026-11-30,14:01:02,ERROR",
+            "\"timestamp\",\"level\"",
+            "message",
+            "a,,b",
+            "ERROR: x, y",
+            "{\"level\":\"info\",\"x\":1}",
+        ] {
+            assert!(!is_header(data.as_bytes()), "{data}");
+        }
+    }
+
+    #[test]
+    fn quoted_fields_commas_and_doubled_quotes() {
+        assert_eq!(
+            split_record(r#"a,"b, c","say ""hi""",,"""#).unwrap(),
+            ["a", "b, c", "say \"hi\"", "", ""].map(String::from)
+        );
+        assert_eq!(split_record("").unwrap(), [String::new()]);
+        assert!(split_record(r#"a,"open"#).unwrap_err().contains("field 2"));
+        assert!(split_record(r#""x"y,z"#)
+            .unwrap_err()
+            .contains("after its closing quote"));
+    }
+
+    #[test]
+    fn records_by_name_with_date_and_time_joined() {
+        let fields =
+            parse_csv("LineId,Date,Time,Level,Content\n7,2026-11-30,14:01:02.123,ERROR,\"a, b\"")
+                .unwrap();
+        let get = |name: &str| {
+            fields
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.as_str().unwrap().to_string())
+        };
+        assert_eq!(get("timestamp").unwrap(), "2026-11-30 14:01:02.123");
+        assert_eq!(get("Level").unwrap(), "ERROR");
+        assert_eq!(get("content").unwrap(), "a, b");
+        assert_eq!(get("LineId").unwrap(), "7");
+        assert!(get("Date").is_none() && get("Time").is_none());
+        let short = parse_csv("a,b,c\n1,2").unwrap_err();
+        assert!(
+            short.contains("2 values where the header names 3"),
+            "{short}"
+        );
+    }
+}
