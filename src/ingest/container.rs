@@ -232,8 +232,9 @@ const SHIPPER_KEYS: [&str; 6] = [
 /// such a line is parsed again (JSON, logfmt, syslog or text) when it has a time or a level
 /// of its own, and its fields win; the shipper's fields competing with them for a column are
 /// kept as `shipper.<name>`. `message` counts only beside a shipper's key (an app's own
-/// message is often a plain sentence); `log` and `_raw` are shippers' names. A record that is
-/// not such a wrapper comes back unchanged.
+/// message is often a plain sentence), as `@message` only beside CloudWatch's `@logStream` or
+/// `@log`; `log` and `_raw` are shippers' names. A record that is not such a wrapper comes
+/// back unchanged.
 pub(crate) fn shipped_line(
     mut fields: Vec<(String, Value)>,
     text: &TextParser,
@@ -253,6 +254,12 @@ pub(crate) fn shipped_line(
                     .iter()
                     .any(|(k, _)| SHIPPER_KEYS.contains(&k.as_str()))
             })
+        })
+        // CloudWatch Logs Insights' results (and their CSV export): `@message` beside the
+        // log stream or group.
+        .or_else(|| {
+            payload_at("@message")
+                .filter(|_| fields.iter().any(|(k, _)| k == "@logStream" || k == "@log"))
         })
     else {
         return fields;

@@ -9,7 +9,7 @@ use regex::Regex;
 use serde_json::Value;
 
 use self::lookup::{day_and_time, find_last, lookup, pick_found, request_of, FieldChoice, Found};
-use super::container::{parse_cri, parse_docker, parse_journald};
+use super::container::{parse_cri, parse_docker, parse_journald, shipped_line};
 use super::formats::{
     auto_fields, parse_combined, parse_json, parse_logfmt, parse_regex, LOGFMT_START,
 };
@@ -393,7 +393,8 @@ impl LineParser {
             LineFormat::Docker => parse_docker(text, &self.plain)?,
             LineFormat::Journald => parse_journald(text)?,
             LineFormat::W3c => super::w3c::parse_w3c(text)?,
-            LineFormat::Csv => super::csv::parse_csv(text)?,
+            // An export's raw-line column (`_raw`, `@message`) is read as a shipper's is.
+            LineFormat::Csv => shipped_line(super::csv::parse_csv(text)?, &self.plain),
             LineFormat::Auto | LineFormat::Mixed => auto_fields(text, &self.plain)?,
         })
     }

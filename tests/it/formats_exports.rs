@@ -1,0 +1,282 @@
+//! Exports and runtimes' own shapes, through the whole ingest with no configuration: CSV with
+//! a header line (an export, CloudWatch Logs Insights', Loghub's structured files), .NET's
+//! console logger without times, the kernel's ring buffer (`dmesg`), uWSGI's request log,
+//! Zabbix, log4j2's and python-json-logger's JSON and Serilog's CLEF. Each file's format,
+//! the columns read, lineage of every row and the line accounting; a CSV file's bad rows are
+//! rejects naming the CSV problem, and a grown CSV file is read on with its header.
+
+use std::time::{Duration, SystemTime};
+
+use shape::config::Config;
+
+use crate::common::{assert_balanced, assert_lineage, ingest_into, query};
+use crate::formats_servers::{ingest_files_checking_formats, rows_of, write_at};
+
+const EXPORT_CSV: &str = "timestamp,level,service,message,duration_ms\n\
+2026-11-30T14:01:02Z,ERROR,checkout,\"payment failed, retrying\",812\n\
+2026-11-30T14:01:03Z,INFO,checkout,order placed,\n\
+timestamp,level,service,message,duration_ms\n\
+2026-11-30T14:01:04Z,WARN,cart,\"slow \"\"query\"\"\",1203\n";
+
+const INSIGHTS_CSV: &str = "@timestamp,@message,@logStream\n\
+2026-11-30 14:01:02.123,\"ERROR payment failed for order 17\",checkout/abc\n\
+2026-11-30 14:01:03.456,\"order placed\",checkout/abc\n";
+
+const LOGHUB_CSV: &str =
+    "\u{feff}LineId,Date,Time,Pid,Level,Component,Content,EventId,EventTemplate\n\
+1,2026-11-30,14:01:02.123,1234,ERROR,c.a.Checkout,\"payment failed, order 17\",E1,payment failed\n";
+
+const DOTNET: &str = "info: Microsoft.Hosting.Lifetime[14]\n      Now listening on: http://localhost:5000\n\
+fail: Shop.Api.Orders[0]\n      Payment failed for order 17\n      System.Exception: boom\n         at Shop.Api.Orders.Pay()\n\
+warn: Microsoft.AspNetCore.HttpsPolicy[3]\n      Failed to determine the https port for redirect.\n";
+
+const DMESG: &str = "[    0.000000] Linux version 6.1.0-13-amd64\n\
+[   12.345678] usb 1-1: new high-speed USB device number 2 using xhci_hcd\n\
+[12345.678901] Out of memory: Killed process 4321 (java)\n";
+
+const UWSGI: &str = "*** Starting uWSGI 2.0.23 (64bit) on [Mon Nov 30 14:00:00 2026] ***\n\
+compiled with version: 12.2.0 on 01 November 2026 10:00:00\n\
+[pid: 12|app: 0|req: 1/1] 10.0.0.1 () {34 vars in 456 bytes} [Mon Nov 30 14:01:02 2026] GET /api/orders/17 => generated 12 bytes in 3 msecs (HTTP/1.1 500) 2 headers in 79 bytes (1 switches on core 0)\n";
+
+const ZABBIX: &str =
+    "  1234:20261130:140102.123 cannot send list of active checks to \"10.0.0.1\"\n\
+  1235:20261130:140103.456 Starting Zabbix Agent [web01]. Zabbix 6.0.0\n";
+
+const JSON_LOGGERS: &str = "{\"instant\":{\"epochSecond\":1796047262,\"nanoOfSecond\":123456000},\"thread\":\"main\",\"level\":\"ERROR\",\"loggerName\":\"com.shop.Checkout\",\"message\":\"payment failed\"}\n\
+{\"asctime\": \"2026-11-30 14:01:03,000\", \"levelname\": \"WARNING\", \"name\": \"shop.pay\", \"message\": \"slow\"}\n\
+{\"@t\":\"2026-11-30T14:01:04Z\",\"@mt\":\"Payment {OrderId} by {User} failed\",\"@l\":\"Error\",\"OrderId\":17,\"User\":\"alice\"}\n";
+
+#[tokio::test]
+async fn exports_and_runtime_shapes_read_without_configuration() {
+    let written = SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_050_000);
+    let files = [
+        ("export.csv", EXPORT_CSV, "csv"),
+        ("insights.csv", INSIGHTS_CSV, "csv"),
+        ("loghub.csv", LOGHUB_CSV, "csv"),
+        ("dotnet.log", DOTNET, "text untimed"),
+        ("dmesg.log", DMESG, "text untimed"),
+        ("uwsgi.log", UWSGI, "text"),
+        ("zabbix.log", ZABBIX, "text"),
+        ("loggers.json", JSON_LOGGERS, "json"),
+    ];
+    let (_logs, data) = ingest_files_checking_formats(&files, written).await;
+
+    let got = rows_of(
+        data.path(),
+        "export.csv",
+        "ts, level, service, message, duration_ms, _line",
+    )
+    .await;
+    assert_eq!(
+        got,
+        [
+            [
+                "2026-11-30T14:01:02Z",
+                "ERROR",
+                "checkout",
+                "payment failed, retrying",
+                "812.0",
+                "2"
+            ],
+            [
+                "2026-11-30T14:01:03Z",
+                "INFO",
+                "checkout",
+                "order placed",
+                "NULL",
+                "3"
+            ],
+            // The repeated header (line 4) is no row.
+            [
+                "2026-11-30T14:01:04Z",
+                "WARN",
+                "cart",
+                "slow \"query\"",
+                "1203.0",
+                "5"
+            ],
+        ]
+    );
+    let got = rows_of(
+        data.path(),
+        "insights.csv",
+        "ts, level, message, json_get_str(attributes, '@logStream')",
+    )
+    .await;
+    // `@message` is the raw line, read again: its level is the event's.
+    assert_eq!(
+        got,
+        [
+            [
+                "2026-11-30T14:01:02.123Z",
+                "ERROR",
+                "payment failed for order 17",
+                "checkout/abc"
+            ],
+            [
+                "2026-11-30T14:01:03.456Z",
+                "INFO",
+                "order placed",
+                "checkout/abc"
+            ]
+        ]
+    );
+    let got = rows_of(
+        data.path(),
+        "loghub.csv",
+        "ts, level, component, message, json_get_str(attributes, 'LineId')",
+    )
+    .await;
+    assert_eq!(
+        got,
+        [[
+            "2026-11-30T14:01:02.123Z",
+            "ERROR",
+            "c.a.Checkout",
+            "payment failed, order 17",
+            "1"
+        ]]
+    );
+
+    let got = rows_of(
+        data.path(),
+        "dotnet.log",
+        "level, component, json_get_int(attributes, 'event_id'), _line_count, split_part(message, chr(10), 1)",
+    )
+    .await;
+    assert_eq!(
+        got,
+        [
+            [
+                "INFO",
+                "Microsoft.Hosting.Lifetime",
+                "14",
+                "2",
+                "Now listening on: http://localhost:5000"
+            ],
+            [
+                "ERROR",
+                "Shop.Api.Orders",
+                "0",
+                "4",
+                "Payment failed for order 17"
+            ],
+            [
+                "WARN",
+                "Microsoft.AspNetCore.HttpsPolicy",
+                "3",
+                "2",
+                "Failed to determine the https port for redirect."
+            ],
+        ]
+    );
+    let got = rows_of(
+        data.path(),
+        "dmesg.log",
+        "json_get_float(attributes, 'uptime_s'), json_get_str(attributes, 'ts_from'), message",
+    )
+    .await;
+    assert_eq!(
+        got[1],
+        [
+            "12.345678",
+            "source_modified",
+            "usb 1-1: new high-speed USB device number 2 using xhci_hcd"
+        ]
+    );
+    let got = rows_of(
+        data.path(),
+        "uwsgi.log",
+        "ts, operation, status_code, duration_ms, _line_count",
+    )
+    .await;
+    assert_eq!(
+        got,
+        [
+            ["2026-11-30T14:00:00Z", "unknown", "NULL", "NULL", "2"],
+            [
+                "2026-11-30T14:01:02Z",
+                "GET /api/orders/{id}",
+                "500",
+                "3.0",
+                "1"
+            ],
+        ]
+    );
+    let got = rows_of(data.path(), "zabbix.log", "ts").await;
+    assert_eq!(
+        got,
+        [["2026-11-30T14:01:02.123Z"], ["2026-11-30T14:01:03.456Z"]]
+    );
+    let got = rows_of(data.path(), "loggers.json", "ts, level, message").await;
+    assert_eq!(
+        got,
+        [
+            ["2026-11-30T14:01:02.123456Z", "ERROR", "payment failed"],
+            ["2026-11-30T14:01:03Z", "WARN", "slow"],
+            [
+                "2026-11-30T14:01:04Z",
+                "ERROR",
+                "Payment 17 by alice failed"
+            ],
+        ]
+    );
+
+    assert_balanced(data.path()).await;
+    assert_eq!(assert_lineage(data.path()).await, 19);
+}
+
+#[tokio::test]
+async fn bad_csv_rows_are_rejects_and_a_grown_csv_reads_on_with_its_header() {
+    let logs = tempfile::tempdir().unwrap();
+    let path = logs.path().join("export.csv");
+    let first = SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_050_000);
+    // Detection wants most rows read by the header: four good ones, three bad.
+    let text = "timestamp,level,message\n\
+2026-11-30T14:01:00Z,INFO,ok\n\
+2026-11-30T14:01:00Z,INFO,ok\n\
+2026-11-30T14:01:00Z,INFO,ok\n\
+2026-11-30T14:01:02Z,ERROR,ok one\n\
+2026-11-30T14:01:03Z,INFO\n\
+2026-11-30T14:01:04Z,WARN,\"never closed\n\
+not a time,INFO,x\n";
+    write_at(&path, text, first);
+    let data = tempfile::tempdir().unwrap();
+    let sources = [logs.path().to_string_lossy().into_owned()];
+    let (report, errors) = ingest_into(data.path(), &Config::default(), &sources).await;
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(report.sources[0].log.format, "csv");
+    let rejects = query(
+        data.path(),
+        "SELECT _line, error FROM rejects ORDER BY _line",
+    )
+    .await;
+    assert_eq!(rejects.len(), 3, "{rejects:?}");
+    assert!(
+        rejects[0][1].contains("2 values where the header names 3"),
+        "{rejects:?}"
+    );
+    assert!(
+        rejects[1][1].contains("field 3 opens a quote"),
+        "{rejects:?}"
+    );
+    assert!(rejects[2][1].contains("not a time"), "{rejects:?}");
+
+    // Lines appended later are read by the header the first run saw.
+    let later = first + Duration::from_secs(600);
+    write_at(
+        &path,
+        &format!("{text}2026-11-30T14:11:02Z,FATAL,\"down, again\"\n"),
+        later,
+    );
+    let (report, errors) = ingest_into(data.path(), &Config::default(), &sources).await;
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(report.sources[0].log.format, "csv");
+    let got = rows_of(data.path(), "export.csv", "level, message, _line").await;
+    assert_eq!(
+        got[3..],
+        [["ERROR", "ok one", "5"], ["FATAL", "down, again", "9"]]
+    );
+    assert_balanced(data.path()).await;
+    assert_eq!(assert_lineage(data.path()).await, 8);
+}
