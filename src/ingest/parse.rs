@@ -19,7 +19,7 @@ use super::names::{names_of, Column, Resolved, DURATION_NAMES, TS_NAMES};
 use super::records::{json_records, otlp_line, Fields, LineRecords};
 use super::settings::{duration_unit_factor, parse_fixed_offset, ComponentRule, FormatSettings};
 use super::syslog::parse_syslog;
-use super::text::{TextParser, YearHint};
+use super::text::{timestamp_at, TextParser, YearHint};
 pub use super::values::normalize_level;
 use super::values::{
     epoch_to_micros, level_from_status, level_rank, parse_duration, parse_iso, parse_outcome,
@@ -765,6 +765,12 @@ impl LineParser {
         if let Ok(n) = s.parse::<f64>() {
             return epoch_to_micros(n)
                 .ok_or_else(|| "number out of range for an epoch time".into());
+        }
+        // A time as text logs write it (`081109 203615`, `Nov 30 14:01:02`, `03-17
+        // 16:13:38.811`: a CSV export's `Date` and `Time`), the whole value, year-less ones
+        // given theirs as a text line's are.
+        if let Some((stamp, _)) = timestamp_at(s).filter(|(_, len)| *len == s.len()) {
+            return self.parse_ts(&self.plain.ts_value(stamp));
         }
         Err(
             "not RFC 3339, `YYYY-MM-DD HH:MM:SS`, access-log time or epoch; set timestamp_format"

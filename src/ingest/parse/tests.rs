@@ -606,3 +606,27 @@ fn kubernetes_events() {
         )
     );
 }
+
+/// Times written as text logs write them, in a JSON or CSV field: the text shapes, whole.
+#[test]
+fn text_log_times_in_fields() {
+    let csv = parser("[ingest]\nformat = \"csv\"");
+    let e = csv
+        .parse(
+            b"LineId,Date,Time,Level,Content\n1,081109,203615,INFO,PacketResponder 1 terminating",
+        )
+        .unwrap();
+    assert_eq!(e.ts_micros, 1_226_262_975_000_000, "2008-11-09T20:36:15Z");
+    assert_eq!(
+        (e.level, e.message.as_str()),
+        ("INFO", "PacketResponder 1 terminating")
+    );
+    let p = parser("[ingest]\ntimestamp_year = 2026");
+    let e = p.parse(br#"{"time":"Nov 30 14:01:02","msg":"x"}"#).unwrap();
+    assert_eq!(e.ts_micros, 1_796_047_262_000_000, "2026-11-30T14:01:02Z");
+    // Only the whole value: a time followed by words is no time.
+    let why = p
+        .parse(br#"{"time":"Nov 30 14:01:02 and more","msg":"x"}"#)
+        .unwrap_err();
+    assert!(why.contains("unparseable timestamp"), "{why}");
+}
