@@ -13,7 +13,8 @@
 //! column (any case) are one time. The header rides with each line to the parser as a W3C
 //! log's `#Fields:` does (see `w3c`), so lines parse alone and a grown file reads on; a line
 //! equal to the header (files appended one to another) is counted as a directive. A quoted
-//! value holding a newline is not joined: each of its lines is a reject saying so.
+//! value holding line breaks (a stack trace) makes a record of several lines: the intake
+//! joins lines until the record's quotes balance, within the multi-line event limits.
 
 use serde_json::Value;
 
@@ -65,6 +66,30 @@ pub(crate) fn header_line(header: &mut Option<Vec<u8>>, line: &[u8]) -> bool {
     }
 }
 
+/// Whether a record's quotes balance: an odd count leaves a quoted value open, going on to
+/// the next line (RFC 4180 allows line breaks inside quotes; a doubled `""` counts twice).
+pub(crate) fn quotes_balance(record: &[u8]) -> bool {
+    memchr::memchr_iter(b'"', record).count() % 2 == 0
+}
+
+/// Lines joined into records as the intake joins them: a line whose quotes do not balance goes
+/// on with the next (detection's sample, read as the source will be).
+pub(crate) fn records<'a>(lines: impl IntoIterator<Item = &'a [u8]>) -> Vec<Vec<u8>> {
+    let mut records: Vec<Vec<u8>> = Vec::new();
+    let mut open = false;
+    for line in lines {
+        match records.last_mut().filter(|_| open) {
+            Some(record) => {
+                record.push(b'\n');
+                record.extend_from_slice(line);
+            }
+            None => records.push(line.to_vec()),
+        }
+        open = !quotes_balance(records.last().expect("pushed"));
+    }
+    records
+}
+
 /// The fields of one line with a quote-aware split: RFC 4180, a field that starts with `"`
 /// runs to its closing quote, `""` inside being one quote.
 pub(crate) fn split_record(line: &str) -> Result<Vec<String>, String> {
@@ -85,8 +110,7 @@ pub(crate) fn split_record(line: &str) -> Result<Vec<String>, String> {
         loop {
             let Some(quote) = after.find('"') else {
                 return Err(format!(
-                    "CSV: field {} opens a quote that the line does not close (a value \
-                     spanning lines is not joined)",
+                    "CSV: field {} opens a quote that the record does not close",
                     fields.len() + 1
                 ));
             };
@@ -205,6 +229,30 @@ mod tests {
         assert!(split_record(r#""x"y,z"#)
             .unwrap_err()
             .contains("after its closing quote"));
+    }
+
+    #[test]
+    fn quoted_line_breaks_make_one_record() {
+        let lines = [
+            &b"a,\"one"[..],
+            b"two\",b",
+            b"c,d",
+            b"e,\"say \"\"hi\"\"",
+            b"",
+            b"end\"",
+        ];
+        let joined = records(lines);
+        assert_eq!(
+            joined,
+            [
+                &b"a,\"one\ntwo\",b"[..],
+                b"c,d",
+                b"e,\"say \"\"hi\"\"\n\nend\""
+            ]
+        );
+        let fields = split_record(std::str::from_utf8(&joined[0]).unwrap()).unwrap();
+        assert_eq!(fields, ["a", "one\ntwo", "b"]);
+        assert!(quotes_balance(b"x,\"\"\"\"") && !quotes_balance(b"x,\"\"\""));
     }
 
     #[test]

@@ -104,7 +104,11 @@ pub fn choose_format(parser: &LineParser, sample: &[&[u8]]) -> Choice {
 fn csv_choice(parser: &LineParser, sample: &[&[u8]]) -> Option<Choice> {
     let mut lines = sample.iter().filter(|line| !super::lines::is_blank(line));
     let header = lines.next().filter(|first| super::csv::is_header(first))?;
-    let rows: Vec<&[u8]> = lines.copied().filter(|row| row != header).collect();
+    let mut rows = super::csv::records(lines.copied().filter(|row| row != header));
+    // A record the sample cuts (or the writer has not finished) says nothing yet.
+    if rows.last().is_some_and(|r| !super::csv::quotes_balance(r)) {
+        rows.pop();
+    }
     let fits_of = |candidate: &LineParser| {
         let mut with_header = Vec::new();
         rows.iter()

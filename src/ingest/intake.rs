@@ -3,7 +3,7 @@
 //! lines given their `#Fields:` directive (a CSV log's their header line), chunks sent when
 //! full.
 
-use super::multiline::{Grouped, Grouper, Joining, Limits, LineIn, StartsEvent};
+use super::multiline::{Group, Grouped, Grouper, Joining, Limits, LineIn, StartsEvent};
 use super::pipeline::{Chunk, Pipeline, PipelineResult, CHUNK_LINES};
 use super::IngestError;
 use super::{csv, w3c};
@@ -30,6 +30,10 @@ pub(crate) struct Intake {
     w3c_fields: Option<Option<Vec<u8>>>,
     /// The header is a CSV header line, not W3C directives.
     csv: bool,
+    /// A CSV record whose quoted value goes on to the next lines (its quotes do not balance
+    /// yet), joined until they do or the event limits are reached.
+    csv_open: Option<Group>,
+    limits: Limits,
     /// A data line with its directive in front (W3C), reused from line to line.
     scratch: Vec<u8>,
 }
@@ -46,6 +50,8 @@ impl Intake {
             pipeline,
             joining,
             grouper: Grouper::new(joining, limits, starts),
+            csv_open: None,
+            limits,
             grouped: Vec::new(),
             chunk: Chunk::default(),
             blank: 0,
@@ -66,7 +72,22 @@ impl Intake {
         reject: Option<String>,
     ) -> Result<bool, IngestError> {
         let content = &bytes[..content_len];
-        if let (Some(header), None) = (self.w3c_fields.as_mut(), &reject) {
+        if reject.is_some() {
+            // An unreadable line ends an open CSV record: rows stay in line order.
+            self.close_csv_record();
+        }
+        if let (Some(open), None) = (self.csv_open.as_mut(), &reject) {
+            open.raw.push(b'\n');
+            open.raw.extend_from_slice(bytes);
+            open.content.push(b'\n');
+            open.content.extend_from_slice(content);
+            open.line_count += 1;
+            let full =
+                open.line_count >= self.limits.max_lines || open.raw.len() >= self.limits.max_bytes;
+            if full || csv::quotes_balance(&open.content) {
+                self.close_csv_record();
+            }
+        } else if let (Some(header), None) = (self.w3c_fields.as_mut(), &reject) {
             let directive = if self.csv {
                 csv::header_line(header, content)
             } else {
@@ -78,6 +99,15 @@ impl Intake {
             let names = header.as_ref().filter(|h| self.csv || w3c::has_fields(h));
             if directive || super::lines::is_blank(content) {
                 self.blank += 1;
+            } else if self.csv && !csv::quotes_balance(content) {
+                self.csv_open = Some(Group {
+                    raw: bytes.to_vec(),
+                    content: content.to_vec(),
+                    number,
+                    offset,
+                    line_count: 1,
+                    reject: None,
+                });
             } else if let Some(names) = names {
                 self.scratch.clear();
                 w3c::with_directive(names, content, &mut self.scratch);
@@ -114,6 +144,19 @@ impl Intake {
         Ok(true)
     }
 
+    /// The open CSV record, its header in front, to the chunk.
+    fn close_csv_record(&mut self) {
+        let Some(mut record) = self.csv_open.take() else {
+            return;
+        };
+        if let Some(Some(header)) = &self.w3c_fields {
+            let mut content = Vec::with_capacity(header.len() + 1 + record.content.len());
+            w3c::with_directive(header, &record.content, &mut content);
+            record.content = content;
+        }
+        self.chunk.push_group(record);
+    }
+
     fn take_grouped(&mut self) {
         for grouped in self.grouped.drain(..) {
             match grouped {
@@ -126,9 +169,12 @@ impl Intake {
     /// Ends the source (see [`IntakeEnd`]); `hold` when the source may still grow.
     pub fn finish(mut self, hold: bool) -> Result<IntakeEnd, IngestError> {
         let held = if hold {
-            self.grouper.finish_holding()
+            let csv_held = self.csv_open.take().map(|r| (r.number, r.offset));
+            self.grouper.finish_holding().or(csv_held)
         } else {
             self.grouper.finish(&mut self.grouped);
+            // Its quotes never balanced: read as it is, a reject saying so.
+            self.close_csv_record();
             None
         };
         self.take_grouped();

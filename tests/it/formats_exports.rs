@@ -16,7 +16,10 @@ const EXPORT_CSV: &str = "timestamp,level,service,message,duration_ms\n\
 2026-11-30T14:01:02Z,ERROR,checkout,\"payment failed, retrying\",812\n\
 2026-11-30T14:01:03Z,INFO,checkout,order placed,\n\
 timestamp,level,service,message,duration_ms\n\
-2026-11-30T14:01:04Z,WARN,cart,\"slow \"\"query\"\"\",1203\n";
+2026-11-30T14:01:04Z,WARN,cart,\"slow \"\"query\"\"\",1203\n\
+2026-11-30T14:01:05Z,ERROR,cart,\"checkout failed\n\
+java.lang.IllegalStateException: pool exhausted\n\
+\tat com.shop.Cart.pay(Cart.java:42)\",\n";
 
 const INSIGHTS_CSV: &str = "@timestamp,@message,@logStream\n\
 2026-11-30 14:01:02.123,\"ERROR payment failed for order 17\",checkout/abc\n\
@@ -94,6 +97,15 @@ async fn exports_and_runtime_shapes_read_without_configuration() {
                 "slow \"query\"",
                 "1203.0",
                 "5"
+            ],
+            // A quoted value over three lines: one record.
+            [
+                "2026-11-30T14:01:05Z",
+                "ERROR",
+                "cart",
+                "checkout failed\njava.lang.IllegalStateException: pool exhausted\n\tat com.shop.Cart.pay(Cart.java:42)",
+                "NULL",
+                "6"
             ],
         ]
     );
@@ -223,7 +235,7 @@ async fn exports_and_runtime_shapes_read_without_configuration() {
     );
 
     assert_balanced(data.path()).await;
-    assert_eq!(assert_lineage(data.path()).await, 19);
+    assert_eq!(assert_lineage(data.path()).await, 20);
 }
 
 #[tokio::test]
@@ -238,8 +250,8 @@ async fn bad_csv_rows_are_rejects_and_a_grown_csv_reads_on_with_its_header() {
 2026-11-30T14:01:00Z,INFO,ok\n\
 2026-11-30T14:01:02Z,ERROR,ok one\n\
 2026-11-30T14:01:03Z,INFO\n\
-2026-11-30T14:01:04Z,WARN,\"never closed\n\
-not a time,INFO,x\n";
+not a time,INFO,x\n\
+2026-11-30T14:01:04Z,WARN,\"never closed\n";
     write_at(&path, text, first);
     let data = tempfile::tempdir().unwrap();
     let sources = [logs.path().to_string_lossy().into_owned()];
@@ -256,11 +268,12 @@ not a time,INFO,x\n";
         rejects[0][1].contains("2 values where the header names 3"),
         "{rejects:?}"
     );
+    assert!(rejects[1][1].contains("not a time"), "{rejects:?}");
+    // The quote it opens runs to the end of the file, which is read whole.
     assert!(
-        rejects[1][1].contains("field 3 opens a quote"),
+        rejects[2][1].contains("field 3 opens a quote that the record does not close"),
         "{rejects:?}"
     );
-    assert!(rejects[2][1].contains("not a time"), "{rejects:?}");
 
     // Lines appended later are read by the header the first run saw.
     let later = first + Duration::from_secs(600);
@@ -279,4 +292,52 @@ not a time,INFO,x\n";
     );
     assert_balanced(data.path()).await;
     assert_eq!(assert_lineage(data.path()).await, 8);
+}
+
+#[tokio::test]
+async fn a_csv_record_still_being_written_is_held_until_its_quote_closes() {
+    let logs = tempfile::tempdir().unwrap();
+    let path = logs.path().join("export.csv");
+    let start = "timestamp,level,message\n\
+2026-11-30T14:01:02Z,INFO,ok\n\
+2026-11-30T14:01:03Z,ERROR,\"checkout failed\n\
+java.lang.IllegalStateException: pool exhausted\n";
+    // Written just now: the open record may still be going on.
+    std::fs::write(&path, start).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let sources = [logs.path().to_string_lossy().into_owned()];
+    let (report, errors) = ingest_into(data.path(), &Config::default(), &sources).await;
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(report.sources[0].log.format, "csv");
+    assert_eq!(report.sources[0].log.rows, 1);
+    assert_eq!(
+        report.sources[0].held_back, 2,
+        "the open record is held back"
+    );
+
+    std::fs::write(
+        &path,
+        format!("{start}\tat com.shop.Cart.pay(Cart.java:42)\"\n"),
+    )
+    .unwrap();
+    let (report, errors) = ingest_into(data.path(), &Config::default(), &sources).await;
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(report.sources[0].log.rejects, 0);
+    let got = rows_of(
+        data.path(),
+        "export.csv",
+        "level, _line, _line_count, message",
+    )
+    .await;
+    assert_eq!(
+        got[1],
+        [
+            "ERROR",
+            "3",
+            "3",
+            "checkout failed\njava.lang.IllegalStateException: pool exhausted\n\tat com.shop.Cart.pay(Cart.java:42)"
+        ]
+    );
+    assert_balanced(data.path()).await;
+    assert_eq!(assert_lineage(data.path()).await, 2);
 }
