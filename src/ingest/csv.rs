@@ -69,7 +69,7 @@ pub(crate) fn header_line(header: &mut Option<Vec<u8>>, line: &[u8]) -> bool {
 /// Whether a record's quotes balance: an odd count leaves a quoted value open, going on to
 /// the next line (RFC 4180 allows line breaks inside quotes; a doubled `""` counts twice).
 pub(crate) fn quotes_balance(record: &[u8]) -> bool {
-    memchr::memchr_iter(b'"', record).count() % 2 == 0
+    memchr::memchr_iter(b'"', record).count().is_multiple_of(2)
 }
 
 /// Lines joined into records as the intake joins them: a line whose quotes do not balance goes
