@@ -21,15 +21,18 @@ use serde_json::Value;
 use super::names::candidacies;
 use super::records::Fields;
 
-/// Whether `line` can be a CSV header: at least two comma-separated names, each a word of
-/// letters, digits and `_ @ . - ( ) $` or spaces inside (`IP Address`), none a number, and no
-/// quotes (names a program writes, not data).
+/// Whether `line` can be a CSV header: at least two comma-separated names (quoted or not, as
+/// Splunk quotes them), each a word of letters, digits and `_ @ . - ( ) [ ] / $` or spaces
+/// inside (`IP Address`, `TimeGenerated [UTC]`), none a number (names a program writes, not
+/// data).
 pub(crate) fn is_header(line: &[u8]) -> bool {
     let Ok(text) = std::str::from_utf8(super::lines::without_bom(line)) else {
         return false;
     };
-    let names: Vec<&str> = text.split(',').collect();
-    let name_char = |c: char| c.is_alphanumeric() || "_@.-()$ ".contains(c);
+    let Ok(names) = split_record(text) else {
+        return false;
+    };
+    let name_char = |c: char| c.is_alphanumeric() || "_@.-()[]/$ ".contains(c);
     names.len() >= 2
         && names.iter().all(|name| {
             let name = name.trim();
@@ -146,6 +149,13 @@ pub(crate) fn parse_csv(text: &str) -> Result<Fields, String> {
     };
     let names = split_record(header.trim_start_matches('\u{feff}'))?;
     let values = split_record(line)?;
+    // Windows Event Viewer's CSV export names five columns and writes the event's
+    // description as a sixth, unnamed: one value more than the names is the message.
+    let names = if values.len() == names.len() + 1 && !names.iter().any(|n| n == "message") {
+        names.into_iter().chain(["message".to_string()]).collect()
+    } else {
+        names
+    };
     if values.len() != names.len() {
         return Err(format!(
             "CSV: {} values where the header names {} ({})",
@@ -177,17 +187,24 @@ pub(crate) fn parse_csv(text: &str) -> Result<Fields, String> {
 
 /// A header's name as the mapping knows it: exports title-case their columns (`Timestamp`,
 /// `Message`, Loghub's `Content`, `Component`), so a name no column takes is tried in lower
-/// case.
+/// case, and without a unit or zone after it.
 fn column_name(name: &str) -> String {
-    if !candidacies(name).is_empty() {
-        return name.to_string();
+    // A unit or zone after the name (Log Analytics' `TimeGenerated [UTC]`).
+    let bare = name
+        .rsplit_once(" [")
+        .or_else(|| name.rsplit_once(" ("))
+        .filter(|(_, unit)| unit.ends_with([']', ')']))
+        .map_or(name, |(bare, _)| bare);
+    for candidate in [name, bare] {
+        if !candidacies(candidate).is_empty() {
+            return candidate.to_string();
+        }
+        let lower = candidate.to_ascii_lowercase();
+        if !candidacies(&lower).is_empty() {
+            return lower;
+        }
     }
-    let lower = name.to_ascii_lowercase();
-    if candidacies(&lower).is_empty() {
-        name.to_string()
-    } else {
-        lower
-    }
+    name.to_string()
 }
 
 #[cfg(test)]
@@ -202,13 +219,14 @@ mod tests {
             "LineId,Date,Time,Pid,Level,Component,Content,EventId,EventTemplate",
             "\u{feff}_time,host,source,_raw",
             "ID,Date,Time,Description,IP Address,Host Name",
+            "\"_time\",\"host\",\"_raw\"",
+            "TimeGenerated [UTC],Computer,Message",
         ] {
             assert!(is_header(header.as_bytes()), "{header}");
         }
         for data in [
             "2026-11-30T14:01:02Z,ERROR,checkout,order placed",
             "1,2026-11-30,14:01:02,ERROR",
-            "\"timestamp\",\"level\"",
             "message",
             "a,,b",
             "ERROR: x, y",
@@ -271,6 +289,15 @@ mod tests {
         assert_eq!(get("content").unwrap(), "a, b");
         assert_eq!(get("LineId").unwrap(), "7");
         assert!(get("Date").is_none() && get("Time").is_none());
+        // Event Viewer's unnamed description; Log Analytics' zone after the name.
+        let fields = parse_csv("Level,Source\nError,SCM,\"terminated\"").unwrap();
+        assert_eq!(
+            fields[2],
+            ("message".into(), Value::String("terminated".into()))
+        );
+        assert_eq!(column_name("TimeGenerated [UTC]"), "TimeGenerated");
+        assert_eq!(column_name("Duration (ms)"), "Duration");
+        assert_eq!(column_name("Host Name"), "Host Name");
         let short = parse_csv("a,b,c\n1,2").unwrap_err();
         assert!(
             short.contains("2 values where the header names 3"),

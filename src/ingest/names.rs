@@ -33,6 +33,10 @@ pub(crate) const TS_NAMES: &[&str] = &[
     "_time",
     // osquery's results and status logs (epoch seconds).
     "unixTime",
+    // Azure Monitor Logs (Log Analytics) tables and their exports; Windows Event Viewer's
+    // CSV export.
+    "TimeGenerated",
+    "Date and Time",
 ];
 pub(crate) const LEVEL_NAMES: &[&str] = &[
     "level",

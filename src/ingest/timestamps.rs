@@ -244,6 +244,16 @@ static SHAPES: LazyLock<Vec<Shape>> = LazyLock::new(|| {
                 stamp(time.with_hour(hour), true)
             },
         ),
+        // The United States' `11/30/2026 2:01:02 PM` (Windows' event exports, Log Analytics'
+        // `11/30/2026, 2:01:02.123 PM`): the 12-hour clock says the order is month, day.
+        shape(
+            r"(\d{1,2})/(\d{1,2})/(\d{4}),? (\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))? ([AP]M)\b",
+            |c| {
+                let time = clock(c, num(c, 3)? as i32, num(c, 1)?, [2, 4, 5, 6], 7)?;
+                let hour = time.hour() % 12 + if &c[8] == "PM" { 12 } else { 0 };
+                stamp(time.with_hour(hour), true)
+            },
+        ),
         // syslog's `Dec 10 06:55:46` (no year), also `Dec 10 2025 06:55:46`.
         shape(
             &format!(

@@ -29,6 +29,18 @@ const LOGHUB_CSV: &str =
     "\u{feff}LineId,Date,Time,Pid,Level,Component,Content,EventId,EventTemplate\n\
 1,2026-11-30,14:01:02.123,1234,ERROR,c.a.Checkout,\"payment failed, order 17\",E1,payment failed\n";
 
+/// Splunk's export: quoted names, the raw event in `_raw`.
+const SPLUNK_CSV: &str = "\"_time\",\"host\",\"source\",\"_raw\"\n\
+\"2026-11-30T14:01:05.000+0000\",\"web01\",\"/var/log/app.log\",\"2026-11-30 14:01:02,123 ERROR [main] c.a.Checkout - payment failed\"\n";
+
+/// Log Analytics' export: the zone after the time's name, a United States time.
+const LOG_ANALYTICS_CSV: &str = "TimeGenerated [UTC],Computer,Level,Message\n\
+\"11/30/2026, 2:01:02.123 PM\",web01,Error,Payment failed\n";
+
+/// Windows Event Viewer's export: the description is a sixth, unnamed value.
+const EVENT_VIEWER_CSV: &str = "Level,Date and Time,Source,Event ID,Task Category\n\
+Error,11/30/2026 2:01:02 PM,Service Control Manager,7031,None,\"The Shop service terminated unexpectedly.\"\n";
+
 const DOTNET: &str = "info: Microsoft.Hosting.Lifetime[14]\n      Now listening on: http://localhost:5000\n\
 fail: Shop.Api.Orders[0]\n      Payment failed for order 17\n      System.Exception: boom\n         at Shop.Api.Orders.Pay()\n\
 warn: Microsoft.AspNetCore.HttpsPolicy[3]\n      Failed to determine the https port for redirect.\n";
@@ -56,6 +68,9 @@ async fn exports_and_runtime_shapes_read_without_configuration() {
         ("export.csv", EXPORT_CSV, "csv"),
         ("insights.csv", INSIGHTS_CSV, "csv"),
         ("loghub.csv", LOGHUB_CSV, "csv"),
+        ("splunk.csv", SPLUNK_CSV, "csv"),
+        ("analytics.csv", LOG_ANALYTICS_CSV, "csv"),
+        ("events.csv", EVENT_VIEWER_CSV, "csv"),
         ("dotnet.log", DOTNET, "text untimed"),
         ("dmesg.log", DMESG, "text untimed"),
         ("uwsgi.log", UWSGI, "text"),
@@ -150,6 +165,23 @@ async fn exports_and_runtime_shapes_read_without_configuration() {
         ]]
     );
 
+    let exports = [
+        ("splunk.csv", "2026-11-30T14:01:02.123Z", "payment failed"),
+        (
+            "analytics.csv",
+            "2026-11-30T14:01:02.123Z",
+            "Payment failed",
+        ),
+        (
+            "events.csv",
+            "2026-11-30T14:01:02Z",
+            "The Shop service terminated unexpectedly.",
+        ),
+    ];
+    for (file, ts, message) in exports {
+        let got = rows_of(data.path(), file, "ts, level, message").await;
+        assert_eq!(got, [[ts, "ERROR", message]], "{file}");
+    }
     let got = rows_of(
         data.path(),
         "dotnet.log",
@@ -235,7 +267,7 @@ async fn exports_and_runtime_shapes_read_without_configuration() {
     );
 
     assert_balanced(data.path()).await;
-    assert_eq!(assert_lineage(data.path()).await, 20);
+    assert_eq!(assert_lineage(data.path()).await, 23);
 }
 
 #[tokio::test]

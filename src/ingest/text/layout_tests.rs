@@ -636,3 +636,16 @@ fn zabbix_pid_date_and_time() {
         b"  1235:20261130:140103.456 Starting Zabbix Agent"
     ));
 }
+
+/// The United States' dates with a 12-hour clock (Windows' exports, IIS's own tools).
+#[test]
+fn month_first_dates_with_a_twelve_hour_clock() {
+    check(
+        "11/30/2026 2:01:02 PM ERROR payment failed",
+        &[("ts", "2026-11-30T14:01:02"), ("level", "ERROR")],
+    );
+    check(
+        "1/5/2026, 12:00:01.500 AM started",
+        &[("ts", "2026-01-05T00:00:01.500"), ("message", "started")],
+    );
+}
