@@ -16,6 +16,9 @@
 //! value holding line breaks (a stack trace) makes a record of several lines: the intake
 //! joins lines until the record's quotes balance, within the multi-line event limits.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use serde_json::Value;
 
 use super::names::candidacies;
@@ -141,46 +144,78 @@ pub(crate) fn split_record(line: &str) -> Result<Vec<String>, String> {
     }
 }
 
+/// A header line as the mapping reads it: its names (as [`column_name`] gives them), the
+/// `date` and `time` columns to join, whether a column is the message. Read once per parse
+/// thread and kept while lines under the same header come, since every line brings it along.
+struct Header {
+    text: String,
+    names: Vec<String>,
+    date_and_time: Option<(usize, usize)>,
+    names_message: bool,
+}
+
+impl Header {
+    fn read(text: &str) -> Result<Header, String> {
+        let raw = split_record(text.trim_start_matches('\u{feff}'))?;
+        let position = |wanted: &str| {
+            raw.iter()
+                .position(|n| n.trim().eq_ignore_ascii_case(wanted))
+        };
+        let names: Vec<String> = raw.iter().map(|n| column_name(n.trim())).collect();
+        Ok(Header {
+            text: text.to_string(),
+            date_and_time: position("date").zip(position("time")),
+            names_message: names.iter().any(|n| n == "message"),
+            names,
+        })
+    }
+
+    fn of(text: &str) -> Result<Rc<Header>, String> {
+        thread_local! {
+            static LAST: RefCell<Option<Rc<Header>>> = const { RefCell::new(None) };
+        }
+        LAST.with(|last| {
+            if let Some(header) = last.borrow().as_ref().filter(|h| h.text == text) {
+                return Ok(Rc::clone(header));
+            }
+            let header = Rc::new(Header::read(text)?);
+            *last.borrow_mut() = Some(Rc::clone(&header));
+            Ok(header)
+        })
+    }
+}
+
 /// The fields of one data line (`header\nline`): each non-empty value under its column's
 /// name, a `date` and `time` pair joined as `timestamp`.
 pub(crate) fn parse_csv(text: &str) -> Result<Fields, String> {
-    let Some((header, line)) = text.split_once('\n') else {
+    let Some((header_text, line)) = text.split_once('\n') else {
         return Err("CSV: a data line before the header line".into());
     };
-    let names = split_record(header.trim_start_matches('\u{feff}'))?;
+    let header = Header::of(header_text)?;
     let values = split_record(line)?;
     // Windows Event Viewer's CSV export names five columns and writes the event's
     // description as a sixth, unnamed: one value more than the names is the message.
-    let names = if values.len() == names.len() + 1 && !names.iter().any(|n| n == "message") {
-        names.into_iter().chain(["message".to_string()]).collect()
-    } else {
-        names
-    };
-    if values.len() != names.len() {
+    let unnamed_message = values.len() == header.names.len() + 1 && !header.names_message;
+    if values.len() != header.names.len() && !unnamed_message {
         return Err(format!(
             "CSV: {} values where the header names {} ({})",
             values.len(),
-            names.len(),
-            header
+            header.names.len(),
+            header_text
         ));
     }
-    let position = |wanted: &str| {
-        names
-            .iter()
-            .position(|n| n.trim().eq_ignore_ascii_case(wanted))
-    };
-    let date_and_time = position("date").zip(position("time"));
-    let mut fields = Fields::with_capacity(names.len() + 1);
-    if let Some((date, time)) = date_and_time {
+    let mut fields = Fields::with_capacity(values.len() + 1);
+    if let Some((date, time)) = header.date_and_time {
         let joined = format!("{} {}", values[date].trim(), values[time].trim());
         fields.push(("timestamp".into(), Value::String(joined)));
     }
-    for (i, (name, value)) in names.iter().zip(values).enumerate() {
-        let joined = date_and_time.is_some_and(|(d, t)| i == d || i == t);
+    for (i, value) in values.into_iter().enumerate() {
+        let joined = header.date_and_time.is_some_and(|(d, t)| i == d || i == t);
         if value.is_empty() || joined {
             continue;
         }
-        fields.push((column_name(name.trim()), Value::String(value)));
+        let name = header.names.get(i).map_or("message", String::as_str);
+        fields.push((name.to_string(), Value::String(value)));
     }
     Ok(fields)
 }
