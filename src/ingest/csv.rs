@@ -46,6 +46,12 @@ pub(crate) fn is_header(line: &[u8]) -> bool {
         })
 }
 
+/// PowerShell's `Export-Csv` (5.1, without `-NoTypeInformation`) writes the type of the
+/// objects first: `#TYPE System.Diagnostics.EventLogEntry`. It counts with the directives.
+pub(crate) fn is_type_line(line: &[u8]) -> bool {
+    super::lines::without_bom(line).starts_with(b"#TYPE ")
+}
+
 /// Whether a header names a column the mapping reads (a level, a message, ...): a CSV log
 /// without a time is only one when it does.
 pub(crate) fn names_a_column(header: &[u8]) -> bool {
@@ -64,6 +70,7 @@ pub(crate) fn names_a_column(header: &[u8]) -> bool {
 pub(crate) fn header_line(header: &mut Option<Vec<u8>>, line: &[u8]) -> bool {
     match header {
         Some(names) => names.as_slice() == line,
+        None if is_type_line(line) => true,
         None if is_header(line) => {
             *header = Some(line.to_vec());
             true
@@ -96,52 +103,47 @@ pub(crate) fn records<'a>(lines: impl IntoIterator<Item = &'a [u8]>) -> Vec<Vec<
     records
 }
 
-/// The fields of one line with a quote-aware split: RFC 4180, a field that starts with `"`
-/// runs to its closing quote, `""` inside being one quote.
-pub(crate) fn split_record(line: &str) -> Result<Vec<String>, String> {
-    let mut fields = Vec::with_capacity(16);
-    let mut rest = line;
-    loop {
-        let Some(quoted) = rest.strip_prefix('"') else {
-            let end = rest.find(',').unwrap_or(rest.len());
-            fields.push(rest[..end].to_string());
-            if end == rest.len() {
-                return Ok(fields);
-            }
-            rest = &rest[end + 1..];
-            continue;
-        };
-        let mut value = String::new();
-        let mut after = quoted;
-        loop {
-            let Some(quote) = after.find('"') else {
-                return Err(format!(
-                    "CSV: field {} opens a quote that the record does not close",
-                    fields.len() + 1
-                ));
-            };
-            value.push_str(&after[..quote]);
-            after = &after[quote + 1..];
-            match after.strip_prefix('"') {
-                Some(escaped) => {
-                    value.push('"');
-                    after = escaped;
-                }
-                None => break,
-            }
-        }
-        fields.push(value);
-        match after.strip_prefix(',') {
-            Some(next) => rest = next,
-            None if after.is_empty() => return Ok(fields),
-            None => {
-                return Err(format!(
-                    "CSV: field {} has text after its closing quote",
-                    fields.len()
-                ))
-            }
-        }
+/// The fields of one record, split by `csv-core`'s RFC 4180 reader: a value in double quotes
+/// may hold commas and line breaks, `""` in it is a quote. A record whose quotes do not
+/// balance is an error (the reader itself would take the rest as the open value).
+pub(crate) fn split_record(record: &str) -> Result<Vec<String>, String> {
+    if !quotes_balance(record.as_bytes()) {
+        return Err(
+            "CSV: a quoted value that the record does not close (an odd number of \
+                    quotes)"
+                .into(),
+        );
     }
+    if record.is_empty() {
+        // One empty value, as a line of one column holds (the reader sees no record at all).
+        return Ok(vec![String::new()]);
+    }
+    // The unquoted output is never longer than the input, and there is at most one field more
+    // than commas. An empty input after the record says it has ended.
+    let mut reader = csv_core::Reader::new();
+    let mut output = vec![0; record.len()];
+    let mut ends = vec![0; memchr::memchr_iter(b',', record.as_bytes()).count() + 1];
+    let (mut result, _, written, mut fields) =
+        reader.read_record(record.as_bytes(), &mut output, &mut ends);
+    if result == csv_core::ReadRecordResult::InputEmpty {
+        // The reader counts field ends from the record's start across calls.
+        let (last, _, _, more) =
+            reader.read_record(&[], &mut output[written..], &mut ends[fields..]);
+        (result, fields) = (last, fields + more);
+    }
+    if !matches!(
+        result,
+        csv_core::ReadRecordResult::Record | csv_core::ReadRecordResult::End
+    ) {
+        return Err(format!("CSV: the record could not be read ({result:?})"));
+    }
+    let mut start = 0;
+    let values = ends[..fields].iter().map(|&end| {
+        let value = String::from_utf8_lossy(&output[start..end]).into_owned();
+        start = end;
+        value
+    });
+    Ok(values.collect())
 }
 
 /// A header line as the mapping reads it: its names (as [`column_name`] gives them), the
@@ -278,10 +280,13 @@ mod tests {
             ["a", "b, c", "say \"hi\"", "", ""].map(String::from)
         );
         assert_eq!(split_record("").unwrap(), [String::new()]);
-        assert!(split_record(r#"a,"open"#).unwrap_err().contains("field 2"));
-        assert!(split_record(r#""x"y,z"#)
+        assert_eq!(
+            split_record("x\u{e9},\"\u{fc}\"").unwrap(),
+            ["x\u{e9}", "\u{fc}"]
+        );
+        assert!(split_record(r#"a,"open"#)
             .unwrap_err()
-            .contains("after its closing quote"));
+            .contains("does not close"));
     }
 
     #[test]

@@ -102,7 +102,9 @@ pub fn choose_format(parser: &LineParser, sample: &[&[u8]]) -> Choice {
 /// CSV: a first line naming columns, and more than half of the lines after it read by those
 /// names (with times, else untimed when that is allowed).
 fn csv_choice(parser: &LineParser, sample: &[&[u8]]) -> Option<Choice> {
-    let mut lines = sample.iter().filter(|line| !super::lines::is_blank(line));
+    let mut lines = sample
+        .iter()
+        .filter(|line| !super::lines::is_blank(line) && !super::csv::is_type_line(line));
     let header = lines.next().filter(|first| super::csv::is_header(first))?;
     let mut rows = super::csv::records(lines.copied().filter(|row| row != header));
     // A record the sample cuts (or the writer has not finished) says nothing yet.

@@ -37,6 +37,9 @@ pub(crate) const TS_NAMES: &[&str] = &[
     // CSV export.
     "TimeGenerated",
     "Date and Time",
+    // Windows events as PowerShell exports them (`Get-WinEvent`; `Get-EventLog` has
+    // `TimeGenerated`).
+    "TimeCreated",
 ];
 pub(crate) const LEVEL_NAMES: &[&str] = &[
     "level",
@@ -54,6 +57,9 @@ pub(crate) const LEVEL_NAMES: &[&str] = &[
     "properties.Level",
     // PostgreSQL's jsonlog (15 and later).
     "error_severity",
+    // Windows events as PowerShell exports them (`Get-WinEvent`, `Get-EventLog`).
+    "LevelDisplayName",
+    "EntryType",
 ];
 pub(crate) const SERVICE_NAMES: &[&str] = &[
     "service",
@@ -96,6 +102,8 @@ pub(crate) const COMPONENT_NAMES: &[&str] = &[
     // Suricata's `eve.json`: alert, http, dns, flow, ...
     "event_type",
     "@module",
+    // Windows events as PowerShell exports them (`Get-WinEvent`).
+    "ProviderName",
 ];
 pub(crate) const OPERATION_NAMES: &[&str] = &[
     "operation",

@@ -28,6 +28,7 @@ mod fluent_bit;
 mod glog;
 mod jul;
 mod lambda;
+mod macos;
 mod pairs;
 mod postgres_csv;
 mod servers;
@@ -257,7 +258,11 @@ impl TextParser {
         let squid = start == 0 && epoch && squid::read(rest, &mut fields);
         let csvlog =
             start == 0 && !squid && rest.starts_with(',') && postgres_csv::read(rest, &mut fields);
-        if jul || squid || csvlog {
+        // macOS's `log show`: a thread id right after the time.
+        let macos = !(jul || squid || csvlog)
+            && rest.trim_start().starts_with("0x")
+            && macos::read(rest, &mut fields);
+        if jul || squid || csvlog || macos {
             return Ok(fields);
         }
         if start > 0 && text.as_bytes()[start - 1] == b'[' {

@@ -41,6 +41,11 @@ const LOG_ANALYTICS_CSV: &str = "TimeGenerated [UTC],Computer,Level,Message\n\
 const EVENT_VIEWER_CSV: &str = "Level,Date and Time,Source,Event ID,Task Category\n\
 Error,11/30/2026 2:01:02 PM,Service Control Manager,7031,None,\"The Shop service terminated unexpectedly.\"\n";
 
+/// PowerShell 5.1's `Get-EventLog | Export-Csv`: the objects' type first, every value quoted.
+const POWERSHELL_CSV: &str = "#TYPE System.Diagnostics.EventLogEntry\n\
+\"TimeGenerated\",\"EntryType\",\"Source\",\"Message\"\n\
+\"11/30/2026 2:01:02 PM\",\"Error\",\"Shop\",\"The Shop service terminated unexpectedly.\"\n";
+
 const DOTNET: &str = "info: Microsoft.Hosting.Lifetime[14]\n      Now listening on: http://localhost:5000\n\
 fail: Shop.Api.Orders[0]\n      Payment failed for order 17\n      System.Exception: boom\n         at Shop.Api.Orders.Pay()\n\
 warn: Microsoft.AspNetCore.HttpsPolicy[3]\n      Failed to determine the https port for redirect.\n";
@@ -52,6 +57,10 @@ const DMESG: &str = "[    0.000000] Linux version 6.1.0-13-amd64\n\
 const UWSGI: &str = "*** Starting uWSGI 2.0.23 (64bit) on [Mon Nov 30 14:00:00 2026] ***\n\
 compiled with version: 12.2.0 on 01 November 2026 10:00:00\n\
 [pid: 12|app: 0|req: 1/1] 10.0.0.1 () {34 vars in 456 bytes} [Mon Nov 30 14:01:02 2026] GET /api/orders/17 => generated 12 bytes in 3 msecs (HTTP/1.1 500) 2 headers in 79 bytes (1 switches on core 0)\n";
+
+/// macOS's `log show`: thread, type, activity, pid and TTL after the time.
+const MACOS: &str = "2026-11-30 14:01:02.123456-0800 0x1a2b3c   Error       0x0                  123    0    shopd: (CoreFoundation) payment failed\n\
+2026-11-30 14:01:03.000000-0800 0x1a2b3c   Default     0x0                  123    0    shopd: retried\n";
 
 const ZABBIX: &str =
     "  1234:20261130:140102.123 cannot send list of active checks to \"10.0.0.1\"\n\
@@ -71,10 +80,12 @@ async fn exports_and_runtime_shapes_read_without_configuration() {
         ("splunk.csv", SPLUNK_CSV, "csv"),
         ("analytics.csv", LOG_ANALYTICS_CSV, "csv"),
         ("events.csv", EVENT_VIEWER_CSV, "csv"),
+        ("powershell.csv", POWERSHELL_CSV, "csv"),
         ("dotnet.log", DOTNET, "text untimed"),
         ("dmesg.log", DMESG, "text untimed"),
         ("uwsgi.log", UWSGI, "text"),
         ("zabbix.log", ZABBIX, "text"),
+        ("macos.log", MACOS, "text"),
         ("loggers.json", JSON_LOGGERS, "json"),
     ];
     let (_logs, data) = ingest_files_checking_formats(&files, written).await;
@@ -177,6 +188,11 @@ async fn exports_and_runtime_shapes_read_without_configuration() {
             "2026-11-30T14:01:02Z",
             "The Shop service terminated unexpectedly.",
         ),
+        (
+            "powershell.csv",
+            "2026-11-30T14:01:02Z",
+            "The Shop service terminated unexpectedly.",
+        ),
     ];
     for (file, ts, message) in exports {
         let got = rows_of(data.path(), file, "ts, level, message").await;
@@ -247,6 +263,19 @@ async fn exports_and_runtime_shapes_read_without_configuration() {
             ],
         ]
     );
+    let got = rows_of(data.path(), "macos.log", "ts, level, component, message").await;
+    assert_eq!(
+        got,
+        [
+            [
+                "2026-11-30T22:01:02.123456Z",
+                "ERROR",
+                "shopd",
+                "(CoreFoundation) payment failed"
+            ],
+            ["2026-11-30T22:01:03Z", "INFO", "shopd", "retried"],
+        ]
+    );
     let got = rows_of(data.path(), "zabbix.log", "ts").await;
     assert_eq!(
         got,
@@ -267,7 +296,7 @@ async fn exports_and_runtime_shapes_read_without_configuration() {
     );
 
     assert_balanced(data.path()).await;
-    assert_eq!(assert_lineage(data.path()).await, 23);
+    assert_eq!(assert_lineage(data.path()).await, 26);
 }
 
 #[tokio::test]
@@ -303,7 +332,7 @@ not a time,INFO,x\n\
     assert!(rejects[1][1].contains("not a time"), "{rejects:?}");
     // The quote it opens runs to the end of the file, which is read whole.
     assert!(
-        rejects[2][1].contains("field 3 opens a quote that the record does not close"),
+        rejects[2][1].contains("a quoted value that the record does not close"),
         "{rejects:?}"
     );
 
