@@ -632,7 +632,11 @@ fn proxy_fields(before: &str, after: &str, fields: &mut Vec<(String, Value)>) ->
     if let [tx, rx, target_status, elb_status, resp_s, target_s, req_s] = last[..] {
         let seconds: Option<Vec<f64>> = [req_s, target_s, resp_s]
             .iter()
-            .map(|t| t.contains('.').then(|| t.parse::<f64>().ok()).flatten())
+            .map(|t| match *t {
+                // No target answered (a 502, 503 or 504 of the load balancer's own).
+                "-1" => Some(-1.0),
+                _ => t.contains('.').then(|| t.parse::<f64>().ok()).flatten(),
+            })
             .collect();
         let statuses = is_status(elb_status) && (is_status(target_status) || target_status == "-");
         if let (Some(seconds), true, true) = (seconds, statuses, is_count(rx) && is_count(tx)) {

@@ -40,6 +40,11 @@ pub(crate) const TS_NAMES: &[&str] = &[
     // Windows events as PowerShell exports them (`Get-WinEvent`; `Get-EventLog` has
     // `TimeGenerated`).
     "TimeCreated",
+    // nginx's JSON access logs (`log_format ... escape=json`): `$time_local`, `$time_iso8601`,
+    // `$msec` (epoch seconds with milliseconds).
+    "time_local",
+    "time_iso8601",
+    "msec",
 ];
 pub(crate) const LEVEL_NAMES: &[&str] = &[
     "level",
@@ -169,6 +174,9 @@ pub(crate) const DURATION_NAMES: &[(&str, f64)] = &[
     ("durationMs", 1.0),
     ("properties.TimeTaken", 1.0),
     ("properties.timeTaken", 1e3),
+    // MongoDB's structured log (4.4 and later): a slow operation's `attr.durationMillis`.
+    ("attr.durationMillis", 1.0),
+    ("durationMillis", 1.0),
 ];
 pub(crate) const OUTCOME_NAMES: &[&str] = &["outcome", "result"];
 pub(crate) const MESSAGE_NAMES: &[&str] = &[

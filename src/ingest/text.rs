@@ -332,6 +332,7 @@ fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
     let mut bracket_after_logger = false;
     let mut spans: Option<(usize, usize)> = None;
     let mut progname_next = false;
+    let mut application_next = false;
     loop {
         let trimmed = rest[at..].trim_start();
         at = rest.len() - trimmed.len();
@@ -346,10 +347,13 @@ fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
         if matches!(token, "-" | "--" | "---" | "|" | ":" | "," | "::") {
             // Ruby's Logger: `INFO -- progname: message`.
             progname_next = token == "--";
+            // Spring Boot 3.2: `--- [application] [thread] logger : message`.
+            application_next = token == "---";
             at += token_len;
             continue;
         }
         let progname = std::mem::take(&mut progname_next);
+        let application = std::mem::take(&mut application_next);
         if let Some(stripped) = trimmed.strip_prefix(',') {
             if stripped.starts_with(' ') {
                 at += 1;
@@ -371,9 +375,17 @@ fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
             };
             bracket_after_logger = logger;
             let inside = trimmed[1..close].trim();
+            at += close + 1;
+            // Flink's empty MDC, `[]`, says nothing.
+            if inside.is_empty() {
+                continue;
+            }
+            if application && rest[at..].trim_start().starts_with('[') {
+                fields.push(("application".to_string(), Value::String(inside.to_string())));
+                continue;
+            }
             bracket_field(inside, &mut level, brackets, fields);
             brackets += 1;
-            at += close + 1;
             // MySQL 8: the message follows `[MY-010931] [Server]` (`/usr/sbin/mysqld: ready`
             // is the message's, not a logger).
             if let [.., (code, _), (subsystem, _)] = fields.as_slice() {
@@ -382,6 +394,18 @@ fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
                 }
             }
             // `[main] c.a.Checkout:`: the bracket may be glued to what follows.
+            continue;
+        }
+        // JBoss's log manager (WildFly, Quarkus, Keycloak): `INFO  [category] (thread) message`;
+        // Home Assistant: `ERROR (MainThread) [homeassistant.core] message`.
+        if let Some(thread) = parenthesized_thread(trimmed, fields, level.is_some()) {
+            // After the category the message follows (`KC-SERVICES0010: ...` is its own).
+            let after_logger = fields.iter().any(|(name, _)| name == "logger");
+            fields.push(("thread".to_string(), Value::String(thread.to_string())));
+            at += thread.len() + 2;
+            if after_logger {
+                break;
+            }
             continue;
         }
         if level.is_none() {
@@ -606,7 +630,10 @@ fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
             continue;
         }
         if separated && token.chars().all(is_name_char) && !token.contains("()") {
-            let python_name = level.is_none() && next_token == "-";
+            // Python's `name - LEVEL - message`, log4js's `[LEVEL] category - message` (a
+            // capitalised word after the level is more likely prose).
+            let lower = token.starts_with(|c: char| c.is_ascii_lowercase());
+            let python_name = next_token == "-" && (level.is_none() || lower);
             if is_qualified_name(token) || python_name {
                 push_logger(fields, token, None);
                 logger = true;
@@ -642,6 +669,27 @@ fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
         }
     }
     push_message(message, fields);
+}
+
+/// A thread's name in parentheses where JBoss and Home Assistant put it: right after a
+/// bracketed logger that followed the level, or right after the level with a bracketed logger
+/// next. Elsewhere a parenthesis opens the message (`(MSC service thread 1-2)` is a thread,
+/// `ERROR (see below)` prose).
+fn parenthesized_thread<'a>(
+    text: &'a str,
+    fields: &[(String, Value)],
+    level_read: bool,
+) -> Option<&'a str> {
+    let inner = text.strip_prefix('(')?;
+    let close = inner.find(')').filter(|&close| (1..=80).contains(&close))?;
+    let thread = &inner[..close];
+    let after = &inner[close + 1..];
+    let has = |name: &str| fields.iter().any(|(n, _)| n == name);
+    let after_logger = fields.last().is_some_and(|(name, _)| name == "logger") && has("level");
+    let before_logger = level_read && !has("logger") && after.starts_with(" [");
+    let plain = !thread.contains(['(', '[', '"']);
+    ((after_logger || before_logger) && plain && !has("thread") && after.starts_with(' '))
+        .then_some(thread)
 }
 
 /// The message, and the fields it carries (an HTTP request, `key=value` pairs).

@@ -254,6 +254,21 @@ static SHAPES: LazyLock<Vec<Shape>> = LazyLock::new(|| {
                 stamp(time.with_hour(hour), true)
             },
         ),
+        // `11/30/2026 14:01:02.123` with a 24-hour clock (Akka, some locales' exports): read
+        // month first, as the United States write it, unless the first number cannot be a
+        // month (`30/11/2026 14:01:02` is day first).
+        shape(
+            r"(\d{1,2})/(\d{1,2})/(\d{4}) (\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?\b",
+            |c| {
+                let (first, second) = (num(c, 1)?, num(c, 2)?);
+                let year = num(c, 3)? as i32;
+                if first > 12 {
+                    stamp(clock(c, year, second, [1, 4, 5, 6], 7), true)
+                } else {
+                    stamp(clock(c, year, first, [2, 4, 5, 6], 7), true)
+                }
+            },
+        ),
         // syslog's `Dec 10 06:55:46` (no year), also `Dec 10 2025 06:55:46`.
         shape(
             &format!(

@@ -14,6 +14,10 @@
 //! parses alone. Directives are counted with the blank lines; the last `#Fields:` goes into
 //! the source's commit so a later run reads on with it.
 //!
+//! Zeek's logs (`conn.log`, `http.log`, `dns.log`, ...) are of the same kind: `#fields`
+//! and tab-separated names, tab-separated values, `-` unset and `(empty)` empty; their time is
+//! `ts`, epoch seconds.
+//!
 //! A log whose fields have a `time` but no `date` (the format allows it; IIS's W3C logging
 //! can be set up so) takes the day from the last `#Date:` directive, which the intake then
 //! keeps in front of the names: the header is `[#Date: <date> <time>\n]<names>`.
@@ -24,12 +28,16 @@ use super::formats::{route_template, url_path};
 use super::records::Fields;
 
 const FIELDS_DIRECTIVE: &[u8] = b"#Fields:";
+const ZEEK_FIELDS_DIRECTIVE: &[u8] = b"#fields\t";
 const DATE_DIRECTIVE: &[u8] = b"#Date:";
 
 /// The column names of a `#Fields:` directive line, as the parser receives them; `None` for
 /// any other line. An AWS VPC flow log's header line is one too (see [`is_flow_log_header`]).
 pub(crate) fn fields_directive(content: &[u8]) -> Option<&[u8]> {
-    match content.strip_prefix(FIELDS_DIRECTIVE) {
+    let names = content
+        .strip_prefix(FIELDS_DIRECTIVE)
+        .or_else(|| content.strip_prefix(ZEEK_FIELDS_DIRECTIVE));
+    match names {
         Some(names) => Some(names.trim_ascii()),
         None => is_flow_log_header(content).then(|| content.trim_ascii()),
     }
@@ -135,13 +143,20 @@ pub(crate) fn parse_w3c(text: &str) -> Result<Fields, String> {
             .iter()
             .position(|n| n.eq_ignore_ascii_case(name))
             .map(|i| values[i])
-            .filter(|v| *v != "-" && !v.is_empty())
+            .filter(|v| !is_unset(v))
     };
+    let zeek_time = value_of("ts")
+        .filter(|_| names.contains(&"uid"))
+        .and_then(|ts| ts.parse::<f64>().ok());
     let mut fields = Fields::with_capacity(names.len() + 4);
     match (value_of("date").or(directive_day), value_of("time")) {
         (Some(date), Some(time)) => {
             fields.push(("timestamp".into(), Value::String(format!("{date}T{time}Z"))))
         }
+        _ if zeek_time.is_some() => fields.push((
+            "timestamp".into(),
+            Value::from(zeek_time.unwrap_or_default()),
+        )),
         // A VPC flow log: the start of the flow's capture window, epoch seconds.
         _ if value_of("start").is_some_and(|s| s.bytes().all(|b| b.is_ascii_digit())) => {
             let start: i64 = value_of("start").unwrap_or_default().parse().unwrap_or(0);
@@ -155,8 +170,11 @@ pub(crate) fn parse_w3c(text: &str) -> Result<Fields, String> {
             ))
         }
     }
-    let method = value_of("cs-method");
-    let target = value_of("cs-uri-stem").or_else(|| value_of("cs-uri"));
+    let zeek = zeek_time.is_some();
+    let method = value_of("cs-method").or(value_of("method").filter(|_| zeek));
+    let target = value_of("cs-uri-stem")
+        .or_else(|| value_of("cs-uri"))
+        .or(value_of("uri").filter(|_| zeek));
     if let (Some(method), Some(target)) = (method, target) {
         fields.push((
             "operation".into(),
@@ -176,9 +194,12 @@ pub(crate) fn parse_w3c(text: &str) -> Result<Fields, String> {
     } else {
         fields.push(("message".into(), Value::String(line.to_string())));
     }
-    if let Some(status) = value_of("sc-status") {
+    if let Some(status) = value_of("sc-status").or(value_of("status_code").filter(|_| zeek)) {
         fields.push(("status".into(), Value::String(status.to_string())));
     }
+    // Zeek's `duration` is seconds; its `service` the protocol seen (`http`, `ssl`), not a
+    // service of SHAPE's.
+    let zeek_names = [("duration", "duration_s"), ("service", "protocol_service")];
     if let Some(taken) = value_of("time-taken") {
         let name = if taken.contains('.') {
             "request_time"
@@ -198,13 +219,20 @@ pub(crate) fn parse_w3c(text: &str) -> Result<Fields, String> {
         "x-edge-request-id",
     ];
     for (name, value) in names.iter().zip(&values) {
-        if *value == "-" || value.is_empty() || mapped.iter().any(|m| name.eq_ignore_ascii_case(m))
-        {
+        let zeek_ts = zeek && *name == "ts";
+        if is_unset(value) || zeek_ts || mapped.iter().any(|m| name.eq_ignore_ascii_case(m)) {
             continue;
         }
+        let renamed = zeek_names.iter().find(|(from, _)| zeek && name == from);
+        let name = renamed.map_or(*name, |(_, to)| to);
         fields.push((name.to_string(), Value::String(value.to_string())));
     }
     Ok(fields)
+}
+
+/// `-` (W3C, Zeek's unset) or `(empty)` (Zeek's empty set or string) or nothing.
+fn is_unset(value: &str) -> bool {
+    matches!(value, "" | "-" | "(empty)")
 }
 
 /// A flow log record as a message, its own values in reading order (`REJECT 172.31.9.69 49761
@@ -391,5 +419,29 @@ mod tests {
             chosen.format,
             crate::ingest::formats::LineFormat::W3c
         ));
+    }
+
+    #[test]
+    fn zeek_logs_read_with_their_fields_directive() {
+        let header = "#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tservice\tduration\tconn_state";
+        assert!(fields_directive(header.as_bytes()).is_some());
+        assert!(is_directive(b"#separator \\x09"));
+        let data = "1764511262.5\tCHhAvVGS1DHFjwGM9\t10.0.0.5\t53412\t10.0.0.2\t80\ttcp\thttp\t0.012345\tSF";
+        let event = parse(header, data).unwrap();
+        assert_eq!(event.ts_micros, 1_764_511_262_500_000);
+        assert_eq!(event.duration_ms, Some(12.345));
+        assert_eq!(event.service, "unknown");
+        assert!(event.attributes.contains(r#""protocol_service":"http""#));
+        // http.log: the request is the operation, `status_code` the status; `(empty)` is
+        // no value.
+        let http = "#fields\tts\tuid\tmethod\thost\turi\tstatus_code\ttags";
+        let line =
+            "1764511263.0\tC4J4Th3PJpwUYZZ6gc\tGET\tshop.example.com\t/api/orders/42\t503\t(empty)";
+        let event = parse(http, line).unwrap();
+        assert_eq!(event.operation, "GET /api/orders/{id}");
+        assert_eq!(event.status_code, Some(503));
+        assert!(!event.attributes.contains("tags"));
+        // Without a `uid`, a `ts` is not Zeek's.
+        assert!(parse("#Fields: ts x", "1764511263.0 y").is_err());
     }
 }

@@ -107,14 +107,15 @@ async fn pipeline_and_cloud_outputs_without_configuration() {
         ["2026-11-30T14:01:06Z", "INFO", "billing", "unknown", "-", "-", "invoice sent"],
         // Splunk HEC: the raw log4j line in `event`.
         ["2026-11-30T14:01:07.123Z", "ERROR", "unknown", "unknown", "-", "-", "token expired"],
-        // Heroku's drain: RFC 6587 frames of RFC 5424 syslog, the router's request.
+        // Heroku's drain: RFC 6587 frames of RFC 5424 syslog, the router's request and the
+        // app's time (`service=37ms`).
         [
             "2026-11-30T14:01:08.123Z",
             "INFO",
             "heroku",
             "GET /api/items/{id}",
             "503",
-            "-",
+            "37.0",
             "at=info method=GET path=\"/api/items/12\" host=x.herokuapp.com dyno=web.1 connect=1ms service=37ms status=503 bytes=100",
         ],
         // `docker compose logs`: the service from the prefix, the trace joined to its error.

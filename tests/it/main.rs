@@ -14,6 +14,7 @@ mod first_run;
 mod formats;
 mod formats_exports;
 mod formats_pipelines;
+mod formats_runtimes;
 mod formats_servers;
 mod formats_tools;
 mod formats_untimed;

@@ -112,6 +112,14 @@ fn proxies_default_access_logs() {
             some("13.0")
         )
     );
+    // No target answered: `-1` times, a `-` target status; the status stands, the time is
+    // unknown.
+    assert_eq!(
+        fields_of(
+            r#"app/my-lb/50dc6c495c0c9188 10.0.0.1:2817 - -1 -1 -1 504 - 120 0 "POST https://shop.example.com:443/api/payments HTTP/1.1" "curl/8.0""#
+        ),
+        (some(r#""POST /api/payments""#), some(r#""504""#), None)
+    );
     // HAProxy: TR/Tw/Tc/Tr/Ta before the status, the request last.
     assert_eq!(
         fields_of(

@@ -630,3 +630,22 @@ fn text_log_times_in_fields() {
         .unwrap_err();
     assert!(why.contains("unparseable timestamp"), "{why}");
 }
+
+#[test]
+fn nginx_json_times_mongodb_durations_and_heroku_router_times() {
+    let p = parser("");
+    let e = p
+        .parse(br#"{"time_local":"30/Nov/2026:14:01:03 +0000","request":"POST /api/payments HTTP/1.1","status":"504","request_time":"5.003"}"#)
+        .unwrap();
+    assert_eq!(e.ts_micros, 1_796_047_263_000_000);
+    assert_eq!((e.status_code, e.duration_ms), (Some(504), Some(5003.0)));
+    let e = p
+        .parse(br#"{"t":{"$date":"2026-11-30T14:01:05.123+00:00"},"s":"I","c":"COMMAND","msg":"Slow query","attr":{"durationMillis":1523}}"#)
+        .unwrap();
+    assert_eq!(e.duration_ms, Some(1523.0));
+    let e = p
+        .parse(b"2026-11-30T14:01:03.456789+00:00 heroku[router]: at=error code=H12 method=POST path=\"/api/payments\" connect=1ms service=30000ms status=503")
+        .unwrap();
+    assert_eq!((e.status_code, e.duration_ms), (Some(503), Some(30000.0)));
+    assert_ne!(e.service, "30000ms");
+}

@@ -39,11 +39,15 @@ pub(super) fn bracket_field(
             }
         }
     }
-    // Elasticsearch: `[INFO ][o.e.n.Node    ]`: a dotted class name in brackets after the level.
+    // Elasticsearch: `[INFO ][o.e.n.Node    ]`: a dotted class name in brackets after the level;
+    // JBoss's categories may hold a dash past the package's first name
+    // (`[org.jboss.as.controller.management-operation]`), a thread's name before a dot does
+    // (Akka's `[system-akka.actor.default-dispatcher-5]`).
     let class_name = inside.contains('.')
+        && !inside.split('.').next().unwrap_or("").contains('-')
         && inside
             .chars()
-            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '$'));
+            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '$' | '-'));
     if level.is_some() && class_name && !fields.iter().any(|(name, _)| name == "logger") {
         fields.push(("logger".to_string(), Value::String(inside.to_string())));
         return;

@@ -649,3 +649,130 @@ fn month_first_dates_with_a_twelve_hour_clock() {
         &[("ts", "2026-01-05T00:00:01.500"), ("message", "started")],
     );
 }
+
+/// Slashed dates with a 24-hour clock: month first unless the first number cannot be a month.
+/// Akka's classic logger writes its level, then the bracketed time.
+#[test]
+fn slashed_dates_with_a_twenty_four_hour_clock() {
+    check(
+        "[ERROR] [11/30/2026 14:01:02.123] [system-akka.actor.default-dispatcher-5] \
+         [akka://system/user/orders] Order 42 failed",
+        &[
+            ("ts", "2026-11-30T14:01:02.123"),
+            ("level", "ERROR"),
+            ("thread", "system-akka.actor.default-dispatcher-5"),
+            ("message", "Order 42 failed"),
+        ],
+    );
+    check(
+        "30/11/2026 14:01:02 WARN disk almost full",
+        &[("ts", "2026-11-30T14:01:02"), ("level", "WARN")],
+    );
+    check(
+        "05/11/2026 14:01:02 INFO started",
+        &[("ts", "2026-05-11T14:01:02")],
+    );
+}
+
+/// JBoss's log manager (WildFly, Quarkus, Keycloak) puts the thread in parentheses after
+/// the bracketed category; Home Assistant puts it before.
+#[test]
+fn threads_in_parentheses() {
+    check(
+        "2026-11-30 14:01:03,456 ERROR [org.jboss.as.controller.management-operation] \
+         (Controller Boot Thread) WFLYCTL0013: Operation (\"deploy\") failed",
+        &[
+            ("level", "ERROR"),
+            ("logger", "org.jboss.as.controller.management-operation"),
+            ("thread", "Controller Boot Thread"),
+            ("message", "WFLYCTL0013: Operation (\"deploy\") failed"),
+        ],
+    );
+    check(
+        "14:01:02,123 INFO  [io.quarkus] (main) keycloak 23.0.0 on JVM started in 5.123s.",
+        &[
+            ("logger", "io.quarkus"),
+            ("thread", "main"),
+            ("message", "keycloak 23.0.0 on JVM started in 5.123s."),
+        ],
+    );
+    check(
+        "2026-11-30 14:01:03,456 ERROR [org.keycloak.services] (executor-thread-1) \
+         KC-SERVICES0010: Failed to send email",
+        &[
+            ("logger", "org.keycloak.services"),
+            ("message", "KC-SERVICES0010: Failed to send email"),
+        ],
+    );
+    check(
+        "2026-11-30 14:01:03.456 ERROR (MainThread) [homeassistant.components.mqtt] Failed to \
+         connect",
+        &[
+            ("level", "ERROR"),
+            ("thread", "MainThread"),
+            ("logger", "homeassistant.components.mqtt"),
+            ("message", "Failed to connect"),
+        ],
+    );
+    // A parenthesis after the level alone opens the message.
+    check(
+        "2026-11-30 14:01:03.456 ERROR (see below) payment failed",
+        &[("message", "(see below) payment failed")],
+    );
+}
+
+/// log4j's `%m (%c)` on an event with a stack trace: the class closes the first line.
+#[test]
+fn a_trailing_class_closes_the_first_line() {
+    check(
+        "[2026-11-30 14:01:04,789] ERROR Error for partition orders-3 \
+         (kafka.server.ReplicaFetcherThread)\norg.apache.kafka.common.errors.NotLeaderOrFollowerException: x",
+        &[("logger", "kafka.server.ReplicaFetcherThread")],
+    );
+}
+
+/// Spring Boot 3.2 names the application in a bracket before the thread's; Flink's empty MDC
+/// bracket says nothing; log4js names its category before a dash; Go's `log` leaves the level
+/// to the message.
+#[test]
+fn application_names_empty_brackets_categories_and_levels_in_the_message() {
+    check(
+        "2026-11-30T14:01:03.456Z ERROR 1234 --- [shop] [nio-8080-exec-1] \
+         o.a.c.c.C.[.[.[/].[dispatcherServlet]    : Servlet.service() threw exception",
+        &[
+            ("application", "shop"),
+            ("thread", "nio-8080-exec-1"),
+            ("logger", "o.a.c.c.C.[.[.[/].[dispatcherServlet]"),
+            ("message", "Servlet.service() threw exception"),
+        ],
+    );
+    let flink = fields(
+        "2026-11-30 14:01:02,123 INFO  org.apache.flink.runtime.taskexecutor.TaskExecutor    \
+         [] - Receive slot request 42",
+    );
+    assert_eq!(get(&flink, "thread"), None, "{flink:?}");
+    assert_eq!(get(&flink, "message").unwrap(), "Receive slot request 42");
+    check(
+        "[2026-11-30T14:01:02.123] [ERROR] default - payment failed for order 42",
+        &[
+            ("level", "ERROR"),
+            ("logger", "default"),
+            ("message", "payment failed for order 42"),
+        ],
+    );
+    check(
+        "2026/11/30 14:01:03 handler.go:88: ERROR payment failed: context deadline exceeded",
+        &[("level", "ERROR"), ("logger", "handler.go:88")],
+    );
+    // A capitalised word after the level and before a dash is the message's.
+    check(
+        "2026-11-30 14:01:02 INFO Started - took 5ms",
+        &[("message", "Started - took 5ms")],
+    );
+    // An address closing a message is no class name.
+    let bind = fields(
+        "30-Nov-2026 14:01:02.123 queries: info: client @0x7f1234567890 10.0.0.5#53412 \
+         (example.com): query: example.com IN A +E(0) (10.0.0.2)",
+    );
+    assert_eq!(get(&bind, "logger"), None, "{bind:?}");
+}

@@ -99,6 +99,12 @@ pub(crate) fn pairs_in_message(message: &str, fields: &mut Vec<(String, Value)>)
         });
         if !taken && fits(column, &value) {
             fields.push((key.to_string(), Value::String(value.into_owned())));
+        } else if key == "service" && is_timed_quantity(&value) {
+            // Heroku's router: `service=` is the time the app took to answer.
+            let timed = fields.iter().any(|(name, _)| name == "duration_ms");
+            if let Some(ms) = parse_duration_text(&value, 1.0).filter(|_| !timed) {
+                fields.push(("duration_ms".to_string(), Value::String(ms.to_string())));
+            }
         }
     }
     // `method=GET path="/api/items/12"` (Heroku's router, many middlewares): the request,
@@ -317,11 +323,15 @@ mod tests {
     #[test]
     fn values_that_do_not_fit_their_column_stay_prose() {
         assert!(pairs(
-            "socket closed code=ECONNRESET status=1006 duration=forever result=maybe op=- \
-             service=18ms",
+            "socket closed code=ECONNRESET status=1006 duration=forever result=maybe op=-",
             &[]
         )
         .is_empty());
+        // Heroku's router: `service=18ms` is no service's name but the time the app took.
+        assert_eq!(
+            pairs("at=info service=18ms status=200", &[]),
+            owned(&[("duration_ms", "18"), ("status", "200")])
+        );
         assert!(pairs(r#"unclosed op="a b status=200"#, &[])
             .iter()
             .all(|(k, _)| k != "op"));

@@ -58,7 +58,7 @@ pub(super) fn sql_server_error(message: &str) -> Option<(&'static str, u64)> {
     Some((level, number.parse().ok()?))
 }
 
-/// A message that opens with its level and a colon, as sshd, Postfix, BIND (after its
+/// A message that opens with its level in capitals, or with its level and a colon, as sshd, Postfix, BIND (after its
 /// category: `general: error: ...`) and many command-line programs write (`error: ...`,
 /// `warning: ...`, `fatal: ...`) or CI runners (`##[error]...`): the level, when it is above
 /// INFO.
@@ -71,6 +71,18 @@ pub(super) fn leading_level(message: &str) -> Option<&'static str> {
     // npm's own lines in a build's log: `npm ERR! Test failed.`, `npm WARN deprecated ...`.
     if let Some(rest) = message.strip_prefix("npm ") {
         return super::untimed::npm_level(rest.split(' ').next()?).filter(above_info);
+    }
+    // A level word in capitals and a space (Go's `log` with the program's own level:
+    // `main.go:42: ERROR payment failed`).
+    let capitals = message
+        .bytes()
+        .take(9)
+        .take_while(u8::is_ascii_uppercase)
+        .count();
+    if capitals >= 4 && message[capitals..].starts_with(' ') {
+        if let Some(level) = normalize_level(&message[..capitals]).filter(above_info) {
+            return Some(level);
+        }
     }
     let mut rest = message;
     for _ in 0..2 {

@@ -82,6 +82,11 @@ pub(super) fn level_before_time(before: &str) -> Option<(&'static str, Option<&s
     let (word, rest) = before
         .split_once(char::is_whitespace)
         .unwrap_or((before, ""));
+    // Akka: `[ERROR] [11/30/2026 14:01:02.123] [thread] [source] message`.
+    let word = word
+        .strip_prefix('[')
+        .and_then(|w| w.strip_suffix(']'))
+        .unwrap_or(word);
     let level = header_level(word)?;
     let rest = rest.trim();
     if rest.is_empty() {
@@ -159,10 +164,13 @@ pub(super) fn php_label_level(after_php: &str) -> Option<&'static str> {
 }
 
 /// log4j's `%m (%c)` (Kafka): a class name in parentheses closing the message.
+/// A multi-line event's class closes its first line (a stack trace follows it).
 pub(super) fn trailing_class(message: &str) -> Option<&str> {
-    let inner = message.strip_suffix(')')?;
+    let first_line = message.split('\n').next().unwrap_or(message).trim_end();
+    let inner = first_line.strip_suffix(')')?;
     let name = &inner[inner.rfind(" (")? + 2..];
-    (name.matches('.').count() >= 2 && is_qualified_name(name) && !name.contains(':'))
+    let named = name.starts_with(|c: char| c.is_ascii_alphabetic());
+    (named && name.matches('.').count() >= 2 && is_qualified_name(name) && !name.contains(':'))
         .then_some(name)
 }
 

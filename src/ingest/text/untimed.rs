@@ -96,6 +96,9 @@ fn lead(text: &str) -> Option<Lead<'_>> {
             message: &text[3..],
         });
     }
+    if let Some((_, lead)) = logrus_terminal(text) {
+        return Some(lead);
+    }
     let word_len = text.bytes().take_while(u8::is_ascii_alphabetic).count();
     let (word, rest) = text.split_at(word_len);
     if BARE_LEVELS.contains(&word) {
@@ -114,6 +117,35 @@ fn lead(text: &str) -> Option<Lead<'_>> {
         logger: None,
         message: rest,
     })
+}
+
+/// logrus' text formatter on a terminal (Docker's tools, many Go programs): `ERRO[0010]
+/// Payment failed   error="timeout"`, four letters of level and the whole seconds since the
+/// program started. The seconds and the lead.
+fn logrus_terminal(text: &str) -> Option<(u64, Lead<'_>)> {
+    const LOGRUS_LEVELS: [(&str, &str); 7] = [
+        ("PANI", "FATAL"),
+        ("FATA", "FATAL"),
+        ("ERRO", "ERROR"),
+        ("WARN", "WARN"),
+        ("INFO", "INFO"),
+        ("DEBU", "DEBUG"),
+        ("TRAC", "TRACE"),
+    ];
+    let (word, rest) = text.split_at_checked(4)?;
+    let level = LOGRUS_LEVELS.iter().find(|(w, _)| *w == word)?.1;
+    let (seconds, message) = rest.strip_prefix('[')?.split_once(']')?;
+    let seconds = seconds
+        .parse()
+        .ok()
+        .filter(|_| seconds.bytes().all(|b| b.is_ascii_digit()))?;
+    let lead = Lead {
+        level,
+        logger: None,
+        event_id: None,
+        message: message.trim_start(),
+    };
+    Some((seconds, lead))
 }
 
 /// .NET's console logger: `fail: Shop.Api.Orders[14]`, the message after it or, by default,
@@ -224,6 +256,11 @@ pub(crate) fn read_colon_level(text: &str, fields: &mut Vec<(String, Value)>) ->
 /// built), or `None` when it does not open with a level.
 pub(crate) fn parse(text: &str) -> Option<Vec<(String, Value)>> {
     let mut fields = crate::ingest::records::field_list(8);
+    if let Some((seconds, lead)) = logrus_terminal(text) {
+        fields.push(("uptime_s".to_string(), Value::from(seconds)));
+        push_lead(lead, &mut fields);
+        return Some(fields);
+    }
     let Some((seconds, after)) = uptime(text) else {
         push_lead(lead(text)?, &mut fields);
         return Some(fields);
@@ -452,6 +489,25 @@ mod tests {
         assert!(!starts_event(b"api-1  |   File \"x.py\", line 1"));
         assert!(!starts_event(b"Traceback (most recent call last):"));
         assert!(!starts_event(b"    raise TimeoutError()"));
+    }
+
+    #[test]
+    fn logrus_on_a_terminal() {
+        let fields =
+            parse("ERRO[0010] Payment failed      error=\"timeout\" duration=1.5s").unwrap();
+        let get = |name: &str| value(&fields, name).cloned();
+        assert_eq!(get("uptime_s").unwrap(), 10);
+        assert_eq!(get("level").unwrap(), "ERROR");
+        assert_eq!(get("duration").unwrap(), "1.5s");
+        assert!(get("message")
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .starts_with("Payment failed"));
+        assert!(starts_event(b"WARN[0005] Slow request"));
+        for other in ["WARN[x] y", "ERRO[-1] y", "WARN [0005] y", "OOPS[0005] y"] {
+            assert!(logrus_terminal(other).is_none(), "{other}");
+        }
     }
 
     #[test]

@@ -1,0 +1,160 @@
+//! JVM servers', network monitors' and platforms' logs through the whole ingest with no
+//! configuration, each as its program writes it: Akka's level-first slashed dates, JBoss's
+//! log manager (WildFly, Keycloak) with its category and thread, Home Assistant, Spring Boot
+//! 3.2's application bracket, Zeek's `#fields` logs, nginx's JSON `log_format`, an AWS load
+//! balancer's request no target answered, and logrus on a terminal (no time at all). Columns
+//! are checked, the accounting balances and every row's line is read back from its source.
+
+use std::time::{Duration, SystemTime};
+
+use crate::common::{assert_balanced, assert_lineage};
+use crate::formats_servers::{ingest_files_checking_formats, rows_of};
+
+const AKKA: &str = "[ERROR] [11/30/2026 14:01:02.123] [shop-akka.actor.default-dispatcher-5] [akka://shop/user/orders] Order 42 failed\n\
+[INFO] [11/30/2026 14:01:04.789] [shop-akka.actor.default-dispatcher-2] [akka://shop/user/orders] Order 43 placed\n";
+
+const WILDFLY: &str = "2026-11-30 14:01:02,123 INFO  [org.jboss.as] (Controller Boot Thread) WFLYSRV0025: WildFly Full 30.0.0.Final started in 5123ms\n\
+2026-11-30 14:01:03,456 ERROR [org.jboss.as.controller.management-operation] (Controller Boot Thread) WFLYCTL0013: Operation (\"deploy\") failed\n\
+java.lang.IllegalStateException: boom\n\
+\tat org.jboss.as.Foo.bar(Foo.java:42)\n";
+
+const HOME_ASSISTANT: &str = "2026-11-30 14:01:03.456 ERROR (MainThread) [homeassistant.components.mqtt] Failed to connect to MQTT server\n";
+
+const SPRING_BOOT: &str = "2026-11-30T14:01:03.456Z ERROR 1234 --- [shop] [nio-8080-exec-1] o.a.c.c.C.[.[.[/].[dispatcherServlet]    : Servlet.service() threw exception\n";
+
+const ZEEK_HTTP: &str = "#separator \\x09\n\
+#set_separator\t,\n\
+#empty_field\t(empty)\n\
+#unset_field\t-\n\
+#path\thttp\n\
+#fields\tts\tuid\tid.orig_h\tmethod\thost\turi\tstatus_code\ttags\n\
+#types\ttime\tstring\taddr\tstring\tstring\tstring\tcount\tset[enum]\n\
+1796047262.5\tCHhAvVGS1DHFjwGM9\t10.0.0.5\tGET\tshop.example.com\t/api/orders/42\t200\t(empty)\n\
+1796047263.0\tC4J4Th3PJpwUYZZ6gc\t10.0.0.6\tPOST\tshop.example.com\t/api/payments\t503\t(empty)\n\
+#close\t2026-11-30-15-00-00\n";
+
+const NGINX_JSON: &str = r#"{"time_local":"30/Nov/2026:14:01:02 +0000","remote_addr":"10.0.0.5","request":"GET /api/orders/42 HTTP/1.1","status":"200","request_time":"0.012"}
+{"time_iso8601":"2026-11-30T14:01:03+00:00","remote_addr":"10.0.0.6","request":"POST /api/payments HTTP/1.1","status":"504","request_time":"5.003"}
+"#;
+
+const ALB: &str = "https 2026-11-30T14:01:03.456789Z app/my-lb/50dc6c495c0c9188 10.0.0.6:2818 - -1 -1 -1 504 - 120 0 \"POST https://shop.example.com:443/api/payments HTTP/1.1\" \"okhttp/4.9\" - - arn:aws:elasticloadbalancing:us-east-2:123456789012:targetgroup/shop/73e2d6bc24d8a067 \"Root=1-58337262-36d228ad5d99923122bbe355\" \"shop.example.com\" \"-\" 1 2026-11-30T14:01:01.111000Z \"forward\" \"-\" \"-\" \"-\" \"-\" \"-\" \"-\"\n";
+
+const LOGRUS_TERMINAL: &str =
+    "INFO[0000] Starting server                               port=8080\n\
+ERRO[0010] Payment failed                                error=\"timeout\" duration=1.5s\n";
+
+#[tokio::test]
+async fn jvm_servers_network_monitors_and_platforms_without_configuration() {
+    let written = SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_050_000);
+    let files = [
+        ("akka.log", AKKA, "text"),
+        ("server.log", WILDFLY, "text"),
+        ("home-assistant.log", HOME_ASSISTANT, "text"),
+        ("shop.log", SPRING_BOOT, "text"),
+        ("http.log", ZEEK_HTTP, "w3c"),
+        ("access.json", NGINX_JSON, "json"),
+        ("alb.log", ALB, "text"),
+        ("docker-tool.log", LOGRUS_TERMINAL, "text untimed"),
+    ];
+    let (_logs, data) = ingest_files_checking_formats(&files, written).await;
+
+    let got = rows_of(
+        data.path(),
+        "akka.log",
+        "ts, level, json_get_str(attributes, 'thread'), message",
+    )
+    .await;
+    assert_eq!(
+        got[0],
+        [
+            "2026-11-30T14:01:02.123Z",
+            "ERROR",
+            "shop-akka.actor.default-dispatcher-5",
+            "Order 42 failed"
+        ]
+    );
+    let got = rows_of(
+        data.path(),
+        "server.log",
+        "level, component, json_get_str(attributes, 'thread'), _line_count",
+    )
+    .await;
+    assert_eq!(
+        got,
+        [
+            ["INFO", "org.jboss.as", "Controller Boot Thread", "1"],
+            [
+                "ERROR",
+                "org.jboss.as.controller.management-operation",
+                "Controller Boot Thread",
+                "3"
+            ],
+        ]
+    );
+    let got = rows_of(
+        data.path(),
+        "home-assistant.log",
+        "component, json_get_str(attributes, 'thread'), message",
+    )
+    .await;
+    assert_eq!(
+        got,
+        [[
+            "homeassistant.components.mqtt",
+            "MainThread",
+            "Failed to connect to MQTT server"
+        ]]
+    );
+    // Spring Boot's application name is the service.
+    let got = rows_of(
+        data.path(),
+        "shop.log",
+        "service, json_get_str(attributes, 'thread')",
+    )
+    .await;
+    assert_eq!(got, [["shop", "nio-8080-exec-1"]]);
+    let got = rows_of(
+        data.path(),
+        "http.log",
+        "ts, operation, status_code, outcome",
+    )
+    .await;
+    assert_eq!(
+        got,
+        [
+            [
+                "2026-11-30T14:01:02.500Z",
+                "GET /api/orders/{id}",
+                "200",
+                "ok"
+            ],
+            ["2026-11-30T14:01:03Z", "POST /api/payments", "503", "error"],
+        ]
+    );
+    let got = rows_of(data.path(), "access.json", "ts, status_code, duration_ms").await;
+    assert_eq!(
+        got,
+        [
+            ["2026-11-30T14:01:02Z", "200", "12.0"],
+            ["2026-11-30T14:01:03Z", "504", "5003.0"],
+        ]
+    );
+    let got = rows_of(
+        data.path(),
+        "alb.log",
+        "operation, status_code, duration_ms",
+    )
+    .await;
+    assert_eq!(got, [["POST /api/payments", "504", "NULL"]]);
+    // No time in the lines: the file's; logrus' seconds since start kept.
+    let got = rows_of(
+        data.path(),
+        "docker-tool.log",
+        "ts, level, duration_ms, json_get_str(attributes, 'uptime_s')",
+    )
+    .await;
+    assert_eq!(got[1][..3], ["2026-11-30T14:46:40Z", "ERROR", "1500.0"]);
+
+    assert_balanced(data.path()).await;
+    assert_eq!(assert_lineage(data.path()).await, 13);
+}
