@@ -119,18 +119,26 @@ pub(crate) fn split_record(record: &str) -> Result<Vec<String>, String> {
         return Ok(vec![String::new()]);
     }
     // The unquoted output is never longer than the input, and there is at most one field more
-    // than commas. An empty input after the record says it has ended.
-    let mut reader = csv_core::Reader::new();
+    // than commas. An empty input after the record says it has ended. A reader is built once
+    // per parse thread (building one costs more than reading a record) and reset per record.
+    thread_local! {
+        static READER: RefCell<csv_core::Reader> = RefCell::new(csv_core::Reader::new());
+    }
     let mut output = vec![0; record.len()];
     let mut ends = vec![0; memchr::memchr_iter(b',', record.as_bytes()).count() + 1];
-    let (mut result, _, written, mut fields) =
-        reader.read_record(record.as_bytes(), &mut output, &mut ends);
-    if result == csv_core::ReadRecordResult::InputEmpty {
-        // The reader counts field ends from the record's start across calls.
-        let (last, _, _, more) =
-            reader.read_record(&[], &mut output[written..], &mut ends[fields..]);
-        (result, fields) = (last, fields + more);
-    }
+    let (result, fields) = READER.with(|reader| {
+        let mut reader = reader.borrow_mut();
+        reader.reset();
+        let (mut result, _, written, mut fields) =
+            reader.read_record(record.as_bytes(), &mut output, &mut ends);
+        if result == csv_core::ReadRecordResult::InputEmpty {
+            // The reader counts field ends from the record's start across calls.
+            let (last, _, _, more) =
+                reader.read_record(&[], &mut output[written..], &mut ends[fields..]);
+            (result, fields) = (last, fields + more);
+        }
+        (result, fields)
+    });
     if !matches!(
         result,
         csv_core::ReadRecordResult::Record | csv_core::ReadRecordResult::End
