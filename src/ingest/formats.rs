@@ -467,7 +467,8 @@ fn ingress_nginx_tail(rest: &str, fields: &mut Vec<(String, Value)>) -> bool {
 }
 
 /// The fields servers append after the combined format: `key=value` pairs (quoted or not),
-/// bare numbers (request time, then upstream response time, in seconds) and words (a host);
+/// bare numbers (request time, then upstream response time, in seconds; a first number
+/// without a fraction is Apache's `%D`, microseconds) and words (a host);
 /// ingress-nginx's layout (see [`INGRESS_NGINX_TAIL`]) by name.
 fn access_log_tail(rest: &str, fields: &mut Vec<(String, Value)>) -> Result<(), ()> {
     if ingress_nginx_tail(rest.trim(), fields) {
@@ -521,6 +522,9 @@ fn access_log_tail(rest: &str, fields: &mut Vec<(String, Value)>) -> Result<(), 
             None if number.is_some() || value == "-" => {
                 numbers += 1;
                 match numbers {
+                    // Apache's `%D`: whole microseconds (nginx's `$request_time` always has
+                    // its three decimals).
+                    1 if is_count(value) => "duration_us".to_string(),
                     1 => "request_time".to_string(),
                     2 => "upstream_response_time".to_string(),
                     n => format!("extra_{n}"),

@@ -54,6 +54,13 @@ fn access_logs_with_what_servers_append() {
     .unwrap();
     assert_eq!(get(&f, "vhost"), Some(&Value::from("vhost1.domaine.fr")));
     assert_eq!(get(&f, "forwarded_for"), None);
+    // Apache's `%D` after the combined fields: whole microseconds.
+    let f = parse_combined(
+        r#"10.0.0.6 - - [30/Nov/2026:14:01:03 +0000] "POST /api/payments HTTP/1.1" 502 11 "-" "okhttp/4.9" 5003123"#,
+    )
+    .unwrap();
+    assert_eq!(get(&f, "duration_us"), Some(&Value::from(5003123.0)));
+    assert_eq!(get(&f, "request_time"), None);
     // Traefik's tail: a request count, the router, the backend, the duration in ms.
     let f = parse_combined(
         r#"192.168.33.1 - - [02/Oct/2017:20:22:07 +0000] "GET /ui/a.png HTTP/1.1" 304 0 "-" "curl/8" 262 "Host-host-1" "http://172.19.0.3:5601" 2ms"#,

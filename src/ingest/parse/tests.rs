@@ -648,4 +648,13 @@ fn nginx_json_times_mongodb_durations_and_heroku_router_times() {
         .unwrap();
     assert_eq!((e.status_code, e.duration_ms), (Some(503), Some(30000.0)));
     assert_ne!(e.service, "30000ms");
+    // Apache's `%D` after a combined line: microseconds.
+    let e = p
+        .parse(br#"10.0.0.6 - - [30/Nov/2026:14:01:03 +0000] "POST /api/payments HTTP/1.1" 502 11 "-" "okhttp/4.9" 5003123"#)
+        .unwrap();
+    assert!(
+        (e.duration_ms.unwrap() - 5003.123).abs() < 1e-6,
+        "{:?}",
+        e.duration_ms
+    );
 }
