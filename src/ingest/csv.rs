@@ -52,6 +52,25 @@ pub(crate) fn is_type_line(line: &[u8]) -> bool {
     super::lines::without_bom(line).starts_with(b"#TYPE ")
 }
 
+/// Where a CSV log's header is among its first lines: the first non-blank line when it can be
+/// one, else the first later line that can be one with at least three names, after a preamble
+/// (Microsoft's DHCP server writes a legend of its event ids before its header). `None`: no
+/// header in `lines`.
+pub(crate) fn header_index(lines: &[&[u8]]) -> Option<usize> {
+    let mut candidates = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, line)| !super::lines::is_blank(line) && !is_type_line(line));
+    let (first, line) = candidates.next()?;
+    if is_header(line) {
+        return Some(first);
+    }
+    let wide = |line: &[u8]| memchr::memchr_iter(b',', line).count() >= 2;
+    candidates
+        .find(|(_, line)| wide(line) && is_header(line))
+        .map(|(index, _)| index)
+}
+
 /// Whether a header names a column the mapping reads (a level, a message, ...): a CSV log
 /// without a time is only one when it does.
 pub(crate) fn names_a_column(header: &[u8]) -> bool {
@@ -64,9 +83,10 @@ pub(crate) fn names_a_column(header: &[u8]) -> bool {
 }
 
 /// Whether `line` is the header (counted with directives and blank lines, not read as data):
-/// the first non-blank line of a source when it names columns, which then becomes `header`,
-/// or a line equal to the header (a file appended to another). A first line that names no
-/// columns is data, and a reject saying the header is missing.
+/// the first non-blank line of a source (after its preamble, see [`header_index`]) when it
+/// names columns, which then becomes `header`, or a line equal to the header (a file appended
+/// to another). A first line that names no columns is data, and a reject saying the header is
+/// missing.
 pub(crate) fn header_line(header: &mut Option<Vec<u8>>, line: &[u8]) -> bool {
     match header {
         Some(names) => names.as_slice() == line,

@@ -99,14 +99,16 @@ pub fn choose_format(parser: &LineParser, sample: &[&[u8]]) -> Choice {
     timed(best.0)
 }
 
-/// CSV: a first line naming columns, and more than half of the lines after it read by those
-/// names (with times, else untimed when that is allowed).
+/// CSV: a first line naming columns (maybe after a preamble, see `csv::header_index`), and more
+/// than half of the lines after it read by those names (with times, else untimed when that is
+/// allowed).
 fn csv_choice(parser: &LineParser, sample: &[&[u8]]) -> Option<Choice> {
-    let mut lines = sample
+    let at = super::csv::header_index(sample)?;
+    let header = sample[at];
+    let lines = sample[at + 1..]
         .iter()
         .filter(|line| !super::lines::is_blank(line) && !super::csv::is_type_line(line));
-    let header = lines.next().filter(|first| super::csv::is_header(first))?;
-    let mut rows = super::csv::records(lines.copied().filter(|row| row != header));
+    let mut rows = super::csv::records(lines.copied().filter(|row| *row != header));
     // A record the sample cuts (or the writer has not finished) says nothing yet.
     if rows.last().is_some_and(|r| !super::csv::quotes_balance(r)) {
         rows.pop();
@@ -223,6 +225,29 @@ mod tests {
         );
         // A header with no rows yet is left to the other formats.
         assert_ne!(chosen(&[header]), "csv");
+    }
+
+    /// Windows' DHCP server writes a legend before its header; its dates are `MM/dd/yy`.
+    #[test]
+    fn csv_after_a_preamble() {
+        let dhcp = [
+            "\t\tMicrosoft DHCP Service Activity Log",
+            "",
+            "Event ID  Meaning",
+            "00\tThe log was started.",
+            "ID,Date,Time,Description,IP Address,Host Name,MAC Address",
+            "10,11/30/26,14:01:03,Assign,10.0.0.50,laptop-7.corp.example.com,A0B1C2D3E4F5",
+            "11,11/30/26,14:01:04,Renew,10.0.0.51,laptop-8.corp.example.com,A0B1C2D3E4F6",
+        ];
+        assert_eq!(chosen(&dhcp), "csv");
+        let lines = dhcp.map(str::as_bytes);
+        assert_eq!(crate::ingest::csv::header_index(&lines), Some(4));
+        // Prose with commas before the data is no header: text lines stay text.
+        let text = "2026-11-30 14:01:02,123 INFO [main] c.a.App - started";
+        assert_eq!(
+            chosen(&["A banner", "Hello, world, again", text, text]),
+            "text"
+        );
     }
 
     #[test]

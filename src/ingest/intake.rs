@@ -30,6 +30,9 @@ pub(crate) struct Intake {
     w3c_fields: Option<Option<Vec<u8>>>,
     /// The header is a CSV header line, not W3C directives.
     csv: bool,
+    /// The last line of a CSV log's preamble, before its header (0: none); see
+    /// `csv::header_index`. Its lines count with the directives.
+    csv_preamble_end: u64,
     /// A CSV record whose quoted value goes on to the next lines (its quotes do not balance
     /// yet), joined until they do or the event limits are reached.
     csv_open: Option<Group>,
@@ -57,8 +60,20 @@ impl Intake {
             blank: 0,
             w3c_fields,
             csv,
+            csv_preamble_end: 0,
             scratch: Vec::new(),
         }
+    }
+
+    /// A CSV log whose header follows a preamble: the preamble's lines are found in the
+    /// source's first lines, `sample`, and counted with the directives.
+    pub fn with_csv_preamble(mut self, sample: &[SampledLine]) -> Intake {
+        if self.csv {
+            let contents: Vec<&[u8]> = sample.iter().map(|l| &l.bytes[..l.content_len]).collect();
+            self.csv_preamble_end =
+                csv::header_index(&contents).map_or(0, |at| sample[at].number.saturating_sub(1));
+        }
+        self
     }
 
     /// Takes one line (`bytes` exact, the first `content_len` without a `\r`); true when a
@@ -88,7 +103,10 @@ impl Intake {
                 self.close_csv_record();
             }
         } else if let (Some(header), None) = (self.w3c_fields.as_mut(), &reject) {
-            let directive = if self.csv {
+            let preamble = self.csv && header.is_none() && number <= self.csv_preamble_end;
+            let directive = if preamble {
+                true
+            } else if self.csv {
                 csv::header_line(header, content)
             } else {
                 if let Some(next) = w3c::next_header(header.as_deref(), content) {

@@ -602,7 +602,8 @@ impl SourceJob {
                 .as_ref()
                 .map(|names| names.as_bytes().to_vec())
         });
-        let mut intake = Intake::new(pipeline, joining, self.multiline, w3c_fields, csv);
+        let mut intake = Intake::new(pipeline, joining, self.multiline, w3c_fields, csv)
+            .with_csv_preamble(sample);
         for line in sample {
             intake.accept(
                 &line.bytes,

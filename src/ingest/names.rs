@@ -45,6 +45,8 @@ pub(crate) const TS_NAMES: &[&str] = &[
     "time_local",
     "time_iso8601",
     "msec",
+    // Okta's System Log (and Activity Streams).
+    "published",
 ];
 pub(crate) const LEVEL_NAMES: &[&str] = &[
     "level",
@@ -178,7 +180,8 @@ pub(crate) const DURATION_NAMES: &[(&str, f64)] = &[
     ("attr.durationMillis", 1.0),
     ("durationMillis", 1.0),
 ];
-pub(crate) const OUTCOME_NAMES: &[&str] = &["outcome", "result"];
+// Okta's System Log: `"outcome":{"result":"FAILURE","reason":"..."}`.
+pub(crate) const OUTCOME_NAMES: &[&str] = &["outcome", "result", "outcome.result"];
 pub(crate) const MESSAGE_NAMES: &[&str] = &[
     "message",
     "msg",
@@ -204,6 +207,11 @@ pub(crate) const MESSAGE_NAMES: &[&str] = &[
     "resultDescription",
     // Splunk's and Cribl's raw event.
     "_raw",
+    // Okta's System Log.
+    "displayMessage",
+    // Windows' DHCP server log (CSV), and records that describe rather than say.
+    "Description",
+    "description",
 ];
 pub(crate) const TRACE_NAMES: &[&str] = &[
     "trace_id",

@@ -25,7 +25,7 @@ use super::values::{
     epoch_to_micros, level_from_status, level_rank, parse_duration, parse_iso, parse_outcome,
     parse_status, render_template, seconds_and_nanos, short_json, value_text,
 };
-use super::values::{level_in_tags, mongodb_severity, numeric_level};
+use super::values::{level_in_tags, mongodb_severity, nextcloud_level, numeric_level};
 
 /// One parsed event, ready for the `events` builders.
 #[derive(Debug, Clone, PartialEq)]
@@ -532,7 +532,13 @@ impl LineParser {
         let level = match pick(self.level.find(&fields, nested, resolved)) {
             Some((_, value)) => {
                 let raw = value_text(value);
-                match normalize_level(&raw).or_else(|| numeric_level(value)) {
+                // Nextcloud's records carry a request id (`reqId`) beside their level.
+                let nextcloud = value.is_u64() && fields.iter().any(|(n, _)| n == "reqId");
+                let scale = || nextcloud.then(|| nextcloud_level(value)).flatten();
+                match normalize_level(&raw)
+                    .or_else(scale)
+                    .or_else(|| numeric_level(value))
+                {
                     Some(level) => level,
                     None => {
                         attributes_extra.insert("level_raw".into(), Value::String(raw));

@@ -24,6 +24,7 @@ use servers::{is_padded_source, leading_level, mongodb_text_severity, sql_server
 
 mod brackets;
 mod compose;
+mod daemons;
 mod fluent_bit;
 mod glog;
 mod jul;
@@ -40,10 +41,10 @@ pub(crate) mod untimed;
 mod uwsgi;
 
 use tokens::{
-    bracket_end, channel_and_level, is_function_location, is_name_char, is_qualified_name,
-    is_source_location, is_uuid, level_and_process, level_and_target, level_before_time,
-    level_slash_component, php_label_level, redis_level, redis_prefix, span_context_len,
-    trailing_class,
+    bracket_end, channel_and_level, is_erlang_pid, is_function_location, is_name_char,
+    is_odoo_logger, is_qualified_name, is_source_location, is_uuid, level_and_process,
+    level_and_target, level_before_time, level_slash_component, php_label_level, redis_level,
+    redis_prefix, span_context_len, trailing_class,
 };
 pub(crate) use tokens::{header_level, split_pid, syslog_severity};
 
@@ -231,11 +232,19 @@ impl TextParser {
             }
             fields.push(("ts".to_string(), self.ts_value(stamp)));
             let rest = &text[end..];
-            if let Some(level) = redis_level(rest) {
-                fields.push(("level".to_string(), Value::String(level.to_string())));
-                rest_start += 2;
+            match redis_level(rest) {
+                Some(level) => {
+                    fields.push(("level".to_string(), Value::String(level.to_string())));
+                    push_message(text[rest_start + 2..].trim_start(), &mut fields);
+                }
+                // NATS: `[1234] 2026/11/30 14:01:02.123456 [ERR] message`.
+                None => peel_header(&text[rest_start..], &mut fields),
             }
-            push_message(text[rest_start..].trim_start(), &mut fields);
+            return Ok(fields);
+        }
+        if before == "# Time:" {
+            fields.push(("ts".to_string(), self.ts_value(stamp)));
+            daemons::mysql_slow_query(&text[end..], &mut fields);
             return Ok(fields);
         }
         if let Some((level, thread)) = level_before_time(before) {
@@ -288,7 +297,9 @@ impl TextParser {
                 rest_start = close + 1;
             }
         }
-        peel_header(&text[rest_start..], &mut fields);
+        if !daemons::read(&text[rest_start..], &mut fields) {
+            peel_header(&text[rest_start..], &mut fields);
+        }
         Ok(fields)
     }
 
@@ -466,6 +477,22 @@ fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
                 at += token_len;
                 continue;
             }
+        }
+        // RabbitMQ's Erlang process after the level; Odoo's database, then its logger.
+        if level.is_some() && is_erlang_pid(token) {
+            fields.push(("erlang_pid".to_string(), Value::String(token.to_string())));
+            at += token_len;
+            continue;
+        }
+        let odoo = next_token.strip_suffix(':').filter(|n| is_odoo_logger(n));
+        if let Some(name) = odoo.filter(|_| level.is_some() && numbers == 1 && !logger) {
+            if token != "?" {
+                fields.push(("database".to_string(), Value::String(token.to_string())));
+            }
+            push_logger(fields, name, None);
+            at = rest.len() - after.trim_start().len() + next_token.len();
+            logger = true;
+            break;
         }
         // Pairs before the level (Sidekiq: `pid=1234 tid=2ab class=HardJob jid=b4a5 INFO: done`).
         if level.is_none() && !logger && token.contains('=') {

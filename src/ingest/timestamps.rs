@@ -166,11 +166,13 @@ static SHAPES: LazyLock<Vec<Shape>> = LazyLock::new(|| {
                 stamp(Some(time + chrono::Duration::milliseconds(millis)), true)
             },
         ),
-        // Spark and Hadoop's `yy/MM/dd HH:mm:ss`.
+        // Spark and Hadoop's `yy/MM/dd HH:mm:ss`; the United States' `MM/dd/yy` where that
+        // cannot be (Windows' DHCP server: `11/30/26`, no month 30).
         shape(
             r"(\d{2})/(\d{2})/(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?\b",
             |c| {
-                let time = clock(c, 2000 + num(c, 1)? as i32, num(c, 2)?, [3, 4, 5, 6], 7);
+                let time = clock(c, 2000 + num(c, 1)? as i32, num(c, 2)?, [3, 4, 5, 6], 7)
+                    .or_else(|| clock(c, 2000 + num(c, 3)? as i32, num(c, 1)?, [2, 4, 5, 6], 7));
                 stamp(time, true)
             },
         ),

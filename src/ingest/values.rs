@@ -174,6 +174,19 @@ pub(crate) fn numeric_level(value: &Value) -> Option<&'static str> {
     })
 }
 
+/// Nextcloud's (and ownCloud's) numeric levels: 0 debug, 1 info, 2 warning, 3 error, 4 fatal
+/// (not syslog's severities, where 2 is critical).
+pub(crate) fn nextcloud_level(value: &Value) -> Option<&'static str> {
+    Some(match value.as_u64()? {
+        0 => "DEBUG",
+        1 => "INFO",
+        2 => "WARN",
+        3 => "ERROR",
+        4 => "FATAL",
+        _ => return None,
+    })
+}
+
 /// MongoDB's severity letters: F, E, W, I, and D1-D5.
 pub(crate) fn mongodb_severity(mark: &str) -> &'static str {
     match mark.as_bytes().first() {

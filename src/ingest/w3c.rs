@@ -122,10 +122,21 @@ pub(crate) fn parse_w3c(text: &str) -> Result<Fields, String> {
     let directive_day = date_directive
         .and_then(|d| d.strip_prefix("#Date:"))
         .and_then(|d| d.split_ascii_whitespace().next());
-    let names: Vec<&str> = names.split_ascii_whitespace().collect();
+    // Exchange's message tracking and protocol logs separate names and values by commas,
+    // quoting values as CSV does (`#Fields: date-time,client-ip,...`).
+    let commas = names.contains(',') && !names.trim().contains(' ');
+    let names: Vec<&str> = if commas {
+        names.trim().split(',').collect()
+    } else {
+        names.split_ascii_whitespace().collect()
+    };
+    let split;
     // CloudFront separates values by tabs (its user agents keep their spaces, encoded),
     // IIS by single spaces (it writes `+` for a space inside a value).
-    let values: Vec<&str> = if line.contains('\t') {
+    let values: Vec<&str> = if commas {
+        split = super::csv::split_record(line).map_err(|why| format!("W3C log: {why}"))?;
+        split.iter().map(String::as_str).collect()
+    } else if line.contains('\t') {
         line.split('\t').collect()
     } else {
         line.split(' ').collect()
@@ -153,6 +164,10 @@ pub(crate) fn parse_w3c(text: &str) -> Result<Fields, String> {
         (Some(date), Some(time)) => {
             fields.push(("timestamp".into(), Value::String(format!("{date}T{time}Z"))))
         }
+        _ if value_of("date-time").is_some() => fields.push((
+            "timestamp".into(),
+            Value::String(value_of("date-time").unwrap_or_default().to_string()),
+        )),
         _ if zeek_time.is_some() => fields.push((
             "timestamp".into(),
             Value::from(zeek_time.unwrap_or_default()),
@@ -194,6 +209,15 @@ pub(crate) fn parse_w3c(text: &str) -> Result<Fields, String> {
     } else {
         fields.push(("message".into(), Value::String(line.to_string())));
     }
+    // Exchange's message tracking: a message that could not be delivered, or not yet.
+    let tracking = value_of("event-id").filter(|_| value_of("message-id").is_some());
+    if let Some(level) = tracking.and_then(|event| match event {
+        "FAIL" => Some("ERROR"),
+        "DEFER" => Some("WARN"),
+        _ => None,
+    }) {
+        fields.push(("level".into(), Value::String(level.into())));
+    }
     if let Some(status) = value_of("sc-status").or(value_of("status_code").filter(|_| zeek)) {
         fields.push(("status".into(), Value::String(status.to_string())));
     }
@@ -214,6 +238,7 @@ pub(crate) fn parse_w3c(text: &str) -> Result<Fields, String> {
     let mapped = [
         "date",
         "time",
+        "date-time",
         "sc-status",
         "time-taken",
         "x-edge-request-id",
@@ -305,6 +330,37 @@ mod tests {
         assert_eq!(attributes["sc-win32-status"], "64");
         assert!(attributes.get("cs-username").is_none(), "`-` is no value");
         assert!(attributes.get("date").is_none() && attributes.get("time-taken").is_none());
+    }
+
+    /// Exchange's message tracking log: names and values separated by commas, values quoted
+    /// as CSV's are, one `date-time`.
+    #[test]
+    fn exchange_message_tracking_log() {
+        let names = "#Fields: date-time,client-ip,server-hostname,event-id,message-id,\
+                     recipient-address,recipient-status,message-subject";
+        let event = parse(
+            names,
+            "2026-11-30T14:01:05.456Z,,EX01,FAIL,<a2@example.com>,carol@example.org,\
+             550 5.1.1 RESOLVER.ADR.RecipNotFound,\"Invoice 42, overdue\"",
+        )
+        .unwrap();
+        assert_eq!(event.ts_micros, micros("2026-11-30T14:01:05.456Z"));
+        assert_eq!(event.level, "ERROR");
+        let attributes: Value = serde_json::from_str(&event.attributes).unwrap();
+        assert_eq!(attributes["message-subject"], "Invoice 42, overdue");
+        assert_eq!(attributes["recipient-address"], "carol@example.org");
+        assert!(
+            attributes.get("client-ip").is_none(),
+            "an empty value is no value"
+        );
+        let delivered = parse(
+            names,
+            "2026-11-30T14:01:02Z,10.0.0.5,EX01,DELIVER,<a1@example.com>,bob@example.com,250,Hi",
+        )
+        .unwrap();
+        assert_eq!(delivered.level, "INFO");
+        let short = parse(names, "2026-11-30T14:01:02Z,10.0.0.5").unwrap_err();
+        assert!(short.contains("2 values where"), "{short}");
     }
 
     #[test]

@@ -68,6 +68,11 @@ pub(super) fn leading_level(message: &str) -> Option<&'static str> {
     if let Some(marked) = message.strip_prefix("##[") {
         return normalize_level(marked.split(']').next()?).filter(above_info);
     }
+    // Oracle's errors, in its alert log and its clients' output: `ORA-00600: internal error`.
+    let oracle_code = message.get(..10).and_then(|m| m.strip_prefix("ORA-"));
+    if oracle_code.is_some_and(|c| c.ends_with(':') && c[..5].bytes().all(|b| b.is_ascii_digit())) {
+        return Some("ERROR");
+    }
     // npm's own lines in a build's log: `npm ERR! Test failed.`, `npm WARN deprecated ...`.
     if let Some(rest) = message.strip_prefix("npm ") {
         return super::untimed::npm_level(rest.split(' ').next()?).filter(above_info);

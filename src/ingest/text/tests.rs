@@ -519,12 +519,13 @@ fn java_servers_and_mysql() {
         "2026-11-30T14:01:05.123456Z 0 [Note] [MY-011071] [Server] Plugin mysqlx reported: 'ready'",
         &[("level", "INFO"), ("logger", "Server")],
     );
-    // RabbitMQ: an Erlang pid after the level is the message's, not a logger.
+    // RabbitMQ: an Erlang pid after the level is the process, not a logger.
     check(
         "2026-11-30 14:01:03.123456+00:00 [error] <0.789.0> closing AMQP connection",
         &[
             ("level", "ERROR"),
-            ("message", "<0.789.0> closing AMQP connection"),
+            ("erlang_pid", "<0.789.0>"),
+            ("message", "closing AMQP connection"),
         ],
     );
     // A log4j line keeps its logger and message as before.

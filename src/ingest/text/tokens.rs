@@ -22,6 +22,27 @@ pub(super) fn is_qualified_name(name: &str) -> bool {
             || name.contains('/'))
 }
 
+/// Odoo's logger after its database (`4321 INFO shop odoo.http: ...`): dotted, or
+/// `werkzeug`, its HTTP request log.
+pub(super) fn is_odoo_logger(name: &str) -> bool {
+    (name.starts_with("odoo.") || name.starts_with("openerp.") || name == "werkzeug")
+        && name.chars().all(is_name_char)
+}
+
+/// An Erlang process id, `<0.230.0>` (RabbitMQ, ejabberd, Elixir's Logger).
+pub(super) fn is_erlang_pid(token: &str) -> bool {
+    token
+        .strip_prefix('<')
+        .and_then(|t| t.strip_suffix('>'))
+        .is_some_and(|inner| {
+            let parts = inner.split('.');
+            parts.clone().count() == 3
+                && parts
+                    .into_iter()
+                    .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        })
+}
+
 /// `name[123]` or `name(sub)[123]`: the name and the pid.
 pub(crate) fn split_pid(token: &str) -> (&str, Option<u64>) {
     if let Some(open) = token.rfind('[') {
@@ -109,9 +130,12 @@ pub(super) fn is_uuid(token: &str) -> bool {
 /// `StorageService.java:123`: a source file and line, as Java and Go layouts log them.
 pub(super) fn is_source_location(token: &str) -> bool {
     token.rsplit_once(':').is_some_and(|(file, line)| {
+        // `10.0.0.5:50432` is an address and a port (NATS names its clients so).
+        let address = file.bytes().all(|b| b.is_ascii_digit() || b == b'.');
         !line.is_empty()
             && line.bytes().all(|b| b.is_ascii_digit())
             && file.contains('.')
+            && !address
             && file.chars().all(is_name_char)
     })
 }

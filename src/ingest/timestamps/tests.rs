@@ -51,3 +51,21 @@ fn iso_text_writes_what_chrono_writes() {
         );
     }
 }
+
+/// `yy/MM/dd` (Spark, Hadoop) unless it cannot be; then the United States' `MM/dd/yy`
+/// (Windows' DHCP server log).
+#[test]
+fn two_digit_year_slashed_dates() {
+    let at = |text: &str| match timestamp_at(text) {
+        Some((Stamp::Naive { time, has_year }, _)) => {
+            assert!(has_year, "{text}");
+            time.to_string()
+        }
+        other => panic!("{text}: {other:?}"),
+    };
+    assert_eq!(at("17/06/09 20:10:40 INFO x"), "2017-06-09 20:10:40");
+    assert_eq!(at("11/30/26 14:01:02"), "2026-11-30 14:01:02");
+    // Both readings possible: Spark's wins (documented).
+    assert_eq!(at("11/05/26 14:01:02"), "2011-05-26 14:01:02");
+    assert!(timestamp_at("13/30/26 14:01:02").is_none());
+}

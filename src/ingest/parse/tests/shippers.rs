@@ -286,3 +286,32 @@ fn docker_drivers_and_ecs_firelens() {
     let e = p.parse(gelf("listening on 8080").as_bytes()).unwrap();
     assert_eq!((e.level, e.message.as_str()), ("INFO", "listening on 8080"));
 }
+
+/// Applications' own JSON logs whose names or scales differ from the common ones: Okta's
+/// System Log (`published`, `displayMessage`, `outcome.result`) and Nextcloud's numeric levels
+/// (2 is a warning there, not syslog's critical).
+#[test]
+fn okta_system_log_and_nextcloud_levels() {
+    let p = parser("");
+    let e = p
+        .parse(br#"{"actor":{"alternateId":"alice@example.com"},"displayMessage":"User login to Okta","eventType":"user.session.start","outcome":{"result":"FAILURE","reason":"INVALID_CREDENTIALS"},"published":"2026-11-30T14:01:02.123Z","severity":"WARN"}"#)
+        .unwrap();
+    assert_eq!(e.ts_micros, 1_796_047_262_123_000);
+    assert_eq!(e.message, "User login to Okta");
+    assert_eq!((e.level, e.outcome), ("WARN", "error"));
+    assert_eq!(attributes(&e)["outcome"]["reason"], "INVALID_CREDENTIALS");
+    let levels: Vec<&str> = (0..5)
+        .map(|level| {
+            let line = format!(
+                r#"{{"reqId":"Xo1b","level":{level},"time":"2026-11-30T14:01:02+00:00","app":"files","message":"m"}}"#
+            );
+            p.parse(line.as_bytes()).unwrap().level
+        })
+        .collect();
+    assert_eq!(levels, ["DEBUG", "INFO", "WARN", "ERROR", "FATAL"]);
+    // Without Nextcloud's request id a small number is a syslog severity.
+    let e = p
+        .parse(br#"{"level":2,"time":"2026-11-30T14:01:02Z","message":"m"}"#)
+        .unwrap();
+    assert_eq!(e.level, "FATAL");
+}
