@@ -12,6 +12,7 @@ mod docs;
 mod encodings;
 mod first_run;
 mod formats;
+mod formats_daemons;
 mod formats_exports;
 mod formats_pipelines;
 mod formats_runtimes;

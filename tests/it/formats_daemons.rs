@@ -1,0 +1,155 @@
+//! Infrastructure daemons' and directories' logs through the whole ingest with no
+//! configuration: Windows' DHCP server log (a legend before its CSV header, `MM/dd/yy` dates),
+//! Exchange's message tracking log (W3C with commas), MySQL's slow query log (one record over
+//! several lines), Nagios' state changes, Ceph's cluster log, Odoo and Okta's System Log.
+//! Columns are checked, the accounting balances (the DHCP legend counts with the directives)
+//! and every row's lines are read back from its source.
+
+use std::time::{Duration, SystemTime};
+
+use crate::common::{assert_balanced, assert_lineage};
+use crate::formats_servers::{ingest_files_checking_formats, rows_of};
+
+const DHCP: &str = "\t\tMicrosoft DHCP Service Activity Log\n\
+\n\
+\n\
+Event ID  Meaning\n\
+00\tThe log was started.\n\
+10\tA new IP address was leased to a client.\n\
+\n\
+ID,Date,Time,Description,IP Address,Host Name,MAC Address,User Name, TransactionID, QResult\n\
+00,11/30/26,14:01:02,Started,,,,,0,6\n\
+10,11/30/26,14:01:03,Assign,10.0.0.50,laptop-7.corp.example.com,A0B1C2D3E4F5,,1234567,0\n";
+
+const EXCHANGE: &str = "#Software: Microsoft Exchange Server\n\
+#Version: 15.02.1118.007\n\
+#Log-type: Message Tracking Log\n\
+#Fields: date-time,client-ip,server-hostname,source,event-id,message-id,recipient-address,recipient-status,message-subject\n\
+2026-11-30T14:01:02.123Z,10.0.0.5,EX01,SMTP,RECEIVE,<a1@example.com>,bob@example.com,,\"Invoice 42, paid\"\n\
+2026-11-30T14:01:05.456Z,,EX01,SMTP,FAIL,<a2@example.com>,carol@example.org,550 5.1.1 RESOLVER.ADR.RecipNotFound,Hello\n";
+
+const MYSQL_SLOW: &str = "# Time: 2026-11-30T14:01:02.123456Z\n\
+# User@Host: app[app] @ web-1 [10.0.0.5]  Id:    42\n\
+# Query_time: 2.504312  Lock_time: 0.000110 Rows_sent: 1  Rows_examined: 1048576\n\
+SET timestamp=1796047262;\n\
+SELECT * FROM orders WHERE customer_id = 1274 ORDER BY created_at DESC LIMIT 1;\n\
+# Time: 2026-11-30T14:01:09.000001Z\n\
+# User@Host: report[report] @ localhost []  Id:    43\n\
+# Query_time: 11.000000  Lock_time: 0.000200 Rows_sent: 300  Rows_examined: 9000000\n\
+use shop;\n\
+SET timestamp=1796047269;\n\
+SELECT customer_id, sum(total) FROM orders\n\
+GROUP BY customer_id;\n";
+
+const NAGIOS: &str = "[1796047262] SERVICE ALERT: web-1;HTTP;CRITICAL;HARD;3;CRITICAL - Socket timeout after 10 seconds\n\
+[1796047264] SERVICE ALERT: web-1;HTTP;OK;HARD;3;HTTP OK: HTTP/1.1 200 OK\n\
+[1796047266] SERVICE ALERT: web-2;Disk;WARNING;SOFT;1;DISK WARNING - free space: / 812 MB (8%)\n";
+
+const CEPH: &str = "2026-11-30T14:01:02.123456+0000 mon.a (mon.0) 1234 : cluster [WRN] Health check failed: 1 osds down (OSD_DOWN)\n\
+2026-11-30T14:01:05.000000+0000 mon.a (mon.0) 1236 : cluster [ERR] Health check failed: Reduced data availability (PG_AVAILABILITY)\n";
+
+const ODOO: &str =
+    "2026-11-30 14:01:02,123 4321 INFO shop odoo.modules.loading: loading 42 modules...\n\
+2026-11-30 14:01:03,456 4321 ERROR shop odoo.http: Exception during request handling.\n";
+
+const OKTA: &str = r#"{"actor":{"alternateId":"alice@example.com"},"displayMessage":"User login to Okta","eventType":"user.session.start","outcome":{"result":"FAILURE","reason":"INVALID_CREDENTIALS"},"published":"2026-11-30T14:01:02.123Z","severity":"WARN"}
+"#;
+
+#[tokio::test]
+async fn infrastructure_daemons_and_directories_without_configuration() {
+    let written = SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_050_000);
+    let files = [
+        ("DhcpSrvLog-Mon.log", DHCP, "csv"),
+        ("MSGTRK2026113014-1.LOG", EXCHANGE, "w3c"),
+        ("mysql-slow.log", MYSQL_SLOW, "text"),
+        ("nagios.log", NAGIOS, "text"),
+        ("ceph.log", CEPH, "text"),
+        ("odoo.log", ODOO, "text"),
+        ("okta-system-log.json", OKTA, "json"),
+    ];
+    let (_logs, data) = ingest_files_checking_formats(&files, written).await;
+
+    let got = rows_of(
+        data.path(),
+        "DhcpSrvLog-Mon.log",
+        "ts, message, json_get_str(attributes, 'IP Address')",
+    )
+    .await;
+    assert_eq!(
+        got,
+        [
+            ["2026-11-30T14:01:02Z", "Started", "NULL"],
+            ["2026-11-30T14:01:03Z", "Assign", "10.0.0.50"],
+        ]
+    );
+    let got = rows_of(
+        data.path(),
+        "MSGTRK2026113014-1.LOG",
+        "ts, level, json_get_str(attributes, 'message-subject')",
+    )
+    .await;
+    assert_eq!(
+        got,
+        [
+            ["2026-11-30T14:01:02.123Z", "INFO", "Invoice 42, paid"],
+            ["2026-11-30T14:01:05.456Z", "ERROR", "Hello"],
+        ]
+    );
+    let got = rows_of(
+        data.path(),
+        "mysql-slow.log",
+        "ts, duration_ms, json_get_str(attributes, 'user'), _line_count",
+    )
+    .await;
+    assert_eq!(
+        got,
+        [
+            ["2026-11-30T14:01:02.123456Z", "2504.312", "app", "5"],
+            ["2026-11-30T14:01:09.000001Z", "11000.0", "report", "7"],
+        ]
+    );
+    let got = rows_of(data.path(), "nagios.log", "level, component, outcome").await;
+    assert_eq!(
+        got,
+        [
+            ["ERROR", "HTTP", "error"],
+            ["INFO", "HTTP", "ok"],
+            ["WARN", "Disk", "ok"]
+        ]
+    );
+    let got = rows_of(data.path(), "ceph.log", "level, component").await;
+    assert_eq!(got, [["WARN", "mon.a"], ["ERROR", "mon.a"]]);
+    let got = rows_of(
+        data.path(),
+        "odoo.log",
+        "level, component, json_get_str(attributes, 'database'), message",
+    )
+    .await;
+    assert_eq!(
+        got[1],
+        [
+            "ERROR",
+            "odoo.http",
+            "shop",
+            "Exception during request handling."
+        ]
+    );
+    let got = rows_of(
+        data.path(),
+        "okta-system-log.json",
+        "ts, level, outcome, message",
+    )
+    .await;
+    assert_eq!(
+        got,
+        [[
+            "2026-11-30T14:01:02.123Z",
+            "WARN",
+            "error",
+            "User login to Okta"
+        ]]
+    );
+
+    assert_balanced(data.path()).await;
+    assert_eq!(assert_lineage(data.path()).await, 14);
+}
