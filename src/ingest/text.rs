@@ -31,6 +31,7 @@ mod jul;
 mod lambda;
 mod macos;
 mod pairs;
+mod piped;
 mod postgres_csv;
 mod servers;
 mod squid;
@@ -42,9 +43,9 @@ mod uwsgi;
 
 use tokens::{
     bracket_end, channel_and_level, is_erlang_pid, is_function_location, is_name_char,
-    is_odoo_logger, is_qualified_name, is_source_location, is_uuid, level_and_process,
-    level_and_target, level_before_time, level_slash_component, php_label_level, redis_level,
-    redis_prefix, span_context_len, trailing_class,
+    is_odoo_logger, is_qualified_name, is_source_file, is_source_location, is_uuid,
+    level_and_process, level_and_target, level_before_time, level_slash_component, php_label_level,
+    redis_level, redis_prefix, span_context_len, trailing_class,
 };
 pub(crate) use tokens::{header_level, split_pid, syslog_severity};
 
@@ -327,7 +328,7 @@ impl TextParser {
 fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
     if let Some(piped) = rest.strip_prefix('|') {
         if !piped.starts_with(char::is_whitespace) {
-            return piped_header(piped, fields);
+            return piped::header(piped, fields);
         }
     }
     // Python's default layout after a time a wrapper added (`kubectl logs --timestamps`).
@@ -493,6 +494,28 @@ fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
             at = rest.len() - after.trim_start().len() + next_token.len();
             logger = true;
             break;
+        }
+        // Calico's Felix: `felix/int_dataplane.go 1234: message`, a source file and its line.
+        let line_number = next_token
+            .strip_suffix(':')
+            .and_then(|n| n.parse::<u64>().ok());
+        if let Some(number) = line_number.filter(|_| !logger && is_source_file(token)) {
+            push_logger(fields, token, None);
+            fields.push(("source_line".to_string(), Value::from(number)));
+            at = rest.len() - after.trim_start().len() + next_token.len();
+            break;
+        }
+        // Trino and other Airlift servers: `LEVEL\tthread\tlogger\tmessage`.
+        if level.is_some() && !logger && brackets == 0 && after.starts_with('\t') {
+            let mut columns = after[1..].splitn(2, '\t');
+            if let (Some(name), Some(_)) = (columns.next(), columns.next()) {
+                if is_qualified_name(name) {
+                    fields.push(("thread".to_string(), Value::String(token.to_string())));
+                    push_logger(fields, name, None);
+                    at = rest.len() - after.len() + name.len() + 2;
+                    break;
+                }
+            }
         }
         // Pairs before the level (Sidekiq: `pid=1234 tid=2ab class=HardJob jid=b4a5 INFO: done`).
         if level.is_none() && !logger && token.contains('=') {
@@ -743,39 +766,7 @@ pub(crate) fn push_message(message: &str, fields: &mut Vec<(String, Value)>) {
     fields.push(("message".to_string(), Value::String(message.to_string())));
 }
 
-/// Header fields between pipes, `|Step_LSC|30002312|message` after the time (HealthApp and
-/// other apps writing `time|field|field|message`): each field without spaces is read as a
-/// header token is (a level, a pid then a tid, else the logger); the message follows the
-/// last one.
-fn piped_header(piped: &str, fields: &mut Vec<(String, Value)>) {
-    let mut at = 0;
-    let (mut level, mut numbers, mut logger) = (false, 0, false);
-    while let Some(bar) = piped[at..].find('|') {
-        let field = &piped[at..at + bar];
-        if field.is_empty() || field.contains(char::is_whitespace) {
-            break;
-        }
-        let found_level = if level { None } else { normalize_level(field) };
-        if let Some(found) = found_level {
-            fields.push(("level".to_string(), Value::String(found.to_string())));
-            level = true;
-        } else if numbers < 2 && field.bytes().all(|b| b.is_ascii_digit()) {
-            let name = if numbers == 0 { "pid" } else { "tid" };
-            let value = field.parse::<u64>().map_or(Value::Null, Value::from);
-            fields.push((name.to_string(), value));
-            numbers += 1;
-        } else if !logger && field.chars().all(is_name_char) {
-            push_logger(fields, field, None);
-            logger = true;
-        } else {
-            break;
-        }
-        at += bar + 1;
-    }
-    push_message(&piped[at..], fields);
-}
-
-fn push_logger(fields: &mut Vec<(String, Value)>, name: &str, pid: Option<u64>) {
+pub(super) fn push_logger(fields: &mut Vec<(String, Value)>, name: &str, pid: Option<u64>) {
     fields.push(("logger".to_string(), Value::String(name.to_string())));
     if let Some(pid) = pid {
         fields.push(("pid".to_string(), Value::from(pid)));

@@ -335,4 +335,38 @@ mod tests {
             &[("level", "ERROR")],
         );
     }
+
+    /// Calico's Felix (a source file and its line) and Trino's tab-separated columns.
+    #[test]
+    fn source_files_and_tab_separated_columns() {
+        check(
+            "2026-11-30 14:01:04.789 [ERROR][52] felix/route_table.go 888: Failed to set route",
+            &[
+                ("level", "ERROR"),
+                ("logger", "felix/route_table.go"),
+                ("source_line", "888"),
+                ("message", "Failed to set route"),
+            ],
+        );
+        check(
+            "2026-11-30T14:01:03.456Z\tERROR\tdispatcher-query-5\tio.trino.dispatcher.DispatchManager\tQuery 20261130_00001 failed",
+            &[
+                ("level", "ERROR"),
+                ("thread", "dispatcher-query-5"),
+                ("logger", "io.trino.dispatcher.DispatchManager"),
+                ("message", "Query 20261130_00001 failed"),
+            ],
+        );
+        // A tab-separated logger then the message (log4j's `%d\t%p\t%c\t%m`) is unchanged.
+        check(
+            "2026-11-30T14:01:03.456Z\tERROR\tcom.a.Checkout\tpayment failed, retrying",
+            &[
+                ("logger", "com.a.Checkout"),
+                ("message", "payment failed, retrying"),
+            ],
+        );
+        // A number with a colon after prose is not a source line.
+        let got = fields("2026-11-30 14:01:04 ERROR retrying in 5: later");
+        assert_eq!(get(&got, "source_line"), None, "{got:?}");
+    }
 }

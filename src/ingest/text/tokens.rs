@@ -29,6 +29,16 @@ pub(super) fn is_odoo_logger(name: &str) -> bool {
         && name.chars().all(is_name_char)
 }
 
+/// A source file's name (`felix/int_dataplane.go`), by its language's extension.
+pub(super) fn is_source_file(token: &str) -> bool {
+    const EXTENSIONS: [&str; 14] = [
+        "go", "py", "java", "c", "cc", "cpp", "h", "rs", "rb", "js", "ts", "kt", "cs", "php",
+    ];
+    token.rsplit_once('.').is_some_and(|(path, extension)| {
+        !path.is_empty() && EXTENSIONS.contains(&extension) && path.chars().all(is_name_char)
+    })
+}
+
 /// An Erlang process id, `<0.230.0>` (RabbitMQ, ejabberd, Elixir's Logger).
 pub(super) fn is_erlang_pid(token: &str) -> bool {
     token
