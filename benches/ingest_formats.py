@@ -110,6 +110,9 @@ def run(name, *extra):
     for _ in range(args.runs):
         data = os.path.join(work, "data")
         shutil.rmtree(data, ignore_errors=True)
+        # The previous run's Parquet is still being written back by the kernel: without a
+        # sync the next run pays for it (a pair of identical runs differed by a quarter).
+        os.sync()
         start = time.perf_counter()
         out = subprocess.run([shape, "--data-dir", data, "ingest", "--no-progress", path, *extra],
                              check=True, capture_output=True, text=True).stdout

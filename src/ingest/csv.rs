@@ -234,7 +234,7 @@ pub(crate) fn parse_csv(text: &str) -> Result<Fields, String> {
             header_text
         ));
     }
-    let mut fields = Fields::with_capacity(values.len() + 1);
+    let mut fields = super::records::field_list(values.len() + 1);
     if let Some((date, time)) = header.date_and_time {
         let joined = format!("{} {}", values[date].trim(), values[time].trim());
         fields.push(("timestamp".into(), Value::String(joined)));

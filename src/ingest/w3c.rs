@@ -159,7 +159,7 @@ pub(crate) fn parse_w3c(text: &str) -> Result<Fields, String> {
     let zeek_time = value_of("ts")
         .filter(|_| names.contains(&"uid"))
         .and_then(|ts| ts.parse::<f64>().ok());
-    let mut fields = Fields::with_capacity(names.len() + 4);
+    let mut fields = super::records::field_list(names.len() + 4);
     match (value_of("date").or(directive_day), value_of("time")) {
         (Some(date), Some(time)) => {
             fields.push(("timestamp".into(), Value::String(format!("{date}T{time}Z"))))

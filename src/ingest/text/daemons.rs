@@ -18,6 +18,7 @@
 use serde_json::Value;
 
 use super::push_message;
+use super::tokens::first_words;
 use crate::ingest::values::normalize_level;
 
 fn text(name: &str, value: &str) -> (String, Value) {
@@ -40,15 +41,8 @@ fn ceph(rest: &str, fields: &mut Vec<(String, Value)>) -> bool {
     if !second_opens_rank {
         return false;
     }
-    let mut words = rest.split_whitespace();
-    let (Some(who), Some(rank), Some(sequence), Some(":"), Some(channel), Some(level)) = (
-        words.next(),
-        words.next(),
-        words.next(),
-        words.next(),
-        words.next(),
-        words.next(),
-    ) else {
+    let Some([who, rank, sequence, ":", channel, level]) = first_words(rest.split_whitespace())
+    else {
         return false;
     };
     let daemon = |name: &str| {

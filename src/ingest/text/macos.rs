@@ -11,6 +11,7 @@
 
 use serde_json::Value;
 
+use super::tokens::first_words;
 use super::{push_logger, push_message};
 
 fn is_hex_id(token: &str) -> bool {
@@ -33,14 +34,7 @@ fn type_level(word: &str) -> Option<&'static str> {
 /// Reads what follows the time when it is `log show`'s layout; `false` (nothing pushed) when
 /// it is not.
 pub(super) fn read(rest: &str, fields: &mut Vec<(String, Value)>) -> bool {
-    let mut words = rest.split_whitespace();
-    let (Some(thread), Some(kind), Some(activity), Some(pid), Some(ttl)) = (
-        words.next(),
-        words.next(),
-        words.next(),
-        words.next(),
-        words.next(),
-    ) else {
+    let Some([thread, kind, activity, pid, ttl]) = first_words(rest.split_whitespace()) else {
         return false;
     };
     let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());

@@ -10,20 +10,14 @@
 use serde_json::Value;
 
 use super::push_message;
+use super::tokens::first_words;
 use crate::ingest::formats::{route_template, url_path};
 
 /// Reads what follows the epoch time when it is Squid's layout; `false` (nothing pushed)
 /// when it is not.
 pub(super) fn read(rest: &str, fields: &mut Vec<(String, Value)>) -> bool {
     let mut tokens = rest.split_whitespace();
-    let (Some(elapsed), Some(client), Some(result), Some(bytes), Some(method), Some(url)) = (
-        tokens.next(),
-        tokens.next(),
-        tokens.next(),
-        tokens.next(),
-        tokens.next(),
-        tokens.next(),
-    ) else {
+    let Some([elapsed, client, result, bytes, method, url]) = first_words(tokens.by_ref()) else {
         return false;
     };
     let Some((code, status)) = result.split_once('/') else {

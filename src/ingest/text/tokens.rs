@@ -29,6 +29,18 @@ pub(super) fn is_odoo_logger(name: &str) -> bool {
         && name.chars().all(is_name_char)
 }
 
+/// The first `N` words, or `None` when there are fewer: layouts read by position
+/// (`let Some([thread, kind, pid]) = first_words(rest.split_whitespace())`).
+pub(super) fn first_words<'a, const N: usize>(
+    mut words: impl Iterator<Item = &'a str>,
+) -> Option<[&'a str; N]> {
+    let mut out = [""; N];
+    for slot in &mut out {
+        *slot = words.next()?;
+    }
+    Some(out)
+}
+
 /// A source file's name (`felix/int_dataplane.go`), by its language's extension.
 pub(super) fn is_source_file(token: &str) -> bool {
     const EXTENSIONS: [&str; 14] = [

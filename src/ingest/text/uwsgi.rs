@@ -13,6 +13,7 @@
 
 use serde_json::Value;
 
+use super::tokens::first_words;
 use super::{push_message, timestamp_at, Stamp, TextParser};
 use crate::ingest::formats::{is_http_method, route_template, url_path};
 
@@ -85,16 +86,9 @@ fn read_request(request: &str, fields: &mut Vec<(String, Value)>) {
         fields.push(("operation".to_string(), Value::String(operation)));
         fields.push(("path".to_string(), Value::String(path.to_string())));
     }
-    let mut words = outcome.split(' ');
     // `12 bytes in 3 msecs (HTTP/1.1 500)`
-    let (Some(bytes), Some("bytes"), Some("in"), Some(taken), Some(unit), Some(_protocol)) = (
-        words.next(),
-        words.next(),
-        words.next(),
-        words.next(),
-        words.next(),
-        words.next(),
-    ) else {
+    let mut words = outcome.split(' ');
+    let Some([bytes, "bytes", "in", taken, unit, _protocol]) = first_words(words.by_ref()) else {
         return;
     };
     if let Ok(bytes) = bytes.parse::<u64>() {
