@@ -361,6 +361,8 @@ mod tests {
         assert_eq!(delivered.level, "INFO");
         let short = parse(names, "2026-11-30T14:01:02Z,10.0.0.5").unwrap_err();
         assert!(short.contains("2 values where"), "{short}");
+        let open = parse(names, "2026-11-30T14:01:02Z,,EX01,FAIL,<a>,b,c,\"Invoice").unwrap_err();
+        assert!(open.contains("does not close"), "{open}");
     }
 
     #[test]

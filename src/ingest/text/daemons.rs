@@ -330,6 +330,30 @@ mod tests {
         );
     }
 
+    /// Each daemon's line cut at every character (a file cut mid-line): fields or an error,
+    /// never a panic.
+    #[test]
+    fn every_cut_of_every_daemon_line_parses_or_says_why() {
+        let lines = [
+            "2026-11-30T14:01:02.1+0000 mon.a (mon.0) 1234 : cluster [WRN] Health é",
+            "[1796047262] SERVICE NOTIFICATION: admin;web-1;HTTP;ACKNOWLEDGEMENT (CRITICAL);x;é",
+            "[1796047263] HOST ALERT: db-2;DOWN;SOFT;1;PING CRITICAL",
+            "# Time: 2026-11-30T14:01:02Z\n# User@Host: app[app] @ web-1 [10.0.0.5]  Id:    42\n\
+             # Query_time: 2.5  Lock_time: 0.1 Rows_sent: 1\nSELECT 'é';",
+            "[1234] 2026/11/30 14:01:03.000000 [ERR] 10.0.0.5:50432 - cid:7 - é",
+            "2026-11-30 14:01:03,456 4321 ERROR shop odoo.http: é",
+            "2026-11-30 14:01:03.234567+00:00 [warning] <0.512.0> é",
+            "2026-11-30 14:01:04.789 [ERROR][52] felix/route_table.go 888: é",
+            "2026-11-30T14:01:03.456Z\tERROR\tq-5\tio.trino.X\té",
+        ];
+        let parser = super::super::tests::parser();
+        for line in lines {
+            for (cut, _) in line.char_indices() {
+                let _ = parser.parse(&line[..cut]);
+            }
+        }
+    }
+
     /// Calico's Felix (a source file and its line) and Trino's tab-separated columns.
     #[test]
     fn source_files_and_tab_separated_columns() {
