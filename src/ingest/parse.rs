@@ -355,9 +355,10 @@ impl LineParser {
             LineFormat::Auto | LineFormat::Mixed if text.trim_start().starts_with(['{', '[']) => {
                 match json_records(text, &self.plain) {
                     // `[30/Nov/2026 14:01:02] "GET / HTTP/1.1" 200`: a bracketed text line.
-                    Err(why) if text.trim_start().starts_with('[') => {
-                        self.fields(text).map(LineRecords::One).map_err(|_| why)
-                    }
+                    Err(why) if text.trim_start().starts_with('[') => self
+                        .fields(text)
+                        .map(LineRecords::One)
+                        .map_err(|as_text| format!("{why}; read as text: {as_text}")),
                     records => records,
                 }
             }

@@ -41,6 +41,10 @@ fn reasons_are_specific() {
     assert!(why(b"a\xe9b").contains("set encoding, e.g. \"windows-1252\""));
     assert!(why(br#"{"ts": "2025-11-20T10:00:00Z", "msg": "#).contains("invalid JSON"));
     assert!(why(b"just some words").contains("unrecognised format"));
+    // A bracket opens JSON arrays and text headers alike: the reason gives both readings.
+    let bracketed = why(b"[4321] Puma starting in cluster mode...");
+    assert!(bracketed.starts_with("invalid JSON"), "{bracketed}");
+    assert!(bracketed.contains("; read as text: "), "{bracketed}");
 }
 
 #[test]
