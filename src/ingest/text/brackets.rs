@@ -84,7 +84,9 @@ pub(super) fn bracket_field(
     if first.starts_with("req-") && first.len() > 8 {
         fields.push(("request_id".to_string(), Value::String(first.to_string())));
     }
-    let name = if index == 0 && !first.starts_with("req-") {
+    // A bracket after a thread in parentheses is the context (Solr's `(qtp-56) [c:core ...]`).
+    let thread_read = fields.iter().any(|(name, _)| name == "thread");
+    let name = if index == 0 && !first.starts_with("req-") && !thread_read {
         "thread".to_string()
     } else {
         format!(

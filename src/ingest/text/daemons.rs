@@ -354,6 +354,33 @@ mod tests {
         }
     }
 
+    /// Solr's context bracket after its thread, Kafka Connect's `(class:line)` closing the
+    /// message, and a version closing lighttpd's, which is no class.
+    #[test]
+    fn contexts_after_threads_and_classes_with_lines() {
+        let solr = "2026-11-30 14:01:03.456 ERROR (qtp1234-57) [c:products s:shard1 \
+                    x:products_shard1_replica_n1] o.a.s.h.RequestHandlerBase undefined field foo";
+        check(
+            solr,
+            &[
+                ("thread", "qtp1234-57"),
+                (
+                    "context",
+                    "c:products s:shard1 x:products_shard1_replica_n1",
+                ),
+                ("logger", "o.a.s.h.RequestHandlerBase"),
+            ],
+        );
+        check(
+            "[2026-11-30 14:01:03,456] ERROR [jdbc-sink|task-0] Task threw an uncaught \
+             exception (org.apache.kafka.connect.runtime.WorkerTask:196)",
+            &[("logger", "org.apache.kafka.connect.runtime.WorkerTask")],
+        );
+        let lighttpd =
+            fields("2026-11-30 14:01:02: (server.c.1588) server started (lighttpd/1.4.73)");
+        assert_eq!(get(&lighttpd, "logger"), None, "{lighttpd:?}");
+    }
+
     /// Calico's Felix (a source file and its line) and Trino's tab-separated columns.
     #[test]
     fn source_files_and_tab_separated_columns() {

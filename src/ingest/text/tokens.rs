@@ -209,15 +209,25 @@ pub(super) fn php_label_level(after_php: &str) -> Option<&'static str> {
         .map(|(_, level)| *level)
 }
 
-/// log4j's `%m (%c)` (Kafka): a class name in parentheses closing the message.
-/// A multi-line event's class closes its first line (a stack trace follows it).
+/// log4j's `%m (%c)` (Kafka) or `%m (%c:%L)` (Kafka Connect): a class name in parentheses
+/// closing the message, its line number left out. A multi-line event's class closes its first
+/// line (a stack trace follows it). A version (`(lighttpd/1.4.73)`) is no class: a class's
+/// last name starts with a letter.
 pub(super) fn trailing_class(message: &str) -> Option<&str> {
     let first_line = message.split('\n').next().unwrap_or(message).trim_end();
     let inner = first_line.strip_suffix(')')?;
     let name = &inner[inner.rfind(" (")? + 2..];
+    let name = name
+        .rsplit_once(':')
+        .filter(|(_, line)| !line.is_empty() && line.bytes().all(|b| b.is_ascii_digit()))
+        .map_or(name, |(class, _)| class);
     let named = name.starts_with(|c: char| c.is_ascii_alphabetic());
-    (named && name.matches('.').count() >= 2 && is_qualified_name(name) && !name.contains(':'))
-        .then_some(name)
+    let last_named = name
+        .rsplit('.')
+        .next()
+        .is_some_and(|last| last.starts_with(|c: char| c.is_alphabetic()));
+    let shaped = named && last_named && name.matches('.').count() >= 2;
+    (shaped && is_qualified_name(name) && !name.contains(':')).then_some(name)
 }
 
 /// Redis's `pid:role` before the time (role: C child, M master, S replica, X sentinel).
