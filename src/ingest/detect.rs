@@ -16,8 +16,13 @@
 //! logfmt, text opening with a level) are tried untimed, each event then taking the source's
 //! modification time; the source is read so when that fits more than twice as many lines. A
 //! timed log with the odd timeless line (a JVM warning on stderr) stays timed.
+//!
+//! JSON written over several lines (pretty-printed objects, an array of them) fits no line
+//! alone: the JSON formats also read the sample's whole documents (`multiline::json`).
 
 use super::formats::{LineFormat, DETECTED_FORMATS};
+use super::multiline::json::documents_of;
+use super::multiline::Limits;
 use super::parse::LineParser;
 
 /// Lines of a source that detection reads.
@@ -72,6 +77,11 @@ pub fn choose_format(parser: &LineParser, sample: &[&[u8]]) -> Choice {
     if matches!(best.0, LineFormat::Text) && syslog > 0 && syslog * 10 >= best.1 * 9 {
         best.0 = LineFormat::Syslog;
     }
+    if let Some((format, count)) = json_documents_choice(parser, sample) {
+        if count > best.1 {
+            best = (format, count);
+        }
+    }
     // Only when deciding per line fits strictly more (or nothing fits: per-line reasons
     // then say what each line looked like).
     let lines = sample
@@ -97,6 +107,44 @@ pub fn choose_format(parser: &LineParser, sample: &[&[u8]]) -> Choice {
         return timed(LineFormat::Mixed);
     }
     timed(best.0)
+}
+
+/// JSON written over several lines (see `multiline::json`): each JSON format reads the
+/// sample's documents, and the lines of those that parse are what fits. A document longer
+/// than the whole sample is told by its keys.
+fn json_documents_choice(parser: &LineParser, sample: &[&[u8]]) -> Option<(LineFormat, usize)> {
+    let (documents, cut) = documents_of(sample, Limits::default());
+    if !documents.iter().any(|(_, lines)| *lines > 1) && cut.is_none() {
+        return None;
+    }
+    let mut best: Option<(LineFormat, u64)> = None;
+    for format in [LineFormat::Otlp, LineFormat::Journald, LineFormat::Json] {
+        let candidate = parser.trying_format(format.clone());
+        let fits = documents
+            .iter()
+            .filter(|(document, _)| {
+                let mut fits = false;
+                candidate.parse_each(document, |record| fits |= record.is_ok());
+                fits
+            })
+            .map(|(_, lines)| lines)
+            .sum();
+        if fits > best.as_ref().map_or(0, |b| b.1) {
+            best = Some((format, fits));
+        }
+    }
+    if let (None, true, Some((document, lines))) = (&best, documents.is_empty(), cut) {
+        let has = |key: &[u8]| document.windows(key.len()).any(|w| w == key);
+        let format = if has(b"\"resourceLogs\"") {
+            LineFormat::Otlp
+        } else if has(b"\"__REALTIME_TIMESTAMP\"") {
+            LineFormat::Journald
+        } else {
+            LineFormat::Json
+        };
+        best = Some((format, lines));
+    }
+    best.map(|(format, lines)| (format, lines as usize))
 }
 
 /// CSV: a first line naming columns (maybe after a preamble, see `csv::header_index`), and more
@@ -197,6 +245,43 @@ mod tests {
             chosen(&["2026-11-30 14:01:02,123 ERROR [main] c.a.Checkout - payment failed"]),
             "text"
         );
+    }
+
+    #[test]
+    fn json_over_several_lines() {
+        let pretty = [
+            "[",
+            "  {",
+            r#"    "ts": "2026-11-30T14:01:02Z","#,
+            r#"    "msg": "a""#,
+            "  }",
+            "]",
+        ];
+        assert_eq!(chosen(&pretty), "json");
+        let journal = [
+            "{",
+            r#"	"__REALTIME_TIMESTAMP" : "1764511262123456","#,
+            r#"	"MESSAGE" : "x""#,
+            "}",
+        ];
+        assert_eq!(chosen(&journal), "journald");
+        // One OTLP document longer than the sample: its keys tell.
+        let otlp = [
+            "{",
+            r#"  "resourceLogs": ["#,
+            "    {",
+            r#"      "resource": {"#,
+        ];
+        assert_eq!(chosen(&otlp), "otlp");
+        // Text with a brace-opened line inside stays text.
+        let text = [
+            "2026-11-30 14:01:02,123 INFO config loaded:",
+            "{",
+            r#"  "pool": 10"#,
+            "}",
+            "2026-11-30 14:01:03,123 ERROR pool exhausted",
+        ];
+        assert_eq!(chosen(&text), "text");
     }
 
     #[test]

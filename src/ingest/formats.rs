@@ -163,7 +163,14 @@ pub(crate) fn parse_json(text: &str) -> Result<Vec<(String, Value)>, String> {
 pub(crate) fn json_error(e: &serde_json::Error) -> String {
     let detail = e.to_string();
     let detail = detail.split(" at line ").next().unwrap_or(&detail);
-    format!("invalid JSON at column {}: {detail}", e.column())
+    match e.line() {
+        // A document over several lines (see `multiline::json`).
+        line if line > 1 => format!(
+            "invalid JSON at line {line} of the event, column {}: {detail}",
+            e.column()
+        ),
+        _ => format!("invalid JSON at column {}: {detail}", e.column()),
+    }
 }
 
 /// One JSON value: an object keeps its keys in order, duplicates included; anything else

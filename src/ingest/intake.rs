@@ -3,6 +3,7 @@
 //! lines given their `#Fields:` directive (a CSV log's their header line), chunks sent when
 //! full.
 
+use super::multiline::json::JsonDocuments;
 use super::multiline::{Group, Grouped, Grouper, Joining, Limits, LineIn, StartsEvent};
 use super::pipeline::{Chunk, Pipeline, PipelineResult, CHUNK_LINES};
 use super::IngestError;
@@ -21,6 +22,8 @@ pub(crate) struct Intake {
     pipeline: Pipeline,
     joining: Joining,
     grouper: Grouper,
+    /// JSON sources' objects over several lines.
+    json: JsonDocuments,
     grouped: Vec<Grouped>,
     chunk: Chunk,
     blank: u64,
@@ -53,6 +56,7 @@ impl Intake {
             pipeline,
             joining,
             grouper: Grouper::new(joining, limits, starts),
+            json: JsonDocuments::new(limits),
             csv_open: None,
             limits,
             grouped: Vec::new(),
@@ -150,8 +154,18 @@ impl Intake {
                 offset,
                 reject,
             };
-            self.grouper.push(line, &mut self.grouped);
-            self.take_grouped();
+            if self.joining == Joining::JsonDocuments {
+                let alone = self.json.push(line, &mut self.grouped);
+                self.take_grouped();
+                if let Some(line) = alone {
+                    let content_len = line.content.len();
+                    self.chunk
+                        .push(bytes, content_len, number, offset, line.reject);
+                }
+            } else {
+                self.grouper.push(line, &mut self.grouped);
+                self.take_grouped();
+            }
         }
         if self.chunk.len() < CHUNK_LINES {
             return Ok(false);
@@ -188,9 +202,11 @@ impl Intake {
     pub fn finish(mut self, hold: bool) -> Result<IntakeEnd, IngestError> {
         let held = if hold {
             let csv_held = self.csv_open.take().map(|r| (r.number, r.offset));
-            self.grouper.finish_holding().or(csv_held)
+            let json_held = self.json.finish_holding();
+            self.grouper.finish_holding().or(json_held).or(csv_held)
         } else {
             self.grouper.finish(&mut self.grouped);
+            self.json.finish(&mut self.grouped);
             // Its quotes never balanced: read as it is, a reject saying so.
             self.close_csv_record();
             None

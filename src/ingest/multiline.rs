@@ -12,6 +12,8 @@
 //! reject. An event stops growing at `max_lines` or `max_bytes`; what follows is then a
 //! continuation without a first line (a reject), so nothing is lost.
 
+pub mod json;
+
 use super::formats::LineFormat;
 use super::settings::FormatSettings;
 use super::syslog::starts_syslog_event;
@@ -31,6 +33,8 @@ pub enum Joining {
     CriPartials,
     /// A configured `multiline_start`/`multiline_continue` regex decides.
     Pattern,
+    /// JSON: an object over several lines is one event (see `json`).
+    JsonDocuments,
 }
 
 impl Joining {
@@ -56,6 +60,9 @@ impl Joining {
             // macOS and rsyslog write a long message on several lines, the rest indented.
             LineFormat::Syslog => (Joining::TimestampStarts, Box::new(starts_syslog_event)),
             LineFormat::Cri => (Joining::CriPartials, Box::new(starts_text_event)),
+            LineFormat::Json | LineFormat::Otlp | LineFormat::Journald => {
+                (Joining::JsonDocuments, Box::new(starts_text_event))
+            }
             _ => (Joining::None, Box::new(starts_text_event)),
         }
     }
@@ -186,7 +193,8 @@ impl Grouper {
         let continues = match self.joining {
             Joining::TimestampStarts | Joining::Pattern => !(self.starts)(line.content),
             Joining::CriPartials => self.open.is_some(),
-            Joining::None => false,
+            // Grouped by `json::JsonDocuments`, not here.
+            Joining::None | Joining::JsonDocuments => false,
         };
         if continues && self.open.is_some() && !self.full {
             let group = self.open.as_mut().expect("checked");

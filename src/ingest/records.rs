@@ -130,6 +130,8 @@ impl Marks {
     const LINE: u32 = 1 << 18;
     /// `involvedObject` (core/v1) or `regarding` (events.k8s.io/v1): a Kubernetes event.
     const INVOLVED_OBJECT: u32 = 1 << 19;
+    /// `items` (with a `kind` such as `EventList`): a Kubernetes list.
+    const ITEMS: u32 = 1 << 20;
 
     fn of(fields: &Fields) -> Marks {
         let mut marks = 0;
@@ -155,6 +157,7 @@ impl Marks {
                 "version" => Self::VERSION,
                 "log" | "_raw" | "message" => Self::LINE,
                 "involvedObject" | "regarding" => Self::INVOLVED_OBJECT,
+                "items" => Self::ITEMS,
                 _ => 0,
             };
         }
@@ -182,6 +185,8 @@ fn unwrap_envelope(fields: Fields, plain: &TextParser) -> LineRecords {
         aws_event_records(&fields)
     } else if marks.has(Marks::AZURE_RECORDS) {
         azure_records(&fields)
+    } else if marks.has(Marks::ITEMS) {
+        kubernetes_list(&fields)
     } else {
         None
     };
@@ -201,6 +206,32 @@ fn unwrap_envelope(fields: Fields, plain: &TextParser) -> LineRecords {
         return LineRecords::One(shipped_line(fields, plain));
     }
     LineRecords::One(fields)
+}
+
+/// A Kubernetes list (`kubectl get events -o json`: `"kind": "List"` or `"EventList"`), one
+/// record per item; events read as [`kubernetes_event`].
+fn kubernetes_list(fields: &Fields) -> Option<Vec<Result<Fields, String>>> {
+    let field = |name: &str| fields.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v);
+    let kind = field("kind")?.as_str()?;
+    let Value::Array(items) = field("items")? else {
+        return None;
+    };
+    if !kind.ends_with("List") || items.is_empty() {
+        return None;
+    }
+    let records = items.iter().map(|item| {
+        let Value::Object(object) = item else {
+            return Err(format!("Kubernetes {kind}: an item that is not an object"));
+        };
+        let fields: Fields = object.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let event = Marks::of(&fields).has(Marks::INVOLVED_OBJECT);
+        Ok(if event {
+            kubernetes_event(fields)
+        } else {
+            fields
+        })
+    });
+    Some(records.collect())
 }
 
 /// A Kubernetes event as `kubectl get events -o json` and the event exporters write it: the

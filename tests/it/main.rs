@@ -13,6 +13,7 @@ mod encodings;
 mod first_run;
 mod formats;
 mod formats_daemons;
+mod formats_documents;
 mod formats_exports;
 mod formats_pipelines;
 mod formats_runtimes;
