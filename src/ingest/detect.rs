@@ -52,6 +52,13 @@ pub fn choose_format(parser: &LineParser, sample: &[&[u8]]) -> Choice {
     if let Some(choice) = csv_choice(parser, sample) {
         return choice;
     }
+    // Windows event XML: its first element says so.
+    let first = sample
+        .iter()
+        .find(|line| !super::lines::is_blank(line) && !super::winevent::is_structure(line));
+    if first.is_some_and(|line| super::winevent::starts_event(line)) {
+        return timed(LineFormat::WindowsEvent);
+    }
     let fits_of = |candidate: LineParser| {
         sample
             .iter()
@@ -273,6 +280,13 @@ mod tests {
             r#"      "resource": {"#,
         ];
         assert_eq!(chosen(&otlp), "otlp");
+        let windows = [
+            "<?xml version=\"1.0\"?>",
+            "<Events>",
+            "<Event xmlns=\"x\">",
+            "  <System>",
+        ];
+        assert_eq!(chosen(&windows), "windows-event");
         // Text with a brace-opened line inside stays text.
         let text = [
             "2026-11-30 14:01:02,123 INFO config loaded:",

@@ -38,6 +38,8 @@ pub enum LineFormat {
     W3c,
     /// CSV with a header line naming the columns (exports, spreadsheets).
     Csv,
+    /// Windows event log records as XML (`wevtutil /f:xml`, `Get-WinEvent`'s `ToXml()`).
+    WindowsEvent,
     /// A regex with named capture groups; each group becomes a field.
     Regex(Regex),
 }
@@ -57,7 +59,7 @@ pub const DETECTED_FORMATS: [LineFormat; 9] = [
 
 #[derive(Debug, thiserror::Error)]
 pub enum FormatError {
-    #[error("unknown format {0:?} (expected auto, mixed, json, logfmt, combined, text, syslog, cri, docker, journald, otlp, w3c, csv or regex:<pattern>)")]
+    #[error("unknown format {0:?} (expected auto, mixed, json, logfmt, combined, text, syslog, cri, docker, journald, otlp, w3c, csv, windows-event or regex:<pattern>)")]
     Unknown(String),
     #[error("invalid regex: {0}")]
     Regex(#[from] regex::Error),
@@ -87,6 +89,7 @@ impl LineFormat {
             "otlp" | "opentelemetry" | "otel" => Ok(LineFormat::Otlp),
             "w3c" | "iis" | "cloudfront" => Ok(LineFormat::W3c),
             "csv" => Ok(LineFormat::Csv),
+            "windows-event" | "windows" | "winevent" | "wevtutil" => Ok(LineFormat::WindowsEvent),
             "mixed" => Ok(LineFormat::Mixed),
             other => Err(FormatError::Unknown(other.to_string())),
         }
@@ -117,6 +120,7 @@ impl LineFormat {
             LineFormat::Otlp => "otlp",
             LineFormat::W3c => "w3c",
             LineFormat::Csv => "csv",
+            LineFormat::WindowsEvent => "windows-event",
             LineFormat::Regex(_) => "regex",
         }
     }

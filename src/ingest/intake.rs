@@ -154,7 +154,9 @@ impl Intake {
                 offset,
                 reject,
             };
-            if self.joining == Joining::JsonDocuments {
+            if self.joining == Joining::XmlEvents && super::winevent::is_structure(content) {
+                self.blank += 1;
+            } else if self.joining == Joining::JsonDocuments {
                 let alone = self.json.push(line, &mut self.grouped);
                 self.take_grouped();
                 if let Some(line) = alone {

@@ -36,6 +36,7 @@ mod text;
 mod timestamps;
 mod values;
 mod w3c;
+mod winevent;
 
 use std::sync::{Arc, Mutex};
 

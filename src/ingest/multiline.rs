@@ -18,6 +18,7 @@ use super::formats::LineFormat;
 use super::settings::FormatSettings;
 use super::syslog::starts_syslog_event;
 use super::text::{starts_text_event, untimed};
+use super::winevent;
 
 /// Whether a line's content starts an event (for the joinings that decide by line).
 pub type StartsEvent = Box<dyn Fn(&[u8]) -> bool + Send>;
@@ -35,6 +36,9 @@ pub enum Joining {
     Pattern,
     /// JSON: an object over several lines is one event (see `json`).
     JsonDocuments,
+    /// Windows event XML: a line with `<Event>` starts an event; the `<?xml?>` declaration
+    /// and the `<Events>` root around them count with the blank lines.
+    XmlEvents,
 }
 
 impl Joining {
@@ -60,6 +64,7 @@ impl Joining {
             // macOS and rsyslog write a long message on several lines, the rest indented.
             LineFormat::Syslog => (Joining::TimestampStarts, Box::new(starts_syslog_event)),
             LineFormat::Cri => (Joining::CriPartials, Box::new(starts_text_event)),
+            LineFormat::WindowsEvent => (Joining::XmlEvents, Box::new(winevent::starts_event)),
             LineFormat::Json | LineFormat::Otlp | LineFormat::Journald => {
                 (Joining::JsonDocuments, Box::new(starts_text_event))
             }
@@ -191,7 +196,9 @@ impl Grouper {
             return;
         }
         let continues = match self.joining {
-            Joining::TimestampStarts | Joining::Pattern => !(self.starts)(line.content),
+            Joining::TimestampStarts | Joining::Pattern | Joining::XmlEvents => {
+                !(self.starts)(line.content)
+            }
             Joining::CriPartials => self.open.is_some(),
             // Grouped by `json::JsonDocuments`, not here.
             Joining::None | Joining::JsonDocuments => false,

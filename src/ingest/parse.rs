@@ -4,7 +4,7 @@
 //! fills the `events` columns and puts every field it did not use into `attributes`, so
 //! nothing on a line is lost.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::Utc;
 use regex::Regex;
 use serde_json::Value;
 
@@ -19,13 +19,14 @@ use super::names::{names_of, Column, Resolved, DURATION_NAMES, TS_NAMES};
 use super::records::{json_records, otlp_line, Fields, LineRecords};
 use super::settings::{duration_unit_factor, parse_fixed_offset, ComponentRule, FormatSettings};
 use super::syslog::parse_syslog;
-use super::text::{timestamp_at, TextParser, YearHint};
+use super::text::{TextParser, YearHint};
 pub use super::values::normalize_level;
 use super::values::{
-    epoch_to_micros, level_from_status, level_rank, parse_duration, parse_iso, parse_outcome,
-    parse_status, render_template, seconds_and_nanos, short_json, value_text,
+    level_from_status, level_rank, parse_duration, parse_outcome, parse_status, render_template,
+    short_json, value_text,
 };
 use super::values::{level_in_tags, mongodb_severity, nextcloud_level, numeric_level};
+use super::winevent::windows_events;
 
 /// One parsed event, ready for the `events` builders.
 #[derive(Debug, Clone, PartialEq)]
@@ -352,6 +353,7 @@ impl LineParser {
         match &self.format {
             LineFormat::Json => json_records(text, &self.plain),
             LineFormat::Otlp => otlp_line(text, &self.plain),
+            LineFormat::WindowsEvent => windows_events(text).map(LineRecords::Many),
             LineFormat::Auto | LineFormat::Mixed if text.trim_start().starts_with(['{', '[']) => {
                 match json_records(text, &self.plain) {
                     // `[30/Nov/2026 14:01:02] "GET / HTTP/1.1" 200`: a bracketed text line.
@@ -396,6 +398,7 @@ impl LineParser {
             LineFormat::W3c => super::w3c::parse_w3c(text)?,
             // An export's raw-line column (`_raw`, `@message`) is read as a shipper's is.
             LineFormat::Csv => shipped_line(super::csv::parse_csv(text)?, &self.plain),
+            LineFormat::WindowsEvent => windows_events(text)?.swap_remove(0)?,
             LineFormat::Auto | LineFormat::Mixed => auto_fields(text, &self.plain)?,
         })
     }
@@ -691,105 +694,9 @@ impl LineParser {
                 regex.is_match(&value).then(|| component.clone())
             })
     }
-
-    fn parse_ts(&self, value: &Value) -> Result<i64, String> {
-        match value {
-            Value::Number(n) => n
-                .as_f64()
-                .and_then(epoch_to_micros)
-                .ok_or_else(|| "number out of range for an epoch time".to_string()),
-            Value::String(s) => {
-                let s = s.trim();
-                match &self.ts_format {
-                    Some(format) => self.parse_ts_with_format(s, format),
-                    None => self.parse_ts_auto(s),
-                }
-            }
-            Value::Object(parts) => seconds_and_nanos(parts).ok_or_else(|| {
-                "expected a string, a number or seconds and nanoseconds \
-                 (`epochSecond` and `nanoOfSecond`, `seconds` and `nanos`)"
-                    .to_string()
-            }),
-            _ => Err("expected a string or a number".to_string()),
-        }
-    }
-
-    fn parse_ts_with_format(&self, s: &str, format: &str) -> Result<i64, String> {
-        if let Ok(dt) = DateTime::parse_from_str(s, format) {
-            return Ok(dt.with_timezone(&Utc).timestamp_micros());
-        }
-        let naive = match NaiveDateTime::parse_from_str(s, format) {
-            Ok(naive) => naive,
-            Err(first_error) => {
-                // Formats without a year (syslog) need one supplied.
-                let year = self.ts_year.unwrap_or(1970);
-                NaiveDateTime::parse_from_str(&format!("{year} {s}"), &format!("%Y {format}"))
-                    .or_else(|_| {
-                        NaiveDate::parse_from_str(s, format)
-                            .map(|d| d.and_hms_opt(0, 0, 0).unwrap())
-                    })
-                    .map_err(|_| format!("does not match format {format:?} ({first_error})"))?
-            }
-        };
-        Ok(self.naive_to_micros(naive))
-    }
-
-    fn parse_ts_auto(&self, s: &str) -> Result<i64, String> {
-        // The common layouts without trial and error; the rest below.
-        if let Some((naive, offset_secs)) = parse_iso(s) {
-            let micros = naive.and_utc().timestamp_micros();
-            return Ok(match offset_secs {
-                Some(offset) => micros - i64::from(offset) * 1_000_000,
-                None => micros - i64::from(self.tz_offset_secs) * 1_000_000,
-            });
-        }
-        if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
-            return Ok(dt.with_timezone(&Utc).timestamp_micros());
-        }
-        for format in [
-            "%Y-%m-%d %H:%M:%S%.f%:z",
-            "%Y-%m-%d %H:%M:%S%.f%z",
-            "%d/%b/%Y:%H:%M:%S %z",
-        ] {
-            if let Ok(dt) = DateTime::parse_from_str(s, format) {
-                return Ok(dt.with_timezone(&Utc).timestamp_micros());
-            }
-        }
-        let s_no_z = s.strip_suffix('Z').unwrap_or(s);
-        for format in [
-            "%Y-%m-%dT%H:%M:%S%.f",
-            "%Y-%m-%d %H:%M:%S%.f",
-            "%Y-%m-%dT%H:%M",
-        ] {
-            if let Ok(naive) = NaiveDateTime::parse_from_str(s_no_z, format) {
-                return Ok(if s_no_z.len() == s.len() {
-                    self.naive_to_micros(naive)
-                } else {
-                    naive.and_utc().timestamp_micros()
-                });
-            }
-        }
-        if let Ok(n) = s.parse::<f64>() {
-            return epoch_to_micros(n)
-                .ok_or_else(|| "number out of range for an epoch time".into());
-        }
-        // A time as text logs write it (`081109 203615`, `Nov 30 14:01:02`, `03-17
-        // 16:13:38.811`: a CSV export's `Date` and `Time`), the whole value, year-less ones
-        // given theirs as a text line's are.
-        if let Some((stamp, _)) = timestamp_at(s).filter(|(_, len)| *len == s.len()) {
-            return self.parse_ts(&self.plain.ts_value(stamp));
-        }
-        Err(
-            "not RFC 3339, `YYYY-MM-DD HH:MM:SS`, access-log time or epoch; set timestamp_format"
-                .into(),
-        )
-    }
-
-    fn naive_to_micros(&self, naive: NaiveDateTime) -> i64 {
-        naive.and_utc().timestamp_micros() - i64::from(self.tz_offset_secs) * 1_000_000
-    }
 }
 
 mod lookup;
 #[cfg(test)]
 mod tests;
+mod times;

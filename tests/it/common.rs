@@ -193,8 +193,11 @@ pub async fn assert_lineage(data_dir: &Path) -> usize {
             let pieces: Vec<&str> = if spans == 1 && text.contains(row[4].as_str()) {
                 vec![row[4].as_str()]
             } else {
+                // (A message made of values, Windows events': without the punctuation
+                // between them.)
                 row[4]
                     .split([' ', '\t', '\n', '?'])
+                    .map(|w| w.trim_end_matches([',', ':']))
                     .filter(|w| !w.is_empty())
                     .collect()
             };

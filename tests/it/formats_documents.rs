@@ -2,8 +2,9 @@
 //! export as a pretty-printed array, `jq .`'s objects one after another,
 //! `journalctl -o json-pretty`, an OTLP request saved pretty-printed (one document, records
 //! numbered by `_record`) and `kubectl get events -o json` (a Kubernetes list). Each object is
-//! one row spanning its lines; the structure lines count with the blank ones; every row's
-//! lines are read back from its source.
+//! one row spanning its lines. Windows event XML too: `wevtutil`'s one event per line and
+//! Event Viewer's saved `<Events>` with events over lines. The structure lines count with the
+//! blank ones; every row's lines are read back from its source.
 
 use std::time::{Duration, SystemTime};
 
@@ -59,6 +60,28 @@ const KUBECTL: &str = r#"{
 }
 "#;
 
+const WEVTUTIL: &str = "<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System><Provider Name='Service Control Manager'/><EventID Qualifiers='49152'>7031</EventID><Level>2</Level><TimeCreated SystemTime='2026-11-30T14:01:02.1234567Z'/><Channel>System</Channel><Computer>WEB-01</Computer></System><EventData><Data Name='param1'>Print Spooler</Data><Data Name='param2'>1</Data></EventData></Event>
+<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System><Provider Name='Microsoft-Windows-Security-Auditing'/><EventID>4625</EventID><Level>0</Level><Keywords>0x8010000000000000</Keywords><TimeCreated SystemTime='2026-11-30T14:01:03.5Z'/><Channel>Security</Channel><Computer>DC-01</Computer></System><EventData><Data Name='TargetUserName'>alice</Data></EventData><RenderingInfo Culture='en-US'><Message>An account failed to log on.</Message></RenderingInfo></Event>
+";
+
+/// Event Viewer's "Save as XML": a declaration, an `<Events>` root, events over lines.
+const EVENT_VIEWER: &str = r#"<?xml version="1.0" encoding="utf-8" standalone="yes"?>
+<Events>
+<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event">
+  <System>
+    <Provider Name="Application Error" />
+    <EventID Qualifiers="0">1000</EventID>
+    <Level>2</Level>
+    <TimeCreated SystemTime="2026-11-30T14:01:05.0000000Z" />
+  </System>
+  <EventData>
+    <Data>w3wp.exe</Data>
+    <Data>KERNELBASE.dll</Data>
+  </EventData>
+</Event>
+</Events>
+"#;
+
 /// An OTLP request with `records` log records, pretty-printed as a person saves one.
 fn otlp_pretty(records: usize) -> String {
     let records: Vec<serde_json::Value> = (0..records)
@@ -89,6 +112,8 @@ async fn json_over_several_lines_without_configuration() {
         ("journal.json", JOURNAL, "journald"),
         ("otlp.json", otlp.as_str(), "otlp"),
         ("events.json", KUBECTL, "json"),
+        ("system.xml", WEVTUTIL, "windows-event"),
+        ("application.xml", EVENT_VIEWER, "windows-event"),
     ];
     let (_logs, data) = ingest_files_checking_formats(&files, written).await;
 
@@ -138,13 +163,61 @@ async fn json_over_several_lines_without_configuration() {
     let got = rows_of(data.path(), "events.json", "ts, level, operation, service").await;
     assert_eq!(got, [["2026-11-30T14:01:07Z", "WARN", "BackOff", "web-1"]]);
 
-    // The structure lines (`[`, `]`) count with the blank ones.
+    let got = rows_of(
+        data.path(),
+        "system.xml",
+        "level, service, outcome, message",
+    )
+    .await;
+    assert_eq!(
+        got,
+        [
+            [
+                "ERROR",
+                "Service Control Manager",
+                "error",
+                "Event 7031: Print Spooler, 1"
+            ],
+            [
+                "WARN",
+                "Microsoft-Windows-Security-Auditing",
+                "error",
+                "An account failed to log on."
+            ]
+        ]
+    );
+    let got = rows_of(
+        data.path(),
+        "application.xml",
+        "ts, message, _line, _line_count",
+    )
+    .await;
+    assert_eq!(
+        got,
+        [[
+            "2026-11-30T14:01:05Z",
+            "Event 1000: w3wp.exe, KERNELBASE.dll",
+            "3",
+            "12"
+        ]]
+    );
+
+    // The structure lines (`[`, `]`; the XML declaration, `<Events>`) count with the blank ones.
     let got = query(
         data.path(),
         "SELECT lines, rows, blank FROM ingest_summary WHERE source LIKE '%/export.json'",
     )
     .await;
     assert_eq!(got, [["14", "2", "2"]]);
+    let got = query(
+        data.path(),
+        "SELECT lines, rows, blank FROM ingest_summary WHERE source LIKE '%/application.xml'",
+    )
+    .await;
+    assert_eq!(got, [["15", "1", "3"]]);
     assert_balanced(data.path()).await;
-    assert_eq!(assert_lineage(data.path()).await, 2 + 2 + 2 + 30 + 1);
+    assert_eq!(
+        assert_lineage(data.path()).await,
+        2 + 2 + 2 + 30 + 1 + 2 + 1
+    );
 }

@@ -180,12 +180,12 @@ fn without_trailing_comma(content: &[u8]) -> &[u8] {
     end.strip_suffix(b",").unwrap_or(content)
 }
 
-/// The events of `lines` (for detection, which reads a sample): each one's content and line
-/// count, in order; and the document the sample's end cuts, if any.
-pub fn documents_of(
-    lines: &[&[u8]],
-    limits: Limits,
-) -> (Vec<(Vec<u8>, u64)>, Option<(Vec<u8>, u64)>) {
+/// An event's content and how many lines it spans.
+pub type Document = (Vec<u8>, u64);
+
+/// The events of `lines` (for detection, which reads a sample), in order; and the document
+/// the sample's end cuts, if any.
+pub fn documents_of(lines: &[&[u8]], limits: Limits) -> (Vec<Document>, Option<Document>) {
     let mut grouper = JsonDocuments::new(limits);
     let mut out = Vec::new();
     let mut documents = Vec::new();
@@ -212,7 +212,7 @@ pub fn documents_of(
     (documents, cut)
 }
 
-fn take_events(out: &mut Vec<Grouped>, documents: &mut Vec<(Vec<u8>, u64)>) {
+fn take_events(out: &mut Vec<Grouped>, documents: &mut Vec<Document>) {
     for grouped in out.drain(..) {
         if let Grouped::Event(group) = grouped {
             documents.push((group.content, group.line_count));
