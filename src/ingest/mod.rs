@@ -11,6 +11,7 @@ mod ansi;
 mod attributes;
 mod audit;
 pub mod batch;
+mod cef;
 mod container;
 mod csv;
 pub mod cursor;

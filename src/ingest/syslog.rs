@@ -245,6 +245,11 @@ fn rfc3164(
         push_message(message, fields);
         return Ok(());
     }
+    // Security appliances' CEF messages come with no tag (see `cef`).
+    if tagged.starts_with("CEF:") {
+        push_message(tagged, fields);
+        return Ok(());
+    }
     let message = if let Some(tag) = read_tag(tagged) {
         fields.push(("service".to_string(), Value::String(tag.name.to_string())));
         if let Some(pid) = tag.pid {

@@ -22,6 +22,7 @@ pub(crate) use pairs::pairs_in_message;
 use pairs::{header_pairs, json_tail_in_message};
 use servers::{is_padded_source, leading_level, mongodb_text_severity, sql_server_error};
 
+mod appservers;
 mod brackets;
 mod compose;
 mod daemons;
@@ -45,7 +46,7 @@ use tokens::{
     bracket_end, channel_and_level, is_erlang_pid, is_function_location, is_name_char,
     is_odoo_logger, is_qualified_name, is_source_file, is_source_location, is_uuid,
     level_and_process, level_and_target, level_before_time, level_slash_component, php_label_level,
-    redis_level, redis_prefix, span_context_len, trailing_class,
+    redis_level, redis_prefix, span_context_len, thread_before_level, trailing_class,
 };
 pub(crate) use tokens::{header_level, split_pid, syslog_severity};
 
@@ -87,6 +88,7 @@ fn starts_uncolored_event(content: &[u8]) -> bool {
                 || fluent_bit::starts_event(text)
                 || tornado::starts_event(text)
                 || uwsgi::starts_event(text)
+                || appservers::starts_event(text)
         }
     }
 }
@@ -185,22 +187,18 @@ impl TextParser {
 
     /// A whole line: a timestamp is required.
     pub(crate) fn parse(&self, text: &str) -> Result<Vec<(String, Value)>, String> {
-        if let Some(fields) = compose::parse(text, self) {
-            return Ok(fields);
-        }
-        if let Some(fields) = self.glog(text) {
-            return Ok(fields);
-        }
-        if let Some(fields) = supercomputers::parse(text, self) {
-            return Ok(fields);
-        }
-        if let Some(fields) = fluent_bit::parse(text, self) {
-            return Ok(fields);
-        }
-        if let Some(fields) = tornado::parse(text, self) {
-            return Ok(fields);
-        }
-        if let Some(fields) = uwsgi::parse(text, self) {
+        // Layouts with a header of their own, each ruling itself out in a few bytes.
+        type Layout = fn(&str, &TextParser) -> Option<Vec<(String, Value)>>;
+        const LAYOUTS: [Layout; 7] = [
+            compose::parse,
+            |text, parser| parser.glog(text),
+            supercomputers::parse,
+            fluent_bit::parse,
+            tornado::parse,
+            uwsgi::parse,
+            appservers::parse,
+        ];
+        if let Some(fields) = LAYOUTS.iter().find_map(|layout| layout(text, self)) {
             return Ok(fields);
         }
         let Some((stamp, start, end)) = find_timestamp(text) else {
@@ -420,6 +418,12 @@ fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
             }
             continue;
         }
+        let first = fields.last().is_some_and(|(name, _)| name == "ts");
+        if level.is_none() && first && thread_before_level(token, next_token) {
+            fields.push(("thread".to_string(), Value::String(token.to_string())));
+            at += token_len;
+            continue;
+        }
         if level.is_none() {
             if let Some(found) = header_level(token) {
                 level = Some(found);
@@ -458,7 +462,6 @@ fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
             }
             // logcat's one-letter level, directly before its `Tag:` (after pid and tid); a
             // daemon's (Santa's `[time] I santad: ...`) directly after the time.
-            let first = fields.last().is_some_and(|(name, _)| name == "ts");
             if token.len() == 1
                 && "VDIWEFA".contains(token)
                 && (numbers > 0 || first && "DIWEF".contains(token))
@@ -745,6 +748,9 @@ fn parenthesized_thread<'a>(
 /// The message, and the fields it carries (an HTTP request, `key=value` pairs).
 pub(crate) fn push_message(message: &str, fields: &mut Vec<(String, Value)>) {
     if message.starts_with('{') && pairs::json_record_as_message(message, fields) {
+        return;
+    }
+    if message.starts_with("CEF:") && super::cef::cef_fields(message, fields).is_some() {
         return;
     }
     // PostgreSQL's `log_min_duration_statement`: `duration: 37.118 ms  statement: ...`.

@@ -234,15 +234,16 @@ static SHAPES: LazyLock<Vec<Shape>> = LazyLock::new(|| {
             ),
             |c| stamp(named_month_clock(c, [7, 1], [2, 3, 4, 5], 6), true),
         ),
-        // java.util.logging's `SimpleFormatter` (Tomcat, JDK tools): `Dec 04, 2026 5:28:07 PM`.
+        // java.util.logging's `SimpleFormatter` (Tomcat, JDK tools): `Dec 04, 2026 5:28:07 PM`;
+        // WebLogic's `Nov 30, 2026 2:01:02,123 PM`.
         shape(
             &format!(
-                r"({MONTHS}) (\d{{1,2}}), (\d{{4}}) (\d{{1,2}}):(\d{{2}}):(\d{{2}}) ([AP]M)\b"
+                r"({MONTHS}) (\d{{1,2}}), (\d{{4}}) (\d{{1,2}}):(\d{{2}}):(\d{{2}})(?:[.,](\d{{1,9}}))? ([AP]M)\b"
             ),
             |c| {
-                let time = named_month_clock(c, [3, 1], [2, 4, 5, 6], NO_FRACTION)?;
+                let time = named_month_clock(c, [3, 1], [2, 4, 5, 6], 7)?;
                 // 12 AM is midnight, 12 PM noon.
-                let hour = time.hour() % 12 + if &c[7] == "PM" { 12 } else { 0 };
+                let hour = time.hour() % 12 + if &c[8] == "PM" { 12 } else { 0 };
                 stamp(time.with_hour(hour), true)
             },
         ),
@@ -259,8 +260,9 @@ static SHAPES: LazyLock<Vec<Shape>> = LazyLock::new(|| {
         // `11/30/2026 14:01:02.123` with a 24-hour clock (Akka, some locales' exports): read
         // month first, as the United States write it, unless the first number cannot be a
         // month (`30/11/2026 14:01:02` is day first).
+        // Suricata's `fast.log` joins date and time with a dash: `11/30/2026-14:01:02.123456`.
         shape(
-            r"(\d{1,2})/(\d{1,2})/(\d{4}) (\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?\b",
+            r"(\d{1,2})/(\d{1,2})/(\d{4})[ -](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?\b",
             |c| {
                 let (first, second) = (num(c, 1)?, num(c, 2)?);
                 let year = num(c, 3)? as i32;
@@ -288,11 +290,13 @@ static SHAPES: LazyLock<Vec<Shape>> = LazyLock::new(|| {
                 stamp(time, year.is_some())
             },
         ),
-        // Android's `03-17 16:13:38.811` and Proxifier's `10.30 16:49:06` (no year).
+        // Android's `03-17 16:13:38.811`, Proxifier's `10.30 16:49:06` and Snort's
+        // `11/30-14:01:02.123456` (no year).
         shape(
-            r"(\d{2})[-.](\d{2}) (\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?\b",
+            r"(\d{2})(?:[-.](\d{2}) |/(\d{2})-)(\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?\b",
             |c| {
-                let time = clock(c, PLACEHOLDER_YEAR, num(c, 1)?, [2, 3, 4, 5], 6);
+                let day = if c.get(2).is_some() { 2 } else { 3 };
+                let time = clock(c, PLACEHOLDER_YEAR, num(c, 1)?, [day, 4, 5, 6], 7);
                 stamp(time, false)
             },
         ),
@@ -436,15 +440,24 @@ pub(crate) fn with_zone_word(stamp: Stamp, text: &str) -> (Stamp, usize) {
     let Some(after) = text.strip_prefix(' ') else {
         return (stamp, 0);
     };
-    // A numeric offset after a space: Icinga's `[2017-04-04 13:43:09 +0200]`.
+    // A numeric offset after a space: Icinga's `[2017-04-04 13:43:09 +0200]`, Serilog's file
+    // sink `2026-11-30 14:01:02.123 +00:00 [ERR]`.
     let offset = after.as_bytes();
-    if offset.len() >= 5
-        && matches!(offset[0], b'+' | b'-')
-        && offset[1..5].iter().all(u8::is_ascii_digit)
-        && offset.get(5).is_none_or(|b| !b.is_ascii_alphanumeric())
+    let digits = |range: std::ops::Range<usize>| {
+        offset
+            .get(range)
+            .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+    };
+    let colon = offset.get(3) == Some(&b':');
+    let len = if colon { 6 } else { 5 };
+    if offset.first().is_some_and(|b| matches!(b, b'+' | b'-'))
+        && digits(1..3)
+        && digits(if colon { 4..6 } else { 3..5 })
+        && offset.get(len).is_none_or(|b| !b.is_ascii_alphanumeric())
     {
-        let zone = format!("{}:{}", &after[..3], &after[3..5]);
-        return (Stamp::Zoned(format!("{}{zone}", iso_text(time))), 6);
+        let minutes = if colon { &after[4..6] } else { &after[3..5] };
+        let zone = format!("{}:{minutes}", &after[..3]);
+        return (Stamp::Zoned(format!("{}{zone}", iso_text(time))), 1 + len);
     }
     let word_len = after
         .find(|c: char| !c.is_ascii_uppercase())

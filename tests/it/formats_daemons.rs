@@ -1,7 +1,9 @@
 //! Infrastructure daemons' and directories' logs through the whole ingest with no
 //! configuration: Windows' DHCP server log (a legend before its CSV header, `MM/dd/yy` dates),
 //! Exchange's message tracking log (W3C with commas), MySQL's slow query log (one record over
-//! several lines), Nagios' state changes, Ceph's cluster log, Odoo and Okta's System Log.
+//! several lines), Nagios' state changes, Ceph's cluster log, Odoo, Okta's System Log, a
+//! firewall's CEF messages over syslog, WebLogic's and WebSphere's server logs, Suricata's
+//! `fast.log`, Serilog's file sink and Jira.
 //! Columns are checked, the accounting balances (the DHCP legend counts with the directives)
 //! and every row's lines are read back from its source.
 
@@ -55,6 +57,24 @@ const ODOO: &str =
 const OKTA: &str = r#"{"actor":{"alternateId":"alice@example.com"},"displayMessage":"User login to Okta","eventType":"user.session.start","outcome":{"result":"FAILURE","reason":"INVALID_CREDENTIALS"},"published":"2026-11-30T14:01:02.123Z","severity":"WARN"}
 "#;
 
+/// A firewall's CEF messages over syslog (RFC 3164 with no tag, RFC 5424).
+const CEF: &str = "<134>Nov 30 14:01:02 fw-1 CEF:0|Fortinet|FortiGate|7.2|0000000013|traffic denied|5|src=10.0.0.1 dst=10.0.0.2 act=deny msg=policy 7 matched\n\
+<134>1 2026-11-30T14:01:03.123Z waf-1 CEF - - - CEF:0|Imperva Inc.|SecureSphere|12.0|SQL|SQL injection|High|request=/login?u\\=x requestMethod=POST outcome=failure\n";
+
+const WEBLOGIC: &str = "####<Nov 30, 2026 2:01:02,123 PM UTC> <Error> <HTTP> <web-1> <AdminServer> <[ACTIVE] ExecuteThread: '3' for queue: 'weblogic.kernel.Default (self-tuning)'> <<WLS Kernel>> <> <abc-123> <1796047262123> <[severity-value: 8] > <BEA-101020> <Servlet failed with an IOException.>\n\
+java.io.IOException: broken pipe\n\
+\tat weblogic.servlet.internal.ServletResponseImpl.send(ServletResponseImpl.java:42)\n\
+####<Nov 30, 2026 2:01:03,456 PM UTC> <Info> <Server> <web-1> <AdminServer> <main> <<WLS Kernel>> <> <> <1796047263456> <[severity-value: 64] > <BEA-002613> <Channel \"Default\" is now listening on 10.0.0.1:7001.>\n";
+
+const WEBSPHERE: &str = "[11/30/26 14:01:02:123 UTC] 00000042 SystemOut     O Application started\n\
+[11/30/26 14:01:03:456 UTC] 0000004a WebContainer  E   SRVE0777E: Exception thrown by application class 'com.example.Orders.handle:42'\n";
+
+const SURICATA: &str = "11/30/2026-14:01:02.123456  [**] [1:2010935:2] ET POLICY Suspicious inbound to MSSQL port 1433 [**] [Classification: Potentially Bad Traffic] [Priority: 2] {TCP} 10.0.0.1:1234 -> 10.0.0.2:1433\n";
+
+/// Serilog's file sink and Jira (a pool thread before the level).
+const SERILOG: &str = "2026-11-30 14:01:02.123 +01:00 [ERR] Payment failed for order 17\n";
+const JIRA: &str = "2026-11-30 14:01:02,123+0000 http-nio-8080-exec-1 ERROR alice 841x1x1 1abc2de 10.0.0.1 /rest/api/2/issue [c.a.jira.issue.IssueManager] Failed to create issue\n";
+
 #[tokio::test]
 async fn infrastructure_daemons_and_directories_without_configuration() {
     let written = SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_050_000);
@@ -66,6 +86,12 @@ async fn infrastructure_daemons_and_directories_without_configuration() {
         ("ceph.log", CEPH, "text"),
         ("odoo.log", ODOO, "text"),
         ("okta-system-log.json", OKTA, "json"),
+        ("firewall.log", CEF, "syslog"),
+        ("AdminServer.log", WEBLOGIC, "text"),
+        ("SystemOut.log", WEBSPHERE, "text"),
+        ("fast.log", SURICATA, "text"),
+        ("shop-20261130.log", SERILOG, "text"),
+        ("atlassian-jira.log", JIRA, "text"),
     ];
     let (_logs, data) = ingest_files_checking_formats(&files, written).await;
 
@@ -150,6 +176,99 @@ async fn infrastructure_daemons_and_directories_without_configuration() {
         ]]
     );
 
+    let got = rows_of(
+        data.path(),
+        "firewall.log",
+        "level, service, operation, outcome, message, json_get_str(attributes, 'src')",
+    )
+    .await;
+    assert_eq!(
+        got,
+        [
+            [
+                "WARN",
+                "FortiGate",
+                "0000000013",
+                "ok",
+                "traffic denied",
+                "10.0.0.1"
+            ],
+            [
+                "ERROR",
+                "SecureSphere",
+                "SQL",
+                "error",
+                "SQL injection",
+                "NULL"
+            ],
+        ]
+    );
+
+    let got = rows_of(
+        data.path(),
+        "AdminServer.log",
+        "ts, level, component, json_get_str(attributes, 'message_id'), _line_count",
+    )
+    .await;
+    assert_eq!(
+        got,
+        [
+            [
+                "2026-11-30T14:01:02.123Z",
+                "ERROR",
+                "HTTP",
+                "BEA-101020",
+                "3"
+            ],
+            [
+                "2026-11-30T14:01:03.456Z",
+                "INFO",
+                "Server",
+                "BEA-002613",
+                "1"
+            ],
+        ]
+    );
+    let got = rows_of(data.path(), "SystemOut.log", "ts, level, component").await;
+    assert_eq!(
+        got,
+        [
+            ["2026-11-30T14:01:02.123Z", "INFO", "SystemOut"],
+            ["2026-11-30T14:01:03.456Z", "ERROR", "WebContainer"],
+        ]
+    );
+    let got = rows_of(
+        data.path(),
+        "fast.log",
+        "ts, level, message, json_get_str(attributes, 'classification')",
+    )
+    .await;
+    assert_eq!(
+        got,
+        [[
+            "2026-11-30T14:01:02.123456Z",
+            "WARN",
+            "ET POLICY Suspicious inbound to MSSQL port 1433",
+            "Potentially Bad Traffic"
+        ]]
+    );
+    let got = rows_of(data.path(), "shop-20261130.log", "ts, level, message").await;
+    assert_eq!(
+        got,
+        [[
+            "2026-11-30T13:01:02.123Z",
+            "ERROR",
+            "Payment failed for order 17"
+        ]]
+    );
+    let got = rows_of(
+        data.path(),
+        "atlassian-jira.log",
+        "level, json_get_str(attributes, 'thread')",
+    )
+    .await;
+    assert_eq!(got, [["ERROR", "http-nio-8080-exec-1"]]);
+
     assert_balanced(data.path()).await;
-    assert_eq!(assert_lineage(data.path()).await, 14);
+    assert_eq!(assert_lineage(data.path()).await, 16 + 2 + 2 + 1 + 1 + 1);
 }

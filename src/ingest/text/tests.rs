@@ -591,3 +591,27 @@ fn dotnet_console_category_and_event_id() {
         ],
     );
 }
+
+#[test]
+fn serilog_file_sink_and_threads_before_the_level() {
+    // Serilog's file sink: a `+hh:mm` offset after the time, a three-letter level.
+    let got = fields("2026-11-30 14:01:02.123 +01:00 [ERR] Payment failed for order 17");
+    assert_eq!(
+        get(&got, "ts").as_deref(),
+        Some("2026-11-30T14:01:02.123+01:00")
+    );
+    assert_eq!(get(&got, "level").as_deref(), Some("ERROR"));
+    assert_eq!(
+        get(&got, "message").as_deref(),
+        Some("Payment failed for order 17")
+    );
+    // Jira and log4j's `%d %t %p`: an unbracketed pool thread before an upper-case level.
+    let got = fields("2026-11-30 14:01:02,123+0000 http-nio-8080-exec-1 ERROR alice 841x1x1 /rest/api/2/issue [c.a.jira.issue.IssueManager] Failed");
+    assert_eq!(get(&got, "thread").as_deref(), Some("http-nio-8080-exec-1"));
+    assert_eq!(get(&got, "level").as_deref(), Some("ERROR"));
+    // A host, a pid or a request id before the level stays what it was.
+    let got = fields("2026-11-30 14:01:02 web-1 started ERROR later");
+    assert_eq!(get(&got, "thread"), None);
+    let got = fields("2026-11-30 14:01:02,123 4321 ERROR shop odoo.http: boom");
+    assert_eq!(get(&got, "thread"), None);
+}

@@ -285,6 +285,24 @@ pub(crate) fn header_level(token: &str) -> Option<&'static str> {
     normalize_level(word)
 }
 
+/// An unbracketed thread name right before an upper-case level word, as Atlassian's
+/// products (Jira, Confluence) and log4j's `%d %t %p` layouts write it:
+/// `http-nio-8080-exec-1 ERROR ...`, `Caesium-1-3 INFO ...`.
+pub(crate) fn thread_before_level(token: &str, next_token: &str) -> bool {
+    let upper_level = next_token.len() >= 4
+        && next_token.bytes().all(|b| b.is_ascii_uppercase())
+        && header_level(next_token).is_some();
+    // A name with a number after a dash (a pool's thread), not a pid or a request id.
+    let name_like = token.starts_with(|c: char| c.is_ascii_alphabetic())
+        && token.contains('-')
+        && token.bytes().any(|b| b.is_ascii_digit())
+        && !is_uuid(token);
+    upper_level
+        && name_like
+        && header_level(token).is_none()
+        && !token.contains([':', '[', ']', '(', '=', '"', '/'])
+}
+
 /// The level of a syslog severity (the low three bits of a PRI).
 pub(crate) fn syslog_severity(priority: u8) -> Option<&'static str> {
     Some(match priority & 7 {

@@ -1,0 +1,317 @@
+//! Layouts with a fixed header of their own: Oracle WebLogic's server log (`####<time>
+//! <Severity> <Subsystem> <machine> <server> <thread> ... <BEA-000000> <message>`), IBM
+//! WebSphere's `SystemOut.log` (`[11/30/26 14:01:02:123 UTC] 0000004a WebContainer  E
+//! message`: a thread id, a short logger name, an event-type letter) and the alerts IDSs
+//! write to `fast.log` (Suricata's `11/30/2026-14:01:02.123456  [**] [1:2010935:2] msg [**]
+//! [Classification: ...] [Priority: 2] {TCP} src -> dst`, Snort's with no year).
+
+use chrono::NaiveDate;
+use serde_json::Value;
+
+use super::{push_message, timestamp_at, TextParser};
+use crate::ingest::timestamps::{zone_word_secs, Stamp};
+
+type Fields = Vec<(String, Value)>;
+
+pub(super) fn parse(text: &str, parser: &TextParser) -> Option<Fields> {
+    if let Some(rest) = text.strip_prefix("####<") {
+        return weblogic(rest, parser);
+    }
+    if text.starts_with('[') && text.as_bytes().get(3) == Some(&b'/') {
+        return websphere(&text[1..]);
+    }
+    let alert_at = text.get(..40).and_then(|head| head.find("  [**] "))?;
+    ids_alert(text, alert_at, parser)
+}
+
+/// A WebLogic record's first line (its time is inside `<...>`, where no timestamp is looked
+/// for); the lines after it (a stack trace) continue it.
+pub(super) fn starts_event(text: &str) -> bool {
+    text.starts_with("####<")
+}
+
+fn text_value(value: &str) -> Value {
+    Value::String(value.to_string())
+}
+
+/// The `<...>` values of a WebLogic record after its `####<`, in order (`<<WLS Kernel>>`
+/// keeps its inner brackets); the message, after the message id, may hold `> <` itself.
+fn angle_values(rest: &str) -> Option<(Vec<&str>, String)> {
+    let rest = rest.trim_end().strip_suffix('>')?;
+    let values: Vec<&str> = rest.split("> <").collect();
+    let id_at = (6..values.len()).find(|&i| is_message_id(values[i]));
+    let (header, message) = match id_at {
+        Some(i) if i + 1 < values.len() => (values[..=i].to_vec(), values[i + 1..].join("> <")),
+        _ => (
+            values[..values.len() - 1].to_vec(),
+            values.last()?.to_string(),
+        ),
+    };
+    Some((header, message))
+}
+
+fn weblogic(rest: &str, parser: &TextParser) -> Option<Fields> {
+    // A stack trace on the lines after the record's first joins its message.
+    let (first, more) = rest.split_once('\n').map_or((rest, None), |(f, m)| (f, Some(m)));
+    let (values, mut message) = angle_values(first)?;
+    if let Some(more) = more {
+        message = format!("{message}\n{more}");
+    }
+    let [time, severity, subsystem, machine, server, thread, ..] = values.as_slice() else {
+        return None;
+    };
+    let level = match severity.to_ascii_lowercase().as_str() {
+        "emergency" | "alert" | "critical" => "FATAL",
+        "error" => "ERROR",
+        "warning" => "WARN",
+        "notice" | "info" => "INFO",
+        "debug" | "trace" => "DEBUG",
+        _ => return None,
+    };
+    let mut fields = Fields::new();
+    // The raw time in epoch milliseconds (11th value) is exact; else the text.
+    let epoch = values
+        .get(9)
+        .and_then(|ms| ms.parse::<f64>().ok())
+        .filter(|ms| *ms > 1e12);
+    let ts = match epoch {
+        Some(ms) => serde_json::Number::from_f64(ms / 1000.0).map(Value::Number)?,
+        None => {
+            let (stamp, _) = timestamp_at(time)?;
+            let stamp = match stamp {
+                // `2:01:02,123 PM UTC`: the zone word after the clock.
+                Stamp::Naive { time: t, .. } => {
+                    let zone = time
+                        .rsplit(' ')
+                        .next()
+                        .and_then(zone_word_secs)
+                        .unwrap_or(0);
+                    let utc = t - chrono::Duration::seconds(i64::from(zone));
+                    Stamp::Zoned(format!("{}Z", utc.format("%Y-%m-%dT%H:%M:%S%.f")))
+                }
+                other => other,
+            };
+            parser.ts_value(stamp)
+        }
+    };
+    fields.push(("ts".into(), ts));
+    fields.push(("level".into(), text_value(level)));
+    fields.push(("logger".into(), text_value(subsystem)));
+    fields.push(("host".into(), text_value(machine)));
+    fields.push(("server".into(), text_value(server)));
+    fields.push(("thread".into(), text_value(thread)));
+    if let Some(id) = values.last().filter(|id| is_message_id(id)) {
+        fields.push(("message_id".into(), text_value(id)));
+    }
+    push_message(&message, &mut fields);
+    Some(fields)
+}
+
+/// `BEA-101020`, `WL-000000`: WebLogic's message ids.
+fn is_message_id(value: &str) -> bool {
+    value.split_once('-').is_some_and(|(prefix, digits)| {
+        !prefix.is_empty()
+            && prefix.bytes().all(|b| b.is_ascii_uppercase())
+            && digits.len() >= 6
+            && digits.bytes().all(|b| b.is_ascii_digit())
+    })
+}
+
+/// `11/30/26 14:01:02:123 UTC] 0000004a WebContainer  E message` (after the `[`).
+fn websphere(rest: &str) -> Option<Fields> {
+    let (stamp, after) = rest.split_once("] ")?;
+    let (date, clock_and_zone) = stamp.split_once(' ')?;
+    let (clock, zone) = clock_and_zone
+        .split_once(' ')
+        .unwrap_or((clock_and_zone, "UTC"));
+    let mut date_parts = date.split('/').map(|p| p.parse::<u32>().ok());
+    let (month, day, year) = (
+        date_parts.next()??,
+        date_parts.next()??,
+        date_parts.next()??,
+    );
+    let mut clock_parts = clock.split(':').map(|p| p.parse::<u32>().ok());
+    let (h, m, s, ms) = (
+        clock_parts.next()??,
+        clock_parts.next()??,
+        clock_parts.next()??,
+        clock_parts.next()??,
+    );
+    let year = if year < 100 { 2000 + year } else { year };
+    let local = NaiveDate::from_ymd_opt(year as i32, month, day)?.and_hms_milli_opt(h, m, s, ms)?;
+    let utc = local - chrono::Duration::seconds(i64::from(zone_word_secs(zone)?));
+    let mut words = after.split_ascii_whitespace();
+    let thread = words.next().filter(|t| t.len() == 8 && is_hex(t))?;
+    let logger = words.next()?;
+    let kind = words.next().filter(|k| k.len() == 1)?;
+    let level = match kind {
+        "E" | "R" => "ERROR",
+        "W" => "WARN",
+        "F" => "FATAL",
+        "D" | "Z" => "DEBUG",
+        "O" | "I" | "A" | "C" => "INFO",
+        _ => return None,
+    };
+    // The message is what follows the letter, its spacing kept.
+    let kind_at = after.find(&format!(" {kind} "))?;
+    let message = after[kind_at + 3..].trim_start();
+    let mut fields = Fields::new();
+    fields.push((
+        "ts".into(),
+        text_value(&format!("{}Z", utc.format("%Y-%m-%dT%H:%M:%S%.3f"))),
+    ));
+    fields.push(("thread".into(), text_value(thread)));
+    fields.push(("logger".into(), text_value(logger)));
+    fields.push(("level".into(), text_value(level)));
+    fields.push(("event_type".into(), text_value(kind)));
+    push_message(message, &mut fields);
+    Some(fields)
+}
+
+fn is_hex(text: &str) -> bool {
+    text.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// A `fast.log` alert: `time  [**] [gid:sid:rev] message [**] [Classification: c]
+/// [Priority: n] {PROTO} src -> dst`. Priority 1 is ERROR, 2 WARN, 3 and above INFO.
+fn ids_alert(text: &str, alert_at: usize, parser: &TextParser) -> Option<Fields> {
+    let (stamp, len) = timestamp_at(text)?;
+    if len != alert_at {
+        return None;
+    }
+    let body = &text[alert_at + "  [**] ".len()..];
+    let (rule, body) = body.strip_prefix('[')?.split_once("] ")?;
+    let (message, details) = body.split_once(" [**] ")?;
+    let mut fields = Fields::new();
+    fields.push(("ts".into(), parser.ts_value(stamp)));
+    fields.push(("rule".into(), text_value(rule)));
+    let bracketed = |name: &str| {
+        let start = details.find(&format!("[{name}: "))? + name.len() + 3;
+        details[start..].split(']').next()
+    };
+    if let Some(class) = bracketed("Classification") {
+        fields.push(("classification".into(), text_value(class)));
+    }
+    let priority = bracketed("Priority").and_then(|p| p.trim().parse::<u8>().ok());
+    if let Some(priority) = priority {
+        fields.push(("priority".into(), Value::from(priority)));
+        let level = match priority {
+            1 => "ERROR",
+            2 => "WARN",
+            _ => "INFO",
+        };
+        fields.push(("level".into(), text_value(level)));
+    }
+    if let Some(flow) = details.find('{').map(|at| &details[at..]) {
+        if let Some((protocol, addresses)) = flow[1..].split_once("} ") {
+            fields.push(("protocol".into(), text_value(protocol)));
+            if let Some((source, destination)) = addresses.split_once(" -> ") {
+                fields.push(("src".into(), text_value(source)));
+                fields.push(("dst".into(), text_value(destination.trim())));
+            }
+        }
+    }
+    fields.push(("message".into(), text_value(message)));
+    Some(fields)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::parser;
+    use super::*;
+
+    fn get<'a>(fields: &'a Fields, key: &str) -> Option<&'a Value> {
+        fields.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    fn text_of<'a>(fields: &'a Fields, key: &str) -> &'a str {
+        get(fields, key).and_then(Value::as_str).unwrap_or("")
+    }
+
+    #[test]
+    fn weblogic_server_log() {
+        let line = "####<Nov 30, 2026 2:01:02,123 PM UTC> <Error> <HTTP> <web-1> <AdminServer> <[ACTIVE] ExecuteThread: '3' for queue: 'weblogic.kernel.Default (self-tuning)'> <<WLS Kernel>> <> <abc-123> <1796047262123> <[severity-value: 8] [rid: 0] > <BEA-101020> <Servlet failed with an IOException.>";
+        let fields = parse(line, &parser()).unwrap();
+        assert_eq!(
+            get(&fields, "ts").and_then(Value::as_f64),
+            Some(1796047262.123)
+        );
+        assert_eq!(text_of(&fields, "level"), "ERROR");
+        assert_eq!(text_of(&fields, "logger"), "HTTP");
+        assert_eq!(text_of(&fields, "server"), "AdminServer");
+        assert_eq!(text_of(&fields, "message_id"), "BEA-101020");
+        assert_eq!(
+            text_of(&fields, "message"),
+            "Servlet failed with an IOException."
+        );
+        // Without the raw time, the text's (the zone word applied).
+        let line = "####<Nov 30, 2026 2:01:03,456 PM CET> <Warning> <Server> <web-1> <Managed1> <main> <<WLS Kernel>> <> <> <> <> <BEA-002613> <Channel \"Default\" is listening>";
+        let fields = parse(line, &parser()).unwrap();
+        assert_eq!(text_of(&fields, "ts"), "2026-11-30T13:01:03.456Z");
+        assert_eq!(text_of(&fields, "level"), "WARN");
+        assert_eq!(
+            text_of(&fields, "message"),
+            "Channel \"Default\" is listening"
+        );
+    }
+
+    #[test]
+    fn websphere_system_out() {
+        let line = "[11/30/26 14:01:03:456 CET] 0000004a WebContainer  E   SRVE0777E: Exception thrown by application class 'com.example.Orders.handle:42'";
+        let fields = parse(line, &parser()).unwrap();
+        assert_eq!(text_of(&fields, "ts"), "2026-11-30T13:01:03.456Z");
+        assert_eq!(text_of(&fields, "thread"), "0000004a");
+        assert_eq!(text_of(&fields, "logger"), "WebContainer");
+        assert_eq!(text_of(&fields, "level"), "ERROR");
+        assert!(text_of(&fields, "message").starts_with("SRVE0777E: Exception thrown"));
+        let line = "[11/30/26 14:01:02:123 UTC] 00000042 SystemOut     O Application started";
+        let fields = parse(line, &parser()).unwrap();
+        assert_eq!(text_of(&fields, "level"), "INFO");
+        assert_eq!(text_of(&fields, "message"), "Application started");
+    }
+
+    #[test]
+    fn suricata_and_snort_fast_alerts() {
+        let line = "11/30/2026-14:01:02.123456  [**] [1:2010935:2] ET POLICY Suspicious inbound to MSSQL port 1433 [**] [Classification: Potentially Bad Traffic] [Priority: 2] {TCP} 10.0.0.1:1234 -> 10.0.0.2:1433";
+        let fields = parse(line, &parser()).unwrap();
+        assert_eq!(text_of(&fields, "ts"), "2026-11-30T14:01:02.123456");
+        assert_eq!(text_of(&fields, "rule"), "1:2010935:2");
+        assert_eq!(text_of(&fields, "level"), "WARN");
+        assert_eq!(
+            text_of(&fields, "classification"),
+            "Potentially Bad Traffic"
+        );
+        assert_eq!(text_of(&fields, "protocol"), "TCP");
+        assert_eq!(text_of(&fields, "dst"), "10.0.0.2:1433");
+        assert_eq!(
+            text_of(&fields, "message"),
+            "ET POLICY Suspicious inbound to MSSQL port 1433"
+        );
+        // Snort writes no year.
+        let line = "11/30-14:01:03.456789  [**] [1:1000001:1] ICMP test [**] [Priority: 1] {ICMP} 10.0.0.9 -> 10.0.0.1";
+        let fields = parse(line, &parser()).unwrap();
+        assert_eq!(text_of(&fields, "level"), "ERROR");
+        assert!(text_of(&fields, "ts").ends_with("-11-30T14:01:03.456789"));
+    }
+
+    #[test]
+    fn other_lines_and_every_cut_are_left_alone() {
+        for line in [
+            "[11/30/26 14:01:02] not websphere",
+            "####<not weblogic>",
+            "2026-11-30 14:01:02  [**] not an alert",
+        ] {
+            assert!(parse(line, &parser()).is_none(), "{line}");
+        }
+        let lines = [
+            "####<Nov 30, 2026 2:01:02,123 PM UTC> <Error> <HTTP> <web-1> <AdminServer> <main> <<WLS Kernel>> <> <> <1796047262123> <> <BEA-101020> <x>",
+            "[11/30/26 14:01:03:456 CET] 0000004a WebContainer  E   SRVE0777E: x",
+            "11/30/2026-14:01:02.123456  [**] [1:2:3] m [**] [Priority: 2] {TCP} a -> b",
+        ];
+        for line in lines {
+            for end in 0..line.len() {
+                let _ = parse(&line[..end], &parser());
+            }
+        }
+    }
+}
