@@ -132,6 +132,10 @@ impl Marks {
     const INVOLVED_OBJECT: u32 = 1 << 19;
     /// `items` (with a `kind` such as `EventList`): a Kubernetes list.
     const ITEMS: u32 = 1 << 20;
+    /// `events`: the AWS CLI's `aws logs filter-log-events` and `get-log-events` output.
+    const EVENTS: u32 = 1 << 21;
+    /// `protoPayload`: a Google Cloud audit log entry.
+    const PROTO_PAYLOAD: u32 = 1 << 22;
 
     fn of(fields: &Fields) -> Marks {
         let mut marks = 0;
@@ -158,6 +162,8 @@ impl Marks {
                 "log" | "_raw" | "message" => Self::LINE,
                 "involvedObject" | "regarding" => Self::INVOLVED_OBJECT,
                 "items" => Self::ITEMS,
+                "events" => Self::EVENTS,
+                "protoPayload" => Self::PROTO_PAYLOAD,
                 _ => 0,
             };
         }
@@ -187,6 +193,8 @@ fn unwrap_envelope(fields: Fields, plain: &TextParser) -> LineRecords {
         azure_records(&fields)
     } else if marks.has(Marks::ITEMS) {
         kubernetes_list(&fields)
+    } else if marks.has(Marks::EVENTS) {
+        aws_cli_log_events(&fields, plain)
     } else {
         None
     };
@@ -195,6 +203,9 @@ fn unwrap_envelope(fields: Fields, plain: &TextParser) -> LineRecords {
     }
     if marks.has(Marks::INVOLVED_OBJECT) {
         return LineRecords::One(kubernetes_event(fields));
+    }
+    if marks.has(Marks::PROTO_PAYLOAD | Marks::LOG_NAME) {
+        return LineRecords::One(cloud_audit_entry(fields));
     }
     if let Some(inner) = inner_record_name(marks) {
         return LineRecords::One(shipped_line(with_inner_record(fields, inner), plain));
@@ -499,12 +510,11 @@ fn cloudwatch_records(fields: &Fields, plain: &TextParser) -> Vec<Result<Fields,
             let Some(time) = event.get("timestamp") else {
                 return Err(format!("CloudWatch Logs logEvents[{i}]: no `timestamp`"));
             };
-            let message = event.get("message").and_then(Value::as_str).unwrap_or("");
             let mut record = context.clone();
             if let Some(id) = event.get("id") {
                 record.push(("aws.event_id".into(), id.clone()));
             }
-            let inner = wrapped(time.clone(), "cloudwatch_time", None, message, plain);
+            let inner = cloudwatch_event_line(time, event, plain);
             let names_service = inner
                 .iter()
                 .any(|(k, _)| super::names::SERVICE_NAMES.contains(&k.as_str()));
@@ -516,6 +526,81 @@ fn cloudwatch_records(fields: &Fields, plain: &TextParser) -> Vec<Result<Fields,
             Ok(record)
         })
         .collect()
+}
+
+/// A Google Cloud audit log entry (`protoPayload` of type `AuditLog`: Admin Activity, Data
+/// Access, System Event): the API's service as service, its method as operation, the caller
+/// as `user`, a non-zero `status.code` (a gRPC error) a failed outcome with its message.
+fn cloud_audit_entry(mut fields: Fields) -> Fields {
+    let Some((_, payload)) = fields.iter().rev().find(|(k, _)| k == "protoPayload") else {
+        return fields;
+    };
+    let text = |pointer: &str| payload.pointer(pointer).and_then(Value::as_str);
+    let method = text("/methodName").map(str::to_string);
+    let derived: Vec<(&str, Option<String>)> = vec![
+        ("service", text("/serviceName").map(str::to_string)),
+        ("operation", method.clone()),
+        (
+            "user",
+            text("/authenticationInfo/principalEmail").map(str::to_string),
+        ),
+        ("resource_name", text("/resourceName").map(str::to_string)),
+    ];
+    let code = payload.pointer("/status/code").and_then(Value::as_i64);
+    let status_message = text("/status/message").filter(|m| !m.is_empty());
+    let message = match (status_message, &method) {
+        (Some(status), Some(method)) => Some(format!("{method}: {status}")),
+        (None, Some(method)) => Some(method.clone()),
+        (status, None) => status.map(str::to_string),
+    };
+    for (name, value) in derived {
+        if let Some(value) = value {
+            fields.push((name.to_string(), Value::String(value)));
+        }
+    }
+    if let Some(code) = code {
+        let outcome = if code == 0 { "success" } else { "failure" };
+        fields.push(("outcome".into(), Value::String(outcome.into())));
+    }
+    if let Some(message) = message {
+        fields.push(("message".into(), Value::String(message)));
+    }
+    fields
+}
+
+/// A CloudWatch Logs event's raw line, read again: its own time and level win.
+fn cloudwatch_event_line(time: &Value, event: &Value, plain: &TextParser) -> Fields {
+    let message = event.get("message").and_then(Value::as_str).unwrap_or("");
+    // Lines sent by Lambda and the CloudWatch agent keep their newline.
+    let message = message.trim_end_matches(['\n', '\r']);
+    wrapped(time.clone(), "cloudwatch_time", None, message, plain)
+}
+
+/// The AWS CLI's `aws logs filter-log-events` / `get-log-events` output (`{"events": [...],
+/// "nextForwardToken": ...}`, pretty-printed by default): a record per event whose
+/// `timestamp` and `message` it has, the line read again; the stream and event id kept.
+fn aws_cli_log_events(fields: &Fields, plain: &TextParser) -> Option<Vec<Result<Fields, String>>> {
+    let (_, Value::Array(events)) = fields.iter().rev().find(|(k, _)| k == "events")? else {
+        return None;
+    };
+    let is_log_event = |e: &Value| e.get("timestamp").is_some() && e.get("message").is_some();
+    if events.is_empty() || !events.iter().all(is_log_event) {
+        return None;
+    }
+    let records = events.iter().map(|event| {
+        let mut record = Fields::new();
+        for (name, key) in [
+            ("aws.log_stream", "logStreamName"),
+            ("aws.event_id", "eventId"),
+        ] {
+            if let Some(value) = event.get(key) {
+                record.push((name.to_string(), value.clone()));
+            }
+        }
+        record.extend(cloudwatch_event_line(&event["timestamp"], event, plain));
+        Ok(record)
+    });
+    Some(records.collect())
 }
 
 #[cfg(test)]
@@ -607,5 +692,34 @@ mod tests {
             json_records(r#"{"ts":1764511262,"Records":[{"a":1}]}"#, &plain()),
             Ok(LineRecords::One(_))
         ));
+    }
+
+    #[test]
+    fn aws_cli_log_events_and_google_cloud_audit_entries() {
+        let line = r#"{"events":[{"logStreamName":"web/1","timestamp":1796047262123,"message":"2026-11-30 14:01:02,123 ERROR [main] c.e.Pay - failed\n","eventId":"37"},{"timestamp":1796047263000,"message":"no time here\n"}],"nextForwardToken":"f/1"}"#;
+        let events = records(line);
+        assert_eq!(events.len(), 2);
+        let first = events[0].as_ref().unwrap();
+        assert_eq!(get(first, "level").unwrap(), "ERROR");
+        assert_eq!(get(first, "message").unwrap(), "failed");
+        assert_eq!(get(first, "aws.log_stream").unwrap(), "web/1");
+        let second = events[1].as_ref().unwrap();
+        assert_eq!(get(second, "message").unwrap(), "no time here");
+        // `events` that are not CloudWatch's stay one record.
+        assert!(matches!(
+            json_records(r#"{"ts":1764511262,"events":[{"a":1}]}"#, &plain()),
+            Ok(LineRecords::One(_))
+        ));
+
+        let line = r#"{"protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","status":{"code":7,"message":"PERMISSION_DENIED"},"authenticationInfo":{"principalEmail":"alice@example.com"},"serviceName":"storage.googleapis.com","methodName":"storage.objects.get"},"timestamp":"2026-11-30T14:01:02.123Z","severity":"ERROR","logName":"projects/p/logs/cloudaudit.googleapis.com%2Fdata_access"}"#;
+        let entry = &records(line)[0].as_ref().unwrap().clone();
+        assert_eq!(get(entry, "service").unwrap(), "storage.googleapis.com");
+        assert_eq!(get(entry, "operation").unwrap(), "storage.objects.get");
+        assert_eq!(get(entry, "user").unwrap(), "alice@example.com");
+        assert_eq!(get(entry, "outcome").unwrap(), "failure");
+        assert_eq!(
+            get(entry, "message").unwrap(),
+            "storage.objects.get: PERMISSION_DENIED"
+        );
     }
 }

@@ -1,8 +1,9 @@
 //! JSON written over several lines, through the whole ingest with no configuration: an
 //! export as a pretty-printed array, `jq .`'s objects one after another,
 //! `journalctl -o json-pretty`, an OTLP request saved pretty-printed (one document, records
-//! numbered by `_record`) and `kubectl get events -o json` (a Kubernetes list). Each object is
-//! one row spanning its lines. Windows event XML too: `wevtutil`'s one event per line and
+//! numbered by `_record`), `kubectl get events -o json` (a Kubernetes list) and the AWS CLI's
+//! `aws logs filter-log-events` (each event's line read again). Each object is one row
+//! spanning its lines. Windows event XML too: `wevtutil`'s one event per line and
 //! Event Viewer's saved `<Events>` with events over lines. The structure lines count with the
 //! blank ones; every row's lines are read back from its source.
 
@@ -60,6 +61,28 @@ const KUBECTL: &str = r#"{
 }
 "#;
 
+/// `aws logs filter-log-events` as the AWS CLI prints it (pretty, epoch-millisecond times).
+const AWS_CLI: &str = r#"{
+    "events": [
+        {
+            "logStreamName": "web/1",
+            "timestamp": 1796047262123,
+            "message": "2026-11-30 14:01:02,123 ERROR [main] c.e.Pay - payment failed\n",
+            "ingestionTime": 1796047263000,
+            "eventId": "37000000000000000000000"
+        },
+        {
+            "logStreamName": "web/1",
+            "timestamp": 1796047264000,
+            "message": "{\"level\":\"warn\",\"msg\":\"retrying\"}\n",
+            "ingestionTime": 1796047265000,
+            "eventId": "37000000000000000000001"
+        }
+    ],
+    "searchedLogStreams": []
+}
+"#;
+
 const WEVTUTIL: &str = "<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System><Provider Name='Service Control Manager'/><EventID Qualifiers='49152'>7031</EventID><Level>2</Level><TimeCreated SystemTime='2026-11-30T14:01:02.1234567Z'/><Channel>System</Channel><Computer>WEB-01</Computer></System><EventData><Data Name='param1'>Print Spooler</Data><Data Name='param2'>1</Data></EventData></Event>
 <Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System><Provider Name='Microsoft-Windows-Security-Auditing'/><EventID>4625</EventID><Level>0</Level><Keywords>0x8010000000000000</Keywords><TimeCreated SystemTime='2026-11-30T14:01:03.5Z'/><Channel>Security</Channel><Computer>DC-01</Computer></System><EventData><Data Name='TargetUserName'>alice</Data></EventData><RenderingInfo Culture='en-US'><Message>An account failed to log on.</Message></RenderingInfo></Event>
 ";
@@ -113,6 +136,7 @@ async fn json_over_several_lines_without_configuration() {
         ("otlp.json", otlp.as_str(), "otlp"),
         ("events.json", KUBECTL, "json"),
         ("system.xml", WEVTUTIL, "windows-event"),
+        ("filter-log-events.json", AWS_CLI, "json"),
         ("application.xml", EVENT_VIEWER, "windows-event"),
     ];
     let (_logs, data) = ingest_files_checking_formats(&files, written).await;
@@ -163,6 +187,26 @@ async fn json_over_several_lines_without_configuration() {
     let got = rows_of(data.path(), "events.json", "ts, level, operation, service").await;
     assert_eq!(got, [["2026-11-30T14:01:07Z", "WARN", "BackOff", "web-1"]]);
 
+    let got = rows_of(
+        data.path(),
+        "filter-log-events.json",
+        "ts, level, message, _line, _line_count, _record",
+    )
+    .await;
+    assert_eq!(
+        got,
+        [
+            [
+                "2026-11-30T14:01:02.123Z",
+                "ERROR",
+                "payment failed",
+                "1",
+                "19",
+                "0"
+            ],
+            ["2026-11-30T14:01:04Z", "WARN", "retrying", "1", "19", "1"],
+        ]
+    );
     let got = rows_of(
         data.path(),
         "system.xml",
@@ -218,6 +262,6 @@ async fn json_over_several_lines_without_configuration() {
     assert_balanced(data.path()).await;
     assert_eq!(
         assert_lineage(data.path()).await,
-        2 + 2 + 2 + 30 + 1 + 2 + 1
+        2 + 2 + 2 + 30 + 1 + 2 + 1 + 2
     );
 }

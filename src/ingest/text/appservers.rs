@@ -52,7 +52,9 @@ fn angle_values(rest: &str) -> Option<(Vec<&str>, String)> {
 
 fn weblogic(rest: &str, parser: &TextParser) -> Option<Fields> {
     // A stack trace on the lines after the record's first joins its message.
-    let (first, more) = rest.split_once('\n').map_or((rest, None), |(f, m)| (f, Some(m)));
+    let (first, more) = rest
+        .split_once('\n')
+        .map_or((rest, None), |(f, m)| (f, Some(m)));
     let (values, mut message) = angle_values(first)?;
     if let Some(more) = more {
         message = format!("{message}\n{more}");
