@@ -3,7 +3,7 @@
 //! Exchange's message tracking log (W3C with commas), MySQL's slow query log (one record over
 //! several lines), Nagios' state changes, Ceph's cluster log, Odoo, Okta's System Log, a
 //! firewall's CEF messages over syslog, WebLogic's and WebSphere's server logs, Suricata's
-//! `fast.log`, Serilog's file sink and Jira.
+//! `fast.log`, Serilog's file sink, Jira and VMware ESXi.
 //! Columns are checked, the accounting balances (the DHCP legend counts with the directives)
 //! and every row's lines are read back from its source.
 
@@ -71,6 +71,9 @@ const WEBSPHERE: &str = "[11/30/26 14:01:02:123 UTC] 00000042 SystemOut     O Ap
 
 const SURICATA: &str = "11/30/2026-14:01:02.123456  [**] [1:2010935:2] ET POLICY Suspicious inbound to MSSQL port 1433 [**] [Classification: Potentially Bad Traffic] [Priority: 2] {TCP} 10.0.0.1:1234 -> 10.0.0.2:1433\n";
 
+const ESXI: &str = "2026-11-30T14:01:02.123Z cpu1:2097152)WARNING: NMP: nmp_ThrottleLogForDevice:3802: Cmd 0x2a failed\n\
+2026-11-30T14:01:04.000Z error vpxa[2099999] [Originator@6876 sub=vpxLro opID=abc-1] Task failed\n";
+
 /// Serilog's file sink and Jira (a pool thread before the level).
 const SERILOG: &str = "2026-11-30 14:01:02.123 +01:00 [ERR] Payment failed for order 17\n";
 const JIRA: &str = "2026-11-30 14:01:02,123+0000 http-nio-8080-exec-1 ERROR alice 841x1x1 1abc2de 10.0.0.1 /rest/api/2/issue [c.a.jira.issue.IssueManager] Failed to create issue\n";
@@ -92,6 +95,7 @@ async fn infrastructure_daemons_and_directories_without_configuration() {
         ("fast.log", SURICATA, "text"),
         ("shop-20261130.log", SERILOG, "text"),
         ("atlassian-jira.log", JIRA, "text"),
+        ("vmkernel.log", ESXI, "text"),
     ];
     let (_logs, data) = ingest_files_checking_formats(&files, written).await;
 
@@ -269,6 +273,28 @@ async fn infrastructure_daemons_and_directories_without_configuration() {
     .await;
     assert_eq!(got, [["ERROR", "http-nio-8080-exec-1"]]);
 
+    let got = rows_of(
+        data.path(),
+        "vmkernel.log",
+        "level, service, component, message",
+    )
+    .await;
+    assert_eq!(
+        got,
+        [
+            [
+                "WARN",
+                "unknown",
+                "NMP",
+                "nmp_ThrottleLogForDevice:3802: Cmd 0x2a failed"
+            ],
+            ["ERROR", "vpxa", "vpxLro", "Task failed"],
+        ]
+    );
+
     assert_balanced(data.path()).await;
-    assert_eq!(assert_lineage(data.path()).await, 16 + 2 + 2 + 1 + 1 + 1);
+    assert_eq!(
+        assert_lineage(data.path()).await,
+        16 + 2 + 2 + 1 + 1 + 1 + 2
+    );
 }

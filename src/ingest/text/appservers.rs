@@ -3,7 +3,8 @@
 //! WebSphere's `SystemOut.log` (`[11/30/26 14:01:02:123 UTC] 0000004a WebContainer  E
 //! message`: a thread id, a short logger name, an event-type letter) and the alerts IDSs
 //! write to `fast.log` (Suricata's `11/30/2026-14:01:02.123456  [**] [1:2010935:2] msg [**]
-//! [Classification: ...] [Priority: 2] {TCP} src -> dst`, Snort's with no year).
+//! [Classification: ...] [Priority: 2] {TCP} src -> dst`, Snort's with no year), and VMware
+//! ESXi's vmkernel, hostd and vpxa logs.
 
 use chrono::NaiveDate;
 use serde_json::Value;
@@ -20,8 +21,100 @@ pub(super) fn parse(text: &str, parser: &TextParser) -> Option<Fields> {
     if text.starts_with('[') && text.as_bytes().get(3) == Some(&b'/') {
         return websphere(&text[1..]);
     }
+    if let Some(fields) = esxi(text) {
+        return Some(fields);
+    }
     let alert_at = text.get(..40).and_then(|head| head.find("  [**] "))?;
     ids_alert(text, alert_at, parser)
+}
+
+/// VMware ESXi, after its `2026-11-30T14:01:02.123Z ` stamp: vmkernel's `cpu1:2097152)WARNING:
+/// NMP: message` (the CPU, the world id, the level when one is written, the module as
+/// component), hostd's and vpxa's `info hostd[2099573] [Originator@6876 sub=Vimsvc opID=x]
+/// message` and ESXi 8's `In(166) Hostd[2099573]: [Originator@6876 sub=Default] message` (the
+/// daemon as service, its pid, `sub` as component, the operation id).
+fn esxi(text: &str) -> Option<Fields> {
+    let bytes = text.as_bytes();
+    // The stamp ESXi writes, always 24 bytes: ruled out in a few compares.
+    if bytes.len() < 30 || bytes[10] != b'T' || bytes[23] != b'Z' || bytes[24] != b' ' {
+        return None;
+    }
+    let rest = &text[25..];
+    let mut fields = Fields::new();
+    fields.push(("ts".into(), text_value(&text[..24])));
+    if let Some((cpu, after)) = rest.strip_prefix("cpu").and_then(|r| r.split_once(')')) {
+        let (cpu, world) = cpu.split_once(':')?;
+        if cpu.parse::<u32>().is_err() || world.parse::<u64>().is_err() {
+            return None;
+        }
+        fields.push(("cpu".into(), text_value(cpu)));
+        fields.push(("world_id".into(), text_value(world)));
+        let (level, after) = match after.split_once(": ") {
+            Some((word, message)) if word.bytes().all(|b| b.is_ascii_uppercase()) => {
+                match crate::ingest::values::normalize_level(word) {
+                    Some(level) => (level, message),
+                    None => ("INFO", after),
+                }
+            }
+            _ => ("INFO", after),
+        };
+        fields.push(("level".into(), text_value(level)));
+        if let Some((module, message)) = after.split_once(": ") {
+            if !module.is_empty() && !module.contains(' ') {
+                fields.push(("logger".into(), text_value(module)));
+                push_message(message, &mut fields);
+                return Some(fields);
+            }
+        }
+        push_message(after, &mut fields);
+        return Some(fields);
+    }
+    let (severity, after) = rest.split_once(' ')?;
+    let (daemon, after) = after.split_once(' ')?;
+    let after = after.strip_prefix("[Originator@")?;
+    let level = match severity {
+        "verbose" => "DEBUG",
+        "info" => "INFO",
+        "warning" => "WARN",
+        "error" => "ERROR",
+        other => {
+            let code = other.split_once('(').map(|(code, _)| code)?;
+            return esxi_with_code(code, daemon, after, fields);
+        }
+    };
+    esxi_daemon(level, daemon, after, fields)
+}
+
+/// ESXi 8's severity with its syslog code: `In(166)`.
+fn esxi_with_code(code: &str, daemon: &str, after: &str, fields: Fields) -> Option<Fields> {
+    let level = match code {
+        "Db" => "DEBUG",
+        "In" | "No" => "INFO",
+        "Wa" => "WARN",
+        "Er" => "ERROR",
+        "Cr" | "Al" | "Em" => "FATAL",
+        _ => return None,
+    };
+    esxi_daemon(level, daemon, after, fields)
+}
+
+fn esxi_daemon(level: &str, daemon: &str, after: &str, mut fields: Fields) -> Option<Fields> {
+    let daemon = daemon.trim_end_matches(':');
+    let (name, pid) = daemon.strip_suffix(']')?.split_once('[')?;
+    let (context, message) = after.split_once("] ")?;
+    fields.push(("level".into(), text_value(level)));
+    fields.push(("service".into(), text_value(name)));
+    fields.push(("pid".into(), Value::from(pid.parse::<u64>().ok()?)));
+    for pair in context.split(' ').skip(1) {
+        match pair.split_once('=') {
+            Some(("sub", sub)) => fields.push(("logger".into(), text_value(sub))),
+            Some(("opID", id)) => fields.push(("op_id".into(), text_value(id))),
+            Some((key, value)) => fields.push((key.to_string(), text_value(value))),
+            None => {}
+        }
+    }
+    push_message(message, &mut fields);
+    Some(fields)
 }
 
 /// A WebLogic record's first line (its time is inside `<...>`, where no timestamp is looked
@@ -297,6 +390,33 @@ mod tests {
     }
 
     #[test]
+    fn esxi_vmkernel_and_daemons() {
+        let line = "2026-11-30T14:01:02.123Z cpu1:2097152)WARNING: NMP: nmp_ThrottleLogForDevice:3802: Cmd 0x2a failed";
+        let fields = parse(line, &parser()).unwrap();
+        assert_eq!(text_of(&fields, "ts"), "2026-11-30T14:01:02.123Z");
+        assert_eq!(text_of(&fields, "level"), "WARN");
+        assert_eq!(text_of(&fields, "logger"), "NMP");
+        assert_eq!(text_of(&fields, "world_id"), "2097152");
+        assert_eq!(
+            text_of(&fields, "message"),
+            "nmp_ThrottleLogForDevice:3802: Cmd 0x2a failed"
+        );
+        let line = "2026-11-30T14:01:04.000Z error vpxa[2099999] [Originator@6876 sub=vpxLro opID=abc-1] Task failed";
+        let fields = parse(line, &parser()).unwrap();
+        assert_eq!(text_of(&fields, "level"), "ERROR");
+        assert_eq!(text_of(&fields, "service"), "vpxa");
+        assert_eq!(text_of(&fields, "logger"), "vpxLro");
+        assert_eq!(text_of(&fields, "op_id"), "abc-1");
+        assert_eq!(text_of(&fields, "message"), "Task failed");
+        let line = "2026-11-30T14:01:05.000Z Wa(180) Hostd[2099573]: [Originator@6876 sub=Default] Disk is slow";
+        let fields = parse(line, &parser()).unwrap();
+        assert_eq!(text_of(&fields, "level"), "WARN");
+        assert_eq!(text_of(&fields, "service"), "Hostd");
+        // An ordinary ISO line is not ESXi's.
+        assert!(esxi("2026-11-30T14:01:02.123Z INFO [main] c.a.B - started").is_none());
+    }
+
+    #[test]
     fn other_lines_and_every_cut_are_left_alone() {
         for line in [
             "[11/30/26 14:01:02] not websphere",
@@ -309,6 +429,8 @@ mod tests {
             "####<Nov 30, 2026 2:01:02,123 PM UTC> <Error> <HTTP> <web-1> <AdminServer> <main> <<WLS Kernel>> <> <> <1796047262123> <> <BEA-101020> <x>",
             "[11/30/26 14:01:03:456 CET] 0000004a WebContainer  E   SRVE0777E: x",
             "11/30/2026-14:01:02.123456  [**] [1:2:3] m [**] [Priority: 2] {TCP} a -> b",
+            "2026-11-30T14:01:02.123Z cpu1:2097152)WARNING: NMP: x",
+            "2026-11-30T14:01:04.000Z error vpxa[2099999] [Originator@6876 sub=vpxLro] x",
         ];
         for line in lines {
             for end in 0..line.len() {
