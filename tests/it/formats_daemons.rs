@@ -3,7 +3,8 @@
 //! Exchange's message tracking log (W3C with commas), MySQL's slow query log (one record over
 //! several lines), Nagios' state changes, Ceph's cluster log, Odoo, Okta's System Log, a
 //! firewall's CEF messages over syslog, WebLogic's and WebSphere's server logs, Suricata's
-//! `fast.log`, Serilog's file sink, Jira and VMware ESXi.
+//! `fast.log`, Serilog's file sink, Jira, VMware ESXi, Configuration Manager's CMTrace logs,
+//! zerolog's console writer and Puppet's agent.
 //! Columns are checked, the accounting balances (the DHCP legend counts with the directives)
 //! and every row's lines are read back from its source.
 
@@ -74,6 +75,12 @@ const SURICATA: &str = "11/30/2026-14:01:02.123456  [**] [1:2010935:2] ET POLICY
 const ESXI: &str = "2026-11-30T14:01:02.123Z cpu1:2097152)WARNING: NMP: nmp_ThrottleLogForDevice:3802: Cmd 0x2a failed\n\
 2026-11-30T14:01:04.000Z error vpxa[2099999] [Originator@6876 sub=vpxLro opID=abc-1] Task failed\n";
 
+const CMTRACE: &str = "<![LOG[Failed to download policy, error 0x80070005]LOG]!><time=\"14:01:02.123+480\" date=\"11-30-2026\" component=\"CcmExec\" context=\"\" type=\"3\" thread=\"1234\" file=\"policyagent.cpp:456\">\n";
+
+/// zerolog's console writer (`time.Kitchen`, the date the file's) and Puppet's agent.
+const ZEROLOG: &str = "2:01PM ERR payment failed order=17\n";
+const PUPPET: &str = "2026-11-30 14:01:02 +0000 Puppet (err): Could not retrieve catalog\n";
+
 /// Serilog's file sink and Jira (a pool thread before the level).
 const SERILOG: &str = "2026-11-30 14:01:02.123 +01:00 [ERR] Payment failed for order 17\n";
 const JIRA: &str = "2026-11-30 14:01:02,123+0000 http-nio-8080-exec-1 ERROR alice 841x1x1 1abc2de 10.0.0.1 /rest/api/2/issue [c.a.jira.issue.IssueManager] Failed to create issue\n";
@@ -96,6 +103,9 @@ async fn infrastructure_daemons_and_directories_without_configuration() {
         ("shop-20261130.log", SERILOG, "text"),
         ("atlassian-jira.log", JIRA, "text"),
         ("vmkernel.log", ESXI, "text"),
+        ("CcmExec.log", CMTRACE, "text"),
+        ("zerolog.log", ZEROLOG, "text"),
+        ("puppet.log", PUPPET, "text"),
     ];
     let (_logs, data) = ingest_files_checking_formats(&files, written).await;
 
@@ -292,9 +302,16 @@ async fn infrastructure_daemons_and_directories_without_configuration() {
         ]
     );
 
+    let got = rows_of(data.path(), "CcmExec.log", "ts, level, component").await;
+    assert_eq!(got, [["2026-11-30T22:01:02.123Z", "ERROR", "CcmExec"]]);
+    let got = rows_of(data.path(), "zerolog.log", "ts, level").await;
+    assert_eq!(got, [["2026-11-30T14:01:00Z", "ERROR"]]);
+    let got = rows_of(data.path(), "puppet.log", "level").await;
+    assert_eq!(got, [["ERROR"]]);
+
     assert_balanced(data.path()).await;
     assert_eq!(
         assert_lineage(data.path()).await,
-        16 + 2 + 2 + 1 + 1 + 1 + 2
+        16 + 2 + 2 + 1 + 1 + 1 + 2 + 3
     );
 }

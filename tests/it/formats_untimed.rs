@@ -53,6 +53,10 @@ const NGINX_START: &str =
     "nginx: [emerg] bind() to 0.0.0.0:80 failed (98: Address already in use)\n\
 nginx: [warn] the \"user\" directive makes sense only if the master process runs as root\n";
 
+/// Express's morgan in its `dev` format: a request per line, no time.
+const MORGAN_DEV: &str = "GET /api/orders/17 500 12.345 ms - 21\n\
+POST /login 200 3.210 ms - 512\n";
+
 /// A timed log with the JVM's timeless warning among its lines: it stays timed.
 const JAVA_WITH_WARNING: &str = "2026-11-30 14:01:02,123 INFO [main] c.e.App - started\n\
 WARNING: An illegal reflective access operation has occurred\n\
@@ -83,6 +87,7 @@ async fn timeless_logs_take_their_files_time_and_colors_are_read_through() {
         ("java.log", JAVA_WITH_WARNING, "text"),
         ("kubectl.log", KUBECTL, "text"),
         ("nginx-stderr.log", NGINX_START, "text untimed"),
+        ("express.log", MORGAN_DEV, "text untimed"),
     ];
     let (_logs, data) = ingest_files_checking_formats(&files, written).await;
 
@@ -180,8 +185,22 @@ async fn timeless_logs_take_their_files_time_and_colors_are_read_through() {
     let got = rows_of(data.path(), "nginx-stderr.log", "level, component").await;
     assert_eq!(got, [["FATAL", "nginx"], ["WARN", "nginx"]]);
 
+    let got = rows_of(
+        data.path(),
+        "express.log",
+        "operation, status_code, duration_ms",
+    )
+    .await;
+    assert_eq!(
+        got,
+        [
+            ["GET /api/orders/{id}", "500", "12.345"],
+            ["POST /login", "200", "3.21"]
+        ]
+    );
+
     assert_balanced(data.path()).await;
-    assert_eq!(assert_lineage(data.path()).await, 26);
+    assert_eq!(assert_lineage(data.path()).await, 28);
 }
 
 #[tokio::test]

@@ -4,7 +4,7 @@
 //! message`: a thread id, a short logger name, an event-type letter) and the alerts IDSs
 //! write to `fast.log` (Suricata's `11/30/2026-14:01:02.123456  [**] [1:2010935:2] msg [**]
 //! [Classification: ...] [Priority: 2] {TCP} src -> dst`, Snort's with no year), and VMware
-//! ESXi's vmkernel, hostd and vpxa logs.
+//! ESXi's vmkernel, hostd and vpxa logs, and Configuration Manager's CMTrace records.
 
 use chrono::NaiveDate;
 use serde_json::Value;
@@ -17,6 +17,9 @@ type Fields = Vec<(String, Value)>;
 pub(super) fn parse(text: &str, parser: &TextParser) -> Option<Fields> {
     if let Some(rest) = text.strip_prefix("####<") {
         return weblogic(rest, parser);
+    }
+    if let Some(rest) = text.strip_prefix("<![LOG[") {
+        return cmtrace(rest);
     }
     if text.starts_with('[') && text.as_bytes().get(3) == Some(&b'/') {
         return websphere(&text[1..]);
@@ -120,7 +123,51 @@ fn esxi_daemon(level: &str, daemon: &str, after: &str, mut fields: Fields) -> Op
 /// A WebLogic record's first line (its time is inside `<...>`, where no timestamp is looked
 /// for); the lines after it (a stack trace) continue it.
 pub(super) fn starts_event(text: &str) -> bool {
-    text.starts_with("####<")
+    text.starts_with("####<") || text.starts_with("<![LOG[")
+}
+
+/// Configuration Manager's (SCCM, Intune's management extension) CMTrace records:
+/// `<![LOG[message]LOG]!><time="14:01:02.123-60" date="11-30-2026" component="CcmExec"
+/// context="" type="3" thread="1234" file="policyagent.cpp:456">`. The time's suffix is
+/// Windows' bias in minutes (UTC = local + bias); `type` 1 is INFO, 2 WARN, 3 ERROR. A
+/// message may span lines.
+fn cmtrace(rest: &str) -> Option<Fields> {
+    let end = rest.rfind("]LOG]!>")?;
+    let message = &rest[..end];
+    let attributes = &rest[end + "]LOG]!>".len()..];
+    let attribute = |name: &str| {
+        let start = attributes.find(&format!("{name}=\""))? + name.len() + 2;
+        attributes[start..].split('"').next()
+    };
+    let time = attribute("time")?;
+    let split = time.rfind(['+', '-'])?;
+    let (clock, bias) = (&time[..split], time[split..].parse::<i64>().ok()?);
+    let clock = chrono::NaiveTime::parse_from_str(clock, "%H:%M:%S%.f").ok()?;
+    let date = NaiveDate::parse_from_str(attribute("date")?, "%m-%d-%Y").ok()?;
+    let utc = date.and_time(clock) + chrono::Duration::minutes(bias);
+    let level = match attribute("type")? {
+        "0" | "1" => "INFO",
+        "2" => "WARN",
+        "3" => "ERROR",
+        _ => return None,
+    };
+    let mut fields = Fields::new();
+    fields.push((
+        "ts".into(),
+        text_value(&format!("{}Z", utc.format("%Y-%m-%dT%H:%M:%S%.3f"))),
+    ));
+    fields.push(("level".into(), text_value(level)));
+    for (name, key) in [
+        ("logger", "component"),
+        ("thread", "thread"),
+        ("source", "file"),
+    ] {
+        if let Some(value) = attribute(key).filter(|v| !v.is_empty()) {
+            fields.push((name.into(), text_value(value)));
+        }
+    }
+    push_message(message, &mut fields);
+    Some(fields)
 }
 
 fn text_value(value: &str) -> Value {
@@ -390,6 +437,27 @@ mod tests {
     }
 
     #[test]
+    fn configuration_manager_cmtrace_records() {
+        let line = r#"<![LOG[Failed to download policy, error 0x80070005]LOG]!><time="14:01:02.123+480" date="11-30-2026" component="CcmExec" context="" type="3" thread="1234" file="policyagent.cpp:456">"#;
+        let fields = parse(line, &parser()).unwrap();
+        assert_eq!(text_of(&fields, "ts"), "2026-11-30T22:01:02.123Z");
+        assert_eq!(text_of(&fields, "level"), "ERROR");
+        assert_eq!(text_of(&fields, "logger"), "CcmExec");
+        assert_eq!(text_of(&fields, "source"), "policyagent.cpp:456");
+        assert_eq!(
+            text_of(&fields, "message"),
+            "Failed to download policy, error 0x80070005"
+        );
+        // A message over two lines, a warning, a bias west of nothing.
+        let text = "<![LOG[Retrying\nsecond line]LOG]!><time=\"00:30:00.000-60\" date=\"12-01-2026\" component=\"X\" context=\"\" type=\"2\" thread=\"1\" file=\"\">";
+        let fields = parse(text, &parser()).unwrap();
+        assert_eq!(text_of(&fields, "ts"), "2026-11-30T23:30:00.000Z");
+        assert_eq!(text_of(&fields, "level"), "WARN");
+        assert_eq!(text_of(&fields, "message"), "Retrying\nsecond line");
+        assert!(starts_event("<![LOG[x"));
+    }
+
+    #[test]
     fn esxi_vmkernel_and_daemons() {
         let line = "2026-11-30T14:01:02.123Z cpu1:2097152)WARNING: NMP: nmp_ThrottleLogForDevice:3802: Cmd 0x2a failed";
         let fields = parse(line, &parser()).unwrap();
@@ -430,6 +498,7 @@ mod tests {
             "[11/30/26 14:01:03:456 CET] 0000004a WebContainer  E   SRVE0777E: x",
             "11/30/2026-14:01:02.123456  [**] [1:2:3] m [**] [Priority: 2] {TCP} a -> b",
             "2026-11-30T14:01:02.123Z cpu1:2097152)WARNING: NMP: x",
+            r#"<![LOG[m]LOG]!><time="14:01:02.123+480" date="11-30-2026" component="C" context="" type="3" thread="1" file="f">"#,
             "2026-11-30T14:01:04.000Z error vpxa[2099999] [Originator@6876 sub=vpxLro] x",
         ];
         for line in lines {

@@ -73,6 +73,14 @@ pub(super) fn leading_level(message: &str) -> Option<&'static str> {
     if oracle_code.is_some_and(|c| c.ends_with(':') && c[..5].bytes().all(|b| b.is_ascii_digit())) {
         return Some("ERROR");
     }
+    // Puppet's agent log: `Puppet (err): ...`, `/Stage[main]/Nginx/Service[nginx] (warning): ...`.
+    let source_end = message.find(' ').filter(|at| *at < 120);
+    if let Some(after) = source_end.and_then(|at| message[at..].strip_prefix(" (")) {
+        let word = after.split_once("): ").map(|(word, _)| word);
+        if let Some(level) = word.filter(|w| w.len() <= 7).and_then(normalize_level) {
+            return Some(level).filter(above_info);
+        }
+    }
     // npm's own lines in a build's log: `npm ERR! Test failed.`, `npm WARN deprecated ...`.
     if let Some(rest) = message.strip_prefix("npm ") {
         return super::untimed::npm_level(rest.split(' ').next()?).filter(above_info);

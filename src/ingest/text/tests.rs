@@ -615,3 +615,40 @@ fn serilog_file_sink_and_threads_before_the_level() {
     let got = fields("2026-11-30 14:01:02,123 4321 ERROR shop odoo.http: boom");
     assert_eq!(get(&got, "thread"), None);
 }
+
+#[test]
+fn kitchen_times_puppet_levels_and_untimed_requests() {
+    // zerolog's console writer: Go's `time.Kitchen`, the date the file's.
+    let got = fields("2:01PM ERR payment failed order=17");
+    assert_eq!(get(&got, "ts").as_deref(), Some("2026-11-30T14:01:00"));
+    assert_eq!(get(&got, "level").as_deref(), Some("ERROR"));
+    let got = fields("12:05AM INF started");
+    assert_eq!(get(&got, "ts").as_deref(), Some("2026-11-30T00:05:00"));
+    // Puppet's agent: a level in parentheses after the source.
+    let got = fields(
+        "2026-11-30 14:01:02 +0000 /Stage[main]/Nginx/Service[nginx] (err): Could not start",
+    );
+    assert_eq!(get(&got, "level").as_deref(), Some("ERROR"));
+    // (A notice is not above INFO: no level, the default.)
+    let got = fields("2026-11-30 14:01:02 +0000 Puppet (notice): Applied catalog");
+    assert_eq!(get(&got, "level"), None);
+    // morgan's `dev` and `tiny` formats: no time, a request.
+    for line in [
+        "GET /api/orders/17 500 12.345 ms - 21",
+        "GET /api/orders/17 500 21 - 12.345 ms",
+    ] {
+        let got: Vec<(String, String)> = untimed::parse(line)
+            .unwrap()
+            .into_iter()
+            .map(|(k, v)| (k, v.to_string()))
+            .collect();
+        assert_eq!(get(&got, "status").as_deref(), Some("500"), "{line}");
+        assert_eq!(
+            get(&got, "duration_ms").as_deref(),
+            Some("12.345"),
+            "{line}"
+        );
+        assert!(untimed::starts_event(line.as_bytes()));
+    }
+    assert!(untimed::parse("GET me a coffee 200 times").is_none());
+}

@@ -256,6 +256,11 @@ pub(crate) fn read_colon_level(text: &str, fields: &mut Vec<(String, Value)>) ->
 /// built), or `None` when it does not open with a level.
 pub(crate) fn parse(text: &str) -> Option<Vec<(String, Value)>> {
     let mut fields = crate::ingest::records::field_list(8);
+    if let Some(request) = http_request_line(text) {
+        request.push_to(&mut fields);
+        push_message(text, &mut fields);
+        return Some(fields);
+    }
     if let Some((seconds, lead)) = logrus_terminal(text) {
         fields.push(("uptime_s".to_string(), Value::from(seconds)));
         push_lead(lead, &mut fields);
@@ -332,6 +337,50 @@ fn push_lead(lead: Lead, fields: &mut Vec<(String, Value)>) {
 /// Whether a line of an untimed source starts an event: it opens with a level, or with a time
 /// after all (a timed line among untimed ones); a `docker compose logs` line does unless its
 /// message is indented.
+/// An HTTP request line with no time, as Express's morgan writes it in its `dev` and `tiny`
+/// formats (`GET /api/orders/17 500 12.345 ms - 21`, `GET /api/orders/17 500 21 - 12.345
+/// ms`): method, path, status and the response time.
+struct RequestLine<'a> {
+    method: &'a str,
+    path: &'a str,
+    status: u16,
+    duration_ms: Option<f64>,
+}
+
+impl RequestLine<'_> {
+    fn push_to(&self, fields: &mut Vec<(String, Value)>) {
+        fields.push(("method".to_string(), Value::String(self.method.to_string())));
+        fields.push(("path".to_string(), Value::String(self.path.to_string())));
+        fields.push(("status".to_string(), Value::from(self.status)));
+        if let Some(ms) = self.duration_ms {
+            fields.push(("duration_ms".to_string(), Value::from(ms)));
+        }
+    }
+}
+
+fn http_request_line(text: &str) -> Option<RequestLine<'_>> {
+    const METHODS: [&str; 7] = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"];
+    let mut words = text.split_ascii_whitespace();
+    let method = words.next().filter(|m| METHODS.contains(m))?;
+    let path = words.next().filter(|p| p.starts_with('/'))?;
+    let status = words
+        .next()
+        .filter(|s| s.len() == 3)
+        .and_then(|s| s.parse::<u16>().ok())
+        .filter(|s| (100..600).contains(s))?;
+    let rest: Vec<&str> = words.collect();
+    let duration_ms = rest
+        .windows(2)
+        .find(|pair| pair[1] == "ms")
+        .and_then(|pair| pair[0].parse::<f64>().ok());
+    Some(RequestLine {
+        method,
+        path,
+        status,
+        duration_ms,
+    })
+}
+
 pub(crate) fn starts_event(content: &[u8]) -> bool {
     let content = crate::ingest::ansi::strip_escapes(crate::ingest::lines::without_bom(content));
     let Ok(text) = std::str::from_utf8(&content) else {
@@ -340,7 +389,10 @@ pub(crate) fn starts_event(content: &[u8]) -> bool {
     if let Some((_, message)) = super::compose::split(text) {
         return !message.starts_with(char::is_whitespace);
     }
-    lead(text).is_some() || uptime(text).is_some() || super::starts_text_event(text.as_bytes())
+    lead(text).is_some()
+        || uptime(text).is_some()
+        || http_request_line(text).is_some()
+        || super::starts_text_event(text.as_bytes())
 }
 
 #[cfg(test)]
