@@ -4,7 +4,7 @@
 //! several lines), Nagios' state changes, Ceph's cluster log, Odoo, Okta's System Log, a
 //! firewall's CEF messages over syslog, WebLogic's and WebSphere's server logs, Suricata's
 //! `fast.log`, Serilog's file sink, Jira, VMware ESXi, Configuration Manager's CMTrace logs,
-//! zerolog's console writer and Puppet's agent.
+//! Db2's `db2diag.log`, zerolog's console writer and Puppet's agent.
 //! Columns are checked, the accounting balances (the DHCP legend counts with the directives)
 //! and every row's lines are read back from its source.
 
@@ -77,6 +77,14 @@ const ESXI: &str = "2026-11-30T14:01:02.123Z cpu1:2097152)WARNING: NMP: nmp_Thro
 
 const CMTRACE: &str = "<![LOG[Failed to download policy, error 0x80070005]LOG]!><time=\"14:01:02.123+480\" date=\"11-30-2026\" component=\"CcmExec\" context=\"\" type=\"3\" thread=\"1234\" file=\"policyagent.cpp:456\">\n";
 
+const DB2: &str = "2026-11-30-14.01.02.123456+060 I1234E567          LEVEL: Error\n\
+PID     : 1234                 TID : 5678           PROC : db2sysc 0\n\
+FUNCTION: DB2 UDB, buffer pool services, sqlbAlterBufferPool, probe:30\n\
+MESSAGE : ADM6080E  The tablespace USERSPACE1 was put in the OFFLINE state.\n\
+\n\
+2026-11-30-14.01.03.123456+060 I2345E456          LEVEL: Info\n\
+MESSAGE : Database activated\n";
+
 /// zerolog's console writer (`time.Kitchen`, the date the file's) and Puppet's agent.
 const ZEROLOG: &str = "2:01PM ERR payment failed order=17\n";
 const PUPPET: &str = "2026-11-30 14:01:02 +0000 Puppet (err): Could not retrieve catalog\n";
@@ -104,6 +112,7 @@ async fn infrastructure_daemons_and_directories_without_configuration() {
         ("atlassian-jira.log", JIRA, "text"),
         ("vmkernel.log", ESXI, "text"),
         ("CcmExec.log", CMTRACE, "text"),
+        ("db2diag.log", DB2, "text"),
         ("zerolog.log", ZEROLOG, "text"),
         ("puppet.log", PUPPET, "text"),
     ];
@@ -304,6 +313,24 @@ async fn infrastructure_daemons_and_directories_without_configuration() {
 
     let got = rows_of(data.path(), "CcmExec.log", "ts, level, component").await;
     assert_eq!(got, [["2026-11-30T22:01:02.123Z", "ERROR", "CcmExec"]]);
+    let got = rows_of(
+        data.path(),
+        "db2diag.log",
+        "ts, level, component, _line_count",
+    )
+    .await;
+    assert_eq!(
+        got,
+        [
+            [
+                "2026-11-30T13:01:02.123456Z",
+                "ERROR",
+                "buffer pool services",
+                "4"
+            ],
+            ["2026-11-30T13:01:03.123456Z", "INFO", "unknown", "2"]
+        ]
+    );
     let got = rows_of(data.path(), "zerolog.log", "ts, level").await;
     assert_eq!(got, [["2026-11-30T14:01:00Z", "ERROR"]]);
     let got = rows_of(data.path(), "puppet.log", "level").await;
@@ -312,6 +339,6 @@ async fn infrastructure_daemons_and_directories_without_configuration() {
     assert_balanced(data.path()).await;
     assert_eq!(
         assert_lineage(data.path()).await,
-        16 + 2 + 2 + 1 + 1 + 1 + 2 + 3
+        16 + 2 + 2 + 1 + 1 + 1 + 2 + 3 + 2
     );
 }

@@ -4,7 +4,8 @@
 //! message`: a thread id, a short logger name, an event-type letter) and the alerts IDSs
 //! write to `fast.log` (Suricata's `11/30/2026-14:01:02.123456  [**] [1:2010935:2] msg [**]
 //! [Classification: ...] [Priority: 2] {TCP} src -> dst`, Snort's with no year), and VMware
-//! ESXi's vmkernel, hostd and vpxa logs, and Configuration Manager's CMTrace records.
+//! ESXi's vmkernel, hostd and vpxa logs, Configuration Manager's CMTrace records and Db2's
+//! `db2diag.log`.
 
 use chrono::NaiveDate;
 use serde_json::Value;
@@ -25,6 +26,9 @@ pub(super) fn parse(text: &str, parser: &TextParser) -> Option<Fields> {
         return websphere(&text[1..]);
     }
     if let Some(fields) = esxi(text) {
+        return Some(fields);
+    }
+    if let Some(fields) = db2_diag(text) {
         return Some(fields);
     }
     let alert_at = text.get(..40).and_then(|head| head.find("  [**] "))?;
@@ -86,6 +90,76 @@ fn esxi(text: &str) -> Option<Fields> {
         }
     };
     esxi_daemon(level, daemon, after, fields)
+}
+
+/// IBM Db2's `db2diag.log`: `2026-11-30-14.01.02.123456+060 I1234E567          LEVEL: Error`,
+/// then `KEY : value` lines (`PID`, `PROC`, `INSTANCE`, `DB`, `FUNCTION`, `MESSAGE`) joined to
+/// it. The offset is in minutes east of UTC; `MESSAGE` is the message (else the lines after
+/// the first), `FUNCTION`'s component (`buffer pool services`) the component.
+fn db2_diag(text: &str) -> Option<Fields> {
+    let b = text.as_bytes();
+    let dots = b.get(10) == Some(&b'-') && b.get(13) == Some(&b'.') && b.get(16) == Some(&b'.');
+    if !dots || b.get(19) != Some(&b'.') || !matches!(b.get(26), Some(b'+' | b'-')) {
+        return None;
+    }
+    let local = chrono::NaiveDateTime::parse_from_str(&text[..26], "%Y-%m-%d-%H.%M.%S%.6f").ok()?;
+    let offset: i64 = text.get(26..30)?.parse().ok()?;
+    let utc = local - chrono::Duration::minutes(offset);
+    let (first, body) = text.split_once('\n').unwrap_or((text, ""));
+    let level_word = first.split("LEVEL: ").nth(1)?.trim();
+    let level = match level_word {
+        "Critical" | "Severe" => "FATAL",
+        "Error" => "ERROR",
+        "Warning" => "WARN",
+        "Info" | "Event" => "INFO",
+        _ => return None,
+    };
+    let mut fields = Fields::new();
+    fields.push((
+        "ts".into(),
+        text_value(&format!("{}Z", utc.format("%Y-%m-%dT%H:%M:%S%.6f"))),
+    ));
+    fields.push(("level".into(), text_value(level)));
+    if let Some(record) = first[30..].split_whitespace().next() {
+        fields.push(("record".into(), text_value(record)));
+    }
+    for (key, name) in [
+        ("PID", "pid"),
+        ("PROC", "proc"),
+        ("INSTANCE", "instance"),
+        ("DB", "database"),
+        ("FUNCTION", "function"),
+    ] {
+        if let Some(value) = db2_value(body, key) {
+            fields.push((name.into(), text_value(value)));
+        }
+    }
+    if let Some(component) = db2_value(body, "FUNCTION").and_then(|f| f.split(", ").nth(1)) {
+        fields.push(("logger".into(), text_value(component)));
+    }
+    let message = match body.find("MESSAGE :") {
+        Some(at) => body[at + "MESSAGE :".len()..].trim(),
+        None => body.trim(),
+    };
+    push_message(message, &mut fields);
+    Some(fields)
+}
+
+/// A `KEY : value` of a Db2 record: the value runs to two spaces or the line's end.
+fn db2_value<'a>(body: &'a str, key: &str) -> Option<&'a str> {
+    body.lines().find_map(|line| {
+        let mut rest = line;
+        loop {
+            let at = rest.find(key)?;
+            let before_ok = at == 0 || rest.as_bytes()[at - 1] == b' ';
+            let after = rest[at + key.len()..].trim_start_matches(' ');
+            if let Some(value) = after.strip_prefix(": ").filter(|_| before_ok) {
+                let value = value.split("  ").next().unwrap_or(value).trim();
+                return (!value.is_empty()).then_some(value);
+            }
+            rest = &rest[at + key.len()..];
+        }
+    })
 }
 
 /// ESXi 8's severity with its syslog code: `In(166)`.
@@ -458,6 +532,26 @@ mod tests {
     }
 
     #[test]
+    fn db2_diagnostic_records() {
+        let record = "2026-11-30-14.01.02.123456+060 I1234E567          LEVEL: Error\n\
+PID     : 1234                 TID : 5678           PROC : db2sysc 0\n\
+INSTANCE: db2inst1             NODE : 000           DB   : SAMPLE\n\
+FUNCTION: DB2 UDB, buffer pool services, sqlbAlterBufferPool, probe:30\n\
+MESSAGE : ADM6080E  The tablespace \"USERSPACE1\" was put in the OFFLINE state.";
+        let fields = parse(record, &parser()).unwrap();
+        assert_eq!(text_of(&fields, "ts"), "2026-11-30T13:01:02.123456Z");
+        assert_eq!(text_of(&fields, "level"), "ERROR");
+        assert_eq!(text_of(&fields, "proc"), "db2sysc 0");
+        assert_eq!(text_of(&fields, "database"), "SAMPLE");
+        assert_eq!(text_of(&fields, "logger"), "buffer pool services");
+        assert!(text_of(&fields, "message").starts_with("ADM6080E  The tablespace"));
+        let first = "2026-11-30-14.01.03.000000-300 E2345E456          LEVEL: Warning";
+        let fields = parse(first, &parser()).unwrap();
+        assert_eq!(text_of(&fields, "ts"), "2026-11-30T19:01:03.000000Z");
+        assert_eq!(text_of(&fields, "level"), "WARN");
+    }
+
+    #[test]
     fn esxi_vmkernel_and_daemons() {
         let line = "2026-11-30T14:01:02.123Z cpu1:2097152)WARNING: NMP: nmp_ThrottleLogForDevice:3802: Cmd 0x2a failed";
         let fields = parse(line, &parser()).unwrap();
@@ -498,6 +592,7 @@ mod tests {
             "[11/30/26 14:01:03:456 CET] 0000004a WebContainer  E   SRVE0777E: x",
             "11/30/2026-14:01:02.123456  [**] [1:2:3] m [**] [Priority: 2] {TCP} a -> b",
             "2026-11-30T14:01:02.123Z cpu1:2097152)WARNING: NMP: x",
+            "2026-11-30-14.01.02.123456+060 I1234E567          LEVEL: Error\nPID     : 1234  PROC : db2sysc 0\nMESSAGE : x",
             r#"<![LOG[m]LOG]!><time="14:01:02.123+480" date="11-30-2026" component="C" context="" type="3" thread="1" file="f">"#,
             "2026-11-30T14:01:04.000Z error vpxa[2099999] [Originator@6876 sub=vpxLro] x",
         ];
