@@ -2,7 +2,8 @@
 //! name, padded to a common width, and a bar: `web-1  | 2026-11-30 14:01:02,123 ERROR ...`. The
 //! line after the bar is the application's, read as a container payload is (JSON, logfmt,
 //! syslog or text); the compose service (the name without its replica number) is the service
-//! unless the line names one.
+//! unless the line names one. `kubectl logs --prefix` puts `[pod/<pod>/<container>] ` before
+//! each line: the container is the service in the same way.
 
 use serde_json::Value;
 
@@ -39,26 +40,67 @@ fn service_of(container: &str) -> &str {
 /// The line's fields after `compose.container` and, unless the line names a service, the
 /// compose service. `None` when the line has no such prefix.
 pub(super) fn parse(text: &str, parser: &TextParser) -> Option<Vec<(String, Value)>> {
+    if let Some((pod, container, rest)) = kubectl_prefix(text) {
+        let context = [
+            ("kubernetes.pod_name", pod),
+            ("kubernetes.container_name", container),
+        ];
+        return Some(prefixed(&context, container, rest, parser));
+    }
     let (container, rest) = split(text)?;
+    let context = [("compose.container", container)];
+    Some(prefixed(&context, service_of(container), rest, parser))
+}
+
+/// `kubectl logs --prefix` (with `--all-containers`, `-l app=...`): `[pod/web-7d9f8-abcde/app]
+/// line`: the pod, the container, and the line after them.
+fn kubectl_prefix(text: &str) -> Option<(&str, &str, &str)> {
+    let (inside, line) = text.strip_prefix("[pod/")?.split_once("] ")?;
+    let (pod, container) = inside.split_once('/')?;
+    let named = !pod.is_empty() && !container.is_empty();
+    (named && !container.contains(['/', ' '])).then_some((pod, container, line))
+}
+
+/// The line's fields after the prefix's `context` and, unless the line names one, `service`.
+fn prefixed(
+    context: &[(&str, &str)],
+    service: &str,
+    rest: &str,
+    parser: &TextParser,
+) -> Vec<(String, Value)> {
     let inner = payload_fields(rest, parser);
     let names_service = inner.iter().any(|(k, _)| feeds(k, Column::Service));
-    let mut fields = Vec::with_capacity(inner.len() + 2);
-    fields.push((
-        "compose.container".to_string(),
-        Value::String(container.to_string()),
-    ));
+    let mut fields = Vec::with_capacity(inner.len() + context.len() + 1);
+    for (name, value) in context {
+        fields.push((name.to_string(), Value::String(value.to_string())));
+    }
     if !names_service {
-        let service = service_of(container).to_string();
-        fields.push(("service".to_string(), Value::String(service)));
+        fields.push(("service".to_string(), Value::String(service.to_string())));
     }
     fields.extend(inner);
-    Some(fields)
+    fields
 }
 
 #[cfg(test)]
 mod tests {
     use super::super::tests::{parser, value as get};
     use super::*;
+
+    #[test]
+    fn kubectl_prefixes_name_the_pod_and_container() {
+        let p = parser();
+        let f = parse(
+            "[pod/web-7d9f8-abcde/app] 2026-11-30T14:01:02.123Z ERROR payment failed",
+            &p,
+        )
+        .unwrap();
+        assert_eq!(get(&f, "service").unwrap(), "app");
+        assert_eq!(get(&f, "kubernetes.pod_name").unwrap(), "web-7d9f8-abcde");
+        assert_eq!(get(&f, "level").unwrap(), "ERROR");
+        assert_eq!(get(&f, "message").unwrap(), "payment failed");
+        assert!(parse("[pod/] x", &p).is_none());
+        assert!(parse("[pod/a/b/c] x", &p).is_none());
+    }
 
     #[test]
     fn the_prefix_names_the_service_and_the_line_is_the_apps() {
