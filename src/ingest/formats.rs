@@ -576,6 +576,7 @@ pub(crate) fn request_in_message(message: &str, fields: &mut Vec<(String, Value)
         return;
     }
     let Some(request) = HTTP_REQUEST.captures(message) else {
+        super::text::dns_query(message, fields);
         return;
     };
     let path = url_path(&request[2]);

@@ -26,6 +26,7 @@ mod appservers;
 mod brackets;
 mod compose;
 mod daemons;
+mod dns;
 mod fluent_bit;
 mod glog;
 mod jul;
@@ -42,6 +43,7 @@ mod tornado;
 pub(crate) mod untimed;
 mod uwsgi;
 
+pub(crate) use dns::dns_query;
 use tokens::{
     bracket_end, channel_and_level, is_erlang_pid, is_function_location, is_name_char,
     is_odoo_logger, is_qualified_name, is_source_file, is_source_location, is_uuid,

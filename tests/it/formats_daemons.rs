@@ -4,7 +4,8 @@
 //! several lines), Nagios' state changes, Ceph's cluster log, Odoo, Okta's System Log, a
 //! firewall's CEF messages over syslog, WebLogic's and WebSphere's server logs, Suricata's
 //! `fast.log`, Serilog's file sink, Jira, VMware ESXi, Configuration Manager's CMTrace logs,
-//! Db2's `db2diag.log`, zerolog's console writer and Puppet's agent.
+//! Db2's `db2diag.log`, CoreDNS's query log in a pod's CRI file, zerolog's console writer
+//! and Puppet's agent.
 //! Columns are checked, the accounting balances (the DHCP legend counts with the directives)
 //! and every row's lines are read back from its source.
 
@@ -85,6 +86,12 @@ MESSAGE : ADM6080E  The tablespace USERSPACE1 was put in the OFFLINE state.\n\
 2026-11-30-14.01.03.123456+060 I2345E456          LEVEL: Info\n\
 MESSAGE : Database activated\n";
 
+/// CoreDNS's query log as the node keeps it (CRI lines in the pod's file).
+const COREDNS: &str = "2026-11-30T14:01:02.123456789Z stdout F [INFO] 10.244.0.1:53530 - 12345 \"A IN shop.default.svc.cluster.local. udp 60 false 512\" NOERROR qr,aa,rd 106 0.000123s\n\
+2026-11-30T14:01:03.123456789Z stdout F [INFO] 10.244.0.1:53531 - 12346 \"AAAA IN api.example.com. udp 33 false 512\" SERVFAIL qr,rd 33 2.000512s\n";
+const COREDNS_FILE: &str =
+    "coredns-5d78c9869d-abcde_kube-system_coredns-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.log";
+
 /// zerolog's console writer (`time.Kitchen`, the date the file's) and Puppet's agent.
 const ZEROLOG: &str = "2:01PM ERR payment failed order=17\n";
 const PUPPET: &str = "2026-11-30 14:01:02 +0000 Puppet (err): Could not retrieve catalog\n";
@@ -113,6 +120,7 @@ async fn infrastructure_daemons_and_directories_without_configuration() {
         ("vmkernel.log", ESXI, "text"),
         ("CcmExec.log", CMTRACE, "text"),
         ("db2diag.log", DB2, "text"),
+        (COREDNS_FILE, COREDNS, "cri"),
         ("zerolog.log", ZEROLOG, "text"),
         ("puppet.log", PUPPET, "text"),
     ];
@@ -331,6 +339,19 @@ async fn infrastructure_daemons_and_directories_without_configuration() {
             ["2026-11-30T13:01:03.123456Z", "INFO", "unknown", "2"]
         ]
     );
+    let got = rows_of(
+        data.path(),
+        COREDNS_FILE,
+        "service, operation, outcome, duration_ms",
+    )
+    .await;
+    assert_eq!(
+        got,
+        [
+            ["coredns", "A", "ok", "0.123"],
+            ["coredns", "AAAA", "error", "2000.512"]
+        ]
+    );
     let got = rows_of(data.path(), "zerolog.log", "ts, level").await;
     assert_eq!(got, [["2026-11-30T14:01:00Z", "ERROR"]]);
     let got = rows_of(data.path(), "puppet.log", "level").await;
@@ -339,6 +360,6 @@ async fn infrastructure_daemons_and_directories_without_configuration() {
     assert_balanced(data.path()).await;
     assert_eq!(
         assert_lineage(data.path()).await,
-        16 + 2 + 2 + 1 + 1 + 1 + 2 + 3 + 2
+        16 + 2 + 2 + 1 + 1 + 1 + 2 + 3 + 2 + 2
     );
 }
