@@ -136,6 +136,9 @@ impl Marks {
     const EVENTS: u32 = 1 << 21;
     /// `protoPayload`: a Google Cloud audit log entry.
     const PROTO_PAYLOAD: u32 = 1 << 22;
+    /// `request` and `type`: maybe a HashiCorp Vault audit entry.
+    const REQUEST: u32 = 1 << 23;
+    const TYPE: u32 = 1 << 24;
 
     fn of(fields: &Fields) -> Marks {
         let mut marks = 0;
@@ -164,6 +167,8 @@ impl Marks {
                 "items" => Self::ITEMS,
                 "events" => Self::EVENTS,
                 "protoPayload" => Self::PROTO_PAYLOAD,
+                "request" => Self::REQUEST,
+                "type" => Self::TYPE,
                 _ => 0,
             };
         }
@@ -206,6 +211,9 @@ fn unwrap_envelope(fields: Fields, plain: &TextParser) -> LineRecords {
     }
     if marks.has(Marks::PROTO_PAYLOAD | Marks::LOG_NAME) {
         return LineRecords::One(cloud_audit_entry(fields));
+    }
+    if marks.has(Marks::REQUEST | Marks::TYPE) {
+        return LineRecords::One(vault_audit_entry(fields));
     }
     if let Some(inner) = inner_record_name(marks) {
         return LineRecords::One(shipped_line(with_inner_record(fields, inner), plain));
@@ -568,6 +576,49 @@ fn cloud_audit_entry(mut fields: Fields) -> Fields {
     fields
 }
 
+/// A HashiCorp Vault audit entry (`{"type":"response","auth":{...},"request":{"operation":
+/// "read","path":"secret/data/db",...},"error":"..."}`): `vault` as service, operation and
+/// path as operation, the token's display name as `user`, an `error` a failed outcome and the
+/// message. Other records with `type` and `request` are left as they are.
+fn vault_audit_entry(mut fields: Fields) -> Fields {
+    let field = |name: &str| fields.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v);
+    let kind = field("type").and_then(Value::as_str);
+    let request = field("request");
+    let text = |value: Option<&Value>, pointer: &str| {
+        value?.pointer(pointer)?.as_str().map(str::to_string)
+    };
+    let (Some(kind @ ("request" | "response")), Some(operation), Some(path)) =
+        (kind, text(request, "/operation"), text(request, "/path"))
+    else {
+        return fields;
+    };
+    let kind = kind.to_string();
+    let user = text(field("auth"), "/display_name");
+    let error = field("error")
+        .and_then(Value::as_str)
+        .map(|e| e.trim().to_string())
+        .filter(|e| !e.is_empty());
+    let service = Value::String("vault".into());
+    fields.push(("service".into(), service));
+    fields.push((
+        "operation".into(),
+        Value::String(format!("{operation} {path}")),
+    ));
+    if let Some(user) = user {
+        fields.push(("user".into(), Value::String(user)));
+    }
+    let message = match &error {
+        // `1 error occurred:\n\t* permission denied\n\n`: the errors, on one line.
+        Some(error) => error.replace("\n\t* ", " ").replace('\n', " "),
+        None => format!("{kind} {operation} {path}"),
+    };
+    if error.is_some() {
+        fields.push(("outcome".into(), Value::String("failure".into())));
+    }
+    fields.push(("message".into(), Value::String(message)));
+    fields
+}
+
 /// A CloudWatch Logs event's raw line, read again: its own time and level win.
 fn cloudwatch_event_line(time: &Value, event: &Value, plain: &TextParser) -> Fields {
     let message = event.get("message").and_then(Value::as_str).unwrap_or("");
@@ -721,5 +772,30 @@ mod tests {
             get(entry, "message").unwrap(),
             "storage.objects.get: PERMISSION_DENIED"
         );
+    }
+
+    #[test]
+    fn vault_audit_entries() {
+        let line = r#"{"time":"2026-11-30T14:01:02.123456Z","type":"response","auth":{"display_name":"approle"},"request":{"operation":"read","path":"secret/data/db"},"error":"1 error occurred:\n\t* permission denied\n\n"}"#;
+        let entry = &records(line)[0].as_ref().unwrap().clone();
+        assert_eq!(get(entry, "service").unwrap(), "vault");
+        assert_eq!(get(entry, "operation").unwrap(), "read secret/data/db");
+        assert_eq!(get(entry, "user").unwrap(), "approle");
+        assert_eq!(get(entry, "outcome").unwrap(), "failure");
+        assert_eq!(
+            get(entry, "message").unwrap(),
+            "1 error occurred: permission denied"
+        );
+        let line = r#"{"time":"2026-11-30T14:01:03Z","type":"request","request":{"operation":"update","path":"auth/approle/login"}}"#;
+        let entry = &records(line)[0].as_ref().unwrap().clone();
+        assert_eq!(
+            get(entry, "message").unwrap(),
+            "request update auth/approle/login"
+        );
+        assert!(get(entry, "outcome").is_none());
+        // Another record with `type` and `request` stays as it is.
+        let line = r#"{"ts":"2026-11-30T14:01:03Z","type":"http","request":"GET /"}"#;
+        let entry = &records(line)[0].as_ref().unwrap().clone();
+        assert!(get(entry, "service").is_none());
     }
 }
