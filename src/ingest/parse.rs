@@ -285,6 +285,9 @@ impl LineParser {
             let nuls = memchr::memchr_iter(0, content).count();
             let why = if nuls * 3 >= content.len() {
                 "UTF-16 without a byte order mark? set encoding = \"utf-16le\" (or \"utf-16be\")"
+            } else if content.starts_with(b"ElfFile\0") {
+                "a binary Windows event log (.evtx): export it as XML, `wevtutil qe <log> \
+                 /lf:true /f:xml`, or as CSV, which are read"
             } else {
                 "binary data is not a log line"
             };

@@ -32,6 +32,8 @@ fn reasons_are_specific() {
     assert!(why(b"{\"ts\": 1, \"msg\": \"a\xffb\"}").contains("invalid UTF-8 at byte 20"));
     assert!(why(b"{\"a\":\0}").contains("NUL byte at byte 6"));
     assert!(why(b"{\"a\":\0}").contains("binary data"));
+    // A binary Windows event log says how to export it.
+    assert!(why(b"ElfFile\0\x01\x02").contains("wevtutil qe"));
     // UTF-16 without its byte order mark: the line says which setting reads it.
     let utf16: Vec<u8> = "2026-11-30 14:01:02 ERROR x"
         .bytes()
