@@ -4,8 +4,8 @@
 //! message`: a thread id, a short logger name, an event-type letter) and the alerts IDSs
 //! write to `fast.log` (Suricata's `11/30/2026-14:01:02.123456  [**] [1:2010935:2] msg [**]
 //! [Classification: ...] [Priority: 2] {TCP} src -> dst`, Snort's with no year), and VMware
-//! ESXi's vmkernel, hostd and vpxa logs, Configuration Manager's CMTrace records and Db2's
-//! `db2diag.log`.
+//! ESXi's vmkernel, hostd and vpxa logs, Configuration Manager's CMTrace records, Db2's
+//! `db2diag.log` and Fly.io's `fly logs`.
 
 use chrono::NaiveDate;
 use serde_json::Value;
@@ -28,7 +28,7 @@ pub(super) fn parse(text: &str, parser: &TextParser) -> Option<Fields> {
     if let Some(fields) = esxi(text) {
         return Some(fields);
     }
-    if let Some(fields) = db2_diag(text) {
+    if let Some(fields) = db2_diag(text).or_else(|| fly(text)) {
         return Some(fields);
     }
     let alert_at = text.get(..40).and_then(|head| head.find("  [**] "))?;
@@ -160,6 +160,34 @@ fn db2_value<'a>(body: &'a str, key: &str) -> Option<&'a str> {
             rest = &rest[at + key.len()..];
         }
     })
+}
+
+/// Fly.io's `fly logs`: `2026-11-30T14:01:02Z app[91852e3d] iad [info] message`: the process
+/// group, the machine and the region kept, the level from its bracket.
+fn fly(text: &str) -> Option<Fields> {
+    let (stamp, rest) = text.split_once(' ')?;
+    if stamp.len() < 20 || stamp.as_bytes()[10] != b'T' || !stamp.ends_with('Z') {
+        return None;
+    }
+    let (process, rest) = rest.split_once('[')?;
+    let (machine, rest) = rest.split_once("] ")?;
+    let (region, rest) = rest.split_once(" [")?;
+    let (level, message) = rest.split_once(']')?;
+    let lower = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase());
+    let named = lower(process) && region.len() == 3 && lower(region);
+    if !named || !machine.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let level = crate::ingest::values::normalize_level(level)?;
+    let mut fields = vec![
+        ("ts".into(), text_value(stamp)),
+        ("level".into(), text_value(level)),
+        ("fly.process".into(), text_value(process)),
+        ("fly.machine".into(), text_value(machine)),
+        ("fly.region".into(), text_value(region)),
+    ];
+    push_message(message.trim_start(), &mut fields);
+    Some(fields)
 }
 
 /// ESXi 8's severity with its syslog code: `In(166)`.
@@ -549,6 +577,21 @@ MESSAGE : ADM6080E  The tablespace \"USERSPACE1\" was put in the OFFLINE state."
         let fields = parse(first, &parser()).unwrap();
         assert_eq!(text_of(&fields, "ts"), "2026-11-30T19:01:03.000000Z");
         assert_eq!(text_of(&fields, "level"), "WARN");
+    }
+
+    #[test]
+    fn fly_io_logs() {
+        let line = "2026-11-30T14:01:03Z app[91852e3d] iad [error] Unhandled exception: boom";
+        let fields = parse(line, &parser()).unwrap();
+        assert_eq!(text_of(&fields, "level"), "ERROR");
+        assert_eq!(text_of(&fields, "fly.region"), "iad");
+        assert_eq!(text_of(&fields, "message"), "Unhandled exception: boom");
+        let line = "2026-11-30T14:01:03.123Z runner[e784e902a12345] sea [info]Starting init";
+        assert_eq!(
+            text_of(&parse(line, &parser()).unwrap(), "message"),
+            "Starting init"
+        );
+        assert!(fly("2026-11-30T14:01:03Z web[x1] iad [error] m").is_none());
     }
 
     #[test]
