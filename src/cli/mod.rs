@@ -148,8 +148,8 @@ pub struct IngestArgs {
     #[arg(long)]
     pub no_progress: bool,
     /// Read every source in this format instead of detecting it per source (auto, mixed,
-    /// json, otlp, docker, journald, cri, combined, syslog, logfmt, text, w3c or
-    /// regex:<pattern>); overrides `format` in the config.
+    /// json, otlp, docker, journald, cri, combined, syslog, logfmt, text, w3c, csv,
+    /// windows-event or regex:<pattern>); overrides `format` in the config.
     #[arg(long)]
     pub format: Option<String>,
 }
