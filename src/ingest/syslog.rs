@@ -204,6 +204,10 @@ fn rfc3164(
     has_pri: bool,
     fields: &mut Vec<(String, Value)>,
 ) -> Result<(), String> {
+    if let Some(message) = cisco_direct(text, times, has_pri, fields) {
+        push_message(message, fields);
+        return Ok(());
+    }
     let (stamp, len) =
         timestamp_at(text).ok_or("syslog: no `MMM d HH:mm:ss` or ISO timestamp after the PRI")?;
     // RFC 3339, or ISO 8601 with a `+0000` zone (`journalctl -o short-iso`).
@@ -241,6 +245,7 @@ fn rfc3164(
     if !has_pri && host.is_none() && header_level(first).is_some() {
         return Err(format!("syslog: {first:?} is a level, not a tag"));
     }
+    let tagged = cisco_device_header(tagged).unwrap_or(tagged);
     if let Some(message) = cisco_mnemonic(tagged, has_pri, fields) {
         push_message(message, fields);
         return Ok(());
@@ -345,7 +350,7 @@ fn read_tag(tagged: &str) -> Option<Tag<'_>> {
 /// Cisco's message tag in place of `host tag:` (ASA, IOS, NX-OS): `%ASA-6-302013: message`,
 /// `%LINK-3-UPDOWN: message`. The facility is the service, the severity digit the level
 /// (when no PRI gave one), the mnemonic is kept.
-fn cisco_mnemonic<'a>(
+pub(crate) fn cisco_mnemonic<'a>(
     rest: &'a str,
     has_pri: bool,
     fields: &mut Vec<(String, Value)>,
@@ -364,6 +369,54 @@ fn cisco_mnemonic<'a>(
             fields.push(("level".to_string(), Value::String(level.to_string())));
         }
     }
+    Some(message)
+}
+
+/// A Cisco device's own header inside a relayed message, its sequence numbers and its time
+/// (`123: *Nov 30 14:01:02.123: %LINK-3-UPDOWN: ...`, `125: 000125: Nov 30 14:01:04 UTC:
+/// %SEC-6-...`): the `%` tag after it.
+fn cisco_device_header(tagged: &str) -> Option<&str> {
+    let mut rest = tagged;
+    for _ in 0..2 {
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        match rest[digits..].strip_prefix(": ") {
+            Some(after) if digits > 0 => rest = after,
+            _ => break,
+        }
+    }
+    let (_, start, end) = super::timestamps::find_timestamp(rest)?;
+    if start > 1 {
+        return None;
+    }
+    super::text::cisco_tag(&rest[end..])
+}
+
+/// A Cisco device's message sent to a collector as it is, with no relay's header before it:
+/// `<189>124: core-sw1: *Nov 30 14:01:03.456 UTC: %SYS-5-CONFIG_I: ...` (its sequence
+/// number, the origin id when one is set, its own time); the message after the tag.
+fn cisco_direct<'a>(
+    text: &'a str,
+    times: &TextParser,
+    has_pri: bool,
+    fields: &mut Vec<(String, Value)>,
+) -> Option<&'a str> {
+    let digits = text.bytes().take_while(u8::is_ascii_digit).count();
+    let mut rest = text[digits..].strip_prefix(": ").filter(|_| digits > 0)?;
+    let (first, after) = token(rest);
+    let origin = first
+        .strip_suffix(':')
+        .filter(|h| !h.is_empty() && !h.starts_with('%') && timestamp_at(rest).is_none());
+    if origin.is_some() {
+        rest = after;
+    }
+    let (stamp, start, end) = super::timestamps::find_timestamp(rest)?;
+    let tagged = super::text::cisco_tag(&rest[end..]).filter(|_| start <= 1)?;
+    let mut found = vec![("ts".to_string(), times.ts_value(stamp))];
+    if let Some(host) = origin {
+        found.push(("host".to_string(), Value::String(host.to_string())));
+    }
+    let message = cisco_mnemonic(tagged, has_pri, &mut found)?;
+    fields.append(&mut found);
     Some(message)
 }
 
@@ -488,6 +541,24 @@ mod tests {
         .unwrap();
         assert_eq!(get(&f, "service").unwrap(), "sshd");
         assert_eq!(get(&f, "host").unwrap(), "web-1");
+    }
+
+    #[test]
+    fn cisco_ios_relayed_with_its_sequence_numbers_and_time() {
+        for (line, service, level) in [
+            ("Nov 30 14:01:02 10.0.0.1 123: *Nov 30 14:01:02.123: %LINK-3-UPDOWN: Interface Gi0/1, changed state to down", "LINK", "ERROR"),
+            ("Nov 30 14:01:04 core-sw1 125: 000125: Nov 30 14:01:04 UTC: %SEC-6-IPACCESSLOGP: list 101 denied tcp", "SEC", "INFO"),
+            ("<189>124: core-sw1: .Nov 30 14:01:03.456 UTC: %SYS-5-CONFIG_I: Configured from console", "SYS", "INFO"),
+        ] {
+            let f = parse_syslog(line, &times()).unwrap();
+            assert_eq!(get(&f, "service").unwrap(), service, "{line}");
+            assert_eq!(get(&f, "level").unwrap(), level, "{line}");
+            let message = get(&f, "message").unwrap();
+            assert!(!message.as_str().unwrap().contains('%'), "{f:?}");
+        }
+        // A numbered tag with no device header after it stays the tag.
+        let f = parse_syslog("Nov 30 14:01:02 host 123: plain words", &times()).unwrap();
+        assert_eq!(get(&f, "service").unwrap(), "123");
     }
 
     #[test]

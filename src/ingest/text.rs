@@ -36,6 +36,7 @@ mod macos;
 mod pairs;
 mod piped;
 mod postgres_csv;
+mod prefixes;
 mod servers;
 mod squid;
 mod supercomputers;
@@ -96,38 +97,9 @@ fn starts_uncolored_event(content: &[u8]) -> bool {
 
 /// PostgreSQL writes an error's `DETAIL:`, `HINT:`, `CONTEXT:`, `QUERY:`, `STATEMENT:` and
 /// `LOCATION:` as lines of their own with the full prefix (`2026-11-30 14:01:02.123 UTC
-/// [1240] STATEMENT:  select ...`); they continue the error before them. The label is
-/// followed by two spaces, as PostgreSQL writes every label, within the prefix's reach.
+/// [1240] STATEMENT:  select ...`); they continue the error before them.
 fn continues_postgres_error(after_time: &str) -> bool {
-    const LABELS: [&str; 6] = [
-        "DETAIL",
-        "HINT",
-        "CONTEXT",
-        "QUERY",
-        "STATEMENT",
-        "LOCATION",
-    ];
-    let window = &after_time.as_bytes()[..after_time.len().min(200)];
-    // The first label of the line is its own (a message may quote another). Colons are
-    // looked for one by one: building a substring finder per line cost more than the search.
-    let mut from = 0;
-    let colon = loop {
-        let Some(found) = memchr::memchr(b':', &window[from..]) else {
-            return false;
-        };
-        let colon = from + found;
-        if window[colon + 1..].starts_with(b"  ") {
-            break colon;
-        }
-        from = colon + 1;
-    };
-    let word_start = window[..colon]
-        .iter()
-        .rposition(|b| *b == b' ')
-        .map_or(0, |i| i + 1);
-    LABELS
-        .iter()
-        .any(|label| &window[word_start..colon] == label.as_bytes())
+    matches!(prefixes::postgres_label(after_time), Some((_, _, None)))
 }
 
 /// Parses plain-text lines into fields (`ts`, `level`, `pid`, `thread`, `logger`, ...,
@@ -242,6 +214,15 @@ impl TextParser {
             }
             return Ok(fields);
         }
+        // Cisco IOS: `*Nov 30 14:01:02.123: %LINK-3-UPDOWN: message` (a zone word may come
+        // before the colon).
+        if let Some(tagged) = cisco_tag(&text[end..]) {
+            if let Some(message) = super::syslog::cisco_mnemonic(tagged, false, &mut fields) {
+                fields.push(("ts".to_string(), self.ts_value(stamp)));
+                push_message(message, &mut fields);
+                return Ok(fields);
+            }
+        }
         if before == "# Time:" {
             fields.push(("ts".to_string(), self.ts_value(stamp)));
             daemons::mysql_slow_query(&text[end..], &mut fields);
@@ -297,8 +278,9 @@ impl TextParser {
                 rest_start = close + 1;
             }
         }
-        if !daemons::read(&text[rest_start..], &mut fields) {
-            peel_header(&text[rest_start..], &mut fields);
+        let rest = &text[rest_start..];
+        if !(daemons::read(rest, &mut fields) || prefixes::read(rest, &mut fields)) {
+            peel_header(rest, &mut fields);
         }
         Ok(fields)
     }
@@ -321,6 +303,17 @@ impl TextParser {
         }
         fields
     }
+}
+
+/// The `%FACILITY-SEVERITY-MNEMONIC: message` after a Cisco device's time, which closes with a
+/// colon, or with a zone word and a colon.
+pub(crate) fn cisco_tag(after_time: &str) -> Option<&str> {
+    let zone_len = after_time.strip_prefix(' ').map_or(0, |z| {
+        1 + z.bytes().take_while(u8::is_ascii_uppercase).count()
+    });
+    after_time[zone_len..]
+        .strip_prefix(": ")
+        .filter(|tagged| tagged.starts_with('%'))
 }
 
 /// The message, and the fields it carries (an HTTP request, `key=value` pairs).

@@ -564,6 +564,9 @@ pub(crate) fn find_timestamp(text: &str) -> Option<(Stamp, usize, usize)> {
     if let Some((stamp, len)) = timestamp_at(text) {
         return Some((stamp, 0, len));
     }
+    if let Some((stamp, len)) = marked_timestamp_at(text) {
+        return Some((stamp, 1, 1 + len));
+    }
     if let Some((stamp, len)) = time_of_day_at(text) {
         return Some((stamp, 0, len));
     }
@@ -589,9 +592,22 @@ pub(crate) fn find_timestamp(text: &str) -> Option<(Stamp, usize, usize)> {
         if let Some((stamp, len)) = timestamp_at(&text[next..]) {
             return Some((stamp, next, next + len));
         }
+        if let Some((stamp, len)) = marked_timestamp_at(&text[next..]) {
+            return Some((stamp, next + 1, next + 1 + len));
+        }
         start = next;
     }
     None
+}
+
+/// Cisco IOS marks a time its clock is not sure of: `*Nov 30 14:01:02.123:` (never set),
+/// `.Nov 30 ...` (set, but not in sync since).
+fn marked_timestamp_at(text: &str) -> Option<(Stamp, usize)> {
+    let unmarked = text.strip_prefix(['*', '.'])?;
+    if !unmarked.starts_with(|c: char| c.is_ascii_uppercase()) {
+        return None;
+    }
+    timestamp_at(unmarked)
 }
 
 #[cfg(test)]
