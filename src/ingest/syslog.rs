@@ -210,10 +210,12 @@ fn rfc3164(
     }
     let (stamp, len) =
         timestamp_at(text).ok_or("syslog: no `MMM d HH:mm:ss` or ISO timestamp after the PRI")?;
-    // RFC 3339, or ISO 8601 with a `+0000` zone (`journalctl -o short-iso`).
+    // RFC 3339, or ISO 8601 with a `+0000` or `+00` zone (`journalctl -o short-iso`).
     let syslog_time = text.as_bytes()[0].is_ascii_alphabetic()
         || chrono::DateTime::parse_from_rfc3339(&text[..len]).is_ok()
-        || chrono::DateTime::parse_from_str(&text[..len], "%Y-%m-%dT%H:%M:%S%.f%z").is_ok();
+        || chrono::DateTime::parse_from_str(&text[..len], "%Y-%m-%dT%H:%M:%S%.f%#z").is_ok()
+        // macOS's `install.log`: `2026-11-30 14:01:02+00 host installd[456]: ...`.
+        || chrono::DateTime::parse_from_str(&text[..len], "%Y-%m-%d %H:%M:%S%.f%#z").is_ok();
     if !has_pri && !syslog_time {
         return Err("syslog: the time is neither `MMM d HH:mm:ss` nor RFC 3339".to_string());
     }
@@ -541,6 +543,15 @@ mod tests {
         .unwrap();
         assert_eq!(get(&f, "service").unwrap(), "sshd");
         assert_eq!(get(&f, "host").unwrap(), "web-1");
+        let f = parse_syslog(
+            "2026-11-30 14:01:03+00 mac-1 installd[456]: PackageKit: Install Failed",
+            &times(),
+        )
+        .unwrap();
+        assert_eq!(get(&f, "service").unwrap(), "installd");
+        assert_eq!(get(&f, "host").unwrap(), "mac-1");
+        // With no zone such a time is an application's, not a syslog daemon's.
+        assert!(parse_syslog("2026-11-30 14:01:03 mac-1 installd[456]: x", &times()).is_err());
     }
 
     #[test]

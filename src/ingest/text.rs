@@ -42,6 +42,7 @@ mod squid;
 mod supercomputers;
 mod tokens;
 mod tornado;
+mod unreal;
 pub(crate) mod untimed;
 mod uwsgi;
 
@@ -91,6 +92,7 @@ fn starts_uncolored_event(content: &[u8]) -> bool {
                 || tornado::starts_event(text)
                 || uwsgi::starts_event(text)
                 || appservers::starts_event(text)
+                || unreal::starts_event(text)
         }
     }
 }
@@ -162,7 +164,7 @@ impl TextParser {
     pub(crate) fn parse(&self, text: &str) -> Result<Vec<(String, Value)>, String> {
         // Layouts with a header of their own, each ruling itself out in a few bytes.
         type Layout = fn(&str, &TextParser) -> Option<Vec<(String, Value)>>;
-        const LAYOUTS: [Layout; 7] = [
+        const LAYOUTS: [Layout; 8] = [
             compose::parse,
             |text, parser| parser.glog(text),
             supercomputers::parse,
@@ -170,6 +172,7 @@ impl TextParser {
             tornado::parse,
             uwsgi::parse,
             appservers::parse,
+            unreal::parse,
         ];
         if let Some(fields) = LAYOUTS.iter().find_map(|layout| layout(text, self)) {
             return Ok(fields);
@@ -281,6 +284,13 @@ impl TextParser {
         let rest = &text[rest_start..];
         if !(daemons::read(rest, &mut fields) || prefixes::read(rest, &mut fields)) {
             peel_header(rest, &mut fields);
+        }
+        // A time closing the line (`Log file open, 11/30/26 14:01:02`): the words before it
+        // are the message.
+        if rest.trim().is_empty() && !before.is_empty() {
+            if let Some((_, message)) = fields.iter_mut().find(|(name, _)| name == "message") {
+                *message = Value::String(text[..start].trim().to_string());
+            }
         }
         Ok(fields)
     }

@@ -15,6 +15,7 @@ mod formats;
 mod formats_daemons;
 mod formats_documents;
 mod formats_exports;
+mod formats_operations;
 mod formats_pipelines;
 mod formats_runtimes;
 mod formats_servers;

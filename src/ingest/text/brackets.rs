@@ -79,6 +79,13 @@ pub(super) fn bracket_field(
         fields.push(("pid".to_string(), Value::from(pid)));
         return;
     }
+    // Salt: `[salt.minion      :1234]`, a module and its line (a thread's `Executor:2` has no
+    // dotted name).
+    if let Some((module, line)) = module_and_line(inside) {
+        fields.push(("logger".to_string(), Value::String(module.to_string())));
+        fields.push(("source_line".to_string(), Value::from(line)));
+        return;
+    }
     // OpenStack and others: `[req-<uuid> ...]` names the request.
     let first = inside.split_whitespace().next().unwrap_or("");
     if first.starts_with("req-") && first.len() > 8 {
@@ -99,4 +106,17 @@ pub(super) fn bracket_field(
         )
     };
     fields.push((name, Value::String(inside.to_string())));
+}
+
+/// `salt.utils.process  :987 `: a dotted lower-case module name, then its line.
+fn module_and_line(inside: &str) -> Option<(&str, u64)> {
+    let (module, line) = inside.split_once(':')?;
+    let module = module.trim_end();
+    let line = line.trim().parse().ok()?;
+    let dotted = module.contains('.')
+        && module.starts_with(|c: char| c.is_ascii_lowercase())
+        && module
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_'));
+    dotted.then_some((module, line))
 }

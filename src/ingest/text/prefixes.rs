@@ -481,6 +481,24 @@ mod tests {
     }
 
     #[test]
+    fn salt_module_brackets() {
+        let f = fields("2026-11-30 14:01:03,456 [salt.utils.process                           :987 ][WARNING ][5678] Process did not die with terminate()");
+        assert_eq!(get(&f, "logger").unwrap(), "salt.utils.process");
+        assert_eq!(get(&f, "source_line").unwrap(), "987");
+        assert_eq!(get(&f, "level").unwrap(), "WARN");
+        assert_eq!(get(&f, "pid").unwrap(), "5678");
+        assert_eq!(
+            get(&f, "message").unwrap(),
+            "Process did not die with terminate()"
+        );
+        // Cassandra's thread keeps its number.
+        let f = fields(
+            "ERROR [CompactionExecutor:2] 2026-11-30 14:01:04,123 CompactionTask.java:244 - failed",
+        );
+        assert_eq!(get(&f, "thread").unwrap(), "CompactionExecutor:2");
+    }
+
+    #[test]
     fn exim_marks() {
         let f = fields("2026-11-30 14:01:03 1nAgOH-0005uW-Ga ** bob@example.org R=dnslookup T=remote_smtp: SMTP error from remote mail server after RCPT TO:<bob@example.org>: 550 5.1.1 User unknown");
         assert_eq!(get(&f, "level").unwrap(), "ERROR");

@@ -1,0 +1,256 @@
+//! Operations' own logs through the whole ingest with no configuration: PostgreSQL behind a
+//! cloud's `log_line_prefix` (Amazon RDS, pgBadger's), Cisco IOS as the device prints it and
+//! as a syslog server stores it, BIND's categories, Exim's main log, certbot's and Jetty's
+//! colon layouts, cloud-init, etcd's capnslog, Salt's minion, an Unreal Engine server and
+//! macOS's `install.log`. Columns are checked, the accounting balances and every row's lines
+//! are read back from its source.
+
+use std::time::{Duration, SystemTime};
+
+use crate::common::{assert_balanced, assert_lineage};
+use crate::formats_servers::{ingest_files_checking_formats, rows_of};
+
+const RDS: &str = "2026-11-30 14:01:02 UTC:10.0.0.5(54321):app@shop:[1234]:ERROR:  duplicate key value violates unique constraint \"users_pkey\"\n\
+2026-11-30 14:01:02 UTC:10.0.0.5(54321):app@shop:[1234]:DETAIL:  Key (id)=(17) already exists.\n\
+2026-11-30 14:01:03 UTC:10.0.0.6(54399):app@shop:[1240]:LOG:  duration: 1234.567 ms  statement: SELECT * FROM orders\n\
+2026-11-30 14:01:04 UTC::@:[987]:LOG:  checkpoint starting: time\n";
+
+const PGBADGER: &str = "2026-11-30 14:01:02 UTC [1234]: [1-1] user=app,db=shop,app=psql,client=10.0.0.5 LOG:  duration: 12.345 ms  statement: select 1\n\
+2026-11-30 14:01:03 UTC [1235]: [1-1] user=app,db=shop,app=[unknown],client=10.0.0.6 ERROR:  division by zero\n";
+
+const CISCO_CONSOLE: &str = "000123: *Nov 30 14:01:02.123: %LINK-3-UPDOWN: Interface GigabitEthernet0/1, changed state to down\n\
+000124: *Nov 30 14:01:03.456: %LINEPROTO-5-UPDOWN: Line protocol on Interface GigabitEthernet0/1, changed state to down\n\
+000125: .Nov 30 14:01:04.789 UTC: %SYS-5-CONFIG_I: Configured from console by admin on vty0 (10.0.0.9)\n";
+
+const CISCO_RELAYED: &str = "Nov 30 14:01:02 10.0.0.1 123: *Nov 30 14:01:02.123: %LINK-3-UPDOWN: Interface GigabitEthernet0/1, changed state to down\n\
+Nov 30 14:01:04 core-sw1 125: 000125: Nov 30 14:01:04 UTC: %SEC-6-IPACCESSLOGP: list 101 denied tcp 10.0.0.1(54321) -> 10.0.0.2(22), 1 packet\n\
+Nov 30 14:01:05 core-sw1 dhcpd[812]: DHCPACK on 10.0.0.50 to a0:b1:c2:d3:e4:f5\n";
+
+const BIND: &str = "30-Nov-2026 14:01:02.123 queries: info: client @0x7f1234567890 10.0.0.1#53211 (example.com): query: example.com IN A +E(0)K (10.0.0.2)\n\
+30-Nov-2026 14:01:04.789 general: error: zone example.com/IN: loading from master file db.example.com failed: file not found\n\
+30-Nov-2026 14:01:05.001 security: warning: client @0x7f 10.0.0.3#4444 (x.com): query (cache) 'x.com/A/IN' denied\n";
+
+const EXIM: &str = "2026-11-30 14:01:02 1nAgOH-0005uW-Ga <= www-data@mail.example.com U=www-data P=local S=1234\n\
+2026-11-30 14:01:03 1nAgOH-0005uW-Ga ** bob@example.org R=dnslookup T=remote_smtp: SMTP error from remote mail server after RCPT TO:<bob@example.org>: 550 5.1.1 User unknown\n\
+2026-11-30 14:01:03 1nAgOH-0005uW-Ga => alice@example.org R=dnslookup T=remote_smtp H=mx.example.org [10.0.0.9] C=\"250 OK\"\n\
+2026-11-30 14:01:04 1nAgOI-0005uX-Hb == carol@example.net R=dnslookup T=remote_smtp defer (-44): 451 Try again later\n";
+
+const CERTBOT: &str = "2026-11-30 14:01:02,123:DEBUG:certbot._internal.main:certbot version: 2.1.0\n\
+2026-11-30 14:01:04,789:ERROR:certbot._internal.error_handler:Encountered exception during recovery: certbot.errors.PluginError\n\
+Traceback (most recent call last):\n\
+  File \"/usr/lib/python3/dist-packages/certbot/_internal/error_handler.py\", line 108, in _call_registered\n\
+certbot.errors.PluginError: Unable to restart nginx\n";
+
+const JETTY: &str = "2026-11-30 14:01:02.123:INFO::main: Logging initialized @456ms to org.eclipse.jetty.util.log.StdErrLog\n\
+2026-11-30 14:01:03.456:WARN:oejs.HttpChannel:qtp1234567-56: /api/orders\n\
+java.lang.IllegalStateException: pool exhausted\n\
+\tat org.eclipse.jetty.server.HttpChannel.handle(HttpChannel.java:500)\n";
+
+const CLOUD_INIT: &str = "2026-11-30 14:01:02,123 - util.py[DEBUG]: Cloud-init v. 23.1 running 'init-local' at Mon, 30 Nov 2026 14:01:02 +0000. Up 5.12 seconds.\n\
+2026-11-30 14:01:04,789 - util.py[WARNING]: Failed running /var/lib/cloud/instance/scripts/part-001 [1]\n";
+
+const ETCD: &str = "2026-11-30 14:01:02.123456 I | etcdserver: starting server... [version: 3.3.10, cluster version: to_be_decided]\n\
+2026-11-30 14:01:03.456789 W | etcdserver: read-only range request \"key:\\\"/registry/pods\\\" \" took too long (123.456ms) to execute\n\
+2026-11-30 14:01:04.789012 E | rafthttp: failed to dial 8e9e05c52164694d on stream MsgApp v2\n";
+
+const SALT: &str = "2026-11-30 14:01:02,123 [salt.minion                                  :1234][ERROR   ][5678] Minion failed to authenticate with the master\n\
+2026-11-30 14:01:04,789 [salt.minion                                  :1100][INFO    ][5678] Returning information for job: 20261130140104\n";
+
+const UNREAL: &str = "Log file open, 11/30/26 14:01:02\n\
+[2026.11.30-14.01.02:123][  0]LogInit: Display: Running engine for game: ShooterGame\n\
+[2026.11.30-14.01.02:456][  0]LogInit: Error: Failed to load module 'OnlineSubsystemSteam'\n\
+[2026.11.30-14.01.03:789][ 12]LogNet: Warning: UNetConnection::Tick: Connection TIMED OUT\n\
+[2026.11.30-14.01.04:001][ 13]LogTemp: Player joined\n";
+
+const INSTALL_LOG: &str = "2026-11-30 14:01:02+00 mac-1 softwareupdated[123]: Starting softwareupdated\n\
+2026-11-30 14:01:03+00 mac-1 installd[456]: PackageKit: Install Failed: Error Domain=PKInstallErrorDomain Code=112\n";
+
+#[tokio::test]
+async fn operations_logs_without_configuration() {
+    let written = SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_050_000);
+    let files = [
+        ("postgresql.log.2026-11-30-14", RDS, "text"),
+        ("postgresql-badger.log", PGBADGER, "text"),
+        ("core-sw1-console.log", CISCO_CONSOLE, "syslog"),
+        ("network.log", CISCO_RELAYED, "syslog"),
+        ("named.log", BIND, "text"),
+        ("mainlog", EXIM, "text"),
+        ("letsencrypt.log", CERTBOT, "text"),
+        ("jetty-stderr.log", JETTY, "text"),
+        ("cloud-init.log", CLOUD_INIT, "text"),
+        ("etcd.log", ETCD, "text"),
+        ("minion", SALT, "text"),
+        ("ShooterGameServer.log", UNREAL, "text"),
+        ("install.log", INSTALL_LOG, "syslog"),
+    ];
+    let (_logs, data) = ingest_files_checking_formats(&files, written).await;
+
+    let got = rows_of(
+        data.path(),
+        "postgresql.log.2026-11-30-14",
+        "level, json_get_str(attributes, 'user'), json_get_str(attributes, 'database'), \
+         json_get_int(attributes, 'pid'), duration_ms, _line_count",
+    )
+    .await;
+    assert_eq!(
+        got,
+        [
+            ["ERROR", "app", "shop", "1234", "NULL", "2"],
+            ["INFO", "app", "shop", "1240", "1234.567", "1"],
+            ["INFO", "NULL", "NULL", "987", "NULL", "1"],
+        ]
+    );
+    let got = rows_of(
+        data.path(),
+        "postgresql-badger.log",
+        "level, json_get_str(attributes, 'client'), json_get_str(attributes, 'application_name'), message",
+    )
+    .await;
+    assert_eq!(
+        got,
+        [
+            [
+                "INFO",
+                "10.0.0.5",
+                "psql",
+                "duration: 12.345 ms  statement: select 1"
+            ],
+            ["ERROR", "10.0.0.6", "NULL", "division by zero"],
+        ]
+    );
+    let got = rows_of(
+        data.path(),
+        "core-sw1-console.log",
+        "ts, level, service, json_get_str(attributes, 'mnemonic')",
+    )
+    .await;
+    assert_eq!(
+        got,
+        [
+            ["2026-11-30T14:01:02.123Z", "ERROR", "LINK", "UPDOWN"],
+            ["2026-11-30T14:01:03.456Z", "INFO", "LINEPROTO", "UPDOWN"],
+            ["2026-11-30T14:01:04.789Z", "INFO", "SYS", "CONFIG_I"],
+        ]
+    );
+    let got = rows_of(
+        data.path(),
+        "network.log",
+        "level, service, json_get_str(attributes, 'host')",
+    )
+    .await;
+    assert_eq!(
+        got,
+        [
+            ["ERROR", "LINK", "10.0.0.1"],
+            ["INFO", "SEC", "core-sw1"],
+            ["INFO", "dhcpd", "core-sw1"],
+        ]
+    );
+    let got = rows_of(data.path(), "named.log", "level, component, operation").await;
+    assert_eq!(
+        got,
+        [
+            ["INFO", "queries", "A"],
+            ["ERROR", "general", "unknown"],
+            ["WARN", "security", "unknown"],
+        ]
+    );
+    let got = rows_of(
+        data.path(),
+        "mainlog",
+        "level, operation, outcome, json_get_str(attributes, 'message_id')",
+    )
+    .await;
+    assert_eq!(
+        got,
+        [
+            ["INFO", "receive", "ok", "1nAgOH-0005uW-Ga"],
+            ["ERROR", "deliver", "error", "1nAgOH-0005uW-Ga"],
+            ["INFO", "deliver", "ok", "1nAgOH-0005uW-Ga"],
+            ["WARN", "deliver", "ok", "1nAgOI-0005uX-Hb"],
+        ]
+    );
+    let got = rows_of(
+        data.path(),
+        "letsencrypt.log",
+        "level, component, _line_count",
+    )
+    .await;
+    assert_eq!(
+        got,
+        [
+            ["DEBUG", "certbot._internal.main", "1"],
+            ["ERROR", "certbot._internal.error_handler", "4"],
+        ]
+    );
+    let got = rows_of(
+        data.path(),
+        "jetty-stderr.log",
+        "level, component, json_get_str(attributes, 'thread'), _line_count",
+    )
+    .await;
+    assert_eq!(
+        got,
+        [
+            ["INFO", "unknown", "main", "1"],
+            ["WARN", "oejs.HttpChannel", "qtp1234567-56", "3"],
+        ]
+    );
+    let got = rows_of(data.path(), "cloud-init.log", "level, component").await;
+    assert_eq!(got, [["DEBUG", "util.py"], ["WARN", "util.py"]]);
+    let got = rows_of(data.path(), "etcd.log", "level, component").await;
+    assert_eq!(
+        got,
+        [
+            ["INFO", "etcdserver"],
+            ["WARN", "etcdserver"],
+            ["ERROR", "rafthttp"]
+        ]
+    );
+    let got = rows_of(data.path(), "minion", "level, component").await;
+    assert_eq!(got, [["ERROR", "salt.minion"], ["INFO", "salt.minion"]]);
+    let got = rows_of(
+        data.path(),
+        "ShooterGameServer.log",
+        "ts, level, component, message",
+    )
+    .await;
+    // The banner's time closes its line: the words before it are the message.
+    assert_eq!(got[0][3], "Log file open,");
+    assert_eq!(
+        got[2..],
+        [
+            [
+                "2026-11-30T14:01:02.456Z",
+                "ERROR",
+                "LogInit",
+                "Failed to load module 'OnlineSubsystemSteam'"
+            ],
+            [
+                "2026-11-30T14:01:03.789Z",
+                "WARN",
+                "LogNet",
+                "UNetConnection::Tick: Connection TIMED OUT"
+            ],
+            [
+                "2026-11-30T14:01:04.001Z",
+                "INFO",
+                "LogTemp",
+                "Player joined"
+            ],
+        ]
+    );
+    let got = rows_of(
+        data.path(),
+        "install.log",
+        "service, json_get_str(attributes, 'host')",
+    )
+    .await;
+    assert_eq!(got, [["softwareupdated", "mac-1"], ["installd", "mac-1"]]);
+
+    assert_balanced(data.path()).await;
+    assert_eq!(
+        assert_lineage(data.path()).await,
+        3 + 2 + 3 + 3 + 3 + 4 + 2 + 2 + 2 + 3 + 2 + 5 + 2
+    );
+}
