@@ -211,7 +211,8 @@ fn rfc3164(
     let (stamp, len) =
         timestamp_at(text).ok_or("syslog: no `MMM d HH:mm:ss` or ISO timestamp after the PRI")?;
     // RFC 3339, or ISO 8601 with a `+0000` or `+00` zone (`journalctl -o short-iso`).
-    let syslog_time = text.as_bytes()[0].is_ascii_alphabetic()
+    // A month's name opens syslog's time; a weekday's is ctime's, an application's.
+    let syslog_time = super::timestamps::month(text.get(..3).unwrap_or("")).is_some()
         || chrono::DateTime::parse_from_rfc3339(&text[..len]).is_ok()
         || chrono::DateTime::parse_from_str(&text[..len], "%Y-%m-%dT%H:%M:%S%.f%#z").is_ok()
         // macOS's `install.log`: `2026-11-30 14:01:02+00 host installd[456]: ...`.
@@ -227,6 +228,11 @@ fn rfc3164(
         .trim_start();
     // `host tag[pid]: message`, or `tag[pid]: message` when the host is left out.
     let (first, after_first) = token(rest);
+    if let Some(tag) = dovecot_tag(first) {
+        tag.push(fields);
+        push_message(after_first, fields);
+        return Ok(());
+    }
     let (host, tagged) = if is_tag(first) || first.starts_with('%') {
         (None, rest)
     } else {
@@ -273,6 +279,50 @@ fn rfc3164(
     };
     push_message(message, fields);
     Ok(())
+}
+
+/// Dovecot's own log names the process, the user, its pid and the session:
+/// `imap(bob)<1234><Yx9k2b>:`.
+struct DovecotTag<'a> {
+    name: &'a str,
+    user: Option<&'a str>,
+    pid: u64,
+    session: Option<&'a str>,
+}
+
+impl DovecotTag<'_> {
+    fn push(&self, fields: &mut Vec<(String, Value)>) {
+        fields.push(("service".to_string(), Value::String(self.name.to_string())));
+        if let Some(user) = self.user {
+            fields.push(("user".to_string(), Value::String(user.to_string())));
+        }
+        fields.push(("pid".to_string(), Value::from(self.pid)));
+        if let Some(session) = self.session {
+            fields.push(("session".to_string(), Value::String(session.to_string())));
+        }
+    }
+}
+
+fn dovecot_tag(token: &str) -> Option<DovecotTag<'_>> {
+    let (head, ids) = token.strip_suffix(">:")?.split_once('<')?;
+    let (pid, session) = match ids.split_once("><") {
+        Some((pid, session)) => (pid, Some(session)),
+        None => (ids, None),
+    };
+    let (name, user) = match head.split_once('(') {
+        Some((name, user)) => (name, Some(user.strip_suffix(')')?)),
+        None => (head, None),
+    };
+    let named = !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    if !named {
+        return None;
+    }
+    Some(DovecotTag {
+        name,
+        user,
+        pid: pid.parse().ok()?,
+        session,
+    })
 }
 
 /// The tag that opens a syslog message, and the message after it.
@@ -552,6 +602,27 @@ mod tests {
         assert_eq!(get(&f, "host").unwrap(), "mac-1");
         // With no zone such a time is an application's, not a syslog daemon's.
         assert!(parse_syslog("2026-11-30 14:01:03 mac-1 installd[456]: x", &times()).is_err());
+    }
+
+    #[test]
+    fn dovecot_process_user_pid_and_session() {
+        let f = parse_syslog(
+            "Nov 30 14:01:03 imap(bob)<1234><abcdef>: Error: Mailbox INBOX: Corrupted index cache file",
+            &times(),
+        )
+        .unwrap();
+        assert_eq!(get(&f, "service").unwrap(), "imap");
+        assert_eq!(get(&f, "user").unwrap(), "bob");
+        assert_eq!(get(&f, "pid").unwrap(), 1234);
+        assert_eq!(get(&f, "session").unwrap(), "abcdef");
+        assert_eq!(get(&f, "level").unwrap(), "ERROR");
+        assert!(get(&f, "host").is_none());
+        let f = parse_syslog(
+            "Nov 30 14:01:03 mail-1 dovecot: imap-login: Login: user=<bob>",
+            &times(),
+        )
+        .unwrap();
+        assert_eq!(get(&f, "service").unwrap(), "dovecot");
     }
 
     #[test]

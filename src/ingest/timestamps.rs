@@ -235,15 +235,18 @@ static SHAPES: LazyLock<Vec<Shape>> = LazyLock::new(|| {
             |c| stamp(named_month_clock(c, [7, 1], [2, 3, 4, 5], 6), true),
         ),
         // java.util.logging's `SimpleFormatter` (Tomcat, JDK tools): `Dec 04, 2026 5:28:07 PM`;
-        // WebLogic's `Nov 30, 2026 2:01:02,123 PM`.
+        // WebLogic's `Nov 30, 2026 2:01:02,123 PM`; Plex's 24-hour `Nov 30, 2026 14:01:02.123`.
         shape(
             &format!(
-                r"({MONTHS}) (\d{{1,2}}), (\d{{4}}) (\d{{1,2}}):(\d{{2}}):(\d{{2}})(?:[.,](\d{{1,9}}))? ([AP]M)\b"
+                r"({MONTHS}) (\d{{1,2}}), (\d{{4}}) (\d{{1,2}}):(\d{{2}}):(\d{{2}})(?:[.,](\d{{1,9}}))?(?: ([AP]M))?\b"
             ),
             |c| {
                 let time = named_month_clock(c, [3, 1], [2, 4, 5, 6], 7)?;
+                let Some(half) = c.get(8) else {
+                    return stamp(Some(time), true);
+                };
                 // 12 AM is midnight, 12 PM noon.
-                let hour = time.hour() % 12 + if &c[8] == "PM" { 12 } else { 0 };
+                let hour = time.hour() % 12 + if half.as_str() == "PM" { 12 } else { 0 };
                 stamp(time.with_hour(hour), true)
             },
         ),
@@ -290,10 +293,11 @@ static SHAPES: LazyLock<Vec<Shape>> = LazyLock::new(|| {
                 stamp(time, year.is_some())
             },
         ),
-        // Android's `03-17 16:13:38.811`, Proxifier's `10.30 16:49:06` and Snort's
-        // `11/30-14:01:02.123456` (no year).
+        // Android's `03-17 16:13:38.811`, Proxifier's `10.30 16:49:06`, Snort's
+        // `11/30-14:01:02.123456`, Windows' `netlogon.log` `11/30 14:01:02` and go-ethereum's
+        // `11-30|14:01:02.123` (no year).
         shape(
-            r"(\d{2})(?:[-.](\d{2}) |/(\d{2})-)(\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?\b",
+            r"(\d{2})(?:[-.](\d{2})[ |]|/(\d{2})[- ])(\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?\b",
             |c| {
                 let day = if c.get(2).is_some() { 2 } else { 3 };
                 let time = clock(c, PLACEHOLDER_YEAR, num(c, 1)?, [day, 4, 5, 6], 7);
@@ -566,6 +570,15 @@ pub(crate) fn find_timestamp(text: &str) -> Option<(Stamp, usize, usize)> {
     }
     if let Some((stamp, len)) = marked_timestamp_at(text) {
         return Some((stamp, 1, 1 + len));
+    }
+    // go-ethereum pads its level to five letters, glued to the bracket: `ERROR[11-30|...]`.
+    let glued = text.get(..6).and_then(|head| head.find('['));
+    if let Some(open) = glued.filter(|&open| open >= 4) {
+        if text[..open].bytes().all(|b| b.is_ascii_uppercase()) {
+            if let Some((stamp, len)) = timestamp_at(&text[open + 1..]) {
+                return Some((stamp, open + 1, open + 1 + len));
+            }
+        }
     }
     if let Some((stamp, len)) = time_of_day_at(text) {
         return Some((stamp, 0, len));

@@ -2,7 +2,8 @@
 //! cloud's `log_line_prefix` (Amazon RDS, pgBadger's), Cisco IOS as the device prints it and
 //! as a syslog server stores it, BIND's categories, Exim's main log, certbot's and Jetty's
 //! colon layouts, cloud-init, etcd's capnslog, Salt's minion, an Unreal Engine server and
-//! macOS's `install.log`. Columns are checked, the accounting balances and every row's lines
+//! macOS's `install.log`; then TensorFlow, vLLM, go-ethereum, Plex, Windows' `netlogon.log`
+//! and Windows Update, CouchDB, GlusterFS, ClamAV, Dovecot and `pm2 logs`. Columns are checked, the accounting balances and every row's lines
 //! are read back from its source.
 
 use std::time::{Duration, SystemTime};
@@ -252,5 +253,150 @@ async fn operations_logs_without_configuration() {
     assert_eq!(
         assert_lineage(data.path()).await,
         3 + 2 + 3 + 3 + 3 + 4 + 2 + 2 + 2 + 3 + 2 + 5 + 2
+    );
+}
+
+const TENSORFLOW: &str = "2026-11-30 14:01:03.456789: W tensorflow/compiler/tf2tensorrt/utils/py_utils.cc:38] TF-TRT Warning: Could not find TensorRT\n\
+2026-11-30 14:01:04.789012: E tensorflow/compiler/xla/stream_executor/cuda/cuda_driver.cc:268] failed call to cuInit: CUDA_ERROR_NO_DEVICE\n";
+
+const VLLM: &str = "INFO 11-30 14:01:02 [api_server.py:1024] vLLM API server version 0.8.0\n\
+ERROR 11-30 14:01:04 [engine.py:160] RuntimeError: CUDA out of memory\n";
+
+const GETH: &str = "INFO [11-30|14:01:02.123] Starting Geth on Ethereum mainnet...\n\
+ERROR[11-30|14:01:04.789] Failed to journal state snapshot          err=\"snapshot [0x1234] missing\"\n";
+
+const PLEX: &str = "Nov 30, 2026 14:01:02.123 [0x7f1234567890] INFO - Plex Media Server v1.32.0 - ubuntu PC x86_64\n\
+Nov 30, 2026 14:01:03.456 [0x7f1234567891] ERROR - [Transcoder] Transcode runner appears to have died.\n";
+
+const NETLOGON: &str = "11/30 14:01:02 [LOGON] [1234] CORP: SamLogon: Transitive Network logon of CORP\\bob from WS01 Returned 0xC000006A\n\
+11/30 14:01:03 [CRITICAL] [1234] CORP: NlPrintRpcDebug: Couldn't get EndpointCount for DC01: 0x6d9\n";
+
+const WINDOWS_UPDATE: &str =
+    "2026/11/30 14:01:02.1234567 1234  5678  Agent          WU client version 10.0.19041.1\n\
+2026/11/30 14:01:03.4567890 1234  5678  Agent          * WARNING: Exit code = 0x8024402C\n";
+
+const COUCHDB: &str = "[notice] 2026-11-30T14:01:02.123456Z couchdb@127.0.0.1 <0.123.0> 8f2a1b2c3d localhost:5984 10.0.0.1 admin GET /shop/order-17 404 ok 12\n\
+[error] 2026-11-30T14:01:03.456789Z couchdb@127.0.0.1 <0.456.0> -------- Could not open file ./data/_users.couch: no such file or directory\n";
+
+const GLUSTER: &str = "[2026-11-30 14:01:03.456789 +0000] E [MSGID: 106118] [glusterd-handler.c:123:glusterd_op_lock] 0-management: Unable to acquire lock for vol0\n\
+[2026-11-30 14:01:04.000001 +0000] W [rpc-clnt.c:1234:rpc_clnt_notify] 0-vol0-client-1: disconnected from vol0-client-1\n";
+
+const CLAMAV: &str = "Mon Nov 30 14:01:03 2026 -> /home/bob/eicar.com: Eicar-Signature FOUND\n\
+Mon Nov 30 14:01:04 2026 -> ERROR: Can't open file or directory\n";
+
+const DOVECOT: &str = "Nov 30 14:01:02 imap-login: Info: Login: user=<bob>, method=PLAIN, rip=10.0.0.1, lip=10.0.0.2, mpid=1234, TLS\n\
+Nov 30 14:01:03 imap(bob)<1234><abcdef>: Error: Mailbox INBOX: Corrupted index cache file\n";
+
+const PM2: &str = "0|api      | 2026-11-30T14:01:02: Server listening on :3000\n\
+0|api      | 2026-11-30T14:01:03: Error: connect ECONNREFUSED 10.0.0.5:5432\n\
+1|worker   | 2026-11-30T14:01:04: job 17 done\n";
+
+#[tokio::test]
+async fn more_operations_logs_without_configuration() {
+    let written = SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_050_000);
+    let files = [
+        ("tensorflow.log", TENSORFLOW, "text"),
+        ("vllm.log", VLLM, "text"),
+        ("geth.log", GETH, "text"),
+        ("Plex Media Server.log", PLEX, "text"),
+        ("netlogon.log", NETLOGON, "text"),
+        ("WindowsUpdate.log", WINDOWS_UPDATE, "text"),
+        ("couch.log", COUCHDB, "text"),
+        ("glusterd.log", GLUSTER, "text"),
+        ("clamscan.log", CLAMAV, "text"),
+        ("dovecot.log", DOVECOT, "syslog"),
+        ("pm2-logs.txt", PM2, "text"),
+    ];
+    let (_logs, data) = ingest_files_checking_formats(&files, written).await;
+
+    let got = rows_of(data.path(), "tensorflow.log", "level, component").await;
+    assert_eq!(
+        got,
+        [
+            ["WARN", "tensorflow/compiler/tf2tensorrt/utils/py_utils.cc"],
+            [
+                "ERROR",
+                "tensorflow/compiler/xla/stream_executor/cuda/cuda_driver.cc"
+            ],
+        ]
+    );
+    let got = rows_of(data.path(), "vllm.log", "ts, level, component").await;
+    assert_eq!(
+        got,
+        [
+            ["2026-11-30T14:01:02Z", "INFO", "api_server.py:1024"],
+            ["2026-11-30T14:01:04Z", "ERROR", "engine.py:160"],
+        ]
+    );
+    let got = rows_of(data.path(), "geth.log", "ts, level").await;
+    assert_eq!(
+        got,
+        [
+            ["2026-11-30T14:01:02.123Z", "INFO"],
+            ["2026-11-30T14:01:04.789Z", "ERROR"],
+        ]
+    );
+    let got = rows_of(data.path(), "Plex Media Server.log", "ts, level, message").await;
+    assert_eq!(
+        got[1],
+        [
+            "2026-11-30T14:01:03.456Z",
+            "ERROR",
+            "Transcode runner appears to have died."
+        ]
+    );
+    let got = rows_of(data.path(), "netlogon.log", "ts, level").await;
+    assert_eq!(
+        got,
+        [
+            ["2026-11-30T14:01:02Z", "INFO"],
+            ["2026-11-30T14:01:03Z", "FATAL"],
+        ]
+    );
+    let got = rows_of(data.path(), "WindowsUpdate.log", "level, component").await;
+    assert_eq!(got, [["INFO", "Agent"], ["WARN", "Agent"]]);
+    let got = rows_of(
+        data.path(),
+        "couch.log",
+        "level, operation, status_code, duration_ms, json_get_str(attributes, 'node')",
+    )
+    .await;
+    assert_eq!(
+        got,
+        [
+            ["INFO", "GET /shop/{id}", "404", "12.0", "couchdb@127.0.0.1"],
+            ["ERROR", "unknown", "NULL", "NULL", "couchdb@127.0.0.1"],
+        ]
+    );
+    let got = rows_of(data.path(), "glusterd.log", "level, component").await;
+    assert_eq!(
+        got,
+        [["ERROR", "0-management"], ["WARN", "0-vol0-client-1"]]
+    );
+    let got = rows_of(data.path(), "clamscan.log", "level, message").await;
+    assert_eq!(
+        got,
+        [
+            ["INFO", "/home/bob/eicar.com: Eicar-Signature FOUND"],
+            ["ERROR", "Can't open file or directory"],
+        ]
+    );
+    let got = rows_of(
+        data.path(),
+        "dovecot.log",
+        "level, service, json_get_str(attributes, 'user')",
+    )
+    .await;
+    assert_eq!(
+        got,
+        [["INFO", "imap-login", "NULL"], ["ERROR", "imap", "bob"]]
+    );
+    let got = rows_of(data.path(), "pm2-logs.txt", "level, service").await;
+    assert_eq!(got, [["INFO", "api"], ["ERROR", "api"], ["INFO", "worker"]]);
+
+    assert_balanced(data.path()).await;
+    assert_eq!(
+        assert_lineage(data.path()).await,
+        2 + 2 + 2 + 2 + 2 + 2 + 2 + 2 + 2 + 2 + 3
     );
 }

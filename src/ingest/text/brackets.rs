@@ -79,6 +79,12 @@ pub(super) fn bracket_field(
         fields.push(("pid".to_string(), Value::from(pid)));
         return;
     }
+    // vLLM and other Python servers: `[api_server.py:1024]`, the source file and its line.
+    let logger_read = fields.iter().any(|(name, _)| name == "logger");
+    if !logger_read && super::tokens::is_source_location(inside) {
+        fields.push(("logger".to_string(), Value::String(inside.to_string())));
+        return;
+    }
     // Salt: `[salt.minion      :1234]`, a module and its line (a thread's `Executor:2` has no
     // dotted name).
     if let Some((module, line)) = module_and_line(inside) {

@@ -3,7 +3,8 @@
 //! line after the bar is the application's, read as a container payload is (JSON, logfmt,
 //! syslog or text); the compose service (the name without its replica number) is the service
 //! unless the line names one. `kubectl logs --prefix` puts `[pod/<pod>/<container>] ` before
-//! each line: the container is the service in the same way.
+//! each line: the container is the service in the same way, as is pm2's app in `pm2 logs`
+//! (`0|api      | line`).
 
 use serde_json::Value;
 
@@ -47,9 +48,22 @@ pub(super) fn parse(text: &str, parser: &TextParser) -> Option<Vec<(String, Valu
         ];
         return Some(prefixed(&context, container, rest, parser));
     }
+    if let Some((app, rest)) = pm2_prefix(text) {
+        return Some(prefixed(&[("pm2.app", app)], app, rest, parser));
+    }
     let (container, rest) = split(text)?;
     let context = [("compose.container", container)];
     Some(prefixed(&context, service_of(container), rest, parser))
+}
+
+/// `pm2 logs`: `0|api      | line`, the process id, the app's name padded, a bar.
+fn pm2_prefix(text: &str) -> Option<(&str, &str)> {
+    let digits = text.bytes().take_while(u8::is_ascii_digit).count();
+    let after_id = text[digits..].strip_prefix('|').filter(|_| digits > 0)?;
+    let bar = after_id.get(..after_id.len().min(80))?.find(" |")?;
+    let app = after_id[..bar].trim_end();
+    let line = after_id[bar + 2..].strip_prefix(' ')?;
+    (!app.is_empty() && !app.contains(char::is_whitespace)).then_some((app, line))
 }
 
 /// `kubectl logs --prefix` (with `--all-containers`, `-l app=...`): `[pod/web-7d9f8-abcde/app]

@@ -47,7 +47,8 @@ pub(super) fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
         let after = &trimmed[token_len..];
         let next_token = after.split_whitespace().next().unwrap_or("");
         // Separators between header fields.
-        if matches!(token, "-" | "--" | "---" | "|" | ":" | "," | "::") {
+        // ClamAV: `Mon Nov 30 14:01:03 2026 -> /home/bob/x: Eicar-Signature FOUND`.
+        if matches!(token, "-" | "--" | "---" | "|" | ":" | "," | "::" | "->") {
             // Ruby's Logger: `INFO -- progname: message`.
             progname_next = token == "--";
             // Spring Boot 3.2: `--- [application] [thread] logger : message`.
@@ -232,6 +233,14 @@ pub(super) fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
             at += token_len;
             break;
         }
+        // Windows Update's decoded log: `1234  5678  Agent          * WARNING: ...`, a
+        // component padded to a column after the process and thread ids.
+        let after_ids = level.is_none() && numbers == 2 && brackets == 0 && !logger;
+        if after_ids && after.starts_with("   ") && is_padded_source(token, after.trim_start()) {
+            push_logger(fields, token, None);
+            at += token_len;
+            break;
+        }
         if !logger && numbers < 2 && token.bytes().all(|b| b.is_ascii_digit()) {
             let name = if numbers == 0 { "pid" } else { "tid" };
             let value = token.parse::<u64>().map(Value::from);
@@ -302,7 +311,8 @@ pub(super) fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
             continue;
         }
         // `logger:` or `program[pid]:` ends the header.
-        if let Some(name) = token.strip_suffix(':') {
+        // A file's path (`/home/bob/x: FOUND`) opens the message.
+        if let Some(name) = token.strip_suffix(':').filter(|n| !n.starts_with('/')) {
             let (name, pid) = split_pid(name);
             let found_header = level.is_some() || numbers > 0 || brackets > 0;
             let plain_word = name.chars().all(|c| c.is_alphanumeric() || c == '_');

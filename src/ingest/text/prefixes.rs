@@ -32,7 +32,10 @@ fn text(name: &str, value: &str) -> (String, Value) {
 /// Reads what follows a line's time when it is one of the layouts above; `false` (nothing
 /// pushed) when it is none.
 pub(super) fn read(rest: &str, fields: &mut Vec<(String, Value)>) -> bool {
-    colon_separated(rest, fields)
+    glog_after_time(rest, fields)
+        || gluster(rest, fields)
+        || erlang_node(rest, fields)
+        || colon_separated(rest, fields)
         || capnslog(rest, fields)
         || file_with_level(rest, fields)
         || bind_category(rest, fields)
@@ -203,6 +206,133 @@ fn colon_separated(rest: &str, fields: &mut Vec<(String, Value)>) -> bool {
         None => message,
     };
     push_message(message.trim_start(), fields);
+    true
+}
+
+/// glog's or Abseil's header after a full time, as TensorFlow's C++ core writes it:
+/// `2026-11-30 14:01:03.456789: W tensorflow/.../py_utils.cc:38] message`.
+fn glog_after_time(rest: &str, fields: &mut Vec<(String, Value)>) -> bool {
+    let bytes = rest.as_bytes();
+    if !(bytes.len() > 5 && bytes.starts_with(b": ") && bytes[3] == b' ') {
+        return false;
+    }
+    let level = match bytes[2] {
+        b'I' => "INFO",
+        b'W' => "WARN",
+        b'E' => "ERROR",
+        b'F' => "FATAL",
+        _ => return false,
+    };
+    let Some((location, message)) = rest[4..].split_once("] ") else {
+        return false;
+    };
+    let Some((file, line)) = location.rsplit_once(':') else {
+        return false;
+    };
+    let Ok(line) = line.parse::<u64>() else {
+        return false;
+    };
+    if !file.chars().all(|c| is_name_char(c) || c == '/') {
+        return false;
+    }
+    fields.push(text("level", level));
+    push_logger(fields, file, None);
+    fields.push(("source_line".to_string(), Value::from(line)));
+    push_message(message, fields);
+    true
+}
+
+/// GlusterFS: `] E [MSGID: 106118] [glusterd-handler.c:123:glusterd_op_lock] 0-management:
+/// message`, a letter for the level after the bracketed time, the message id, the source and
+/// the translator.
+fn gluster(rest: &str, fields: &mut Vec<(String, Value)>) -> bool {
+    let bytes = rest.as_bytes();
+    if !(bytes.len() > 4 && bytes[0] == b' ' && bytes[2] == b' ' && bytes[3] == b'[') {
+        return false;
+    }
+    let level = match bytes[1] {
+        b'T' => "TRACE",
+        b'D' => "DEBUG",
+        b'I' | b'N' => "INFO",
+        b'W' => "WARN",
+        b'E' => "ERROR",
+        b'C' | b'A' => "FATAL",
+        _ => return false,
+    };
+    let mut after = &rest[3..];
+    let mut message_id = None;
+    if let Some((id, more)) = after
+        .strip_prefix("[MSGID: ")
+        .and_then(|a| a.split_once("] "))
+    {
+        message_id = Some(id);
+        after = more;
+    }
+    let Some((source, message)) = after.strip_prefix('[').and_then(|a| a.split_once("] ")) else {
+        return false;
+    };
+    // `file.c:123:function`.
+    if source
+        .split(':')
+        .nth(1)
+        .is_none_or(|n| n.parse::<u64>().is_err())
+    {
+        return false;
+    }
+    fields.push(text("level", level));
+    if let Some(id) = message_id {
+        fields.push(text("msgid", id));
+    }
+    fields.push(text("source", source));
+    match message.split_once(": ") {
+        Some((translator, message)) if !translator.contains(' ') => {
+            push_logger(fields, translator, None);
+            push_message(message, fields);
+        }
+        _ => push_message(message, fields),
+    }
+    true
+}
+
+/// CouchDB (and other Erlang servers' default): `couchdb@127.0.0.1 <0.123.0> 8f2a1b2c3d
+/// message` after `[level] time`: the node, the process, the request id (`--------` outside
+/// a request). Its request log (`host client user GET /db 200 ok 12`) gives the request,
+/// the status and the time taken.
+fn erlang_node(rest: &str, fields: &mut Vec<(String, Value)>) -> bool {
+    let trimmed = rest.trim_start();
+    let mut words = trimmed.splitn(4, ' ');
+    let (Some(node), Some(process), Some(request), Some(message)) =
+        (words.next(), words.next(), words.next(), words.next())
+    else {
+        return false;
+    };
+    let is_process = process.starts_with('<')
+        && process.ends_with('>')
+        && process[1..process.len() - 1]
+            .split('.')
+            .all(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+    if !(is_process && node.contains('@') && !node.contains(['<', '"'])) {
+        return false;
+    }
+    fields.push(text("node", node));
+    fields.push(text("erlang_pid", process));
+    if !request.bytes().all(|b| b == b'-') {
+        fields.push(text("request_id", request));
+    }
+    let request_log: Vec<&str> = message.split(' ').collect();
+    if let [_host, client, user, method, path, status, "ok", took] = request_log.as_slice() {
+        let status = status.parse::<u16>().ok();
+        let took = took.parse::<f64>().ok();
+        if let (Some(status), Some(took)) = (status, took) {
+            fields.push(text("method", method));
+            fields.push(text("path", path));
+            fields.push(("status".to_string(), Value::from(status)));
+            fields.push(("duration_ms".to_string(), Value::from(took)));
+            fields.push(text("client", client));
+            fields.push(text("user", user));
+        }
+    }
+    push_message(message, fields);
     true
 }
 
@@ -478,6 +608,99 @@ mod tests {
         ));
         assert!(!super::super::starts_text_event(b"*  something else 14:01"));
         assert!(!super::super::starts_text_event(b".5 seconds later"));
+    }
+
+    #[test]
+    fn tensorflow_glog_after_the_time() {
+        let f = fields("2026-11-30 14:01:04.789012: E tensorflow/compiler/xla/stream_executor/cuda/cuda_driver.cc:268] failed call to cuInit: CUDA_ERROR_NO_DEVICE");
+        assert_eq!(get(&f, "level").unwrap(), "ERROR");
+        assert_eq!(
+            get(&f, "logger").unwrap(),
+            "tensorflow/compiler/xla/stream_executor/cuda/cuda_driver.cc"
+        );
+        assert_eq!(get(&f, "source_line").unwrap(), "268");
+        assert_eq!(
+            get(&f, "message").unwrap(),
+            "failed call to cuInit: CUDA_ERROR_NO_DEVICE"
+        );
+        // A colon after the time before prose is not glog's.
+        let f = fields("2026-11-30 14:01:04: I think so] maybe");
+        assert!(get(&f, "source_line").is_none());
+    }
+
+    #[test]
+    fn more_timestamp_shapes_plex_netlogon_geth() {
+        let f = fields("Nov 30, 2026 14:01:03.456 [0x7f1234567891] ERROR - [Transcoder] Transcode runner appears to have died.");
+        assert_eq!(get(&f, "ts").unwrap(), "2026-11-30T14:01:03.456");
+        assert_eq!(get(&f, "level").unwrap(), "ERROR");
+        let f = fields("Nov 30, 2026 2:01:02 PM org.apache.catalina.startup.Catalina start");
+        assert_eq!(get(&f, "ts").unwrap(), "2026-11-30T14:01:02");
+        let f = fields(
+            "11/30 14:01:03 [CRITICAL] [1234] CORP: NlPrintRpcDebug: Couldn't get EndpointCount",
+        );
+        assert_eq!(get(&f, "ts").unwrap(), "2026-11-30T14:01:03");
+        assert_eq!(get(&f, "level").unwrap(), "FATAL");
+        let f = fields("WARN [11-30|14:01:03.456] Snapshot extension registration failed   peer=1a2b3c4d err=\"peer connected\"");
+        assert_eq!(get(&f, "ts").unwrap(), "2026-11-30T14:01:03.456");
+        assert_eq!(get(&f, "level").unwrap(), "WARN");
+        let f = fields("ERROR[11-30|14:01:04.789] Failed to journal state snapshot          err=\"snapshot missing\"");
+        assert_eq!(get(&f, "level").unwrap(), "ERROR");
+        assert!(get(&f, "message").unwrap().starts_with("Failed to journal"));
+    }
+
+    #[test]
+    fn gluster_and_couchdb() {
+        let f = fields("[2026-11-30 14:01:03.456789 +0000] E [MSGID: 106118] [glusterd-handler.c:123:glusterd_op_lock] 0-management: Unable to acquire lock for vol0");
+        assert_eq!(get(&f, "level").unwrap(), "ERROR");
+        assert_eq!(get(&f, "msgid").unwrap(), "106118");
+        assert_eq!(get(&f, "logger").unwrap(), "0-management");
+        assert_eq!(
+            get(&f, "message").unwrap(),
+            "Unable to acquire lock for vol0"
+        );
+        let f = fields("[2026-11-30 14:01:04.000001 +0000] W [rpc-clnt.c:1234:rpc_clnt_notify] 0-vol0-client-1: disconnected from vol0-client-1");
+        assert_eq!(get(&f, "level").unwrap(), "WARN");
+        assert_eq!(
+            get(&f, "source").unwrap(),
+            "rpc-clnt.c:1234:rpc_clnt_notify"
+        );
+
+        let f = fields("[notice] 2026-11-30T14:01:02.123456Z couchdb@127.0.0.1 <0.123.0> 8f2a1b2c3d localhost:5984 10.0.0.1 admin GET /_all_dbs 500 ok 12");
+        assert_eq!(get(&f, "level").unwrap(), "INFO");
+        assert_eq!(get(&f, "node").unwrap(), "couchdb@127.0.0.1");
+        assert_eq!(get(&f, "request_id").unwrap(), "8f2a1b2c3d");
+        assert_eq!(get(&f, "status").unwrap(), "500");
+        assert_eq!(get(&f, "path").unwrap(), "/_all_dbs");
+        assert_eq!(get(&f, "duration_ms").unwrap(), "12.0");
+        let f = fields("[error] 2026-11-30T14:01:03.456789Z couchdb@127.0.0.1 <0.456.0> -------- Could not open file ./data/_users.couch");
+        assert_eq!(get(&f, "level").unwrap(), "ERROR");
+        assert!(get(&f, "request_id").is_none());
+        assert_eq!(
+            get(&f, "message").unwrap(),
+            "Could not open file ./data/_users.couch"
+        );
+    }
+
+    #[test]
+    fn windows_update_clamav_vllm_and_program_levels() {
+        let f = fields("2026/11/30 14:01:03.4567890 1234  5678  Agent          * WARNING: Exit code = 0x8024402C");
+        assert_eq!(get(&f, "logger").unwrap(), "Agent");
+        assert_eq!(get(&f, "level").unwrap(), "WARN");
+        assert_eq!(get(&f, "tid").unwrap(), "5678");
+        let f = fields("Mon Nov 30 14:01:04 2026 -> ERROR: Can't open file or directory");
+        assert_eq!(get(&f, "level").unwrap(), "ERROR");
+        let f = fields("Mon Nov 30 14:01:03 2026 -> /home/bob/eicar.com: Eicar-Signature FOUND");
+        assert_eq!(
+            get(&f, "message").unwrap(),
+            "/home/bob/eicar.com: Eicar-Signature FOUND"
+        );
+        let f = fields("ERROR 11-30 14:01:04 [engine.py:160] RuntimeError: CUDA out of memory");
+        assert_eq!(get(&f, "logger").unwrap(), "engine.py:160");
+        assert_eq!(get(&f, "level").unwrap(), "ERROR");
+        let f = fields("2026-11-30T14:01:04: PM2 error: Error: spawn node ENOENT");
+        assert_eq!(get(&f, "level").unwrap(), "ERROR");
+        let f = fields("2026-11-30T14:01:04: PM2 log: App [api:0] online");
+        assert!(get(&f, "level").is_none_or(|l| l == "INFO"));
     }
 
     #[test]

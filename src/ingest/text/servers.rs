@@ -81,6 +81,29 @@ pub(super) fn leading_level(message: &str) -> Option<&'static str> {
             return Some(level).filter(above_info);
         }
     }
+    // Windows Update marks its warnings: `* WARNING: Exit code = 0x8024402C`.
+    let message = message.strip_prefix("* ").unwrap_or(message);
+    // A program's name in capitals before its level: `PM2 error: spawn node ENOENT`.
+    let name_len = message
+        .bytes()
+        .take(9)
+        .take_while(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        .count();
+    if let Some(after) = message[name_len..]
+        .strip_prefix(' ')
+        .filter(|_| name_len >= 2)
+    {
+        let word_len = after
+            .bytes()
+            .take(13)
+            .take_while(u8::is_ascii_alphabetic)
+            .count();
+        if word_len > 0 && after[word_len..].starts_with(": ") {
+            if let Some(level) = normalize_level(&after[..word_len]).filter(above_info) {
+                return Some(level);
+            }
+        }
+    }
     // npm's own lines in a build's log: `npm ERR! Test failed.`, `npm WARN deprecated ...`.
     if let Some(rest) = message.strip_prefix("npm ") {
         return super::untimed::npm_level(rest.split(' ').next()?).filter(above_info);
