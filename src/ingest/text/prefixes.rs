@@ -390,10 +390,16 @@ fn file_with_level(rest: &str, fields: &mut Vec<(String, Value)>) -> bool {
 /// log's type as the operation (`query: example.com IN A +E(0)K`).
 fn bind_category(rest: &str, fields: &mut Vec<(String, Value)>) -> bool {
     let trimmed = rest.trim_start();
-    let Some((category, after)) = trimmed.split_once(": ") else {
+    // Both names are short: looked for in the first bytes only, as this runs on every line.
+    let head = &trimmed.as_bytes()[..trimmed.len().min(48)];
+    let Some(colon) = memchr::memmem::find(head, b": ") else {
         return false;
     };
-    let Some((severity, message)) = after.split_once(": ") else {
+    let (category, after) = (&trimmed[..colon], &trimmed[colon + 2..]);
+    let Some((severity, message)) = after.get(..after.len().min(16)).and_then(|h| {
+        let end = h.find(": ")?;
+        Some((&after[..end], &after[end + 2..]))
+    }) else {
         return false;
     };
     let lower_name = |s: &str| {
