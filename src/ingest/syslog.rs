@@ -341,6 +341,12 @@ fn read_tag(tagged: &str) -> Option<Tag<'_>> {
     let (first, after_first) = token(tagged);
     if is_tag(first) {
         let (name, pid) = split_pid(first.trim_end_matches(':'));
+        // `/usr/sbin/kamailio[1234]:`, Debian's `/USR/SBIN/CRON[812]:`: the program.
+        let name = name
+            .rsplit('/')
+            .next()
+            .filter(|n| !n.is_empty())
+            .unwrap_or(name);
         return Some(Tag {
             name,
             pid,
@@ -436,6 +442,10 @@ fn cisco_device_header(tagged: &str) -> Option<&str> {
             _ => break,
         }
     }
+    // Most messages are not a device's: they are turned away by their first bytes, without
+    // looking for a time (this runs on every syslog line).
+    let unmarked = rest.strip_prefix(['*', '.']).unwrap_or(rest);
+    super::timestamps::month(unmarked.get(..3)?)?;
     let (_, start, end) = super::timestamps::find_timestamp(rest)?;
     if start > 1 {
         return None;
@@ -473,7 +483,12 @@ fn cisco_direct<'a>(
 }
 
 fn is_tag(token: &str) -> bool {
-    token.strip_suffix(':').is_some_and(is_tag_name)
+    // A decimal number (the JVM's seconds since start, `12.345:`) is no program.
+    let decimal =
+        |name: &str| name.contains('.') && name.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+    token
+        .strip_suffix(':')
+        .is_some_and(|name| is_tag_name(name) && !decimal(name))
 }
 
 fn is_tag_name(name: &str) -> bool {

@@ -276,6 +276,20 @@ static SHAPES: LazyLock<Vec<Shape>> = LazyLock::new(|| {
                 }
             },
         ),
+        // Splunk's own logs (`splunkd.log`): `11-30-2026 14:01:02.123 +0000`, month first
+        // unless the first number cannot be a month.
+        shape(
+            r"(\d{2})-(\d{2})-(\d{4}) (\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?\b",
+            |c| {
+                let (first, second) = (num(c, 1)?, num(c, 2)?);
+                let year = num(c, 3)? as i32;
+                if first > 12 {
+                    stamp(clock(c, year, second, [1, 4, 5, 6], 7), true)
+                } else {
+                    stamp(clock(c, year, first, [2, 4, 5, 6], 7), true)
+                }
+            },
+        ),
         // syslog's `Dec 10 06:55:46` (no year), also `Dec 10 2025 06:55:46`.
         shape(
             &format!(

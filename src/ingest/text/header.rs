@@ -4,6 +4,8 @@
 
 use serde_json::Value;
 
+use crate::ingest::values::normalize_level;
+
 use super::brackets::bracket_field;
 use super::pairs::header_pairs;
 use super::servers::{is_padded_source, mongodb_text_severity, sql_server_error};
@@ -27,7 +29,13 @@ pub(super) fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
         return;
     }
     let mut at = 0;
-    let mut level = None;
+    // A level read before the time (`ERROR 2026-11-30 ... log 1234 ...`, Django's verbose
+    // layout) is the line's: a later word (`log`) is not another.
+    let mut level = fields
+        .iter()
+        .find(|(name, _)| name == "level")
+        .and_then(|(_, value)| value.as_str())
+        .and_then(normalize_level);
     let mut short_level = false;
     let mut numbers = 0;
     let mut brackets = 0;
@@ -176,6 +184,34 @@ pub(super) fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
                 continue;
             }
         }
+        // Squid's `kid1| message`: the worker process before a bar.
+        let barred = token
+            .strip_suffix('|')
+            .filter(|n| !n.is_empty() && !n.contains('|'));
+        if let Some(process) = barred.filter(|_| level.is_none() && !logger && brackets == 0) {
+            if process.chars().all(is_name_char) {
+                fields.push(("process".to_string(), Value::String(process.to_string())));
+                at += token_len;
+                continue;
+            }
+        }
+        // SonarQube: `ERROR web[][o.s.s.p.Platform] message`, the process, its context and
+        // the logger in brackets glued to it.
+        if let Some((process, logger_name)) =
+            level.and(process_and_logger(token)).filter(|_| !logger)
+        {
+            fields.push(("process".to_string(), Value::String(process.to_string())));
+            push_logger(fields, logger_name, None);
+            at += token_len;
+            break;
+        }
+        // FreeSWITCH: `[ERR] switch_core.c:1234 message`, the source right after the level.
+        let just_after_level = fields.last().is_some_and(|(name, _)| name == "level");
+        if just_after_level && !logger && is_source_location(token) && token.contains(".c") {
+            push_logger(fields, token, None);
+            at += token_len;
+            break;
+        }
         // RabbitMQ's Erlang process after the level; Odoo's database, then its logger.
         if level.is_some() && is_erlang_pid(token) {
             fields.push(("erlang_pid".to_string(), Value::String(token.to_string())));
@@ -241,7 +277,30 @@ pub(super) fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
             at += token_len;
             break;
         }
-        if !logger && numbers < 2 && token.bytes().all(|b| b.is_ascii_digit()) {
+        // Django's documented verbose layout: `LEVEL time module pid thread message`.
+        let module = || {
+            token.starts_with(|c: char| c.is_ascii_lowercase())
+                && token
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.'))
+        };
+        let django = level.is_some() && !logger && numbers == 0 && brackets == 0 && module();
+        let ids = || {
+            let mut ahead = after.split_whitespace();
+            [ahead.next(), ahead.next()].map(|t| t.and_then(|t| t.parse::<u64>().ok()))
+        };
+        if let (true, [Some(pid), Some(tid)]) = (django, if django { ids() } else { [None; 2] }) {
+            push_logger(fields, token, None);
+            fields.push(("pid".to_string(), Value::from(pid)));
+            fields.push(("tid".to_string(), Value::from(tid)));
+            let tid_text = ahead_end(after, 2);
+            at += token_len + tid_text;
+            logger = true;
+            break;
+        }
+        // dbt's `1 of 12 START ...` counts models, it names no process.
+        let count = next_token == "of";
+        if !logger && !count && numbers < 2 && token.bytes().all(|b| b.is_ascii_digit()) {
             let name = if numbers == 0 { "pid" } else { "tid" };
             let value = token.parse::<u64>().map(Value::from);
             fields.push((name.to_string(), value.unwrap_or(Value::Null)));
@@ -446,4 +505,28 @@ fn parenthesized_thread<'a>(
     let plain = !thread.contains(['(', '[', '"']);
     ((after_logger || before_logger) && plain && !has("thread") && after.starts_with(' '))
         .then_some(thread)
+}
+
+/// How far into `text` its first `n` whitespace-separated tokens reach.
+fn ahead_end(text: &str, n: usize) -> usize {
+    let mut end = 0;
+    for _ in 0..n {
+        let rest = &text[end..];
+        let start = rest.len() - rest.trim_start().len();
+        let len = rest[start..]
+            .find(char::is_whitespace)
+            .unwrap_or(rest.len() - start);
+        end += start + len;
+    }
+    end
+}
+
+/// `web[][o.s.s.p.Platform]`: a process name, a bracket (its context, maybe empty), the
+/// logger in a second bracket.
+fn process_and_logger(token: &str) -> Option<(&str, &str)> {
+    let (process, brackets) = token.split_once('[')?;
+    let (_, logger) = brackets.split_once("][")?;
+    let logger = logger.strip_suffix(']')?;
+    let named = !process.is_empty() && process.chars().all(|c| c.is_ascii_alphanumeric());
+    (named && is_qualified_name(logger)).then_some((process, logger))
 }

@@ -20,7 +20,11 @@ use crate::ingest::values::{normalize_level, parse_duration_text, parse_outcome}
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Column {
     Level,
+    /// A service, component or operation: words, never a bare number (OpenLDAP's `op=1`
+    /// counts operations on a connection).
     Name,
+    /// A trace or request id.
+    Id,
     Status,
     /// The factor from the value's bare number to milliseconds (the key's unit).
     Duration(f64),
@@ -44,11 +48,13 @@ fn column_of(key: &str) -> Option<Column> {
     if is(names::Column::Outcome).is_some() {
         return Some(Column::Outcome);
     }
+    if is(names::Column::Trace).is_some() {
+        return Some(Column::Id);
+    }
     let named = [
         names::Column::Service,
         names::Column::Component,
         names::Column::Operation,
-        names::Column::Trace,
     ];
     (key != "span" && named.into_iter().any(|c| is(c).is_some())).then_some(Column::Name)
 }
@@ -64,7 +70,10 @@ fn fits(column: Column, value: &str) -> bool {
             parse_duration_text(value, factor).is_some_and(|ms| ms.is_finite() && ms >= 0.0)
         }
         Column::Outcome => parse_outcome(&Value::String(value.to_string())).is_some(),
-        Column::Name => !value.is_empty() && value != "-" && !is_timed_quantity(value),
+        Column::Id => !value.is_empty() && value != "-",
+        Column::Name => {
+            value.bytes().any(|b| !b.is_ascii_digit()) && value != "-" && !is_timed_quantity(value)
+        }
     }
 }
 
@@ -139,7 +148,10 @@ pub(crate) fn header_pairs(text: &str, fields: &mut Vec<(String, Value)>) -> Opt
         }
         // A bar may end them instead (Ansible: `p=1234 u=deploy n=ansible | fatal: ...`).
         let bar = token == "|";
-        if pairs.is_empty() || !bar && super::tokens::header_level(token).is_none() {
+        // Phoenix: `request_id=Fxyz [info] GET /api`, the level in brackets.
+        let unbracketed = token.strip_prefix('[').and_then(|t| t.strip_suffix(']'));
+        let level = super::tokens::header_level(unbracketed.unwrap_or(token));
+        if pairs.is_empty() || !bar && level.is_none() {
             return None;
         }
         for (key, value) in pairs {

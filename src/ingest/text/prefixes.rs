@@ -33,6 +33,8 @@ fn text(name: &str, value: &str) -> (String, Value) {
 /// pushed) when it is none.
 pub(super) fn read(rest: &str, fields: &mut Vec<(String, Value)>) -> bool {
     glog_after_time(rest, fields)
+        || jvm_gc(rest, fields)
+        || level_with_pid(rest, fields)
         || gluster(rest, fields)
         || erlang_node(rest, fields)
         || colon_separated(rest, fields)
@@ -336,6 +338,91 @@ fn erlang_node(rest: &str, fields: &mut Vec<(String, Value)>) -> bool {
     true
 }
 
+/// The JVM's garbage collection log before Java 9 (`-XX:+PrintGCDateStamps`):
+/// `<time>: 12.345: [GC (Allocation Failure) [PSYoungGen: ...] ..., 0.0012345 secs] [Times:
+/// user=0.01 sys=0.00, real=0.00 secs]`. The seconds since start, the collection as the
+/// operation, its wall time (`real=`, else the pause) as the duration; a full collection,
+/// which stops the application, is a WARN.
+fn jvm_gc(rest: &str, fields: &mut Vec<(String, Value)>) -> bool {
+    let Some(after) = rest.strip_prefix(": ") else {
+        return false;
+    };
+    let Some((uptime, collection)) = after.split_once(": [") else {
+        return false;
+    };
+    let Ok(uptime) = uptime.parse::<f64>() else {
+        return false;
+    };
+    let kind_end = collection.find([',', '[']).unwrap_or(collection.len());
+    let kind = collection[..kind_end].trim_end();
+    if !(kind.starts_with("GC") || kind.starts_with("Full GC")) {
+        return false;
+    }
+    fields.push(("uptime_s".to_string(), Value::from(uptime)));
+    push_logger(fields, "gc", None);
+    fields.push(text("operation", kind));
+    if kind.starts_with("Full GC") {
+        fields.push(text("level", "WARN"));
+    }
+    let seconds = |text: &str| text.split(' ').next()?.parse::<f64>().ok();
+    let pause = collection
+        .split_once("real=")
+        .and_then(|(_, real)| seconds(real))
+        .or_else(|| {
+            let (before, _) = collection.split_once(" secs]")?;
+            seconds(before.rsplit(", ").next()?)
+        });
+    if let Some(pause) = pause {
+        fields.push(("duration_ms".to_string(), Value::from(pause * 1000.0)));
+    }
+    push_message(collection.strip_suffix(']').unwrap_or(collection), fields);
+    true
+}
+
+/// A level glued to the process id, and a call or request id after it, as Asterisk writes
+/// them: `NOTICE[1234]: chan_sip.c:28712 handle_request_register: message`,
+/// `WARNING[1235][C-00000001]: app_dial.c:1234 dial_exec_full: message`.
+fn level_with_pid(rest: &str, fields: &mut Vec<(String, Value)>) -> bool {
+    let trimmed = rest.trim_start();
+    let word_len = trimmed
+        .bytes()
+        .take(10)
+        .take_while(u8::is_ascii_uppercase)
+        .count();
+    let Some(after_word) = trimmed[word_len..].strip_prefix('[') else {
+        return false;
+    };
+    let Some((pid, after_pid)) = after_word.split_once(']') else {
+        return false;
+    };
+    let (Ok(pid), Some(level)) = (pid.parse::<u64>(), normalize_level(&trimmed[..word_len])) else {
+        return false;
+    };
+    let (call, message) = match after_pid
+        .strip_prefix('[')
+        .and_then(|a| a.split_once("]: "))
+    {
+        Some((call, message)) => (Some(call), message),
+        None => match after_pid.strip_prefix(": ") {
+            Some(message) => (None, message),
+            None => return false,
+        },
+    };
+    fields.push(text("level", level));
+    fields.push(("pid".to_string(), Value::from(pid)));
+    if let Some(call) = call {
+        fields.push(text("call_id", call));
+    }
+    let (location, after_location) = message.split_once(' ').unwrap_or((message, ""));
+    if super::tokens::is_source_location(location) {
+        push_logger(fields, location, None);
+        push_message(after_location, fields);
+    } else {
+        push_message(message, fields);
+    }
+    true
+}
+
 /// capnslog (etcd before 3.4, CoreOS's tools): `W | package: message`, one letter a level.
 fn capnslog(rest: &str, fields: &mut Vec<(String, Value)>) -> bool {
     let bytes = rest.as_bytes();
@@ -437,10 +524,10 @@ fn exim(rest: &str, fields: &mut Vec<(String, Value)>) -> bool {
     let Some((id, after)) = trimmed.split_once(' ') else {
         return false;
     };
-    let parts: Vec<&str> = id.split('-').collect();
-    let exim_id = matches!(parts.as_slice(), [a, b, c]
-        if a.len() == 6 && (b.len() == 6 || b.len() == 11) && (2..=4).contains(&c.len())
-            && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'));
+    let mut parts = id.split('-').map(str::len);
+    let lengths = [parts.next(), parts.next(), parts.next(), parts.next()];
+    let exim_id = matches!(lengths, [Some(6), Some(6 | 11), Some(2..=4), None])
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
     if !exim_id {
         return false;
     }

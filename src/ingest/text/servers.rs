@@ -83,11 +83,12 @@ pub(super) fn leading_level(message: &str) -> Option<&'static str> {
     }
     // Windows Update marks its warnings: `* WARNING: Exit code = 0x8024402C`.
     let message = message.strip_prefix("* ").unwrap_or(message);
-    // A program's name in capitals before its level: `PM2 error: spawn node ENOENT`.
+    // A program's name before its level: `PM2 error: spawn node ENOENT`, `rsync error: some
+    // files ... (code 23)`.
     let name_len = message
         .bytes()
-        .take(9)
-        .take_while(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        .take(13)
+        .take_while(|b| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_')
         .count();
     if let Some(after) = message[name_len..]
         .strip_prefix(' ')

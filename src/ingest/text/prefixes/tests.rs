@@ -280,3 +280,85 @@ fn exim_marks() {
     assert!(get(&f, "operation").is_none());
     assert_eq!(get(&f, "message_id").unwrap(), "1nAgOH-0005uW-Ga");
 }
+
+#[test]
+fn asterisk_levels_glued_to_their_pid() {
+    let f = fields("[Nov 30 14:01:03] WARNING[1235][C-00000001]: app_dial.c:1234 dial_exec_full: Unable to create channel of type 'SIP'");
+    assert_eq!(get(&f, "level").unwrap(), "WARN");
+    assert_eq!(get(&f, "pid").unwrap(), "1235");
+    assert_eq!(get(&f, "call_id").unwrap(), "C-00000001");
+    assert_eq!(get(&f, "logger").unwrap(), "app_dial.c:1234");
+    assert_eq!(
+        get(&f, "message").unwrap(),
+        "dial_exec_full: Unable to create channel of type 'SIP'"
+    );
+    let f = fields("[Nov 30 14:01:04] ERROR[1236]: res_pjsip.c:123 ast_sip_create_dialog_uas: Could not create dialog");
+    assert_eq!(get(&f, "level").unwrap(), "ERROR");
+    assert!(get(&f, "call_id").is_none());
+    // An upper-case word and a bracket that is no pid is not this layout.
+    let f = fields("2026-11-30 14:01:02 ERROR[main] payment failed");
+    assert!(get(&f, "pid").is_none_or(|p| p != "main"));
+}
+
+#[test]
+fn jvm_gc_collections() {
+    let f = fields("2026-11-30T14:01:03.456+0000: 13.678: [Full GC (Ergonomics) [PSYoungGen: 512K->0K(2048K)] 4000K->3000K(4096K), 0.1234567 secs] [Times: user=0.20 sys=0.01, real=0.12 secs]");
+    assert_eq!(get(&f, "level").unwrap(), "WARN");
+    assert_eq!(get(&f, "operation").unwrap(), "Full GC (Ergonomics)");
+    assert_eq!(get(&f, "duration_ms").unwrap(), "120.0");
+    assert_eq!(get(&f, "uptime_s").unwrap(), "13.678");
+    assert_eq!(get(&f, "logger").unwrap(), "gc");
+    let f = fields("2026-11-30T14:01:02.123+0000: 12.345: [GC (Allocation Failure) [PSYoungGen: 1024K->512K(2048K)] 1024K->600K(4096K), 0.0012345 secs]");
+    assert!(get(&f, "level").is_none());
+    assert_eq!(get(&f, "operation").unwrap(), "GC (Allocation Failure)");
+    assert_eq!(get(&f, "duration_ms").unwrap(), "1.2345");
+}
+
+#[test]
+fn django_verbose_dbt_squid_sonar_freeswitch_phoenix_rsync() {
+    let f = fields(
+        "ERROR 2026-11-30 14:01:02,123 log 1234 140123456789 Internal Server Error: /api/orders/17",
+    );
+    assert_eq!(get(&f, "level").unwrap(), "ERROR");
+    assert_eq!(get(&f, "logger").unwrap(), "log");
+    assert_eq!(get(&f, "pid").unwrap(), "1234");
+    assert_eq!(get(&f, "tid").unwrap(), "140123456789");
+    assert_eq!(
+        get(&f, "message").unwrap(),
+        "Internal Server Error: /api/orders/17"
+    );
+    let f = fields("14:01:03  1 of 12 START sql table model analytics.orders ... [RUN]");
+    assert!(get(&f, "pid").is_none());
+    assert!(get(&f, "message").unwrap().starts_with("1 of 12 START"));
+    let f = fields(
+        "2026/11/30 14:01:03 kid1| WARNING: Could not determine this machines public hostname.",
+    );
+    assert_eq!(get(&f, "process").unwrap(), "kid1");
+    assert_eq!(get(&f, "level").unwrap(), "WARN");
+    let f = fields(
+        "2026.11.30 14:01:03 ERROR web[][o.s.s.p.Platform] Background initialization failed",
+    );
+    assert_eq!(get(&f, "process").unwrap(), "web");
+    assert_eq!(get(&f, "logger").unwrap(), "o.s.s.p.Platform");
+    assert_eq!(
+        get(&f, "message").unwrap(),
+        "Background initialization failed"
+    );
+    let f = fields("2026-11-30 14:01:03.456789 [ERR] mod_sofia.c:2345 Error Creating Session");
+    assert_eq!(get(&f, "logger").unwrap(), "mod_sofia.c:2345");
+    assert_eq!(get(&f, "message").unwrap(), "Error Creating Session");
+    let f = fields("14:01:02.456 request_id=Fxyz123 [error] Sent 500 in 12ms");
+    assert_eq!(get(&f, "level").unwrap(), "ERROR");
+    assert_eq!(get(&f, "request_id").unwrap(), "Fxyz123");
+    assert_eq!(get(&f, "message").unwrap(), "Sent 500 in 12ms");
+    let f = fields(
+        "2026/11/30 14:01:03 [1234] rsync error: some files/attrs were not transferred (code 23)",
+    );
+    assert_eq!(get(&f, "level").unwrap(), "ERROR");
+    let f = fields("11-30-2026 14:01:03.456 +0000 ERROR TcpOutputFd [1234 TcpOutEloop] - Connection to host=10.0.0.1:9997 failed");
+    assert_eq!(get(&f, "ts").unwrap(), "2026-11-30T14:01:03.456+00:00");
+    assert_eq!(get(&f, "level").unwrap(), "ERROR");
+    // OpenLDAP counts operations: `op=1` is no operation's name.
+    let f = fields("2026-11-30 14:01:02 conn=1000 op=1 RESULT tag=97 err=49 text=");
+    assert!(get(&f, "op").is_none());
+}
