@@ -39,10 +39,26 @@ pub(crate) fn num(c: &Captures, i: usize) -> Option<u32> {
 }
 
 pub(crate) fn month(name: &str) -> Option<u32> {
-    MONTHS
-        .split('|')
-        .position(|m| m.eq_ignore_ascii_case(name))
-        .map(|i| i as u32 + 1)
+    // Matched on bytes, not by splitting `MONTHS`: syslog asks this of every line.
+    let &[a, b, c] = name.as_bytes() else {
+        return None;
+    };
+    let number = match [a | 0x20, b | 0x20, c | 0x20] {
+        [b'j', b'a', b'n'] => 1,
+        [b'f', b'e', b'b'] => 2,
+        [b'm', b'a', b'r'] => 3,
+        [b'a', b'p', b'r'] => 4,
+        [b'm', b'a', b'y'] => 5,
+        [b'j', b'u', b'n'] => 6,
+        [b'j', b'u', b'l'] => 7,
+        [b'a', b'u', b'g'] => 8,
+        [b's', b'e', b'p'] => 9,
+        [b'o', b'c', b't'] => 10,
+        [b'n', b'o', b'v'] => 11,
+        [b'd', b'e', b'c'] => 12,
+        _ => return None,
+    };
+    Some(number)
 }
 
 /// Digits of a fraction of a second as nanoseconds (`123` -> 123,000,000).

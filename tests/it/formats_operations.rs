@@ -3,7 +3,9 @@
 //! as a syslog server stores it, BIND's categories, Exim's main log, certbot's and Jetty's
 //! colon layouts, cloud-init, etcd's capnslog, Salt's minion, an Unreal Engine server and
 //! macOS's `install.log`; then TensorFlow, vLLM, go-ethereum, Plex, Windows' `netlogon.log`
-//! and Windows Update, CouchDB, GlusterFS, ClamAV, Dovecot and `pm2 logs`. Columns are checked, the accounting balances and every row's lines
+//! and Windows Update, CouchDB, GlusterFS, ClamAV, Dovecot and `pm2 logs`; then Splunk's
+//! `splunkd.log`, Asterisk, the JVM's GC log, Django's verbose layout, Squid's `cache.log`,
+//! SonarQube, FreeSWITCH, Phoenix, rsync, Kamailio and OpenLDAP over syslog. Columns are checked, the accounting balances and every row's lines
 //! are read back from its source.
 
 use std::time::{Duration, SystemTime};
@@ -399,4 +401,141 @@ async fn more_operations_logs_without_configuration() {
         assert_lineage(data.path()).await,
         2 + 2 + 2 + 2 + 2 + 2 + 2 + 2 + 2 + 2 + 3
     );
+}
+
+const SPLUNKD: &str = "11-30-2026 14:01:02.123 +0000 INFO  ServerConfig [0 MainThread] - Found no hostname options in server.conf.\n\
+11-30-2026 14:01:03.456 +0000 ERROR TcpOutputFd [1234 TcpOutEloop] - Connection to host=10.0.0.1:9997 failed\n";
+
+const ASTERISK: &str = "[Nov 30 14:01:02] NOTICE[1234]: chan_sip.c:28712 handle_request_register: Registration from '\"100\" <sip:100@10.0.0.1>' failed for '10.0.0.9:5060' - Wrong password\n\
+[Nov 30 14:01:03] WARNING[1235][C-00000001]: app_dial.c:1234 dial_exec_full: Unable to create channel of type 'SIP' (cause 20 - Subscriber absent)\n";
+
+const GC: &str = "2026-11-30T14:01:02.123+0000: 12.345: [GC (Allocation Failure) [PSYoungGen: 1024K->512K(2048K)] 1024K->600K(4096K), 0.0012346 secs] [Times: user=0.01 sys=0.00, real=0.00 secs]\n\
+2026-11-30T14:01:03.456+0000: 13.678: [Full GC (Ergonomics) [PSYoungGen: 512K->0K(2048K)] 4000K->3000K(4096K), 0.1234567 secs] [Times: user=0.20 sys=0.01, real=0.12 secs]\n";
+
+const DJANGO: &str =
+    "ERROR 2026-11-30 14:01:02,123 log 1234 140123456789 Internal Server Error: /api/orders/17\n\
+Traceback (most recent call last):\n\
+  File \"/app/views.py\", line 12, in get\n\
+KeyError: 'order'\n\
+WARNING 2026-11-30 14:01:03,456 basehttp 1234 140123456790 \"GET /favicon.ico HTTP/1.1\" 404 179\n";
+
+const SQUID: &str =
+    "2026/11/30 14:01:02 kid1| Starting Squid Cache version 5.7 for x86_64-pc-linux-gnu...\n\
+2026/11/30 14:01:03 kid1| WARNING: Could not determine this machines public hostname.\n";
+
+const SONAR: &str = "2026.11.30 14:01:02 INFO  app[][o.s.a.SchedulerImpl] SonarQube is operational\n\
+2026.11.30 14:01:03 ERROR web[][o.s.s.p.Platform] Background initialization failed. Stopping SonarQube\n";
+
+const FREESWITCH: &str = "2026-11-30 14:01:02.123456 [NOTICE] switch_channel.c:1104 New Channel sofia/internal/1000@10.0.0.1 [abc]\n\
+2026-11-30 14:01:03.456789 [ERR] mod_sofia.c:2345 Error Creating Session\n";
+
+const PHOENIX: &str = "14:01:02.123 request_id=Fxyz123 [info] GET /api/orders/17\n\
+14:01:02.456 request_id=Fxyz123 [info] Sent 500 in 12ms\n";
+
+const RSYNC: &str = "2026/11/30 14:01:02 [1234] connect from web-1 (10.0.0.1)\n\
+2026/11/30 14:01:03 [1234] rsync error: some files/attrs were not transferred (see previous errors) (code 23) at main.c(1338) [sender=3.2.7]\n";
+
+const KAMAILIO_AND_SLAPD: &str = "Nov 30 14:01:02 sip-1 /usr/sbin/kamailio[1234]: ERROR: tm [t_fwd.c:1512]: t_send_branch(): sending request on branch 0 failed\n\
+Nov 30 14:01:03 ldap-1 slapd[812]: conn=1000 op=1 RESULT tag=97 err=49 text=\n";
+
+#[tokio::test]
+async fn servers_and_runtimes_of_all_kinds_without_configuration() {
+    let written = SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_050_000);
+    let files = [
+        ("splunkd.log", SPLUNKD, "text"),
+        ("messages", ASTERISK, "text"),
+        ("gc.log", GC, "text"),
+        ("django.log", DJANGO, "text"),
+        ("cache.log", SQUID, "text"),
+        ("sonar.log", SONAR, "text"),
+        ("freeswitch.log", FREESWITCH, "text"),
+        ("phoenix.log", PHOENIX, "text"),
+        ("rsyncd.log", RSYNC, "text"),
+        ("syslog", KAMAILIO_AND_SLAPD, "syslog"),
+    ];
+    let (_logs, data) = ingest_files_checking_formats(&files, written).await;
+
+    let got = rows_of(data.path(), "splunkd.log", "ts, level, component").await;
+    assert_eq!(
+        got,
+        [
+            ["2026-11-30T14:01:02.123Z", "INFO", "ServerConfig"],
+            ["2026-11-30T14:01:03.456Z", "ERROR", "TcpOutputFd"],
+        ]
+    );
+    let got = rows_of(
+        data.path(),
+        "messages",
+        "level, component, json_get_str(attributes, 'call_id')",
+    )
+    .await;
+    assert_eq!(
+        got,
+        [
+            ["INFO", "chan_sip.c:28712", "NULL"],
+            ["WARN", "app_dial.c:1234", "C-00000001"],
+        ]
+    );
+    let got = rows_of(data.path(), "gc.log", "level, operation, duration_ms").await;
+    assert_eq!(
+        got,
+        [
+            ["INFO", "GC (Allocation Failure)", "1.235"],
+            ["WARN", "Full GC (Ergonomics)", "123.457"],
+        ]
+    );
+    let got = rows_of(
+        data.path(),
+        "django.log",
+        "level, component, json_get_int(attributes, 'pid'), _line_count",
+    )
+    .await;
+    assert_eq!(
+        got,
+        [
+            ["ERROR", "log", "1234", "4"],
+            ["WARN", "basehttp", "1234", "1"]
+        ]
+    );
+    let got = rows_of(
+        data.path(),
+        "cache.log",
+        "level, json_get_str(attributes, 'process')",
+    )
+    .await;
+    assert_eq!(got, [["INFO", "kid1"], ["WARN", "kid1"]]);
+    let got = rows_of(data.path(), "sonar.log", "level, component").await;
+    assert_eq!(
+        got,
+        [
+            ["INFO", "o.s.a.SchedulerImpl"],
+            ["ERROR", "o.s.s.p.Platform"]
+        ]
+    );
+    let got = rows_of(data.path(), "freeswitch.log", "level, component").await;
+    assert_eq!(
+        got,
+        [
+            ["INFO", "switch_channel.c:1104"],
+            ["ERROR", "mod_sofia.c:2345"]
+        ]
+    );
+    let got = rows_of(data.path(), "phoenix.log", "level, message").await;
+    assert_eq!(
+        got,
+        [["INFO", "GET /api/orders/17"], ["INFO", "Sent 500 in 12ms"]]
+    );
+    let got = rows_of(data.path(), "rsyncd.log", "level").await;
+    assert_eq!(got, [["INFO"], ["ERROR"]]);
+    let got = rows_of(data.path(), "syslog", "level, service, operation").await;
+    assert_eq!(
+        got,
+        [
+            ["ERROR", "kamailio", "unknown"],
+            ["INFO", "slapd", "unknown"]
+        ]
+    );
+
+    assert_balanced(data.path()).await;
+    assert_eq!(assert_lineage(data.path()).await, 2 * 10);
 }

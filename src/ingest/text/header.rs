@@ -205,6 +205,22 @@ pub(super) fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
             at += token_len;
             break;
         }
+        // Splunk's `splunkd.log`: `ERROR TcpOutputFd [1234 TcpOutEloop] - message`, a
+        // component named in one word, then the thread.
+        let component_then_thread = level.is_some()
+            && !logger
+            && brackets == 0
+            && next_token.starts_with('[')
+            && token.starts_with(|c: char| c.is_ascii_uppercase())
+            && token
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        if component_then_thread && after.find("] - ").is_some_and(|at| at < 80) {
+            push_logger(fields, token, None);
+            logger = true;
+            at += token_len;
+            continue;
+        }
         // FreeSWITCH: `[ERR] switch_core.c:1234 message`, the source right after the level.
         let just_after_level = fields.last().is_some_and(|(name, _)| name == "level");
         if just_after_level && !logger && is_source_location(token) && token.contains(".c") {

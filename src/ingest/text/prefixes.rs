@@ -341,7 +341,7 @@ fn erlang_node(rest: &str, fields: &mut Vec<(String, Value)>) -> bool {
 /// The JVM's garbage collection log before Java 9 (`-XX:+PrintGCDateStamps`):
 /// `<time>: 12.345: [GC (Allocation Failure) [PSYoungGen: ...] ..., 0.0012345 secs] [Times:
 /// user=0.01 sys=0.00, real=0.00 secs]`. The seconds since start, the collection as the
-/// operation, its wall time (`real=`, else the pause) as the duration; a full collection,
+/// operation, its pause as the duration; a full collection,
 /// which stops the application, is a WARN.
 fn jvm_gc(rest: &str, fields: &mut Vec<(String, Value)>) -> bool {
     let Some(after) = rest.strip_prefix(": ") else {
@@ -365,15 +365,15 @@ fn jvm_gc(rest: &str, fields: &mut Vec<(String, Value)>) -> bool {
         fields.push(text("level", "WARN"));
     }
     let seconds = |text: &str| text.split(' ').next()?.parse::<f64>().ok();
+    // The pause the collector measured (`, 0.0012345 secs]`), else the wall time rounded to
+    // hundredths (`real=0.12 secs`).
     let pause = collection
-        .split_once("real=")
-        .and_then(|(_, real)| seconds(real))
-        .or_else(|| {
-            let (before, _) = collection.split_once(" secs]")?;
-            seconds(before.rsplit(", ").next()?)
-        });
+        .split_once(" secs]")
+        .and_then(|(before, _)| seconds(before.rsplit(", ").next()?))
+        .or_else(|| seconds(collection.split_once("real=")?.1));
     if let Some(pause) = pause {
-        fields.push(("duration_ms".to_string(), Value::from(pause * 1000.0)));
+        let ms = (pause * 1e6).round() / 1e3;
+        fields.push(("duration_ms".to_string(), Value::from(ms)));
     }
     push_message(collection.strip_suffix(']').unwrap_or(collection), fields);
     true
