@@ -341,12 +341,12 @@ fn read_tag(tagged: &str) -> Option<Tag<'_>> {
     let (first, after_first) = token(tagged);
     if is_tag(first) {
         let (name, pid) = split_pid(first.trim_end_matches(':'));
-        // `/usr/sbin/kamailio[1234]:`, Debian's `/USR/SBIN/CRON[812]:`: the program.
-        let name = name
-            .rsplit('/')
-            .next()
-            .filter(|n| !n.is_empty())
-            .unwrap_or(name);
+        // `/usr/sbin/kamailio[1234]:`, Debian's `/USR/SBIN/CRON[812]:`: the program (Postfix's
+        // `postfix/smtpd` is a name of its own).
+        let program = name
+            .strip_prefix('/')
+            .and_then(|path| path.rsplit('/').next());
+        let name = program.filter(|n| !n.is_empty()).unwrap_or(name);
         return Some(Tag {
             name,
             pid,

@@ -117,6 +117,22 @@ fn cisco_and_journalctl_iso() {
 }
 
 #[test]
+fn a_program_path_names_the_program_postfix_keeps_its_name() {
+    let f = parse_syslog(
+        "Nov 30 14:01:02 sip-1 /usr/sbin/kamailio[1234]: ERROR: tm failed",
+        &times(),
+    )
+    .unwrap();
+    assert_eq!(get(&f, "service").unwrap(), "kamailio");
+    let f = parse_syslog(
+        "Nov 30 14:01:02 mail-1 postfix/smtpd[1234]: warning: hostname does not resolve",
+        &times(),
+    )
+    .unwrap();
+    assert_eq!(get(&f, "service").unwrap(), "postfix/smtpd");
+}
+
+#[test]
 fn dovecot_process_user_pid_and_session() {
     let f = parse_syslog(
         "Nov 30 14:01:03 imap(bob)<1234><abcdef>: Error: Mailbox INBOX: Corrupted index cache file",
