@@ -271,6 +271,9 @@ fn rfc3164(
         if let Some(sender) = tag.sender {
             fields.push(("sender".to_string(), Value::String(sender.to_string())));
         }
+        if let Some(instance) = tag.instance {
+            fields.push(("instance".to_string(), Value::String(instance.to_string())));
+        }
         tag.message
     } else if has_pri {
         tagged
@@ -331,6 +334,8 @@ struct Tag<'a> {
     pid: Option<u64>,
     /// macOS names the job a launchd message is about: `launchd[1] (com.apple.Safari[512]):`.
     sender: Option<&'a str>,
+    /// What the bracket names when it holds no pid: Heroku's dyno (`app[web.1]:`).
+    instance: Option<&'a str>,
     message: &'a str,
 }
 
@@ -347,10 +352,20 @@ fn read_tag(tagged: &str) -> Option<Tag<'_>> {
             .strip_prefix('/')
             .and_then(|path| path.rsplit('/').next());
         let name = program.filter(|n| !n.is_empty()).unwrap_or(name);
+        // `heroku logs`: `app[web.1]:`, `heroku[router]:`: the source, then the dyno.
+        let bracketed = name
+            .strip_suffix(']')
+            .and_then(|n| n.split_once('['))
+            .filter(|(source, dyno)| pid.is_none() && !source.is_empty() && !dyno.is_empty());
+        let (name, instance) = match bracketed {
+            Some((source, dyno)) => (source, Some(dyno)),
+            None => (name, None),
+        };
         return Some(Tag {
             name,
             pid,
             sender: None,
+            instance,
             message: after_first,
         });
     }
@@ -366,6 +381,7 @@ fn read_tag(tagged: &str) -> Option<Tag<'_>> {
             name,
             pid,
             sender,
+            instance: None,
             message: message.strip_prefix(' ').unwrap_or(message),
         });
     }
@@ -397,6 +413,7 @@ fn read_tag(tagged: &str) -> Option<Tag<'_>> {
                 name,
                 pid,
                 sender: None,
+                instance: None,
                 message: after,
             });
         }

@@ -13,7 +13,7 @@ use serde_json::Value;
 
 pub(crate) use super::timestamps::timestamp_at;
 use super::timestamps::{
-    clock, find_timestamp, iso_text, num, with_zone_word, Stamp, PLACEHOLDER_YEAR,
+    clock, find_timestamp, iso_text, num, with_zone_word, zone_word_secs, Stamp, PLACEHOLDER_YEAR,
 };
 
 use super::values::{normalize_level, parse_duration_text};
@@ -231,7 +231,24 @@ impl TextParser {
             daemons::mysql_slow_query(&text[end..], &mut fields);
             return Ok(fields);
         }
-        if let Some((level, thread)) = level_before_time(before) {
+        // Monit: `[UTC Nov 30 14:01:02] error    : message`, the zone first in the bracket.
+        let zone_first = before.strip_prefix('[').and_then(zone_word_secs);
+        let stamp = match (zone_first, stamp) {
+            (Some(offset), Stamp::Naive { time, has_year }) => {
+                let time = if has_year { time } else { self.year_for(time) };
+                let (sign, offset) = if offset < 0 {
+                    ('-', -offset)
+                } else {
+                    ('+', offset)
+                };
+                let zone = format!("{sign}{:02}:{:02}", offset / 3600, offset % 3600 / 60);
+                Stamp::Zoned(format!("{}{zone}", iso_text(time)))
+            }
+            (_, stamp) => stamp,
+        };
+        if zone_first.is_some() {
+            // The bracket is read as a time's (below).
+        } else if let Some((level, thread)) = level_before_time(before) {
             // Cassandra: `ERROR [CompactionExecutor:2] 2026-11-30 14:01:04,123 File.java:244 - ...`.
             fields.push(("level".to_string(), Value::String(level.to_string())));
             if let Some(thread) = thread {
@@ -258,7 +275,7 @@ impl TextParser {
         if jul || squid || csvlog || macos {
             return Ok(fields);
         }
-        if start > 0 && text.as_bytes()[start - 1] == b'[' {
+        if start > 0 && (text.as_bytes()[start - 1] == b'[' || zone_first.is_some()) {
             let close = text[end..].find(']').map(|i| end + i);
             if let Some(close) = close {
                 let inside = text[end..close].trim();

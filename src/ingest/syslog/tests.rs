@@ -133,6 +133,20 @@ fn a_program_path_names_the_program_postfix_keeps_its_name() {
 }
 
 #[test]
+fn heroku_cli_sources_and_dynos() {
+    let f = parse_syslog(
+        "2026-11-30T14:01:04.000000+00:00 app[worker.1]: Error: job 17 failed",
+        &times(),
+    )
+    .unwrap();
+    assert_eq!(get(&f, "service").unwrap(), "app");
+    assert_eq!(get(&f, "instance").unwrap(), "worker.1");
+    let f = parse_syslog("2026-11-30T14:01:03.456789+00:00 heroku[router]: at=error code=H12 status=503 service=30000ms", &times()).unwrap();
+    assert_eq!(get(&f, "service").unwrap(), "heroku");
+    assert_eq!(get(&f, "instance").unwrap(), "router");
+}
+
+#[test]
 fn dovecot_process_user_pid_and_session() {
     let f = parse_syslog(
         "Nov 30 14:01:03 imap(bob)<1234><abcdef>: Error: Mailbox INBOX: Corrupted index cache file",

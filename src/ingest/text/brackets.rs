@@ -79,6 +79,10 @@ pub(super) fn bracket_field(
         fields.push(("pid".to_string(), Value::from(pid)));
         return;
     }
+    // Twisted's `[-]`: no context.
+    if inside == "-" {
+        return;
+    }
     // vLLM and other Python servers: `[api_server.py:1024]`, the source file and its line.
     let logger_read = fields.iter().any(|(name, _)| name == "logger");
     if !logger_read && super::tokens::is_source_location(inside) {

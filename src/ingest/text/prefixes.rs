@@ -33,6 +33,7 @@ fn text(name: &str, value: &str) -> (String, Value) {
 /// pushed) when it is none.
 pub(super) fn read(rest: &str, fields: &mut Vec<(String, Value)>) -> bool {
     glog_after_time(rest, fields)
+        || telegraf(rest, fields)
         || jvm_gc(rest, fields)
         || level_with_pid(rest, fields)
         || gluster(rest, fields)
@@ -419,6 +420,36 @@ fn level_with_pid(rest: &str, fields: &mut Vec<(String, Value)>) -> bool {
         push_message(after_location, fields);
     } else {
         push_message(message, fields);
+    }
+    true
+}
+
+/// Telegraf (and the CloudWatch agent built on it): `E! [inputs.docker] message`, a letter and
+/// an exclamation mark for the level, the plugin in brackets.
+fn telegraf(rest: &str, fields: &mut Vec<(String, Value)>) -> bool {
+    let bytes = rest.as_bytes();
+    if !(bytes.len() > 4 && bytes[0] == b' ' && bytes[2] == b'!' && bytes[3] == b' ') {
+        return false;
+    }
+    let level = match bytes[1] {
+        b'E' => "ERROR",
+        b'W' => "WARN",
+        b'I' => "INFO",
+        b'D' => "DEBUG",
+        _ => return false,
+    };
+    fields.push(text("level", level));
+    let after = &rest[4..];
+    let plugin = after
+        .strip_prefix('[')
+        .and_then(|a| a.split_once("] "))
+        .filter(|(plugin, _)| plugin.chars().all(is_name_char));
+    match plugin {
+        Some((plugin, message)) => {
+            push_logger(fields, plugin, None);
+            push_message(message, fields);
+        }
+        None => push_message(after, fields),
     }
     true
 }

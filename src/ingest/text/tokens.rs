@@ -282,6 +282,10 @@ pub(crate) fn header_level(token: &str) -> Option<&'static str> {
     if word.len() < 3 {
         return None;
     }
+    // PostgreSQL's `LOG` is a level; `Log opened.` (Twisted) is prose.
+    if word.eq_ignore_ascii_case("log") && word != "LOG" {
+        return None;
+    }
     normalize_level(word)
 }
 

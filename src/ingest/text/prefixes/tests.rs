@@ -362,3 +362,30 @@ fn django_verbose_dbt_squid_sonar_freeswitch_phoenix_rsync() {
     let f = fields("2026-11-30 14:01:02 conn=1000 op=1 RESULT tag=97 err=49 text=");
     assert!(get(&f, "op").is_none());
 }
+
+#[test]
+fn telegraf_monit_and_twisted() {
+    let f = fields("2026-11-30T14:01:03Z E! [inputs.docker] Error in plugin: permission denied");
+    assert_eq!(get(&f, "level").unwrap(), "ERROR");
+    assert_eq!(get(&f, "logger").unwrap(), "inputs.docker");
+    assert_eq!(
+        get(&f, "message").unwrap(),
+        "Error in plugin: permission denied"
+    );
+    let f = fields("[UTC Nov 30 14:01:03] error    : 'nginx' process is not running");
+    assert_eq!(get(&f, "level").unwrap(), "ERROR");
+    assert_eq!(get(&f, "ts").unwrap(), "2026-11-30T14:01:03+00:00");
+    assert_eq!(
+        get(&f, "message").unwrap(),
+        "'nginx' process is not running"
+    );
+    assert!(get(&f, "prefix").is_none());
+    let f = fields("[CET Nov 30 14:01:03] info     : Starting Monit");
+    assert_eq!(get(&f, "ts").unwrap(), "2026-11-30T14:01:03+01:00");
+    let f = fields("2026-11-30 14:01:02+0000 [-] Log opened.");
+    assert_eq!(get(&f, "message").unwrap(), "Log opened.");
+    assert!(get(&f, "thread").is_none());
+    // PostgreSQL's `LOG` stays a level.
+    let f = fields("2026-11-30 14:01:03.456 UTC [987] LOG:  checkpoint starting: time");
+    assert_eq!(get(&f, "level").unwrap(), "INFO");
+}
