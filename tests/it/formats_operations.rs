@@ -5,7 +5,8 @@
 //! macOS's `install.log`; then TensorFlow, vLLM, go-ethereum, Plex, Windows' `netlogon.log`
 //! and Windows Update, CouchDB, GlusterFS, ClamAV, Dovecot and `pm2 logs`; then Splunk's
 //! `splunkd.log`, Asterisk, the JVM's GC log, Django's verbose layout, Squid's `cache.log`,
-//! SonarQube, FreeSWITCH, Phoenix, rsync, Kamailio and OpenLDAP over syslog. Columns are checked, the accounting balances and every row's lines
+//! SonarQube, FreeSWITCH, Phoenix, rsync, Kamailio and OpenLDAP over syslog, Telegraf, Monit,
+//! Twisted and `heroku logs`. Columns are checked, the accounting balances and every row's lines
 //! are read back from its source.
 
 use std::time::{Duration, SystemTime};
@@ -438,6 +439,21 @@ const RSYNC: &str = "2026/11/30 14:01:02 [1234] connect from web-1 (10.0.0.1)\n\
 const KAMAILIO_AND_SLAPD: &str = "Nov 30 14:01:02 sip-1 /usr/sbin/kamailio[1234]: ERROR: tm [t_fwd.c:1512]: t_send_branch(): sending request on branch 0 failed\n\
 Nov 30 14:01:03 ldap-1 slapd[812]: conn=1000 op=1 RESULT tag=97 err=49 text=\n";
 
+const TELEGRAF: &str = "2026-11-30T14:01:02Z I! Starting Telegraf 1.28.3\n\
+2026-11-30T14:01:03Z E! [inputs.docker] Error in plugin: Got permission denied while trying to connect to the Docker daemon socket\n";
+
+const MONIT: &str = "[UTC Nov 30 14:01:02] info     : Starting Monit 5.33.0 daemon with http interface at [*]:2812\n\
+[UTC Nov 30 14:01:03] error    : 'nginx' process is not running\n";
+
+const TWISTED: &str = "2026-11-30 14:01:02+0000 [-] Log opened.\n\
+2026-11-30 14:01:03+0000 [-] Unhandled Error\n\
+Traceback (most recent call last):\n\
+  File \"/app/server.py\", line 12, in render\n\
+ValueError: bad order id\n";
+
+const HEROKU_CLI: &str = "2026-11-30T14:01:02.123456+00:00 app[web.1]: Server listening on port 3000\n\
+2026-11-30T14:01:03.456789+00:00 heroku[router]: at=error code=H12 desc=\"Request timeout\" method=GET path=\"/api/orders/17\" host=shop.herokuapp.com request_id=abc fwd=\"10.0.0.1\" dyno=web.1 connect=0ms service=30000ms status=503 bytes=0 protocol=https\n";
+
 #[tokio::test]
 async fn servers_and_runtimes_of_all_kinds_without_configuration() {
     let written = SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_050_000);
@@ -452,6 +468,10 @@ async fn servers_and_runtimes_of_all_kinds_without_configuration() {
         ("phoenix.log", PHOENIX, "text"),
         ("rsyncd.log", RSYNC, "text"),
         ("syslog", KAMAILIO_AND_SLAPD, "syslog"),
+        ("telegraf.log", TELEGRAF, "text"),
+        ("monit.log", MONIT, "text"),
+        ("twistd.log", TWISTED, "text"),
+        ("heroku-logs.txt", HEROKU_CLI, "syslog"),
     ];
     let (_logs, data) = ingest_files_checking_formats(&files, written).await;
 
@@ -536,6 +556,33 @@ async fn servers_and_runtimes_of_all_kinds_without_configuration() {
         ]
     );
 
+    let got = rows_of(data.path(), "telegraf.log", "level, component").await;
+    assert_eq!(got, [["INFO", "unknown"], ["ERROR", "inputs.docker"]]);
+    let got = rows_of(data.path(), "monit.log", "ts, level").await;
+    assert_eq!(
+        got,
+        [
+            ["2026-11-30T14:01:02Z", "INFO"],
+            ["2026-11-30T14:01:03Z", "ERROR"]
+        ]
+    );
+    let got = rows_of(data.path(), "twistd.log", "message, _line_count").await;
+    assert_eq!(got[0], ["Log opened.", "1"]);
+    assert_eq!(got[1][1], "4");
+    let got = rows_of(
+        data.path(),
+        "heroku-logs.txt",
+        "service, json_get_str(attributes, 'instance'), status_code, operation",
+    )
+    .await;
+    assert_eq!(
+        got,
+        [
+            ["app", "web.1", "NULL", "unknown"],
+            ["heroku", "router", "503", "GET /api/orders/{id}"],
+        ]
+    );
+
     assert_balanced(data.path()).await;
-    assert_eq!(assert_lineage(data.path()).await, 2 * 10);
+    assert_eq!(assert_lineage(data.path()).await, 2 * 14);
 }

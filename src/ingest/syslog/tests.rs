@@ -333,3 +333,21 @@ fn hostile_syslog_lines_say_what_is_wrong() {
     let e = parse_syslog("<13>1 - h a - - - no time", &times()).unwrap_err();
     assert!(e.contains("no timestamp"), "{e}");
 }
+
+#[test]
+fn cisco_dovecot_heroku_and_paths_cut_anywhere_and_widened() {
+    for line in [
+        "Nov 30 14:01:02 10.0.0.1 123: *Nov 30 14:01:02.123: %LINK-3-UPDOWN: Interface Gi0/1",
+        "<189>124: core-sw1: .Nov 30 14:01:03.456 UTC: %SYS-5-CONFIG_I: Configured",
+        "Nov 30 14:01:03 imap(bob)<1234><abcdef>: Error: Mailbox INBOX",
+        "2026-11-30T14:01:04.000000+00:00 app[worker.1]: Error: job 17 failed",
+        "Nov 30 14:01:02 sip-1 /usr/sbin/kamailio[1234]: ERROR: tm failed",
+        "2026-11-30 14:01:03+00 mac-1 installd[456]: PackageKit: Install Failed",
+    ] {
+        for (cut, _) in line.char_indices() {
+            let _ = parse_syslog(&line[..cut], &times());
+            let widened = format!("{}€{}", &line[..cut], &line[cut..]);
+            let _ = parse_syslog(&widened, &times());
+        }
+    }
+}

@@ -9,6 +9,8 @@
 //! 2026-11-30 14:01:03.456789 W | etcdserver: read-only range request took too long
 //! 30-Nov-2026 14:01:04.789 general: error: zone example.com/IN: loading failed
 //! 2026-11-30 14:01:03 1nAgOH-0005uW-Ga ** bob@example.org R=dnslookup: ... 550 User unknown
+//! 2026-11-30 14:01:04.789012: E tensorflow/.../cuda_driver.cc:268] failed call to cuInit
+//! [Nov 30 14:01:03] WARNING[1235][C-00000001]: app_dial.c:1234 dial_exec_full: ...
 //! ```
 //!
 //! PostgreSQL with any `log_line_prefix` (Amazon RDS's `%t:%r:%u@%d:[%p]:`, Azure's
@@ -16,8 +18,10 @@
 //! spaces PostgreSQL writes after every severity; Python's `%(asctime)s:%(levelname)s:%(name)s:`
 //! and Jetty's `StdErrLog`; cloud-init's `file.py[LEVEL]:`; etcd's and CoreOS's capnslog
 //! (`W | package:`); BIND's `category: severity:`; Exim's main log, whose delivery marks say
-//! what happened to a message (`**` failed, `==` deferred). Each is ruled out in a few bytes:
-//! these are tried on every text line.
+//! what happened to a message (`**` failed, `==` deferred); glog's header after a full time
+//! (TensorFlow); Telegraf's `E! [plugin]`; the JVM's GC log; Asterisk's `LEVEL[pid][call]:`;
+//! GlusterFS; CouchDB's node and process. Each is ruled out in a few bytes: these are tried on
+//! every text line, before the general reader.
 
 use serde_json::Value;
 

@@ -16,8 +16,8 @@ fn header(text: &str) -> Option<(NaiveDateTime, u64, usize)> {
     if bytes.len() < 28 || bytes[0] != b'[' || bytes[5] != b'.' || bytes[11] != b'-' {
         return None;
     }
-    let time = NaiveDateTime::parse_from_str(&text[1..24], "%Y.%m.%d-%H.%M.%S:%3f").ok()?;
-    let frame_text = text[24..].strip_prefix("][")?;
+    let time = NaiveDateTime::parse_from_str(text.get(1..24)?, "%Y.%m.%d-%H.%M.%S:%3f").ok()?;
+    let frame_text = text.get(24..)?.strip_prefix("][")?;
     let close = frame_text.find(']')?;
     let frame = frame_text[..close].trim().parse().ok()?;
     Some((time, frame, 24 + 2 + close + 1))

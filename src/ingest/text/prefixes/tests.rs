@@ -389,3 +389,45 @@ fn telegraf_monit_and_twisted() {
     let f = fields("2026-11-30 14:01:03.456 UTC [987] LOG:  checkpoint starting: time");
     assert_eq!(get(&f, "level").unwrap(), "INFO");
 }
+
+/// Every layout above, cut anywhere and with a two-byte and a three-byte character put
+/// anywhere: no panic (a byte index inside a character would be one).
+#[test]
+fn every_cut_and_every_wide_character_is_survived() {
+    let lines = [
+        "2026-11-30 14:01:02 UTC:10.0.0.5(54321):app@shop:[1234]:ERROR:  duplicate key",
+        "2026-11-30 14:01:02 UTC-6571a1b2.4d2-LOG:  connection received",
+        "2026-11-30 14:01:02,123:ERROR:certbot._internal.error_handler:Encountered",
+        "2026-11-30 14:01:03.456:WARN:oejs.HttpChannel:qtp1234567-56: /api/orders",
+        "2026-11-30 14:01:03,456 - url_helper.py[WARNING]: Calling",
+        "2026-11-30 14:01:03.456789 W | etcdserver: read-only range request",
+        "30-Nov-2026 14:01:02.123 queries: info: client (example.com): query: example.com IN A +E(0)K",
+        "2026-11-30 14:01:03 1nAgOH-0005uW-Ga ** bob@example.org R=dnslookup",
+        "000125: *Nov 30 14:01:05.001: %SEC-6-IPACCESSLOGP: list 101 denied",
+        "2026-11-30 14:01:04.789012: E tensorflow/cuda_driver.cc:268] failed call",
+        "[2026-11-30 14:01:03.456789 +0000] E [MSGID: 106118] [glusterd-handler.c:123:op] 0-management: x",
+        "[error] 2026-11-30T14:01:03.456789Z couchdb@127.0.0.1 <0.456.0> -------- Could not open",
+        "[Nov 30 14:01:03] WARNING[1235][C-00000001]: app_dial.c:1234 dial_exec_full: Unable",
+        "2026-11-30T14:01:03.456+0000: 13.678: [Full GC (Ergonomics) [PSYoungGen: 512K->0K(2048K)], 0.1234567 secs]",
+        "ERROR 2026-11-30 14:01:02,123 log 1234 140123456789 Internal Server Error",
+        "2026.11.30 14:01:03 ERROR web[][o.s.s.p.Platform] Background",
+        "2026-11-30T14:01:03Z E! [inputs.docker] Error in plugin",
+        "[UTC Nov 30 14:01:03] error    : 'nginx' process is not running",
+        "[2026.11.30-14.01.03:789][ 12]LogNet: Warning: UNetConnection::Tick: Connection TIMED OUT",
+        "ERROR[11-30|14:01:04.789] Failed to journal state snapshot          err=x",
+        "11-30-2026 14:01:03.456 +0000 ERROR TcpOutputFd [1234 TcpOutEloop] - Connection failed",
+        "0|api      | 2026-11-30T14:01:03: Error: connect ECONNREFUSED",
+        "2026/11/30 14:01:03.4567890 1234  5678  Agent          * WARNING: Exit code",
+    ];
+    let parser = super::super::tests::parser();
+    for line in lines {
+        for (cut, _) in line.char_indices() {
+            let _ = parser.parse(&line[..cut]);
+            for wide in ["é", "€"] {
+                let widened = format!("{}{wide}{}", &line[..cut], &line[cut..]);
+                let _ = parser.parse(&widened);
+                let _ = parser.parse_payload(&widened);
+            }
+        }
+    }
+}
