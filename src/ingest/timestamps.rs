@@ -117,6 +117,18 @@ fn stamp(time: Option<NaiveDateTime>, has_year: bool) -> Option<Stamp> {
 }
 
 /// `yy MM dd HH mm ss` captures (HDFS, MySQL 5.x), no fraction.
+/// `11/30/2026` or `11-30-2026` (groups 1-3, the clock in 4-7): month first, as the United
+/// States write it, unless the first number cannot be a month (`30/11/2026` is day first).
+fn month_first_unless_impossible(c: &Captures) -> Option<Stamp> {
+    let (first, second) = (num(c, 1)?, num(c, 2)?);
+    let year = num(c, 3)? as i32;
+    if first > 12 {
+        stamp(clock(c, year, second, [1, 4, 5, 6], 7), true)
+    } else {
+        stamp(clock(c, year, first, [2, 4, 5, 6], 7), true)
+    }
+}
+
 fn two_digit_year(c: &Captures) -> Option<Stamp> {
     let time = clock(
         c,
@@ -282,29 +294,13 @@ static SHAPES: LazyLock<Vec<Shape>> = LazyLock::new(|| {
         // Suricata's `fast.log` joins date and time with a dash: `11/30/2026-14:01:02.123456`.
         shape(
             r"(\d{1,2})/(\d{1,2})/(\d{4})[ -](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?\b",
-            |c| {
-                let (first, second) = (num(c, 1)?, num(c, 2)?);
-                let year = num(c, 3)? as i32;
-                if first > 12 {
-                    stamp(clock(c, year, second, [1, 4, 5, 6], 7), true)
-                } else {
-                    stamp(clock(c, year, first, [2, 4, 5, 6], 7), true)
-                }
-            },
+            month_first_unless_impossible,
         ),
         // Splunk's own logs (`splunkd.log`): `11-30-2026 14:01:02.123 +0000`, month first
         // unless the first number cannot be a month.
         shape(
             r"(\d{2})-(\d{2})-(\d{4}) (\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?\b",
-            |c| {
-                let (first, second) = (num(c, 1)?, num(c, 2)?);
-                let year = num(c, 3)? as i32;
-                if first > 12 {
-                    stamp(clock(c, year, second, [1, 4, 5, 6], 7), true)
-                } else {
-                    stamp(clock(c, year, first, [2, 4, 5, 6], 7), true)
-                }
-            },
+            month_first_unless_impossible,
         ),
         // syslog's `Dec 10 06:55:46` (no year), also `Dec 10 2025 06:55:46`.
         shape(

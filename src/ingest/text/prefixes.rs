@@ -33,6 +33,24 @@ fn text(name: &str, value: &str) -> (String, Value) {
     (name.to_string(), Value::String(value.to_string()))
 }
 
+/// The level a layout's one-letter mark names (`E`, `W!`, `W |`), when the layout writes that
+/// letter (`accepted`): `T` trace, `D` debug, `I` and `N` (notice) info, `W`, `E`, and `F`,
+/// `C` (critical) and `A` (alert) fatal.
+fn letter_level(letter: u8, accepted: &[u8]) -> Option<&'static str> {
+    if !accepted.contains(&letter) {
+        return None;
+    }
+    Some(match letter {
+        b'T' => "TRACE",
+        b'D' => "DEBUG",
+        b'I' | b'N' => "INFO",
+        b'W' => "WARN",
+        b'E' => "ERROR",
+        b'F' | b'C' | b'A' => "FATAL",
+        _ => return None,
+    })
+}
+
 /// Reads what follows a line's time when it is one of the layouts above; `false` (nothing
 /// pushed) when it is none.
 pub(super) fn read(rest: &str, fields: &mut Vec<(String, Value)>) -> bool {
@@ -223,12 +241,8 @@ fn glog_after_time(rest: &str, fields: &mut Vec<(String, Value)>) -> bool {
     if !(bytes.len() > 5 && bytes.starts_with(b": ") && bytes[3] == b' ') {
         return false;
     }
-    let level = match bytes[2] {
-        b'I' => "INFO",
-        b'W' => "WARN",
-        b'E' => "ERROR",
-        b'F' => "FATAL",
-        _ => return false,
+    let Some(level) = letter_level(bytes[2], b"IWEF") else {
+        return false;
     };
     let Some((location, message)) = rest[4..].split_once("] ") else {
         return false;
@@ -257,14 +271,8 @@ fn gluster(rest: &str, fields: &mut Vec<(String, Value)>) -> bool {
     if !(bytes.len() > 4 && bytes[0] == b' ' && bytes[2] == b' ' && bytes[3] == b'[') {
         return false;
     }
-    let level = match bytes[1] {
-        b'T' => "TRACE",
-        b'D' => "DEBUG",
-        b'I' | b'N' => "INFO",
-        b'W' => "WARN",
-        b'E' => "ERROR",
-        b'C' | b'A' => "FATAL",
-        _ => return false,
+    let Some(level) = letter_level(bytes[1], b"TDINWECA") else {
+        return false;
     };
     let mut after = &rest[3..];
     let mut message_id = None;
@@ -435,12 +443,8 @@ fn telegraf(rest: &str, fields: &mut Vec<(String, Value)>) -> bool {
     if !(bytes.len() > 4 && bytes[0] == b' ' && bytes[2] == b'!' && bytes[3] == b' ') {
         return false;
     }
-    let level = match bytes[1] {
-        b'E' => "ERROR",
-        b'W' => "WARN",
-        b'I' => "INFO",
-        b'D' => "DEBUG",
-        _ => return false,
+    let Some(level) = letter_level(bytes[1], b"EWID") else {
+        return false;
     };
     fields.push(text("level", level));
     let after = &rest[4..];
@@ -464,14 +468,8 @@ fn capnslog(rest: &str, fields: &mut Vec<(String, Value)>) -> bool {
     if !(bytes.len() > 5 && bytes[0] == b' ' && &bytes[2..5] == b" | ") {
         return false;
     }
-    let level = match bytes[1] {
-        b'C' => "FATAL",
-        b'E' => "ERROR",
-        b'W' => "WARN",
-        b'N' | b'I' => "INFO",
-        b'D' => "DEBUG",
-        b'T' => "TRACE",
-        _ => return false,
+    let Some(level) = letter_level(bytes[1], b"CEWNIDT") else {
+        return false;
     };
     fields.push(text("level", level));
     let after = &rest[5..];
