@@ -246,15 +246,15 @@ impl TextParser {
             }
             (_, stamp) => stamp,
         };
-        if zone_first.is_some() {
-            // The bracket is read as a time's (below).
-        } else if let Some((level, thread)) = level_before_time(before) {
+        // With a zone first, the bracket is read as a time's (below).
+        let level_before = level_before_time(before).filter(|_| zone_first.is_none());
+        if let Some((level, thread)) = level_before {
             // Cassandra: `ERROR [CompactionExecutor:2] 2026-11-30 14:01:04,123 File.java:244 - ...`.
             fields.push(("level".to_string(), Value::String(level.to_string())));
             if let Some(thread) = thread {
                 fields.push(("thread".to_string(), Value::String(thread.to_string())));
             }
-        } else if !before.is_empty() {
+        } else if !before.is_empty() && zone_first.is_none() {
             // Rails: `I, [2026-11-30T14:01:02.123 #1234]  INFO -- : message`.
             fields.push(("prefix".to_string(), Value::String(before.to_string())));
         }

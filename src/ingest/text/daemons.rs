@@ -21,7 +21,8 @@ use super::push_message;
 use super::tokens::first_words;
 use crate::ingest::values::normalize_level;
 
-fn text(name: &str, value: &str) -> (String, Value) {
+/// A field holding a string.
+pub(super) fn text(name: &str, value: &str) -> (String, Value) {
     (name.to_string(), Value::String(value.to_string()))
 }
 

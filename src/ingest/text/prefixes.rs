@@ -25,13 +25,10 @@
 
 use serde_json::Value;
 
+use super::daemons::text;
 use super::tokens::is_name_char;
 use super::{push_logger, push_message};
 use crate::ingest::values::normalize_level;
-
-fn text(name: &str, value: &str) -> (String, Value) {
-    (name.to_string(), Value::String(value.to_string()))
-}
 
 /// The level a layout's one-letter mark names (`E`, `W!`, `W |`), when the layout writes that
 /// letter (`accepted`): `T` trace, `D` debug, `I` and `N` (notice) info, `W`, `E`, and `F`,
