@@ -264,16 +264,7 @@ fn rfc3164(
         return Ok(());
     }
     let message = if let Some(tag) = read_tag(tagged) {
-        fields.push(("service".to_string(), Value::String(tag.name.to_string())));
-        if let Some(pid) = tag.pid {
-            fields.push(("pid".to_string(), Value::from(pid)));
-        }
-        if let Some(sender) = tag.sender {
-            fields.push(("sender".to_string(), Value::String(sender.to_string())));
-        }
-        if let Some(instance) = tag.instance {
-            fields.push(("instance".to_string(), Value::String(instance.to_string())));
-        }
+        tag.push(fields);
         tag.message
     } else if has_pri {
         tagged
@@ -342,6 +333,40 @@ struct Tag<'a> {
 /// `sshd[123]: m`, `kernel: m`, `sshd(pam_unix)[19939]: m`; as macOS writes them also
 /// `com.apple.xpc.launchd[1] (com.apple.quicklook[36386]): m` and a name of a few words
 /// (`Google Chrome Helper[36514]: m`, the pid then required).
+impl Tag<'_> {
+    fn push(&self, fields: &mut Vec<(String, Value)>) {
+        fields.push(("service".to_string(), Value::String(self.name.to_string())));
+        if let Some(pid) = self.pid {
+            fields.push(("pid".to_string(), Value::from(pid)));
+        }
+        if let Some(sender) = self.sender {
+            fields.push(("sender".to_string(), Value::String(sender.to_string())));
+        }
+        if let Some(instance) = self.instance {
+            fields.push(("instance".to_string(), Value::String(instance.to_string())));
+        }
+    }
+}
+
+/// `host tag[pid]: message` after a time that is not syslog's (`journalctl -o
+/// short-monotonic`: `[12345.678901] web-1 sshd[812]: ...`): pushes the host and the program
+/// and returns the message. Only a tag with a pid, or the kernel's, is one: the kernel's own
+/// ring buffer (`[1.5] usb 1-1: new device`) names a device the same way.
+pub(crate) fn host_and_program<'a>(
+    text: &'a str,
+    fields: &mut Vec<(String, Value)>,
+) -> Option<&'a str> {
+    let (host, tagged) = token(text);
+    let host_like = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_');
+    if host.is_empty() || !host.chars().all(host_like) {
+        return None;
+    }
+    let tag = read_tag(tagged).filter(|tag| tag.pid.is_some() || tag.name == "kernel")?;
+    fields.push(("host".to_string(), Value::String(host.to_string())));
+    tag.push(fields);
+    Some(tag.message)
+}
+
 fn read_tag(tagged: &str) -> Option<Tag<'_>> {
     let (first, after_first) = token(tagged);
     if is_tag(first) {

@@ -392,7 +392,8 @@ async fn more_operations_logs_without_configuration() {
     .await;
     assert_eq!(
         got,
-        [["INFO", "imap-login", "NULL"], ["ERROR", "imap", "bob"]]
+        // The login's `user=<bob>` pair, the process' `imap(bob)`.
+        [["INFO", "imap-login", "bob"], ["ERROR", "imap", "bob"]]
     );
     let got = rows_of(data.path(), "pm2-logs.txt", "level, service").await;
     assert_eq!(got, [["INFO", "api"], ["ERROR", "api"], ["INFO", "worker"]]);

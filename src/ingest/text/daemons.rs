@@ -29,7 +29,10 @@ pub(super) fn text(name: &str, value: &str) -> (String, Value) {
 /// Reads what follows a line's time when it is Ceph's or Nagios' layout; `false` (nothing
 /// pushed) when it is neither.
 pub(super) fn read(rest: &str, fields: &mut Vec<(String, Value)>) -> bool {
-    ceph(rest, fields) || nagios(rest, fields)
+    ceph(rest, fields)
+        || nagios(rest, fields)
+        || super::ftp::xferlog(rest, fields)
+        || super::jfrog::read(rest, fields)
 }
 
 /// `mon.a (mon.0) 1234 : cluster [WRN] message`.

@@ -126,6 +126,21 @@ pub(super) fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
             at += token_len;
             continue;
         }
+        // vsftpd: `[pid 1233] [bob] FAIL LOGIN: Client "10.0.0.1"`: the outcome and the
+        // command open the message; the bracket before them names the user.
+        if let Some(failed) = ftp_outcome(token, next_token).filter(|_| level.is_none()) {
+            if let Some((name, _)) = fields.last_mut().filter(|(n, _)| n.starts_with("context")) {
+                *name = "user".to_string();
+            }
+            let outcome = if failed { "error" } else { "ok" };
+            fields.push(("outcome".to_string(), Value::String(outcome.to_string())));
+            let command = next_token.trim_end_matches(':');
+            fields.push(("operation".to_string(), Value::String(command.to_string())));
+            if failed {
+                fields.push(("level".to_string(), Value::String("ERROR".to_string())));
+            }
+            break;
+        }
         if level.is_none() {
             if let Some(found) = header_level(token) {
                 level = Some(found);
@@ -391,7 +406,17 @@ pub(super) fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
             let (name, pid) = split_pid(name);
             let found_header = level.is_some() || numbers > 0 || brackets > 0;
             let plain_word = name.chars().all(|c| c.is_alphanumeric() || c == '_');
-            if (is_qualified_name(name) || pid.is_some() || short_level)
+            // HashiCorp's hclog: `[INFO]  agent: message`, a lower-case subsystem right
+            // after the bracketed level (not a level word: `[ERROR] error: ...` is prose).
+            let hclog = just_after_level
+                && brackets == 1
+                && rest[..at].trim_end().ends_with(']')
+                && name.starts_with(|c: char| c.is_ascii_lowercase())
+                && name.bytes().all(|b| {
+                    b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_'
+                })
+                && normalize_level(name).is_none();
+            if (is_qualified_name(name) || pid.is_some() || short_level || hclog)
                 || (found_header && (!plain_word || progname) && name.chars().all(is_name_char))
             {
                 push_logger(fields, name, pid);
@@ -420,6 +445,20 @@ pub(super) fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
             push_logger(fields, &trimmed[..marker_end], None);
             logger = true;
             at += marker_end;
+            continue;
+        }
+        // Nexus: `INFO  [thread] *SYSTEM org.sonatype.nexus.Foo - message`, the user (MDC)
+        // between the thread and the logger.
+        let user_before_logger = level.is_some()
+            && brackets > 0
+            && after.split_whitespace().nth(1) == Some("-")
+            && next_token.matches('.').count() >= 2
+            && is_qualified_name(next_token)
+            && token.len() <= 64
+            && !token.contains(['[', ']', '=', ':']);
+        if user_before_logger {
+            fields.push(("user".to_string(), Value::String(token.to_string())));
+            at += token_len;
             continue;
         }
         // `c.a.Checkout - message`, `name - LEVEL - message` (Python), `c.e.App   : message`
@@ -465,7 +504,13 @@ pub(super) fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
             // capitalised word after the level is more likely prose).
             let lower = token.starts_with(|c: char| c.is_ascii_lowercase());
             let python_name = next_token == "-" && (level.is_none() || lower);
-            if is_qualified_name(token) || python_name {
+            // logback's `[thread] LEVEL Logger - message` (Ktor's `Application`): a bare level
+            // after the thread's bracket, then any one name before the dash.
+            let logback_name = next_token == "-"
+                && just_after_level
+                && brackets > 0
+                && !rest[..at].trim_end().ends_with(']');
+            if is_qualified_name(token) || python_name || logback_name {
                 push_logger(fields, token, None);
                 logger = true;
                 at += token_len;
@@ -500,6 +545,17 @@ pub(super) fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
         }
     }
     push_message(message, fields);
+}
+
+/// vsftpd's `OK DOWNLOAD:` and `FAIL LOGIN:`: whether the command failed.
+fn ftp_outcome(token: &str, next_token: &str) -> Option<bool> {
+    let command = next_token.strip_suffix(':')?;
+    let upper = !command.is_empty() && command.bytes().all(|b| b.is_ascii_uppercase());
+    match token {
+        "OK" if upper => Some(false),
+        "FAIL" if upper => Some(true),
+        _ => None,
+    }
 }
 
 /// A thread's name in parentheses where JBoss and Home Assistant put it: right after a

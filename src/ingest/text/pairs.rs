@@ -6,7 +6,7 @@
 //!
 //! Only values that fit their column are taken (`status=ECONNRESET` is text, not a status
 //! code): in free text a pair that does not fit is prose, and a reject would lose the line's
-//! event.
+//! event. A pair whose key no column maps is kept in `attributes` as it is written.
 
 use std::borrow::Cow;
 
@@ -15,6 +15,12 @@ use serde_json::Value;
 use crate::ingest::formats::{is_http_method, quoted_value};
 use crate::ingest::names::{self, candidacies, DURATION_NAMES, LEVEL_NAMES};
 use crate::ingest::values::{normalize_level, parse_duration_text, parse_outcome};
+
+/// At most this many pairs no column maps are kept from one message (a line of a thousand
+/// `a=b` is kept whole in the message; its attributes need not repeat it).
+const MAX_UNMAPPED_PAIRS: usize = 32;
+/// Nor a value longer than this (a blob stays in the message, not twice in the row).
+const MAX_UNMAPPED_VALUE: usize = 1024;
 
 /// The column a message pair can feed, with what its value must be.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -94,11 +100,29 @@ pub(crate) fn pairs_in_message(message: &str, fields: &mut Vec<(String, Value)>)
         return;
     }
     let mut request: [Option<Cow<'_, str>>; 2] = [None, None];
+    let mut unmapped = 0;
     for (key, value) in message_pairs(message) {
         let Some(column) = column_of(key) else {
             match key {
                 "method" => request[0] = Some(value),
                 "path" => request[1] = Some(value),
+                // A key no column maps (geth's `peer=`, Consul's `server=`) is kept in
+                // `attributes`, so it can be queried; one some column reads but refused
+                // (a `time=` or `msg=` in prose) stays in the message only.
+                _ if unmapped < MAX_UNMAPPED_PAIRS
+                    && value.len() <= MAX_UNMAPPED_VALUE
+                    && key.starts_with(|c: char| c.is_ascii_alphabetic())
+                    && candidacies(key).is_empty()
+                    && !fields.iter().any(|(name, _)| name == key) =>
+                {
+                    unmapped += 1;
+                    // Dovecot's and Postfix' `user=<bob>`, `from=<a@example.com>`.
+                    let value = value
+                        .strip_prefix('<')
+                        .and_then(|v| v.strip_suffix('>'))
+                        .unwrap_or(&value);
+                    fields.push((key.to_string(), Value::String(value.to_string())));
+                }
                 _ => {}
             }
             continue;
@@ -301,7 +325,12 @@ mod tests {
                 "action=EXEC|decision=DENY|reason=BINARY|path=/tmp/bad|status=403",
                 &[]
             ),
-            owned(&[("action", "EXEC"), ("status", "403")])
+            owned(&[
+                ("action", "EXEC"),
+                ("decision", "DENY"),
+                ("reason", "BINARY"),
+                ("status", "403")
+            ])
         );
     }
 
@@ -328,6 +357,7 @@ mod tests {
                 ("status_code", "503"),
                 ("latency_ms", "12.5"),
                 ("service", "cart api"),
+                ("user", "7"),
             ])
         );
     }
@@ -342,12 +372,26 @@ mod tests {
         // Heroku's router: `service=18ms` is no service's name but the time the app took.
         assert_eq!(
             pairs("at=info service=18ms status=200", &[]),
-            owned(&[("duration_ms", "18"), ("status", "200")])
+            owned(&[("at", "info"), ("duration_ms", "18"), ("status", "200")])
         );
         assert!(pairs(r#"unclosed op="a b status=200"#, &[])
             .iter()
             .all(|(k, _)| k != "op"));
-        assert!(pairs("a==b =x span=abc123 x=1", &[]).is_empty());
+        assert_eq!(
+            pairs("a==b =x span=abc123 x=1 1=2 _k=v time=noon msg=hi", &[]),
+            owned(&[("a", "=b"), ("x", "1")]),
+            "a key some column reads but refused (`span`, `time`, `msg`) is prose"
+        );
+        assert_eq!(
+            pairs("client=web-1, from=<alice@example.com>, size=1234", &[]),
+            owned(&[
+                ("client", "web-1"),
+                ("from", "alice@example.com"),
+                ("size", "1234")
+            ])
+        );
+        let many: String = (0..40).map(|i| format!("k{i}=v ")).collect();
+        assert_eq!(pairs(&many, &[]).len(), MAX_UNMAPPED_PAIRS);
     }
 
     #[test]
@@ -357,7 +401,8 @@ mod tests {
         let long = "status=200 ".to_string() + &"a=".repeat(200_000) + &" x=\"".repeat(100_001);
         assert_eq!(
             pairs(&(long + " op=late"), &[]),
-            owned(&[("status", "200")])
+            owned(&[("status", "200"), ("x", " x=")]),
+            "the 400 kB value of `a` is not copied into attributes"
         );
     }
 

@@ -62,15 +62,25 @@ pub(super) fn sql_server_error(message: &str) -> Option<(&'static str, u64)> {
 /// category: `general: error: ...`) and many command-line programs write (`error: ...`,
 /// `warning: ...`, `fatal: ...`) or CI runners (`##[error]...`): the level, when it is above
 /// INFO.
+/// `ORA-00600: ...`: an Oracle error code opening the text.
+fn is_oracle_error(text: &str) -> bool {
+    let code = text.get(..10).and_then(|m| m.strip_prefix("ORA-"));
+    code.is_some_and(|c| c.ends_with(':') && c[..5].bytes().all(|b| b.is_ascii_digit()))
+}
+
 pub(super) fn leading_level(message: &str) -> Option<&'static str> {
     let above_info = |level: &&str| matches!(*level, "WARN" | "ERROR" | "FATAL");
     // GitHub Actions' and Azure Pipelines' markers: `##[error]Process completed ...`.
     if let Some(marked) = message.strip_prefix("##[") {
         return normalize_level(marked.split(']').next()?).filter(above_info);
     }
-    // Oracle's errors, in its alert log and its clients' output: `ORA-00600: internal error`.
-    let oracle_code = message.get(..10).and_then(|m| m.strip_prefix("ORA-"));
-    if oracle_code.is_some_and(|c| c.ends_with(':') && c[..5].bytes().all(|b| b.is_ascii_digit())) {
+    // Oracle's errors, in its alert log and its clients' output: `ORA-00600: internal error`,
+    // also on a later line of the event (the alert log's `Errors in file ...trc:` first).
+    let later_oracle_error = || {
+        memchr::memmem::find(message.as_bytes(), b"\nORA-").is_some()
+            && message.lines().skip(1).any(is_oracle_error)
+    };
+    if is_oracle_error(message) || later_oracle_error() {
         return Some("ERROR");
     }
     // Puppet's agent log: `Puppet (err): ...`, `/Stage[main]/Nginx/Service[nginx] (warning): ...`.

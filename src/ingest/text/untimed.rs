@@ -285,7 +285,10 @@ pub(crate) fn parse(text: &str) -> Option<Vec<(String, Value)>> {
             ),
             None => push_lead(lead, &mut fields),
         },
-        None => push_message(after, &mut fields),
+        None => {
+            let message = crate::ingest::syslog::host_and_program(after, &mut fields);
+            push_message(message.unwrap_or(after), &mut fields);
+        }
     }
     Some(fields)
 }
