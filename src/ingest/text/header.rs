@@ -602,3 +602,6 @@ fn process_and_logger(token: &str) -> Option<(&str, &str)> {
     let named = !process.is_empty() && process.chars().all(|c| c.is_ascii_alphanumeric());
     (named && is_qualified_name(logger)).then_some((process, logger))
 }
+
+#[cfg(test)]
+mod tests;

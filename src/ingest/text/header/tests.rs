@@ -1,0 +1,90 @@
+//! The general header reader on layouts found in a sixth probe of other programs' logs.
+
+use super::super::tests::{fields, get, value};
+use super::super::untimed;
+
+#[test]
+fn hclog_subsystem_after_its_bracketed_level() {
+    let f = fields("2026-11-30T14:01:02.123Z [INFO]  agent: Starting Consul agent...");
+    assert_eq!(get(&f, "level").unwrap(), "INFO");
+    assert_eq!(get(&f, "logger").unwrap(), "agent");
+    assert_eq!(get(&f, "message").unwrap(), "Starting Consul agent...");
+    let f = fields("2026-11-30T14:01:04.789Z [WARN]  agent: Check is now critical: check=web");
+    assert_eq!(get(&f, "logger").unwrap(), "agent");
+    assert_eq!(get(&f, "check").unwrap(), "web", "an unmapped pair is kept");
+    // A level word is prose, and so is a capitalised one.
+    let f = fields("2026-11-30T14:01:02Z [ERROR] error: disk full");
+    assert!(get(&f, "logger").is_none());
+    let f = fields("2026-11-30T14:01:02Z [ERROR] Failed: disk full");
+    assert_eq!(get(&f, "message").unwrap(), "Failed: disk full");
+}
+
+#[test]
+fn logback_one_word_logger_and_nexus_user() {
+    // Ktor's default logback.xml.
+    let f = fields(
+        "2026-11-30 14:01:02.123 [eventLoopGroupProxy-4-1] INFO  Application - 200 OK: GET - /api",
+    );
+    assert_eq!(get(&f, "thread").unwrap(), "eventLoopGroupProxy-4-1");
+    assert_eq!(get(&f, "logger").unwrap(), "Application");
+    assert_eq!(get(&f, "message").unwrap(), "200 OK: GET - /api");
+    // A bracketed level is log4js', whose capitalised word is prose.
+    let f = fields("[2026-11-30T14:01:02.123] [INFO] Server - started");
+    assert!(get(&f, "logger").is_none());
+    // Nexus: the user between the thread and the logger.
+    let f = fields("2026-11-30 14:01:03,456+0000 ERROR [qtp123-45] admin org.sonatype.nexus.repository.Facet - Repository status changed");
+    assert_eq!(get(&f, "user").unwrap(), "admin");
+    assert_eq!(
+        get(&f, "logger").unwrap(),
+        "org.sonatype.nexus.repository.Facet"
+    );
+    assert_eq!(get(&f, "message").unwrap(), "Repository status changed");
+}
+
+#[test]
+fn vsftpd_outcomes_and_commands() {
+    let f = fields("Mon Nov 30 14:01:03 2026 [pid 1233] [bob] FAIL LOGIN: Client \"10.0.0.1\"");
+    assert_eq!(get(&f, "level").unwrap(), "ERROR");
+    assert_eq!(get(&f, "outcome").unwrap(), "error");
+    assert_eq!(get(&f, "operation").unwrap(), "LOGIN");
+    assert_eq!(get(&f, "user").unwrap(), "bob");
+    assert_eq!(
+        get(&f, "message").unwrap(),
+        "FAIL LOGIN: Client \"10.0.0.1\""
+    );
+    let f = fields(
+        "Mon Nov 30 14:01:04 2026 [pid 1235] [alice] OK DOWNLOAD: Client \"10.0.0.2\", \"/f\"",
+    );
+    assert_eq!(get(&f, "outcome").unwrap(), "ok");
+    assert!(get(&f, "level").is_none());
+    // `OK` before a word that is no command is prose.
+    let f = fields("Mon Nov 30 14:01:04 2026 OK then: done");
+    assert!(get(&f, "outcome").is_none());
+}
+
+#[test]
+fn oracle_error_on_a_later_line() {
+    let f = fields("2026-11-30T14:01:03.456789+00:00 Errors in file /u01/trace/orcl_ora_5678.trc:\nORA-00600: internal error code, arguments: [kcbz]");
+    assert_eq!(get(&f, "level").unwrap(), "ERROR");
+    let f =
+        fields("2026-11-30T14:01:03Z Completed: ALTER DATABASE OPEN\nsee ORA-00600: in the manual");
+    assert!(get(&f, "level").is_none());
+}
+
+#[test]
+fn journalctl_short_monotonic_host_and_program() {
+    let f = untimed::parse("[12345.678901] web-1 sshd[812]: Accepted publickey for bob").unwrap();
+    assert_eq!(value(&f, "host").unwrap(), "web-1");
+    assert_eq!(value(&f, "service").unwrap(), "sshd");
+    assert_eq!(value(&f, "pid").unwrap(), 812);
+    assert_eq!(value(&f, "message").unwrap(), "Accepted publickey for bob");
+    let f = untimed::parse("[12346.000001] web-1 kernel: Out of memory").unwrap();
+    assert_eq!(value(&f, "service").unwrap(), "kernel");
+    // The kernel's own ring buffer names a device, not a host and a program.
+    let f = untimed::parse("[    1.234567] usb 1-1: new high-speed USB device").unwrap();
+    assert!(value(&f, "host").is_none());
+    assert_eq!(
+        value(&f, "message").unwrap(),
+        "usb 1-1: new high-speed USB device"
+    );
+}
