@@ -35,6 +35,7 @@ mod jfrog;
 mod jul;
 mod lambda;
 mod macos;
+mod oracle;
 mod pairs;
 mod piped;
 mod postgres_csv;
@@ -51,8 +52,8 @@ mod uwsgi;
 pub(crate) use dns::dns_query;
 pub(crate) use tokens::{header_level, split_pid, syslog_severity};
 use tokens::{
-    is_qualified_name, level_and_process, level_and_target, level_before_time, redis_level,
-    redis_prefix,
+    is_qualified_name, level_and_process, level_and_target, level_before_time,
+    program_level_before_time, redis_level, redis_prefix,
 };
 
 /// Supplies years to year-less timestamps (see [`TextParser::year_for`]).
@@ -190,9 +191,11 @@ impl TextParser {
         let before = text[..start].trim_end_matches('[').trim();
         let mut rest_start = end;
         // Redis 1.x wrote no prefix: `30 May 14:01:02 . message`, known by the day before the
-        // month and a mark other than a dash.
+        // month (spaced: Oracle's listener writes `30-NOV-2026 14:01:02 * ...`) and a mark
+        // other than a dash.
         let redis_without_prefix = start == 0
             && text.as_bytes()[0].is_ascii_digit()
+            && !text[..end].contains('-')
             && text[..end].contains(|c: char| c.is_ascii_uppercase())
             && redis_level(&text[end..]).is_some()
             && !text[end..].starts_with(" - ");
@@ -256,6 +259,9 @@ impl TextParser {
             if let Some(thread) = thread {
                 fields.push(("thread".to_string(), Value::String(thread.to_string())));
             }
+        } else if let Some((program, level)) = program_level_before_time(before) {
+            fields.push(("level".to_string(), Value::String(level.to_string())));
+            fields.push(("service".to_string(), Value::String(program.to_string())));
         } else if !before.is_empty() && zone_first.is_none() {
             // Rails: `I, [2026-11-30T14:01:02.123 #1234]  INFO -- : message`.
             fields.push(("prefix".to_string(), Value::String(before.to_string())));

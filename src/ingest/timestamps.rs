@@ -223,11 +223,11 @@ static SHAPES: LazyLock<Vec<Shape>> = LazyLock::new(|| {
                 stamp(time, true)
             },
         ),
-        // `30 Nov 2026 14:01:02.123` (Redis, RFC 822 dates without the weekday) and Tomcat's
-        // `30-Nov-2026 14:01:02.123`; Redis before 3.2 leaves the year out (`30 May 12:23:52.442`).
+        // `30 Nov 2026 14:01:02.123` (Redis, RFC 822 dates without the weekday), Tomcat's
+        // `30-Nov-2026 14:01:02.123` and Oracle's listener `30-NOV-2026 14:01:02`; Redis before 3.2 leaves the year out (`30 May 12:23:52.442`).
         shape(
             &format!(
-                r"(\d{{1,2}})[ -]({MONTHS})(?:[ -](\d{{4}}))? (\d{{2}}):(\d{{2}}):(\d{{2}})(?:[.,](\d{{1,9}}))?\b"
+                r"(\d{{1,2}})[ -]((?i:{MONTHS}))(?:[ -](\d{{4}}))? (\d{{2}}):(\d{{2}}):(\d{{2}})(?:[.,](\d{{1,9}}))?\b"
             ),
             |c| {
                 let year = c.get(3).and_then(|y| y.as_str().parse().ok());
@@ -291,9 +291,10 @@ static SHAPES: LazyLock<Vec<Shape>> = LazyLock::new(|| {
         // `11/30/2026 14:01:02.123` with a 24-hour clock (Akka, some locales' exports): read
         // month first, as the United States write it, unless the first number cannot be a
         // month (`30/11/2026 14:01:02` is day first).
-        // Suricata's `fast.log` joins date and time with a dash: `11/30/2026-14:01:02.123456`.
+        // Suricata's `fast.log` joins date and time with a dash: `11/30/2026-14:01:02.123456`;
+        // Valve's game servers with a spaced one: `L 11/30/2026 - 14:01:02: message`.
         shape(
-            r"(\d{1,2})/(\d{1,2})/(\d{4})[ -](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?\b",
+            r"(\d{1,2})/(\d{1,2})/(\d{4})(?:[ -]| - )(\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?\b",
             month_first_unless_impossible,
         ),
         // Splunk's own logs (`splunkd.log`): `11-30-2026 14:01:02.123 +0000`, month first
@@ -551,7 +552,9 @@ fn time_of_day_at(text: &str) -> Option<(Stamp, usize)> {
         nanos = fraction * 10u32.pow(9 - digits as u32);
         end = 9 + digits;
     }
-    if !matches!(b.get(end), None | Some(b' ' | b'\t' | b']')) {
+    // Falco closes its time with a colon: `14:01:02.123456789: Warning ...`.
+    let colon_closed = b.get(end) == Some(&b':') && b.get(end + 1) == Some(&b' ');
+    if !colon_closed && !matches!(b.get(end), None | Some(b' ' | b'\t' | b']')) {
         return None;
     }
     let time = NaiveTime::from_hms_nano_opt(h, mi, s, nanos)?;

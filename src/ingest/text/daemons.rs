@@ -33,6 +33,7 @@ pub(super) fn read(rest: &str, fields: &mut Vec<(String, Value)>) -> bool {
         || nagios(rest, fields)
         || super::ftp::xferlog(rest, fields)
         || super::jfrog::read(rest, fields)
+        || super::oracle::listener(rest, fields)
 }
 
 /// `mon.a (mon.0) 1234 : cluster [WRN] message`.

@@ -259,7 +259,7 @@ fn message_pairs(text: &str) -> Vec<(&str, Cow<'_, str>)> {
         // it holds.
         let key_start = bytes[at..eq]
             .iter()
-            .rposition(|b| b.is_ascii_whitespace() || matches!(b, b',' | b'|'))
+            .rposition(|b| b.is_ascii_whitespace() || matches!(b, b',' | b'|' | b'('))
             .map_or(at, |i| at + i + 1);
         let key = &text[key_start..eq];
         let value_start = eq + 1;
@@ -276,6 +276,11 @@ fn message_pairs(text: &str) -> Vec<(&str, Cow<'_, str>)> {
                 .position(|b| b.is_ascii_whitespace() || *b == b'|')
                 .map_or(bytes.len(), |i| value_start + i);
             let value = text[value_start..end].trim_end_matches([',', ';']);
+            // Pairs in parentheses (Falco's `(user=root ... shell=bash)`).
+            let value = match value.strip_suffix(')') {
+                Some(inner) if !inner.contains('(') => inner,
+                _ => value,
+            };
             (Cow::Borrowed(value), end)
         };
         if is_key(key) {

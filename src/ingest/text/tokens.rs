@@ -139,6 +139,22 @@ pub(super) fn level_before_time(before: &str) -> Option<(&'static str, Option<&s
     Some((level, Some(thread)))
 }
 
+/// `Zigbee2MQTT:info` before the time: the program and its level (lower-case, as debug's
+/// and winston's namespaces write it).
+pub(super) fn program_level_before_time(before: &str) -> Option<(&str, &'static str)> {
+    let (program, level) = before.trim().rsplit_once(':')?;
+    let named = !program.is_empty()
+        && program.len() <= 40
+        && program.starts_with(|c: char| c.is_ascii_alphabetic())
+        && program.chars().all(is_name_char);
+    let lower = level.bytes().all(|b| b.is_ascii_lowercase());
+    named.then_some(())?;
+    Some((
+        program,
+        normalize_level(level).filter(|_| lower && level.len() >= 4)?,
+    ))
+}
+
 /// `8f5c1e2a-1b2c-4d5e-9f00-1234567890ab`.
 pub(super) fn is_uuid(token: &str) -> bool {
     let b = token.as_bytes();
@@ -285,6 +301,13 @@ pub(crate) fn header_level(token: &str) -> Option<&'static str> {
     // PostgreSQL's `LOG` is a level; `Log opened.` (Twisted) is prose.
     if word.eq_ignore_ascii_case("log") && word != "LOG" {
         return None;
+    }
+    // Levels of one program's own, in its own capitals: loguru's `SUCCESS`, dnf's `DDEBUG`
+    // and `SUBDEBUG` (as words in prose they are not levels).
+    match word {
+        "SUCCESS" => return Some("INFO"),
+        "DDEBUG" | "SUBDEBUG" => return Some("DEBUG"),
+        _ => {}
     }
     normalize_level(word)
 }

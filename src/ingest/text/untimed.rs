@@ -286,11 +286,29 @@ pub(crate) fn parse(text: &str) -> Option<Vec<(String, Value)>> {
             None => push_lead(lead, &mut fields),
         },
         None => {
+            if let Some((level, marked)) = xorg_marker(after) {
+                fields.push(("level".to_string(), Value::String(level.to_string())));
+                push_message(marked, &mut fields);
+                return Some(fields);
+            }
             let message = crate::ingest::syslog::host_and_program(after, &mut fields);
             push_message(message.unwrap_or(after), &mut fields);
         }
     }
     Some(fields)
+}
+
+/// The X server's markers after its uptime (`[    12.456] (EE) Failed to load module`): the
+/// level and the message after the marker.
+fn xorg_marker(text: &str) -> Option<(&'static str, &str)> {
+    let (marker, message) = text.split_at_checked(5)?;
+    let level = match marker {
+        "(EE) " => "ERROR",
+        "(WW) " => "WARN",
+        "(II) " | "(NI) " | "(==) " | "(**) " | "(++) " | "(--) " | "(!!) " | "(??) " => "INFO",
+        _ => return None,
+    };
+    Some((level, message))
 }
 
 /// Seconds in a leading bracket: since boot in the kernel's ring buffer as `dmesg` prints it

@@ -88,3 +88,11 @@ fn journalctl_short_monotonic_host_and_program() {
         "usb 1-1: new high-speed USB device"
     );
 }
+
+#[test]
+fn oracle_listener_after_its_time() {
+    let f = fields("30-NOV-2026 14:01:05 * service_update * orcl * 0");
+    assert_eq!(get(&f, "ts").unwrap(), "2026-11-30T14:01:05", "{f:?}");
+    assert_eq!(get(&f, "operation"), Some("service_update".into()), "{f:?}");
+    assert_eq!(get(&f, "service").unwrap(), "orcl");
+}
