@@ -37,6 +37,32 @@ const FACILITIES: [&str; 24] = [
     "local7",
 ];
 
+/// `daemon.info`, `kern.warn`: a facility and a severity by name, as BusyBox's and OpenWrt's
+/// `logread` and syslog-ng's `$FACILITY.$LEVEL` templates write them; the severity's level.
+pub(crate) fn facility_severity(token: &str) -> Option<&'static str> {
+    let (facility, severity) = token.split_once('.')?;
+    if !FACILITIES.contains(&facility) {
+        return None;
+    }
+    Some(match severity {
+        "emerg" | "panic" | "alert" | "crit" => "FATAL",
+        "err" | "error" => "ERROR",
+        "warn" | "warning" => "WARN",
+        "notice" | "info" => "INFO",
+        "debug" => "DEBUG",
+        _ => return None,
+    })
+}
+
+/// `tag[pid]: message` (a program's tag as syslog writes it) after a `facility.severity`
+/// that a text line's time came before (OpenWrt's `logread`): pushes the program and returns
+/// the message.
+pub(crate) fn program<'a>(text: &'a str, fields: &mut Vec<(String, Value)>) -> Option<&'a str> {
+    let tag = read_tag(text)?;
+    tag.push(fields);
+    Some(tag.message)
+}
+
 /// `<PRI>` at the start: the priority and the rest of the line.
 fn priority(text: &str) -> Result<(Option<u8>, &str), String> {
     let Some(rest) = text.strip_prefix('<') else {
@@ -233,7 +259,9 @@ fn rfc3164(
         push_message(after_first, fields);
         return Ok(());
     }
-    let (host, tagged) = if is_tag(first) || first.starts_with('%') {
+    // A number right after the time is no tag (libvirt's thread: `...+0000: 1234: error :`).
+    let numbered = first.bytes().all(|b| b.is_ascii_digit() || b == b':');
+    let (host, tagged) = if (is_tag(first) && !numbered) || first.starts_with('%') {
         (None, rest)
     } else {
         (Some(first), after_first.trim_start())
@@ -249,6 +277,18 @@ fn rfc3164(
     if let Some(host) = host.filter(|h| !h.is_empty()) {
         fields.push(("host".to_string(), Value::String(host.to_string())));
     }
+    // BusyBox's syslogd: `host daemon.info dnsmasq[1234]: ...`, the facility and severity
+    // before the tag (the level, unless a PRI gave one).
+    let (first_tagged, after_severity) = token(tagged);
+    let tagged = match facility_severity(first_tagged) {
+        Some(level) => {
+            if !has_pri {
+                fields.push(("level".to_string(), Value::String(level.to_string())));
+            }
+            after_severity
+        }
+        None => tagged,
+    };
     // Erlang's logger and others: `2026-11-30T14:01:02.123456+00:00 error: message`.
     if !has_pri && host.is_none() && header_level(first).is_some() {
         return Err(format!("syslog: {first:?} is a level, not a tag"));

@@ -43,6 +43,7 @@ mod prefixes;
 mod servers;
 mod squid;
 mod supercomputers;
+mod tikv;
 mod tokens;
 mod tornado;
 mod unreal;

@@ -351,3 +351,31 @@ fn cisco_dovecot_heroku_and_paths_cut_anywhere_and_widened() {
         }
     }
 }
+
+#[test]
+fn busybox_facility_and_severity_before_the_tag() {
+    let fields = parse_syslog(
+        "Nov 30 14:01:02 router daemon.err dnsmasq[1234]: failed to bind",
+        &times(),
+    )
+    .unwrap();
+    assert_eq!(get(&fields, "host").unwrap(), "router");
+    assert_eq!(get(&fields, "level").unwrap(), "ERROR");
+    assert_eq!(get(&fields, "service").unwrap(), "dnsmasq");
+    assert_eq!(get(&fields, "message").unwrap(), "failed to bind");
+    // With a PRI, the PRI's severity is the level.
+    let fields = parse_syslog(
+        "<30>Nov 30 14:01:02 router user.notice root: hello",
+        &times(),
+    )
+    .unwrap();
+    assert_eq!(get(&fields, "level").unwrap(), "INFO");
+    assert_eq!(get(&fields, "service").unwrap(), "root");
+}
+
+#[test]
+fn a_number_after_the_time_is_no_tag() {
+    // libvirt's thread: its lines are text, not syslog.
+    let line = "2026-11-30 14:01:02.123+0000: 1234: info : libvirt version: 8.0.0";
+    assert!(parse_syslog(line, &times()).is_err());
+}

@@ -34,6 +34,56 @@ pub(super) fn read(rest: &str, fields: &mut Vec<(String, Value)>) -> bool {
         || super::ftp::xferlog(rest, fields)
         || super::jfrog::read(rest, fields)
         || super::oracle::listener(rest, fields)
+        || super::tikv::read(rest, fields)
+        || libvirt(rest, fields)
+        || logread(rest, fields)
+}
+
+/// OpenWrt's `logread`: `daemon.info dnsmasq[1234]: message` after a ctime, the facility and
+/// severity, then a syslog tag.
+fn logread(rest: &str, fields: &mut Vec<(String, Value)>) -> bool {
+    let rest = rest.trim_start();
+    let Some((first, after)) = rest.split_once(' ') else {
+        return false;
+    };
+    let Some(level) = crate::ingest::syslog::facility_severity(first) else {
+        return false;
+    };
+    fields.push(text("level", level));
+    let message = crate::ingest::syslog::program(after, fields).unwrap_or(after);
+    push_message(message, fields);
+    true
+}
+
+/// libvirt's daemons: `: 1234: error : virNetSocketReadWire:1806 : message` after the time,
+/// the thread, the level and the function with its line.
+fn libvirt(rest: &str, fields: &mut Vec<(String, Value)>) -> bool {
+    let Some((thread, after)) = rest.strip_prefix(": ").and_then(|r| r.split_once(": ")) else {
+        return false;
+    };
+    if thread.is_empty() || !thread.bytes().all(|b| b.is_ascii_digit()) {
+        return false;
+    }
+    let Some((level, after)) = after.split_once(" : ") else {
+        return false;
+    };
+    let Some(level) = normalize_level(level).filter(|_| level.len() >= 4) else {
+        return false;
+    };
+    fields.push(text("thread", thread));
+    fields.push(text("level", level));
+    let function = after
+        .split_once(" : ")
+        .filter(|(f, _)| !f.contains(' ') && f.contains(':'));
+    let message = match function {
+        Some((function, message)) => {
+            fields.push(text("logger", function));
+            message
+        }
+        None => after,
+    };
+    push_message(message, fields);
+    true
 }
 
 /// `mon.a (mon.0) 1234 : cluster [WRN] message`.

@@ -126,6 +126,13 @@ pub(super) fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
             at += token_len;
             continue;
         }
+        // Unbound: `unbound[1234:0] info: message`, the program, its pid and thread.
+        if let Some((name, pid, thread)) = program_pid_thread(token).filter(|_| level.is_none()) {
+            push_logger(fields, name, Some(pid));
+            fields.push(("thread".to_string(), Value::String(thread.to_string())));
+            at += token_len;
+            continue;
+        }
         // vsftpd: `[pid 1233] [bob] FAIL LOGIN: Client "10.0.0.1"`: the outcome and the
         // command open the message; the bracket before them names the user.
         if let Some(failed) = ftp_outcome(token, next_token).filter(|_| level.is_none()) {
@@ -416,7 +423,12 @@ pub(super) fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
                     b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_'
                 })
                 && normalize_level(name).is_none();
-            if (is_qualified_name(name) || pid.is_some() || short_level || hclog)
+            // ClickHouse: `<Error> executeQuery: message`, any name after the angled level.
+            let clickhouse = just_after_level
+                && rest[..at].trim_end().ends_with('>')
+                && name.chars().all(is_name_char)
+                && normalize_level(name).is_none();
+            if (is_qualified_name(name) || pid.is_some() || short_level || hclog || clickhouse)
                 || (found_header && (!plain_word || progname) && name.chars().all(is_name_char))
             {
                 push_logger(fields, name, pid);
@@ -545,6 +557,16 @@ pub(super) fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
         }
     }
     push_message(message, fields);
+}
+
+/// `unbound[1234:0]`: a program, its pid and its thread.
+fn program_pid_thread(token: &str) -> Option<(&str, u64, &str)> {
+    let (name, inside) = token.strip_suffix(']')?.split_once('[')?;
+    let (pid, thread) = inside.split_once(':')?;
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let named = !name.is_empty() && name.chars().all(is_name_char);
+    (named && digits(thread)).then_some(())?;
+    Some((name, pid.parse().ok()?, thread))
 }
 
 /// vsftpd's `OK DOWNLOAD:` and `FAIL LOGIN:`: whether the command failed.

@@ -84,14 +84,16 @@ fn clickhouse_cockroach_and_ci_runners() {
             ("level", "ERROR"),
             ("pid", "1234"),
             ("query_id", "8b7c-query"),
-            ("message", "executeQuery: Code: 60. DB::Exception: x"),
+            ("logger", "executeQuery"),
+            ("message", "Code: 60. DB::Exception: x"),
         ],
     );
     check(
         "2026.11.30 14:01:03.000001 [ 1 ] {} <Information> Application: Ready for connections.",
         &[
             ("level", "INFO"),
-            ("message", "Application: Ready for connections."),
+            ("logger", "Application"),
+            ("message", "Ready for connections."),
         ],
     );
     check(

@@ -96,3 +96,37 @@ fn oracle_listener_after_its_time() {
     assert_eq!(get(&f, "operation"), Some("service_update".into()), "{f:?}");
     assert_eq!(get(&f, "service").unwrap(), "orcl");
 }
+
+#[test]
+fn libvirt_thread_level_and_function() {
+    let f = fields("2026-11-30 14:01:03.234+0000: 1240: error : virNetSocketReadWire:1806 : End of file while reading data: Input/output error");
+    assert_eq!(get(&f, "thread").unwrap(), "1240");
+    assert_eq!(get(&f, "level").unwrap(), "ERROR");
+    assert_eq!(get(&f, "logger").unwrap(), "virNetSocketReadWire:1806");
+    assert_eq!(
+        get(&f, "message").unwrap(),
+        "End of file while reading data: Input/output error"
+    );
+    let f = fields("2026-11-30 14:01:02.123+0000: 1234: info : libvirt version: 8.0.0");
+    assert_eq!(get(&f, "level").unwrap(), "INFO");
+    assert_eq!(get(&f, "message").unwrap(), "libvirt version: 8.0.0");
+}
+
+#[test]
+fn unbound_and_openwrt_programs() {
+    let f = fields("[1796047263] unbound[1234:0] error: could not open autotrust file");
+    assert_eq!(get(&f, "logger").unwrap(), "unbound");
+    assert_eq!(get(&f, "pid").unwrap(), "1234");
+    assert_eq!(get(&f, "thread").unwrap(), "0");
+    assert_eq!(get(&f, "level").unwrap(), "ERROR");
+    assert_eq!(get(&f, "message").unwrap(), "could not open autotrust file");
+    let f =
+        fields("Mon Nov 30 14:01:03 2026 kern.warn kernel: [12345.678901] br-lan: port 2 disabled");
+    assert_eq!(get(&f, "level").unwrap(), "WARN");
+    assert_eq!(get(&f, "service").unwrap(), "kernel");
+    let f = fields("Mon Nov 30 14:01:02 2026 daemon.err dnsmasq[1234]: failed to bind");
+    assert_eq!(get(&f, "level").unwrap(), "ERROR");
+    assert_eq!(get(&f, "service").unwrap(), "dnsmasq");
+    assert_eq!(get(&f, "pid").unwrap(), "1234");
+    assert_eq!(get(&f, "message").unwrap(), "failed to bind");
+}
