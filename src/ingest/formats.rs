@@ -10,6 +10,7 @@ use serde_json::Value;
 use super::syslog::parse_syslog;
 use super::text::TextParser;
 use super::values::parse_duration_text;
+use proxies::{is_count, is_status, proxy_fields};
 
 /// How the lines of a source are split into fields.
 #[derive(Debug, Clone)]
@@ -606,118 +607,6 @@ pub(crate) fn request_in_message(message: &str, fields: &mut Vec<(String, Value)
     }
 }
 
-fn is_status(token: &str) -> bool {
-    token.len() == 3
-        && token.bytes().all(|b| b.is_ascii_digit())
-        && (b"12345").contains(&token.as_bytes()[0])
-}
-
-fn is_count(token: &str) -> bool {
-    !token.is_empty() && token.bytes().all(|b| b.is_ascii_digit())
-}
-
-/// Status and time where the common proxies' default access-log layouts put them around the
-/// quoted request; whether one was recognised:
-/// - AWS load balancers (ALB and classic ELB): `... req_s target_s resp_s elb_status
-///   target_status rx tx "GET ..."`: the times are seconds (`-1` when there was no target).
-/// - HAProxy's HTTP log: `... TR/Tw/Tc/Tr/Ta status bytes ... "GET ..."`: milliseconds,
-///   the last the total.
-/// - Envoy's default: `"GET ..." status flags rx tx duration ...`: milliseconds.
-/// - Amazon S3's server access log: `... REST.GET.OBJECT key "GET ..." status error_code
-///   bytes_sent object_size total_time turn_around_time "referer" ...`: milliseconds; the S3
-///   operation is the operation (object keys are not routes).
-fn proxy_fields(before: &str, after: &str, fields: &mut Vec<(String, Value)>) -> bool {
-    if let Some((operation, status, total_ms)) = s3_access(before, after) {
-        if let Some((_, value)) = fields.iter_mut().rev().find(|(k, _)| k == "operation") {
-            *value = Value::String(operation.to_string());
-        }
-        fields.push(("status".into(), Value::String(status.to_string())));
-        if let Some(ms) = total_ms {
-            fields.push(("duration_ms".into(), Value::from(ms)));
-        }
-        return true;
-    }
-    let mut push = |status: &str, duration_ms: Option<f64>| {
-        fields.push(("status".into(), Value::String(status.to_string())));
-        if let Some(ms) = duration_ms {
-            let value = serde_json::Number::from_f64(ms).map_or(Value::Null, Value::Number);
-            fields.push(("duration_ms".into(), value));
-        }
-    };
-    let last: Vec<&str> = before.split_whitespace().rev().take(7).collect();
-    if let [tx, rx, target_status, elb_status, resp_s, target_s, req_s] = last[..] {
-        let seconds: Option<Vec<f64>> = [req_s, target_s, resp_s]
-            .iter()
-            .map(|t| match *t {
-                // No target answered (a 502, 503 or 504 of the load balancer's own).
-                "-1" => Some(-1.0),
-                _ => t.contains('.').then(|| t.parse::<f64>().ok()).flatten(),
-            })
-            .collect();
-        let statuses = is_status(elb_status) && (is_status(target_status) || target_status == "-");
-        if let (Some(seconds), true, true) = (seconds, statuses, is_count(rx) && is_count(tx)) {
-            // In whole microseconds: the sum of three decimals is not exact.
-            let total = seconds
-                .iter()
-                .all(|s| *s >= 0.0)
-                .then(|| (seconds.iter().sum::<f64>() * 1e6).round() / 1e3);
-            push(elb_status, total);
-            return true;
-        }
-    }
-    let tokens: Vec<&str> = before.split_whitespace().collect();
-    for pair in tokens.windows(2) {
-        let timers: Vec<&str> = pair[0].split('/').collect();
-        let numeric = timers.iter().all(|t| {
-            t.trim_start_matches('-')
-                .bytes()
-                .all(|b| b.is_ascii_digit())
-                && !t.is_empty()
-        });
-        if timers.len() == 5 && numeric && is_status(pair[1]) {
-            let total = timers[4].parse::<f64>().ok().filter(|t| *t >= 0.0);
-            push(pair[1], total);
-            return true;
-        }
-    }
-    let next: Vec<&str> = after.split_whitespace().take(5).collect();
-    if let [status, flags, rx, tx, duration] = next[..] {
-        let flags = flags == "-" || flags.bytes().all(|b| b.is_ascii_uppercase() || b == b',');
-        if let (true, Ok(ms)) = (
-            is_status(status) && flags && is_count(rx) && is_count(tx),
-            duration.parse::<f64>(),
-        ) {
-            push(status, Some(ms));
-            return true;
-        }
-    }
-    false
-}
-
-/// S3's operation, status and total time around a quoted request (see [`proxy_fields`]).
-fn s3_access<'a>(before: &'a str, after: &'a str) -> Option<(&'a str, &'a str, Option<u64>)> {
-    let operation = before.split_whitespace().rev().nth(1)?;
-    let (kind, action) = operation.split_once('.')?;
-    let s3_operation = matches!(kind, "REST" | "WEBSITE" | "BATCH" | "S3")
-        && action
-            .bytes()
-            .all(|b| b.is_ascii_uppercase() || b == b'.' || b == b'_');
-    let next: Vec<&str> = after.split_whitespace().take(7).collect();
-    let [status, error_code, bytes, size, total, turnaround, referer] = next[..] else {
-        return None;
-    };
-    let count_or_dash = |t: &str| t == "-" || is_count(t);
-    let layout = is_status(status)
-        && error_code
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        && [bytes, size, total, turnaround]
-            .into_iter()
-            .all(count_or_dash)
-        && referer.starts_with('"');
-    (s3_operation && layout).then(|| (operation, status, total.parse().ok()))
-}
-
 /// An HTTP method as request logs write it: `GET`, `POST`, `PROPFIND` (upper case, 3 to 7
 /// letters).
 pub(crate) fn is_http_method(word: &str) -> bool {
@@ -776,5 +665,6 @@ pub(crate) fn parse_regex(regex: &Regex, text: &str) -> Result<Vec<(String, Valu
         .collect())
 }
 
+mod proxies;
 #[cfg(test)]
 mod tests;

@@ -143,6 +143,17 @@ fn proxies_default_access_logs() {
         fields_of(r#""POST /api/pay HTTP/2" 503 UF 120 91 30 - "10.0.0.2" "okhttp""#),
         (some(r#""POST /api/pay""#), some(r#""503""#), some("30.0"))
     );
+    // Istio's default adds the code's details, the termination and the failure reason.
+    assert_eq!(
+        fields_of(
+            r#""POST /api/pay HTTP/2" 503 UF upstream_reset_before_response_started{connection_failure} - "-" 120 91 30 - "-" "python-requests/2.31""#
+        ),
+        (some(r#""POST /api/pay""#), some(r#""503""#), some("30.0"))
+    );
+    assert_eq!(
+        fields_of(r#""GET /a HTTP/1.1" 200 - via_upstream - "-" 0 1234 12 11 "-" "curl""#),
+        (some(r#""GET /a""#), some(r#""200""#), some("12.0"))
+    );
     // Amazon S3's server access log: the S3 operation, status, total time in milliseconds;
     // an error code and missing sizes are `-` or a word.
     assert_eq!(

@@ -44,6 +44,7 @@ pub(super) fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
     let mut spans: Option<(usize, usize)> = None;
     let mut progname_next = false;
     let mut application_next = false;
+    let mut tracing_thread = false;
     loop {
         let trimmed = rest[at..].trim_start();
         at = rest.len() - trimmed.len();
@@ -123,6 +124,17 @@ pub(super) fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
         let first = fields.last().is_some_and(|(name, _)| name == "ts");
         if level.is_none() && first && thread_before_level(token, next_token) {
             fields.push(("thread".to_string(), Value::String(token.to_string())));
+            at += token_len;
+            continue;
+        }
+        // Rust's tracing with thread ids (Linkerd's proxy): `INFO ThreadId(01) target: ...`.
+        if let Some(id) = token
+            .strip_prefix("ThreadId(")
+            .and_then(|t| t.strip_suffix(')'))
+            .filter(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
+        {
+            fields.push(("thread".to_string(), Value::String(id.to_string())));
+            tracing_thread = true;
             at += token_len;
             continue;
         }
@@ -428,7 +440,10 @@ pub(super) fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
                 && rest[..at].trim_end().ends_with('>')
                 && name.chars().all(is_name_char)
                 && normalize_level(name).is_none();
+            // After tracing's thread id, the target: `linkerd2_proxy:`.
+            let target = tracing_thread && name.chars().all(|c| is_name_char(c) || c == ':');
             if (is_qualified_name(name) || pid.is_some() || short_level || hclog || clickhouse)
+                || target
                 || (found_header && (!plain_word || progname) && name.chars().all(is_name_char))
             {
                 push_logger(fields, name, pid);

@@ -273,6 +273,11 @@ pub(crate) fn parse(text: &str) -> Option<Vec<(String, Value)>> {
     fields.push(("uptime_s".to_string(), Value::from(seconds)));
     let after = after.trim_start();
     match lead(after) {
+        // Rust's tracing with thread ids (Linkerd's proxy), read by the general header reader:
+        // `[     0.001234s]  INFO ThreadId(01) linkerd2_proxy: message`.
+        Some(lead) if lead.message.starts_with("ThreadId(") => {
+            super::header::peel_header(after, &mut fields)
+        }
         // The JVM's tags after its level: `[info][gc,heap] message`.
         Some(lead) => match jvm_tags(lead.message).filter(|_| lead.logger.is_none()) {
             Some((tags, message)) => push_lead(

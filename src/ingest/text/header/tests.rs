@@ -130,3 +130,19 @@ fn unbound_and_openwrt_programs() {
     assert_eq!(get(&f, "pid").unwrap(), "1234");
     assert_eq!(get(&f, "message").unwrap(), "failed to bind");
 }
+
+#[test]
+fn tracing_thread_ids_and_targets() {
+    let f = untimed::parse("[    12.345678s]  WARN ThreadId(02) outbound:proxy{addr=10.0.0.5:8080}: linkerd_reconnect: Failed to connect error=connect timed out").unwrap();
+    assert_eq!(value(&f, "level").unwrap(), "WARN");
+    assert_eq!(value(&f, "thread").unwrap(), "02");
+    assert_eq!(value(&f, "logger").unwrap(), "linkerd_reconnect");
+    assert_eq!(
+        value(&f, "message").unwrap(),
+        "Failed to connect error=connect timed out"
+    );
+    let f = fields("2026-11-30T14:01:02.123Z  INFO ThreadId(01) linkerd2_proxy: release 2.210.0");
+    assert_eq!(get(&f, "thread").unwrap(), "01");
+    assert_eq!(get(&f, "logger").unwrap(), "linkerd2_proxy");
+    assert_eq!(get(&f, "message").unwrap(), "release 2.210.0");
+}
