@@ -17,6 +17,7 @@ mod formats_documents;
 mod formats_exports;
 mod formats_operations;
 mod formats_pipelines;
+mod formats_platforms;
 mod formats_runtimes;
 mod formats_servers;
 mod formats_tools;

@@ -20,7 +20,9 @@ pub(super) fn listener(rest: &str, fields: &mut Vec<(String, Value)>) -> bool {
     let Some(body) = rest.strip_prefix(" * ") else {
         return false;
     };
-    let parts: Vec<&str> = body.split(" * ").map(str::trim).collect();
+    // A failed connection's TNS error follows on a line of its own (joined to the event).
+    let first_line = body.split('\n').next().unwrap_or(body);
+    let parts: Vec<&str> = first_line.split(" * ").map(str::trim).collect();
     let Some((code, before)) = parts.split_last() else {
         return false;
     };
@@ -95,6 +97,13 @@ mod tests {
         assert_eq!(get(&f, "program").unwrap(), "sqlplus");
         assert_eq!(get(&f, "user").unwrap(), "bob");
         assert_eq!(get(&f, "client").unwrap(), "10.0.0.5");
+        let f = read(" * establish * nope * 12514\nTNS-12514: TNS:listener does not know").unwrap();
+        assert_eq!(get(&f, "error_code").unwrap(), 12514);
+        assert!(get(&f, "message")
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .ends_with("not know"));
         let f = read(" * service_update * orcl * 0").unwrap();
         assert_eq!(get(&f, "operation").unwrap(), "service_update");
         assert_eq!(get(&f, "outcome").unwrap(), "ok");

@@ -1,0 +1,334 @@
+//! Platforms' and appliances' own logs through the whole ingest with no configuration:
+//! HashiCorp's hclog, Ktor, Nexus, JFrog Artifactory, vsftpd and xferlog, Oracle's alert and
+//! listener logs, TiDB, ClickHouse, libvirt, OpenWrt's `logread` and BusyBox's syslog,
+//! Unbound, Falco, a Valve game server, Zigbee2MQTT, loguru, dnf, Istio's access log, the
+//! X server, Linkerd's proxy and `journalctl -o short-monotonic`. Columns are checked, the
+//! accounting balances and every row's lines are read back from its source.
+
+use std::time::{Duration, SystemTime};
+
+use crate::common::{assert_balanced, assert_lineage};
+use crate::formats_servers::{ingest_files_checking_formats, rows_of};
+
+const HCLOG: &str = "2026-11-30T14:01:02.123Z [INFO]  agent: Starting Consul agent...\n\
+2026-11-30T14:01:03.456Z [ERROR] agent.client: RPC failed to server: method=Catalog.Register server=10.0.0.1:8300 error=\"rpc error\"\n";
+
+const KTOR: &str = "2026-11-30 14:01:02.123 [eventLoopGroupProxy-4-1] INFO  Application - 200 OK: GET - /api/orders/17\n\
+2026-11-30 14:01:03.456 [eventLoopGroupProxy-4-2] ERROR Application - Unhandled: GET - /api/pay\n";
+
+const NEXUS: &str = "2026-11-30 14:01:02,123+0000 INFO  [jetty-main-1] *SYSTEM org.sonatype.nexus.bootstrap.jetty.JettyServer - Started Sonatype Nexus OSS 3.61.0\n\
+2026-11-30 14:01:03,456+0000 ERROR [qtp123-45] admin org.sonatype.nexus.repository.httpclient.internal.HttpClientFacetImpl - Repository status for maven-central changed\n";
+
+const ARTIFACTORY: &str = "2026-11-30T14:01:02.123Z [jfrt ] [INFO ] [abc123def456] [o.a.s.ArtifactoryApplication:123] [main                ] - Artifactory started\n\
+2026-11-30T14:01:03.456Z [jfrt ] [ERROR] [def456abc123] [o.a.r.RepoServiceImpl:456] [http-nio-8081-exec-1] - Could not download artifact\n";
+
+const VSFTPD: &str = "Mon Nov 30 14:01:02 2026 [pid 1234] CONNECT: Client \"10.0.0.1\"\n\
+Mon Nov 30 14:01:03 2026 [pid 1233] [bob] FAIL LOGIN: Client \"10.0.0.1\"\n\
+Mon Nov 30 14:01:04 2026 [pid 1235] [alice] OK DOWNLOAD: Client \"10.0.0.2\", \"/pub/file.iso\", 1048576 bytes, 2048.00Kbyte/sec\n";
+
+const XFERLOG: &str =
+    "Mon Nov 30 14:01:02 2026 1 10.0.0.1 1048576 /pub/file.iso b _ o r alice ftp 0 * c\n\
+Mon Nov 30 14:01:05 2026 3 10.0.0.2 2048 /incoming/up.txt a _ i r bob ftp 0 * i\n";
+
+const ORACLE_ALERT: &str = "2026-11-30T14:01:02.123456+00:00\n\
+Starting ORACLE instance (normal) (OS id: 1234)\n\
+2026-11-30T14:01:03.456789+00:00\n\
+Errors in file /u01/app/oracle/diag/rdbms/orcl/orcl/trace/orcl_ora_5678.trc:\n\
+ORA-00600: internal error code, arguments: [kcbz_check_objd_typ], [], [], []\n\
+2026-11-30T14:01:04.000001+00:00\n\
+Completed: ALTER DATABASE OPEN\n";
+
+const LISTENER: &str = "30-NOV-2026 14:01:02 * (CONNECT_DATA=(SERVICE_NAME=orcl)(CID=(PROGRAM=sqlplus)(HOST=web-1)(USER=bob))) * (ADDRESS=(PROTOCOL=tcp)(HOST=10.0.0.5)(PORT=54321)) * establish * orcl * 0\n\
+30-NOV-2026 14:01:03 * (CONNECT_DATA=(SERVICE_NAME=nope)(CID=(PROGRAM=sqlplus)(HOST=web-1)(USER=bob))) * (ADDRESS=(PROTOCOL=tcp)(HOST=10.0.0.5)(PORT=54322)) * establish * nope * 12514\n\
+TNS-12514: TNS:listener does not currently know of service requested in connect descriptor\n\
+30-NOV-2026 14:01:05 * service_update * orcl * 0\n";
+
+const TIDB: &str = "[2026/11/30 14:01:02.123 +00:00] [INFO] [server.go:123] [\"server is running MySQL protocol\"] [addr=0.0.0.0:4000]\n\
+[2026/11/30 14:01:03.234 +00:00] [ERROR] [conn.go:1045] [\"command dispatched failed\"] [conn=5] [connInfo=\"id:5, addr:10.0.0.5:54321\"] [error=\"[planner:1054]Unknown column 'x'\"]\n";
+
+const CLICKHOUSE: &str = "2026.11.30 14:01:02.123456 [ 1234 ] {} <Information> Application: Starting ClickHouse 23.8.1.1 (revision: 54477)\n\
+2026.11.30 14:01:03.234567 [ 1240 ] {8f2c1a3e-1b2c-4d5e-9f00-123456789abc} <Error> executeQuery: Code: 60. DB::Exception: Table default.missing does not exist. (UNKNOWN_TABLE)\n";
+
+const LIBVIRT: &str = "2026-11-30 14:01:02.123+0000: 1234: info : libvirt version: 8.0.0, package: 1ubuntu7 (Ubuntu)\n\
+2026-11-30 14:01:03.234+0000: 1240: error : virNetSocketReadWire:1806 : End of file while reading data: Input/output error\n";
+
+const LOGREAD: &str = "Mon Nov 30 14:01:02 2026 daemon.info dnsmasq[1234]: query[A] example.com from 10.0.0.2\n\
+Mon Nov 30 14:01:04 2026 daemon.err hostapd: wlan0: STA aa:bb:cc:dd:ee:ff IEEE 802.11: disassociated\n";
+
+const BUSYBOX: &str =
+    "Nov 30 14:01:02 router daemon.info dnsmasq[1234]: query[A] example.com from 10.0.0.2\n\
+Nov 30 14:01:03 router user.err root: backup failed\n";
+
+const UNBOUND: &str = "[1796047262] unbound[1234:0] info: start of service (unbound 1.17.1).\n\
+[1796047263] unbound[1234:0] error: could not open autotrust file for writing\n";
+
+const FALCO: &str = "14:01:02.123456789: Warning Sensitive file opened for reading by non-trusted program (user=root user_loginuid=-1 program=cat command=cat /etc/shadow file=/etc/shadow)\n\
+14:01:04.345678901: Critical Detect outbound connections to common miner pool ports (command=xmrig connection=10.0.0.5:3333)\n";
+
+const SRCDS: &str = "L 11/30/2026 - 14:01:02: Log file started (file \"logs/L1130000.log\") (game \"/home/steam/csgo\")\n\
+L 11/30/2026 - 14:01:04: World triggered \"Round_End\"\n";
+
+const ZIGBEE2MQTT: &str =
+    "Zigbee2MQTT:info  2026-11-30 14:01:02: Starting Zigbee2MQTT version 1.33.0\n\
+Zigbee2MQTT:error 2026-11-30 14:01:03: Failed to ping 'kitchen_light'\n";
+
+const LOGURU: &str = "2026-11-30 14:01:02.123 | SUCCESS  | app.jobs:run:88 - Job done\n\
+2026-11-30 14:01:03.234 | ERROR    | app.db:connect:17 - Connection refused\n";
+
+const DNF: &str = "2026-11-30T14:01:03+0000 DDEBUG timer: sack setup: 123 ms\n\
+2026-11-30T14:01:05+0000 CRITICAL Error: Unable to find a match: nope\n";
+
+const ISTIO: &str = "[2026-11-30T14:01:02.123Z] \"GET /api/orders/17 HTTP/1.1\" 200 - via_upstream - \"-\" 0 1234 12 11 \"-\" \"curl/7.68.0\" \"5b1c3f2a-1234-4abc-9def-1234567890ab\" \"orders:8080\" \"10.0.0.7:8080\" outbound|8080||orders.default.svc.cluster.local 10.0.0.5:54321 10.96.0.10:8080 10.0.0.5:54320 - default\n\
+[2026-11-30T14:01:03.234Z] \"POST /api/pay HTTP/2\" 503 UF upstream_reset_before_response_started{connection_failure} - \"-\" 120 91 30 - \"-\" \"python-requests/2.31\" \"6c2d4e3b-2345-4bcd-8eef-234567890abc\" \"pay:8080\" \"10.0.0.8:8080\" outbound|8080||pay.default.svc.cluster.local - 10.96.0.11:8080 10.0.0.5:54322 - default\n";
+
+#[tokio::test]
+async fn platform_logs_without_configuration() {
+    let written = SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_050_000);
+    let files = [
+        ("consul.log", HCLOG, "text"),
+        ("ktor.log", KTOR, "text"),
+        ("nexus.log", NEXUS, "text"),
+        ("artifactory-service.log", ARTIFACTORY, "text"),
+        ("vsftpd.log", VSFTPD, "text"),
+        ("xferlog", XFERLOG, "text"),
+        ("alert_orcl.log", ORACLE_ALERT, "text"),
+        ("listener.log", LISTENER, "text"),
+        ("tidb.log", TIDB, "text"),
+        ("clickhouse-server.log", CLICKHOUSE, "text"),
+        ("libvirtd.log", LIBVIRT, "text"),
+        ("logread.txt", LOGREAD, "text"),
+        ("messages", BUSYBOX, "syslog"),
+        ("unbound.log", UNBOUND, "text"),
+    ];
+    let (_logs, data) = ingest_files_checking_formats(&files, written).await;
+
+    let got = rows_of(
+        data.path(),
+        "consul.log",
+        "level, component, json_get_str(attributes, 'server')",
+    )
+    .await;
+    assert_eq!(
+        got,
+        [
+            ["INFO", "agent", "NULL"],
+            ["ERROR", "agent.client", "10.0.0.1:8300"],
+        ]
+    );
+    let got = rows_of(data.path(), "ktor.log", "level, component, message").await;
+    assert_eq!(
+        got[1],
+        ["ERROR", "Application", "Unhandled: GET - /api/pay"]
+    );
+    let got = rows_of(
+        data.path(),
+        "nexus.log",
+        "component, json_get_str(attributes, 'user')",
+    )
+    .await;
+    assert_eq!(
+        got[1],
+        [
+            "org.sonatype.nexus.repository.httpclient.internal.HttpClientFacetImpl",
+            "admin"
+        ]
+    );
+    let got = rows_of(
+        data.path(),
+        "artifactory-service.log",
+        "level, service, component, trace_id, json_get_str(attributes, 'thread')",
+    )
+    .await;
+    assert_eq!(
+        got[1],
+        [
+            "ERROR",
+            "jfrt",
+            "o.a.r.RepoServiceImpl:456",
+            "def456abc123",
+            "http-nio-8081-exec-1"
+        ]
+    );
+    let got = rows_of(data.path(), "vsftpd.log", "level, operation, outcome").await;
+    assert_eq!(
+        got,
+        [
+            ["INFO", "unknown", "ok"],
+            ["ERROR", "LOGIN", "error"],
+            ["INFO", "DOWNLOAD", "ok"],
+        ]
+    );
+    let got = rows_of(
+        data.path(),
+        "xferlog",
+        "service, operation, outcome, duration_ms, json_get_int(attributes, 'bytes')",
+    )
+    .await;
+    assert_eq!(
+        got,
+        [
+            ["ftp", "download", "ok", "1000.0", "1048576"],
+            ["ftp", "upload", "error", "3000.0", "2048"],
+        ]
+    );
+    let got = rows_of(data.path(), "alert_orcl.log", "level, _line_count").await;
+    assert_eq!(got, [["INFO", "2"], ["ERROR", "3"], ["INFO", "2"]]);
+    let got = rows_of(
+        data.path(),
+        "listener.log",
+        "level, service, operation, outcome",
+    )
+    .await;
+    assert_eq!(
+        got,
+        [
+            ["INFO", "orcl", "establish", "ok"],
+            ["ERROR", "nope", "establish", "error"],
+            ["INFO", "orcl", "service_update", "ok"],
+        ]
+    );
+    let got = rows_of(
+        data.path(),
+        "tidb.log",
+        "level, component, message, json_get_str(attributes, 'conn')",
+    )
+    .await;
+    assert_eq!(
+        got[1],
+        ["ERROR", "conn.go:1045", "command dispatched failed", "5"]
+    );
+    let got = rows_of(data.path(), "clickhouse-server.log", "level, component").await;
+    assert_eq!(got, [["INFO", "Application"], ["ERROR", "executeQuery"]]);
+    let got = rows_of(data.path(), "libvirtd.log", "level, component, message").await;
+    assert_eq!(
+        got[1],
+        [
+            "ERROR",
+            "virNetSocketReadWire:1806",
+            "End of file while reading data: Input/output error"
+        ]
+    );
+    let got = rows_of(data.path(), "logread.txt", "level, service").await;
+    assert_eq!(got, [["INFO", "dnsmasq"], ["ERROR", "hostapd"]]);
+    let got = rows_of(data.path(), "messages", "level, service").await;
+    assert_eq!(got, [["INFO", "dnsmasq"], ["ERROR", "root"]]);
+    let got = rows_of(data.path(), "unbound.log", "level, component, message").await;
+    assert_eq!(
+        got[1],
+        [
+            "ERROR",
+            "unbound",
+            "could not open autotrust file for writing"
+        ]
+    );
+
+    assert_balanced(data.path()).await;
+    assert_eq!(
+        assert_lineage(data.path()).await,
+        2 + 2 + 2 + 2 + 3 + 2 + 3 + 3 + 2 + 2 + 2 + 2 + 2 + 2
+    );
+}
+
+const XORG: &str = "[    12.345] (II) LoadModule: \"glx\"\n\
+[    12.456] (EE) Failed to load module \"nvidia\" (module does not exist, 0)\n";
+
+const LINKERD: &str = "[     0.001234s]  INFO ThreadId(01) linkerd2_proxy: release 2.210.0 by linkerd\n\
+[    12.345678s]  WARN ThreadId(02) outbound:proxy{addr=10.0.0.5:8080}: linkerd_reconnect: Failed to connect error=connect timed out after 1s\n";
+
+const MONOTONIC: &str = "[12345.678901] web-1 sshd[812]: Accepted publickey for bob\n\
+[12346.000001] web-1 kernel: Out of memory: Killed process 1234 (java)\n";
+
+#[tokio::test]
+async fn security_game_and_mesh_logs_without_configuration() {
+    let written = SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_050_000);
+    let files = [
+        ("falco.log", FALCO, "text"),
+        ("L1130000.log", SRCDS, "text"),
+        ("zigbee2mqtt.log", ZIGBEE2MQTT, "text"),
+        ("app.log", LOGURU, "text"),
+        ("dnf.log", DNF, "text"),
+        ("istio-proxy.log", ISTIO, "text"),
+        ("Xorg.0.log", XORG, "text untimed"),
+        ("linkerd-proxy.log", LINKERD, "text untimed"),
+        ("journal.txt", MONOTONIC, "text untimed"),
+    ];
+    let (_logs, data) = ingest_files_checking_formats(&files, written).await;
+
+    let got = rows_of(
+        data.path(),
+        "falco.log",
+        "level, json_get_str(attributes, 'user'), json_get_str(attributes, 'connection')",
+    )
+    .await;
+    assert_eq!(
+        got,
+        [["WARN", "root", "NULL"], ["FATAL", "NULL", "10.0.0.5:3333"]]
+    );
+    let got = rows_of(data.path(), "L1130000.log", "ts, message").await;
+    assert_eq!(
+        got[1],
+        ["2026-11-30T14:01:04Z", "World triggered \"Round_End\""]
+    );
+    let got = rows_of(data.path(), "zigbee2mqtt.log", "level, service").await;
+    assert_eq!(got, [["INFO", "Zigbee2MQTT"], ["ERROR", "Zigbee2MQTT"]]);
+    let got = rows_of(data.path(), "app.log", "level, component").await;
+    assert_eq!(
+        got,
+        [["INFO", "app.jobs:run:88"], ["ERROR", "app.db:connect:17"]]
+    );
+    let got = rows_of(data.path(), "dnf.log", "level, message").await;
+    assert_eq!(
+        got,
+        [
+            ["DEBUG", "timer: sack setup: 123 ms"],
+            ["FATAL", "Error: Unable to find a match: nope"],
+        ]
+    );
+    let got = rows_of(
+        data.path(),
+        "istio-proxy.log",
+        "operation, status_code, duration_ms",
+    )
+    .await;
+    assert_eq!(
+        got,
+        [
+            ["GET /api/orders/{id}", "200", "12.0"],
+            ["POST /api/pay", "503", "30.0"],
+        ]
+    );
+    let got = rows_of(data.path(), "Xorg.0.log", "level, message").await;
+    assert_eq!(
+        got[1],
+        [
+            "ERROR",
+            "Failed to load module \"nvidia\" (module does not exist, 0)"
+        ]
+    );
+    let got = rows_of(
+        data.path(),
+        "linkerd-proxy.log",
+        "level, component, json_get_str(attributes, 'thread')",
+    )
+    .await;
+    assert_eq!(
+        got,
+        [
+            ["INFO", "linkerd2_proxy", "01"],
+            ["WARN", "linkerd_reconnect", "02"],
+        ]
+    );
+    let got = rows_of(
+        data.path(),
+        "journal.txt",
+        "service, json_get_str(attributes, 'host'), message",
+    )
+    .await;
+    assert_eq!(got[0], ["sshd", "web-1", "Accepted publickey for bob"]);
+
+    assert_balanced(data.path()).await;
+    assert_eq!(
+        assert_lineage(data.path()).await,
+        2 + 2 + 2 + 2 + 2 + 2 + 2 + 2 + 2
+    );
+}
