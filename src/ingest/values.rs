@@ -109,7 +109,7 @@ pub(crate) fn parse_outcome(value: &Value) -> Option<&'static str> {
 pub fn normalize_level(raw: &str) -> Option<&'static str> {
     // Compared without case and without a lower-cased copy: text headers try this on every
     // leading token of every line.
-    const WORDS: [(&str, &str); 33] = [
+    const WORDS: [(&str, &str); 38] = [
         ("trace", "TRACE"),
         // Serilog's three-letter levels: VRB, DBG, INF, WRN, ERR, FTL.
         ("vrb", "TRACE"),
@@ -121,12 +121,14 @@ pub fn normalize_level(raw: &str) -> Option<&'static str> {
         ("finer", "TRACE"),
         ("debug", "DEBUG"),
         ("dbug", "DEBUG"),
+        ("debu", "DEBUG"),
         ("fine", "DEBUG"),
         ("verbose", "DEBUG"),
         ("info", "INFO"),
         ("information", "INFO"),
         ("informational", "INFO"),
         ("notice", "INFO"),
+        ("noti", "INFO"),
         // PostgreSQL's server log level for routine messages.
         ("log", "INFO"),
         // MySQL's error log.
@@ -138,6 +140,8 @@ pub fn normalize_level(raw: &str) -> Option<&'static str> {
         ("error", "ERROR"),
         ("err", "ERROR"),
         ("eror", "ERROR"),
+        // RabbitMQ 3.9 and later cut every level to four letters: `[erro]`, `[noti]`.
+        ("erro", "ERROR"),
         ("fail", "ERROR"),
         ("severe", "ERROR"),
         ("fatal", "FATAL"),
@@ -147,6 +151,8 @@ pub fn normalize_level(raw: &str) -> Option<&'static str> {
         ("alert", "FATAL"),
         ("emerg", "FATAL"),
         ("emergency", "FATAL"),
+        ("aler", "FATAL"),
+        ("emer", "FATAL"),
     ];
     let raw = raw.trim();
     if raw.len() > "informational".len() {

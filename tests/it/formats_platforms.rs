@@ -2,7 +2,8 @@
 //! HashiCorp's hclog, Ktor, Nexus, JFrog Artifactory, vsftpd and xferlog, Oracle's alert and
 //! listener logs, TiDB, ClickHouse, libvirt, OpenWrt's `logread` and BusyBox's syslog,
 //! Unbound, Falco, a Valve game server, Zigbee2MQTT, loguru, dnf, Istio's access log, the
-//! X server, Linkerd's proxy and `journalctl -o short-monotonic`. Columns are checked, the
+//! X server, Linkerd's proxy, `journalctl -o short-monotonic`, Gitea, MySQL's general query
+//! log, Elasticsearch's slow log and RabbitMQ's four-letter levels. Columns are checked, the
 //! accounting balances and every row's lines are read back from its source.
 
 use std::time::{Duration, SystemTime};
@@ -238,6 +239,19 @@ const LINKERD: &str = "[     0.001234s]  INFO ThreadId(01) linkerd2_proxy: relea
 const MONOTONIC: &str = "[12345.678901] web-1 sshd[812]: Accepted publickey for bob\n\
 [12346.000001] web-1 kernel: Out of memory: Killed process 1234 (java)\n";
 
+const GITEA: &str = "2026/11/30 14:01:02 cmd/web.go:223:runWeb() [I] Starting Gitea on PID: 1234\n\
+2026/11/30 14:01:04 routers/web/repo/view.go:456:Home() [W] Repository has no default branch\n";
+
+const MYSQL_GENERAL: &str =
+    "2026-11-30T14:01:02.123456Z\t   12 Connect\tapp@10.0.0.5 on shop using TCP/IP\n\
+2026-11-30T14:01:02.234567Z\t   12 Query\tSELECT * FROM orders WHERE id = 17\n";
+
+const ES_SLOWLOG: &str = "[2026-11-30T14:01:02,123][WARN ][index.search.slowlog.query] [node-1] [orders][0] took[1.2s], took_millis[1234], total_hits[42 hits], search_type[QUERY_THEN_FETCH]\n\
+[2026-11-30T14:01:03,456][INFO ][index.indexing.slowlog.index] [node-1] [orders/abc123] took[512.3ms], took_millis[512], type[_doc], id[17]\n";
+
+const RABBITMQ: &str = "2026-11-30 14:01:02.123456+00:00 [info] <0.230.0> Starting RabbitMQ 3.12.0 on Erlang 26.0\n\
+2026-11-30 14:01:03.234567+00:00 [erro] <0.512.0> closing AMQP connection <0.512.0>: missed heartbeats from client\n";
+
 #[tokio::test]
 async fn security_game_and_mesh_logs_without_configuration() {
     let written = SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_050_000);
@@ -251,6 +265,10 @@ async fn security_game_and_mesh_logs_without_configuration() {
         ("Xorg.0.log", XORG, "text untimed"),
         ("linkerd-proxy.log", LINKERD, "text untimed"),
         ("journal.txt", MONOTONIC, "text untimed"),
+        ("gitea.log", GITEA, "text"),
+        ("general.log", MYSQL_GENERAL, "text"),
+        ("orders_index_search_slowlog.log", ES_SLOWLOG, "text"),
+        ("rabbit@host.log", RABBITMQ, "text"),
     ];
     let (_logs, data) = ingest_files_checking_formats(&files, written).await;
 
@@ -326,9 +344,26 @@ async fn security_game_and_mesh_logs_without_configuration() {
     .await;
     assert_eq!(got[0], ["sshd", "web-1", "Accepted publickey for bob"]);
 
-    assert_balanced(data.path()).await;
+    let got = rows_of(data.path(), "gitea.log", "level, component").await;
     assert_eq!(
-        assert_lineage(data.path()).await,
-        2 + 2 + 2 + 2 + 2 + 2 + 2 + 2 + 2
+        got,
+        [
+            ["INFO", "cmd/web.go:223:runWeb()"],
+            ["WARN", "routers/web/repo/view.go:456:Home()"],
+        ]
     );
+    let got = rows_of(data.path(), "general.log", "operation, message").await;
+    assert_eq!(got[1], ["Query", "SELECT * FROM orders WHERE id = 17"]);
+    let got = rows_of(
+        data.path(),
+        "orders_index_search_slowlog.log",
+        "level, duration_ms",
+    )
+    .await;
+    assert_eq!(got, [["WARN", "1234.0"], ["INFO", "512.0"]]);
+    let got = rows_of(data.path(), "rabbit@host.log", "level").await;
+    assert_eq!(got, [["INFO"], ["ERROR"]]);
+
+    assert_balanced(data.path()).await;
+    assert_eq!(assert_lineage(data.path()).await, 2 * 13);
 }

@@ -37,6 +37,32 @@ pub(super) fn read(rest: &str, fields: &mut Vec<(String, Value)>) -> bool {
         || super::tikv::read(rest, fields)
         || libvirt(rest, fields)
         || logread(rest, fields)
+        || mysql_general(rest, fields)
+}
+
+/// MySQL's general query log: `\t   12 Query\tSELECT ...` after the time, the connection's
+/// id, the command (the operation) and its argument (the message).
+fn mysql_general(rest: &str, fields: &mut Vec<(String, Value)>) -> bool {
+    let Some(entry) = rest.strip_prefix('\t') else {
+        return false;
+    };
+    let Some((head, argument)) = entry.split_once('\t') else {
+        return false;
+    };
+    let Some((id, command)) = head.trim_start().split_once(' ') else {
+        return false;
+    };
+    let command_word = |w: &str| w.bytes().all(|b| b.is_ascii_alphabetic());
+    let commanded = !command.is_empty()
+        && command.starts_with(|c: char| c.is_ascii_uppercase())
+        && command.split(' ').all(command_word);
+    if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) || !commanded {
+        return false;
+    }
+    fields.push(text("thread", id));
+    fields.push(text("operation", command));
+    push_message(argument, fields);
+    true
 }
 
 /// OpenWrt's `logread`: `daemon.info dnsmasq[1234]: message` after a ctime, the facility and

@@ -111,7 +111,12 @@ pub(super) fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
         }
         // JBoss's log manager (WildFly, Quarkus, Keycloak): `INFO  [category] (thread) message`;
         // Home Assistant: `ERROR (MainThread) [homeassistant.core] message`.
-        if let Some(thread) = parenthesized_thread(trimmed, fields, level.is_some()) {
+        if let Some(thread) = parenthesized_thread(
+            trimmed,
+            fields,
+            level.is_some(),
+            rest[..at].trim_end().ends_with(']'),
+        ) {
             // After the category the message follows (`KC-SERVICES0010: ...` is its own).
             let after_logger = fields.iter().any(|(name, _)| name == "logger");
             fields.push(("thread".to_string(), Value::String(thread.to_string())));
@@ -137,6 +142,14 @@ pub(super) fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
             tracing_thread = true;
             at += token_len;
             continue;
+        }
+        // Gitea and Gogs: `routers/web/repo/view.go:456:Home() [W] message`, the caller,
+        // then a letter level in brackets.
+        if let Some(found) = gitea_level(token, next_token).filter(|_| level.is_none()) {
+            push_logger(fields, token, None);
+            fields.push(("level".to_string(), Value::String(found.to_string())));
+            at = rest.len() - after.trim_start()[next_token.len()..].len();
+            break;
         }
         // Unbound: `unbound[1234:0] info: message`, the program, its pid and thread.
         if let Some((name, pid, thread)) = program_pid_thread(token).filter(|_| level.is_none()) {
@@ -545,13 +558,11 @@ pub(super) fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
             }
         }
         // Windows CBS: `Info                  CBS    Loaded ...`: a short upper-case
-        // component in a column of its own.
-        if level.is_some()
-            && !logger
-            && (2..=10).contains(&token.len())
-            && token.chars().all(|c| c.is_ascii_uppercase())
-            && after.starts_with("  ")
-        {
+        // component in a column of its own; Python's `%(levelname)-8s %(name)-15s` (gcloud's
+        // log): a padded logger's name right after the level.
+        let cbs = (2..=10).contains(&token.len()) && token.chars().all(|c| c.is_ascii_uppercase());
+        let padded_name = just_after_level && token.len() <= 64 && token.chars().all(is_name_char);
+        if level.is_some() && !logger && after.starts_with("  ") && (cbs || padded_name) {
             push_logger(fields, token, None);
             logger = true;
             at += token_len;
@@ -572,6 +583,22 @@ pub(super) fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
         }
     }
     push_message(message, fields);
+}
+
+/// Gitea's `[I]` after a Go caller (`cmd/web.go:223:runWeb()`): the level.
+fn gitea_level(token: &str, next_token: &str) -> Option<&'static str> {
+    if !(token.ends_with("()") && token.contains(".go:")) {
+        return None;
+    }
+    Some(match next_token {
+        "[T]" => "TRACE",
+        "[D]" => "DEBUG",
+        "[I]" => "INFO",
+        "[W]" => "WARN",
+        "[E]" => "ERROR",
+        "[C]" | "[F]" => "FATAL",
+        _ => return None,
+    })
 }
 
 /// `unbound[1234:0]`: a program, its pid and its thread.
@@ -603,13 +630,15 @@ fn parenthesized_thread<'a>(
     text: &'a str,
     fields: &[(String, Value)],
     level_read: bool,
+    bracketed_before: bool,
 ) -> Option<&'a str> {
     let inner = text.strip_prefix('(')?;
     let close = inner.find(')').filter(|&close| (1..=80).contains(&close))?;
     let thread = &inner[..close];
     let after = &inner[close + 1..];
     let has = |name: &str| fields.iter().any(|(n, _)| n == name);
-    let after_logger = fields.last().is_some_and(|(name, _)| name == "logger") && has("level");
+    let after_logger =
+        fields.last().is_some_and(|(name, _)| name == "logger") && has("level") && bracketed_before;
     let before_logger = level_read && !has("logger") && after.starts_with(" [");
     let plain = !thread.contains(['(', '[', '"']);
     ((after_logger || before_logger) && plain && !has("thread") && after.starts_with(' '))

@@ -153,6 +153,19 @@ pub(crate) fn pairs_in_message(message: &str, fields: &mut Vec<(String, Value)>)
     }
 }
 
+/// Elasticsearch's and OpenSearch's slow logs: `took[1.2s], took_millis[1234], ...`, the
+/// duration in milliseconds.
+pub(crate) fn slowlog_took(message: &str, fields: &mut Vec<(String, Value)>) {
+    let Some(at) = memchr::memmem::find(message.as_bytes(), b"took_millis[") else {
+        return;
+    };
+    let digits = &message[at + "took_millis[".len()..];
+    let millis = digits.split(']').next().and_then(|d| d.parse::<u64>().ok());
+    if let Some(millis) = millis.filter(|_| !fields.iter().any(|(k, _)| k == "duration_ms")) {
+        fields.push(("duration_ms".to_string(), Value::from(millis)));
+    }
+}
+
 /// `key=value` tokens that a level or a bar follows (Sidekiq's `pid=1234 tid=2ab
 /// class=HardJob jid=b4a5 INFO: done`, Ansible's `p=1234 u=deploy n=ansible | ...`): each pair
 /// as a field, and the length of `text` they take up to the level (or past the bar). `None` (nothing pushed) when no level follows them: pairs are then the message's.
@@ -263,7 +276,15 @@ fn message_pairs(text: &str) -> Vec<(&str, Cow<'_, str>)> {
             .map_or(at, |i| at + i + 1);
         let key = &text[key_start..eq];
         let value_start = eq + 1;
-        let (value, next) = if bytes.get(value_start) == Some(&b'"') {
+        // Single quotes (Azure Functions' host: `(Reason='...', Id=...)`), when they close;
+        // an apostrophe that does not is prose's.
+        let single_quoted = (bytes.get(value_start) == Some(&b'\''))
+            .then(|| memchr::memchr(b'\'', &bytes[value_start + 1..]))
+            .flatten();
+        let (value, next) = if let Some(len) = single_quoted {
+            let value = &text[value_start + 1..value_start + 1 + len];
+            (Cow::Borrowed(value), value_start + len + 2)
+        } else if bytes.get(value_start) == Some(&b'"') {
             // Unclosed: not a pair's value but prose, and so is the rest (scanning on from
             // each later quote again would be quadratic in a hostile line).
             let (value, next) =
@@ -386,6 +407,17 @@ mod tests {
             pairs("a==b =x span=abc123 x=1 1=2 _k=v time=noon msg=hi", &[]),
             owned(&[("a", "=b"), ("x", "1")]),
             "a key some column reads but refused (`span`, `time`, `msg`) is prose"
+        );
+        assert_eq!(
+            pairs(
+                "Executing 'F' (Reason='called via the host', Id=5b1c) it's x='y",
+                &[]
+            ),
+            owned(&[
+                ("Reason", "called via the host"),
+                ("Id", "5b1c"),
+                ("x", "'y")
+            ])
         );
         assert_eq!(
             pairs("client=web-1, from=<alice@example.com>, size=1234", &[]),

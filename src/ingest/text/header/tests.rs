@@ -146,3 +146,36 @@ fn tracing_thread_ids_and_targets() {
     assert_eq!(get(&f, "logger").unwrap(), "linkerd2_proxy");
     assert_eq!(get(&f, "message").unwrap(), "release 2.210.0");
 }
+
+#[test]
+fn gitea_gcloud_rabbitmq_and_mysql_general_log() {
+    let f = fields("2026/11/30 14:01:04 routers/web/repo/view.go:456:Home() [W] Repository has no default branch");
+    assert_eq!(
+        get(&f, "logger").unwrap(),
+        "routers/web/repo/view.go:456:Home()"
+    );
+    assert_eq!(get(&f, "level").unwrap(), "WARN");
+    assert_eq!(
+        get(&f, "message").unwrap(),
+        "Repository has no default branch"
+    );
+    let f = fields("2026-11-30 14:01:03,456 ERROR    root            (gcloud.compute.instances.list) Some requests did not succeed");
+    assert_eq!(get(&f, "logger").unwrap(), "root");
+    assert!(get(&f, "message").unwrap().starts_with("(gcloud.compute"));
+    // One space after the first word: prose.
+    let f = fields("2026-11-30 14:01:03,456 ERROR    Some requests did not succeed");
+    assert!(get(&f, "logger").is_none());
+    let f = fields("2026-11-30 14:01:03.234567+00:00 [erro] <0.512.0> closing AMQP connection");
+    assert_eq!(get(&f, "level").unwrap(), "ERROR");
+    let f = fields("2026-11-30T14:01:02.234567Z\t   12 Query\tSELECT * FROM orders WHERE id = 17");
+    assert_eq!(get(&f, "thread").unwrap(), "12");
+    assert_eq!(get(&f, "operation").unwrap(), "Query");
+    assert_eq!(
+        get(&f, "message").unwrap(),
+        "SELECT * FROM orders WHERE id = 17"
+    );
+    let f = fields("2026-11-30T14:01:02.123456Z\t   12 Init DB\tshop");
+    assert_eq!(get(&f, "operation").unwrap(), "Init DB");
+    let f = fields("[2026-11-30T14:01:02,123][WARN ][index.search.slowlog.query] [node-1] [orders][0] took[1.2s], took_millis[1234], total_hits[42 hits]");
+    assert_eq!(get(&f, "duration_ms").unwrap(), "1234");
+}
