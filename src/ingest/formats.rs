@@ -10,6 +10,7 @@ use serde_json::Value;
 use super::syslog::parse_syslog;
 use super::text::TextParser;
 use super::values::parse_duration_text;
+pub(crate) use proxies::haproxy_tcp;
 use proxies::{is_count, is_status, proxy_fields};
 
 /// How the lines of a source are split into fields.

@@ -374,6 +374,7 @@ pub(crate) fn push_message(message: &str, fields: &mut Vec<(String, Value)>) {
         }
     }
     super::formats::request_in_message(message, fields);
+    super::formats::haproxy_tcp(message, fields);
     pairs_in_message(message, fields);
     pairs::slowlog_took(message, fields);
     json_tail_in_message(message, fields);

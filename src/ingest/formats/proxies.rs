@@ -145,3 +145,54 @@ fn s3_access<'a>(before: &'a str, after: &'a str) -> Option<(&'a str, &'a str, O
         && referer.starts_with('"');
     (s3_operation && layout).then(|| (operation, status, total.parse().ok()))
 }
+
+/// HAProxy's TCP log (`option tcplog`): `10.0.0.5:54321 [30/Nov/2026:14:01:02.123] fe_db
+/// be_db/db1 1/0/5 1234 -- 1/1/1/1/0 0/0`. The backend and server, the total time `Tt` in
+/// milliseconds, the bytes, and the termination state (a session the server side ended or
+/// refused, or that timed out there, failed); `false` (nothing pushed) for any other message.
+pub(crate) fn haproxy_tcp(message: &str, fields: &mut Vec<(String, Value)>) -> bool {
+    let mut words = message.split_whitespace();
+    let (Some(client), Some(accepted)) = (words.next(), words.next()) else {
+        return false;
+    };
+    // Turned away at the first two words, cheaply: this is tried on every syslog message.
+    let addressed = client
+        .rsplit_once(':')
+        .is_some_and(|(_, port)| is_count(port));
+    if !addressed || !accepted.starts_with('[') || !accepted.ends_with(']') {
+        return false;
+    }
+    let next: Vec<&str> = words.take(5).collect();
+    let [frontend, backend_server, timers, bytes, termination] = next[..] else {
+        return false;
+    };
+    let Some((backend, server)) = backend_server.split_once('/') else {
+        return false;
+    };
+    let timers: Vec<&str> = timers.split('/').collect();
+    let timed = timers.len() == 3
+        && timers
+            .iter()
+            .all(|t| is_count(t.strip_prefix('-').unwrap_or(t)));
+    if !timed || !is_count(bytes) || termination.len() != 2 {
+        return false;
+    }
+    let text = |name: &str, value: &str| (name.to_string(), Value::String(value.to_string()));
+    fields.push(text("frontend", frontend));
+    fields.push(text("operation", backend));
+    fields.push(text("server", server));
+    if let Some(total) = timers[2].parse::<f64>().ok().filter(|t| *t >= 0.0) {
+        fields.push(("duration_ms".into(), Value::from(total)));
+    }
+    fields.push((
+        "bytes".into(),
+        Value::from(bytes.parse::<u64>().unwrap_or(0)),
+    ));
+    fields.push(text("termination_state", termination));
+    let server_side = matches!(
+        termination.as_bytes()[0],
+        b'S' | b's' | b'P' | b'R' | b'I' | b'D' | b'K'
+    );
+    fields.push(text("outcome", if server_side { "error" } else { "ok" }));
+    true
+}

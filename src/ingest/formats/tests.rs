@@ -189,3 +189,35 @@ fn routes_mask_ids_and_keep_versions() {
     assert_eq!(route_template("/oauth2/token"), "/oauth2/token");
     assert_eq!(route_template("/"), "/");
 }
+
+#[test]
+fn haproxy_tcp_sessions() {
+    let fields = |message: &str| {
+        let mut fields = Vec::new();
+        super::haproxy_tcp(message, &mut fields).then_some(fields)
+    };
+    let got = fields(
+        "10.0.0.5:54321 [30/Nov/2026:14:01:02.123] fe_db be_db/db1 1/0/5 1234 -- 1/1/1/1/0 0/0",
+    )
+    .unwrap();
+    let get = |name: &str| got.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    assert_eq!(get("operation").unwrap(), "be_db");
+    assert_eq!(get("server").unwrap(), "db1");
+    assert_eq!(get("duration_ms").unwrap(), 5.0);
+    assert_eq!(get("outcome").unwrap(), "ok");
+    let got = fields(
+        "10.0.0.5:54322 [30/Nov/2026:14:01:03.456] fe_db be_db/<NOSRV> -1/-1/0 0 SC 1/1/0/0/0 0/0",
+    )
+    .unwrap();
+    let get = |name: &str| got.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    assert_eq!(get("outcome").unwrap(), "error");
+    assert_eq!(get("duration_ms").unwrap(), 0.0);
+    for other in [
+        "Connect from 10.0.0.5:54321 to 10.0.0.2:3306 (fe_db/TCP)",
+        "10.0.0.5:54321 [30/Nov/2026:14:01:02.123] fe_db be_db/db1 1/0/5",
+        "10.0.0.5:54321 [x] fe be/s a/b/c 1 --",
+        "",
+    ] {
+        assert!(fields(other).is_none(), "{other:?}");
+    }
+}
