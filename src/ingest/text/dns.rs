@@ -1,7 +1,8 @@
 //! DNS query logs inside a message: CoreDNS's `log` plugin (every Kubernetes cluster's DNS),
 //! `10.244.0.1:53530 - 12345 "A IN example.com. udp 29 false 512" NOERROR qr,aa,rd 106
 //! 0.000123s`. The query type is the operation, the response code says the outcome (SERVFAIL
-//! and REFUSED failed; NXDOMAIN is an answer), the time taken is the duration.
+//! and REFUSED failed; NXDOMAIN is an answer), the time taken is the duration. Windows' DNS
+//! server debug log (`dns.log`) is read the same way, a packet per line.
 
 use serde_json::Value;
 
@@ -46,9 +47,92 @@ pub(crate) fn dns_query(message: &str, fields: &mut Vec<(String, Value)>) -> Opt
     Some(())
 }
 
+/// Windows' DNS server debug log after its time: `0E84 PACKET  000000D4D2E5A0F0 UDP Snd
+/// 10.0.0.5      0002 R Q [8385 A DR NXDOMAIN] A      (7)missing(3)com(0)`: the thread,
+/// the protocol, the direction and the remote address, `R` for a response, the response code
+/// last in the brackets, the question's type and name (written as labels with their
+/// lengths). `false` (nothing pushed) for any other line.
+pub(super) fn windows_dns_debug(rest: &str, fields: &mut Vec<(String, Value)>) -> bool {
+    let words: Vec<&str> = rest.split_whitespace().take(7).collect();
+    let [thread, "PACKET", _packet, protocol, direction, remote, _xid] = words[..] else {
+        return false;
+    };
+    let (Some(open), Some(close)) = (rest.find(" ["), rest.find("] ")) else {
+        return false;
+    };
+    if close < open || !matches!(protocol, "UDP" | "TCP") || !matches!(direction, "Snd" | "Rcv") {
+        return false;
+    }
+    let response = rest[..open].split_whitespace().nth(7) == Some("R");
+    let rcode = rest[open + 2..close]
+        .split_whitespace()
+        .last()
+        .unwrap_or("");
+    let mut question = rest[close + 2..].split_whitespace();
+    let (Some(qtype), Some(labels)) = (question.next(), question.next()) else {
+        return false;
+    };
+    let text = |s: &str| Value::String(s.to_string());
+    fields.push(("thread".into(), text(thread)));
+    fields.push(("operation".into(), text(qtype)));
+    fields.push(("dns.name".into(), text(&dotted_name(labels))));
+    fields.push(("protocol".into(), text(&protocol.to_ascii_lowercase())));
+    fields.push(("direction".into(), text(direction)));
+    fields.push(("client".into(), text(remote)));
+    if response {
+        fields.push(("rcode".into(), text(rcode)));
+        let failed = matches!(rcode, "SERVFAIL" | "REFUSED" | "FORMERR" | "NOTIMP");
+        let outcome = if failed { "failure" } else { "success" };
+        fields.push(("outcome".into(), text(outcome)));
+    }
+    super::push_message(rest.trim(), fields);
+    true
+}
+
+/// `(7)example(3)com(0)` as `example.com`.
+fn dotted_name(labels: &str) -> String {
+    let mut name = String::new();
+    for part in labels.split(|c| c == '(' || c == ')') {
+        let is_length = part.bytes().all(|b| b.is_ascii_digit());
+        if !part.is_empty() && !is_length {
+            if !name.is_empty() {
+                name.push('.');
+            }
+            name.push_str(part);
+        }
+    }
+    name
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn windows_dns_server_debug_log() {
+        let read = |rest: &str| {
+            let mut fields = Vec::new();
+            windows_dns_debug(rest, &mut fields).then_some(fields)
+        };
+        let f = read(" 0E84 PACKET  000000D4D2E5A0F0 UDP Snd 10.0.0.5      0002 R Q [8385 A DR SERVFAIL] A      (7)missing(3)com(0)").unwrap();
+        let get = |name: &str| f.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+        assert_eq!(get("operation").unwrap(), "A");
+        assert_eq!(get("dns.name").unwrap(), "missing.com");
+        assert_eq!(get("rcode").unwrap(), "SERVFAIL");
+        assert_eq!(get("outcome").unwrap(), "failure");
+        assert_eq!(get("client").unwrap(), "10.0.0.5");
+        let f = read(" 0E84 PACKET  000000D4D2E5A0F0 UDP Rcv 10.0.0.5      0002   Q [0001   D   NOERROR] AAAA   (3)www(7)example(3)com(0)").unwrap();
+        let get = |name: &str| f.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+        assert_eq!(get("dns.name").unwrap(), "www.example.com");
+        assert!(get("outcome").is_none(), "a query has no outcome yet");
+        for other in [
+            " 0E84 EVENT  x",
+            " 0E84 PACKET  0 UDP Rcv 10.0.0.5 0002",
+            "",
+        ] {
+            assert!(read(other).is_none(), "{other:?}");
+        }
+    }
 
     fn read(message: &str) -> Option<Vec<(String, Value)>> {
         let mut fields = Vec::new();
