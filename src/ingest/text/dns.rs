@@ -92,7 +92,7 @@ pub(super) fn windows_dns_debug(rest: &str, fields: &mut Vec<(String, Value)>) -
 /// `(7)example(3)com(0)` as `example.com`.
 fn dotted_name(labels: &str) -> String {
     let mut name = String::new();
-    for part in labels.split(|c| c == '(' || c == ')') {
+    for part in labels.split(['(', ')']) {
         let is_length = part.bytes().all(|b| b.is_ascii_digit());
         if !part.is_empty() && !is_length {
             if !name.is_empty() {
