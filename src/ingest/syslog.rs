@@ -37,6 +37,22 @@ const FACILITIES: [&str; 24] = [
     "local7",
 ];
 
+/// MikroTik's RouterOS names topics where a tag would be: `system,error,critical login
+/// failure ...`. The topics, the level the first level topic names, and the message.
+fn routeros_topics(tagged: &str) -> Option<(&str, &'static str, &str)> {
+    let (topics, message) = tagged.split_once(' ')?;
+    let words = || topics.split(',');
+    let word = |w: &str| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase() || b == b'-');
+    if !topics.contains(',') || !words().all(word) {
+        return None;
+    }
+    let level = words().find_map(|w| match w {
+        "debug" | "info" | "warning" | "error" | "critical" => normalize_level(w),
+        _ => None,
+    })?;
+    Some((topics, level, message))
+}
+
 /// `daemon.info`, `kern.warn`: a facility and a severity by name, as BusyBox's and OpenWrt's
 /// `logread` and syslog-ng's `$FACILITY.$LEVEL` templates write them; the severity's level.
 pub(crate) fn facility_severity(token: &str) -> Option<&'static str> {
@@ -129,11 +145,22 @@ fn rfc5424(text: &str, fields: &mut Vec<(String, Value)>) -> Result<(), String> 
     let (app, rest) = token(rest);
     let (procid, rest) = token(rest);
     let (msgid, rest) = token(rest);
-    if msgid.is_empty() {
-        return Err("syslog (RFC 5424): fewer than the six header fields".to_string());
-    }
     if timestamp == "-" {
         return Err("syslog (RFC 5424): no timestamp (`-`)".to_string());
+    }
+    // Cisco Meraki writes `<134>1 1764511262.123456789 MX84 flows src=10.0.0.5 ...`: the
+    // version, but after the host and the category straight the message's pairs.
+    if procid.contains('=') {
+        fields.push(("ts".to_string(), Value::String(timestamp.to_string())));
+        fields.push(("host".to_string(), Value::String(host.to_string())));
+        fields.push(("service".to_string(), Value::String(app.to_string())));
+        // `procid` is a slice of `text`: where it starts.
+        let message_at = procid.as_ptr() as usize - text.as_ptr() as usize;
+        push_message(&text[message_at..], fields);
+        return Ok(());
+    }
+    if msgid.is_empty() {
+        return Err("syslog (RFC 5424): fewer than the six header fields".to_string());
     }
     fields.push(("ts".to_string(), Value::String(timestamp.to_string())));
     for (name, value) in [
@@ -274,6 +301,8 @@ fn rfc3164(
     if !has_pri && host.is_some_and(level_word) {
         return Err(format!("syslog: {first:?} is a level, not a host"));
     }
+    // UniFi's access points close their host (`U7PG2,18e8297e1234,v4.3.28:`) with a colon.
+    let host = host.map(|h| h.strip_suffix(':').unwrap_or(h));
     if let Some(host) = host.filter(|h| !h.is_empty()) {
         fields.push(("host".to_string(), Value::String(host.to_string())));
     }
@@ -301,6 +330,16 @@ fn rfc3164(
     // Security appliances' CEF messages come with no tag (see `cef`).
     if tagged.starts_with("CEF:") {
         push_message(tagged, fields);
+        return Ok(());
+    }
+    if let Some((topics, level, message)) = routeros_topics(tagged) {
+        let service = topics.split(',').next().unwrap_or(topics);
+        fields.push(("service".to_string(), Value::String(service.to_string())));
+        fields.push(("topics".to_string(), Value::String(topics.to_string())));
+        if !has_pri {
+            fields.push(("level".to_string(), Value::String(level.to_string())));
+        }
+        push_message(message, fields);
         return Ok(());
     }
     let message = if let Some(tag) = read_tag(tagged) {

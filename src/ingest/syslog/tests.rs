@@ -379,3 +379,47 @@ fn a_number_after_the_time_is_no_tag() {
     let line = "2026-11-30 14:01:02.123+0000: 1234: info : libvirt version: 8.0.0";
     assert!(parse_syslog(line, &times()).is_err());
 }
+
+#[test]
+fn meraki_pairs_where_rfc5424_has_its_process() {
+    let f = parse_syslog(
+        "<134>1 1764511262.123456789 MX84 flows src=10.0.0.5 dst=93.184.216.34 protocol=tcp pattern: allow all",
+        &times(),
+    )
+    .unwrap();
+    assert_eq!(get(&f, "host").unwrap(), "MX84");
+    assert_eq!(get(&f, "service").unwrap(), "flows");
+    assert!(get(&f, "pid").is_none());
+    assert_eq!(
+        get(&f, "message").unwrap(),
+        "src=10.0.0.5 dst=93.184.216.34 protocol=tcp pattern: allow all"
+    );
+    assert_eq!(get(&f, "dst").unwrap(), "93.184.216.34");
+    let f = parse_syslog("<134>1 1764511262.1 MX84 urls src=1", &times()).unwrap();
+    assert_eq!(get(&f, "message").unwrap(), "src=1");
+}
+
+#[test]
+fn routeros_topics_and_unifi_hosts() {
+    let f = parse_syslog(
+        "Nov 30 14:01:03 MikroTik system,error,critical login failure for user admin via ssh",
+        &times(),
+    )
+    .unwrap();
+    assert_eq!(get(&f, "host").unwrap(), "MikroTik");
+    assert_eq!(get(&f, "service").unwrap(), "system");
+    assert_eq!(get(&f, "level").unwrap(), "ERROR");
+    assert_eq!(
+        get(&f, "message").unwrap(),
+        "login failure for user admin via ssh"
+    );
+    // Words with commas that name no level are no topics.
+    assert!(parse_syslog("Nov 30 14:01:03 host a,b c", &times()).is_err());
+    let f = parse_syslog(
+        "Nov 30 14:01:02 U7PG2,18e8297e1234,v4.3.28.11361: hostapd: ath0: STA associated",
+        &times(),
+    )
+    .unwrap();
+    assert_eq!(get(&f, "host").unwrap(), "U7PG2,18e8297e1234,v4.3.28.11361");
+    assert_eq!(get(&f, "service").unwrap(), "hostapd");
+}

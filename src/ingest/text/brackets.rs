@@ -96,6 +96,16 @@ pub(super) fn bracket_field(
         fields.push(("source_line".to_string(), Value::from(line)));
         return;
     }
+    // Spring Boot 3.2's correlation, `[<trace id>-<span id>]`, and Spring Cloud Sleuth's
+    // `[app,<trace id>,<span id>]` (empty when there is no trace: `[shop,,]`).
+    if let Some((trace, span)) = trace_and_span(inside) {
+        fields.push(("trace_id".to_string(), Value::String(trace.to_string())));
+        fields.push(("span_id".to_string(), Value::String(span.to_string())));
+        return;
+    }
+    if inside.ends_with(",,") && !inside[..inside.len() - 2].contains(',') {
+        return;
+    }
     // OpenStack and others: `[req-<uuid> ...]` names the request.
     let first = inside.split_whitespace().next().unwrap_or("");
     if first.starts_with("req-") && first.len() > 8 {
@@ -116,6 +126,22 @@ pub(super) fn bracket_field(
         )
     };
     fields.push((name, Value::String(inside.to_string())));
+}
+
+/// `6528a1b2...-a1b2c3d4e5f6a7b8` or `shop,6528a1b2c3d4e5f6,a1b2c3d4e5f6a7b8`: a trace id
+/// (16 or 32 hex digits) and a span id (16).
+fn trace_and_span(inside: &str) -> Option<(&str, &str)> {
+    let (trace, span) = match inside.split_once('-') {
+        Some(pair) => pair,
+        None => {
+            let mut parts = inside.split(',');
+            let (_app, trace, span) = (parts.next()?, parts.next()?, parts.next()?);
+            parts.next().is_none().then_some((trace, span))?
+        }
+    };
+    let hex = |s: &str| s.bytes().all(|b| b.is_ascii_hexdigit());
+    (matches!(trace.len(), 16 | 32) && span.len() == 16 && hex(trace) && hex(span))
+        .then_some((trace, span))
 }
 
 /// `salt.utils.process  :987 `: a dotted lower-case module name, then its line.

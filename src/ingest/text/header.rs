@@ -109,6 +109,16 @@ pub(super) fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
             // `[main] c.a.Checkout:`: the bracket may be glued to what follows.
             continue;
         }
+        // pino-pretty: `INFO (1234 on web-1): message`, `INFO (shop/1234 on web-1): message`.
+        if let Some(origin) = pino_origin(trimmed).filter(|_| level.is_some()) {
+            if let Some(name) = origin.name {
+                push_logger(fields, name, None);
+            }
+            fields.push(("pid".to_string(), Value::from(origin.pid)));
+            fields.push(("host".to_string(), Value::String(origin.host.to_string())));
+            at += origin.len;
+            break;
+        }
         // JBoss's log manager (WildFly, Quarkus, Keycloak): `INFO  [category] (thread) message`;
         // Home Assistant: `ERROR (MainThread) [homeassistant.core] message`.
         if let Some(thread) = parenthesized_thread(
@@ -583,6 +593,33 @@ pub(super) fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
         }
     }
     push_message(message, fields);
+}
+
+/// What pino-pretty writes after the level: the logger's name, the pid, the host.
+struct PinoOrigin<'a> {
+    name: Option<&'a str>,
+    pid: u64,
+    host: &'a str,
+    /// The bytes it takes, with its closing `):`.
+    len: usize,
+}
+
+/// `(1234 on web-1):` or `(shop/1234 on web-1):` at the start of `text`.
+fn pino_origin(text: &str) -> Option<PinoOrigin<'_>> {
+    let inside = text.strip_prefix('(')?;
+    let close = inside.find("):")?;
+    let (who, host) = inside[..close].split_once(" on ")?;
+    let (name, pid) = match who.rsplit_once('/') {
+        Some((name, pid)) => (Some(name).filter(|n| !n.is_empty()), pid),
+        None => (None, who),
+    };
+    let hosty = !host.is_empty() && !host.contains(' ');
+    Some(PinoOrigin {
+        name,
+        pid: pid.parse().ok().filter(|_| hosty)?,
+        host,
+        len: close + 3,
+    })
 }
 
 /// Gitea's `[I]` after a Go caller (`cmd/web.go:223:runWeb()`): the level.

@@ -179,3 +179,24 @@ fn gitea_gcloud_rabbitmq_and_mysql_general_log() {
     let f = fields("[2026-11-30T14:01:02,123][WARN ][index.search.slowlog.query] [node-1] [orders][0] took[1.2s], took_millis[1234], total_hits[42 hits]");
     assert_eq!(get(&f, "duration_ms").unwrap(), "1234");
 }
+
+#[test]
+fn pino_pretty_origin_and_spring_correlation() {
+    let f = fields("[14:01:03.456] ERROR (shop/1234 on web-1): request errored");
+    assert_eq!(get(&f, "level").unwrap(), "ERROR");
+    assert_eq!(get(&f, "logger").unwrap(), "shop");
+    assert_eq!(get(&f, "pid").unwrap(), "1234");
+    assert_eq!(get(&f, "host").unwrap(), "web-1");
+    assert_eq!(get(&f, "message").unwrap(), "request errored");
+    let f = fields("[14:01:03.456] ERROR (see below): request errored");
+    assert!(get(&f, "host").is_none());
+    let f = fields("2026-11-30T14:01:03.456Z ERROR 1234 --- [shop] [nio-8080-exec-1] [6528a1b2c3d4e5f6a7b8c9d0e1f2a3b4-a1b2c3d4e5f6a7b8] c.e.shop.OrderController                : Payment failed");
+    assert_eq!(
+        get(&f, "trace_id").unwrap(),
+        "6528a1b2c3d4e5f6a7b8c9d0e1f2a3b4"
+    );
+    assert_eq!(get(&f, "span_id").unwrap(), "a1b2c3d4e5f6a7b8");
+    assert_eq!(get(&f, "logger").unwrap(), "c.e.shop.OrderController");
+    let f = fields("2026-11-30 14:01:03.456 ERROR [shop,6528a1b2c3d4e5f6,a1b2c3d4e5f6a7b8] 1234 --- [nio-8080-exec-1] c.e.Orders : failed");
+    assert_eq!(get(&f, "trace_id").unwrap(), "6528a1b2c3d4e5f6");
+}
