@@ -26,6 +26,7 @@ pub mod lines;
 pub mod multiline;
 mod names;
 mod otlp;
+mod panos;
 pub mod parse;
 pub mod pipeline;
 pub mod queue;

@@ -327,8 +327,9 @@ fn rfc3164(
         push_message(message, fields);
         return Ok(());
     }
-    // Security appliances' CEF messages come with no tag (see `cef`).
-    if tagged.starts_with("CEF:") {
+    // Security appliances' CEF messages and PAN-OS' comma-separated logs come with no tag
+    // (see `cef` and `panos`).
+    if tagged.starts_with("CEF:") || super::panos::log_type(tagged).is_some() {
         push_message(tagged, fields);
         return Ok(());
     }

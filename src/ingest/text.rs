@@ -360,6 +360,12 @@ pub(crate) fn push_message(message: &str, fields: &mut Vec<(String, Value)>) {
     if message.starts_with("CEF:") && super::cef::cef_fields(message, fields).is_some() {
         return;
     }
+    if message.as_bytes().get(1) == Some(&b',')
+        && super::panos::panos_fields(message, fields).is_some()
+    {
+        fields.push(("message".to_string(), Value::String(message.to_string())));
+        return;
+    }
     // PostgreSQL's `log_min_duration_statement`: `duration: 37.118 ms  statement: ...`.
     if let Some(ms) = message
         .strip_prefix("duration: ")
