@@ -3,8 +3,10 @@
 //! listener logs, TiDB, ClickHouse, libvirt, OpenWrt's `logread` and BusyBox's syslog,
 //! Unbound, Falco, a Valve game server, Zigbee2MQTT, loguru, dnf, Istio's access log, the
 //! X server, Linkerd's proxy, `journalctl -o short-monotonic`, Gitea, MySQL's general query
-//! log, Elasticsearch's slow log and RabbitMQ's four-letter levels. Columns are checked, the
-//! accounting balances and every row's lines are read back from its source.
+//! log, Elasticsearch's slow log and RabbitMQ's four-letter levels; then PAN-OS, Meraki,
+//! RouterOS, HAProxy's TCP log, the Windows DNS server's debug log, pino-pretty and Spring
+//! Boot's trace correlation. Columns are checked, the accounting balances and every row's
+//! lines are read back from its source.
 
 use std::time::{Duration, SystemTime};
 
@@ -366,4 +368,109 @@ async fn security_game_and_mesh_logs_without_configuration() {
 
     assert_balanced(data.path()).await;
     assert_eq!(assert_lineage(data.path()).await, 2 * 13);
+}
+
+const PANOS: &str = "<14>Nov 30 14:01:02 fw1 1,2026/11/30 14:01:02,012345678901,TRAFFIC,end,2561,2026/11/30 14:01:02,10.0.0.5,93.184.216.34,0.0.0.0,0.0.0.0,allow-web,,,ssl,vsys1,trust,untrust,ethernet1/2,ethernet1/1,log-fwd,2026/11/30 14:01:02,12345,1,54321,443,0,0,0x400000,tcp,allow,5432,1234,4198,12,2026/11/30 14:01:00,2,any,0,123456789\n\
+<14>Nov 30 14:01:03 fw1 1,2026/11/30 14:01:03,012345678901,THREAT,vulnerability,2561,2026/11/30 14:01:03,10.0.0.9,10.0.0.5,0.0.0.0,0.0.0.0,block-bad,,,web-browsing,vsys1,untrust,trust,ethernet1/1,ethernet1/2,log-fwd,2026/11/30 14:01:03,12346,1,44444,80,0,0,0x2000,tcp,reset-both,\"/index.php?a=1,2\",\"Apache Struts RCE(33520)\",code-execution,critical,client-to-server\n";
+
+const MERAKI: &str = "<134>1 1796047262.123456789 MX84 flows src=10.0.0.5 dst=93.184.216.34 protocol=tcp sport=54321 dport=443 pattern: allow all\n\
+<134>1 1796047263.234567890 MX84 urls src=10.0.0.5:54321 dst=93.184.216.34:443 mac=AA:BB:CC:DD:EE:FF request: GET https://example.com/\n";
+
+const ROUTEROS: &str = "Nov 30 14:01:02 MikroTik system,info,account user admin logged in from 10.0.0.5 via winbox\n\
+Nov 30 14:01:03 MikroTik system,error,critical login failure for user admin from 10.0.0.9 via ssh\n";
+
+const HAPROXY_TCP: &str = "Nov 30 14:01:02 lb1 haproxy[1234]: 10.0.0.5:54321 [30/Nov/2026:14:01:02.123] fe_db be_db/db1 1/0/5 1234 -- 1/1/1/1/0 0/0\n\
+Nov 30 14:01:03 lb1 haproxy[1234]: 10.0.0.5:54322 [30/Nov/2026:14:01:03.456] fe_db be_db/<NOSRV> -1/-1/0 0 SC 1/1/0/0/0 0/0\n";
+
+const DNS_DEBUG: &str = "11/30/2026 2:01:02 PM 0E84 PACKET  000000D4D2E5A0F0 UDP Rcv 10.0.0.5      0002   Q [0001   D   NOERROR] A      (7)example(3)com(0)\n\
+11/30/2026 2:01:03 PM 0E84 PACKET  000000D4D2E5A0F0 UDP Snd 10.0.0.5      0002 R Q [8385 A DR SERVFAIL] A      (7)missing(3)com(0)\n";
+
+const PINO_PRETTY: &str =
+    "[14:01:02.123] INFO (shop/1234 on web-1): Server listening at http://0.0.0.0:3000\n\
+[14:01:03.456] ERROR (shop/1234 on web-1): request errored\n";
+
+const SPRING_CORRELATED: &str = "2026-11-30T14:01:02.123Z  INFO 1234 --- [shop] [           main] o.s.b.w.e.tomcat.TomcatWebServer         : Tomcat started on port 8080 (http)\n\
+2026-11-30T14:01:03.456Z ERROR 1234 --- [shop] [nio-8080-exec-1] [6528a1b2c3d4e5f6a7b8c9d0e1f2a3b4-a1b2c3d4e5f6a7b8] c.e.shop.OrderController                : Payment failed for order 17\n";
+
+#[tokio::test]
+async fn network_devices_and_correlated_app_logs_without_configuration() {
+    let written = SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_050_000);
+    let files = [
+        ("pan-fw1.log", PANOS, "syslog"),
+        ("meraki.log", MERAKI, "syslog"),
+        ("routeros.log", ROUTEROS, "syslog"),
+        ("haproxy.log", HAPROXY_TCP, "syslog"),
+        ("dns.log", DNS_DEBUG, "text"),
+        ("api.log", PINO_PRETTY, "text"),
+        ("shop.log", SPRING_CORRELATED, "text"),
+    ];
+    let (_logs, data) = ingest_files_checking_formats(&files, written).await;
+
+    let got = rows_of(
+        data.path(),
+        "pan-fw1.log",
+        "level, operation, outcome, duration_ms, json_get_str(attributes, 'threat')",
+    )
+    .await;
+    assert_eq!(
+        got,
+        [
+            ["INFO", "ssl", "ok", "2000.0", "NULL"],
+            [
+                "FATAL",
+                "web-browsing",
+                "error",
+                "NULL",
+                "Apache Struts RCE(33520)"
+            ],
+        ]
+    );
+    let got = rows_of(
+        data.path(),
+        "meraki.log",
+        "service, json_get_str(attributes, 'host'), json_get_str(attributes, 'dst')",
+    )
+    .await;
+    assert_eq!(got[0], ["flows", "MX84", "93.184.216.34"]);
+    let got = rows_of(data.path(), "routeros.log", "level, service").await;
+    assert_eq!(got, [["INFO", "system"], ["ERROR", "system"]]);
+    let got = rows_of(
+        data.path(),
+        "haproxy.log",
+        "operation, outcome, duration_ms",
+    )
+    .await;
+    assert_eq!(got, [["be_db", "ok", "5.0"], ["be_db", "error", "0.0"]]);
+    let got = rows_of(
+        data.path(),
+        "dns.log",
+        "ts, operation, outcome, json_get_str(attributes, 'dns.name')",
+    )
+    .await;
+    assert_eq!(
+        got,
+        [
+            ["2026-11-30T14:01:02Z", "A", "ok", "example.com"],
+            ["2026-11-30T14:01:03Z", "A", "error", "missing.com"],
+        ]
+    );
+    let got = rows_of(
+        data.path(),
+        "api.log",
+        "level, component, json_get_str(attributes, 'host')",
+    )
+    .await;
+    assert_eq!(got[1], ["ERROR", "shop", "web-1"]);
+    let got = rows_of(data.path(), "shop.log", "level, component, trace_id").await;
+    assert_eq!(
+        got[1],
+        [
+            "ERROR",
+            "c.e.shop.OrderController",
+            "6528a1b2c3d4e5f6a7b8c9d0e1f2a3b4"
+        ]
+    );
+
+    assert_balanced(data.path()).await;
+    assert_eq!(assert_lineage(data.path()).await, 2 * 7);
 }
