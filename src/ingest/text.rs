@@ -40,6 +40,7 @@ mod pairs;
 mod piped;
 mod postgres_csv;
 mod prefixes;
+mod rdkafka;
 mod servers;
 mod squid;
 mod supercomputers;
@@ -168,8 +169,9 @@ impl TextParser {
     pub(crate) fn parse(&self, text: &str) -> Result<Vec<(String, Value)>, String> {
         // Layouts with a header of their own, each ruling itself out in a few bytes.
         type Layout = fn(&str, &TextParser) -> Option<Vec<(String, Value)>>;
-        const LAYOUTS: [Layout; 8] = [
+        const LAYOUTS: [Layout; 9] = [
             compose::parse,
+            rdkafka::parse,
             |text, parser| parser.glog(text),
             supercomputers::parse,
             fluent_bit::parse,
@@ -263,6 +265,8 @@ impl TextParser {
         } else if let Some((program, level)) = program_level_before_time(before) {
             fields.push(("level".to_string(), Value::String(level.to_string())));
             fields.push(("service".to_string(), Value::String(program.to_string())));
+        } else if let Some(pid) = nest_pid(before) {
+            fields.push(("pid".to_string(), Value::from(pid)));
         } else if !before.is_empty() && zone_first.is_none() {
             // Rails: `I, [2026-11-30T14:01:02.123 #1234]  INFO -- : message`.
             fields.push(("prefix".to_string(), Value::String(before.to_string())));
@@ -310,6 +314,13 @@ impl TextParser {
         let rest = &text[rest_start..];
         if !(daemons::read(rest, &mut fields) || prefixes::read(rest, &mut fields)) {
             peel_header(rest, &mut fields);
+            // NestJS: `LOG [NestFactory] message`, the bracket after the level is the context
+            // (the logger), not a thread.
+            if before.starts_with("[Nest]") {
+                if let Some((name, _)) = fields.iter_mut().find(|(name, _)| name == "thread") {
+                    *name = "logger".to_string();
+                }
+            }
         }
         // A time closing the line (`Log file open, 11/30/26 14:01:02`): the words before it
         // are the message.
@@ -339,6 +350,15 @@ impl TextParser {
         }
         fields
     }
+}
+
+/// NestJS' `[Nest] 1234  -` before its time: the pid.
+fn nest_pid(before: &str) -> Option<u64> {
+    let pid = before
+        .strip_prefix("[Nest] ")?
+        .trim_end()
+        .strip_suffix('-')?;
+    pid.trim().parse().ok()
 }
 
 /// The `%FACILITY-SEVERITY-MNEMONIC: message` after a Cisco device's time, which closes with a

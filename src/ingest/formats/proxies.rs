@@ -151,6 +151,11 @@ fn s3_access<'a>(before: &'a str, after: &'a str) -> Option<(&'a str, &'a str, O
 /// milliseconds, the bytes, and the termination state (a session the server side ended or
 /// refused, or that timed out there, failed); `false` (nothing pushed) for any other message.
 pub(crate) fn haproxy_tcp(message: &str, fields: &mut Vec<(String, Value)>) -> bool {
+    // Turned away at the first byte, cheaply: a client's address starts with a digit (or
+    // IPv6's hex or colon); this is tried on every message.
+    if !message.starts_with(|c: char| c.is_ascii_hexdigit() || c == ':' || c == '[') {
+        return false;
+    }
     let mut words = message.split_whitespace();
     let (Some(client), Some(accepted)) = (words.next(), words.next()) else {
         return false;

@@ -106,6 +106,19 @@ pub(super) fn bracket_field(
     if inside.ends_with(",,") && !inside[..inside.len() - 2].contains(',') {
         return;
     }
+    // Scrapy and other Python layouts: `[scrapy.core.engine] INFO: message`, a dotted
+    // module's name in the first bracket is the logger.
+    let module = inside.contains('.')
+        && inside.split('.').all(|part| {
+            part.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        });
+    if index == 0 && level.is_none() && module && !logger_read {
+        fields.push(("logger".to_string(), Value::String(inside.to_string())));
+        return;
+    }
     // OpenStack and others: `[req-<uuid> ...]` names the request.
     let first = inside.split_whitespace().next().unwrap_or("");
     if first.starts_with("req-") && first.len() > 8 {

@@ -39,6 +39,7 @@ pub(super) fn read(rest: &str, fields: &mut Vec<(String, Value)>) -> bool {
         || logread(rest, fields)
         || mysql_general(rest, fields)
         || super::dns::windows_dns_debug(rest, fields)
+        || super::piped::request(rest, fields)
 }
 
 /// MySQL's general query log: `\t   12 Query\tSELECT ...` after the time, the connection's

@@ -9,6 +9,7 @@
 //! event. A pair whose key no column maps is kept in `attributes` as it is written.
 
 use std::borrow::Cow;
+use std::sync::LazyLock;
 
 use serde_json::Value;
 
@@ -156,7 +157,10 @@ pub(crate) fn pairs_in_message(message: &str, fields: &mut Vec<(String, Value)>)
 /// Elasticsearch's and OpenSearch's slow logs: `took[1.2s], took_millis[1234], ...`, the
 /// duration in milliseconds.
 pub(crate) fn slowlog_took(message: &str, fields: &mut Vec<(String, Value)>) {
-    let Some(at) = memchr::memmem::find(message.as_bytes(), b"took_millis[") else {
+    // A searcher built once: `memmem::find` would build one per message.
+    static TOOK: LazyLock<memchr::memmem::Finder<'static>> =
+        LazyLock::new(|| memchr::memmem::Finder::new(b"took_millis["));
+    let Some(at) = TOOK.find(message.as_bytes()) else {
         return;
     };
     let digits = &message[at + "took_millis[".len()..];

@@ -76,8 +76,10 @@ pub(super) fn leading_level(message: &str) -> Option<&'static str> {
     }
     // Oracle's errors, in its alert log and its clients' output: `ORA-00600: internal error`,
     // also on a later line of the event (the alert log's `Errors in file ...trc:` first).
+    // Most messages are one line: no searcher is built for them.
     let later_oracle_error = || {
-        memchr::memmem::find(message.as_bytes(), b"\nORA-").is_some()
+        memchr::memchr(b'\n', message.as_bytes()).is_some()
+            && memchr::memmem::find(message.as_bytes(), b"\nORA-").is_some()
             && message.lines().skip(1).any(is_oracle_error)
     };
     if is_oracle_error(message) || later_oracle_error() {

@@ -200,3 +200,24 @@ fn pino_pretty_origin_and_spring_correlation() {
     let f = fields("2026-11-30 14:01:03.456 ERROR [shop,6528a1b2c3d4e5f6,a1b2c3d4e5f6a7b8] 1234 --- [nio-8080-exec-1] c.e.Orders : failed");
     assert_eq!(get(&f, "trace_id").unwrap(), "6528a1b2c3d4e5f6");
 }
+
+#[test]
+fn nest_scrapy_and_go_frameworks() {
+    let f = fields("[Nest] 1234  - 11/30/2026, 2:01:03 PM   ERROR [ExceptionsHandler] Cannot read properties of undefined");
+    assert_eq!(get(&f, "pid").unwrap(), "1234");
+    assert_eq!(get(&f, "level").unwrap(), "ERROR");
+    assert_eq!(get(&f, "logger").unwrap(), "ExceptionsHandler");
+    assert_eq!(get(&f, "ts").unwrap(), "2026-11-30T14:01:03");
+    let f = fields("2026-11-30 14:01:03 [scrapy.core.scraper] ERROR: Spider error processing <GET https://example.com/p/17>");
+    assert_eq!(get(&f, "logger").unwrap(), "scrapy.core.scraper");
+    assert_eq!(get(&f, "level").unwrap(), "ERROR");
+    let f = fields(
+        r#"[GIN] 2026/11/30 - 14:01:03 | 500 |   12.345678ms |       10.0.0.6 | POST     "/api/pay""#,
+    );
+    assert_eq!(get(&f, "ts").unwrap(), "2026-11-30T14:01:03");
+    assert_eq!(get(&f, "status").unwrap(), "500");
+    assert_eq!(get(&f, "path").unwrap(), "/api/pay");
+    let f = fields("14:01:03 | 500 |  12.345ms |  10.0.0.6 | POST | /api/pay | boom");
+    assert_eq!(get(&f, "method").unwrap(), "POST");
+    assert_eq!(get(&f, "duration_ms").unwrap(), "12.345");
+}
