@@ -98,6 +98,7 @@ fn starts_uncolored_event(content: &[u8]) -> bool {
                 || uwsgi::starts_event(text)
                 || appservers::starts_event(text)
                 || unreal::starts_event(text)
+                || rdkafka::starts_event(text)
         }
     }
 }

@@ -5,8 +5,8 @@
 //! X server, Linkerd's proxy, `journalctl -o short-monotonic`, Gitea, MySQL's general query
 //! log, Elasticsearch's slow log and RabbitMQ's four-letter levels; then PAN-OS, Meraki,
 //! RouterOS, HAProxy's TCP log, the Windows DNS server's debug log, pino-pretty and Spring
-//! Boot's trace correlation. Columns are checked, the accounting balances and every row's
-//! lines are read back from its source.
+//! Boot's trace correlation; then Gin, Fiber, NestJS, librdkafka and Scrapy. Columns are
+//! checked, the accounting balances and every row's lines are read back from its source.
 
 use std::time::{Duration, SystemTime};
 
@@ -473,4 +473,90 @@ async fn network_devices_and_correlated_app_logs_without_configuration() {
 
     assert_balanced(data.path()).await;
     assert_eq!(assert_lineage(data.path()).await, 2 * 7);
+}
+
+const GIN: &str = "[GIN] 2026/11/30 - 14:01:02 | 200 |     1.234567ms |       10.0.0.5 | GET      \"/api/orders/17\"\n\
+[GIN] 2026/11/30 - 14:01:03 | 500 |   12.345678ms |       10.0.0.6 | POST     \"/api/pay\"\n";
+
+const FIBER: &str = "14:01:02 | 200 |   1.234ms |  10.0.0.5 | GET | /api/orders/17 | -\n\
+14:01:03 | 500 |  12.345ms |  10.0.0.6 | POST | /api/pay | boom\n";
+
+const NEST: &str = "[Nest] 1234  - 11/30/2026, 2:01:02 PM     LOG [NestFactory] Starting Nest application...\n\
+[Nest] 1234  - 11/30/2026, 2:01:03 PM   ERROR [ExceptionsHandler] Cannot read properties of undefined (reading 'id')\n";
+
+const RDKAFKA: &str = "%3|1796047262.123|FAIL|rdkafka#producer-1| [thrd:localhost:9092/bootstrap]: localhost:9092/bootstrap: Connect to ipv4#127.0.0.1:9092 failed: Connection refused\n\
+%4|1796047263.456|REQTMOUT|rdkafka#consumer-2| [thrd:broker1:9092/1]: broker1:9092/1: Timed out 1 in-flight requests\n";
+
+const SCRAPY: &str = "2026-11-30 14:01:02 [scrapy.core.engine] INFO: Spider opened\n\
+2026-11-30 14:01:03 [scrapy.core.scraper] ERROR: Spider error processing <GET https://example.com/p/17> (referer: None)\n";
+
+#[tokio::test]
+async fn web_frameworks_and_client_libraries_without_configuration() {
+    let written = SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_050_000);
+    let files = [
+        ("gin.log", GIN, "text"),
+        ("fiber.log", FIBER, "text"),
+        ("nest.log", NEST, "text"),
+        ("producer.log", RDKAFKA, "text"),
+        ("scrapy.log", SCRAPY, "text"),
+    ];
+    let (_logs, data) = ingest_files_checking_formats(&files, written).await;
+
+    let got = rows_of(
+        data.path(),
+        "gin.log",
+        "ts, operation, status_code, duration_ms, _line_count",
+    )
+    .await;
+    assert_eq!(
+        got,
+        [
+            [
+                "2026-11-30T14:01:02Z",
+                "GET /api/orders/{id}",
+                "200",
+                "1.234567",
+                "1"
+            ],
+            [
+                "2026-11-30T14:01:03Z",
+                "POST /api/pay",
+                "500",
+                "12.345678",
+                "1"
+            ],
+        ]
+    );
+    let got = rows_of(
+        data.path(),
+        "fiber.log",
+        "operation, status_code, duration_ms",
+    )
+    .await;
+    assert_eq!(got[1], ["POST /api/pay", "500", "12.345"]);
+    let got = rows_of(data.path(), "nest.log", "level, component").await;
+    assert_eq!(
+        got,
+        [["INFO", "NestFactory"], ["ERROR", "ExceptionsHandler"]]
+    );
+    let got = rows_of(
+        data.path(),
+        "producer.log",
+        "ts, level, operation, component",
+    )
+    .await;
+    assert_eq!(
+        got[0],
+        [
+            "2026-11-30T14:01:02.123Z",
+            "ERROR",
+            "FAIL",
+            "rdkafka#producer-1"
+        ]
+    );
+    let got = rows_of(data.path(), "scrapy.log", "level, component").await;
+    assert_eq!(got[1], ["ERROR", "scrapy.core.scraper"]);
+
+    assert_balanced(data.path()).await;
+    assert_eq!(assert_lineage(data.path()).await, 2 * 5);
 }

@@ -53,6 +53,11 @@ pub(crate) fn dns_query(message: &str, fields: &mut Vec<(String, Value)>) -> Opt
 /// last in the brackets, the question's type and name (written as labels with their
 /// lengths). `false` (nothing pushed) for any other line.
 pub(super) fn windows_dns_debug(rest: &str, fields: &mut Vec<(String, Value)>) -> bool {
+    // Turned away at its second word, cheaply: this is tried on every text line.
+    let second = rest.trim_start().split_once(' ').map(|(_, after)| after);
+    if !second.is_some_and(|after| after.starts_with("PACKET ")) {
+        return false;
+    }
     let words: Vec<&str> = rest.split_whitespace().take(7).collect();
     let [thread, "PACKET", _packet, protocol, direction, remote, _xid] = words[..] else {
         return false;

@@ -501,11 +501,11 @@ pub(super) fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
         // between the thread and the logger.
         let user_before_logger = level.is_some()
             && brackets > 0
-            && after.split_whitespace().nth(1) == Some("-")
             && next_token.matches('.').count() >= 2
-            && is_qualified_name(next_token)
             && token.len() <= 64
-            && !token.contains(['[', ']', '=', ':']);
+            && !token.contains(['[', ']', '=', ':', '.'])
+            && is_qualified_name(next_token)
+            && after.split_whitespace().nth(1) == Some("-");
         if user_before_logger {
             fields.push(("user".to_string(), Value::String(token.to_string())));
             at += token_len;

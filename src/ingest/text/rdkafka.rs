@@ -13,6 +13,12 @@ use serde_json::Value;
 use super::{push_logger, push_message, syslog_severity, TextParser};
 use crate::ingest::timestamps::Stamp;
 
+/// Whether a line opens with librdkafka's `%3|<epoch>|` (its time is not at the start).
+pub(super) fn starts_event(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.len() > 14 && b[0] == b'%' && b[1].is_ascii_digit() && b[2] == b'|' && b[3].is_ascii_digit()
+}
+
 pub(super) fn parse(text: &str, parser: &TextParser) -> Option<Vec<(String, Value)>> {
     let rest = text.strip_prefix('%')?;
     let mut parts = rest.splitn(5, '|');
@@ -72,6 +78,10 @@ mod tests {
             "%6|1796047264.789|GETSUBSCRIPTIONS|rdkafka#consumer-2| [thrd:main]: id changed",
         );
         assert_eq!(get(&f, "level").unwrap(), "INFO");
+        assert!(super::starts_event(
+            "%6|1796047264.789|GETSUBSCRIPTIONS|rdkafka#consumer-2| m"
+        ));
+        assert!(!super::starts_event("%d|x"));
     }
 
     #[test]
