@@ -309,7 +309,12 @@ fn rfc3164(
     // BusyBox's syslogd: `host daemon.info dnsmasq[1234]: ...`, the facility and severity
     // before the tag (the level, unless a PRI gave one).
     let (first_tagged, after_severity) = token(tagged);
-    let tagged = match facility_severity(first_tagged) {
+    // A tag closes with its colon (`sshd[812]:`): the common case asks nothing more.
+    let tag_first = first_tagged.ends_with(':');
+    let severity = (!tag_first)
+        .then(|| facility_severity(first_tagged))
+        .flatten();
+    let tagged = match severity {
         Some(level) => {
             if !has_pri {
                 fields.push(("level".to_string(), Value::String(level.to_string())));
@@ -333,7 +338,8 @@ fn rfc3164(
         push_message(tagged, fields);
         return Ok(());
     }
-    if let Some((topics, level, message)) = routeros_topics(tagged) {
+    let topics = (!tag_first).then(|| routeros_topics(tagged)).flatten();
+    if let Some((topics, level, message)) = topics {
         let service = topics.split(',').next().unwrap_or(topics);
         fields.push(("service".to_string(), Value::String(service.to_string())));
         fields.push(("topics".to_string(), Value::String(topics.to_string())));

@@ -1,6 +1,8 @@
 //! Header and message forms of particular servers, read where a generic rule would misread
 //! them.
 
+use std::sync::LazyLock;
+
 use super::super::values::normalize_level;
 use super::tokens::header_level;
 
@@ -76,11 +78,11 @@ pub(super) fn leading_level(message: &str) -> Option<&'static str> {
     }
     // Oracle's errors, in its alert log and its clients' output: `ORA-00600: internal error`,
     // also on a later line of the event (the alert log's `Errors in file ...trc:` first).
-    // Most messages are one line: no searcher is built for them.
+    // A searcher built once (`memmem::find` would build one per message).
+    static LATER_ORA: LazyLock<memchr::memmem::Finder<'static>> =
+        LazyLock::new(|| memchr::memmem::Finder::new(b"\nORA-"));
     let later_oracle_error = || {
-        memchr::memchr(b'\n', message.as_bytes()).is_some()
-            && memchr::memmem::find(message.as_bytes(), b"\nORA-").is_some()
-            && message.lines().skip(1).any(is_oracle_error)
+        LATER_ORA.find(message.as_bytes()).is_some() && message.lines().skip(1).any(is_oracle_error)
     };
     if is_oracle_error(message) || later_oracle_error() {
         return Some("ERROR");
