@@ -77,15 +77,15 @@ pub(super) fn xferlog(rest: &str, fields: &mut Vec<(String, Value)>) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::{first_value, read_rest};
     use super::*;
 
     fn read(rest: &str) -> Option<Vec<(String, Value)>> {
-        let mut fields = Vec::new();
-        xferlog(rest, &mut fields).then_some(fields)
+        read_rest(xferlog, rest)
     }
 
     fn get<'a>(fields: &'a [(String, Value)], name: &str) -> &'a Value {
-        &fields.iter().find(|(n, _)| n == name).unwrap().1
+        first_value(fields, name).unwrap()
     }
 
     #[test]

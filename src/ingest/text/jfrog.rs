@@ -64,11 +64,11 @@ fn five_brackets(rest: &str) -> Option<([&str; 5], &str)> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::read_rest;
     use super::*;
 
     fn read_fields(rest: &str) -> Option<Vec<(String, Value)>> {
-        let mut fields = Vec::new();
-        read(rest, &mut fields).then_some(fields)
+        read_rest(read, rest)
     }
 
     #[test]

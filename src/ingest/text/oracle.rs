@@ -75,15 +75,11 @@ fn descriptor_value<'a>(descriptor: &'a str, key: &str) -> Option<&'a str> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::{first_value as get, read_rest};
     use super::*;
 
     fn read(rest: &str) -> Option<Vec<(String, Value)>> {
-        let mut fields = Vec::new();
-        listener(rest, &mut fields).then_some(fields)
-    }
-
-    fn get<'a>(fields: &'a [(String, Value)], name: &str) -> Option<&'a Value> {
-        fields.iter().find(|(n, _)| n == name).map(|(_, v)| v)
+        read_rest(listener, rest)
     }
 
     #[test]

@@ -33,6 +33,21 @@ pub(super) fn value<'a>(fields: &'a [(String, Value)], key: &str) -> Option<&'a 
     fields.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v)
 }
 
+/// What a reader of the text after a line's time (those `daemons::read` tries) pushes for
+/// `rest`, or `None` when it turns the line away.
+pub(super) fn read_rest(
+    reader: fn(&str, &mut Vec<(String, Value)>) -> bool,
+    rest: &str,
+) -> Option<Vec<(String, Value)>> {
+    let mut fields = Vec::new();
+    reader(rest, &mut fields).then_some(fields)
+}
+
+/// The value of `key` in raw fields (the first one).
+pub(super) fn first_value<'a>(fields: &'a [(String, Value)], key: &str) -> Option<&'a Value> {
+    fields.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+}
+
 pub(super) fn get(fields: &[(String, String)], key: &str) -> Option<String> {
     fields
         .iter()

@@ -97,15 +97,11 @@ fn part(text: &str) -> Option<(String, &str)> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::{first_value as get, read_rest};
     use super::*;
 
     fn read_fields(rest: &str) -> Option<Vec<(String, Value)>> {
-        let mut fields = Vec::new();
-        read(rest, &mut fields).then_some(fields)
-    }
-
-    fn get<'a>(fields: &'a [(String, Value)], name: &str) -> Option<&'a Value> {
-        fields.iter().find(|(n, _)| n == name).map(|(_, v)| v)
+        read_rest(read, rest)
     }
 
     #[test]
