@@ -48,8 +48,8 @@ pub(crate) fn log_type(message: &str) -> Option<&str> {
 /// The fields of a PAN-OS log line; `None` (nothing pushed) when it is not one.
 pub(crate) fn panos_fields(message: &str, fields: &mut Fields) -> Option<()> {
     let kind = log_type(message)?;
-    // Quoted columns (a URL, a threat's name) may hold commas.
-    let columns = csv_columns(message);
+    // Quoted columns (a URL, a threat's name) may hold commas: the CSV format's own reader.
+    let columns = super::csv::split_record(message).ok()?;
     let at = |i: usize| columns.get(i).map(String::as_str).filter(|v| !v.is_empty());
     let text = |s: &str| Value::String(s.to_string());
     fields.push(("service".into(), text("pan-os")));
@@ -107,27 +107,6 @@ pub(crate) fn panos_fields(message: &str, fields: &mut Fields) -> Option<()> {
         fields.push(("level".into(), text(level)));
     }
     Some(())
-}
-
-/// Comma-separated columns, a double-quoted one unquoted (`""` is a quote).
-fn csv_columns(line: &str) -> Vec<String> {
-    let mut columns = Vec::new();
-    let mut column = String::new();
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' if quoted && chars.peek() == Some(&'"') => {
-                column.push('"');
-                chars.next();
-            }
-            '"' => quoted = !quoted,
-            ',' if !quoted => columns.push(std::mem::take(&mut column)),
-            _ => column.push(c),
-        }
-    }
-    columns.push(column);
-    columns
 }
 
 #[cfg(test)]
