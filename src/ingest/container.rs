@@ -348,6 +348,7 @@ mod tests {
                 year: None,
                 reference_micros: 1_796_083_200_000_000,
             },
+            dates: Default::default(),
         }
     }
 

@@ -546,9 +546,9 @@ impl SourceJob {
         }
     }
 
-    /// The intake for this source: its parser's format chosen from `sample` (the first
-    /// lines) unless configured or known from the source's last commit; the sample goes in
-    /// first.
+    /// The intake for this source: its parser's format (unless configured or known from the
+    /// source's last commit) and numeric dates' order chosen from `sample`, its first lines,
+    /// which go in first.
     fn start_intake(
         &self,
         parser: &LineParser,
@@ -559,6 +559,11 @@ impl SourceJob {
     ) -> Result<Intake, IngestError> {
         let parser = parser.for_source(&self.object.uri, self.object.modified);
         let known = resume.format.as_deref();
+        let contents: Vec<&[u8]> = sample
+            .iter()
+            .filter(|line| line.reject.is_none())
+            .map(|line| &line.bytes[..line.content_len])
+            .collect();
         let parser = match (parser.format(), known.map(LineFormat::parse_recorded)) {
             (LineFormat::Auto, Some(Ok((format, untimed))))
                 if !matches!(format, LineFormat::Auto) =>
@@ -566,16 +571,12 @@ impl SourceJob {
                 parser.with_detected_format(format, untimed)
             }
             (LineFormat::Auto, _) => {
-                let contents: Vec<&[u8]> = sample
-                    .iter()
-                    .filter(|line| line.reject.is_none())
-                    .map(|line| &line.bytes[..line.content_len])
-                    .collect();
                 let choice = detect::choose_format(&parser, &contents);
                 parser.with_detected_format(choice.format, choice.untimed)
             }
             _ => parser,
         };
+        let parser = parser.with_date_order_of(&contents);
         log.format = parser.format_label();
         let parser_format = parser.format().clone();
         let joining =

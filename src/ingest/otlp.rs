@@ -209,6 +209,7 @@ mod tests {
                 year: None,
                 reference_micros: 1_764_511_262_000_000,
             },
+            dates: Default::default(),
         }
     }
 

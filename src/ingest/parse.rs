@@ -20,6 +20,7 @@ use super::records::{json_records, otlp_line, Fields, LineRecords};
 use super::settings::{duration_unit_factor, parse_fixed_offset, ComponentRule, FormatSettings};
 use super::syslog::parse_syslog;
 use super::text::{TextParser, YearHint};
+use super::timestamps::{date_order_of, DateOrder};
 pub use super::values::normalize_level;
 use super::values::{
     level_from_status, level_rank, parse_duration, parse_outcome, parse_status, render_template,
@@ -128,6 +129,8 @@ pub struct LineParser {
     may_be_untimed: bool,
     /// `plain`'s reference time is the source's modification time (else the ingest's).
     reference_is_modified: bool,
+    /// `date_order` is configured: the source's first lines do not decide it.
+    date_order_configured: bool,
     /// Fields every line of the source gets first (Kubernetes pod, namespace, container).
     source_fields: Vec<(String, Value)>,
     /// A configured event boundary (`multiline_start`/`multiline_continue`).
@@ -156,6 +159,7 @@ impl LineParser {
                 ))
             })
             .collect::<Result<Vec<_>, regex::Error>>()?;
+        let date_order = settings.date_order.as_deref().and_then(DateOrder::parse);
         Ok(LineParser {
             format: LineFormat::parse(settings.format.as_deref().unwrap_or("auto"))?,
             ts_fields: settings.timestamp_field.as_ref().map(|f| f.names()),
@@ -183,11 +187,13 @@ impl LineParser {
                     year: settings.timestamp_year,
                     reference_micros: Utc::now().timestamp_micros(),
                 },
+                dates: date_order.unwrap_or_default(),
             },
             detected: false,
             untimed: settings.missing_time.as_deref() == Some("modified"),
             may_be_untimed: settings.missing_time.as_deref() != Some("reject"),
             reference_is_modified: false,
+            date_order_configured: date_order.is_some(),
             source_fields: Vec::new(),
             multiline: MultilineRule::from_settings(settings)?,
         })
@@ -234,6 +240,21 @@ impl LineParser {
             untimed: self.untimed || untimed,
             ..self.clone()
         }
+    }
+
+    /// This parser reading numeric dates (`03/11/2026`) in the order the source's first lines
+    /// show (see `timestamps::date_order_of`), unless `date_order` is configured.
+    pub fn with_date_order_of(&self, sample: &[&[u8]]) -> LineParser {
+        let mut parser = self.clone();
+        if !self.date_order_configured {
+            let lines = sample
+                .iter()
+                .filter_map(|line| std::str::from_utf8(line).ok());
+            if let Some(order) = date_order_of(lines) {
+                parser.plain.dates = order;
+            }
+        }
+        parser
     }
 
     /// This parser stamping records that have no time with the source's modification time.

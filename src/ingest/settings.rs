@@ -16,6 +16,7 @@ const FORMAT_KEYS: &[&str] = &[
     "timestamp_field",
     "timestamp_format",
     "timestamp_year",
+    "date_order",
     "timezone",
     "level_field",
     "service_field",
@@ -156,6 +157,10 @@ pub struct FormatSettings {
     /// Year to assume when the timestamp format has none (syslog-style `Dec 10 06:55:46`).
     #[serde(default)]
     pub timestamp_year: Option<i32>,
+    /// `month_first` (`11/30/2026`) or `day_first` (`30/11/2026`) for numeric dates; unset,
+    /// each source's first lines decide (month first when they cannot tell).
+    #[serde(default)]
+    pub date_order: Option<String>,
     /// Fixed UTC offset (`+02:00`) for timestamps that carry no zone; default UTC.
     #[serde(default)]
     pub timezone: Option<String>,
@@ -300,6 +305,14 @@ impl IngestConfig {
                     &section,
                     "set multiline_start or multiline_continue, not both",
                 ));
+            }
+            if let Some(order) = &format.date_order {
+                if crate::ingest::timestamps::DateOrder::parse(order).is_none() {
+                    return Err(config.invalid(
+                        &format!("{section}.date_order"),
+                        format!("{order:?} is not \"month_first\" or \"day_first\""),
+                    ));
+                }
             }
             if let Some(missing) = &format.missing_time {
                 if !matches!(missing.as_str(), "modified" | "reject") {
@@ -447,6 +460,7 @@ fn merge(base: &FormatSettings, over: &FormatSettings) -> FormatSettings {
         timestamp_field,
         timestamp_format,
         timestamp_year,
+        date_order,
         timezone,
         level_field,
         service_field,

@@ -13,7 +13,8 @@ use serde_json::Value;
 
 pub(crate) use super::timestamps::timestamp_at;
 use super::timestamps::{
-    clock, find_timestamp, iso_text, num, with_zone_word, zone_word_secs, Stamp, PLACEHOLDER_YEAR,
+    clock, find_timestamp, iso_text, num, with_zone_word, zone_word_secs, DateOrder, Stamp,
+    PLACEHOLDER_YEAR,
 };
 
 use super::values::{normalize_level, parse_duration_text};
@@ -115,6 +116,8 @@ fn continues_postgres_error(after_time: &str) -> bool {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct TextParser {
     pub years: YearHint,
+    /// How the source writes numeric dates (`03/11/2026`).
+    pub dates: DateOrder,
 }
 
 impl TextParser {
@@ -151,6 +154,17 @@ impl TextParser {
         }
     }
 
+    /// A numeric date read in the source's order; other stamps as they are.
+    pub(crate) fn resolve(&self, stamp: Stamp) -> Stamp {
+        match stamp {
+            Stamp::Numeric(date) => Stamp::Naive {
+                time: date.read(self.dates),
+                has_year: true,
+            },
+            other => other,
+        }
+    }
+
     /// The value of the `ts` field for a stamp.
     pub(crate) fn ts_value(&self, stamp: Stamp) -> Value {
         match stamp {
@@ -163,6 +177,7 @@ impl TextParser {
                 Value::String(iso_text(time))
             }
             Stamp::TimeOfDay(time) => Value::String(iso_text(self.date_for(time))),
+            Stamp::Numeric(date) => Value::String(iso_text(date.read(self.dates))),
         }
     }
 
@@ -188,7 +203,7 @@ impl TextParser {
             return Err("no timestamp at or near the start of the line".to_string());
         };
         // PostgreSQL: `2026-11-30 14:01:02.123 UTC [1234] LOG:  message`.
-        let (stamp, zone_len) = with_zone_word(stamp, &text[end..]);
+        let (stamp, zone_len) = with_zone_word(self.resolve(stamp), &text[end..]);
         let end = end + zone_len;
         // Room for a header, a message and its pairs without growing.
         let mut fields = super::records::field_list(16);

@@ -21,6 +21,104 @@ pub(crate) enum Stamp {
     /// A time of day with no date at all (Elixir's `14:01:02.123 [error]`): the date comes
     /// from the source (see `TextParser::date_for`).
     TimeOfDay(NaiveTime),
+    /// A numeric date (`03/11/2026`) read both ways: which is right is the source's
+    /// [`DateOrder`] (see `TextParser::resolve`).
+    Numeric(NumericDate),
+}
+
+/// Which number of a numeric date comes first: the United States write `11/30/2026`, most of
+/// the world `30/11/2026`. A line alone tells only when one number is over 12, so the order is
+/// decided per source ([`date_order_of`], or `date_order` in the config).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum DateOrder {
+    #[default]
+    MonthFirst,
+    DayFirst,
+}
+
+impl DateOrder {
+    /// `month_first` or `day_first`, as the config spells them.
+    pub(crate) fn parse(name: &str) -> Option<DateOrder> {
+        match name {
+            "month_first" => Some(DateOrder::MonthFirst),
+            "day_first" => Some(DateOrder::DayFirst),
+            _ => None,
+        }
+    }
+}
+
+/// A numeric date's two readings; at least one is a valid date.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct NumericDate {
+    pub month_first: Option<NaiveDateTime>,
+    pub day_first: Option<NaiveDateTime>,
+}
+
+impl NumericDate {
+    /// The reading `order` asks for, or the other when that one is no date (`30/11/2026`
+    /// is day first whatever the source's order).
+    pub(crate) fn read(self, order: DateOrder) -> NaiveDateTime {
+        let (wanted, other) = match order {
+            DateOrder::MonthFirst => (self.month_first, self.day_first),
+            DateOrder::DayFirst => (self.day_first, self.month_first),
+        };
+        wanted.or(other).unwrap_or_default()
+    }
+
+    /// The order this date alone proves: the one whose reading is a date when the other's
+    /// is not.
+    fn proves(self) -> Option<DateOrder> {
+        match (self.month_first, self.day_first) {
+            (Some(_), None) => Some(DateOrder::MonthFirst),
+            (None, Some(_)) => Some(DateOrder::DayFirst),
+            _ => None,
+        }
+    }
+}
+
+/// The order of a source's numeric dates from its first lines: what the dates with a number
+/// over 12 prove (the majority), else, when the lines hold several dates that fit both ways,
+/// the order under which they lie closer together (a log's lines are minutes or days apart,
+/// not months: `03/11` then `04/11` is a day under day-first and a month under month-first).
+/// `None` when the lines say nothing (no numeric dates, or one day's only).
+pub(crate) fn date_order_of<'a>(lines: impl Iterator<Item = &'a str>) -> Option<DateOrder> {
+    let (mut month_first, mut day_first) = (0usize, 0usize);
+    let mut ambiguous: Vec<NumericDate> = Vec::new();
+    for line in lines {
+        let Some((Stamp::Numeric(date), _, _)) = find_timestamp(line) else {
+            continue;
+        };
+        match date.proves() {
+            Some(DateOrder::MonthFirst) => month_first += 1,
+            Some(DateOrder::DayFirst) => day_first += 1,
+            None => ambiguous.push(date),
+        }
+    }
+    if month_first != day_first {
+        return Some(if day_first > month_first {
+            DateOrder::DayFirst
+        } else {
+            DateOrder::MonthFirst
+        });
+    }
+    // The total distance walked from date to date under each reading.
+    let walked = |order: DateOrder| -> i64 {
+        ambiguous
+            .windows(2)
+            .map(|pair| {
+                (pair[1].read(order) - pair[0].read(order))
+                    .num_seconds()
+                    .abs()
+            })
+            .sum()
+    };
+    let (under_month_first, under_day_first) =
+        (walked(DateOrder::MonthFirst), walked(DateOrder::DayFirst));
+    match under_day_first.cmp(&under_month_first) {
+        std::cmp::Ordering::Less => Some(DateOrder::DayFirst),
+        std::cmp::Ordering::Greater => Some(DateOrder::MonthFirst),
+        std::cmp::Ordering::Equal => None,
+    }
 }
 
 const MONTHS: &str = "Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec";
@@ -117,16 +215,16 @@ fn stamp(time: Option<NaiveDateTime>, has_year: bool) -> Option<Stamp> {
 }
 
 /// `yy MM dd HH mm ss` captures (HDFS, MySQL 5.x), no fraction.
-/// `11/30/2026` or `11-30-2026` (groups 1-3, the clock in 4-7): month first, as the United
-/// States write it, unless the first number cannot be a month (`30/11/2026` is day first).
-fn month_first_unless_impossible(c: &Captures) -> Option<Stamp> {
+/// `11/30/2026` or `30/11/2026` (groups 1-3, the clock in 4-7) read both ways; the source's
+/// order chooses (see [`DateOrder`]).
+fn numeric_date(c: &Captures) -> Option<Stamp> {
     let (first, second) = (num(c, 1)?, num(c, 2)?);
     let year = num(c, 3)? as i32;
-    if first > 12 {
-        stamp(clock(c, year, second, [1, 4, 5, 6], 7), true)
-    } else {
-        stamp(clock(c, year, first, [2, 4, 5, 6], 7), true)
-    }
+    let date = NumericDate {
+        month_first: clock(c, year, first, [2, 4, 5, 6], 7),
+        day_first: clock(c, year, second, [1, 4, 5, 6], 7),
+    };
+    (date.month_first.is_some() || date.day_first.is_some()).then_some(Stamp::Numeric(date))
 }
 
 fn two_digit_year(c: &Captures) -> Option<Stamp> {
@@ -289,20 +387,19 @@ static SHAPES: LazyLock<Vec<Shape>> = LazyLock::new(|| {
                 stamp(time.with_hour(hour), true)
             },
         ),
-        // `11/30/2026 14:01:02.123` with a 24-hour clock (Akka, some locales' exports): read
-        // month first, as the United States write it, unless the first number cannot be a
-        // month (`30/11/2026 14:01:02` is day first).
+        // `11/30/2026 14:01:02.123` or `30/11/2026 14:01:02` with a 24-hour clock (Akka,
+        // .NET's and other locales' dates): the source's order says which is the month.
         // Suricata's `fast.log` joins date and time with a dash: `11/30/2026-14:01:02.123456`;
         // Valve's game servers with a spaced one: `L 11/30/2026 - 14:01:02: message`.
         shape(
             r"(\d{1,2})/(\d{1,2})/(\d{4})(?:-| (?:- )?)(\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?\b",
-            month_first_unless_impossible,
+            numeric_date,
         ),
-        // Splunk's own logs (`splunkd.log`): `11-30-2026 14:01:02.123 +0000`, month first
-        // unless the first number cannot be a month.
+        // Splunk's own logs (`splunkd.log`): `11-30-2026 14:01:02.123 +0000`; dashed
+        // day-first dates too (`30-11-2026`), by the source's order.
         shape(
             r"(\d{2})-(\d{2})-(\d{4}) (\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?\b",
-            month_first_unless_impossible,
+            numeric_date,
         ),
         // syslog's `Dec 10 06:55:46` (no year), also `Dec 10 2025 06:55:46`.
         shape(

@@ -5,6 +5,7 @@
 //! the columns read, lineage of every row and the line accounting; a CSV file's bad rows are
 //! rejects naming the CSV problem, and a grown CSV file is read on with its header.
 
+use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use shape::config::Config;
@@ -401,4 +402,77 @@ java.lang.IllegalStateException: pool exhausted\n";
     );
     assert_balanced(data.path()).await;
     assert_eq!(assert_lineage(data.path()).await, 2);
+}
+
+/// Numeric dates are read in each source's order: a .NET service logging `dd/MM/yyyy` in a
+/// British locale, its first lines crossing midnight (a day apart read day first, a month
+/// apart read month first), an American export whose dates name a day over 12, and a source
+/// whose first lines cannot tell, read as `date_order` says; a bad `date_order` is an error
+/// naming the key.
+#[tokio::test]
+async fn numeric_dates_are_read_in_each_sources_order() {
+    let logs = tempfile::tempdir().unwrap();
+    let written = SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_083_200);
+    let british = "02/11/2026 23:59:58.120 INFO  [Worker-1] Shop.Jobs - nightly run started\n\
+03/11/2026 00:00:01.900 ERROR [Worker-1] Shop.Jobs - nightly run failed\n\
+09/11/2026 08:00:00.000 WARN  [Worker-2] Shop.Jobs - retry\n";
+    let american = "11/03/2026 14:01:02 INFO started\n\
+11/30/2026 14:01:03 ERROR payment failed\n\
+11/04/2026 09:00:00 INFO restarted\n";
+    let one_day = "05/11/2026 10:00:00 INFO up\n05/11/2026 10:00:05 ERROR down\n";
+    for (name, text) in [
+        ("british.log", british),
+        ("american.log", american),
+        ("one-day.log", one_day),
+    ] {
+        write_at(&logs.path().join(name), text, written);
+    }
+    let sources = [logs.path().to_string_lossy().into_owned()];
+    let config = Config::parse(
+        "[[source]]\nmatch = \"*one-day.log\"\ndate_order = \"day_first\"\n",
+        Path::new("shape.toml"),
+    )
+    .unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let (report, errors) = ingest_into(data.path(), &config, &sources).await;
+    assert!(errors.is_empty(), "{errors:?}");
+    assert!(report.sources.iter().all(|s| s.log.rejects == 0));
+    let days = |rows: Vec<Vec<String>>| -> Vec<String> {
+        rows.iter().map(|r| r[0][..10].to_string()).collect()
+    };
+    let ts = "CAST(ts AS VARCHAR)";
+    assert_eq!(
+        days(rows_of(data.path(), "british.log", ts).await),
+        ["2026-11-02", "2026-11-03", "2026-11-09"]
+    );
+    assert_eq!(
+        days(rows_of(data.path(), "american.log", ts).await),
+        ["2026-11-03", "2026-11-30", "2026-11-04"]
+    );
+    assert_eq!(
+        days(rows_of(data.path(), "one-day.log", ts).await),
+        ["2026-11-05", "2026-11-05"]
+    );
+    assert_balanced(data.path()).await;
+    assert_eq!(assert_lineage(data.path()).await, 8);
+
+    // Without `date_order`, a source that cannot tell is read month first.
+    let plain = tempfile::tempdir().unwrap();
+    ingest_into(plain.path(), &Config::default(), &sources).await;
+    assert_eq!(
+        days(rows_of(plain.path(), "one-day.log", ts).await),
+        ["2026-05-11", "2026-05-11"]
+    );
+
+    let bad = Config::parse(
+        "[ingest]\ndate_order = \"dd/mm/yyyy\"\n",
+        Path::new("bad.toml"),
+    )
+    .unwrap();
+    let bad = shape::ingest::settings::IngestConfig::load(&bad).unwrap_err();
+    assert!(
+        bad.to_string()
+            .contains("ingest.date_order: \"dd/mm/yyyy\" is not \"month_first\" or \"day_first\""),
+        "{bad}"
+    );
 }

@@ -7,6 +7,7 @@ fn plain() -> TextParser {
             year: None,
             reference_micros: 0,
         },
+        dates: Default::default(),
     }
 }
 

@@ -7,6 +7,7 @@ fn times() -> TextParser {
             year: Some(2024),
             reference_micros: 0,
         },
+        dates: Default::default(),
     }
 }
 

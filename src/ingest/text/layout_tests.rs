@@ -322,6 +322,7 @@ fn a_time_of_day_alone_takes_its_date_from_the_source() {
             // 2026-12-01T18:00:00Z
             reference_micros: 1_796_083_200_000_000 + 18 * 3_600_000_000,
         },
+        dates: Default::default(),
     };
     // Minecraft servers (log4j2's `[%d{HH:mm:ss}] [%t/%level]: %msg`).
     let got = late

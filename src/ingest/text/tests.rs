@@ -10,6 +10,7 @@ pub(super) fn parser() -> TextParser {
             // 2026-12-01T00:00:00Z
             reference_micros: 1_796_083_200_000_000,
         },
+        dates: Default::default(),
     }
 }
 
@@ -264,6 +265,7 @@ fn years_for_year_less_timestamps_never_land_in_the_future() {
             year: Some(2017),
             reference_micros: 0,
         },
+        dates: Default::default(),
     };
     let got = fixed.parse("Dec 10 06:55:46 started").unwrap();
     assert_eq!(got[0].1, Value::String("2017-12-10T06:55:46".into()));

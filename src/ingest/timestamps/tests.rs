@@ -69,3 +69,76 @@ fn two_digit_year_slashed_dates() {
     assert_eq!(at("11/05/26 14:01:02"), "2011-05-26 14:01:02");
     assert!(timestamp_at("13/30/26 14:01:02").is_none());
 }
+
+fn order_of(lines: &[&str]) -> Option<DateOrder> {
+    date_order_of(lines.iter().copied())
+}
+
+#[test]
+fn a_number_over_twelve_proves_the_order_and_the_majority_decides() {
+    assert_eq!(
+        order_of(&["03/11/2026 14:01:02 a", "30/11/2026 14:01:03 b"]),
+        Some(DateOrder::DayFirst)
+    );
+    assert_eq!(
+        order_of(&["11/03/2026 14:01:02 a", "11/30/2026 14:01:03 b"]),
+        Some(DateOrder::MonthFirst)
+    );
+    // Splunk's dashed dates and Valve's spaced dash count too.
+    assert_eq!(
+        order_of(&["13-11-2026 14:01:02.123 +0000 INFO x"]),
+        Some(DateOrder::DayFirst)
+    );
+    assert_eq!(
+        order_of(&[
+            "L 11/13/2026 - 14:01:02: a",
+            "L 11/14/2026 - 14:01:02: b",
+            "L 14/11/2026 - 14:01:02: c",
+        ]),
+        Some(DateOrder::MonthFirst)
+    );
+}
+
+#[test]
+fn dates_that_fit_both_ways_are_read_the_way_they_lie_closer() {
+    // One day apart read day first, a month apart read month first.
+    let day_first = ["02/11/2026 23:59:58 a", "x", "03/11/2026 00:00:01 b"];
+    assert_eq!(order_of(&day_first), Some(DateOrder::DayFirst));
+    let month_first = ["11/02/2026 23:59:58 a", "11/03/2026 00:00:01 b"];
+    assert_eq!(order_of(&month_first), Some(DateOrder::MonthFirst));
+    // One day only, ISO dates, no dates: nothing to go by.
+    assert_eq!(
+        order_of(&["02/11/2026 10:00:00 a", "02/11/2026 11:00:00 b"]),
+        None
+    );
+    assert_eq!(order_of(&["2026-11-02 10:00:00 a", "plain"]), None);
+    assert_eq!(order_of(&[]), None);
+}
+
+#[test]
+fn a_numeric_date_reads_the_way_asked_unless_that_is_no_date() {
+    let read = |text: &str, order| match timestamp_at(text) {
+        Some((Stamp::Numeric(date), _)) => iso_text(date.read(order)),
+        other => panic!("{text}: {other:?}"),
+    };
+    assert_eq!(
+        read("03/11/2026 14:01:02", DateOrder::DayFirst),
+        "2026-11-03T14:01:02"
+    );
+    assert_eq!(
+        read("03/11/2026 14:01:02", DateOrder::MonthFirst),
+        "2026-03-11T14:01:02"
+    );
+    assert_eq!(
+        read("11/30/2026 14:01:02", DateOrder::DayFirst),
+        "2026-11-30T14:01:02"
+    );
+    assert_eq!(
+        read("30/11/2026 14:01:02", DateOrder::MonthFirst),
+        "2026-11-30T14:01:02"
+    );
+    // Neither reading is a date.
+    assert!(timestamp_at("31/31/2026 14:01:02").is_none());
+    assert_eq!(DateOrder::parse("day_first"), Some(DateOrder::DayFirst));
+    assert_eq!(DateOrder::parse("dd/mm"), None);
+}
