@@ -13,8 +13,8 @@ use serde_json::Value;
 
 pub(crate) use super::timestamps::timestamp_at;
 use super::timestamps::{
-    clock, find_timestamp, iso_text, num, with_zone_word, zone_word_secs, DateOrder, Stamp,
-    PLACEHOLDER_YEAR,
+    clock, find_timestamp, iso_text, num, with_microseconds_word, with_zone_word, zone_word_secs,
+    DateOrder, Stamp, PLACEHOLDER_YEAR,
 };
 
 use super::values::{normalize_level, parse_duration_text};
@@ -204,7 +204,8 @@ impl TextParser {
         };
         // PostgreSQL: `2026-11-30 14:01:02.123 UTC [1234] LOG:  message`.
         let (stamp, zone_len) = with_zone_word(self.resolve(stamp), &text[end..]);
-        let end = end + zone_len;
+        let (stamp, micros_len) = with_microseconds_word(stamp, &text[end + zone_len..]);
+        let end = end + zone_len + micros_len;
         // Room for a header, a message and its pairs without growing.
         let mut fields = super::records::field_list(16);
         let before = text[..start].trim_end_matches('[').trim();
@@ -417,6 +418,9 @@ pub(crate) fn push_message(message: &str, fields: &mut Vec<(String, Value)>) {
     }
     super::formats::request_in_message(message, fields);
     super::formats::haproxy_tcp(message, fields);
+    if message.starts_with("Execut") {
+        servers::function_execution(message, fields);
+    }
     pairs_in_message(message, fields);
     pairs::slowlog_took(message, fields);
     json_tail_in_message(message, fields);

@@ -601,6 +601,26 @@ pub(crate) fn with_zone_word(stamp: Stamp, text: &str) -> (Stamp, usize) {
     }
 }
 
+/// OpenVPN writes a time's microseconds apart: `2026-11-30 14:01:02 us=123456 message`. The
+/// stamp with them, and the bytes they take after the time.
+pub(crate) fn with_microseconds_word(stamp: Stamp, after: &str) -> (Stamp, usize) {
+    let Some(digits) = after.strip_prefix(" us=") else {
+        return (stamp, 0);
+    };
+    let len = digits.bytes().take_while(u8::is_ascii_digit).count();
+    let ends = digits.as_bytes().get(len).is_none_or(|b| *b == b' ');
+    match stamp {
+        Stamp::Naive { time, has_year }
+            if (1..=6).contains(&len) && ends && time.nanosecond() == 0 =>
+        {
+            let micros: i64 = digits[..len].parse().unwrap_or(0);
+            let time = time + chrono::Duration::microseconds(micros);
+            (Stamp::Naive { time, has_year }, 4 + len)
+        }
+        stamp => (stamp, 0),
+    }
+}
+
 /// A timestamp starting exactly at the beginning of `text`: the stamp and its length.
 pub(crate) fn timestamp_at(text: &str) -> Option<(Stamp, usize)> {
     let first = text.as_bytes().first()?;

@@ -5,7 +5,8 @@
 //! X server, Linkerd's proxy, `journalctl -o short-monotonic`, Gitea, MySQL's general query
 //! log, Elasticsearch's slow log and RabbitMQ's four-letter levels; then PAN-OS, Meraki,
 //! RouterOS, HAProxy's TCP log, the Windows DNS server's debug log, pino-pretty and Spring
-//! Boot's trace correlation; then Gin, Fiber, NestJS, librdkafka and Scrapy. Columns are
+//! Boot's trace correlation; then Gin, Fiber, NestJS, librdkafka and Scrapy; then OpenVPN,
+//! the Azure Functions host, NGINX Unit, pacman, dnf and sudo. Columns are
 //! checked, the accounting balances and every row's lines are read back from its source.
 
 use std::time::{Duration, SystemTime};
@@ -559,4 +560,104 @@ async fn web_frameworks_and_client_libraries_without_configuration() {
 
     assert_balanced(data.path()).await;
     assert_eq!(assert_lineage(data.path()).await, 2 * 5);
+}
+
+const OPENVPN: &str = "2026-11-30 14:01:02 us=123456 OpenVPN 2.5.9 x86_64-pc-linux-gnu [SSL (OpenSSL)] [LZO] [LZ4] [EPOLL]\n\
+2026-11-30 14:01:03 us=234567 client1/10.0.0.5:51234 TLS Error: TLS handshake failed\n";
+
+// The host logs a failed execution at Error; a forwarder that lost the level still has it.
+const FUNCTIONS: &str = "2026-11-30T14:01:02.123 [Information] Executing 'Functions.ProcessOrder' (Reason='New queue message detected', Id=0f4c2e7a-1b2c-4d5e-9f00-123456789abc)\n\
+2026-11-30T14:01:02.456 [Information] Executed 'Functions.ProcessOrder' (Failed, Id=0f4c2e7a-1b2c-4d5e-9f00-123456789abc, Duration=333ms)\n\
+2026-11-30T14:01:03.000 [Information] Executed 'Functions.Health' (Succeeded, Id=1f4c2e7a-1b2c-4d5e-9f00-123456789abc, Duration=12ms)\n";
+
+const NGINX_UNIT: &str = "2026/11/30 14:01:02 [info] 1234#1234 unit 1.31.1 started\n\
+2026/11/30 14:01:04 [error] 1240#1245 *12 connect() failed (111: Connection refused)\n";
+
+const PACMAN: &str = "[2026-11-30T14:01:02+0000] [PACMAN] Running 'pacman -Syu'\n\
+[2026-11-30T14:01:03+0000] [ALPM] upgraded linux (6.6.1-1 -> 6.6.2-1)\n\
+[2026-11-30T14:01:04+0000] [ALPM-SCRIPTLET] error: command failed to execute correctly\n";
+
+const DNF_STARTED: &str = "2026-11-30T14:01:02+0000 INFO --- logging initialized ---\n\
+2026-11-30T14:01:04+0000 ERROR Error: Unable to find a match: nosuchpkg\n";
+
+const SUDO: &str = "Nov 30 14:01:02 : alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ;\n    COMMAND=/usr/bin/systemctl restart nginx\n\
+Nov 30 14:01:05 : bob : 3 incorrect password attempts ; TTY=pts/1 ; PWD=/home/bob ; USER=root ; COMMAND=/bin/cat /etc/shadow\n";
+
+#[tokio::test]
+async fn vpn_functions_and_package_managers_without_configuration() {
+    let written = SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_050_000);
+    let files = [
+        ("openvpn.log", OPENVPN, "text"),
+        ("functions.log", FUNCTIONS, "text"),
+        ("unit.log", NGINX_UNIT, "text"),
+        ("pacman.log", PACMAN, "text"),
+        ("dnf-started.log", DNF_STARTED, "text"),
+        ("sudo.log", SUDO, "text"),
+    ];
+    let (_logs, data) = ingest_files_checking_formats(&files, written).await;
+
+    let got = rows_of(data.path(), "openvpn.log", "ts, message").await;
+    assert_eq!(
+        got[1],
+        [
+            "2026-11-30T14:01:03.234567Z",
+            "client1/10.0.0.5:51234 TLS Error: TLS handshake failed"
+        ]
+    );
+    let got = rows_of(
+        data.path(),
+        "functions.log",
+        "operation, outcome, duration_ms",
+    )
+    .await;
+    assert_eq!(
+        got,
+        [
+            ["Functions.ProcessOrder", "ok", "NULL"],
+            ["Functions.ProcessOrder", "error", "333.0"],
+            ["Functions.Health", "ok", "12.0"],
+        ]
+    );
+    let got = rows_of(
+        data.path(),
+        "unit.log",
+        "level, json_get_int(attributes, 'pid'), json_get_int(attributes, 'tid'), message",
+    )
+    .await;
+    assert_eq!(
+        got[1],
+        [
+            "ERROR",
+            "1240",
+            "1245",
+            "*12 connect() failed (111: Connection refused)"
+        ]
+    );
+    let got = rows_of(data.path(), "pacman.log", "level, component").await;
+    assert_eq!(
+        got,
+        [
+            ["INFO", "PACMAN"],
+            ["INFO", "ALPM"],
+            ["ERROR", "ALPM-SCRIPTLET"]
+        ]
+    );
+    let got = rows_of(data.path(), "dnf-started.log", "message").await;
+    assert_eq!(got[0], ["--- logging initialized ---"]);
+    let got = rows_of(
+        data.path(),
+        "sudo.log",
+        "_line_count, json_get_str(attributes, 'COMMAND')",
+    )
+    .await;
+    assert_eq!(
+        got,
+        [
+            ["2", "/usr/bin/systemctl restart nginx"],
+            ["1", "/bin/cat /etc/shadow"]
+        ]
+    );
+
+    assert_balanced(data.path()).await;
+    assert_eq!(assert_lineage(data.path()).await, 14);
 }

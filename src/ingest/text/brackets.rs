@@ -119,6 +119,17 @@ pub(super) fn bracket_field(
         fields.push(("logger".to_string(), Value::String(inside.to_string())));
         return;
     }
+    // pacman: `[2026-11-30T14:01:02+0000] [ALPM] upgraded linux`, a program or subsystem
+    // in capitals where no level came before it (threads are not named so).
+    let capitals = inside.len() >= 2
+        && inside.starts_with(|c: char| c.is_ascii_uppercase())
+        && inside
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_'));
+    if index == 0 && level.is_none() && capitals && !logger_read {
+        fields.push(("component".to_string(), Value::String(inside.to_string())));
+        return;
+    }
     // OpenStack and others: `[req-<uuid> ...]` names the request.
     let first = inside.split_whitespace().next().unwrap_or("");
     if first.starts_with("req-") && first.len() > 8 {

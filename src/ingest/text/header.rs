@@ -57,7 +57,10 @@ pub(super) fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
         let next_token = after.split_whitespace().next().unwrap_or("");
         // Separators between header fields.
         // ClamAV: `Mon Nov 30 14:01:03 2026 -> /home/bob/x: Eicar-Signature FOUND`.
-        if matches!(token, "-" | "--" | "---" | "|" | ":" | "," | "::" | "->") {
+        // Spring Boot's `---` comes before a bracket; dnf's `--- logging initialized ---` is
+        // a message.
+        let spring_dashes = token == "---" && next_token.starts_with('[');
+        if spring_dashes || matches!(token, "-" | "--" | "|" | ":" | "," | "::" | "->") {
             // Ruby's Logger: `INFO -- progname: message`.
             progname_next = token == "--";
             // Spring Boot 3.2: `--- [application] [thread] logger : message`.
@@ -398,8 +401,9 @@ pub(super) fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
                 continue;
             }
         }
-        // nginx: `1234#0:`.
-        if let Some((pid, tid)) = token.strip_suffix(':').and_then(|t| t.split_once('#')) {
+        // nginx: `1234#0:`; NGINX Unit without the colon: `1234#1234`.
+        let pid_tid = token.strip_suffix(':').unwrap_or(token).split_once('#');
+        if let Some((pid, tid)) = pid_tid {
             if let (Ok(pid), Ok(tid)) = (pid.parse::<u64>(), tid.parse::<u64>()) {
                 fields.push(("pid".to_string(), Value::from(pid)));
                 fields.push(("tid".to_string(), Value::from(tid)));

@@ -294,6 +294,12 @@ fn message_pairs(text: &str) -> Vec<(&str, Cow<'_, str>)> {
             let (value, next) =
                 quoted_value(text, value_start + 1).unwrap_or((String::new(), bytes.len()));
             (Cow::Owned(value), next)
+        } else if after_spaced_semicolon(&bytes[..key_start]) {
+            // sudo: `alice : TTY=pts/0 ; PWD=/home/alice ; COMMAND=/usr/bin/systemctl restart
+            // nginx`, a value running to the next ` ;`.
+            let end = memchr::memmem::find(&bytes[value_start..], b" ;")
+                .map_or(bytes.len(), |i| value_start + i);
+            (Cow::Borrowed(text[value_start..end].trim_end()), end)
         } else {
             // Pairs may be separated by bars (Santa's `action=EXEC|decision=ALLOW`).
             let end = bytes[value_start..]
@@ -314,6 +320,13 @@ fn message_pairs(text: &str) -> Vec<(&str, Cow<'_, str>)> {
         at = next.max(value_start);
     }
     pairs
+}
+
+/// Whether `before` (the text before a key) ends with ` ;` and whitespace, as sudo separates
+/// its pairs.
+fn after_spaced_semicolon(before: &[u8]) -> bool {
+    let trimmed = before.trim_ascii_end();
+    trimmed.len() < before.len() && trimmed.ends_with(b" ;")
 }
 
 fn is_key(key: &str) -> bool {
@@ -433,6 +446,24 @@ mod tests {
         );
         let many: String = (0..40).map(|i| format!("k{i}=v ")).collect();
         assert_eq!(pairs(&many, &[]).len(), MAX_UNMAPPED_PAIRS);
+    }
+
+    #[test]
+    fn sudo_values_run_to_the_next_spaced_semicolon() {
+        let got = pairs(
+            "alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ;\n    COMMAND=/usr/bin/systemctl restart nginx",
+            &[],
+        );
+        let want = [
+            ("TTY", "pts/0"),
+            ("PWD", "/home/alice"),
+            ("USER", "root"),
+            ("COMMAND", "/usr/bin/systemctl restart nginx"),
+        ];
+        assert_eq!(got, owned(&want));
+        // A semicolon without a space before it ends nothing early.
+        let got = pairs("took=5ms; user=bob logged in", &[]);
+        assert_eq!(got, owned(&[("took", "5ms"), ("user", "bob")]));
     }
 
     #[test]

@@ -3,6 +3,8 @@
 
 use std::sync::LazyLock;
 
+use serde_json::Value;
+
 use super::super::values::normalize_level;
 use super::tokens::header_level;
 
@@ -65,6 +67,31 @@ pub(super) fn sql_server_error(message: &str) -> Option<(&'static str, u64)> {
 /// `warning: ...`, `fatal: ...`) or CI runners (`##[error]...`): the level, when it is above
 /// INFO.
 /// `ORA-00600: ...`: an Oracle error code opening the text.
+/// The Azure Functions host's `Executing 'Functions.Orders' (Reason=...)` and `Executed
+/// 'Functions.Orders' (Failed, Id=..., Duration=333ms)`: the function as operation, and the
+/// execution's outcome (its duration is a pair).
+pub(super) fn function_execution(message: &str, fields: &mut Vec<(String, Value)>) {
+    let Some(rest) = message
+        .strip_prefix("Executed '")
+        .or_else(|| message.strip_prefix("Executing '"))
+    else {
+        return;
+    };
+    let Some((function, after)) = rest.split_once("' (") else {
+        return;
+    };
+    if function.is_empty() || function.contains(char::is_whitespace) {
+        return;
+    }
+    fields.push(("operation".to_string(), Value::String(function.to_string())));
+    let outcome = match after.split([',', ')']).next() {
+        Some("Succeeded") => "success",
+        Some("Failed") => "failure",
+        _ => return,
+    };
+    fields.push(("outcome".to_string(), Value::String(outcome.to_string())));
+}
+
 fn is_oracle_error(text: &str) -> bool {
     let code = text.get(..10).and_then(|m| m.strip_prefix("ORA-"));
     code.is_some_and(|c| c.ends_with(':') && c[..5].bytes().all(|b| b.is_ascii_digit()))
