@@ -11,7 +11,8 @@ use super::syslog::parse_syslog;
 use super::text::TextParser;
 use super::values::parse_duration_text;
 pub(crate) use proxies::haproxy_tcp;
-use proxies::{is_count, is_status, proxy_fields};
+pub(crate) use proxies::is_status;
+use proxies::{is_count, proxy_fields};
 
 /// How the lines of a source are split into fields.
 #[derive(Debug, Clone)]

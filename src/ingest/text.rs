@@ -36,6 +36,7 @@ mod jfrog;
 mod jul;
 mod lambda;
 mod macos;
+mod mariadb;
 mod oracle;
 mod pairs;
 mod piped;
@@ -418,8 +419,10 @@ pub(crate) fn push_message(message: &str, fields: &mut Vec<(String, Value)>) {
     }
     super::formats::request_in_message(message, fields);
     super::formats::haproxy_tcp(message, fields);
-    if message.starts_with("Execut") {
-        servers::function_execution(message, fields);
+    match message.as_bytes().first() {
+        Some(b'E') if message.starts_with("Execut") => servers::function_execution(message, fields),
+        Some(b'S' | b'C') => servers::rails_request(message, fields),
+        _ => {}
     }
     pairs_in_message(message, fields);
     pairs::slowlog_took(message, fields);

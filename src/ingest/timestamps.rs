@@ -293,6 +293,18 @@ static SHAPES: LazyLock<Vec<Shape>> = LazyLock::new(|| {
                 stamp(Some(time + chrono::Duration::milliseconds(millis)), true)
             },
         ),
+        // `yyyyMMdd HH:mm:ss`: MariaDB's and Amazon RDS's audit log (`20261130
+        // 14:01:02,db-1,app,...`: no fraction, as a comma starts the next value), muduo's
+        // `20261130 14:01:02.123456`.
+        shape(
+            r"(\d{4})(\d{2})(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?\b",
+            |c| {
+                stamp(
+                    clock(c, num(c, 1)? as i32, num(c, 2)?, [3, 4, 5, 6], 7),
+                    true,
+                )
+            },
+        ),
         // Spark and Hadoop's `yy/MM/dd HH:mm:ss`; the United States' `MM/dd/yy` where that
         // cannot be (Windows' DHCP server: `11/30/26`, no month 30).
         shape(

@@ -5,7 +5,8 @@
 //! firewall's CEF messages over syslog, WebLogic's and WebSphere's server logs, Suricata's
 //! `fast.log`, Serilog's file sink, Jira, VMware ESXi, Configuration Manager's CMTrace logs,
 //! Db2's `db2diag.log`, CoreDNS's query log in a pod's CRI file, zerolog's console writer
-//! and Puppet's agent.
+//! and Puppet's agent; then MariaDB's (and RDS's) audit log, `adb logcat -v brief`, BIND's
+//! query log without categories and Rails' request lines.
 //! Columns are checked, the accounting balances (the DHCP legend counts with the directives)
 //! and every row's lines are read back from its source.
 
@@ -362,4 +363,118 @@ async fn infrastructure_daemons_and_directories_without_configuration() {
         assert_lineage(data.path()).await,
         16 + 2 + 2 + 1 + 1 + 1 + 2 + 3 + 2 + 2
     );
+}
+
+const MARIADB_AUDIT: &str =
+    "20261130 14:01:02,db-1,app,10.0.0.5,12,345,QUERY,shop,'SELECT * FROM orders WHERE id=17',0\n\
+20261130 14:01:03,db-1,app,10.0.0.5,12,346,QUERY,shop,'SELECT * FROM nope',1146\n\
+20261130 14:01:04,db-1,bob,10.0.0.6,13,0,FAILED_CONNECT,,,1045\n";
+
+const LOGCAT_BRIEF: &str = "I/ActivityManager(  567): Start proc com.example.app for activity com.example.app/.MainActivity\n\
+E/AndroidRuntime( 1234): FATAL EXCEPTION: main\n\
+E/AndroidRuntime( 1234): java.lang.NullPointerException\n\
+W/System.err: java.io.IOException: broken pipe\n";
+
+const BIND_QUERIES: &str = "30-Nov-2026 14:01:02.123 client @0x7f1c2a3b4c5d 10.0.0.5#53530 (example.com): query: example.com IN A +E(0)K (10.0.0.1)\n\
+30-Nov-2026 14:01:03.456 client @0x7f1c2a3b4c5e 10.0.0.6#53531 (missing.com): query: missing.com IN AAAA + (10.0.0.1)\n";
+
+const RAILS: &str = "I, [2026-11-30T14:01:02.123456 #1234]  INFO -- : [6f8e3c1a-2b4d-4e5f-9a0b-1c2d3e4f5a6b] Started GET \"/api/orders/17\" for 10.0.0.5 at 2026-11-30 14:01:02 +0000\n\
+I, [2026-11-30T14:01:02.125000 #1234]  INFO -- : [6f8e3c1a-2b4d-4e5f-9a0b-1c2d3e4f5a6b] Processing by OrdersController#show as JSON\n\
+I, [2026-11-30T14:01:02.140000 #1234]  INFO -- : [6f8e3c1a-2b4d-4e5f-9a0b-1c2d3e4f5a6b] Completed 500 Internal Server Error in 15ms (ActiveRecord: 2.1ms | Allocations: 1234)\n";
+
+#[tokio::test]
+async fn database_audit_dns_queries_android_and_rails_requests_without_configuration() {
+    let written = SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_050_000);
+    let files = [
+        ("server_audit.log", MARIADB_AUDIT, "text"),
+        ("logcat.txt", LOGCAT_BRIEF, "text untimed"),
+        ("query.log", BIND_QUERIES, "text"),
+        ("production.log", RAILS, "text"),
+    ];
+    let (_logs, data) = ingest_files_checking_formats(&files, written).await;
+
+    let got = rows_of(
+        data.path(),
+        "server_audit.log",
+        "ts, operation, outcome, json_get_str(attributes, 'user'), json_get_int(attributes, 'error_code'), message",
+    )
+    .await;
+    assert_eq!(
+        got,
+        [
+            [
+                "2026-11-30T14:01:02Z",
+                "QUERY",
+                "ok",
+                "app",
+                "NULL",
+                "SELECT * FROM orders WHERE id=17"
+            ],
+            [
+                "2026-11-30T14:01:03Z",
+                "QUERY",
+                "error",
+                "app",
+                "1146",
+                "SELECT * FROM nope"
+            ],
+            [
+                "2026-11-30T14:01:04Z",
+                "FAILED_CONNECT",
+                "error",
+                "bob",
+                "1045",
+                "FAILED_CONNECT"
+            ],
+        ]
+    );
+    let got = rows_of(
+        data.path(),
+        "logcat.txt",
+        "level, component, json_get_int(attributes, 'pid'), message",
+    )
+    .await;
+    assert_eq!(
+        got[1..],
+        [
+            ["ERROR", "AndroidRuntime", "1234", "FATAL EXCEPTION: main"],
+            [
+                "ERROR",
+                "AndroidRuntime",
+                "1234",
+                "java.lang.NullPointerException"
+            ],
+            [
+                "WARN",
+                "System.err",
+                "NULL",
+                "java.io.IOException: broken pipe"
+            ],
+        ]
+    );
+    let got = rows_of(
+        data.path(),
+        "query.log",
+        "operation, json_get_str(attributes, 'dns.name'), json_get_str(attributes, 'client')",
+    )
+    .await;
+    assert_eq!(
+        got,
+        [
+            ["A", "example.com", "10.0.0.5"],
+            ["AAAA", "missing.com", "10.0.0.6"]
+        ]
+    );
+    let got = rows_of(
+        data.path(),
+        "production.log",
+        "operation, status_code, duration_ms, trace_id",
+    )
+    .await;
+    let request = "6f8e3c1a-2b4d-4e5f-9a0b-1c2d3e4f5a6b";
+    assert_eq!(got[0][0], "GET /api/orders/{id}");
+    assert_eq!(got[2][1..], ["500", "15.0", request]);
+
+    assert_balanced(data.path()).await;
+    assert_eq!(assert_lineage(data.path()).await, 12);
 }

@@ -3,7 +3,8 @@
 
 use serde_json::Value;
 
-pub(super) fn is_status(token: &str) -> bool {
+/// A three-digit HTTP status (`100`-`599`).
+pub(crate) fn is_status(token: &str) -> bool {
     token.len() == 3
         && token.bytes().all(|b| b.is_ascii_digit())
         && (b"12345").contains(&token.as_bytes()[0])

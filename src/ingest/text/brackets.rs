@@ -130,6 +130,11 @@ pub(super) fn bracket_field(
         fields.push(("component".to_string(), Value::String(inside.to_string())));
         return;
     }
+    // Rails' tagged logging and others: `[6f8e3c1a-2b4d-...]`, a request's id, not a thread.
+    if super::tokens::is_uuid(inside) {
+        fields.push(("request_id".to_string(), Value::String(inside.to_string())));
+        return;
+    }
     // OpenStack and others: `[req-<uuid> ...]` names the request.
     let first = inside.split_whitespace().next().unwrap_or("");
     if first.starts_with("req-") && first.len() > 8 {

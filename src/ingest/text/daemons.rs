@@ -40,6 +40,8 @@ pub(super) fn read(rest: &str, fields: &mut Vec<(String, Value)>) -> bool {
         || mysql_general(rest, fields)
         || super::dns::windows_dns_debug(rest, fields)
         || super::piped::request(rest, fields)
+        || super::mariadb::audit(rest, fields)
+        || super::dns::bind_query(rest, fields)
 }
 
 /// MySQL's general query log: `\t   12 Query\tSELECT ...` after the time, the connection's

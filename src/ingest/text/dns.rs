@@ -94,6 +94,54 @@ pub(super) fn windows_dns_debug(rest: &str, fields: &mut Vec<(String, Value)>) -
     true
 }
 
+/// BIND's query log after its time: `client @0x7f1c2a3b4c5d 10.0.0.5#53530 (example.com):
+/// query: example.com IN A +E(0)K (10.0.0.1)` (BIND 9.11 and later; earlier without the
+/// `@0x...`). With categories printed (`queries: info: client ...`) the category reader reads
+/// the same fields (see [`bind_query_fields`]). `false` (nothing pushed) for any other line.
+pub(super) fn bind_query(rest: &str, fields: &mut Vec<(String, Value)>) -> bool {
+    let text = rest.trim_start();
+    if !bind_query_fields(text, fields) {
+        return false;
+    }
+    super::push_message(text, fields);
+    true
+}
+
+/// A BIND query's fields (`view internal: ` may come before `query:`): the query type as
+/// operation, the name, the client and the flags; the log has no answers, so no outcome.
+pub(super) fn bind_query_fields(text: &str, fields: &mut Vec<(String, Value)>) -> bool {
+    let Some(client) = text.strip_prefix("client ") else {
+        return false;
+    };
+    let client = match client.strip_prefix("@0x") {
+        Some(handle) => handle.split_once(' ').map_or("", |(_, after)| after),
+        None => client,
+    };
+    let Some((address, after)) = client.split_once(' ') else {
+        return false;
+    };
+    let Some(query) = after.find("query: ").map(|at| &after[at + 7..]) else {
+        return false;
+    };
+    let words: Vec<&str> = query.split(' ').take(4).collect();
+    let [name, class, qtype, flags] = words[..] else {
+        return false;
+    };
+    let upper = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_uppercase());
+    let Some((ip, _port)) = address.rsplit_once('#') else {
+        return false;
+    };
+    if !(upper(class) && (upper(qtype) || qtype.starts_with("TYPE"))) {
+        return false;
+    }
+    let value = |s: &str| Value::String(s.to_string());
+    fields.push(("operation".into(), value(qtype)));
+    fields.push(("dns.name".into(), value(name)));
+    fields.push(("client".into(), value(ip)));
+    fields.push(("dns.flags".into(), value(flags)));
+    true
+}
+
 /// `(7)example(3)com(0)` as `example.com`.
 fn dotted_name(labels: &str) -> String {
     let mut name = String::new();
@@ -133,6 +181,42 @@ mod tests {
         for other in [
             " 0E84 EVENT  x",
             " 0E84 PACKET  0 UDP Rcv 10.0.0.5 0002",
+            "",
+        ] {
+            assert!(read(other).is_none(), "{other:?}");
+        }
+    }
+
+    #[test]
+    fn bind_query_log() {
+        let read = |rest: &str| {
+            let mut fields = Vec::new();
+            bind_query(rest, &mut fields).then_some(fields)
+        };
+        for (rest, qtype, name, client) in [
+            (
+                " client @0x7f1c2a3b4c5d 10.0.0.5#53530 (example.com): query: example.com IN A +E(0)K (10.0.0.1)",
+                "A",
+                "example.com",
+                "10.0.0.5",
+            ),
+            (
+                " client 2001:db8::5#40000 (db.local): view internal: query: db.local IN AAAA + (::1)",
+                "AAAA",
+                "db.local",
+                "2001:db8::5",
+            ),
+        ] {
+            let f = read(rest).unwrap();
+            let get = |k: &str| f.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+            assert_eq!(get("operation").unwrap(), qtype, "{rest}");
+            assert_eq!(get("dns.name").unwrap(), name, "{rest}");
+            assert_eq!(get("client").unwrap(), client, "{rest}");
+        }
+        for other in [
+            " client 10.0.0.5 connected",
+            " client @0x7f 10.0.0.5#1 (x): query: x in a +",
+            " client @0x7f 10.0.0.5#1 (x): query:",
             "",
         ] {
             assert!(read(other).is_none(), "{other:?}");

@@ -32,13 +32,13 @@ use crate::ingest::values::normalize_level;
 
 /// The level a layout's one-letter mark names (`E`, `W!`, `W |`), when the layout writes that
 /// letter (`accepted`): `T` trace, `D` debug, `I` and `N` (notice) info, `W`, `E`, and `F`,
-/// `C` (critical) and `A` (alert) fatal.
-fn letter_level(letter: u8, accepted: &[u8]) -> Option<&'static str> {
+/// `C` (critical) and `A` (alert) fatal; `V` (logcat's verbose) trace.
+pub(super) fn letter_level(letter: u8, accepted: &[u8]) -> Option<&'static str> {
     if !accepted.contains(&letter) {
         return None;
     }
     Some(match letter {
-        b'T' => "TRACE",
+        b'T' | b'V' => "TRACE",
         b'D' => "DEBUG",
         b'I' | b'N' => "INFO",
         b'W' => "WARN",
@@ -504,7 +504,7 @@ fn file_with_level(rest: &str, fields: &mut Vec<(String, Value)>) -> bool {
 }
 
 /// BIND's `category: severity: message` (`queries: info:`, `general: error:`), with a query
-/// log's type as the operation (`query: example.com IN A +E(0)K`).
+/// log's fields (`client ... query: example.com IN A +E(0)K`, see `dns::bind_query_fields`).
 fn bind_category(rest: &str, fields: &mut Vec<(String, Value)>) -> bool {
     let trimmed = rest.trim_start();
     // Both names are short: looked for in the first bytes only, as this runs on every line.
@@ -535,13 +535,7 @@ fn bind_category(rest: &str, fields: &mut Vec<(String, Value)>) -> bool {
     };
     fields.push(text("level", level));
     push_logger(fields, category, None);
-    let query = message.split_once("query: ").map(|(_, query)| query);
-    if let Some([_, "IN", kind]) = query.and_then(|q| {
-        let mut words = q.split(' ');
-        Some([words.next()?, words.next()?, words.next()?])
-    }) {
-        fields.push(text("operation", kind));
-    }
+    super::dns::bind_query_fields(message, fields);
     push_message(message, fields);
     true
 }

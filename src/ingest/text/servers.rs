@@ -92,6 +92,44 @@ pub(super) fn function_execution(message: &str, fields: &mut Vec<(String, Value)
     fields.push(("outcome".to_string(), Value::String(outcome.to_string())));
 }
 
+/// Rails' request lines: `Started GET "/api/orders/17" for 10.0.0.5 at 2026-11-30 14:01:02
+/// +0000` (method, path and client) and `Completed 500 Internal Server Error in 15ms
+/// (ActiveRecord: 2.1ms | ...)` (status and duration).
+pub(super) fn rails_request(message: &str, fields: &mut Vec<(String, Value)>) {
+    let text = |s: &str| Value::String(s.to_string());
+    if let Some(started) = message.strip_prefix("Started ") {
+        let Some((method, rest)) = started.split_once(" \"") else {
+            return;
+        };
+        let Some((path, rest)) = rest.split_once("\" for ") else {
+            return;
+        };
+        let upper = !method.is_empty() && method.bytes().all(|b| b.is_ascii_uppercase());
+        if upper && path.starts_with('/') {
+            fields.push(("method".to_string(), text(method)));
+            fields.push(("path".to_string(), text(path)));
+            if let Some((client, _)) = rest.split_once(" at ") {
+                fields.push(("client".to_string(), text(client)));
+            }
+        }
+    } else if let Some(completed) = message.strip_prefix("Completed ") {
+        let (status, rest) = completed.split_once(' ').unwrap_or((completed, ""));
+        let Some(duration) = rest
+            .split_once(" in ")
+            .and_then(|(_, after)| after.split(' ').next())
+        else {
+            return;
+        };
+        let ms = duration
+            .strip_suffix("ms")
+            .and_then(|ms| ms.parse::<f64>().ok());
+        if let (true, Some(ms)) = (crate::ingest::formats::is_status(status), ms) {
+            fields.push(("status".to_string(), text(status)));
+            fields.push(("duration_ms".to_string(), Value::from(ms)));
+        }
+    }
+}
+
 fn is_oracle_error(text: &str) -> bool {
     let code = text.get(..10).and_then(|m| m.strip_prefix("ORA-"));
     code.is_some_and(|c| c.ends_with(':') && c[..5].bytes().all(|b| b.is_ascii_digit()))
@@ -178,4 +216,45 @@ pub(super) fn leading_level(message: &str) -> Option<&'static str> {
         rest = after;
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{check, fields};
+
+    #[test]
+    fn rails_requests_and_azure_functions_executions() {
+        let rails = "I, [2026-11-30T14:01:02.123456 #1234]  INFO -- : \
+                     [6f8e3c1a-2b4d-4e5f-9a0b-1c2d3e4f5a6b] ";
+        check(
+            &format!(
+                "{rails}Started GET \"/api/orders/17\" for 10.0.0.5 at 2026-11-30 14:01:02 +0000"
+            ),
+            &[
+                ("request_id", "6f8e3c1a-2b4d-4e5f-9a0b-1c2d3e4f5a6b"),
+                ("method", "GET"),
+                ("path", "/api/orders/17"),
+                ("client", "10.0.0.5"),
+            ],
+        );
+        check(
+            &format!("{rails}Completed 500 Internal Server Error in 15ms (ActiveRecord: 2.1ms)"),
+            &[("status", "500"), ("duration_ms", "15.0")],
+        );
+        check(
+            "2026-11-30T14:01:02.456 [Error] Executed 'Functions.Pay' (Failed, Id=1, Duration=333ms)",
+            &[("operation", "Functions.Pay"), ("outcome", "failure")],
+        );
+        // Prose that starts the same way.
+        for line in [
+            "2026-11-30 14:01:02 INFO Started the worker pool",
+            "2026-11-30 14:01:02 INFO Completed the migration in time",
+            "2026-11-30 14:01:02 INFO Executed 'cleanup' twice",
+        ] {
+            let got = fields(line);
+            for key in ["method", "status", "operation", "outcome"] {
+                assert!(!got.iter().any(|(k, _)| k == key), "{line}: {got:?}");
+            }
+        }
+    }
 }

@@ -99,6 +99,9 @@ fn lead(text: &str) -> Option<Lead<'_>> {
     if let Some((_, lead)) = logrus_terminal(text) {
         return Some(lead);
     }
+    if let Some((lead, _)) = logcat_brief(text) {
+        return Some(lead);
+    }
     let word_len = text.bytes().take_while(u8::is_ascii_alphabetic).count();
     let (word, rest) = text.split_at(word_len);
     if BARE_LEVELS.contains(&word) {
@@ -117,6 +120,37 @@ fn lead(text: &str) -> Option<Lead<'_>> {
         logger: None,
         message: rest,
     })
+}
+
+/// `adb logcat -v brief` and `-v tag`: `E/AndroidRuntime( 1234): message`, `I/Tag: message`
+/// (the tag as logger). The lead and the pid.
+fn logcat_brief(text: &str) -> Option<(Lead<'_>, Option<u64>)> {
+    let [letter, b'/', ..] = text.as_bytes() else {
+        return None;
+    };
+    let level = super::prefixes::letter_level(*letter, b"VDIWEFA")?;
+    let after = &text[2..];
+    let end = after.find([':', '('])?;
+    let tag = after[..end].trim_end();
+    let (pid, rest) = match after[end..].strip_prefix('(') {
+        Some(inside) => {
+            let (pid, rest) = inside.split_once(')')?;
+            (Some(pid.trim().parse::<u64>().ok()?), rest)
+        }
+        None => (None, &after[end..]),
+    };
+    let message = rest.strip_prefix(':')?;
+    // Prose such as `I/O error: ...` has a space in its would-be tag.
+    let named = !tag.is_empty() && !tag.contains(char::is_whitespace);
+    named.then_some((
+        Lead {
+            event_id: None,
+            level,
+            logger: Some(tag),
+            message: message.trim_start(),
+        },
+        pid,
+    ))
 }
 
 /// logrus' text formatter on a terminal (Docker's tools, many Go programs): `ERRO[0010]
@@ -263,6 +297,13 @@ pub(crate) fn parse(text: &str) -> Option<Vec<(String, Value)>> {
     }
     if let Some((seconds, lead)) = logrus_terminal(text) {
         fields.push(("uptime_s".to_string(), Value::from(seconds)));
+        push_lead(lead, &mut fields);
+        return Some(fields);
+    }
+    if let Some((lead, pid)) = logcat_brief(text) {
+        if let Some(pid) = pid {
+            fields.push(("pid".to_string(), Value::from(pid)));
+        }
         push_lead(lead, &mut fields);
         return Some(fields);
     }
@@ -433,7 +474,7 @@ mod tests {
     #[test]
     fn the_shapes_programs_write_without_a_time() {
         type Case<'a> = (&'a str, &'static str, Option<&'a str>, &'a str);
-        let cases: [Case; 16] = [
+        let cases: [Case; 18] = [
             (
                 "ERROR:app.payments:payment failed: timeout",
                 "ERROR",
@@ -506,6 +547,13 @@ mod tests {
                 "payment failed",
             ),
             ("crit: Program[1]", "FATAL", Some("Program"), ""),
+            (
+                "E/AndroidRuntime( 1234): FATAL EXCEPTION: main",
+                "ERROR",
+                Some("AndroidRuntime"),
+                "FATAL EXCEPTION: main",
+            ),
+            ("V/Tag: verbose", "TRACE", Some("Tag"), "verbose"),
         ];
         for (line, level, logger, message) in cases {
             assert_eq!(read(line), Some((level, logger, message)), "{line}");
@@ -530,6 +578,9 @@ mod tests {
             "Processing: [1/4] done",
             "fail: the build",
             "crit: [1] x",
+            "I/O error: disk",
+            "E/x(abc): y",
+            "W/: nothing",
         ] {
             assert_eq!(read(line), None, "{line}");
         }
