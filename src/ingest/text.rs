@@ -422,6 +422,7 @@ pub(crate) fn push_message(message: &str, fields: &mut Vec<(String, Value)>) {
     match message.as_bytes().first() {
         Some(b'E') if message.starts_with("Execut") => servers::function_execution(message, fields),
         Some(b'S' | b'C') => servers::rails_request(message, fields),
+        Some(b'c') if message.starts_with("conn=") => servers::ldap_operation(message, fields),
         _ => {}
     }
     pairs_in_message(message, fields);

@@ -6,7 +6,7 @@
 //! `fast.log`, Serilog's file sink, Jira, VMware ESXi, Configuration Manager's CMTrace logs,
 //! Db2's `db2diag.log`, CoreDNS's query log in a pod's CRI file, zerolog's console writer
 //! and Puppet's agent; then MariaDB's (and RDS's) audit log, `adb logcat -v brief`, BIND's
-//! query log without categories and Rails' request lines.
+//! query log without categories, Rails' request lines, CUPS, Istio's scopes and OpenLDAP.
 //! Columns are checked, the accounting balances (the DHCP legend counts with the directives)
 //! and every row's lines are read back from its source.
 
@@ -382,6 +382,16 @@ const RAILS: &str = "I, [2026-11-30T14:01:02.123456 #1234]  INFO -- : [6f8e3c1a-
 I, [2026-11-30T14:01:02.125000 #1234]  INFO -- : [6f8e3c1a-2b4d-4e5f-9a0b-1c2d3e4f5a6b] Processing by OrdersController#show as JSON\n\
 I, [2026-11-30T14:01:02.140000 #1234]  INFO -- : [6f8e3c1a-2b4d-4e5f-9a0b-1c2d3e4f5a6b] Completed 500 Internal Server Error in 15ms (ActiveRecord: 2.1ms | Allocations: 1234)\n";
 
+const CUPS: &str = "I [30/Nov/2026:14:01:02 +0000] Listening on localhost:631 (IPv4)\n\
+E [30/Nov/2026:14:01:03 +0000] [Job 12] Stopping job because the scheduler could not execute the backend.\n";
+
+const ISTIOD: &str = "2026-11-30T14:01:02.123456Z\tinfo\tads\tPush debounce stable[12] 1: 100.1ms since last change\n\
+2026-11-30T14:01:03.234567Z\terror\tmodel\tFailed to convert service: invalid port\n";
+
+const SLAPD: &str = "Nov 30 14:01:02 ldap-1 slapd[1234]: conn=1000 op=1 BIND dn=\"cn=admin,dc=example,dc=com\" method=128\n\
+Nov 30 14:01:02 ldap-1 slapd[1234]: conn=1000 op=1 RESULT tag=97 err=49 text=\n\
+Nov 30 14:01:03 ldap-1 slapd[1234]: conn=1001 op=2 RESULT tag=101 err=51 text=busy\n";
+
 #[tokio::test]
 async fn database_audit_dns_queries_android_and_rails_requests_without_configuration() {
     let written = SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_050_000);
@@ -390,6 +400,9 @@ async fn database_audit_dns_queries_android_and_rails_requests_without_configura
         ("logcat.txt", LOGCAT_BRIEF, "text untimed"),
         ("query.log", BIND_QUERIES, "text"),
         ("production.log", RAILS, "text"),
+        ("error_log", CUPS, "text"),
+        ("istiod.log", ISTIOD, "text"),
+        ("slapd.log", SLAPD, "syslog"),
     ];
     let (_logs, data) = ingest_files_checking_formats(&files, written).await;
 
@@ -475,6 +488,28 @@ async fn database_audit_dns_queries_android_and_rails_requests_without_configura
     assert_eq!(got[0][0], "GET /api/orders/{id}");
     assert_eq!(got[2][1..], ["500", "15.0", request]);
 
+    let got = rows_of(data.path(), "error_log", "level").await;
+    assert_eq!(got, [["INFO"], ["ERROR"]]);
+    let got = rows_of(data.path(), "istiod.log", "level, component, message").await;
+    assert_eq!(
+        got[1],
+        ["ERROR", "model", "Failed to convert service: invalid port"]
+    );
+    let got = rows_of(
+        data.path(),
+        "slapd.log",
+        "operation, outcome, json_get_int(attributes, 'error_code')",
+    )
+    .await;
+    assert_eq!(
+        got,
+        [
+            ["BIND", "ok", "NULL"],
+            ["BIND", "ok", "49"],
+            ["SRCH", "error", "51"]
+        ]
+    );
+
     assert_balanced(data.path()).await;
-    assert_eq!(assert_lineage(data.path()).await, 12);
+    assert_eq!(assert_lineage(data.path()).await, 12 + 7);
 }

@@ -326,6 +326,17 @@ pub(super) fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
                 }
             }
         }
+        // zap's console encoder with a named logger, Istio's scope: `time\tinfo\tads\tmessage`,
+        // a lower-case name between tabs right after the level.
+        let tab_before = at > 0 && rest.as_bytes()[at - 1] == b'\t';
+        let scope = token.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.')
+        });
+        if level.is_some() && !logger && tab_before && after.starts_with('\t') && scope {
+            push_logger(fields, token, None);
+            at += token_len + 1;
+            break;
+        }
         // Pairs before the level (Sidekiq: `pid=1234 tid=2ab class=HardJob jid=b4a5 INFO: done`).
         if level.is_none() && !logger && token.contains('=') {
             if let Some(len) = header_pairs(trimmed, fields) {

@@ -130,6 +130,52 @@ pub(super) fn rails_request(message: &str, fields: &mut Vec<(String, Value)>) {
     }
 }
 
+/// OpenLDAP's `slapd` (`conn=1000 op=1 BIND dn=...`, `conn=1000 op=1 RESULT tag=97 err=49
+/// text=`): the request's verb, or for a result the verb its tag answers, as operation; a
+/// result's `err` as `error_code`, and as a failed outcome when the server could not serve it
+/// (busy, unavailable, unwilling, time limit, other: as a 5xx; a wrong password or a missing
+/// entry is the client's, as a 4xx).
+pub(super) fn ldap_operation(message: &str, fields: &mut Vec<(String, Value)>) {
+    let mut words = message.split(' ');
+    let (Some(_conn), Some(op), Some(verb)) = (words.next(), words.next(), words.next()) else {
+        return;
+    };
+    if !op.starts_with("op=") || verb.is_empty() || !verb.bytes().all(|b| b.is_ascii_uppercase()) {
+        return;
+    }
+    let text = |s: &str| Value::String(s.to_string());
+    if verb != "RESULT" {
+        fields.push(("operation".to_string(), text(verb)));
+        return;
+    }
+    let value = |key: &str| {
+        message
+            .split(' ')
+            .find_map(|w| w.strip_prefix(key))
+            .and_then(|v| v.parse::<u32>().ok())
+    };
+    let answered = match value("tag=") {
+        Some(97) => "BIND",
+        Some(101) => "SRCH",
+        Some(103) => "MOD",
+        Some(105) => "ADD",
+        Some(107) => "DEL",
+        Some(109) => "MODRDN",
+        Some(111) => "CMP",
+        Some(120) => "EXT",
+        _ => "RESULT",
+    };
+    fields.push(("operation".to_string(), text(answered)));
+    if let Some(err) = value("err=") {
+        let failed = matches!(err, 1 | 3 | 51 | 52 | 53 | 80);
+        fields.push(("error_code".to_string(), Value::from(err)));
+        fields.push((
+            "outcome".to_string(),
+            text(if failed { "error" } else { "ok" }),
+        ));
+    }
+}
+
 fn is_oracle_error(text: &str) -> bool {
     let code = text.get(..10).and_then(|m| m.strip_prefix("ORA-"));
     code.is_some_and(|c| c.ends_with(':') && c[..5].bytes().all(|b| b.is_ascii_digit()))
@@ -245,11 +291,32 @@ mod tests {
             "2026-11-30T14:01:02.456 [Error] Executed 'Functions.Pay' (Failed, Id=1, Duration=333ms)",
             &[("operation", "Functions.Pay"), ("outcome", "failure")],
         );
+        let ldap = |message: &str| {
+            let mut fields = Vec::new();
+            super::ldap_operation(message, &mut fields);
+            let get = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+            (get("operation"), get("error_code"), get("outcome"))
+        };
+        let got = ldap("conn=1000 op=1 RESULT tag=97 err=49 text=");
+        assert_eq!(
+            got,
+            (Some("BIND".into()), Some(49.into()), Some("ok".into()))
+        );
+        let got = ldap("conn=1000 op=2 RESULT tag=101 err=51 text=busy");
+        assert_eq!(
+            got,
+            (Some("SRCH".into()), Some(51.into()), Some("error".into()))
+        );
+        let got = ldap("conn=1001 op=2 SRCH base=\"dc=example\" scope=2");
+        assert_eq!(got, (Some("SRCH".into()), None, None));
+        assert_eq!(ldap("conn=5 fd=12 ACCEPT from IP=10.0.0.1:5000").0, None);
         // Prose that starts the same way.
         for line in [
             "2026-11-30 14:01:02 INFO Started the worker pool",
             "2026-11-30 14:01:02 INFO Completed the migration in time",
             "2026-11-30 14:01:02 INFO Executed 'cleanup' twice",
+            "2026-11-30 14:01:02 INFO conn=5 opened from 10.0.0.1",
+            "2026-11-30 14:01:02 INFO conn=5 op=1 done",
         ] {
             let got = fields(line);
             for key in ["method", "status", "operation", "outcome"] {

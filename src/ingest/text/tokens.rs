@@ -130,7 +130,16 @@ pub(super) fn level_before_time(before: &str) -> Option<(&'static str, Option<&s
         .strip_prefix('[')
         .and_then(|w| w.strip_suffix(']'))
         .unwrap_or(word);
-    let level = header_level(word)?;
+    // CUPS: `E [30/Nov/2026:14:01:03 +0000] [Job 12] message`, one letter alone.
+    let cups = match word.as_bytes() {
+        [b'X' | b'A' | b'C'] if rest.is_empty() => Some("FATAL"),
+        [b'E'] if rest.is_empty() => Some("ERROR"),
+        [b'W'] if rest.is_empty() => Some("WARN"),
+        [b'N' | b'I'] if rest.is_empty() => Some("INFO"),
+        [b'D' | b'd'] if rest.is_empty() => Some("DEBUG"),
+        _ => None,
+    };
+    let level = cups.or_else(|| header_level(word))?;
     let rest = rest.trim();
     if rest.is_empty() {
         return Some((level, None));
