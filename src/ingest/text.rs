@@ -347,6 +347,11 @@ impl TextParser {
                 *message = Value::String(text[..start].trim().to_string());
             }
         }
+        // Fluentd's `out_file` of a tailed file (`time\ttag\t{"log":"..."}`): the record's
+        // `log` is the app's own line, read again as a shipper's record is.
+        if rest.starts_with('\t') && fields.iter().any(|(k, v)| k == "log" && v.is_string()) {
+            return Ok(super::container::shipped_line(fields, self));
+        }
         Ok(fields)
     }
 
@@ -423,6 +428,7 @@ pub(crate) fn push_message(message: &str, fields: &mut Vec<(String, Value)>) {
         Some(b'E') if message.starts_with("Execut") => servers::function_execution(message, fields),
         Some(b'S' | b'C') => servers::rails_request(message, fields),
         Some(b'c') if message.starts_with("conn=") => servers::ldap_operation(message, fields),
+        Some(b'q') => dns::dnsmasq_query(message, fields),
         _ => {}
     }
     pairs_in_message(message, fields);

@@ -6,7 +6,8 @@
 //! `fast.log`, Serilog's file sink, Jira, VMware ESXi, Configuration Manager's CMTrace logs,
 //! Db2's `db2diag.log`, CoreDNS's query log in a pod's CRI file, zerolog's console writer
 //! and Puppet's agent; then MariaDB's (and RDS's) audit log, `adb logcat -v brief`, BIND's
-//! query log without categories, Rails' request lines, CUPS, Istio's scopes and OpenLDAP.
+//! query log without categories, Rails' request lines, CUPS, Istio's scopes, OpenLDAP and
+//! dnsmasq.
 //! Columns are checked, the accounting balances (the DHCP legend counts with the directives)
 //! and every row's lines are read back from its source.
 
@@ -392,6 +393,9 @@ const SLAPD: &str = "Nov 30 14:01:02 ldap-1 slapd[1234]: conn=1000 op=1 BIND dn=
 Nov 30 14:01:02 ldap-1 slapd[1234]: conn=1000 op=1 RESULT tag=97 err=49 text=\n\
 Nov 30 14:01:03 ldap-1 slapd[1234]: conn=1001 op=2 RESULT tag=101 err=51 text=busy\n";
 
+const DNSMASQ: &str = "Nov 30 14:01:02 dnsmasq[1234]: query[A] example.com from 10.0.0.2\n\
+Nov 30 14:01:02 dnsmasq[1234]: reply example.com is 93.184.216.34\n";
+
 #[tokio::test]
 async fn database_audit_dns_queries_android_and_rails_requests_without_configuration() {
     let written = SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_050_000);
@@ -403,6 +407,7 @@ async fn database_audit_dns_queries_android_and_rails_requests_without_configura
         ("error_log", CUPS, "text"),
         ("istiod.log", ISTIOD, "text"),
         ("slapd.log", SLAPD, "syslog"),
+        ("dnsmasq.log", DNSMASQ, "syslog"),
     ];
     let (_logs, data) = ingest_files_checking_formats(&files, written).await;
 
@@ -510,6 +515,20 @@ async fn database_audit_dns_queries_android_and_rails_requests_without_configura
         ]
     );
 
+    let got = rows_of(
+        data.path(),
+        "dnsmasq.log",
+        "service, operation, json_get_str(attributes, 'dns.name')",
+    )
+    .await;
+    assert_eq!(
+        got,
+        [
+            ["dnsmasq", "A", "example.com"],
+            ["dnsmasq", "unknown", "NULL"]
+        ]
+    );
+
     assert_balanced(data.path()).await;
-    assert_eq!(assert_lineage(data.path()).await, 12 + 7);
+    assert_eq!(assert_lineage(data.path()).await, 12 + 7 + 2);
 }

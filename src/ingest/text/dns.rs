@@ -142,6 +142,29 @@ pub(super) fn bind_query_fields(text: &str, fields: &mut Vec<(String, Value)>) -
     true
 }
 
+/// dnsmasq's query log (`log-queries`): `query[A] example.com from 10.0.0.2`, the type as
+/// operation, the name and the client. Its `forwarded`, `reply` and `cached` lines say what
+/// became of a query and are left as they are.
+pub(super) fn dnsmasq_query(message: &str, fields: &mut Vec<(String, Value)>) {
+    let Some((qtype, rest)) = message
+        .strip_prefix("query[")
+        .and_then(|q| q.split_once("] "))
+    else {
+        return;
+    };
+    let Some((name, client)) = rest.split_once(" from ") else {
+        return;
+    };
+    let upper = !qtype.is_empty() && qtype.bytes().all(|b| b.is_ascii_alphanumeric());
+    if !upper || name.contains(' ') || client.contains(' ') {
+        return;
+    }
+    let value = |s: &str| Value::String(s.to_string());
+    fields.push(("operation".into(), value(qtype)));
+    fields.push(("dns.name".into(), value(name)));
+    fields.push(("client".into(), value(client)));
+}
+
 /// `(7)example(3)com(0)` as `example.com`.
 fn dotted_name(labels: &str) -> String {
     let mut name = String::new();
@@ -184,6 +207,28 @@ mod tests {
             "",
         ] {
             assert!(read(other).is_none(), "{other:?}");
+        }
+    }
+
+    #[test]
+    fn dnsmasq_queries() {
+        let read = |message: &str| {
+            let mut fields = Vec::new();
+            dnsmasq_query(message, &mut fields);
+            fields
+        };
+        let f = read("query[AAAA] missing.example from 10.0.0.3");
+        let get = |k: &str| f.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+        assert_eq!(get("operation").unwrap(), "AAAA");
+        assert_eq!(get("dns.name").unwrap(), "missing.example");
+        assert_eq!(get("client").unwrap(), "10.0.0.3");
+        for other in [
+            "query[A] x",
+            "query[] x from y",
+            "query[A",
+            "reply x is 1.2.3.4",
+        ] {
+            assert!(read(other).is_empty(), "{other}");
         }
     }
 

@@ -153,6 +153,14 @@ fn fluentd_out_file_heroku_router_and_log_drains() {
         ("ERROR", "payment failed", Some(500))
     );
     assert_eq!(e.component, "app.checkout");
+    // A tailed file's record: the app's own line in `log` is read again.
+    let e = p
+        .parse(b"2026-11-30T14:01:02+00:00\tkube.var.log.containers.shop\t{\"log\":\"2026-11-30 14:01:02,123 ERROR [main] c.a.Checkout - payment failed\\n\",\"stream\":\"stderr\"}")
+        .unwrap();
+    assert_eq!(
+        (e.level, e.message.as_str(), e.component.as_str()),
+        ("ERROR", "payment failed", "c.a.Checkout")
+    );
     // Heroku's router, as `heroku logs` prints it: the request is the operation.
     let e = p
         .parse(br#"2026-11-30T14:01:02.123456+00:00 heroku[router]: at=error code=H12 desc="Request timeout" method=GET path="/api/items/12" host=x.herokuapp.com dyno=web.1 connect=0ms service=30000ms status=503 bytes=0"#)
