@@ -43,6 +43,7 @@ mod piped;
 mod postgres_csv;
 mod prefixes;
 mod rdkafka;
+mod samba;
 mod servers;
 mod squid;
 mod supercomputers;
@@ -306,6 +307,7 @@ impl TextParser {
         if jul || squid || csvlog || macos {
             return Ok(fields);
         }
+        let mut samba_header = false;
         if start > 0 && (text.as_bytes()[start - 1] == b'[' || zone_first.is_some()) {
             let close = text[end..].find(']').map(|i| end + i);
             if let Some(close) = close {
@@ -323,6 +325,9 @@ impl TextParser {
                     // Rust's env_logger: `[2026-11-30T14:01:02Z ERROR checkout::pay] message`.
                     fields.push(("level".to_string(), Value::String(level.to_string())));
                     push_logger(&mut fields, target, None);
+                } else if let Some(level) = samba::debug_level(inside) {
+                    fields.push(("level".to_string(), Value::String(level.to_string())));
+                    samba_header = true;
                 } else if !inside.is_empty() {
                     fields.push(("ts_context".to_string(), Value::String(inside.to_string())));
                 }
@@ -330,6 +335,9 @@ impl TextParser {
             }
         }
         let rest = &text[rest_start..];
+        if samba_header && samba::read(rest, &mut fields) {
+            return Ok(fields);
+        }
         if !(daemons::read(rest, &mut fields) || prefixes::read(rest, &mut fields)) {
             peel_header(rest, &mut fields);
             // NestJS: `LOG [NestFactory] message`, the bracket after the level is the context

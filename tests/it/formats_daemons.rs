@@ -6,8 +6,8 @@
 //! `fast.log`, Serilog's file sink, Jira, VMware ESXi, Configuration Manager's CMTrace logs,
 //! Db2's `db2diag.log`, CoreDNS's query log in a pod's CRI file, zerolog's console writer
 //! and Puppet's agent; then MariaDB's (and RDS's) audit log, `adb logcat -v brief`, BIND's
-//! query log without categories, Rails' request lines, CUPS, Istio's scopes, OpenLDAP and
-//! dnsmasq.
+//! query log without categories, Rails' request lines, CUPS, Istio's scopes, OpenLDAP,
+//! dnsmasq and Samba.
 //! Columns are checked, the accounting balances (the DHCP legend counts with the directives)
 //! and every row's lines are read back from its source.
 
@@ -396,6 +396,12 @@ Nov 30 14:01:03 ldap-1 slapd[1234]: conn=1001 op=2 RESULT tag=101 err=51 text=bu
 const DNSMASQ: &str = "Nov 30 14:01:02 dnsmasq[1234]: query[A] example.com from 10.0.0.2\n\
 Nov 30 14:01:02 dnsmasq[1234]: reply example.com is 93.184.216.34\n";
 
+const SAMBA: &str = "[2026/11/30 14:01:02.123456,  0] ../../source3/smbd/server.c:1741(main)\n\
+  smbd version 4.15.13-Ubuntu started.\n\
+  Copyright Andrew Tridgell and the Samba Team 1992-2021\n\
+[2026/11/30 14:01:03.234567,  1] ../../source3/smbd/service.c:355(create_connection_session_info)\n\
+  create_connection_session_info: guest user (from session setup) not permitted to access this share (data)\n";
+
 #[tokio::test]
 async fn database_audit_dns_queries_android_and_rails_requests_without_configuration() {
     let written = SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_050_000);
@@ -408,6 +414,7 @@ async fn database_audit_dns_queries_android_and_rails_requests_without_configura
         ("istiod.log", ISTIOD, "text"),
         ("slapd.log", SLAPD, "syslog"),
         ("dnsmasq.log", DNSMASQ, "syslog"),
+        ("log.smbd", SAMBA, "text"),
     ];
     let (_logs, data) = ingest_files_checking_formats(&files, written).await;
 
@@ -529,6 +536,22 @@ async fn database_audit_dns_queries_android_and_rails_requests_without_configura
         ]
     );
 
+    let got = rows_of(
+        data.path(),
+        "log.smbd",
+        "level, component, _line_count, message",
+    )
+    .await;
+    assert_eq!(
+        got[1],
+        [
+            "WARN",
+            "source3/smbd/service.c:355(create_connection_session_info)",
+            "2",
+            "create_connection_session_info: guest user (from session setup) not permitted to access this share (data)"
+        ]
+    );
+
     assert_balanced(data.path()).await;
-    assert_eq!(assert_lineage(data.path()).await, 12 + 7 + 2);
+    assert_eq!(assert_lineage(data.path()).await, 12 + 7 + 2 + 2);
 }

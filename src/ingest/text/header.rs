@@ -329,10 +329,12 @@ pub(super) fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
         // zap's console encoder with a named logger, Istio's scope: `time\tinfo\tads\tmessage`,
         // a lower-case name between tabs right after the level.
         let tab_before = at > 0 && rest.as_bytes()[at - 1] == b'\t';
-        let scope = token.bytes().all(|b| {
-            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.')
-        });
-        if level.is_some() && !logger && tab_before && after.starts_with('\t') && scope {
+        let scope = |token: &str| {
+            token.bytes().all(|b| {
+                b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.')
+            })
+        };
+        if tab_before && after.starts_with('\t') && level.is_some() && !logger && scope(token) {
             push_logger(fields, token, None);
             at += token_len + 1;
             break;
@@ -413,7 +415,10 @@ pub(super) fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
             }
         }
         // nginx: `1234#0:`; NGINX Unit without the colon: `1234#1234`.
-        let pid_tid = token.strip_suffix(':').unwrap_or(token).split_once('#');
+        let pid_tid = token
+            .starts_with(|c: char| c.is_ascii_digit())
+            .then(|| token.strip_suffix(':').unwrap_or(token).split_once('#'))
+            .flatten();
         if let Some((pid, tid)) = pid_tid {
             if let (Ok(pid), Ok(tid)) = (pid.parse::<u64>(), tid.parse::<u64>()) {
                 fields.push(("pid".to_string(), Value::from(pid)));

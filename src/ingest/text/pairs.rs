@@ -294,7 +294,10 @@ fn message_pairs(text: &str) -> Vec<(&str, Cow<'_, str>)> {
             let (value, next) =
                 quoted_value(text, value_start + 1).unwrap_or((String::new(), bytes.len()));
             (Cow::Owned(value), next)
-        } else if after_spaced_semicolon(&bytes[..key_start]) {
+        } else if key_start > 2
+            && bytes[key_start - 1].is_ascii_whitespace()
+            && after_spaced_semicolon(&bytes[..key_start])
+        {
             // sudo: `alice : TTY=pts/0 ; PWD=/home/alice ; COMMAND=/usr/bin/systemctl restart
             // nginx`, a value running to the next ` ;`.
             let end = memchr::memmem::find(&bytes[value_start..], b" ;")
