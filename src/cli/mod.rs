@@ -149,7 +149,7 @@ pub struct IngestArgs {
     pub no_progress: bool,
     /// Read every source in this format instead of detecting it per source (auto, mixed,
     /// json, otlp, docker, journald, cri, combined, syslog, logfmt, text, w3c, csv,
-    /// windows-event or regex:<pattern>); overrides `format` in the config.
+    /// windows-event, lines or regex:<pattern>); overrides `format` in the config.
     #[arg(long)]
     pub format: Option<String>,
 }

@@ -15,7 +15,10 @@
 //! fewer than half of its first lines fit, the formats that can do without a time (JSON,
 //! logfmt, text opening with a level) are tried untimed, each event then taking the source's
 //! modification time; the source is read so when that fits more than twice as many lines. A
-//! timed log with the odd timeless line (a JVM warning on stderr) stays timed.
+//! timed log with the odd timeless line (a JVM warning on stderr) stays timed. A source whose
+//! lines mostly open with neither a time nor a level, and show no clock time anywhere (a
+//! program's redirected stdout), is read as `lines`: an event per line, indented lines
+//! continuing it.
 //!
 //! JSON written over several lines (pretty-printed objects, an array of them) fits no line
 //! alone: the JSON formats also read the sample's whole documents (`multiline::json`).
@@ -95,7 +98,7 @@ pub fn choose_format(parser: &LineParser, sample: &[&[u8]]) -> Choice {
         .iter()
         .filter(|line| !super::lines::is_blank(line))
         .count();
-    if !parser.untimed() && parser.may_be_untimed() && best.1 * 2 < lines {
+    if parser.may_be_untimed() && best.1 * 2 < lines {
         let mut untimed = (LineFormat::Mixed, 0);
         for format in [LineFormat::Json, LineFormat::Logfmt, LineFormat::Text] {
             let count = fits_of(parser.trying_format(format.clone()).with_untimed());
@@ -103,7 +106,16 @@ pub fn choose_format(parser: &LineParser, sample: &[&[u8]]) -> Choice {
                 untimed = (format, count);
             }
         }
-        if untimed.1 > best.1 * 2 {
+        // Fewer than half the lines open an event with a time or a level, and none shows a
+        // clock (a program's redirected stdout, not a layout whose time SHAPE cannot read):
+        // an event per line.
+        if best.1.max(untimed.1) * 2 < lines && !sample.iter().any(|line| shows_a_clock(line)) {
+            return Choice {
+                format: LineFormat::Lines,
+                untimed: true,
+            };
+        }
+        if !parser.untimed() && untimed.1 > best.1 * 2 {
             return Choice {
                 format: untimed.0,
                 untimed: true,
@@ -114,6 +126,13 @@ pub fn choose_format(parser: &LineParser, sample: &[&[u8]]) -> Choice {
         return timed(LineFormat::Mixed);
     }
     timed(best.0)
+}
+
+/// Whether a line holds a time of day (`14:01:02`) anywhere.
+fn shows_a_clock(line: &[u8]) -> bool {
+    line.windows(8).any(|w| {
+        w[2] == b':' && w[5] == b':' && [0, 1, 3, 4, 6, 7].iter().all(|&i| w[i].is_ascii_digit())
+    })
 }
 
 /// JSON written over several lines (see `multiline::json`): each JSON format reads the
@@ -299,12 +318,34 @@ mod tests {
     }
 
     #[test]
+    fn lines_with_neither_times_nor_levels_are_an_event_each() {
+        let stdout = [
+            "Server listening on port 3000",
+            "Error: connect ECONNREFUSED 127.0.0.1:5432",
+            "    at TCPConnectWrap.afterConnect (node:net:1555:16)",
+            "Retrying in 5 seconds",
+        ];
+        assert_eq!(chosen(&stdout), "lines");
+        // A clock SHAPE cannot place keeps the lines rejects that say so.
+        let unknown = ["T+14:01:02 boot ok", "T+14:01:05 disk ok", "done"];
+        assert_eq!(chosen(&unknown), "mixed");
+        // Mostly level-led lines stay untimed text, with their tracebacks.
+        let python = [
+            "ERROR:app:payment failed",
+            "Traceback (most recent call last):",
+            "INFO:app:ok",
+        ];
+        assert_eq!(chosen(&python), "text");
+    }
+
+    #[test]
     fn the_majority_wins_and_mixed_sources_go_per_line() {
         let text = "2026-11-30 14:01:02,123 INFO [main] c.a.App - started";
         assert_eq!(chosen(&[text, text, "garbage without a time"]), "text");
         let json = r#"{"ts":"2026-11-30T14:01:02Z","msg":"ok"}"#;
         assert_eq!(chosen(&[json, text]), "mixed");
-        assert_eq!(chosen(&["no time here", "nor here"]), "mixed");
+        // Neither times nor levels: an event per line (see below).
+        assert_eq!(chosen(&["no time here", "nor here"]), "lines");
     }
 
     #[test]

@@ -43,6 +43,10 @@ pub enum LineFormat {
     Csv,
     /// Windows event log records as XML (`wevtutil /f:xml`, `Get-WinEvent`'s `ToXml()`).
     WindowsEvent,
+    /// One event per line, indented lines continuing it, for sources with neither times nor
+    /// levels (a program's redirected stdout): always untimed, each event stamped with the
+    /// source's modification time.
+    Lines,
     /// A regex with named capture groups; each group becomes a field.
     Regex(Regex),
 }
@@ -62,7 +66,7 @@ pub const DETECTED_FORMATS: [LineFormat; 9] = [
 
 #[derive(Debug, thiserror::Error)]
 pub enum FormatError {
-    #[error("unknown format {0:?} (expected auto, mixed, json, logfmt, combined, text, syslog, cri, docker, journald, otlp, w3c, csv, windows-event or regex:<pattern>)")]
+    #[error("unknown format {0:?} (expected auto, mixed, json, logfmt, combined, text, syslog, cri, docker, journald, otlp, w3c, csv, windows-event, lines or regex:<pattern>)")]
     Unknown(String),
     #[error("invalid regex: {0}")]
     Regex(#[from] regex::Error),
@@ -94,6 +98,7 @@ impl LineFormat {
             "csv" => Ok(LineFormat::Csv),
             "windows-event" | "windows" | "winevent" | "wevtutil" => Ok(LineFormat::WindowsEvent),
             "mixed" => Ok(LineFormat::Mixed),
+            "lines" => Ok(LineFormat::Lines),
             other => Err(FormatError::Unknown(other.to_string())),
         }
     }
@@ -112,6 +117,7 @@ impl LineFormat {
         match self {
             LineFormat::Auto => "auto",
             LineFormat::Mixed => "mixed",
+            LineFormat::Lines => "lines",
             LineFormat::Json => "json",
             LineFormat::Logfmt => "logfmt",
             LineFormat::Combined => "combined",

@@ -61,6 +61,10 @@ impl Joining {
                 (Joining::TimestampStarts, Box::new(untimed::starts_event))
             }
             LineFormat::Text => (Joining::TimestampStarts, Box::new(starts_text_event)),
+            LineFormat::Lines => (
+                Joining::TimestampStarts,
+                Box::new(untimed::starts_plain_event),
+            ),
             // macOS and rsyslog write a long message on several lines, the rest indented.
             LineFormat::Syslog => (Joining::TimestampStarts, Box::new(starts_syslog_event)),
             LineFormat::Cri => (Joining::CriPartials, Box::new(starts_text_event)),

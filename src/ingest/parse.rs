@@ -160,8 +160,11 @@ impl LineParser {
             })
             .collect::<Result<Vec<_>, regex::Error>>()?;
         let date_order = settings.date_order.as_deref().and_then(DateOrder::parse);
+        let format = LineFormat::parse(settings.format.as_deref().unwrap_or("auto"))?;
+        // `lines` is untimed by definition.
+        let lines = matches!(format, LineFormat::Lines);
         Ok(LineParser {
-            format: LineFormat::parse(settings.format.as_deref().unwrap_or("auto"))?,
+            format,
             ts_fields: settings.timestamp_field.as_ref().map(|f| f.names()),
             ts_format: settings.timestamp_format.clone(),
             ts_year: settings.timestamp_year,
@@ -190,7 +193,7 @@ impl LineParser {
                 dates: date_order.unwrap_or_default(),
             },
             detected: false,
-            untimed: settings.missing_time.as_deref() == Some("modified"),
+            untimed: settings.missing_time.as_deref() == Some("modified") || lines,
             may_be_untimed: settings.missing_time.as_deref() != Some("reject"),
             reference_is_modified: false,
             date_order_configured: date_order.is_some(),
@@ -234,10 +237,11 @@ impl LineParser {
 
     /// This parser with a format detection chose, untimed when detection found no times.
     pub fn with_detected_format(&self, format: LineFormat, untimed: bool) -> LineParser {
+        let lines = matches!(format, LineFormat::Lines);
         LineParser {
             format,
             detected: true,
-            untimed: self.untimed || untimed,
+            untimed: self.untimed || untimed || lines,
             ..self.clone()
         }
     }
@@ -279,7 +283,8 @@ impl LineParser {
     /// source read without times (parsed back by [`LineFormat::parse_recorded`]).
     pub fn format_label(&self) -> String {
         let name = self.format.name();
-        if self.untimed {
+        // `lines` is untimed by definition.
+        if self.untimed && !matches!(self.format, LineFormat::Lines) {
             format!("{name} untimed")
         } else {
             name.to_string()
@@ -412,6 +417,11 @@ impl LineParser {
                 })
             })?,
             LineFormat::Text => self.plain.parse(text)?,
+            // A line with a time keeps it; the others are stamped as untimed lines are.
+            LineFormat::Lines => self
+                .plain
+                .parse(text)
+                .unwrap_or_else(|_| super::text::untimed::plain_line(text)),
             // A detected syslog source's few other lines (see `detect`) are read as text.
             LineFormat::Syslog if self.detected => parse_syslog(text, &self.plain)
                 .or_else(|why| self.plain.parse(text).map_err(|_| why))?,

@@ -3,7 +3,8 @@
 //! console output, through the whole ingest with no configuration: the untimed formats are
 //! chosen, every event takes its file's modification time and says so, tracebacks join their
 //! event, a grown file is read on the same way, and a timed log with one timeless line stays
-//! timed. `missing_time` forces either reading; a bad value is a config error.
+//! timed. `missing_time` forces either reading; a bad value is a config error. A program's
+//! plain output, with neither times nor levels, is read as `lines`.
 
 use std::path::Path;
 use std::time::{Duration, SystemTime};
@@ -320,4 +321,73 @@ async fn missing_time_forces_either_reading_and_is_checked() {
             .contains("source[0].missing_time: \"now\" is not \"modified\" or \"reject\""),
         "{bad}"
     );
+}
+
+const NODE_STDOUT: &str = "Server listening on port 3000\n\
+Error: connect ECONNREFUSED 127.0.0.1:5432\n    at TCPConnectWrap.afterConnect [as oncomplete] (node:net:1555:16)\n\
+Retrying in 5 seconds\n";
+
+/// A program's redirected stdout, with neither times nor levels, is read as `lines`: an event
+/// per line with its indented lines, each stamped with the file's time; grown, it is read on
+/// the same way. `format = "lines"` asks for it, and a line with a time keeps it.
+#[tokio::test]
+async fn plain_output_is_an_event_per_line() {
+    let logs = tempfile::tempdir().unwrap();
+    let path = logs.path().join("nohup.out");
+    let first = SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_050_000);
+    write_at(&path, NODE_STDOUT, first);
+    let data = tempfile::tempdir().unwrap();
+    let sources = [logs.path().to_string_lossy().into_owned()];
+    let (report, errors) = ingest_into(data.path(), &Config::default(), &sources).await;
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(
+        (
+            report.sources[0].log.format.as_str(),
+            report.sources[0].log.rejects
+        ),
+        ("lines", 0)
+    );
+    let got = rows_of(
+        data.path(),
+        "nohup.out",
+        "_line, _line_count, ts, json_get_str(attributes, 'ts_from')",
+    )
+    .await;
+    let at = iso(first);
+    let row =
+        |line: &str, count: &str| [line, count, at.as_str(), "source_modified"].map(String::from);
+    assert_eq!(got, [row("1", "1"), row("2", "2"), row("4", "1")]);
+
+    let later = first + Duration::from_secs(600);
+    write_at(&path, &format!("{NODE_STDOUT}Connected\n"), later);
+    let (report, errors) = ingest_into(data.path(), &Config::default(), &sources).await;
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(
+        (
+            report.sources[0].log.format.as_str(),
+            report.sources[0].log.rows
+        ),
+        ("lines", 1)
+    );
+    let got = rows_of(data.path(), "nohup.out", "ts, message").await;
+    assert_eq!(got[3], [iso(later), "Connected".to_string()]);
+    assert_balanced(data.path()).await;
+    assert_eq!(assert_lineage(data.path()).await, 4);
+
+    let chosen = tempfile::tempdir().unwrap();
+    write_at(
+        &chosen.path().join("mixed.out"),
+        "2026-11-30 14:01:02 ERROR payment failed\nplain words\n",
+        first,
+    );
+    let config = Config::parse("[ingest]\nformat = \"lines\"\n", Path::new("s.toml")).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let sources = [chosen.path().to_string_lossy().into_owned()];
+    let (report, errors) = ingest_into(data.path(), &config, &sources).await;
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(report.sources[0].log.format, "lines");
+    let got = rows_of(data.path(), "mixed.out", "ts, level, message").await;
+    assert_eq!(got[0], ["2026-11-30T14:01:02Z", "ERROR", "payment failed"]);
+    assert_eq!(got[1][0], iso(first));
+    assert_eq!(got[1][2], "plain words");
 }

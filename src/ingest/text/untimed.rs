@@ -344,6 +344,25 @@ pub(crate) fn parse(text: &str) -> Option<Vec<(String, Value)>> {
     Some(fields)
 }
 
+/// A line of a `lines` source (neither times nor levels): read as an untimed line when it
+/// opens with a level, else the whole line is the message (with its pairs).
+pub(crate) fn plain_line(text: &str) -> Vec<(String, Value)> {
+    parse(text).unwrap_or_else(|| {
+        let mut fields = crate::ingest::records::field_list(4);
+        push_message(text, &mut fields);
+        fields
+    })
+}
+
+/// Whether a line of a `lines` source starts an event: any line but an indented one (stack
+/// frames, wrapped text) and Java's `Caused by:` and `... 12 more`.
+pub(crate) fn starts_plain_event(content: &[u8]) -> bool {
+    let content = crate::ingest::lines::without_bom(content);
+    !matches!(content.first(), Some(b' ' | b'\t'))
+        && !content.starts_with(b"Caused by: ")
+        && !content.starts_with(b"...")
+}
+
 /// The X server's markers after its uptime (`[    12.456] (EE) Failed to load module`): the
 /// level and the message after the marker.
 fn xorg_marker(text: &str) -> Option<(&'static str, &str)> {
