@@ -15,10 +15,10 @@
 //! fewer than half of its first lines fit, the formats that can do without a time (JSON,
 //! logfmt, text opening with a level) are tried untimed, each event then taking the source's
 //! modification time; the source is read so when that fits more than twice as many lines. A
-//! timed log with the odd timeless line (a JVM warning on stderr) stays timed. A source whose
-//! lines mostly open with neither a time nor a level, and show no clock time anywhere (a
-//! program's redirected stdout), is read as `lines`: an event per line, indented lines
-//! continuing it.
+//! timed log with the odd timeless line (a JVM warning on stderr) stays timed. A source none
+//! of whose lines opens with a time, fewer than one in five with a level, and none shows a
+//! clock time anywhere (a program's redirected stdout, all its lines plain text), is read as
+//! `lines`: an event per line, indented lines continuing it.
 //!
 //! JSON written over several lines (pretty-printed objects, an array of them) fits no line
 //! alone: the JSON formats also read the sample's whole documents (`multiline::json`).
@@ -106,10 +106,12 @@ pub fn choose_format(parser: &LineParser, sample: &[&[u8]]) -> Choice {
                 untimed = (format, count);
             }
         }
-        // Fewer than half the lines open an event with a time or a level, and none shows a
-        // clock (a program's redirected stdout, not a layout whose time SHAPE cannot read):
-        // an event per line.
-        if best.1.max(untimed.1) * 2 < lines && !sample.iter().any(|line| shows_a_clock(line)) {
+        // No line opens an event with a time, fewer than one in five with a level, and none
+        // shows a clock (a program's redirected stdout, not a layout whose time SHAPE cannot
+        // read): an event per line.
+        let plain_text = sample.iter().all(|line| is_plain_text(line));
+        let no_clock = !sample.iter().any(|line| shows_a_clock(line));
+        if best.1 == 0 && untimed.1 * 5 < lines && no_clock && plain_text {
             return Choice {
                 format: LineFormat::Lines,
                 untimed: true,
@@ -126,6 +128,15 @@ pub fn choose_format(parser: &LineParser, sample: &[&[u8]]) -> Choice {
         return timed(LineFormat::Mixed);
     }
     timed(best.0)
+}
+
+/// Whether a line is text: UTF-8 without control characters but tabs, escapes and carriage
+/// returns (a binary file's lines are not an event each).
+fn is_plain_text(line: &[u8]) -> bool {
+    std::str::from_utf8(line).is_ok()
+        && line
+            .iter()
+            .all(|&b| b >= 0x20 || matches!(b, b'\t' | b'\x1b' | b'\r'))
 }
 
 /// Whether a line holds a time of day (`14:01:02`) anywhere.
@@ -329,6 +340,8 @@ mod tests {
         // A clock SHAPE cannot place keeps the lines rejects that say so.
         let unknown = ["T+14:01:02 boot ok", "T+14:01:05 disk ok", "done"];
         assert_eq!(chosen(&unknown), "mixed");
+        // Nor is a binary file's.
+        assert_eq!(chosen(&["ELF\u{1}\u{2}", "more words"]), "mixed");
         // Mostly level-led lines stay untimed text, with their tracebacks.
         let python = [
             "ERROR:app:payment failed",

@@ -355,12 +355,21 @@ pub(crate) fn plain_line(text: &str) -> Vec<(String, Value)> {
 }
 
 /// Whether a line of a `lines` source starts an event: any line but an indented one (stack
-/// frames, wrapped text) and Java's `Caused by:` and `... 12 more`.
+/// frames, wrapped text) and the unindented lines of a stack trace: Java's `Caused by:`,
+/// `Suppressed:` and `... 12 more`, .NET's `--- End of stack trace ...`, Python's chained
+/// exceptions.
 pub(crate) fn starts_plain_event(content: &[u8]) -> bool {
+    const CONTINUATIONS: [&[u8]; 6] = [
+        b"Caused by: ",
+        b"Suppressed: ",
+        b"...",
+        b"--- End of ",
+        b"During handling of the above exception",
+        b"The above exception was the direct cause",
+    ];
     let content = crate::ingest::lines::without_bom(content);
     !matches!(content.first(), Some(b' ' | b'\t'))
-        && !content.starts_with(b"Caused by: ")
-        && !content.starts_with(b"...")
+        && !CONTINUATIONS.iter().any(|c| content.starts_with(c))
 }
 
 /// The X server's markers after its uptime (`[    12.456] (EE) Failed to load module`): the
@@ -577,6 +586,30 @@ mod tests {
         for (line, level, logger, message) in cases {
             assert_eq!(read(line), Some((level, logger, message)), "{line}");
         }
+    }
+
+    #[test]
+    fn plain_output_starts_an_event_at_each_unindented_line() {
+        for line in [
+            "Server listening on port 3000",
+            "Error: boom",
+            "Traceback (most recent call last):",
+        ] {
+            assert!(starts_plain_event(line.as_bytes()), "{line}");
+        }
+        for line in [
+            "    at Shop.Orders.Pay() in /src/Orders.cs:line 42",
+            "\tat com.shop.Cart.pay(Cart.java:42)",
+            "Caused by: java.io.IOException: broken pipe",
+            "... 12 more",
+            "--- End of stack trace from previous location ---",
+            "During handling of the above exception, another exception occurred:",
+        ] {
+            assert!(!starts_plain_event(line.as_bytes()), "{line}");
+        }
+        let fields = plain_line("Retrying in 5 seconds");
+        assert_eq!(value(&fields, "message").unwrap(), "Retrying in 5 seconds");
+        assert_eq!(value(&plain_line("ERROR boom"), "level").unwrap(), "ERROR");
     }
 
     #[test]
