@@ -301,6 +301,10 @@ fn rfc3164(
     if !has_pri && host.is_some_and(level_word) {
         return Err(format!("syslog: {first:?} is a level, not a host"));
     }
+    // AWS Lambda's `START RequestId: ...` after a CloudWatch time is no host and tag.
+    if !has_pri && super::text::is_lambda_platform_line(rest) {
+        return Err("syslog: an AWS Lambda platform line, not a host and tag".to_string());
+    }
     // UniFi's access points close their host (`U7PG2,18e8297e1234,v4.3.28:`) with a colon.
     let host = host.map(|h| h.strip_suffix(':').unwrap_or(h));
     if let Some(host) = host.filter(|h| !h.is_empty()) {

@@ -55,6 +55,7 @@ pub(crate) mod untimed;
 mod uwsgi;
 
 pub(crate) use dns::dns_query;
+pub(crate) use lambda::is_platform_line as is_lambda_platform_line;
 pub(crate) use tokens::{header_level, split_pid, syslog_severity};
 use tokens::{
     is_qualified_name, level_and_process, level_and_target, level_before_time,
@@ -411,6 +412,19 @@ pub(crate) fn push_message(message: &str, fields: &mut Vec<(String, Value)>) {
     if message.starts_with("CEF:") && super::cef::cef_fields(message, fields).is_some() {
         return;
     }
+    // The kubelet's and other Kubernetes components' glog lines inside syslog: their own
+    // level wins over the wrapper's.
+    if let Some((header, rest)) = glog::header_in_message(message) {
+        fields.retain(|(name, _)| name != "level");
+        fields.extend(header);
+        return glog::push_klog_message(rest, fields);
+    }
+    // containerd's, Docker's and other Go daemons' logfmt inside syslog.
+    if matches!(message.as_bytes().first(), Some(b't' | b'l'))
+        && pairs::logfmt_record_as_message(message, fields)
+    {
+        return;
+    }
     if message.as_bytes().get(1) == Some(&b',')
         && super::panos::panos_fields(message, fields).is_some()
     {
@@ -434,6 +448,10 @@ pub(crate) fn push_message(message: &str, fields: &mut Vec<(String, Value)>) {
     super::formats::haproxy_tcp(message, fields);
     match message.as_bytes().first() {
         Some(b'E') if message.starts_with("Execut") => servers::function_execution(message, fields),
+        // AWS Lambda's `START`, `END` and `REPORT RequestId: ...`.
+        Some(b'S' | b'E' | b'R') if lambda::is_platform_line(message) => {
+            lambda::platform_fields(message, fields);
+        }
         Some(b'S' | b'C') => servers::rails_request(message, fields),
         Some(b'c') if message.starts_with("conn=") => servers::ldap_operation(message, fields),
         Some(b'q') => dns::dnsmasq_query(message, fields),

@@ -4,7 +4,9 @@
 //! metadata as the service, Azure's diagnostic `records`, Google Cloud Logging entries,
 //! Datadog's gzipped archives and Heroku's octet-counted log drain; and what tools on hand
 //! write: `docker compose logs`, a Cisco firewall's syslog, a file opening with a byte order
-//! mark; ECS FireLens and Docker's GELF driver. Lineage is read back for every row.
+//! mark; ECS FireLens and Docker's GELF driver; a Kubernetes node's syslog (the kubelet's glog
+//! lines, containerd's logfmt), Lambda's platform lines and a service's plain stdout. Lineage
+//! is read back for every row.
 
 use std::io::Write;
 use std::time::{Duration, SystemTime};
@@ -139,4 +141,80 @@ async fn pipeline_and_cloud_outputs_without_configuration() {
     assert_eq!(got, expected);
     assert_balanced(data.path()).await;
     assert_eq!(assert_lineage(data.path()).await, 17);
+}
+
+const KUBELET_AND_CONTAINERD: &str = "Nov 30 14:01:02 node-1 kubelet[1234]: E1130 14:01:02.123456    1234 pod_workers.go:1298] \"Error syncing pod, skipping\" err=\"failed to StartContainer\" pod=\"default/web-1\"\n\
+Nov 30 14:01:03 node-1 kubelet[1234]: I1130 14:01:03.234567    1234 kubelet.go:2430] \"SyncLoop ADD\" source=\"api\"\n\
+Nov 30 14:01:04 node-1 containerd[812]: time=\"2026-11-30T14:01:04.123456789Z\" level=error msg=\"failed to pull image\" image=\"shop:1.2\"\n";
+
+const LAMBDA_EXPORT: &str = "2026-11-30T14:01:02.100Z START RequestId: 8f5c1e2a-1b2c-4d5e-9f00-1234567890ab Version: $LATEST\n\
+2026-11-30T14:01:02.300Z REPORT RequestId: 8f5c1e2a-1b2c-4d5e-9f00-1234567890ab Duration: 123.45 ms Billed Duration: 124 ms Memory Size: 128 MB Max Memory Used: 70 MB\n";
+
+const DOTNET_STDOUT: &str = "Application started.\n\
+Unhandled exception. System.InvalidOperationException: boom\n   at Shop.Orders.Pay() in /src/Orders.cs:line 42\n\
+--- End of stack trace from previous location ---\n   at Shop.Program.Main()\n\
+Shutting down\n";
+
+/// A Kubernetes node's syslog (the kubelet's glog lines, containerd's logfmt: their own level
+/// and message win over syslog's), Lambda's platform lines exported with their times, and a
+/// .NET service's plain stdout read as `lines`.
+#[tokio::test]
+async fn node_agents_lambda_and_plain_output_under_their_wrappers() {
+    let logs = tempfile::tempdir().unwrap();
+    let written = SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_050_000);
+    for (name, text) in [
+        ("syslog", KUBELET_AND_CONTAINERD),
+        ("lambda.log", LAMBDA_EXPORT),
+        ("service.out", DOTNET_STDOUT),
+    ] {
+        write_at(&logs.path().join(name), text, written);
+    }
+    let data = tempfile::tempdir().unwrap();
+    let report = ingest_without_config(data.path(), logs.path()).await;
+    let formats: Vec<(&str, &str)> = report
+        .sources
+        .iter()
+        .map(|s| (s.uri.rsplit('/').next().unwrap(), s.log.format.as_str()))
+        .collect();
+    for expected in [
+        ("syslog", "syslog"),
+        ("lambda.log", "text"),
+        ("service.out", "lines"),
+    ] {
+        assert!(formats.contains(&expected), "{formats:?}");
+    }
+    assert!(report.sources.iter().all(|s| s.log.rejects == 0));
+    let rows = |file: &str, columns: &str| {
+        format!("SELECT {columns} FROM events WHERE _source LIKE '%/{file}' ORDER BY _line")
+    };
+    let got = query(
+        data.path(),
+        &rows(
+            "syslog",
+            "level, service, component, message, json_get_str(attributes, 'pod')",
+        ),
+    )
+    .await;
+    assert_eq!(
+        got[0],
+        [
+            "ERROR",
+            "kubelet",
+            "pod_workers.go:1298",
+            "Error syncing pod, skipping",
+            "default/web-1"
+        ]
+    );
+    assert_eq!(
+        got[2][..4],
+        ["ERROR", "containerd", "unknown", "failed to pull image"]
+    );
+    let got = query(data.path(), &rows("lambda.log", "trace_id, duration_ms")).await;
+    let request = "8f5c1e2a-1b2c-4d5e-9f00-1234567890ab";
+    assert_eq!(got, [[request, "NULL"], [request, "123.45"]]);
+    let got = query(data.path(), &rows("service.out", "_line, _line_count")).await;
+    assert_eq!(got, [["1", "1"], ["2", "4"], ["6", "1"]]);
+
+    assert_balanced(data.path()).await;
+    assert_eq!(assert_lineage(data.path()).await, 3 + 2 + 3);
 }

@@ -40,6 +40,28 @@ pub(super) fn may_be_glog(text: &str) -> bool {
     b.len() >= 5 && matches!(b[0], b'I' | b'W' | b'E' | b'F') && b[1].is_ascii_digit()
 }
 
+/// A glog header opening a message that another layout carries (the kubelet's lines in a
+/// syslog file: `... kubelet[1234]: E1130 14:01:02.123456    1234 pod_workers.go:1298]
+/// "Error syncing pod" pod="default/web-1"`): its level, thread id and source location, and
+/// the message after it. The wrapper's time stands (it has the year).
+pub(super) fn header_in_message(message: &str) -> Option<([(String, Value); 3], &str)> {
+    if !may_be_glog(message) {
+        return None;
+    }
+    let c = GLOG.captures(message)?;
+    let level = glog_level(c.get(1)?.as_str());
+    let tid: u64 = c.get(8)?.as_str().parse().ok()?;
+    let header = [
+        ("level".to_string(), Value::String(level.to_string())),
+        ("tid".to_string(), Value::from(tid)),
+        (
+            "logger".to_string(),
+            Value::String(c.get(9)?.as_str().to_string()),
+        ),
+    ];
+    Some((header, &message[c.get(0)?.end()..]))
+}
+
 impl TextParser {
     pub(super) fn glog(&self, text: &str) -> Option<Vec<(String, Value)>> {
         if !may_be_glog(text) {
@@ -66,11 +88,27 @@ impl TextParser {
                 "logger".to_string(),
                 Value::String(c.get(9)?.as_str().to_string()),
             ),
-            (
-                "message".to_string(),
-                Value::String(text[end..].to_string()),
-            ),
         ])
+        .map(|mut fields| {
+            push_klog_message(&text[end..], &mut fields);
+            fields
+        })
+    }
+}
+
+/// A glog message; klog's structured ones (Kubernetes 1.19 and later: `"Error syncing pod"
+/// err="..." pod="default/web-1"`) give their quoted message unquoted and their pairs.
+pub(super) fn push_klog_message(rest: &str, fields: &mut Vec<(String, Value)>) {
+    let quoted = rest
+        .starts_with('"')
+        .then(|| crate::ingest::formats::quoted_value(rest, 1))
+        .flatten();
+    match quoted {
+        Some((message, end)) if rest[end..].is_empty() || rest[end..].starts_with(' ') => {
+            super::pairs::pairs_in_message(&rest[end..], fields);
+            fields.push(("message".to_string(), Value::String(message)));
+        }
+        _ => fields.push(("message".to_string(), Value::String(rest.to_string()))),
     }
 }
 

@@ -265,6 +265,43 @@ pub(crate) fn json_record_as_message(text: &str, fields: &mut Vec<(String, Value
     true
 }
 
+/// A message that is a whole logfmt record opening with its time or level (containerd and
+/// Docker under journald: `time="2026-11-30T14:01:02.123Z" level=error msg="failed to pull"
+/// image=shop:1.2`): its pairs are fields (the wrapper's time stands; the record's own is not
+/// kept twice) and its `msg` is the message. `false` when the text is not such a record.
+pub(crate) fn logfmt_record_as_message(text: &str, fields: &mut Vec<(String, Value)>) -> bool {
+    let opens = ["time=", "ts=", "level=", "lvl="]
+        .iter()
+        .any(|key| text.starts_with(key));
+    if !opens {
+        return false;
+    }
+    let Ok(pairs) = crate::ingest::formats::parse_logfmt(text) else {
+        return false;
+    };
+    let message = pairs
+        .iter()
+        .find(|(k, v)| matches!(k.as_str(), "msg" | "message") && v.is_string())
+        .map(|(_, v)| v.clone());
+    let Some(message) = message else {
+        return false;
+    };
+    for (key, value) in pairs {
+        match key.as_str() {
+            "time" | "ts" | "msg" | "message" => {}
+            // The record's own level wins over the wrapper's (a syslog severity).
+            "level" | "lvl" => {
+                fields.retain(|(name, _)| name != "level");
+                fields.push(("level".to_string(), value));
+            }
+            _ if !fields.iter().any(|(name, _)| *name == key) => fields.push((key, value)),
+            _ => {}
+        }
+    }
+    fields.push(("message".to_string(), message));
+    true
+}
+
 /// Every `key=value` token of `text`: the key starts after whitespace or a comma; the value is
 /// `"quoted"` (logfmt's escapes) or runs to the next whitespace, without a trailing `,` or `;`.
 fn message_pairs(text: &str) -> Vec<(&str, Cow<'_, str>)> {
@@ -467,6 +504,23 @@ mod tests {
         // A semicolon without a space before it ends nothing early.
         let got = pairs("took=5ms; user=bob logged in", &[]);
         assert_eq!(got, owned(&[("took", "5ms"), ("user", "bob")]));
+    }
+
+    #[test]
+    fn a_logfmt_record_inside_a_wrapper() {
+        let mut fields = vec![("level".to_string(), Value::from("INFO"))];
+        assert!(logfmt_record_as_message(
+            "time=\"2026-11-30T14:01:02.123456789Z\" level=error msg=\"failed to pull image\" image=shop:1.2",
+            &mut fields
+        ));
+        let get = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+        assert_eq!(get("level").unwrap(), "error");
+        assert_eq!(get("message").unwrap(), "failed to pull image");
+        assert_eq!(get("image").unwrap(), "shop:1.2");
+        assert!(get("time").is_none());
+        for other in ["time flies", "level=3", "ts=1 nothing to say", "lvl=\"open"] {
+            assert!(!logfmt_record_as_message(other, &mut Vec::new()), "{other}");
+        }
     }
 
     #[test]
