@@ -121,22 +121,30 @@ fn a_numeric_date_reads_the_way_asked_unless_that_is_no_date() {
         Some((Stamp::Numeric(date), _)) => iso_text(date.read(order)),
         other => panic!("{text}: {other:?}"),
     };
-    assert_eq!(
-        read("03/11/2026 14:01:02", DateOrder::DayFirst),
-        "2026-11-03T14:01:02"
-    );
-    assert_eq!(
-        read("03/11/2026 14:01:02", DateOrder::MonthFirst),
-        "2026-03-11T14:01:02"
-    );
-    assert_eq!(
-        read("11/30/2026 14:01:02", DateOrder::DayFirst),
-        "2026-11-30T14:01:02"
-    );
-    assert_eq!(
-        read("30/11/2026 14:01:02", DateOrder::MonthFirst),
-        "2026-11-30T14:01:02"
-    );
+    for (text, order, want) in [
+        (
+            "03/11/2026 14:01:02",
+            DateOrder::DayFirst,
+            "2026-11-03T14:01:02",
+        ),
+        (
+            "03/11/2026 14:01:02",
+            DateOrder::MonthFirst,
+            "2026-03-11T14:01:02",
+        ),
+        (
+            "11/30/2026 14:01:02",
+            DateOrder::DayFirst,
+            "2026-11-30T14:01:02",
+        ),
+        (
+            "30/11/2026 14:01:02",
+            DateOrder::MonthFirst,
+            "2026-11-30T14:01:02",
+        ),
+    ] {
+        assert_eq!(read(text, order), want, "{text} {order:?}");
+    }
     // Neither reading is a date.
     assert!(timestamp_at("31/31/2026 14:01:02").is_none());
     assert_eq!(DateOrder::parse("day_first"), Some(DateOrder::DayFirst));
