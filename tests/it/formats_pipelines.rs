@@ -5,8 +5,8 @@
 //! Datadog's gzipped archives and Heroku's octet-counted log drain; and what tools on hand
 //! write: `docker compose logs`, a Cisco firewall's syslog, a file opening with a byte order
 //! mark; ECS FireLens and Docker's GELF driver; a Kubernetes node's syslog (the kubelet's glog
-//! lines, containerd's logfmt), Lambda's platform lines and a service's plain stdout. Lineage
-//! is read back for every row.
+//! lines, containerd's logfmt), Lambda's platform lines, a service's plain stdout and Envoy's
+//! application log. Lineage is read back for every row.
 
 use std::io::Write;
 use std::time::{Duration, SystemTime};
@@ -150,6 +150,9 @@ Nov 30 14:01:04 node-1 containerd[812]: time=\"2026-11-30T14:01:04.123456789Z\" 
 const LAMBDA_EXPORT: &str = "2026-11-30T14:01:02.100Z START RequestId: 8f5c1e2a-1b2c-4d5e-9f00-1234567890ab Version: $LATEST\n\
 2026-11-30T14:01:02.300Z REPORT RequestId: 8f5c1e2a-1b2c-4d5e-9f00-1234567890ab Duration: 123.45 ms Billed Duration: 124 ms Memory Size: 128 MB Max Memory Used: 70 MB\n";
 
+const ENVOY: &str = "[2026-11-30 14:01:02.123][12][info][main] [source/server/server.cc:123] starting main dispatch loop\n\
+[2026-11-30 14:01:03.456][15][warning][config] [source/common/config/grpc_stream.h:201] StreamAggregatedResources gRPC config stream closed: 14, upstream connect error\n";
+
 const DOTNET_STDOUT: &str = "Application started.\n\
 Unhandled exception. System.InvalidOperationException: boom\n   at Shop.Orders.Pay() in /src/Orders.cs:line 42\n\
 --- End of stack trace from previous location ---\n   at Shop.Program.Main()\n\
@@ -166,6 +169,7 @@ async fn node_agents_lambda_and_plain_output_under_their_wrappers() {
         ("syslog", KUBELET_AND_CONTAINERD),
         ("lambda.log", LAMBDA_EXPORT),
         ("service.out", DOTNET_STDOUT),
+        ("envoy.log", ENVOY),
     ] {
         write_at(&logs.path().join(name), text, written);
     }
@@ -180,6 +184,7 @@ async fn node_agents_lambda_and_plain_output_under_their_wrappers() {
         ("syslog", "syslog"),
         ("lambda.log", "text"),
         ("service.out", "lines"),
+        ("envoy.log", "text"),
     ] {
         assert!(formats.contains(&expected), "{formats:?}");
     }
@@ -215,6 +220,16 @@ async fn node_agents_lambda_and_plain_output_under_their_wrappers() {
     let got = query(data.path(), &rows("service.out", "_line, _line_count")).await;
     assert_eq!(got, [["1", "1"], ["2", "4"], ["6", "1"]]);
 
+    let got = query(
+        data.path(),
+        &rows(
+            "envoy.log",
+            "level, component, json_get_str(attributes, 'thread')",
+        ),
+    )
+    .await;
+    assert_eq!(got, [["INFO", "main", "12"], ["WARN", "config", "15"]]);
+
     assert_balanced(data.path()).await;
-    assert_eq!(assert_lineage(data.path()).await, 3 + 2 + 3);
+    assert_eq!(assert_lineage(data.path()).await, 3 + 2 + 3 + 2);
 }

@@ -42,6 +42,7 @@ pub(super) fn read(rest: &str, fields: &mut Vec<(String, Value)>) -> bool {
         || super::piped::request(rest, fields)
         || super::mariadb::audit(rest, fields)
         || super::dns::bind_query(rest, fields)
+        || envoy(rest, fields)
 }
 
 /// MySQL's general query log: `\t   12 Query\tSELECT ...` after the time, the connection's
@@ -66,6 +67,43 @@ fn mysql_general(rest: &str, fields: &mut Vec<(String, Value)>) -> bool {
     fields.push(text("thread", id));
     fields.push(text("operation", command));
     push_message(argument, fields);
+    true
+}
+
+/// Envoy's default application log (Envoy, Envoy Gateway, Contour; not Istio's sidecar, which
+/// sets a tab layout): `[time][12][info][main] [source/server/server.cc:123] message`, the
+/// thread id, level and logger in brackets glued to the time's, then the source location.
+fn envoy(rest: &str, fields: &mut Vec<(String, Value)>) -> bool {
+    let Some(inside) = rest.strip_prefix('[') else {
+        return false;
+    };
+    let mut parts = inside.splitn(4, "][");
+    let (Some(thread), Some(level), Some(last)) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    let Some((logger, after)) = last.split_once("] ") else {
+        return false;
+    };
+    let numbered = !thread.is_empty() && thread.bytes().all(|b| b.is_ascii_digit());
+    let named = !logger.is_empty() && logger.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+    let (Some(level), true, true) = (normalize_level(level), numbered, named) else {
+        return false;
+    };
+    fields.push(text("thread", thread));
+    fields.push(text("level", level));
+    fields.push(text("logger", logger));
+    let located = after
+        .strip_prefix('[')
+        .and_then(|a| a.split_once("] "))
+        .filter(|(location, _)| location.contains(':') && !location.contains(' '));
+    let message = match located {
+        Some((location, message)) => {
+            fields.push(text("source_location", location));
+            message
+        }
+        None => after,
+    };
+    push_message(message, fields);
     true
 }
 
@@ -274,6 +312,30 @@ pub(super) fn mysql_slow_query(rest: &str, fields: &mut Vec<(String, Value)>) {
 #[cfg(test)]
 mod tests {
     use super::super::tests::{check, fields, get};
+
+    #[test]
+    fn envoy_application_log() {
+        check(
+            "[2026-11-30 14:01:03.456][15][warning][config] \
+             [source/common/config/grpc_stream.h:201] StreamAggregatedResources gRPC config \
+             stream closed: 14, upstream connect error",
+            &[
+                ("ts", "2026-11-30T14:01:03.456"),
+                ("thread", "15"),
+                ("level", "WARN"),
+                ("logger", "config"),
+                ("source_location", "source/common/config/grpc_stream.h:201"),
+                (
+                    "message",
+                    "StreamAggregatedResources gRPC config stream closed: 14, upstream connect \
+                     error",
+                ),
+            ],
+        );
+        // A gunicorn-style `[time] [1234] [INFO] message` is not Envoy's.
+        let got = fields("[2026-11-30 14:01:02 +0000] [1234] [INFO] Starting gunicorn 21.2.0");
+        assert_eq!(get(&got, "pid").as_deref(), Some("1234"), "{got:?}");
+    }
 
     #[test]
     fn ceph_cluster_log() {
