@@ -25,7 +25,7 @@ struct Cli {
 /// glibc's malloc by default, with one arena per core (`limit_malloc_arenas`): a long-running
 /// `shape run --every` or server held its RSS within 6% from cycle 100 to 1,000 with it, where
 /// mimalloc kept growing by 30% while allocation sizes grew with the data; CLI commands, ingest
-/// and the server measured the same within noise (README, "Keeping a data dir").
+/// and the server measured the same within noise (docs/src/performance-serving.md, "Keeping a data dir").
 /// The `mimalloc` feature builds with mimalloc instead.
 #[cfg(feature = "mimalloc")]
 #[global_allocator]

@@ -5,7 +5,7 @@
 //! repeats the CTE it reads (`slo_slices`' slices, `slo_status`' hour sums): without them a
 //! cold `slo_status` plans in about half the time. (Registering `slo_members` as an empty
 //! relation instead, so that the optimizer drops the branches, met two optimizer bugs in
-//! DataFusion 55: see README "SLO evaluation".) Text run without this (the SLO snapshot
+//! DataFusion 55: see docs/src/performance.md, "SLO evaluation".) Text run without this (the SLO snapshot
 //! session's files) keeps every block, which is always correct, only slower to plan.
 
 use std::borrow::Cow;
