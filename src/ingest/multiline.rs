@@ -153,11 +153,67 @@ pub enum Grouped {
     Blank,
 }
 
+/// Where a line falls in a Python traceback. Python prints the exception's line unindented
+/// after the frames, and joins chained tracebacks with a sentence: where no time or level
+/// marks event starts (`lines`), neither looks like a continuation on its own.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+enum Traceback {
+    #[default]
+    Outside,
+    /// After `Traceback (most recent call last):` and its indented frames.
+    Frames,
+    /// After `During handling of the above exception...`: a traceback follows.
+    Chained,
+}
+
+const TRACEBACK: &[u8] = b"Traceback (most recent call last):";
+
+impl Traceback {
+    /// The state after `content` joined an event.
+    fn after(self, content: &[u8]) -> Traceback {
+        match content.first() {
+            Some(b'T') if content.starts_with(TRACEBACK) => Traceback::Frames,
+            Some(b' ' | b'\t') if self == Traceback::Frames => Traceback::Frames,
+            Some(b'D' | b'T')
+                if content.starts_with(b"During handling of the above exception")
+                    || content.starts_with(b"The above exception was the direct cause") =>
+            {
+                Traceback::Chained
+            }
+            _ => Traceback::Outside,
+        }
+    }
+
+    /// Whether `content` continues the traceback whatever the line-start rule says: the
+    /// exception's line after the frames (`ValueError: boom`, `KeyboardInterrupt`,
+    /// `requests.exceptions.ConnectionError: ...`), the next traceback of a chain.
+    fn continued_by(self, content: &[u8]) -> bool {
+        match self {
+            Traceback::Outside => false,
+            Traceback::Chained => content.starts_with(TRACEBACK),
+            Traceback::Frames => {
+                let name_end = content
+                    .iter()
+                    .position(|&b| b == b':')
+                    .unwrap_or(content.len());
+                let name = &content[..name_end];
+                let rest = &content[name_end..];
+                name.first().is_some_and(u8::is_ascii_alphabetic)
+                    && name
+                        .iter()
+                        .all(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
+                    && (rest.is_empty() || rest.starts_with(b": "))
+            }
+        }
+    }
+}
+
 /// Groups lines into events (see the module doc).
 pub struct Grouper {
     joining: Joining,
     limits: Limits,
     starts: StartsEvent,
+    traceback: Traceback,
     open: Option<Group>,
     /// Blank lines after the open group, not yet known to be inside it.
     blanks: Vec<()>,
@@ -173,6 +229,7 @@ impl Grouper {
             joining,
             limits,
             starts,
+            traceback: Traceback::Outside,
             open: None,
             blanks: Vec::new(),
             full: false,
@@ -200,13 +257,17 @@ impl Grouper {
             return;
         }
         let continues = match self.joining {
-            Joining::TimestampStarts | Joining::Pattern | Joining::XmlEvents => {
-                !(self.starts)(line.content)
+            Joining::TimestampStarts => {
+                self.traceback.continued_by(line.content) || !(self.starts)(line.content)
             }
+            Joining::Pattern | Joining::XmlEvents => !(self.starts)(line.content),
             Joining::CriPartials => self.open.is_some(),
             // Grouped by `json::JsonDocuments`, not here.
             Joining::None | Joining::JsonDocuments => false,
         };
+        if self.joining == Joining::TimestampStarts {
+            self.traceback = self.traceback.after(line.content);
+        }
         if continues && self.open.is_some() && !self.full {
             let group = self.open.as_mut().expect("checked");
             let added = self.blanks.len() as u64 + 1;

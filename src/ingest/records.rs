@@ -139,6 +139,10 @@ impl Marks {
     /// `request` and `type`: maybe a HashiCorp Vault audit entry.
     const REQUEST: u32 = 1 << 23;
     const TYPE: u32 = 1 << 24;
+    /// `name`, `hostname` and `pid`: what bunyan and pino write on every record.
+    const NAME: u32 = 1 << 25;
+    const HOSTNAME: u32 = 1 << 26;
+    const PID: u32 = 1 << 27;
 
     fn of(fields: &Fields) -> Marks {
         let mut marks = 0;
@@ -169,6 +173,9 @@ impl Marks {
                 "protoPayload" => Self::PROTO_PAYLOAD,
                 "request" => Self::REQUEST,
                 "type" => Self::TYPE,
+                "name" => Self::NAME,
+                "hostname" => Self::HOSTNAME,
+                "pid" => Self::PID,
                 _ => 0,
             };
         }
@@ -224,7 +231,29 @@ fn unwrap_envelope(fields: Fields, plain: &TextParser) -> LineRecords {
     if marks.has(Marks::LINE) {
         return LineRecords::One(shipped_line(fields, plain));
     }
+    if marks.has(Marks::NAME | Marks::HOSTNAME | Marks::PID) {
+        return LineRecords::One(node_logger_record(fields));
+    }
     LineRecords::One(fields)
+}
+
+/// A bunyan or pino record (`name`, `hostname`, `pid` and a level on their numeric scale):
+/// the logger's `name` is the application's, so it is the service unless a field names one.
+/// Elsewhere `name` is too common a key (a user's, an event's) to be read as a service.
+fn node_logger_record(mut fields: Fields) -> Fields {
+    let field = |key: &str| fields.iter().find(|(k, _)| k == key).map(|(_, v)| v);
+    let numeric_level = field("level").is_some_and(Value::is_number);
+    let names_service = fields
+        .iter()
+        .any(|(k, _)| super::names::SERVICE_NAMES.contains(&k.as_str()));
+    let name = field("name")
+        .and_then(Value::as_str)
+        .filter(|n| !n.is_empty());
+    if let (true, false, Some(name)) = (numeric_level, names_service, name) {
+        let service = Value::String(name.to_string());
+        fields.push(("service".into(), service));
+    }
+    fields
 }
 
 /// A Kubernetes list (`kubectl get events -o json`: `"kind": "List"` or `"EventList"`), one

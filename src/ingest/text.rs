@@ -406,6 +406,16 @@ pub(crate) fn cisco_tag(after_time: &str) -> Option<&str> {
 
 /// The message, and the fields it carries (an HTTP request, `key=value` pairs).
 pub(crate) fn push_message(message: &str, fields: &mut Vec<(String, Value)>) {
+    // PHP-FPM names the pool a line is about (`[pool www] server reached pm.max_children`):
+    // each pool serves an application of its own, so it is the component.
+    if let Some((pool, rest)) = message
+        .strip_prefix("[pool ")
+        .and_then(|rest| rest.split_once("] "))
+        .filter(|(pool, _)| !pool.is_empty() && !pool.contains(' '))
+    {
+        fields.push(("component".to_string(), Value::String(pool.to_string())));
+        return push_message(rest, fields);
+    }
     if message.starts_with('{') && pairs::json_record_as_message(message, fields) {
         return;
     }

@@ -2,7 +2,8 @@
 //! configuration, each as its program writes it: Akka's level-first slashed dates, JBoss's
 //! log manager (WildFly, Keycloak) with its category and thread, Home Assistant, Spring Boot
 //! 3.2's application bracket, Zeek's `#fields` logs, nginx's JSON `log_format`, an AWS load
-//! balancer's request no target answered, and logrus on a terminal (no time at all). Columns
+//! balancer's request no target answered, logrus on a terminal (no time at all), Node's bunyan
+//! and pino, PHP-FPM's pools and lighttpd's sources. Columns
 //! are checked, the accounting balances and every row's line is read back from its source.
 
 use std::time::{Duration, SystemTime};
@@ -157,4 +158,66 @@ async fn jvm_servers_network_monitors_and_platforms_without_configuration() {
 
     assert_balanced(data.path()).await;
     assert_eq!(assert_lineage(data.path()).await, 13);
+}
+
+const BUNYAN: &str = r#"{"name":"shop","hostname":"web-1","pid":1234,"level":30,"msg":"listening","time":"2026-11-30T14:01:02.123Z","v":0}
+{"name":"shop","hostname":"web-1","pid":1234,"level":50,"err":{"message":"boom","name":"Error"},"msg":"payment failed","time":"2026-11-30T14:01:03.456Z","v":0}
+"#;
+const PINO: &str = r#"{"level":40,"time":1796047262123,"pid":7,"hostname":"api-0","name":"orders","msg":"slow query"}
+"#;
+const PHP_FPM: &str = "[30-Nov-2026 14:01:02] NOTICE: fpm is running, pid 1234\n\
+[30-Nov-2026 14:01:03] WARNING: [pool www] server reached pm.max_children setting (5), consider raising it\n";
+const LIGHTTPD: &str = "2026-11-30 14:01:02: (server.c.1588) server started (lighttpd/1.4.73)\n\
+2026-11-30 14:01:03: (mod_fastcgi.c.2543) connect failed: Connection refused\n";
+
+/// Node's bunyan and pino name their application (the service); PHP-FPM its pool (the
+/// component); lighttpd the source file and line of each message.
+#[tokio::test]
+async fn node_loggers_php_fpm_and_lighttpd_without_configuration() {
+    let written = SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_050_000);
+    let files = [
+        ("shop.log", BUNYAN, "json"),
+        ("orders.log", PINO, "json"),
+        ("php-fpm.log", PHP_FPM, "text"),
+        ("error.log", LIGHTTPD, "text"),
+    ];
+    let (_logs, data) = ingest_files_checking_formats(&files, written).await;
+    let got = rows_of(data.path(), "shop.log", "service, level, message").await;
+    assert_eq!(
+        got,
+        [
+            ["shop", "INFO", "listening"],
+            ["shop", "ERROR", "payment failed"]
+        ]
+    );
+    let got = rows_of(data.path(), "orders.log", "service, level").await;
+    assert_eq!(got, [["orders", "WARN"]]);
+    let got = rows_of(data.path(), "php-fpm.log", "level, component, message").await;
+    assert_eq!(
+        got[1],
+        [
+            "WARN",
+            "www",
+            "server reached pm.max_children setting (5), consider raising it"
+        ]
+    );
+    let got = rows_of(
+        data.path(),
+        "error.log",
+        "component, json_get_str(attributes, 'source_line'), message",
+    )
+    .await;
+    assert_eq!(
+        got,
+        [
+            ["server.c", "1588", "server started (lighttpd/1.4.73)"],
+            [
+                "mod_fastcgi.c",
+                "2543",
+                "connect failed: Connection refused"
+            ],
+        ]
+    );
+    assert_balanced(data.path()).await;
+    assert_eq!(assert_lineage(data.path()).await, 7);
 }

@@ -390,4 +390,30 @@ async fn plain_output_is_an_event_per_line() {
     assert_eq!(got[0], ["2026-11-30T14:01:02Z", "ERROR", "payment failed"]);
     assert_eq!(got[1][0], iso(first));
     assert_eq!(got[1][2], "plain words");
+
+    // A Python script's output: its chained traceback, exception lines included, is one event.
+    let script = tempfile::tempdir().unwrap();
+    let traceback = "Traceback (most recent call last):\n  File \"sync.py\", line 8, in <module>\n    \
+                     fetch()\nKeyError: 'id'\n\nDuring handling of the above exception, another \
+                     exception occurred:\n\nTraceback (most recent call last):\n  File \"sync.py\", \
+                     line 10, in <module>\nRuntimeError: sync failed";
+    let text = format!("syncing 3 accounts\n{traceback}\nexiting with status 1\n");
+    write_at(&script.path().join("sync.out"), &text, first);
+    let data = tempfile::tempdir().unwrap();
+    let sources = [script.path().to_string_lossy().into_owned()];
+    let (report, errors) = ingest_into(data.path(), &Config::default(), &sources).await;
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(report.sources[0].log.format, "lines");
+    let got = rows_of(data.path(), "sync.out", "_line, _line_count, message").await;
+    let row = |line: &str, count: &str, message: &str| [line, count, message].map(String::from);
+    assert_eq!(
+        got,
+        [
+            row("1", "1", "syncing 3 accounts"),
+            row("2", "10", traceback),
+            row("12", "1", "exiting with status 1"),
+        ]
+    );
+    assert_balanced(data.path()).await;
+    assert_eq!(assert_lineage(data.path()).await, 3);
 }

@@ -7,7 +7,17 @@ fn starts_with_digit(content: &[u8]) -> bool {
 /// Groups `text` line by line; (first line number, line count, content, reject?) per event,
 /// and "blank" for blank lines, plus what stays held when `hold`.
 fn group(text: &str, joining: Joining, limits: Limits, hold: bool) -> (Vec<String>, Option<u64>) {
-    let mut grouper = Grouper::new(joining, limits, Box::new(starts_with_digit));
+    group_by(text, joining, limits, hold, Box::new(starts_with_digit))
+}
+
+fn group_by(
+    text: &str,
+    joining: Joining,
+    limits: Limits,
+    hold: bool,
+    starts: StartsEvent,
+) -> (Vec<String>, Option<u64>) {
+    let mut grouper = Grouper::new(joining, limits, starts);
     let mut out = Vec::new();
     let mut offset = 0u64;
     for (i, line) in text.split('\n').enumerate() {
@@ -155,4 +165,32 @@ fn cri_partials_join_up_to_their_full_line() {
             "5+1 \"t stdout P never\"",
         ]
     );
+}
+
+/// Where every unindented line starts an event (`lines`), a Python traceback still ends with
+/// its exception's line and chains to the next traceback.
+#[test]
+fn python_tracebacks_keep_their_exception_line_and_chain() {
+    let text = "starting\n\
+                Traceback (most recent call last):\n  File \"a.py\", line 3, in <module>\n    f()\n\
+                KeyError: 'id'\n\n\
+                During handling of the above exception, another exception occurred:\n\n\
+                Traceback (most recent call last):\n  File \"a.py\", line 5, in <module>\n\
+                requests.exceptions.ConnectionError: refused\n\
+                Done: 3 jobs\n\
+                Traceback (most recent call last):\n  File \"b.py\", line 1, in <module>\n\
+                KeyboardInterrupt\n\
+                ValueError: not after frames";
+    let starts = Box::new(crate::ingest::text::untimed::starts_plain_event);
+    let (got, _) = group_by(
+        text,
+        Joining::TimestampStarts,
+        Limits::default(),
+        false,
+        starts,
+    );
+    let firsts: Vec<&str> = got.iter().map(|g| g.split(' ').next().unwrap()).collect();
+    // 1 alone; the chained tracebacks (lines 2-11); `Done:` follows no frames; the interrupted
+    // run's traceback (13-15); a line like an exception's after no frames starts an event.
+    assert_eq!(firsts, ["1+1", "2+10", "12+1", "13+3", "16+1"], "{got:#?}");
 }

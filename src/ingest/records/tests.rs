@@ -141,3 +141,28 @@ fn vault_audit_entries() {
     let entry = &records(line)[0].as_ref().unwrap().clone();
     assert!(get(entry, "service").is_none());
 }
+
+#[test]
+fn bunyan_and_pino_records_name_their_service() {
+    let service = |line: &str| {
+        let fields = records(line).remove(0).unwrap();
+        let services: Vec<_> = fields.iter().filter(|(k, _)| k == "service").collect();
+        assert!(services.len() <= 1, "one service field at most: {fields:?}");
+        services.first().map(|(_, v)| v.clone())
+    };
+    let bunyan = r#"{"name":"shop","hostname":"web-1","pid":1234,"level":50,"msg":"payment failed","time":"2026-11-30T14:01:03.456Z","v":0}"#;
+    assert_eq!(service(bunyan), Some(Value::from("shop")));
+    let pino = r#"{"level":30,"time":1796047262123,"pid":7,"hostname":"api-0","name":"orders","msg":"ok"}"#;
+    assert_eq!(service(pino), Some(Value::from("orders")));
+    // A field that names the service wins; a `name` elsewhere is no service.
+    let named = r#"{"name":"shop","hostname":"h","pid":1,"level":30,"service":"cart","msg":"x"}"#;
+    assert_eq!(service(named), Some(Value::from("cart")));
+    let user = r#"{"name":"alice","hostname":"h","pid":1,"level":"info","msg":"login"}"#;
+    assert_eq!(
+        service(user),
+        None,
+        "a text level: not bunyan's or pino's scale"
+    );
+    let event = r#"{"name":"login","level":30,"msg":"x"}"#;
+    assert_eq!(service(event), None, "no hostname and pid");
+}

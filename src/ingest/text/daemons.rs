@@ -502,7 +502,7 @@ mod tests {
     }
 
     /// Solr's context bracket after its thread, Kafka Connect's `(class:line)` closing the
-    /// message, and a version closing lighttpd's, which is no class.
+    /// message, and lighttpd's source (a version closing its message is no class).
     #[test]
     fn contexts_after_threads_and_classes_with_lines() {
         let solr = "2026-11-30 14:01:03.456 ERROR (qtp1234-57) [c:products s:shard1 \
@@ -525,7 +525,17 @@ mod tests {
         );
         let lighttpd =
             fields("2026-11-30 14:01:02: (server.c.1588) server started (lighttpd/1.4.73)");
-        assert_eq!(get(&lighttpd, "logger"), None, "{lighttpd:?}");
+        assert_eq!(
+            get(&lighttpd, "logger").as_deref(),
+            Some("server.c"),
+            "{lighttpd:?}"
+        );
+        assert_eq!(get(&lighttpd, "source_line").as_deref(), Some("1588"));
+        let message = get(&lighttpd, "message");
+        assert_eq!(message.as_deref(), Some("server started (lighttpd/1.4.73)"));
+        // A parenthesis that is no source opens the message.
+        let prose = fields("2026-11-30 14:01:02: (see below) server started");
+        assert_eq!(get(&prose, "logger"), None, "{prose:?}");
     }
 
     /// Calico's Felix (a source file and its line) and Trino's tab-separated columns.

@@ -122,6 +122,15 @@ pub(super) fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
             at += origin.len;
             break;
         }
+        // lighttpd: `2026-11-30 14:01:02: (server.c.1234) server started`, its source file
+        // and line where other layouts put a logger.
+        if let Some((file, line)) = lighttpd_location(token).filter(|_| !logger && level.is_none())
+        {
+            push_logger(fields, file, None);
+            fields.push(("source_line".to_string(), Value::String(line.to_string())));
+            at += token_len;
+            break;
+        }
         // JBoss's log manager (WildFly, Quarkus, Keycloak): `INFO  [category] (thread) message`;
         // Home Assistant: `ERROR (MainThread) [homeassistant.core] message`.
         if let Some(thread) = parenthesized_thread(
@@ -640,6 +649,15 @@ fn pino_origin(text: &str) -> Option<PinoOrigin<'_>> {
         host,
         len: close + 3,
     })
+}
+
+/// lighttpd's `(server.c.1234)`: the source file and line.
+fn lighttpd_location(token: &str) -> Option<(&str, &str)> {
+    let inside = token.strip_prefix('(')?.strip_suffix(')')?;
+    let (file, line) = inside.rsplit_once('.')?;
+    let digits = !line.is_empty() && line.bytes().all(|b| b.is_ascii_digit());
+    let source = file.ends_with(".c") && file.len() > 2 && file.chars().all(is_name_char);
+    (digits && source).then_some((file, line))
 }
 
 /// Gitea's `[I]` after a Go caller (`cmd/web.go:223:runWeb()`): the level.

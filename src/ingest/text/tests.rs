@@ -669,3 +669,18 @@ fn kitchen_times_puppet_levels_and_untimed_requests() {
     }
     assert!(untimed::parse("GET me a coffee 200 times").is_none());
 }
+
+/// PHP-FPM's pool is the component; a bracket that names no pool stays the message's.
+#[test]
+fn php_fpm_pools() {
+    check(
+        "[30-Nov-2026 14:01:03] WARNING: [pool www] server reached pm.max_children setting (5)",
+        &[
+            ("level", "WARN"),
+            ("component", "www"),
+            ("message", "server reached pm.max_children setting (5)"),
+        ],
+    );
+    let prose = fields("[30-Nov-2026 14:01:03] NOTICE: [pool of workers] ready");
+    assert_eq!(get(&prose, "component"), None, "{prose:?}");
+}
