@@ -23,10 +23,12 @@ use super::text::{TextParser, YearHint};
 use super::timestamps::{date_order_of, DateOrder};
 pub use super::values::normalize_level;
 use super::values::{
+    level_from_error_field, level_in_tags, mongodb_severity, nextcloud_level, numeric_level,
+};
+use super::values::{
     level_from_status, level_rank, parse_duration, parse_outcome, parse_status, render_template,
     short_json, value_text,
 };
-use super::values::{level_in_tags, mongodb_severity, nextcloud_level, numeric_level};
 use super::winevent::windows_events;
 
 /// One parsed event, ready for the `events` builders.
@@ -590,6 +592,7 @@ impl LineParser {
             },
             None => status_level
                 .or_else(|| level_in_tags(&fields))
+                .or_else(|| level_from_error_field(&fields))
                 .unwrap_or_else(|| level_from_status(status_code)),
         };
         let explicit_outcome =

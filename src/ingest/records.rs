@@ -143,6 +143,9 @@ impl Marks {
     const NAME: u32 = 1 << 25;
     const HOSTNAME: u32 = 1 << 26;
     const PID: u32 = 1 << 27;
+    /// `fields` and `target`: Rust's `tracing` as its JSON formatter writes it.
+    const FIELDS: u32 = 1 << 28;
+    const TARGET: u32 = 1 << 29;
 
     fn of(fields: &Fields) -> Marks {
         let mut marks = 0;
@@ -176,6 +179,8 @@ impl Marks {
                 "name" => Self::NAME,
                 "hostname" => Self::HOSTNAME,
                 "pid" => Self::PID,
+                "fields" => Self::FIELDS,
+                "target" => Self::TARGET,
                 _ => 0,
             };
         }
@@ -225,6 +230,9 @@ fn unwrap_envelope(fields: Fields, plain: &TextParser) -> LineRecords {
     if let Some(inner) = inner_record_name(marks) {
         return LineRecords::One(shipped_line(with_inner_record(fields, inner), plain));
     }
+    if marks.has(Marks::FIELDS | Marks::TARGET) {
+        return LineRecords::One(tracing_record(fields));
+    }
     if marks.has(Marks::SHORT_MESSAGE | Marks::VERSION) {
         return LineRecords::One(docker_gelf(gelf_fields(fields), plain));
     }
@@ -235,6 +243,25 @@ fn unwrap_envelope(fields: Fields, plain: &TextParser) -> LineRecords {
         return LineRecords::One(node_logger_record(fields));
     }
     LineRecords::One(fields)
+}
+
+/// Rust's `tracing` as JSON (`tracing_subscriber::fmt().json()`): the event's own fields,
+/// its message among them, sit in `fields`; `target` (the module path) is the logger.
+fn tracing_record(fields: Fields) -> Fields {
+    let nested = fields
+        .iter()
+        .any(|(key, value)| key == "fields" && value.is_object());
+    if !nested {
+        return fields;
+    }
+    let mut out = with_inner_record(fields, "fields");
+    let names_logger = out.iter().any(|(key, _)| key == "logger");
+    let target = out.iter().find(|(key, _)| key == "target");
+    if let (false, Some((_, Value::String(target)))) = (names_logger, target) {
+        let logger = Value::String(target.clone());
+        out.push(("logger".into(), logger));
+    }
+    out
 }
 
 /// A bunyan or pino record (`name`, `hostname`, `pid` and a level on their numeric scale):

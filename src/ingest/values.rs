@@ -213,6 +213,25 @@ pub(crate) fn level_in_tags(fields: &[(String, Value)]) -> Option<&'static str> 
     tags.iter().find_map(|tag| normalize_level(tag.as_str()?))
 }
 
+/// ERROR for a record with no level that carries an error (`"err": "..."`, `"error": {...}`):
+/// Kubernetes components' JSON logs (klog's `ErrorS`) mark their errors so, with no level. A
+/// number is a result code (OpenLDAP's `err=0` is success), not an error.
+pub(crate) fn level_from_error_field(fields: &[(String, Value)]) -> Option<&'static str> {
+    let (_, value) = fields
+        .iter()
+        .find(|(name, _)| name == "err" || name == "error")?;
+    let said = match value {
+        Value::String(text) => {
+            let text = text.trim();
+            let code = text.bytes().all(|b| b.is_ascii_digit() || b == b'-');
+            !code && !matches!(text, "null" | "nil" | "<nil>")
+        }
+        Value::Object(object) => !object.is_empty(),
+        _ => false,
+    };
+    said.then_some("ERROR")
+}
+
 pub(crate) fn level_rank(level: &str) -> u8 {
     match level {
         "TRACE" => 0,
@@ -375,6 +394,27 @@ mod tests {
         ] {
             assert_eq!(render_template(template, property), rendered, "{template}");
         }
+    }
+
+    #[test]
+    fn an_error_field_without_a_level_is_an_error() {
+        let level =
+            |value: serde_json::Value| level_from_error_field(&[("err".to_string(), value)]);
+        assert_eq!(level(Value::from("0/3 nodes are available")), Some("ERROR"));
+        assert_eq!(level(serde_json::json!({"code": 7})), Some("ERROR"));
+        for nothing in [
+            Value::from(""),
+            Value::from("-"),
+            Value::from("<nil>"),
+            Value::from("0"),
+            Value::from("49"),
+            Value::Null,
+        ] {
+            assert_eq!(level(nothing.clone()), None, "{nothing:?}");
+        }
+        assert_eq!(level(Value::Bool(false)), None);
+        let other = [("errors".to_string(), Value::from("x"))];
+        assert_eq!(level_from_error_field(&other), None);
     }
 
     #[test]

@@ -165,19 +165,27 @@ const BUNYAN: &str = r#"{"name":"shop","hostname":"web-1","pid":1234,"level":30,
 "#;
 const PINO: &str = r#"{"level":40,"time":1796047262123,"pid":7,"hostname":"api-0","name":"orders","msg":"slow query"}
 "#;
+const TRACING_JSON: &str = r#"{"timestamp":"2026-11-30T14:01:03.123456Z","level":"ERROR","fields":{"message":"request failed","status":503,"latency_ms":1234},"target":"shop::http","span":{"method":"POST","name":"request"}}
+"#;
+const KLOG_JSON: &str = r#"{"ts":1796047262123.456,"caller":"scheduler/schedule_one.go:123","msg":"Unable to schedule pod","err":"0/3 nodes are available"}
+{"ts":1796047263123.456,"caller":"app/server.go:161","msg":"Starting Kubernetes Scheduler","v":0}
+"#;
 const PHP_FPM: &str = "[30-Nov-2026 14:01:02] NOTICE: fpm is running, pid 1234\n\
 [30-Nov-2026 14:01:03] WARNING: [pool www] server reached pm.max_children setting (5), consider raising it\n";
 const LIGHTTPD: &str = "2026-11-30 14:01:02: (server.c.1588) server started (lighttpd/1.4.73)\n\
 2026-11-30 14:01:03: (mod_fastcgi.c.2543) connect failed: Connection refused\n";
 
-/// Node's bunyan and pino name their application (the service); PHP-FPM its pool (the
+/// Node's bunyan and pino name their application (the service); Rust's `tracing` nests its
+/// fields; Kubernetes' JSON logs mark errors with `err` alone; PHP-FPM names its pool (the
 /// component); lighttpd the source file and line of each message.
 #[tokio::test]
-async fn node_loggers_php_fpm_and_lighttpd_without_configuration() {
+async fn node_rust_and_kubernetes_loggers_php_fpm_and_lighttpd_without_configuration() {
     let written = SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_050_000);
     let files = [
         ("shop.log", BUNYAN, "json"),
         ("orders.log", PINO, "json"),
+        ("api.log", TRACING_JSON, "json"),
+        ("kube-scheduler.log", KLOG_JSON, "json"),
         ("php-fpm.log", PHP_FPM, "text"),
         ("error.log", LIGHTTPD, "text"),
     ];
@@ -192,6 +200,18 @@ async fn node_loggers_php_fpm_and_lighttpd_without_configuration() {
     );
     let got = rows_of(data.path(), "orders.log", "service, level").await;
     assert_eq!(got, [["orders", "WARN"]]);
+    let got = rows_of(
+        data.path(),
+        "api.log",
+        "level, component, status_code, duration_ms, message",
+    )
+    .await;
+    assert_eq!(
+        got,
+        [["ERROR", "shop::http", "503", "1234.0", "request failed"]]
+    );
+    let got = rows_of(data.path(), "kube-scheduler.log", "level, outcome").await;
+    assert_eq!(got, [["ERROR", "error"], ["INFO", "ok"]]);
     let got = rows_of(data.path(), "php-fpm.log", "level, component, message").await;
     assert_eq!(
         got[1],
@@ -219,5 +239,5 @@ async fn node_loggers_php_fpm_and_lighttpd_without_configuration() {
         ]
     );
     assert_balanced(data.path()).await;
-    assert_eq!(assert_lineage(data.path()).await, 7);
+    assert_eq!(assert_lineage(data.path()).await, 10);
 }

@@ -166,3 +166,18 @@ fn bunyan_and_pino_records_name_their_service() {
     let event = r#"{"name":"login","level":30,"msg":"x"}"#;
     assert_eq!(service(event), None, "no hostname and pid");
 }
+
+#[test]
+fn tracing_records_lift_their_fields() {
+    let line = r#"{"timestamp":"2026-11-30T14:01:03.123456Z","level":"ERROR","fields":{"message":"request failed","status":503},"target":"shop::http","span":{"name":"request"}}"#;
+    let fields = records(line).remove(0).unwrap();
+    assert_eq!(get(&fields, "message").unwrap(), "request failed");
+    assert_eq!(get(&fields, "status").unwrap(), 503);
+    assert_eq!(get(&fields, "logger").unwrap(), "shop::http");
+    assert!(get(&fields, "fields").is_none(), "{fields:?}");
+    // `fields` that is no object, or no `target`: left as it is.
+    let plain = records(r#"{"fields":"a,b","target":"x","msg":"m"}"#)
+        .remove(0)
+        .unwrap();
+    assert_eq!(get(&plain, "fields").unwrap(), "a,b");
+}
