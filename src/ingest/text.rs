@@ -24,6 +24,7 @@ pub(crate) use pairs::pairs_in_message;
 use servers::leading_level;
 
 mod appservers;
+mod apt;
 mod brackets;
 mod compose;
 mod daemons;
@@ -94,7 +95,10 @@ fn starts_uncolored_event(content: &[u8]) -> bool {
         return true;
     }
     match find_timestamp(text) {
-        Some((_, _, end)) => !continues_postgres_error(&text[end..]),
+        Some((_, start, end)) => {
+            let record_end = start > 0 && apt::is_record_end(text[..start].trim_end());
+            !(record_end || continues_postgres_error(&text[end..]))
+        }
         None => {
             supercomputers::starts_event(text)
                 || fluent_bit::starts_event(text)
@@ -257,6 +261,15 @@ impl TextParser {
         if before == "# Time:" {
             fields.push(("ts".to_string(), self.ts_value(stamp)));
             daemons::mysql_slow_query(&text[end..], &mut fields);
+            return Ok(fields);
+        }
+        if apt::is_record_start(before) {
+            let started = match &stamp {
+                Stamp::Naive { time, .. } => Some(*time),
+                _ => None,
+            };
+            fields.push(("ts".to_string(), self.ts_value(stamp)));
+            apt::record(&text[end..], started, &mut fields);
             return Ok(fields);
         }
         // Monit: `[UTC Nov 30 14:01:02] error    : message`, the zone first in the bracket.

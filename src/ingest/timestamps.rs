@@ -504,15 +504,18 @@ fn naive_iso_at(text: &str) -> Option<(Stamp, usize)> {
     if !(separated(4, b"-/.") && b.get(7) == b.get(4) && separated(10, b"T ")) {
         return None;
     }
-    if !(separated(13, b":") && separated(16, b":")) {
+    // apt's history and term logs put two spaces between date and time
+    // (`Start-Date: 2026-11-30  14:01:02`).
+    let t = if b.get(10..12) == Some(b"  ") { 12 } else { 11 };
+    if !(separated(t + 2, b":") && separated(t + 5, b":")) {
         return None;
     }
     let (y, mo, d) = (digits(0, 4)? as i32, digits(5, 2)?, digits(8, 2)?);
-    let (h, mi, s) = (digits(11, 2)?, digits(14, 2)?, digits(17, 2)?);
-    let mut end = 19;
+    let (h, mi, s) = (digits(t, 2)?, digits(t + 3, 2)?, digits(t + 6, 2)?);
+    let mut end = t + 8;
     let mut ns = 0;
-    if separated(19, b".,") {
-        let start = 20;
+    if separated(end, b".,") {
+        let start = end + 1;
         end = start;
         while end < b.len() && b[end].is_ascii_digit() && end - start < 9 {
             end += 1;

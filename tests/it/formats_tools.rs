@@ -2,7 +2,7 @@
 //! configuration, each file as its tool writes it: FortiGate's key=value lines (time split
 //! over `date` and `time`), Santa's decisions, osquery's results, Amazon S3's server access
 //! log, Kubernetes events, ClickHouse, CockroachDB, Sidekiq, Postfix through syslog and a
-//! GitHub Actions log. Columns are checked, the accounting balances and every row's line is
+//! GitHub Actions log, apt's history. Columns are checked, the accounting balances and every row's line is
 //! read back from its source.
 
 use std::time::{Duration, SystemTime};
@@ -46,6 +46,12 @@ const ACTIONS: &str = "2026-11-30T14:01:02.1234567Z ##[group]Run npm test\n\
 2026-11-30T14:01:05.7654321Z npm ERR! Test failed.\n\
 2026-11-30T14:01:05.8000000Z ##[error]Process completed with exit code 1.\n";
 
+const APT_HISTORY: &str =
+    "\nStart-Date: 2026-11-30  14:01:02\nCommandline: apt-get install -y nginx\n\
+Requested-By: admin (1000)\nInstall: nginx:amd64 (1.24.0-1)\nEnd-Date: 2026-11-30  14:01:10\n\n\
+Start-Date: 2026-11-30  15:00:00\nCommandline: apt-get upgrade\n\
+Error: Sub-process /usr/bin/dpkg returned an error code (1)\nEnd-Date: 2026-11-30  15:00:30\n";
+
 #[tokio::test]
 async fn security_tools_databases_ci_and_cluster_events_without_configuration() {
     // Last written in 2026: the year of Postfix's year-less syslog times.
@@ -61,6 +67,7 @@ async fn security_tools_databases_ci_and_cluster_events_without_configuration() 
         ("sidekiq.log", SIDEKIQ, "text"),
         ("mail.log", MAIL, "syslog"),
         ("actions.log", ACTIONS, "text"),
+        ("history.log", APT_HISTORY, "text"),
     ];
     let (_logs, data) = ingest_files_checking_formats(&files, written).await;
 
@@ -152,6 +159,21 @@ async fn security_tools_databases_ci_and_cluster_events_without_configuration() 
         ["INFO", "ERROR", "ERROR"]
     );
 
+    // apt's runs: one row each from `Start-Date:` to `End-Date:`.
+    let got = rows_of(
+        data.path(),
+        "history.log",
+        "_line, _line_count, level, operation, duration_ms, json_get_str(attributes, 'user')",
+    )
+    .await;
+    assert_eq!(
+        got,
+        [
+            ["2", "5", "INFO", "apt-get install", "8000.0", "admin"],
+            ["8", "4", "ERROR", "apt-get upgrade", "30000.0", "NULL"],
+        ]
+    );
+
     assert_balanced(data.path()).await;
-    assert_eq!(assert_lineage(data.path()).await, 20);
+    assert_eq!(assert_lineage(data.path()).await, 22);
 }

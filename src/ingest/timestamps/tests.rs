@@ -31,6 +31,15 @@ fn the_byte_by_byte_iso_reading_agrees_with_its_regex() {
     ] {
         assert_eq!(naive_iso_at(text), None, "{text}");
     }
+    // apt's two spaces between date and time: the same time, one byte further.
+    let (one, one_end) = naive_iso_at("2026-11-30 14:01:02 x").unwrap();
+    assert_eq!(
+        naive_iso_at("2026-11-30  14:01:02 x"),
+        Some((one.clone(), one_end + 1))
+    );
+    let (fraction, _) = naive_iso_at("2026-11-30 14:01:02.25").unwrap();
+    assert_eq!(naive_iso_at("2026-11-30  14:01:02.25").unwrap().0, fraction);
+    assert_eq!(naive_iso_at("2026-11-30   14:01:02"), None);
 }
 
 #[test]
