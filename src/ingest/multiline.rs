@@ -153,9 +153,10 @@ pub enum Grouped {
     Blank,
 }
 
-/// Where a line falls in a Python traceback. Python prints the exception's line unindented
-/// after the frames, and joins chained tracebacks with a sentence: where no time or level
-/// marks event starts (`lines`), neither looks like a continuation on its own.
+/// Where a line falls in a Python traceback or a Go panic. Python prints the exception's line
+/// unindented after the frames and joins chained tracebacks with a sentence; Go prints each
+/// frame's function unindented, its file indented below. Where no time or level marks event
+/// starts (`lines`), none of those looks like a continuation on its own.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 enum Traceback {
     #[default]
@@ -164,6 +165,8 @@ enum Traceback {
     Frames,
     /// After `During handling of the above exception...`: a traceback follows.
     Chained,
+    /// After `panic: ...` or `fatal error: ...`, and the dump's lines since.
+    GoPanic,
 }
 
 const TRACEBACK: &[u8] = b"Traceback (most recent call last):";
@@ -180,13 +183,21 @@ impl Traceback {
             {
                 Traceback::Chained
             }
+            Some(b'p' | b'f')
+                if content.starts_with(b"panic: ") || content.starts_with(b"fatal error: ") =>
+            {
+                Traceback::GoPanic
+            }
+            Some(b' ' | b'\t') if self == Traceback::GoPanic => Traceback::GoPanic,
+            _ if self == Traceback::GoPanic && self.continued_by(content) => Traceback::GoPanic,
             _ => Traceback::Outside,
         }
     }
 
     /// Whether `content` continues the traceback whatever the line-start rule says: the
     /// exception's line after the frames (`ValueError: boom`, `KeyboardInterrupt`,
-    /// `requests.exceptions.ConnectionError: ...`), the next traceback of a chain.
+    /// `requests.exceptions.ConnectionError: ...`), the next traceback of a chain, a Go
+    /// panic's goroutines, frames and exit status.
     fn continued_by(self, content: &[u8]) -> bool {
         match self {
             Traceback::Outside => false,
@@ -203,6 +214,24 @@ impl Traceback {
                         .iter()
                         .all(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
                     && (rest.is_empty() || rest.starts_with(b": "))
+            }
+            Traceback::GoPanic => {
+                const DUMP_LINES: [&[u8]; 6] = [
+                    b"goroutine ",
+                    b"[signal ",
+                    b"created by ",
+                    b"exit status ",
+                    b"...additional frames elided...",
+                    b"panic(",
+                ];
+                // `main.main()`, `net/http.(*conn).serve(0xc0001b6000, {...})`: a function
+                // call with no space before its arguments.
+                let call = content.ends_with(b")")
+                    && content
+                        .iter()
+                        .position(|&b| b == b'(')
+                        .is_some_and(|open| open > 0 && !content[..open].contains(&b' '));
+                call || DUMP_LINES.iter().any(|line| content.starts_with(line))
             }
         }
     }

@@ -399,11 +399,24 @@ async fn plain_output_is_an_event_per_line() {
                      line 10, in <module>\nRuntimeError: sync failed";
     let text = format!("syncing 3 accounts\n{traceback}\nexiting with status 1\n");
     write_at(&script.path().join("sync.out"), &text, first);
+    // A Go program's: its panic's goroutine dump is one event.
+    let panic = "panic: runtime error: index out of range [3] with length 3\n\n\
+                 goroutine 1 [running]:\nmain.main()\n\t/app/main.go:12 +0x1d\nexit status 2";
+    let text = format!("listening on :8080\n{panic}\nrestarting\n");
+    write_at(&script.path().join("api.out"), &text, first);
     let data = tempfile::tempdir().unwrap();
     let sources = [script.path().to_string_lossy().into_owned()];
     let (report, errors) = ingest_into(data.path(), &Config::default(), &sources).await;
     assert!(errors.is_empty(), "{errors:?}");
-    assert_eq!(report.sources[0].log.format, "lines");
+    let formats: Vec<&str> = report
+        .sources
+        .iter()
+        .map(|s| s.log.format.as_str())
+        .collect();
+    assert_eq!(formats, ["lines", "lines"]);
+    let got = rows_of(data.path(), "api.out", "_line, _line_count, message").await;
+    assert_eq!(got[1], ["2", "6", panic]);
+    assert_eq!(got[2][..2], ["8", "1"]);
     let got = rows_of(data.path(), "sync.out", "_line, _line_count, message").await;
     let row = |line: &str, count: &str, message: &str| [line, count, message].map(String::from);
     assert_eq!(
@@ -415,5 +428,5 @@ async fn plain_output_is_an_event_per_line() {
         ]
     );
     assert_balanced(data.path()).await;
-    assert_eq!(assert_lineage(data.path()).await, 3);
+    assert_eq!(assert_lineage(data.path()).await, 6);
 }

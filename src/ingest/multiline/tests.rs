@@ -194,3 +194,32 @@ fn python_tracebacks_keep_their_exception_line_and_chain() {
     // run's traceback (13-15); a line like an exception's after no frames starts an event.
     assert_eq!(firsts, ["1+1", "2+10", "12+1", "13+3", "16+1"], "{got:#?}");
 }
+
+/// Where every unindented line starts an event (`lines`), a Go panic's dump stays one event:
+/// its goroutines, each frame's function and file, and the exit status.
+#[test]
+fn go_panics_keep_their_goroutine_dump() {
+    let text = "listening on :8080\n\
+                panic: runtime error: invalid memory address or nil pointer dereference\n\
+                [signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x48f3a1]\n\n\
+                goroutine 1 [running]:\n\
+                main.(*Server).handle(0x0, {0x6d4f20, 0xc000012345})\n\
+                \t/app/server.go:42 +0x21\n\
+                main.main()\n\
+                \t/app/main.go:12 +0x1d\n\
+                exit status 2\n\
+                restarting (attempt 2)\n\
+                main.main()";
+    let starts = Box::new(crate::ingest::text::untimed::starts_plain_event);
+    let (got, _) = group_by(
+        text,
+        Joining::TimestampStarts,
+        Limits::default(),
+        false,
+        starts,
+    );
+    let firsts: Vec<&str> = got.iter().map(|g| g.split(' ').next().unwrap()).collect();
+    // The dump (lines 2-10) is one event; prose after it starts one, and so does a line like
+    // a frame's with no panic before it.
+    assert_eq!(firsts, ["1+1", "2+9", "11+1", "12+1"], "{got:#?}");
+}
