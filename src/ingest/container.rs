@@ -73,9 +73,14 @@ pub(crate) fn parse_cri(group: &str, text: &TextParser) -> Result<Vec<(String, V
     let (time, stream, mut partial, mut payload) = cri_line(lines.next().unwrap_or(""))?;
     let joined;
     if let Some(next) = lines.next() {
+        // Partial records join what completes them; complete records of one multi-line
+        // event (a stack trace's lines, see `multiline::cri`) join as lines.
         let mut all = payload.to_string();
         for line in std::iter::once(next).chain(lines) {
             let (_, _, more, part) = cri_line(line)?;
+            if !partial {
+                all.push('\n');
+            }
             all.push_str(part);
             partial = more;
         }

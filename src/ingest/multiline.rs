@@ -12,6 +12,7 @@
 //! reject. An event stops growing at `max_lines` or `max_bytes`; what follows is then a
 //! continuation without a first line (a reject), so nothing is lost.
 
+mod cri;
 pub mod json;
 
 use super::formats::LineFormat;
@@ -243,6 +244,8 @@ pub struct Grouper {
     limits: Limits,
     starts: StartsEvent,
     traceback: Traceback,
+    /// The open group's last CRI line is partial (`P`): the next line completes it.
+    cri_partial: bool,
     open: Option<Group>,
     /// Blank lines after the open group, not yet known to be inside it.
     blanks: Vec<()>,
@@ -259,6 +262,7 @@ impl Grouper {
             limits,
             starts,
             traceback: Traceback::Outside,
+            cri_partial: false,
             open: None,
             blanks: Vec::new(),
             full: false,
@@ -290,12 +294,21 @@ impl Grouper {
                 self.traceback.continued_by(line.content) || !(self.starts)(line.content)
             }
             Joining::Pattern | Joining::XmlEvents => !(self.starts)(line.content),
-            Joining::CriPartials => self.open.is_some(),
+            Joining::CriPartials => match &self.open {
+                Some(open) => {
+                    self.cri_partial || cri::continues(open, line.content, self.traceback)
+                }
+                None => false,
+            },
             // Grouped by `json::JsonDocuments`, not here.
             Joining::None | Joining::JsonDocuments => false,
         };
-        if self.joining == Joining::TimestampStarts {
-            self.traceback = self.traceback.after(line.content);
+        match self.joining {
+            Joining::TimestampStarts => self.traceback = self.traceback.after(line.content),
+            Joining::CriPartials => {
+                self.traceback = self.traceback.after(cri::payload(line.content));
+            }
+            _ => {}
         }
         if continues && self.open.is_some() && !self.full {
             let group = self.open.as_mut().expect("checked");
@@ -311,7 +324,7 @@ impl Grouper {
                 group.content.push(b'\n');
                 group.content.extend_from_slice(line.content);
                 group.line_count += added;
-                self.after_cri_line(&line, out);
+                self.after_cri_line(&line);
                 return;
             }
             self.full = true;
@@ -323,13 +336,14 @@ impl Grouper {
         }
         self.open = Some(group);
         self.full = false;
-        self.after_cri_line(&line, out);
+        self.after_cri_line(&line);
     }
 
-    /// A CRI `F` line ends its group.
-    fn after_cri_line(&mut self, line: &LineIn, out: &mut Vec<Grouped>) {
-        if self.joining == Joining::CriPartials && !is_cri_partial(line.content) {
-            self.close(out);
+    /// A CRI `P` line is continued by the next; after an `F` line the next decides (see
+    /// `cri`).
+    fn after_cri_line(&mut self, line: &LineIn) {
+        if self.joining == Joining::CriPartials {
+            self.cri_partial = is_cri_partial(line.content);
         }
     }
 

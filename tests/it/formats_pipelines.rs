@@ -158,14 +158,26 @@ Unhandled exception. System.InvalidOperationException: boom\n   at Shop.Orders.P
 --- End of stack trace from previous location ---\n   at Shop.Program.Main()\n\
 Shutting down\n";
 
+/// A Java service's stack trace as the container runtime writes it: a CRI record per line.
+const CRI_STACK_TRACE: &str = "2026-11-30T14:01:02.123456789Z stdout F 2026-11-30 14:01:02.123 ERROR 1 --- [nio-8080-exec-1] c.a.Checkout : payment failed
+2026-11-30T14:01:02.123556789Z stdout F java.lang.IllegalStateException: pool exhausted
+2026-11-30T14:01:02.123656789Z stdout F \tat com.acme.Pool.get(Pool.java:42)
+2026-11-30T14:01:02.123756789Z stdout F Caused by: java.net.SocketTimeoutException: connect timed out
+2026-11-30T14:01:02.123856789Z stdout F \t... 12 more
+2026-11-30T14:01:03.000000000Z stdout F {\"level\":\"info\",\"msg\":\"order placed\"}
+";
+
 /// A Kubernetes node's syslog (the kubelet's glog lines, containerd's logfmt: their own level
-/// and message win over syslog's), Lambda's platform lines exported with their times, and a
-/// .NET service's plain stdout read as `lines`.
+/// and message win over syslog's), a container's stack trace (a CRI record per line, joined
+/// into its event), Lambda's platform lines exported with their times, and a .NET service's
+/// plain stdout read as `lines`.
 #[tokio::test]
 async fn node_agents_lambda_and_plain_output_under_their_wrappers() {
     let logs = tempfile::tempdir().unwrap();
     let written = SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_050_000);
+    let container = format!("checkout-7d9f_shop_checkout-{}.log", "ab".repeat(32));
     for (name, text) in [
+        (container.as_str(), CRI_STACK_TRACE),
         ("syslog", KUBELET_AND_CONTAINERD),
         ("lambda.log", LAMBDA_EXPORT),
         ("service.out", DOTNET_STDOUT),
@@ -181,6 +193,7 @@ async fn node_agents_lambda_and_plain_output_under_their_wrappers() {
         .map(|s| (s.uri.rsplit('/').next().unwrap(), s.log.format.as_str()))
         .collect();
     for expected in [
+        (container.as_str(), "cri"),
         ("syslog", "syslog"),
         ("lambda.log", "text"),
         ("service.out", "lines"),
@@ -214,6 +227,21 @@ async fn node_agents_lambda_and_plain_output_under_their_wrappers() {
         got[2][..4],
         ["ERROR", "containerd", "unknown", "failed to pull image"]
     );
+    let got = query(
+        data.path(),
+        &rows(&container, "_line_count, level, service, message"),
+    )
+    .await;
+    let trace = "payment failed\njava.lang.IllegalStateException: pool exhausted\n\
+                 \tat com.acme.Pool.get(Pool.java:42)\n\
+                 Caused by: java.net.SocketTimeoutException: connect timed out\n\t... 12 more";
+    assert_eq!(
+        got,
+        [
+            ["5", "ERROR", "checkout", trace],
+            ["1", "INFO", "checkout", "order placed"]
+        ]
+    );
     let got = query(data.path(), &rows("lambda.log", "trace_id, duration_ms")).await;
     let request = "8f5c1e2a-1b2c-4d5e-9f00-1234567890ab";
     assert_eq!(got, [[request, "NULL"], [request, "123.45"]]);
@@ -231,5 +259,5 @@ async fn node_agents_lambda_and_plain_output_under_their_wrappers() {
     assert_eq!(got, [["INFO", "main", "12"], ["WARN", "config", "15"]]);
 
     assert_balanced(data.path()).await;
-    assert_eq!(assert_lineage(data.path()).await, 3 + 2 + 3 + 2);
+    assert_eq!(assert_lineage(data.path()).await, 2 + 3 + 2 + 3 + 2);
 }

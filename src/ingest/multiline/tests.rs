@@ -223,3 +223,44 @@ fn go_panics_keep_their_goroutine_dump() {
     // a frame's with no panic before it.
     assert_eq!(firsts, ["1+1", "2+9", "11+1", "12+1"], "{got:#?}");
 }
+
+/// A container's stack trace arrives as one CRI record per line: its records join the event
+/// they continue, from the same stream within a second.
+#[test]
+fn stack_traces_in_cri_records_join_their_event() {
+    let t = |s: u32| format!("2026-11-30T14:01:{s:02}.100000000Z");
+    let text = [
+        format!(
+            "{} stdout F 2026-11-30 14:01:02.123 ERROR main c.a.Checkout : payment failed",
+            t(2)
+        ),
+        format!(
+            "{} stdout F java.lang.IllegalStateException: pool exhausted",
+            t(2)
+        ),
+        format!("{} stdout F \tat com.acme.Pool.get(Pool.java:42)", t(2)),
+        format!(
+            "{} stdout F Caused by: java.net.SocketTimeoutException",
+            t(2)
+        ),
+        format!("{} stderr F \tat on another stream", t(2)),
+        format!("{} stdout F {{\"level\":\"info\",\"msg\":\"json\"}}", t(3)),
+        format!("{} stdout F Traceback (most recent call last):", t(4)),
+        format!("{} stdout P   File \"a.py\", line 3,", t(4)),
+        format!("{} stdout F  in <module>", t(4)),
+        format!("{} stdout F ValueError: boom", t(4)),
+        format!("{} stdout F \tindented, but seconds later", t(9)),
+        format!(
+            "{} stdout F 2026-11-30 14:01:09.000 INFO main c.a.Checkout : ok",
+            t(9)
+        ),
+    ]
+    .join("\n");
+    let (got, _) = group(&text, Joining::CriPartials, Limits::default(), false);
+    let firsts: Vec<&str> = got.iter().map(|g| g.split(' ').next().unwrap()).collect();
+    assert_eq!(
+        firsts,
+        ["1+4", "5+1", "6+1", "7+4", "11+1", "12+1"],
+        "{got:#?}"
+    );
+}
