@@ -16,20 +16,36 @@ use crate::ingest::text::starts_text_event;
 /// once, a new event is not joined to one minutes old.
 const WITHIN_MICROS: i64 = 1_000_000;
 
-/// A CRI line's parts: time, stream, tag, payload.
-pub(super) fn parts(line: &[u8]) -> Option<(&[u8], &[u8], &[u8], &[u8])> {
+/// A CRI line's parts (its `P`/`F` tag aside).
+struct Record<'a> {
+    time: &'a [u8],
+    stream: &'a [u8],
+    payload: &'a [u8],
+}
+
+fn parts(line: &[u8]) -> Option<Record<'_>> {
     let mut parts = line.splitn(4, |b| *b == b' ');
-    Some((parts.next()?, parts.next()?, parts.next()?, parts.next()?))
+    let (time, stream, _tag) = (parts.next()?, parts.next()?, parts.next()?);
+    Some(Record {
+        time,
+        stream,
+        payload: parts.next()?,
+    })
 }
 
 /// A CRI line's payload (empty when the line is no CRI line).
 pub(super) fn payload(line: &[u8]) -> &[u8] {
-    parts(line).map_or(&[], |(_, _, _, payload)| payload)
+    parts(line).map_or(&[], |record| record.payload)
 }
 
 /// Whether `line` continues the open group's event (its last record being complete).
 pub(super) fn continues(open: &Group, line: &[u8], traceback: Traceback) -> bool {
-    let Some((time, stream, _, payload)) = parts(line) else {
+    let Some(Record {
+        time,
+        stream,
+        payload,
+    }) = parts(line)
+    else {
         return false;
     };
     // A JSON record is an event of its own, and nothing continues one.
@@ -46,10 +62,10 @@ pub(super) fn continues(open: &Group, line: &[u8], traceback: Traceback) -> bool
         return false;
     }
     let last = last_line(&open.content);
-    let Some((last_time, last_stream, _, _)) = parts(last) else {
+    let Some(last) = parts(last) else {
         return false;
     };
-    stream == last_stream && within(last_time, time)
+    stream == last.stream && within(last.time, time)
 }
 
 /// Empty, or a JSON object (or an array of them).
