@@ -167,6 +167,26 @@ fn cri_partials_join_up_to_their_full_line() {
     );
 }
 
+/// Each group's first line and line count (`3+2`).
+fn spans(got: &[String]) -> Vec<String> {
+    got.iter()
+        .map(|g| g.split(' ').next().unwrap().to_string())
+        .collect()
+}
+
+/// `text` grouped as a `lines` source groups it: its spans, and the groups shown.
+fn spans_in_lines(text: &str) -> (Vec<String>, Vec<String>) {
+    let starts = Box::new(crate::ingest::text::untimed::starts_plain_event);
+    let (got, _) = group_by(
+        text,
+        Joining::TimestampStarts,
+        Limits::default(),
+        false,
+        starts,
+    );
+    (spans(&got), got)
+}
+
 /// Where every unindented line starts an event (`lines`), a Python traceback still ends with
 /// its exception's line and chains to the next traceback.
 #[test]
@@ -181,15 +201,7 @@ fn python_tracebacks_keep_their_exception_line_and_chain() {
                 Traceback (most recent call last):\n  File \"b.py\", line 1, in <module>\n\
                 KeyboardInterrupt\n\
                 ValueError: not after frames";
-    let starts = Box::new(crate::ingest::text::untimed::starts_plain_event);
-    let (got, _) = group_by(
-        text,
-        Joining::TimestampStarts,
-        Limits::default(),
-        false,
-        starts,
-    );
-    let firsts: Vec<&str> = got.iter().map(|g| g.split(' ').next().unwrap()).collect();
+    let (firsts, got) = spans_in_lines(text);
     // 1 alone; the chained tracebacks (lines 2-11); `Done:` follows no frames; the interrupted
     // run's traceback (13-15); a line like an exception's after no frames starts an event.
     assert_eq!(firsts, ["1+1", "2+10", "12+1", "13+3", "16+1"], "{got:#?}");
@@ -210,15 +222,7 @@ fn go_panics_keep_their_goroutine_dump() {
                 exit status 2\n\
                 restarting (attempt 2)\n\
                 main.main()";
-    let starts = Box::new(crate::ingest::text::untimed::starts_plain_event);
-    let (got, _) = group_by(
-        text,
-        Joining::TimestampStarts,
-        Limits::default(),
-        false,
-        starts,
-    );
-    let firsts: Vec<&str> = got.iter().map(|g| g.split(' ').next().unwrap()).collect();
+    let (firsts, got) = spans_in_lines(text);
     // The dump (lines 2-10) is one event; prose after it starts one, and so does a line like
     // a frame's with no panic before it.
     assert_eq!(firsts, ["1+1", "2+9", "11+1", "12+1"], "{got:#?}");
@@ -257,7 +261,7 @@ fn stack_traces_in_cri_records_join_their_event() {
     ]
     .join("\n");
     let (got, _) = group(&text, Joining::CriPartials, Limits::default(), false);
-    let firsts: Vec<&str> = got.iter().map(|g| g.split(' ').next().unwrap()).collect();
+    let firsts = spans(&got);
     assert_eq!(
         firsts,
         ["1+4", "5+1", "6+1", "7+4", "11+1", "12+1"],
