@@ -127,9 +127,12 @@ fn cri_line(line: &str) -> Result<(&str, &str, bool, &str), String> {
     Ok((time, stream, partial, payload))
 }
 
-/// Docker's json-file driver: `{"log":"payload\n","stream":"stderr","time":"..."}`.
-pub(crate) fn parse_docker(line: &str, text: &TextParser) -> Result<Vec<(String, Value)>, String> {
-    let outer = parse_json(line)?;
+/// Docker's json-file driver: `{"log":"payload\n","stream":"stderr","time":"..."}`. A group
+/// of several records (a line the driver split, a stack trace's records, see `multiline`)
+/// joins their `log`s; the first record gives the time, stream and other fields.
+pub(crate) fn parse_docker(group: &str, text: &TextParser) -> Result<Vec<(String, Value)>, String> {
+    let mut records = group.split('\n');
+    let outer = parse_json(records.next().unwrap_or(""))?;
     let field = |name: &str| outer.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v);
     let Some(Value::String(log)) = field("log") else {
         return Err("docker json-file: no `log` string".to_string());
@@ -141,7 +144,22 @@ pub(crate) fn parse_docker(line: &str, text: &TextParser) -> Result<Vec<(String,
         Some(Value::String(s)) => Some(s.as_str()),
         _ => None,
     };
-    let payload = log.trim_end_matches(['\n', '\r']);
+    let mut payload = String::new();
+    push_log(&mut payload, log);
+    for (index, record) in records.enumerate() {
+        let record = parse_json(record)
+            .map_err(|why| format!("docker json-file: record {} of the event: {why}", index + 2))?;
+        match record.iter().rev().find(|(k, _)| k == "log") {
+            Some((_, Value::String(log))) => push_log(&mut payload, log),
+            _ => {
+                let at = index + 2;
+                return Err(format!(
+                    "docker json-file: record {at} of the event has no `log` string"
+                ));
+            }
+        }
+    }
+    let payload = payload.trim_end_matches('\n');
     let mut fields = wrapped(time, "container_time", stream, payload, text);
     for (key, value) in &outer {
         if !matches!(key.as_str(), "log" | "time" | "stream") {
@@ -149,6 +167,18 @@ pub(crate) fn parse_docker(line: &str, text: &TextParser) -> Result<Vec<(String,
         }
     }
     Ok(fields)
+}
+
+/// One record's `log` onto the event's text: a complete line without its `\r`, a split
+/// line's part as it is.
+fn push_log(payload: &mut String, log: &str) {
+    match log.strip_suffix('\n') {
+        Some(line) => {
+            payload.push_str(line.strip_suffix('\r').unwrap_or(line));
+            payload.push('\n');
+        }
+        None => payload.push_str(log),
+    }
 }
 
 /// journald (`journalctl -o json`): `__REALTIME_TIMESTAMP` (µs), `PRIORITY`, the identifier
@@ -427,6 +457,25 @@ mod tests {
         .unwrap();
         assert_eq!(get(&f, "message"), Some(&Value::from("plain words")));
         assert!(parse_docker(r#"{"msg":"x"}"#, &text()).is_err());
+        let f = parse_docker(
+            "{\"log\":\"2026-11-30 14:01:02 ERROR boom\\r\\n\",\"stream\":\"stderr\",\"time\":\"2026-11-30T14:01:02.1Z\"}\n\
+             {\"log\":\"\\tat a.B(B.java:1)\\n\",\"stream\":\"stderr\",\"time\":\"2026-11-30T14:01:02.1Z\"}\n\
+             {\"log\":\"\\tat a.C(C.ja\",\"stream\":\"stderr\",\"time\":\"2026-11-30T14:01:02.1Z\"}\n\
+             {\"log\":\"va:2)\\n\",\"stream\":\"stderr\",\"time\":\"2026-11-30T14:01:02.1Z\"}",
+            &text(),
+        )
+        .unwrap();
+        assert_eq!(get(&f, "level"), Some(&Value::from("ERROR")));
+        assert_eq!(
+            get(&f, "message"),
+            Some(&Value::from("boom\n\tat a.B(B.java:1)\n\tat a.C(C.java:2)"))
+        );
+        let cut = "{\"log\":\"a\\n\",\"time\":\"2026-11-30T14:01:02.1Z\"}\n{\"log\":";
+        let why = parse_docker(cut, &text()).unwrap_err();
+        assert!(
+            why.starts_with("docker json-file: record 2 of the event"),
+            "{why}"
+        );
     }
 
     #[test]

@@ -154,7 +154,10 @@ impl Intake {
                 offset,
                 reject,
             };
-            if self.joining == Joining::XmlEvents && super::winevent::is_structure(content) {
+            if self.joining == Joining::XmlEvents && super::winevent::is_structure(content)
+                || self.joining == Joining::TimestampStarts
+                    && super::text::is_mysqld_banner(content)
+            {
                 self.blank += 1;
             } else if self.joining == Joining::JsonDocuments {
                 let alone = self.json.push(line, &mut self.grouped);

@@ -5,15 +5,18 @@
 //! `text` format requires of a first line; for syslog also a `<PRI>` or an octet count; in an
 //! untimed text source, a line opening with a level);
 //! every other line continues the open event. A source's
-//! `multiline_start` or `multiline_continue` regex replaces that rule, in any format. Kubernetes
-//! CRI partial lines (`P`) join the lines up to their `F`. Blank lines between continuation
+//! `multiline_start` or `multiline_continue` regex replaces that rule, in any format. A
+//! container runtime's records (Kubernetes CRI, Docker's json-file) join when a long line was
+//! split or a stack trace written a record per line (see `container`). Blank lines between continuation
 //! lines belong to the event; blank lines before a new event are counted as blank. A line
 //! that continues nothing (a file that starts mid-trace) is its own group and becomes a
 //! reject. An event stops growing at `max_lines` or `max_bytes`; what follows is then a
 //! continuation without a first line (a reject), so nothing is lost.
 
-mod cri;
+mod container;
 pub mod json;
+
+pub use container::Runtime;
 
 use super::formats::LineFormat;
 use super::settings::FormatSettings;
@@ -31,8 +34,9 @@ pub enum Joining {
     None,
     /// A line with a timestamp starts an event; other lines continue it.
     TimestampStarts,
-    /// CRI: a `P` line is continued by the next line, up to an `F` line.
-    CriPartials,
+    /// A container runtime's records: partial ones join what completes them, a stack
+    /// trace's records the event they continue (see `container`).
+    ContainerRecords(Runtime),
     /// A configured `multiline_start`/`multiline_continue` regex decides.
     Pattern,
     /// JSON: an object over several lines is one event (see `json`).
@@ -68,7 +72,14 @@ impl Joining {
             ),
             // macOS and rsyslog write a long message on several lines, the rest indented.
             LineFormat::Syslog => (Joining::TimestampStarts, Box::new(starts_syslog_event)),
-            LineFormat::Cri => (Joining::CriPartials, Box::new(starts_text_event)),
+            LineFormat::Cri => (
+                Joining::ContainerRecords(Runtime::Cri),
+                Box::new(starts_text_event),
+            ),
+            LineFormat::Docker => (
+                Joining::ContainerRecords(Runtime::Docker),
+                Box::new(starts_text_event),
+            ),
             LineFormat::WindowsEvent => (Joining::XmlEvents, Box::new(winevent::starts_event)),
             LineFormat::Json | LineFormat::Otlp | LineFormat::Journald => {
                 (Joining::JsonDocuments, Box::new(starts_text_event))
@@ -244,8 +255,8 @@ pub struct Grouper {
     limits: Limits,
     starts: StartsEvent,
     traceback: Traceback,
-    /// The open group's last CRI line is partial (`P`): the next line completes it.
-    cri_partial: bool,
+    /// What the open group's container records say (for `ContainerRecords`).
+    container: Option<container::ContainerLines>,
     open: Option<Group>,
     /// Blank lines after the open group, not yet known to be inside it.
     blanks: Vec<()>,
@@ -262,7 +273,10 @@ impl Grouper {
             limits,
             starts,
             traceback: Traceback::Outside,
-            cri_partial: false,
+            container: match joining {
+                Joining::ContainerRecords(runtime) => Some(container::ContainerLines::new(runtime)),
+                _ => None,
+            },
             open: None,
             blanks: Vec::new(),
             full: false,
@@ -294,24 +308,19 @@ impl Grouper {
                 self.traceback.continued_by(line.content) || !(self.starts)(line.content)
             }
             Joining::Pattern | Joining::XmlEvents => !(self.starts)(line.content),
-            Joining::CriPartials => match &self.open {
-                Some(open) => {
-                    self.cri_partial || cri::continues(open, line.content, self.traceback)
+            Joining::ContainerRecords(_) => match &mut self.container {
+                Some(records) => {
+                    records.continues(self.open.is_some(), line.content, &mut self.traceback)
                 }
                 None => false,
             },
             // Grouped by `json::JsonDocuments`, not here.
             Joining::None | Joining::JsonDocuments => false,
         };
-        match self.joining {
-            Joining::TimestampStarts => self.traceback = self.traceback.after(line.content),
-            Joining::CriPartials => {
-                self.traceback = self.traceback.after(cri::payload(line.content));
-            }
-            _ => {}
+        if self.joining == Joining::TimestampStarts {
+            self.traceback = self.traceback.after(line.content);
         }
-        if continues && self.open.is_some() && !self.full {
-            let group = self.open.as_mut().expect("checked");
+        if let (true, false, Some(group)) = (continues, self.full, self.open.as_mut()) {
             let added = self.blanks.len() as u64 + 1;
             let bytes = group.raw.len() + line.bytes.len() + self.blanks.len() + 1;
             if group.line_count + added <= self.limits.max_lines && bytes <= self.limits.max_bytes {
@@ -324,7 +333,6 @@ impl Grouper {
                 group.content.push(b'\n');
                 group.content.extend_from_slice(line.content);
                 group.line_count += added;
-                self.after_cri_line(&line);
                 return;
             }
             self.full = true;
@@ -336,15 +344,6 @@ impl Grouper {
         }
         self.open = Some(group);
         self.full = false;
-        self.after_cri_line(&line);
-    }
-
-    /// A CRI `P` line is continued by the next; after an `F` line the next decides (see
-    /// `cri`).
-    fn after_cri_line(&mut self, line: &LineIn) {
-        if self.joining == Joining::CriPartials {
-            self.cri_partial = is_cri_partial(line.content);
-        }
     }
 
     fn close(&mut self, out: &mut Vec<Grouped>) {
@@ -385,16 +384,6 @@ fn single(line: &LineIn) -> Group {
 pub const ORPHAN: &str = "continuation lines with no event before them to join (no line that \
      starts an event: a timestamp, or the source's multiline_start): the source starts \
      mid-event, or the event before reached multiline_max_lines or multiline_max_bytes";
-
-/// `<time> <stream> P <payload>`.
-fn is_cri_partial(content: &[u8]) -> bool {
-    let mut fields = content.splitn(4, |b| *b == b' ');
-    let _time = fields.next();
-    let _stream = fields.next();
-    fields
-        .next()
-        .is_some_and(|tag| tag == b"P" || tag.starts_with(b"P:"))
-}
 
 #[cfg(test)]
 mod tests;

@@ -124,7 +124,7 @@ pub(crate) fn parse_syslog(text: &str, times: &TextParser) -> Result<Vec<(String
         fields.push(("facility".to_string(), Value::String(facility.to_string())));
     }
     if let Some(after_version) = rest.strip_prefix("1 ") {
-        rfc5424(after_version, &mut fields)?;
+        rfc5424(after_version, times, &mut fields)?;
     } else {
         rfc3164(rest, times, pri.is_some(), &mut fields)?;
     }
@@ -139,7 +139,11 @@ fn token(text: &str) -> (&str, &str) {
     }
 }
 
-fn rfc5424(text: &str, fields: &mut Vec<(String, Value)>) -> Result<(), String> {
+fn rfc5424(
+    text: &str,
+    times: &TextParser,
+    fields: &mut Vec<(String, Value)>,
+) -> Result<(), String> {
     let (timestamp, rest) = token(text);
     let (host, rest) = token(rest);
     let (app, rest) = token(rest);
@@ -183,8 +187,47 @@ fn rfc5424(text: &str, fields: &mut Vec<(String, Value)>) -> Result<(), String> 
     }
     // A UTF-8 BOM may open the message (RFC 5424 section 6.4).
     let message = message.strip_prefix('\u{feff}').unwrap_or(message);
-    push_message(message, fields);
+    push_relayed(message, times, fields);
     Ok(())
+}
+
+/// The message, or the application's own log line syslog relays (rsyslog's `imfile`, a
+/// service under systemd printing `2026-11-30 14:01:02,123 ERROR [main] c.a.Pay - failed`):
+/// read as a text line with a time and a level, its time (with the year syslog's leaves out,
+/// and its fraction), level, thread and logger win over the wrapper's, whose time is kept as
+/// `syslog_time`.
+fn push_relayed(message: &str, times: &TextParser, fields: &mut Vec<(String, Value)>) {
+    if let Some(app) = opens_with_dated_time(message)
+        .then(|| times.parse(message).ok())
+        .flatten()
+        // Its own level is what makes it the application's line: a dated line without one
+        // (macOS' NSLog `2026-11-30 14:01:02.123 Agent[12/0x7000] ...`) stays the message.
+        .filter(|app| {
+            ["ts", "level"]
+                .iter()
+                .all(|own| app.iter().any(|(name, _)| name == own))
+        })
+    {
+        for (name, _) in fields.iter_mut() {
+            if name == "ts" {
+                *name = "syslog_time".to_string();
+            }
+        }
+        fields.retain(|(name, _)| !app.iter().any(|(own, _)| own == name));
+        fields.extend(app);
+        return;
+    }
+    push_message(message, fields);
+}
+
+/// Whether `message` opens with a date that has its year (`2026-11-30`, `[2026/11/30`): an
+/// application's own time, not words that happen to start with a number.
+fn opens_with_dated_time(message: &str) -> bool {
+    let date = message.strip_prefix('[').unwrap_or(message).as_bytes();
+    date.len() > 10
+        && date[..4].iter().all(u8::is_ascii_digit)
+        && matches!(date[4], b'-' | b'/' | b'.')
+        && date[5].is_ascii_digit()
 }
 
 /// `-` or one or more `[id param="value" ...]` elements, then the message.
@@ -361,7 +404,7 @@ fn rfc3164(
     } else {
         return Err("syslog: no `tag:` or `tag[pid]:` after the host".to_string());
     };
-    push_message(message, fields);
+    push_relayed(message, times, fields);
     Ok(())
 }
 

@@ -33,6 +33,7 @@ mod fluent_bit;
 mod ftp;
 mod glog;
 mod header;
+mod ibmmq;
 mod jfrog;
 mod jul;
 mod lambda;
@@ -55,6 +56,7 @@ mod unreal;
 pub(crate) mod untimed;
 mod uwsgi;
 
+pub(crate) use daemons::is_mysqld_banner;
 pub(crate) use dns::dns_query;
 pub(crate) use lambda::is_platform_line as is_lambda_platform_line;
 pub(crate) use tokens::{header_level, split_pid, syslog_severity};
@@ -430,6 +432,9 @@ pub(crate) fn push_message(message: &str, fields: &mut Vec<(String, Value)>) {
         return push_message(rest, fields);
     }
     if message.starts_with('{') && pairs::json_record_as_message(message, fields) {
+        return;
+    }
+    if message.starts_with("Process(") && ibmmq::read(message, fields) {
         return;
     }
     if message.starts_with("CEF:") && super::cef::cef_fields(message, fields).is_some() {

@@ -167,17 +167,44 @@ const CRI_STACK_TRACE: &str = "2026-11-30T14:01:02.123456789Z stdout F 2026-11-3
 2026-11-30T14:01:03.000000000Z stdout F {\"level\":\"info\",\"msg\":\"order placed\"}
 ";
 
+/// The same output as Docker's json-file driver writes it, with a line longer than its 16 KiB
+/// buffer split into two records (the first `log` without its newline).
+fn docker_json_file(long_message: &str) -> String {
+    let mut records: Vec<String> = CRI_STACK_TRACE
+        .lines()
+        .map(|line| {
+            let mut parts = line.splitn(4, ' ');
+            let (time, stream) = (parts.next().unwrap(), parts.next().unwrap());
+            let payload = parts.nth(1).unwrap();
+            serde_json::json!({"log": format!("{payload}\n"), "stream": stream, "time": time})
+                .to_string()
+        })
+        .collect();
+    let line = format!("2026-11-30 14:01:04.000 WARN 1 --- [main] c.a.Big : {long_message}\n");
+    let (head, tail) = line.split_at(16 * 1024);
+    for part in [head, tail] {
+        let time = "2026-11-30T14:01:04.000000000Z";
+        records
+            .push(serde_json::json!({"log": part, "stream": "stdout", "time": time}).to_string());
+    }
+    records.join("\n") + "\n"
+}
+
 /// A Kubernetes node's syslog (the kubelet's glog lines, containerd's logfmt: their own level
 /// and message win over syslog's), a container's stack trace (a CRI record per line, joined
-/// into its event), Lambda's platform lines exported with their times, and a .NET service's
+/// into its event; the same in Docker's json-file records, with a long line they split), Lambda's platform lines exported with their times, and a .NET service's
 /// plain stdout read as `lines`.
 #[tokio::test]
 async fn node_agents_lambda_and_plain_output_under_their_wrappers() {
     let logs = tempfile::tempdir().unwrap();
     let written = SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_050_000);
     let container = format!("checkout-7d9f_shop_checkout-{}.log", "ab".repeat(32));
+    let docker = format!("{}-json.log", "cd".repeat(32));
+    let long_message = "x".repeat(20_000);
+    let docker_records = docker_json_file(&long_message);
     for (name, text) in [
         (container.as_str(), CRI_STACK_TRACE),
+        (docker.as_str(), docker_records.as_str()),
         ("syslog", KUBELET_AND_CONTAINERD),
         ("lambda.log", LAMBDA_EXPORT),
         ("service.out", DOTNET_STDOUT),
@@ -194,6 +221,7 @@ async fn node_agents_lambda_and_plain_output_under_their_wrappers() {
         .collect();
     for expected in [
         (container.as_str(), "cri"),
+        (docker.as_str(), "docker"),
         ("syslog", "syslog"),
         ("lambda.log", "text"),
         ("service.out", "lines"),
@@ -242,6 +270,19 @@ async fn node_agents_lambda_and_plain_output_under_their_wrappers() {
             ["1", "INFO", "checkout", "order placed"]
         ]
     );
+    let got = query(
+        data.path(),
+        &rows(&docker, "_line, _line_count, level, message"),
+    )
+    .await;
+    assert_eq!(
+        got,
+        [
+            ["1", "5", "ERROR", trace],
+            ["6", "1", "INFO", "order placed"],
+            ["7", "2", "WARN", long_message.as_str()]
+        ]
+    );
     let got = query(data.path(), &rows("lambda.log", "trace_id, duration_ms")).await;
     let request = "8f5c1e2a-1b2c-4d5e-9f00-1234567890ab";
     assert_eq!(got, [[request, "NULL"], [request, "123.45"]]);
@@ -259,5 +300,5 @@ async fn node_agents_lambda_and_plain_output_under_their_wrappers() {
     assert_eq!(got, [["INFO", "main", "12"], ["WARN", "config", "15"]]);
 
     assert_balanced(data.path()).await;
-    assert_eq!(assert_lineage(data.path()).await, 2 + 3 + 2 + 3 + 2);
+    assert_eq!(assert_lineage(data.path()).await, 2 + 3 + 3 + 2 + 3 + 2);
 }

@@ -156,7 +156,12 @@ fn the_last_event_of_a_growing_file_is_held() {
 #[test]
 fn cri_partials_join_up_to_their_full_line() {
     let text = "t stdout P abc\nt stdout P def\nt stdout F ghi\nt stdout F next\nt stdout P never";
-    let (got, _) = group(text, Joining::CriPartials, Limits::default(), false);
+    let (got, _) = group(
+        text,
+        Joining::ContainerRecords(Runtime::Cri),
+        Limits::default(),
+        false,
+    );
     assert_eq!(
         got,
         [
@@ -260,11 +265,63 @@ fn stack_traces_in_cri_records_join_their_event() {
         ),
     ]
     .join("\n");
-    let (got, _) = group(&text, Joining::CriPartials, Limits::default(), false);
+    let (got, _) = group(
+        &text,
+        Joining::ContainerRecords(Runtime::Cri),
+        Limits::default(),
+        false,
+    );
     let firsts = spans(&got);
     assert_eq!(
         firsts,
         ["1+4", "5+1", "6+1", "7+4", "11+1", "12+1"],
+        "{got:#?}"
+    );
+}
+
+/// Docker's json-file driver writes the same: a record per line of output, and a line longer
+/// than 16 KiB as records whose `log` has no final newline.
+#[test]
+fn docker_records_join_partial_lines_and_stack_traces() {
+    let record = |log: &str, stream: &str, second: u32| {
+        let time = format!("2026-11-30T14:01:{second:02}.100000000Z");
+        serde_json::json!({"log": log, "stream": stream, "time": time}).to_string()
+    };
+    let long = "x".repeat(16 * 1024);
+    let text = [
+        record(
+            "2026-11-30 14:01:02.123 ERROR [main] c.a.Checkout - payment failed\n",
+            "stdout",
+            2,
+        ),
+        record(
+            "java.lang.IllegalStateException: pool exhausted\n",
+            "stdout",
+            2,
+        ),
+        record("\tat com.acme.Pool.get(Pool.java:42)\n", "stdout", 2),
+        record("{\"level\":\"info\",\"msg\":\"", "stdout", 3),
+        record(&long, "stdout", 3),
+        record("\"}\n", "stdout", 3),
+        record("\tat on another stream\n", "stderr", 3),
+        record("not a docker record", "stdout", 3).replace("\"log\"", "\"msg\""),
+        record(
+            "2026-11-30 14:01:09.000 INFO [main] c.a.Checkout - ok\n",
+            "stdout",
+            9,
+        ),
+        record("\tindented, seconds after\n", "stdout", 14),
+    ]
+    .join("\n");
+    let (got, _) = group(
+        &text,
+        Joining::ContainerRecords(Runtime::Docker),
+        Limits::default(),
+        false,
+    );
+    assert_eq!(
+        spans(&got),
+        ["1+3", "4+3", "7+1", "8+1", "9+1", "10+1"],
         "{got:#?}"
     );
 }

@@ -424,3 +424,44 @@ fn routeros_topics_and_unifi_hosts() {
     assert_eq!(get(&f, "host").unwrap(), "U7PG2,18e8297e1234,v4.3.28.11361");
     assert_eq!(get(&f, "service").unwrap(), "hostapd");
 }
+
+/// An application's own line relayed by syslog: its time (with the year), level, thread and
+/// logger win; the wrapper's time is kept. Words that merely open with a number stay a message.
+#[test]
+fn an_applications_own_line_relayed_by_syslog() {
+    let f = parse_syslog(
+        "<14>Nov 30 14:01:02 web-1 shop[123]: 2021-11-30 14:01:02,123 ERROR [main] c.a.Checkout - payment failed",
+        &times(),
+    )
+    .unwrap();
+    assert_eq!(get(&f, "level"), Some(&Value::from("ERROR")));
+    assert_eq!(get(&f, "thread"), Some(&Value::from("main")));
+    assert_eq!(get(&f, "logger"), Some(&Value::from("c.a.Checkout")));
+    assert_eq!(get(&f, "message"), Some(&Value::from("payment failed")));
+    assert_eq!(get(&f, "service"), Some(&Value::from("shop")));
+    assert_eq!(get(&f, "host"), Some(&Value::from("web-1")));
+    let ts = get(&f, "ts").unwrap().to_string();
+    assert!(ts.contains("2021-11-30"), "{ts}");
+    assert!(get(&f, "syslog_time").is_some());
+    let f = parse_syslog(
+        "1 2026-11-30T14:01:02.5Z web-1 shop 123 - - 2026-11-30 14:01:02.499 WARN 123 --- [main] c.a.Pay : slow",
+        &times(),
+    )
+    .unwrap();
+    assert_eq!(get(&f, "level"), Some(&Value::from("WARN")));
+    assert_eq!(get(&f, "message"), Some(&Value::from("slow")));
+    for message in [
+        "2026 was a good year",
+        "2026-11-30 backup done",
+        "404 not found",
+        "2016-12-13 11:35:28.419 GoogleSoftwareUpdateAgent[21412/0x7000] [lvl=2] Finished",
+    ] {
+        let f = parse_syslog(
+            &format!("Nov 30 14:01:02 web-1 cron[9]: {message}"),
+            &times(),
+        )
+        .unwrap();
+        assert_eq!(get(&f, "message"), Some(&Value::from(message)), "{message}");
+        assert!(get(&f, "syslog_time").is_none());
+    }
+}

@@ -21,6 +21,17 @@ use super::push_message;
 use super::tokens::first_words;
 use crate::ingest::values::normalize_level;
 
+/// Whether `line` belongs to the banner mysqld writes at the top of its slow and general query
+/// logs when it starts (`/usr/sbin/mysqld, Version: 8.0.15 (...). started with:`, `Tcp port:
+/// 3306  Unix socket: ...`, `Time                 Id Command    Argument`): a file's header,
+/// counted with the blank lines, not a statement's text.
+pub(crate) fn is_mysqld_banner(line: &[u8]) -> bool {
+    let words = || line.split(|b| *b == b' ').filter(|w| !w.is_empty());
+    (line.ends_with(b". started with:") && memchr::memmem::find(line, b", Version: ").is_some())
+        || line.starts_with(b"Tcp port: ")
+        || line.starts_with(b"Time ") && words().eq([&b"Time"[..], b"Id", b"Command", b"Argument"])
+}
+
 /// A field holding a string.
 pub(super) fn text(name: &str, value: &str) -> (String, Value) {
     (name.to_string(), Value::String(value.to_string()))
@@ -312,6 +323,7 @@ pub(super) fn mysql_slow_query(rest: &str, fields: &mut Vec<(String, Value)>) {
 #[cfg(test)]
 mod tests {
     use super::super::tests::{check, fields, get};
+    use super::is_mysqld_banner;
 
     #[test]
     fn envoy_application_log() {
@@ -420,6 +432,23 @@ mod tests {
         assert!(message.starts_with("# User@Host: app[app]"), "{message}");
         assert!(message.ends_with("customer_id = 1274;"), "{message}");
         assert_eq!(get(&got, "prefix"), None, "{got:?}");
+        // The banner at the top of the file, and again after each restart.
+        for banner in [
+            "/usr/sbin/mysqld, Version: 8.0.15-5 (Percona Server (GPL), Release '5', Revision 'f8a9e99'). started with:",
+            "C:\\Program Files\\MySQL\\bin\\mysqld.exe, Version: 8.0.36 (MySQL Community Server - GPL). started with:",
+            "Tcp port: 3306  Unix socket: /var/run/mysqld/mysqld.sock",
+            "Time                 Id Command    Argument",
+        ] {
+            assert!(is_mysqld_banner(banner.as_bytes()), "{banner}");
+        }
+        for statement in [
+            "SELECT 1;",
+            "Time Id",
+            "Time is up",
+            "the job started with:",
+        ] {
+            assert!(!is_mysqld_banner(statement.as_bytes()), "{statement}");
+        }
     }
 
     /// NATS, Odoo, RabbitMQ and Oracle: header fields the general reader learned from them.

@@ -24,6 +24,11 @@ pub(super) fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
             return piped::header(piped, fields);
         }
     }
+    if let Some(spaced) = rest.trim_start().strip_prefix("| ") {
+        if piped::spaced_columns(spaced, fields) {
+            return;
+        }
+    }
     // Python's default layout after a time a wrapper added (`kubectl logs --timestamps`).
     if untimed::read_colon_level(rest.trim_start(), fields) {
         return;

@@ -154,17 +154,24 @@ pub(crate) fn pairs_in_message(message: &str, fields: &mut Vec<(String, Value)>)
     }
 }
 
-/// Elasticsearch's and OpenSearch's slow logs: `took[1.2s], took_millis[1234], ...`, the
-/// duration in milliseconds.
+/// Elasticsearch's and OpenSearch's slow logs (`took[1.2s], took_millis[1234], ...`) and
+/// Logstash's (`:took_in_nanos=>3027675106, :took_in_millis=>3027`): the duration in
+/// milliseconds.
 pub(crate) fn slowlog_took(message: &str, fields: &mut Vec<(String, Value)>) {
     // A searcher built once: `memmem::find` would build one per message.
     static TOOK: LazyLock<memchr::memmem::Finder<'static>> =
-        LazyLock::new(|| memchr::memmem::Finder::new(b"took_millis["));
-    let Some(at) = TOOK.find(message.as_bytes()) else {
+        LazyLock::new(|| memchr::memmem::Finder::new(b"took_"));
+    // Elasticsearch's `took_millis[12]`, Logstash's `:took_in_millis=>3027`.
+    let Some(digits) = TOOK.find_iter(message.as_bytes()).find_map(|at| {
+        let after = &message[at + "took_".len()..];
+        after
+            .strip_prefix("millis[")
+            .or_else(|| after.strip_prefix("in_millis=>"))
+    }) else {
         return;
     };
-    let digits = &message[at + "took_millis[".len()..];
-    let millis = digits.split(']').next().and_then(|d| d.parse::<u64>().ok());
+    let end = digits.bytes().take_while(u8::is_ascii_digit).count();
+    let millis = digits[..end].parse::<u64>().ok();
     if let Some(millis) = millis.filter(|_| !fields.iter().any(|(k, _)| k == "duration_ms")) {
         fields.push(("duration_ms".to_string(), Value::from(millis)));
     }

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::tokens::is_name_char;
+use super::tokens::{is_name_char, is_qualified_name};
 use super::{push_logger, push_message};
 use crate::ingest::values::normalize_level;
 
@@ -37,6 +37,52 @@ pub(super) fn header(piped: &str, fields: &mut Vec<(String, Value)>) {
         at += bar + 1;
     }
     push_message(&piped[at..], fields);
+}
+
+/// Columns between spaced pipes after the time, as Java brokers' log4j layouts write them:
+/// ActiveMQ's `time | LEVEL | message | logger | thread` (its logger a qualified class name
+/// after the message) and Karaf's (ServiceMix, Fuse, OpenDaylight) `time | LEVEL | thread |
+/// logger | bundle | message`. The event's further lines (a stack trace) join the message.
+/// `false` (nothing pushed) for other lines, which the header reader takes.
+pub(super) fn spaced_columns(rest: &str, fields: &mut Vec<(String, Value)>) -> bool {
+    let (first, more) = match rest.split_once('\n') {
+        Some((first, more)) => (first, Some(more)),
+        None => (rest, None),
+    };
+    let columns: Vec<&str> = first.split(" | ").map(str::trim).collect();
+    let [level, after @ ..] = &columns[..] else {
+        return false;
+    };
+    let Some(level) = normalize_level(level) else {
+        return false;
+    };
+    // ActiveMQ: a class name in one of the last two columns, the message before it.
+    let class_at = after
+        .iter()
+        .rposition(|column| is_qualified_name(column))
+        .filter(|&at| at >= 1 && at + 2 >= after.len());
+    let (message, logger, thread, bundle) = match (class_at, after) {
+        (Some(at), _) => (after[..at].join(" | "), after[at], after.get(at + 1), None),
+        (None, [thread, logger, bundle, message @ ..])
+            if !message.is_empty() && !logger.is_empty() && logger.chars().all(is_name_char) =>
+        {
+            (message.join(" | "), *logger, Some(thread), Some(*bundle))
+        }
+        _ => return false,
+    };
+    fields.push(("level".to_string(), Value::String(level.to_string())));
+    if let Some(thread) = thread.filter(|thread| !thread.is_empty()) {
+        fields.push(("thread".to_string(), Value::String(thread.to_string())));
+    }
+    if let Some(bundle) = bundle.filter(|bundle| !bundle.is_empty()) {
+        fields.push(("bundle".to_string(), Value::String(bundle.to_string())));
+    }
+    push_logger(fields, logger, None);
+    match more {
+        Some(more) => push_message(&format!("{message}\n{more}"), fields),
+        None => push_message(&message, fields),
+    }
+    true
 }
 
 /// A Go web framework's request line after its time (Gin's `[GIN] 2026/11/30 - 14:01:02 | 200 |
@@ -83,6 +129,7 @@ pub(super) fn request(rest: &str, fields: &mut Vec<(String, Value)>) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::check;
     use super::*;
 
     fn read(rest: &str) -> Option<Vec<(String, Value)>> {
@@ -111,5 +158,40 @@ mod tests {
         ] {
             assert!(read(other).is_none(), "{other:?}");
         }
+    }
+
+    #[test]
+    fn spaced_pipe_columns_of_activemq_and_karaf() {
+        check(
+            "2019-11-27 15:09:34,712 | ERROR | Failed to start Apache ActiveMQ (localhost) | org.apache.activemq.broker.BrokerService | main\n\tat a.B.c(B.java:1)",
+            &[
+                ("level", "ERROR"),
+                ("logger", "org.apache.activemq.broker.BrokerService"),
+                ("thread", "main"),
+                ("message", "Failed to start Apache ActiveMQ (localhost)\n\tat a.B.c(B.java:1)"),
+            ],
+        );
+        check(
+            "2019-11-27 15:09:34,538 | INFO  | Page File: x | y | org.apache.activemq.store.PageFile | KahaDB Index Free Page Recovery",
+            &[
+                ("message", "Page File: x | y"),
+                ("thread", "KahaDB Index Free Page Recovery"),
+            ],
+        );
+        check(
+            "2026-11-30 14:01:02,123 | WARN  | FelixStartLevel  | BrokerService    | 93 - org.apache.activemq.activemq-osgi - 5.15.9 | Store limit is 102400 mb",
+            &[
+                ("level", "WARN"),
+                ("thread", "FelixStartLevel"),
+                ("logger", "BrokerService"),
+                ("bundle", "93 - org.apache.activemq.activemq-osgi - 5.15.9"),
+                ("message", "Store limit is 102400 mb"),
+            ],
+        );
+        // A logger then a message after one pipe is the header reader's.
+        check(
+            "2014-01-09 20:03:28,269 -0800 | ERROR | com.example.service.ExampleService - something unexpected",
+            &[("level", "ERROR"), ("logger", "com.example.service.ExampleService")],
+        );
     }
 }

@@ -352,22 +352,46 @@ fn erlang_node(rest: &str, fields: &mut Vec<(String, Value)>) -> bool {
 /// `<time>: 12.345: [GC (Allocation Failure) [PSYoungGen: ...] ..., 0.0012345 secs] [Times:
 /// user=0.01 sys=0.00, real=0.00 secs]`. The seconds since start, the collection as the
 /// operation, its pause as the duration; a full collection,
-/// which stops the application, is a WARN.
+/// which stops the application, is a WARN. The log's other lines after the same prefix
+/// (`Total time for which application threads were stopped: 0.0083760 seconds, ...`) keep
+/// their message, the stop as the duration.
 fn jvm_gc(rest: &str, fields: &mut Vec<(String, Value)>) -> bool {
     let Some(after) = rest.strip_prefix(": ") else {
         return false;
     };
-    let Some((uptime, collection)) = after.split_once(": [") else {
+    let Some((uptime, said)) = after.split_once(": ") else {
         return false;
     };
-    let Ok(uptime) = uptime.parse::<f64>() else {
+    // The JVM prints the seconds since start with three decimals.
+    let millis = uptime.rsplit_once('.').map(|(_, decimals)| decimals.len());
+    let Some(uptime) = uptime.parse::<f64>().ok().filter(|_| millis == Some(3)) else {
         return false;
+    };
+    let Some(collection) = said.strip_prefix('[') else {
+        let stopped = said
+            .strip_prefix("Total time for which application threads were stopped: ")
+            .and_then(|rest| rest.split(' ').next()?.parse::<f64>().ok());
+        if stopped.is_none() && !said.starts_with("Application time: ") {
+            return false;
+        }
+        fields.push(("uptime_s".to_string(), Value::from(uptime)));
+        push_logger(fields, "gc", None);
+        if let Some(seconds) = stopped {
+            let ms = (seconds * 1e6).round() / 1e3;
+            fields.push(("duration_ms".to_string(), Value::from(ms)));
+        }
+        push_message(said, fields);
+        return true;
     };
     let kind_end = collection.find([',', '[']).unwrap_or(collection.len());
     let kind = collection[..kind_end].trim_end();
     if !(kind.starts_with("GC") || kind.starts_with("Full GC")) {
         return false;
     }
+    // ParNew and CMS repeat the date stamp inside: `GC (Allocation Failure) 2018-...: 12.3:`.
+    let kind = kind
+        .find(|c: char| c.is_ascii_digit())
+        .map_or(kind, |digit| kind[..digit].trim_end());
     fields.push(("uptime_s".to_string(), Value::from(uptime)));
     push_logger(fields, "gc", None);
     fields.push(text("operation", kind));

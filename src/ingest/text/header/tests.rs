@@ -178,6 +178,8 @@ fn gitea_gcloud_rabbitmq_and_mysql_general_log() {
     assert_eq!(get(&f, "operation").unwrap(), "Init DB");
     let f = fields("[2026-11-30T14:01:02,123][WARN ][index.search.slowlog.query] [node-1] [orders][0] took[1.2s], took_millis[1234], total_hits[42 hits]");
     assert_eq!(get(&f, "duration_ms").unwrap(), "1234");
+    let f = fields("[2017-10-30T09:57:58,243][WARN ][slowlog.logstash.filters.sleep] event processing time {:plugin_params=>{\"time\"=>3}, :took_in_nanos=>3027675106, :took_in_millis=>3027, :event=>\"{}\"}");
+    assert_eq!(get(&f, "duration_ms").unwrap(), "3027");
 }
 
 #[test]

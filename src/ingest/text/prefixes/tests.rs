@@ -312,6 +312,19 @@ fn jvm_gc_collections() {
     assert!(get(&f, "level").is_none());
     assert_eq!(get(&f, "operation").unwrap(), "GC (Allocation Failure)");
     assert_eq!(get(&f, "duration_ms").unwrap(), "1.235");
+    // ParNew repeats the date stamp inside; the stopped-time lines keep their message.
+    let f = fields("2018-06-11T02:00:11.097+0000: 1396558.467: [GC (Allocation Failure) 2018-06-11T02:00:11.097+0000: 1396558.467: [ParNew: 153138K->12252K(153344K), 0.0077785 secs]");
+    assert_eq!(get(&f, "operation").unwrap(), "GC (Allocation Failure)");
+    let f = fields("2018-06-11T01:53:11.382+0000: 1396138.752: Total time for which application threads were stopped: 0.0083760 seconds, Stopping threads took: 0.0000702 seconds");
+    assert_eq!(get(&f, "logger").unwrap(), "gc");
+    assert_eq!(get(&f, "uptime_s").unwrap(), "1396138.752");
+    assert_eq!(get(&f, "duration_ms").unwrap(), "8.376");
+    assert!(get(&f, "message")
+        .unwrap()
+        .starts_with("Total time for which"));
+    // Another number after the time is no JVM uptime.
+    let f = fields("2026-11-30T14:01:02.123+0000: 42: job finished");
+    assert!(get(&f, "uptime_s").is_none());
 }
 
 #[test]
