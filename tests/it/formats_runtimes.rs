@@ -3,7 +3,8 @@
 //! log manager (WildFly, Keycloak) with its category and thread, Home Assistant, Spring Boot
 //! 3.2's application bracket, Zeek's `#fields` logs, nginx's JSON `log_format`, an AWS load
 //! balancer's request no target answered, logrus on a terminal (no time at all), Node's bunyan
-//! and pino, PHP-FPM's pools and lighttpd's sources. Columns
+//! and pino, PHP-FPM's pools and lighttpd's sources, ActiveMQ's and IBM MQ's logs, the JVM's GC
+//! log, an application's line relayed by syslog and mysqld's banner in a slow log. Columns
 //! are checked, the accounting balances and every row's line is read back from its source.
 
 use std::time::{Duration, SystemTime};
@@ -240,4 +241,187 @@ async fn node_rust_and_kubernetes_loggers_php_fpm_and_lighttpd_without_configura
     );
     assert_balanced(data.path()).await;
     assert_eq!(assert_lineage(data.path()).await, 10);
+}
+
+const ACTIVEMQ: &str = "2019-11-27 15:09:34,491 | INFO  | KahaDB is version 6 | org.apache.activemq.store.kahadb.MessageDatabase | main\n\
+2019-11-27 15:09:34,712 | ERROR | Failed to start Apache ActiveMQ (localhost) | org.apache.activemq.broker.BrokerService | main\n\
+java.io.IOException: Transport Connector could not be registered in JMX\n\
+\tat org.apache.activemq.util.IOExceptionSupport.create(IOExceptionSupport.java:28)[activemq-client-5.15.9.jar:5.15.9]\n\
+2019-11-27 15:09:34,718 | WARN  | Connector openwire stopped | org.apache.activemq.broker.TransportConnector | KahaDB Index Free Page Recovery\n";
+
+/// IBM MQ's error log, day first (`28/10/2018`), each record closed by its dashed line.
+const IBM_MQ: &str = "11/10/2018 10:46:25 - Process(16776.1) User(MUSR_MQADMIN) Program(strmqm.exe)
+                      Host(FELIX-ELASTIC) Installation(Installation1)
+                      VRMF(9.1.0.0)
+                      Time(2018-10-11T08:46:25.924Z)
+                      ArithInsert1(90)
+                     
+AMQ7125I: There are 90 days left in the trial period for this copy of IBM MQ.
+
+EXPLANATION:
+This copy of IBM MQ is licensed for a limited period only.
+ACTION:
+None. 
+----- amqzlic0.c : 435 --------------------------------------------------------
+28/10/2018 15:12:08 - Process(7360.1) User(MUSR_MQADMIN) Program(amqzxma0.exe)
+                      Host(FELIX-ELASTIC) Installation(Installation1)
+                      VRMF(9.1.0.0) QMgr(QM1)
+                      Time(2018-10-28T14:12:08.665Z)
+                     
+AMQ6184W: An internal IBM MQ error has occurred on queue manager
+QM1.
+
+EXPLANATION:
+An error has been detected, and the IBM MQ error recording routine has been
+called.
+ACTION:
+Use the standard facilities supplied with your system to record the problem.
+----- amqxfdcp.c : 874 --------------------------------------------------------
+";
+
+const JVM_GC: &str = "2018-06-11T01:53:11.382+0000: 1396138.752: Total time for which application threads were stopped: 0.0083760 seconds, Stopping threads took: 0.0000702 seconds\n\
+2018-06-11T02:00:11.097+0000: 1396558.467: [GC (Allocation Failure) 2018-06-11T02:00:11.097+0000: 1396558.467: [ParNew\n\
+Desired survivor size 8716288 bytes, new threshold 6 (max 6)\n\
+: 153138K->12252K(153344K), 0.0077785 secs] 680068K->540560K(1031552K), 0.0078609 secs] [Times: user=0.02 sys=0.00, real=0.01 secs]\n";
+
+/// A service under systemd writing its own log4j lines to stdout, as syslog keeps them.
+const RELAYED: &str = "Nov 30 14:01:02 web-1 shop[123]: 2026-11-30 14:01:02,123 ERROR [main] c.a.Checkout - payment failed\n\
+Nov 30 14:01:03 web-1 systemd[1]: Started Daily apt upgrade and clean activities.\n";
+
+/// mysqld's banner opens the slow log, and again after a restart.
+const SLOW_LOG: &str = "/usr/sbin/mysqld, Version: 8.0.15-5 (Percona Server (GPL), Release '5', Revision 'f8a9e99'). started with:\n\
+Tcp port: 3306  Unix socket: /var/run/mysqld/mysqld.sock\n\
+Time                 Id Command    Argument\n\
+# Time: 2019-03-24T16:22:43.836524Z\n\
+# User@Host: root[root] @ localhost []  Id:   182\n\
+# Query_time: 2.746607  Lock_time: 0.000138  Rows_sent: 10  Rows_examined: 3145718\n\
+SELECT last_name FROM employees LIMIT 10;\n\
+/usr/sbin/mysqld, Version: 8.0.15-5 (Percona Server (GPL), Release '5', Revision 'f8a9e99'). started with:\n\
+Tcp port: 0  Unix socket: /var/run/mysqld/mysqld.sock\n\
+Time                 Id Command    Argument\n\
+# Time: 2019-03-24T16:26:04.482151Z\n\
+# User@Host: root[root] @ localhost []  Id:     8\n\
+# Query_time: 3.133066  Lock_time: 0.000190  Rows_sent: 10  Rows_examined: 3145718\n\
+SELECT last_name FROM employees\n    LIMIT 10;\n";
+
+/// Brokers' own layouts (ActiveMQ's spaced pipes, IBM MQ's error log), the JVM's GC log,
+/// an application's line relayed by syslog, and a slow log with mysqld's banner in it.
+#[tokio::test]
+async fn brokers_gc_relayed_lines_and_the_mysqld_banner_without_configuration() {
+    let written = SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_050_000);
+    let files = [
+        ("activemq.log", ACTIVEMQ, "text"),
+        ("AMQERR01.LOG", IBM_MQ, "text"),
+        ("gc.log", JVM_GC, "text"),
+        ("syslog", RELAYED, "syslog"),
+        ("slow.log", SLOW_LOG, "text"),
+    ];
+    let (_logs, data) = ingest_files_checking_formats(&files, written).await;
+    let got = rows_of(
+        data.path(),
+        "activemq.log",
+        "_line_count, level, component, json_get_str(attributes, 'thread'), split_part(message, chr(10), 1)",
+    )
+    .await;
+    assert_eq!(
+        got,
+        [
+            [
+                "1",
+                "INFO",
+                "org.apache.activemq.store.kahadb.MessageDatabase",
+                "main",
+                "KahaDB is version 6"
+            ],
+            [
+                "3",
+                "ERROR",
+                "org.apache.activemq.broker.BrokerService",
+                "main",
+                "Failed to start Apache ActiveMQ (localhost)"
+            ],
+            [
+                "1",
+                "WARN",
+                "org.apache.activemq.broker.TransportConnector",
+                "KahaDB Index Free Page Recovery",
+                "Connector openwire stopped"
+            ],
+        ]
+    );
+    let got = rows_of(
+        data.path(),
+        "AMQERR01.LOG",
+        "_line_count, CAST(ts AS VARCHAR), level, component, json_get_str(attributes, 'error_code'), json_get_str(attributes, 'queue_manager'), message",
+    )
+    .await;
+    assert_eq!(
+        got,
+        [
+            [
+                "13",
+                "2018-10-11T08:46:25.924Z",
+                "INFO",
+                "strmqm.exe",
+                "AMQ7125I",
+                "NULL",
+                "There are 90 days left in the trial period for this copy of IBM MQ."
+            ],
+            [
+                "14",
+                "2018-10-28T14:12:08.665Z",
+                "WARN",
+                "amqzxma0.exe",
+                "AMQ6184W",
+                "QM1",
+                "An internal IBM MQ error has occurred on queue manager QM1."
+            ],
+        ]
+    );
+    let got = rows_of(
+        data.path(),
+        "gc.log",
+        "_line_count, component, operation, duration_ms",
+    )
+    .await;
+    assert_eq!(
+        got,
+        [
+            ["1", "gc", "unknown", "8.376"],
+            ["3", "gc", "GC (Allocation Failure)", "7.779"],
+        ]
+    );
+    let got = rows_of(
+        data.path(),
+        "syslog",
+        "CAST(ts AS VARCHAR), level, service, component, message, json_get_str(attributes, 'host')",
+    )
+    .await;
+    assert_eq!(
+        got[0],
+        [
+            "2026-11-30T14:01:02.123Z",
+            "ERROR",
+            "shop",
+            "c.a.Checkout",
+            "payment failed",
+            "web-1"
+        ]
+    );
+    assert_eq!(got[1][1..3], ["INFO", "systemd"]);
+    let got = rows_of(
+        data.path(),
+        "slow.log",
+        "_line, _line_count, duration_ms, message",
+    )
+    .await;
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert_eq!(got[0][..3], ["4", "4", "2746.607"]);
+    assert_eq!(got[1][..3], ["11", "5", "3133.066"]);
+    assert!(
+        got.iter().all(|row| !row[3].contains("started with")),
+        "{got:?}"
+    );
+    assert_balanced(data.path()).await;
+    assert_eq!(assert_lineage(data.path()).await, 3 + 2 + 2 + 2 + 2);
 }
