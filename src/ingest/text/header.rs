@@ -94,6 +94,11 @@ pub(super) fn peel_header(rest: &str, fields: &mut Vec<(String, Value)>) {
             let Some(close) = bracket_end(trimmed) else {
                 break;
             };
+            // An IPv6 address with its port (`[::1]:57413`, CoreDNS' client) is the message's.
+            let port = trimmed[close + 1..].strip_prefix(':');
+            if port.is_some_and(|port| port.starts_with(|c: char| c.is_ascii_digit())) {
+                break;
+            }
             bracket_after_logger = logger;
             let inside = trimmed[1..close].trim();
             at += close + 1;

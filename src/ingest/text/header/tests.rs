@@ -183,6 +183,18 @@ fn gitea_gcloud_rabbitmq_and_mysql_general_log() {
 }
 
 #[test]
+fn an_ipv6_client_with_its_port_opens_the_message() {
+    let f = fields(
+        r#"2019-03-18T22:13:36.289-07:00 [INFO] [::1]:57413 - 14639 "A IN www.yahoo.com. udp 42 false 4096" NOERROR qr,rd,ra 188 0.020948545s"#,
+    );
+    assert!(get(&f, "message")
+        .unwrap()
+        .starts_with("[::1]:57413 - 14639"));
+    assert_eq!(get(&f, "operation").unwrap(), "A");
+    assert!(get(&f, "context1").is_none());
+}
+
+#[test]
 fn pino_pretty_origin_and_spring_correlation() {
     let f = fields("[14:01:03.456] ERROR (shop/1234 on web-1): request errored");
     assert_eq!(get(&f, "level").unwrap(), "ERROR");
