@@ -114,7 +114,8 @@ fn without_octet_count(text: &str) -> &str {
 
 /// The fields of a syslog line.
 pub(crate) fn parse_syslog(text: &str, times: &TextParser) -> Result<Vec<(String, Value)>, String> {
-    let (pri, rest) = priority(without_octet_count(text))?;
+    let text = relayed::with_relayed_lines(text);
+    let (pri, rest) = priority(without_octet_count(&text))?;
     let mut fields = super::records::field_list(10);
     if let Some(pri) = pri {
         if let Some(level) = syslog_severity(pri) {
@@ -187,47 +188,8 @@ fn rfc5424(
     }
     // A UTF-8 BOM may open the message (RFC 5424 section 6.4).
     let message = message.strip_prefix('\u{feff}').unwrap_or(message);
-    push_relayed(message, times, fields);
+    relayed::push_relayed(message, times, fields);
     Ok(())
-}
-
-/// The message, or the application's own log line syslog relays (rsyslog's `imfile`, a
-/// service under systemd printing `2026-11-30 14:01:02,123 ERROR [main] c.a.Pay - failed`):
-/// read as a text line with a time and a level, its time (with the year syslog's leaves out,
-/// and its fraction), level, thread and logger win over the wrapper's, whose time is kept as
-/// `syslog_time`.
-fn push_relayed(message: &str, times: &TextParser, fields: &mut Vec<(String, Value)>) {
-    if let Some(app) = opens_with_dated_time(message)
-        .then(|| times.parse(message).ok())
-        .flatten()
-        // Its own level is what makes it the application's line: a dated line without one
-        // (macOS' NSLog `2026-11-30 14:01:02.123 Agent[12/0x7000] ...`) stays the message.
-        .filter(|app| {
-            ["ts", "level"]
-                .iter()
-                .all(|own| app.iter().any(|(name, _)| name == own))
-        })
-    {
-        for (name, _) in fields.iter_mut() {
-            if name == "ts" {
-                *name = "syslog_time".to_string();
-            }
-        }
-        fields.retain(|(name, _)| !app.iter().any(|(own, _)| own == name));
-        fields.extend(app);
-        return;
-    }
-    push_message(message, fields);
-}
-
-/// Whether `message` opens with a date that has its year (`2026-11-30`, `[2026/11/30`): an
-/// application's own time, not words that happen to start with a number.
-fn opens_with_dated_time(message: &str) -> bool {
-    let date = message.strip_prefix('[').unwrap_or(message).as_bytes();
-    date.len() > 10
-        && date[..4].iter().all(u8::is_ascii_digit)
-        && matches!(date[4], b'-' | b'/' | b'.')
-        && date[5].is_ascii_digit()
 }
 
 /// `-` or one or more `[id param="value" ...]` elements, then the message.
@@ -286,7 +248,14 @@ fn quoted_value(text: &str) -> Option<(String, &str)> {
 
 /// Whether a line starts a syslog event: a `<PRI>`, an RFC 6587 octet count before one, or a
 /// timestamp as text lines start with; other lines (indented) continue the event before.
+/// A line relaying a stack trace's line (see `relayed`) continues the event before it too.
 pub(crate) fn starts_syslog_event(line: &[u8]) -> bool {
+    starts_headed(line) && !relayed::continues_relayed_trace(line)
+}
+
+/// Whether a line opens with a syslog header's first part: a `<PRI>`, an octet count before
+/// one, or a time.
+fn starts_headed(line: &[u8]) -> bool {
     let digits = line.iter().take_while(|b| b.is_ascii_digit()).count();
     let framed = digits > 0 && line[digits..].starts_with(b" <");
     line.starts_with(b"<") || framed || super::text::starts_text_event(line)
@@ -404,7 +373,7 @@ fn rfc3164(
     } else {
         return Err("syslog: no `tag:` or `tag[pid]:` after the host".to_string());
     };
-    push_relayed(message, times, fields);
+    relayed::push_relayed(message, times, fields);
     Ok(())
 }
 
@@ -672,6 +641,8 @@ fn is_tag_name(name: &str) -> bool {
             c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '/' | '(' | ')' | '[' | ']' | '@')
         })
 }
+
+mod relayed;
 
 #[cfg(test)]
 mod tests;

@@ -109,8 +109,10 @@ pub(crate) fn parse_outcome(value: &Value) -> Option<&'static str> {
 pub fn normalize_level(raw: &str) -> Option<&'static str> {
     // Compared without case and without a lower-cased copy: text headers try this on every
     // leading token of every line.
-    const WORDS: [(&str, &str); 38] = [
+    const WORDS: [(&str, &str); 39] = [
         ("trace", "TRACE"),
+        // NATS' protocol trace: `[TRC]`.
+        ("trc", "TRACE"),
         // Serilog's three-letter levels: VRB, DBG, INF, WRN, ERR, FTL.
         ("vrb", "TRACE"),
         ("dbg", "DEBUG"),

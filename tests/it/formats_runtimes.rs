@@ -285,7 +285,12 @@ Desired survivor size 8716288 bytes, new threshold 6 (max 6)\n\
 : 153138K->12252K(153344K), 0.0077785 secs] 680068K->540560K(1031552K), 0.0078609 secs] [Times: user=0.02 sys=0.00, real=0.01 secs]\n";
 
 /// A service under systemd writing its own log4j lines to stdout, as syslog keeps them.
+/// Its stack trace a syslog line per line of output, the tab escaped as rsyslog does (`#011`).
 const RELAYED: &str = "Nov 30 14:01:02 web-1 shop[123]: 2026-11-30 14:01:02,123 ERROR [main] c.a.Checkout - payment failed\n\
+Nov 30 14:01:02 web-1 shop[123]: java.lang.IllegalStateException: pool exhausted\n\
+Nov 30 14:01:02 web-1 shop[123]: #011at com.acme.Pool.get(Pool.java:42)\n\
+Nov 30 14:01:02 web-1 shop[123]: Caused by: java.net.SocketTimeoutException: timed out\n\
+Nov 30 14:01:02 web-1 shop[123]: #011... 12 more\n\
 Nov 30 14:01:03 web-1 systemd[1]: Started Daily apt upgrade and clean activities.\n";
 
 /// mysqld's banner opens the slow log, and again after a restart.
@@ -305,7 +310,7 @@ Time                 Id Command    Argument\n\
 SELECT last_name FROM employees\n    LIMIT 10;\n";
 
 /// Brokers' own layouts (ActiveMQ's spaced pipes, IBM MQ's error log), the JVM's GC log,
-/// an application's line relayed by syslog, and a slow log with mysqld's banner in it.
+/// an application's line and its stack trace relayed by syslog, and a slow log with mysqld's banner in it.
 #[tokio::test]
 async fn brokers_gc_relayed_lines_and_the_mysqld_banner_without_configuration() {
     let written = SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_050_000);
@@ -394,7 +399,7 @@ async fn brokers_gc_relayed_lines_and_the_mysqld_banner_without_configuration() 
     let got = rows_of(
         data.path(),
         "syslog",
-        "CAST(ts AS VARCHAR), level, service, component, message, json_get_str(attributes, 'host')",
+        "CAST(ts AS VARCHAR), level, service, component, message, json_get_str(attributes, 'host'), _line_count",
     )
     .await;
     assert_eq!(
@@ -404,8 +409,9 @@ async fn brokers_gc_relayed_lines_and_the_mysqld_banner_without_configuration() 
             "ERROR",
             "shop",
             "c.a.Checkout",
-            "payment failed",
-            "web-1"
+            "payment failed\njava.lang.IllegalStateException: pool exhausted\n\tat com.acme.Pool.get(Pool.java:42)\nCaused by: java.net.SocketTimeoutException: timed out\n\t... 12 more",
+            "web-1",
+            "5"
         ]
     );
     assert_eq!(got[1][1..3], ["INFO", "systemd"]);

@@ -468,6 +468,13 @@ mod tests {
             None,
             "an address is no logger: {nats:?}"
         );
+        check(
+            "[1] 2019/02/06 07:20:08.512128 [TRC] 172.18.0.1:38630 - cid:1 - ->> [PING]",
+            &[
+                ("level", "TRACE"),
+                ("message", "172.18.0.1:38630 - cid:1 - ->> [PING]"),
+            ],
+        );
         // Redis before 3.0 keeps its mark.
         check(
             "[1234] 30 May 14:01:02.123 * ready to accept connections",
