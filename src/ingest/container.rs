@@ -48,7 +48,11 @@ pub(crate) fn wrapped(
     payload: &str,
     text: &TextParser,
 ) -> Vec<(String, Value)> {
-    let inner = payload_fields(payload, text);
+    // A payload's time without a year (Redis' `19 Sep 18:58:22.134`) takes the wrapper's.
+    let dated = (!payload.trim_start().starts_with('{'))
+        .then(|| with_wrapper_year(text, &time))
+        .flatten();
+    let inner = payload_fields(payload, dated.as_ref().unwrap_or(text));
     let payload_has_time = inner.iter().any(|(k, _)| TS_NAMES.contains(&k.as_str()));
     let mut fields = Vec::with_capacity(inner.len() + 2);
     let time_name = if payload_has_time {
@@ -62,6 +66,18 @@ pub(crate) fn wrapped(
     }
     fields.extend(inner);
     fields
+}
+
+/// `text` resolving year-less times against the wrapper's RFC 3339 `time` rather than the
+/// file's modification time; `None` when `timestamp_year` is set or the time is not one.
+fn with_wrapper_year(text: &TextParser, time: &Value) -> Option<TextParser> {
+    if text.years.year.is_some() {
+        return None;
+    }
+    let time = chrono::DateTime::parse_from_rfc3339(time.as_str()?).ok()?;
+    let mut dated = *text;
+    dated.years.reference_micros = time.timestamp_micros();
+    Some(dated)
 }
 
 /// CRI (containerd, CRI-O): `2026-11-30T14:01:02.123456789Z stderr F payload`. `P` lines are
@@ -470,6 +486,14 @@ mod tests {
             get(&f, "message"),
             Some(&Value::from("boom\n\tat a.B(B.java:1)\n\tat a.C(C.java:2)"))
         );
+        // Redis' time has no year: the wrapper's gives it, not the file's.
+        let f = parse_docker(
+            r#"{"log":"1:M 19 Sep 18:58:22.134 * Background saving terminated\n","stream":"stdout","time":"2018-09-19T18:58:22.13487728Z"}"#,
+            &text(),
+        )
+        .unwrap();
+        let ts = get(&f, "ts").unwrap().to_string();
+        assert!(ts.contains("2018-09-19"), "{ts}");
         let cut = "{\"log\":\"a\\n\",\"time\":\"2026-11-30T14:01:02.1Z\"}\n{\"log\":";
         let why = parse_docker(cut, &text()).unwrap_err();
         assert!(
