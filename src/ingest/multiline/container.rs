@@ -52,7 +52,7 @@ impl Runtime {
                     partial: tag == b"P" || tag.starts_with(b"P:"),
                 })
             }
-            Runtime::Docker => {
+            Runtime::Docker => docker_as_written(line).or_else(|| {
                 let record: DockerRecord = serde_json::from_slice(line).ok()?;
                 let partial = !record.log.ends_with('\n');
                 let payload = match record.log {
@@ -70,9 +70,86 @@ impl Runtime {
                     payload,
                     partial,
                 })
-            }
+            }),
         }
     }
+}
+
+/// The most of a payload the continuation rules look at: its opening words.
+const PAYLOAD_HEAD: usize = 1024;
+
+/// A json-file line as the driver writes it, `{"log":"...","stream":"stdout",...,"time":"..."}`,
+/// read without a JSON parser: every line of a Docker source passes here. A JSON payload is
+/// not unescaped (nothing joins it: `{` stands for it), a text payload's head only. `None`
+/// for any other shape (keys in another order, an escape this does not read), which the JSON
+/// parser then reads.
+fn docker_as_written(line: &[u8]) -> Option<Record<'_>> {
+    let body = line.strip_prefix(br#"{"log":""#)?;
+    // A quote inside the log is escaped, so the first unescaped `","stream":"` ends it.
+    let end = memchr::memmem::find(body, br#"","stream":""#)?;
+    let (escaped, after) = (&body[..end], &body[end + br#"","stream":""#.len()..]);
+    let stream_end = memchr::memchr(b'"', after)?;
+    let stream = &after[..stream_end];
+    let time_at = memchr::memmem::find(after, br#""time":""#)? + br#""time":""#.len();
+    let time_end = time_at + memchr::memchr(b'"', &after[time_at..])?;
+    let newline = ends_with_escaped(escaped, b'n');
+    let partial = !newline;
+    let mut text = if newline {
+        &escaped[..escaped.len() - 2]
+    } else {
+        escaped
+    };
+    if ends_with_escaped(text, b'r') {
+        text = &text[..text.len() - 2];
+    }
+    let payload = if text.starts_with(b"{") || text.starts_with(b"[{") {
+        Cow::Borrowed(&b"{"[..])
+    } else {
+        unescaped_head(text)?
+    };
+    Some(Record {
+        time: Cow::Borrowed(&after[time_at..time_end]),
+        stream: Cow::Borrowed(stream),
+        payload,
+        partial,
+    })
+}
+
+/// Whether JSON string text ends with the escape `\<letter>` (its backslash not itself escaped).
+fn ends_with_escaped(text: &[u8], letter: u8) -> bool {
+    let Some(before) = text.strip_suffix(&[letter][..]) else {
+        return false;
+    };
+    let backslashes = before.iter().rev().take_while(|&&b| b == b'\\').count();
+    backslashes % 2 == 1
+}
+
+/// The first `PAYLOAD_HEAD` bytes of JSON string text, unescaped; `None` for a `\u` escape.
+fn unescaped_head(text: &[u8]) -> Option<Cow<'_, [u8]>> {
+    let head = &text[..text.len().min(PAYLOAD_HEAD)];
+    if !head.contains(&b'\\') {
+        return Some(Cow::Borrowed(head));
+    }
+    let mut out = Vec::with_capacity(head.len());
+    let mut bytes = head.iter();
+    while let Some(&byte) = bytes.next() {
+        if byte != b'\\' {
+            out.push(byte);
+            continue;
+        }
+        out.push(match bytes.next() {
+            Some(b'n') => b'\n',
+            Some(b't') => b'\t',
+            Some(b'r') => b'\r',
+            Some(b'b') => 8,
+            Some(b'f') => 12,
+            Some(&other @ (b'"' | b'\\' | b'/')) => other,
+            // A head cut inside an escape ends here.
+            None => break,
+            _ => return None,
+        });
+    }
+    Some(Cow::Owned(out))
 }
 
 /// The fields of a json-file line that decide its grouping (the parser reads the rest).
@@ -171,5 +248,48 @@ fn within(earlier: &[u8], later: &[u8]) -> bool {
     match (micros(earlier), micros(later)) {
         (Some(earlier), Some(later)) => (0..=WITHIN_MICROS).contains(&(later - earlier)),
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fast reader agrees with the JSON parser on what grouping needs.
+    #[test]
+    fn docker_lines_read_as_written_agree_with_the_parser() {
+        let lines = [
+            r#"{"log":"2026-11-30 14:01:02 ERROR [main] c.a.B - boom\n","stream":"stderr","time":"2026-11-30T14:01:02.1Z"}"#,
+            r#"{"log":"\tat a.B(B.java:1)\r\n","stream":"stdout","time":"2026-11-30T14:01:02.2Z"}"#,
+            r#"{"log":"said \"hi\" \\ then\n","stream":"stdout","attrs":{"tag":"x"},"time":"2026-11-30T14:01:02.3Z"}"#,
+            r#"{"log":"a long line cut","stream":"stdout","time":"2026-11-30T14:01:02.4Z"}"#,
+            r#"{"log":"ends in a backslash\\","stream":"stdout","time":"2026-11-30T14:01:02.5Z"}"#,
+            r#"{"log":"{\"level\":\"warn\",\"msg\":\"x\"}\n","stream":"stdout","time":"2026-11-30T14:01:02.6Z"}"#,
+        ];
+        for line in lines {
+            let fast = docker_as_written(line.as_bytes()).expect(line);
+            let record: DockerRecord = serde_json::from_str(line).unwrap();
+            assert_eq!(fast.partial, !record.log.ends_with('\n'), "{line}");
+            assert_eq!(
+                &fast.stream[..],
+                record.stream.unwrap().as_bytes(),
+                "{line}"
+            );
+            assert_eq!(&fast.time[..], record.time.unwrap().as_bytes(), "{line}");
+            let payload = trim_newline(record.log.as_bytes());
+            if payload.starts_with(b"{") {
+                assert_eq!(&fast.payload[..], b"{");
+            } else {
+                assert_eq!(&fast.payload[..], payload, "{line}");
+            }
+        }
+        // Another key order, or an escape it does not read: the JSON parser's.
+        for line in [
+            r#"{"stream":"stdout","log":"x\n","time":"2026-11-30T14:01:02Z"}"#,
+            r#"{"log":"caf\u00e9\n","stream":"stdout","time":"2026-11-30T14:01:02Z"}"#,
+        ] {
+            assert!(docker_as_written(line.as_bytes()).is_none(), "{line}");
+            assert!(Runtime::Docker.record(line.as_bytes()).is_some(), "{line}");
+        }
     }
 }
