@@ -183,6 +183,14 @@ enum Traceback {
 
 const TRACEBACK: &[u8] = b"Traceback (most recent call last):";
 
+/// Whether an unindented line continues a stack trace: Java's `Caused by:`, `Suppressed:` and
+/// `... 12 more`, .NET's `--- End of stack trace from previous location ---`. One list for
+/// every rule that joins traces (`lines`, container records, lines relayed by syslog).
+pub(crate) fn continues_stack_trace(line: &[u8]) -> bool {
+    const MARKS: [&[u8]; 4] = [b"Caused by: ", b"Suppressed: ", b"...", b"--- End of "];
+    MARKS.iter().any(|mark| line.starts_with(mark))
+}
+
 impl Traceback {
     /// The state after `content` joined an event.
     fn after(self, content: &[u8]) -> Traceback {

@@ -16,7 +16,7 @@
 
 use std::borrow::Cow;
 
-use super::{Traceback, TRACEBACK};
+use super::{continues_stack_trace, Traceback, TRACEBACK};
 use crate::ingest::text::starts_text_event;
 
 /// The most a continuation's time may trail the record before it: a stack trace is written at
@@ -223,7 +223,7 @@ impl ContainerLines {
             return false;
         }
         let shaped = matches!(payload[0], b' ' | b'\t')
-            || CONTINUATIONS.iter().any(|c| payload.starts_with(c))
+            || continues_stack_trace(payload)
             || traceback.continued_by(payload)
             || payload.starts_with(TRACEBACK)
             || !starts_text_event(payload) && starts_text_event(first);
@@ -235,8 +235,6 @@ impl ContainerLines {
 fn is_json(payload: &[u8]) -> bool {
     matches!(payload.first(), None | Some(b'{')) || payload.starts_with(b"[{")
 }
-
-const CONTINUATIONS: [&[u8]; 4] = [b"Caused by: ", b"Suppressed: ", b"...", b"--- End of "];
 
 /// Whether `later` is at most a second after `earlier` (RFC 3339 times).
 fn within(earlier: &[u8], later: &[u8]) -> bool {

@@ -17,6 +17,7 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
+use crate::ingest::multiline::continues_stack_trace;
 use crate::ingest::text::{push_message, TextParser};
 
 /// The message, or the application's own log line the message relays: read as a text line
@@ -74,9 +75,7 @@ fn is_trace_line(message: &[u8]) -> bool {
         let rest = &message[indent..];
         return rest.starts_with(b"at ") || rest.starts_with(b"... ");
     }
-    message.starts_with(b"Caused by: ")
-        || message.starts_with(b"Suppressed: ")
-        || is_exception_line(message)
+    continues_stack_trace(message) || is_exception_line(message)
 }
 
 /// The length of a message's indentation: tabs, spaces, and tabs as rsyslog escapes them.
@@ -105,21 +104,30 @@ fn is_exception_line(message: &[u8]) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'$'))
 }
 
+/// The message of a syslog line that relays a trace line (see `continues_relayed_trace`).
+fn relayed(line: &str) -> Option<&[u8]> {
+    let line = line.as_bytes();
+    super::starts_headed(line)
+        .then(|| message_of(line))
+        .flatten()
+        .filter(|message| is_trace_line(message))
+}
+
 /// A group's text with its relayed trace lines reduced to their messages (`#011` back to a
 /// tab); its other lines (a macOS message's indented lines) as they are.
 pub(super) fn with_relayed_lines(text: &str) -> Cow<'_, str> {
-    let Some((first, rest)) = text.split_once('\n') else {
+    // Most groups (a macOS message's indented lines) have none: read as they are.
+    let Some((first, rest)) = text
+        .split_once('\n')
+        .filter(|(_, rest)| rest.split('\n').any(|line| relayed(line).is_some()))
+    else {
         return Cow::Borrowed(text);
     };
     let mut joined = String::with_capacity(text.len());
     joined.push_str(first);
     for line in rest.split('\n') {
         joined.push('\n');
-        let relayed = super::starts_headed(line.as_bytes())
-            .then(|| message_of(line.as_bytes()))
-            .flatten()
-            .filter(|message| is_trace_line(message));
-        match relayed {
+        match relayed(line) {
             Some(message) => {
                 let message = &line[line.len() - message.len()..];
                 let indent = indentation(message.as_bytes());

@@ -359,17 +359,14 @@ pub(crate) fn plain_line(text: &str) -> Vec<(String, Value)> {
 /// `Suppressed:` and `... 12 more`, .NET's `--- End of stack trace ...`, Python's chained
 /// exceptions.
 pub(crate) fn starts_plain_event(content: &[u8]) -> bool {
-    const CONTINUATIONS: [&[u8]; 6] = [
-        b"Caused by: ",
-        b"Suppressed: ",
-        b"...",
-        b"--- End of ",
+    const PYTHON_CHAINS: [&[u8]; 2] = [
         b"During handling of the above exception",
         b"The above exception was the direct cause",
     ];
     let content = crate::ingest::lines::without_bom(content);
     !matches!(content.first(), Some(b' ' | b'\t'))
-        && !CONTINUATIONS.iter().any(|c| content.starts_with(c))
+        && !crate::ingest::multiline::continues_stack_trace(content)
+        && !PYTHON_CHAINS.iter().any(|c| content.starts_with(c))
 }
 
 /// The X server's markers after its uptime (`[    12.456] (EE) Failed to load module`): the
