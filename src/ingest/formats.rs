@@ -585,7 +585,9 @@ pub(crate) fn request_in_message(message: &str, fields: &mut Vec<(String, Value)
         return;
     }
     let Some(request) = HTTP_REQUEST.captures(message) else {
-        super::text::dns_query(message, fields);
+        if !unusual_request(message, fields) {
+            super::text::dns_query(message, fields);
+        }
         return;
     };
     let path = url_path(&request[2]);
@@ -613,6 +615,36 @@ pub(crate) fn request_in_message(message: &str, fields: &mut Vec<(String, Value)
             Value::String(format!("{}{unit}", &time[1])),
         ));
     }
+}
+
+/// A proxy's access-log line whose request is not a well-formed `"METHOD target HTTP/x"`
+/// (a scanner's `"GET /a b HTTP/1.1"` with a space in the target, `"-"`, an ALB's
+/// `"- http://lb:80-/ "`): the status and time the proxy wrote around it still count, or its
+/// 4xx and 5xx answers would drop out of the error rate. Only the first quoted text is taken
+/// as the request, and only when [`proxy_fields`] recognises the layout around it; whether it
+/// was.
+fn unusual_request(message: &str, fields: &mut Vec<(String, Value)>) -> bool {
+    let Some((before, rest)) = message.split_once('"') else {
+        return false;
+    };
+    let Some((request, after)) = rest.split_once('"') else {
+        return false;
+    };
+    let mut proxy = Vec::new();
+    if !proxy_fields(before, after, &mut proxy) {
+        return false;
+    }
+    let words: Vec<&str> = request.split_whitespace().collect();
+    if let [method, target, ..] = words[..] {
+        if is_http_method(method) && (target.starts_with('/') || target.contains("://")) {
+            let path = url_path(target);
+            let operation = format!("{method} {}", route_template(path));
+            fields.push(("operation".into(), Value::String(operation)));
+            fields.push(("path".into(), Value::String(path.to_string())));
+        }
+    }
+    fields.append(&mut proxy);
+    true
 }
 
 /// An HTTP method as request logs write it: `GET`, `POST`, `PROPFIND` (upper case, 3 to 7

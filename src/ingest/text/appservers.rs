@@ -293,14 +293,18 @@ fn angle_values(rest: &str) -> Option<(Vec<&str>, String)> {
 }
 
 fn weblogic(rest: &str, parser: &TextParser) -> Option<Fields> {
-    // A stack trace on the lines after the record's first joins its message.
+    // A stack trace on the lines after a whole first record joins its message; a message
+    // that itself spans lines (a version banner, a trace before the closing `>`) ends the
+    // record on its last line.
     let (first, more) = rest
         .split_once('\n')
         .map_or((rest, None), |(f, m)| (f, Some(m)));
-    let (values, mut message) = angle_values(first)?;
-    if let Some(more) = more {
-        message = format!("{message}\n{more}");
-    }
+    let (values, message) = match (angle_values(first), more) {
+        (Some((values, message)), Some(more)) => (values, format!("{message}\n{more}")),
+        (Some(whole), None) => whole,
+        (None, Some(_)) => angle_values(rest)?,
+        (None, None) => return None,
+    };
     let [time, severity, subsystem, machine, server, thread, ..] = values.as_slice() else {
         return None;
     };
@@ -496,6 +500,15 @@ mod tests {
         assert_eq!(
             text_of(&fields, "message"),
             "Channel \"Default\" is listening"
+        );
+        // A message over several lines, the record closed on the last.
+        let record = "####<Mar 24, 2022 10:30:29,193 AM GMT> <Notice> <JMX> <wlsadmin> <AdminServer> <[ACTIVE] ExecuteThread: '2' for queue: 'weblogic.kernel.Default (self-tuning)'> <<WLS Kernel>> <> <38f0-1b> <1648117829193> <[severity-value: 32] [rid: 0] > <BEA-149535> <JMX Resiliency Activity Server=ms-1 : \nReceived a CONNECT EVENT \n> ";
+        let fields = parse(record, &parser()).unwrap();
+        assert_eq!(text_of(&fields, "level"), "INFO");
+        assert_eq!(text_of(&fields, "message_id"), "BEA-149535");
+        assert_eq!(
+            text_of(&fields, "message"),
+            "JMX Resiliency Activity Server=ms-1 : \nReceived a CONNECT EVENT \n"
         );
     }
 
