@@ -350,8 +350,8 @@ fn utf8_len(first: u8) -> usize {
 static COMBINED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
         r#"^(?P<remote_addr>\S+) (?P<ident>\S+) (?P<user>\S+) \[(?P<time_local>[^\]]+)\] "#,
-        r#""(?P<request>[^"]*)" (?P<status>\d{3}) (?P<bytes>\d+|-)"#,
-        r#"(?: "(?P<referer>[^"]*)" "(?P<user_agent>[^"]*)")?(?P<rest>.*)$"#
+        r#""(?P<request>[^"]*)" (?P<status>\d{3}|-) (?P<bytes>\d+|-)"#,
+        r#"(?: (?:"(?P<referer>[^"]*)"|-) "(?P<user_agent>[^"]*)")?(?P<rest>.*)$"#
     ))
     .unwrap()
 });
@@ -385,7 +385,12 @@ pub(crate) fn parse_combined(text: &str) -> Option<Vec<(String, Value)>> {
         if matches!(name, "request" | "rest" | "prefix") {
             continue;
         }
-        if let Some(m) = caps.name(name) {
+        // Traefik writes `-` for the status of a request the client gave up on, and an
+        // unquoted `-` for an empty referer.
+        if let Some(m) = caps
+            .name(name)
+            .filter(|m| m.as_str() != "-" || name != "status")
+        {
             let key = if name == "time_local" {
                 "timestamp"
             } else {
@@ -405,7 +410,7 @@ pub(crate) fn parse_combined(text: &str) -> Option<Vec<(String, Value)>> {
         fields.push(("path".into(), Value::String(path.to_string())));
     }
     fields.push(("message".into(), Value::String(request.to_string())));
-    access_log_tail(caps.name("rest").map_or("", |m| m.as_str()), &mut fields).ok()?;
+    access_log_tail(caps.name("rest").map_or("", |m| m.as_str()), &mut fields);
     Some(fields)
 }
 
@@ -490,9 +495,9 @@ fn ingress_nginx_tail(rest: &str, fields: &mut Vec<(String, Value)>) -> bool {
 /// bare numbers (request time, then upstream response time, in seconds; a first number
 /// without a fraction is Apache's `%D`, microseconds) and words (a host);
 /// ingress-nginx's layout (see [`INGRESS_NGINX_TAIL`]) by name.
-fn access_log_tail(rest: &str, fields: &mut Vec<(String, Value)>) -> Result<(), ()> {
+fn access_log_tail(rest: &str, fields: &mut Vec<(String, Value)>) {
     if ingress_nginx_tail(rest.trim(), fields) {
-        return Ok(());
+        return;
     }
     let mut numbers = 0;
     let mut rest = rest.trim();
@@ -508,13 +513,17 @@ fn access_log_tail(rest: &str, fields: &mut Vec<(String, Value)>) -> Result<(), 
         .and_then(duration_with_unit)
         .is_some();
     while !rest.is_empty() {
+        // A quote left open (a value cut by the server's own buffer, Tomcat's
+        // `X-Forwarded-For="`) runs to the end of the line rather than losing the request.
         let (token, after) = if let Some(quoted) = rest.strip_prefix('"') {
-            let end = quoted.find('"').ok_or(())?;
-            (&rest[..end + 2], &quoted[end + 1..])
+            match quoted.find('"') {
+                Some(end) => (&rest[..end + 2], &quoted[end + 1..]),
+                None => (rest, ""),
+            }
         } else if let Some(eq) = rest.find('=').filter(|&eq| !rest[..eq].contains(' ')) {
             let value = &rest[eq + 1..];
             let len = match value.strip_prefix('"') {
-                Some(quoted) => quoted.find('"').ok_or(())? + 2,
+                Some(quoted) => quoted.find('"').map_or(value.len(), |end| end + 2),
                 None => value.find(' ').unwrap_or(value.len()),
             };
             (&rest[..eq + 1 + len], &value[len..])
@@ -560,7 +569,6 @@ fn access_log_tail(rest: &str, fields: &mut Vec<(String, Value)>) -> Result<(), 
         };
         fields.push((key, value));
     }
-    Ok(())
 }
 
 static HTTP_REQUEST: LazyLock<Regex> = LazyLock::new(|| {

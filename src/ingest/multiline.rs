@@ -20,7 +20,7 @@ pub use container::Runtime;
 
 use super::formats::LineFormat;
 use super::settings::FormatSettings;
-use super::syslog::starts_syslog_event;
+use super::syslog::{relayed_message, starts_syslog_event};
 use super::text::{starts_text_event, untimed};
 use super::winevent;
 
@@ -34,6 +34,9 @@ pub enum Joining {
     None,
     /// A line with a timestamp starts an event; other lines continue it.
     TimestampStarts,
+    /// The same for syslog, whose every line is headed: a traceback's state is read in the
+    /// lines' messages, so a Python traceback relayed a line per message joins its event.
+    SyslogMessages,
     /// A container runtime's records: partial ones join what completes them, a stack
     /// trace's records the event they continue (see `container`).
     ContainerRecords(Runtime),
@@ -71,7 +74,7 @@ impl Joining {
                 Box::new(untimed::starts_plain_event),
             ),
             // macOS and rsyslog write a long message on several lines, the rest indented.
-            LineFormat::Syslog => (Joining::TimestampStarts, Box::new(starts_syslog_event)),
+            LineFormat::Syslog => (Joining::SyslogMessages, Box::new(starts_syslog_event)),
             LineFormat::Cri => (
                 Joining::ContainerRecords(Runtime::Cri),
                 Box::new(starts_text_event),
@@ -222,6 +225,8 @@ impl Traceback {
         match self {
             Traceback::Outside => false,
             Traceback::Chained => content.starts_with(TRACEBACK),
+            // A frame: indented (a relayed frame is a line of its own, headed like any).
+            Traceback::Frames if matches!(content.first(), Some(b' ' | b'\t')) => true,
             Traceback::Frames => {
                 let name_end = content
                     .iter()
@@ -315,6 +320,10 @@ impl Grouper {
             Joining::TimestampStarts => {
                 self.traceback.continued_by(line.content) || !(self.starts)(line.content)
             }
+            Joining::SyslogMessages => {
+                self.traceback.continued_by(relayed_message(line.content))
+                    || !(self.starts)(line.content)
+            }
             Joining::Pattern | Joining::XmlEvents => !(self.starts)(line.content),
             Joining::ContainerRecords(_) => match &mut self.container {
                 Some(records) => {
@@ -325,8 +334,12 @@ impl Grouper {
             // Grouped by `json::JsonDocuments`, not here.
             Joining::None | Joining::JsonDocuments => false,
         };
-        if self.joining == Joining::TimestampStarts {
-            self.traceback = self.traceback.after(line.content);
+        match self.joining {
+            Joining::TimestampStarts => self.traceback = self.traceback.after(line.content),
+            Joining::SyslogMessages => {
+                self.traceback = self.traceback.after(relayed_message(line.content));
+            }
+            _ => {}
         }
         if let (true, false, Some(group)) = (continues, self.full, self.open.as_mut()) {
             let added = self.blanks.len() as u64 + 1;

@@ -253,6 +253,12 @@ pub(crate) fn starts_syslog_event(line: &[u8]) -> bool {
     starts_headed(line) && !relayed::continues_relayed_trace(line)
 }
 
+/// A syslog line's message (what follows its tag), where a relayed traceback's lines are
+/// read; a line without one as it is.
+pub(crate) fn relayed_message(line: &[u8]) -> &[u8] {
+    relayed::message_of(line).unwrap_or(line)
+}
+
 /// Whether a line opens with a syslog header's first part: a `<PRI>`, an octet count before
 /// one, or a time.
 fn starts_headed(line: &[u8]) -> bool {

@@ -325,3 +325,24 @@ fn docker_records_join_partial_lines_and_stack_traces() {
         "{got:#?}"
     );
 }
+
+#[test]
+fn python_tracebacks_relayed_by_syslog_join_their_event() {
+    // A service under systemd: each line of its traceback a syslog line of its own.
+    let text = "Nov 30 14:01:02 web-1 shop[123]: ERROR:root:payment failed\n\
+        Nov 30 14:01:02 web-1 shop[123]: Traceback (most recent call last):\n\
+        Nov 30 14:01:02 web-1 shop[123]:   File \"/app/pay.py\", line 12, in charge\n\
+        Nov 30 14:01:02 web-1 shop[123]:     raise ValueError(\"card declined\")\n\
+        Nov 30 14:01:02 web-1 shop[123]: ValueError: card declined\n\
+        Nov 30 14:01:03 web-1 shop[123]: INFO:root:next order\n\
+        Nov 30 14:01:04 web-1 cron[9]:   indented words, no traceback before them";
+    let (got, _) = group_by(
+        text,
+        Joining::SyslogMessages,
+        Limits::default(),
+        false,
+        Box::new(starts_syslog_event),
+    );
+    let counts: Vec<&str> = got.iter().map(|g| g.split(' ').next().unwrap()).collect();
+    assert_eq!(counts, ["1+5", "6+1", "7+1"], "{got:?}");
+}

@@ -86,6 +86,29 @@ fn combined_access_log() {
     assert_eq!(e.status_code, Some(502));
     assert_eq!(e.duration_ms, Some(250.0));
     assert_eq!(e.level, "ERROR");
+    // Traefik: an unquoted `-` referer, its duration with a unit; `-` for the status of a
+    // request the client gave up on (no status, still an event).
+    let e = p
+        .parse(br#"10.0.0.1 - - [28/Feb/2018:17:30:33 +0000] "GET /en/ HTTP/2.0" 503 2814 - "Mozilla/5.0 (iPhone)" 13 "web@docker" "http://172.19.0.6:80" 247ms"#)
+        .unwrap();
+    assert_eq!((e.status_code, e.duration_ms), (Some(503), Some(247.0)));
+    assert!(e
+        .attributes
+        .contains(r#""user_agent":"Mozilla/5.0 (iPhone)""#));
+    let e = p
+        .parse(
+            br#"::1 - - [15/Apr/2024:13:04:10 +0000] "GET / HTTP/1.1" - - "-" "-" 27 "-" "-" 0ms"#,
+        )
+        .unwrap();
+    assert_eq!((e.status_code, e.operation.as_str()), (None, "GET /"));
+    // A quote the server left open (Tomcat's `X-Forwarded-For="`) keeps the request.
+    let e = p
+        .parse(br#"10.0.0.1 - - [02/Mar/2023:18:58:17 +0530] "POST /host-manager/x HTTP/1.1" 500 20486 10.0.0.2 /host-manager/x + "http://localhost:8080/" "Mozilla/5.0" X-Forwarded-For=""#)
+        .unwrap();
+    assert_eq!(
+        (e.status_code, e.operation.as_str()),
+        (Some(500), "POST /host-manager/x")
+    );
 }
 
 #[test]

@@ -11,7 +11,9 @@
 //! The first line is read as a text line (its time, with the year syslog's leaves out, its
 //! level, thread and logger win); the lines of its stack trace (frames, indented by a tab that
 //! rsyslog writes as `#011`, `Caused by:`, `... 12 more`, the exception's line) join its event
-//! as agents' multi-line rules do, their messages without the syslog header.
+//! as agents' multi-line rules do, their messages without the syslog header. So does a Python
+//! traceback (`Traceback (most recent call last):`, its indented frames and the exception's
+//! line after them), followed by the grouper's traceback state in the lines' messages.
 
 use std::borrow::Cow;
 
@@ -64,7 +66,7 @@ pub(crate) fn continues_relayed_trace(line: &[u8]) -> bool {
 
 /// What follows a syslog line's tag: the text after its first `: ` (a time's colons have no
 /// space after them).
-fn message_of(line: &[u8]) -> Option<&[u8]> {
+pub(super) fn message_of(line: &[u8]) -> Option<&[u8]> {
     let at = memchr::memchr_iter(b':', line).find(|&at| line.get(at + 1) == Some(&b' '))?;
     Some(&line[at + 2..])
 }
@@ -75,7 +77,9 @@ fn is_trace_line(message: &[u8]) -> bool {
         let rest = &message[indent..];
         return rest.starts_with(b"at ") || rest.starts_with(b"... ");
     }
-    continues_stack_trace(message) || is_exception_line(message)
+    continues_stack_trace(message)
+        || is_exception_line(message)
+        || message.starts_with(b"Traceback (most recent call last):")
 }
 
 /// The length of a message's indentation: tabs, spaces, and tabs as rsyslog escapes them.
@@ -104,13 +108,13 @@ fn is_exception_line(message: &[u8]) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'$'))
 }
 
-/// The message of a syslog line that relays a trace line (see `continues_relayed_trace`).
+/// The message of a headed line inside a group: a trace line it relays (see
+/// `continues_relayed_trace`, and a Python traceback's lines, which the grouper follows).
 fn relayed(line: &str) -> Option<&[u8]> {
     let line = line.as_bytes();
     super::starts_headed(line)
         .then(|| message_of(line))
         .flatten()
-        .filter(|message| is_trace_line(message))
 }
 
 /// A group's text with its relayed trace lines reduced to their messages (`#011` back to a

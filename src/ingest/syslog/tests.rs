@@ -465,3 +465,25 @@ fn an_applications_own_line_relayed_by_syslog() {
         assert!(get(&f, "syslog_time").is_none());
     }
 }
+
+#[test]
+fn a_message_s_own_level_when_no_pri_gives_one() {
+    for (message, level) in [
+        // Python's `logging` default, as a service under systemd leaves it.
+        ("ERROR:root:payment failed", Some("ERROR")),
+        ("WARNING:urllib3.connectionpool:Retrying", Some("WARN")),
+        ("[ERROR] payment failed", Some("ERROR")),
+        ("[warn] retrying", Some("WARN")),
+        ("error: kex_exchange_identification: closed", Some("ERROR")),
+        // Not levels: a word in brackets, capitals that name no level, lower levels.
+        ("[pid 12] ERRORS counted: 3", None),
+        ("[main] started", None),
+        ("INFO:root:started", None),
+        ("HTTP:1.1 upgrade", None),
+    ] {
+        let line = format!("Nov 30 14:01:02 web-1 shop[123]: {message}");
+        let f = parse_syslog(&line, &times()).unwrap();
+        let got = get(&f, "level").and_then(Value::as_str);
+        assert_eq!(got, level, "{message}");
+    }
+}

@@ -241,8 +241,19 @@ pub(super) fn leading_level(message: &str) -> Option<&'static str> {
         .take(9)
         .take_while(u8::is_ascii_uppercase)
         .count();
-    if capitals >= 4 && message[capitals..].starts_with(' ') {
+    // Also before a colon: Python's `logging` default (`ERROR:root:payment failed`), what a
+    // service under systemd leaves in syslog.
+    if capitals >= 4 && matches!(message.as_bytes().get(capitals), Some(b' ' | b':')) {
         if let Some(level) = normalize_level(&message[..capitals]).filter(above_info) {
+            return Some(level);
+        }
+    }
+    // A bracketed level first: `[ERROR] payment failed`, `[warn] retrying`.
+    if let Some((word, _)) = message
+        .strip_prefix('[')
+        .and_then(|rest| rest.get(..10).unwrap_or(rest).split_once(']'))
+    {
+        if let Some(level) = normalize_level(word).filter(above_info) {
             return Some(level);
         }
     }
