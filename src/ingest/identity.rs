@@ -186,8 +186,11 @@ pub(crate) fn resume_point(
                 None => continue,
             },
         };
-        // A shorter object with the same start is another file, not this one renamed.
-        if !object.gzip && object.size < commit.to_offset {
+        // A shorter object with the same start is another file, not this one renamed. A
+        // compressed object's length shows only as it decompresses.
+        if !object.gzip && object.size < commit.to_offset
+            || object.gzip && !object.holds_at_least(commit.to_offset, runtime)?
+        {
             continue;
         }
         if commit.source == object.uri {

@@ -31,6 +31,12 @@ use super::values::{
 };
 use super::winevent::windows_events;
 
+/// Event times SHAPE keeps: whole years (UTC) that a nanosecond timestamp can hold, since
+/// DataFusion casts to nanoseconds in time functions and comparisons, and one event outside
+/// them would make every query over the events fail.
+const STORABLE_MICROS: std::ops::RangeInclusive<i64> =
+    -9_214_560_000_000_000..=9_214_646_399_999_999;
+
 /// One parsed event, ready for the `events` builders.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {
@@ -515,6 +521,15 @@ impl LineParser {
                 })?
             }
         };
+
+        if !STORABLE_MICROS.contains(&ts_micros) {
+            let shown = chrono::DateTime::from_timestamp_micros(ts_micros)
+                .map_or_else(|| ts_micros.to_string(), |t| t.to_rfc3339());
+            return Err(format!(
+                "timestamp {shown} is outside the years 1678-2261 that can be stored and \
+                 queried (a misread time, such as a one-digit year)"
+            ));
+        }
 
         // Datadog's archives (and its agents' JSON) name the level `status`, and jobs'
         // logs their outcome (`"status":"success"`): a level or an outcome word there is

@@ -387,6 +387,22 @@ impl SourceObject {
         Ok((reader, report))
     }
 
+    /// Whether the object decompresses to at least `len` bytes (read through, not kept).
+    pub fn holds_at_least(
+        &self,
+        len: u64,
+        runtime: &tokio::runtime::Handle,
+    ) -> Result<bool, IngestError> {
+        let (reader, _) = self.open_at(0, runtime)?;
+        let read = io::copy(&mut reader.take(len), &mut io::sink()).map_err(|e| {
+            IngestError::Unreadable {
+                source_uri: self.uri.clone(),
+                message: e.to_string(),
+            }
+        })?;
+        Ok(read == len)
+    }
+
     /// The first `len` decompressed bytes (fewer if the object is shorter).
     pub fn read_prefix(
         &self,

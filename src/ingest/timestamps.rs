@@ -748,11 +748,25 @@ pub(crate) fn find_timestamp(text: &str) -> Option<(Stamp, usize, usize)> {
     if let Some((stamp, len)) = text.strip_prefix('[').and_then(time_of_day_at) {
         return Some((stamp, 1, 1 + len));
     }
+    // A bare number after other tokens is more likely an id (a thread's, a request's) than
+    // an epoch time: epochs count at the start, in a leading bracket (Nagios' `[1764511262]`)
+    // or after labels only (Blue Gene/L's and Thunderbird's `- 1117838570 2005.06.03 ...`).
+    let dated_at = |at: usize| {
+        let found = timestamp_at(&text[at..])?;
+        let labels_only = || {
+            text[..at].split_whitespace().all(|token| {
+                token.bytes().all(|b| {
+                    b.is_ascii_uppercase() || b.is_ascii_digit() || matches!(b, b'_' | b'-' | b'[')
+                })
+            })
+        };
+        (!matches!(found.0, Stamp::Epoch(_)) || labels_only()).then_some(found)
+    };
     let mut start = 0;
     for _ in 0..3 {
         let rest = &text[start..];
-        if let Some(inner) = rest.strip_prefix('[') {
-            if let Some((stamp, len)) = timestamp_at(inner) {
+        if rest.starts_with('[') {
+            if let Some((stamp, len)) = dated_at(start + 1) {
                 let open = start + 1;
                 return Some((stamp, open, open + len));
             }
@@ -764,7 +778,7 @@ pub(crate) fn find_timestamp(text: &str) -> Option<(Stamp, usize, usize)> {
         if next >= text.len() || next > 120 {
             return None;
         }
-        if let Some((stamp, len)) = timestamp_at(&text[next..]) {
+        if let Some((stamp, len)) = dated_at(next) {
             return Some((stamp, next, next + len));
         }
         if let Some((stamp, len)) = marked_timestamp_at(&text[next..]) {

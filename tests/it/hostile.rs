@@ -124,6 +124,25 @@ fn corpus() -> Vec<Case> {
             (3, "unparseable timestamp \"2025-13-45T99:00:00Z\""),
         ],
     ));
+    // Times no query could hold (a damaged year, a far future): one stored would make every
+    // query over the events fail.
+    cases.push((
+        "far_times.jsonl",
+        format!(
+            "{ok}\n{}\n{}\n",
+            r#"{"ts":"0006-11-30T14:01:05Z","msg":"a year cut short"}"#,
+            r#"{"ts":"9999-01-01T00:00:00Z","msg":"far"}"#
+        )
+        .into_bytes(),
+        (3, 1, 2, 0),
+        vec![
+            (
+                2,
+                "timestamp 0006-11-30T14:01:05+00:00 is outside the years 1678-2261",
+            ),
+            (3, "is outside the years 1678-2261"),
+        ],
+    ));
     cases.push((
         "duplicate_keys.jsonl",
         format!(

@@ -160,3 +160,30 @@ async fn renamed_linked_rotated_and_truncated_files_are_read_once() {
     .await;
     assert_eq!(messages, [["1", "17"]], "no event twice");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_compressed_file_sharing_only_the_first_bytes_is_another_file() {
+    let logs = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let config = Config::parse("", Path::new("t.toml")).unwrap();
+    // Over the 4 KiB a fingerprint covers.
+    let first = access_lines(0, 100);
+    assert!(first.len() > 4096);
+    std::fs::write(logs.path().join("access.log"), &first).unwrap();
+    let dir = vec![logs.path().to_string_lossy().into_owned()];
+    let (_, errors) = ingest_into(data.path(), &config, &dir).await;
+    assert!(errors.is_empty(), "{errors:?}");
+    // Another host's file: the same first 60 lines, then lines of its own, compressed.
+    let other = format!("{}{}", access_lines(0, 60), access_lines(500, 3));
+    std::fs::write(logs.path().join("other.log.gz"), gzip(other.as_bytes())).unwrap();
+    let (report, errors) = ingest_into(data.path(), &config, &dir).await;
+    assert!(errors.is_empty(), "{errors:?}");
+    let other = report
+        .sources
+        .iter()
+        .find(|s| s.uri.ends_with("other.log.gz"))
+        .unwrap();
+    assert_eq!(other.status, SourceStatus::New);
+    assert_eq!((other.log.lines, other.log.rows), (63, 63));
+    assert_eq!(count(data.path(), "SELECT count(*) FROM events").await, 163);
+}

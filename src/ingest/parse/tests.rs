@@ -687,3 +687,30 @@ fn nginx_json_times_mongodb_durations_and_heroku_router_times() {
         e.duration_ms
     );
 }
+
+#[test]
+fn times_outside_the_storable_years_are_rejects() {
+    let p = parser("");
+    // A one-digit year (a damaged line) and a far future: rejects naming the time, since one
+    // such event would make every query over the events fail.
+    for line in [
+        r#"10.0.0.4 - - [30/Nov/6:14:01:05 +0000] "GET / HTTP/1.1" 400 0 "-" "-""#,
+        r#"{"time":"9999-12-31T00:00:00Z","level":"error","msg":"x"}"#,
+    ] {
+        let why = p.parse(line.as_bytes()).unwrap_err();
+        assert!(why.contains("outside the years 1678-2261"), "{why}");
+    }
+    // The edges of the span are kept.
+    for (line, micros) in [
+        (
+            r#"{"time":"1678-01-01T00:00:00Z","msg":"x"}"#,
+            -9_214_560_000_000_000,
+        ),
+        (
+            r#"{"time":"2261-12-31T23:59:59.999999Z","msg":"x"}"#,
+            9_214_646_399_999_999,
+        ),
+    ] {
+        assert_eq!(p.parse(line.as_bytes()).unwrap().ts_micros, micros);
+    }
+}

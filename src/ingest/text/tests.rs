@@ -283,6 +283,13 @@ fn epoch_seconds_at_the_start() {
     let got = fields("1700000000.5 worker started");
     assert_eq!(get(&got, "ts").as_deref(), Some("1700000000.5"));
     assert_eq!(get(&got, "message").as_deref(), Some("worker started"));
+    let got = fields("[1700000000] SERVICE ALERT: web-1;HTTP;CRITICAL;HARD;3;timeout");
+    assert_eq!(get(&got, "ts").as_deref(), Some("1700000000.0"));
+    // After other tokens a bare number is an id (Apache's `[pid 35708:tid 4328636416]`).
+    assert!(parser()
+        .parse("[pid 35708:tid 4328636416] [client 10.0.0.1] File does not exist")
+        .is_err());
+    assert!(parser().parse("worker 42 job 1700000000 started").is_err());
 }
 
 #[test]
