@@ -85,11 +85,12 @@ pub(crate) const SERVICE_NAMES: &[&str] = &[
     "kubernetes.container_name",
     "kubernetes.container.name",
     // Google Cloud's monitored resources: a GKE container, a Cloud Run service, a function,
-    // an App Engine module.
+    // an App Engine module, the backend service behind a load balancer's request.
     "resource.labels.container_name",
     "resource.labels.service_name",
     "resource.labels.function_name",
     "resource.labels.module_id",
+    "resource.labels.backend_service_name",
     // Loki's detected service label, OpenTelemetry's attribute with dots as underscores.
     "service_name",
     // Docker's fluentd and GELF log drivers, ECS FireLens.

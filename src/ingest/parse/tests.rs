@@ -714,3 +714,15 @@ fn times_outside_the_storable_years_are_rejects() {
         assert_eq!(p.parse(line.as_bytes()).unwrap().ts_micros, micros);
     }
 }
+
+#[test]
+fn google_cloud_load_balancer_requests() {
+    // An external HTTP(S) load balancer's request log: the backend service is the service,
+    // `httpRequest` the request, its latency a duration.
+    let e = parser("")
+        .parse(br#"{"insertId":"1","httpRequest":{"requestMethod":"GET","requestUrl":"https://shop.example/api/orders/17","status":503,"latency":"0.214s"},"resource":{"type":"http_load_balancer","labels":{"project_id":"p","backend_service_name":"shop-backend"}},"timestamp":"2026-11-30T14:01:02.123456Z","severity":"WARNING","logName":"projects/p/logs/requests"}"#)
+        .unwrap();
+    assert_eq!(e.service, "shop-backend");
+    assert_eq!(e.operation, "GET /api/orders/{id}");
+    assert_eq!((e.status_code, e.duration_ms), (Some(503), Some(214.0)));
+}
