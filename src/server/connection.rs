@@ -11,6 +11,7 @@
 //! public parts: TLS negotiation, message dispatch and error replies stay pgwire's.
 
 use std::io;
+use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 use std::time::Duration;
@@ -19,6 +20,7 @@ use bytes::{Buf, BytesMut};
 use datafusion_postgres::pgwire;
 use futures::{FutureExt, SinkExt, StreamExt};
 use pgwire::api::{ClientInfo, ErrorHandler, PgWireConnectionState, PgWireServerHandlers};
+use pgwire::error::{ErrorInfo, PgWireError};
 use pgwire::messages::PgWireFrontendMessage;
 use pgwire::tokio::server::{negotiate_tls, process_error, process_message};
 use pgwire::tokio::TlsAcceptor;
@@ -64,20 +66,37 @@ pub(crate) async fn serve_connection<H: PgWireServerHandlers>(
     let errors = handlers.error_handler();
     loop {
         // A message already received is answered before anything is written.
-        let next = match socket.next().now_or_never() {
-            Some(next) => next,
-            None => {
-                socket.get_mut().release();
-                socket.flush().await?;
-                socket.get_mut().hold();
-                if in_startup(socket.state()) {
-                    tokio::select! {
-                        _ = &mut startup_deadline => None,
-                        next = socket.next() => next,
+        let receive = async {
+            match socket.next().now_or_never() {
+                Some(next) => Ok::<_, io::Error>(next),
+                None => {
+                    socket.get_mut().release();
+                    socket.flush().await?;
+                    socket.get_mut().hold();
+                    if in_startup(socket.state()) {
+                        Ok(tokio::select! {
+                            _ = &mut startup_deadline => None,
+                            next = socket.next() => next,
+                        })
+                    } else {
+                        Ok(socket.next().await)
                     }
-                } else {
-                    socket.next().await
                 }
+            }
+        };
+        // pgwire's decoders panic on some malformed messages (a Bind or Parse whose counts
+        // run past its end): the client is told, as PostgreSQL tells it, and the connection
+        // closes; the server and its other sessions go on.
+        let next = match AssertUnwindSafe(receive).catch_unwind().await {
+            Ok(next) => next?,
+            Err(_) => {
+                let info = ErrorInfo::new(
+                    "FATAL".into(),
+                    "08P01".into(),
+                    "invalid message: a field runs past the end of the message".into(),
+                );
+                process_error(&mut socket, PgWireError::UserError(Box::new(info)), false).await?;
+                break;
             }
         };
         let Some(Ok(message)) = next else { break };

@@ -127,16 +127,18 @@ async fn passwords_statement_timeout_and_cancel() {
     assert_eq!(one, 1);
 }
 
-/// Reads from a raw connection until the server closes it; panics if it stays open.
-async fn closed_by_server(stream: &mut tokio::net::TcpStream) {
+/// Reads from a raw connection until the server closes it, returning what it said; panics if
+/// it stays open.
+async fn closed_by_server(stream: &mut tokio::net::TcpStream) -> Vec<u8> {
     use tokio::io::AsyncReadExt;
     let mut buf = vec![0u8; 4096];
+    let mut said = Vec::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
     loop {
         match tokio::time::timeout_at(deadline, stream.read(&mut buf)).await {
             Err(_) => panic!("the server kept a connection open after a malformed message"),
-            Ok(Ok(0)) | Ok(Err(_)) => return,
-            Ok(Ok(_)) => continue,
+            Ok(Ok(0)) | Ok(Err(_)) => return said,
+            Ok(Ok(n)) => said.extend_from_slice(&buf[..n]),
         }
     }
 }
@@ -195,6 +197,23 @@ async fn a_malformed_message_closes_only_its_connection() {
         let mut stream = raw_session(port).await;
         stream.write_all(message).await.unwrap();
         closed_by_server(&mut stream).await;
+    }
+    // A Bind whose count of format codes runs past its end, and a Parse whose count of
+    // parameter types does (pgwire's decoders panic on both): the client is told why, with
+    // PostgreSQL's protocol-violation code, before the connection closes.
+    let truncated: [&[u8]; 2] = [
+        b"B\x00\x00\x00\x09\x00\x00\x00\x03\x00",
+        b"P\x00\x00\x00\x10\x00SELECT 1\x00\x00\x02",
+    ];
+    for message in truncated {
+        let mut stream = raw_session(port).await;
+        stream.write_all(message).await.unwrap();
+        let said = closed_by_server(&mut stream).await;
+        assert!(
+            said.windows(6).any(|w| w == b"C08P01"),
+            "{}",
+            String::from_utf8_lossy(&said)
+        );
     }
 
     // The other session never noticed.
