@@ -156,6 +156,8 @@ pub(crate) const DURATION_NAMES: &[(&str, f64)] = &[
     ("duration_s", 1e3),
     ("request_time", 1e3),
     ("duration", 1.0),
+    // Echo writes its `latency` in nanoseconds and the same with its unit beside it.
+    ("latency_human", 1.0),
     ("latency", 1.0),
     ("elapsed", 1.0),
     ("took", 1.0),
@@ -231,6 +233,9 @@ pub(crate) const TRACE_NAMES: &[&str] = &[
 /// the operation when no field names one.
 pub(crate) const REQUEST_NAMES: &[(&str, &str)] = &[
     ("method", "path"),
+    // Echo's request logger (Go), and loggers that name the target a URI or URL.
+    ("method", "uri"),
+    ("method", "url"),
     ("http.request.method", "url.path"),
     ("req.method", "req.url"),
     ("request.method", "request.uri"),

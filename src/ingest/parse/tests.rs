@@ -726,3 +726,15 @@ fn google_cloud_load_balancer_requests() {
     assert_eq!(e.operation, "GET /api/orders/{id}");
     assert_eq!((e.status_code, e.duration_ms), (Some(503), Some(214.0)));
 }
+
+#[test]
+fn echo_request_log() {
+    // Echo's JSON request logger (Go): `uri` the target, `latency` in nanoseconds beside
+    // `latency_human`, which has its unit.
+    let e = parser("")
+        .parse(br#"{"time":"2026-11-30T14:01:02.123456789Z","id":"","remote_ip":"10.0.0.1","host":"localhost:1323","method":"GET","uri":"/api/orders/17?x=1","user_agent":"curl/8.0","status":500,"error":"boom","latency":1234567,"latency_human":"1.234567ms","bytes_in":0,"bytes_out":36}"#)
+        .unwrap();
+    assert_eq!(e.operation, "GET /api/orders/{id}");
+    assert_eq!(e.status_code, Some(500));
+    assert_eq!(e.duration_ms, Some(1.234567));
+}
