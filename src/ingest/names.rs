@@ -47,6 +47,11 @@ pub(crate) const TS_NAMES: &[&str] = &[
     "msec",
     // Okta's System Log (and Activity Streams).
     "published",
+    // API gateways' access logs: Amazon API Gateway's `$context.requestTime` (the access-log
+    // time) and `requestTimeEpoch` (ms), Kong's `started_at` (ms).
+    "requestTime",
+    "requestTimeEpoch",
+    "started_at",
 ];
 pub(crate) const LEVEL_NAMES: &[&str] = &[
     "level",
@@ -122,6 +127,8 @@ pub(crate) const OPERATION_NAMES: &[&str] = &[
     "http.route",
     "span",
     "action",
+    // Amazon API Gateway's HTTP APIs: the matched route, `GET /orders/{id}`.
+    "routeKey",
 ];
 pub(crate) const STATUS_NAMES: &[&str] = &[
     "status_code",
@@ -145,6 +152,8 @@ pub(crate) const STATUS_NAMES: &[&str] = &[
     "properties.ScStatus",
     "properties.httpStatus",
     "properties.httpStatusCode",
+    // Kong's access log.
+    "response.status",
 ];
 /// Duration candidates with the unit their name implies.
 pub(crate) const DURATION_NAMES: &[(&str, f64)] = &[
@@ -179,6 +188,9 @@ pub(crate) const DURATION_NAMES: &[(&str, f64)] = &[
     ("durationMs", 1.0),
     ("properties.TimeTaken", 1.0),
     ("properties.timeTaken", 1e3),
+    // API gateways: Amazon API Gateway's `responseLatency`, Kong's `latencies.request` (ms).
+    ("responseLatency", 1.0),
+    ("latencies.request", 1.0),
     // MongoDB's structured log (4.4 and later): a slow operation's `attr.durationMillis`.
     ("attr.durationMillis", 1.0),
     ("durationMillis", 1.0),
@@ -253,6 +265,9 @@ pub(crate) const REQUEST_NAMES: &[(&str, &str)] = &[
     ("http.method", "http.url_details.path"),
     // AWS WAF's logs.
     ("httpRequest.httpMethod", "httpRequest.uri"),
+    // Amazon API Gateway's REST APIs: the resource (a route template) or the path.
+    ("httpMethod", "resourcePath"),
+    ("httpMethod", "path"),
 ];
 
 /// A column some field names feed.

@@ -605,6 +605,14 @@ impl LineParser {
                 Some((_, Value::String(mark))) => mongodb_severity(mark),
                 _ => "INFO",
             },
+            // MySQL 8's JSON error log (`log_sink_json`) names its level `label` (System,
+            // Error, Warning, Note) beside its `err_code`; elsewhere a label is no level.
+            None if fields.iter().any(|(name, _)| name == "err_code") => {
+                match pick(lookup(&fields, "label", false)) {
+                    Some((_, value)) => normalize_level(&value_text(value)).unwrap_or("INFO"),
+                    None => "INFO",
+                }
+            }
             None => status_level
                 .or_else(|| level_in_tags(&fields))
                 .or_else(|| level_from_error_field(&fields))

@@ -738,3 +738,45 @@ fn echo_request_log() {
     assert_eq!(e.status_code, Some(500));
     assert_eq!(e.duration_ms, Some(1.234567));
 }
+
+#[test]
+fn api_gateways_access_logs() {
+    let p = parser("");
+    // Amazon API Gateway (HTTP API): the route key, the access-log time, `responseLatency`.
+    let e = p
+        .parse(br#"{"requestId":"c6af9ac6","ip":"10.0.0.1","requestTime":"30/Nov/2026:14:01:02 +0000","httpMethod":"GET","routeKey":"GET /orders/{id}","status":"500","protocol":"HTTP/1.1","responseLength":"36","integrationLatency":"12","responseLatency":"15"}"#)
+        .unwrap();
+    assert_eq!(e.ts_micros, 1_796_047_262_000_000);
+    assert_eq!(e.operation, "GET /orders/{id}");
+    assert_eq!((e.status_code, e.duration_ms), (Some(500), Some(15.0)));
+    // A REST API: the method and the resource.
+    let e = p
+        .parse(br#"{"requestId":"d7","requestTimeEpoch":1796047263000,"httpMethod":"POST","resourcePath":"/pay","status":"200","responseLatency":"33"}"#)
+        .unwrap();
+    assert_eq!(e.ts_micros, 1_796_047_263_000_000);
+    assert_eq!(e.operation, "POST /pay");
+    // Kong: `started_at` in ms, the request's method and URI, the response's status and the
+    // whole request's latency.
+    let e = p
+        .parse(br#"{"latencies":{"request":515,"kong":58,"proxy":457},"service":{"name":"orders-svc"},"request":{"uri":"/api/orders/17","method":"GET"},"response":{"status":502,"size":934},"started_at":1796047262123}"#)
+        .unwrap();
+    assert_eq!(e.ts_micros, 1_796_047_262_123_000);
+    assert_eq!(e.service, "orders-svc");
+    assert_eq!(e.operation, "GET /api/orders/{id}");
+    assert_eq!((e.status_code, e.duration_ms), (Some(502), Some(515.0)));
+}
+
+#[test]
+fn mysql_json_error_log() {
+    // MySQL 8's `log_sink_json`: the level is `label`, the time `time` (its `ts` in ms too).
+    let e = parser("")
+        .parse(br#"{ "prio" : 1, "err_code" : 13360, "msg" : "InnoDB: page corruption", "time" : "2026-11-30T14:01:03.000001Z", "ts" : 1796047263000, "thread" : 0, "err_symbol" : "ER_IB_MSG", "SQL_state" : "HY000", "subsystem" : "InnoDB", "label" : "Error" }"#)
+        .unwrap();
+    assert_eq!(e.level, "ERROR");
+    assert_eq!(e.component, "InnoDB");
+    assert_eq!(e.ts_micros / 1000, 1_796_047_263_000);
+    let e = parser("")
+        .parse(br#"{"ts":"2026-11-30T14:01:03Z","msg":"tagged","label":"Error"}"#)
+        .unwrap();
+    assert_eq!(e.level, "INFO", "a label elsewhere is no level");
+}
