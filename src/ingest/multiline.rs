@@ -316,13 +316,15 @@ impl Grouper {
             }
             return;
         }
+        // Where a traceback's lines are read: the line, or a syslog line's message (found
+        // once per line).
+        let trace_text = match self.joining {
+            Joining::SyslogMessages => relayed_message(line.content),
+            _ => line.content,
+        };
         let continues = match self.joining {
-            Joining::TimestampStarts => {
-                self.traceback.continued_by(line.content) || !(self.starts)(line.content)
-            }
-            Joining::SyslogMessages => {
-                self.traceback.continued_by(relayed_message(line.content))
-                    || !(self.starts)(line.content)
+            Joining::TimestampStarts | Joining::SyslogMessages => {
+                self.traceback.continued_by(trace_text) || !(self.starts)(line.content)
             }
             Joining::Pattern | Joining::XmlEvents => !(self.starts)(line.content),
             Joining::ContainerRecords(_) => match &mut self.container {
@@ -334,12 +336,11 @@ impl Grouper {
             // Grouped by `json::JsonDocuments`, not here.
             Joining::None | Joining::JsonDocuments => false,
         };
-        match self.joining {
-            Joining::TimestampStarts => self.traceback = self.traceback.after(line.content),
-            Joining::SyslogMessages => {
-                self.traceback = self.traceback.after(relayed_message(line.content));
-            }
-            _ => {}
+        if matches!(
+            self.joining,
+            Joining::TimestampStarts | Joining::SyslogMessages
+        ) {
+            self.traceback = self.traceback.after(trace_text);
         }
         if let (true, false, Some(group)) = (continues, self.full, self.open.as_mut()) {
             let added = self.blanks.len() as u64 + 1;
