@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::formats::{parse_json, parse_logfmt, LOGFMT_START};
 use super::names::{candidacies, feeds, Column, TS_NAMES};
-use super::text::{syslog_severity, TextParser};
+use super::text::TextParser;
 
 /// The application's own fields from a payload.
 pub(crate) fn payload_fields(payload: &str, text: &TextParser) -> Vec<(String, Value)> {
@@ -195,74 +195,6 @@ fn push_log(payload: &mut String, log: &str) {
         }
         None => payload.push_str(log),
     }
-}
-
-/// journald (`journalctl -o json`): `__REALTIME_TIMESTAMP` (µs), `PRIORITY`, the identifier
-/// or unit as service, `MESSAGE` (a string, or an array of bytes when it is not UTF-8 text).
-pub(crate) fn parse_journald(line: &str) -> Result<Vec<(String, Value)>, String> {
-    let entry = parse_json(line)?;
-    let mut fields = Vec::with_capacity(entry.len());
-    let mut time = None;
-    let mut identifier = None;
-    let mut unit = None;
-    for (key, value) in entry {
-        match key.as_str() {
-            "__REALTIME_TIMESTAMP" => {
-                let micros = match &value {
-                    Value::String(s) => s.parse::<i64>().ok(),
-                    Value::Number(n) => n.as_i64(),
-                    _ => None,
-                }
-                .ok_or("journald: __REALTIME_TIMESTAMP is not a number of microseconds")?;
-                time = Some(micros);
-            }
-            "PRIORITY" => {
-                let level = match &value {
-                    Value::String(s) => s.parse::<u8>().ok(),
-                    Value::Number(n) => n.as_u64().and_then(|n| u8::try_from(n).ok()),
-                    _ => None,
-                }
-                .and_then(syslog_severity);
-                match level {
-                    Some(level) => fields.push(("level".to_string(), Value::from(level))),
-                    None => fields.push(("priority".to_string(), value)),
-                }
-            }
-            "MESSAGE" => {
-                let message = match value {
-                    Value::Array(bytes) => {
-                        let bytes: Vec<u8> = bytes
-                            .iter()
-                            .filter_map(|b| b.as_u64().and_then(|b| u8::try_from(b).ok()))
-                            .collect();
-                        Value::String(String::from_utf8_lossy(&bytes).into_owned())
-                    }
-                    other => other,
-                };
-                fields.push(("message".to_string(), message));
-            }
-            "SYSLOG_IDENTIFIER" => identifier = Some(value),
-            "_SYSTEMD_UNIT" => {
-                unit = Some(value.clone());
-                fields.push(("systemd_unit".to_string(), value));
-            }
-            "_PID" => fields.push(("pid".to_string(), value)),
-            "_HOSTNAME" => fields.push(("host".to_string(), value)),
-            _ => fields.push((key, value)),
-        }
-    }
-    let micros = time.ok_or("journald: no __REALTIME_TIMESTAMP")?;
-    fields.insert(0, ("ts".to_string(), Value::from(micros)));
-    let service = identifier.or_else(|| {
-        unit.map(|u| match u {
-            Value::String(s) => Value::String(s.trim_end_matches(".service").to_string()),
-            other => other,
-        })
-    });
-    if let Some(service) = service {
-        fields.push(("service".to_string(), service));
-    }
-    Ok(fields)
 }
 
 /// Keys only a log shipper's record has: Vector's `source_type` (its `file` and
@@ -500,19 +432,6 @@ mod tests {
             why.starts_with("docker json-file: record 2 of the event"),
             "{why}"
         );
-    }
-
-    #[test]
-    fn journald_export_fields() {
-        let f = parse_journald(
-            r#"{"__REALTIME_TIMESTAMP":"1764511262123456","PRIORITY":"3","SYSLOG_IDENTIFIER":"sshd","_PID":"812","_HOSTNAME":"web-1","MESSAGE":[104,105,255]}"#,
-        )
-        .unwrap();
-        assert_eq!(get(&f, "ts"), Some(&Value::from(1_764_511_262_123_456_i64)));
-        assert_eq!(get(&f, "level"), Some(&Value::from("ERROR")));
-        assert_eq!(get(&f, "service"), Some(&Value::from("sshd")));
-        assert_eq!(get(&f, "message"), Some(&Value::from("hi\u{fffd}")));
-        assert!(parse_journald(r#"{"MESSAGE":"x"}"#).is_err());
     }
 
     #[test]

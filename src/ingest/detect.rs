@@ -52,6 +52,10 @@ pub fn choose_format(parser: &LineParser, sample: &[&[u8]]) -> Choice {
     {
         return timed(LineFormat::W3c);
     }
+    // journald's export format: its lines are `KEY=value` pairs, entries apart.
+    if super::journald::is_export(sample) {
+        return timed(LineFormat::JournalExport);
+    }
     if let Some(choice) = csv_choice(parser, sample) {
         return choice;
     }

@@ -33,8 +33,11 @@ pub enum LineFormat {
     Cri,
     /// Docker's json-file logs.
     Docker,
-    /// journald's JSON export.
+    /// journald's JSON export (`journalctl -o json`).
     Journald,
+    /// journald's export format (`journalctl -o export`): `KEY=value` lines, an empty line
+    /// after each entry (see `journald`).
+    JournalExport,
     /// OpenTelemetry OTLP JSON log documents, one per line.
     Otlp,
     /// The W3C extended log format (IIS, CloudFront): `#Fields:` names the columns.
@@ -66,7 +69,7 @@ pub const DETECTED_FORMATS: [LineFormat; 9] = [
 
 #[derive(Debug, thiserror::Error)]
 pub enum FormatError {
-    #[error("unknown format {0:?} (expected auto, mixed, json, logfmt, combined, text, syslog, cri, docker, journald, otlp, w3c, csv, windows-event, lines or regex:<pattern>)")]
+    #[error("unknown format {0:?} (expected auto, mixed, json, logfmt, combined, text, syslog, cri, docker, journald, journal-export, otlp, w3c, csv, windows-event, lines or regex:<pattern>)")]
     Unknown(String),
     #[error("invalid regex: {0}")]
     Regex(#[from] regex::Error),
@@ -93,6 +96,7 @@ impl LineFormat {
             "cri" | "containerd" | "kubernetes" => Ok(LineFormat::Cri),
             "docker" => Ok(LineFormat::Docker),
             "journald" | "journal" => Ok(LineFormat::Journald),
+            "journal-export" | "export" => Ok(LineFormat::JournalExport),
             "otlp" | "opentelemetry" | "otel" => Ok(LineFormat::Otlp),
             "w3c" | "iis" | "cloudfront" => Ok(LineFormat::W3c),
             "csv" => Ok(LineFormat::Csv),
@@ -126,6 +130,7 @@ impl LineFormat {
             LineFormat::Cri => "cri",
             LineFormat::Docker => "docker",
             LineFormat::Journald => "journald",
+            LineFormat::JournalExport => "journal-export",
             LineFormat::Otlp => "otlp",
             LineFormat::W3c => "w3c",
             LineFormat::Csv => "csv",

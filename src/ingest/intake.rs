@@ -208,7 +208,10 @@ impl Intake {
         let held = if hold {
             let csv_held = self.csv_open.take().map(|r| (r.number, r.offset));
             let json_held = self.json.finish_holding();
-            self.grouper.finish_holding().or(json_held).or(csv_held)
+            self.grouper
+                .finish_holding(&mut self.grouped)
+                .or(json_held)
+                .or(csv_held)
         } else {
             self.grouper.finish(&mut self.grouped);
             self.json.finish(&mut self.grouped);

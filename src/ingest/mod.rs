@@ -22,6 +22,7 @@ pub mod formats;
 mod group;
 mod identity;
 mod intake;
+mod journald;
 pub mod lines;
 pub mod multiline;
 mod names;

@@ -47,6 +47,9 @@ pub enum Joining {
     /// Windows event XML: a line with `<Event>` starts an event; the `<?xml?>` declaration
     /// and the `<Events>` root around them count with the blank lines.
     XmlEvents,
+    /// journald's export format: an empty line ends an entry, unless it is inside a sized
+    /// value (see `journald`).
+    ExportEntries,
 }
 
 impl Joining {
@@ -84,6 +87,7 @@ impl Joining {
                 Box::new(starts_text_event),
             ),
             LineFormat::WindowsEvent => (Joining::XmlEvents, Box::new(winevent::starts_event)),
+            LineFormat::JournalExport => (Joining::ExportEntries, Box::new(|_: &[u8]| true)),
             LineFormat::Json | LineFormat::Otlp | LineFormat::Journald => {
                 (Joining::JsonDocuments, Box::new(starts_text_event))
             }
@@ -178,6 +182,9 @@ enum Traceback {
     Outside,
     /// After `Traceback (most recent call last):` and its indented frames.
     Frames,
+    /// After the exception's line that ends the frames: a chain's sentence may follow (in
+    /// syslog after an empty message, where the traceback's blank line was).
+    Raised,
     /// After `During handling of the above exception...`: a traceback follows.
     Chained,
     /// After `panic: ...` or `fatal error: ...`, and the dump's lines since.
@@ -194,18 +201,22 @@ pub(crate) fn continues_stack_trace(line: &[u8]) -> bool {
     MARKS.iter().any(|mark| line.starts_with(mark))
 }
 
+/// The sentence Python prints between chained tracebacks.
+fn chains_tracebacks(content: &[u8]) -> bool {
+    content.starts_with(b"During handling of the above exception")
+        || content.starts_with(b"The above exception was the direct cause")
+}
+
 impl Traceback {
     /// The state after `content` joined an event.
     fn after(self, content: &[u8]) -> Traceback {
         match content.first() {
             Some(b'T') if content.starts_with(TRACEBACK) => Traceback::Frames,
             Some(b' ' | b'\t') if self == Traceback::Frames => Traceback::Frames,
-            Some(b'D' | b'T')
-                if content.starts_with(b"During handling of the above exception")
-                    || content.starts_with(b"The above exception was the direct cause") =>
-            {
-                Traceback::Chained
-            }
+            Some(b'D' | b'T') if chains_tracebacks(content) => Traceback::Chained,
+            // A relayed blank line (an empty syslog message) inside a chain.
+            None if matches!(self, Traceback::Raised | Traceback::Chained) => self,
+            _ if self == Traceback::Frames && self.continued_by(content) => Traceback::Raised,
             Some(b'p' | b'f')
                 if content.starts_with(b"panic: ") || content.starts_with(b"fatal error: ") =>
             {
@@ -224,7 +235,8 @@ impl Traceback {
     fn continued_by(self, content: &[u8]) -> bool {
         match self {
             Traceback::Outside => false,
-            Traceback::Chained => content.starts_with(TRACEBACK),
+            Traceback::Raised => content.is_empty() || chains_tracebacks(content),
+            Traceback::Chained => content.is_empty() || content.starts_with(TRACEBACK),
             // A frame: indented (a relayed frame is a line of its own, headed like any).
             Traceback::Frames if matches!(content.first(), Some(b' ' | b'\t')) => true,
             Traceback::Frames => {
@@ -270,9 +282,13 @@ pub struct Grouper {
     traceback: Traceback,
     /// What the open group's container records say (for `ContainerRecords`).
     container: Option<container::ContainerLines>,
+    /// Where an export entry's sized values end (for `ExportEntries`).
+    export: super::journald::EntryLines,
     open: Option<Group>,
-    /// Blank lines after the open group, not yet known to be inside it.
-    blanks: Vec<()>,
+    /// Blank lines after the open group, not yet known to be inside it: their exact bytes,
+    /// and where each ends.
+    blank_bytes: Vec<u8>,
+    blank_ends: Vec<usize>,
     /// The open group may take no more lines.
     full: bool,
 }
@@ -290,15 +306,19 @@ impl Grouper {
                 Joining::ContainerRecords(runtime) => Some(container::ContainerLines::new(runtime)),
                 _ => None,
             },
+            export: Default::default(),
             open: None,
-            blanks: Vec::new(),
+            blank_bytes: Vec::new(),
+            blank_ends: Vec::new(),
             full: false,
         }
     }
 
     /// Takes one line; returns what it completed.
     pub fn push(&mut self, line: LineIn, out: &mut Vec<Grouped>) {
-        let blank = super::lines::is_blank(line.content);
+        // An export entry's sized value may hold empty lines.
+        let in_value = self.joining == Joining::ExportEntries && self.export.inside_value();
+        let blank = super::lines::is_blank(line.content) && !in_value;
         if self.joining == Joining::None || line.reject.is_some() {
             self.close(out);
             if blank && line.reject.is_none() {
@@ -310,7 +330,8 @@ impl Grouper {
         }
         if blank {
             if self.open.is_some() {
-                self.blanks.push(());
+                self.blank_bytes.extend_from_slice(line.bytes);
+                self.blank_ends.push(self.blank_bytes.len());
             } else {
                 out.push(Grouped::Blank);
             }
@@ -327,6 +348,8 @@ impl Grouper {
                 self.traceback.continued_by(trace_text) || !(self.starts)(line.content)
             }
             Joining::Pattern | Joining::XmlEvents => !(self.starts)(line.content),
+            // An entry goes on up to an empty line.
+            Joining::ExportEntries => self.open.is_some() && self.blank_ends.is_empty(),
             Joining::ContainerRecords(_) => match &mut self.container {
                 Some(records) => {
                     records.continues(self.open.is_some(), line.content, &mut self.traceback)
@@ -342,14 +365,32 @@ impl Grouper {
         ) {
             self.traceback = self.traceback.after(trace_text);
         }
+        if self.joining == Joining::ExportEntries {
+            if !continues {
+                self.export.restart();
+            }
+            self.export.take(line.bytes);
+        }
         if let (true, false, Some(group)) = (continues, self.full, self.open.as_mut()) {
-            let added = self.blanks.len() as u64 + 1;
-            let bytes = group.raw.len() + line.bytes.len() + self.blanks.len() + 1;
+            let added = self.blank_ends.len() as u64 + 1;
+            let bytes = group.raw.len()
+                + self.blank_bytes.len()
+                + self.blank_ends.len()
+                + line.bytes.len()
+                + 1;
             if group.line_count + added <= self.limits.max_lines && bytes <= self.limits.max_bytes {
-                for _ in self.blanks.drain(..) {
+                let mut start = 0;
+                for end in self.blank_ends.drain(..) {
+                    let blank = &self.blank_bytes[start..end];
                     group.raw.push(b'\n');
+                    group.raw.extend_from_slice(blank);
                     group.content.push(b'\n');
+                    group
+                        .content
+                        .extend_from_slice(blank.strip_suffix(b"\r").unwrap_or(blank));
+                    start = end;
                 }
+                self.blank_bytes.clear();
                 group.raw.push(b'\n');
                 group.raw.extend_from_slice(line.bytes);
                 group.content.push(b'\n');
@@ -358,10 +399,16 @@ impl Grouper {
                 return;
             }
             self.full = true;
+            // A damaged size must not swallow the entries after it.
+            self.export.restart();
         }
         self.close(out);
         let mut group = single(&line);
-        if continues {
+        // A headed syslog line that relays a trace line but has no event to join (at the
+        // source's start, or after a full one) reads as an event of its own.
+        let stands_alone =
+            self.joining == Joining::SyslogMessages && super::syslog::is_headed(line.content);
+        if continues && !stands_alone {
             let reason = if line.number == 1 {
                 ORPHAN_AT_START
             } else {
@@ -377,9 +424,10 @@ impl Grouper {
         if let Some(group) = self.open.take() {
             out.push(Grouped::Event(group));
         }
-        for _ in self.blanks.drain(..) {
+        for _ in self.blank_ends.drain(..) {
             out.push(Grouped::Blank);
         }
+        self.blank_bytes.clear();
     }
 
     /// Everything, the open group included (the source is complete).
@@ -388,10 +436,19 @@ impl Grouper {
     }
 
     /// What is complete; the open group (and blanks after it) stay, to be read again by
-    /// the next run (the source may still grow): its first line's number and offset.
-    pub fn finish_holding(&mut self) -> Option<(u64, u64)> {
+    /// the next run (the source may still grow): its first line's number and offset. An
+    /// export entry an empty line has closed is complete.
+    pub fn finish_holding(&mut self, out: &mut Vec<Grouped>) -> Option<(u64, u64)> {
+        let closed_entry = self.joining == Joining::ExportEntries
+            && !self.blank_ends.is_empty()
+            && !self.export.inside_value();
+        if closed_entry {
+            self.close(out);
+            return None;
+        }
         let held = self.open.take().map(|g| (g.number, g.offset));
-        self.blanks.clear();
+        self.blank_ends.clear();
+        self.blank_bytes.clear();
         held
     }
 }

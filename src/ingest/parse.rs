@@ -9,11 +9,12 @@ use regex::Regex;
 use serde_json::Value;
 
 use self::lookup::{day_and_time, find_last, lookup, pick_found, request_of, FieldChoice, Found};
-use super::container::{parse_cri, parse_docker, parse_journald, shipped_line};
+use super::container::{parse_cri, parse_docker, shipped_line};
 use super::formats::{
     auto_fields, parse_combined, parse_json, parse_logfmt, parse_regex, LOGFMT_START,
 };
 pub use super::formats::{FormatError, LineFormat};
+use super::journald::{parse_export, parse_journald};
 use super::multiline::MultilineRule;
 use super::names::{names_of, Column, Resolved, DURATION_NAMES, TS_NAMES};
 use super::records::{json_records, otlp_line, Fields, LineRecords};
@@ -314,6 +315,10 @@ impl LineParser {
     /// reject reason; `each` is called at least once.
     pub fn parse_each(&self, content: &[u8], mut each: impl FnMut(Result<Event, String>)) {
         let content = super::lines::without_bom(content);
+        // An export entry's sized values may hold any bytes (their sizes say where they end).
+        if matches!(self.format, LineFormat::JournalExport) {
+            return each(parse_export(content).and_then(|fields| self.event(fields)));
+        }
         if let Some(pos) = memchr::memchr(0, content) {
             // Text with a NUL beside every character is UTF-16 that had no byte order mark.
             let nuls = memchr::memchr_iter(0, content).count();
@@ -437,6 +442,7 @@ impl LineParser {
             LineFormat::Cri => parse_cri(text, &self.plain)?,
             LineFormat::Docker => parse_docker(text, &self.plain)?,
             LineFormat::Journald => parse_journald(text)?,
+            LineFormat::JournalExport => parse_export(text.as_bytes())?,
             LineFormat::W3c => super::w3c::parse_w3c(text)?,
             // An export's raw-line column (`_raw`, `@message`) is read as a shipper's is.
             LineFormat::Csv => shipped_line(super::csv::parse_csv(text)?, &self.plain),

@@ -250,7 +250,7 @@ fn quoted_value(text: &str) -> Option<(String, &str)> {
 /// timestamp as text lines start with; other lines (indented) continue the event before.
 /// A line relaying a stack trace's line (see `relayed`) continues the event before it too.
 pub(crate) fn starts_syslog_event(line: &[u8]) -> bool {
-    starts_headed(line) && !relayed::continues_relayed_trace(line)
+    is_headed(line) && !relayed::continues_relayed_trace(line)
 }
 
 /// A syslog line's message (what follows its tag), where a relayed traceback's lines are
@@ -261,7 +261,7 @@ pub(crate) fn relayed_message(line: &[u8]) -> &[u8] {
 
 /// Whether a line opens with a syslog header's first part: a `<PRI>`, an octet count before
 /// one, or a time.
-fn starts_headed(line: &[u8]) -> bool {
+pub(crate) fn is_headed(line: &[u8]) -> bool {
     let digits = line.iter().take_while(|b| b.is_ascii_digit()).count();
     let framed = digits > 0 && line[digits..].starts_with(b" <");
     line.starts_with(b"<") || framed || super::text::starts_text_event(line)

@@ -9,8 +9,11 @@
 
 use std::time::{Duration, SystemTime};
 
-use crate::common::{assert_balanced, assert_lineage, query};
-use crate::formats_servers::{ingest_files_checking_formats, rows_of};
+use shape::config::Config;
+
+use crate::common::{assert_balanced, assert_lineage, ingest_into, query};
+use crate::formats::ingest_without_config;
+use crate::formats_servers::{ingest_files_checking_formats, rows_of, write_at};
 
 const EXPORT: &str = r#"[
   {
@@ -264,4 +267,123 @@ async fn json_over_several_lines_without_configuration() {
         assert_lineage(data.path()).await,
         2 + 2 + 2 + 30 + 1 + 2 + 1 + 2
     );
+}
+
+/// An export-format entry (`journalctl -o export`): `KEY=value` lines; a value that is not
+/// one line of text is its name on a line, its size (8 bytes, little-endian), its bytes.
+fn export_entry(seq: u32, micros: u64, priority: u8, identifier: &str, message: &str) -> String {
+    let mut entry = format!(
+        "__CURSOR=s=739ad463;i={seq:x};b=6c7c6013\n__REALTIME_TIMESTAMP={micros}\n\
+         __MONOTONIC_TIMESTAMP=666436091\n_BOOT_ID=6c7c6013\nPRIORITY={priority}\n\
+         SYSLOG_IDENTIFIER={identifier}\n_PID=2231\n_HOSTNAME=web-1\n"
+    );
+    if message.contains('\n') {
+        // Sizes under 128 keep the file valid UTF-8 for this test's `&str` files.
+        assert!(message.len() < 128);
+        let size: String = (message.len() as u64)
+            .to_le_bytes()
+            .iter()
+            .map(|&b| b as char)
+            .collect();
+        entry += &format!("MESSAGE\n{size}{message}\n");
+    } else {
+        entry += &format!("MESSAGE={message}\n");
+    }
+    entry + "\n"
+}
+
+#[tokio::test]
+async fn journalctl_export_entries_without_configuration() {
+    let written = SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_050_000);
+    let traceback = "Traceback (most recent call last):\n  File \"/app/pay.py\", line 10\n\n\
+                     KeyError: 'card'";
+    // A size of 10 is a newline byte: the size itself spans two lines.
+    let ten = "ab\ncd\n\nefg";
+    let mut export = export_entry(1, 1_796_047_262_123_456, 6, "systemd", "Started nginx.")
+        + &export_entry(2, 1_796_047_263_000_000, 3, "shop", traceback)
+        + &export_entry(3, 1_796_047_263_500_000, 4, "shop", ten);
+    // The last entry cut inside its sized message, as a copy taken mid-write leaves it.
+    let cut = export_entry(4, 1_796_047_264_000_000, 3, "shop", traceback);
+    export += &cut[..cut.len() - 20];
+    let logs = tempfile::tempdir().unwrap();
+    write_at(&logs.path().join("web-1.export"), &export, written);
+    let data = tempfile::tempdir().unwrap();
+    let report = ingest_without_config(data.path(), logs.path()).await;
+    assert_eq!(report.sources[0].log.format, "journal-export");
+
+    let got = rows_of(
+        data.path(),
+        "web-1.export",
+        "ts, level, service, message, _line, _line_count",
+    )
+    .await;
+    assert_eq!(
+        got,
+        [
+            [
+                "2026-11-30T14:01:02.123456Z",
+                "INFO",
+                "systemd",
+                "Started nginx.",
+                "1",
+                "9"
+            ],
+            [
+                "2026-11-30T14:01:03Z",
+                "ERROR",
+                "shop",
+                traceback,
+                "11",
+                "13"
+            ],
+            ["2026-11-30T14:01:03.500Z", "WARN", "shop", ten, "25", "14"],
+        ]
+    );
+    let got = query(
+        data.path(),
+        "SELECT _line, error FROM rejects WHERE _source LIKE '%/web-1.export'",
+    )
+    .await;
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0][0], "40");
+    assert!(
+        got[0][1].contains("field MESSAGE declares 82 bytes, but the entry holds"),
+        "{got:?}"
+    );
+    assert_balanced(data.path()).await;
+    assert_eq!(assert_lineage(data.path()).await, 4);
+}
+
+/// `journalctl -o export -f` into a file: an entry an empty line has closed is read at once;
+/// one still being written (cut inside its sized message) waits for the next run.
+#[tokio::test]
+async fn a_growing_export_reads_closed_entries_and_holds_the_open_one() {
+    let traceback = "Traceback (most recent call last):\n\nKeyError: 'card'";
+    let closed = export_entry(1, 1_796_047_262_123_456, 6, "systemd", "Started nginx.")
+        + &export_entry(2, 1_796_047_263_000_000, 3, "shop", traceback);
+    let open = export_entry(3, 1_796_047_264_000_000, 3, "shop", traceback);
+    let written = &open[..open.len() - 12];
+    let logs = tempfile::tempdir().unwrap();
+    let path = logs.path().join("follow.export");
+    // Written just now: the file may still grow.
+    std::fs::write(&path, format!("{closed}{written}")).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let sources = [logs.path().to_string_lossy().into_owned()];
+    let (report, errors) = ingest_into(data.path(), &Config::default(), &sources).await;
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(report.sources[0].log.format, "journal-export");
+    assert_eq!(report.sources[0].log.rows, 2);
+    assert_eq!(report.sources[0].log.rejects, 0);
+    assert_eq!(report.sources[0].held_back, 12, "only the open entry waits");
+
+    std::fs::write(&path, format!("{closed}{open}")).unwrap();
+    let (report, errors) = ingest_into(data.path(), &Config::default(), &sources).await;
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(report.sources[0].log.rejects, 0);
+    assert_eq!(report.sources[0].held_back, 0);
+    let got = rows_of(data.path(), "follow.export", "level, _line, message").await;
+    assert_eq!(got.len(), 3, "{got:?}");
+    assert_eq!(got[2], ["ERROR", "24", traceback]);
+    assert_balanced(data.path()).await;
+    assert_eq!(assert_lineage(data.path()).await, 3);
 }

@@ -35,7 +35,7 @@ fn group_by(
         offset += line.len() as u64 + 1;
     }
     let held = if hold {
-        grouper.finish_holding().map(|(number, _)| number)
+        grouper.finish_holding(&mut out).map(|(number, _)| number)
     } else {
         grouper.finish(&mut out);
         None
@@ -345,4 +345,37 @@ fn python_tracebacks_relayed_by_syslog_join_their_event() {
     );
     let counts: Vec<&str> = got.iter().map(|g| g.split(' ').next().unwrap()).collect();
     assert_eq!(counts, ["1+5", "6+1", "7+1"], "{got:?}");
+}
+
+/// A chained traceback relayed by syslog: its blank lines are empty messages, and a file can
+/// start with it (a headed line with nothing before it to join is an event of its own).
+#[test]
+fn chained_python_tracebacks_relayed_by_syslog_stay_one_event() {
+    let line = |message: &str| format!("Nov 30 14:01:02 web-1 shop[123]: {message}");
+    let text = [
+        line("Traceback (most recent call last):"),
+        line("  File \"/app/pay.py\", line 10, in charge"),
+        line("KeyError: 'card'"),
+        "Nov 30 14:01:02 web-1 shop[123]:".to_string(),
+        line("During handling of the above exception, another exception occurred:"),
+        line(""),
+        line("Traceback (most recent call last):"),
+        line("  File \"/app/main.py\", line 3, in <module>"),
+        line("RuntimeError: payment failed"),
+        line(""),
+        line("served GET /health"),
+        line("During handling of the above exception, another exception occurred:"),
+    ]
+    .join("\n");
+    let (got, _) = group_by(
+        &text,
+        Joining::SyslogMessages,
+        Limits::default(),
+        false,
+        Box::new(starts_syslog_event),
+    );
+    // The chain (1-9) and the empty message after it; the sentence after no traceback is an
+    // event of its own.
+    assert_eq!(spans(&got), ["1+10", "11+1", "12+1"], "{got:#?}");
+    assert!(got.iter().all(|g| !g.ends_with("reject")), "{got:#?}");
 }

@@ -65,10 +65,12 @@ pub(crate) fn continues_relayed_trace(line: &[u8]) -> bool {
 }
 
 /// What follows a syslog line's tag: the text after its first `: ` (a time's colons have no
-/// space after them).
+/// space after them); empty after a colon that ends the line (`shop[123]:`, a blank line the
+/// program printed).
 pub(super) fn message_of(line: &[u8]) -> Option<&[u8]> {
-    let at = memchr::memchr_iter(b':', line).find(|&at| line.get(at + 1) == Some(&b' '))?;
-    Some(&line[at + 2..])
+    let at = memchr::memchr_iter(b':', line)
+        .find(|&at| matches!(line.get(at + 1), Some(b' ') | None))?;
+    Some(line.get(at + 2..).unwrap_or_default())
 }
 
 fn is_trace_line(message: &[u8]) -> bool {
@@ -112,9 +114,7 @@ fn is_exception_line(message: &[u8]) -> bool {
 /// `continues_relayed_trace`, and a Python traceback's lines, which the grouper follows).
 fn relayed(line: &str) -> Option<&[u8]> {
     let line = line.as_bytes();
-    super::starts_headed(line)
-        .then(|| message_of(line))
-        .flatten()
+    super::is_headed(line).then(|| message_of(line)).flatten()
 }
 
 /// A group's text with its relayed trace lines reduced to their messages (`#011` back to a

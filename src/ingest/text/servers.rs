@@ -183,6 +183,11 @@ fn is_oracle_error(text: &str) -> bool {
 
 pub(super) fn leading_level(message: &str) -> Option<&'static str> {
     let above_info = |level: &&str| matches!(*level, "WARN" | "ERROR" | "FATAL");
+    // An uncaught Python exception: its traceback printed with no level of its own (to
+    // stderr, or relayed by syslog a line per message).
+    if message.starts_with("Traceback (most recent call last):") {
+        return Some("ERROR");
+    }
     // GitHub Actions' and Azure Pipelines' markers: `##[error]Process completed ...`.
     if let Some(marked) = message.strip_prefix("##[") {
         return normalize_level(marked.split(']').next()?).filter(above_info);
