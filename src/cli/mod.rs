@@ -148,7 +148,7 @@ pub struct IngestArgs {
     #[arg(long)]
     pub no_progress: bool,
     /// Read every source in this format instead of detecting it per source (auto, mixed,
-    /// json, otlp, docker, journald, cri, combined, syslog, logfmt, text, w3c, csv,
+    /// json, otlp, docker, journald, journal-export, cri, combined, syslog, logfmt, text, w3c, csv,
     /// windows-event, lines or regex:<pattern>); overrides `format` in the config.
     #[arg(long)]
     pub format: Option<String>,

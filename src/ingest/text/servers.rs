@@ -94,7 +94,8 @@ pub(super) fn function_execution(message: &str, fields: &mut Vec<(String, Value)
 
 /// Rails' request lines: `Started GET "/api/orders/17" for 10.0.0.5 at 2026-11-30 14:01:02
 /// +0000` (method, path and client) and `Completed 500 Internal Server Error in 15ms
-/// (ActiveRecord: 2.1ms | ...)` (status and duration).
+/// (ActiveRecord: 2.1ms | ...)` (status and duration); Elixir's Plug (Phoenix) answers the
+/// same way: `Sent 500 in 17ms`, `Sent 200 in 850µs`.
 pub(super) fn rails_request(message: &str, fields: &mut Vec<(String, Value)>) {
     let text = |s: &str| Value::String(s.to_string());
     if let Some(started) = message.strip_prefix("Started ") {
@@ -110,6 +111,17 @@ pub(super) fn rails_request(message: &str, fields: &mut Vec<(String, Value)>) {
             fields.push(("path".to_string(), text(path)));
             if let Some((client, _)) = rest.split_once(" at ") {
                 fields.push(("client".to_string(), text(client)));
+            }
+        }
+    } else if let Some(sent) = message.strip_prefix("Sent ") {
+        let Some((status, duration)) = sent.split_once(" in ") else {
+            return;
+        };
+        let ms = crate::ingest::values::parse_duration_text(duration, f64::NAN);
+        if let (true, Some(ms)) = (crate::ingest::formats::is_status(status), ms) {
+            if ms.is_finite() {
+                fields.push(("status".to_string(), text(status)));
+                fields.push(("duration_ms".to_string(), Value::from(ms)));
             }
         }
     } else if let Some(completed) = message.strip_prefix("Completed ") {
@@ -303,6 +315,11 @@ mod tests {
             &format!("{rails}Completed 500 Internal Server Error in 15ms (ActiveRecord: 2.1ms)"),
             &[("status", "500"), ("duration_ms", "15.0")],
         );
+        // Phoenix (Plug.Logger) with its request id.
+        check(
+            "14:01:02.140 request_id=F1a2b3 [info] Sent 500 in 850µs",
+            &[("status", "500"), ("duration_ms", "0.85")],
+        );
         check(
             "2026-11-30T14:01:02.456 [Error] Executed 'Functions.Pay' (Failed, Id=1, Duration=333ms)",
             &[("operation", "Functions.Pay"), ("outcome", "failure")],
@@ -330,6 +347,8 @@ mod tests {
         for line in [
             "2026-11-30 14:01:02 INFO Started the worker pool",
             "2026-11-30 14:01:02 INFO Completed the migration in time",
+            "2026-11-30 14:01:02 INFO Sent 200 in total",
+            "2026-11-30 14:01:02 INFO Sent 404 in 3",
             "2026-11-30 14:01:02 INFO Executed 'cleanup' twice",
             "2026-11-30 14:01:02 INFO conn=5 opened from 10.0.0.1",
             "2026-11-30 14:01:02 INFO conn=5 op=1 done",
