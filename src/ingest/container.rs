@@ -27,6 +27,13 @@ pub(crate) fn payload_fields(payload: &str, text: &TextParser) -> Vec<(String, V
             }
         }
     }
+    // A container runtime's line read raw by a shipper (Fluent Bit's `tail` without its `cri`
+    // parser, Vector's or Filebeat's file input on /var/log/containers).
+    if is_cri_shaped(trimmed) {
+        if let Ok(fields) = parse_cri(trimmed, text) {
+            return fields;
+        }
+    }
     // A syslog line forwarded whole (Cribl's and Splunk's `_raw`, a relay's `message`).
     let month_day = trimmed
         .get(..4)
@@ -37,6 +44,17 @@ pub(crate) fn payload_fields(payload: &str, text: &TextParser) -> Vec<(String, V
         }
     }
     text.parse_payload(payload)
+}
+
+/// `2026-11-30T14:01:02.1Z stderr F ...`: an RFC 3339 time, then the stream.
+fn is_cri_shaped(line: &str) -> bool {
+    let Some(space) = line.find(' ') else {
+        return false;
+    };
+    let stream = &line[space + 1..];
+    space >= 20
+        && line.as_bytes()[4] == b'-'
+        && (stream.starts_with("stdout ") || stream.starts_with("stderr "))
 }
 
 /// The wrapper's fields followed by the payload's: the wrapper's time is `ts` unless the

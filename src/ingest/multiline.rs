@@ -337,10 +337,13 @@ impl Grouper {
             }
             return;
         }
-        // Where a traceback's lines are read: the line, or a syslog line's message (found
-        // once per line).
+        // Where a traceback's lines are read: the line, a syslog line's message (found once
+        // per line), or what follows a tool's RFC 3339 prefix (`kubectl logs --timestamps`).
         let trace_text = match self.joining {
             Joining::SyslogMessages => relayed_message(line.content),
+            Joining::TimestampStarts => {
+                super::text::relayed::payload_after_prefix(line.content).unwrap_or(line.content)
+            }
             _ => line.content,
         };
         let continues = match self.joining {

@@ -253,6 +253,12 @@ pub(crate) fn starts_syslog_event(line: &[u8]) -> bool {
     is_headed(line) && !relayed::continues_relayed_trace(line)
 }
 
+/// Whether a relayed line's message is a line of a stack trace (a frame, `Caused by:`, an
+/// exception's line, `Traceback (most recent call last):`), which continues the event before.
+pub(crate) fn is_trace_message(message: &[u8]) -> bool {
+    relayed::is_trace_line(message)
+}
+
 /// A syslog line's message (what follows its tag), where a relayed traceback's lines are
 /// read; a line without one as it is.
 pub(crate) fn relayed_message(line: &[u8]) -> &[u8] {

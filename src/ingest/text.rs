@@ -45,6 +45,7 @@ mod piped;
 mod postgres_csv;
 mod prefixes;
 mod rdkafka;
+pub(crate) mod relayed;
 mod samba;
 mod servers;
 mod squid;
@@ -99,7 +100,11 @@ fn starts_uncolored_event(content: &[u8]) -> bool {
     match find_timestamp(text) {
         Some((_, start, end)) => {
             let record_end = start > 0 && apt::is_record_end(text[..start].trim_end());
-            !(record_end || continues_postgres_error(&text[end..]))
+            // A stack trace's line under a tool's prefix (`kubectl logs --timestamps`).
+            let relayed_trace = start == 0
+                && relayed::payload_after_prefix(content)
+                    .is_some_and(super::syslog::is_trace_message);
+            !(record_end || relayed_trace || continues_postgres_error(&text[end..]))
         }
         None => {
             supercomputers::starts_event(text)
@@ -192,6 +197,18 @@ impl TextParser {
 
     /// A whole line: a timestamp is required.
     pub(crate) fn parse(&self, text: &str) -> Result<Vec<(String, Value)>, String> {
+        // A tool's RFC 3339 prefix before the app's own line (`kubectl logs --timestamps`).
+        if text.as_bytes().get(10) != Some(&b'T') {
+            return self.parse_line(text);
+        }
+        let text = relayed::without_prefixes(text);
+        match relayed::relayed_line(&text, self) {
+            Some(fields) => Ok(fields),
+            None => self.parse_line(&text),
+        }
+    }
+
+    fn parse_line(&self, text: &str) -> Result<Vec<(String, Value)>, String> {
         // Layouts with a header of their own, each ruling itself out in a few bytes.
         type Layout = fn(&str, &TextParser) -> Option<Vec<(String, Value)>>;
         const LAYOUTS: [Layout; 9] = [

@@ -431,3 +431,59 @@ async fn brokers_gc_relayed_lines_and_the_mysqld_banner_without_configuration() 
     assert_balanced(data.path()).await;
     assert_eq!(assert_lineage(data.path()).await, 3 + 2 + 2 + 2 + 2);
 }
+
+/// `kubectl logs --timestamps` (and `docker logs -t`): each line of a Java app's output, its
+/// stack trace's too, after the tool's RFC 3339 time; Logstash's `line` codec puts the host
+/// between.
+const KUBECTL_TIMESTAMPS: &str = "2026-11-30T14:01:02.123456789Z 2026-11-30 14:01:02,123 ERROR [main] c.a.Checkout - payment failed\n\
+2026-11-30T14:01:02.1235Z java.lang.IllegalStateException: pool exhausted\n\
+2026-11-30T14:01:02.1236Z \tat com.shop.Pay.charge(Pay.java:42)\n\
+2026-11-30T14:01:03Z {\"level\":\"warn\",\"msg\":\"slow\",\"duration_ms\":812}\n\
+2026-11-30T14:01:05Z plain line\n";
+
+const LOGSTASH_LINE: &str = "2026-11-30T14:01:02.123Z web-1 2026-11-30 14:01:02,123 ERROR [main] c.a.Checkout - payment failed\n\
+2026-11-30T14:01:03.000Z web-1 GET /health 200\n";
+
+#[tokio::test]
+async fn lines_under_a_tools_time_prefix_without_configuration() {
+    let written = SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_050_000);
+    let files = [
+        ("pod.log", KUBECTL_TIMESTAMPS, "text"),
+        ("logstash.log", LOGSTASH_LINE, "text"),
+    ];
+    let (_logs, data) = ingest_files_checking_formats(&files, written).await;
+    let got = rows_of(
+        data.path(),
+        "pod.log",
+        "ts, level, component, message, _line_count, json_get_str(attributes, 'prefix_time')",
+    )
+    .await;
+    assert_eq!(
+        got[0],
+        [
+            "2026-11-30T14:01:02.123Z",
+            "ERROR",
+            "c.a.Checkout",
+            "payment failed\njava.lang.IllegalStateException: pool exhausted\n\tat com.shop.Pay.charge(Pay.java:42)",
+            "3",
+            "2026-11-30T14:01:02.123456789Z"
+        ]
+    );
+    assert_eq!(got.len(), 3, "{got:?}");
+    assert_eq!(got[1][1..4], ["WARN", "unknown", "slow"]);
+    let got = rows_of(
+        data.path(),
+        "logstash.log",
+        "level, component, message, json_get_str(attributes, 'host')",
+    )
+    .await;
+    assert_eq!(
+        got,
+        [
+            ["ERROR", "c.a.Checkout", "payment failed", "web-1"],
+            ["INFO", "unknown", "web-1 GET /health 200", "NULL"]
+        ]
+    );
+    assert_balanced(data.path()).await;
+    assert_eq!(assert_lineage(data.path()).await, 5);
+}

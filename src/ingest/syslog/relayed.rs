@@ -73,7 +73,7 @@ pub(super) fn message_of(line: &[u8]) -> Option<&[u8]> {
     Some(line.get(at + 2..).unwrap_or_default())
 }
 
-fn is_trace_line(message: &[u8]) -> bool {
+pub(super) fn is_trace_line(message: &[u8]) -> bool {
     let indent = indentation(message);
     if indent > 0 {
         let rest = &message[indent..];

@@ -53,6 +53,15 @@ fn a_shippers_raw_line_is_parsed_again() {
         .unwrap();
     assert_eq!((e.level, e.service.as_str()), ("ERROR", "cart"));
     assert_eq!(e.ts_micros, 1_796_047_266_500_000);
+
+    // A container's CRI line read raw (Fluent Bit's `tail` without its `cri` parser): the
+    // runtime's wrapper read too, the app's JSON payload parsed again.
+    let e = p
+        .parse(br#"{"date":"2026-11-30T14:01:02.123456Z","log":"2026-11-30T14:01:02.120Z stderr F {\"level\":\"error\",\"msg\":\"payment failed\"}","kubernetes":{"container_name":"app"}}"#)
+        .unwrap();
+    assert_eq!((e.level, e.message.as_str()), ("ERROR", "payment failed"));
+    assert_eq!(e.ts_micros, 1_796_047_262_120_000);
+    assert_eq!(attributes(&e)["stream"], "stderr");
 }
 
 #[test]
