@@ -180,8 +180,9 @@ pub(crate) const DURATION_NAMES: &[(&str, f64)] = &[
     ("Properties.Elapsed", 1.0),
     // Traefik's JSON access log, and Go's time.Duration marshalled as JSON: nanoseconds.
     ("Duration", 1e-6),
-    // Cloudflare's Logpush: nanoseconds.
+    // Cloudflare's Logpush: nanoseconds, and milliseconds in its newer field.
     ("OriginResponseTime", 1e-6),
+    ("OriginResponseDurationMs", 1.0),
     ("duration_ns", 1e-6),
     // Azure's diagnostic logs: the common schema's `durationMs`, App Service's `TimeTaken`
     // (ms), Application Gateway's and Front Door's `timeTaken` (seconds).

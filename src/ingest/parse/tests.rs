@@ -503,6 +503,11 @@ fn edge_mesh_audit_and_hclog_json() {
     assert_eq!(e.ts_micros, 1_796_047_262_500_000);
     assert_eq!((e.status_code, e.duration_ms), (Some(502), Some(500.0)));
     assert_eq!(e.operation, "POST /api/pay/{id}");
+    // Its newer field, in milliseconds.
+    let e = p
+        .parse(br#"{"ClientRequestMethod":"GET","ClientRequestURI":"/api","EdgeStartTimestamp":"2026-11-30T14:01:02Z","EdgeResponseStatus":200,"OriginResponseDurationMs":1234}"#)
+        .unwrap();
+    assert_eq!(e.duration_ms, Some(1234.0));
     // Envoy's JSON access log.
     let e = p
         .parse(br#"{"start_time":"2026-11-30T14:01:03.123Z","method":"POST","path":"/api/pay","response_code":503,"response_flags":"UF","duration":3002,"upstream_service_time":null}"#)
