@@ -209,6 +209,15 @@ impl TextParser {
     }
 
     fn parse_line(&self, text: &str) -> Result<Vec<(String, Value)>, String> {
+        let mut fields = self.parse_header_and_message(text)?;
+        // A multi-line event: a crash's report may have joined it.
+        if memchr::memchr(b'\n', text.as_bytes()).is_some() {
+            servers::raise_for_crash(text, &mut fields);
+        }
+        Ok(fields)
+    }
+
+    fn parse_header_and_message(&self, text: &str) -> Result<Vec<(String, Value)>, String> {
         // Layouts with a header of their own, each ruling itself out in a few bytes.
         type Layout = fn(&str, &TextParser) -> Option<Vec<(String, Value)>>;
         const LAYOUTS: [Layout; 9] = [

@@ -92,6 +92,41 @@ pub(super) fn function_execution(message: &str, fields: &mut Vec<(String, Value)
     fields.push(("outcome".to_string(), Value::String(outcome.to_string())));
 }
 
+/// The first line of what a runtime prints as a program (or one of its threads) dies, with
+/// no level of its own, to stderr: Python's traceback, Rust's panic, Java's and .NET's
+/// uncaught exceptions. (Go's `panic:` reads as a level word, below.)
+pub(crate) fn is_crash_header(line: &str) -> bool {
+    match line.as_bytes().first() {
+        Some(b'T') => line.starts_with("Traceback (most recent call last):"),
+        Some(b't') => {
+            line.starts_with("thread '")
+                && line.get(..200).unwrap_or(line).contains("' panicked at ")
+        }
+        Some(b'E') => line.starts_with("Exception in thread \""),
+        Some(b'U') => line.starts_with("Unhandled exception. "),
+        _ => false,
+    }
+}
+
+/// An event whose first line says less than ERROR but whose later lines hold a crash's report
+/// (a panic printed to stderr right after an INFO line, and so joined to it): ERROR.
+pub(crate) fn raise_for_crash(text: &str, fields: &mut Vec<(String, Value)>) {
+    let Some((_, later)) = text.split_once('\n') else {
+        return;
+    };
+    let crashed = later.split('\n').any(|line| {
+        is_crash_header(line) || line.starts_with("panic: ") || line.starts_with("fatal error: ")
+    });
+    if !crashed {
+        return;
+    }
+    match fields.iter_mut().find(|(name, _)| name == "level") {
+        Some((_, level)) if matches!(level.as_str(), Some("ERROR" | "FATAL")) => {}
+        Some((_, level)) => *level = Value::String("ERROR".to_string()),
+        None => fields.push(("level".to_string(), Value::String("ERROR".to_string()))),
+    }
+}
+
 /// Rails' request lines: `Started GET "/api/orders/17" for 10.0.0.5 at 2026-11-30 14:01:02
 /// +0000` (method, path and client) and `Completed 500 Internal Server Error in 15ms
 /// (ActiveRecord: 2.1ms | ...)` (status and duration); Elixir's Plug (Phoenix) answers the
@@ -195,9 +230,8 @@ fn is_oracle_error(text: &str) -> bool {
 
 pub(super) fn leading_level(message: &str) -> Option<&'static str> {
     let above_info = |level: &&str| matches!(*level, "WARN" | "ERROR" | "FATAL");
-    // An uncaught Python exception: its traceback printed with no level of its own (to
-    // stderr, or relayed by syslog a line per message).
-    if message.starts_with("Traceback (most recent call last):") {
+    // A crash's report (an uncaught exception, a panic), printed with no level of its own.
+    if is_crash_header(message) {
         return Some("ERROR");
     }
     // GitHub Actions' and Azure Pipelines' markers: `##[error]Process completed ...`.
@@ -295,6 +329,36 @@ pub(super) fn leading_level(message: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::super::tests::{check, fields};
+
+    /// A crash's report gives its event's level: alone (a redirected stderr) or joined to the
+    /// INFO line before it; a WARN with a logged stack trace stays WARN.
+    #[test]
+    fn crash_reports_are_errors() {
+        let level = |text: &str| {
+            fields(text)
+                .into_iter()
+                .find(|(k, _)| k == "level")
+                .map(|(_, v)| v)
+        };
+        let info = "2026-11-30T14:01:02.123456Z  INFO shop::server: listening on 0.0.0.0:8080";
+        for crash in [
+            "thread 'tokio-runtime-worker' panicked at src/pay.rs:42:9:\ncalled `Option::unwrap()` on a `None` value",
+            "Exception in thread \"main\" java.lang.NullPointerException\n\tat a.B(B.java:1)",
+            "Unhandled exception. System.InvalidOperationException: boom\n   at Shop.Pay()",
+            "Traceback (most recent call last):\n  File \"a.py\", line 1\nKeyError: 'id'",
+            "panic: runtime error: index out of range [3] with length 3\n\ngoroutine 1 [running]:",
+        ] {
+            assert_eq!(level(&format!("{info}\n{crash}")).as_deref(), Some("ERROR"), "{crash}");
+        }
+        let warned = "2026-11-30 14:01:02,123 WARN [main] c.a.Pay - retrying\n\
+                      java.lang.IllegalStateException: pool\n\tat a.B(B.java:1)";
+        assert_eq!(level(warned).as_deref(), Some("WARN"));
+        assert_eq!(
+            super::leading_level("thread 'main' panicked at src/main.rs:2:5:"),
+            Some("ERROR")
+        );
+        assert_eq!(super::leading_level("thread 'main' exited"), None);
+    }
 
     #[test]
     fn rails_requests_and_azure_functions_executions() {
