@@ -407,7 +407,8 @@ pub(crate) fn parse_combined(text: &str) -> Option<Vec<(String, Value)>> {
     let request = caps.name("request").map(|m| m.as_str()).unwrap_or("");
     let mut parts = request.split(' ');
     if let (Some(method), Some(target)) = (parts.next(), parts.next()) {
-        let path = target.split('?').next().unwrap_or(target);
+        // A caching proxy's (Varnish, Squid) absolute target: its path.
+        let path = url_path(target);
         fields.push((
             "operation".into(),
             Value::String(format!("{method} {}", route_template(path))),

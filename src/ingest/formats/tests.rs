@@ -27,6 +27,15 @@ fn access_logs_with_what_servers_append() {
     assert_eq!(get(&f, "upstream_connect_time"), Some(&Value::from(0.0)));
     assert_eq!(get(&f, "upstream_response_time"), Some(&Value::Null));
     assert_eq!(get(&f, "cache"), Some(&Value::from("MISS")));
+    // Varnish's `varnishncsa`: a caching proxy logs the absolute target.
+    let f = parse_combined(
+        r#"10.0.0.1 - - [30/Nov/2026:14:01:02 +0000] "GET http://shop.example.com/api/items/12?x=1 HTTP/1.1" 503 282 "-" "curl/8.0""#,
+    )
+    .unwrap();
+    assert_eq!(
+        get(&f, "operation"),
+        Some(&Value::from("GET /api/items/{id}"))
+    );
     // A virtual host and a client list before the combined fields.
     let f = parse_combined(
         r#"example.com:80 10.0.0.2, 10.0.0.1, 127.0.0.1 - - [07/Dec/2016:11:05:07 +0100] "GET /ocelot HTTP/1.1" 200 571 "-" "Firefox/49.0""#,
