@@ -28,7 +28,7 @@ const GROUP_MAX_BYTES: u64 = 512 << 20;
 /// Whether a source would join a group: a compressed one by an eighth of the bytes, as its
 /// rows are held in memory until it is read to its end.
 pub fn is_small(object: &SourceObject) -> bool {
-    let limit = if object.gzip {
+    let limit = if object.compressed() {
         GROUP_SOURCE_BYTES / 8
     } else {
         GROUP_SOURCE_BYTES

@@ -158,7 +158,7 @@ pub(crate) fn resume_point(
             return Ok(Resume::after(SourceStatus::Grown, &last));
         }
         status = SourceStatus::Truncated;
-        if object.gzip || object.size >= last.to_offset {
+        if object.compressed() || object.size >= last.to_offset {
             let prefix = object.read_prefix(last.fingerprint_len, runtime)?;
             if prefix.len() as u64 == last.fingerprint_len
                 && fingerprint_of(&prefix) == last.fingerprint
@@ -171,7 +171,7 @@ pub(crate) fn resume_point(
     // New content under this name (a new name, or a name logrotate reuses: `app.log.1`).
     // Only as many first bytes as the longest fingerprint it could have (none: nothing read,
     // no extra request for an S3 object).
-    let size = (!object.gzip).then_some(object.size);
+    let size = (!object.compressed()).then_some(object.size);
     let Some(needed) = known.lock().expect("not poisoned").longest_fitting(size) else {
         return Ok(Resume::from_start(status));
     };
@@ -188,8 +188,8 @@ pub(crate) fn resume_point(
         };
         // A shorter object with the same start is another file, not this one renamed. A
         // compressed object's length shows only as it decompresses.
-        if !object.gzip && object.size < commit.to_offset
-            || object.gzip && !object.holds_at_least(commit.to_offset, runtime)?
+        if !object.compressed() && object.size < commit.to_offset
+            || object.compressed() && !object.holds_at_least(commit.to_offset, runtime)?
         {
             continue;
         }

@@ -340,7 +340,7 @@ impl SourceJob {
             encoding: None,
         };
         let reads_on = matches!(status, SourceStatus::Grown | SourceStatus::Renamed);
-        if reads_on && !self.object.gzip && self.object.size == start_offset {
+        if reads_on && !self.object.compressed() && self.object.size == start_offset {
             self.progress.inc(self.object.size);
             return Ok(unchanged(log));
         }

@@ -426,7 +426,7 @@ fn check_keys(config: &Config, section: &str, extra: &[&str]) -> Result<(), Conf
 pub(crate) fn unrotated_name(uri: &str) -> Option<String> {
     static SUFFIX: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(
-            r"^(.+?)(?:[.-](?:\d{1,3}|\d{8}(?:\d{2,6})?|\d{4}-\d{2}-\d{2}(?:[T_-][\d:-]{6,8})?))?(?:\.gz|\.gzip)?$",
+            r"^(.+?)(?:[.-](?:\d{1,3}|\d{8}(?:\d{2,6})?|\d{4}-\d{2}-\d{2}(?:[T_-][\d:-]{6,8})?))?(?:\.gz|\.gzip|\.zst|\.zstd)?$",
         )
         .unwrap()
     });

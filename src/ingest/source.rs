@@ -19,9 +19,10 @@ use crate::storage::object_store_for;
 pub struct SourceObject {
     /// `file:///abs/path` or `s3://bucket/key`: what `_source` records.
     pub uri: String,
-    /// Stored size in bytes (compressed size for `.gz`).
+    /// Stored size in bytes (the compressed size for a compressed object).
     pub size: u64,
-    pub gzip: bool,
+    /// How the object is compressed (its name's extension, or a local file's first bytes).
+    pub compression: Option<Compression>,
     /// Last modification, microseconds since the epoch (when the store says): the year of
     /// year-less timestamps is taken from it.
     pub modified: Option<i64>,
@@ -40,8 +41,40 @@ fn has_glob(text: &str) -> bool {
     text.contains(['*', '?', '['])
 }
 
-fn is_gzip_name(name: &str) -> bool {
-    name.ends_with(".gz") || name.ends_with(".gzip")
+/// The compressions sources are read through: gzip (logrotate's default, most pipelines) and
+/// zstd (logrotate's `compresscmd zstd`, Vector's and Fluent Bit's S3 outputs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    Gzip,
+    Zstd,
+}
+
+impl Compression {
+    /// By a name's extension: `.gz`, `.gzip`, `.zst`, `.zstd`.
+    pub fn of_name(name: &str) -> Option<Compression> {
+        let extension = name.rsplit_once('.').map_or("", |(_, e)| e);
+        match extension {
+            "gz" | "gzip" => Some(Compression::Gzip),
+            "zst" | "zstd" => Some(Compression::Zstd),
+            _ => None,
+        }
+    }
+
+    /// By a stream's first bytes (its magic number).
+    pub fn of_magic(first: &[u8]) -> Option<Compression> {
+        match first {
+            [0x1f, 0x8b, ..] => Some(Compression::Gzip),
+            [0x28, 0xb5, 0x2f, 0xfd, ..] => Some(Compression::Zstd),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Compression::Gzip => "gzip",
+            Compression::Zstd => "zstd",
+        }
+    }
 }
 
 /// Expands the command line's sources, in a stable order, without duplicates.
@@ -107,11 +140,12 @@ fn resolve_local(arg: &str, path: &str) -> Result<Vec<SourceObject>, IngestError
             let modified = meta
                 .and_then(|m| m.modified().ok())
                 .map(|t| chrono::DateTime::<chrono::Utc>::from(t).timestamp_micros());
-            let gzip = is_gzip_name(&absolute.to_string_lossy()) || has_gzip_magic(&absolute);
+            let compression = Compression::of_name(&absolute.to_string_lossy())
+                .or_else(|| compression_by_magic(&absolute));
             Ok(SourceObject {
                 uri: format!("file://{}", absolute.display()),
                 size,
-                gzip,
+                compression,
                 modified,
                 e_tag: None,
                 location: Location::Local(absolute),
@@ -120,12 +154,12 @@ fn resolve_local(arg: &str, path: &str) -> Result<Vec<SourceObject>, IngestError
         .collect()
 }
 
-fn has_gzip_magic(path: &Path) -> bool {
-    let mut magic = [0u8; 2];
-    std::fs::File::open(path)
-        .and_then(|mut f| f.read_exact(&mut magic))
-        .is_ok()
-        && magic == [0x1f, 0x8b]
+fn compression_by_magic(path: &Path) -> Option<Compression> {
+    let mut magic = [0u8; 4];
+    let read = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut magic))
+        .ok()?;
+    Compression::of_magic(&magic[..read])
 }
 
 /// Every regular, non-hidden file below `dir`.
@@ -204,7 +238,7 @@ impl StoreListing {
         SourceObject {
             uri: format!("{}/{}", self.bucket_uri, meta.location),
             size: meta.size,
-            gzip: is_gzip_name(meta.location.as_ref()),
+            compression: Compression::of_name(meta.location.as_ref()),
             modified: Some(meta.last_modified.timestamp_micros()),
             e_tag: meta.e_tag,
             location: Location::Store(self.store.clone(), meta.location),
@@ -293,19 +327,21 @@ impl DamageReport {
     }
 }
 
-struct GuardedGzip<R> {
+struct GuardedDecoder<R> {
     inner: R,
+    compression: Compression,
     report: DamageReport,
 }
 
-impl<R: Read> Read for GuardedGzip<R> {
+impl<R: Read> Read for GuardedDecoder<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self.inner.read(buf) {
             Ok(n) => Ok(n),
             Err(e) if e.kind() == io::ErrorKind::Interrupted => Err(e),
             Err(e) => {
                 let mut slot = self.report.0.lock().expect("not poisoned");
-                slot.get_or_insert_with(|| format!("gzip stream damaged: {e}"));
+                let codec = self.compression.name();
+                slot.get_or_insert_with(|| format!("{codec} stream damaged: {e}"));
                 Ok(0)
             }
         }
@@ -328,7 +364,13 @@ impl SourceObject {
         let recent = self.modified.is_some_and(|modified| {
             chrono::Utc::now().timestamp_micros() - modified < quiet_secs * 1_000_000
         });
-        local && !self.gzip && recent
+        local && !self.compressed() && recent
+    }
+
+    /// Read through a decompressor: sizes and offsets in the stored bytes mean nothing to
+    /// the lines, and the object is read from its start.
+    pub fn compressed(&self) -> bool {
+        self.compression.is_some()
     }
 }
 
@@ -345,7 +387,7 @@ impl SourceObject {
         };
         let report = DamageReport::default();
         // Compressed objects are read from their start and the first `offset` bytes skipped.
-        let raw_offset = if self.gzip { 0 } else { offset };
+        let raw_offset = if self.compressed() { 0 } else { offset };
         let raw: Box<dyn Read + Send> = match &self.location {
             Location::Local(path) => {
                 let mut file = std::fs::File::open(path).map_err(|e| unreadable(e.to_string()))?;
@@ -369,12 +411,21 @@ impl SourceObject {
                 ))
             }
         };
-        if !self.gzip {
+        let Some(compression) = self.compression else {
             return Ok((raw, report));
-        }
-        let decoder = flate2::read::MultiGzDecoder::new(io::BufReader::with_capacity(1 << 20, raw));
-        let mut reader: Box<dyn Read + Send> = Box::new(GuardedGzip {
+        };
+        let buffered = io::BufReader::with_capacity(1 << 20, raw);
+        // Both read every member (frame) of a stream that was appended to.
+        let decoder: Box<dyn Read + Send> = match compression {
+            Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(buffered)),
+            Compression::Zstd => Box::new(
+                zstd::stream::read::Decoder::with_buffer(buffered)
+                    .map_err(|e| unreadable(format!("zstd: {e}")))?,
+            ),
+        };
+        let mut reader: Box<dyn Read + Send> = Box::new(GuardedDecoder {
             inner: decoder,
+            compression,
             report: report.clone(),
         });
         let skipped = io::copy(&mut (&mut reader).take(offset), &mut io::sink())

@@ -103,14 +103,21 @@ pub fn line_starts(bytes: &[u8]) -> Vec<u64> {
 pub fn decompressed(path: &Path) -> Vec<u8> {
     use std::io::Read;
     let raw = std::fs::read(path).unwrap();
+    let mut out = Vec::new();
+    // A damaged stream yields what it can: that is what ingest saw too.
     if raw.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::new();
-        // A damaged stream yields what it can: that is what ingest saw too.
         let _ = flate2::read::MultiGzDecoder::new(&raw[..]).read_to_end(&mut out);
-        out
+    } else if raw.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        let mut decoder = zstd::stream::read::Decoder::new(&raw[..]).unwrap();
+        let _ = decoder.read_to_end(&mut out);
     } else {
-        raw
+        out = raw;
     }
+    out
+}
+
+pub fn zstd(bytes: &[u8]) -> Vec<u8> {
+    zstd::encode_all(bytes, 3).unwrap()
 }
 
 pub fn gzip(bytes: &[u8]) -> Vec<u8> {

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use shape::config::Config;
 
-use crate::common::{assert_lineage, count, gzip, ingest_into, query};
+use crate::common::{assert_lineage, count, gzip, ingest_into, query, zstd};
 
 /// (file name, content, expected (lines, rows, rejects, blank), expected reject reasons by line)
 type Case = (
@@ -78,6 +78,19 @@ fn corpus() -> Vec<Case> {
         cut,
         (u64::MAX, 0, 1, 0),
         vec![(u64::MAX, "gzip stream damaged")],
+    ));
+    // The same for zstd (logrotate's `compresscmd zstd`): it decodes by block (up to 128 KiB of
+    // lines), so the stream is made of several. (Lines of its own: a file whose first bytes
+    // are the gzip's would be taken for it, compressed again after rotation.)
+    let more: String = (0..20_000)
+        .map(|i| ts_line(&format!("record {i}")) + "\n")
+        .collect();
+    let compressed = zstd(more.as_bytes());
+    cases.push((
+        "truncated.jsonl.zst",
+        compressed[..compressed.len() * 2 / 3].to_vec(),
+        (u64::MAX, 0, 1, 0),
+        vec![(u64::MAX, "zstd stream damaged")],
     ));
 
     let wrong_types = [

@@ -8,7 +8,7 @@ use std::path::Path;
 use shape::config::Config;
 use shape::ingest::{IngestReport, SourceStatus};
 
-use crate::common::{count, gzip, ingest_into, query};
+use crate::common::{assert_lineage, count, gzip, ingest_into, query, zstd};
 
 fn access_lines(from: u32, n: u32) -> String {
     (from..from + n)
@@ -186,4 +186,50 @@ async fn a_compressed_file_sharing_only_the_first_bytes_is_another_file() {
     assert_eq!(other.status, SourceStatus::New);
     assert_eq!((other.log.lines, other.log.rows), (63, 63));
     assert_eq!(count(data.path(), "SELECT count(*) FROM events").await, 163);
+}
+
+/// logrotate with `compresscmd zstd`: the rotated file compressed with zstd is the file read
+/// before (nothing read twice), and a zstd file of its own is read through, every line back.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_file_compressed_with_zstd_after_rotation_is_recognised() {
+    let logs = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let config = Config::parse("", Path::new("t.toml")).unwrap();
+    let dir = vec![logs.path().to_string_lossy().into_owned()];
+    let live = logs.path().join("access.log");
+    std::fs::write(&live, access_lines(0, 100)).unwrap();
+    let (_, errors) = ingest_into(data.path(), &config, &dir).await;
+    assert!(errors.is_empty(), "{errors:?}");
+
+    let text = std::fs::read(&live).unwrap();
+    std::fs::write(logs.path().join("access.log.1.zst"), zstd(&text)).unwrap();
+    std::fs::remove_file(&live).unwrap();
+    std::fs::write(
+        logs.path().join("other.log.zst"),
+        zstd(access_lines(500, 7).as_bytes()),
+    )
+    .unwrap();
+    let (report, errors) = ingest_into(data.path(), &config, &dir).await;
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(
+        statuses(&report),
+        [
+            ("access.log.1.zst".into(), SourceStatus::Unchanged),
+            ("other.log.zst".into(), SourceStatus::New),
+        ]
+    );
+    assert_eq!(count(data.path(), "SELECT count(*) FROM events").await, 107);
+
+    // Read alone, every row's line is found again through the decompressor.
+    let alone = tempfile::tempdir().unwrap();
+    std::fs::rename(
+        logs.path().join("other.log.zst"),
+        alone.path().join("other.log.zst"),
+    )
+    .unwrap();
+    let fresh = tempfile::tempdir().unwrap();
+    let source = vec![alone.path().to_string_lossy().into_owned()];
+    let (_, errors) = ingest_into(fresh.path(), &config, &source).await;
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(assert_lineage(fresh.path()).await, 7);
 }
