@@ -82,6 +82,37 @@ fn blank_lines_inside_an_event_belong_to_it_and_before_the_next_are_blank() {
             "7+1 \"2 next\"",
         ]
     );
+    // A blank line of spaces inside an event keeps its bytes (`\r` only in `raw`).
+    let text = "1 trace:\n   \r\n\tat a.B(B.java:1)";
+    let mut grouper = Grouper::new(
+        Joining::TimestampStarts,
+        Limits::default(),
+        Box::new(starts_with_digit),
+    );
+    let mut out = Vec::new();
+    let mut offset = 0;
+    for (i, line) in text.split('\n').enumerate() {
+        let content = line.strip_suffix('\r').unwrap_or(line);
+        let number = i as u64 + 1;
+        let (bytes, content) = (line.as_bytes(), content.as_bytes());
+        grouper.push(
+            LineIn {
+                bytes,
+                content,
+                number,
+                offset,
+                reject: None,
+            },
+            &mut out,
+        );
+        offset += line.len() as u64 + 1;
+    }
+    grouper.finish(&mut out);
+    let Some(Grouped::Event(event)) = out.first() else {
+        panic!("{out:?}");
+    };
+    assert_eq!(event.raw, text.as_bytes());
+    assert_eq!(event.content, b"1 trace:\n   \n\tat a.B(B.java:1)");
 }
 
 #[test]
